@@ -1,0 +1,1 @@
+"""The `territory` command line (installed as the package `territory_cli`)."""

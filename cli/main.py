@@ -1,0 +1,29 @@
+"""The `territory` command group."""
+
+from __future__ import annotations
+
+import click
+
+from territory import __version__
+
+from .plan import plan
+from .settings import settings
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="territory")
+def cli() -> None:
+    """Plan balanced sales territories and print a book for every rep.
+
+    \b
+    Typical quarter:
+      territory plan examples/accounts.csv examples/roster.csv --out plan-out
+      territory books plan-out --out plan-out/books
+    """
+
+
+cli.add_command(plan)
+cli.add_command(settings)
+

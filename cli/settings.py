@@ -1,0 +1,24 @@
+"""`territory settings`: list every setting with its default and help."""
+
+from __future__ import annotations
+
+import click
+
+from territory.config import describe_settings
+
+
+@click.command("settings")
+def settings() -> None:
+    """List every plan setting with its default and what it does.
+
+    Settings go in a TOML file passed with --config, or one at a time with --set.
+
+    Example:
+
+    \b
+        territory settings
+        territory plan examples/accounts.csv examples/roster.csv --out plan-out --set balance.tier_band=0.05
+    """
+    for key, default, help_text in describe_settings():
+        click.echo(f"{key} = {default}")
+        click.echo(click.wrap_text(help_text, initial_indent="    ", subsequent_indent="    "))

@@ -1,0 +1,68 @@
+"""Fairness metrics for any assignment: today's books, the baseline and the plan alike.
+
+No pulp here, so "before" and "after" are measured with the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model.problem import TIERS
+
+
+@dataclass(frozen=True)
+class BookStats:
+    """Per-rep totals for one assignment, aligned with the roster order."""
+
+    tier_counts: np.ndarray  # (R, 3)
+    potential: np.ndarray  # (R,)
+    accounts: np.ndarray  # (R,)
+
+
+def book_stats(tier: np.ndarray, potential: np.ndarray, owner_pos: np.ndarray, n_reps: int) -> BookStats:
+    """Totals per rep; ``owner_pos`` is the rep index per account, -1 for nobody on the roster."""
+    ok = owner_pos >= 0
+    counts = np.zeros((n_reps, 3), dtype=np.int64)
+    for ti, t in enumerate(TIERS):
+        sel = ok & (tier == t)
+        counts[:, ti] = np.bincount(owner_pos[sel], minlength=n_reps)[:n_reps]
+    pot = np.bincount(owner_pos[ok], weights=potential[ok], minlength=n_reps)[:n_reps]
+    return BookStats(counts, pot, counts.sum(axis=1))
+
+
+def relative_deviation(actual: np.ndarray, fair: np.ndarray) -> np.ndarray:
+    """(actual - fair) / fair, NaN where the fair share is zero."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(fair > 0, (actual - fair) / np.where(fair > 0, fair, 1), np.nan)
+
+
+def _nanmax_abs(a: np.ndarray) -> float:
+    a = np.abs(a[~np.isnan(a)])
+    return float(a.max()) if a.size else 0.0
+
+
+def balance_metrics(stats: BookStats, fair_tier: np.ndarray, fair_potential: np.ndarray,
+                    tier_lo: np.ndarray | None = None, tier_hi: np.ndarray | None = None,
+                    pot_lo: np.ndarray | None = None, pot_hi: np.ndarray | None = None) -> dict[str, object]:
+    """Max relative deviation per tier and for potential, the potential CV, band compliance."""
+    tier_dev = relative_deviation(stats.tier_counts.astype(float), fair_tier)
+    pot_dev = relative_deviation(stats.potential, fair_potential)
+    ratio = np.where(fair_potential > 0, stats.potential / np.where(fair_potential > 0, fair_potential, 1), np.nan)
+    ratio = ratio[~np.isnan(ratio)]
+    cv = float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0
+    out: dict[str, object] = {
+        "max_tier_deviation": {str(t): _nanmax_abs(tier_dev[:, ti]) for ti, t in enumerate(TIERS)},
+        "max_potential_deviation": _nanmax_abs(pot_dev),
+        "potential_cv": cv,
+    }
+    if tier_lo is not None and tier_hi is not None:
+        c = stats.tier_counts
+        outside = np.maximum(tier_lo - c, 0) + np.maximum(c - tier_hi, 0)
+        out["accounts_outside_tier_bands"] = int(outside.sum())
+    if pot_lo is not None and pot_hi is not None:
+        has = fair_potential > 0
+        off = has & ((stats.potential < pot_lo - 1e-6) | (stats.potential > pot_hi + 1e-6))
+        out["reps_outside_potential_band"] = int(off.sum())
+    return out

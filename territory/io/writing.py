@@ -1,0 +1,137 @@
+"""Deterministic, atomic, spreadsheet-safe output files.
+
+Nothing here computes: it writes exactly the frames and objects it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """Prefix a cell a spreadsheet would run as a formula with a quote, so it is shown as text.
+
+    Idempotent: an already neutralised cell starts with ``'`` and is left alone.
+    """
+    if value and value[0] in FORMULA_START:
+        return "'" + value
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text columns cannot start a formula. Numbers stay numbers."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        text = s.astype(str).where(s.notna(), "")
+        hit = text.str.len().gt(0) & text.str[0].isin(FORMULA_START)
+        if hit.any():
+            text = text.where(~hit, "'" + text)
+        out[col] = text
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out
+
+
+@contextmanager
+def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file next to ``path``; rename it over ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _format_float(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def frame_to_csv_text(df: pd.DataFrame) -> str:
+    """CSV text with a fixed float format, LF line ends and formula-safe cells."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s):
+            out[col] = s.map({True: "true", False: "false"})
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = [_format_float(v) for v in s.to_numpy()]
+        elif pd.api.types.is_integer_dtype(s):
+            out[col] = s.astype("string").fillna("")
+    out = neutralise_frame(out)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` as UTF-8 CSV, atomically, with formula-safe cells."""
+    text = frame_to_csv_text(df)
+    with atomic_path(path) as fh:
+        fh.write(text)
+
+
+def _jsonable(obj: Any, digits: int = 6) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v, digits) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        if math.isnan(f) or math.isinf(f):
+            return None
+        r = round(f, digits)
+        return int(r) if r.is_integer() and abs(r) < 1e15 else r
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if obj is pd.NA:
+        return None
+    return obj
+
+
+def json_text(obj: Any) -> str:
+    """Stable JSON: insertion order kept, floats rounded to 6 decimals, NaN as null."""
+    return json.dumps(_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    text = json_text(obj)
+    with atomic_path(path) as fh:
+        fh.write(text)
+
+
+def write_bytes(data: bytes, path: str | Path) -> None:
+    with atomic_path(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_with(path: str | Path, writer: Callable[[IO[Any]], None], mode: str = "w") -> None:
+    with atomic_path(path, mode) as fh:
+        writer(fh)

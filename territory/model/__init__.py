@@ -1,0 +1,1 @@
+"""The balancing model: pools, constraint families, assembly."""

@@ -1,0 +1,57 @@
+"""Assemble the model for one pool from the constraint families."""
+
+from __future__ import annotations
+
+import pulp
+
+from ..config import PlanConfig
+from .constraints import (
+    ModelBuilder,
+    add_account_balance,
+    add_assign_once,
+    add_max_accounts,
+    add_move_cost,
+    add_move_limit,
+    add_potential_balance,
+    add_tier_balance,
+    new_builder,
+)
+from .problem import PoolProblem
+
+# Every family the full model is built from, in build order. Tests drop one at a time.
+FAMILIES = (
+    "assign_once",
+    "tier_balance",
+    "potential_balance",
+    "account_balance",
+    "max_accounts",
+    "move_limit",
+)
+
+
+def build_model(pool: PoolProblem, cfg: PlanConfig, *, drop: frozenset[str] = frozenset(),
+                hard: bool | None = None) -> ModelBuilder:
+    """The pool's MIP: one owner per unit, bands with penalised slack, moves as the cost.
+
+    ``drop`` leaves out named constraint families (used by the tests that prove each family
+    matters); ``hard`` overrides ``balance.hard_bands``.
+    """
+    b = cfg.balance
+    hard_bands = b.hard_bands if hard is None else hard
+    m = new_builder(pool)
+    if "assign_once" not in drop:
+        add_assign_once(m)
+    if "tier_balance" not in drop:
+        add_tier_balance(m, b.tier_penalty, hard=hard_bands)
+    if "potential_balance" not in drop:
+        add_potential_balance(m, b.potential_penalty, hard=hard_bands)
+    if b.account_band is not None and "account_balance" not in drop:
+        add_account_balance(m, b.account_band, b.tier_penalty, hard=hard_bands)
+    if "max_accounts" not in drop:
+        add_max_accounts(m)
+    if cfg.continuity.max_moved_share is not None and "move_limit" not in drop:
+        add_move_limit(m, cfg.continuity.max_moved_share)
+    add_move_cost(m, cfg.continuity.move_cost)
+    m.prob.extend(m.rows)
+    m.prob.setObjective(pulp.LpAffineExpression(m.objective))
+    return m

@@ -1,0 +1,440 @@
+"""From files to a plan: load, validate, build pools, solve, explain, write.
+
+This module only orchestrates; each step's logic lives in its own module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .assignment import FIXED_COLUMNS, InputFile, Plan, PoolResult, reason_texts
+from .balance import book_stats, balance_metrics
+from .config import PlanConfig, config_to_dict
+from .errors import InfeasiblePlanError, InputError, Problem
+from .hierarchy import resolve_families
+from .io.loading import parse_accounts, parse_roster, read_table
+from .io.validation import check_inputs, region_key
+from .io.writing import write_csv, write_json
+from .model.build import build_model
+from .model.problem import TIERS, PoolProblem, build_pools
+from .solve import solve_problem
+
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class PlanInput:
+    """Validated accounts and roster, with families resolved and input fingerprints."""
+
+    def __init__(self, accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig,
+                 inputs: list[InputFile], warnings: list[Problem], seconds: float = 0.0):
+        self.seconds = seconds
+        self.accounts = accounts
+        self.reps = reps
+        self.config = config
+        self.inputs = inputs
+        self.warnings = warnings
+
+    def __repr__(self) -> str:
+        return f"<PlanInput [{len(self.accounts):,} accounts, {len(self.reps)} reps]>"
+
+
+def prepare_input(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, *,
+                  accounts_file: str = "accounts", roster_file: str = "roster",
+                  inputs: list[InputFile] | None = None,
+                  extra_problems: list[Problem] | None = None) -> PlanInput:
+    """Validate parsed frames together; raise one ``InputError`` listing every problem."""
+    problems = list(extra_problems or [])
+    if "tier" not in accounts.columns:
+        problems.append(Problem(
+            accounts_file, "required column 'tier' is missing", row=1,
+            hint="give each account a tier (1, 2 or 3), or tier them from an ICP file with --icp"))
+    families, fam_problems = resolve_families(accounts, accounts_file)
+    problems += fam_problems
+    problems += check_inputs(accounts, reps, accounts_file, roster_file)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InputError(problems)
+    accounts = accounts.copy()
+    accounts["family_id"] = families
+    if config.families.mode == "together":
+        # A family is owned as one: its members take the top parent's region for eligibility.
+        root_region = accounts.set_index("account_id")["region"]
+        accounts["_unit_region"] = accounts["family_id"].map(root_region)
+    return PlanInput(accounts, reps, config, inputs or [],
+                     [p for p in problems if p.severity != "error"])
+
+
+def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig, *,
+               account_columns: Mapping[str, str] | None = None,
+               roster_columns: Mapping[str, str] | None = None) -> PlanInput:
+    """Read and validate both files, collecting all problems before raising."""
+    t0 = time.perf_counter()
+    problems: list[Problem] = []
+    a_label, r_label = str(accounts_path), str(roster_path)
+    raw_a = raw_r = None
+    try:
+        raw_a = read_table(accounts_path)
+    except InputError as e:
+        problems += e.problems + e.warnings
+    try:
+        raw_r = read_table(roster_path)
+    except InputError as e:
+        problems += e.problems + e.warnings
+    accounts = reps = None
+    if raw_a is not None:
+        accounts, p = parse_accounts(raw_a, a_label, account_columns)
+        problems += p
+    if raw_r is not None:
+        reps, p = parse_roster(raw_r, r_label, roster_columns)
+        problems += p
+    if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
+        raise InputError(problems)
+    inputs = [
+        InputFile("accounts", a_label, sha256_file(accounts_path), len(accounts)),
+        InputFile("roster", r_label, sha256_file(roster_path), len(reps)),
+    ]
+    inp = prepare_input(accounts, reps, config, accounts_file=a_label, roster_file=r_label,
+                        inputs=inputs)
+    inp.seconds = time.perf_counter() - t0
+    return inp
+
+
+def _extract(pool: PoolProblem, x_values: np.ndarray) -> np.ndarray:
+    """Owner (local rep index) per unit from the solved pair values."""
+    owner = np.full(pool.n_units, -1, dtype=np.int64)
+    best = np.full(pool.n_units, -1.0)
+    for i, (u, r) in enumerate(zip(pool.pair_u.tolist(), pool.pair_r.tolist())):
+        if x_values[i] > best[u]:
+            best[u] = x_values[i]
+            owner[u] = r
+    return owner
+
+
+def solve_input(inp: PlanInput, progress: Progress = _noop, *,
+                export_lp: str | Path | None = None) -> Plan:
+    """Build the pools, solve each, and assemble the plan with reasons and metrics.
+
+    ``export_lp`` writes each pool's model in LP format (``model.lp``, or ``model-<pool>.lp``
+    when there are several pools) before solving.
+    """
+    cfg = inp.config
+    timings: dict[str, float] = {"load": inp.seconds}
+    lp_files: list[str] = []
+    t0 = time.perf_counter()
+    accounts = inp.accounts.copy()
+    reps = inp.reps.reset_index(drop=True)
+    model_accounts = accounts
+    if "_unit_region" in accounts.columns:
+        model_accounts = accounts.assign(region=accounts["_unit_region"])
+    pools = build_pools(model_accounts, reps, cfg)
+    timings["build"] = time.perf_counter() - t0
+
+    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
+    n_reps = len(reps)
+    new_owner = np.full(len(accounts), -1, dtype=np.int64)
+    fair_tier = np.zeros((n_reps, 3))
+    fair_pot = np.zeros(n_reps)
+    tier_lo = np.zeros((n_reps, 3), dtype=np.int64)
+    tier_hi = np.zeros((n_reps, 3), dtype=np.int64)
+    pot_lo = np.zeros(n_reps)
+    pot_hi = np.zeros(n_reps)
+    pool_of_rep = np.full(n_reps, "", dtype=object)
+    results: list[PoolResult] = []
+    t1 = time.perf_counter()
+    for k, pool in enumerate(pools):
+        progress("solve", k, len(pools))
+        m = build_model(pool, cfg)
+        if export_lp is not None:
+            lp_files.append(_export_lp(m.prob, Path(export_lp), pool.name, len(pools)))
+        report = solve_problem(m.prob, cfg.solver)
+        if not report.has_solution:
+            raise InfeasiblePlanError(_explain_no_solution(pool, cfg, report.status))
+        values = np.array([v.varValue or 0.0 for v in m.x])
+        owner_local = _extract(pool, values)
+        global_idx = np.array([rep_pos[r] for r in pool.rep_ids], dtype=np.int64)
+        for u, rows in enumerate(pool.account_index):
+            new_owner[rows] = global_idx[owner_local[u]]
+        fair_tier[global_idx] = pool.fair_tier
+        fair_pot[global_idx] = pool.fair_potential
+        tier_lo[global_idx] = pool.tier_lo
+        tier_hi[global_idx] = pool.tier_hi
+        pot_lo[global_idx] = pool.pot_lo
+        pot_hi[global_idx] = pool.pot_hi
+        pool_of_rep[global_idx] = pool.name
+        results.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
+    progress("solve", len(pools), len(pools))
+    timings["solve"] = time.perf_counter() - t1
+
+    if (new_owner < 0).any():  # never leave an account silently unassigned
+        missing = accounts["account_id"][new_owner < 0].head(5).tolist()
+        raise InfeasiblePlanError(f"{int((new_owner < 0).sum())} accounts got no owner (e.g. {missing}); "
+                                  "this is a bug, please report it with your inputs")
+
+    rep_ids = reps["rep_id"].to_numpy(dtype=object)
+    prev = accounts["owner_id"].astype(str).to_numpy(dtype=object)
+    prev_pos = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    tier = accounts["tier"].to_numpy(dtype=np.int64)
+    potential = accounts["potential"].to_numpy(dtype=np.float64)
+    before = book_stats(tier, potential, prev_pos, n_reps)
+    after = book_stats(tier, potential, new_owner, n_reps)
+    new_ids = rep_ids[new_owner]
+    moved = prev != new_ids
+
+    # Reasons, from the books as they were before the plan.
+    region = accounts["region"].astype(str).to_numpy(dtype=object)
+    unit_region = accounts.get("_unit_region", accounts["region"]).astype(str).to_numpy(dtype=object)
+    covers = _coverage(reps)
+    prev_eligible = np.array([
+        p < 0 or covers(int(p), str(r)) for p, r in zip(prev_pos.tolist(), unit_region.tolist())
+    ], dtype=bool)
+    tidx = tier - 1
+    safe_prev = np.where(prev_pos >= 0, prev_pos, 0)
+    prev_over_tier = (prev_pos >= 0) & (before.tier_counts[safe_prev, tidx] > tier_hi[safe_prev, tidx])
+    prev_over_pot = (prev_pos >= 0) & (before.potential[safe_prev] > pot_hi[safe_prev] + 1e-9)
+    new_under = before.tier_counts[new_owner, tidx] < tier_lo[new_owner, tidx]
+    locked = accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0) & ~moved
+    reasons = reason_texts(
+        moved=moved, prev=prev, new=new_ids, prev_on_roster=(prev_pos >= 0) | (prev == ""),
+        prev_eligible=prev_eligible, locked=locked, tier=tier, region=region,
+        prev_over_tier=prev_over_tier, prev_over_potential=prev_over_pot, new_under_tier=new_under,
+    )
+    family = accounts["family_id"].astype(str).to_numpy(dtype=object)
+    ids = accounts["account_id"].astype(str).to_numpy(dtype=object)
+    is_child = (family != ids) & (cfg.families.mode == "together")
+    if is_child.any():
+        root_reason = pd.Series(reasons, index=ids)
+        fam_reason = root_reason.reindex(family[is_child]).to_numpy(dtype=object)
+        reasons[is_child] = "follows parent " + family[is_child] + "; " + fam_reason
+
+    names = dict(zip(reps["rep_id"], reps["name"]))
+    accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
+    accounts["owner_id"] = new_ids
+    accounts["moved"] = moved
+    accounts["reason"] = reasons
+    accounts["owner_name"] = accounts["owner_id"].map(names).fillna("")
+    accounts["previous_owner_name"] = accounts["previous_owner_id"].map(names).fillna("")
+
+    reps_out = reps.copy()
+    reps_out["pool"] = pool_of_rep
+    forced = int((moved & (prev_pos < 0) & (prev != "")).sum())
+    moved_pot = float(potential[moved].sum())
+    total_pot = float(potential.sum())
+    metrics: dict[str, Any] = {
+        "accounts": int(len(accounts)),
+        "reps": int(n_reps),
+        "accounts_moved": int(moved.sum()),
+        "moved_share": float(moved.mean()) if len(moved) else 0.0,
+        "potential_moved_share": moved_pot / total_pot if total_pot > 0 else 0.0,
+        "orphaned_accounts": forced,
+        **balance_metrics(after, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
+        "before": {
+            **balance_metrics(before, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
+        },
+    }
+    arrays = {
+        "fair_tier": fair_tier, "fair_potential": fair_pot, "tier_lo": tier_lo, "tier_hi": tier_hi,
+        "pot_lo": pot_lo, "pot_hi": pot_hi, "before": before, "after": after,
+        "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
+        "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
+    }
+    warnings = list(inp.warnings) + _band_warnings(reps, arrays)
+    timings["total_solve"] = time.perf_counter() - t0
+    return Plan(accounts=accounts.drop(columns=["_unit_region"], errors="ignore"), reps=reps_out,
+                config=cfg, pools=results, inputs=inp.inputs, metrics=metrics,
+                warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files})
+
+
+def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
+    import re
+
+    if n_pools > 1:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", pool_name).strip("-").lower() or "pool"
+        path = path.with_name(f"{path.stem}-{slug}{path.suffix or '.lp'}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prob.writeLP(str(path))
+    return str(path)
+
+
+def _coverage(reps: pd.DataFrame) -> Callable[[int, str], bool]:
+    from .io.loading import rep_regions
+
+    sets = []
+    for cell in reps["region"].astype(str):
+        parts = rep_regions(cell)
+        sets.append(None if (not parts or "*" in parts) else {region_key(p) for p in parts})
+
+    def covers(rep: int, region: str) -> bool:
+        s = sets[rep]
+        return s is None or region_key(region) in s
+
+    return covers
+
+
+def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:
+    """Say in plain words where a band had to bend."""
+    out: list[Problem] = []
+    after = arrays["after"]
+    for r, rep in enumerate(reps["rep_id"]):
+        for ti, t in enumerate(TIERS):
+            c = int(after.tier_counts[r, ti])
+            lo, hi = int(arrays["tier_lo"][r, ti]), int(arrays["tier_hi"][r, ti])
+            if c < lo or c > hi:
+                out.append(Problem("plan", f"{rep}: Tier {t} accounts {c} is outside the band "
+                                   f"{lo}-{hi} (fair share {arrays['fair_tier'][r, ti]:.1f})",
+                                   severity="warning",
+                                   hint="locks, families or eligibility leave no better split; widen "
+                                        "balance.tier_band or review the locks"))
+        fair = arrays["fair_potential"][r]
+        if fair > 0:
+            p = after.potential[r]
+            if p < arrays["pot_lo"][r] - 1e-6 or p > arrays["pot_hi"][r] + 1e-6:
+                out.append(Problem("plan", f"{rep}: potential {p:,.0f} is {p / fair - 1:+.1%} from the "
+                                   f"fair share {fair:,.0f}, outside the band", severity="warning",
+                                   hint="a few large accounts or families may make the band "
+                                        "unreachable; widen balance.potential_band"))
+    return out
+
+
+def _explain_no_solution(pool: PoolProblem, cfg: PlanConfig, status: str) -> str:
+    if status == "infeasible":
+        return (f"No plan satisfies every hard rule in {pool.name}. Check max_accounts in the roster "
+                "and continuity.max_moved_share, or turn off balance.hard_bands.")
+    return (f"The solver found no plan for {pool.name} within {cfg.solver.time_limit:g} s. "
+            "Raise --time-limit.")
+
+
+def plan(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig | None = None, *,
+         progress: Progress = _noop) -> Plan:
+    """Load, validate and solve: the whole planning job from two files."""
+    config = config or PlanConfig()
+    inp = load_input(accounts_path, roster_path, config)
+    return solve_input(inp, progress)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def assignments_frame(p: Plan) -> pd.DataFrame:
+    a = p.accounts
+    first = [c for c in FIXED_COLUMNS]
+    then = ["reason", "owner_name", "previous_owner_name", "family_id"]
+    canonical = ["score", "industry", "employees", "annual_revenue", "country", "state", "city",
+                 "postal_code", "parent_id", "locked", "segment"]
+    rest = [c for c in a.columns if c not in first + then + canonical and not c.startswith("_")]
+    cols = first + then + [c for c in canonical if c in a.columns] + rest
+    out = a[cols].copy()
+    out["tier"] = out["tier"].astype("int64")
+    return out.sort_values("account_id", kind="stable").reset_index(drop=True)
+
+
+def owner_changes_frame(p: Plan) -> pd.DataFrame:
+    a = assignments_frame(p)
+    return a.loc[a["moved"], ["account_id", "owner_id"]].reset_index(drop=True)
+
+
+def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, Any]:
+    arr = p.extras["arrays"]
+    reps = p.reps
+    after, before = arr["after"], arr["before"]
+    t = [str(x) for x in TIERS]
+    rep_rows = []
+    for r in range(len(reps)):
+        row = reps.iloc[r]
+        fair_t = arr["fair_tier"][r]
+        counts = after.tier_counts[r]
+        fair_p = float(arr["fair_potential"][r])
+        rep_rows.append({
+            "rep_id": row["rep_id"], "name": row["name"], "email": row["email"],
+            "manager": row["manager"], "region": row["region"],
+            "capacity": float(row["capacity"]),
+            "product": row["product"] or None,
+            "pool": row["pool"],
+            "accounts": int(after.accounts[r]),
+            "tier_counts": {k: int(c) for k, c in zip(t, counts)},
+            "fair_tier": {k: float(f) for k, f in zip(t, fair_t)},
+            "tier_band": {k: [int(lo), int(hi)] for k, lo, hi in zip(t, arr["tier_lo"][r], arr["tier_hi"][r])},
+            "tier_deviation": {k: (float((c - f) / f) if f > 0 else None) for k, c, f in zip(t, counts, fair_t)},
+            "potential": float(after.potential[r]),
+            "fair_potential": fair_p,
+            "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
+            "moves_in": int(arr["moves_in"][r]),
+            "moves_out": int(arr["moves_out"][r]),
+            "kept": int(after.accounts[r] - arr["moves_in"][r]),
+            "before": {"accounts": int(before.accounts[r]),
+                       "tier_counts": {k: int(c) for k, c in zip(t, before.tier_counts[r])},
+                       "potential": float(before.potential[r])},
+        })
+    n = max(len(reps), 1)
+    solver_cfg = p.config.solver
+    summary: dict[str, Any] = {
+        "format": "territory-plan/1",
+        "territory_version": __version__,
+        "period_label": p.config.period_label,
+        "inputs": {f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows} for f in p.inputs},
+        "config": config_to_dict(p.config),
+        "solver": {
+            "name": solver_cfg.name,
+            "status": p.status,
+            "status_text": p.status_text(),
+            "objective": p.objective,
+            "bound": p.bound,
+            "gap": p.gap,
+            "pools": [{"name": pr.name, "reps": len(pr.rep_ids), "accounts": pr.accounts,
+                       "units": pr.units, "status": pr.report.status,
+                       "objective": pr.report.objective, "bound": pr.report.bound,
+                       "gap": pr.report.gap} for pr in p.pools],
+        },
+        "overall": p.metrics,
+        "team_average": {
+            "accounts": float(after.accounts.sum() / n),
+            "tier_counts": {k: float(after.tier_counts[:, i].sum() / n) for i, k in enumerate(t)},
+            "potential": float(after.potential.sum() / n),
+        },
+        "reps": rep_rows,
+        "warnings": [w.sentence() for w in p.warnings],
+        "run": {
+            "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+            "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
+            "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
+        },
+    }
+    return summary
+
+
+def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
+    """Write assignments.csv, owner_changes.csv and summary.json (each atomically).
+
+    Returns the summary as written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    paths = {"assignments": out / "assignments.csv", "owner_changes": out / "owner_changes.csv",
+             "summary": out / "summary.json"}
+    write_csv(assignments_frame(p), paths["assignments"])
+    write_csv(owner_changes_frame(p), paths["owner_changes"])
+    p.timings["write"] = time.perf_counter() - t0
+    summary = summary_dict(p)
+    write_json(summary, paths["summary"])
+    return summary

@@ -1,0 +1,202 @@
+"""Each constraint family, on an instance small enough to check by hand, changes the answer
+when it is dropped. Runs on every available solver (HiGHS and CBC)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from territory.model.build import build_model
+from territory.model.problem import build_pools
+from territory.pipeline import solve_input
+from territory.solve import solve_problem
+
+from helpers import make_input
+
+
+def solve_pool(inp, drop=frozenset()):
+    """Solve the single pool of ``inp`` with some families dropped; return owner per unit."""
+    pools = build_pools(inp.accounts, inp.reps, inp.config)
+    assert len(pools) == 1
+    pool = pools[0]
+    m = build_model(pool, inp.config, drop=frozenset(drop))
+    report = solve_problem(m.prob, inp.config.solver)
+    assert report.status == "optimal", report
+    x = np.array([v.varValue or 0 for v in m.x])
+    owners: dict[str, list[str]] = {u: [] for u in pool.unit_ids}
+    for i in np.flatnonzero(x > 0.5):
+        owners[pool.unit_ids[pool.pair_u[i]]].append(pool.rep_ids[pool.pair_r[i]])
+    moved = sum(
+        1 for i in np.flatnonzero(x > 0.5)
+        for _ in range(int(pool.pair_cost[i] - pool.unit_forced[pool.pair_u[i]]))
+    )
+    return owners, moved, report
+
+
+def acc(aid, tier, owner, potential=0, region="West", **kw):
+    return {"account_id": aid, "name": f"Acc {aid}", "tier": tier, "owner_id": owner,
+            "potential": potential, "region": region, **kw}
+
+
+def rep(rid, region="West", capacity=1.0, **kw):
+    return {"rep_id": rid, "name": f"Rep {rid}", "region": region, "capacity": capacity, **kw}
+
+
+TWO_REPS = [rep("R1"), rep("R2")]
+
+
+def test_assign_once(solver):
+    """
+    a1 (T3) owned by R9, who left; R1 and R2 stay. Bands are wide (+-100 %).
+    With assign_once: a1 gets exactly one owner. Without: leaving it unowned is cheapest.
+    """
+    inp = make_input([acc("a1", 3, "R9"), acc("a2", 3, "R1"), acc("a3", 3, "R2")], TWO_REPS,
+                     "balance.tier_band=1.0", "balance.tier_band_min_accounts=3", solver=solver)
+    owners, _, _ = solve_pool(inp)
+    assert len(owners["a1"]) == 1
+    owners, _, _ = solve_pool(inp, drop={"assign_once"})
+    assert len(owners["a1"]) != 1
+
+
+def test_tier_balance(solver):
+    """
+        R1: a1 a2 a3 a4 (all Tier 1)     R2: a5 a6 (Tier 3)
+    Fair Tier 1 share is 2 each, band [1, 3] (+-1 account): one Tier 1 account must move.
+    Without tier balance nothing moves (moves cost, potential is 0).
+    """
+    rows = [acc(f"a{i}", 1, "R1") for i in range(1, 5)] + [acc("a5", 3, "R2"), acc("a6", 3, "R2")]
+    inp = make_input(rows, TWO_REPS, solver=solver)
+    owners, moved, _ = solve_pool(inp)
+    assert moved == 1
+    assert sum(owners[f"a{i}"] == ["R2"] for i in range(1, 5)) == 1
+    _, moved, _ = solve_pool(inp, drop={"tier_balance"})
+    assert moved == 0
+
+
+def test_potential_balance(solver):
+    """
+        R1: a1 (100) a2 (100)     R2: a3 (1) a4 (1)      all Tier 3
+    Fair potential 101 each, band +-10 % = [90.9, 111.1]. Moving a2 to R2 gives 100 / 102:
+    one move. Without the potential rows nothing moves.
+    """
+    rows = [acc("a1", 3, "R1", 100), acc("a2", 3, "R1", 100), acc("a3", 3, "R2", 1), acc("a4", 3, "R2", 1)]
+    inp = make_input(rows, TWO_REPS, solver=solver)
+    owners, moved, _ = solve_pool(inp)
+    assert moved == 1
+    assert sorted(o[0] for o in owners.values()) == ["R1", "R2", "R2", "R2"]
+    _, moved, _ = solve_pool(inp, drop={"potential_balance"})
+    assert moved == 0
+
+
+def test_account_balance(solver):
+    """
+        R1: a1..a6 (Tier 3)      R2: nothing
+    Tier bands are switched off (+-100 %, +-6 accounts); the account band +-10 % (at least
+    +-1) around 3 is [2, 4], so two accounts move. Without it, none.
+    """
+    rows = [acc(f"a{i}", 3, "R1") for i in range(1, 7)]
+    inp = make_input(rows, TWO_REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=6",
+                     "balance.account_band=0.1", solver=solver)
+    _, moved, _ = solve_pool(inp)
+    assert moved == 2
+    _, moved, _ = solve_pool(inp, drop={"account_balance"})
+    assert moved == 0
+
+
+def test_max_accounts(solver):
+    """
+        R1: a1..a6 (Tier 3)      R2 (new, max_accounts 1): nothing
+    Tier balance wants 3 each, band [2, 4]: two moves. R2's cap of 1 allows only one.
+    """
+    rows = [acc(f"a{i}", 3, "R1") for i in range(1, 7)]
+    inp = make_input(rows, [rep("R1"), rep("R2", max_accounts=1)], solver=solver)
+    owners, moved, _ = solve_pool(inp)
+    assert moved == 1 and sum(o == ["R2"] for o in owners.values()) == 1
+    _, moved, _ = solve_pool(inp, drop={"max_accounts"})
+    assert moved == 2
+
+
+def test_move_limit(solver):
+    """
+        R1: a1..a6 (Tier 1)      R2: nothing
+    Tier balance wants two moves; continuity.max_moved_share = 1/6 allows one.
+    """
+    rows = [acc(f"a{i}", 1, "R1") for i in range(1, 7)]
+    inp = make_input(rows, TWO_REPS, "continuity.max_moved_share=0.17", solver=solver)
+    _, moved, _ = solve_pool(inp)
+    assert moved == 1
+    _, moved, _ = solve_pool(inp, drop={"move_limit"})
+    assert moved == 2
+
+
+def test_move_cost_keeps_owners(solver):
+    """Balanced books stay exactly as they are: no move is free."""
+    rows = [acc("a1", 1, "R1"), acc("a2", 1, "R2"), acc("a3", 3, "R1"), acc("a4", 3, "R2")]
+    inp = make_input(rows, TWO_REPS, solver=solver)
+    owners, moved, report = solve_pool(inp)
+    assert moved == 0 and report.objective == pytest.approx(0)
+    assert owners == {"a1": ["R1"], "a2": ["R2"], "a3": ["R1"], "a4": ["R2"]}
+
+
+def test_families_move_whole(solver):
+    """
+        R1: p (T1) + child c (T1), a3 (T1), a4 (T1)      R2: nothing
+    Fair Tier 1 is 2 each, band [1, 3]: one move would do for single accounts, but
+    whichever moves, the family p+c stays together.
+    """
+    rows = [acc("p", 1, "R1"), acc("c", 1, "R1", parent_id="p"), acc("a3", 1, "R1"), acc("a4", 1, "R1")]
+    inp = make_input(rows, TWO_REPS, solver=solver)
+    plan = solve_input(inp)
+    owners = plan.assignment()
+    assert owners["p"] == owners["c"]
+    reasons = dict(zip(plan.accounts["account_id"], plan.accounts["reason"]))
+    assert reasons["c"].startswith("follows parent p")
+
+
+def test_locked_accounts_stay(solver):
+    """
+        R1: a1..a4 (Tier 1, a1..a3 locked)      R2: nothing
+    Balance wants two moves; only a4 may move, and the rest is reported as outside the band.
+    """
+    rows = [acc(f"a{i}", 1, "R1", locked="true" if i < 4 else "false") for i in range(1, 5)]
+    rows += [acc("b1", 1, "R1", locked="true"), acc("b2", 1, "R1", locked="true")]
+    inp = make_input(rows, TWO_REPS, solver=solver)
+    plan = solve_input(inp)
+    owners = plan.assignment()
+    assert all(owners[a] == "R1" for a in ("a1", "a2", "a3", "b1", "b2"))
+    assert owners["a4"] == "R2"
+    assert any("outside the band" in w.message for w in plan.warnings)
+
+
+def test_eligibility_by_region(solver):
+    """Accounts only go to reps who cover their region; regions are solved as separate pools."""
+    rows = [acc("w1", 1, "R1", region="West"), acc("w2", 1, "R1", region="West"),
+            acc("e1", 1, "R2", region="East"), acc("e2", 1, "R2", region="East")]
+    reps = [rep("R1", region="West"), rep("R2", region="East"), rep("R3", region="East")]
+    inp = make_input(rows, reps, solver=solver)
+    plan = solve_input(inp)
+    owners = plan.assignment()
+    assert {owners["w1"], owners["w2"]} == {"R1"}
+    assert {owners["e1"], owners["e2"]} <= {"R2", "R3"}
+    assert len(plan.pools) == 2
+
+
+def test_multi_region_rep_merges_pools(solver):
+    """A rep covering 'West;East' links both regions into one pool."""
+    rows = [acc("w1", 1, "R1", region="West"), acc("e1", 1, "R2", region="East")]
+    reps = [rep("R1", region="West"), rep("R2", region="East"), rep("R3", region="West;East")]
+    inp = make_input(rows, reps, solver=solver)
+    plan = solve_input(inp)
+    assert len(plan.pools) == 1
+
+
+def test_ramping_rep_gets_proportional_share(solver):
+    """Capacity 0.5 gets half the fair share of a full rep: 12 Tier 3 split 8 / 4 (band +-1)."""
+    rows = [acc(f"a{i}", 3, "R1") for i in range(12)]
+    reps = [rep("R1"), rep("R2", capacity=0.5)]
+    inp = make_input(rows, reps, solver=solver)
+    plan = solve_input(inp)
+    arr = plan.extras["arrays"]
+    assert arr["fair_tier"][1, 2] == pytest.approx(4.0)
+    counts = plan.accounts["owner_id"].value_counts().to_dict()
+    assert counts["R2"] in (3, 4, 5)
