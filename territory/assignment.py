@@ -10,7 +10,7 @@ import pandas as pd
 
 from .config import PlanConfig
 from .errors import Problem
-from .solve import SolveReport
+from .model.solution import PoolResult
 
 FIXED_COLUMNS = ["account_id", "name", "tier", "region", "potential", "previous_owner_id", "owner_id", "moved"]
 
@@ -21,15 +21,6 @@ class InputFile:
     path: str
     sha256: str
     rows: int
-
-
-@dataclass
-class PoolResult:
-    name: str
-    rep_ids: list[str]
-    report: SolveReport
-    accounts: int
-    units: int
 
 
 @dataclass

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .assignment import FIXED_COLUMNS, InputFile, Plan, PoolResult, reason_texts
-from .balance import book_stats, balance_metrics
+from .assignment import FIXED_COLUMNS, InputFile, Plan, reason_texts
+from .balance import balance_metrics, book_stats
 from .config import PlanConfig, config_to_dict
 from .errors import InfeasiblePlanError, InputError, Problem
 from .hierarchy import resolve_families
@@ -26,6 +26,7 @@ from .io.validation import check_inputs, region_key
 from .io.writing import write_csv, write_json
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
+from .model.solution import PoolResult, SolvedPools
 from .solve import solve_problem
 
 Progress = Callable[[str, int, int], None]
@@ -120,6 +121,37 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
     return inp
 
 
+def solve_exact(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
+                progress: Progress = _noop, export_lp: str | Path | None = None) -> SolvedPools:
+    """One MIP per pool over (family, eligible rep) pairs: exact, for up to ~10^5 pairs per pool."""
+    pools = build_pools(accounts, reps, cfg)
+    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
+    out = SolvedPools.empty(len(accounts), len(reps))
+    for k, pool in enumerate(pools):
+        progress("solve", k, len(pools))
+        m = build_model(pool, cfg)
+        if export_lp is not None:
+            out.lp_files.append(_export_lp(m.prob, Path(export_lp), pool.name, len(pools)))
+        report = solve_problem(m.prob, cfg.solver)
+        if not report.has_solution:
+            raise InfeasiblePlanError(_explain_no_solution(pool, cfg, report.status))
+        values = np.array([v.varValue or 0.0 for v in m.x])
+        owner_local = _extract(pool, values)
+        gidx = np.array([rep_pos[r] for r in pool.rep_ids], dtype=np.int64)
+        for u, rows in enumerate(pool.account_index):
+            out.owner[rows] = gidx[owner_local[u]]
+        out.fair_tier[gidx] = pool.fair_tier
+        out.fair_potential[gidx] = pool.fair_potential
+        out.tier_lo[gidx] = pool.tier_lo
+        out.tier_hi[gidx] = pool.tier_hi
+        out.pot_lo[gidx] = pool.pot_lo
+        out.pot_hi[gidx] = pool.pot_hi
+        out.pool_of_rep[gidx] = pool.name
+        out.pools.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
+    progress("solve", len(pools), len(pools))
+    return out
+
+
 def _extract(pool: PoolProblem, x_values: np.ndarray) -> np.ndarray:
     """Owner (local rep index) per unit from the solved pair values."""
     owner = np.full(pool.n_units, -1, dtype=np.int64)
@@ -140,51 +172,20 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     """
     cfg = inp.config
     timings: dict[str, float] = {"load": inp.seconds}
-    lp_files: list[str] = []
     t0 = time.perf_counter()
     accounts = inp.accounts.copy()
     reps = inp.reps.reset_index(drop=True)
     model_accounts = accounts
     if "_unit_region" in accounts.columns:
         model_accounts = accounts.assign(region=accounts["_unit_region"])
-    pools = build_pools(model_accounts, reps, cfg)
-    timings["build"] = time.perf_counter() - t0
-
+    solved = solve_exact(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
+    timings["solve"] = time.perf_counter() - t0
+    new_owner = solved.owner
+    fair_tier, fair_pot = solved.fair_tier, solved.fair_potential
+    tier_lo, tier_hi, pot_lo, pot_hi = solved.tier_lo, solved.tier_hi, solved.pot_lo, solved.pot_hi
+    pool_of_rep, results, lp_files = solved.pool_of_rep, solved.pools, solved.lp_files
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
     n_reps = len(reps)
-    new_owner = np.full(len(accounts), -1, dtype=np.int64)
-    fair_tier = np.zeros((n_reps, 3))
-    fair_pot = np.zeros(n_reps)
-    tier_lo = np.zeros((n_reps, 3), dtype=np.int64)
-    tier_hi = np.zeros((n_reps, 3), dtype=np.int64)
-    pot_lo = np.zeros(n_reps)
-    pot_hi = np.zeros(n_reps)
-    pool_of_rep = np.full(n_reps, "", dtype=object)
-    results: list[PoolResult] = []
-    t1 = time.perf_counter()
-    for k, pool in enumerate(pools):
-        progress("solve", k, len(pools))
-        m = build_model(pool, cfg)
-        if export_lp is not None:
-            lp_files.append(_export_lp(m.prob, Path(export_lp), pool.name, len(pools)))
-        report = solve_problem(m.prob, cfg.solver)
-        if not report.has_solution:
-            raise InfeasiblePlanError(_explain_no_solution(pool, cfg, report.status))
-        values = np.array([v.varValue or 0.0 for v in m.x])
-        owner_local = _extract(pool, values)
-        global_idx = np.array([rep_pos[r] for r in pool.rep_ids], dtype=np.int64)
-        for u, rows in enumerate(pool.account_index):
-            new_owner[rows] = global_idx[owner_local[u]]
-        fair_tier[global_idx] = pool.fair_tier
-        fair_pot[global_idx] = pool.fair_potential
-        tier_lo[global_idx] = pool.tier_lo
-        tier_hi[global_idx] = pool.tier_hi
-        pot_lo[global_idx] = pool.pot_lo
-        pot_hi[global_idx] = pool.pot_hi
-        pool_of_rep[global_idx] = pool.name
-        results.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
-    progress("solve", len(pools), len(pools))
-    timings["solve"] = time.perf_counter() - t1
 
     if (new_owner < 0).any():  # never leave an account silently unassigned
         missing = accounts["account_id"][new_owner < 0].head(5).tolist()
@@ -262,7 +263,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     timings["total_solve"] = time.perf_counter() - t0
     return Plan(accounts=accounts.drop(columns=["_unit_region"], errors="ignore"), reps=reps_out,
                 config=cfg, pools=results, inputs=inp.inputs, metrics=metrics,
-                warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files})
+                warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method})
 
 
 def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:

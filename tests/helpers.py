@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-import pytest
 
 from territory.config import PlanConfig, load_config
 from territory.io.loading import parse_accounts, parse_roster

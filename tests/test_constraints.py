@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import make_input
 
 from territory.model.build import build_model
 from territory.model.problem import build_pools
 from territory.pipeline import solve_input
 from territory.solve import solve_problem
-
-from helpers import make_input
 
 
 def solve_pool(inp, drop=frozenset()):

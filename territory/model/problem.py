@@ -16,8 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
-from ..io.loading import rep_regions
-from ..io.validation import region_key
 
 TIERS = (1, 2, 3)
 
@@ -77,24 +75,30 @@ def tier_band(fair: np.ndarray, band: float, min_accounts: float) -> tuple[np.nd
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
-def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> list[PoolProblem]:
+def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
+                keys: np.ndarray | None = None,
+                cover_sets: list[frozenset[str] | None] | None = None) -> list[PoolProblem]:
     """Split the plan into independent pools and compute fair shares and bands for each.
 
-    ``accounts`` needs: account_id, tier, potential, region, owner_id, locked, family_id.
-    ``reps`` needs: rep_id, region, capacity, max_accounts.
+    ``accounts`` needs: account_id, tier, potential, owner_id, locked, family_id (and region
+    when ``keys`` is not given). ``reps`` needs: rep_id, region, capacity, max_accounts.
+    ``keys``/``cover_sets`` come from ``territory.eligibility``: an account may go to the reps
+    whose cover set holds its key (``None`` covers every key).
     """
+    from ..eligibility import account_keys, rep_cover
+
+    if keys is None:
+        keys = account_keys(accounts, cfg)
+    if cover_sets is None:
+        cover_sets = rep_cover(reps, cfg)
     rep_ids = reps["rep_id"].tolist()
     rep_pos = {r: i for i, r in enumerate(rep_ids)}
     n_reps = len(rep_ids)
-    # Which reps cover which region key ("" = the roster row covers every region).
-    all_cover = np.zeros(n_reps, dtype=bool)
+    all_cover = np.array([c is None for c in cover_sets], dtype=bool)
     cover: dict[str, list[int]] = {}
-    for i, cell in enumerate(reps["region"].astype(str)):
-        parts = rep_regions(cell)
-        if not parts or "*" in parts:
-            all_cover[i] = True
-        for p in parts:
-            cover.setdefault(region_key(p), []).append(i)
+    for i, cs in enumerate(cover_sets):
+        for k in sorted(cs or ()):
+            cover.setdefault(k, []).append(i)
 
     unit_key = accounts["family_id"] if cfg.families.mode == "together" else accounts["account_id"]
     codes, uniques = pd.factorize(unit_key, sort=True)
@@ -106,7 +110,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     owner_pos = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     locked = accounts["locked"].to_numpy(dtype=bool) & (owner_pos >= 0)
-    region_keys = accounts["region"].astype(str).map(region_key).to_numpy(dtype=object)
+    region_keys = np.asarray(keys, dtype=object)
 
     # Eligible rep set per unit: reps covering every member's region; locked units: the owner.
     signature_of_unit: list[tuple[int, ...]] = []
