@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,5 +34,15 @@ def report_errors(fn: F) -> F:
             raise TerritoryClickException(e.render(), e.exit_code) from None
         except TerritoryError as e:
             raise TerritoryClickException(str(e), e.exit_code) from None
+        except (click.ClickException, click.Abort, click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a bug: say so plainly, keep the traceback for who asks
+            if os.environ.get("TERRITORY_DEBUG"):
+                raise
+            raise TerritoryClickException(
+                f"Unexpected error, probably a bug in territory: {type(e).__name__}: {e}\n"
+                "Run again with TERRITORY_DEBUG=1 to see the traceback, and please report it.",
+                1,
+            ) from None
 
     return wrapper  # type: ignore[return-value]
