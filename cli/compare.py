@@ -1,0 +1,126 @@
+"""`territory compare` (plans side by side) and `territory diff` (who changed owner)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import report_errors
+
+SHARE_KEYS = {"moved_share", "potential_moved_share", "max_tier_deviation", "max_tier_deviation_1",
+              "max_tier_deviation_2", "max_tier_deviation_3", "max_potential_deviation",
+              "potential_cv", "gap"}
+
+
+def _cell(key: str, v: Any) -> str:
+    if v is None:
+        return "-"
+    if key in SHARE_KEYS and isinstance(v, (int, float)):
+        return f"{v:.1%}" if key != "gap" else f"{v:.2%}"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def format_comparison(cmp: Any, *, reps: bool = True) -> str:
+    """The side-by-side table: plan metrics, then per-rep accounts and Tier 1 with changes."""
+    names = list(cmp.names)
+    width = max(14, *(len(n) + 2 for n in names))
+    first_w = 30
+    lines = [f"{'':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)]
+    lines.append("-" * len(lines[0]))
+    for key, label, values in cmp.plan_rows():
+        lines.append(f"{label:<{first_w}}" + "".join(f"{_cell(key, v):>{width}}" for v in values))
+    if reps:
+        lines.append("")
+        lines.append(f"{'Rep: accounts / Tier 1 (change)':<{first_w}}" + "".join(f"{n:>{width}}" for n in names))
+        lines.append("-" * len(lines[0]))
+        for rid, name, m in cmp.rep_rows():
+            cells = []
+            base_acc = m["accounts"][0]
+            for i, (acc, t1) in enumerate(zip(m["accounts"], m["tier_1"])):
+                if acc is None:
+                    cells.append("-")
+                    continue
+                text = f"{acc}/{t1}"
+                if i and base_acc is not None and acc != base_acc:
+                    text += f" ({acc - base_acc:+d})"
+                elif i and base_acc is None:
+                    text += " (new)"
+                cells.append(text)
+            label = f"{rid} {name}"[:first_w - 1]
+            lines.append(f"{label:<{first_w}}" + "".join(f" {c:>{width - 1}}" for c in cells))
+    return "\n".join(lines)
+
+
+@click.command("compare")
+@click.argument("plan_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), default="compare.csv",
+              show_default=True, help="Write the comparison table here.")
+@click.option("--no-reps", is_flag=True, help="Print only the plan-level rows (compare.csv keeps every rep).")
+@report_errors
+def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
+    """Print plans side by side and write the comparison to compare.csv.
+
+    Shows, per plan: moves, the largest tier and potential deviations from fair share, the
+    solver gap and, per rep, accounts and Tier 1 accounts with the change from the first plan.
+
+    Example:
+
+    \b
+        territory whatif examples/accounts.csv examples/roster.csv --out whatif-out --remove-rep R07
+        territory compare whatif-out/baseline whatif-out/scenario --out compare.csv
+    """
+    from territory.compare import compare_plans, write_compare
+
+    cmp = compare_plans([Path(d) for d in plan_dirs])
+    write_compare(cmp, out_path)
+    click.echo(format_comparison(cmp, reps=not no_reps))
+    click.echo("")
+    click.echo(f"Wrote {out_path}.")
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(file_okay=False))
+@click.argument("new", type=click.Path(file_okay=False))
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the changes to this CSV file.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Print at most this many accounts (0 = all).")
+@report_errors
+def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
+    """List the accounts whose owner differs between two plans, with the reason.
+
+    Use it quarter over quarter: OLD is last quarter's plan directory, NEW this quarter's.
+
+    Example:
+
+    \b
+        territory plan examples/accounts.csv examples/roster.csv --out q1
+        territory plan examples/accounts.csv examples/roster.csv --out q2 --set balance.tier_band=0.05
+        territory diff q1 q2 --out changes.csv
+    """
+    from territory.compare import diff_plans
+    from territory.io.writing import write_csv
+
+    changes = diff_plans(old, new)
+    if out_path:
+        write_csv(changes, out_path)
+    records = changes.to_dict("records")
+    counts = {k: sum(1 for r in records if r["change"] == k) for k in ("moved", "added", "removed")}
+    click.echo(f"{counts['moved']:,} accounts changed owner between {old} and {new}"
+               + (f"; {counts['added']:,} added" if counts["added"] else "")
+               + (f"; {counts['removed']:,} removed" if counts["removed"] else "") + ".")
+    shown = records if limit == 0 else records[:limit]
+    for r in shown:
+        frm = r["old_owner_id"] or "-"
+        to = r["new_owner_id"] or "-"
+        click.echo(f"  {r['account_id']:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
+    if len(shown) < len(records):
+        click.echo(f"  ... and {len(records) - len(shown):,} more" + ("" if out_path else "; use --out FILE for all"))
+    if out_path:
+        click.echo(f"Wrote {out_path}.")

@@ -1,0 +1,66 @@
+"""`territory run plan.toml`: the whole quarterly rebuild from one settings file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import report_errors
+from .plan import format_summary
+
+
+@click.command("run")
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Override one setting of the file, e.g. --set outputs.dir=q2 (repeatable).")
+@click.option("--books/--no-books", default=None,
+              help="Render the PDF books (default: outputs.books in the file).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
+@report_errors
+def run(plan_file: str, settings: tuple[str, ...], books: bool | None, quiet: bool) -> None:
+    """Run the rebuild a plan file describes: load, score, plan, write and print books.
+
+    The file holds [inputs] (accounts, roster, icp, preset), [outputs] (dir, books) and any
+    plan settings; paths are relative to the file. Precedence: defaults < file < --set.
+
+    Example:
+
+    \b
+        territory run examples/plan.toml
+        territory run examples/plan.toml --set balance.tier_band=0.05 --set outputs.dir=tight-out
+    """
+    from territory.runner import run_plan_file
+
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if quiet or total <= 1:
+            return
+        if stage not in bars:
+            label = "Solving pools" if stage == "solve" else "Rendering books"
+            bars[stage] = [click.progressbar(length=total, label=label, file=sys.stderr), 0]
+            bars[stage][0].__enter__()
+        bar, seen = bars[stage]
+        bar.update(done - seen)
+        bars[stage][1] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    result = run_plan_file(plan_file, settings, books=books, progress=progress)
+    out = Path(result.out_dir)
+    if not quiet:
+        click.echo(format_summary(result.summary, out))
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
+    if result.books is not None:
+        b = result.books
+        failed = f", {len(b.failures)} failed" if b.failures else ""
+        click.echo(f"Books: {len(b.written)} written to {b.out_dir}{failed}.")
+        for f in b.failures:
+            click.echo(f"  {f.job.filename}: {f.error}", err=True)
+    click.echo(f"Done in {result.seconds:.1f} s: {out}")
+    if result.books is not None and result.books.failures:
+        raise click.exceptions.Exit(1)

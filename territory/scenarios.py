@@ -1,0 +1,564 @@
+"""What-if scenarios: named transforms of the roster, the accounts and the settings.
+
+A scenario ("west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5") is applied to a loaded
+``PlanInput`` and re-validated with ``prepare_input``; the model and the metrics are the
+ones every plan uses, so a scenario's numbers compare like for like with the baseline.
+
+    >>> inp = territory.load_input("examples/accounts.csv", "examples/roster.csv", PlanConfig())
+    >>> results = run_scenarios(inp, [parse_scenario("tight: set=balance.tier_band=0.05")])
+
+Sweeps run in parallel processes (``jobs``) or on a Dask distributed cluster
+(``scheduler="tcp://host:8786"``); either way the results are the ones a sequential run
+gives, in scenario order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import multiprocessing
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - 3.10 fallback
+    import tomli as tomllib
+
+from .assignment import Plan
+from .config import apply_override
+from .errors import ConfigError, InfeasiblePlanError, TerritoryError
+from .io.validation import region_key
+from .pipeline import PlanInput, prepare_input, solve_input
+
+BASELINE = "baseline"
+
+
+# --------------------------------------------------------------------------- transforms
+
+
+@dataclass(frozen=True)
+class AddRep:
+    """A new rep; the id is generated (NEW01, NEW02, ...) unless given."""
+
+    name: str
+    region: str
+    capacity: float = 1.0
+    rep_id: str = ""
+
+    def text(self) -> str:
+        return f"add-rep={self.name},{self.region},{self.capacity:g}"
+
+
+@dataclass(frozen=True)
+class RemoveRep:
+    """A rep leaves: their accounts are reassigned ("owner left the roster")."""
+
+    rep_id: str
+
+    def text(self) -> str:
+        return f"remove-rep={self.rep_id}"
+
+
+@dataclass(frozen=True)
+class SetCapacity:
+    rep_id: str
+    capacity: float
+
+    def text(self) -> str:
+        return f"capacity={self.rep_id}={self.capacity:g}"
+
+
+@dataclass(frozen=True)
+class Lock:
+    """Keep these accounts with their current owner."""
+
+    account_ids: tuple[str, ...]
+
+    def text(self) -> str:
+        return f"lock={','.join(self.account_ids)}"
+
+
+@dataclass(frozen=True)
+class Unlock:
+    account_ids: tuple[str, ...]
+
+    def text(self) -> str:
+        return f"unlock={','.join(self.account_ids)}"
+
+
+@dataclass(frozen=True)
+class SetSetting:
+    """One ``key=value`` setting, as ``--set`` takes it."""
+
+    item: str
+
+    def text(self) -> str:
+        return f"set={self.item}"
+
+
+Transform = AddRep | RemoveRep | SetCapacity | Lock | Unlock | SetSetting
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named list of transforms; no transforms is the baseline (the current roster)."""
+
+    name: str
+    transforms: tuple[Transform, ...] = ()
+
+    def describe(self) -> str:
+        return "; ".join(t.text() for t in self.transforms) or "current roster and settings"
+
+    def __repr__(self) -> str:
+        return f"<Scenario {self.name!r} [{self.describe()}]>"
+
+
+# --------------------------------------------------------------------------- parsing
+
+_NAME = re.compile(r"^[^:;=]{1,60}$")
+_KINDS = ("add-rep", "remove-rep", "capacity", "lock", "unlock", "set")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
+    except ValueError:
+        raise ConfigError(f"{what}: {text.strip()!r} is not a number") from None
+    if not value > 0:
+        raise ConfigError(f"{what}: capacity must be above 0, not {text.strip()}")
+    return value
+
+
+def parse_add_rep(text: str) -> AddRep:
+    """``"Name,region,capacity"`` (capacity optional, default 1.0)."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (2, 3) or not parts[0]:
+        raise ConfigError(f"add-rep {text!r}: expected \"Name,region,capacity\", e.g. "
+                          "\"Ana Ortiz,West,1\" (capacity 1.0 = full rep, 0.5 = ramping)")
+    cap = _number(parts[2], f"add-rep {text!r}") if len(parts) == 3 and parts[2] else 1.0
+    return AddRep(parts[0], parts[1], cap)
+
+
+def parse_capacity(text: str) -> SetCapacity:
+    """``"R03=0.5"``."""
+    rep, sep, value = text.partition("=")
+    if not sep or not rep.strip():
+        raise ConfigError(f"capacity {text!r}: expected REP_ID=CAPACITY, e.g. R03=0.5")
+    return SetCapacity(rep.strip(), _number(value, f"capacity {text!r}"))
+
+
+def _ids(text: str | Iterable[str]) -> tuple[str, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    return tuple(str(i).strip() for i in items if str(i).strip())
+
+
+def parse_transform(text: str) -> Transform:
+    """One transform: add-rep=NAME,REGION,CAP | remove-rep=ID | capacity=ID=CAP |
+    lock=ID,ID | unlock=ID,ID | set=KEY=VALUE."""
+    kind, sep, rest = text.strip().partition("=")
+    kind = kind.strip().lower().replace("_", "-")
+    if not sep or kind not in _KINDS:
+        raise ConfigError(f"scenario step {text.strip()!r}: expected one of "
+                          + ", ".join(f"{k}=..." for k in _KINDS)
+                          + " (e.g. add-rep=Ana,West,1 or set=balance.tier_band=0.05)")
+    rest = rest.strip()
+    if kind == "add-rep":
+        return parse_add_rep(rest)
+    if kind == "remove-rep":
+        if not rest:
+            raise ConfigError("remove-rep needs a rep id, e.g. remove-rep=R07")
+        return RemoveRep(rest)
+    if kind == "capacity":
+        return parse_capacity(rest)
+    if kind in ("lock", "unlock"):
+        ids = _ids(rest)
+        if not ids:
+            raise ConfigError(f"{kind} needs account ids, e.g. {kind}=A00001,A00002")
+        return Lock(ids) if kind == "lock" else Unlock(ids)
+    if "=" not in rest:
+        raise ConfigError(f"set {rest!r}: expected key=value, e.g. set=balance.tier_band=0.05")
+    return SetSetting(rest)
+
+
+def parse_scenario(spec: str) -> Scenario:
+    """``"NAME: step; step; ..."``, e.g. ``"west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5"``."""
+    name, sep, body = spec.partition(":")
+    name = name.strip()
+    if not sep or not name or not _NAME.match(name):
+        raise ConfigError(f"scenario {spec!r}: expected \"NAME: step; step\", e.g. "
+                          "\"west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5\"")
+    steps = tuple(parse_transform(s) for s in body.split(";") if s.strip())
+    if not steps:
+        raise ConfigError(f"scenario {name!r} has no steps; e.g. \"{name}: remove-rep=R07\"")
+    return Scenario(name, steps)
+
+
+def scenario_from_options(name: str, *, add_rep: Sequence[str] = (), remove_rep: Sequence[str] = (),
+                          capacity: Sequence[str] = (), lock: Sequence[str] = (),
+                          unlock: Sequence[str] = (), settings: Sequence[str] = ()) -> Scenario | None:
+    """One scenario from repeated command-line flags; ``None`` when no flag was given."""
+    steps: list[Transform] = [parse_add_rep(t) for t in add_rep]
+    steps += [RemoveRep(r.strip()) for r in remove_rep]
+    steps += [parse_capacity(c) for c in capacity]
+    steps += [Lock(_ids(t)) for t in lock]
+    steps += [Unlock(_ids(t)) for t in unlock]
+    steps += [SetSetting(s) for s in settings]
+    return Scenario(name, tuple(steps)) if steps else None
+
+
+_TOML_KEYS = ("name", "description", "add_rep", "remove_rep", "capacity", "lock", "unlock", "set")
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += _flatten(f"{prefix}.{k}" if prefix else str(k), v)
+        return out
+    return [(prefix, value)]
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) if not isinstance(x, str) else f'"{x}"' for x in v) + "]"
+    return str(v)
+
+
+def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
+    unknown = sorted(set(raw) - set(_TOML_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}'; a scenario takes "
+                          + ", ".join(_TOML_KEYS))
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name.strip()):
+        raise ConfigError(f"{where}: every scenario needs a name (text without ':', ';' or '=')")
+    steps: list[Transform] = []
+    for item in _as_list(raw.get("add_rep", []), f"{where}.add_rep"):
+        if isinstance(item, Mapping):
+            bad = sorted(set(item) - {"name", "region", "capacity", "rep_id"})
+            if bad or "name" not in item or "region" not in item:
+                raise ConfigError(f"{where}.add_rep: give name, region and optionally capacity "
+                                  f"and rep_id{f' (unknown key {bad[0]!r})' if bad else ''}")
+            cap = item.get("capacity", 1.0)
+            if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
+                raise ConfigError(f"{where}.add_rep.capacity must be a number above 0, not {cap!r}")
+            steps.append(AddRep(str(item["name"]), str(item["region"]), float(cap),
+                                str(item.get("rep_id", ""))))
+        elif isinstance(item, str):
+            steps.append(parse_add_rep(item))
+        else:
+            raise ConfigError(f"{where}.add_rep: expected \"Name,region,capacity\" or a table")
+    steps += [RemoveRep(str(r)) for r in _as_list(raw.get("remove_rep", []), f"{where}.remove_rep")]
+    caps = raw.get("capacity", {})
+    if not isinstance(caps, Mapping):
+        raise ConfigError(f"{where}.capacity must be a table of rep id = capacity, e.g. {{ R03 = 0.5 }}")
+    for rep, cap in caps.items():
+        if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
+            raise ConfigError(f"{where}.capacity.{rep} must be a number above 0, not {cap!r}")
+        steps.append(SetCapacity(str(rep), float(cap)))
+    for key, cls in (("lock", Lock), ("unlock", Unlock)):
+        ids = _ids([str(x) for x in _as_list(raw.get(key, []), f"{where}.{key}")])
+        if ids:
+            steps.append(cls(ids))
+    sets = raw.get("set", {})
+    if not isinstance(sets, Mapping):
+        raise ConfigError(f"{where}.set must be a table, e.g. set = {{ \"balance.tier_band\" = 0.05 }}")
+    steps += [SetSetting(f"{k}={_toml_value(v)}") for k, v in _flatten("", sets)]
+    return Scenario(name.strip(), tuple(steps))
+
+
+def _as_list(value: Any, where: str) -> list[Any]:
+    if isinstance(value, (str, Mapping)):
+        return [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list")
+    return value
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Scenarios from a TOML file: ``[[scenario]]`` tables and ``[[sweep]]`` grids.
+
+    A sweep crosses every value of every setting it lists, e.g.
+    ``[[sweep]] name = "band"`` with ``set = { "balance.tier_band" = [0.05, 0.1, 0.2] }``
+    gives three scenarios, ``band balance.tier_band=0.05`` and so on.
+    """
+    label = str(path)
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{label}: scenarios file not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{label}: not valid TOML: {e}") from None
+    unknown = sorted(set(data) - {"scenario", "sweep"})
+    if unknown:
+        raise ConfigError(f"{label}: unknown table '{unknown[0]}'; use [[scenario]] or [[sweep]]")
+    out: list[Scenario] = []
+    for i, raw in enumerate(_as_list(data.get("scenario", []), f"{label}: scenario")):
+        out.append(_scenario_from_table(raw, f"{label}: scenario[{i}]"))
+    for i, raw in enumerate(_as_list(data.get("sweep", []), f"{label}: sweep")):
+        where = f"{label}: sweep[{i}]"
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where} must be a table")
+        grid = _flatten("", raw.get("set", {}))
+        if not grid or any(not isinstance(v, list) or not v for _, v in grid):
+            raise ConfigError(f"{where}.set: give each setting a list of values, e.g. "
+                              "set = { \"balance.tier_band\" = [0.05, 0.1] }")
+        base = _scenario_from_table({k: v for k, v in raw.items() if k != "set"}, where)
+        for combo in itertools.product(*[v for _, v in grid]):
+            sets = tuple(SetSetting(f"{k}={_toml_value(v)}") for (k, _), v in zip(grid, combo))
+            suffix = " ".join(s.item for s in sets)
+            out.append(Scenario(f"{base.name} {suffix}", base.transforms + sets))
+    if not out:
+        raise ConfigError(f"{label}: no [[scenario]] or [[sweep]] tables found")
+    _check_unique([s.name for s in out], label)
+    return out
+
+
+def _check_unique(names: Sequence[str], where: str) -> None:
+    seen: set[str] = set()
+    for n in names:
+        key = slug(n)
+        if key in seen or key == BASELINE:
+            raise ConfigError(f"{where}: two scenarios share the name {n!r} (or it is reserved "
+                              f"for the baseline); give each a different name")
+        seen.add(key)
+
+
+def slug(name: str) -> str:
+    """A scenario's folder name: letters, digits, '+', '-', '.', '=' and '_'."""
+    s = re.sub(r"[^A-Za-z0-9+\-.=_]+", "_", name.strip()).strip("_.")
+    return s.lower() or "scenario"
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def _new_rep_id(taken: set[str]) -> str:
+    for i in itertools.count(1):
+        rid = f"NEW{i:02d}"
+        if rid not in taken:
+            return rid
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
+    """A new ``PlanInput`` with the scenario's transforms applied and validated again."""
+    accounts = inp.accounts.drop(columns=["family_id", "_unit_region"], errors="ignore").copy()
+    reps = inp.reps.copy()
+    cfg = inp.config
+    where = f"scenario {scenario.name!r}"
+    ids = accounts["account_id"].astype(str)
+    for t in scenario.transforms:
+        rep_ids = reps["rep_id"].astype(str)
+        if isinstance(t, AddRep):
+            known = {region_key(r) for r in accounts["region"].astype(str)}
+            if t.region and region_key(t.region) not in known:
+                shown = ", ".join(sorted(set(accounts["region"].astype(str)) - {""})[:12])
+                raise ConfigError(f"{where}: add-rep {t.name}: no accounts are in region "
+                                  f"{t.region!r}; regions: {shown}")
+            rid = t.rep_id or _new_rep_id(set(rep_ids))
+            if rid in set(rep_ids):
+                raise ConfigError(f"{where}: add-rep {t.name}: rep id {rid!r} is already on the roster")
+            row = {c: (np.nan if pd.api.types.is_numeric_dtype(reps[c]) else "") for c in reps.columns}
+            row.update(rep_id=rid, name=t.name, region=t.region, capacity=float(t.capacity))
+            reps = pd.concat([reps, pd.DataFrame([row])], ignore_index=True)
+        elif isinstance(t, (RemoveRep, SetCapacity)):
+            hit = rep_ids.eq(t.rep_id)
+            if not hit.any():
+                raise ConfigError(f"{where}: {t.text()}: no rep {t.rep_id!r} on the roster; reps: "
+                                  + ", ".join(rep_ids.head(20)))
+            if isinstance(t, RemoveRep):
+                reps = reps.loc[~hit].reset_index(drop=True)
+            else:
+                reps.loc[hit, "capacity"] = float(t.capacity)
+        elif isinstance(t, (Lock, Unlock)):
+            missing = [a for a in t.account_ids if a not in set(ids)]
+            if missing:
+                raise ConfigError(f"{where}: {t.text()[:60]}: no account {missing[0]!r}"
+                                  + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            accounts.loc[ids.isin(t.account_ids), "locked"] = isinstance(t, Lock)
+        else:
+            try:
+                cfg = apply_override(cfg, t.item)
+            except ConfigError as e:
+                raise ConfigError(f"{where}: {e}") from None
+    if len(reps) == 0:
+        raise ConfigError(f"{where} removes every rep; a plan needs at least one")
+    labels = {f.label: f.path for f in inp.inputs}
+    out = prepare_input(accounts, reps, cfg, accounts_file=labels.get("accounts", "accounts"),
+                        roster_file=labels.get("roster", "roster"), inputs=list(inp.inputs))
+    out.extras.update(getattr(inp, "extras", {}) or {})
+    out.seconds = inp.seconds
+    return out
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's plan, or why it has none (an infeasible ask does not stop a sweep)."""
+
+    scenario: Scenario
+    plan: Plan | None
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def __repr__(self) -> str:
+        state = repr(self.plan) if self.plan is not None else f"failed: {self.error}"
+        return f"<ScenarioResult {self.name!r} {state}>"
+
+
+SweepProgress = Callable[[int, int, str], None]
+
+
+def _solve_one(inp: PlanInput) -> tuple[Plan | None, str, float]:
+    t0 = time.perf_counter()
+    try:
+        return solve_input(inp), "", time.perf_counter() - t0
+    except (InfeasiblePlanError, TerritoryError) as e:
+        return None, str(e), time.perf_counter() - t0
+
+
+def with_baseline(scenarios: Sequence[Scenario]) -> list[Scenario]:
+    """The baseline (current roster) first, then the scenarios, names checked unique."""
+    out = [Scenario(BASELINE)] + [s for s in scenarios if s.transforms or s.name != BASELINE]
+    _check_unique([s.name for s in out[1:]], "scenarios")
+    return out
+
+
+def run_scenarios(inp: PlanInput, scenarios: Sequence[Scenario], *, jobs: int | None = 1,
+                  scheduler: str | None = None, progress: SweepProgress | None = None,
+                  scheduler_timeout: float = 10.0) -> list[ScenarioResult]:
+    """Solve every scenario; results come back in scenario order.
+
+    Every scenario is applied and validated here first, so a typo stops the sweep before any
+    solve. ``jobs`` > 1 solves in that many forked processes; ``scheduler`` (a Dask address
+    such as ``tcp://10.0.0.5:8786``) solves on a Dask distributed cluster instead.
+    """
+    prepared = [apply_scenario(inp, s) for s in scenarios]
+    total = len(prepared)
+    done = 0
+    outcomes: dict[int, tuple[Plan | None, str, float]] = {}
+
+    def finished(i: int, outcome: tuple[Plan | None, str, float]) -> None:
+        nonlocal done
+        outcomes[i] = outcome
+        done += 1
+        if progress is not None:
+            progress(done, total, scenarios[i].name)
+
+    if scheduler:
+        _run_dask(scheduler, prepared, finished, scheduler_timeout)
+    elif (jobs or 1) > 1 and total > 1 and "fork" in multiprocessing.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(jobs or 1, total), mp_context=ctx) as pool:
+            futures = {pool.submit(_solve_one, p): i for i, p in enumerate(prepared)}
+            for fut in as_completed(futures):
+                finished(futures[fut], fut.result())
+    else:
+        for i, p in enumerate(prepared):
+            finished(i, _solve_one(p))
+    return [ScenarioResult(s, *outcomes[i]) for i, s in enumerate(scenarios)]
+
+
+def _run_dask(address: str, prepared: Sequence[PlanInput],
+              finished: Callable[[int, tuple[Plan | None, str, float]], None], timeout: float) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ConfigError("--scheduler needs Dask: pip install 'territory[dask]'") from None
+    try:
+        client = Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError) as e:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {e}. Start one with "
+                          "'dask scheduler' (and 'dask worker ADDRESS'), or leave out --scheduler "
+                          "to use this machine") from None
+    try:
+        futures = [client.submit(_solve_one, p, pure=False) for p in prepared]
+        index = {f.key: i for i, f in enumerate(futures)}
+        for fut in as_completed(futures):
+            finished(index[fut.key], fut.result())
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+@dataclass
+class WhatIf:
+    """A what-if run: one plan directory per scenario (baseline first) and their comparison."""
+
+    out_dir: Path
+    results: list[ScenarioResult]
+    dirs: dict[str, Path]
+    comparison: Any = None
+    seconds: float = 0.0
+    failed: list[ScenarioResult] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (f"<WhatIf [{len(self.results)} scenarios, {len(self.failed)} failed, "
+                f"{self.seconds:.1f} s] {self.out_dir}>")
+
+
+def whatif(inp: PlanInput, scenarios: Sequence[Scenario], out_dir: str | Path, *,
+           jobs: int | None = 1, scheduler: str | None = None,
+           progress: SweepProgress | None = None) -> WhatIf:
+    """Plan the baseline and every scenario, write a plan directory each, and compare them.
+
+    Writes ``OUT/baseline/``, ``OUT/<scenario>/`` (each with ``scenario.json`` saying what
+    changed) and ``OUT/compare.csv``.
+    """
+    from .compare import compare_plans, write_compare
+    from .io.writing import write_json
+    from .pipeline import write_plan
+
+    t0 = time.perf_counter()
+    todo = with_baseline(scenarios)
+    results = run_scenarios(inp, todo, jobs=jobs, scheduler=scheduler, progress=progress)
+    out = Path(out_dir)
+    dirs: dict[str, Path] = {}
+    for r in results:
+        if r.plan is None:
+            continue
+        d = out / slug(r.name)
+        write_plan(r.plan, d)
+        write_json({"name": r.name, "steps": [t.text() for t in r.scenario.transforms],
+                    "description": r.scenario.describe()}, d / "scenario.json")
+        dirs[r.name] = d
+    failed = [r for r in results if r.plan is None]
+    comparison = None
+    if dirs:
+        comparison = compare_plans(list(dirs.values()), names=list(dirs))
+        write_compare(comparison, out / "compare.csv")
+    return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed)
+
+
+def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:
+    """A shallow copy of ``inp`` with some config sections replaced (for library users)."""
+    new = PlanInput(inp.accounts, inp.reps, dataclasses.replace(inp.config, **sections),
+                    inp.inputs, inp.warnings, inp.seconds)
+    new.extras.update(getattr(inp, "extras", {}) or {})
+    return new
