@@ -6,8 +6,14 @@ import click
 
 from territory import __version__
 
+from .books import books
+from .compare import compare, diff
 from .plan import plan
+from .run import run
+from .score import score
 from .settings import settings
+from .validate import validate
+from .whatif import whatif
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -25,5 +31,12 @@ def cli() -> None:
 
 
 cli.add_command(plan)
+cli.add_command(score)
+cli.add_command(validate)
+cli.add_command(books)
 cli.add_command(settings)
+cli.add_command(whatif)
+cli.add_command(compare)
+cli.add_command(diff)
+cli.add_command(run)
 

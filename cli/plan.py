@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import click
 
 from .errors import report_errors
 from .options import config_options, solver_options, solver_overrides
+from .sources import source_kwargs, source_options
 
 
 def _pct(x: float | None) -> str:
@@ -63,20 +65,46 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def format_sweep(points: list[Any]) -> str:
+    """The balance-versus-moves table, one line per move cap."""
+    lines = ["Balance versus moves (forced moves of departed owners not capped):",
+             f"{'Move cap':>9}  {'Moved':>7}  {'Share':>6}  {'Worst tier gap':>14}  {'Worst potential gap':>19}  "
+             f"{'Outside bands':>13}  Status"]
+    for p in points:
+        cap = "none" if p.cap is None else f"{p.cap:.0%}" if p.cap * 100 == int(p.cap * 100) else f"{p.cap:.1%}"
+        if p.status == "infeasible":
+            lines.append(f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  {'-':>13}  infeasible: {p.note}")
+            continue
+        lines.append(f"{cap:>9}  {p.accounts_moved:>7,}  {p.moved_share:>6.1%}  {p.max_tier_deviation:>14.1%}  "
+                     f"{p.max_potential_deviation:>19.1%}  {p.accounts_outside_tier_bands:>13,}  {p.status}")
+    return "\n".join(lines)
+
+
 @click.command("plan")
 @click.argument("accounts", type=click.Path(dir_okay=False))
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for assignments.csv, owner_changes.csv and summary.json.")
+@click.option("--icp", "icp_path", type=click.Path(dir_okay=False), default=None,
+              help="Tier the accounts with this ICP file (see 'territory score').")
+@click.option("--locks", "locks_path", type=click.Path(dir_okay=False), default=None,
+              help="CSV of account_id,rep_id: accounts pinned to a rep whatever the balance.")
+@source_options
 @config_options
 @solver_options
 @click.option("--export-lp", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Also write the model in LP format for inspection (one file per pool).")
+@click.option("--sweep-moves", "sweep", default=None, metavar="CAPS",
+              help="Also solve under each cap on accounts moved, e.g. 0,2%,5%,10%,20%, and write "
+                   "the balance-versus-moves table to sweep.csv.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @report_errors
-def plan(accounts: str, roster: str, out_dir: str, config_path: str | None, settings: tuple[str, ...],
+def plan(accounts: str, roster: str, out_dir: str, icp_path: str | None, locks_path: str | None,
+         config_path: str | None,
+         settings: tuple[str, ...], preset: str | None, sheet: str | None, table: str | None,
+         query: str | None,
          solver: str | None, time_limit: float | None, gap: float | None, threads: int | None,
-         export_lp: str | None, quiet: bool) -> None:
+         export_lp: str | None, sweep: str | None, quiet: bool) -> None:
     """Split the accounts into balanced books, one per rep on the roster.
 
     ACCOUNTS is the CRM export (CSV or XLSX) with account_id, tier and, as available,
@@ -89,19 +117,22 @@ def plan(accounts: str, roster: str, out_dir: str, config_path: str | None, sett
         territory plan examples/accounts.csv examples/roster.csv --out plan-out
         territory plan examples/accounts.csv examples/roster.csv --out plan-out \\
             --set balance.tier_band=0.05 --time-limit 30
+        territory plan examples/accounts.csv examples/roster.csv --out plan-out \\
+            --sweep-moves 0,2%,5%,10%,20%
     """
     import territory
 
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
     cfg = territory.load_config(config_path, overrides)
-    inp = territory.load_input(accounts, roster, cfg)
+    inp = territory.load_input(accounts, roster, cfg, icp_path=icp_path, locks_path=locks_path,
+                               **source_kwargs(preset, sheet, table, query))
     bar_ctx: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if quiet or total <= 1:
             return
         if "bar" not in bar_ctx:
-            bar_ctx["bar"] = click.progressbar(length=total, label="Solving pools", file=click.get_text_stream("stderr"))
+            bar_ctx["bar"] = click.progressbar(length=total, label="Solving pools", file=sys.stderr)
             bar_ctx["bar"].__enter__()
             bar_ctx["done"] = 0
         bar = bar_ctx["bar"]
@@ -117,3 +148,15 @@ def plan(accounts: str, roster: str, out_dir: str, config_path: str | None, sett
         click.echo(format_summary(summary, out))
         if export_lp:
             click.echo(f"Model written to {', '.join(result.extras.get('lp_files', []))}.")
+    if sweep:
+        from territory.io.writing import write_csv
+        from territory.sweep import parse_caps, sweep_frame, sweep_moves
+
+        caps = parse_caps(sweep)
+        with click.progressbar(length=len(caps), label="Sweeping move caps", file=sys.stderr) as bar:
+            points = sweep_moves(inp, caps, progress=lambda done, total: bar.update(done - bar.pos))
+        write_csv(sweep_frame(points), out / "sweep.csv")
+        if not quiet:
+            click.echo("")
+            click.echo(format_sweep(points))
+            click.echo(f"Wrote {out / 'sweep.csv'}.")

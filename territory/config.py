@@ -78,7 +78,20 @@ class ContinuityConfig:
         1.0, "Price of moving one account away from its current owner (the main cost)."
     )
     max_moved_share: float | None = setting(
-        None, "Cap on the share of accounts that change owner (0.05 = at most 5 %)."
+        None,
+        "Cap on the share of accounts that change owner (0.05 = at most 5 %), per pool. Forced "
+        "moves (the owner left the roster or no longer covers the account) do not count.",
+    )
+    max_potential_moved_share: float | None = setting(
+        None,
+        "Cap on the share of potential that changes owner (0.10 = at most 10 %), per pool; "
+        "forced moves do not count.",
+    )
+    max_moves_per_rep: int | None = setting(
+        None,
+        "Cap on the accounts any one rep gains from, or loses to, other reps on the roster, so "
+        "no single rep absorbs the churn (accounts of departed owners and new accounts do not "
+        "count).",
     )
 
 
@@ -88,6 +101,29 @@ class FamilyConfig:
         "together",
         "'together' keeps a parent and all its subsidiaries with one owner; 'free' assigns "
         "every account on its own.",
+    )
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    column: Literal["employees", "annual_revenue"] = setting(
+        "employees", "Account column the segment is cut on: employees or annual_revenue."
+    )
+    min: float | None = setting(None, "Smallest value in the segment (inclusive); unset = no floor.")
+    max: float | None = setting(None, "Largest value in the segment (exclusive); unset = no ceiling.")
+
+
+@dataclass(frozen=True)
+class ProductsConfig:
+    min_tier: int = setting(
+        2,
+        "With product ICPs: an account enters a product's books only if its tier for that product "
+        "is at or better than this (2 = best and good fit; 3 = every account).",
+    )
+    tier_weights: tuple[float, ...] = setting(
+        (3.0, 2.0, 1.0),
+        "Effort weight of a Tier 1, 2 and 3 account, used to share reps with product = auto "
+        "between products in proportion to tier-weighted demand.",
     )
 
 
@@ -102,6 +138,24 @@ class SolverConfig:
     )
     threads: int = setting(1, "Solver threads per solve (1 keeps runs reproducible).")
     seed: int = setting(0, "Random seed handed to the solver, for reproducible plans.")
+    method: Literal["auto", "exact", "aggregate"] = setting(
+        "auto",
+        "Solving method: 'exact' (one MIP over every eligible family-rep pair per pool), "
+        "'aggregate' (interchangeable families grouped into classes, solved per pool with "
+        "highspy, then split back to accounts and polished by local search; for 10^5-10^6 "
+        "accounts) or 'auto' (exact up to solver.exact_max_pairs pairs and "
+        "solver.exact_max_units families, aggregate above).",
+    )
+    exact_max_pairs: int = setting(
+        30_000, "With method = 'auto': the largest number of eligible (family, rep) pairs solved exactly."
+    )
+    exact_max_units: int = setting(
+        5_000, "With method = 'auto': the largest number of families (units) solved exactly."
+    )
+    workers: int = setting(
+        0, "Processes that solve independent pools in parallel with the aggregate method "
+        "(0 = one per CPU). Results do not depend on it."
+    )
 
 
 @dataclass(frozen=True)
@@ -120,13 +174,82 @@ class TieringConfig:
 
 
 @dataclass(frozen=True)
+class InputsConfig:
+    accounts: str = setting(
+        "",
+        "Accounts to plan: a CSV/XLSX/Parquet file (relative to plan.toml), or a database URL "
+        "such as 'sqlite:///crm.db' or 'postgresql+psycopg://user@host/db' with inputs.table "
+        "or inputs.query.",
+    )
+    roster: str = setting("", "Rep roster file (CSV/XLSX), relative to plan.toml.")
+    icp: str = setting(
+        "", "ICP file (TOML) to score and tier the accounts; overrides tiering.icp_file."
+    )
+    preset: Literal["", "salesforce", "hubspot"] = setting(
+        "",
+        "CRM export preset: 'salesforce' or 'hubspot' maps the export's headers onto the "
+        "canonical columns (case-insensitive), strips report footer lines, accepts 15- and "
+        "18-character Salesforce ids, and writes owner_changes.csv in that CRM's bulk-update "
+        "form. Empty means canonical column names.",
+    )
+    sheet: str = setting("", "Worksheet to read when the accounts file is an XLSX workbook.")
+    table: str = setting("", "Database table holding the accounts (with a database URL).")
+    query: str = setting(
+        "", "SQL query returning the accounts (with a database URL; instead of inputs.table)."
+    )
+
+
+@dataclass(frozen=True)
+class ColumnsConfig:
+    accounts: dict[str, str] = field(
+        default_factory=dict,
+        metadata={"help": "Extra header names for the accounts, as \"Export header\" = "
+                          "\"canonical column\" (e.g. \"Region__c\" = \"region\"); matched "
+                          "case-insensitively and applied on top of the preset."},
+    )
+    roster: dict[str, str] = field(
+        default_factory=dict,
+        metadata={"help": "Extra header names for the roster, as \"Roster header\" = "
+                          "\"canonical column\" (e.g. \"User ID\" = \"rep_id\")."},
+    )
+
+
+@dataclass(frozen=True)
+class OutputsConfig:
+    dir: str = setting("", "Plan directory written by 'territory run' (relative to plan.toml).")
+    books: bool = setting(False, "Also render the PDF books into <dir>/books ('territory run').")
+    owner_changes: Literal["auto", "canonical", "salesforce", "hubspot"] = setting(
+        "auto",
+        "Header layout of owner_changes.csv: 'canonical' (account_id,owner_id), 'salesforce' "
+        "(Id,OwnerId), 'hubspot' (Record ID,Company owner); 'auto' follows inputs.preset.",
+    )
+    owner_value: Literal["auto", "id", "email", "name"] = setting(
+        "auto",
+        "What owner_changes.csv puts in the owner column: the rep's 'id', 'email' or 'name' "
+        "from the roster; 'auto' is the email for HubSpot (its import matches owners by "
+        "email) and the id otherwise.",
+    )
+
+
+@dataclass(frozen=True)
 class PlanConfig:
     period_label: str = setting("", "Label printed on the books, e.g. 'FY27 Q1'.")
     tiering: TieringConfig = setting(TieringConfig, "Where account tiers come from: input or ICP.")
     balance: BalanceConfig = setting(BalanceConfig, "Balance bands and their penalties.")
     continuity: ContinuityConfig = setting(ContinuityConfig, "Moves: their price and caps.")
     families: FamilyConfig = setting(FamilyConfig, "How parent/child account families are kept.")
+    segments: dict[str, SegmentRule] = field(
+        default_factory=dict,
+        metadata={"help": "Segments by size, e.g. [segments.enterprise] column = \"employees\", "
+                          "min = 1000. An account takes the first segment it fits (unless it has a "
+                          "segment column); a rep with a segment in the roster only owns accounts "
+                          "of that segment (several: 'smb;mid')."},
+    )
+    products: ProductsConfig = setting(ProductsConfig, "Product ICPs: who carries which product.")
     solver: SolverConfig = setting(SolverConfig, "Solver choice and limits.")
+    inputs: InputsConfig = setting(InputsConfig, "Input files, CRM preset and database source.")
+    columns: ColumnsConfig = setting(ColumnsConfig, "Header names mapped onto canonical columns.")
+    outputs: OutputsConfig = setting(OutputsConfig, "Plan directory, books and CRM update form.")
 
 
 # --------------------------------------------------------------------------- loading

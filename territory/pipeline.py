@@ -19,14 +19,15 @@ from . import __version__
 from .assignment import FIXED_COLUMNS, InputFile, Plan, reason_texts
 from .balance import balance_metrics, book_stats
 from .config import PlanConfig, config_to_dict
-from .errors import InfeasiblePlanError, InputError, Problem
+from .errors import ConfigError, InfeasiblePlanError, InputError, Problem
 from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
-from .io.validation import check_inputs, region_key
+from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
+from .products import check_products, expand_products, product_mode
 from .solve import solve_problem
 
 Progress = Callable[[str, int, int], None]
@@ -50,6 +51,7 @@ class PlanInput:
     def __init__(self, accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig,
                  inputs: list[InputFile], warnings: list[Problem], seconds: float = 0.0):
         self.seconds = seconds
+        self.extras: dict[str, Any] = {}
         self.accounts = accounts
         self.reps = reps
         self.config = config
@@ -66,13 +68,21 @@ def prepare_input(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig
                   extra_problems: list[Problem] | None = None) -> PlanInput:
     """Validate parsed frames together; raise one ``InputError`` listing every problem."""
     problems = list(extra_problems or [])
-    if "tier" not in accounts.columns:
+    if "tier" not in accounts.columns and not product_mode(reps):
         problems.append(Problem(
             accounts_file, "required column 'tier' is missing", row=1,
             hint="give each account a tier (1, 2 or 3), or tier them from an ICP file with --icp"))
     families, fam_problems = resolve_families(accounts, accounts_file)
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
+    from .eligibility import account_segments, eligibility, rep_segments, uncovered
+
+    if account_segments(accounts, config) is not None or any(s is not None for s in rep_segments(reps)):
+        keyed = accounts.assign(family_id=families)
+        if config.families.mode == "together":
+            keyed["_unit_region"] = keyed["family_id"].map(accounts.set_index("account_id")["region"])
+        if not [p for p in problems if p.severity == "error" and p.column == "region"]:
+            problems += uncovered(keyed, *eligibility(keyed, reps, config), accounts_file)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(problems)
@@ -82,20 +92,44 @@ def prepare_input(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig
         # A family is owned as one: its members take the top parent's region for eligibility.
         root_region = accounts.set_index("account_id")["region"]
         accounts["_unit_region"] = accounts["family_id"].map(root_region)
+    if product_mode(reps):
+        problems = check_products(accounts, reps, accounts_file, roster_file)
+        if [p for p in problems if p.severity == "error"]:
+            raise InputError(problems)
+        accounts = expand_products(accounts, reps, config)
     return PlanInput(accounts, reps, config, inputs or [],
                      [p for p in problems if p.severity != "error"])
 
 
 def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig, *,
+               icp_path: str | Path | None = None,
                account_columns: Mapping[str, str] | None = None,
-               roster_columns: Mapping[str, str] | None = None) -> PlanInput:
-    """Read and validate both files, collecting all problems before raising."""
+               roster_columns: Mapping[str, str] | None = None,
+               preset: str | None = None, sheet: str | None = None,
+               table: str | None = None, query: str | None = None,
+               locks_path: str | Path | None = None) -> PlanInput:
+    """Read and validate both files, collecting all problems before raising.
+
+    ``preset`` ('salesforce' or 'hubspot', default ``inputs.preset``) reads a CRM export as
+    it is (see ``territory.io.presets``); ``accounts_path`` may be a database URL read with
+    ``table`` or ``query`` (see ``territory.io.sql``).
+
+    With an ICP file (``icp_path`` or ``tiering.icp_file``) the accounts are scored and tiered
+    here; ``tiering.source`` decides what happens when they also carry a tier.
+    """
     t0 = time.perf_counter()
     problems: list[Problem] = []
     a_label, r_label = str(accounts_path), str(roster_path)
     raw_a = raw_r = None
+    from .io.presets import config_with_preset, finish_accounts, read_accounts, source_options
+
+    opts = source_options(config, preset=preset, sheet=sheet, table=table, query=query,
+                          account_columns=account_columns, roster_columns=roster_columns)
+    config = config_with_preset(config, opts.preset)
+    account_columns, roster_columns = opts.account_columns, opts.roster_columns
+    a_sha = ""
     try:
-        raw_a = read_table(accounts_path)
+        raw_a, a_label, a_sha = read_accounts(accounts_path, opts)
     except InputError as e:
         problems += e.problems + e.warnings
     try:
@@ -103,20 +137,63 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
+    icp_path = icp_path or config.tiering.icp_file or None
+    icp = tier_source = None
+    if icp_path:
+        from .icp import load_icp
+
+        icp = load_icp(icp_path)
     if raw_a is not None:
         accounts, p = parse_accounts(raw_a, a_label, account_columns)
+        if icp is not None:
+            from .icp import choose_tier_source
+
+            tier_source = choose_tier_source("tier" in accounts.columns, True, config.tiering.source)
+            if tier_source == "icp":  # the CRM tier is replaced, so its problems do not count
+                p = [q for q in p if q.column != "tier"]
+                accounts = accounts.drop(columns=[c for c in ("tier", "score") if c in accounts.columns])
         problems += p
     if raw_r is not None:
         reps, p = parse_roster(raw_r, r_label, roster_columns)
         problems += p
+    if accounts is not None and "account_id" in accounts.columns:
+        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
+        problems += p
+    if locks_path is not None and accounts is not None and reps is not None and "account_id" in accounts.columns:
+        from .locks import read_locks
+
+        try:
+            lock_to, p = read_locks(locks_path, accounts, reps)
+            accounts["_lock_to"] = lock_to
+            problems += p
+        except InputError as e:
+            problems += e.problems + e.warnings
     if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
         raise InputError(problems)
     inputs = [
-        InputFile("accounts", a_label, sha256_file(accounts_path), len(accounts)),
+        InputFile("accounts", a_label, a_sha, len(accounts)),
         InputFile("roster", r_label, sha256_file(roster_path), len(reps)),
     ]
+    extras: dict[str, Any] = {}
+    if icp is not None and icp_path is not None:
+        from .icp import icp_book_data, score_accounts
+
+        inputs.append(InputFile("icp", str(icp_path), sha256_file(icp_path), len(icp.products)))
+        extras["icp"] = icp_book_data(icp)
+        if tier_source == "icp":
+            accounts = score_accounts(accounts, icp, overwrite=True, source=a_label)
+            if "tier" not in accounts.columns and not product_mode(reps):
+                names = ", ".join(p.name for p in icp.products)
+                raise ConfigError(
+                    f"{icp_path}: the ICP has several products ({names}); a plan needs one tier per "
+                    "account: give each rep a product in the roster (product ICPs), or keep one "
+                    "product in the ICP file")
+    if locks_path is not None:
+        inputs.append(InputFile("locks", str(locks_path), sha256_file(locks_path),
+                                int((accounts["_lock_to"] != "").sum())))
     inp = prepare_input(accounts, reps, config, accounts_file=a_label, roster_file=r_label,
                         inputs=inputs)
+    inp.extras.update(extras)
     inp.seconds = time.perf_counter() - t0
     return inp
 
@@ -140,12 +217,23 @@ def solve_exact(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
         gidx = np.array([rep_pos[r] for r in pool.rep_ids], dtype=np.int64)
         for u, rows in enumerate(pool.account_index):
             out.owner[rows] = gidx[owner_local[u]]
-        out.fair_tier[gidx] = pool.fair_tier
-        out.fair_potential[gidx] = pool.fair_potential
-        out.tier_lo[gidx] = pool.tier_lo
-        out.tier_hi[gidx] = pool.tier_hi
-        out.pot_lo[gidx] = pool.pot_lo
-        out.pot_hi[gidx] = pool.pot_hi
+        chosen = pool.rep_product.copy()
+        for (r, q), var in m.z.items():
+            if (var.varValue or 0) > 0.5:
+                chosen[r] = q
+        chosen = np.where(chosen >= 0, chosen, 0)
+        ar = np.arange(pool.n_reps)
+        tau = cfg.balance.potential_band
+        out.fair_tier[gidx] = pool.fair_tier_p[ar, chosen]
+        out.fair_potential[gidx] = pool.fair_pot_p[ar, chosen]
+        out.tier_lo[gidx] = pool.tier_lo_p[ar, chosen]
+        out.tier_hi[gidx] = pool.tier_hi_p[ar, chosen]
+        out.pot_lo[gidx] = (1 - tau) * pool.fair_pot_p[ar, chosen]
+        out.pot_hi[gidx] = (1 + tau) * pool.fair_pot_p[ar, chosen]
+        if "product" in accounts.columns:
+            if out.rep_product is None:
+                out.rep_product = np.full(len(reps), "", dtype=object)
+            out.rep_product[gidx] = [pool.products[q] for q in chosen]
         out.pool_of_rep[gidx] = pool.name
         out.pools.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
     progress("solve", len(pools), len(pools))
@@ -178,7 +266,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     model_accounts = accounts
     if "_unit_region" in accounts.columns:
         model_accounts = accounts.assign(region=accounts["_unit_region"])
-    solved = solve_exact(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
+    solved = __import__('territory.model.aggregate', fromlist=['solve_pools']).solve_pools(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
     fair_tier, fair_pot = solved.fair_tier, solved.fair_potential
@@ -200,33 +288,42 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     before = book_stats(tier, potential, prev_pos, n_reps)
     after = book_stats(tier, potential, new_owner, n_reps)
     new_ids = rep_ids[new_owner]
-    moved = prev != new_ids
+    # A move takes an account away from a previous owner; an unowned account getting its
+    # first owner is not a move (it is still an owner change for the CRM).
+    moved = (prev != new_ids) & (prev != "")
 
     # Reasons, from the books as they were before the plan.
     region = accounts["region"].astype(str).to_numpy(dtype=object)
-    unit_region = accounts.get("_unit_region", accounts["region"]).astype(str).to_numpy(dtype=object)
-    covers = _coverage(reps)
+    from .eligibility import eligibility
+
+    keys, cover_sets = eligibility(accounts, reps, cfg)
     prev_eligible = np.array([
-        p < 0 or covers(int(p), str(r)) for p, r in zip(prev_pos.tolist(), unit_region.tolist())
+        p < 0 or cover_sets[p] is None or k in cover_sets[p]  # type: ignore[operator]
+        for p, k in zip(prev_pos.tolist(), keys.tolist())
     ], dtype=bool)
     tidx = tier - 1
     safe_prev = np.where(prev_pos >= 0, prev_pos, 0)
     prev_over_tier = (prev_pos >= 0) & (before.tier_counts[safe_prev, tidx] > tier_hi[safe_prev, tidx])
     prev_over_pot = (prev_pos >= 0) & (before.potential[safe_prev] > pot_hi[safe_prev] + 1e-9)
     new_under = before.tier_counts[new_owner, tidx] < tier_lo[new_owner, tidx]
-    locked = accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0) & ~moved
+    lock_to = accounts["_lock_to"].astype(str).to_numpy(dtype=object) if "_lock_to" in accounts.columns \
+        else np.full(len(accounts), "", dtype=object)
+    # The model honours every lock, so a locked account's new owner is its lock target.
+    locked = (lock_to != "") | (accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0))
     reasons = reason_texts(
         moved=moved, prev=prev, new=new_ids, prev_on_roster=(prev_pos >= 0) | (prev == ""),
         prev_eligible=prev_eligible, locked=locked, tier=tier, region=region,
         prev_over_tier=prev_over_tier, prev_over_potential=prev_over_pot, new_under_tier=new_under,
     )
     family = accounts["family_id"].astype(str).to_numpy(dtype=object)
-    ids = accounts["account_id"].astype(str).to_numpy(dtype=object)
+    row_ids = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    ids = row_ids.astype(str).to_numpy(dtype=object)
     is_child = (family != ids) & (cfg.families.mode == "together")
     if is_child.any():
         root_reason = pd.Series(reasons, index=ids)
         fam_reason = root_reason.reindex(family[is_child]).to_numpy(dtype=object)
-        reasons[is_child] = "follows parent " + family[is_child] + "; " + fam_reason
+        parent = np.array([f.split("::")[0] for f in family[is_child]], dtype=object)
+        reasons[is_child] = "follows parent " + parent + "; " + fam_reason
 
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
@@ -254,16 +351,22 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         },
     }
     arrays = {
+        "rep_product": solved.rep_product,
         "fair_tier": fair_tier, "fair_potential": fair_pot, "tier_lo": tier_lo, "tier_hi": tier_hi,
         "pot_lo": pot_lo, "pot_hi": pot_hi, "before": before, "after": after,
         "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
         "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
     }
+    if "product" not in accounts.columns:
+        metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
     warnings = list(inp.warnings) + _band_warnings(reps, arrays)
     timings["total_solve"] = time.perf_counter() - t0
-    return Plan(accounts=accounts.drop(columns=["_unit_region"], errors="ignore"), reps=reps_out,
+    if "_lock_to" in accounts.columns:
+        accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
+    return Plan(accounts=accounts.drop(columns=["_unit_region", "_lock_to"], errors="ignore"), reps=reps_out,
                 config=cfg, pools=results, inputs=inp.inputs, metrics=metrics,
-                warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method})
+                warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method,
+                        **inp.extras})
 
 
 def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
@@ -277,19 +380,28 @@ def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
     return str(path)
 
 
-def _coverage(reps: pd.DataFrame) -> Callable[[int, str], bool]:
-    from .io.loading import rep_regions
+def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, tier: np.ndarray,
+                      potential: np.ndarray, prev: np.ndarray, arrays: dict[str, Any]) -> dict[str, Any]:
+    """The spreadsheet-style greedy baseline on the same input, measured with the same code."""
+    from .baseline import greedy_baseline
 
-    sets = []
-    for cell in reps["region"].astype(str):
-        parts = rep_regions(cell)
-        sets.append(None if (not parts or "*" in parts) else {region_key(p) for p in parts})
-
-    def covers(rep: int, region: str) -> bool:
-        s = sets[rep]
-        return s is None or region_key(region) in s
-
-    return covers
+    base_in = accounts
+    if cfg.families.mode == "together" and "_unit_region" in accounts.columns:
+        base_in = accounts.assign(region=accounts["_unit_region"])
+    else:
+        base_in = accounts.drop(columns=["family_id"])
+    base_in = base_in.assign(owner_id=prev)  # today's owners, not the plan's
+    owners = greedy_baseline(base_in, reps, tier_band=cfg.balance.tier_band,
+                             min_band_accounts=cfg.balance.tier_band_min_accounts)
+    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
+    pos = owners.map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    stats = book_stats(tier, potential, pos, len(reps))
+    moved = (owners.to_numpy(dtype=object) != prev) & (prev != "")
+    return {
+        "accounts_moved": int(moved.sum()),
+        **balance_metrics(stats, arrays["fair_tier"], arrays["fair_potential"], arrays["tier_lo"],
+                          arrays["tier_hi"], arrays["pot_lo"], arrays["pot_hi"]),
+    }
 
 
 def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:
@@ -319,17 +431,19 @@ def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:
 
 def _explain_no_solution(pool: PoolProblem, cfg: PlanConfig, status: str) -> str:
     if status == "infeasible":
-        return (f"No plan satisfies every hard rule in {pool.name}. Check max_accounts in the roster "
-                "and continuity.max_moved_share, or turn off balance.hard_bands.")
+        from .explain import explain_pool
+
+        lines = explain_pool(pool, cfg)
+        return (f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines))
     return (f"The solver found no plan for {pool.name} within {cfg.solver.time_limit:g} s. "
             "Raise --time-limit.")
 
 
 def plan(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig | None = None, *,
-         progress: Progress = _noop) -> Plan:
-    """Load, validate and solve: the whole planning job from two files."""
+         icp_path: str | Path | None = None, progress: Progress = _noop) -> Plan:
+    """Load, validate and solve: the whole planning job from two files (and an ICP file)."""
     config = config or PlanConfig()
-    inp = load_input(accounts_path, roster_path, config)
+    inp = load_input(accounts_path, roster_path, config, icp_path=icp_path)
     return solve_input(inp, progress)
 
 
@@ -340,18 +454,28 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     a = p.accounts
     first = [c for c in FIXED_COLUMNS]
     then = ["reason", "owner_name", "previous_owner_name", "family_id"]
+    if "product" in a.columns:  # product ICPs: one row per account and product
+        first = first + ["product"]
+        a = a.assign(family_id=a["_family_base"])
     canonical = ["score", "industry", "employees", "annual_revenue", "country", "state", "city",
                  "postal_code", "parent_id", "locked", "segment"]
     rest = [c for c in a.columns if c not in first + then + canonical and not c.startswith("_")]
     cols = first + then + [c for c in canonical if c in a.columns] + rest
     out = a[cols].copy()
     out["tier"] = out["tier"].astype("int64")
-    return out.sort_values("account_id", kind="stable").reset_index(drop=True)
+    keys = ["account_id", "product"] if "product" in out.columns else ["account_id"]
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def owner_changes_frame(p: Plan) -> pd.DataFrame:
+    from .io.presets import owner_update_frame
+
     a = assignments_frame(p)
-    return a.loc[a["moved"], ["account_id", "owner_id"]].reset_index(drop=True)
+    cols = ["account_id", "product", "owner_id"] if "product" in a.columns else ["account_id", "owner_id"]
+    changes = a.loc[a["owner_id"] != a["previous_owner_id"], cols].reset_index(drop=True)
+    out = p.config.outputs
+    return owner_update_frame(changes, p.reps, preset=p.config.inputs.preset,
+                              owner_changes=out.owner_changes, owner_value=out.owner_value)
 
 
 def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, Any]:
@@ -369,7 +493,8 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
             "rep_id": row["rep_id"], "name": row["name"], "email": row["email"],
             "manager": row["manager"], "region": row["region"],
             "capacity": float(row["capacity"]),
-            "product": row["product"] or None,
+            "product": (str(arr["rep_product"][r]) if arr.get("rep_product") is not None
+                        else (row["product"] or None)),
             "pool": row["pool"],
             "accounts": int(after.accounts[r]),
             "tier_counts": {k: int(c) for k, c in zip(t, counts)},
@@ -436,6 +561,9 @@ def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
     write_csv(assignments_frame(p), paths["assignments"])
     write_csv(owner_changes_frame(p), paths["owner_changes"])
     p.timings["write"] = time.perf_counter() - t0
+    if "icp" in p.extras:
+        paths["icp"] = out / "icp.json"
+        write_json(p.extras["icp"], paths["icp"])
     summary = summary_dict(p)
     write_json(summary, paths["summary"])
     return summary

@@ -199,3 +199,100 @@ def test_ramping_rep_gets_proportional_share(solver):
     assert arr["fair_tier"][1, 2] == pytest.approx(4.0)
     counts = plan.accounts["owner_id"].value_counts().to_dict()
     assert counts["R2"] in (3, 4, 5)
+
+
+def test_potential_move_limit(solver):
+    """
+        R1: a1 (100) a2 (100) a3 (100) a4 (100)     R2: b1 (1)      all Tier 3
+    Balance wants two of R1's accounts to move (fair potential 200.5 each). With at most
+    30 % of potential allowed to move (120 of 401), only one may move.
+    """
+    rows = [acc(f"a{i}", 3, "R1", 100) for i in range(1, 5)] + [acc("b1", 3, "R2", 1)]
+    inp = make_input(rows, TWO_REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=5",
+                     "continuity.max_potential_moved_share=0.3", solver=solver)
+    _, moved, _ = solve_pool(inp)
+    assert moved == 1
+    _, moved, _ = solve_pool(inp, drop={"potential_move_limit"})
+    assert moved == 2
+
+
+def test_moves_per_rep(solver):
+    """
+        R1: a1..a4 (Tier 1)     R2: b1..b4 (Tier 1)     R3, R4: new (no accounts)
+    With a zero-width band every rep must hold exactly 2: R1 and R2 each lose two (4 moves).
+    With continuity.max_moves_per_rep = 1 each loses one and each new rep gains one; the
+    band gives way instead (at a penalty).
+    """
+    rows = [acc(f"a{i}", 1, "R1") for i in range(1, 5)] + [acc(f"b{i}", 1, "R2") for i in range(1, 5)]
+    reps = [rep("R1"), rep("R2"), rep("R3"), rep("R4")]
+    inp = make_input(rows, reps, "balance.tier_band=0.0", "balance.tier_band_min_accounts=0",
+                     "continuity.max_moves_per_rep=1", solver=solver)
+    owners, moved, _ = solve_pool(inp)
+    lost_r1 = sum(1 for i in range(1, 5) if owners[f"a{i}"] != ["R1"])
+    lost_r2 = sum(1 for i in range(1, 5) if owners[f"b{i}"] != ["R2"])
+    assert (moved, lost_r1, lost_r2) == (2, 1, 1)
+    _, moved, _ = solve_pool(inp, drop={"moves_per_rep"})
+    assert moved == 4
+
+
+def test_locks_file_pins_accounts_to_named_rep(solver, tmp_path):
+    """
+        R1: a1..a4 (Tier 1)     R2: nothing      locks.csv: a1 -> R2, a2 -> R1
+    a1 moves to R2 because the locks file says so; a2 stays; balance then needs no more moves.
+    """
+    from territory.config import load_config
+    from territory.pipeline import load_input, solve_input
+
+    (tmp_path / "a.csv").write_text(
+        "account_id,tier,region,owner_id\na1,1,West,R1\na2,1,West,R1\na3,1,West,R1\na4,1,West,R1\n")
+    (tmp_path / "r.csv").write_text("rep_id,region\nR1,West\nR2,West\n")
+    (tmp_path / "locks.csv").write_text("account_id,rep_id\na1,R2\na2,R1\n")
+    cfg = load_config(None, [f"solver.name={solver}"])
+    plan = solve_input(load_input(tmp_path / "a.csv", tmp_path / "r.csv", cfg, locks_path=tmp_path / "locks.csv"))
+    owners = plan.assignment()
+    assert owners["a1"] == "R2" and owners["a2"] == "R1"
+    assert plan.moved == 1
+    reasons = dict(zip(plan.accounts["account_id"], plan.accounts["reason"]))
+    assert reasons["a1"] == "locked to R2" and reasons["a2"] == "locked to R1"
+
+
+def test_locks_file_problems_listed(tmp_path):
+    from territory.config import load_config
+    from territory.errors import InputError
+    from territory.pipeline import load_input
+
+    (tmp_path / "a.csv").write_text("account_id,tier,region,owner_id\na1,1,West,R1\n")
+    (tmp_path / "r.csv").write_text("rep_id,region\nR1,West\n")
+    (tmp_path / "locks.csv").write_text("account_id,rep_id\nzz,R1\na1,R7\n")
+    with pytest.raises(InputError) as e:
+        load_input(tmp_path / "a.csv", tmp_path / "r.csv", load_config(), locks_path=tmp_path / "locks.csv")
+    text = e.value.render()
+    assert "row 2, column 'account_id': account is not in the accounts file (value: 'zz')" in text
+    assert "row 3, column 'rep_id': rep is not on the roster (value: 'R7')" in text
+
+
+def test_segments_restrict_owners(solver):
+    """
+        Accounts: big1, big2 (5,000 employees), small1..small4 (50 employees), all Tier 3, owner R1
+        Reps: R1 (segment smb), R2 (segment enterprise), R3 (no segment: any)
+    [segments.enterprise] employees >= 1000; [segments.smb] employees < 1000.
+    The big accounts may only go to R2 or R3, never to R1 (the smb rep).
+    """
+    rows = [acc("big1", 3, "R1", employees=5000), acc("big2", 3, "R1", employees=5000)]
+    rows += [acc(f"small{i}", 3, "R1", employees=50) for i in range(1, 5)]
+    reps = [rep("R1", segment="smb"), rep("R2", segment="enterprise"), rep("R3")]
+    inp = make_input(rows, reps, solver=solver)
+    import dataclasses
+
+    from territory.config import SegmentRule
+    from territory.pipeline import prepare_input
+
+    cfg = dataclasses.replace(inp.config, segments={"enterprise": SegmentRule("employees", 1000, None),
+                                                    "smb": SegmentRule("employees", None, 1000)})
+    inp2 = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg)
+    plan = solve_input(inp2)
+    owners = plan.assignment()
+    assert owners["big1"] != "R1" and owners["big2"] != "R1"
+    assert all(owners[f"small{i}"] in ("R1", "R3") for i in range(1, 5))
+    reasons = dict(zip(plan.accounts["account_id"], plan.accounts["reason"]))
+    assert reasons["big1"].startswith("current owner R1 does not cover")

@@ -104,9 +104,9 @@ def test_missing_columns_are_input_errors() -> None:
 
 @pytest.fixture
 def cli() -> click.Group:
-    from territory_cli.validate import validate
+    from territory_cli.main import cli as territory_cli
 
-    return click.Group(commands=[validate])
+    return territory_cli
 
 
 def test_validate_command(cli: click.Group, tmp_path: Path) -> None:

@@ -377,9 +377,9 @@ def test_tiering_config_and_choice() -> None:
 
 @pytest.fixture
 def cli() -> click.Group:
-    from territory_cli.score import score
+    from territory_cli.main import cli as territory_cli
 
-    return click.Group(commands=[score])
+    return territory_cli
 
 
 def test_score_command(cli: click.Group, tmp_path: Path) -> None:

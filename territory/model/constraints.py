@@ -22,6 +22,7 @@ import pulp
 from .problem import TIERS, PoolProblem
 
 EQ, GE, LE = pulp.LpConstraintEQ, pulp.LpConstraintGE, pulp.LpConstraintLE
+ELASTIC_PENALTY = 1e4  # per unit a hard rule bends in the elastic re-solve (above any band penalty)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -42,18 +43,29 @@ class ModelBuilder:
     objective: dict[pulp.LpVariable, float] = field(default_factory=dict)
     families: dict[str, list[str]] = field(default_factory=dict)
     slacks: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    z: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # (rep, product) for auto reps
+    potential_band: float = 0.10
+    # Elastic mode: hard rows get a heavily priced slack, so an impossible ask still solves and
+    # the slack says which rule had to bend, and by how much.
+    elastic: bool = False
+    slack_info: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
 
     def add_row(self, family: str, name: str, expr: pulp.LpAffineExpression, sense: int,
-                rhs: float) -> str:
+                rhs: float, *, hard: bool = False, info: dict[str, object] | None = None) -> str:
         if name in self.rows:
             name = f"{name}__{len(self.rows)}"
+        if self.elastic and hard and sense != EQ:
+            s = self.slack(f"bend__{name}", ELASTIC_PENALTY, family=family, info=info)
+            expr[s] = -1.0 if sense == LE else 1.0
         self.rows[name] = pulp.LpConstraint(expr, sense, name, rhs)
         self.families.setdefault(family, []).append(name)
         return name
 
-    def slack(self, name: str, cost: float) -> pulp.LpVariable:
+    def slack(self, name: str, cost: float, *, family: str = "", info: dict[str, object] | None = None
+              ) -> pulp.LpVariable:
         v = self.prob.add_variable(name, 0, None, pulp.LpContinuous)
         self.slacks[name] = v
+        self.slack_info[name] = (family, dict(info or {}))
         if cost:
             self.objective[v] = self.objective.get(v, 0.0) + float(cost)
         return v
@@ -65,13 +77,19 @@ class ModelBuilder:
         return [order[b[r]:b[r + 1]] for r in range(p.n_reps)]
 
 
-def new_builder(pool: PoolProblem) -> ModelBuilder:
+def new_builder(pool: PoolProblem, potential_band: float = 0.10) -> ModelBuilder:
     prob = pulp.LpProblem(lp_name("territory", pool=pool.name), pulp.LpMinimize)
     x = [
         prob.add_variable(lp_name("x", unit=pool.unit_ids[u], rep=pool.rep_ids[r]), 0, 1, pulp.LpInteger)
         for u, r in zip(pool.pair_u.tolist(), pool.pair_r.tolist())
     ]
-    return ModelBuilder(pool=pool, prob=prob, x=x)
+    m = ModelBuilder(pool=pool, prob=prob, x=x, potential_band=potential_band)
+    for r in range(pool.n_reps):
+        if pool.rep_product[r] < 0:
+            for q, prod in enumerate(pool.products):
+                m.z[(r, q)] = prob.add_variable(lp_name("carries", rep=pool.rep_ids[r], product=prod),
+                                                0, 1, pulp.LpInteger)
+    return m
 
 
 def add_assign_once(m: ModelBuilder) -> list[str]:
@@ -85,55 +103,114 @@ def add_assign_once(m: ModelBuilder) -> list[str]:
     return names
 
 
+def _rep_product_pairs(m: ModelBuilder) -> list[tuple[int, int, np.ndarray]]:
+    """(rep, product, pair indices) for every product a rep may carry."""
+    p = m.pool
+    out = []
+    for r, idx in enumerate(m.pairs_of_rep()):
+        prods = p.unit_product[p.pair_u[idx]] if len(p.products) > 1 else np.zeros(len(idx), dtype=np.int64)
+        for q in p.rep_products(r):
+            out.append((r, q, idx[prods == q]))
+    return out
+
+
+def _label(p: PoolProblem, r: int, q: int, **more: object) -> dict[str, object]:
+    labels: dict[str, object] = {"rep": p.rep_ids[r]}
+    if len(p.products) > 1 or p.products[0]:
+        labels["product"] = p.products[q]
+    labels.update(more)
+    return labels
+
+
 def add_tier_balance(m: ModelBuilder, penalty: float, hard: bool = False) -> list[str]:
-    """Each rep's count of each tier stays within its band around the fair share."""
+    """Each rep's count of each tier stays within its band around the fair share.
+
+    For a rep whose product the model chooses (product = auto), the band for product q is
+    scaled by z[rep, q]: it applies only if the rep carries q.
+    """
     p = m.pool
     names = []
-    by_rep = m.pairs_of_rep()
-    for r in range(p.n_reps):
-        idx = by_rep[r]
+    for r, q, idx in _rep_product_pairs(m):
+        z = m.z.get((r, q))
         for ti, t in enumerate(TIERS):
             coef = p.unit_tiers[p.pair_u[idx], ti]
             keep = coef > 0
-            if p.fair_tier[r, ti] <= 0 and not keep.any():
+            lo_v, hi_v = float(p.tier_lo_p[r, q, ti]), float(p.tier_hi_p[r, q, ti])
+            if p.fair_tier_p[r, q, ti] <= 0 and not keep.any():
                 continue
             terms = [(m.x[i], float(c)) for i, c in zip(idx[keep].tolist(), coef[keep].tolist())]
             lo_expr = pulp.LpAffineExpression(terms)
             hi_expr = pulp.LpAffineExpression(terms)
-            rep = p.rep_ids[r]
+            lo_rhs, hi_rhs = lo_v, hi_v
+            if z is not None:  # move the band's ends to the left: sum - lo*z >= 0, sum - hi*z <= 0
+                lo_expr[z] = -lo_v
+                hi_expr[z] = -hi_v
+                lo_rhs = hi_rhs = 0.0
+            lab = _label(p, r, q, tier=t)
             if not hard:
-                lo_expr[m.slack(lp_name("tier_under", rep=rep, tier=t), penalty)] = 1.0
-                hi_expr[m.slack(lp_name("tier_over", rep=rep, tier=t), penalty)] = -1.0
-            names.append(m.add_row("tier_balance", lp_name("tier_band_lo", rep=rep, tier=t),
-                                   lo_expr, GE, float(p.tier_lo[r, ti])))
-            names.append(m.add_row("tier_balance", lp_name("tier_band_hi", rep=rep, tier=t),
-                                   hi_expr, LE, float(p.tier_hi[r, ti])))
+                info = {"rep": r, "product": q, "tier": t, "lo": lo_v, "hi": hi_v,
+                        "fair": float(p.fair_tier_p[r, q, ti])}
+                lo_expr[m.slack(lp_name("tier_under", **lab), penalty, family="tier_under", info=info)] = 1.0
+                hi_expr[m.slack(lp_name("tier_over", **lab), penalty, family="tier_over", info=info)] = -1.0
+            names.append(m.add_row("tier_balance", lp_name("tier_band_lo", **lab), lo_expr, GE, lo_rhs))
+            names.append(m.add_row("tier_balance", lp_name("tier_band_hi", **lab), hi_expr, LE, hi_rhs))
     return names
 
 
 def add_potential_balance(m: ModelBuilder, penalty: float, hard: bool = False) -> list[str]:
     """Each rep's potential stays within its band; slack is measured in shares of fair potential."""
     p = m.pool
+    tau = m.potential_band
     names = []
-    by_rep = m.pairs_of_rep()
-    for r in range(p.n_reps):
-        fair = float(p.fair_potential[r])
+    for r, q, idx in _rep_product_pairs(m):
+        fair = float(p.fair_pot_p[r, q])
         if fair <= 0:
             continue
-        idx = by_rep[r]
+        z = m.z.get((r, q))
         # Scale the row by 1/fair so coefficients are shares of fair potential (well conditioned).
         coef = p.unit_potential[p.pair_u[idx]] / fair
         terms = [(m.x[i], round(float(c), 9)) for i, c in zip(idx.tolist(), coef.tolist()) if c != 0]
         lo_expr = pulp.LpAffineExpression(terms)
         hi_expr = pulp.LpAffineExpression(terms)
-        rep = p.rep_ids[r]
+        lo_rhs, hi_rhs = 1 - tau, 1 + tau
+        if z is not None:
+            lo_expr[z] = -lo_rhs
+            hi_expr[z] = -hi_rhs
+            lo_rhs = hi_rhs = 0.0
+        lab = _label(p, r, q)
         if not hard:
-            lo_expr[m.slack(lp_name("potential_under", rep=rep), penalty)] = 1.0
-            hi_expr[m.slack(lp_name("potential_over", rep=rep), penalty)] = -1.0
-        names.append(m.add_row("potential_balance", lp_name("potential_band_lo", rep=rep), lo_expr, GE,
-                               round(float(p.pot_lo[r]) / fair, 9)))
-        names.append(m.add_row("potential_balance", lp_name("potential_band_hi", rep=rep), hi_expr, LE,
-                               round(float(p.pot_hi[r]) / fair, 9)))
+            info = {"rep": r, "product": q, "fair": fair}
+            lo_expr[m.slack(lp_name("potential_under", **lab), penalty, family="potential_under", info=info)] = 1.0
+            hi_expr[m.slack(lp_name("potential_over", **lab), penalty, family="potential_over", info=info)] = -1.0
+        names.append(m.add_row("potential_balance", lp_name("potential_band_lo", **lab), lo_expr, GE,
+                               round(lo_rhs, 9)))
+        names.append(m.add_row("potential_balance", lp_name("potential_band_hi", **lab), hi_expr, LE,
+                               round(hi_rhs, 9)))
+    return names
+
+
+def add_product_choice(m: ModelBuilder) -> list[str]:
+    """Reps with product = auto carry exactly one product, each product gets its share of
+    them (tier-weighted demand), and a rep only owns accounts of the product it carries."""
+    p = m.pool
+    names: list[str] = []
+    auto = [r for r in range(p.n_reps) if p.rep_product[r] < 0]
+    if not auto:
+        return names
+    for r in auto:
+        expr = pulp.LpAffineExpression({m.z[(r, q)]: 1 for q in range(len(p.products))})
+        names.append(m.add_row("product_choice", lp_name("one_product", rep=p.rep_ids[r]), expr, EQ, 1))
+    for q, prod in enumerate(p.products):
+        expr = pulp.LpAffineExpression({m.z[(r, q)]: 1 for r in auto})
+        names.append(m.add_row("product_choice", lp_name("reps_per_product", product=prod), expr, EQ,
+                               float(p.auto_count[q])))
+    auto_set = set(auto)
+    for i, (u, r) in enumerate(zip(p.pair_u.tolist(), p.pair_r.tolist())):
+        if r in auto_set:
+            q = int(p.unit_product[u])
+            expr = pulp.LpAffineExpression({m.x[i]: 1, m.z[(r, q)]: -1})
+            names.append(m.add_row("product_choice", lp_name("carries", unit=p.unit_ids[u], rep=p.rep_ids[r]),
+                                   expr, LE, 0))
     return names
 
 
@@ -168,26 +245,83 @@ def add_max_accounts(m: ModelBuilder) -> list[str]:
             continue
         terms = list(zip([m.x[i] for i in idx.tolist()], p.unit_size[p.pair_u[idx]].astype(float).tolist()))
         names.append(m.add_row("max_accounts", lp_name("max_accounts", rep=p.rep_ids[r]),
-                               pulp.LpAffineExpression(terms), LE, float(cap)))
+                               pulp.LpAffineExpression(terms), LE, float(cap), hard=True,
+                               info={"rep": r, "limit": float(cap)}))
     return names
 
 
 def add_move_limit(m: ModelBuilder, max_share: float) -> list[str]:
-    """Cap the share of accounts that change owner, not counting moves forced by departures."""
+    """Cap the share of accounts that change owner, not counting forced moves (owner left the
+    roster or no longer covers the account)."""
     p = m.pool
     discretionary = p.pair_cost - p.unit_forced[p.pair_u]
     keep = discretionary > 0
     terms = [(m.x[i], float(c)) for i, c in zip(np.flatnonzero(keep).tolist(), discretionary[keep].tolist())]
     limit = np.floor(max_share * float(p.unit_size.sum()) + 1e-9)
     return [m.add_row("move_limit", lp_name("move_limit", pool=p.name),
-                      pulp.LpAffineExpression(terms), LE, float(limit))]
+                      pulp.LpAffineExpression(terms), LE, float(limit), hard=True,
+                      info={"limit": float(limit), "share": max_share})]
+
+
+def add_potential_move_limit(m: ModelBuilder, max_share: float) -> list[str]:
+    """Cap the share of potential that changes owner (forced moves not counted)."""
+    p = m.pool
+    total = float(p.unit_potential.sum())
+    if total <= 0:
+        return []
+    keep = p.pair_pot_moved > 0
+    terms = [(m.x[i], round(float(c) / total, 9))
+             for i, c in zip(np.flatnonzero(keep).tolist(), p.pair_pot_moved[keep].tolist())]
+    return [m.add_row("potential_move_limit", lp_name("potential_move_limit", pool=p.name),
+                      pulp.LpAffineExpression(terms), LE, float(max_share), hard=True,
+                      info={"share": max_share})]
+
+
+def add_moves_per_rep(m: ModelBuilder, cap: int) -> list[str]:
+    """No rep gains more than ``cap`` accounts from, or loses more than ``cap`` to, other reps.
+
+    Gains count accounts whose current owner is another rep on the roster; losses count the
+    rep's own accounts going elsewhere: own_n * (1 - x[unit, rep]).
+    """
+    p = m.pool
+    names: list[str] = []
+    by_rep = m.pairs_of_rep()
+    # index of the pair (unit, rep) if eligible
+    pair_index = {(int(u), int(r)): i for i, (u, r) in enumerate(zip(p.pair_u, p.pair_r))}
+    owned_by_roster = np.bincount(p.own_u, weights=p.own_n, minlength=p.n_units)
+    for r, idx in enumerate(by_rep):
+        rep = p.rep_ids[r]
+        # accounts in the unit owned by other reps on the roster
+        gain = np.zeros(len(idx))
+        own_here = {int(u): int(n) for u, rr, n in zip(p.own_u, p.own_r, p.own_n) if rr == r}
+        for k, i in enumerate(idx.tolist()):
+            u = int(p.pair_u[i])
+            gain[k] = owned_by_roster[u] - own_here.get(u, 0)
+        keep = gain > 0
+        if keep.any():
+            terms = list(zip([m.x[i] for i in idx[keep].tolist()], gain[keep].tolist()))
+            names.append(m.add_row("moves_per_rep", lp_name("moves_in", rep=rep),
+                                   pulp.LpAffineExpression(terms), LE, float(cap), hard=True,
+                                   info={"rep": r, "limit": cap, "direction": "gain"}))
+        if own_here:
+            # loses = sum(own) - sum(own * x[u, r]) <= cap
+            terms, const = [], 0.0
+            for u, n in sorted(own_here.items()):
+                const += n
+                i = pair_index.get((u, r))
+                if i is not None:
+                    terms.append((m.x[i], float(n)))
+            names.append(m.add_row("moves_per_rep", lp_name("moves_out", rep=rep),
+                                   pulp.LpAffineExpression(terms), GE, const - float(cap), hard=True,
+                                   info={"rep": r, "limit": cap, "direction": "lose"}))
+    return names
 
 
 def add_move_cost(m: ModelBuilder, move_cost: float) -> None:
     """Objective: the price of every account moved away from a current owner still on the roster.
 
-    Moves forced by a departed owner cost the same wherever the account goes, so they are
-    left out of the objective (they are reported, not optimised).
+    Forced moves (owner left the roster or no longer covers the account) cost the same wherever
+    the account goes, so they are left out of the objective (they are reported, not optimised).
     """
     p = m.pool
     discretionary = p.pair_cost - p.unit_forced[p.pair_u]

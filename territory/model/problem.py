@@ -41,6 +41,10 @@ class PoolProblem:
     pair_u: np.ndarray
     pair_r: np.ndarray
     pair_cost: np.ndarray
+    pair_pot_moved: np.ndarray  # (pairs,) potential moved away from owners still on the roster
+    own_u: np.ndarray  # (unit, rep, accounts) triples: who owns the unit's accounts today
+    own_r: np.ndarray
+    own_n: np.ndarray
     fair_tier: np.ndarray  # (R, 3)
     fair_potential: np.ndarray  # (R,)
     tier_lo: np.ndarray  # (R, 3) ints
@@ -48,6 +52,20 @@ class PoolProblem:
     pot_lo: np.ndarray
     pot_hi: np.ndarray
     account_index: list[np.ndarray] = field(default_factory=list)  # rows of accounts per unit
+    # Product ICPs. Without them there is one product "" and every rep carries it.
+    products: list[str] = field(default_factory=lambda: [""])
+    unit_product: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,)
+    rep_product: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (R,), -1 = auto
+    auto_count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (P,) auto reps per product
+    fair_tier_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (R, P, 3)
+    fair_pot_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, P)
+    tier_lo_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
+    tier_hi_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
+
+    def rep_products(self, r: int) -> list[int]:
+        """Products rep ``r`` may carry: its own, or all of them for product = auto."""
+        p = int(self.rep_product[r])
+        return list(range(len(self.products))) if p < 0 else [p]
 
     @property
     def n_units(self) -> int:
@@ -75,6 +93,63 @@ def tier_band(fair: np.ndarray, band: float, min_accounts: float) -> tuple[np.nd
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` whole items in proportion to ``weights`` (largest remainder, ties by index)."""
+    w = np.maximum(np.asarray(weights, dtype=float), 0)
+    if total <= 0 or w.sum() <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    share = total * w / w.sum()
+    base = np.floor(share).astype(np.int64)
+    rest = total - int(base.sum())
+    order = np.lexsort((np.arange(len(w)), -(share - base)))
+    base[order[:rest]] += 1
+    return base
+
+
+def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.ndarray,
+                        unit_tiers: np.ndarray, unit_pot: np.ndarray, n_products: int,
+                        tier_weights: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Capacity-proportional fair shares per (rep, product), and auto reps per product.
+
+    Reps with product = auto are shared between products in proportion to tier-weighted
+    demand (sum over tiers of weight x accounts), after the reps who already carry a product.
+    Each product's accounts are then split over the capacity that carries it; an auto rep's
+    share assumes it carries the average auto capacity.
+    """
+    R = len(cap)
+    N = np.zeros((n_products, 3))
+    Pot = np.zeros(n_products)
+    for q in range(n_products):
+        sel = unit_prod == q
+        N[q] = unit_tiers[sel].sum(axis=0)
+        Pot[q] = unit_pot[sel].sum()
+    fixed_cap = np.array([cap[rep_prod == q].sum() for q in range(n_products)])
+    auto = rep_prod < 0
+    auto_count = np.zeros(n_products, dtype=np.int64)
+    carried = fixed_cap.copy()
+    if auto.any():
+        w = np.asarray(tier_weights[:3], dtype=float)
+        demand = N @ w
+        target = cap.sum() * demand / demand.sum() if demand.sum() > 0 else np.zeros(n_products)
+        need = np.maximum(target - fixed_cap, 0)
+        if need.sum() <= 0:
+            need = demand
+        auto_count = apportion(int(auto.sum()), need)
+        carried = fixed_cap + auto_count * cap[auto].mean()
+    per_cap_t = np.divide(N, carried[:, None], out=np.zeros_like(N), where=carried[:, None] > 0)
+    per_cap_p = np.divide(Pot, carried, out=np.zeros_like(Pot), where=carried > 0)
+    fair_t = cap[:, None, None] * per_cap_t[None, :, :]
+    fair_p = cap[:, None] * per_cap_p[None, :]
+    # A rep with a fixed product has no share of the other products.
+    fixed = ~auto
+    mask = np.zeros((R, n_products), dtype=bool)
+    mask[auto] = True
+    mask[np.flatnonzero(fixed), rep_prod[fixed]] = True
+    fair_t[~mask] = 0
+    fair_p[~mask] = 0
+    return fair_t, fair_p, auto_count
+
+
 def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 keys: np.ndarray | None = None,
                 cover_sets: list[frozenset[str] | None] | None = None) -> list[PoolProblem]:
@@ -90,7 +165,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     if keys is None:
         keys = account_keys(accounts, cfg)
     if cover_sets is None:
-        cover_sets = rep_cover(reps, cfg)
+        cover_sets = rep_cover(reps, cfg, accounts)
     rep_ids = reps["rep_id"].tolist()
     rep_pos = {r: i for i, r in enumerate(rep_ids)}
     n_reps = len(rep_ids)
@@ -100,7 +175,8 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         for k in sorted(cs or ()):
             cover.setdefault(k, []).append(i)
 
-    unit_key = accounts["family_id"] if cfg.families.mode == "together" else accounts["account_id"]
+    row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    unit_key = accounts["family_id"] if cfg.families.mode == "together" else row_key
     codes, uniques = pd.factorize(unit_key, sort=True)
     n_units = len(uniques)
     order = np.argsort(codes, kind="stable")
@@ -109,7 +185,11 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     tiers = accounts["tier"].to_numpy(dtype=np.int64)
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     owner_pos = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
-    locked = accounts["locked"].to_numpy(dtype=bool) & (owner_pos >= 0)
+    # A lock keeps the account with its owner, or with the rep a locks file names (_lock_to).
+    lock_to = (accounts["_lock_to"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+               if "_lock_to" in accounts.columns else np.full(len(accounts), -1, dtype=np.int64))
+    lock_target = np.where(lock_to >= 0, lock_to, owner_pos)
+    locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (lock_target >= 0)
     region_keys = np.asarray(keys, dtype=object)
 
     # Eligible rep set per unit: reps covering every member's region; locked units: the owner.
@@ -120,7 +200,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         rows = order[bounds[u]:bounds[u + 1]]
         lk = locked[rows]
         if lk.any():
-            signature_of_unit.append((int(owner_pos[rows[lk][0]]),))
+            signature_of_unit.append((int(lock_target[rows[lk][0]]),))
             continue
         regs = frozenset(region_keys[rows].tolist())
         sig = sig_cache.get(regs)
@@ -152,6 +232,13 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         sig_to_units.setdefault(s, []).append(u)
 
     pools: list[PoolProblem] = []
+    product_mode = "product" in accounts.columns
+    # A unit's product: every row of a unit shares it (product rows are keyed per product).
+    row_product = (accounts["product"].astype(str).to_numpy(dtype=object) if product_mode
+                   else np.full(len(accounts), "", dtype=object))
+    unit_product_all = row_product[order[bounds[:-1]]] if n_units else np.zeros(0, dtype=object)
+    rep_product_all = (reps["product"].astype(str).str.strip().replace("", "auto").tolist()
+                       if product_mode and "product" in reps.columns else [""] * n_reps)
     capacity_all = reps["capacity"].to_numpy(dtype=np.float64)
     max_acc_all = reps["max_accounts"].to_numpy(dtype=np.float64)
     region_names = reps["region"].astype(str).tolist()
@@ -168,6 +255,10 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         pu: list[int] = []
         pr: list[int] = []
         pc: list[int] = []
+        ppot: list[float] = []
+        ou: list[int] = []
+        orr: list[int] = []
+        on: list[int] = []
         for j, u in enumerate(units):
             rows = order[bounds[u]:bounds[u + 1]]
             acc_index.append(rows)
@@ -177,21 +268,45 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             unit_size[j] = len(rows)
             unit_locked[j] = bool(locked[rows].any())
             owners = owner_pos[rows]
-            unit_forced[j] = int((owners < 0).sum())
-            for r in signature_of_unit[u]:
+            sig = signature_of_unit[u]
+            # Forced moves: the owner left the roster, or no longer covers the account (region,
+            # segment or product changed). They happen whatever the plan, so they are neither
+            # priced nor capped.
+            eligible_owner = np.isin(owners, sig)
+            unit_forced[j] = int((~eligible_owner).sum())
+            pots = potential[rows]
+            for r in sig:
                 pu.append(j)
                 pr.append(local[r])
                 pc.append(int((owners != r).sum()))
+                ppot.append(float(pots[eligible_owner & (owners != r)].sum()))
+            for r, n in zip(*np.unique(owners[eligible_owner], return_counts=True)):
+                ou.append(j)
+                orr.append(local[int(r)])
+                on.append(int(n))
         cap = capacity_all[comp_reps]
-        C = cap.sum()
-        N_t = unit_tiers.sum(axis=0).astype(np.float64)
-        P = unit_pot.sum()
-        fair_tier = np.outer(cap / C, N_t) if C > 0 else np.zeros((R, 3))
-        fair_pot = cap / C * P if C > 0 else np.zeros(R)
-        lo, hi = tier_band(fair_tier, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
+        # Products in this pool; reps carry one each (-1 = the model chooses).
+        u_prod_names = unit_product_all[units]
+        prods = sorted(set(u_prod_names.tolist())) or [""]
+        p_index = {q: i for i, q in enumerate(prods)}
+        unit_prod = np.array([p_index[q] for q in u_prod_names], dtype=np.int64)
+        rep_prod = np.array([p_index.get(rep_product_all[r], -1) if rep_product_all[r] != "auto" else -1
+                             for r in comp_reps], dtype=np.int64)
+        if not product_mode:
+            rep_prod[:] = 0
+        fair_tier_p, fair_pot_p, auto_count = product_fair_shares(
+            cap, rep_prod, unit_prod, unit_tiers, unit_pot, len(prods), cfg.products.tier_weights)
+        lo_p, hi_p = tier_band(fair_tier_p, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
+        # Per-rep view (each rep's own product; auto reps get theirs once the model has chosen).
+        own = np.where(rep_prod >= 0, rep_prod, 0)
+        fair_tier = fair_tier_p[np.arange(R), own]
+        fair_pot = fair_pot_p[np.arange(R), own]
+        lo, hi = lo_p[np.arange(R), own], hi_p[np.arange(R), own]
         tau = cfg.balance.potential_band
         covered = sorted({region_names[r] or "all regions" for r in comp_reps})
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
+        if product_mode:
+            name += " / " + ", ".join(prods)
         pools.append(PoolProblem(
             name=name,
             rep_ids=[rep_ids[r] for r in comp_reps],
@@ -206,6 +321,10 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             pair_u=np.asarray(pu, dtype=np.int64),
             pair_r=np.asarray(pr, dtype=np.int64),
             pair_cost=np.asarray(pc, dtype=np.int64),
+            pair_pot_moved=np.asarray(ppot, dtype=np.float64),
+            own_u=np.asarray(ou, dtype=np.int64),
+            own_r=np.asarray(orr, dtype=np.int64),
+            own_n=np.asarray(on, dtype=np.int64),
             fair_tier=fair_tier,
             fair_potential=fair_pot,
             tier_lo=lo,
@@ -213,6 +332,14 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             pot_lo=(1 - tau) * fair_pot,
             pot_hi=(1 + tau) * fair_pot,
             account_index=acc_index,
+            products=prods,
+            unit_product=unit_prod,
+            rep_product=rep_prod,
+            auto_count=auto_count,
+            fair_tier_p=fair_tier_p,
+            fair_pot_p=fair_pot_p,
+            tier_lo_p=lo_p,
+            tier_hi_p=hi_p,
         ))
     # Name clashes (two pools over the same region) get a number.
     seen: dict[str, int] = {}

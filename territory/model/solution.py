@@ -36,6 +36,7 @@ class SolvedPools:
     pot_lo: np.ndarray  # (R,)
     pot_hi: np.ndarray  # (R,)
     pool_of_rep: np.ndarray  # (R,) object: pool name
+    rep_product: np.ndarray | None = None  # (R,) object: the product each rep carries (product ICPs)
     pools: list[PoolResult] = field(default_factory=list)
     lp_files: list[str] = field(default_factory=list)
     method: str = "exact"

@@ -1,0 +1,1044 @@
+"""Plans at scale: the aggregated class model, solved per pool with highspy arrays.
+
+``solve_pools`` is the solving step of the pipeline. It dispatches between
+
+- ``exact``: ``territory.pipeline.solve_exact``, one pulp MIP over (family, rep) pairs per pool;
+  best for small pools (what-ifs, ~10^4 pairs), where pulp's overhead is small;
+- ``aggregate``: this module, for anything larger (10^5 .. 10^6 accounts).
+
+The aggregated method (see docs/benchmarks.md for measurements):
+
+1. *Units* are families (or accounts when families are free), built with numpy group-bys.
+   Locked units keep their owner; units of departed owners must move (forced, free).
+2. *Pools* are connected components of (eligibility signature, rep) as in ``build_pools``;
+   fair shares and bands use the same definitions (``tier_band``), so numbers compare.
+3. *Classes* are units that are interchangeable for every count row and for the move cost:
+   same pool, eligibility signature, tier composition and current owner. ``y[c, r]`` is how
+   many units of class c rep r gets. Potential is not aggregated away: ``q[c, r]`` is the
+   potential rep r receives from class c, tied to ``y`` by the exact envelope of the class's
+   sorted potentials (the k smallest <= q <= the k largest units, convex/concave piecewise
+   linear, added as tangent cuts on demand) and ``sum_r q[c, r] = P_c``.
+4. The class model has the same objective as the exact model (move cost, tier-band slack,
+   potential-band slack in shares of fair potential), so **its LP relaxation is a lower bound
+   for the full, unaggregated model**: any account-level plan projects onto a feasible point
+   with the same objective. The MIP over the class model gives integer counts; its dual bound
+   is valid too (the class MIP is still a relaxation of the full model).
+5. *Disaggregation*: within each class, units sorted by potential; each receiving rep takes
+   the contiguous window of the remaining units whose potential is closest to its ``q``.
+   Retention is exact: a rep keeps ``y[c, own]`` of its own units by construction.
+6. *Local search*: swaps of two units of the same class between two reps are neutral for
+   moves and tier counts, so they are used to pull every rep's potential into its band.
+7. The plan is then evaluated exactly on accounts with the full model's objective, and the
+   report gives that objective, the bound and the gap.
+
+Why highspy here and pulp in the exact path: at 10^5 columns pulp's hand-off to HiGHS (one
+``addCol`` per variable plus name sorts) costs tens of seconds, while ``Highs.passModel`` from
+numpy CSC arrays costs a fraction of a second (perf-notes.md §3), and the cut loop re-solves
+the same model warm, which pulp cannot do (it rebuilds the model on every solve).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import multiprocessing as mp
+
+import numpy as np
+import pandas as pd
+
+from ..config import PlanConfig
+from ..errors import InfeasiblePlanError
+from ..solve import SolveReport
+from .problem import tier_band
+from .solution import PoolResult, SolvedPools
+
+Progress = Callable[[str, int, int], None]
+
+INF = math.inf
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
+                progress: Progress = _noop, export_lp: str | Path | None = None) -> SolvedPools:
+    """Solve every pool with the method ``cfg.solver.method`` asks for.
+
+    ``auto`` uses the exact per-pair MIP when the instance is small (at most
+    ``solver.exact_max_pairs`` eligible (unit, rep) pairs and ``solver.exact_max_units``
+    units) or when an LP file is requested, and the aggregated model otherwise.
+    """
+    method = getattr(cfg.solver, "method", "auto")
+    if method == "auto":
+        if export_lp is not None:
+            method = "exact"
+        else:
+            units = build_units(accounts, reps, cfg)
+            max_pairs = getattr(cfg.solver, "exact_max_pairs", 30_000)
+            max_units = getattr(cfg.solver, "exact_max_units", 5_000)
+            method = "exact" if (units.n_pairs <= max_pairs and units.n_units <= max_units) \
+                else "aggregate"
+    if method == "exact":
+        from ..pipeline import solve_exact  # lazy: pipeline imports this module
+
+        return solve_exact(accounts, reps, cfg, progress=progress, export_lp=export_lp)
+    return solve_aggregate(accounts, reps, cfg, progress=progress)
+
+
+# --------------------------------------------------------------------------- units and pools
+
+
+@dataclass
+class Units:
+    """Units (families or accounts) with their signature, pool and class, as flat arrays."""
+
+    n_units: int
+    acc_unit: np.ndarray  # (N,) unit code per account
+    size: np.ndarray  # (U,)
+    comp: np.ndarray  # (U, 3) tier counts
+    pot: np.ndarray  # (U,)
+    forced: np.ndarray  # (U,) accounts whose owner left
+    owner: np.ndarray  # (U,) global owner rep: >=0 uniform on roster, -1 departed/none, -2 mixed
+    locked: np.ndarray  # (U,) bool
+    sig: np.ndarray  # (U,) signature id
+    sig_reps: list[np.ndarray]  # rep indices per signature
+    n_pairs: int
+    unit_ids: np.ndarray  # (U,) object
+
+
+def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> Units:
+    """Vectorised counterpart of the unit/eligibility part of ``build_pools``."""
+    from .. import eligibility as elig_mod
+
+    key_col = accounts["family_id"] if cfg.families.mode == "together" else accounts["account_id"]
+    acc_unit, uniq = pd.factorize(key_col, sort=True)
+    acc_unit = acc_unit.astype(np.int64)
+    U = len(uniq)
+    n_reps = len(reps)
+    tiers = accounts["tier"].to_numpy(dtype=np.int64)
+    potential = accounts["potential"].to_numpy(dtype=np.float64)
+    rep_index = pd.Index(reps["rep_id"].astype(str))
+    owner_pos = rep_index.get_indexer(accounts["owner_id"].astype(str)).astype(np.int64)
+    # A lock keeps the account with its owner, or with the rep a locks file names (_lock_to).
+    if "_lock_to" in accounts.columns:
+        lock_to = rep_index.get_indexer(accounts["_lock_to"].astype(str)).astype(np.int64)
+    else:
+        lock_to = np.full(len(accounts), -1, dtype=np.int64)
+    lock_target = np.where(lock_to >= 0, lock_to, owner_pos)
+    locked_acc = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (lock_target >= 0)
+
+    size = np.bincount(acc_unit, minlength=U).astype(np.int64)
+    comp = np.zeros((U, 3), dtype=np.int64)
+    for ti in range(3):
+        comp[:, ti] = np.bincount(acc_unit, weights=(tiers == ti + 1), minlength=U).astype(np.int64)
+    pot = np.bincount(acc_unit, weights=potential, minlength=U)
+    forced = np.bincount(acc_unit, weights=(owner_pos < 0), minlength=U).astype(np.int64)
+    omin = np.full(U, np.iinfo(np.int64).max)
+    omax = np.full(U, np.iinfo(np.int64).min)
+    np.minimum.at(omin, acc_unit, owner_pos)
+    np.maximum.at(omax, acc_unit, owner_pos)
+    owner = np.where(omin == omax, omin, -2)
+    # Locked units: the owner of the first locked member (as build_pools).
+    locked = np.zeros(U, dtype=bool)
+    lock_owner = np.full(U, -1, dtype=np.int64)
+    lk_rows = np.flatnonzero(locked_acc)
+    if lk_rows.size:
+        lu = acc_unit[lk_rows]
+        first = np.unique(lu, return_index=True)
+        locked[first[0]] = True
+        lock_owner[first[0]] = lock_target[lk_rows[first[1]]]
+
+    # Eligibility: key per account -> key set per unit -> rep signature.
+    if hasattr(elig_mod, "eligibility"):
+        keys, cover_sets = elig_mod.eligibility(accounts, reps, cfg)
+    else:  # pragma: no cover - older eligibility module
+        keys, cover_sets = elig_mod.account_keys(accounts, cfg), elig_mod.rep_cover(reps, cfg)
+    keys = np.asarray(keys, dtype=object)
+    kcode, kuniq = pd.factorize(pd.Series(keys), sort=True)
+    kcode = kcode.astype(np.int64)
+    kmin = np.full(U, np.iinfo(np.int64).max)
+    kmax = np.full(U, -1, dtype=np.int64)
+    np.minimum.at(kmin, acc_unit, kcode)
+    np.maximum.at(kmax, acc_unit, kcode)
+    all_idx = frozenset(i for i, c in enumerate(cover_sets) if c is None)
+    cover: dict[str, set[int]] = {}
+    for i, cs in enumerate(cover_sets):
+        for k in cs or ():
+            cover.setdefault(k, set()).add(i)
+
+    sig_index: dict[tuple[int, ...], int] = {}
+    sig_list: list[tuple[int, ...]] = []
+
+    def sig_id(t: tuple[int, ...]) -> int:
+        s = sig_index.get(t)
+        if s is None:
+            s = sig_index[t] = len(sig_list)
+            sig_list.append(t)
+        return s
+
+    def elig_of(kset: list[str]) -> tuple[int, ...]:
+        sets = [cover.get(k, set()) | all_idx for k in kset]
+        elig = set.intersection(*sets) if sets else set(all_idx)
+        if not elig:
+            elig = set.union(*sets)
+        return tuple(sorted(elig))
+
+    key_sig = np.array([sig_id(elig_of([str(k)])) for k in kuniq], dtype=np.int64)
+    sig = key_sig[np.where(kmin == kmax, kmin, 0)]
+    mixed_keys = np.flatnonzero(kmin != kmax)
+    if mixed_keys.size:  # families spanning keys (rare): one Python pass over them only
+        rows = np.flatnonzero(np.isin(acc_unit, mixed_keys))
+        by_unit: dict[int, set[str]] = {}
+        for u, k in zip(acc_unit[rows].tolist(), kcode[rows].tolist()):
+            by_unit.setdefault(u, set()).add(str(kuniq[k]))
+        for u, ks in by_unit.items():
+            sig[u] = sig_id(elig_of(sorted(ks)))
+    if locked.any():
+        lu = np.flatnonzero(locked)
+        lo_owners = lock_owner[lu]
+        ls = np.array([sig_id((int(o),)) for o in np.unique(lo_owners)], dtype=np.int64)
+        sig[lu] = ls[np.searchsorted(np.unique(lo_owners), lo_owners)]
+    sig_reps = [np.asarray(t, dtype=np.int64) for t in sig_list]
+    sig_len = np.array([len(t) for t in sig_list], dtype=np.int64)
+    n_pairs = int(sig_len[sig].sum())
+    return Units(U, acc_unit, size, comp, pot, forced, owner, locked, sig, sig_reps, n_pairs,
+                 np.asarray(uniq, dtype=object))
+
+
+@dataclass
+class PoolData:
+    """One pool's class model data (all indices local to the pool unless said otherwise)."""
+
+    name: str
+    reps: np.ndarray  # (R,) global rep indices
+    rep_ids: list[str]
+    capacity: np.ndarray
+    max_accounts: np.ndarray
+    fair_tier: np.ndarray
+    fair_potential: np.ndarray
+    tier_lo: np.ndarray
+    tier_hi: np.ndarray
+    pot_lo: np.ndarray
+    pot_hi: np.ndarray
+    units: np.ndarray  # (U,) global unit indices, sorted by (class, potential)
+    unit_class: np.ndarray  # (U,) class of each unit (local)
+    unit_pot: np.ndarray  # (U,)
+    class_start: np.ndarray  # (C+1,) offsets into ``units``
+    class_comp: np.ndarray  # (C, 3)
+    class_size: np.ndarray  # (C,) accounts per unit of the class
+    class_owner: np.ndarray  # (C,) local owner rep (-1: none in this pool / departed / mixed)
+    pair_c: np.ndarray  # (K,) eligible (class, rep) pairs
+    pair_r: np.ndarray
+    pair_cost: np.ndarray  # (K,) discretionary moves per unit on this pair
+    n_accounts: int = 0
+    mixed_units: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
+                    units: Units) -> list[PoolData]:
+    import networkx as nx
+
+    n_reps = len(reps)
+    g = nx.Graph()
+    used = np.unique(units.sig)
+    for s in used.tolist():
+        g.add_node(("s", s))
+        for r in units.sig_reps[s].tolist():
+            g.add_edge(("s", s), ("r", r))
+    for r in range(n_reps):
+        g.add_node(("r", r))
+    comps = sorted(
+        (sorted(n[1] for n in comp if n[0] == "r"), sorted(n[1] for n in comp if n[0] == "s"))
+        for comp in nx.connected_components(g)
+    )
+    sig_pool = np.full(len(units.sig_reps), -1, dtype=np.int64)
+    for p, (_, sigs) in enumerate(comps):
+        sig_pool[sigs] = p
+    unit_pool = sig_pool[units.sig]
+    if unit_pool.size and (unit_pool < 0).any():
+        raise InfeasiblePlanError("some accounts have no eligible rep")
+
+    rep_ids_all = reps["rep_id"].astype(str).tolist()
+    capacity_all = reps["capacity"].to_numpy(dtype=np.float64)
+    max_acc_all = reps["max_accounts"].to_numpy(dtype=np.float64)
+    region_names = reps["region"].astype(str).tolist()
+
+    # Tier composition id per unit (few distinct).
+    comp_key = units.comp[:, 0] * 1_000_003 ** 2 + units.comp[:, 1] * 1_000_003 + units.comp[:, 2]
+    _, comp_id = np.unique(comp_key, return_inverse=True)
+    # Owner key: uniform owner rep, -1 for departed; mixed-owner units get a class of their own.
+    okey = units.owner.copy()
+    mixed = np.flatnonzero(okey == -2)
+    okey[mixed] = -3 - mixed
+    order = np.lexsort((units.pot, okey, comp_id, units.sig, unit_pool))
+    up = unit_pool[order]
+    pool_bounds = np.searchsorted(up, np.arange(len(comps) + 1))
+
+    acc_per_unit = units.size
+    pools: list[PoolData] = []
+    for p, (comp_reps, _sigs) in enumerate(comps):
+        R = len(comp_reps)
+        if R == 0:
+            continue
+        cap = capacity_all[comp_reps]
+        if math.isnan(cap.sum()):
+            continue
+        uidx = order[pool_bounds[p]:pool_bounds[p + 1]]
+        local = np.full(n_reps, -1, dtype=np.int64)
+        local[comp_reps] = np.arange(R)
+        # Classes: runs of equal (sig, comp, owner key) in the sorted order.
+        s_, c_, o_ = units.sig[uidx], comp_id[uidx], okey[uidx]
+        new = np.ones(len(uidx), dtype=bool)
+        new[1:] = (s_[1:] != s_[:-1]) | (c_[1:] != c_[:-1]) | (o_[1:] != o_[:-1])
+        starts = np.flatnonzero(new)
+        C = len(starts)
+        class_start = np.append(starts, len(uidx)).astype(np.int64)
+        unit_class = np.cumsum(new) - 1
+        first = uidx[starts]
+        class_comp = units.comp[first]
+        class_size = units.size[first]
+        gown = units.owner[first]
+        class_owner = np.where(gown >= 0, local[np.maximum(gown, 0)], -1)
+        class_sig = units.sig[first]
+        # Pairs: every class with every rep of its signature.
+        lens = np.array([len(units.sig_reps[s]) for s in class_sig.tolist()], dtype=np.int64)
+        pair_c = np.repeat(np.arange(C), lens)
+        pair_r = local[np.concatenate([units.sig_reps[s] for s in class_sig.tolist()])] \
+            if C else np.zeros(0, dtype=np.int64)
+        is_own = pair_r == class_owner[pair_c]
+        # Discretionary moves: accounts owned by a rep on the roster other than the new one.
+        pair_cost = np.where(gown[pair_c] == -1, 0, class_size[pair_c]) * (~is_own)
+        mixed_units: dict[int, np.ndarray] = {}
+        mix_cls = np.flatnonzero(gown == -2)
+        if mix_cls.size:
+            acc_rows = pd.Series(np.arange(len(units.acc_unit))).groupby(units.acc_unit).indices
+            owner_pos = pd.Index(reps["rep_id"].astype(str)).get_indexer(
+                accounts["owner_id"].astype(str))
+            for c in mix_cls.tolist():
+                u = int(uidx[class_start[c]])
+                ow = owner_pos[acc_rows[u]]
+                ks = np.flatnonzero(pair_c == c)
+                owned = np.array([(ow == comp_reps[r]).sum() for r in pair_r[ks].tolist()])
+                pair_cost[ks] = units.size[u] - units.forced[u] - owned
+                mixed_units[c] = ow
+        N_t = units.comp[uidx].sum(axis=0).astype(np.float64)
+        P = float(units.pot[uidx].sum())
+        C_tot = cap.sum()
+        fair_tier = np.outer(cap / C_tot, N_t) if C_tot > 0 else np.zeros((R, 3))
+        fair_pot = cap / C_tot * P if C_tot > 0 else np.zeros(R)
+        lo, hi = tier_band(fair_tier, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
+        tau = cfg.balance.potential_band
+        covered = sorted({region_names[r] or "all regions" for r in comp_reps})
+        name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
+        pools.append(PoolData(
+            name=name, reps=np.asarray(comp_reps, dtype=np.int64),
+            rep_ids=[rep_ids_all[r] for r in comp_reps], capacity=cap,
+            max_accounts=max_acc_all[comp_reps], fair_tier=fair_tier, fair_potential=fair_pot,
+            tier_lo=lo, tier_hi=hi, pot_lo=(1 - tau) * fair_pot, pot_hi=(1 + tau) * fair_pot,
+            units=uidx, unit_class=unit_class, unit_pot=units.pot[uidx], class_start=class_start,
+            class_comp=class_comp, class_size=class_size, class_owner=class_owner,
+            pair_c=pair_c, pair_r=pair_r, pair_cost=pair_cost.astype(np.float64),
+            n_accounts=int(acc_per_unit[uidx].sum()), mixed_units=mixed_units,
+        ))
+    seen: dict[str, int] = {}
+    for pd_ in pools:
+        seen[pd_.name] = seen.get(pd_.name, 0) + 1
+        if seen[pd_.name] > 1:
+            pd_.name = f"{pd_.name} ({seen[pd_.name]})"
+    return pools
+
+
+# --------------------------------------------------------------------------- the class model
+
+
+@dataclass
+class ClassSolution:
+    y: np.ndarray  # (K,) integer counts per pair
+    q: np.ndarray  # (K,) potential per pair (targets for disaggregation)
+    bound: float
+    lp_seconds: float
+    mip_seconds: float
+    cut_rounds: int
+    status: str
+    qv: np.ndarray | None = None  # LP potential per pair (``integer=False``)
+
+
+def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_only: bool = False,
+                 integer: bool = True, max_cuts: int = 0, mip_cap: float = 3.0,
+                 y_bounds: tuple[np.ndarray, np.ndarray] | None = None) -> ClassSolution:
+    """Build the class model as CSC arrays and solve it.
+
+    ``count_only`` drops the potential rows (what is left is a relaxation of the full model
+    whose constraint matrix is totally unimodular, so its LP is fast and its optimum a valid
+    bound). Otherwise potential enters through per-pair columns ``q`` tied to ``y`` by the
+    envelope rows (plus up to ``max_cuts`` rounds of tangent cuts). ``integer`` rounds the
+    LP: pairs of classes whose LP counts are all integral are fixed, and a small MIP settles
+    the rest.
+    """
+    import highspy
+
+    b = cfg.balance
+    R, K = len(pd_.rep_ids), len(pd_.pair_c)
+    C = len(pd_.class_start) - 1
+    n_c = np.diff(pd_.class_start).astype(np.float64)
+    sp = pd_.unit_pot  # sorted ascending within each class
+    lo_p = sp[pd_.class_start[:-1]] if C else np.zeros(0)
+    hi_p = sp[pd_.class_start[1:] - 1] if C else np.zeros(0)
+    P_c = np.add.reduceat(sp, pd_.class_start[:-1]) if C else np.zeros(0)
+    prefix = np.concatenate([[0.0], np.cumsum(sp)])
+    varied = (hi_p - lo_p) > 1e-9 * np.maximum(1.0, np.abs(hi_p))
+    if count_only:
+        varied[:] = False
+    fair = pd_.fair_potential if not count_only else np.zeros(R)
+    pot_rows = np.flatnonzero(fair > 0)
+    inv_fair = np.zeros(R)
+    inv_fair[pot_rows] = 1.0 / fair[pot_rows]
+
+    qk = np.flatnonzero(varied[pd_.pair_c])  # pairs with a potential column
+    Kq = len(qk)
+    hard = b.hard_bands
+    # Columns: y (K) | q (Kq) | tier slack under/over (3R each) | pot slack under/over (R each)
+    n_col = K + Kq + 6 * R + 2 * R
+    cost = np.concatenate([
+        cfg.continuity.move_cost * pd_.pair_cost,
+        np.zeros(Kq),
+        np.full(6 * R, b.tier_penalty),
+        np.full(2 * R, 0.0 if count_only else b.potential_penalty),
+    ])
+    col_lo = np.zeros(n_col)
+    col_hi = np.concatenate([n_c[pd_.pair_c], P_c[pd_.pair_c[qk]],
+                             np.full(8 * R, 0.0 if hard else INF)])
+    if y_bounds is not None:
+        col_lo[:K], col_hi[:K] = y_bounds
+    # Rows: class totals (C) | class potential (Cq) | tier (3R) | potential (R) | extras | cuts
+    rows_i: list[np.ndarray] = []
+    rows_j: list[np.ndarray] = []
+    rows_v: list[np.ndarray] = []
+    rlo: list[np.ndarray] = []
+    rhi: list[np.ndarray] = []
+    nrow = 0
+
+    def add(i: np.ndarray, j: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        nonlocal nrow
+        rows_i.append(i + nrow)
+        rows_j.append(j)
+        rows_v.append(v)
+        rlo.append(lo)
+        rhi.append(hi)
+        nrow += len(lo)
+
+    kk = np.arange(K)
+    add(pd_.pair_c, kk, np.ones(K), n_c, n_c)
+    cls_q = np.flatnonzero(varied)
+    qrow = np.full(C, -1)
+    qrow[cls_q] = np.arange(len(cls_q))
+    add(qrow[pd_.pair_c[qk]], K + np.arange(Kq), np.ones(Kq), P_c[cls_q], P_c[cls_q])
+    # Tier band rows: sum comp*y + under - over in [lo, hi]
+    ti_i, ti_j, ti_v = [], [], []
+    for t in range(3):
+        coef = pd_.class_comp[pd_.pair_c, t].astype(np.float64)
+        nz = coef > 0
+        ti_i.append(3 * pd_.pair_r[nz] + t)
+        ti_j.append(kk[nz])
+        ti_v.append(coef[nz])
+    s0 = K + Kq
+    ti_i += [np.arange(3 * R), np.arange(3 * R)]
+    ti_j += [s0 + np.arange(3 * R), s0 + 3 * R + np.arange(3 * R)]
+    ti_v += [np.ones(3 * R), -np.ones(3 * R)]
+    add(np.concatenate(ti_i), np.concatenate(ti_j), np.concatenate(ti_v),
+        pd_.tier_lo.ravel().astype(np.float64), pd_.tier_hi.ravel().astype(np.float64))
+    # Potential rows (in shares of fair potential): fixed-potential pairs via y, others via q.
+    fixed = np.flatnonzero(~varied[pd_.pair_c])
+    s1 = s0 + 6 * R
+    pi = np.concatenate([pd_.pair_r[fixed], pd_.pair_r[qk], np.arange(R), np.arange(R)])
+    pj = np.concatenate([fixed, K + np.arange(Kq), s1 + np.arange(R), s1 + R + np.arange(R)])
+    pv = np.concatenate([lo_p[pd_.pair_c[fixed]] * inv_fair[pd_.pair_r[fixed]],
+                         inv_fair[pd_.pair_r[qk]], np.ones(R), -np.ones(R)])
+    keep = (inv_fair[pi] > 0)
+    plo = np.where(fair > 0, pd_.pot_lo * inv_fair, -INF)
+    phi = np.where(fair > 0, pd_.pot_hi * inv_fair, INF)
+    add(pi[keep], pj[keep], pv[keep], plo, phi)
+    # Optional account rows.
+    sizes = pd_.class_size[pd_.pair_c].astype(np.float64)
+    if b.account_band is not None:
+        ft = pd_.fair_tier.sum(axis=1)
+        width = np.maximum(ft * b.account_band, 1.0)
+        alo = np.maximum(np.ceil(ft - width - 1e-9), 0)
+        ahi = np.floor(ft + width + 1e-9)
+        # soft: reuse the tier penalty through two extra slack columns per rep
+        extra_cols = 2 * R
+        cost = np.concatenate([cost, np.full(extra_cols, b.tier_penalty)])
+        col_lo = np.concatenate([col_lo, np.zeros(extra_cols)])
+        col_hi = np.concatenate([col_hi, np.full(extra_cols, 0.0 if hard else INF)])
+        a0 = n_col
+        n_col += extra_cols
+        add(np.concatenate([pd_.pair_r, np.arange(R), np.arange(R)]),
+            np.concatenate([kk, a0 + np.arange(R), a0 + R + np.arange(R)]),
+            np.concatenate([sizes, np.ones(R), -np.ones(R)]), alo, ahi)
+    caps = np.flatnonzero(~np.isnan(pd_.max_accounts))
+    if caps.size:
+        capped = np.isin(pd_.pair_r, caps)
+        rowmap = np.full(R, -1)
+        rowmap[caps] = np.arange(caps.size)
+        add(rowmap[pd_.pair_r[capped]], kk[capped], sizes[capped],
+            np.full(caps.size, -INF), pd_.max_accounts[caps])
+    if cfg.continuity.max_moved_share is not None:
+        limit = math.floor(cfg.continuity.max_moved_share * pd_.n_accounts + 1e-9)
+        nzc = pd_.pair_cost > 0
+        add(np.zeros(int(nzc.sum()), dtype=np.int64), kk[nzc], pd_.pair_cost[nzc],
+            np.array([-INF]), np.array([float(limit)]))
+    # Envelope rows for potential pairs: q - lo_p*y in [0, P - lo_p*n]; q - hi_p*y in [P - hi_p*n, 0]
+    if Kq:
+        cq = pd_.pair_c[qk]
+        ar = np.arange(Kq)
+        add(np.concatenate([ar, ar]), np.concatenate([K + ar, qk]),
+            np.concatenate([np.ones(Kq), -lo_p[cq]]), np.zeros(Kq), P_c[cq] - lo_p[cq] * n_c[cq])
+        add(np.concatenate([ar, ar]), np.concatenate([K + ar, qk]),
+            np.concatenate([np.ones(Kq), -hi_p[cq]]), P_c[cq] - hi_p[cq] * n_c[cq], np.zeros(Kq))
+
+    I = np.concatenate(rows_i).astype(np.int64)
+    J = np.concatenate(rows_j).astype(np.int64)
+    V = np.concatenate(rows_v)
+    ordr = np.lexsort((I, J))
+    I, J, V = I[ordr], J[ordr], V[ordr]
+    start = np.searchsorted(J, np.arange(n_col + 1)).astype(np.int32)
+    row_lo = np.concatenate(rlo)
+    row_hi = np.concatenate(rhi)
+
+    from ..solve import _quiet_stdout
+
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(cfg.solver.seed))
+    h.setOptionValue("time_limit", float(time_limit))
+    integ = np.zeros(n_col, dtype=np.int32)
+    if n_col > 20_000:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "on")
+    h.passModel(n_col, nrow, len(V), 1, 1, 0.0, cost, col_lo, col_hi, row_lo, row_hi,
+                start[:-1], I.astype(np.int32), V, integ)
+    t0 = time.perf_counter()
+    h.run()
+    rounds = 0
+    bound = _lp_value(h)
+    # Cut loop: tangents of the convex lower envelope S_low(k) and the concave upper S_high(k).
+    if Kq:
+        cq = pd_.pair_c[qk]
+        cs = pd_.class_start[cq]
+        nq = n_c[cq]
+        for rounds in range(1, max_cuts + 1):
+            sol = np.asarray(h.getSolution().col_value)
+            y = np.clip(sol[qk], 0, nq)
+            q = sol[K + np.arange(Kq)]
+            k = np.minimum(np.floor(y + 1e-9), nq - 1).astype(np.int64)
+            kf = k.astype(np.float64)
+            slope_lo = sp[cs + k]
+            low_k = prefix[cs + k] - prefix[cs]
+            s_low = low_k + slope_lo * (y - kf)
+            slope_hi = sp[cs + nq.astype(np.int64) - 1 - k]
+            high_k = (prefix[cs + nq.astype(np.int64)] - prefix[cs]) - (
+                prefix[cs + nq.astype(np.int64) - k] - prefix[cs])
+            s_high = high_k + slope_hi * (y - kf)
+            tol = 1e-7 * np.maximum(1.0, P_c[cq])
+            vlo = np.flatnonzero(q < s_low - tol)
+            vhi = np.flatnonzero(q > s_high + tol)
+            if not vlo.size and not vhi.size:
+                break
+            new_i, new_j, new_v, nlo, nhi = [], [], [], [], []
+            for arr, slope, base, is_lo in ((vlo, slope_lo, low_k, True), (vhi, slope_hi, high_k, False)):
+                if not arr.size:
+                    continue
+                m = arr.size
+                rr = np.arange(m) + sum(len(x) for x in nlo)
+                new_i += [rr, rr]
+                new_j += [K + arr, qk[arr]]
+                new_v += [np.ones(m), -slope[arr]]
+                rhs = base[arr] - slope[arr] * kf[arr]
+                nlo.append(rhs if is_lo else np.full(m, -INF))
+                nhi.append(np.full(m, INF) if is_lo else rhs)
+            ii = np.concatenate(new_i)
+            jj = np.concatenate(new_j)
+            vv = np.concatenate(new_v)
+            o = np.argsort(ii, kind="stable")
+            ii, jj, vv = ii[o], jj[o], vv[o]
+            nr = int(ii.max()) + 1
+            rs = np.searchsorted(ii, np.arange(nr)).astype(np.int32)
+            h.addRows(nr, np.concatenate(nlo), np.concatenate(nhi), len(vv), rs,
+                      jj.astype(np.int32), vv)
+            h.setOptionValue("solver", "simplex")
+            h.run()
+            bound = max(bound, _lp_value(h))
+    lp_seconds = time.perf_counter() - t0
+    sol = np.asarray(h.getSolution().col_value)
+    if not integer:
+        rc = np.asarray(h.getSolution().col_dual)[:K]
+        qv = np.zeros(K)
+        qv[qk] = sol[K:K + Kq]
+        qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed]
+        return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, "lp", qv)
+    # Round: fix the pairs of classes whose LP counts are all integral, MIP over the rest.
+    t1 = time.perf_counter()
+    yl = sol[:K]
+    frac = np.abs(yl - np.round(yl)) > 1e-6
+    frac_cls = np.zeros(C, dtype=bool)
+    frac_cls[pd_.pair_c[frac]] = True
+    fix = np.flatnonzero(~frac_cls[pd_.pair_c])
+    if fix.size:
+        v = np.round(yl[fix])
+        h.changeColsBounds(fix.size, fix.astype(np.int32), v, v)
+    h.changeColsIntegrality(K, np.arange(K, dtype=np.int32), np.ones(K, dtype=np.int32))
+    h.setOptionValue("mip_rel_gap", max(cfg.solver.gap, 2e-3))
+    # The rounding MIP only settles a few hundred fractional counts; a short cap is enough
+    # (the caller falls back to the count-only vertex if no incumbent turns up).
+    h.setOptionValue("time_limit", float(max(min(time_limit - lp_seconds, mip_cap), 0.5)))
+    h.run()
+    info = h.getInfo()
+    status = "optimal" if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else "feasible"
+    # (the MIP's dual bound is not used: with fixed columns it bounds a restriction only)
+    if info.primal_solution_status != 2 and fix.size:  # fixing cut off every plan: free all
+        h.changeColsBounds(fix.size, fix.astype(np.int32), np.zeros(fix.size), n_c[pd_.pair_c[fix]])
+        h.run()
+        info = h.getInfo()
+    sol = np.asarray(h.getSolution().col_value)
+    if info.primal_solution_status != 2:
+        return ClassSolution(np.zeros(0), np.zeros(0), bound, lp_seconds,
+                             time.perf_counter() - t1, rounds, "no_solution")
+    y = np.round(sol[:K]).astype(np.int64)
+    q = np.zeros(K)
+    q[qk] = sol[K:K + Kq]
+    q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed]
+    return ClassSolution(y, q, bound, lp_seconds, time.perf_counter() - t1, rounds, status)
+
+
+def _lp_value(h: Any) -> float:
+    import highspy
+
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return -INF
+    return float(h.getInfo().objective_function_value)
+
+
+# --------------------------------------------------------------------------- disaggregation
+
+
+def _disaggregate(pd_: PoolData, cs: ClassSolution) -> np.ndarray:
+    """Local rep per unit (in ``pd_.units`` order): windows of sorted potential per class."""
+    U = len(pd_.units)
+    out = np.full(U, -1, dtype=np.int64)
+    sp = pd_.unit_pot
+    pos = np.flatnonzero(cs.y > 0)
+    pc, pr, py, pq = pd_.pair_c[pos], pd_.pair_r[pos], cs.y[pos], cs.q[pos]
+    # group pairs by class
+    cb = np.searchsorted(pc, np.arange(len(pd_.class_start)))
+    single = np.diff(cb) == 1
+    # classes with one receiver: all units to it, vectorised
+    one = np.flatnonzero(single)
+    if one.size:
+        rep_of_class = np.full(len(pd_.class_start) - 1, -1, dtype=np.int64)
+        rep_of_class[one] = pr[cb[one]]
+        out = rep_of_class[pd_.unit_class]
+    for c in np.flatnonzero(np.diff(cb) > 1).tolist():
+        a, z = pd_.class_start[c], pd_.class_start[c + 1]
+        idx = np.arange(a, z)
+        js = np.arange(cb[c], cb[c + 1])
+        # extreme targets first (small units to reps over band, big to reps under), then the
+        # biggest receivers (the owner usually); ties by rep
+        js = js[np.lexsort((pr[js], -py[js], ~np.isinf(pq[js])))]
+        for j in js[:-1].tolist():
+            k = int(py[j])
+            vals = sp[idx]
+            if pq[j] == -INF:
+                i = 0
+            elif pq[j] == INF:
+                i = len(vals) - k
+            else:
+                pre = np.concatenate([[0.0], np.cumsum(vals)])
+                sums = pre[k:] - pre[:len(vals) - k + 1]
+                i = int(np.argmin(np.abs(sums - pq[j])))
+            take = idx[i:i + k]
+            out[take] = pr[j]
+            idx = np.concatenate([idx[:i], idx[i + k:]])
+        out[idx] = pr[js[-1]]
+    return out
+
+
+# --------------------------------------------------------------------------- local search
+
+
+def _objective_parts(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig,
+                     units: Units) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """(objective, tier counts (R,3), potential (R,), discretionary moves) on the units."""
+    R = len(pd_.rep_ids)
+    comp = units.comp[pd_.units]
+    counts = np.zeros((R, 3))
+    for t in range(3):
+        counts[:, t] = np.bincount(rep_of_unit, weights=comp[:, t], minlength=R)
+    pot = np.bincount(rep_of_unit, weights=pd_.unit_pot, minlength=R)
+    moves = _unit_moves(pd_, rep_of_unit, units)
+    return _objective(pd_, counts, pot, moves, cfg), counts, pot, moves
+
+
+def _unit_moves(pd_: PoolData, rep_of_unit: np.ndarray, units: Units) -> float:
+    cls = pd_.unit_class
+    own = pd_.class_owner[cls]
+    gown = units.owner[pd_.units]
+    size = units.size[pd_.units]
+    mv = np.where((gown >= 0) & (own != rep_of_unit), size, 0).sum()
+    for c, ow in pd_.mixed_units.items():
+        u = np.flatnonzero(cls == c)
+        for uu in u.tolist():
+            mv += int(((ow >= 0) & (ow != pd_.reps[rep_of_unit[uu]])).sum())
+    return float(mv)
+
+
+def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
+               cfg: PlanConfig) -> float:
+    b = cfg.balance
+    tier_slack = (np.maximum(pd_.tier_lo - counts, 0) + np.maximum(counts - pd_.tier_hi, 0)).sum()
+    fair = pd_.fair_potential
+    ok = fair > 0
+    pslack = (np.maximum(pd_.pot_lo[ok] - pot[ok], 0) + np.maximum(pot[ok] - pd_.pot_hi[ok], 0)) / fair[ok]
+    return float(cfg.continuity.move_cost * moves + b.tier_penalty * tier_slack
+                 + b.potential_penalty * pslack.sum())
+
+
+def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
+                 max_rounds: int = 1000) -> int:
+    """Move single accounts of a tier from reps above their band to reps below it (or with
+    room), cheapest in moves first; each such move removes penalised band slack."""
+    if cfg.balance.tier_penalty <= cfg.continuity.move_cost:
+        return 0
+    R = len(pd_.rep_ids)
+    comp = units.comp[pd_.units]
+    single = (units.size[pd_.units] == 1) & ~np.isin(pd_.unit_class, list(pd_.mixed_units))
+    single &= ~units.locked[pd_.units]
+    gown = units.owner[pd_.units]
+    own = np.where(gown >= 0, pd_.class_owner[pd_.unit_class], -5)
+    counts = np.zeros((R, 3), dtype=np.int64)
+    for t in range(3):
+        counts[:, t] = np.bincount(rep_of_unit, weights=comp[:, t], minlength=R).astype(np.int64)
+    elig = {}  # class -> set of eligible local reps
+    for c, r in zip(pd_.pair_c.tolist(), pd_.pair_r.tolist()):
+        elig.setdefault(c, set()).add(r)
+    done = 0
+    for _ in range(max_rounds):
+        over = counts - pd_.tier_hi
+        under = pd_.tier_lo - counts
+        worst = np.maximum(over, under)
+        r, t = np.unravel_index(int(np.argmax(worst)), worst.shape)
+        if worst[r, t] <= 0:
+            break
+        if over[r, t] > 0:
+            givers, takers = np.array([r]), np.flatnonzero(counts[:, t] < pd_.tier_hi[:, t])
+        else:
+            givers, takers = np.flatnonzero(counts[:, t] > pd_.tier_lo[:, t]), np.array([r])
+        cand = np.flatnonzero(single & (comp[:, t] == 1) & np.isin(rep_of_unit, givers))
+        best = None
+        cur = rep_of_unit[cand]
+        o = own[cand]
+        for r2 in takers.tolist():
+            ok = (cur != r2) & np.array([r2 in elig.get(int(c), ()) for c in pd_.unit_class[cand].tolist()],
+                                        dtype=bool)
+            if not ok.any():
+                continue
+            dm = ((o != -5) & (o != r2)).astype(int) - ((o != -5) & (o != cur)).astype(int)
+            dm = np.where(ok, dm, 99)
+            i = int(np.argmin(dm))
+            key = (int(dm[i]), -int(counts[r2, t] < pd_.tier_lo[r2, t]), r2)
+            if best is None or key < best[0]:
+                best = (key, int(cand[i]), r2)
+        if best is None:
+            break
+        _, u, r2 = best
+        counts[rep_of_unit[u], t] -= 1
+        counts[r2, t] += 1
+        rep_of_unit[u] = r2
+        done += 1
+    return done
+
+
+def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
+                 passes: int = 3) -> int:
+    """Take moves back where the bands allow: a moved unit returns to its owner, alone when
+    the tier and potential bands of both reps allow it, or in exchange for a unit of the same
+    tier composition that the owner received from someone else (one or two moves fewer)."""
+    R = len(pd_.rep_ids)
+    sp = pd_.unit_pot
+    comp = units.comp[pd_.units]
+    gown = units.owner[pd_.units]
+    own = np.where(gown >= 0, pd_.class_owner[pd_.unit_class], -1)
+    own[np.isin(pd_.unit_class, list(pd_.mixed_units))] = -1
+    own[units.locked[pd_.units]] = -1
+    ckey = comp @ np.array([1_000_003 ** 2, 1_000_003, 1])
+    elig: dict[int, set[int]] = {}
+    for c, r in zip(pd_.pair_c.tolist(), pd_.pair_r.tolist()):
+        elig.setdefault(c, set()).add(r)
+    counts = np.zeros((R, 3), dtype=np.int64)
+    for t in range(3):
+        counts[:, t] = np.bincount(rep_of_unit, weights=comp[:, t], minlength=R).astype(np.int64)
+    pot = np.bincount(rep_of_unit, weights=sp, minlength=R)
+    lo, hi, plo, phi = pd_.tier_lo, pd_.tier_hi, pd_.pot_lo, pd_.pot_hi
+    fair = pd_.fair_potential
+    plo_ok = np.where(fair > 0, plo, -INF)
+    phi_ok = np.where(fair > 0, phi, INF)
+    done = 0
+    for _ in range(passes):
+        changed = 0
+        moved = np.flatnonzero((own >= 0) & (rep_of_unit != own))
+        if not moved.size:
+            break
+        # units each rep received from someone else, by tier composition, sorted by potential
+        recv = np.flatnonzero(rep_of_unit != own)
+        order = np.lexsort((sp[recv], ckey[recv], rep_of_unit[recv]))
+        recv = recv[order]
+        groups: dict[tuple[int, int], np.ndarray] = {}
+        if recv.size:
+            k1, k2 = rep_of_unit[recv], ckey[recv]
+            cut = np.flatnonzero((k1[1:] != k1[:-1]) | (k2[1:] != k2[:-1])) + 1
+            for seg in np.split(recv, cut):
+                groups[(int(rep_of_unit[seg[0]]), int(ckey[seg[0]]))] = seg
+        for u in moved.tolist():
+            r, o = int(rep_of_unit[u]), int(own[u])
+            if r == o or o not in elig.get(int(pd_.unit_class[u]), ()):
+                continue
+            cu, pu = comp[u], sp[u]
+            if ((counts[r] - cu >= lo[r]) | (cu == 0)).all() and ((counts[o] + cu <= hi[o]) | (cu == 0)).all() \
+                    and pot[r] - pu >= plo_ok[r] and pot[o] + pu <= phi_ok[o]:
+                rep_of_unit[u] = o
+                counts[r] -= cu
+                counts[o] += cu
+                pot[r] -= pu
+                pot[o] += pu
+                changed += 1
+                continue
+            cand = groups.get((o, int(ckey[u])))
+            if cand is None or not cand.size:
+                continue
+            j = int(np.searchsorted(sp[cand], pu))
+            for w in cand[max(j - 3, 0):j + 3].tolist():
+                if rep_of_unit[w] != o or own[w] == o or w == u:
+                    continue
+                if r not in elig.get(int(pd_.unit_class[w]), ()):
+                    continue
+                d = pu - sp[w]  # potential r loses, o gains
+                if pot[r] - d < plo_ok[r] or pot[r] - d > phi_ok[r] or pot[o] + d > phi_ok[o] \
+                        or pot[o] + d < plo_ok[o]:
+                    continue
+                rep_of_unit[u], rep_of_unit[w] = o, r
+                pot[r] -= d
+                pot[o] += d
+                changed += 1
+                break
+        done += changed
+        if not changed:
+            break
+    return done
+
+
+def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
+                  max_rounds: int = 2000) -> int:
+    """Swaps of two units of the same tier composition between two reps, to bring every rep's
+    potential into its band at the least cost in moves.
+
+    Two units of the same class are interchangeable for moves and tier counts, so such a
+    swap costs nothing; a swap across classes may cost (or save) moves and is taken only when
+    the potential penalty it removes is worth more than the moves it adds.
+    """
+    R = len(pd_.rep_ids)
+    sp = pd_.unit_pot
+    cls = pd_.unit_class
+    b = cfg.balance
+    mc = cfg.continuity.move_cost
+    comp_key = units.comp[pd_.units] @ np.array([1_000_003 ** 2, 1_000_003, 1])
+    gown = units.owner[pd_.units]
+    own = np.where(gown >= 0, pd_.class_owner[cls], -5)  # local owner, -1 other pool, -5 none
+    own[np.isin(cls, list(pd_.mixed_units))] = -9  # mixed-owner families are left alone
+    size = units.size[pd_.units].astype(np.float64)
+    movable = own != -9
+    pot = np.bincount(rep_of_unit, weights=sp, minlength=R)
+    fair = pd_.fair_potential
+    inv = np.where(fair > 0, 1.0 / np.where(fair > 0, fair, 1.0), 0.0)
+    margin = 0.002 * fair
+    lo_t, hi_t = pd_.pot_lo, pd_.pot_hi
+
+    def pen(r: Any, p: Any) -> Any:
+        return b.potential_penalty * (np.maximum(lo_t[r] - p, 0) + np.maximum(p - hi_t[r], 0)) * inv[r]
+
+    def mcost(u: np.ndarray, r: Any) -> np.ndarray:
+        return np.where((own[u] != -5) & (own[u] != r), size[u], 0.0)
+
+    swaps = 0
+    stuck = np.zeros(R, dtype=bool)
+    span = float(sp.max() - sp.min() + 1.0) * 4 if sp.size else 1.0
+    for _ in range(max_rounds):
+        viol = np.maximum(pot - hi_t, lo_t - pot) * inv
+        viol[(fair <= 0) | stuck] = -1
+        r = int(np.argmax(viol))
+        if viol[r] <= 1e-12:
+            break
+        down = pot[r] > hi_t[r]
+        want_r = (pot[r] - (hi_t[r] - margin[r])) if down else ((lo_t[r] + margin[r]) - pot[r])
+        mine = np.flatnonzero((rep_of_unit == r) & movable)
+        room = ((hi_t - margin) - pot) if down else (pot - (lo_t + margin))
+        room[r] = -INF
+        sign = 1.0 if down else -1.0
+        best = None  # (gain, a, b, r2)
+        for r2 in np.argsort(-room, kind="stable")[:6].tolist():
+            if room[r2] <= 0:
+                break
+            want = min(want_r, room[r2])
+            theirs = np.flatnonzero((rep_of_unit == r2) & movable)
+            if not theirs.size or not mine.size:
+                continue
+            for key_a, key_b in ((cls[mine], cls[theirs]), (comp_key[mine], comp_key[theirs])):
+                bo = np.lexsort((sp[theirs], key_b))
+                bu = theirs[bo]
+                bk = key_b[bo] * span + sp[bu]
+                ak = key_a * span + sp[mine] - sign * want
+                j0 = np.searchsorted(bk, ak)
+                for dj in (-1, 0):
+                    j = np.clip(j0 + dj, 0, len(bu) - 1)
+                    bb = bu[j]
+                    same = key_b[bo][j] == key_a
+                    d = sp[mine] - sp[bb]  # potential leaving r
+                    dm = (mcost(mine, r2) + mcost(bb, r) - mcost(mine, r) - mcost(bb, r2)) * mc
+                    gain = (pen(r, pot[r]) + pen(r2, pot[r2]) - pen(r, pot[r] - d)
+                            - pen(r2, pot[r2] + d) - dm)
+                    gain = np.where(same, gain, -INF)
+                    i = int(np.argmax(gain))
+                    if gain[i] > 1e-9 and (best is None or gain[i] > best[0]):
+                        best = (float(gain[i]), int(mine[i]), int(bb[i]), r2)
+            if best is not None and best[0] >= pen(r, pot[r]) - 1e-9:
+                break
+        if best is None:
+            stuck[r] = True
+            continue
+        _, a, bb, r2 = best
+        rep_of_unit[a], rep_of_unit[bb] = r2, r
+        delta = sp[a] - sp[bb]
+        pot[r] -= delta
+        pot[r2] += delta
+        swaps += 1
+    return swaps
+
+
+# --------------------------------------------------------------------------- per pool, in parallel
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
+    pools: list[PoolData] = _STATE["pools"]
+    units: Units = _STATE["units"]
+    cfg: PlanConfig = _STATE["cfg"]
+    pd_ = pools[p]
+    t0 = time.perf_counter()
+    if len(pd_.pair_c) == 0:
+        return np.zeros(0, dtype=np.int64), SolveReport("highs", "optimal", 0.0, 0.0, 0.0), {}
+    limit = float(cfg.solver.time_limit)
+    # 1. The bound: count-only class LP over every eligible pair (a relaxation of the full model).
+    cs0 = _class_model(pd_, cfg, limit, count_only=True, integer=False)
+    # 2. The plan: the potential-aware class model over the pairs that can matter: today's
+    #    owners, the count LP's choice and the pairs tied with it (reduced cost ~ 0).
+    theta = float(os.environ.get("TERRITORY_AGG_THETA", "1e-6"))
+    keep = ((pd_.pair_r == pd_.class_owner[pd_.pair_c]) | (cs0.y > 1e-9) | (cs0.q <= theta))
+    sub = dataclasses.replace(pd_, pair_c=pd_.pair_c[keep], pair_r=pd_.pair_r[keep],
+                              pair_cost=pd_.pair_cost[keep])
+    cuts = int(os.environ.get("TERRITORY_AGG_CUTS", "1"))
+    left = max(limit - (time.perf_counter() - t0), 1.0)
+    lp = _class_model(sub, cfg, left, max_cuts=cuts, integer=False)
+    # 3. Round: the count model with every count boxed in [floor, ceil] of the potential-aware
+    #    LP is still totally unimodular, so its LP vertex is integral and stays within one
+    #    unit of the LP's flows on every pair (no branching needed).
+    box = (np.floor(lp.y + 1e-7), np.ceil(lp.y - 1e-7))
+    rnd = _class_model(sub, cfg, left, count_only=True, integer=False, y_bounds=box)
+    y = np.round(rnd.y).astype(np.int64)
+    if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
+        y = _class_model(sub, cfg, left, count_only=True, integer=True, y_bounds=box).y
+    assert lp.qv is not None
+    ratio = np.divide(lp.qv, lp.y, out=np.zeros_like(lp.qv), where=lp.y > 1e-9)
+    mean_s = (np.add.reduceat(sub.unit_pot, sub.class_start[:-1]) / np.diff(sub.class_start))[sub.pair_c]
+    q = y * np.where(lp.y > 1e-9, ratio, mean_s)
+    cs = ClassSolution(y, q, cs0.bound, lp.lp_seconds + rnd.lp_seconds, 0.0, lp.cut_rounds,
+                       "lp + tu rounding")
+    cs.bound = cs0.bound
+    t1 = time.perf_counter()
+    rep_of_unit = _disaggregate(sub, cs)
+    t2 = time.perf_counter()
+    fixes = _tier_repair(pd_, rep_of_unit, cfg, units)
+    swaps = _local_search(pd_, rep_of_unit, cfg, units) + fixes
+    swaps += _move_polish(pd_, rep_of_unit, cfg, units)
+    t3 = time.perf_counter()
+    obj, _, _, moves = _objective_parts(pd_, rep_of_unit, cfg, units)
+    bound = min(cs.bound, obj)
+    gap = (obj - bound) / max(abs(obj), 1e-9)
+    status = "optimal" if gap <= cfg.solver.gap + 1e-12 else "feasible"
+    log = (f"aggregate: {len(pd_.class_start) - 1} classes, {len(pd_.pair_c)} pairs "
+           f"({len(sub.pair_c)} in the plan model), "
+           f"{cs.cut_rounds} cut rounds, class MIP {cs.status}, {swaps} swaps, {moves:.0f} moves")
+    rep = SolveReport("highs", status, obj, bound, t3 - t0, log)
+    stats = {"bound_lp": cs0.lp_seconds, "class_lp": cs.lp_seconds, "class_mip": cs.mip_seconds, "disaggregate": t2 - t1,
+             "local_search": t3 - t2}
+    return rep_of_unit, rep, stats
+
+
+def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
+                    progress: Progress = _noop, workers: int | None = None) -> SolvedPools:
+    """The aggregated method for every pool; pools run in parallel processes when worthwhile."""
+    units = build_units(accounts, reps, cfg)
+    pools = build_pool_data(accounts, reps, cfg, units)
+    out = SolvedPools.empty(len(accounts), len(reps))
+    out.method = "aggregate"
+    _STATE.update(pools=pools, units=units, cfg=cfg)
+    n_workers = workers if workers is not None else getattr(cfg.solver, "workers", 0)
+    if not n_workers:
+        n_workers = os.cpu_count() or 1
+    big = [p for p, x in enumerate(pools) if len(x.pair_c) >= 2_000]
+    results: dict[int, tuple[np.ndarray, SolveReport, dict[str, float]]] = {}
+    progress("solve", 0, len(pools))
+    try:
+        if n_workers > 1 and len(big) > 1 and "fork" in mp.get_all_start_methods():
+            # Largest pools first so the tail is short; results are keyed by pool, so the
+            # outcome does not depend on the number of workers or on completion order.
+            todo = sorted(range(len(pools)), key=lambda p: -len(pools[p].pair_c))
+            with ProcessPoolExecutor(max_workers=min(n_workers, len(todo)),
+                                     mp_context=mp.get_context("fork")) as ex:
+                for p, res in zip(todo, ex.map(_solve_one, todo)):
+                    results[p] = res
+                    progress("solve", len(results), len(pools))
+        else:
+            for p in range(len(pools)):
+                results[p] = _solve_one(p)
+                progress("solve", p + 1, len(pools))
+    finally:
+        _STATE.clear()
+    owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
+    for p, pd_ in enumerate(pools):
+        rep_of_unit, report, _stats = results[p]
+        gidx = pd_.reps
+        owner_of_unit[pd_.units] = gidx[rep_of_unit]
+        out.fair_tier[gidx] = pd_.fair_tier
+        out.fair_potential[gidx] = pd_.fair_potential
+        out.tier_lo[gidx] = pd_.tier_lo
+        out.tier_hi[gidx] = pd_.tier_hi
+        out.pot_lo[gidx] = pd_.pot_lo
+        out.pot_hi[gidx] = pd_.pot_hi
+        out.pool_of_rep[gidx] = pd_.name
+        out.pools.append(PoolResult(pd_.name, pd_.rep_ids, report, pd_.n_accounts, len(pd_.units)))
+    out.owner = owner_of_unit[units.acc_unit]
+    return out
