@@ -24,8 +24,12 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     pools = s["solver"]["pools"]
     secs = s["run"]["seconds"]
     total = secs.get("load", 0) + secs.get("total_solve", 0) + secs.get("write", 0)
+    what = f"{o['accounts']:,} accounts"
+    if "products" in o:  # product ICPs: one row per account and product it fits
+        what = (f"{o['accounts']:,} account-product rows ("
+                + ", ".join(f"{p} {n:,}" for p, n in o["products"].items()) + ")")
     lines.append(
-        f"Planned {o['accounts']:,} accounts for {o['reps']} reps in {len(pools)} "
+        f"Planned {what} for {o['reps']} reps in {len(pools)} "
         f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
     )
     moved = f"Moved {o['accounts_moved']:,} accounts ({o['moved_share']:.1%}; {o['potential_moved_share']:.1%} of potential)"
@@ -38,6 +42,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines.append("-" * len(header))
     for r in s["reps"]:
         label = f"{r['rep_id']} {r['name']}"
+        if "products" in o and r.get("product"):
+            label += f" [{r['product']}]"
         if r["capacity"] != 1:
             label += f" ({r['capacity']:g})"
         cells = []

@@ -357,6 +357,8 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
         "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
     }
+    if "product" in accounts.columns:
+        metrics["products"] = {str(k): int(v) for k, v in accounts["product"].value_counts().sort_index().items()}
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
     warnings = list(inp.warnings) + _band_warnings(reps, arrays)

@@ -148,3 +148,26 @@ def test_settings_lists_every_setting():
     assert result.exit_code == 0
     assert "balance.tier_band = 0.1" in result.output
     assert "solver.name = 'highs'" in result.output
+
+
+def test_product_icps_from_the_cli(tmp_path):
+    """Reps carry core or insights (four choose: auto); the ICP file tiers both products."""
+    result = CliRunner().invoke(cli, ["plan", ACCOUNTS, str(ROOT / "examples" / "roster_products.csv"),
+                                      "--icp", str(ROOT / "examples" / "icp.toml"),
+                                      "--set", "tiering.source=icp", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "account-product rows (core 426, insights 431)" in result.output
+    assert "R01 Ana Ortiz [core]" in result.output
+    with open(tmp_path / "assignments.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0])[:9] == ["account_id", "name", "tier", "region", "potential",
+                                 "previous_owner_id", "owner_id", "moved", "product"]
+    s = json.loads((tmp_path / "summary.json").read_text())
+    carried = {r["rep_id"]: r["product"] for r in s["reps"]}
+    owners = {}
+    for row in rows:
+        assert carried[row["owner_id"]] == row["product"]  # a rep only owns its product's rows
+        owners.setdefault((row["account_id"], row["product"]), []).append(row["owner_id"])
+    assert all(len(v) == 1 for v in owners.values())
+    assert {carried[r] for r in ("R05", "R10", "R12", "R15")} <= {"core", "insights"}
+    assert (tmp_path / "icp.json").exists()
