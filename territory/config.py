@@ -29,7 +29,7 @@ def setting(default: Any, help: str, **kw: Any) -> Any:
     """A dataclass field with a default and its help text."""
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple or a default_factory for mutable defaults")
-    if callable(default) and dataclasses.is_dataclass(default):
+    if isinstance(default, type) and dataclasses.is_dataclass(default):
         return field(default_factory=default, metadata={"help": help, **kw})
     return field(default=default, metadata={"help": help, **kw})
 
@@ -446,6 +446,6 @@ def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[tuple[st
         if dataclasses.is_dataclass(tp):
             rows.extend(describe_settings(tp, prefix + f.name + "."))  # type: ignore[arg-type]
             continue
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
         rows.append((prefix + f.name, repr(default) if default is not None else "unset", help_text))
     return rows

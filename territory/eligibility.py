@@ -108,10 +108,10 @@ def rep_cover(reps: pd.DataFrame, cfg: PlanConfig,
             continue
         if accounts is None:
             raise ValueError("rep_cover needs the accounts to expand 'every region'")
-        rset = reg_cover[i] if reg_cover[i] is not None else all_regions
+        rset = reg_cover[i] or all_regions
         # Unsegmented accounts ('' segment) may go to any rep.
-        sset = (rep_segs[i] if rep_segs[i] is not None else all_segs) | {""}
-        pset = rep_prods[i] if rep_prods[i] is not None else all_products
+        sset = (rep_segs[i] or all_segs) | {""}
+        pset = rep_prods[i] or all_products
         out.append(frozenset(f"{r}{SEP}{s}{SEP}{p}" for r in rset for s in sset for p in pset))
     return out
 

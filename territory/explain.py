@@ -43,14 +43,14 @@ def explain_pool(pool: PoolProblem, cfg: PlanConfig) -> list[str]:
         family, info = m.slack_info.get(name, ("", {}))
         rep = pool.rep_ids[int(info["rep"])] if "rep" in info else ""
         if family in ("tier_under", "tier_over"):
-            t = int(info["tier"])  # type: ignore[arg-type]
-            r = int(info["rep"])  # type: ignore[arg-type]
+            t = int(info["tier"])
+            r = int(info["rep"])
             idx = by_rep[r]
             count = float((x[idx] * pool.unit_tiers[pool.pair_u[idx], t - 1]).sum())
-            fair = float(info["fair"])  # type: ignore[arg-type]
+            fair = float(info["fair"])
             need = _needed_band(count, fair)
             band_needed[t] = max(band_needed.get(t, 0.0), need)
-            lo, hi = float(info["lo"]), float(info["hi"])  # type: ignore[arg-type]
+            lo, hi = float(info["lo"]), float(info["hi"])
             allows = (f"the band allows {lo:.0f}-{hi:.0f}" if lo <= hi else
                       "no whole number of accounts fits the band")
             sentences.append(
@@ -58,10 +58,10 @@ def explain_pool(pool: PoolProblem, cfg: PlanConfig) -> list[str]:
                 f"the best split gives {count:.0f} Tier {t} accounts where {allows} "
                 f"(fair share {fair:.1f}).")
         elif family in ("potential_under", "potential_over"):
-            r = int(info["rep"])  # type: ignore[arg-type]
+            r = int(info["rep"])
             idx = by_rep[r]
             pot = float((x[idx] * pool.unit_potential[pool.pair_u[idx]]).sum())
-            fair = float(info["fair"])  # type: ignore[arg-type]
+            fair = float(info["fair"])
             need = _needed_band(pot, fair)
             pot_needed = max(pot_needed, need)
             biggest = float(pool.unit_potential[pool.pair_u[idx]][x[idx] > 0.5].max(initial=0.0))
@@ -74,7 +74,7 @@ def explain_pool(pool: PoolProblem, cfg: PlanConfig) -> list[str]:
                 f"{rep} may hold at most {info['limit']:.0f} accounts (max_accounts in the roster), but "
                 f"the plan needs {info['limit'] + val:.0f} there; raise max_accounts or add a rep.")
         elif family == "move_limit":
-            limit = float(info["limit"])  # type: ignore[arg-type]
+            limit = float(info["limit"])
             total = float(pool.unit_size.sum())
             need = (limit + val) / total if total else 0.0
             sentences.append(
@@ -82,13 +82,13 @@ def explain_pool(pool: PoolProblem, cfg: PlanConfig) -> list[str]:
                 f"locks and hard rules need {limit + val:.0f}; raise continuity.max_moved_share to "
                 f"{math.ceil(need * 1000) / 10:.1f} % or relax the rules.")
         elif family == "potential_move_limit":
-            share = float(info["share"])  # type: ignore[arg-type]
+            share = float(info["share"])
             sentences.append(
                 f"At most {share:.1%} of potential may move in {pool.name}, but the hard rules need "
                 f"{share + val:.1%}; raise continuity.max_potential_moved_share.")
         elif family == "moves_per_rep":
             verb = "gain" if info.get("direction") == "gain" else "lose"
-            n = float(info["limit"]) + val  # type: ignore[arg-type]
+            n = float(info["limit"]) + val
             sentences.append(
                 f"{rep} would have to {verb} {n:.0f} account{'s' if round(n) != 1 else ''}, but "
                 f"continuity.max_moves_per_rep is {info['limit']}; raise it.")

@@ -30,7 +30,7 @@ def sessions() -> list[tuple[str, list[str]]]:
                 lines.append(line)
         if cmd:
             out.append((cmd, lines))
-    return [(c, l) for c, l in out if "examples/" in c or c.startswith("territory books plan-out")]
+    return [(c, lines) for c, lines in out if "examples/" in c or c.startswith("territory books plan-out")]
 
 
 @pytest.mark.parametrize("command,expected", sessions(), ids=lambda v: v if isinstance(v, str) else "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pulp
@@ -48,10 +49,10 @@ class ModelBuilder:
     # Elastic mode: hard rows get a heavily priced slack, so an impossible ask still solves and
     # the slack says which rule had to bend, and by how much.
     elastic: bool = False
-    slack_info: dict[str, tuple[str, dict[str, object]]] = field(default_factory=dict)
+    slack_info: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     def add_row(self, family: str, name: str, expr: pulp.LpAffineExpression, sense: int,
-                rhs: float, *, hard: bool = False, info: dict[str, object] | None = None) -> str:
+                rhs: float, *, hard: bool = False, info: dict[str, Any] | None = None) -> str:
         if name in self.rows:
             name = f"{name}__{len(self.rows)}"
         if self.elastic and hard and sense != EQ:
@@ -61,7 +62,7 @@ class ModelBuilder:
         self.families.setdefault(family, []).append(name)
         return name
 
-    def slack(self, name: str, cost: float, *, family: str = "", info: dict[str, object] | None = None
+    def slack(self, name: str, cost: float, *, family: str = "", info: dict[str, Any] | None = None
               ) -> pulp.LpVariable:
         v = self.prob.add_variable(name, 0, None, pulp.LpContinuous)
         self.slacks[name] = v
