@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem
+from .io.loading import spreadsheet_rows
 
 
 def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list[Problem]]:
@@ -23,6 +24,7 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
     parents = accounts["parent_id"].astype(str).to_numpy(dtype=object)
     n = len(ids)
     problems: list[Problem] = []
+    rows = spreadsheet_rows(accounts)
     pos = pd.Series(np.arange(n), index=pd.Index(ids))
     pos = pos[~pos.index.duplicated()]
     has_parent = parents != ""
@@ -31,11 +33,19 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         looked = pos.reindex(parents[has_parent]).to_numpy()
         dangling = np.isnan(looked)
         child_rows = np.flatnonzero(has_parent)
+        # An id that lost its leading zeros upstream ("00042" -> "42") still names its parent.
+        unzeroed: dict[str, str] = {}
+        for a in ids:
+            unzeroed.setdefault(str(a).lstrip("0"), str(a))
         for i in child_rows[dangling][:20]:
+            p = str(parents[i])
+            twin = unzeroed.get(p.lstrip("0"))
+            hint = (f"'{twin}' is in the file: one of the two lost or gained leading zeros; read "
+                    "ids as text in the tool that made the export" if twin else
+                    "add the parent account, or clear parent_id to treat this account on its own")
             problems.append(Problem(
-                file, "parent_id names an account that is not in the file", row=int(i) + 2,
-                column="parent_id", value=str(parents[i]),
-                hint="add the parent account, or clear parent_id to treat this account on its own"))
+                file, "parent_id names an account that is not in the file", row=int(rows[i]),
+                column="parent_id", value=p, hint=hint))
         if dangling.sum() > 20:
             problems.append(Problem(file, f"... and {int(dangling.sum()) - 20} more dangling parent_id values",
                                     column="parent_id"))
@@ -44,7 +54,7 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         self_parent = parent_pos[ok_rows] == ok_rows
         for i in ok_rows[self_parent][:20]:
             problems.append(Problem(
-                file, "account is its own parent", row=int(i) + 2, column="parent_id",
+                file, "account is its own parent", row=int(rows[i]), column="parent_id",
                 value=str(parents[i]), hint="clear parent_id for a top-level account"))
         parent_pos[ok_rows[self_parent]] = ok_rows[self_parent]
         # Cycles longer than one: find them on the (small) graph of child -> parent links.
@@ -55,7 +65,7 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
                 members = sorted(cycle)
                 names = " -> ".join(str(ids[m]) for m in cycle + [cycle[0]])
                 problems.append(Problem(
-                    file, f"parent_id links form a loop: {names}", row=members[0] + 2,
+                    file, f"parent_id links form a loop: {names}", row=int(rows[members[0]]),
                     column="parent_id", value=str(parents[members[0]]),
                     hint="one account in the loop must be the top parent: clear its parent_id"))
                 parent_pos[members] = members  # break the loop so roots exist

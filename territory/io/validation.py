@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from .loading import rep_regions
+from .loading import rep_regions, spreadsheet_rows
 
 
 def region_key(name: str) -> str:
@@ -28,39 +29,48 @@ def check_inputs(accounts: pd.DataFrame, reps: pd.DataFrame, accounts_file: str,
                  roster_file: str) -> list[Problem]:
     """Cross-file checks: every account region has a rep; owners on the roster (warning)."""
     problems: list[Problem] = []
+    rows = spreadsheet_rows(accounts)
     keys, covers_all = covered_regions(reps)
     if not covers_all:
         regions = accounts["region"].astype(str)
         rk = regions.map(region_key)
         missing = rk[~rk.isin(keys)]
         for key, count in missing.value_counts().sort_index().items():
-            first = int(missing.index[missing == key][0])
+            first = int(np.flatnonzero((rk == key).to_numpy())[0])
             shown = regions.iat[first] if regions.iat[first] else "(empty)"
             problems.append(Problem(
                 accounts_file,
                 f"{count} account{'s' if count != 1 else ''} in region '{shown}', which no rep covers",
-                row=first + 2, column="region", value=regions.iat[first],
+                row=int(rows[first]), column="region", value=regions.iat[first],
                 hint=f"add a rep for '{shown}' to {roster_file}, add the region to a rep's region "
                      "list (e.g. 'West;Midwest'), or fix the account's region"))
     rep_ids = set(reps["rep_id"])
     owners = accounts["owner_id"].astype(str)
     orphan = owners.ne("") & ~owners.isin(rep_ids)
     if orphan.any():
+        unzeroed: dict[str, str] = {}
+        for r in sorted(rep_ids):
+            unzeroed.setdefault(str(r).lstrip("0"), str(r))
         for owner, count in owners[orphan].value_counts().sort_index().items():
-            first = int(owners.index[owners == owner][0])
+            first = int(np.flatnonzero((owners == owner).to_numpy())[0])
+            twin = unzeroed.get(str(owner).lstrip("0"))
+            hint = (f"'{owner}' matches rep '{twin}' once leading zeros are ignored: the ids probably "
+                    "lost their zeros in a spreadsheet; fix owner_id (read ids as text), or the "
+                    "accounts will be reassigned" if twin else
+                    f"if '{owner}' is still with the team, add them to {roster_file}")
             problems.append(Problem(
                 accounts_file,
                 f"owner '{owner}' is not on the roster: {count} account{'s' if count != 1 else ''} "
                 "will be reassigned",
-                row=first + 2, column="owner_id", value=str(owner), severity="warning",
-                hint=f"if '{owner}' is still with the team, add them to {roster_file}"))
+                row=int(rows[first]), column="owner_id", value=str(owner), severity="warning",
+                hint=hint))
     locked_orphan = accounts["locked"].astype(bool) & (owners.eq("") | orphan)
     if locked_orphan.any():
-        first = int(accounts.index[locked_orphan][0])
+        first = int(np.flatnonzero(locked_orphan.to_numpy())[0])
         problems.append(Problem(
             accounts_file,
             f"{int(locked_orphan.sum())} locked account(s) have no owner on the roster; the lock "
             "is ignored and they are reassigned",
-            row=first + 2, column="locked", severity="warning",
+            row=int(rows[first]), column="locked", severity="warning",
             hint="lock accounts only to reps on the roster"))
     return problems

@@ -48,11 +48,18 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 @contextmanager
 def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; rename it over ``path`` only on success."""
+    """Open a temporary file next to ``path``; rename it over ``path`` only on success.
+
+    The temporary file is ``.<name>.<random>.tmp`` in the same folder, fsynced before the
+    rename, so a crash or SIGKILL leaves either the previous complete file or none under the
+    final name. A killed process can leave a ``.<name>.*.tmp`` behind; it is safe to delete.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); a plan file gets the usual umask permissions.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as fh:
             yield fh
             fh.flush()
@@ -66,6 +73,12 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _format_float(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
@@ -76,7 +89,8 @@ def _format_float(x: float) -> str:
 
 def frame_to_csv_text(df: pd.DataFrame) -> str:
     """CSV text with a fixed float format, LF line ends and formula-safe cells."""
-    out = df.copy()
+    # Neutralise text first: numbers formatted below are numbers, and "-5" must stay -5.
+    out = neutralise_frame(df)
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_bool_dtype(s):
@@ -85,8 +99,29 @@ def frame_to_csv_text(df: pd.DataFrame) -> str:
             out[col] = [_format_float(v) for v in s.to_numpy()]
         elif pd.api.types.is_integer_dtype(s):
             out[col] = s.astype("string").fillna("")
-    out = neutralise_frame(out)
+    text_cols = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
+    if any(out[c].astype(str).str.contains("\r", regex=False).any() for c in text_cols):
+        return _csv_text_quoting_cr(out)
     return out.to_csv(index=False, lineterminator="\n")
+
+
+def _csv_text_quoting_cr(df: pd.DataFrame) -> str:
+    """CSV text for frames with a carriage return inside a cell.
+
+    Python's csv writer (3.11) leaves a lone CR unquoted when the line terminator is LF, and
+    every reader then splits the row there. Quote such cells ourselves, as RFC 4180 asks.
+    """
+    def quote(s: pd.Series) -> pd.Series:
+        t = s.astype(str)
+        need = t.str.contains(r'[,"\r\n]', regex=True)
+        return t.where(~need, '"' + t.str.replace('"', '""', regex=False) + '"')
+
+    header = ",".join(quote(pd.Series([str(c) for c in df.columns])).tolist())
+    if len(df) == 0:
+        return header + "\n"
+    cols = [quote(df[c]) for c in df.columns]
+    body = cols[0].str.cat(cols[1:], sep=",") if len(cols) > 1 else cols[0]
+    return header + "\n" + "\n".join(body.tolist()) + "\n"
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:

@@ -1,0 +1,116 @@
+"""The hostile-input corpus: every broken CRM file gets a specific message, never a traceback.
+
+Cases are listed in tests/corpus/cases.toml (one line each on what is wrong); generated inputs
+(binary, huge, line-ending-sensitive) come from tests/corpus_generators.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+from click.testing import CliRunner
+
+from territory_cli.main import cli
+
+from corpus_generators import CORPUS, GENERATORS
+
+CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
+BASE_ROSTER = CORPUS / "_base" / "roster.csv"
+BASE_ACCOUNTS = CORPUS / "_base" / "accounts.csv"
+
+
+def case_files(case: dict, tmp_path: Path) -> tuple[Path, Path]:
+    """The accounts and roster paths for a case (generated into tmp_path when needed)."""
+    if case["id"] in GENERATORS:
+        gen_dir = tmp_path / "input"
+        gen_dir.mkdir()
+        return GENERATORS[case["id"]](gen_dir), BASE_ROSTER
+    folder = CORPUS / case["id"]
+    assert folder.is_dir(), f"case {case['id']}: no folder {folder} and no generator"
+    accounts = sorted(p for p in folder.iterdir() if p.name.startswith("accounts"))
+    roster = folder / "roster.csv"
+    return (accounts[0] if accounts else BASE_ACCOUNTS), (roster if roster.exists() else BASE_ROSTER)
+
+
+def loader_warnings(accounts: Path, roster: Path) -> list:
+    from territory.io.loading import parse_accounts, parse_roster, read_table
+
+    _, pa = parse_accounts(read_table(accounts), str(accounts))
+    _, pr = parse_roster(read_table(roster), str(roster))
+    return [p for p in pa + pr if p.severity == "warning"]
+
+
+def read_assignments(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {row["account_id"]: row for row in csv.DictReader(fh)}
+
+
+def test_corpus_is_big_enough() -> None:
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)), "case ids must be unique"
+    assert len(ids) >= 40
+    assert all(c.get("what") for c in CASES), "every case needs a one-line 'what'"
+    folders = {p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert folders <= set(ids), f"corpus folders without a case: {folders - set(ids)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_corpus_case(case: dict, tmp_path: Path) -> None:
+    accounts, roster = case_files(case, tmp_path)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["plan", str(accounts), str(roster), "--out", str(out)])
+    text = result.output
+    assert "Traceback" not in text
+    assert "Unexpected error" not in text, text
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+        f"{case['id']}: exception escaped: {result.exception!r}\n{text}")
+    assert result.exit_code == case["exit"], f"{case['id']} ({case['what']}):\n{text}"
+    for fragment in case.get("expect", []):
+        assert fragment in text, f"{case['id']}: {fragment!r} not in output:\n{text}"
+    if case["exit"] == 2:
+        # A rejected input leaves nothing behind: no output folder, so no half-written plan.
+        assert not out.exists(), f"{case['id']}: output folder created for a rejected input"
+        assert text.startswith("Error: ")
+        assert "problem" in text.splitlines()[-1]
+        return
+    if case.get("warn"):
+        found = "\n".join(p.format() for p in loader_warnings(accounts, roster))
+        for fragment in case["warn"]:
+            assert fragment in found, f"{case['id']}: {fragment!r} not among warnings:\n{found}"
+        for fragment in case["warn"]:  # and the user sees them in the plan's summary
+            assert fragment in text, f"{case['id']}: warning {fragment!r} not shown:\n{text}"
+    rows = read_assignments(out / "assignments.csv")
+    assert len(rows) == 8, f"{case['id']}: every account must come through: {sorted(rows)}"
+    for account_id, expected in case.get("check", {}).items():
+        for column, value in expected.items():
+            assert rows[account_id][column] == value, (
+                f"{case['id']}: {account_id}.{column} is {rows[account_id][column]!r}, "
+                f"expected {value!r}")
+
+
+# A handful through a real process: nothing but the message reaches stderr.
+SUBPROCESS_CASES = ["latin1", "truncated_quote", "huge_cell", "xlsx_sheets", "parent_cycle",
+                    "three_problems", "formula_cells"]
+
+
+@pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
+def test_corpus_case_in_a_real_process(case_id: str, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c["id"] == case_id)
+    accounts, roster = case_files(case, tmp_path)
+    exe = Path(sys.executable).parent / "territory"
+    env = {k: v for k, v in os.environ.items() if k != "TERRITORY_DEBUG"}
+    proc = subprocess.run([str(exe), "plan", str(accounts), str(roster), "--out",
+                           str(tmp_path / "out"), "-q"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == case["exit"], proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    if case["exit"] == 2:
+        assert proc.stderr.startswith("Error: ")
+        for fragment in case.get("expect", []):
+            assert fragment in proc.stderr

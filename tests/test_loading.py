@@ -1,0 +1,29 @@
+"""Loader unit checks that the corpus does not pin exactly."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from territory.io.loading import parse_number
+
+
+@pytest.mark.parametrize("text,value", [
+    ("1,200", 1200.0), ("$1.2M", 1.2e6), ("36.9 Million", 36.9e6), ("1.2 Billion", 1.2e9),
+    ("2.5k", 2500.0), ("(300)", -300.0), ("€2,500", 2500.0), ("1e3", 1000.0), (" 42 ", 42.0),
+])
+def test_parse_number_reads_money_text(text: str, value: float) -> None:
+    vals, bad = parse_number(pd.Series([text]))
+    assert not bad.iat[0] and vals.iat[0] == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["NaN", "inf", "-Infinity", "12%", "TBD", "#DIV/0!", "1.000,50"])
+def test_parse_number_rejects(text: str) -> None:
+    _, bad = parse_number(pd.Series([text, "5"]))
+    assert bad.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("text", ["", "NOT AVAILABLE", "n/a", "-", "null"])
+def test_parse_number_empty_words(text: str) -> None:
+    vals, bad = parse_number(pd.Series([text]))
+    assert not bad.iat[0] and pd.isna(vals.iat[0])
