@@ -86,19 +86,46 @@ def prepare_input(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(problems)
+    warnings = [p for p in problems if p.severity != "error"]
     accounts = accounts.copy()
     accounts["family_id"] = families
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.
         root_region = accounts.set_index("account_id")["region"]
         accounts["_unit_region"] = accounts["family_id"].map(root_region)
+    warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
     if product_mode(reps):
         problems = check_products(accounts, reps, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
         accounts = expand_products(accounts, reps, config)
-    return PlanInput(accounts, reps, config, inputs or [],
-                     [p for p in problems if p.severity != "error"])
+    return PlanInput(accounts, reps, config, inputs or [], warnings)
+
+
+def _locks_outside_cover(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig,
+                         file: str) -> list[Problem]:
+    """A lock wins over eligibility, but say so: the rep does not cover the account."""
+    from .eligibility import eligibility
+
+    locked = accounts["locked"].to_numpy(dtype=bool)
+    if not locked.any():
+        return []
+    from .io.loading import spreadsheet_rows
+
+    keys, cover_sets = eligibility(accounts, reps, config)
+    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
+    rows = spreadsheet_rows(accounts)
+    out = []
+    for i in np.flatnonzero(locked):
+        r = rep_pos.get(accounts["owner_id"].iat[i])
+        cover = cover_sets[r] if r is not None else None
+        if r is not None and cover is not None and keys[i] not in cover:
+            out.append(Problem(file, f"account {accounts['account_id'].iat[i]} is locked to "
+                               f"{accounts['owner_id'].iat[i]}, who does not cover its region "
+                               f"'{accounts['region'].iat[i]}'; the lock wins",
+                               row=int(rows[i]), column="locked", severity="warning",
+                               hint="unlock it if the rep should give it up"))
+    return out[:20]
 
 
 def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig, *,
@@ -192,7 +219,7 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
         inputs.append(InputFile("locks", str(locks_path), sha256_file(locks_path),
                                 int((accounts["_lock_to"] != "").sum())))
     inp = prepare_input(accounts, reps, config, accounts_file=a_label, roster_file=r_label,
-                        inputs=inputs)
+                        inputs=inputs, extra_problems=problems)
     inp.extras.update(extras)
     inp.seconds = time.perf_counter() - t0
     return inp
