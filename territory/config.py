@@ -65,6 +65,14 @@ class BalanceConfig:
         "Optional band on the total number of accounts per rep (relative to fair share); "
         "unset means account counts follow from the tier bands.",
     )
+    workload_band: float | None = setting(
+        None,
+        "Optional band on each rep's workload (tier-weighted effort: balance.workload_weights "
+        "per Tier 1/2/3 account) around its fair share, e.g. 0.10; unset = not balanced.",
+    )
+    workload_weights: tuple[float, ...] = setting(
+        (3.0, 2.0, 1.0), "Effort of one Tier 1, Tier 2 and Tier 3 account, for the workload band."
+    )
     hard_bands: bool = setting(
         False,
         "Treat the tier and potential bands as hard rules: if they cannot all hold, the plan "

@@ -342,6 +342,13 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         prev_eligible=prev_eligible, locked=locked, tier=tier, region=region,
         prev_over_tier=prev_over_tier, prev_over_potential=prev_over_pot, new_under_tier=new_under,
     )
+    if "product" in accounts.columns:  # product ICPs: say which product fit put the row here
+        product = accounts["product"].astype(str).to_numpy(dtype=object)
+        fit = product + " fit Tier " + tier.astype(str).astype(object)
+        other = (prev == "") & (accounts["_owner_any"].astype(str).to_numpy(dtype=object) != "")
+        reasons[other] = ("first owner for " + product[other] + " (" + accounts["_owner_any"].astype(str)
+                          .to_numpy(dtype=object)[other] + " carries another product)")
+        reasons = reasons + "; " + fit
     family = accounts["family_id"].astype(str).to_numpy(dtype=object)
     row_ids = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
     ids = row_ids.astype(str).to_numpy(dtype=object)
@@ -373,6 +380,8 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         "potential_moved_share": moved_pot / total_pot if total_pot > 0 else 0.0,
         "orphaned_accounts": forced,
         **balance_metrics(after, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
+        "max_workload_deviation": _max_rel(after.tier_counts @ np.asarray(cfg.balance.workload_weights[:3]),
+                                           fair_tier @ np.asarray(cfg.balance.workload_weights[:3])),
         "before": {
             **balance_metrics(before, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
         },
@@ -407,6 +416,11 @@ def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     prob.writeLP(str(path))
     return str(path)
+
+
+def _max_rel(actual: np.ndarray, fair: np.ndarray) -> float:
+    ok = fair > 0
+    return float(np.abs(actual[ok] / fair[ok] - 1).max()) if ok.any() else 0.0
 
 
 def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, tier: np.ndarray,
@@ -513,6 +527,7 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
     after, before = arr["after"], arr["before"]
     t = [str(x) for x in TIERS]
     rep_rows = []
+    weights = np.asarray(p.config.balance.workload_weights[:3], dtype=float)
     for r in range(len(reps)):
         row = reps.iloc[r]
         fair_t = arr["fair_tier"][r]
@@ -530,6 +545,8 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
             "fair_tier": {k: float(f) for k, f in zip(t, fair_t)},
             "tier_band": {k: [int(lo), int(hi)] for k, lo, hi in zip(t, arr["tier_lo"][r], arr["tier_hi"][r])},
             "tier_deviation": {k: (float((c - f) / f) if f > 0 else None) for k, c, f in zip(t, counts, fair_t)},
+            "workload": float(counts @ weights),
+            "fair_workload": float(fair_t @ weights),
             "potential": float(after.potential[r]),
             "fair_potential": fair_p,
             "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),

@@ -84,6 +84,7 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
             carried = owner.map(rep_prod)
             keep = carried.isna() | carried.isin([prod, "auto", "AUTO", "Auto"])
             owner = owner.where(keep, "")
+        part["_owner_any"] = part["owner_id"].astype(str)
         part["owner_id"] = owner.to_numpy()
         part["product"] = prod
         part["_row_id"] = part["account_id"].astype(str) + ROW_SEP + prod

@@ -14,6 +14,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def _resolve(base: Path, value: str) -> str:
             return prefix + str((base / rest).resolve())
         return value
     p = Path(value).expanduser()
-    return str(p if p.is_absolute() else (base / p))
+    return os.path.normpath(p if p.is_absolute() else (base / p))
 
 
 def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import make_input
 
 from territory.model.build import build_model
 from territory.model.problem import build_pools
 from territory.pipeline import solve_input
 from territory.solve import solve_problem
+
+from helpers import make_input
 
 
 def solve_pool(inp, drop=frozenset()):
@@ -296,3 +297,21 @@ def test_segments_restrict_owners(solver):
     assert all(owners[f"small{i}"] in ("R1", "R3") for i in range(1, 5))
     reasons = dict(zip(plan.accounts["account_id"], plan.accounts["reason"]))
     assert reasons["big1"].startswith("current owner R1 does not cover")
+
+
+def test_workload_balance(solver):
+    """
+        R1: a1 a2 (Tier 1)  b1 b2 (Tier 3)     R2: c1 c2 (Tier 2)  d1 d2 (Tier 3)
+    Tier bands are off (+-100 %, +-4 accounts). Workload (3/2/1 per tier): R1 3+3+1+1 = 8,
+    R2 2+2+1+1 = 6, fair 7 each; a +-5 % band [6.65, 7.35] is met by moving one of R1's
+    Tier 3 accounts to R2 (7 / 7). Without the workload rows nothing moves.
+    """
+    rows = [acc("a1", 1, "R1"), acc("a2", 1, "R1"), acc("b1", 3, "R1"), acc("b2", 3, "R1"),
+            acc("c1", 2, "R2"), acc("c2", 2, "R2"), acc("d1", 3, "R2"), acc("d2", 3, "R2")]
+    inp = make_input(rows, TWO_REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=4",
+                     "balance.workload_band=0.05", solver=solver)
+    owners, moved, _ = solve_pool(inp)
+    assert moved == 1
+    assert sorted(owners["b1"] + owners["b2"]) == ["R1", "R2"]
+    _, moved, _ = solve_pool(inp, drop={"workload_balance"})
+    assert moved == 0

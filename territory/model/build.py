@@ -13,10 +13,11 @@ from .constraints import (
     add_move_cost,
     add_move_limit,
     add_moves_per_rep,
+    add_potential_balance,
     add_potential_move_limit,
     add_product_choice,
-    add_potential_balance,
     add_tier_balance,
+    add_workload_balance,
     new_builder,
 )
 from .problem import PoolProblem
@@ -27,6 +28,7 @@ FAMILIES = (
     "tier_balance",
     "potential_balance",
     "account_balance",
+    "workload_balance",
     "product_choice",
     "max_accounts",
     "move_limit",
@@ -55,6 +57,8 @@ def build_model(pool: PoolProblem, cfg: PlanConfig, *, drop: frozenset[str] = fr
         add_potential_balance(m, b.potential_penalty, hard=hard_bands)
     if b.account_band is not None and "account_balance" not in drop:
         add_account_balance(m, b.account_band, b.tier_penalty, hard=hard_bands)
+    if b.workload_band is not None and "workload_balance" not in drop:
+        add_workload_balance(m, b.workload_band, b.workload_weights, b.tier_penalty, hard=hard_bands)
     if "product_choice" not in drop:
         add_product_choice(m)
     if "max_accounts" not in drop:

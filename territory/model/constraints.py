@@ -236,6 +236,36 @@ def add_account_balance(m: ModelBuilder, band: float, penalty: float, hard: bool
     return names
 
 
+def add_workload_balance(m: ModelBuilder, band: float, weights: tuple[float, ...], penalty: float,
+                         hard: bool = False) -> list[str]:
+    """Optional: each rep's tier-weighted effort within +-band of its fair share (soft by default)."""
+    p = m.pool
+    w = np.asarray(weights[:3], dtype=float)
+    unit_work = p.unit_tiers @ w
+    names = []
+    for r, q, idx in _rep_product_pairs(m):
+        fair = float(p.fair_tier_p[r, q] @ w)
+        if fair <= 0:
+            continue
+        z = m.z.get((r, q))
+        coef = unit_work[p.pair_u[idx]] / fair
+        terms = [(m.x[i], round(float(c), 9)) for i, c in zip(idx.tolist(), coef.tolist()) if c]
+        lo_expr, hi_expr = pulp.LpAffineExpression(terms), pulp.LpAffineExpression(terms)
+        lo_rhs, hi_rhs = 1 - band, 1 + band
+        if z is not None:
+            lo_expr[z], hi_expr[z] = -lo_rhs, -hi_rhs
+            lo_rhs = hi_rhs = 0.0
+        lab = _label(p, r, q)
+        if not hard:
+            info = {"rep": r, "product": q, "fair": fair}
+            # penalty per 1 % outside the band, like one account outside a tier band
+            lo_expr[m.slack(lp_name("workload_under", **lab), penalty * 100, family="workload_under", info=info)] = 1.0
+            hi_expr[m.slack(lp_name("workload_over", **lab), penalty * 100, family="workload_over", info=info)] = -1.0
+        names.append(m.add_row("workload_balance", lp_name("workload_band_lo", **lab), lo_expr, GE, round(lo_rhs, 9)))
+        names.append(m.add_row("workload_balance", lp_name("workload_band_hi", **lab), hi_expr, LE, round(hi_rhs, 9)))
+    return names
+
+
 def add_max_accounts(m: ModelBuilder) -> list[str]:
     """Hard cap on a rep's number of accounts where the roster gives ``max_accounts``."""
     p = m.pool
