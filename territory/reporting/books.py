@@ -1,0 +1,314 @@
+"""Render every book of a plan: which books, in parallel, with progress and collected failures.
+
+One failing book never stops the others: ``render_books`` returns a ``BooksResult`` listing
+what was written and what failed, with why. Workers are forked processes that import
+WeasyPrint once each (about 0.5 s) and render one book per task (``chunksize`` 1), because
+layout time varies with book length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import InputError, Problem, RenderError
+from .context import (
+    PlanDir,
+    build_manager_rollup,
+    build_plan_summary,
+    build_rep_book,
+    load_plan_dir,
+    manager_slug,
+    managers_of,
+)
+
+__all__ = ["BookJob", "BookOutcome", "BooksResult", "plan_book_jobs", "render_books", "render_one"]
+
+BookKind = Literal["rep", "manager", "summary"]
+PAGE_SIZES = ("letter", "a4")
+
+
+@dataclass(frozen=True)
+class BookJob:
+    """One book to render: its kind, the rep id or manager name, and its file name."""
+
+    kind: BookKind
+    key: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class BookOutcome:
+    """What happened to one book."""
+
+    job: BookJob
+    path: Path | None
+    ok: bool
+    error: str = ""
+    pages: int = 0
+    size: int = 0
+    seconds_layout: float = 0.0
+    seconds_write: float = 0.0
+    seconds_total: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class BooksResult:
+    """Every outcome of a ``render_books`` run, in job order."""
+
+    outcomes: tuple[BookOutcome, ...]
+    out_dir: Path
+    seconds: float
+    jobs: int
+
+    @property
+    def written(self) -> list[Path]:
+        return [o.path for o in self.outcomes if o.ok and o.path is not None]
+
+    @property
+    def failures(self) -> list[BookOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def pages(self) -> int:
+        return sum(o.pages for o in self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def __repr__(self) -> str:
+        return (
+            f"<BooksResult [{len(self.written)} written, {len(self.failures)} failed, "
+            f"{self.pages} pages, {self.seconds:.1f} s]>"
+        )
+
+
+ProgressCallback = Callable[[int, int, BookOutcome], None]
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Make sanitised file stems unique ('R_1', 'R_1-2', ...) without reordering."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = n.lower()
+        if k in seen:
+            seen[k] += 1
+            n = f"{n}-{seen[k]}"
+        else:
+            seen[k] = 1
+        out.append(n)
+    return out
+
+
+def plan_book_jobs(
+    plan: PlanDir,
+    rep_ids: Sequence[str] | None = None,
+    *,
+    reps: bool = True,
+    managers: bool = True,
+    summary: bool = True,
+) -> list[BookJob]:
+    """The books of a plan: ``rep-<id>.pdf``, ``manager-<slug>.pdf``, ``plan-summary.pdf``.
+
+    With ``rep_ids``, only those reps' books (unknown ids raise ``InputError``).
+    """
+    from .render import safe_filename
+
+    if rep_ids:
+        known = set(plan.rep_ids)
+        unknown = [r for r in rep_ids if r not in known]
+        if unknown:
+            raise InputError(
+                [
+                    Problem(
+                        file=str(plan.path / "summary.json"),
+                        message=f"no rep {r!r} in this plan",
+                        value=r,
+                        hint="reps in this plan: "
+                        + ", ".join(plan.rep_ids[:8])
+                        + (" ..." if len(plan.rep_ids) > 8 else ""),
+                    )
+                    for r in unknown
+                ],
+                summary=f"{len(unknown)} unknown rep id{'s' if len(unknown) != 1 else ''}",
+            )
+        chosen = list(dict.fromkeys(rep_ids))
+        managers = summary = False
+    else:
+        chosen = plan.rep_ids if reps else []
+    jobs: list[BookJob] = []
+    stems = _unique([f"rep-{safe_filename(r)}" for r in chosen])
+    jobs += [BookJob("rep", r, s + ".pdf") for r, s in zip(chosen, stems)]
+    if managers:
+        names = managers_of(plan)
+        mstems = _unique([f"manager-{manager_slug(m)}" for m in names])
+        jobs += [BookJob("manager", m, s + ".pdf") for m, s in zip(names, mstems)]
+    if summary:
+        jobs.append(BookJob("summary", "", "plan-summary.pdf"))
+    return jobs
+
+
+# --------------------------------------------------------------------------- worker state
+
+# Set in the parent before forking, so workers inherit the loaded plan without pickling it.
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker() -> None:
+    import weasyprint  # noqa: F401  - once per worker, not once per book
+
+    from .render import make_environment
+
+    _STATE["env"] = make_environment(_STATE.get("templates_dir"))
+
+
+def render_one(
+    plan: PlanDir,
+    job: BookJob,
+    out_dir: Path,
+    *,
+    page_size: str = "letter",
+    generated_on: dt.date | None = None,
+    env: Any = None,
+) -> BookOutcome:
+    """Render one book to ``out_dir/job.filename``; errors become a failed ``BookOutcome``."""
+    from .render import render_pdf
+
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    target = out_dir / job.filename
+    try:
+        context: Any
+        if job.kind == "rep":
+            context = build_rep_book(plan, job.key, generated_on=generated_on, page_size=page_size)
+        elif job.kind == "manager":
+            context = build_manager_rollup(plan, job.key, generated_on=generated_on, page_size=page_size)
+        else:
+            context = build_plan_summary(plan, generated_on=generated_on, page_size=page_size)
+        _, stats = render_pdf(context, target, env=env)
+    except Exception as e:  # one failing book must not stop the others
+        text = str(e) if isinstance(e, (RenderError, InputError)) else f"{type(e).__name__}: {e}"
+        return BookOutcome(job, None, False, error=text, seconds_total=time.perf_counter() - t0)
+    return BookOutcome(
+        job,
+        target,
+        True,
+        pages=stats.pages,
+        size=stats.size,
+        seconds_layout=stats.seconds_layout,
+        seconds_write=stats.seconds_write,
+        seconds_total=time.perf_counter() - t0,
+        cpu_seconds=time.process_time() - c0,
+    )
+
+
+def _work(job: BookJob) -> BookOutcome:
+    return render_one(
+        _STATE["plan"],
+        job,
+        _STATE["out_dir"],
+        page_size=_STATE["page_size"],
+        generated_on=_STATE["generated_on"],
+        env=_STATE.get("env"),
+    )
+
+
+def render_books(
+    plan_dir: str | Path | PlanDir,
+    out_dir: str | Path | None = None,
+    *,
+    rep_ids: Sequence[str] | None = None,
+    jobs: int | None = None,
+    page_size: str = "letter",
+    templates_dir: str | Path | None = None,
+    generated_on: dt.date | None = None,
+    progress: ProgressCallback | None = None,
+    reps: bool = True,
+    managers: bool = True,
+    summary: bool = True,
+) -> BooksResult:
+    """Render the books of a plan directory into ``out_dir`` (default ``PLAN_DIR/books``).
+
+    :param jobs: worker processes (default: all cores); 1 renders in this process.
+    :param progress: called as ``progress(done, total, outcome)`` after each book.
+    :param generated_on: the date printed on the books (and in the PDF metadata); fix it
+        to make two renders of the same plan byte-identical.
+    """
+    plan = plan_dir if isinstance(plan_dir, PlanDir) else load_plan_dir(plan_dir)
+    if page_size.lower() not in PAGE_SIZES:
+        raise RenderError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
+    out = Path(out_dir) if out_dir is not None else plan.path / "books"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
+    generated_on = generated_on or dt.date.today()
+    todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary)
+    n_workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+
+    from .render import make_environment
+
+    env = make_environment(templates_dir)  # fail early on a bad --templates dir
+    t0 = time.perf_counter()
+    results: dict[BookJob, BookOutcome] = {}
+
+    def done(outcome: BookOutcome) -> None:
+        results[outcome.job] = outcome
+        if progress is not None:
+            progress(len(results), len(todo), outcome)
+
+    if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for job in todo:
+            done(render_one(plan, job, out, page_size=page_size, generated_on=generated_on, env=env))
+    else:
+        plan.warm()  # build the per-owner indexes once, before forking
+        _STATE.clear()
+        _STATE.update(
+            plan=plan,
+            out_dir=out,
+            page_size=page_size,
+            generated_on=generated_on,
+            templates_dir=templates_dir,
+        )
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker) as pool:
+                # longest books first, so a long tail does not leave one core busy alone
+                sizes = {str(r.get("rep_id")): r.get("accounts") for r in plan.reps}
+                order = sorted(todo, key=lambda j: -_weight(j, sizes, len(plan.reps)))
+                futures: dict[Future[BookOutcome], BookJob] = {pool.submit(_work, j): j for j in order}
+                for fut in as_completed(futures):
+                    job = futures[fut]
+                    try:
+                        done(fut.result())
+                    except BrokenProcessPool as e:
+                        done(BookOutcome(job, None, False, error=f"worker process died: {e}"))
+                    except Exception as e:
+                        done(BookOutcome(job, None, False, error=f"{type(e).__name__}: {e}"))
+        finally:
+            _STATE.clear()
+    outcomes = tuple(results[j] for j in todo)
+    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers)
+
+
+def _weight(job: BookJob, sizes: dict[str, Any], n_reps: int) -> float:
+    """Rough cost of a book, to start the longest first."""
+    if job.kind == "summary":
+        return 2.0 * n_reps
+    if job.kind == "manager":
+        return 50.0
+    try:
+        return float(sizes.get(job.key) or 0)
+    except (TypeError, ValueError):
+        return 0.0

@@ -1,0 +1,1167 @@
+"""The documented contract between a plan directory and the book templates.
+
+``load_plan_dir`` reads a plan directory (see ``docs/plan-output.md``) into a ``PlanDir``;
+``build_rep_book``, ``build_manager_rollup`` and ``build_plan_summary`` turn it into frozen
+dataclasses. Templates receive one of those objects (its fields as top-level names) and
+nothing else; every field carries ``metadata={"help": ...}`` and each class names the template
+it is documented for, so ``tests/test_reporting.py`` can check both.
+
+This module reads metrics from ``summary.json``; it does not compute new ones. It only
+groups, sorts and lays out (chart geometry) what the plan already says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from ..errors import InputError, Problem
+
+__all__ = [
+    "PlanDir",
+    "load_plan_dir",
+    "BookMeta",
+    "RepInfo",
+    "TierLine",
+    "ChartBar",
+    "IcpPage",
+    "AccountRow",
+    "TierSection",
+    "MoveRow",
+    "RepBookContext",
+    "RepLine",
+    "ManagerRollupContext",
+    "SolverInfo",
+    "OverallInfo",
+    "RepBalance",
+    "RegionMoves",
+    "PlanSummaryContext",
+    "build_rep_book",
+    "build_manager_rollup",
+    "build_plan_summary",
+    "manager_slug",
+    "managers_of",
+    "undocumented_fields",
+]
+
+TIERS: tuple[int, ...] = (1, 2, 3)
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "name",
+    "tier",
+    "region",
+    "potential",
+    "previous_owner_id",
+    "owner_id",
+    "moved",
+)
+NO_MANAGER = "(no manager)"
+
+
+def doc(help: str, **kw: Any) -> Any:
+    """A dataclass field documented with ``help`` (no default)."""
+    return field(metadata={"help": help}, **kw)
+
+
+# --------------------------------------------------------------------------- plan directory
+
+
+@dataclass(frozen=True)
+class PlanDir:
+    """A plan directory read from disk: ``summary.json``, ``assignments.csv``, ``icp.json``."""
+
+    path: Path
+    summary: Mapping[str, Any]
+    assignments: pd.DataFrame
+    icp: Mapping[str, Any] | None
+    fingerprint: str
+
+    def __repr__(self) -> str:
+        return (
+            f"<PlanDir {self.path} [{len(self.assignments):,} accounts, "
+            f"{len(self.reps)} reps, {self.fingerprint}]>"
+        )
+
+    @cached_property
+    def rep_names(self) -> dict[str, str]:
+        """rep id -> name, from the roster in summary.json, then from assignments.csv."""
+        return _names(self)
+
+    @cached_property
+    def rows_by_owner(self) -> dict[str, pd.DataFrame]:
+        """owner_id -> that owner's rows (computed once; forked workers inherit it)."""
+        return {str(k): g for k, g in self.assignments.groupby("owner_id", sort=False)}
+
+    @cached_property
+    def moved_rows(self) -> pd.DataFrame:
+        """Rows whose owner changes."""
+        a = self.assignments
+        return a[a["owner_id"] != a["previous_owner_id"]]
+
+    @cached_property
+    def leaving_by_rep(self) -> dict[str, pd.DataFrame]:
+        """previous_owner_id -> rows moving away from that owner."""
+        return {str(k): g for k, g in self.moved_rows.groupby("previous_owner_id", sort=False)}
+
+    def warm(self) -> PlanDir:
+        """Compute the cached indexes now (before forking workers)."""
+        _ = (self.rep_names, self.rows_by_owner, self.leaving_by_rep)
+        return self
+
+    @property
+    def reps(self) -> list[Mapping[str, Any]]:
+        return list(self.summary.get("reps") or [])
+
+    @property
+    def rep_ids(self) -> list[str]:
+        return [str(r.get("rep_id", "")) for r in self.reps]
+
+    def rep(self, rep_id: str) -> Mapping[str, Any]:
+        for r in self.reps:
+            if str(r.get("rep_id", "")) == rep_id:
+                return r
+        raise InputError(
+            [
+                Problem(
+                    file=str(self.path / "summary.json"),
+                    message=f"no rep {rep_id!r} in this plan",
+                    value=rep_id,
+                    hint="reps in this plan: " + _preview(self.rep_ids),
+                )
+            ],
+            summary="unknown rep",
+        )
+
+
+def _preview(items: Sequence[str], n: int = 8) -> str:
+    shown = ", ".join(items[:n])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > n else "")
+
+
+def load_plan_dir(path: str | Path) -> PlanDir:
+    """Read a plan directory; every problem found is reported in one ``InputError``."""
+    root = Path(path)
+    hint_run = "run `territory plan ACCOUNTS ROSTER --out DIR` first and pass that DIR"
+    if not root.is_dir():
+        raise InputError(
+            [Problem(file=str(root), message="plan directory not found", hint=hint_run)],
+            summary="cannot read the plan",
+        )
+    problems: list[Problem] = []
+    summary: dict[str, Any] = {}
+    summary_bytes = b""
+    spath = root / "summary.json"
+    try:
+        summary_bytes = spath.read_bytes()
+        loaded = json.loads(summary_bytes.decode("utf-8"))
+        if not isinstance(loaded, dict):
+            raise ValueError("the top level is not a JSON object")
+        summary = loaded
+    except FileNotFoundError:
+        problems.append(Problem(file=str(spath), message="summary.json is missing", hint=hint_run))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        problems.append(
+            Problem(
+                file=str(spath),
+                message=f"summary.json cannot be read: {e}",
+                hint="re-run `territory plan`; the file may be truncated or edited by hand",
+            )
+        )
+    if summary:
+        fmt = summary.get("format")
+        if fmt != "territory-plan/1":
+            problems.append(
+                Problem(
+                    file=str(spath),
+                    column="format",
+                    value=str(fmt),
+                    message="unsupported plan format",
+                    hint="expected 'territory-plan/1'; re-run `territory plan` with this version",
+                )
+            )
+        reps = summary.get("reps")
+        if not isinstance(reps, list) or not all(isinstance(r, dict) for r in reps):
+            problems.append(
+                Problem(file=str(spath), column="reps", message="'reps' must be a list of objects")
+            )
+
+    apath = root / "assignments.csv"
+    frame = pd.DataFrame(columns=list(REQUIRED_COLUMNS))
+    assignments_bytes = b""
+    try:
+        assignments_bytes = apath.read_bytes()
+        # dtype=str and no NA parsing: ids stay as written ("007" is not 7) and empty cells
+        # stay empty strings. Cells prefixed with "'" (formula neutralisation) are kept as-is.
+        frame = pd.read_csv(apath, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+        for col in missing:
+            problems.append(
+                Problem(
+                    file=str(apath),
+                    column=col,
+                    message="required column is missing",
+                    hint="see docs/plan-output.md for the columns `territory plan` writes",
+                )
+            )
+    except FileNotFoundError:
+        problems.append(Problem(file=str(apath), message="assignments.csv is missing", hint=hint_run))
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as e:
+        problems.append(
+            Problem(file=str(apath), message=f"assignments.csv cannot be read: {e}", hint=hint_run)
+        )
+
+    icp: dict[str, Any] | None = None
+    ipath = root / "icp.json"
+    if ipath.exists():
+        try:
+            loaded_icp = json.loads(ipath.read_text(encoding="utf-8"))
+            if not isinstance(loaded_icp, dict) or not isinstance(loaded_icp.get("products"), dict):
+                raise ValueError("expected an object with a 'products' object")
+            icp = loaded_icp
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            problems.append(
+                Problem(
+                    file=str(ipath),
+                    message=f"icp.json cannot be read: {e}",
+                    hint="re-run `territory plan`, or delete icp.json to print books without the ICP page",
+                )
+            )
+    if problems:
+        raise InputError(problems, summary=f"cannot read the plan in {root}")
+
+    # The fingerprint identifies the plan content, not the run: the "run" object (timestamps)
+    # is left out so re-rendering the same plan prints the same fingerprint.
+    stable = {k: v for k, v in summary.items() if k != "run"}
+    h = hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=True).encode())
+    h.update(assignments_bytes)
+    return PlanDir(path=root, summary=summary, assignments=frame, icp=icp, fingerprint=h.hexdigest()[:12])
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _num(value: Any) -> float | None:
+    """A number from a JSON value or CSV cell; ``None`` when empty or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    text = str(value).strip()
+    if text.startswith("'"):
+        # formula neutralisation prefix ("'-5"); the number itself is still meant
+        text = text[1:]
+    text = text.replace(",", "")
+    if not text:
+        return None
+    try:
+        out = float(text)
+    except ValueError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _tier(value: Any) -> int | None:
+    n = _num(value)
+    if n is None or n != int(n) or int(n) not in TIERS:
+        return None
+    return int(n)
+
+
+def _by_tier(mapping: Any) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    if isinstance(mapping, Mapping):
+        for k, v in mapping.items():
+            t = _tier(k)
+            if t is not None:
+                out[t] = v
+    return out
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
+
+
+def manager_slug(manager: str) -> str:
+    """A filename-safe slug for a manager name (``manager-<slug>.pdf``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", manager.lower()).strip("-")[:60].strip("-")
+    if not slug or manager == NO_MANAGER:
+        slug = "no-manager" if manager in ("", NO_MANAGER) else "manager"
+    return slug
+
+
+def managers_of(plan: PlanDir) -> list[str]:
+    """Manager names in roster order, ``(no manager)`` last for reps without one."""
+    seen: dict[str, None] = {}
+    for r in plan.reps:
+        seen.setdefault(_s(r.get("manager")).strip() or NO_MANAGER, None)
+    names = [m for m in seen if m != NO_MANAGER]
+    return names + ([NO_MANAGER] if NO_MANAGER in seen else [])
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    period_label: str = doc("Planning period printed on every page, e.g. 'FY27 Q1' (may be empty).")
+    generated_on: dt.date = doc("Date the books were generated; fixed in tests for byte-identical PDFs.")
+    fingerprint: str = doc(
+        "First 12 hex digits of a hash of summary.json (without 'run') and assignments.csv."
+    )
+    plan_name: str = doc("Name of the plan directory the book was made from.")
+    territory_version: str = doc("Version of territory that wrote the plan.")
+    page_size: str = doc("CSS page size: 'letter' or 'A4'.")
+
+
+@dataclass(frozen=True)
+class RepInfo:
+    rep_id: str = doc("The rep's id from the roster.")
+    name: str = doc("The rep's name.")
+    email: str = doc("The rep's email (may be empty).")
+    manager: str = doc("The rep's manager (may be empty).")
+    region: str = doc("Region or regions the rep covers (the territory).")
+    capacity: float | None = doc("Capacity: 1.0 = full quota-carrying rep, 0.5 = ramping.")
+    product: str = doc("Product ICP the rep carries (the plan's default product when the roster names none).")
+
+
+@dataclass(frozen=True)
+class TierLine:
+    tier: int = doc("Tier number, 1 (best fit) to 3.")
+    count: int = doc("Accounts of this tier in the rep's book.")
+    fair_share: float | None = doc("Capacity-proportional fair share of this tier for the rep.")
+    band_lo: float | None = doc("Lower end of the tolerance band around the fair share.")
+    band_hi: float | None = doc("Upper end of the tolerance band around the fair share.")
+    team_average: float | None = doc("Average count of this tier across all reps.")
+    deviation: float | None = doc("(count - fair share) / fair share, as in summary.json.")
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    label: str = doc("Text under or beside the bar.")
+    value_text: str = doc("The value printed on the bar, already formatted.")
+    x: float = doc("Left edge in SVG user units.")
+    y: float = doc("Top edge in SVG user units.")
+    width: float = doc("Width in SVG user units.")
+    height: float = doc("Height in SVG user units.")
+    css_class: str = doc("CSS class that colours the bar (book, fair, team, t1, t2, t3, ok, over).")
+    label_x: float = doc("x of the bar's value label in SVG units (deviation strips).", default=0.0)
+    anchor: str = doc("SVG text-anchor of the value label: start, middle or end.", default="middle")
+
+
+@dataclass(frozen=True)
+class IcpPage:
+    product: str = doc("Product the ICP is for.")
+    title: str = doc("Title of the ICP.")
+    profile: tuple[tuple[str, str], ...] = doc(
+        "(heading, text) pairs: industry, company size, geography, ..."
+    )
+    criteria: tuple[tuple[str, float], ...] = doc("(label, points) scoring criteria.")
+    tier1_threshold: float | None = doc("Score at or above which an account is Tier 1.")
+    tier2_threshold: float | None = doc("Score at or above which an account is Tier 2.")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: str = doc("Account id, as in the CRM.")
+    name: str = doc("Account name, shown as-is (escaped by the template).")
+    tier: int | None = doc("Tier 1-3, None if the plan had no valid tier.")
+    industry: str = doc("Industry (may be empty).")
+    employees: float | None = doc("Employee count.")
+    annual_revenue: float | None = doc("Annual revenue.")
+    location: str = doc("City, state and country joined with commas.")
+    score: float | None = doc("ICP score when assignments.csv has a score column.")
+    potential: float | None = doc("Potential (money).")
+    why: str = doc("Why this account fits the ICP (the 'why' column), may be empty.")
+    status: str = doc("'kept' or 'new to you, from ...' in plain words.")
+    is_new: bool = doc("True when the account is new to this rep.")
+    depth: int = doc("0 for a top-level account, 1+ for subsidiaries shown under their parent.")
+    locked: bool = doc("True when the account is locked to its owner.")
+
+
+@dataclass(frozen=True)
+class TierSection:
+    tier: int | None = doc("Tier of the section (None for accounts without a valid tier).")
+    title: str = doc("Section heading, e.g. 'Tier 1 - best fit'.")
+    count: int = doc("Accounts of this tier in the book.")
+    rows: tuple[AccountRow, ...] = doc("Rows in order: families keep their subsidiaries under the parent.")
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    account_id: str = doc("Account id.")
+    name: str = doc("Account name.")
+    tier: int | None = doc("Tier 1-3.")
+    region: str = doc("Account region.")
+    potential: float | None = doc("Potential (money).")
+    from_rep: str = doc("Previous owner, 'Name (ID)', or 'unassigned'.")
+    to_rep: str = doc("New owner, 'Name (ID)'.")
+    reason: str = doc("Why the account moves, from the plan's reason column.")
+
+
+# --------------------------------------------------------------------------- rep book
+
+
+@dataclass(frozen=True)
+class RepBookContext:
+    """Everything ``rep_book.html`` shows for one rep."""
+
+    documented_template: ClassVar[str] = "rep_book.html"
+
+    meta: BookMeta = doc("Period, date, fingerprint and page size.")
+    rep: RepInfo = doc("Who the book is for.")
+    tiers: tuple[TierLine, ...] = doc("Tier mix against fair share and team average, tiers 1-3.")
+    tier_chart: tuple[ChartBar, ...] = doc("Bars of the tier-mix chart (book, fair share, team average).")
+    chart_width: float = doc("Width of the tier-mix chart in SVG units.")
+    chart_height: float = doc("Height of the tier-mix chart in SVG units.")
+    chart_baseline: float = doc("y of the chart's zero line in SVG units.")
+    accounts: int = doc("Accounts in the book.")
+    team_average_accounts: float | None = doc("Average accounts per rep.")
+    potential: float | None = doc("Total potential of the book.")
+    fair_potential: float | None = doc("The rep's fair share of potential.")
+    potential_deviation: float | None = doc("(potential - fair) / fair.")
+    team_average_potential: float | None = doc("Average potential per rep.")
+    moves_in: int = doc("Accounts new to the rep.")
+    moves_out: int = doc("Accounts leaving the rep's book.")
+    kept: int = doc("Accounts the rep keeps.")
+    icp: IcpPage | None = doc("ICP one-pager for the rep's product; None when the plan had no icp.json.")
+    sorted_by: str = doc("'score' or 'potential': how rows are sorted inside each tier.")
+    has_score: bool = doc("True when assignments.csv has a score column.")
+    sections: tuple[TierSection, ...] = doc("The account list, one section per tier.")
+    leaving: tuple[MoveRow, ...] = doc("Accounts moving out of the book, for hand-over.")
+
+
+def _meta(plan: PlanDir, generated_on: dt.date | None, page_size: str) -> BookMeta:
+    config = plan.summary.get("config")
+    label = _s(plan.summary.get("period_label"))
+    if not label and isinstance(config, Mapping):
+        label = _s(config.get("period_label"))
+    return BookMeta(
+        period_label=label,
+        generated_on=generated_on or dt.date.today(),
+        fingerprint=plan.fingerprint,
+        plan_name=plan.path.resolve().name,
+        territory_version=_s(plan.summary.get("territory_version")),
+        page_size="A4" if page_size.lower() == "a4" else "letter",
+    )
+
+
+def _names(plan: PlanDir) -> dict[str, str]:
+    """rep id -> name, from the roster in summary.json, then from assignments.csv."""
+    out: dict[str, str] = {}
+    a = plan.assignments
+    for id_col, name_col in (("previous_owner_id", "previous_owner_name"), ("owner_id", "owner_name")):
+        if id_col in a.columns and name_col in a.columns:
+            for rid, name in zip(a[id_col], a[name_col]):
+                if rid and name:
+                    out[rid] = name
+    for r in plan.reps:
+        rid = _s(r.get("rep_id"))
+        if r.get("name"):
+            out[rid] = _s(r.get("name"))
+    return out
+
+
+def _who(rep_id: str, names: Mapping[str, str], roster: set[str]) -> str:
+    if not rep_id:
+        return "unassigned"
+    name = names.get(rep_id, "")
+    text = f"{name} ({rep_id})" if name and name != rep_id else rep_id
+    if rep_id not in roster:
+        text += ", left the team"
+    return text
+
+
+def _col(row: Mapping[str, Any], name: str) -> str:
+    return _s(row.get(name, ""))
+
+
+def _location(row: Mapping[str, Any]) -> str:
+    parts = [_col(row, c).strip() for c in ("city", "state", "country")]
+    return ", ".join(p for p in parts if p)
+
+
+def _rep_info(plan: PlanDir, rep: Mapping[str, Any]) -> RepInfo:
+    region = rep.get("region")
+    if isinstance(region, (list, tuple)):
+        region_text = ", ".join(_s(x) for x in region)
+    else:
+        region_text = _s(region)
+    return RepInfo(
+        rep_id=_s(rep.get("rep_id")),
+        name=_s(rep.get("name")) or _s(rep.get("rep_id")),
+        email=_s(rep.get("email")),
+        manager=_s(rep.get("manager")),
+        region=region_text,
+        capacity=_num(rep.get("capacity")),
+        product=_s(rep.get("product")) or _default_product(plan),
+    )
+
+
+def _default_product(plan: PlanDir) -> str:
+    if plan.icp:
+        return _s(plan.icp.get("default_product"))
+    return ""
+
+
+_PROFILE_HEADINGS: tuple[tuple[str, str], ...] = (
+    ("industry", "Industry"),
+    ("company_size", "Company size"),
+    ("geography", "Geography"),
+    ("roles", "Roles we sell to"),
+    ("needs", "Needs"),
+    ("pain_points", "Pain points"),
+    ("buying_behaviour", "Buying behaviour"),
+    ("product_usage", "Product usage"),
+    ("customer_value", "Customer value"),
+)
+
+
+def _icp_page(plan: PlanDir, product: str) -> IcpPage | None:
+    if not plan.icp:
+        return None
+    products = plan.icp.get("products")
+    if not isinstance(products, Mapping):
+        return None
+    key = product or _s(plan.icp.get("default_product"))
+    spec = products.get(key)
+    if not isinstance(spec, Mapping):
+        return None
+    profile = spec.get("profile") if isinstance(spec.get("profile"), Mapping) else {}
+    assert isinstance(profile, Mapping)
+    pairs = tuple((h, _s(profile.get(k))) for k, h in _PROFILE_HEADINGS if _s(profile.get(k)).strip())
+    criteria: list[tuple[str, float]] = []
+    for c in spec.get("criteria") or []:
+        if isinstance(c, Mapping):
+            criteria.append((_s(c.get("label")), _num(c.get("points")) or 0.0))
+    thresholds = spec.get("thresholds") if isinstance(spec.get("thresholds"), Mapping) else {}
+    assert isinstance(thresholds, Mapping)
+    return IcpPage(
+        product=key,
+        title=_s(spec.get("title")) or key,
+        profile=pairs,
+        criteria=tuple(criteria),
+        tier1_threshold=_num(thresholds.get("tier1")),
+        tier2_threshold=_num(thresholds.get("tier2")),
+    )
+
+
+def _tier_chart(tiers: Sequence[TierLine]) -> tuple[tuple[ChartBar, ...], float, float, float]:
+    """Grouped bars per tier: this book, fair share, team average."""
+    width, height, top, bottom = 480.0, 200.0, 22.0, 30.0
+    base = height - bottom
+    values = [v for t in tiers for v in (t.count, t.fair_share, t.team_average, t.band_hi) if v is not None]
+    vmax = max([1.0, *values]) * 1.08
+    scale = (base - top) / vmax
+    group_w = (width - 20) / max(1, len(tiers))
+    bar_w = min(38.0, group_w / 4.2)
+    bars: list[ChartBar] = []
+    for i, t in enumerate(tiers):
+        gx = 20 + i * group_w + (group_w - 3 * bar_w - 8) / 2
+        series = (
+            ("This book", float(t.count), "book"),
+            ("Fair share", t.fair_share, "fair"),
+            ("Team average", t.team_average, "team"),
+        )
+        for j, (label, value, css) in enumerate(series):
+            if value is None:
+                continue
+            h = max(0.0, value * scale)
+            bars.append(
+                ChartBar(
+                    label=f"Tier {t.tier}" if j == 0 else label,
+                    value_text=_short_number(value),
+                    x=round(gx + j * (bar_w + 4), 2),
+                    y=round(base - h, 2),
+                    width=round(bar_w, 2),
+                    height=round(h, 2),
+                    css_class=css,
+                )
+            )
+    return tuple(bars), width, height, base
+
+
+def _short_number(value: float) -> str:
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _sort_key(has_score: bool):  # type: ignore[no-untyped-def]
+    def key(row: AccountRow) -> tuple[float, float, str]:
+        s = row.score if (has_score and row.score is not None) else -math.inf
+        p = row.potential if row.potential is not None else -math.inf
+        return (-s, -p, row.account_id) if has_score else (-p, -s, row.account_id)
+
+    return key
+
+
+def _account_rows(
+    frame: pd.DataFrame,
+    rep_id: str,
+    names: Mapping[str, str],
+    roster: set[str],
+) -> list[tuple[AccountRow, str, str]]:
+    """(row, parent_id, family_id) for each account in the book."""
+    out: list[tuple[AccountRow, str, str]] = []
+    has_score = "score" in frame.columns
+    for rec in frame.to_dict("records"):
+        prev = _col(rec, "previous_owner_id")
+        if prev == rep_id:
+            status, is_new = "kept", False
+        elif not prev:
+            status, is_new = "new to you (was unassigned)", True
+        else:
+            status, is_new = f"new to you, from {_who(prev, names, roster)}", True
+        out.append(
+            (
+                AccountRow(
+                    account_id=_col(rec, "account_id"),
+                    name=_col(rec, "name"),
+                    tier=_tier(rec.get("tier")),
+                    industry=_col(rec, "industry"),
+                    employees=_num(rec.get("employees")),
+                    annual_revenue=_num(rec.get("annual_revenue")),
+                    location=_location(rec),
+                    score=_num(rec.get("score")) if has_score else None,
+                    potential=_num(rec.get("potential")),
+                    why=_col(rec, "why"),
+                    status=status,
+                    is_new=is_new,
+                    depth=0,
+                    locked=_truthy(rec.get("locked", "")),
+                ),
+                _col(rec, "parent_id"),
+                _col(rec, "family_id"),
+            )
+        )
+    return out
+
+
+def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tuple[TierSection, ...]:
+    """Group by tier; a family is listed once, in its top account's tier, subsidiaries indented."""
+    key = _sort_key(has_score)
+    by_id = {row.account_id: row for row, _, _ in items}
+    children: dict[str, list[AccountRow]] = {}
+    tops: list[AccountRow] = []
+    for row, parent, _family in items:
+        if parent and parent in by_id and parent != row.account_id:
+            children.setdefault(parent, []).append(row)
+        else:
+            tops.append(row)
+
+    placed: set[str] = set()
+
+    def walk(row: AccountRow, depth: int, acc: list[AccountRow]) -> None:
+        if row.account_id in placed:
+            return
+        placed.add(row.account_id)
+        acc.append(dataclasses.replace(row, depth=min(depth, 3)))
+        for child in sorted(children.get(row.account_id, []), key=key):
+            walk(child, depth + 1, acc)
+
+    grouped: dict[int | None, list[AccountRow]] = {}
+    for top in sorted(tops, key=key):
+        walk(top, 0, grouped.setdefault(top.tier, []))
+    # parent_id cycles leave accounts unplaced; list them at the top level so none is lost
+    for row, _, _ in items:
+        if row.account_id not in placed:
+            walk(row, 0, grouped.setdefault(row.tier, []))
+
+    counts: dict[int | None, int] = {}
+    for row, _, _ in items:
+        counts[row.tier] = counts.get(row.tier, 0) + 1
+    titles = {1: "Tier 1 \u2013 best fit", 2: "Tier 2 \u2013 good fit", 3: "Tier 3 \u2013 weaker fit"}
+    sections = []
+    for tier in (*TIERS, None):
+        rows = grouped.get(tier, [])
+        if not rows:
+            continue
+        sections.append(
+            TierSection(
+                tier=tier,
+                title=titles.get(tier, "Not tiered") if tier is not None else "Not tiered",
+                count=counts.get(tier, 0),
+                rows=tuple(rows),
+            )
+        )
+    return tuple(sections)
+
+
+def _move_rows(frame: pd.DataFrame, names: Mapping[str, str], roster: set[str]) -> tuple[MoveRow, ...]:
+    rows = []
+    for rec in frame.to_dict("records"):
+        rows.append(
+            MoveRow(
+                account_id=_col(rec, "account_id"),
+                name=_col(rec, "name"),
+                tier=_tier(rec.get("tier")),
+                region=_col(rec, "region"),
+                potential=_num(rec.get("potential")),
+                from_rep=_who(_col(rec, "previous_owner_id"), names, roster),
+                to_rep=_who(_col(rec, "owner_id"), names, roster),
+                reason=_col(rec, "reason"),
+            )
+        )
+    rows.sort(key=lambda m: (m.tier or 9, -(m.potential or 0.0), m.account_id))
+    return tuple(rows)
+
+
+def _moved_mask(frame: pd.DataFrame) -> pd.Series:
+    return frame["owner_id"] != frame["previous_owner_id"]
+
+
+def build_rep_book(
+    plan: PlanDir,
+    rep_id: str,
+    *,
+    generated_on: dt.date | None = None,
+    page_size: str = "letter",
+) -> RepBookContext:
+    """The context for one rep's book."""
+    rep = plan.rep(rep_id)
+    names = plan.rep_names
+    roster = set(plan.rep_ids)
+    frame = plan.assignments
+    team = plan.summary.get("team_average") if isinstance(plan.summary.get("team_average"), Mapping) else {}
+    assert isinstance(team, Mapping)
+    team_tiers = _by_tier(team.get("tier_counts"))
+    counts = _by_tier(rep.get("tier_counts"))
+    fair = _by_tier(rep.get("fair_tier"))
+    band = _by_tier(rep.get("tier_band"))
+    dev = _by_tier(rep.get("tier_deviation"))
+    mine = plan.rows_by_owner.get(rep_id, frame.iloc[0:0])
+    tiers = []
+    for t in TIERS:
+        lohi = band.get(t)
+        lo, hi = (lohi[0], lohi[1]) if isinstance(lohi, (list, tuple)) and len(lohi) == 2 else (None, None)
+        count = _num(counts.get(t))
+        if count is None:  # fall back to counting the CSV when summary.json has no counts
+            count = float((mine["tier"].map(_tier) == t).sum())
+        tiers.append(
+            TierLine(
+                tier=t,
+                count=int(count),
+                fair_share=_num(fair.get(t)),
+                band_lo=_num(lo),
+                band_hi=_num(hi),
+                team_average=_num(team_tiers.get(t)),
+                deviation=_num(dev.get(t)),
+            )
+        )
+    chart, cw, ch, cb = _tier_chart(tiers)
+    has_score = "score" in frame.columns and bool((mine["score"] != "").any()) if len(mine) else False
+    items = _account_rows(mine, rep_id, names, roster)
+    leaving = plan.leaving_by_rep.get(rep_id, frame.iloc[0:0])
+    info = _rep_info(plan, rep)
+    moves_in = _num(rep.get("moves_in"))
+    moves_out = _num(rep.get("moves_out"))
+    kept = _num(rep.get("kept"))
+    return RepBookContext(
+        meta=_meta(plan, generated_on, page_size),
+        rep=info,
+        tiers=tuple(tiers),
+        tier_chart=chart,
+        chart_width=cw,
+        chart_height=ch,
+        chart_baseline=cb,
+        accounts=int(_num(rep.get("accounts")) or len(mine)),
+        team_average_accounts=_num(team.get("accounts")),
+        potential=_num(rep.get("potential")),
+        fair_potential=_num(rep.get("fair_potential")),
+        potential_deviation=_num(rep.get("potential_deviation")),
+        team_average_potential=_num(team.get("potential")),
+        moves_in=int(moves_in if moves_in is not None else sum(1 for r, _, _ in items if r.is_new)),
+        moves_out=int(moves_out if moves_out is not None else len(leaving)),
+        kept=int(kept if kept is not None else sum(1 for r, _, _ in items if not r.is_new)),
+        icp=_icp_page(plan, info.product),
+        sorted_by="score" if has_score else "potential",
+        has_score=has_score,
+        sections=_sections(items, has_score),
+        leaving=_move_rows(leaving, names, roster),
+    )
+
+
+# --------------------------------------------------------------------------- manager roll-up
+
+
+@dataclass(frozen=True)
+class RepLine:
+    rep_id: str = doc("Rep id.")
+    name: str = doc("Rep name.")
+    region: str = doc("Region(s) covered.")
+    capacity: float | None = doc("Capacity (1.0 = full).")
+    accounts: int = doc("Accounts in the book.")
+    tier_counts: tuple[int, int, int] = doc("Tier 1, 2, 3 counts.")
+    fair_tier: tuple[float | None, float | None, float | None] = doc("Fair share per tier.")
+    tier_deviation: tuple[float | None, float | None, float | None] = doc("Relative deviation per tier.")
+    potential: float | None = doc("Total potential.")
+    fair_potential: float | None = doc("Fair share of potential.")
+    potential_deviation: float | None = doc("Relative potential deviation.")
+    moves_in: int = doc("Accounts new to the rep.")
+    moves_out: int = doc("Accounts leaving the rep.")
+    kept: int = doc("Accounts kept.")
+    mix: tuple[ChartBar, ...] = doc("Stacked tier-mix bar (x and width in percent of the row's bar).")
+
+
+@dataclass(frozen=True)
+class ManagerRollupContext:
+    """Everything ``manager_rollup.html`` shows for one manager's team."""
+
+    documented_template: ClassVar[str] = "manager_rollup.html"
+
+    meta: BookMeta = doc("Period, date, fingerprint and page size.")
+    manager: str = doc("Manager name, or '(no manager)'.")
+    reps: tuple[RepLine, ...] = doc("One line per rep on the team, roster order.")
+    team_accounts: int = doc("Accounts across the team.")
+    team_tier_counts: tuple[int, int, int] = doc("Tier 1, 2, 3 counts across the team.")
+    team_potential: float = doc("Potential across the team.")
+    team_average: tuple[float | None, float | None, float | None] = doc(
+        "Company-wide average per rep, tiers 1-3."
+    )
+    moves_in: tuple[MoveRow, ...] = doc("Accounts moving to a rep on the team.")
+    moves_out: tuple[MoveRow, ...] = doc("Accounts moving away from a rep on the team.")
+
+
+def _rep_line(rep: Mapping[str, Any]) -> RepLine:
+    counts = _by_tier(rep.get("tier_counts"))
+    fair = _by_tier(rep.get("fair_tier"))
+    dev = _by_tier(rep.get("tier_deviation"))
+    c = tuple(int(_num(counts.get(t)) or 0) for t in TIERS)
+    total = sum(c) or 1
+    mix, x = [], 0.0
+    for t, n in zip(TIERS, c):
+        w = 100.0 * n / total
+        mix.append(
+            ChartBar(
+                label=f"Tier {t}",
+                value_text=f"{n:,}",
+                x=round(x, 3),
+                y=0.0,
+                width=round(w, 3),
+                height=10.0,
+                css_class=f"t{t}",
+            )
+        )
+        x += w
+    region = rep.get("region")
+    return RepLine(
+        rep_id=_s(rep.get("rep_id")),
+        name=_s(rep.get("name")) or _s(rep.get("rep_id")),
+        region=", ".join(_s(r) for r in region) if isinstance(region, (list, tuple)) else _s(region),
+        capacity=_num(rep.get("capacity")),
+        accounts=int(_num(rep.get("accounts")) or sum(c)),
+        tier_counts=(c[0], c[1], c[2]),
+        fair_tier=(_num(fair.get(1)), _num(fair.get(2)), _num(fair.get(3))),
+        tier_deviation=(_num(dev.get(1)), _num(dev.get(2)), _num(dev.get(3))),
+        potential=_num(rep.get("potential")),
+        fair_potential=_num(rep.get("fair_potential")),
+        potential_deviation=_num(rep.get("potential_deviation")),
+        moves_in=int(_num(rep.get("moves_in")) or 0),
+        moves_out=int(_num(rep.get("moves_out")) or 0),
+        kept=int(_num(rep.get("kept")) or 0),
+        mix=tuple(mix),
+    )
+
+
+def build_manager_rollup(
+    plan: PlanDir,
+    manager: str,
+    *,
+    generated_on: dt.date | None = None,
+    page_size: str = "letter",
+) -> ManagerRollupContext:
+    """The context for one manager's roll-up (``manager`` as returned by ``managers_of``)."""
+    reps = [r for r in plan.reps if (_s(r.get("manager")).strip() or NO_MANAGER) == manager]
+    if not reps:
+        raise InputError(
+            [
+                Problem(
+                    file=str(plan.path / "summary.json"),
+                    message=f"no rep has manager {manager!r}",
+                    value=manager,
+                    hint="managers in this plan: " + _preview(managers_of(plan)),
+                )
+            ],
+            summary="unknown manager",
+        )
+    lines = tuple(_rep_line(r) for r in reps)
+    ids = {line.rep_id for line in lines}
+    names = plan.rep_names
+    roster = set(plan.rep_ids)
+    moved = plan.moved_rows
+    team = plan.summary.get("team_average") if isinstance(plan.summary.get("team_average"), Mapping) else {}
+    assert isinstance(team, Mapping)
+    tt = _by_tier(team.get("tier_counts"))
+    return ManagerRollupContext(
+        meta=_meta(plan, generated_on, page_size),
+        manager=manager,
+        reps=lines,
+        team_accounts=sum(line.accounts for line in lines),
+        team_tier_counts=(
+            sum(line.tier_counts[0] for line in lines),
+            sum(line.tier_counts[1] for line in lines),
+            sum(line.tier_counts[2] for line in lines),
+        ),
+        team_potential=sum(line.potential or 0.0 for line in lines),
+        team_average=(_num(tt.get(1)), _num(tt.get(2)), _num(tt.get(3))),
+        moves_in=_move_rows(moved[moved["owner_id"].isin(ids)], names, roster),
+        moves_out=_move_rows(moved[moved["previous_owner_id"].isin(ids)], names, roster),
+    )
+
+
+# --------------------------------------------------------------------------- plan summary
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    name: str = doc("Solver used (highs or cbc).")
+    status: str = doc("Machine status, e.g. 'optimal'.")
+    status_text: str = doc("Status in words, e.g. 'Optimal (proven)'.")
+    objective: float | None = doc("Objective value of the plan.")
+    bound: float | None = doc("Best proven lower bound.")
+    gap: float | None = doc("Relative gap between objective and bound.")
+    pools: int | None = doc("Independent pools (blocks) solved.")
+
+
+@dataclass(frozen=True)
+class OverallInfo:
+    accounts: int = doc("Accounts in the plan.")
+    reps: int = doc("Reps in the plan.")
+    accounts_moved: int = doc("Accounts that change owner.")
+    moved_share: float | None = doc("Share of accounts that change owner.")
+    potential_moved_share: float | None = doc("Share of potential that changes owner.")
+    orphaned_accounts: int = doc("Accounts whose owner left the roster (or had none).")
+    max_tier_deviation: tuple[float | None, float | None, float | None] = doc(
+        "Worst relative deviation per tier."
+    )
+    max_potential_deviation: float | None = doc("Worst relative potential deviation.")
+    potential_cv: float | None = doc("Coefficient of variation of potential per capacity.")
+    baseline_moved: int | None = doc("Accounts the greedy baseline would move.")
+    baseline_tier_deviation: tuple[float | None, float | None, float | None] = doc(
+        "Baseline's worst tier deviation."
+    )
+    baseline_potential_deviation: float | None = doc("Baseline's worst potential deviation.")
+
+
+@dataclass(frozen=True)
+class RepBalance:
+    rep_id: str = doc("Rep id.")
+    name: str = doc("Rep name.")
+    manager: str = doc("Manager.")
+    region: str = doc("Region(s).")
+    accounts: int = doc("Accounts in the book.")
+    tier_counts: tuple[int, int, int] = doc("Tier 1, 2, 3 counts.")
+    deviations: tuple[float | None, float | None, float | None, float | None] = doc(
+        "Relative deviation for tier 1, 2, 3 and potential."
+    )
+    bars: tuple[ChartBar, ...] = doc("Deviation bars (x and width in SVG units of the balance strip).")
+
+
+@dataclass(frozen=True)
+class RegionMoves:
+    region: str = doc("Account region ('(none)' when empty).")
+    accounts: int = doc("Accounts in the region.")
+    moved: int = doc("Accounts in the region that change owner.")
+    moved_share: float = doc("moved / accounts.")
+    potential_moved: float = doc("Potential of the moved accounts.")
+
+
+@dataclass(frozen=True)
+class PlanSummaryContext:
+    """Everything ``plan_summary.html`` shows to sales ops."""
+
+    documented_template: ClassVar[str] = "plan_summary.html"
+
+    meta: BookMeta = doc("Period, date, fingerprint and page size.")
+    solver: SolverInfo = doc("Solver status, objective, bound and gap.")
+    overall: OverallInfo = doc("Plan-wide balance and disruption metrics.")
+    team_average_accounts: float | None = doc("Average accounts per rep.")
+    team_average_tiers: tuple[float | None, float | None, float | None] = doc("Average tier counts per rep.")
+    team_average_potential: float | None = doc("Average potential per rep.")
+    band: float = doc("Tier tolerance band used for the chart's shaded zone (0.10 = +-10 %).")
+    strip_width: float = doc("Width of each rep's balance strip in SVG units.")
+    strip_scale: float = doc("Deviation shown at the strip's edge (0.3 = +-30 %).")
+    reps: tuple[RepBalance, ...] = doc("Every rep's balance.")
+    moves_by_region: tuple[RegionMoves, ...] = doc("Moves grouped by account region.")
+    warnings: tuple[str, ...] = doc("Warnings recorded by the plan.")
+    managers: tuple[str, ...] = doc("Managers, in roster order.")
+
+
+STRIP_CELL = 60.0  # width of one deviation cell in the balance strip (4 cells: T1 T2 T3 potential)
+
+
+def _deviation_bars(devs: Sequence[float | None], band: float, scale: float) -> tuple[ChartBar, ...]:
+    bars = []
+    labels = ("Tier 1", "Tier 2", "Tier 3", "Potential")
+    for i, d in enumerate(devs):
+        if d is None:
+            continue
+        mid = i * STRIP_CELL + STRIP_CELL / 2
+        half = STRIP_CELL / 2 - 3
+        w = min(abs(d), scale) / scale * half
+        x = mid if d >= 0 else mid - w
+        bars.append(
+            ChartBar(
+                label=labels[i],
+                value_text=f"{d * 100:+.0f}%",
+                x=round(x, 2),
+                y=2.0,
+                width=round(max(w, 0.6), 2),
+                height=8.0,
+                css_class="over" if abs(d) > band + 1e-9 else "ok",
+                label_x=round(mid - 2 if d >= 0 else mid + 2, 2),
+                anchor="end" if d >= 0 else "start",
+            )
+        )
+    return tuple(bars)
+
+
+def build_plan_summary(
+    plan: PlanDir, *, generated_on: dt.date | None = None, page_size: str = "letter"
+) -> PlanSummaryContext:
+    """The context for the sales-ops plan summary."""
+    s = plan.summary
+    solver = s.get("solver") if isinstance(s.get("solver"), Mapping) else {}
+    overall = s.get("overall") if isinstance(s.get("overall"), Mapping) else {}
+    team = s.get("team_average") if isinstance(s.get("team_average"), Mapping) else {}
+    config = s.get("config") if isinstance(s.get("config"), Mapping) else {}
+    assert isinstance(solver, Mapping) and isinstance(overall, Mapping)
+    assert isinstance(team, Mapping) and isinstance(config, Mapping)
+    balance_cfg = config.get("balance") if isinstance(config.get("balance"), Mapping) else {}
+    assert isinstance(balance_cfg, Mapping)
+    band = _num(balance_cfg.get("tier_band"))
+    band = 0.10 if band is None else band
+    baseline = overall.get("baseline") if isinstance(overall.get("baseline"), Mapping) else {}
+    assert isinstance(baseline, Mapping)
+    mtd = _by_tier(overall.get("max_tier_deviation"))
+    btd = _by_tier(baseline.get("max_tier_deviation"))
+    tt = _by_tier(team.get("tier_counts"))
+
+    devs_all: list[float] = []
+    raw = []
+    for r in plan.reps:
+        d = _by_tier(r.get("tier_deviation"))
+        devs = (_num(d.get(1)), _num(d.get(2)), _num(d.get(3)), _num(r.get("potential_deviation")))
+        devs_all.extend(abs(x) for x in devs if x is not None)
+        raw.append((r, devs))
+    # the strip shows at least +-2 bands, more when a rep is further out, capped at +-50 %
+    # so the band stays readable; bars beyond the cap stop at the edge and keep their label
+    scale = min(0.5, max(2 * band, 0.05, *devs_all)) if devs_all else max(2 * band, 0.05)
+    reps = []
+    for r, devs in raw:
+        line = _rep_line(r)
+        reps.append(
+            RepBalance(
+                rep_id=line.rep_id,
+                name=line.name,
+                manager=_s(r.get("manager")),
+                region=line.region,
+                accounts=line.accounts,
+                tier_counts=line.tier_counts,
+                deviations=devs,
+                bars=_deviation_bars(devs, band, scale),
+            )
+        )
+
+    frame = plan.assignments
+    moved = _moved_mask(frame)
+    pot = frame["potential"].map(_num).fillna(0.0) if len(frame) else pd.Series(dtype=float)
+    regions: list[RegionMoves] = []
+    if len(frame):
+        key = frame["region"].where(frame["region"] != "", "(none)")
+        for region, idx in sorted(key.groupby(key).groups.items(), key=lambda kv: str(kv[0])):
+            m = moved.loc[idx]
+            n = len(idx)
+            regions.append(
+                RegionMoves(
+                    region=str(region),
+                    accounts=n,
+                    moved=int(m.sum()),
+                    moved_share=float(m.sum()) / n if n else 0.0,
+                    potential_moved=float(pot.loc[idx][m].sum()),
+                )
+            )
+
+    def opt_int(v: Any) -> int | None:
+        n = _num(v)
+        return None if n is None else int(n)
+
+    return PlanSummaryContext(
+        meta=_meta(plan, generated_on, page_size),
+        solver=SolverInfo(
+            name=_s(solver.get("name")),
+            status=_s(solver.get("status")),
+            status_text=_s(solver.get("status_text")) or _s(solver.get("status")),
+            objective=_num(solver.get("objective")),
+            bound=_num(solver.get("bound")),
+            gap=_num(solver.get("gap")),
+            pools=opt_int(solver.get("pools")),
+        ),
+        overall=OverallInfo(
+            accounts=opt_int(overall.get("accounts")) or len(frame),
+            reps=opt_int(overall.get("reps")) or len(plan.reps),
+            accounts_moved=opt_int(overall.get("accounts_moved")) or int(moved.sum()),
+            moved_share=_num(overall.get("moved_share")),
+            potential_moved_share=_num(overall.get("potential_moved_share")),
+            orphaned_accounts=opt_int(overall.get("orphaned_accounts")) or 0,
+            max_tier_deviation=(_num(mtd.get(1)), _num(mtd.get(2)), _num(mtd.get(3))),
+            max_potential_deviation=_num(overall.get("max_potential_deviation")),
+            potential_cv=_num(overall.get("potential_cv")),
+            baseline_moved=opt_int(baseline.get("accounts_moved")),
+            baseline_tier_deviation=(_num(btd.get(1)), _num(btd.get(2)), _num(btd.get(3))),
+            baseline_potential_deviation=_num(baseline.get("max_potential_deviation")),
+        ),
+        team_average_accounts=_num(team.get("accounts")),
+        team_average_tiers=(_num(tt.get(1)), _num(tt.get(2)), _num(tt.get(3))),
+        team_average_potential=_num(team.get("potential")),
+        band=band,
+        strip_width=4 * STRIP_CELL,
+        strip_scale=scale,
+        reps=tuple(reps),
+        moves_by_region=tuple(regions),
+        warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
+        managers=tuple(managers_of(plan)),
+    )
+
+
+# --------------------------------------------------------------------------- introspection
+
+
+def undocumented_fields(cls: type, _seen: set[type] | None = None) -> list[str]:
+    """Dotted names of context fields (recursively) that lack ``help`` metadata."""
+    seen = _seen if _seen is not None else set()
+    if cls in seen or not dataclasses.is_dataclass(cls):
+        return []
+    seen.add(cls)
+    missing: list[str] = []
+    hints = __import__("typing").get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if not f.metadata.get("help"):
+            missing.append(f"{cls.__name__}.{f.name}")
+        for inner in _dataclasses_in(hints.get(f.name)):
+            missing.extend(undocumented_fields(inner, seen))
+    return missing
+
+
+def _dataclasses_in(tp: Any) -> Iterable[type]:
+    import typing
+
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        yield tp
+    for arg in typing.get_args(tp):
+        yield from _dataclasses_in(arg)

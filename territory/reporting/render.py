@@ -1,0 +1,314 @@
+"""Jinja environment, number filters, the locked-down URL fetcher and atomic PDF writes.
+
+WeasyPrint is imported lazily (``import territory`` stays fast and never loads it). The
+only URLs a book may fetch are ``territory-asset:NAME`` for CSS and font files packaged in
+``territory.report_templates``; everything else, ``file://`` and ``data:`` included, is
+refused and recorded, so tests can assert nothing else was asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import RenderError
+
+__all__ = [
+    "ASSET_SCHEME",
+    "AssetFetcher",
+    "RenderStats",
+    "make_environment",
+    "render_html",
+    "html_to_pdf",
+    "render_pdf",
+    "write_atomic",
+    "safe_filename",
+    "FILTERS",
+]
+
+TEMPLATE_PACKAGE = "territory.report_templates"
+ASSET_SCHEME = "territory-asset:"
+ASSET_TYPES = {
+    ".css": "text/css",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+}
+NAME_LIMIT = 160  # characters of an account name shown before it is shortened
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def money(value: Any, dash: str = "\u2014") -> str:
+    """1234567.8 -> '1,234,568'; no currency symbol (the plan does not record one)."""
+    n = _number(value)
+    return dash if n is None else f"{n:,.0f}"
+
+
+def money_short(value: Any, dash: str = "\u2014") -> str:
+    """1234567.8 -> '1.23M', 12345 -> '12.3k', 950 -> '950'."""
+    n = _number(value)
+    if n is None:
+        return dash
+    a = abs(n)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{n / div:,.3g}{suffix}" if a < div * 1000 else f"{n / div:,.0f}{suffix}"
+    return f"{n:,.0f}"
+
+
+def pct(value: Any, digits: int = 1, signed: bool = False, dash: str = "\u2014") -> str:
+    """0.0412 -> '4.1 %'; with ``signed`` -0.028 -> '-2.8 %'."""
+    n = _number(value)
+    if n is None:
+        return dash
+    text = f"{n * 100:+.{digits}f}" if signed else f"{n * 100:.{digits}f}"
+    return text.replace("-", "\u2212") + "\u00a0%"
+
+
+def int_commas(value: Any, dash: str = "\u2014") -> str:
+    """12345.0 -> '12,345'."""
+    n = _number(value)
+    return dash if n is None else f"{round(n):,}"
+
+
+def num(value: Any, digits: int = 2, dash: str = "\u2014") -> str:
+    """A count or average without trailing zeros: 14.0 -> '14', 13.50 -> '13.5'."""
+    n = _number(value)
+    if n is None:
+        return dash
+    text = f"{n:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def longdate(value: dt.date) -> str:
+    """2026-11-23 -> '23 November 2026' (locale-independent)."""
+    months = ("January February March April May June July August September October November December").split()
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def clip(value: Any, limit: int = NAME_LIMIT) -> str:
+    """Shorten very long text (hostile or broken CRM data) so a cell stays on one page."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "\u2026"
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "money": money,
+    "money_short": money_short,
+    "pct": pct,
+    "int_commas": int_commas,
+    "num": num,
+    "longdate": longdate,
+    "clip": clip,
+}
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: packaged templates, optionally overridden by ``templates_dir``.
+
+    Names in ``templates_dir`` win; ``default:NAME`` always reaches the packaged template,
+    so a custom ``rep_book.html`` can ``{% extends "default:rep_book.html" %}``.
+    """
+    packaged = jinja2.PackageLoader(TEMPLATE_PACKAGE, ".")
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        path = Path(templates_dir)
+        if not path.is_dir():
+            raise RenderError(f"{path}: templates directory not found")
+        loaders.append(jinja2.FileSystemLoader(str(path)))
+    loaders += [packaged, jinja2.PrefixLoader({"default": packaged}, delimiter=":")]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_html(context: Any, env: jinja2.Environment | None = None) -> str:
+    """Render a context dataclass with its ``documented_template``; fields become names."""
+    env = env or make_environment()
+    template_name = type(context).documented_template
+    names = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+    try:
+        return env.get_template(template_name).render(**names)
+    except jinja2.TemplateError as e:
+        lineno = getattr(e, "lineno", None)
+        where = f" (line {lineno})" if lineno else ""
+        raise RenderError(f"template {template_name}{where}: {e}") from e
+
+
+# --------------------------------------------------------------------------- URL fetcher
+
+
+class AssetFetcher:
+    """A WeasyPrint ``url_fetcher`` that serves packaged CSS/fonts and refuses the rest.
+
+    Every URL asked for is appended to ``requested``; refused ones also to ``refused``.
+    """
+
+    def __init__(self) -> None:
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+        self._root = resources.files(TEMPLATE_PACKAGE)
+        self._allowed = {
+            entry.name
+            for entry in self._root.iterdir()
+            if entry.is_file() and Path(entry.name).suffix.lower() in ASSET_TYPES
+        }
+
+    def resolve(self, url: str) -> tuple[bytes, str]:
+        """(body, mime type) for an allowed asset URL; raises ``RenderError`` otherwise."""
+        self.requested.append(url)
+        name = url[len(ASSET_SCHEME) :] if url.startswith(ASSET_SCHEME) else None
+        if name is None or name not in self._allowed:
+            self.refused.append(url)
+            # WeasyPrint turns this into a logged warning and leaves the resource out.
+            raise RenderError(f"refused to fetch {url[:80]!r}: books only load packaged assets")
+        return self._root.joinpath(name).read_bytes(), ASSET_TYPES[Path(name).suffix.lower()]
+
+    def weasyprint_fetcher(self) -> Any:
+        """This policy as a ``weasyprint.URLFetcher`` (WeasyPrint 70 requires that class)."""
+        return _fetcher_class()(self)
+
+
+_FETCHER_CLASS: Any = None
+
+
+def _fetcher_class() -> Any:
+    """Build the URLFetcher subclass on first use, so WeasyPrint stays a lazy import."""
+    global _FETCHER_CLASS
+    if _FETCHER_CLASS is None:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        class _LockedFetcher(URLFetcher):  # type: ignore[misc]
+            # No urllib handlers at all (no file:, data:, http:); only fetch() below.
+            def __init__(self, policy: AssetFetcher) -> None:
+                super().__init__(allowed_protocols=(), allow_redirects=False)
+                self.handlers: list[Any] = []
+                self.handle_open: dict[str, Any] = {}
+                self.policy = policy
+
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                body, mime = self.policy.resolve(url)
+                charset = "; charset=utf-8" if mime == "text/css" else ""
+                return URLFetcherResponse(url, body, {"Content-Type": mime + charset})
+
+            def open(self, url: Any, data: Any = None, timeout: Any = None) -> Any:
+                return self.fetch(getattr(url, "full_url", url))
+
+        _FETCHER_CLASS = _LockedFetcher
+    return _FETCHER_CLASS
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+@dataclass(frozen=True)
+class RenderStats:
+    """What one rendered book cost."""
+
+    pages: int
+    seconds_template: float
+    seconds_layout: float
+    seconds_write: float
+    size: int
+
+
+def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> tuple[bytes, int, float, float]:
+    """Lay out ``html`` and write the PDF: (pdf bytes, pages, layout s, write s)."""
+    import weasyprint  # lazy: costs ~0.5 s; imported once per worker process
+
+    fetch = (fetcher or AssetFetcher()).weasyprint_fetcher()
+    t0 = time.perf_counter()
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch).render()
+    t1 = time.perf_counter()
+    # the PDF identifier is derived from the content by pydyf and the creation date comes
+    # from the <meta name="dcterms.created"> we print, so the same inputs give the same bytes
+    data = document.write_pdf()
+    t2 = time.perf_counter()
+    assert isinstance(data, bytes)
+    return data, len(document.pages), t1 - t0, t2 - t1
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to a temp file in the same directory, fsync, then ``os.replace``."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def render_pdf(
+    context: Any,
+    path: str | Path | None = None,
+    *,
+    env: jinja2.Environment | None = None,
+    fetcher: AssetFetcher | None = None,
+) -> tuple[bytes, RenderStats]:
+    """Render a context to PDF bytes, and write them atomically to ``path`` when given."""
+    t0 = time.perf_counter()
+    html = render_html(context, env)
+    t1 = time.perf_counter()
+    try:
+        data, pages, t_layout, t_write = html_to_pdf(html, fetcher)
+    except RenderError:
+        raise
+    except Exception as e:  # WeasyPrint/pango failures become our error with the cause
+        raise RenderError(f"layout failed: {type(e).__name__}: {e}") from e
+    if path is not None:
+        write_atomic(path, data)
+    return data, RenderStats(pages, t1 - t0, t_layout, t_write, len(data))
+
+
+def safe_filename(text: str, limit: int = 80) -> str:
+    """An id made safe for a file name: letters, digits, '.', '_' and '-' only."""
+    out = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in text)
+    out = out.strip(".")[:limit] or "_"
+    return out

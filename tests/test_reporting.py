@@ -1,0 +1,460 @@
+"""PDF books: context contract, content checked by text extraction, files, parallel runs, CLI.
+
+Renders only a handful of small books from tests/fixtures/plan_small (6 reps, 80 accounts),
+each once per module, so the file stays fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+from conftest_books import (
+    FIXTURE,
+    GENERATED_ON,
+    assert_no_logs,
+    copy_fixture,
+    pdf_pages_text,
+    pdf_text,
+    render_checked,
+)
+
+from territory.errors import InputError, RenderError
+from territory.reporting import (
+    ManagerRollupContext,
+    PlanSummaryContext,
+    RepBookContext,
+    build_manager_rollup,
+    build_plan_summary,
+    build_rep_book,
+    load_plan_dir,
+    plan_book_jobs,
+    render_books,
+    render_html,
+)
+from territory.reporting.context import managers_of, undocumented_fields
+from territory.reporting.render import (
+    int_commas,
+    make_environment,
+    money,
+    money_short,
+    num,
+    pct,
+    safe_filename,
+)
+
+CONTEXTS = (RepBookContext, ManagerRollupContext, PlanSummaryContext)
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan_dir(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def summary():
+    return json.loads((FIXTURE / "summary.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def rows():
+    import csv
+
+    with open(FIXTURE / "assignments.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def r01_pdf(plan):
+    return render_checked(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
+
+
+@pytest.fixture(scope="module")
+def r02_pdf(plan):
+    return render_checked(build_rep_book(plan, "R02", generated_on=GENERATED_ON, page_size="a4"))
+
+
+# --------------------------------------------------------------------------- context contract
+
+
+@pytest.mark.parametrize("cls", CONTEXTS, ids=lambda c: c.__name__)
+def test_every_context_field_has_help(cls):
+    assert undocumented_fields(cls) == []
+
+
+@pytest.mark.parametrize("cls", CONTEXTS, ids=lambda c: c.__name__)
+def test_context_names_its_template(cls):
+    assert cls.documented_template in make_environment().list_templates()
+
+
+def test_templates_render_with_strict_undefined(plan):
+    env = make_environment()
+    assert env.undefined.__name__ == "StrictUndefined" and env.autoescape is True
+    contexts = [build_rep_book(plan, r, generated_on=GENERATED_ON) for r in plan.rep_ids]
+    contexts += [build_manager_rollup(plan, m, generated_on=GENERATED_ON) for m in managers_of(plan)]
+    contexts.append(build_plan_summary(plan, generated_on=GENERATED_ON))
+    for ctx in contexts:
+        assert "<html" in render_html(ctx, env)
+
+
+def test_typo_in_a_template_fails(tmp_path, plan):
+    (tmp_path / "rep_book.html").write_text(
+        '{% extends "default:rep_book.html" %}{% block cover %}{{ rep.nmae }}{% endblock %}'
+    )
+    with pytest.raises(RenderError, match="nmae"):
+        render_html(build_rep_book(plan, "R01"), make_environment(tmp_path))
+
+
+def test_custom_template_extends_default(tmp_path, plan):
+    (tmp_path / "rep_book.html").write_text(
+        '{% extends "default:rep_book.html" %}'
+        "{% block cover %}<section class='page'><h1>Custom cover for {{ rep.name }}</h1></section>{% endblock %}"
+    )
+    html = render_html(build_rep_book(plan, "R01"), make_environment(tmp_path))
+    assert "Custom cover for Ana Ortiz" in html and "Your accounts" in html
+
+
+def test_import_territory_does_not_import_weasyprint_or_click():
+    code = (
+        "import sys, territory, territory.reporting, territory.reporting.render;"
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported';"
+        "assert 'click' not in sys.modules, 'click imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- loader
+
+
+def test_plan_dir_keeps_ids_and_prefixed_cells_as_strings(plan):
+    a = plan.assignments
+    assert a["account_id"].tolist()[:2] == ["A-001", "A-002"]
+    assert "'+Plus Freight" in a["name"].tolist()  # formula-neutralised cell, shown as-is
+    assert (a["family_id"] == "").sum() > 0  # empty stays empty, not NaN
+    assert len(plan.fingerprint) == 12
+
+
+def test_missing_plan_dir_is_an_input_error(tmp_path):
+    with pytest.raises(InputError) as e:
+        load_plan_dir(tmp_path / "nope")
+    (p,) = e.value.problems
+    assert p.file == str(tmp_path / "nope") and "not found" in p.message
+    assert "territory plan" in p.hint
+
+
+def test_unreadable_summary_json_names_the_file(tmp_path):
+    d = copy_fixture(tmp_path)
+    (d / "summary.json").write_text("{ not json")
+    with pytest.raises(InputError) as e:
+        load_plan_dir(d)
+    (p,) = e.value.problems
+    assert p.file == str(d / "summary.json") and p.hint
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    d = copy_fixture(tmp_path)
+    (d / "summary.json").unlink()
+    (d / "assignments.csv").write_text("account_id,name\nA-1,x\n")
+    with pytest.raises(InputError) as e:
+        load_plan_dir(d)
+    files = {Path(p.file).name for p in e.value.problems}
+    assert files == {"summary.json", "assignments.csv"}
+    assert len(e.value.problems) == 1 + 6  # summary missing + six missing columns
+
+
+def test_unknown_rep_is_an_input_error(plan):
+    with pytest.raises(InputError, match="R77"):
+        plan_book_jobs(plan, ["R77"])
+
+
+# --------------------------------------------------------------------------- rep book content
+
+
+def test_cover(r01_pdf, plan):
+    cover = pdf_pages_text(r01_pdf)[0]
+    for text in (
+        "Ana Ortiz",
+        "R01",
+        "Maya Lindqvist",
+        "West",
+        "FY27 Q1",
+        "23 November 2026",
+        plan.fingerprint,
+    ):
+        assert text in cover
+
+
+def test_summary_numbers_equal_summary_json(r01_pdf, r02_pdf, summary):
+    team = summary["team_average"]["tier_counts"]
+    for pdf, rep_id in ((r01_pdf, "R01"), (r02_pdf, "R02")):
+        rep = next(r for r in summary["reps"] if r["rep_id"] == rep_id)
+        text = pdf_pages_text(pdf)[1]
+        for t in ("1", "2", "3"):
+            line = f"Tier {t} accounts: {rep['tier_counts'][t]} (team average {num(team[t])})"
+            assert line in text
+        assert f"Accounts in total: {rep['accounts']}" in text
+        assert f"you keep {rep['kept']}, gain {rep['moves_in']} and hand over {rep['moves_out']}" in text
+
+
+def test_number_words_match_the_brief_example():
+    assert f"Tier 1 accounts: {int_commas(14)} (team average {num(13.5)})" == (
+        "Tier 1 accounts: 14 (team average 13.5)"
+    )
+
+
+def test_every_account_of_the_rep_appears_exactly_once(r01_pdf, r02_pdf, rows):
+    for pdf, rep_id in ((r01_pdf, "R01"), (r02_pdf, "R02")):
+        text = pdf_text(pdf)
+        mine = [r["account_id"] for r in rows if r["owner_id"] == rep_id]
+        assert mine
+        for aid in mine:
+            assert len(re.findall(rf"\b{re.escape(aid)}\b", text)) == 1, aid
+
+
+def test_status_says_kept_or_from_whom(r01_pdf):
+    text = " ".join(pdf_text(r01_pdf).split())
+    assert "new to you, from Ben Baker (R02)" in text
+    assert "kept" in text
+
+
+def test_departed_owner_is_named(plan):
+    # A-008 came from R99, who left the roster
+    owner = plan.assignments.set_index("account_id").loc["A-008", "owner_id"]
+    html = render_html(build_rep_book(plan, owner, generated_on=GENERATED_ON))
+    assert "from Sam Gone (R99), left the team" in html
+
+
+def test_family_is_shown_parent_first_with_indented_subsidiaries(plan):
+    ctx = build_rep_book(plan, "R01")
+    rows = [r for s in ctx.sections for r in s.rows]
+    order = [r.account_id for r in rows]
+    i = order.index("A-010")
+    assert order[i : i + 3] == ["A-010", "A-011", "A-012"]
+    assert [r.depth for r in rows[i : i + 3]] == [0, 1, 2]
+    html = render_html(ctx)
+    assert re.search(r'class="a d1[^"]*">↳ <b>Northwind Logistics</b>', html)
+
+
+def test_leaving_page_lists_accounts_and_new_owner(r02_pdf, rows):
+    pages = pdf_pages_text(r02_pdf)
+    leaving = " ".join(pages[-1].split())
+    assert "Leaving your book" in leaving
+    out = [r for r in rows if r["previous_owner_id"] == "R02" and r["owner_id"] != "R02"]
+    assert len(out) == 6
+    for r in out:
+        assert r["account_id"] in leaving
+    assert "Ana Ortiz (R01)" in leaving
+
+
+def test_icp_page_when_icp_json_exists(r01_pdf, tmp_path):
+    assert "Ideal Customer Profile" in pdf_text(r01_pdf)
+    d = copy_fixture(tmp_path)
+    (d / "icp.json").unlink()
+    html = render_html(build_rep_book(load_plan_dir(d), "R01"))
+    assert "Ideal Customer Profile" not in html
+
+
+def test_formula_prefixed_names_are_shown_as_is(plan):
+    html = render_html(build_rep_book(plan, "R03", generated_on=GENERATED_ON))
+    assert "&#39;+Plus Freight" in html
+
+
+def test_running_header_footer_and_page_x_of_y(r01_pdf, plan):
+    pages = pdf_pages_text(r01_pdf)
+    n = len(pages)
+    for i, text in enumerate(pages, 1):
+        assert f"Page {i} of {n}" in text
+    assert "Ana Ortiz (R01) · territory book" in pages[2]
+    assert f"Plan {plan.fingerprint}" in pages[2]
+
+
+def test_letter_and_a4(r01_pdf, r02_pdf):
+    letter = pypdf.PdfReader(io.BytesIO(r01_pdf)).pages[0].mediabox
+    a4 = pypdf.PdfReader(io.BytesIO(r02_pdf)).pages[0].mediabox
+    assert (round(letter.width), round(letter.height)) == (612, 792)
+    assert (round(a4.width), round(a4.height)) == (595, 842)
+
+
+def test_same_plan_renders_byte_identical_with_fixed_date(plan, r01_pdf):
+    again = render_checked(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
+    assert again == r01_pdf
+    meta = pypdf.PdfReader(io.BytesIO(r01_pdf)).metadata
+    assert meta.creation_date.date() == GENERATED_ON
+
+
+# --------------------------------------------------------------------------- roll-up, summary
+
+
+def test_manager_rollup(plan, summary):
+    pdf = render_checked(build_manager_rollup(plan, "Maya Lindqvist", generated_on=GENERATED_ON))
+    text = " ".join(pdf_text(pdf).split())
+    for rep in summary["reps"][:3]:
+        assert rep["name"] in text and rep["rep_id"] in text
+    assert "Farid Fischer" not in text  # another manager's rep
+    assert "Moves into the team" in text and "Moves out of the team" in text
+    assert "A-010" in text  # family moving R02 -> R01 inside the team
+
+
+def test_plan_summary(plan, summary):
+    pdf = render_checked(build_plan_summary(plan, generated_on=GENERATED_ON))
+    text = " ".join(pdf_text(pdf).split())
+    assert summary["solver"]["status_text"] in text
+    assert f"Accounts moved: {summary['overall']['accounts_moved']}" in text
+    assert "Moves by region" in text and "West" in text and "East" in text
+    for rep in summary["reps"]:
+        assert rep["rep_id"] in text
+
+
+# --------------------------------------------------------------------------- filters, names
+
+
+def test_filters():
+    assert money(1234567.8) == "1,234,568" and money(None) == "—"
+    assert money_short(1_234_567) == "1.23M" and money_short(950) == "950"
+    assert pct(0.0412) == "4.1\u00a0%" and pct(-0.028, signed=True) == "\u22122.8\u00a0%"
+    assert int_commas(12345.0) == "12,345"
+    assert num(14.0) == "14" and num(13.5) == "13.5" and num(1.66667) == "1.67"
+
+
+@pytest.mark.parametrize(
+    "raw, safe",
+    [("R01", "R01"), ("../../etc/passwd", "_.._etc_passwd"), ("a b/c", "a_b_c"), ("", "_"), ("...", "_")],
+)
+def test_safe_filename(raw, safe):
+    assert safe_filename(raw) == safe
+
+
+def test_book_file_names(plan):
+    names = [j.filename for j in plan_book_jobs(plan)]
+    assert names == [
+        "rep-R01.pdf",
+        "rep-R02.pdf",
+        "rep-R03.pdf",
+        "rep-R04.pdf",
+        "rep-R05.pdf",
+        "rep-R06.pdf",
+        "manager-maya-lindqvist.pdf",
+        "manager-tom-okafor.pdf",
+        "plan-summary.pdf",
+    ]
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def test_render_books_parallel_one_failure_does_not_stop_the_others(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    # R03's book fails on purpose (StrictUndefined); the others must still be written
+    (templates / "rep_book.html").write_text(
+        '{% extends "default:rep_book.html" %}'
+        '{% block cover %}{% if rep.rep_id == "R03" %}{{ rep.no_such_field }}{% endif %}{{ super() }}{% endblock %}'
+    )
+    out = tmp_path / "books"
+    seen = []
+    result = render_books(
+        FIXTURE,
+        out,
+        jobs=2,
+        templates_dir=templates,
+        generated_on=GENERATED_ON,
+        progress=lambda done, total, o: seen.append((done, total, o.job.filename)),
+    )
+    assert [d for d, _, _ in seen] == list(range(1, 10)) and {t for _, t, _ in seen} == {9}
+    assert [f.job.filename for f in result.failures] == ["rep-R03.pdf"]
+    assert "no_such_field" in result.failures[0].error
+    written = sorted(p.name for p in out.iterdir())
+    assert "rep-R03.pdf" not in written and len(written) == 8  # no temp files left behind
+    assert result.jobs == 2 and result.pages > 0
+
+
+def test_render_single_rep_in_process(tmp_path):
+    result = render_books(FIXTURE, tmp_path, rep_ids=["R05"], jobs=1, generated_on=GENERATED_ON)
+    assert result.ok and [p.name for p in result.written] == ["rep-R05.pdf"]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _cli():
+    from territory_cli.books import books
+
+    return books
+
+
+def test_cli_help_has_an_example():
+    r = CliRunner().invoke(_cli(), ["--help"])
+    assert r.exit_code == 0
+    assert "Example:" in r.output and "territory books plan-out --out plan-out/books" in r.output
+
+
+def test_cli_single_rep(tmp_path):
+    r = CliRunner().invoke(
+        _cli(),
+        [
+            str(FIXTURE),
+            "--out",
+            str(tmp_path),
+            "--rep",
+            "R04",
+            "--page-size",
+            "a4",
+            "--date",
+            "2026-11-23",
+            "-q",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "Wrote 1 book " in r.output and (tmp_path / "rep-R04.pdf").exists()
+
+
+def test_cli_option_misuse_is_a_usage_error(tmp_path):
+    r = CliRunner().invoke(_cli(), [str(FIXTURE), "--jobs", "0"])
+    assert r.exit_code == 2 and "--jobs" in r.output
+    r = CliRunner().invoke(_cli(), [str(FIXTURE), "--page-size", "legal"])
+    assert r.exit_code == 2
+
+
+def test_cli_missing_plan_dir_is_a_clean_input_error(tmp_path):
+    missing = tmp_path / "missing"
+    r = CliRunner().invoke(_cli(), [str(missing), "--out", str(tmp_path / "b")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert f"{missing}:" in r.output and "plan directory not found" in r.output
+    assert "hint: run `territory plan" in r.output
+
+
+def test_cli_failures_exit_non_zero_and_list_why(tmp_path):
+    templates = tmp_path / "t"
+    templates.mkdir()
+    (templates / "rep_book.html").write_text("{{ nope }}")
+    r = CliRunner().invoke(
+        _cli(),
+        [str(FIXTURE), "--out", str(tmp_path / "b"), "--rep", "R01", "--templates", str(templates), "-q"],
+    )
+    assert r.exit_code == 1
+    assert "failed: rep-R01.pdf" in r.output and "nope" in r.output
+    assert "1 of 1 book failed" in r.output
+
+
+def test_no_weasyprint_warnings_for_manager_and_summary_a4(plan):
+    with assert_no_logs():
+        for ctx in (
+            build_manager_rollup(plan, "Tom Okafor", page_size="a4", generated_on=GENERATED_ON),
+            build_plan_summary(plan, page_size="a4", generated_on=dt.date(2027, 1, 1)),
+        ):
+            render_checked(ctx)
+
+
+def test_generated_on_defaults_to_today(plan):
+    ctx = build_rep_book(plan, "R01")
+    assert ctx.meta.generated_on == dt.date.today()
+    assert dataclasses.is_dataclass(ctx)
