@@ -60,7 +60,9 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     try:
         # mkstemp makes the file private (0600); a plan file gets the usual umask permissions.
         os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": ""} if "b" not in mode else {})) as fh:
+        fh: IO[Any] = (os.fdopen(fd, mode) if "b" in mode
+                       else os.fdopen(fd, mode, encoding="utf-8", newline=""))
+        with fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
