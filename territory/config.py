@@ -155,10 +155,10 @@ class SolverConfig:
         "solver.exact_max_units families, aggregate above).",
     )
     exact_max_pairs: int = setting(
-        30_000, "With method = 'auto': the largest number of eligible (family, rep) pairs solved exactly."
+        15_000, "With method = 'auto': the largest number of eligible (family, rep) pairs solved exactly."
     )
     exact_max_units: int = setting(
-        5_000, "With method = 'auto': the largest number of families (units) solved exactly."
+        3_000, "With method = 'auto': the largest number of families (units) solved exactly."
     )
     workers: int = setting(
         0, "Processes that solve independent pools in parallel with the aggregate method "

@@ -24,6 +24,7 @@ from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
+from .model.aggregate import solve_pools
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
@@ -293,7 +294,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     model_accounts = accounts
     if "_unit_region" in accounts.columns:
         model_accounts = accounts.assign(region=accounts["_unit_region"])
-    solved = __import__('territory.model.aggregate', fromlist=['solve_pools']).solve_pools(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
+    solved = solve_pools(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
     fair_tier, fair_pot = solved.fair_tier, solved.fair_potential

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable
@@ -48,8 +49,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import multiprocessing as mp
 
 import numpy as np
 import pandas as pd
@@ -81,15 +80,23 @@ def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
     units) or when an LP file is requested, and the aggregated model otherwise.
     """
     method = getattr(cfg.solver, "method", "auto")
+    if "product" in accounts.columns and "product" in reps.columns:
+        carried = reps["product"].fillna("").astype(str).str.strip().str.lower()
+        if carried.isin(["", "auto", "nan"]).any():
+            # Reps whose product the model chooses need the z[rep, product] choice of the exact
+            # model; the class model fixes every rep's product.
+            method = "exact"
     if method == "auto":
         if export_lp is not None:
             method = "exact"
         else:
             units = build_units(accounts, reps, cfg)
-            max_pairs = getattr(cfg.solver, "exact_max_pairs", 30_000)
-            max_units = getattr(cfg.solver, "exact_max_units", 5_000)
+            max_pairs = getattr(cfg.solver, "exact_max_pairs", 15_000)
+            max_units = getattr(cfg.solver, "exact_max_units", 3_000)
             method = "exact" if (units.n_pairs <= max_pairs and units.n_units <= max_units) \
                 else "aggregate"
+            if method == "aggregate":
+                return solve_aggregate(accounts, reps, cfg, progress=progress, units=units)
     if method == "exact":
         from ..pipeline import solve_exact  # lazy: pipeline imports this module
 
@@ -120,13 +127,11 @@ class Units:
 
 def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> Units:
     """Vectorised counterpart of the unit/eligibility part of ``build_pools``."""
-    from .. import eligibility as elig_mod
 
     key_col = accounts["family_id"] if cfg.families.mode == "together" else accounts["account_id"]
     acc_unit, uniq = pd.factorize(key_col, sort=True)
     acc_unit = acc_unit.astype(np.int64)
     U = len(uniq)
-    n_reps = len(reps)
     tiers = accounts["tier"].to_numpy(dtype=np.int64)
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     rep_index = pd.Index(reps["rep_id"].astype(str))
@@ -161,11 +166,7 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
         lock_owner[first[0]] = lock_target[lk_rows[first[1]]]
 
     # Eligibility: key per account -> key set per unit -> rep signature.
-    if hasattr(elig_mod, "eligibility"):
-        keys, cover_sets = elig_mod.eligibility(accounts, reps, cfg)
-    else:  # pragma: no cover - older eligibility module
-        keys, cover_sets = elig_mod.account_keys(accounts, cfg), elig_mod.rep_cover(reps, cfg)
-    keys = np.asarray(keys, dtype=object)
+    keys, cover_sets = _eligibility(accounts, reps, cfg)
     kcode, kuniq = pd.factorize(pd.Series(keys), sort=True)
     kcode = kcode.astype(np.int64)
     kmin = np.full(U, np.iinfo(np.int64).max)
@@ -215,6 +216,33 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
     n_pairs = int(sig_len[sig].sum())
     return Units(U, acc_unit, size, comp, pot, forced, owner, locked, sig, sig_reps, n_pairs,
                  np.asarray(uniq, dtype=object))
+
+
+def _eligibility(accounts: pd.DataFrame, reps: pd.DataFrame,
+                 cfg: PlanConfig) -> tuple[np.ndarray, list[frozenset[str] | None]]:
+    """``territory.eligibility.eligibility`` evaluated once per distinct (region, segment,
+    product) combination rather than once per account (keys are per-row string work; at 10^6
+    accounts that is seconds), when segments come from columns only."""
+    from .. import eligibility as elig_mod
+
+    if getattr(cfg, "segments", None):
+        keys, cover = elig_mod.eligibility(accounts, reps, cfg)
+        return np.asarray(keys, dtype=object), cover
+    cols = [c for c in ("region", "_unit_region", "segment", "product") if c in accounts.columns]
+    sub = accounts[cols].astype(str)
+    _uniq, first_row, inv = np.unique(_combo_codes(sub, cols), return_index=True,
+                                           return_inverse=True)
+    small = accounts.iloc[first_row][cols].reset_index(drop=True)
+    keys_u, cover = elig_mod.eligibility(small, reps, cfg)
+    return np.asarray(keys_u, dtype=object)[inv.reshape(-1)], cover
+
+
+def _combo_codes(sub: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    codes = np.zeros(len(sub), dtype=np.int64)
+    for c in cols:
+        cc, uu = pd.factorize(sub[c])
+        codes = codes * (len(uu) + 1) + cc
+    return codes
 
 
 @dataclass
@@ -318,8 +346,12 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         pair_r = local[np.concatenate([units.sig_reps[s] for s in class_sig.tolist()])] \
             if C else np.zeros(0, dtype=np.int64)
         is_own = pair_r == class_owner[pair_c]
-        # Discretionary moves: accounts owned by a rep on the roster other than the new one.
-        pair_cost = np.where(gown[pair_c] == -1, 0, class_size[pair_c]) * (~is_own)
+        # An owner who left the roster, or who no longer covers the unit, forces the move: such
+        # moves cost nothing (as in the exact model); the class then has no owner here.
+        has_own = np.bincount(pair_c[is_own], minlength=C) > 0
+        class_owner = np.where(has_own, class_owner, -1)
+        # Discretionary moves: accounts owned by an eligible rep other than the new one.
+        pair_cost = np.where(class_owner[pair_c] >= 0, class_size[pair_c], 0) * (~is_own)
         mixed_units: dict[int, np.ndarray] = {}
         mix_cls = np.flatnonzero(gown == -2)
         if mix_cls.size:
@@ -330,8 +362,10 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 u = int(uidx[class_start[c]])
                 ow = owner_pos[acc_rows[u]]
                 ks = np.flatnonzero(pair_c == c)
-                owned = np.array([(ow == comp_reps[r]).sum() for r in pair_r[ks].tolist()])
-                pair_cost[ks] = units.size[u] - units.forced[u] - owned
+                elig_g = np.asarray(comp_reps)[pair_r[ks]]
+                ow = np.where(np.isin(ow, elig_g), ow, -1)  # owners not covering it: forced
+                owned = np.array([(ow == g).sum() for g in elig_g.tolist()])
+                pair_cost[ks] = (ow >= 0).sum() - owned
                 mixed_units[c] = ow
         N_t = units.comp[uidx].sum(axis=0).astype(np.float64)
         P = float(units.pot[uidx].sum())
@@ -508,11 +542,11 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         add(np.concatenate([ar, ar]), np.concatenate([K + ar, qk]),
             np.concatenate([np.ones(Kq), -hi_p[cq]]), P_c[cq] - hi_p[cq] * n_c[cq], np.zeros(Kq))
 
-    I = np.concatenate(rows_i).astype(np.int64)
+    ri = np.concatenate(rows_i).astype(np.int64)
     J = np.concatenate(rows_j).astype(np.int64)
     V = np.concatenate(rows_v)
-    ordr = np.lexsort((I, J))
-    I, J, V = I[ordr], J[ordr], V[ordr]
+    ordr = np.lexsort((ri, J))
+    ri, J, V = ri[ordr], J[ordr], V[ordr]
     start = np.searchsorted(J, np.arange(n_col + 1)).astype(np.int32)
     row_lo = np.concatenate(rlo)
     row_hi = np.concatenate(rhi)
@@ -530,7 +564,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
     h.passModel(n_col, nrow, len(V), 1, 1, 0.0, cost, col_lo, col_hi, row_lo, row_hi,
-                start[:-1], I.astype(np.int32), V, integ)
+                start[:-1], ri.astype(np.int32), V, integ)
     t0 = time.perf_counter()
     h.run()
     rounds = 0
@@ -540,7 +574,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         cq = pd_.pair_c[qk]
         cs = pd_.class_start[cq]
         nq = n_c[cq]
-        for rounds in range(1, max_cuts + 1):
+        for rounds in range(1, max_cuts + 1):  # noqa: B007 - the count is reported
             sol = np.asarray(h.getSolution().col_value)
             y = np.clip(sol[qk], 0, nq)
             q = sol[K + np.arange(Kq)]
@@ -558,7 +592,11 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
             vhi = np.flatnonzero(q > s_high + tol)
             if not vlo.size and not vhi.size:
                 break
-            new_i, new_j, new_v, nlo, nhi = [], [], [], [], []
+            new_i: list[np.ndarray] = []
+            new_j: list[np.ndarray] = []
+            new_v: list[np.ndarray] = []
+            nlo: list[np.ndarray] = []
+            nhi: list[np.ndarray] = []
             for arr, slope, base, is_lo in ((vlo, slope_lo, low_k, True), (vhi, slope_hi, high_k, False)):
                 if not arr.size:
                     continue
@@ -622,6 +660,14 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     q[qk] = sol[K:K + Kq]
     q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed]
     return ClassSolution(y, q, bound, lp_seconds, time.perf_counter() - t1, rounds, status)
+
+
+def _counts_ok(pd_: PoolData, y: np.ndarray) -> bool:
+    """Integral, non-negative counts that add up to every class's size."""
+    if y.shape != pd_.pair_c.shape or (y < 0).any():
+        return False
+    tot = np.bincount(pd_.pair_c, weights=y, minlength=len(pd_.class_start) - 1)
+    return bool(np.array_equal(tot, np.diff(pd_.class_start).astype(np.float64)))
 
 
 def _lp_value(h: Any) -> float:
@@ -697,7 +743,7 @@ def _unit_moves(pd_: PoolData, rep_of_unit: np.ndarray, units: Units) -> float:
     own = pd_.class_owner[cls]
     gown = units.owner[pd_.units]
     size = units.size[pd_.units]
-    mv = np.where((gown >= 0) & (own != rep_of_unit), size, 0).sum()
+    mv = np.where((gown >= 0) & (own >= 0) & (own != rep_of_unit), size, 0).sum()
     for c, ow in pd_.mixed_units.items():
         u = np.flatnonzero(cls == c)
         for uu in u.tolist():
@@ -722,16 +768,17 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     room), cheapest in moves first; each such move removes penalised band slack."""
     if cfg.balance.tier_penalty <= cfg.continuity.move_cost:
         return 0
+    capped = cfg.continuity.max_moved_share is not None or \
+        getattr(cfg.continuity, "max_moves_per_rep", None) is not None
     R = len(pd_.rep_ids)
     comp = units.comp[pd_.units]
     single = (units.size[pd_.units] == 1) & ~np.isin(pd_.unit_class, list(pd_.mixed_units))
     single &= ~units.locked[pd_.units]
-    gown = units.owner[pd_.units]
-    own = np.where(gown >= 0, pd_.class_owner[pd_.unit_class], -5)
+    own = np.where(pd_.class_owner[pd_.unit_class] >= 0, pd_.class_owner[pd_.unit_class], -5)
     counts = np.zeros((R, 3), dtype=np.int64)
     for t in range(3):
         counts[:, t] = np.bincount(rep_of_unit, weights=comp[:, t], minlength=R).astype(np.int64)
-    elig = {}  # class -> set of eligible local reps
+    elig: dict[int, set[int]] = {}  # class -> set of eligible local reps
     for c, r in zip(pd_.pair_c.tolist(), pd_.pair_r.tolist()):
         elig.setdefault(c, set()).add(r)
     done = 0
@@ -739,7 +786,8 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
         over = counts - pd_.tier_hi
         under = pd_.tier_lo - counts
         worst = np.maximum(over, under)
-        r, t = np.unravel_index(int(np.argmax(worst)), worst.shape)
+        flat = int(np.argmax(worst))
+        r, t = flat // 3, flat % 3
         if worst[r, t] <= 0:
             break
         if over[r, t] > 0:
@@ -757,11 +805,13 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
                 continue
             dm = ((o != -5) & (o != r2)).astype(int) - ((o != -5) & (o != cur)).astype(int)
             dm = np.where(ok, dm, 99)
+            if capped:
+                dm = np.where(dm > 0, 99, dm)
             i = int(np.argmin(dm))
             key = (int(dm[i]), -int(counts[r2, t] < pd_.tier_lo[r2, t]), r2)
             if best is None or key < best[0]:
                 best = (key, int(cand[i]), r2)
-        if best is None:
+        if best is None or best[0][0] >= 99:
             break
         _, u, r2 = best
         counts[rep_of_unit[u], t] -= 1
@@ -864,8 +914,7 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
     b = cfg.balance
     mc = cfg.continuity.move_cost
     comp_key = units.comp[pd_.units] @ np.array([1_000_003 ** 2, 1_000_003, 1])
-    gown = units.owner[pd_.units]
-    own = np.where(gown >= 0, pd_.class_owner[cls], -5)  # local owner, -1 other pool, -5 none
+    own = np.where(pd_.class_owner[cls] >= 0, pd_.class_owner[cls], -5)  # local owner, -5 none
     own[np.isin(cls, list(pd_.mixed_units))] = -9  # mixed-owner families are left alone
     size = units.size[pd_.units].astype(np.float64)
     movable = own != -9
@@ -881,6 +930,10 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
     def mcost(u: np.ndarray, r: Any) -> np.ndarray:
         return np.where((own[u] != -5) & (own[u] != r), size[u], 0.0)
 
+    capped = cfg.continuity.max_moved_share is not None or \
+        getattr(cfg.continuity, "max_moves_per_rep", None) is not None
+    elig_mat = np.zeros((len(pd_.class_start) - 1, R), dtype=bool)
+    elig_mat[pd_.pair_c, pd_.pair_r] = True
     swaps = 0
     stuck = np.zeros(R, dtype=bool)
     span = float(sp.max() - sp.min() + 1.0) * 4 if sp.size else 1.0
@@ -916,9 +969,12 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
                     same = key_b[bo][j] == key_a
                     d = sp[mine] - sp[bb]  # potential leaving r
                     dm = (mcost(mine, r2) + mcost(bb, r) - mcost(mine, r) - mcost(bb, r2)) * mc
+                    if capped:  # a move cap is a hard rule: only swaps that add no move
+                        dm = np.where(dm > 0, INF, dm)
                     gain = (pen(r, pot[r]) + pen(r2, pot[r2]) - pen(r, pot[r] - d)
                             - pen(r2, pot[r2] + d) - dm)
-                    gain = np.where(same, gain, -INF)
+                    ok = same & elig_mat[cls[mine], r2] & elig_mat[cls[bb], r]
+                    gain = np.where(ok, gain, -INF)
                     i = int(np.argmax(gain))
                     if gain[i] > 1e-9 and (best is None or gain[i] > best[0]):
                         best = (float(gain[i]), int(mine[i]), int(bb[i]), r2)
@@ -956,12 +1012,26 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
     # 2. The plan: the potential-aware class model over the pairs that can matter: today's
     #    owners, the count LP's choice and the pairs tied with it (reduced cost ~ 0).
     theta = float(os.environ.get("TERRITORY_AGG_THETA", "1e-6"))
-    keep = ((pd_.pair_r == pd_.class_owner[pd_.pair_c]) | (cs0.y > 1e-9) | (cs0.q <= theta))
+    base = (pd_.pair_r == pd_.class_owner[pd_.pair_c]) | (cs0.y > 1e-9)
+    tied = (cs0.q <= theta) & ~base
+    # At most ``per_class`` tied pairs per class, to the reps the count plan leaves poorest.
+    per_class = int(os.environ.get("TERRITORY_AGG_TIED", "3"))
+    R = len(pd_.rep_ids)
+    fair = np.where(pd_.fair_potential > 0, pd_.fair_potential, 1.0)
+    mean0 = np.add.reduceat(pd_.unit_pot, pd_.class_start[:-1]) / np.diff(pd_.class_start)
+    est = np.bincount(pd_.pair_r, weights=cs0.y * mean0[pd_.pair_c], minlength=R) / fair
+    ti = np.flatnonzero(tied)
+    o = np.lexsort((pd_.pair_r[ti], est[pd_.pair_r[ti]], pd_.pair_c[ti]))
+    ti = ti[o]
+    first = np.searchsorted(pd_.pair_c[ti], pd_.pair_c[ti], side="left")
+    rank = np.arange(ti.size) - first
+    keep = base.copy()
+    keep[ti[rank < per_class]] = True
     sub = dataclasses.replace(pd_, pair_c=pd_.pair_c[keep], pair_r=pd_.pair_r[keep],
                               pair_cost=pd_.pair_cost[keep])
     cuts = int(os.environ.get("TERRITORY_AGG_CUTS", "1"))
     left = max(limit - (time.perf_counter() - t0), 1.0)
-    lp = _class_model(sub, cfg, left, max_cuts=cuts, integer=False)
+    lp = _class_model(sub, cfg, min(left, 20.0), max_cuts=cuts, integer=False)
     # 3. Round: the count model with every count boxed in [floor, ceil] of the potential-aware
     #    LP is still totally unimodular, so its LP vertex is integral and stays within one
     #    unit of the LP's flows on every pair (no branching needed).
@@ -976,6 +1046,13 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
     q = y * np.where(lp.y > 1e-9, ratio, mean_s)
     cs = ClassSolution(y, q, cs0.bound, lp.lp_seconds + rnd.lp_seconds, 0.0, lp.cut_rounds,
                        "lp + tu rounding")
+    if not _counts_ok(sub, y):  # a solve stopped early: fall back on the count LP's vertex
+        y = np.round(cs0.y).astype(np.int64)
+        if not _counts_ok(pd_, y):
+            y = _class_model(pd_, cfg, limit, count_only=True, integer=True).y
+        mean = np.add.reduceat(pd_.unit_pot, pd_.class_start[:-1]) / np.diff(pd_.class_start)
+        cs = ClassSolution(y, y * mean[pd_.pair_c], cs0.bound, cs0.lp_seconds, 0.0, 0, "count vertex")
+        sub = pd_
     cs.bound = cs0.bound
     t1 = time.perf_counter()
     rep_of_unit = _disaggregate(sub, cs)
@@ -998,9 +1075,11 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
 
 
 def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
-                    progress: Progress = _noop, workers: int | None = None) -> SolvedPools:
+                    progress: Progress = _noop, workers: int | None = None,
+                    units: Units | None = None) -> SolvedPools:
     """The aggregated method for every pool; pools run in parallel processes when worthwhile."""
-    units = build_units(accounts, reps, cfg)
+    if units is None:
+        units = build_units(accounts, reps, cfg)
     pools = build_pool_data(accounts, reps, cfg, units)
     out = SolvedPools.empty(len(accounts), len(reps))
     out.method = "aggregate"
