@@ -103,34 +103,28 @@ def reason_texts(
     prev_over_potential: np.ndarray,
     new_under_tier: np.ndarray,
 ) -> np.ndarray:
-    """Plain-words reason for every account's owner (vectorised over accounts)."""
+    """Plain-words reason for every account's owner (vectorised over accounts).
+
+    The first rule that applies wins; each text is built only for the rows it applies to.
+    """
     n = len(moved)
-    out = np.empty(n, dtype=object)
-    tier_s = np.array([f"Tier {t}" for t in tier], dtype=object)
-    conds = [
-        locked,
-        prev == "",
-        ~prev_on_roster,
-        ~moved,
-        ~prev_eligible,
-        prev_over_tier,
-        prev_over_potential,
-        new_under_tier,
+    out = np.full(n, "kept with current owner", dtype=object)
+    tier_s = np.array(["Tier 1", "Tier 2", "Tier 3"], dtype=object)[np.clip(tier, 1, 3) - 1]
+    rules = [
+        (locked, lambda i: "locked to " + new[i]),
+        (prev == "", lambda i: "new account with no owner; placed to balance " + tier_s[i]),
+        (~prev_on_roster, lambda i: "owner " + prev[i] + " left the roster"),
+        (~moved, None),
+        (~prev_eligible, lambda i: "current owner " + prev[i] + " does not cover " + region[i] + ", from " + prev[i]),
+        (prev_over_tier, lambda i: "moved to restore " + tier_s[i] + " balance, from " + prev[i]),
+        (prev_over_potential, lambda i: "moved to balance potential, from " + prev[i]),
+        (new_under_tier, lambda i: "moved to fill " + new[i] + "'s " + tier_s[i] + " share, from " + prev[i]),
+        (np.ones(n, dtype=bool), lambda i: "moved to balance the books, from " + prev[i]),
     ]
-    texts = [
-        "locked to " + new.astype(object),
-        np.full(n, "new account with no owner; placed to balance " ) + tier_s,
-        "owner " + prev.astype(object) + " left the roster",
-        np.full(n, "kept with current owner", dtype=object),
-        "current owner " + prev.astype(object) + " does not cover " + region.astype(object) + ", from " + prev.astype(object),
-        "moved to restore " + tier_s + " balance, from " + prev.astype(object),
-        "moved to balance potential, from " + prev.astype(object),
-        "moved to fill " + new.astype(object) + "'s " + tier_s + " share, from " + prev.astype(object),
-    ]
-    out[:] = "moved to balance the books, from " + prev.astype(object)
     done = np.zeros(n, dtype=bool)
-    for c, t in zip(conds, texts):
-        sel = c & ~done
-        out[sel] = np.asarray(t, dtype=object)[sel]
-        done |= sel
+    for cond, text in rules:
+        idx = np.flatnonzero(cond & ~done)
+        if text is not None and len(idx):
+            out[idx] = text(idx)
+        done[idx] = True
     return out

@@ -14,7 +14,7 @@ import pandas as pd
 from .config import PlanConfig
 from .errors import Problem
 from .io.loading import REGION_SEP, rep_regions
-from .io.validation import region_key
+from .io.validation import region_key, region_keys
 
 SEP = "|"
 
@@ -58,7 +58,7 @@ def rep_segments(reps: pd.DataFrame) -> list[frozenset[str] | None]:
 
 def _unit_regions(accounts: pd.DataFrame) -> np.ndarray:
     region = accounts["_unit_region"] if "_unit_region" in accounts.columns else accounts["region"]
-    return region.astype(str).map(region_key).to_numpy(dtype=object)
+    return region_keys(region)
 
 
 def account_keys(accounts: pd.DataFrame, cfg: PlanConfig) -> np.ndarray:

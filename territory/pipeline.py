@@ -103,30 +103,37 @@ def prepare_input(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig
     return PlanInput(accounts, reps, config, inputs or [], warnings)
 
 
+def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset[str] | None]) -> np.ndarray:
+    """Whether each account's rep (index, -1 = none) covers the account's key.
+
+    Evaluated once per distinct (rep, key) pair, so it stays fast at a million accounts.
+    """
+    pairs = pd.DataFrame({"r": owner, "k": keys})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    ok = np.array([r < 0 or cover_sets[r] is None or k in cover_sets[r]  # type: ignore[operator]
+                   for r, k in uniq], dtype=bool)
+    return ok[codes] if len(uniq) else np.ones(0, dtype=bool)
+
+
 def _locks_outside_cover(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig,
                          file: str) -> list[Problem]:
     """A lock wins over eligibility, but say so: the rep does not cover the account."""
     from .eligibility import eligibility
+    from .io.loading import spreadsheet_rows
 
     locked = accounts["locked"].to_numpy(dtype=bool)
     if not locked.any():
         return []
-    from .io.loading import spreadsheet_rows
-
     keys, cover_sets = eligibility(accounts, reps, config)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
+    owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
     rows = spreadsheet_rows(accounts)
-    out = []
-    for i in np.flatnonzero(locked):
-        r = rep_pos.get(accounts["owner_id"].iat[i])
-        cover = cover_sets[r] if r is not None else None
-        if r is not None and cover is not None and keys[i] not in cover:
-            out.append(Problem(file, f"account {accounts['account_id'].iat[i]} is locked to "
-                               f"{accounts['owner_id'].iat[i]}, who does not cover its region "
-                               f"'{accounts['region'].iat[i]}'; the lock wins",
-                               row=int(rows[i]), column="locked", severity="warning",
-                               hint="unlock it if the rep should give it up"))
-    return out[:20]
+    return [Problem(file, f"account {accounts['account_id'].iat[i]} is locked to "
+                    f"{accounts['owner_id'].iat[i]}, who does not cover its region "
+                    f"'{accounts['region'].iat[i]}'; the lock wins",
+                    row=int(rows[i]), column="locked", severity="warning",
+                    hint="unlock it if the rep should give it up") for i in outside[:20]]
 
 
 def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig, *,
@@ -325,10 +332,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     from .eligibility import eligibility
 
     keys, cover_sets = eligibility(accounts, reps, cfg)
-    prev_eligible = np.array([
-        p < 0 or cover_sets[p] is None or k in cover_sets[p]  # type: ignore[operator]
-        for p, k in zip(prev_pos.tolist(), keys.tolist())
-    ], dtype=bool)
+    prev_eligible = owner_covers(prev_pos, keys, cover_sets)
     tidx = tier - 1
     safe_prev = np.where(prev_pos >= 0, prev_pos, 0)
     prev_over_tier = (prev_pos >= 0) & (before.tier_counts[safe_prev, tidx] > tier_hi[safe_prev, tidx])
@@ -399,6 +403,8 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
     warnings = list(inp.warnings) + _band_warnings(reps, arrays)
+    discretionary = moved & (prev_pos >= 0) & prev_eligible
+    warnings += _cap_warnings(cfg, reps, discretionary, prev_pos, new_owner, potential, solved.method)
     timings["total_solve"] = time.perf_counter() - t0
     if "_lock_to" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
@@ -446,6 +452,32 @@ def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfi
         **balance_metrics(stats, arrays["fair_tier"], arrays["fair_potential"], arrays["tier_lo"],
                           arrays["tier_hi"], arrays["pot_lo"], arrays["pot_hi"]),
     }
+
+
+def _cap_warnings(cfg: PlanConfig, reps: pd.DataFrame, disc: np.ndarray, prev_pos: np.ndarray,
+                  new_owner: np.ndarray, potential: np.ndarray, method: str) -> list[Problem]:
+    """Check the continuity caps on the finished plan (the scale method does not enforce the
+    per-rep and potential caps; the exact model always does)."""
+    c = cfg.continuity
+    out: list[Problem] = []
+    hint = ("the scale method does not enforce this cap; use --set solver.method=exact (slower) "
+            "or relax the cap" if method != "exact" else "please report this")
+    n_reps = len(reps)
+    if c.max_moves_per_rep is not None:
+        lost = np.bincount(prev_pos[disc], minlength=n_reps)
+        gained = np.bincount(new_owner[disc], minlength=n_reps)
+        for r in np.flatnonzero((lost > c.max_moves_per_rep) | (gained > c.max_moves_per_rep))[:20]:
+            out.append(Problem("plan", f"{reps['rep_id'].iat[r]} loses {lost[r]} and gains {gained[r]} "
+                               f"accounts, above continuity.max_moves_per_rep = {c.max_moves_per_rep}",
+                               severity="warning", hint=hint))
+    total = float(potential.sum())
+    if c.max_potential_moved_share is not None and total > 0:
+        share = float(potential[disc].sum()) / total
+        if share > c.max_potential_moved_share + 1e-9:
+            out.append(Problem("plan", f"{share:.1%} of potential moves, above "
+                               f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}",
+                               severity="warning", hint=hint))
+    return out
 
 
 def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:

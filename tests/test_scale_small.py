@@ -58,3 +58,26 @@ def test_plan_beats_baseline_at_s(instance_s: Path, method: str) -> None:
     assert plan.metrics["reps_outside_potential_band"] == 0
     gap = max(p.report.gap or 0.0 for p in plan.pools)
     assert gap <= 0.05
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_per_rep_move_cap_held_or_reported(instance_s: Path, method: str) -> None:
+    """Caps are never broken silently: the exact model holds them; the scale method either
+    holds them or says so in the plan's warnings."""
+    cfg = PlanConfig()
+    cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, method=method),
+                              continuity=dataclasses.replace(cfg.continuity, max_moves_per_rep=5))
+    plan = solve_input(load_input(instance_s / "accounts.csv", instance_s / "roster.csv", cfg))
+    a = plan.accounts
+    roster = set(plan.reps["rep_id"])
+    # discretionary: previous owner on the roster and still covering the account's region
+    covers = dict(zip(plan.reps["rep_id"], plan.reps["region"]))
+    still_covers = np.array([covers.get(p, "") in ("", r) or r in covers.get(p, "").split(";")
+                             for p, r in zip(a["previous_owner_id"], a["region"])])
+    disc = a["moved"] & a["previous_owner_id"].isin(roster) & still_covers
+    worst = max(disc.groupby(a["previous_owner_id"]).sum().max(), disc.groupby(a["owner_id"]).sum().max())
+    warned = any("max_moves_per_rep" in w.message for w in plan.warnings)
+    if method == "exact":
+        assert worst <= 5 and not warned
+    else:
+        assert worst <= 5 or warned

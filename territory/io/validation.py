@@ -13,6 +13,13 @@ def region_key(name: str) -> str:
     return name.strip().casefold()
 
 
+def region_keys(regions: pd.Series) -> np.ndarray:
+    """``region_key`` for a whole column, computed once per distinct value."""
+    codes, uniques = pd.factorize(regions.astype(str), sort=False)
+    keys = np.array([region_key(u) for u in uniques], dtype=object)
+    return keys[codes] if len(uniques) else np.zeros(0, dtype=object)
+
+
 def covered_regions(reps: pd.DataFrame) -> tuple[set[str], bool]:
     """Region keys the roster covers, and whether some rep covers every region."""
     keys: set[str] = set()

@@ -89,6 +89,24 @@ def _format_float(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
+def format_floats(values: np.ndarray) -> np.ndarray:
+    """``_format_float`` over a whole column, vectorised: whole numbers without a decimal
+    point, others with up to 6 decimals and no trailing zeros, NaN as empty."""
+    v = np.asarray(values, dtype=np.float64)
+    out = np.full(v.shape, "", dtype=object)
+    finite = np.isfinite(v)
+    whole = finite & (np.abs(v) < 1e15) & (v == np.round(v))
+    out[whole] = v[whole].astype(np.int64).astype(str)
+    frac = finite & ~whole
+    if frac.any():
+        text = pd.Series(np.char.mod("%.6f", v[frac])).str.rstrip("0").str.rstrip(".")
+        out[frac] = text.to_numpy(dtype=object)
+    inf = np.isinf(v)
+    if inf.any():
+        out[inf] = [_format_float(x) for x in v[inf]]
+    return out
+
+
 def frame_to_csv_text(df: pd.DataFrame) -> str:
     """CSV text with a fixed float format, LF line ends and formula-safe cells."""
     # Neutralise text first: numbers formatted below are numbers, and "-5" must stay -5.
@@ -98,7 +116,7 @@ def frame_to_csv_text(df: pd.DataFrame) -> str:
         if pd.api.types.is_bool_dtype(s):
             out[col] = s.map({True: "true", False: "false"})
         elif pd.api.types.is_float_dtype(s):
-            out[col] = [_format_float(v) for v in s.to_numpy()]
+            out[col] = format_floats(s.to_numpy())
         elif pd.api.types.is_integer_dtype(s):
             out[col] = s.astype("string").fillna("")
     text_cols = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
