@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 import pytest
-from helpers import make_input
 
 from territory.model.problem import tier_band
 from territory.pipeline import solve_input
+
+from helpers import make_input
 
 
 def brute_force(tiers, pots, owners, locked, caps, tier_band_rel=0.10, pot_band=0.10,
