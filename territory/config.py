@@ -174,11 +174,6 @@ class TieringConfig:
         "accounts with the ICP file) or 'auto' (the ICP when one is given and the accounts "
         "have no tier column; when both exist, 'auto' stops and asks you to choose).",
     )
-    icp_file: str = setting(
-        "",
-        "Path to the ICP file (TOML, see docs/icp.md) used to score and tier the accounts; "
-        "--icp on the command line overrides it. Empty means no ICP.",
-    )
 
 
 @dataclass(frozen=True)
@@ -191,7 +186,8 @@ class InputsConfig:
     )
     roster: str = setting("", "Rep roster file (CSV/XLSX), relative to plan.toml.")
     icp: str = setting(
-        "", "ICP file (TOML) to score and tier the accounts; overrides tiering.icp_file."
+        "", "ICP file (TOML, see docs/icp.md) to score and tier the accounts; --icp on the "
+        "command line overrides it. Empty means no ICP."
     )
     preset: Literal["", "salesforce", "hubspot"] = setting(
         "",

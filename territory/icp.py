@@ -555,7 +555,7 @@ def choose_tier_source(
         if not icp_given:
             raise ConfigError(
                 "tiering.source is 'icp' but no ICP file was given; pass --icp FILE or set "
-                "tiering.icp_file"
+                "inputs.icp"
             )
         return "icp"
     if source != "auto":

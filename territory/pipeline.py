@@ -149,7 +149,7 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
     it is (see ``territory.io.presets``); ``accounts_path`` may be a database URL read with
     ``table`` or ``query`` (see ``territory.io.sql``).
 
-    With an ICP file (``icp_path`` or ``tiering.icp_file``) the accounts are scored and tiered
+    With an ICP file (``icp_path`` or ``inputs.icp``) the accounts are scored and tiered
     here; ``tiering.source`` decides what happens when they also carry a tier.
     """
     t0 = time.perf_counter()
@@ -172,7 +172,7 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
-    icp_path = icp_path or config.tiering.icp_file or None
+    icp_path = icp_path or config.inputs.icp or None
     icp = tier_source = None
     if icp_path:
         from .icp import load_icp

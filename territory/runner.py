@@ -63,8 +63,7 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         cfg.inputs, accounts=_resolve(base, cfg.inputs.accounts), roster=_resolve(base, cfg.inputs.roster),
         icp=_resolve(base, cfg.inputs.icp))
     outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
-    tiering = dataclasses.replace(cfg.tiering, icp_file=_resolve(base, cfg.tiering.icp_file))
-    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, tiering=tiering)
+    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs)
 
 
 def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfig:

@@ -360,7 +360,7 @@ def test_unknown_column_lists_available(tmp_path: Path) -> None:
 
 
 def test_tiering_config_and_choice() -> None:
-    cfg = load_config(overrides=["tiering.icp_file=examples/icp.toml"])
+    cfg = load_config(overrides=["inputs.icp=examples/icp.toml"])
     assert cfg.tiering.source == "auto"
     assert choose_tier_source(True, False) == "input"
     assert choose_tier_source(False, True) == "icp"
