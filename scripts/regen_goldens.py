@@ -18,9 +18,18 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def example_plan(out: Path) -> dict[str, str]:
+    import os
+
     import territory
 
-    plan = territory.plan(ROOT / "examples" / "accounts.csv", ROOT / "examples" / "roster.csv")
+    # Relative paths, run from the repo root: messages name files as a user would see them,
+    # and the golden does not depend on where the checkout lives.
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        plan = territory.plan("examples/accounts.csv", "examples/roster.csv")
+    finally:
+        os.chdir(here)
     territory.write_plan(plan, out)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     summary.pop("run")
