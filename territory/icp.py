@@ -808,15 +808,7 @@ def _evaluate(
             hit, miss = vtext + f" {d}, at most {_num(x)}", vtext + f" {d}, above {_num(x)}"
         else:
             targets = [float(v) for v in (x if isinstance(x, tuple) else (x,))]
-            member = np.isin(arr, targets)
-            lead = f"{D} " + vtext
-            if op == "not_in":
-                matched = ~member
-                hit, miss = lead + f", {_not_list(x)}", lead + " is excluded"
-            else:
-                matched = member
-                wanted = _not_list(x) if op == "in" else f"not {_operand_text(x)}"
-                hit, miss = lead, lead + f", {wanted}"
+            matched, hit, miss = _membership(op, np.isin(arr, targets), x, f"{D} " + vtext)
         return _Eval(matched & known, known, hit, miss)
 
     text, lower = _cached(numeric_cache, ("text", c.column), lambda: _text(series))
@@ -836,15 +828,16 @@ def _evaluate(
 
     targets_s = [_operand_text(v).lower() for v in (x if isinstance(x, tuple) else (x,))]
     member = lower.isin(targets_s).to_numpy(dtype=bool)
-    lead = f"{D} " + text
-    if op == "not_in":
-        matched = ~member
-        hit, miss = lead + f", {_not_list(x)}", lead + " is excluded"
-    else:
-        matched = member
-        wanted = _not_list(x) if op == "in" else f"not {_operand_text(x)}"
-        hit, miss = lead, lead + f", {wanted}"
+    matched, hit, miss = _membership(op, member, x, f"{D} " + text)
     return _Eval(matched & known, known, hit, miss)
+
+
+def _membership(op: str, member: np.ndarray, x: Any, lead: Any) -> tuple[np.ndarray, Any, Any]:
+    """``in``/``equals``/``not_in`` on a membership mask: (matched, hit text, miss text)."""
+    if op == "not_in":
+        return ~member, lead + f", {_not_list(x)}", lead + " is excluded"
+    wanted = _not_list(x) if op == "in" else f"not {_operand_text(x)}"
+    return member, lead, lead + f", {wanted}"
 
 
 def _item_list(lower: pd.Series, sep: str) -> pd.Series:

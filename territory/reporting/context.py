@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from ..assignment import FIXED_COLUMNS
 from ..errors import InputError, Problem
 
 __all__ = [
@@ -56,16 +57,7 @@ __all__ = [
 ]
 
 TIERS: tuple[int, ...] = (1, 2, 3)
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    "account_id",
-    "name",
-    "tier",
-    "region",
-    "potential",
-    "previous_owner_id",
-    "owner_id",
-    "moved",
-)
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(FIXED_COLUMNS)  # the plan's fixed first columns
 NO_MANAGER = "(no manager)"
 
 
