@@ -7,7 +7,6 @@ import click
 from .errors import report_errors
 
 
-
 def _pct(n: int, total: int) -> str:
     return f"{n / total:.1%}" if total else "-"
 
@@ -46,8 +45,7 @@ def score(accounts: str, icp_path: str, out: str, overwrite: bool) -> None:
     \b
         territory score examples/accounts.csv --icp examples/icp.toml --out scored.csv
     """
-    from territory.icp import load_icp, score_accounts, score_columns, tier_distribution
-    from territory.icp import read_accounts_table
+    from territory.icp import load_icp, read_accounts_table, score_accounts, score_columns, tier_distribution
     from territory.io.writing import write_csv
 
     icp = load_icp(icp_path)

@@ -10,7 +10,6 @@ import click
 from .errors import report_errors
 
 
-
 class WindowType(click.ParamType):
     """90d, 12w, 6m, 1y or a number of days."""
 
@@ -96,8 +95,7 @@ def validate(
             --opportunities examples/opportunities.csv --window 90d
     """
     from territory.conversion import conversion_by_tier
-    from territory.icp import load_icp
-    from territory.icp import read_accounts_table
+    from territory.icp import load_icp, read_accounts_table
     from territory.io.loading import read_table
 
     icp = load_icp(icp_path) if icp_path else None

@@ -42,10 +42,10 @@ def example_plan(out: Path) -> dict[str, str]:
 
 
 def tiny_lp(out: Path) -> dict[str, str]:
-    from helpers import make_input
-
     from territory.model.build import build_model
     from territory.model.problem import build_pools
+
+    from helpers import make_input
 
     rows = [{"account_id": f"a{i}", "tier": 1 + i % 3, "owner_id": "R1" if i < 4 else "R9",
              "potential": 10 * (i + 1), "region": "West"} for i in range(6)]

@@ -11,10 +11,10 @@ relative to the file's folder; paths given as overrides are relative to where yo
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-import os
 from pathlib import Path
 from typing import Any
 

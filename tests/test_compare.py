@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from scenario_data import write_inputs
+
 from territory_cli.main import cli
+
+from scenario_data import write_inputs
 
 
 @pytest.fixture(scope="module")

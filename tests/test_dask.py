@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scenario_data import write_inputs
 
 import territory
 from territory.errors import ConfigError
 from territory.scenarios import parse_scenario, run_scenarios, with_baseline
+
+from scenario_data import write_inputs
 
 distributed = pytest.importorskip("distributed", reason="Dask sweeps need: pip install 'territory[dask]'")
 

@@ -14,8 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from scenario_data import ROSTER, account_rows
-from territory_cli.main import cli
 
 import territory
 from territory.errors import ConfigError, InputError
@@ -25,6 +23,9 @@ from territory.io.presets import (
     salesforce_id18,
     strip_report_footer,
 )
+from territory_cli.main import cli
+
+from scenario_data import ROSTER, account_rows
 
 USERS = {"R1": "005Wj000001AbCd", "R2": "005Wj000002EfGh", "R3": "005Wj000003IjKl", "R4": "005Wj000004MnOp"}
 

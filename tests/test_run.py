@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from scenario_data import write_inputs
-from territory_cli.main import cli
 
 from territory.config import describe_settings
+from territory_cli.main import cli
+
+from scenario_data import write_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from scenario_data import write_inputs
-from territory_cli.main import cli
 
 import territory
 from territory.errors import ConfigError
@@ -26,6 +24,9 @@ from territory.scenarios import (
     whatif,
     with_baseline,
 )
+from territory_cli.main import cli
+
+from scenario_data import write_inputs
 
 
 @pytest.fixture

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from scenario_data import write_inputs
 
 import territory
 from territory.errors import ConfigError, InputError
 from territory.io.sql import is_database_url, safe_label
+
+from scenario_data import write_inputs
 
 sqlalchemy = pytest.importorskip("sqlalchemy", reason="SQL sources need: pip install 'territory[sql]'")
 pd = pytest.importorskip("pandas")
