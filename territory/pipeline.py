@@ -456,12 +456,12 @@ def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfi
 
 def _cap_warnings(cfg: PlanConfig, reps: pd.DataFrame, disc: np.ndarray, prev_pos: np.ndarray,
                   new_owner: np.ndarray, potential: np.ndarray, method: str) -> list[Problem]:
-    """Check the continuity caps on the finished plan (the scale method does not enforce the
-    per-rep and potential caps; the exact model always does)."""
+    """Check the continuity caps on the finished plan (both methods enforce them; this is a
+    safety net that says so if a plan ever breaks one)."""
     c = cfg.continuity
     out: list[Problem] = []
-    hint = ("the scale method does not enforce this cap; use --set solver.method=exact (slower) "
-            "or relax the cap" if method != "exact" else "please report this")
+    hint = "please report this; meanwhile use --set solver.method=exact (slower) or relax the cap" \
+        if method != "exact" else "please report this"
     n_reps = len(reps)
     if c.max_moves_per_rep is not None:
         lost = np.bincount(prev_pos[disc], minlength=n_reps)

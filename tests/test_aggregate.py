@@ -113,3 +113,118 @@ def test_segments_caps_and_locks_at_scale(tmp_path: Path) -> None:
     on_roster = a["previous_owner_id"].isin(plan.reps["rep_id"])
     locked = a["locked"].astype(bool) & on_roster
     assert (a.loc[locked, "owner_id"] == a.loc[locked, "previous_owner_id"]).all()
+
+
+# --------------------------------------------------------------------------- continuity caps
+
+
+def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
+    """Moves into and out of every rep and the share of potential moved, counted on the
+    finished plan with the exact model's own data (``add_moves_per_rep``,
+    ``add_potential_move_limit``): only discretionary moves (owner on the roster and still
+    eligible for the unit) count. The potential share is the worst over pools."""
+    from territory.model.problem import build_pools
+
+    acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
+    reps = inp.reps.reset_index(drop=True)
+    new_owner = plan.accounts.groupby("family_id")["owner_id"].first()
+    gained = np.zeros(len(reps))
+    lost = np.zeros(len(reps))
+    worst_share = 0.0
+    rep_pos = {r: i for i, r in enumerate(reps["rep_id"].astype(str))}
+    for pool in build_pools(acc, reps, inp.config):
+        chosen = np.array([pool.rep_ids.index(new_owner[u]) for u in pool.unit_ids])
+        sel = np.flatnonzero(chosen[pool.pair_u] == pool.pair_r)
+        assert len(sel) == pool.n_units  # every unit on an eligible pair
+        owned = np.bincount(pool.own_u, weights=pool.own_n, minlength=pool.n_units)
+        own_here = {(int(u), int(r)): n for u, r, n in zip(pool.own_u, pool.own_r, pool.own_n)}
+        for k in sel.tolist():
+            u, r = int(pool.pair_u[k]), int(pool.pair_r[k])
+            gained[rep_pos[pool.rep_ids[r]]] += owned[u] - own_here.get((u, r), 0)
+        for u, r, n in zip(pool.own_u.tolist(), pool.own_r.tolist(), pool.own_n.tolist()):
+            if chosen[u] != r:
+                lost[rep_pos[pool.rep_ids[r]]] += n
+        total = float(pool.unit_potential.sum())
+        if total > 0:
+            worst_share = max(worst_share, float(pool.pair_pot_moved[sel].sum()) / total)
+    return gained, lost, worst_share
+
+
+def _cap_cfg(method: str, **caps) -> PlanConfig:
+    c = _cfg(method)
+    return dataclasses.replace(c, continuity=dataclasses.replace(c.continuity, **caps))
+
+
+def _cap_warned(plan) -> bool:
+    return any("max_moves_per_rep" in w.message or "max_potential_moved_share" in w.message
+               for w in plan.warnings)
+
+
+@pytest.fixture(scope="module")
+def bench_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("agg-S")
+    write_instance(*generate("S", 1), d)
+    return d
+
+
+@pytest.mark.parametrize("caps", [{"max_moves_per_rep": 5}, {"max_potential_moved_share": 0.05}],
+                         ids=["per_rep", "potential"])
+def test_aggregate_holds_continuity_caps(bench_s: Path, caps: dict) -> None:
+    """The scale method holds max_moves_per_rep and max_potential_moved_share (counted as the
+    exact model counts them) and the plan carries no cap warning."""
+    cfg = _cap_cfg("aggregate", **caps)
+    inp = load_input(bench_s / "accounts.csv", bench_s / "roster.csv", cfg)
+    plan = solve_input(inp)
+    assert plan.extras["method"] == "aggregate"
+    gained, lost, share = _caps_as_exact_model(inp, plan)
+    # without the cap the plan would break it (so the test is not vacuous)
+    free = solve_input(load_input(bench_s / "accounts.csv", bench_s / "roster.csv", _cfg("aggregate")))
+    g0, l0, s0 = _caps_as_exact_model(inp, free)
+    if "max_moves_per_rep" in caps:
+        assert max(g0.max(), l0.max()) > 5
+        assert gained.max() <= 5 and lost.max() <= 5, (gained, lost)
+    else:
+        assert s0 > 0.05
+        assert share <= 0.05 + 1e-9, share
+    assert not _cap_warned(plan)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_bound_valid_with_caps(tmp_path: Path, seed: int) -> None:
+    """With the cap rows in the bound LP, the aggregate bound stays below the exact optimum,
+    and the aggregate plan holds the caps."""
+    size = (240 + 30 * seed, 4 + seed % 2, 1 + seed % 2)
+    d = tmp_path / f"caps-{seed}"
+    write_instance(*generate(size, seed), d)
+    for caps in ({"max_moves_per_rep": 3}, {"max_potential_moved_share": 0.03}):
+        exact = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cap_cfg("exact", **caps)))
+        inp = load_input(d / "accounts.csv", d / "roster.csv", _cap_cfg("aggregate", **caps))
+        agg = solve_input(inp)
+        assert all(p.report.status == "optimal" for p in exact.pools)
+        opt, bound = _total(exact, "objective"), _total(agg, "bound")
+        assert bound <= opt + 1e-6, (caps, bound, opt)
+        # (the exact plan is optimal within the solver gap, so allow that much below it)
+        assert _total(agg, "objective") >= opt * (1 - exact.config.solver.gap) - 1e-6
+        gained, lost, share = _caps_as_exact_model(inp, agg)
+        if "max_moves_per_rep" in caps:
+            assert gained.max() <= 3 and lost.max() <= 3
+        else:
+            assert share <= 0.03 + 1e-9
+        assert not _cap_warned(agg)
+
+
+def test_caps_that_cannot_hold_say_why(tmp_path: Path) -> None:
+    """A rep that must shed more accounts than max_moves_per_rep allows: a plain-words error."""
+    from territory.errors import InfeasiblePlanError
+
+    acc, roster = generate((600, 5, 1), 4)
+    roster = roster.copy()
+    rep = roster["rep_id"].iloc[0]
+    held = int((acc["owner_id"] == rep).sum())
+    roster["max_accounts"] = roster["max_accounts"].astype(object)
+    roster.loc[roster.index[0], "max_accounts"] = held - 30
+    d = tmp_path / "tight"
+    write_instance(acc, roster, d)
+    inp = load_input(d / "accounts.csv", d / "roster.csv", _cap_cfg("aggregate", max_moves_per_rep=5))
+    with pytest.raises(InfeasiblePlanError, match="max_moves_per_rep"):
+        solve_input(inp)

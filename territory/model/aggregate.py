@@ -272,6 +272,7 @@ class PoolData:
     pair_cost: np.ndarray  # (K,) discretionary moves per unit on this pair
     n_accounts: int = 0
     mixed_units: dict[int, np.ndarray] = field(default_factory=dict)
+    mixed_pot: dict[int, np.ndarray] = field(default_factory=dict)  # account potentials
 
 
 def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
@@ -353,6 +354,7 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         # Discretionary moves: accounts owned by an eligible rep other than the new one.
         pair_cost = np.where(class_owner[pair_c] >= 0, class_size[pair_c], 0) * (~is_own)
         mixed_units: dict[int, np.ndarray] = {}
+        mixed_pot: dict[int, np.ndarray] = {}
         mix_cls = np.flatnonzero(gown == -2)
         if mix_cls.size:
             acc_rows = pd.Series(np.arange(len(units.acc_unit))).groupby(units.acc_unit).indices
@@ -367,6 +369,7 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 owned = np.array([(ow == g).sum() for g in elig_g.tolist()])
                 pair_cost[ks] = (ow >= 0).sum() - owned
                 mixed_units[c] = ow
+                mixed_pot[c] = accounts["potential"].to_numpy(dtype=np.float64)[acc_rows[u]]
         N_t = units.comp[uidx].sum(axis=0).astype(np.float64)
         P = float(units.pot[uidx].sum())
         C_tot = cap.sum()
@@ -385,6 +388,7 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             class_comp=class_comp, class_size=class_size, class_owner=class_owner,
             pair_c=pair_c, pair_r=pair_r, pair_cost=pair_cost.astype(np.float64),
             n_accounts=int(acc_per_unit[uidx].sum()), mixed_units=mixed_units,
+            mixed_pot=mixed_pot,
         ))
     seen: dict[str, int] = {}
     for pd_ in pools:
@@ -411,7 +415,8 @@ class ClassSolution:
 
 def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_only: bool = False,
                  integer: bool = True, max_cuts: int = 0, mip_cap: float = 3.0,
-                 y_bounds: tuple[np.ndarray, np.ndarray] | None = None) -> ClassSolution:
+                 y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+                 move_pot: np.ndarray | None = None) -> ClassSolution:
     """Build the class model as CSC arrays and solve it.
 
     ``count_only`` drops the potential rows (what is left is a relaxation of the full model
@@ -419,7 +424,9 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     bound). Otherwise potential enters through per-pair columns ``q`` tied to ``y`` by the
     envelope rows (plus up to ``max_cuts`` rounds of tangent cuts). ``integer`` rounds the
     LP: pairs of classes whose LP counts are all integral are fixed, and a small MIP settles
-    the rest.
+    the rest. ``move_pot`` (per pair) is the potential per unit the potential-move cap counts
+    in a count-only model (default: the class's smallest unit potential, which keeps the
+    count-only model a relaxation).
     """
     import highspy
 
@@ -533,6 +540,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         nzc = pd_.pair_cost > 0
         add(np.zeros(int(nzc.sum()), dtype=np.int64), kk[nzc], pd_.pair_cost[nzc],
             np.array([-INF]), np.array([float(limit)]))
+    _add_cap_rows(pd_, cfg, add, K, qk, varied, lo_p, count_only, move_pot)
     # Envelope rows for potential pairs: q - lo_p*y in [0, P - lo_p*n]; q - hi_p*y in [P - hi_p*n, 0]
     if Kq:
         cq = pd_.pair_c[qk]
@@ -627,7 +635,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         qv = np.zeros(K)
         qv[qk] = sol[K:K + Kq]
         qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed]
-        return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, "lp", qv)
+        st = "infeasible" if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "lp"
+        return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, st, qv)
     # Round: fix the pairs of classes whose LP counts are all integral, MIP over the rest.
     t1 = time.perf_counter()
     yl = sol[:K]
@@ -660,6 +669,98 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     q[qk] = sol[K:K + Kq]
     q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed]
     return ClassSolution(y, q, bound, lp_seconds, time.perf_counter() - t1, rounds, status)
+
+
+def _mixed_owned(pd_: PoolData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(class, local rep, accounts) for the discretionary owners of mixed-owner classes."""
+    local = {int(g): i for i, g in enumerate(pd_.reps.tolist())}
+    mc, mr, mn = [], [], []
+    for c, ow in pd_.mixed_units.items():
+        for g, n in zip(*np.unique(ow[ow >= 0], return_counts=True)):
+            if int(g) in local:
+                mc.append(c)
+                mr.append(local[int(g)])
+                mn.append(int(n))
+    return (np.asarray(mc, dtype=np.int64), np.asarray(mr, dtype=np.int64),
+            np.asarray(mn, dtype=np.float64))
+
+
+def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: int,
+                  qk: np.ndarray, varied: np.ndarray, lo_p: np.ndarray, count_only: bool,
+                  move_pot: np.ndarray | None) -> None:
+    """Rows for ``continuity.max_moves_per_rep`` and ``continuity.max_potential_moved_share``.
+
+    Definitions as in the exact model (``add_moves_per_rep``, ``add_potential_move_limit``):
+    a move is discretionary when the account's owner is on the roster and still eligible for
+    the unit (``class_owner >= 0``, or an eligible owner inside a mixed-owner family); forced
+    moves are neither priced nor capped.
+
+    - moves into rep r: ``sum_k pair_cost[k] * y[k]`` over the pairs of r <= cap;
+    - moves out of rep o: its discretionary accounts minus those it keeps, i.e.
+      ``sum_{classes owned by o} size * y[c, o] >= owned(o) - cap`` (pairs missing from a
+      restricted model keep nothing, so the row stays exact for it);
+    - potential moved: ``q[k]`` (or potential per unit x ``y[k]``) over the pairs that take a
+      unit away from its owner, <= share x the pool's potential. In the count-only model the
+      potential per unit is the class's smallest, so every full plan still projects onto it.
+    """
+    c = cfg.continuity
+    M = getattr(c, "max_moves_per_rep", None)
+    share = getattr(c, "max_potential_moved_share", None)
+    if M is None and share is None:
+        return
+    R = len(pd_.rep_ids)
+    C = len(pd_.class_start) - 1
+    kk = np.arange(K)
+    n_c = np.diff(pd_.class_start).astype(np.float64)
+    mixed = np.zeros(C, dtype=bool)
+    mixed[list(pd_.mixed_units)] = True
+    mc, mr, mn = _mixed_owned(pd_)
+    if M is not None:
+        gain = pd_.pair_cost > 0
+        if gain.any():
+            add(pd_.pair_r[gain], kk[gain], pd_.pair_cost[gain], np.full(R, -INF), np.full(R, float(M)))
+        # keep coefficients: own pairs of uniform classes, and owners' pairs of mixed classes
+        keep_coef = np.where((pd_.pair_r == pd_.class_owner[pd_.pair_c]) & ~mixed[pd_.pair_c],
+                             pd_.class_size[pd_.pair_c].astype(np.float64), 0.0)
+        if mc.size:
+            lut = {(int(a), int(b)): float(n) for a, b, n in zip(mc, mr, mn)}
+            for k in np.flatnonzero(mixed[pd_.pair_c]).tolist():
+                keep_coef[k] = lut.get((int(pd_.pair_c[k]), int(pd_.pair_r[k])), 0.0)
+        owned = np.zeros(R)
+        uni = np.flatnonzero((pd_.class_owner >= 0) & ~mixed)
+        np.add.at(owned, pd_.class_owner[uni], pd_.class_size[uni] * n_c[uni])
+        np.add.at(owned, mr, mn)
+        rows = np.flatnonzero(owned > 0)
+        if rows.size:
+            rowmap = np.full(R, -1)
+            rowmap[rows] = np.arange(rows.size)
+            nz = keep_coef > 0
+            add(rowmap[pd_.pair_r[nz]], kk[nz], keep_coef[nz], owned[rows] - float(M),
+                np.full(rows.size, INF))
+    total = float(pd_.unit_pot.sum())
+    if share is not None and total > 0:
+        own = pd_.class_owner[pd_.pair_c]
+        away = (own >= 0) & (own != pd_.pair_r) & ~mixed[pd_.pair_c]
+        per_unit = lo_p[pd_.pair_c] if move_pot is None or not count_only else move_pot
+        qpos = np.full(K, -1)
+        qpos[qk] = np.arange(len(qk))
+        by_q = away & (qpos >= 0)
+        by_y = away & (qpos < 0)
+        ii = [np.zeros(int(by_q.sum()), dtype=np.int64), np.zeros(int(by_y.sum()), dtype=np.int64)]
+        jj = [K + qpos[by_q], kk[by_y]]
+        vv = [np.full(int(by_q.sum()), 1.0 / total), per_unit[by_y] / total]
+        for cc in pd_.mixed_units:
+            ow = pd_.mixed_units[cc]
+            local = pd_.reps.tolist()
+            for k in np.flatnonzero(pd_.pair_c == cc).tolist():
+                g = local[int(pd_.pair_r[k])]
+                v = float(pd_.mixed_pot[cc][(ow >= 0) & (ow != g)].sum())
+                if v > 0:
+                    ii.append(np.zeros(1, dtype=np.int64))
+                    jj.append(np.array([k]))
+                    vv.append(np.array([v / total]))
+        add(np.concatenate(ii), np.concatenate(jj), np.concatenate(vv), np.array([-INF]),
+            np.array([float(share)]))
 
 
 def _counts_ok(pd_: PoolData, y: np.ndarray) -> bool:
@@ -725,6 +826,149 @@ def _disaggregate(pd_: PoolData, cs: ClassSolution) -> np.ndarray:
 # --------------------------------------------------------------------------- local search
 
 
+class _CapTrack:
+    """Moves into and out of every rep and the potential moved, as the exact model counts them
+    (``add_moves_per_rep``, ``add_potential_move_limit``), kept current by the repair steps so
+    that none of them takes a step that would break ``continuity.max_moves_per_rep`` or
+    ``continuity.max_potential_moved_share``."""
+
+    def __init__(self, pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units):
+        c = cfg.continuity
+        self.M = getattr(c, "max_moves_per_rep", None)
+        share = getattr(c, "max_potential_moved_share", None)
+        total = float(pd_.unit_pot.sum())
+        self.pot_limit = share * total + 1e-9 * max(total, 1.0) \
+            if share is not None and total > 0 else None
+        self.active = self.M is not None or self.pot_limit is not None
+        self.pd = pd_
+        self.R = len(pd_.rep_ids)
+        self.mixed = np.isin(pd_.unit_class, list(pd_.mixed_units))
+        self.own = np.where(self.mixed, -1, pd_.class_owner[pd_.unit_class])
+        self.size = units.size[pd_.units].astype(np.float64)
+        self.pot = pd_.unit_pot
+        if self.active:
+            self.recount(rep_of_unit)
+
+    def recount(self, rou: np.ndarray) -> None:
+        own, R = self.own, self.R
+        away = (own >= 0) & (rou != own)
+        self.inn = np.bincount(rou[away], weights=self.size[away], minlength=R)
+        self.out = np.bincount(own[away], weights=self.size[away], minlength=R)
+        self.potmv = float(self.pot[away].sum())
+        local = {int(g): i for i, g in enumerate(self.pd.reps.tolist())}
+        for c, ow in self.pd.mixed_units.items():
+            r = int(rou[self.pd.class_start[c]])
+            g = int(self.pd.reps[r])
+            mv = (ow >= 0) & (ow != g)
+            self.inn[r] += mv.sum()
+            for o in ow[mv].tolist():
+                self.out[local[int(o)]] += 1
+            self.potmv += float(self.pd.mixed_pot[c][mv].sum())
+
+    def ok(self) -> bool:
+        if not self.active:
+            return True
+        if self.M is not None and (self.inn.max(initial=0) > self.M or self.out.max(initial=0) > self.M):
+            return False
+        return self.pot_limit is None or self.potmv <= self.pot_limit
+
+    def swap_ok(self, a: np.ndarray, r: Any, r2: Any, b: np.ndarray | None = None) -> np.ndarray:
+        """Whether units ``a`` (at ``r``) may go to ``r2`` while units ``b`` (at ``r2``, or
+        none) go to ``r``: no count that rises may end above its cap."""
+        if not self.active:
+            return np.ones(np.shape(a), dtype=bool)
+        oa, sa, pa = self.own[a], self.size[a], self.pot[a]
+        if b is None:
+            ob, sb, pb = np.full(np.shape(a), -1), np.zeros(np.shape(a)), np.zeros(np.shape(a))
+        else:
+            ob, sb, pb = self.own[b], self.size[b], self.pot[b]
+        ok = ~self.mixed[a] if b is None else ~self.mixed[a] & ~self.mixed[b]
+        if self.M is not None:
+            M = self.M
+            din_r = sb * ((ob >= 0) & (ob != r)) - sa * ((oa >= 0) & (oa != r))
+            din_r2 = sa * ((oa >= 0) & (oa != r2)) - sb * ((ob >= 0) & (ob != r2))
+            dout_r = sa * (oa == r) - sb * (ob == r)
+            dout_r2 = sb * (ob == r2) - sa * (oa == r2)
+            ok &= (din_r <= 0) | (self.inn[r] + din_r <= M)
+            ok &= (din_r2 <= 0) | (self.inn[r2] + din_r2 <= M)
+            ok &= (dout_r <= 0) | (self.out[r] + dout_r <= M)
+            ok &= (dout_r2 <= 0) | (self.out[r2] + dout_r2 <= M)
+        if self.pot_limit is not None:
+            dp = pa * (oa == r) - pa * (oa == r2) + pb * (ob == r2) - pb * (ob == r)
+            ok &= (dp <= 0) | (self.potmv + dp <= self.pot_limit)
+        return ok
+
+    def move(self, u: int, r1: int, r2: int) -> None:
+        o = int(self.own[u])
+        if not self.active or o < 0 or r1 == r2:
+            return
+        s, p = self.size[u], float(self.pot[u])
+        if r1 != o:
+            self.inn[r1] -= s
+            self.out[o] -= s
+            self.potmv -= p
+        if r2 != o:
+            self.inn[r2] += s
+            self.out[o] += s
+            self.potmv += p
+
+
+def _cap_message(pd_: PoolData, cfg: PlanConfig, units: Units) -> str:
+    c = cfg.continuity
+    caps = []
+    if c.max_moves_per_rep is not None:
+        caps.append(f"continuity.max_moves_per_rep = {c.max_moves_per_rep}")
+    if c.max_potential_moved_share is not None:
+        caps.append(f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}")
+    lines = [f"No plan for {pd_.name} keeps every hard rule: {' and '.join(caps)} cannot hold "
+             "together with the other hard rules (max_accounts, locks, hard bands)."]
+    if c.max_moves_per_rep is not None:
+        own = np.where(np.isin(pd_.unit_class, list(pd_.mixed_units)), -1,
+                       pd_.class_owner[pd_.unit_class])
+        held = np.bincount(own[own >= 0], weights=units.size[pd_.units][own >= 0],
+                           minlength=len(pd_.rep_ids))
+        for r in np.flatnonzero(~np.isnan(pd_.max_accounts)).tolist():
+            shed = held[r] - pd_.max_accounts[r]
+            if shed > c.max_moves_per_rep:
+                lines.append(f"{pd_.rep_ids[r]} holds {held[r]:.0f} accounts today but may hold at "
+                             f"most {pd_.max_accounts[r]:.0f} (max_accounts in the roster), so it "
+                             f"must lose {shed:.0f}, above continuity.max_moves_per_rep = "
+                             f"{c.max_moves_per_rep}.")
+    lines.append("Raise the cap or relax those rules.")
+    return " ".join(lines)
+
+
+def _cap_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units) -> int:
+    """Give moved units back to their owners (largest potential first) until every per-rep
+    and potential-move cap holds; each return lowers every count, so nothing else breaks.
+    Raises ``InfeasiblePlanError`` when the caps cannot be met that way."""
+    tr = _CapTrack(pd_, rep_of_unit, cfg, units)
+    if tr.ok():
+        return 0
+    R = len(pd_.rep_ids)
+    acc = np.bincount(rep_of_unit, weights=tr.size, minlength=R)
+    cap_acc = np.where(np.isnan(pd_.max_accounts), INF, pd_.max_accounts)
+    cand = np.flatnonzero((tr.own >= 0) & (rep_of_unit != tr.own) & ~units.locked[pd_.units])
+    cand = cand[np.argsort(-tr.pot[cand], kind="stable")]
+    done = 0
+    for u in cand.tolist():
+        if tr.ok():
+            break
+        r, o = int(rep_of_unit[u]), int(tr.own[u])
+        hit = tr.pot_limit is not None and tr.potmv > tr.pot_limit
+        hit |= tr.M is not None and (tr.inn[r] > tr.M or tr.out[o] > tr.M)
+        if not hit or acc[o] + tr.size[u] > cap_acc[o]:
+            continue
+        rep_of_unit[u] = o
+        tr.move(u, r, o)
+        acc[r] -= tr.size[u]
+        acc[o] += tr.size[u]
+        done += 1
+    if not tr.ok():
+        raise InfeasiblePlanError(_cap_message(pd_, cfg, units))
+    return done
+
+
 def _objective_parts(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig,
                      units: Units) -> tuple[float, np.ndarray, np.ndarray, float]:
     """(objective, tier counts (R,3), potential (R,), discretionary moves) on the units."""
@@ -768,8 +1012,8 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     room), cheapest in moves first; each such move removes penalised band slack."""
     if cfg.balance.tier_penalty <= cfg.continuity.move_cost:
         return 0
-    capped = cfg.continuity.max_moved_share is not None or \
-        getattr(cfg.continuity, "max_moves_per_rep", None) is not None
+    capped = cfg.continuity.max_moved_share is not None
+    tr = _CapTrack(pd_, rep_of_unit, cfg, units)
     R = len(pd_.rep_ids)
     comp = units.comp[pd_.units]
     single = (units.size[pd_.units] == 1) & ~np.isin(pd_.unit_class, list(pd_.mixed_units))
@@ -807,6 +1051,8 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
             dm = np.where(ok, dm, 99)
             if capped:
                 dm = np.where(dm > 0, 99, dm)
+            if tr.active:
+                dm = np.where(tr.swap_ok(cand, cur, r2), dm, 99)
             i = int(np.argmin(dm))
             key = (int(dm[i]), -int(counts[r2, t] < pd_.tier_lo[r2, t]), r2)
             if best is None or key < best[0]:
@@ -816,6 +1062,7 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
         _, u, r2 = best
         counts[rep_of_unit[u], t] -= 1
         counts[r2, t] += 1
+        tr.move(u, int(rep_of_unit[u]), r2)
         rep_of_unit[u] = r2
         done += 1
     return done
@@ -833,6 +1080,11 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     own = np.where(gown >= 0, pd_.class_owner[pd_.unit_class], -1)
     own[np.isin(pd_.unit_class, list(pd_.mixed_units))] = -1
     own[units.locked[pd_.units]] = -1
+    # Returns and same-composition exchanges never add a move, nor move potential away from an
+    # owner; only exchanges of mixed-owner families could, and they are skipped under caps.
+    c = cfg.continuity
+    capped = c.max_moves_per_rep is not None or c.max_potential_moved_share is not None
+    mixed_set = set(np.flatnonzero(np.isin(pd_.unit_class, list(pd_.mixed_units))).tolist())
     ckey = comp @ np.array([1_000_003 ** 2, 1_000_003, 1])
     elig: dict[int, set[int]] = {}
     for c, r in zip(pd_.pair_c.tolist(), pd_.pair_r.tolist()):
@@ -882,6 +1134,8 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
             for w in cand[max(j - 3, 0):j + 3].tolist():
                 if rep_of_unit[w] != o or own[w] == o or w == u:
                     continue
+                if capped and w in mixed_set:  # moving a mixed family could add moves
+                    continue
                 if r not in elig.get(int(pd_.unit_class[w]), ()):
                     continue
                 d = pu - sp[w]  # potential r loses, o gains
@@ -930,8 +1184,8 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
     def mcost(u: np.ndarray, r: Any) -> np.ndarray:
         return np.where((own[u] != -5) & (own[u] != r), size[u], 0.0)
 
-    capped = cfg.continuity.max_moved_share is not None or \
-        getattr(cfg.continuity, "max_moves_per_rep", None) is not None
+    capped = cfg.continuity.max_moved_share is not None
+    tr = _CapTrack(pd_, rep_of_unit, cfg, units)
     elig_mat = np.zeros((len(pd_.class_start) - 1, R), dtype=bool)
     elig_mat[pd_.pair_c, pd_.pair_r] = True
     swaps = 0
@@ -974,6 +1228,8 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
                     gain = (pen(r, pot[r]) + pen(r2, pot[r2]) - pen(r, pot[r] - d)
                             - pen(r2, pot[r2] + d) - dm)
                     ok = same & elig_mat[cls[mine], r2] & elig_mat[cls[bb], r]
+                    if tr.active:
+                        ok &= tr.swap_ok(mine, r, r2, bb)
                     gain = np.where(ok, gain, -INF)
                     i = int(np.argmax(gain))
                     if gain[i] > 1e-9 and (best is None or gain[i] > best[0]):
@@ -984,6 +1240,8 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
             stuck[r] = True
             continue
         _, a, bb, r2 = best
+        tr.move(a, r, r2)
+        tr.move(bb, r2, r)
         rep_of_unit[a], rep_of_unit[bb] = r2, r
         delta = sp[a] - sp[bb]
         pot[r] -= delta
@@ -1009,6 +1267,10 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
     limit = float(cfg.solver.time_limit)
     # 1. The bound: count-only class LP over every eligible pair (a relaxation of the full model).
     cs0 = _class_model(pd_, cfg, limit, count_only=True, integer=False)
+    cc = cfg.continuity
+    if cs0.status == "infeasible" and (cc.max_moves_per_rep is not None
+                                       or cc.max_potential_moved_share is not None):
+        raise InfeasiblePlanError(_cap_message(pd_, cfg, units))
     # 2. The plan: the potential-aware class model over the pairs that can matter: today's
     #    owners, the count LP's choice and the pairs tied with it (reduced cost ~ 0).
     theta = float(os.environ.get("TERRITORY_AGG_THETA", "1e-6"))
@@ -1035,15 +1297,19 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
     # 3. Round: the count model with every count boxed in [floor, ceil] of the potential-aware
     #    LP is still totally unimodular, so its LP vertex is integral and stays within one
     #    unit of the LP's flows on every pair (no branching needed).
-    box = (np.floor(lp.y + 1e-7), np.ceil(lp.y - 1e-7))
-    rnd = _class_model(sub, cfg, left, count_only=True, integer=False, y_bounds=box)
-    y = np.round(rnd.y).astype(np.int64)
-    if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
-        y = _class_model(sub, cfg, left, count_only=True, integer=True, y_bounds=box).y
+    #    (Cap rows for moves per rep or potential moved can break that; a MIP then settles it.)
     assert lp.qv is not None
     ratio = np.divide(lp.qv, lp.y, out=np.zeros_like(lp.qv), where=lp.y > 1e-9)
     mean_s = (np.add.reduceat(sub.unit_pot, sub.class_start[:-1]) / np.diff(sub.class_start))[sub.pair_c]
-    q = y * np.where(lp.y > 1e-9, ratio, mean_s)
+    per_unit = np.where(lp.y > 1e-9, ratio, mean_s)
+    box = (np.floor(lp.y + 1e-7), np.ceil(lp.y - 1e-7))
+    rnd = _class_model(sub, cfg, left, count_only=True, integer=False, y_bounds=box,
+                       move_pot=per_unit)
+    y = np.round(rnd.y).astype(np.int64)
+    if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
+        y = _class_model(sub, cfg, left, count_only=True, integer=True, y_bounds=box,
+                         move_pot=per_unit).y
+    q = y * per_unit
     cs = ClassSolution(y, q, cs0.bound, lp.lp_seconds + rnd.lp_seconds, 0.0, lp.cut_rounds,
                        "lp + tu rounding")
     if not _counts_ok(sub, y):  # a solve stopped early: fall back on the count LP's vertex
@@ -1057,9 +1323,13 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
     t1 = time.perf_counter()
     rep_of_unit = _disaggregate(sub, cs)
     t2 = time.perf_counter()
-    fixes = _tier_repair(pd_, rep_of_unit, cfg, units)
+    # Rounding and windows may overshoot the potential-move cap: give units back first, so
+    # the steps after it (each of which keeps the caps) start from a plan that holds them.
+    fixes = _cap_repair(pd_, rep_of_unit, cfg, units)
+    fixes += _tier_repair(pd_, rep_of_unit, cfg, units)
     swaps = _local_search(pd_, rep_of_unit, cfg, units) + fixes
     swaps += _move_polish(pd_, rep_of_unit, cfg, units)
+    swaps += _cap_repair(pd_, rep_of_unit, cfg, units)  # a safety net: nothing to do normally
     t3 = time.perf_counter()
     obj, _, _, moves = _objective_parts(pd_, rep_of_unit, cfg, units)
     bound = min(cs.bound, obj)
