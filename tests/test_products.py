@@ -79,3 +79,31 @@ def test_product_choice_is_needed(solver):
 
     assert products_per_rep(set()) == [1, 1]
     assert max(products_per_rep({"product_choice"})) == 2
+
+
+def test_given_products_with_the_scale_method(solver):
+    """The aggregated method keeps one owner per account and product, and reps to their product
+    (families free, so rows are keyed by account and product)."""
+    reps = [{"rep_id": "R1", "region": "West", "product": "core"},
+            {"rep_id": "R2", "region": "West", "product": "core"},
+            {"rep_id": "R3", "region": "West", "product": "insights"}]
+    inp = make_input(rows_two_products(), reps, "solver.method=aggregate", "families.mode=free",
+                     solver=solver)
+    plan = solve_input(inp)
+    a = plan.accounts
+    assert not a.duplicated(["account_id", "product"]).any()
+    assert len(a) == 14
+    assert set(a.loc[a["product"] == "core", "owner_id"]) <= {"R1", "R2"}
+    assert set(a.loc[a["product"] == "insights", "owner_id"]) == {"R3"}
+
+
+def test_auto_products_too_large_for_exact_say_so(monkeypatch):
+    import pytest
+
+    import territory.model.aggregate as agg
+    from territory.errors import ConfigError
+
+    monkeypatch.setattr(agg, "AUTO_PRODUCT_MAX_PAIRS", 5)
+    reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
+    with pytest.raises(ConfigError, match="give each rep its product in the roster"):
+        solve_input(make_input(rows_two_products(), reps))

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
-from ..errors import InfeasiblePlanError
+from ..errors import ConfigError, InfeasiblePlanError
 from ..solve import SolveReport
 from .problem import tier_band
 from .solution import PoolResult, SolvedPools
@@ -71,6 +71,11 @@ def _noop(stage: str, done: int, total: int) -> None:
 # --------------------------------------------------------------------------- dispatch
 
 
+# product = auto needs the exact model's product choice; above this many pairs that MIP is
+# not a seconds-level solve on 2 cores, so we say so instead of running for many minutes.
+AUTO_PRODUCT_MAX_PAIRS = 200_000
+
+
 def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
                 progress: Progress = _noop, export_lp: str | Path | None = None) -> SolvedPools:
     """Solve every pool with the method ``cfg.solver.method`` asks for.
@@ -85,6 +90,15 @@ def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
         if carried.isin(["", "auto", "nan"]).any():
             # Reps whose product the model chooses need the z[rep, product] choice of the exact
             # model; the class model fixes every rep's product.
+            if method == "auto":
+                units = build_units(accounts, reps, cfg)
+                if units.n_pairs > AUTO_PRODUCT_MAX_PAIRS:
+                    raise ConfigError(
+                        f"reps with product = auto are planned with the exact model, and this plan "
+                        f"has {units.n_pairs:,} (account, rep) pairs, too many to solve in reasonable "
+                        f"time (limit {AUTO_PRODUCT_MAX_PAIRS:,}); give each rep its product in the "
+                        "roster (try the split with 'territory whatif' on a sample first), or force "
+                        "it with --set solver.method=exact")
             method = "exact"
     if method == "auto":
         if export_lp is not None:
@@ -128,7 +142,8 @@ class Units:
 def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> Units:
     """Vectorised counterpart of the unit/eligibility part of ``build_pools``."""
 
-    key_col = accounts["family_id"] if cfg.families.mode == "together" else accounts["account_id"]
+    row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    key_col = accounts["family_id"] if cfg.families.mode == "together" else row_key
     acc_unit, uniq = pd.factorize(key_col, sort=True)
     acc_unit = acc_unit.astype(np.int64)
     U = len(uniq)
