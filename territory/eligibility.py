@@ -142,7 +142,3 @@ def uncovered(accounts: pd.DataFrame, keys: np.ndarray, covers: list[frozenset[s
                            hint="give a rep that region/segment (roster 'segment' column, several as "
                                 "'smb;mid'), or change the [segments] rules"))
     return out
-
-
-def covers(cover: frozenset[str] | None, key: str) -> bool:
-    return cover is None or key in cover

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 
 from territory.config import PlanConfig, load_config
 from territory.io.loading import parse_accounts, parse_roster
 from territory.pipeline import PlanInput, prepare_input
+from territory.solve import available_solvers
 
 SOLVERS = ["highs", "cbc"]
 
 
 def solver_available(name: str) -> bool:
-    import pulp
-
-    if name == "highs":
-        return bool(pulp.HiGHS().available())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return bool(pulp.PULP_CBC_CMD(msg=False).available())
+    return name in available_solvers()
 
 
 def frames(accounts: list[dict], reps: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -9,7 +9,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -185,8 +185,3 @@ def write_json(obj: Any, path: str | Path) -> None:
 def write_bytes(data: bytes, path: str | Path) -> None:
     with atomic_path(path, "wb") as fh:
         fh.write(data)
-
-
-def write_with(path: str | Path, writer: Callable[[IO[Any]], None], mode: str = "w") -> None:
-    with atomic_path(path, mode) as fh:
-        writer(fh)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from typing import Any
 import jinja2
 
 from ..errors import RenderError
+from ..io.writing import write_bytes
 
 __all__ = [
     "ASSET_SCHEME",
@@ -267,22 +266,9 @@ def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> tuple[bytes, 
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to a temp file in the same directory, fsync, then ``os.replace``."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write ``data`` to a temp file in the same directory, fsync, then rename (see
+    ``territory.io.writing.atomic_path``)."""
+    write_bytes(data, path)
 
 
 def render_pdf(
