@@ -51,7 +51,8 @@ def explain_pool(pool: PoolProblem, cfg: PlanConfig) -> list[str]:
             need = _needed_band(count, fair)
             band_needed[t] = max(band_needed.get(t, 0.0), need)
             lo, hi = float(info["lo"]), float(info["hi"])
-            allows = (f"the band allows {lo:.0f}-{hi:.0f}" if lo <= hi else
+            allows = (f"the band allows {lo:.0f}-{hi:.0f}" if lo < hi else
+                      f"the band allows exactly {lo:.0f}" if lo == hi else
                       "no whole number of accounts fits the band")
             sentences.append(
                 f"Tier {t} band +-{cfg.balance.tier_band:.0%} cannot hold for {rep} in {pool.name}: "
