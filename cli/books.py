@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from territory.reporting import render_books
+from territory.reporting import load_plan_dir, render_books
 
 from .errors import report_errors
+from .options import CONTEXT_SETTINGS
 
 
-@click.command("books")
+@click.command("books", context_settings=CONTEXT_SETTINGS)
 @click.argument("plan_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -79,10 +81,11 @@ def books(
         territory books plan-out --out plan-out/books
     """
     target = out_dir if out_dir is not None else plan_dir / "books"
+    plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
     bar_cm: Any = click.progressbar(
         length=1,  # corrected on the first callback, when the number of books is known
         label="Rendering books",
-        file=None,
+        file=sys.stderr,
         show_pos=True,
         hidden=quiet,
     )
@@ -93,7 +96,7 @@ def books(
             bar.update(1, outcome.job.filename)
 
         result = render_books(
-            plan_dir,
+            plan,
             target,
             rep_ids=list(rep_ids) or None,
             jobs=jobs,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .errors import report_errors
+from .options import CONTEXT_SETTINGS
 
 SHARE_KEYS = {"moved_share", "potential_moved_share", "max_tier_deviation", "max_tier_deviation_1",
               "max_tier_deviation_2", "max_tier_deviation_3", "max_potential_deviation",
@@ -57,7 +58,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     return "\n".join(lines)
 
 
-@click.command("compare")
+@click.command("compare", context_settings=CONTEXT_SETTINGS)
 @click.argument("plan_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), default="compare.csv",
               show_default=True, help="Write the comparison table here.")
@@ -84,7 +85,7 @@ def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
     click.echo(f"Wrote {out_path}.")
 
 
-@click.command("diff")
+@click.command("diff", context_settings=CONTEXT_SETTINGS)
 @click.argument("old", type=click.Path(file_okay=False))
 @click.argument("new", type=click.Path(file_okay=False))
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), default=None,

@@ -8,14 +8,13 @@ from territory import __version__
 
 from .books import books
 from .compare import compare, diff
+from .options import CONTEXT_SETTINGS
 from .plan import plan
 from .run import run
 from .score import score
 from .settings import settings
 from .validate import validate
 from .whatif import whatif
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

@@ -7,6 +7,10 @@ from typing import Any
 
 import click
 
+# -h as well as --help, and wider help text. Set on the group and on every command, so a
+# command's help options are right however it is invoked (click caches them per command).
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
 
 def solver_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--solver, --time-limit, --gap, --threads: overrides of the [solver] settings."""

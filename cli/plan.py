@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .errors import report_errors
-from .options import config_options, solver_options, solver_overrides
+from .options import CONTEXT_SETTINGS, config_options, solver_options, solver_overrides
 from .sources import source_kwargs, source_options
 
 
@@ -86,7 +86,7 @@ def format_sweep(points: list[Any]) -> str:
     return "\n".join(lines)
 
 
-@click.command("plan")
+@click.command("plan", context_settings=CONTEXT_SETTINGS)
 @click.argument("accounts", type=click.Path(dir_okay=False))
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),

@@ -9,10 +9,11 @@ from typing import Any
 import click
 
 from .errors import report_errors
+from .options import CONTEXT_SETTINGS
 from .plan import format_summary
 
 
-@click.command("run")
+@click.command("run", context_settings=CONTEXT_SETTINGS)
 @click.argument("plan_file", type=click.Path(dir_okay=False))
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Override one setting of the file, e.g. --set outputs.dir=q2 (repeatable).")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from .errors import report_errors
+from .options import CONTEXT_SETTINGS
 
 
 def _pct(n: int, total: int) -> str:
     return f"{n / total:.1%}" if total else "-"
 
 
-@click.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("accounts", type=click.Path(dir_okay=False))
 @click.option(
     "--icp",

@@ -6,8 +6,10 @@ import click
 
 from territory.config import describe_settings
 
+from .options import CONTEXT_SETTINGS
 
-@click.command("settings")
+
+@click.command("settings", context_settings=CONTEXT_SETTINGS)
 def settings() -> None:
     """List every plan setting with its default and what it does.
 

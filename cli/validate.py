@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .errors import report_errors
+from .options import CONTEXT_SETTINGS
 
 
 class WindowType(click.ParamType):
@@ -31,7 +32,7 @@ def _pct(x: float) -> str:
 TIER_WORDS = {1: "Tier 1 (best fit)", 2: "Tier 2 (good fit)", 3: "Tier 3 (bad fit)"}
 
 
-@click.command()
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("accounts", type=click.Path(dir_okay=False))
 @click.option(
     "--opportunities",

@@ -10,11 +10,11 @@ import click
 
 from .compare import format_comparison
 from .errors import report_errors
-from .options import solver_options, solver_overrides
+from .options import CONTEXT_SETTINGS, solver_options, solver_overrides
 from .sources import source_kwargs, source_options
 
 
-@click.command("whatif")
+@click.command("whatif", context_settings=CONTEXT_SETTINGS)
 @click.argument("accounts", type=click.Path(dir_okay=False))
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
