@@ -11,6 +11,7 @@ import pandas as pd
 from .config import PlanConfig
 from .errors import Problem
 from .model.solution import PoolResult
+from .solve import describe_status
 
 FIXED_COLUMNS = ["account_id", "name", "tier", "region", "potential", "previous_owner_id", "owner_id", "moved"]
 
@@ -70,16 +71,7 @@ class Plan:
         return int(self.accounts["moved"].sum())
 
     def status_text(self) -> str:
-        if self.status == "optimal":
-            gap = self.gap or 0.0
-            return "Optimal (proven)" if gap < 5e-5 else f"Optimal within {gap:.2%} (proven)"
-        limit = self.config.solver.time_limit
-        if self.status == "time_limit":
-            g = f"gap {self.gap:.1%}, " if self.gap is not None else "no bound, "
-            return f"Feasible, not proven optimal ({g}stopped at the {limit:g} s limit)"
-        if self.status == "feasible":
-            return "Feasible, not proven optimal"
-        return self.status.replace("_", " ").capitalize()
+        return describe_status(self.status, self.gap, self.config.solver.time_limit)
 
     def assignment(self) -> dict[str, str]:
         return dict(zip(self.accounts["account_id"], self.accounts["owner_id"]))

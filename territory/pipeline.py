@@ -435,12 +435,11 @@ def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfi
     """The spreadsheet-style greedy baseline on the same input, measured with the same code."""
     from .baseline import greedy_baseline
 
-    base_in = accounts
+    # Same eligibility as the plan (families by their top parent's region), today's owners.
     if cfg.families.mode == "together" and "_unit_region" in accounts.columns:
-        base_in = accounts.assign(region=accounts["_unit_region"])
+        base_in = accounts.assign(region=accounts["_unit_region"], owner_id=prev)
     else:
-        base_in = accounts.drop(columns=["family_id"])
-    base_in = base_in.assign(owner_id=prev)  # today's owners, not the plan's
+        base_in = accounts.drop(columns=["family_id"]).assign(owner_id=prev)
     owners = greedy_baseline(base_in, reps, tier_band=cfg.balance.tier_band,
                              min_band_accounts=cfg.balance.tier_band_min_accounts)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}

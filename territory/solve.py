@@ -54,14 +54,19 @@ class SolveReport:
         return self.status in ("optimal", "feasible", "time_limit")
 
     def describe(self, time_limit: float | None = None) -> str:
-        if self.status == "optimal":
-            gap = self.gap or 0.0
-            return "Optimal (proven)" if gap < 5e-5 else f"Optimal within {gap:.2%} (proven)"
-        if self.status == "time_limit":
-            g = f"gap {self.gap:.1%}, " if self.gap is not None else ""
-            limit = f"the {time_limit:g} s limit" if time_limit else "the time limit"
-            return f"Feasible, not proven optimal ({g}stopped at {limit})"
-        return STATUS_TEXT.get(self.status, self.status)
+        return describe_status(self.status, self.gap, time_limit)
+
+
+def describe_status(status: str, gap: float | None, time_limit: float | None = None) -> str:
+    """Plain words for a solve outcome, for one pool or a whole plan."""
+    if status == "optimal":
+        g = gap or 0.0
+        return "Optimal (proven)" if g < 5e-5 else f"Optimal within {g:.2%} (proven)"
+    if status == "time_limit":
+        g_text = f"gap {gap:.1%}, " if gap is not None else "no bound, "
+        limit = f"the {time_limit:g} s limit" if time_limit else "the time limit"
+        return f"Feasible, not proven optimal ({g_text}stopped at {limit})"
+    return STATUS_TEXT.get(status, status.replace("_", " ").capitalize())
 
 
 def available_solvers() -> list[str]:

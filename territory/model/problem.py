@@ -45,12 +45,7 @@ class PoolProblem:
     own_u: np.ndarray  # (unit, rep, accounts) triples: who owns the unit's accounts today
     own_r: np.ndarray
     own_n: np.ndarray
-    fair_tier: np.ndarray  # (R, 3)
-    fair_potential: np.ndarray  # (R,)
-    tier_lo: np.ndarray  # (R, 3) ints
-    tier_hi: np.ndarray
-    pot_lo: np.ndarray
-    pot_hi: np.ndarray
+    fair_tier: np.ndarray  # (R, 3) each rep's own product's shares (see fair_tier_p)
     account_index: list[np.ndarray] = field(default_factory=list)  # rows of accounts per unit
     # Product ICPs. Without them there is one product "" and every rep carries it.
     products: list[str] = field(default_factory=lambda: [""])
@@ -300,9 +295,6 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         # Per-rep view (each rep's own product; auto reps get theirs once the model has chosen).
         own = np.where(rep_prod >= 0, rep_prod, 0)
         fair_tier = fair_tier_p[np.arange(R), own]
-        fair_pot = fair_pot_p[np.arange(R), own]
-        lo, hi = lo_p[np.arange(R), own], hi_p[np.arange(R), own]
-        tau = cfg.balance.potential_band
         covered = sorted({region_names[r] or "all regions" for r in comp_reps})
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
         if product_mode:
@@ -326,11 +318,6 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             own_r=np.asarray(orr, dtype=np.int64),
             own_n=np.asarray(on, dtype=np.int64),
             fair_tier=fair_tier,
-            fair_potential=fair_pot,
-            tier_lo=lo,
-            tier_hi=hi,
-            pot_lo=(1 - tau) * fair_pot,
-            pot_hi=(1 + tau) * fair_pot,
             account_index=acc_index,
             products=prods,
             unit_product=unit_prod,
