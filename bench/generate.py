@@ -355,6 +355,37 @@ def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame,
     return accounts, roster
 
 
+def add_products(accounts: pd.DataFrame, roster: pd.DataFrame, seed: int,
+                 products: tuple[str, ...] = ("core", "analytics"), auto_share: float = 1.0,
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Product ICPs on top of a generated instance: one ``tier_<product>`` column per product
+    and a ``product`` for every rep ("auto" for a share ``auto_share`` of them, the others
+    dealt the products in turn).
+
+    The first product's tier is the account's ``tier``; each further product agrees with it
+    for about half of the accounts and is drawn afresh (15/35/50) for the rest, so products
+    overlap but differ, as two ICPs of one company do. This is the "split generalists into
+    product specialists" rebuild: today's owners carry every product of their accounts.
+    """
+    rng = np.random.default_rng([seed, 7919])
+    acc = accounts.copy()
+    ros = roster.copy()
+    base = acc["tier"].to_numpy(dtype=np.int64)
+    for i, prod in enumerate(products):
+        if i == 0:
+            t = base
+        else:
+            fresh = rng.choice(3, size=len(acc), p=TIER_SHARES) + 1
+            t = np.where(rng.random(len(acc)) < 0.5, base, fresh)
+        acc[f"tier_{prod}"] = t.astype(np.int64)
+    n = len(ros)
+    n_auto = int(round(auto_share * n))
+    given = np.array([products[i % len(products)] for i in range(n - n_auto)], dtype=object)
+    prod = np.concatenate([given, np.full(n_auto, "auto", dtype=object)])
+    ros["product"] = prod[rng.permutation(n)]
+    return acc, ros
+
+
 def write_instance(accounts: pd.DataFrame, roster: pd.DataFrame, out: str | Path) -> tuple[Path, Path]:
     """Write ``accounts.csv`` and ``roster.csv`` into ``out`` (locked as true/false)."""
     out = Path(out)
@@ -383,9 +414,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="S, M, L, XL, or ACCOUNTS,REPS,REGIONS (default S)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", required=True, help="output directory, e.g. bench/data/M")
+    parser.add_argument("--products", default="",
+                        help="product ICPs, e.g. core,analytics: adds tier_<product> columns")
+    parser.add_argument("--auto-share", type=float, default=1.0,
+                        help="with --products: share of reps with product = auto (default 1)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     accounts, roster = generate(args.size, args.seed)
+    if args.products:
+        accounts, roster = add_products(accounts, roster, args.seed,
+                                        tuple(p.strip() for p in args.products.split(",") if p.strip()),
+                                        args.auto_share)
     t1 = time.perf_counter()
     acc_path, ros_path = write_instance(accounts, roster, args.out)
     t2 = time.perf_counter()

@@ -342,6 +342,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         else np.full(len(accounts), "", dtype=object)
     # The model honours every lock, so a locked account's new owner is its lock target.
     locked = (lock_to != "") | (accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0))
+    if "_lock_auto" in accounts.columns:  # product = auto: the lock held where the rep took the product
+        kept_auto = accounts["_lock_auto"].astype(str).to_numpy(dtype=object) == new_ids
+        locked |= kept_auto
     reasons = reason_texts(
         moved=moved, prev=prev, new=new_ids, prev_on_roster=(prev_pos >= 0) | (prev == ""),
         prev_eligible=prev_eligible, locked=locked, tier=tier, region=region,
@@ -408,7 +411,10 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     timings["total_solve"] = time.perf_counter() - t0
     if "_lock_to" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
-    return Plan(accounts=accounts.drop(columns=["_unit_region", "_lock_to"], errors="ignore"), reps=reps_out,
+    if "_lock_auto" in accounts.columns:
+        accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
+    return Plan(accounts=accounts.drop(columns=["_unit_region", "_lock_to", "_lock_auto"], errors="ignore"),
+                reps=reps_out,
                 config=cfg, pools=results, inputs=inp.inputs, metrics=metrics,
                 warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method,
                         **inp.extras})

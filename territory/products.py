@@ -86,6 +86,7 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
             owner = owner.where(keep, "")
         part["_owner_any"] = part["owner_id"].astype(str)
         part["owner_id"] = owner.to_numpy()
+        _product_locks(part, prod, rep_prod)
         part["product"] = prod
         part["_row_id"] = part["account_id"].astype(str) + ROW_SEP + prod
         part["_family_base"] = part["family_id"]
@@ -94,5 +95,28 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
         orphan_child = ~part["family_id"].isin(set(part["_row_id"]))
         part.loc[orphan_child, "family_id"] = part.loc[orphan_child, "_row_id"]
         frames.append(part)
-    out = pd.concat(frames, ignore_index=True) if frames else accounts.iloc[0:0].assign(product="")
+    out = pd.concat(frames, ignore_index=True) if frames else accounts.iloc[0:0].assign(product="", _lock_auto="")
     return out.sort_values(["account_id", "product"], kind="stable").reset_index(drop=True)
+
+
+def _product_locks(part: pd.DataFrame, prod: str, rep_prod: dict) -> None:
+    """A lock holds for the product rows its rep carries.
+
+    The rep is the one a locks file names (``_lock_to``), else the row's owner for ``prod``.
+    A rep who carries another product cannot keep this row, so the lock does not apply to it;
+    a rep with product = auto keeps the row exactly when the plan gives it this product
+    (``_lock_auto`` names the rep; the model ties the row to the rep's product choice).
+    """
+    lock_to = part["_lock_to"].astype(str) if "_lock_to" in part.columns else pd.Series("", index=part.index)
+    target = lock_to.where(lock_to != "", part["owner_id"].astype(str))
+    lockish = part["locked"].astype(bool) | (lock_to != "")
+    carried = target.map(rep_prod).astype(str)
+    on_roster = target.isin(rep_prod.keys())
+    auto = lockish & on_roster & carried.str.lower().isin(["auto", ""])
+    other = lockish & on_roster & ~auto & (carried != prod)
+    part["_lock_auto"] = np.where(auto, target, "")
+    drop = (auto | other).to_numpy()
+    if drop.any():
+        part.loc[drop, "locked"] = False
+        if "_lock_to" in part.columns:
+            part.loc[drop, "_lock_to"] = ""

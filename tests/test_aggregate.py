@@ -228,3 +228,48 @@ def test_caps_that_cannot_hold_say_why(tmp_path: Path) -> None:
     inp = load_input(d / "accounts.csv", d / "roster.csv", _cap_cfg("aggregate", max_moves_per_rep=5))
     with pytest.raises(InfeasiblePlanError, match="max_moves_per_rep"):
         solve_input(inp)
+
+
+# --------------------------------------------------------------------------- product = auto
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_auto_products_bound_valid_and_plan_close(tmp_path: Path, seed: int) -> None:
+    """Reps with product = auto at scale: the bound (the count LP with the product choice
+    relaxed) stays below the exact model's optimum, the plan is near it, every rep carries one
+    product, the counts per product and capacity level are the exact model's, and locked rows
+    of auto reps stay with them for the product they carry."""
+    from generate import add_products
+
+    size = (160 + 30 * seed, 4 + seed % 3, 1 + seed % 2)
+    acc, roster = add_products(*generate(size, seed), seed, auto_share=1.0 if seed % 2 else 0.5)
+    d = tmp_path / f"auto-{seed}"
+    write_instance(acc, roster, d)
+    exact = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cfg("exact")))
+    agg = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cfg("aggregate")))
+    assert agg.extras["method"] == "aggregate"
+    assert all(p.report.status == "optimal" for p in exact.pools)
+    opt, bound = _total(exact, "objective"), _total(agg, "bound")
+    gap = exact.config.solver.gap
+    assert bound <= opt + 1e-6, (bound, opt)
+    assert opt * (1 - gap) - 1e-6 <= _total(agg, "objective") <= opt * 1.05 + 3.0
+    a = agg.accounts
+    carried = dict(zip(agg.reps["rep_id"], agg.extras["arrays"]["rep_product"]))
+    assert (a["owner_id"].map(carried) == a["product"]).all()
+    assert not a.duplicated(["account_id", "product"]).any()
+    cap = dict(zip(agg.reps["rep_id"], agg.reps["capacity"]))
+    for plan in (exact, agg):  # capacity carrying each product, per pool: the same split
+        arr = plan.extras["arrays"]
+        split = sorted((p, q, cap[r]) for r, p, q in zip(plan.reps["rep_id"], plan.reps["pool"],
+                                                          arr["rep_product"]))
+        if plan is exact:
+            want = split
+        else:
+            assert split == want
+    given = dict(zip(roster["rep_id"], roster["product"]))
+    assert all(carried[r] == p for r, p in given.items() if p != "auto")
+    src = acc.set_index("account_id")
+    was_locked = a["account_id"].map(src["locked"]).astype(bool)
+    prev = a["account_id"].map(src["owner_id"])
+    keeps = was_locked & prev.map(carried).eq(a["product"])
+    assert (a.loc[keeps, "owner_id"] == prev[keeps]).all()

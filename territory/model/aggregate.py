@@ -54,9 +54,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
-from ..errors import ConfigError, InfeasiblePlanError
+from ..errors import InfeasiblePlanError
 from ..solve import SolveReport
-from .problem import tier_band
+from .problem import pool_products, product_fair_shares, tier_band
 from .solution import PoolResult, SolvedPools
 
 Progress = Callable[[str, int, int], None]
@@ -71,11 +71,6 @@ def _noop(stage: str, done: int, total: int) -> None:
 # --------------------------------------------------------------------------- dispatch
 
 
-# product = auto needs the exact model's product choice; above this many pairs that MIP is
-# not a seconds-level solve on 2 cores, so we say so instead of running for many minutes.
-AUTO_PRODUCT_MAX_PAIRS = 200_000
-
-
 def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
                 progress: Progress = _noop, export_lp: str | Path | None = None) -> SolvedPools:
     """Solve every pool with the method ``cfg.solver.method`` asks for.
@@ -85,21 +80,6 @@ def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
     units) or when an LP file is requested, and the aggregated model otherwise.
     """
     method = getattr(cfg.solver, "method", "auto")
-    if "product" in accounts.columns and "product" in reps.columns:
-        carried = reps["product"].fillna("").astype(str).str.strip().str.lower()
-        if carried.isin(["", "auto", "nan"]).any():
-            # Reps whose product the model chooses need the z[rep, product] choice of the exact
-            # model; the class model fixes every rep's product.
-            if method == "auto":
-                units = build_units(accounts, reps, cfg)
-                if units.n_pairs > AUTO_PRODUCT_MAX_PAIRS:
-                    raise ConfigError(
-                        f"reps with product = auto are planned with the exact model, and this plan "
-                        f"has {units.n_pairs:,} (account, rep) pairs, too many to solve in reasonable "
-                        f"time (limit {AUTO_PRODUCT_MAX_PAIRS:,}); give each rep its product in the "
-                        "roster (try the split with 'territory whatif' on a sample first), or force "
-                        "it with --set solver.method=exact")
-            method = "exact"
     if method == "auto":
         if export_lp is not None:
             method = "exact"
@@ -137,6 +117,9 @@ class Units:
     sig_reps: list[np.ndarray]  # rep indices per signature
     n_pairs: int
     unit_ids: np.ndarray  # (U,) object
+    prod: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) product code
+    product_names: list[str] = field(default_factory=lambda: [""])
+    lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) rep or -1
 
 
 def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> Units:
@@ -180,6 +163,20 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
         locked[first[0]] = True
         lock_owner[first[0]] = lock_target[lk_rows[first[1]]]
 
+    # Product ICPs: the unit's product (every row of a unit has the same one) and the rep with
+    # product = auto that keeps it if it carries that product (``products._product_locks``).
+    if "product" in accounts.columns:
+        pcode, puniq = pd.factorize(accounts["product"].astype(str), sort=True)
+        prod = np.zeros(U, dtype=np.int64)
+        prod[acc_unit] = pcode
+        product_names = [str(x) for x in puniq] or [""]
+    else:
+        prod, product_names = np.zeros(U, dtype=np.int64), [""]
+    lock_auto = np.full(U, -1, dtype=np.int64)
+    if "_lock_auto" in accounts.columns:
+        la_acc = rep_index.get_indexer(accounts["_lock_auto"].astype(str)).astype(np.int64)
+        np.maximum.at(lock_auto, acc_unit, la_acc)
+
     # Eligibility: key per account -> key set per unit -> rep signature.
     keys, cover_sets = _eligibility(accounts, reps, cfg)
     kcode, kuniq = pd.factorize(pd.Series(keys), sort=True)
@@ -221,6 +218,9 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
             by_unit.setdefault(u, set()).add(str(kuniq[k]))
         for u, ks in by_unit.items():
             sig[u] = sig_id(elig_of(sorted(ks)))
+    for u in np.flatnonzero(lock_auto >= 0).tolist():  # the lock wins over coverage
+        if int(lock_auto[u]) not in sig_list[sig[u]]:
+            sig[u] = sig_id(tuple(sorted((*sig_list[sig[u]], int(lock_auto[u])))))
     if locked.any():
         lu = np.flatnonzero(locked)
         lo_owners = lock_owner[lu]
@@ -230,7 +230,7 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
     sig_len = np.array([len(t) for t in sig_list], dtype=np.int64)
     n_pairs = int(sig_len[sig].sum())
     return Units(U, acc_unit, size, comp, pot, forced, owner, locked, sig, sig_reps, n_pairs,
-                 np.asarray(uniq, dtype=object))
+                 np.asarray(uniq, dtype=object), prod, product_names, lock_auto)
 
 
 def _eligibility(accounts: pd.DataFrame, reps: pd.DataFrame,
@@ -288,6 +288,19 @@ class PoolData:
     n_accounts: int = 0
     mixed_units: dict[int, np.ndarray] = field(default_factory=dict)
     mixed_pot: dict[int, np.ndarray] = field(default_factory=dict)  # account potentials
+    # Product ICPs (one product "" without them), as in ``PoolProblem``. The per-rep fair
+    # shares and bands above are those of each rep's product; for reps with product = auto
+    # (``rep_product`` -1) they hold only once ``_fix_products`` has chosen one.
+    products: list[str] = field(default_factory=lambda: [""])
+    class_product: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (C,)
+    class_lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (C,)
+    rep_product: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (R,)
+    auto_count: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))  # (P, L)
+    rep_level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (R,)
+    fair_tier_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (R, P, 3)
+    fair_pot_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, P)
+    tier_lo_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
+    tier_hi_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
 
 
 def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
@@ -319,6 +332,10 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     max_acc_all = reps["max_accounts"].to_numpy(dtype=np.float64)
     region_names = reps["region"].astype(str).tolist()
 
+    U_all = units.n_units
+    product_mode = "product" in accounts.columns
+    rep_product_all = (reps["product"].astype(str).str.strip().replace("", "auto").tolist()
+                       if product_mode and "product" in reps.columns else [""] * n_reps)
     # Tier composition id per unit (few distinct).
     comp_key = units.comp[:, 0] * 1_000_003 ** 2 + units.comp[:, 1] * 1_000_003 + units.comp[:, 2]
     _, comp_id = np.unique(comp_key, return_inverse=True)
@@ -326,7 +343,9 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     okey = units.owner.copy()
     mixed = np.flatnonzero(okey == -2)
     okey[mixed] = -3 - mixed
-    order = np.lexsort((units.pot, okey, comp_id, units.sig, unit_pool))
+    prod_u = units.prod if units.prod.size == U_all else np.zeros(U_all, dtype=np.int64)
+    lock_auto_u = units.lock_auto if units.lock_auto.size == U_all else np.full(U_all, -1, dtype=np.int64)
+    order = np.lexsort((units.pot, lock_auto_u, okey, prod_u, comp_id, units.sig, unit_pool))
     up = unit_pool[order]
     pool_bounds = np.searchsorted(up, np.arange(len(comps) + 1))
 
@@ -344,8 +363,10 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         local[comp_reps] = np.arange(R)
         # Classes: runs of equal (sig, comp, owner key) in the sorted order.
         s_, c_, o_ = units.sig[uidx], comp_id[uidx], okey[uidx]
+        p_, l_ = prod_u[uidx], lock_auto_u[uidx]
         new = np.ones(len(uidx), dtype=bool)
-        new[1:] = (s_[1:] != s_[:-1]) | (c_[1:] != c_[:-1]) | (o_[1:] != o_[:-1])
+        new[1:] = (s_[1:] != s_[:-1]) | (c_[1:] != c_[:-1]) | (o_[1:] != o_[:-1]) \
+            | (p_[1:] != p_[:-1]) | (l_[1:] != l_[:-1])
         starts = np.flatnonzero(new)
         C = len(starts)
         class_start = np.append(starts, len(uidx)).astype(np.int64)
@@ -385,15 +406,29 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 pair_cost[ks] = (ow >= 0).sum() - owned
                 mixed_units[c] = ow
                 mixed_pot[c] = accounts["potential"].to_numpy(dtype=np.float64)[acc_rows[u]]
-        N_t = units.comp[uidx].sum(axis=0).astype(np.float64)
-        P = float(units.pot[uidx].sum())
-        C_tot = cap.sum()
-        fair_tier = np.outer(cap / C_tot, N_t) if C_tot > 0 else np.zeros((R, 3))
-        fair_pot = cap / C_tot * P if C_tot > 0 else np.zeros(R)
-        lo, hi = tier_band(fair_tier, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
+        # Fair shares exactly as ``build_pools`` computes them (``product_fair_shares``: reps
+        # with product = auto shared between products by tier-weighted demand, per capacity
+        # level), from class totals.
+        n_cls = np.diff(class_start)
+        prods, class_product, rep_prod = pool_products(
+            [units.product_names[i] for i in prod_u[first].tolist()],
+            [rep_product_all[r] for r in comp_reps], product_mode)
+        class_pot = np.add.reduceat(units.pot[uidx], class_start[:-1]) if C else np.zeros(0)
+        fair_tier_p, fair_pot_p, auto_count, rep_level = product_fair_shares(
+            cap, rep_prod, class_product, class_comp * n_cls[:, None], class_pot, len(prods),
+            cfg.products.tier_weights)
+        lo_p, hi_p = tier_band(fair_tier_p, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
+        own_p = np.where(rep_prod >= 0, rep_prod, 0)
+        ar = np.arange(R)
+        fair_tier, fair_pot = fair_tier_p[ar, own_p], fair_pot_p[ar, own_p]
+        lo, hi = lo_p[ar, own_p], hi_p[ar, own_p]
         tau = cfg.balance.potential_band
+        gla = lock_auto_u[first]
+        class_lock_auto = np.where(gla >= 0, local[np.maximum(gla, 0)], -1)
         covered = sorted({region_names[r] or "all regions" for r in comp_reps})
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
+        if product_mode:
+            name += " / " + ", ".join(prods)
         pools.append(PoolData(
             name=name, reps=np.asarray(comp_reps, dtype=np.int64),
             rep_ids=[rep_ids_all[r] for r in comp_reps], capacity=cap,
@@ -403,7 +438,10 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             class_comp=class_comp, class_size=class_size, class_owner=class_owner,
             pair_c=pair_c, pair_r=pair_r, pair_cost=pair_cost.astype(np.float64),
             n_accounts=int(acc_per_unit[uidx].sum()), mixed_units=mixed_units,
-            mixed_pot=mixed_pot,
+            mixed_pot=mixed_pot, products=prods, class_product=class_product,
+            class_lock_auto=class_lock_auto, rep_product=rep_prod, auto_count=auto_count,
+            rep_level=rep_level,
+            fair_tier_p=fair_tier_p, fair_pot_p=fair_pot_p, tier_lo_p=lo_p, tier_hi_p=hi_p,
         ))
     seen: dict[str, int] = {}
     for pd_ in pools:
@@ -426,12 +464,13 @@ class ClassSolution:
     cut_rounds: int
     status: str
     qv: np.ndarray | None = None  # LP potential per pair (``integer=False``)
+    z: np.ndarray | None = None  # (auto reps, products): the product choice (``choice=True``)
 
 
 def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_only: bool = False,
                  integer: bool = True, max_cuts: int = 0, mip_cap: float = 3.0,
                  y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
-                 move_pot: np.ndarray | None = None) -> ClassSolution:
+                 move_pot: np.ndarray | None = None, choice: bool = False) -> ClassSolution:
     """Build the class model as CSC arrays and solve it.
 
     ``count_only`` drops the potential rows (what is left is a relaxation of the full model
@@ -442,6 +481,14 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     the rest. ``move_pot`` (per pair) is the potential per unit the potential-move cap counts
     in a count-only model (default: the class's smallest unit potential, which keeps the
     count-only model a relaxation).
+
+    ``choice`` (count-only LP only) adds the product choice of reps with product = auto, as in
+    the exact model but relaxed: ``z[rep, product]`` in [0, 1], one product per rep, each
+    product its ``auto_count`` reps of every capacity level, ``y[c, rep] <= n_c z[rep, product(c)]`` (``=`` for classes
+    locked to the rep) and the tier bands of every (rep, product) scaled by ``z``. Any plan
+    of the full model, with its binary choice, projects onto a feasible point with the same
+    moves and tier slack, so the LP value is a lower bound for the full model. (The account
+    band rows of auto reps are left out: dropping rows keeps it a bound.)
     """
     import highspy
 
@@ -513,8 +560,10 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     ti_i += [np.arange(3 * R), np.arange(3 * R)]
     ti_j += [s0 + np.arange(3 * R), s0 + 3 * R + np.arange(3 * R)]
     ti_v += [np.ones(3 * R), -np.ones(3 * R)]
-    add(np.concatenate(ti_i), np.concatenate(ti_j), np.concatenate(ti_v),
-        pd_.tier_lo.ravel().astype(np.float64), pd_.tier_hi.ravel().astype(np.float64))
+    tl, th = pd_.tier_lo.astype(np.float64), pd_.tier_hi.astype(np.float64)
+    auto = np.flatnonzero(pd_.rep_product < 0) if choice else np.zeros(0, dtype=np.int64)
+    tl[auto], th[auto] = -INF, INF  # auto reps: bands per (rep, product) below
+    add(np.concatenate(ti_i), np.concatenate(ti_j), np.concatenate(ti_v), tl.ravel(), th.ravel())
     # Potential rows (in shares of fair potential): fixed-potential pairs via y, others via q.
     fixed = np.flatnonzero(~varied[pd_.pair_c])
     s1 = s0 + 6 * R
@@ -533,6 +582,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         width = np.maximum(ft * b.account_band, 1.0)
         alo = np.maximum(np.ceil(ft - width - 1e-9), 0)
         ahi = np.floor(ft + width + 1e-9)
+        alo[auto], ahi[auto] = -INF, INF
         # soft: reuse the tier penalty through two extra slack columns per rep
         extra_cols = 2 * R
         cost = np.concatenate([cost, np.full(extra_cols, b.tier_penalty)])
@@ -556,6 +606,49 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         add(np.zeros(int(nzc.sum()), dtype=np.int64), kk[nzc], pd_.pair_cost[nzc],
             np.array([-INF]), np.array([float(limit)]))
     _add_cap_rows(pd_, cfg, add, K, qk, varied, lo_p, count_only, move_pot)
+    z0 = nz = 0
+    if choice and auto.size:
+        A, P = len(auto), len(pd_.products)
+        aidx = np.full(R, -1)
+        aidx[auto] = np.arange(A)
+        z0, nz = n_col, A * P
+        # columns: z (A*P) | tier slack under (3 A P) | tier slack over (3 A P)
+        cost = np.concatenate([cost, np.zeros(nz), np.full(6 * nz, b.tier_penalty)])
+        col_lo = np.concatenate([col_lo, np.zeros(7 * nz)])
+        col_hi = np.concatenate([col_hi, np.ones(nz), np.full(6 * nz, 0.0 if hard else INF)])
+        n_col += 7 * nz
+        ka = np.flatnonzero(aidx[pd_.pair_r] >= 0)
+        seat = aidx[pd_.pair_r[ka]] * P + pd_.class_product[pd_.pair_c[ka]]
+        seat_rows = np.arange(3 * nz)
+        for is_lo in (True, False):
+            ci: list[np.ndarray] = []
+            cj: list[np.ndarray] = []
+            cv: list[np.ndarray] = []
+            for t in range(3):
+                coef = pd_.class_comp[pd_.pair_c[ka], t].astype(np.float64)
+                nzc = coef > 0
+                ci.append(seat[nzc] * 3 + t)
+                cj.append(ka[nzc])
+                cv.append(coef[nzc])
+            band = (pd_.tier_lo_p if is_lo else pd_.tier_hi_p)[auto].reshape(nz * 3).astype(np.float64)
+            slack0 = z0 + nz if is_lo else z0 + 4 * nz
+            ci += [seat_rows, seat_rows]
+            cj += [slack0 + seat_rows, z0 + seat_rows // 3]
+            cv += [np.ones(3 * nz) if is_lo else -np.ones(3 * nz), -band]
+            lo_r = np.zeros(3 * nz) if is_lo else np.full(3 * nz, -INF)
+            hi_r = np.full(3 * nz, INF) if is_lo else np.zeros(3 * nz)
+            add(np.concatenate(ci), np.concatenate(cj), np.concatenate(cv), lo_r, hi_r)
+        # y <= n_c z (and = for classes locked to the rep)
+        m = ka.size
+        nck = n_c[pd_.pair_c[ka]]
+        held = pd_.class_lock_auto[pd_.pair_c[ka]] == pd_.pair_r[ka]
+        add(np.concatenate([np.arange(m), np.arange(m)]), np.concatenate([ka, z0 + seat]),
+            np.concatenate([np.ones(m), -nck]), np.where(held, 0.0, -INF), np.zeros(m))
+        add(np.repeat(np.arange(A), P), z0 + np.arange(nz), np.ones(nz), np.ones(A), np.ones(A))
+        L = pd_.auto_count.shape[1]
+        lv = pd_.rep_level[auto]
+        cnt = pd_.auto_count.astype(np.float64).ravel()  # row q * L + level
+        add(np.tile(np.arange(P), A) * L + np.repeat(lv, P), z0 + np.arange(nz), np.ones(nz), cnt, cnt)
     # Envelope rows for potential pairs: q - lo_p*y in [0, P - lo_p*n]; q - hi_p*y in [P - hi_p*n, 0]
     if Kq:
         cq = pd_.pair_c[qk]
@@ -651,7 +744,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         qv[qk] = sol[K:K + Kq]
         qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed]
         st = "infeasible" if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "lp"
-        return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, st, qv)
+        zc = sol[z0:z0 + nz].reshape(len(auto), -1) if nz else None
+        return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, st, qv, zc)
     # Round: fix the pairs of classes whose LP counts are all integral, MIP over the rest.
     t1 = time.perf_counter()
     yl = sol[:K]
@@ -684,6 +778,108 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     q[qk] = sol[K:K + Kq]
     q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed]
     return ClassSolution(y, q, bound, lp_seconds, time.perf_counter() - t1, rounds, status)
+
+
+# --------------------------------------------------------------------------- product choice
+
+
+def _choose_products(pd_: PoolData, cfg: PlanConfig,
+                     time_limit: float) -> tuple[np.ndarray, ClassSolution | None]:
+    """A product for every rep with product = auto: the count LP with the choice relaxed
+    (``_class_model(choice=True)``, whose value is a bound for the full model), then the
+    integral choice nearest to it (``_round_choice``). Returns the product per local rep."""
+    chosen = pd_.rep_product.copy()
+    auto = np.flatnonzero(chosen < 0)
+    P = len(pd_.products)
+    if not auto.size:
+        return chosen, None
+    if P == 1:
+        chosen[auto] = 0
+        return chosen, None
+    cs = _class_model(pd_, cfg, time_limit, count_only=True, integer=False, choice=True)
+    if cs.status == "infeasible" or cs.z is None:
+        raise InfeasiblePlanError(_choice_message(pd_))
+    # Tie-break: the product the rep owns most of today (continuity), then product order.
+    owned = np.zeros((len(pd_.rep_ids), P))
+    n_c = np.diff(pd_.class_start).astype(np.float64)
+    ok = pd_.class_owner >= 0
+    np.add.at(owned, (pd_.class_owner[ok], pd_.class_product[ok]), n_c[ok] * pd_.class_size[ok])
+    share = owned[auto] / np.maximum(owned[auto].sum(axis=1, keepdims=True), 1.0)
+    w = cs.z + 1e-3 * share
+    for lv in range(pd_.auto_count.shape[1]):  # one transportation problem per capacity level
+        at = np.flatnonzero(pd_.rep_level[auto] == lv)
+        chosen[auto[at]] = _round_choice(w[at], pd_.auto_count[:, lv])
+    return chosen, cs
+
+
+def _round_choice(w: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The 0/1 choice (one product per rep, ``count[q]`` reps on product q) of largest weight.
+
+    A transportation problem: its LP has integral vertices, so a simplex solve returns the
+    integral optimum.
+    """
+    import highspy
+
+    A, P = w.shape
+    n = A * P
+    rows = np.concatenate([np.repeat(np.arange(A), P), A + np.tile(np.arange(P), A)])
+    cols = np.concatenate([np.arange(n), np.arange(n)])
+    order = np.argsort(cols, kind="stable")
+    start = np.searchsorted(cols[order], np.arange(n + 1)).astype(np.int32)
+    rhs = np.concatenate([np.ones(A), count.astype(np.float64)])
+    cost = -w.ravel()
+    from ..solve import _quiet_stdout
+
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("solver", "simplex")
+    h.passModel(n, A + P, 2 * n, 1, 1, 0.0, cost, np.zeros(n), np.ones(n), rhs, rhs,
+                start[:-1], rows[order].astype(np.int32), np.ones(2 * n), np.zeros(n, dtype=np.int32))
+    h.run()
+    z = np.asarray(h.getSolution().col_value).reshape(A, P)
+    pick = np.argmax(z, axis=1)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or np.abs(z - np.round(z)).max() > 1e-6:
+        # (cannot happen for a consistent count; a safe fallback all the same)
+        pick = np.argmax(w, axis=1)
+    return pick.astype(np.int64)
+
+
+def _fix_products(pd_: PoolData, chosen: np.ndarray, cfg: PlanConfig) -> PoolData:
+    """The pool with every rep's product fixed to ``chosen``: pairs of other products go,
+    units locked to an auto rep that took their product stay with it only, and fair shares
+    and bands become those of each rep's product (the exact model's, with ``z`` fixed)."""
+    rp = np.asarray(chosen, dtype=np.int64)
+    keep = pd_.class_product[pd_.pair_c] == rp[pd_.pair_r]
+    la = pd_.class_lock_auto[pd_.pair_c]
+    held = (la >= 0) & (rp[np.maximum(la, 0)] == pd_.class_product[pd_.pair_c])
+    keep &= ~held | (pd_.pair_r == la)
+    C = len(pd_.class_start) - 1
+    has = np.bincount(pd_.pair_c[keep], minlength=C) > 0
+    if not has.all():
+        lost = sorted({pd_.products[int(q)] for q in pd_.class_product[~has].tolist()})
+        raise InfeasiblePlanError(
+            f"In {pd_.name} no rep carries {', '.join(lost)} once reps with product = auto are "
+            "shared between products by demand; add a rep for it, or give some reps that "
+            "product in the roster.")
+    ar = np.arange(len(pd_.rep_ids))
+    fair_t, fair_p = pd_.fair_tier_p[ar, rp], pd_.fair_pot_p[ar, rp]
+    tau = cfg.balance.potential_band
+    return dataclasses.replace(
+        pd_, pair_c=pd_.pair_c[keep], pair_r=pd_.pair_r[keep], pair_cost=pd_.pair_cost[keep],
+        rep_product=rp, fair_tier=fair_t, fair_potential=fair_p,
+        tier_lo=pd_.tier_lo_p[ar, rp], tier_hi=pd_.tier_hi_p[ar, rp],
+        pot_lo=(1 - tau) * fair_p, pot_hi=(1 + tau) * fair_p)
+
+
+def _choice_message(pd_: PoolData) -> str:
+    auto = [pd_.rep_ids[r] for r in np.flatnonzero(pd_.rep_product < 0).tolist()]
+    counts = ", ".join(f"{q}: {int(n)}" for q, n in zip(pd_.products, pd_.auto_count.sum(axis=1)))
+    return (f"No plan for {pd_.name} keeps every hard rule: the {len(auto)} reps with product = auto "
+            f"({', '.join(auto[:5])}{' ...' if len(auto) > 5 else ''}) are shared between products "
+            f"by demand ({counts}), and no such split holds the locks, max_accounts, continuity "
+            "caps and hard bands together. Give some of them their product in the roster, or "
+            "relax those rules.")
 
 
 def _mixed_owned(pd_: PoolData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -964,6 +1160,9 @@ def _cap_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: 
     acc = np.bincount(rep_of_unit, weights=tr.size, minlength=R)
     cap_acc = np.where(np.isnan(pd_.max_accounts), INF, pd_.max_accounts)
     cand = np.flatnonzero((tr.own >= 0) & (rep_of_unit != tr.own) & ~units.locked[pd_.units])
+    elig_mat = np.zeros((len(pd_.class_start) - 1, R), dtype=bool)
+    elig_mat[pd_.pair_c, pd_.pair_r] = True
+    cand = cand[elig_mat[pd_.unit_class[cand], tr.own[cand]]]  # (an auto rep may have left the product)
     cand = cand[np.argsort(-tr.pot[cand], kind="stable")]
     done = 0
     for u in cand.tolist():
@@ -1271,18 +1470,28 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
 _STATE: dict[str, Any] = {}
 
 
-def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
+def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.ndarray | None]:
     pools: list[PoolData] = _STATE["pools"]
     units: Units = _STATE["units"]
     cfg: PlanConfig = _STATE["cfg"]
     pd_ = pools[p]
     t0 = time.perf_counter()
     if len(pd_.pair_c) == 0:
-        return np.zeros(0, dtype=np.int64), SolveReport("highs", "optimal", 0.0, 0.0, 0.0), {}
+        return np.zeros(0, dtype=np.int64), SolveReport("highs", "optimal", 0.0, 0.0, 0.0), {}, None
     limit = float(cfg.solver.time_limit)
+    # 0. Product ICPs with product = auto: choose every such rep's product on the count LP
+    #    with the choice relaxed (its value is the bound), then plan with the choice fixed.
+    chosen: np.ndarray | None = None
+    choice_bound: float | None = None
+    if (pd_.rep_product < 0).any():
+        chosen, csz = _choose_products(pd_, cfg, limit)
+        pd_ = _fix_products(pd_, chosen, cfg)
+        choice_bound = csz.bound if csz is not None else None
     # 1. The bound: count-only class LP over every eligible pair (a relaxation of the full model).
     cs0 = _class_model(pd_, cfg, limit, count_only=True, integer=False)
     cc = cfg.continuity
+    if cs0.status == "infeasible" and chosen is not None and choice_bound is not None:
+        raise InfeasiblePlanError(_choice_message(pools[p]))
     if cs0.status == "infeasible" and (cc.max_moves_per_rep is not None
                                        or cc.max_potential_moved_share is not None):
         raise InfeasiblePlanError(_cap_message(pd_, cfg, units))
@@ -1334,7 +1543,7 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
         mean = np.add.reduceat(pd_.unit_pot, pd_.class_start[:-1]) / np.diff(pd_.class_start)
         cs = ClassSolution(y, y * mean[pd_.pair_c], cs0.bound, cs0.lp_seconds, 0.0, 0, "count vertex")
         sub = pd_
-    cs.bound = cs0.bound
+    cs.bound = cs0.bound if choice_bound is None else choice_bound
     t1 = time.perf_counter()
     rep_of_unit = _disaggregate(sub, cs)
     t2 = time.perf_counter()
@@ -1356,7 +1565,7 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float]]:
     rep = SolveReport("highs", status, obj, bound, t3 - t0, log)
     stats = {"bound_lp": cs0.lp_seconds, "class_lp": cs.lp_seconds, "class_mip": cs.mip_seconds, "disaggregate": t2 - t1,
              "local_search": t3 - t2}
-    return rep_of_unit, rep, stats
+    return rep_of_unit, rep, stats, chosen
 
 
 def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
@@ -1373,7 +1582,7 @@ def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     if not n_workers:
         n_workers = os.cpu_count() or 1
     big = [p for p, x in enumerate(pools) if len(x.pair_c) >= 2_000]
-    results: dict[int, tuple[np.ndarray, SolveReport, dict[str, float]]] = {}
+    results: dict[int, tuple[np.ndarray, SolveReport, dict[str, float], np.ndarray | None]] = {}
     progress("solve", 0, len(pools))
     try:
         if n_workers > 1 and len(big) > 1 and "fork" in mp.get_all_start_methods():
@@ -1393,8 +1602,14 @@ def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         _STATE.clear()
     owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
     for p, pd_ in enumerate(pools):
-        rep_of_unit, report, _stats = results[p]
+        rep_of_unit, report, _stats, chosen = results[p]
         gidx = pd_.reps
+        if chosen is not None:
+            pd_ = _fix_products(pd_, chosen, cfg)
+        if "product" in accounts.columns:
+            if out.rep_product is None:
+                out.rep_product = np.full(len(reps), "", dtype=object)
+            out.rep_product[gidx] = [pd_.products[q] for q in np.maximum(pd_.rep_product, 0).tolist()]
         owner_of_unit[pd_.units] = gidx[rep_of_unit]
         out.fair_tier[gidx] = pd_.fair_tier
         out.fair_potential[gidx] = pd_.fair_potential

@@ -9,6 +9,7 @@ from .constraints import (
     ModelBuilder,
     add_account_balance,
     add_assign_once,
+    add_auto_locks,
     add_max_accounts,
     add_move_cost,
     add_move_limit,
@@ -30,6 +31,7 @@ FAMILIES = (
     "account_balance",
     "workload_balance",
     "product_choice",
+    "auto_locks",
     "max_accounts",
     "move_limit",
     "potential_move_limit",
@@ -61,6 +63,8 @@ def build_model(pool: PoolProblem, cfg: PlanConfig, *, drop: frozenset[str] = fr
         add_workload_balance(m, b.workload_band, b.workload_weights, b.tier_penalty, hard=hard_bands)
     if "product_choice" not in drop:
         add_product_choice(m)
+    if "auto_locks" not in drop:
+        add_auto_locks(m)
     if "max_accounts" not in drop:
         add_max_accounts(m)
     if cfg.continuity.max_moved_share is not None and "move_limit" not in drop:

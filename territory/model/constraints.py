@@ -201,10 +201,14 @@ def add_product_choice(m: ModelBuilder) -> list[str]:
     for r in auto:
         expr = pulp.LpAffineExpression({m.z[(r, q)]: 1 for q in range(len(p.products))})
         names.append(m.add_row("product_choice", lp_name("one_product", rep=p.rep_ids[r]), expr, EQ, 1))
+    # Each product gets its share of the auto reps of every capacity level (product_fair_shares).
     for q, prod in enumerate(p.products):
-        expr = pulp.LpAffineExpression({m.z[(r, q)]: 1 for r in auto})
-        names.append(m.add_row("product_choice", lp_name("reps_per_product", product=prod), expr, EQ,
-                               float(p.auto_count[q])))
+        for lv in range(p.auto_count.shape[1]):
+            at = [r for r in auto if p.rep_level[r] == lv]
+            expr = pulp.LpAffineExpression({m.z[(r, q)]: 1 for r in at})
+            label = {"product": prod} if p.auto_count.shape[1] == 1 else {"product": prod, "level": lv}
+            names.append(m.add_row("product_choice", lp_name("reps_per_product", **label), expr, EQ,
+                                   float(p.auto_count[q, lv])))
     auto_set = set(auto)
     for i, (u, r) in enumerate(zip(p.pair_u.tolist(), p.pair_r.tolist())):
         if r in auto_set:
@@ -212,6 +216,22 @@ def add_product_choice(m: ModelBuilder) -> list[str]:
             expr = pulp.LpAffineExpression({m.x[i]: 1, m.z[(r, q)]: -1})
             names.append(m.add_row("product_choice", lp_name("carries", unit=p.unit_ids[u], rep=p.rep_ids[r]),
                                    expr, LE, 0))
+    return names
+
+
+def add_auto_locks(m: ModelBuilder) -> list[str]:
+    """A unit locked to a rep with product = auto stays with that rep when the rep carries
+    the unit's product: x[u, r] >= z[r, q(u)] (with x <= z from the product choice, x = z)."""
+    p = m.pool
+    names: list[str] = []
+    if not p.unit_lock_auto.size or (p.unit_lock_auto < 0).all():
+        return names
+    for i, (u, r) in enumerate(zip(p.pair_u.tolist(), p.pair_r.tolist())):
+        q = int(p.unit_product[u])
+        if p.unit_lock_auto[u] == r and (r, q) in m.z:
+            expr = pulp.LpAffineExpression({m.x[i]: 1, m.z[(r, q)]: -1})
+            names.append(m.add_row("auto_locks", lp_name("keeps_locked", unit=p.unit_ids[u],
+                                                         rep=p.rep_ids[r]), expr, GE, 0))
     return names
 
 

@@ -51,11 +51,15 @@ class PoolProblem:
     products: list[str] = field(default_factory=lambda: [""])
     unit_product: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,)
     rep_product: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (R,), -1 = auto
-    auto_count: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (P,) auto reps per product
+    # (P, L) auto reps per product and capacity level; rep_level: (R,) level of each auto rep, -1 fixed
+    auto_count: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    rep_level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     fair_tier_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (R, P, 3)
     fair_pot_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (R, P)
     tier_lo_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
     tier_hi_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
+    # (U,) local rep with product = auto that keeps the unit if it carries the unit's product
+    unit_lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def rep_products(self, r: int) -> list[int]:
         """Products rep ``r`` may carry: its own, or all of them for product = auto."""
@@ -103,13 +107,21 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
 
 def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.ndarray,
                         unit_tiers: np.ndarray, unit_pot: np.ndarray, n_products: int,
-                        tier_weights: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        tier_weights: tuple[float, ...],
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Capacity-proportional fair shares per (rep, product), and auto reps per product.
 
     Reps with product = auto are shared between products in proportion to tier-weighted
     demand (sum over tiers of weight x accounts), after the reps who already carry a product.
-    Each product's accounts are then split over the capacity that carries it; an auto rep's
-    share assumes it carries the average auto capacity.
+    The split is made per capacity level (all auto reps of capacity 1.0, then 0.5, ...), each
+    level apportioned by the capacity each product still needs, so the capacity that carries
+    every product is known whichever reps the plan picks: each product's accounts are split
+    over exactly that capacity, and the fair shares of the reps who carry it add up to its
+    accounts (so the bands can all be met).
+
+    Returns ``(fair_tier (R, P, 3), fair_potential (R, P), auto_count (P, L), rep_level (R,))``:
+    ``auto_count[q, l]`` reps of capacity level ``l`` carry product ``q``; ``rep_level`` is
+    each auto rep's level (-1 for reps with a product).
     """
     R = len(cap)
     N = np.zeros((n_products, 3))
@@ -120,7 +132,11 @@ def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.nda
         Pot[q] = unit_pot[sel].sum()
     fixed_cap = np.array([cap[rep_prod == q].sum() for q in range(n_products)])
     auto = rep_prod < 0
-    auto_count = np.zeros(n_products, dtype=np.int64)
+    levels = np.unique(np.round(cap[auto], 9))[::-1]  # largest capacity first
+    rep_level = np.full(R, -1, dtype=np.int64)
+    if auto.any():
+        rep_level[auto] = np.searchsorted(-levels, -np.round(cap[auto], 9))
+    auto_count = np.zeros((n_products, len(levels)), dtype=np.int64)
     carried = fixed_cap.copy()
     if auto.any():
         w = np.asarray(tier_weights[:3], dtype=float)
@@ -129,8 +145,12 @@ def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.nda
         need = np.maximum(target - fixed_cap, 0)
         if need.sum() <= 0:
             need = demand
-        auto_count = apportion(int(auto.sum()), need)
-        carried = fixed_cap + auto_count * cap[auto].mean()
+        for li, lv in enumerate(levels.tolist()):
+            n_l = int((rep_level == li).sum())
+            weights = np.maximum(need, 0)
+            auto_count[:, li] = apportion(n_l, weights if weights.sum() > 0 else demand)
+            need = need - auto_count[:, li] * lv
+        carried = fixed_cap + auto_count @ levels
     per_cap_t = np.divide(N, carried[:, None], out=np.zeros_like(N), where=carried[:, None] > 0)
     per_cap_p = np.divide(Pot, carried, out=np.zeros_like(Pot), where=carried > 0)
     fair_t = cap[:, None, None] * per_cap_t[None, :, :]
@@ -142,7 +162,20 @@ def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.nda
     mask[np.flatnonzero(fixed), rep_prod[fixed]] = True
     fair_t[~mask] = 0
     fair_p[~mask] = 0
-    return fair_t, fair_p, auto_count
+    return fair_t, fair_p, auto_count, rep_level
+
+
+def pool_products(unit_products: list[str], rep_products: list[str],
+                  product_mode: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """A pool's products (sorted), each unit's product index and each rep's (-1: the model
+    chooses, for product = auto). Without product ICPs there is one product "" for all."""
+    prods = sorted(set(unit_products)) or [""]
+    p_index = {q: i for i, q in enumerate(prods)}
+    unit_prod = np.array([p_index[q] for q in unit_products], dtype=np.int64)
+    rep_prod = np.array([p_index.get(q, -1) if q != "auto" else -1 for q in rep_products], dtype=np.int64)
+    if not product_mode:
+        rep_prod[:] = 0
+    return prods, unit_prod, rep_prod
 
 
 def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
@@ -185,6 +218,10 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                if "_lock_to" in accounts.columns else np.full(len(accounts), -1, dtype=np.int64))
     lock_target = np.where(lock_to >= 0, lock_to, owner_pos)
     locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (lock_target >= 0)
+    # Product ICPs: a row locked to a rep with product = auto stays with that rep exactly when
+    # the rep carries the row's product (see ``territory.products._product_locks``).
+    lock_auto = (accounts["_lock_auto"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+                 if "_lock_auto" in accounts.columns else np.full(len(accounts), -1, dtype=np.int64))
     region_keys = np.asarray(keys, dtype=object)
 
     # Eligible rep set per unit: reps covering every member's region; locked units: the owner.
@@ -206,6 +243,9 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 elig = set.union(*sets)
             sig = tuple(sorted(elig))
             sig_cache[regs] = sig
+        la = lock_auto[rows]
+        if (la >= 0).any() and int(la[la >= 0][0]) not in sig:  # the lock wins over coverage
+            sig = tuple(sorted((*sig, int(la[la >= 0][0]))))
         signature_of_unit.append(sig)
 
     # Pools: connected components of signatures and reps.
@@ -246,6 +286,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         unit_size = np.zeros(U, dtype=np.int64)
         unit_locked = np.zeros(U, dtype=bool)
         unit_forced = np.zeros(U, dtype=np.int64)
+        unit_lock_auto = np.full(U, -1, dtype=np.int64)
         acc_index: list[np.ndarray] = []
         pu: list[int] = []
         pr: list[int] = []
@@ -262,6 +303,9 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             unit_pot[j] = float(potential[rows].sum())
             unit_size[j] = len(rows)
             unit_locked[j] = bool(locked[rows].any())
+            la = lock_auto[rows]
+            if (la >= 0).any():
+                unit_lock_auto[j] = local[int(la[la >= 0][0])]
             owners = owner_pos[rows]
             sig = signature_of_unit[u]
             # Forced moves: the owner left the roster, or no longer covers the account (region,
@@ -281,15 +325,9 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 on.append(int(n))
         cap = capacity_all[comp_reps]
         # Products in this pool; reps carry one each (-1 = the model chooses).
-        u_prod_names = unit_product_all[units]
-        prods = sorted(set(u_prod_names.tolist())) or [""]
-        p_index = {q: i for i, q in enumerate(prods)}
-        unit_prod = np.array([p_index[q] for q in u_prod_names], dtype=np.int64)
-        rep_prod = np.array([p_index.get(rep_product_all[r], -1) if rep_product_all[r] != "auto" else -1
-                             for r in comp_reps], dtype=np.int64)
-        if not product_mode:
-            rep_prod[:] = 0
-        fair_tier_p, fair_pot_p, auto_count = product_fair_shares(
+        prods, unit_prod, rep_prod = pool_products(unit_product_all[units].tolist(),
+                                                   [rep_product_all[r] for r in comp_reps], product_mode)
+        fair_tier_p, fair_pot_p, auto_count, rep_level = product_fair_shares(
             cap, rep_prod, unit_prod, unit_tiers, unit_pot, len(prods), cfg.products.tier_weights)
         lo_p, hi_p = tier_band(fair_tier_p, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
         # Per-rep view (each rep's own product; auto reps get theirs once the model has chosen).
@@ -310,6 +348,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             unit_size=unit_size,
             unit_locked=unit_locked,
             unit_forced=unit_forced,
+            unit_lock_auto=unit_lock_auto,
             pair_u=np.asarray(pu, dtype=np.int64),
             pair_r=np.asarray(pr, dtype=np.int64),
             pair_cost=np.asarray(pc, dtype=np.int64),
@@ -323,6 +362,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             unit_product=unit_prod,
             rep_product=rep_prod,
             auto_count=auto_count,
+            rep_level=rep_level,
             fair_tier_p=fair_tier_p,
             fair_pot_p=fair_pot_p,
             tier_lo_p=lo_p,
