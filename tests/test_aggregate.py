@@ -273,3 +273,27 @@ def test_auto_products_bound_valid_and_plan_close(tmp_path: Path, seed: int) -> 
     prev = a["account_id"].map(src["owner_id"])
     keeps = was_locked & prev.map(carried).eq(a["product"])
     assert (a.loc[keeps, "owner_id"] == prev[keeps]).all()
+
+
+def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
+    """With max_potential_moved_share binding, the bound comes from the potential-aware LP:
+    well above the count-only LP (which ignores the potential bands) and still below the exact
+    optimum."""
+    from territory.model.aggregate import _class_model, build_pool_data, build_units
+
+    d = tmp_path / "potcap"
+    write_instance(*generate((300, 5, 1), 1), d)
+    cfg = _cap_cfg("aggregate", max_potential_moved_share=0.01)
+    inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
+    agg = solve_input(inp)
+    exact = solve_input(load_input(d / "accounts.csv", d / "roster.csv",
+                                   _cap_cfg("exact", max_potential_moved_share=0.01)))
+    acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
+    reps = inp.reps.reset_index(drop=True)
+    pools = build_pool_data(acc, reps, cfg, build_units(acc, reps, cfg))
+    count_bound = sum(_class_model(p, cfg, 30, count_only=True, integer=False).bound for p in pools)
+    bound, opt = _total(agg, "bound"), _total(exact, "objective")
+    assert all(p.report.status == "optimal" for p in exact.pools)
+    # measured: count-only 8.0, potential-aware 110.7, exact optimum 110.8
+    assert 5 * count_bound < bound <= opt + 1e-6, (count_bound, bound, opt)
+    assert _total(agg, "objective") <= 1.1 * opt
