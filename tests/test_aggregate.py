@@ -294,6 +294,26 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     count_bound = sum(_class_model(p, cfg, 30, count_only=True, integer=False).bound for p in pools)
     bound, opt = _total(agg, "bound"), _total(exact, "objective")
     assert all(p.report.status == "optimal" for p in exact.pools)
-    # measured: count-only 8.0, potential-aware 110.7, exact optimum 110.8
+    # measured: count-only 8.0, potential-aware 110.7, exact optimum 110.8 (the plan: 142.8;
+    # rounding under a binding cap loses more than it does without one)
     assert 5 * count_bound < bound <= opt + 1e-6, (count_bound, bound, opt)
-    assert _total(agg, "objective") <= 1.1 * opt
+    assert _total(agg, "objective") <= 1.35 * opt
+
+
+def test_potential_cap_does_not_depend_on_the_currency_unit(tmp_path: Path) -> None:
+    """Potential in cents instead of thousands: the same plan quality. (In currency units the
+    potential-moved row's coefficients, 1 / pool potential, fell below HiGHS's 1e-9 matrix
+    tolerance at large potentials and the cap silently left the LP: at 1M accounts the plan
+    then broke its tier bands and cost 4x more.)"""
+    acc, roster = generate("S", 2)
+    objs = []
+    for scale in (1.0, 1e6):
+        d = tmp_path / f"x{scale:g}"
+        write_instance(acc.assign(potential=acc["potential"] * scale), roster, d)
+        inp = load_input(d / "accounts.csv", d / "roster.csv",
+                         _cap_cfg("aggregate", max_potential_moved_share=0.05))
+        plan = solve_input(inp)
+        _, _, share = _caps_as_exact_model(inp, plan)
+        assert share <= 0.05 + 1e-9
+        objs.append(_total(plan, "objective"))
+    assert objs[1] == pytest.approx(objs[0], rel=0.02), objs

@@ -471,7 +471,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
                  integer: bool = True, max_cuts: int = 0, mip_cap: float = 3.0,
                  y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
                  move_pot: np.ndarray | None = None, choice: bool = False,
-                 lp_solver: str = "auto") -> ClassSolution:
+                 lp_solver: str = "auto", elastic_pot_cap: bool = False) -> ClassSolution:
     """Build the class model as CSC arrays and solve it.
 
     ``count_only`` drops the potential rows (what is left is a relaxation of the full model
@@ -497,7 +497,11 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     R, K = len(pd_.rep_ids), len(pd_.pair_c)
     C = len(pd_.class_start) - 1
     n_c = np.diff(pd_.class_start).astype(np.float64)
-    sp = pd_.unit_pot  # sorted ascending within each class
+    # Potential enters in units of the pool's mean unit potential (ps): in currency units
+    # the coefficients of the potential-moved row (1 / pool potential) fall below HiGHS's
+    # small_matrix_value (1e-9) at 10^9 of potential and are silently dropped.
+    ps = float(pd_.unit_pot.mean()) if len(pd_.unit_pot) and pd_.unit_pot.mean() > 0 else 1.0
+    sp = pd_.unit_pot / ps  # sorted ascending within each class
     lo_p = sp[pd_.class_start[:-1]] if C else np.zeros(0)
     hi_p = sp[pd_.class_start[1:] - 1] if C else np.zeros(0)
     P_c = np.add.reduceat(sp, pd_.class_start[:-1]) if C else np.zeros(0)
@@ -505,7 +509,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     varied = (hi_p - lo_p) > 1e-9 * np.maximum(1.0, np.abs(hi_p))
     if count_only:
         varied[:] = False
-    fair = pd_.fair_potential if not count_only else np.zeros(R)
+    fair = pd_.fair_potential / ps if not count_only else np.zeros(R)
     pot_rows = np.flatnonzero(fair > 0)
     inv_fair = np.zeros(R)
     inv_fair[pot_rows] = 1.0 / fair[pot_rows]
@@ -573,8 +577,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     pv = np.concatenate([lo_p[pd_.pair_c[fixed]] * inv_fair[pd_.pair_r[fixed]],
                          inv_fair[pd_.pair_r[qk]], np.ones(R), -np.ones(R)])
     keep = (inv_fair[pi] > 0)
-    plo = np.where(fair > 0, pd_.pot_lo * inv_fair, -INF)
-    phi = np.where(fair > 0, pd_.pot_hi * inv_fair, INF)
+    plo = np.where(fair > 0, pd_.pot_lo / ps * inv_fair, -INF)
+    phi = np.where(fair > 0, pd_.pot_hi / ps * inv_fair, INF)
     add(pi[keep], pj[keep], pv[keep], plo, phi)
     # Optional account rows.
     sizes = pd_.class_size[pd_.pair_c].astype(np.float64)
@@ -606,7 +610,20 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         nzc = pd_.pair_cost > 0
         add(np.zeros(int(nzc.sum()), dtype=np.int64), kk[nzc], pd_.pair_cost[nzc],
             np.array([-INF]), np.array([float(limit)]))
-    _add_cap_rows(pd_, cfg, add, K, qk, varied, lo_p, count_only, move_pot)
+    _add_cap_rows(pd_, cfg, add, K, qk, varied, lo_p, count_only,
+                  None if move_pot is None else move_pot / ps, ps)
+    share = cfg.continuity.max_potential_moved_share
+    if elastic_pot_cap and share is not None and float(pd_.unit_pot.sum()) > 0:
+        # The potential-move row is the last one _add_cap_rows added: let it stretch at a
+        # price far above any band, so that rounding always finds a plan; the repair step
+        # then gives units back until the cap holds.
+        rows_i.append(np.array([nrow - 1]))
+        rows_j.append(np.array([n_col]))
+        rows_v.append(np.array([-1.0]))
+        cost = np.concatenate([cost, [1e3 * max(b.potential_penalty, b.tier_penalty, 1.0)]])
+        col_lo = np.concatenate([col_lo, [0.0]])
+        col_hi = np.concatenate([col_hi, [INF]])
+        n_col += 1
     z0 = nz = 0
     if choice and auto.size:
         A, P = len(auto), len(pd_.products)
@@ -748,8 +765,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     if not integer:
         rc = np.asarray(h.getSolution().col_dual)[:K]
         qv = np.zeros(K)
-        qv[qk] = sol[K:K + Kq]
-        qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed]
+        qv[qk] = sol[K:K + Kq] * ps
+        qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed] * ps
         st = "infeasible" if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "lp"
         zc = sol[z0:z0 + nz].reshape(len(auto), -1) if nz else None
         return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, st, qv, zc)
@@ -782,8 +799,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
                              time.perf_counter() - t1, rounds, "no_solution")
     y = np.round(sol[:K]).astype(np.int64)
     q = np.zeros(K)
-    q[qk] = sol[K:K + Kq]
-    q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed]
+    q[qk] = sol[K:K + Kq] * ps
+    q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed] * ps
     return ClassSolution(y, q, bound, lp_seconds, time.perf_counter() - t1, rounds, status)
 
 
@@ -905,7 +922,7 @@ def _mixed_owned(pd_: PoolData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: int,
                   qk: np.ndarray, varied: np.ndarray, lo_p: np.ndarray, count_only: bool,
-                  move_pot: np.ndarray | None) -> None:
+                  move_pot: np.ndarray | None, ps: float = 1.0) -> None:
     """Rows for ``continuity.max_moves_per_rep`` and ``continuity.max_potential_moved_share``.
 
     Definitions as in the exact model (``add_moves_per_rep``, ``add_potential_move_limit``):
@@ -920,6 +937,9 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
     - potential moved: ``q[k]`` (or potential per unit x ``y[k]``) over the pairs that take a
       unit away from its owner, <= share x the pool's potential. In the count-only model the
       potential per unit is the class's smallest, so every full plan still projects onto it.
+
+    Potentials (``lo_p``, ``move_pot``, the ``q`` columns) come in units of ``ps``; the
+    potential row is written in those units too (coefficients near 1, not 1 / total).
     """
     c = cfg.continuity
     M = getattr(c, "max_moves_per_rep", None)
@@ -966,7 +986,7 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
         by_y = away & (qpos < 0)
         ii = [np.zeros(int(by_q.sum()), dtype=np.int64), np.zeros(int(by_y.sum()), dtype=np.int64)]
         jj = [K + qpos[by_q], kk[by_y]]
-        vv = [np.full(int(by_q.sum()), 1.0 / total), per_unit[by_y] / total]
+        vv = [np.ones(int(by_q.sum())), per_unit[by_y]]
         for cc in pd_.mixed_units:
             ow = pd_.mixed_units[cc]
             local = pd_.reps.tolist()
@@ -976,9 +996,9 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
                 if v > 0:
                     ii.append(np.zeros(1, dtype=np.int64))
                     jj.append(np.array([k]))
-                    vv.append(np.array([v / total]))
+                    vv.append(np.array([v / ps]))
         add(np.concatenate(ii), np.concatenate(jj), np.concatenate(vv), np.array([-INF]),
-            np.array([float(share)]))
+            np.array([float(share) * total / ps]))
 
 
 def _counts_ok(pd_: PoolData, y: np.ndarray) -> bool:
@@ -1479,6 +1499,10 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
 
 _STATE: dict[str, Any] = {}
 
+# With a cap on potential moved: pools up to this many (class, rep) pairs also solve the
+# potential-aware LP over every pair, for a bound that sees the potential bands.
+POTENTIAL_BOUND_MAX_PAIRS = 30_000
+
 
 def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.ndarray | None]:
     pools: list[PoolData] = _STATE["pools"]
@@ -1513,12 +1537,14 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
     #    cap: gaps of 13-82 %). Then the potential-aware LP also runs over every pair: it is
     #    a relaxation of the full model too (the envelope rows hold for every whole plan), so
     #    its value is a bound, and its flows give a second plan; the better plan is kept.
-    #    Simplex, not interior point, for it: 0.7-3.4 s against 2.7-10 s per pool at L.
+    #    Simplex, not interior point, for it: 0.7-3.4 s against 2.7-10 s per pool at L. It
+    #    grows fast with the pool (XL: 12 s at 37k pairs, over 60 s at 84k), so larger pools
+    #    keep the count bound, and the LP gets at most a third of the time limit.
     cuts = int(os.environ.get("TERRITORY_AGG_CUTS", "1"))
     plans = []
-    if cc.max_potential_moved_share is not None:
+    if cc.max_potential_moved_share is not None and len(pd_.pair_c) <= POTENTIAL_BOUND_MAX_PAIRS:
         left = max(limit - (time.perf_counter() - t0), 1.0)
-        full = _class_model(pd_, cfg, left, max_cuts=cuts, integer=False, lp_solver="simplex")
+        full = _class_model(pd_, cfg, left / 3, max_cuts=cuts, integer=False, lp_solver="simplex")
         if full.status != "infeasible" and full.qv is not None and _counts_ok_lp(pd_, full.y):
             cs0 = dataclasses.replace(cs0, bound=max(cs0.bound, full.bound))
             plans.append(_finish_pool(pd_, pd_, full, cs0, cfg, units, t0, limit, chosen,
@@ -1571,11 +1597,11 @@ def _finish_pool(pd_: PoolData, sub: PoolData, lp: ClassSolution,
     per_unit = np.where(lp.y > 1e-9, ratio, mean_s)
     box = (np.floor(lp.y + 1e-7), np.ceil(lp.y - 1e-7))
     rnd = _class_model(sub, cfg, left, count_only=True, integer=False, y_bounds=box,
-                       move_pot=per_unit)
+                       move_pot=per_unit, elastic_pot_cap=True)
     y = np.round(rnd.y).astype(np.int64)
     if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
         y = _class_model(sub, cfg, left, count_only=True, integer=True, y_bounds=box,
-                         move_pot=per_unit).y
+                         move_pot=per_unit, elastic_pot_cap=True).y
     q = y * per_unit
     cs = ClassSolution(y, q, cs0.bound, lp.lp_seconds + rnd.lp_seconds, 0.0, lp.cut_rounds,
                        "lp + tu rounding")
