@@ -317,3 +317,38 @@ def test_potential_cap_does_not_depend_on_the_currency_unit(tmp_path: Path) -> N
         assert share <= 0.05 + 1e-9
         objs.append(_total(plan, "objective"))
     assert objs[1] == pytest.approx(objs[0], rel=0.02), objs
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_workload_band_at_scale(tmp_path: Path, seed: int) -> None:
+    """balance.workload_band holds in the scale method as in the exact model: the bound stays
+    below the exact optimum, and the plan keeps workloads in the band where the exact plan
+    does (without the rows it would not see the band at all)."""
+    import numpy as np
+
+    size = (300 + 40 * seed, 5, 1)
+    d = tmp_path / f"wl-{seed}"
+    write_instance(*generate(size, seed), d)
+
+    def run(method: str, band: float | None):
+        c = _cfg(method)
+        c = dataclasses.replace(c, balance=dataclasses.replace(c.balance, workload_band=band,
+                                                               tier_band=0.25))
+        inp = load_input(d / "accounts.csv", d / "roster.csv", c)
+        return solve_input(inp)
+
+    exact, agg = run("exact", 0.02), run("aggregate", 0.02)
+    opt, bound = _total(exact, "objective"), _total(agg, "bound")
+    assert bound <= opt + 1e-6, (bound, opt)
+    assert _total(agg, "objective") <= opt * 1.10 + 3.0
+    free = run("aggregate", None)  # wide tier bands, no workload band: workloads drift
+
+    def worst(plan) -> float:
+        w = np.array([3.0, 2.0, 1.0])
+        arr = plan.extras["arrays"]
+        load = arr["after"].tier_counts @ w
+        fair = arr["fair_tier"] @ w
+        return float(np.max(np.abs(load / fair - 1)))
+
+    assert worst(free) > 0.02 + 1e-9
+    assert worst(agg) <= max(worst(exact), 0.02) + 1e-9

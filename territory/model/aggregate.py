@@ -598,6 +598,25 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         add(np.concatenate([pd_.pair_r, np.arange(R), np.arange(R)]),
             np.concatenate([kk, a0 + np.arange(R), a0 + R + np.arange(R)]),
             np.concatenate([sizes, np.ones(R), -np.ones(R)]), alo, ahi)
+    if b.workload_band is not None:
+        # As add_workload_balance: tier-weighted effort per rep within +-band of its fair
+        # share, in shares of it, slack priced like 1 account outside a tier band per 1 %.
+        w = np.asarray(b.workload_weights[:3], dtype=np.float64)
+        fair_w = pd_.fair_tier @ w
+        has_w = fair_w > 0
+        has_w[auto] = False  # (auto reps in the choice LP: left out, which keeps it a bound)
+        inv_w = np.where(has_w, 1.0 / np.where(has_w, fair_w, 1.0), 0.0)
+        coef = (pd_.class_comp[pd_.pair_c] @ w) * inv_w[pd_.pair_r]
+        nzw = coef > 0
+        w0 = n_col
+        cost = np.concatenate([cost, np.full(2 * R, 100.0 * b.tier_penalty)])
+        col_lo = np.concatenate([col_lo, np.zeros(2 * R)])
+        col_hi = np.concatenate([col_hi, np.full(2 * R, 0.0 if hard else INF)])
+        n_col += 2 * R
+        add(np.concatenate([pd_.pair_r[nzw], np.arange(R), np.arange(R)]),
+            np.concatenate([kk[nzw], w0 + np.arange(R), w0 + R + np.arange(R)]),
+            np.concatenate([coef[nzw], np.ones(R), -np.ones(R)]),
+            np.where(has_w, 1 - b.workload_band, -INF), np.where(has_w, 1 + b.workload_band, INF))
     caps = np.flatnonzero(~np.isnan(pd_.max_accounts))
     if caps.size:
         capped = np.isin(pd_.pair_r, caps)
@@ -1243,8 +1262,16 @@ def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
     fair = pd_.fair_potential
     ok = fair > 0
     pslack = (np.maximum(pd_.pot_lo[ok] - pot[ok], 0) + np.maximum(pot[ok] - pd_.pot_hi[ok], 0)) / fair[ok]
+    wslack = 0.0
+    if b.workload_band is not None:
+        w = np.asarray(b.workload_weights[:3], dtype=np.float64)
+        fair_w = pd_.fair_tier @ w
+        okw = fair_w > 0
+        share = (counts @ w)[okw] / fair_w[okw]
+        wslack = float((np.maximum(1 - b.workload_band - share, 0)
+                        + np.maximum(share - 1 - b.workload_band, 0)).sum())
     return float(cfg.continuity.move_cost * moves + b.tier_penalty * tier_slack
-                 + b.potential_penalty * pslack.sum())
+                 + b.potential_penalty * pslack.sum() + 100.0 * b.tier_penalty * wslack)
 
 
 def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
@@ -1338,6 +1365,14 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     fair = pd_.fair_potential
     plo_ok = np.where(fair > 0, plo, -INF)
     phi_ok = np.where(fair > 0, phi, INF)
+    wb = cfg.balance.workload_band
+    wts = np.asarray(cfg.balance.workload_weights[:3], dtype=np.float64)
+    fair_w = pd_.fair_tier @ wts
+
+    def work_ok(r: int, c: np.ndarray) -> bool:
+        """A return keeps the rep's workload in its band (when there is one)."""
+        return wb is None or fair_w[r] <= 0 or abs(float(c @ wts) / fair_w[r] - 1) <= wb + 1e-9
+
     done = 0
     for _ in range(passes):
         changed = 0
@@ -1360,7 +1395,8 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
                 continue
             cu, pu = comp[u], sp[u]
             if ((counts[r] - cu >= lo[r]) | (cu == 0)).all() and ((counts[o] + cu <= hi[o]) | (cu == 0)).all() \
-                    and pot[r] - pu >= plo_ok[r] and pot[o] + pu <= phi_ok[o]:
+                    and pot[r] - pu >= plo_ok[r] and pot[o] + pu <= phi_ok[o] \
+                    and work_ok(r, counts[r] - cu) and work_ok(o, counts[o] + cu):
                 rep_of_unit[u] = o
                 counts[r] -= cu
                 counts[o] += cu
