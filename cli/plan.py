@@ -32,7 +32,9 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         f"Planned {what} for {o['reps']} reps in {len(pools)} "
         f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
     )
-    moved = f"Moved {o['accounts_moved']:,} accounts ({o['moved_share']:.1%}; {o['potential_moved_share']:.1%} of potential)"
+    unit = "rows" if "products" in o else "accounts"
+    moved = (f"Moved {o['accounts_moved']:,} {unit} ({o['moved_share']:.1%}; "
+             f"{o['potential_moved_share']:.1%} of potential)")
     if o["orphaned_accounts"]:
         moved += f", {o['orphaned_accounts']:,} of them because their owner left the roster"
     lines.append(moved + ".")
