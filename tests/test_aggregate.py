@@ -352,3 +352,90 @@ def test_workload_band_at_scale(tmp_path: Path, seed: int) -> None:
 
     assert worst(free) > 0.02 + 1e-9
     assert worst(agg) <= max(worst(exact), 0.02) + 1e-9
+
+
+def test_auto_choice_that_rounding_gets_wrong_falls_back_to_the_choice_mip(tmp_path: Path) -> None:
+    """Auto reps a1, a2 cover EU (mostly product p2), a3, a4 cover US (mostly p1), and f
+    carries p1 in both. The relaxed choice rounds to a split where no rep may hold EU's p2
+    rows; the scale method then takes the choice MIP's split and finds the exact optimum
+    (before: 'no rep carries p2')."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for reg, owners in (("EU", ["a1", "a2"]), ("US", ["a3", "a4"])):
+        for i in range(60):
+            fit1 = reg == "US" or i < 6
+            fit2 = reg == "EU" or i < 6
+            rows.append(dict(account_id=f"{reg}{i:03d}", name=f"n{reg}{i}", region=reg, parent_id="",
+                             owner_id=owners[i % 2], potential=float(rng.integers(1, 100)),
+                             tier=int(rng.integers(1, 4)), locked=False,
+                             tier_p1=int(rng.integers(1, 4)) if fit1 else "",
+                             tier_p2=int(rng.integers(1, 4)) if fit2 else ""))
+    ros = pd.DataFrame([dict(rep_id=r, name=r, region=reg, segment="", capacity=1.0, product=prod,
+                             max_accounts="")
+                        for r, reg, prod in (("a1", "EU", "auto"), ("a2", "EU", "auto"),
+                                             ("a3", "US", "auto"), ("a4", "US", "auto"),
+                                             ("f", "EU;US", "p1"))])
+    d = tmp_path / "cover"
+    write_instance(pd.DataFrame(rows), ros, d)
+    exact = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cfg("exact")))
+    agg = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cfg("aggregate")))
+    opt = _total(exact, "objective")
+    assert _total(agg, "bound") <= opt + 1e-6
+    assert _total(agg, "objective") <= opt * 1.01 + 1.0
+    carried = dict(zip(agg.reps["rep_id"], agg.extras["arrays"]["rep_product"]))
+    assert sorted(carried[r] for r in ("a1", "a2")) == ["p1", "p2"]
+
+
+@pytest.mark.parametrize("settings", [{"account_band": 0.1}, {"workload_band": 0.05}],
+                         ids=["account_band", "workload_band"])
+def test_auto_products_optional_bands_agree(tmp_path: Path, settings: dict) -> None:
+    """Optional bands for reps with product = auto count the product the rep takes, in both
+    methods (the exact model used to apply product 0's account band to every auto rep:
+    objective 1,092 where 92 is optimal)."""
+    from generate import add_products
+
+    acc, ros = add_products(*generate((175, 5, 2), 1), 1, auto_share=1.0)
+    d = tmp_path / "bands"
+    write_instance(acc, ros, d)
+    out = []
+    for method in ("exact", "aggregate"):
+        c = _cfg(method)
+        c = dataclasses.replace(c, balance=dataclasses.replace(c.balance, **settings))
+        out.append(_total(solve_input(load_input(d / "accounts.csv", d / "roster.csv", c)), "objective"))
+    assert out[1] == pytest.approx(out[0], abs=1.0), out
+
+
+def test_family_with_a_pinned_lock_and_an_auto_lock(tmp_path: Path) -> None:
+    """A family whose parent is locked to an auto rep of another region and whose child is
+    locked to a rep with a given product: the pinned lock wins in both methods (the exact
+    model used to fail with a KeyError)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for reg in ("EU", "US"):
+        for i in range(40):
+            owner = ("A" if reg == "EU" else "B") if i % 2 else ("A2" if reg == "EU" else "B2")
+            rows.append(dict(account_id=f"{reg}{i:03d}", name="n", region=reg, parent_id="",
+                             owner_id=owner, potential=float(rng.integers(1, 100)),
+                             tier=int(rng.integers(1, 4)), locked=False,
+                             tier_p1=int(rng.integers(1, 3)), tier_p2=int(rng.integers(1, 3))))
+    acc = pd.DataFrame(rows)
+    acc.loc[acc.account_id == "US001", ["owner_id", "locked"]] = ["A", True]
+    acc.loc[acc.account_id == "US003", ["owner_id", "locked", "parent_id"]] = ["B", True, "US001"]
+    ros = pd.DataFrame([dict(rep_id=r, name=r, region=reg, segment="", capacity=1.0, product=p,
+                             max_accounts="")
+                        for r, reg, p in (("A", "EU", "auto"), ("A2", "EU", "auto"), ("B", "US", "p1"),
+                                          ("B2", "US", "p2"), ("E1", "EU", "p1"), ("E2", "EU", "p2"))])
+    d = tmp_path / "famlock"
+    write_instance(acc, ros, d)
+    objs = []
+    for method in ("exact", "aggregate"):
+        plan = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cfg(method)))
+        a = plan.accounts.set_index(["account_id", "product"])
+        assert a.loc[("US003", "p1"), "owner_id"] == "B"  # the pinned lock, p1 row
+        assert a.loc[("US001", "p1"), "owner_id"] == "B"  # the family follows it
+        objs.append(_total(plan, "objective"))
+    assert objs[1] == pytest.approx(objs[0], rel=0.01), objs

@@ -27,3 +27,20 @@ def test_parse_number_rejects(text: str) -> None:
 def test_parse_number_empty_words(text: str) -> None:
     vals, bad = parse_number(pd.Series([text]))
     assert not bad.iat[0] and pd.isna(vals.iat[0])
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("trailing", [True, False])
+def test_one_swallowed_row_is_reported_with_or_without_a_final_newline(tmp_path, eol, trailing):
+    """A stray quote that swallows a single row is reported whether or not the file ends
+    with a line break (the quick line-count check must not skip it)."""
+    from territory.io.loading import read_table
+
+    lines = ["id,name,region,note", '1,Acme,EU,"x', '2,Beta,EU,y"', "3,Gamma,EU,z"]
+    text = eol.join(lines) + (eol if trailing else "")
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(text.encode())
+    df = read_table(path)
+    assert len(df) == 2
+    msgs = [p.message for p in df.attrs["problems"]]
+    assert any("following row(s) were read into this one cell" in m for m in msgs), msgs

@@ -268,7 +268,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             raise InputError(problems)
     # Every row takes at least one line; with no more line breaks than rows no cell holds
     # one, and the per-column search for swallowed rows can be skipped (1 s at 10^6 rows).
-    multiline = text.count("\n") > len(df) + 1
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    multiline = lines > len(df) + 1
     df.attrs["problems"] = _swallowed_rows(df, delimiter, label) if multiline else []
     return df
 

@@ -173,9 +173,12 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
     else:
         prod, product_names = np.zeros(U, dtype=np.int64), [""]
     lock_auto = np.full(U, -1, dtype=np.int64)
-    if "_lock_auto" in accounts.columns:
+    if "_lock_auto" in accounts.columns:  # the first such row of a unit, as build_pools
         la_acc = rep_index.get_indexer(accounts["_lock_auto"].astype(str)).astype(np.int64)
-        np.maximum.at(lock_auto, acc_unit, la_acc)
+        la_rows = np.flatnonzero(la_acc >= 0)
+        la_units, first_i = np.unique(acc_unit[la_rows], return_index=True)
+        lock_auto[la_units] = la_acc[la_rows[first_i]]
+        lock_auto[locked] = -1  # a pinned lock wins
 
     # Eligibility: key per account -> key set per unit -> rep signature.
     keys, cover_sets = _eligibility(accounts, reps, cfg)
@@ -471,7 +474,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
                  integer: bool = True, max_cuts: int = 0, mip_cap: float = 3.0,
                  y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
                  move_pot: np.ndarray | None = None, choice: bool = False,
-                 lp_solver: str = "auto", elastic_pot_cap: bool = False) -> ClassSolution:
+                 lp_solver: str = "auto", elastic_pot_cap: bool = False,
+                 choice_exact: bool = False) -> ClassSolution:
     """Build the class model as CSC arrays and solve it.
 
     ``count_only`` drops the potential rows (what is left is a relaxation of the full model
@@ -489,7 +493,9 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     locked to the rep) and the tier bands of every (rep, product) scaled by ``z``. Any plan
     of the full model, with its binary choice, projects onto a feasible point with the same
     moves and tier slack, so the LP value is a lower bound for the full model. (The account
-    band rows of auto reps are left out: dropping rows keeps it a bound.)
+    band rows of auto reps are left out: dropping rows keeps it a bound.) ``choice_exact``
+    links every pair (not only owned classes) and makes z binary: a small MIP whose z is a
+    product choice that has a plan whenever one exists (the fallback when rounding fails).
     """
     import highspy
 
@@ -681,7 +687,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         # the LP a relaxation (measured at L: the same bound, 4-10x faster).
         nck = n_c[pd_.pair_c[ka]]
         held = pd_.class_lock_auto[pd_.pair_c[ka]] == pd_.pair_r[ka]
-        sel = held | (pd_.class_owner[pd_.pair_c[ka]] == pd_.pair_r[ka])
+        sel = held | (pd_.class_owner[pd_.pair_c[ka]] == pd_.pair_r[ka]) | choice_exact
         m = int(sel.sum())
         add(np.concatenate([np.arange(m), np.arange(m)]), np.concatenate([ka[sel], z0 + seat[sel]]),
             np.concatenate([np.ones(m), -nck[sel]]), np.where(held[sel], 0.0, -INF), np.zeros(m))
@@ -787,6 +793,16 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         qv[qk] = sol[K:K + Kq] * ps
         qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed] * ps
         st = "infeasible" if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "lp"
+        if choice_exact and nz and st != "infeasible":
+            h.changeColsIntegrality(nz, (z0 + np.arange(nz)).astype(np.int32),
+                                    np.ones(nz, dtype=np.int32))
+            h.setOptionValue("mip_rel_gap", 0.05)  # any feasible choice near the best will do
+            h.run()
+            ok = h.getInfo().primal_solution_status == 2
+            sol = np.asarray(h.getSolution().col_value) if ok else sol
+            st = "choice mip" if ok else "infeasible"
+            if ok:  # (z binary, y continuous: still a relaxation, so its dual bound holds)
+                bound = max(bound, float(h.getInfo().mip_dual_bound))
         zc = sol[z0:z0 + nz].reshape(len(auto), -1) if nz else None
         return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, st, qv, zc)
     # Round: fix the pairs of classes whose LP counts are all integral, MIP over the rest.
@@ -826,11 +842,12 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
 # --------------------------------------------------------------------------- product choice
 
 
-def _choose_products(pd_: PoolData, cfg: PlanConfig,
-                     time_limit: float) -> tuple[np.ndarray, ClassSolution | None]:
+def _choose_products(pd_: PoolData, cfg: PlanConfig, time_limit: float,
+                     exact: bool = False) -> tuple[np.ndarray, ClassSolution | None]:
     """A product for every rep with product = auto: the count LP with the choice relaxed
     (``_class_model(choice=True)``, whose value is a bound for the full model), then the
-    integral choice nearest to it (``_round_choice``). Returns the product per local rep."""
+    integral choice nearest to it (``_round_choice``); with ``exact``, the choice MIP
+    instead. Returns the product per local rep."""
     chosen = pd_.rep_product.copy()
     auto = np.flatnonzero(chosen < 0)
     P = len(pd_.products)
@@ -839,9 +856,13 @@ def _choose_products(pd_: PoolData, cfg: PlanConfig,
     if P == 1:
         chosen[auto] = 0
         return chosen, None
-    cs = _class_model(pd_, cfg, time_limit, count_only=True, integer=False, choice=True)
+    cs = _class_model(pd_, cfg, time_limit, count_only=True, integer=False, choice=True,
+                      choice_exact=exact)
     if cs.status == "infeasible" or cs.z is None:
         raise InfeasiblePlanError(_choice_message(pd_))
+    if exact:
+        chosen[auto] = np.argmax(cs.z, axis=1)
+        return chosen, cs
     # Tie-break: the product the rep owns most of today (continuity), then product order.
     owned = np.zeros((len(pd_.rep_ids), P))
     n_c = np.diff(pd_.class_start).astype(np.float64)
@@ -1262,6 +1283,13 @@ def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
     fair = pd_.fair_potential
     ok = fair > 0
     pslack = (np.maximum(pd_.pot_lo[ok] - pot[ok], 0) + np.maximum(pot[ok] - pd_.pot_hi[ok], 0)) / fair[ok]
+    aslack = 0.0
+    if b.account_band is not None:  # as in _class_model / add_account_balance
+        ft = pd_.fair_tier.sum(axis=1)
+        width = np.maximum(ft * b.account_band, 1.0)
+        n_acc = counts.sum(axis=1)
+        aslack = float((np.maximum(np.maximum(np.ceil(ft - width - 1e-9), 0) - n_acc, 0)
+                        + np.maximum(n_acc - np.floor(ft + width + 1e-9), 0)).sum())
     wslack = 0.0
     if b.workload_band is not None:
         w = np.asarray(b.workload_weights[:3], dtype=np.float64)
@@ -1271,7 +1299,8 @@ def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
         wslack = float((np.maximum(1 - b.workload_band - share, 0)
                         + np.maximum(share - 1 - b.workload_band, 0)).sum())
     return float(cfg.continuity.move_cost * moves + b.tier_penalty * tier_slack
-                 + b.potential_penalty * pslack.sum() + 100.0 * b.tier_penalty * wslack)
+                 + b.potential_penalty * pslack.sum() + 100.0 * b.tier_penalty * wslack
+                 + b.tier_penalty * aslack)
 
 
 def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
@@ -1555,8 +1584,20 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
     choice_bound: float | None = None
     if (pd_.rep_product < 0).any():
         chosen, csz = _choose_products(pd_, cfg, limit)
-        pd_ = _fix_products(pd_, chosen, cfg)
         choice_bound = csz.bound if csz is not None else None
+        try:
+            fixed: PoolData | None = _fix_products(pd_, chosen, cfg)
+        except InfeasiblePlanError:
+            fixed = None
+        if csz is not None and (fixed is None or _class_model(
+                fixed, cfg, limit, count_only=True, integer=False).status == "infeasible"):
+            # The rounded choice has no plan (a product no rep may carry where it is needed,
+            # or caps/locks that need another split): take the choice MIP's instead.
+            chosen, cse = _choose_products(pd_, cfg, limit, exact=True)
+            fixed = _fix_products(pd_, chosen, cfg)
+            if cse is not None:
+                choice_bound = max(choice_bound or -INF, cse.bound)
+        pd_ = fixed if fixed is not None else _fix_products(pd_, chosen, cfg)
     t_choice = time.perf_counter() - t0
     # 1. The bound: count-only class LP over every eligible pair (a relaxation of the full model).
     cs0 = _class_model(pd_, cfg, limit, count_only=True, integer=False)

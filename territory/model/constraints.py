@@ -239,20 +239,31 @@ def add_account_balance(m: ModelBuilder, band: float, penalty: float, hard: bool
     """Optional: each rep's total account count within +-band of its fair share."""
     p = m.pool
     names = []
-    fair_total = p.fair_tier.sum(axis=1)
+    # per (rep, product): a rep with product = auto gets the band of the product it takes
+    fair_total = p.fair_tier_p.sum(axis=2) if p.fair_tier_p.size else p.fair_tier.sum(axis=1)[:, None]
     width = np.maximum(fair_total * band, 1.0)
-    lo = np.maximum(np.ceil(fair_total - width - 1e-9), 0)
-    hi = np.floor(fair_total + width + 1e-9)
+    lo_p = np.maximum(np.ceil(fair_total - width - 1e-9), 0)
+    hi_p = np.floor(fair_total + width + 1e-9)
     for r, idx in enumerate(m.pairs_of_rep()):
         terms = list(zip([m.x[i] for i in idx.tolist()], p.unit_size[p.pair_u[idx]].astype(float).tolist()))
         lo_expr = pulp.LpAffineExpression(terms)
         hi_expr = pulp.LpAffineExpression(terms)
         rep = p.rep_ids[r]
+        zs = [(q, m.z[(r, q)]) for q in range(lo_p.shape[1]) if (r, q) in m.z]
+        if zs:  # sum - sum_q lo[r,q] z[r,q] >= 0, likewise for hi
+            for q, z in zs:
+                lo_expr[z] = -float(lo_p[r, q])
+                hi_expr[z] = -float(hi_p[r, q])
+            lo_r = hi_r = 0.0
+        else:
+            own = int(p.rep_product[r]) if p.rep_product.size and p.rep_product[r] >= 0 \
+                and lo_p.shape[1] > 1 else 0
+            lo_r, hi_r = float(lo_p[r, own]), float(hi_p[r, own])
         if not hard:
             lo_expr[m.slack(lp_name("accounts_under", rep=rep), penalty)] = 1.0
             hi_expr[m.slack(lp_name("accounts_over", rep=rep), penalty)] = -1.0
-        names.append(m.add_row("account_balance", lp_name("account_band_lo", rep=rep), lo_expr, GE, float(lo[r])))
-        names.append(m.add_row("account_balance", lp_name("account_band_hi", rep=rep), hi_expr, LE, float(hi[r])))
+        names.append(m.add_row("account_balance", lp_name("account_band_lo", rep=rep), lo_expr, GE, lo_r))
+        names.append(m.add_row("account_balance", lp_name("account_band_hi", rep=rep), hi_expr, LE, hi_r))
     return names
 
 

@@ -304,7 +304,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             unit_size[j] = len(rows)
             unit_locked[j] = bool(locked[rows].any())
             la = lock_auto[rows]
-            if (la >= 0).any():
+            if (la >= 0).any() and not unit_locked[j]:  # (a pinned lock wins)
                 unit_lock_auto[j] = local[int(la[la >= 0][0])]
             owners = owner_pos[rows]
             sig = signature_of_unit[u]
