@@ -475,7 +475,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
                  y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
                  move_pot: np.ndarray | None = None, choice: bool = False,
                  lp_solver: str = "auto", elastic_pot_cap: bool = False,
-                 choice_exact: bool = False) -> ClassSolution:
+                 choice_exact: bool = False, iteration_limit: int | None = None) -> ClassSolution:
     """Build the class model as CSC arrays and solve it.
 
     ``count_only`` drops the potential rows (what is left is a relaxation of the full model
@@ -723,6 +723,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     h.setOptionValue("random_seed", int(cfg.solver.seed))
     h.setOptionValue("time_limit", float(time_limit))
     integ = np.zeros(n_col, dtype=np.int32)
+    if iteration_limit is not None:
+        h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
     if n_col > 20_000 and lp_solver != "simplex":
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
@@ -1616,12 +1618,16 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
     #    its value is a bound, and its flows give a second plan; the better plan is kept.
     #    Simplex, not interior point, for it: 0.7-3.4 s against 2.7-10 s per pool at L. It
     #    grows fast with the pool (XL: 12 s at 37k pairs, over 60 s at 84k), so larger pools
-    #    keep the count bound, and the LP gets at most a third of the time limit.
+    #    keep the count bound, and the LP gets at most a third of the time limit and 100,000
+    #    simplex iterations.
     cuts = int(os.environ.get("TERRITORY_AGG_CUTS", "1"))
     plans = []
     if cc.max_potential_moved_share is not None and len(pd_.pair_c) <= POTENTIAL_BOUND_MAX_PAIRS:
         left = max(limit - (time.perf_counter() - t0), 1.0)
-        full = _class_model(pd_, cfg, left / 3, max_cuts=cuts, integer=False, lp_solver="simplex")
+        # An iteration cap, not only a time cap, so whether the bound and second plan count
+        # does not depend on how busy the machine is (measured: 2,000-5,000 iterations).
+        full = _class_model(pd_, cfg, left / 3, max_cuts=cuts, integer=False, lp_solver="simplex",
+                            iteration_limit=100_000)
         if full.status != "infeasible" and full.qv is not None and _counts_ok_lp(pd_, full.y):
             cs0 = dataclasses.replace(cs0, bound=max(cs0.bound, full.bound))
             plans.append(_finish_pool(pd_, pd_, full, cs0, cfg, units, t0, limit, chosen,
