@@ -335,7 +335,6 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     max_acc_all = reps["max_accounts"].to_numpy(dtype=np.float64)
     region_names = reps["region"].astype(str).tolist()
 
-    U_all = units.n_units
     product_mode = "product" in accounts.columns
     rep_product_all = (reps["product"].astype(str).str.strip().replace("", "auto").tolist()
                        if product_mode and "product" in reps.columns else [""] * n_reps)
@@ -346,8 +345,7 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     okey = units.owner.copy()
     mixed = np.flatnonzero(okey == -2)
     okey[mixed] = -3 - mixed
-    prod_u = units.prod if units.prod.size == U_all else np.zeros(U_all, dtype=np.int64)
-    lock_auto_u = units.lock_auto if units.lock_auto.size == U_all else np.full(U_all, -1, dtype=np.int64)
+    prod_u, lock_auto_u = units.prod, units.lock_auto
     order = np.lexsort((units.pot, lock_auto_u, okey, prod_u, comp_id, units.sig, unit_pool))
     up = unit_pool[order]
     pool_bounds = np.searchsorted(up, np.arange(len(comps) + 1))
@@ -589,10 +587,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     # Optional account rows.
     sizes = pd_.class_size[pd_.pair_c].astype(np.float64)
     if b.account_band is not None:
-        ft = pd_.fair_tier.sum(axis=1)
-        width = np.maximum(ft * b.account_band, 1.0)
-        alo = np.maximum(np.ceil(ft - width - 1e-9), 0)
-        ahi = np.floor(ft + width + 1e-9)
+        alo_i, ahi_i = tier_band(pd_.fair_tier.sum(axis=1), b.account_band, 1.0)
+        alo, ahi = alo_i.astype(np.float64), ahi_i.astype(np.float64)
         alo[auto], ahi[auto] = -INF, INF
         # soft: reuse the tier penalty through two extra slack columns per rep
         extra_cols = 2 * R
@@ -725,10 +721,12 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     integ = np.zeros(n_col, dtype=np.int32)
     if iteration_limit is not None:
         h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
-    if n_col > 20_000 and lp_solver != "simplex":
+    # Interior point for big LPs, except where simplex measured faster: the choice LP (its z
+    # columns: 4.3 s vs 1.9 s at L) and callers that ask for it.
+    if n_col > 20_000 and lp_solver != "simplex" and not choice:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
-    if choice:  # (the z columns make it slow for interior point: 4.3 s vs 1.9 s at L)
+    elif choice or lp_solver == "simplex":
         h.setOptionValue("solver", "simplex")
     h.passModel(n_col, nrow, len(V), 1, 1, 0.0, cost, col_lo, col_hi, row_lo, row_hi,
                 start[:-1], ri.astype(np.int32), V, integ)
@@ -876,6 +874,32 @@ def _choose_products(pd_: PoolData, cfg: PlanConfig, time_limit: float,
         at = np.flatnonzero(pd_.rep_level[auto] == lv)
         chosen[auto[at]] = _round_choice(w[at], pd_.auto_count[:, lv])
     return chosen, cs
+
+
+def _settle_products(pd_: PoolData, cfg: PlanConfig, limit: float,
+                     ) -> tuple[PoolData, np.ndarray, float | None, ClassSolution]:
+    """Fix the product of every auto rep: the rounded relaxed choice, or, when that split
+    has no plan (a product no rep may carry where it is needed, or caps and locks that need
+    another split), the choice MIP's. Returns the fixed pool, the choice, the bound the
+    choice LPs prove, and the fixed pool's count LP (step 1 of ``_solve_one``)."""
+    chosen, csz = _choose_products(pd_, cfg, limit)
+    bound = csz.bound if csz is not None else None
+    fixed: PoolData | None = None
+    cs0: ClassSolution | None = None
+    try:
+        fixed = _fix_products(pd_, chosen, cfg)
+        cs0 = _class_model(fixed, cfg, limit, count_only=True, integer=False)
+    except InfeasiblePlanError:
+        if csz is None:  # nothing was chosen: nothing else to try
+            raise
+    if csz is not None and (cs0 is None or cs0.status == "infeasible"):
+        chosen, cse = _choose_products(pd_, cfg, limit, exact=True)
+        fixed = _fix_products(pd_, chosen, cfg)
+        cs0 = _class_model(fixed, cfg, limit, count_only=True, integer=False)
+        if cse is not None:
+            bound = max(bound if bound is not None else -INF, cse.bound)
+    assert fixed is not None and cs0 is not None
+    return fixed, chosen, bound, cs0
 
 
 def _round_choice(w: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -1041,6 +1065,13 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
                     vv.append(np.array([v / ps]))
         add(np.concatenate(ii), np.concatenate(jj), np.concatenate(vv), np.array([-INF]),
             np.array([float(share) * total / ps]))
+
+
+def _eligible(pd_: PoolData) -> np.ndarray:
+    """(classes, reps) bool: which reps may hold units of each class (the pool's pairs)."""
+    elig = np.zeros((len(pd_.class_start) - 1, len(pd_.rep_ids)), dtype=bool)
+    elig[pd_.pair_c, pd_.pair_r] = True
+    return elig
 
 
 def _counts_ok(pd_: PoolData, y: np.ndarray) -> bool:
@@ -1229,9 +1260,7 @@ def _cap_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: 
     acc = np.bincount(rep_of_unit, weights=tr.size, minlength=R)
     cap_acc = np.where(np.isnan(pd_.max_accounts), INF, pd_.max_accounts)
     cand = np.flatnonzero((tr.own >= 0) & (rep_of_unit != tr.own) & ~units.locked[pd_.units])
-    elig_mat = np.zeros((len(pd_.class_start) - 1, R), dtype=bool)
-    elig_mat[pd_.pair_c, pd_.pair_r] = True
-    cand = cand[elig_mat[pd_.unit_class[cand], tr.own[cand]]]  # (an auto rep may have left the product)
+    cand = cand[_eligible(pd_)[pd_.unit_class[cand], tr.own[cand]]]  # (an auto rep may have left the product)
     cand = cand[np.argsort(-tr.pot[cand], kind="stable")]
     done = 0
     for u in cand.tolist():
@@ -1287,11 +1316,9 @@ def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
     pslack = (np.maximum(pd_.pot_lo[ok] - pot[ok], 0) + np.maximum(pot[ok] - pd_.pot_hi[ok], 0)) / fair[ok]
     aslack = 0.0
     if b.account_band is not None:  # as in _class_model / add_account_balance
-        ft = pd_.fair_tier.sum(axis=1)
-        width = np.maximum(ft * b.account_band, 1.0)
+        alo, ahi = tier_band(pd_.fair_tier.sum(axis=1), b.account_band, 1.0)
         n_acc = counts.sum(axis=1)
-        aslack = float((np.maximum(np.maximum(np.ceil(ft - width - 1e-9), 0) - n_acc, 0)
-                        + np.maximum(n_acc - np.floor(ft + width + 1e-9), 0)).sum())
+        aslack = float((np.maximum(alo - n_acc, 0) + np.maximum(n_acc - ahi, 0)).sum())
     wslack = 0.0
     if b.workload_band is not None:
         w = np.asarray(b.workload_weights[:3], dtype=np.float64)
@@ -1494,8 +1521,7 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
 
     capped = cfg.continuity.max_moved_share is not None
     tr = _CapTrack(pd_, rep_of_unit, cfg, units)
-    elig_mat = np.zeros((len(pd_.class_start) - 1, R), dtype=bool)
-    elig_mat[pd_.pair_c, pd_.pair_r] = True
+    elig_mat = _eligible(pd_)
     swaps = 0
     stuck = np.zeros(R, dtype=bool)
     span = float(sp.max() - sp.min() + 1.0) * 4 if sp.size else 1.0
@@ -1584,25 +1610,13 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
     #    with the choice relaxed (its value is the bound), then plan with the choice fixed.
     chosen: np.ndarray | None = None
     choice_bound: float | None = None
+    cs0: ClassSolution | None = None
     if (pd_.rep_product < 0).any():
-        chosen, csz = _choose_products(pd_, cfg, limit)
-        choice_bound = csz.bound if csz is not None else None
-        try:
-            fixed: PoolData | None = _fix_products(pd_, chosen, cfg)
-        except InfeasiblePlanError:
-            fixed = None
-        if csz is not None and (fixed is None or _class_model(
-                fixed, cfg, limit, count_only=True, integer=False).status == "infeasible"):
-            # The rounded choice has no plan (a product no rep may carry where it is needed,
-            # or caps/locks that need another split): take the choice MIP's instead.
-            chosen, cse = _choose_products(pd_, cfg, limit, exact=True)
-            fixed = _fix_products(pd_, chosen, cfg)
-            if cse is not None:
-                choice_bound = max(choice_bound or -INF, cse.bound)
-        pd_ = fixed if fixed is not None else _fix_products(pd_, chosen, cfg)
+        pd_, chosen, choice_bound, cs0 = _settle_products(pd_, cfg, limit)
     t_choice = time.perf_counter() - t0
     # 1. The bound: count-only class LP over every eligible pair (a relaxation of the full model).
-    cs0 = _class_model(pd_, cfg, limit, count_only=True, integer=False)
+    if cs0 is None:
+        cs0 = _class_model(pd_, cfg, limit, count_only=True, integer=False)
     cc = cfg.continuity
     if cs0.status == "infeasible" and chosen is not None and choice_bound is not None:
         raise InfeasiblePlanError(_choice_message(pools[p]))

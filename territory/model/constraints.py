@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from .problem import TIERS, PoolProblem
+from .problem import TIERS, PoolProblem, tier_band
 
 EQ, GE, LE = pulp.LpConstraintEQ, pulp.LpConstraintGE, pulp.LpConstraintLE
 ELASTIC_PENALTY = 1e4  # per unit a hard rule bends in the elastic re-solve (above any band penalty)
@@ -241,9 +241,7 @@ def add_account_balance(m: ModelBuilder, band: float, penalty: float, hard: bool
     names = []
     # per (rep, product): a rep with product = auto gets the band of the product it takes
     fair_total = p.fair_tier_p.sum(axis=2) if p.fair_tier_p.size else p.fair_tier.sum(axis=1)[:, None]
-    width = np.maximum(fair_total * band, 1.0)
-    lo_p = np.maximum(np.ceil(fair_total - width - 1e-9), 0)
-    hi_p = np.floor(fair_total + width + 1e-9)
+    lo_p, hi_p = tier_band(fair_total, band, 1.0)
     for r, idx in enumerate(m.pairs_of_rep()):
         terms = list(zip([m.x[i] for i in idx.tolist()], p.unit_size[p.pair_u[idx]].astype(float).tolist()))
         lo_expr = pulp.LpAffineExpression(terms)

@@ -226,6 +226,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
 
     # Eligible rep set per unit: reps covering every member's region; locked units: the owner.
     signature_of_unit: list[tuple[int, ...]] = []
+    lock_auto_of_unit = np.full(n_units, -1, dtype=np.int64)  # (a pinned lock wins over it)
     sig_cache: dict[frozenset[str], tuple[int, ...]] = {}
     all_idx = set(np.flatnonzero(all_cover).tolist())
     for u in range(n_units):
@@ -244,8 +245,10 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             sig = tuple(sorted(elig))
             sig_cache[regs] = sig
         la = lock_auto[rows]
-        if (la >= 0).any() and int(la[la >= 0][0]) not in sig:  # the lock wins over coverage
-            sig = tuple(sorted((*sig, int(la[la >= 0][0]))))
+        if (la >= 0).any():
+            lock_auto_of_unit[u] = la[la >= 0][0]
+            if lock_auto_of_unit[u] not in sig:  # the lock wins over coverage
+                sig = tuple(sorted((*sig, int(lock_auto_of_unit[u]))))
         signature_of_unit.append(sig)
 
     # Pools: connected components of signatures and reps.
@@ -303,9 +306,8 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             unit_pot[j] = float(potential[rows].sum())
             unit_size[j] = len(rows)
             unit_locked[j] = bool(locked[rows].any())
-            la = lock_auto[rows]
-            if (la >= 0).any() and not unit_locked[j]:  # (a pinned lock wins)
-                unit_lock_auto[j] = local[int(la[la >= 0][0])]
+            if lock_auto_of_unit[u] >= 0:
+                unit_lock_auto[j] = local[int(lock_auto_of_unit[u])]
             owners = owner_pos[rows]
             sig = signature_of_unit[u]
             # Forced moves: the owner left the roster, or no longer covers the account (region,
