@@ -25,9 +25,18 @@ sys.path.insert(0, str(ROOT))
 from territory.icp import load_icp, score_accounts  # noqa: E402
 
 INDUSTRIES = [
-    "Software", "IT Services", "IT Management", "Health", "Business Products & Services",
-    "Advertising & Marketing", "Construction", "Financial Services", "Logistics & Transportation",
-    "Government Services", "Retail", "Real Estate",
+    "Software",
+    "IT Services",
+    "IT Management",
+    "Health",
+    "Business Products & Services",
+    "Advertising & Marketing",
+    "Construction",
+    "Financial Services",
+    "Logistics & Transportation",
+    "Government Services",
+    "Retail",
+    "Real Estate",
 ]
 TOOLS = ["Salesforce", "HubSpot", "AWS", "Azure", "Slack", "Snowflake", "NetSuite", "Zendesk"]
 
@@ -41,20 +50,23 @@ def make_accounts(n: int, seed: int) -> pd.DataFrame:
     # Tech stacks: 0-4 tools joined with ';' (built per distinct combination, not per row).
     masks = rng.random((n, len(TOOLS))) < 0.3
     codes = masks @ (1 << np.arange(len(TOOLS)))
-    combos = np.array([";".join(t for i, t in enumerate(TOOLS) if c >> i & 1)
-                       for c in range(1 << len(TOOLS))], dtype=object)
+    combos = np.array(
+        [";".join(t for i, t in enumerate(TOOLS) if c >> i & 1) for c in range(1 << len(TOOLS))], dtype=object
+    )
     stack = combos[codes]
     industry = np.array(INDUSTRIES, dtype=object)[rng.integers(0, len(INDUSTRIES), n)]
     industry[rng.random(n) < 0.01] = None
-    return pd.DataFrame({
-        "account_id": pd.Series(np.arange(n)).map("A{:07d}".format),
-        "industry": industry,
-        "employees": employees,
-        "annual_revenue": revenue,
-        "country": np.where(rng.random(n) < 0.9, "US", "CA"),
-        "parent_id": np.where(rng.random(n) < 0.1, "A0000001", None),
-        "tech_stack": stack,
-    })
+    return pd.DataFrame(
+        {
+            "account_id": pd.Series(np.arange(n)).map("A{:07d}".format),
+            "industry": industry,
+            "employees": employees,
+            "annual_revenue": revenue,
+            "country": np.where(rng.random(n) < 0.9, "US", "CA"),
+            "parent_id": np.where(rng.random(n) < 0.1, "A0000001", None),
+            "tech_stack": stack,
+        }
+    )
 
 
 def main() -> None:
@@ -72,8 +84,10 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     tiers = scored["tier_core"].value_counts().sort_index().to_dict()
     print(f"accounts:        {args.n:,} (seed {args.seed}; generated in {t_gen:.1f} s)")
-    print(f"products:        {', '.join(icp.names)} "
-          f"({sum(len(p.criteria) + len(p.disqualifiers) for p in icp)} rules)")
+    print(
+        f"products:        {', '.join(icp.names)} "
+        f"({sum(len(p.criteria) + len(p.disqualifiers) for p in icp)} rules)"
+    )
     print(f"score_accounts:  {t_score:.2f} s ({args.n / t_score:,.0f} accounts/s)")
     print(f"peak RSS:        {peak_mb:,.0f} MB")
     print(f"tier_core:       {tiers}")

@@ -47,24 +47,43 @@ SIZES: dict[str, tuple[int, int, int]] = {
 }
 
 ACCOUNT_COLUMNS = [
-    "account_id", "name", "industry", "employees", "annual_revenue", "country", "state",
-    "region", "postal_code", "parent_id", "owner_id", "potential", "tier", "locked",
+    "account_id",
+    "name",
+    "industry",
+    "employees",
+    "annual_revenue",
+    "country",
+    "state",
+    "region",
+    "postal_code",
+    "parent_id",
+    "owner_id",
+    "potential",
+    "tier",
+    "locked",
 ]
 ROSTER_COLUMNS = [
-    "rep_id", "name", "email", "manager", "region", "segment", "capacity", "product",
+    "rep_id",
+    "name",
+    "email",
+    "manager",
+    "region",
+    "segment",
+    "capacity",
+    "product",
     "max_accounts",
 ]
 
 # Realism knobs (shares are targets; the generator hits them up to sampling noise).
 TIER_SHARES = (0.15, 0.35, 0.50)
 TIER_POTENTIAL_SCALE = (4.0, 2.0, 1.0)
-CHILD_SHARE = 0.03           # accounts that are children of a parent
-DEPARTED_SHARE = 0.02        # accounts owned by reps who left the roster
-NEW_REP_SHARE = 0.03         # reps on the roster with no accounts yet
-RAMPING_SHARE = 0.10         # reps at capacity 0.5
-LOCKED_SHARE = 0.01          # accounts locked to their (rostered) owner
-OWNER_SKEW = 0.25            # sigma of the lognormal skew on current-owner weights (tuned: the
-                             # baseline then moves ~7-10 % of accounts, ~12 % at zero band)
+CHILD_SHARE = 0.03  # accounts that are children of a parent
+DEPARTED_SHARE = 0.02  # accounts owned by reps who left the roster
+NEW_REP_SHARE = 0.03  # reps on the roster with no accounts yet
+RAMPING_SHARE = 0.10  # reps at capacity 0.5
+LOCKED_SHARE = 0.01  # accounts locked to their (rostered) owner
+OWNER_SKEW = 0.25  # sigma of the lognormal skew on current-owner weights (tuned: the
+# baseline then moves ~7-10 % of accounts, ~12 % at zero band)
 
 # (region, country, states); the first n regions are used for an n-region instance.
 REGIONS: list[tuple[str, str, tuple[str, ...]]] = [
@@ -90,35 +109,156 @@ REGIONS: list[tuple[str, str, tuple[str, ...]]] = [
     ("Middle East", "AE", ("DU", "AZ", "SH", "AJ")),
 ]
 
-INDUSTRIES = np.array([
-    "Software", "Financial Services", "Healthcare", "Manufacturing", "Retail", "Logistics",
-    "Telecommunications", "Education", "Energy", "Media", "Professional Services", "Public Sector",
-])
+INDUSTRIES = np.array(
+    [
+        "Software",
+        "Financial Services",
+        "Healthcare",
+        "Manufacturing",
+        "Retail",
+        "Logistics",
+        "Telecommunications",
+        "Education",
+        "Energy",
+        "Media",
+        "Professional Services",
+        "Public Sector",
+    ]
+)
 INDUSTRY_WEIGHTS = np.array([16, 12, 11, 13, 9, 7, 5, 6, 5, 5, 8, 3], dtype=float)
 
-WORD_A = np.array([
-    "Acme", "Blue", "Cedar", "Delta", "Evergreen", "Falcon", "Granite", "Harbor", "Iron", "Juniper",
-    "Keystone", "Lumen", "Maple", "Northwind", "Orion", "Pioneer", "Quartz", "River", "Summit",
-    "Titan", "Union", "Vertex", "Willow", "Zenith", "Apex", "Beacon", "Cobalt", "Dune", "Ember",
-    "Frontier", "Golden", "Horizon",
-])
-WORD_B = np.array([
-    "Analytics", "Bank", "Logistics", "Systems", "Foods", "Health", "Energy", "Labs", "Motors",
-    "Networks", "Partners", "Retail", "Robotics", "Software", "Steel", "Telecom", "Textiles",
-    "Works", "Media", "Capital", "Pharma", "Solutions", "Industries", "Group",
-])
+WORD_A = np.array(
+    [
+        "Acme",
+        "Blue",
+        "Cedar",
+        "Delta",
+        "Evergreen",
+        "Falcon",
+        "Granite",
+        "Harbor",
+        "Iron",
+        "Juniper",
+        "Keystone",
+        "Lumen",
+        "Maple",
+        "Northwind",
+        "Orion",
+        "Pioneer",
+        "Quartz",
+        "River",
+        "Summit",
+        "Titan",
+        "Union",
+        "Vertex",
+        "Willow",
+        "Zenith",
+        "Apex",
+        "Beacon",
+        "Cobalt",
+        "Dune",
+        "Ember",
+        "Frontier",
+        "Golden",
+        "Horizon",
+    ]
+)
+WORD_B = np.array(
+    [
+        "Analytics",
+        "Bank",
+        "Logistics",
+        "Systems",
+        "Foods",
+        "Health",
+        "Energy",
+        "Labs",
+        "Motors",
+        "Networks",
+        "Partners",
+        "Retail",
+        "Robotics",
+        "Software",
+        "Steel",
+        "Telecom",
+        "Textiles",
+        "Works",
+        "Media",
+        "Capital",
+        "Pharma",
+        "Solutions",
+        "Industries",
+        "Group",
+    ]
+)
 SUFFIX = np.array(["Inc", "LLC", "Ltd", "GmbH", "SA", "Corp", "plc", "AG", "BV", "Co"])
 
-FIRST = np.array([
-    "Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kara", "Luis",
-    "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yara",
-    "Zoe", "Marco", "Leila", "Tom", "Aisha", "Piotr",
-])
-LAST = np.array([
-    "Ortiz", "Nguyen", "Smith", "Kumar", "Rossi", "Schmidt", "Tanaka", "Silva", "Dubois", "Kowalski",
-    "Okafor", "Andersen", "Haddad", "Lee", "Garcia", "Murphy", "Novak", "Patel", "Cohen", "Berg",
-    "Costa", "Fischer", "Ivanova", "Jensen", "Moreau", "Sato", "Walker", "Yilmaz",
-])
+FIRST = np.array(
+    [
+        "Ana",
+        "Ben",
+        "Chloe",
+        "Dev",
+        "Elena",
+        "Farid",
+        "Grace",
+        "Hiro",
+        "Ines",
+        "Jon",
+        "Kara",
+        "Luis",
+        "Maya",
+        "Nils",
+        "Olga",
+        "Priya",
+        "Quinn",
+        "Rosa",
+        "Sam",
+        "Tariq",
+        "Uma",
+        "Victor",
+        "Wen",
+        "Yara",
+        "Zoe",
+        "Marco",
+        "Leila",
+        "Tom",
+        "Aisha",
+        "Piotr",
+    ]
+)
+LAST = np.array(
+    [
+        "Ortiz",
+        "Nguyen",
+        "Smith",
+        "Kumar",
+        "Rossi",
+        "Schmidt",
+        "Tanaka",
+        "Silva",
+        "Dubois",
+        "Kowalski",
+        "Okafor",
+        "Andersen",
+        "Haddad",
+        "Lee",
+        "Garcia",
+        "Murphy",
+        "Novak",
+        "Patel",
+        "Cohen",
+        "Berg",
+        "Costa",
+        "Fischer",
+        "Ivanova",
+        "Jensen",
+        "Moreau",
+        "Sato",
+        "Walker",
+        "Yilmaz",
+    ]
+)
 
 
 def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
@@ -151,8 +291,9 @@ def _resolve_size(size: str | tuple[int, int, int]) -> tuple[int, int, int]:
         try:
             return SIZES[size.upper()]
         except KeyError:
-            raise ValueError(f"unknown size {size!r}; use one of {', '.join(SIZES)} "
-                             "or a tuple (accounts, reps, regions)") from None
+            raise ValueError(
+                f"unknown size {size!r}; use one of {', '.join(SIZES)} or a tuple (accounts, reps, regions)"
+            ) from None
     n_acc, n_rep, n_reg = (int(x) for x in size)
     if n_reg < 1 or n_reg > len(REGIONS):
         raise ValueError(f"regions must be between 1 and {len(REGIONS)}, got {n_reg}")
@@ -163,8 +304,12 @@ def _resolve_size(size: str | tuple[int, int, int]) -> tuple[int, int, int]:
     return n_acc, n_rep, n_reg
 
 
-def _roster(rng: np.random.Generator, n_rep: int, n_reg: int, region_w: np.ndarray,
-            ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _roster(
+    rng: np.random.Generator,
+    n_rep: int,
+    n_reg: int,
+    region_w: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The roster, plus per-owner arrays (rostered reps + departed reps) for dealing books.
 
     Returns (roster, owner_ids, owner_region, owner_weight, owner_is_new).
@@ -197,8 +342,10 @@ def _roster(rng: np.random.Generator, n_rep: int, n_reg: int, region_w: np.ndarr
 
     first, last = _person_names(rng, n_rep)
     names = np.char.add(np.char.add(first.astype(str), " "), last.astype(str))
-    emails = [f"{f.lower()}.{la.lower()}.{i.lower()}@example.com"
-              for f, la, i in zip(first.tolist(), last.tolist(), rep_ids.tolist(), strict=True)]
+    emails = [
+        f"{f.lower()}.{la.lower()}.{i.lower()}@example.com"
+        for f, la, i in zip(first.tolist(), last.tolist(), rep_ids.tolist(), strict=True)
+    ]
     # First-line managers: teams of up to 8 reps within a region.
     team = np.concatenate([np.arange(k) // 8 for k in reps_per_region.tolist()])
     team_key = rep_region * 1000 + team
@@ -207,17 +354,20 @@ def _roster(rng: np.random.Generator, n_rep: int, n_reg: int, region_w: np.ndarr
     managers = np.char.add(np.char.add(mf.astype(str), " "), ml.astype(str))[team_idx]
 
     region_names = np.array([r[0] for r in REGIONS[:n_reg]], dtype=object)
-    roster = pd.DataFrame({
-        "rep_id": rep_ids,
-        "name": names.astype(object),
-        "email": np.array(emails, dtype=object),
-        "manager": managers.astype(object),
-        "region": region_names[rep_region],
-        "segment": "",
-        "capacity": capacity,
-        "product": "",
-        "max_accounts": np.full(n_rep, np.nan),
-    }, columns=ROSTER_COLUMNS)
+    roster = pd.DataFrame(
+        {
+            "rep_id": rep_ids,
+            "name": names.astype(object),
+            "email": np.array(emails, dtype=object),
+            "manager": managers.astype(object),
+            "region": region_names[rep_region],
+            "segment": "",
+            "capacity": capacity,
+            "product": "",
+            "max_accounts": np.full(n_rep, np.nan),
+        },
+        columns=ROSTER_COLUMNS,
+    )
     roster = roster.sort_values("rep_id", kind="stable").reset_index(drop=True)
 
     # Owner weights for today's books: capacity x a mild lognormal skew; new reps own nothing;
@@ -269,7 +419,7 @@ def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame,
     tier_root = rng.choice(3, size=n_root, p=TIER_SHARES) + 1
 
     parents = rng.choice(n_root, size=n_fam, replace=False) if n_fam else np.zeros(0, np.int64)
-    child_parent = np.repeat(parents, kids)          # root index of each child's parent
+    child_parent = np.repeat(parents, kids)  # root index of each child's parent
 
     # --- owners: deal each (region, tier) by quota with skewed weights, then shuffle ---------
     owner_root = np.empty(n_root, dtype=np.int64)
@@ -296,20 +446,19 @@ def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame,
     child_key = root_key[child_parent] + rng.random(n_child) * (n_root - root_key[child_parent])
     perm = np.argsort(np.concatenate([root_key, child_key]), kind="stable")
     pos = np.empty(n_acc, dtype=np.int64)
-    pos[perm] = np.arange(n_acc)                     # old row -> new row
+    pos[perm] = np.arange(n_acc)  # old row -> new row
     region, owner, tier, parent_row = region[perm], owner[perm], tier[perm], parent_row[perm]
     parent_row = np.where(parent_row >= 0, pos[np.maximum(parent_row, 0)], -1)
 
     # --- firmographics and potential ------------------------------------------------------------
-    size_z = rng.standard_normal(n_acc) + (3 - tier) * 0.35          # Tier 1 skews larger
+    size_z = rng.standard_normal(n_acc) + (3 - tier) * 0.35  # Tier 1 skews larger
     is_child = parent_row >= 0
-    size_z[is_child] -= 0.7                                            # subsidiaries are smaller
+    size_z[is_child] -= 0.7  # subsidiaries are smaller
     employees = np.maximum(1, np.round(np.exp(4.6 + 1.3 * size_z))).astype(np.int64)
     rev_per_emp = np.exp(rng.normal(np.log(180_000), 0.45, n_acc))
     annual_revenue = (np.round(employees * rev_per_emp / 1000.0) * 1000).astype(np.int64)
     scale = np.asarray(TIER_POTENTIAL_SCALE)[tier - 1]
-    potential = np.round(
-        15_000.0 * scale * np.exp(0.45 * size_z + 0.6 * rng.standard_normal(n_acc)), 2)
+    potential = np.round(15_000.0 * scale * np.exp(0.45 * size_z + 0.6 * rng.standard_normal(n_acc)), 2)
 
     industry_idx = rng.choice(INDUSTRIES.size, size=n_acc, p=INDUSTRY_WEIGHTS / INDUSTRY_WEIGHTS.sum())
     industry_idx = np.where(is_child, industry_idx[np.maximum(parent_row, 0)], industry_idx)
@@ -333,31 +482,47 @@ def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame,
     parent_id = np.where(is_child, account_ids[np.maximum(parent_row, 0)], None)
     region_names = np.array([r[0] for r in REGIONS[:n_reg]], dtype=object)
 
-    accounts = pd.DataFrame({
-        "account_id": account_ids,
-        "name": names.astype(object),
-        "industry": INDUSTRIES[industry_idx].astype(object),
-        "employees": employees,
-        "annual_revenue": annual_revenue,
-        "country": countries[region],
-        "state": state,
-        "region": region_names[region],
-        "postal_code": np.char.zfill(postal.astype(str), 5).astype(object),
-        "parent_id": parent_id,
-        "owner_id": owner_ids[owner],
-        "potential": potential,
-        "tier": tier.astype(np.int64),
-        "locked": locked,
-    }, columns=ACCOUNT_COLUMNS)
-    for col in ("account_id", "name", "industry", "country", "state", "region", "postal_code",
-                "parent_id", "owner_id"):
+    accounts = pd.DataFrame(
+        {
+            "account_id": account_ids,
+            "name": names.astype(object),
+            "industry": INDUSTRIES[industry_idx].astype(object),
+            "employees": employees,
+            "annual_revenue": annual_revenue,
+            "country": countries[region],
+            "state": state,
+            "region": region_names[region],
+            "postal_code": np.char.zfill(postal.astype(str), 5).astype(object),
+            "parent_id": parent_id,
+            "owner_id": owner_ids[owner],
+            "potential": potential,
+            "tier": tier.astype(np.int64),
+            "locked": locked,
+        },
+        columns=ACCOUNT_COLUMNS,
+    )
+    for col in (
+        "account_id",
+        "name",
+        "industry",
+        "country",
+        "state",
+        "region",
+        "postal_code",
+        "parent_id",
+        "owner_id",
+    ):
         accounts[col] = accounts[col].astype("str")
     return accounts, roster
 
 
-def add_products(accounts: pd.DataFrame, roster: pd.DataFrame, seed: int,
-                 products: tuple[str, ...] = ("core", "analytics"), auto_share: float = 1.0,
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def add_products(
+    accounts: pd.DataFrame,
+    roster: pd.DataFrame,
+    seed: int,
+    products: tuple[str, ...] = ("core", "analytics"),
+    auto_share: float = 1.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Product ICPs on top of a generated instance: one ``tier_<product>`` column per product
     and a ``product`` for every rep ("auto" for a share ``auto_share`` of them, the others
     dealt the products in turn).
@@ -404,32 +569,46 @@ def _parse_size(text: str) -> str | tuple[int, int, int]:
     parts = text.lower().replace("x", ",").split(",")
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: use S, M, L, XL or ACCOUNTS,REPS,REGIONS (e.g. 5000,20,3)")
+            f"{text!r}: use S, M, L, XL or ACCOUNTS,REPS,REGIONS (e.g. 5000,20,3)"
+        )
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=_parse_size, default="S",
-                        help="S, M, L, XL, or ACCOUNTS,REPS,REGIONS (default S)")
+    parser.add_argument(
+        "--size", type=_parse_size, default="S", help="S, M, L, XL, or ACCOUNTS,REPS,REGIONS (default S)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", required=True, help="output directory, e.g. bench/data/M")
-    parser.add_argument("--products", default="",
-                        help="product ICPs, e.g. core,analytics: adds tier_<product> columns")
-    parser.add_argument("--auto-share", type=float, default=1.0,
-                        help="with --products: share of reps with product = auto (default 1)")
+    parser.add_argument(
+        "--products", default="", help="product ICPs, e.g. core,analytics: adds tier_<product> columns"
+    )
+    parser.add_argument(
+        "--auto-share",
+        type=float,
+        default=1.0,
+        help="with --products: share of reps with product = auto (default 1)",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     accounts, roster = generate(args.size, args.seed)
     if args.products:
-        accounts, roster = add_products(accounts, roster, args.seed,
-                                        tuple(p.strip() for p in args.products.split(",") if p.strip()),
-                                        args.auto_share)
+        accounts, roster = add_products(
+            accounts,
+            roster,
+            args.seed,
+            tuple(p.strip() for p in args.products.split(",") if p.strip()),
+            args.auto_share,
+        )
     t1 = time.perf_counter()
     acc_path, ros_path = write_instance(accounts, roster, args.out)
     t2 = time.perf_counter()
-    print(f"{len(accounts):,} accounts -> {acc_path}\n{len(roster):,} reps -> {ros_path}\n"
-          f"generate {t1 - t0:.2f} s, write {t2 - t1:.2f} s", file=sys.stderr)
+    print(
+        f"{len(accounts):,} accounts -> {acc_path}\n{len(roster):,} reps -> {ros_path}\n"
+        f"generate {t1 - t0:.2f} s, write {t2 - t1:.2f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -50,12 +50,23 @@ def ensure_instance(size: str, seed: int, products: str = "", auto_share: float 
     return out
 
 
-def run_cli(data: Path, size: str, seed: int, method: str, extra: list[str],
-            tag: str = "") -> tuple[float, float, dict, Path]:
+def run_cli(
+    data: Path, size: str, seed: int, method: str, extra: list[str], tag: str = ""
+) -> tuple[float, float, dict, Path]:
     """``territory plan`` as a child process: wall seconds, peak RSS (GB), summary, out dir."""
     out = Path("/tmp") / f"territory-bench-{size}-{seed}-{method}{tag}"
-    cmd = ["territory", "plan", str(data / "accounts.csv"), str(data / "roster.csv"),
-           "--out", str(out), "-q", "--set", f"solver.method={method}", *extra]
+    cmd = [
+        "territory",
+        "plan",
+        str(data / "accounts.csv"),
+        str(data / "roster.csv"),
+        "--out",
+        str(out),
+        "-q",
+        "--set",
+        f"solver.method={method}",
+        *extra,
+    ]
     exe = Path(sys.executable).parent / "territory"
     if exe.exists():
         cmd[0] = str(exe)
@@ -64,7 +75,7 @@ def run_cli(data: Path, size: str, seed: int, method: str, extra: list[str],
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     # ru_maxrss of children is the max over all waited-for children; runs go largest first.
-    rss_gb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024 ** 2
+    rss_gb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024**2
     if proc.returncode != 0:
         print(proc.stdout, proc.stderr, sep="\n")
         raise SystemExit(2)
@@ -87,17 +98,23 @@ def evaluate(owner: np.ndarray, acc: pd.DataFrame, reps: pd.DataFrame, arrays: d
     with np.errstate(divide="ignore", invalid="ignore"):
         tdev = np.where(fair_t > 0, np.abs(counts - fair_t) / fair_t, 0.0)
         pdev = np.where(fair_p > 0, np.abs(potential - fair_p) / fair_p, 0.0)
-    moved = (owner != prev)
+    moved = owner != prev
     discretionary = int((moved & (prev >= 0)).sum())
     tslack = (np.maximum(lo - counts, 0) + np.maximum(counts - hi, 0)).sum()
     ok = fair_p > 0
-    pslack = ((np.maximum(plo[ok] - potential[ok], 0) + np.maximum(potential[ok] - phi[ok], 0))
-              / fair_p[ok]).sum()
+    pslack = (
+        (np.maximum(plo[ok] - potential[ok], 0) + np.maximum(potential[ok] - phi[ok], 0)) / fair_p[ok]
+    ).sum()
     b = cfg.balance
     obj = cfg.continuity.move_cost * discretionary + b.tier_penalty * tslack + b.potential_penalty * pslack
-    return {"max_tier_dev": float(tdev.max()), "max_pot_dev": float(pdev.max()),
-            "moves": int(moved.sum()), "discretionary_moves": discretionary,
-            "outside_tier_bands": int(tslack), "objective": float(obj)}
+    return {
+        "max_tier_dev": float(tdev.max()),
+        "max_pot_dev": float(pdev.max()),
+        "moves": int(moved.sum()),
+        "discretionary_moves": discretionary,
+        "outside_tier_bands": int(tslack),
+        "objective": float(obj),
+    }
 
 
 def report_products(args: argparse.Namespace, wall: float, rss_gb: float, summary: dict) -> int:
@@ -107,27 +124,50 @@ def report_products(args: argparse.Namespace, wall: float, rss_gb: float, summar
     for r in summary["reps"]:
         carried[str(r.get("product"))] = carried.get(str(r.get("product")), 0) + 1
     worst_pool = max((p["gap"] or 0) for p in sol["pools"])
-    print(f"instance {args.size} seed {args.seed} with products {args.products} "
-          f"(product = auto for {args.auto_share:.0%} of reps): {o['accounts']:,} product rows x "
-          f"{o['reps']:,} reps, method {args.method}")
-    print(f"CLI wall {wall:.2f} s, peak RSS {rss_gb:.2f} GB; phases (summary.json run.seconds): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in summary["run"]["seconds"].items()))
+    print(
+        f"instance {args.size} seed {args.seed} with products {args.products} "
+        f"(product = auto for {args.auto_share:.0%} of reps): {o['accounts']:,} product rows x "
+        f"{o['reps']:,} reps, method {args.method}"
+    )
+    print(
+        f"CLI wall {wall:.2f} s, peak RSS {rss_gb:.2f} GB; phases (summary.json run.seconds): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in summary["run"]["seconds"].items())
+    )
     tier_dev = max(o["max_tier_deviation"].values())
     print(f"reps per product: {', '.join(f'{k} {v}' for k, v in sorted(carried.items()))}")
-    print(f"max tier dev {tier_dev:.4f}, max pot dev {o['max_potential_deviation']:.4f}, "
-          f"accounts outside tier bands {o['accounts_outside_tier_bands']}, reps outside "
-          f"potential band {o['reps_outside_potential_band']}, moves {o['accounts_moved']:,} "
-          f"({o['moved_share']:.1%})")
-    print(f"objective {sol['objective']:.1f}, bound {sol['bound']:.1f}, gap {sol['gap']:.4%} "
-          f"(worst pool {worst_pool:.4%}), {len(sol['pools'])} pools, {sol['status_text']}")
-    ok = (sol["gap"] or 0) <= 0.01 and o["accounts_outside_tier_bands"] == 0 \
+    print(
+        f"max tier dev {tier_dev:.4f}, max pot dev {o['max_potential_deviation']:.4f}, "
+        f"accounts outside tier bands {o['accounts_outside_tier_bands']}, reps outside "
+        f"potential band {o['reps_outside_potential_band']}, moves {o['accounts_moved']:,} "
+        f"({o['moved_share']:.1%})"
+    )
+    print(
+        f"objective {sol['objective']:.1f}, bound {sol['bound']:.1f}, gap {sol['gap']:.4%} "
+        f"(worst pool {worst_pool:.4%}), {len(sol['pools'])} pools, {sol['status_text']}"
+    )
+    ok = (
+        (sol["gap"] or 0) <= 0.01
+        and o["accounts_outside_tier_bands"] == 0
         and o["reps_outside_potential_band"] == 0
+    )
     print(f"gap <= 1 % with every band met: {'PASS' if ok else 'FAIL'}")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "size": args.size, "seed": args.seed, "products": args.products,
-            "auto_share": args.auto_share, "wall": wall, "peak_rss_gb": rss_gb,
-            "phases": summary["run"]["seconds"], "overall": o, "solver": sol}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "size": args.size,
+                    "seed": args.seed,
+                    "products": args.products,
+                    "auto_share": args.auto_share,
+                    "wall": wall,
+                    "peak_rss_gb": rss_gb,
+                    "phases": summary["run"]["seconds"],
+                    "overall": o,
+                    "solver": sol,
+                },
+                indent=2,
+            )
+        )
     return 0 if ok else 1
 
 
@@ -138,8 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--method", default="auto", choices=["auto", "exact", "aggregate"])
     ap.add_argument("--json", help="also write the results as JSON to this file")
     ap.add_argument("--products", default="", help="product ICPs, e.g. core,analytics")
-    ap.add_argument("--auto-share", type=float, default=1.0,
-                    help="with --products: share of reps with product = auto (default 1)")
+    ap.add_argument(
+        "--auto-share",
+        type=float,
+        default=1.0,
+        help="with --products: share of reps with product = auto (default 1)",
+    )
     args = ap.parse_args(argv)
 
     data = ensure_instance(args.size, args.seed, args.products, args.auto_share)
@@ -160,10 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     plan_df = pd.read_csv(out / "assignments.csv", dtype={"account_id": str, "owner_id": str})
     rep_index = pd.Index(reps["rep_id"].astype(str))
     plan_owner = rep_index.get_indexer(
-        plan_df.set_index("account_id")["owner_id"].reindex(acc["account_id"].astype(str)))
+        plan_df.set_index("account_id")["owner_id"].reindex(acc["account_id"].astype(str))
+    )
     tb = time.perf_counter()
-    base = greedy_baseline(acc, reps, tier_band=cfg.balance.tier_band,
-                           min_band_accounts=cfg.balance.tier_band_min_accounts)
+    base = greedy_baseline(
+        acc, reps, tier_band=cfg.balance.tier_band, min_band_accounts=cfg.balance.tier_band_min_accounts
+    )
     base_s = time.perf_counter() - tb
     base_owner = rep_index.get_indexer(base.reindex(acc["account_id"]).astype(str))
     # Fair shares and bands: the model's own (same definitions for both plans).
@@ -172,8 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     model_acc = acc.assign(region=acc["_unit_region"]) if "_unit_region" in acc.columns else acc
     pools = build_pool_data(model_acc, reps, cfg, build_units(model_acc, reps, cfg))
     R = len(reps)
-    arrays = {"fair_tier": np.zeros((R, 3)), "fair_potential": np.zeros(R), "tier_lo": np.zeros((R, 3)),
-              "tier_hi": np.zeros((R, 3)), "pot_lo": np.zeros(R), "pot_hi": np.zeros(R)}
+    arrays = {
+        "fair_tier": np.zeros((R, 3)),
+        "fair_potential": np.zeros(R),
+        "tier_lo": np.zeros((R, 3)),
+        "tier_hi": np.zeros((R, 3)),
+        "pot_lo": np.zeros(R),
+        "pot_hi": np.zeros(R),
+    }
     for p in pools:
         arrays["fair_tier"][p.reps] = p.fair_tier
         arrays["fair_potential"][p.reps] = p.fair_potential
@@ -187,11 +239,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def owners_of(out_dir: Path) -> np.ndarray:
         df = pd.read_csv(out_dir / "assignments.csv", dtype={"account_id": str, "owner_id": str})
-        return rep_index.get_indexer(df.set_index("account_id")["owner_id"].reindex(acc["account_id"].astype(str)))
+        return rep_index.get_indexer(
+            df.set_index("account_id")["owner_id"].reindex(acc["account_id"].astype(str))
+        )
 
     def balanced_vs_base(ev: dict) -> bool:
-        return (ev["max_tier_dev"] <= ev_base["max_tier_dev"] + 1e-9
-                and ev["max_pot_dev"] <= ev_base["max_pot_dev"] + 1e-9)
+        return (
+            ev["max_tier_dev"] <= ev_base["max_tier_dev"] + 1e-9
+            and ev["max_pot_dev"] <= ev_base["max_pot_dev"] + 1e-9
+        )
 
     rows = [("plan", wall, ev_plan, sol)]
     # Like for like: the same model with the bands set to the balance the baseline reached.
@@ -199,39 +255,71 @@ def main(argv: list[str] | None = None) -> int:
     # more than it does; the solver's plan must show it within its gap.
     tb_, pb_ = ev_base["max_tier_dev"] + 1e-6, ev_base["max_pot_dev"] + 1e-6
     m_wall, _, m_summary, m_out = run_cli(
-        data, args.size, args.seed, args.method,
+        data,
+        args.size,
+        args.seed,
+        args.method,
         ["--set", f"balance.tier_band={tb_:.6f}", "--set", f"balance.potential_band={pb_:.6f}"],
-        tag="-matched")
+        tag="-matched",
+    )
     ev_cap = evaluate(owners_of(m_out), acc, reps, arrays, cfg)
     rows.append(("plan@base", m_wall, ev_cap, m_summary["solver"]))
 
-    print(f"instance {args.size} seed {args.seed}: {len(acc):,} accounts x {len(reps):,} reps, "
-          f"method {args.method} ({', '.join(sorted({p['status'] for p in sol['pools']}))})")
-    print(f"CLI wall {wall:.2f} s, peak RSS {rss_gb:.2f} GB; phases (summary.json run.seconds): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items()))
-    print(f"{'':10s} {'wall s':>8s} {'max tier dev':>13s} {'max pot dev':>12s} {'moves':>8s} "
-          f"{'objective':>11s} {'bound':>11s} {'gap':>7s}")
+    print(
+        f"instance {args.size} seed {args.seed}: {len(acc):,} accounts x {len(reps):,} reps, "
+        f"method {args.method} ({', '.join(sorted({p['status'] for p in sol['pools']}))})"
+    )
+    print(
+        f"CLI wall {wall:.2f} s, peak RSS {rss_gb:.2f} GB; phases (summary.json run.seconds): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items())
+    )
+    print(
+        f"{'':10s} {'wall s':>8s} {'max tier dev':>13s} {'max pot dev':>12s} {'moves':>8s} "
+        f"{'objective':>11s} {'bound':>11s} {'gap':>7s}"
+    )
     for name, w, ev, so in rows:
-        print(f"{name:10s} {w:8.2f} {ev['max_tier_dev']:13.4f} {ev['max_pot_dev']:12.4f} "
-              f"{ev['moves']:8d} {ev['objective']:11.1f} {so['bound'] or float('nan'):11.1f} "
-              f"{(so['gap'] or 0) * 100:6.2f}%")
-    print(f"{'baseline':10s} {base_s:8.2f} {ev_base['max_tier_dev']:13.4f} {ev_base['max_pot_dev']:12.4f} "
-          f"{ev_base['moves']:8d} {ev_base['objective']:11.1f} {'':>11s} {'':>7s}")
+        print(
+            f"{name:10s} {w:8.2f} {ev['max_tier_dev']:13.4f} {ev['max_pot_dev']:12.4f} "
+            f"{ev['moves']:8d} {ev['objective']:11.1f} {so['bound'] or float('nan'):11.1f} "
+            f"{(so['gap'] or 0) * 100:6.2f}%"
+        )
+    print(
+        f"{'baseline':10s} {base_s:8.2f} {ev_base['max_tier_dev']:13.4f} {ev_base['max_pot_dev']:12.4f} "
+        f"{ev_base['moves']:8d} {ev_base['objective']:11.1f} {'':>11s} {'':>7s}"
+    )
     verdicts = {name: balanced_vs_base(ev) and ev["moves"] <= ev_base["moves"] for name, _, ev, _ in rows}
     for name, _, ev, _ in rows:
-        print(f"{name} vs baseline: at least as balanced: {balanced_vs_base(ev)}; "
-              f"no more moves: {ev['moves'] <= ev_base['moves']}; "
-              f"lower objective: {ev['objective'] <= ev_base['objective']}")
+        print(
+            f"{name} vs baseline: at least as balanced: {balanced_vs_base(ev)}; "
+            f"no more moves: {ev['moves'] <= ev_base['moves']}; "
+            f"lower objective: {ev['objective'] <= ev_base['objective']}"
+        )
     verdict = "PASS" if any(verdicts.values()) else "FAIL"
     print(f"at least as balanced at no more moves than the baseline: {verdict}")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "size": args.size, "seed": args.seed, "method": args.method, "wall": wall,
-            "peak_rss_gb": rss_gb, "phases": seconds, "plan": ev_plan, "baseline": ev_base,
-            "plan_matched": ev_cap, "matched_wall": m_wall, "matched_gap": m_summary["solver"]["gap"],
-            "matched_bound": m_summary["solver"]["bound"],
-            "baseline_seconds": base_s, "bound": sol["bound"], "gap": sol["gap"], "status": sol["status"],
-        }, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "size": args.size,
+                    "seed": args.seed,
+                    "method": args.method,
+                    "wall": wall,
+                    "peak_rss_gb": rss_gb,
+                    "phases": seconds,
+                    "plan": ev_plan,
+                    "baseline": ev_base,
+                    "plan_matched": ev_cap,
+                    "matched_wall": m_wall,
+                    "matched_gap": m_summary["solver"]["gap"],
+                    "matched_bound": m_summary["solver"]["bound"],
+                    "baseline_seconds": base_s,
+                    "bound": sol["bound"],
+                    "gap": sol["gap"],
+                    "status": sol["status"],
+                },
+                indent=2,
+            )
+        )
     return 0 if verdict == "PASS" else 1
 
 

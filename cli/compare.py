@@ -10,9 +10,17 @@ import click
 from .errors import report_errors
 from .options import CONTEXT_SETTINGS
 
-SHARE_KEYS = {"moved_share", "potential_moved_share", "max_tier_deviation", "max_tier_deviation_1",
-              "max_tier_deviation_2", "max_tier_deviation_3", "max_potential_deviation",
-              "potential_cv", "gap"}
+SHARE_KEYS = {
+    "moved_share",
+    "potential_moved_share",
+    "max_tier_deviation",
+    "max_tier_deviation_1",
+    "max_tier_deviation_2",
+    "max_tier_deviation_3",
+    "max_potential_deviation",
+    "potential_cv",
+    "gap",
+}
 
 
 def _cell(key: str, v: Any) -> str:
@@ -38,7 +46,9 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
         lines.append(f"{label:<{first_w}}" + "".join(f"{_cell(key, v):>{width}}" for v in values))
     if reps:
         lines.append("")
-        lines.append(f"{'Rep: accounts / Tier 1 (change)':<{first_w}}" + "".join(f"{n:>{width}}" for n in names))
+        lines.append(
+            f"{'Rep: accounts / Tier 1 (change)':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)
+        )
         lines.append("-" * len(lines[0]))
         for rid, name, m in cmp.rep_rows():
             cells = []
@@ -53,15 +63,22 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
                 elif i and base_acc is None:
                     text += " (new)"
                 cells.append(text)
-            label = f"{rid} {name}"[:first_w - 1]
+            label = f"{rid} {name}"[: first_w - 1]
             lines.append(f"{label:<{first_w}}" + "".join(f" {c:>{width - 1}}" for c in cells))
     return "\n".join(lines)
 
 
 @click.command("compare", context_settings=CONTEXT_SETTINGS)
 @click.argument("plan_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
-@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), default="compare.csv",
-              show_default=True, help="Write the comparison table here.")
+@click.option(
+    "-o",
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default="compare.csv",
+    show_default=True,
+    help="Write the comparison table here.",
+)
 @click.option("--no-reps", is_flag=True, help="Print only the plan-level rows (compare.csv keeps every rep).")
 @report_errors
 def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
@@ -88,10 +105,21 @@ def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
 @click.command("diff", context_settings=CONTEXT_SETTINGS)
 @click.argument("old", type=click.Path(file_okay=False))
 @click.argument("new", type=click.Path(file_okay=False))
-@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the changes to this CSV file.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Print at most this many accounts (0 = all).")
+@click.option(
+    "-o",
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the changes to this CSV file.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Print at most this many accounts (0 = all).",
+)
 @report_errors
 def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
     """List the accounts whose owner differs between two plans, with the reason.
@@ -113,15 +141,20 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         write_csv(changes, out_path)
     records = changes.to_dict("records")
     counts = {k: sum(1 for r in records if r["change"] == k) for k in ("moved", "added", "removed")}
-    click.echo(f"{counts['moved']:,} accounts changed owner between {old} and {new}"
-               + (f"; {counts['added']:,} added" if counts["added"] else "")
-               + (f"; {counts['removed']:,} removed" if counts["removed"] else "") + ".")
+    click.echo(
+        f"{counts['moved']:,} accounts changed owner between {old} and {new}"
+        + (f"; {counts['added']:,} added" if counts["added"] else "")
+        + (f"; {counts['removed']:,} removed" if counts["removed"] else "")
+        + "."
+    )
     shown = records if limit == 0 else records[:limit]
     for r in shown:
         frm = r["old_owner_id"] or "-"
         to = r["new_owner_id"] or "-"
         click.echo(f"  {r['account_id']:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
     if len(shown) < len(records):
-        click.echo(f"  ... and {len(records) - len(shown):,} more" + ("" if out_path else "; use --out FILE for all"))
+        click.echo(
+            f"  ... and {len(records) - len(shown):,} more" + ("" if out_path else "; use --out FILE for all")
+        )
     if out_path:
         click.echo(f"Wrote {out_path}.")

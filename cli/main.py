@@ -38,4 +38,3 @@ cli.add_command(whatif)
 cli.add_command(compare)
 cli.add_command(diff)
 cli.add_command(run)
-

@@ -14,28 +14,57 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 def solver_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--solver, --time-limit, --gap, --threads: overrides of the [solver] settings."""
-    fn = click.option("--threads", type=click.IntRange(1, 64), default=None,
-                      help="Solver threads per solve (default 1, for reproducible plans).")(fn)
-    fn = click.option("--gap", type=click.FloatRange(0, 1), default=None,
-                      help="Stop when proven within this relative gap (default 0.001).")(fn)
-    fn = click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
-                      help="Time limit per solve in seconds (default 60).")(fn)
-    fn = click.option("--solver", type=click.Choice(["highs", "cbc"]), default=None,
-                      help="Solver: highs (default, fast) or cbc (bundled with pulp).")(fn)
+    fn = click.option(
+        "--threads",
+        type=click.IntRange(1, 64),
+        default=None,
+        help="Solver threads per solve (default 1, for reproducible plans).",
+    )(fn)
+    fn = click.option(
+        "--gap",
+        type=click.FloatRange(0, 1),
+        default=None,
+        help="Stop when proven within this relative gap (default 0.001).",
+    )(fn)
+    fn = click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0.1),
+        default=None,
+        metavar="SECONDS",
+        help="Time limit per solve in seconds (default 60).",
+    )(fn)
+    fn = click.option(
+        "--solver",
+        type=click.Choice(["highs", "cbc"]),
+        default=None,
+        help="Solver: highs (default, fast) or cbc (bundled with pulp).",
+    )(fn)
     return fn
 
 
 def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--config FILE and repeated --set key=value."""
-    fn = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-                      help="Override one setting, e.g. --set balance.tier_band=0.05 (repeatable).")(fn)
-    fn = click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                      help="Settings file (TOML); see 'territory settings'.")(fn)
+    fn = click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override one setting, e.g. --set balance.tier_band=0.05 (repeatable).",
+    )(fn)
+    fn = click.option(
+        "-c",
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Settings file (TOML); see 'territory settings'.",
+    )(fn)
     return fn
 
 
-def solver_overrides(solver: str | None, time_limit: float | None, gap: float | None,
-                     threads: int | None) -> list[str]:
+def solver_overrides(
+    solver: str | None, time_limit: float | None, gap: float | None, threads: int | None
+) -> list[str]:
     out = []
     if solver is not None:
         out.append(f"solver.name={solver}")

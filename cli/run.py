@@ -15,10 +15,16 @@ from .plan import format_summary
 
 @click.command("run", context_settings=CONTEXT_SETTINGS)
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Override one setting of the file, e.g. --set outputs.dir=q2 (repeatable).")
-@click.option("--books/--no-books", default=None,
-              help="Render the PDF books (default: outputs.books in the file).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one setting of the file, e.g. --set outputs.dir=q2 (repeatable).",
+)
+@click.option(
+    "--books/--no-books", default=None, help="Render the PDF books (default: outputs.books in the file)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
 def run(plan_file: str, settings: tuple[str, ...], books: bool | None, quiet: bool) -> None:

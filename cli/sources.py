@@ -10,21 +10,34 @@ import click
 
 def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--preset, --sheet, --table, --query (they default to the [inputs] settings)."""
-    fn = click.option("--query", default=None, metavar="SQL",
-                      help="With a database URL as ACCOUNTS: the SQL query returning the accounts.")(fn)
-    fn = click.option("--table", default=None, metavar="NAME",
-                      help="With a database URL as ACCOUNTS (e.g. sqlite:///crm.db): the accounts table.")(fn)
-    fn = click.option("--sheet", default=None, metavar="NAME",
-                      help="Worksheet to read when ACCOUNTS is an XLSX workbook.")(fn)
-    fn = click.option("--preset", type=click.Choice(["salesforce", "hubspot"], case_sensitive=False),
-                      default=None,
-                      help="Read ACCOUNTS as a Salesforce or HubSpot export, as exported; "
-                           "owner_changes.csv then comes out in that CRM's bulk-update form.")(fn)
+    fn = click.option(
+        "--query",
+        default=None,
+        metavar="SQL",
+        help="With a database URL as ACCOUNTS: the SQL query returning the accounts.",
+    )(fn)
+    fn = click.option(
+        "--table",
+        default=None,
+        metavar="NAME",
+        help="With a database URL as ACCOUNTS (e.g. sqlite:///crm.db): the accounts table.",
+    )(fn)
+    fn = click.option(
+        "--sheet", default=None, metavar="NAME", help="Worksheet to read when ACCOUNTS is an XLSX workbook."
+    )(fn)
+    fn = click.option(
+        "--preset",
+        type=click.Choice(["salesforce", "hubspot"], case_sensitive=False),
+        default=None,
+        help="Read ACCOUNTS as a Salesforce or HubSpot export, as exported; "
+        "owner_changes.csv then comes out in that CRM's bulk-update form.",
+    )(fn)
     return fn
 
 
-def source_kwargs(preset: str | None, sheet: str | None, table: str | None,
-                  query: str | None) -> dict[str, Any]:
+def source_kwargs(
+    preset: str | None, sheet: str | None, table: str | None, query: str | None
+) -> dict[str, Any]:
     """Keyword arguments for ``territory.load_input`` (only those given)."""
     out: dict[str, Any] = {}
     if preset is not None:

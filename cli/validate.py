@@ -129,13 +129,14 @@ def validate(
     )
     for p in report.products:
         click.echo("")
-        label = "Tiers from the accounts' tier column" if p.product == "tier" and icp is None else (
-            f"Product '{p.product}' ({p.title})" if p.title != p.product else f"Product '{p.product}'"
+        label = (
+            "Tiers from the accounts' tier column"
+            if p.product == "tier" and icp is None
+            else (f"Product '{p.product}' ({p.title})" if p.title != p.product else f"Product '{p.product}'")
         )
         click.echo(label)
         click.echo(
-            f"  {'tier':<18} {'accounts':>9} {'with an opportunity':>20} {'conversion':>11} "
-            f"  95 % interval"
+            f"  {'tier':<18} {'accounts':>9} {'with an opportunity':>20} {'conversion':>11}   95 % interval"
         )
         for t in p.tiers:
             lo, hi = t.interval

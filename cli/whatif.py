@@ -17,45 +17,121 @@ from .sources import source_kwargs, source_options
 @click.command("whatif", context_settings=CONTEXT_SETTINGS)
 @click.argument("accounts", type=click.Path(dir_okay=False))
 @click.argument("roster", type=click.Path(dir_okay=False))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for one plan directory per scenario (baseline/ first) and compare.csv.")
-@click.option("--scenario", "specs", multiple=True, metavar='"NAME: STEP; STEP"',
-              help='A named scenario, e.g. "west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5" '
-                   "(steps: add-rep, remove-rep, capacity, lock, unlock, set). Repeatable.")
-@click.option("--scenarios", "scenarios_file", type=click.Path(dir_okay=False), default=None,
-              help="TOML file of [[scenario]] and [[sweep]] tables (see docs/scenarios.md).")
-@click.option("--name", default="scenario", show_default=True,
-              help="Name of the scenario made from the single-scenario flags below.")
-@click.option("--add-rep", multiple=True, metavar='"NAME,REGION,CAPACITY"',
-              help='Add a rep, e.g. --add-rep "Ana Ortiz,West,1" (ids NEW01, NEW02, ...).')
-@click.option("--remove-rep", multiple=True, metavar="REP_ID",
-              help="Remove a rep; their accounts are reassigned.")
-@click.option("--capacity", multiple=True, metavar="REP_ID=CAPACITY",
-              help="Change a rep's capacity, e.g. --capacity R03=0.5.")
-@click.option("--lock", multiple=True, metavar="IDS", help="Lock accounts with their owner, e.g. --lock A00001,A00002.")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for one plan directory per scenario (baseline/ first) and compare.csv.",
+)
+@click.option(
+    "--scenario",
+    "specs",
+    multiple=True,
+    metavar='"NAME: STEP; STEP"',
+    help='A named scenario, e.g. "west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5" '
+    "(steps: add-rep, remove-rep, capacity, lock, unlock, set). Repeatable.",
+)
+@click.option(
+    "--scenarios",
+    "scenarios_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file of [[scenario]] and [[sweep]] tables (see docs/scenarios.md).",
+)
+@click.option(
+    "--name",
+    default="scenario",
+    show_default=True,
+    help="Name of the scenario made from the single-scenario flags below.",
+)
+@click.option(
+    "--add-rep",
+    multiple=True,
+    metavar='"NAME,REGION,CAPACITY"',
+    help='Add a rep, e.g. --add-rep "Ana Ortiz,West,1" (ids NEW01, NEW02, ...).',
+)
+@click.option(
+    "--remove-rep", multiple=True, metavar="REP_ID", help="Remove a rep; their accounts are reassigned."
+)
+@click.option(
+    "--capacity",
+    multiple=True,
+    metavar="REP_ID=CAPACITY",
+    help="Change a rep's capacity, e.g. --capacity R03=0.5.",
+)
+@click.option(
+    "--lock", multiple=True, metavar="IDS", help="Lock accounts with their owner, e.g. --lock A00001,A00002."
+)
 @click.option("--unlock", multiple=True, metavar="IDS", help="Unlock accounts.")
-@click.option("--set", "scenario_settings", multiple=True, metavar="KEY=VALUE",
-              help="Change a setting in the scenario, e.g. --set balance.tier_band=0.05 (the "
-                   "baseline keeps --config's value).")
-@click.option("-c", "--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Settings file (TOML) for the baseline and every scenario.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Scenarios solved in parallel (processes). Default: one per core, up to the number of scenarios.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Solve on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (pip install 'territory[dask]').")
-@click.option("--icp", "icp_path", type=click.Path(dir_okay=False), default=None,
-              help="Tier the accounts with this ICP file.")
+@click.option(
+    "--set",
+    "scenario_settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change a setting in the scenario, e.g. --set balance.tier_band=0.05 (the "
+    "baseline keeps --config's value).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (TOML) for the baseline and every scenario.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Scenarios solved in parallel (processes). Default: one per core, up to the number of scenarios.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Solve on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (pip install 'territory[dask]').",
+)
+@click.option(
+    "--icp",
+    "icp_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Tier the accounts with this ICP file.",
+)
 @source_options
 @solver_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
-def whatif(accounts: str, roster: str, out_dir: str, specs: tuple[str, ...], scenarios_file: str | None,
-           name: str, add_rep: tuple[str, ...], remove_rep: tuple[str, ...], capacity: tuple[str, ...],
-           lock: tuple[str, ...], unlock: tuple[str, ...], scenario_settings: tuple[str, ...],
-           jobs: int | None, scheduler: str | None, icp_path: str | None,
-           preset: str | None, sheet: str | None, table: str | None, query: str | None,
-           config_path: str | None, solver: str | None,
-           time_limit: float | None, gap: float | None, threads: int | None, quiet: bool) -> None:
+def whatif(
+    accounts: str,
+    roster: str,
+    out_dir: str,
+    specs: tuple[str, ...],
+    scenarios_file: str | None,
+    name: str,
+    add_rep: tuple[str, ...],
+    remove_rep: tuple[str, ...],
+    capacity: tuple[str, ...],
+    lock: tuple[str, ...],
+    unlock: tuple[str, ...],
+    scenario_settings: tuple[str, ...],
+    jobs: int | None,
+    scheduler: str | None,
+    icp_path: str | None,
+    preset: str | None,
+    sheet: str | None,
+    table: str | None,
+    query: str | None,
+    config_path: str | None,
+    solver: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None,
+    quiet: bool,
+) -> None:
     """Plan the current roster and each what-if scenario, then compare them side by side.
 
     Every scenario, and the baseline (today's roster and settings), gets its own plan
@@ -81,15 +157,25 @@ def whatif(accounts: str, roster: str, out_dir: str, specs: tuple[str, ...], sce
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:
         scenarios += load_scenarios(scenarios_file)
-    single = scenario_from_options(name, add_rep=add_rep, remove_rep=remove_rep, capacity=capacity,
-                                   lock=lock, unlock=unlock, settings=scenario_settings)
+    single = scenario_from_options(
+        name,
+        add_rep=add_rep,
+        remove_rep=remove_rep,
+        capacity=capacity,
+        lock=lock,
+        unlock=unlock,
+        settings=scenario_settings,
+    )
     if single is not None:
         scenarios.append(single)
     if not scenarios:
-        raise click.UsageError("give at least one scenario: --scenario \"NAME: STEP; ...\", "
-                               "--scenarios FILE, or flags such as --add-rep / --remove-rep / --set")
-    inp = territory.load_input(accounts, roster, cfg, icp_path=icp_path,
-                               **source_kwargs(preset, sheet, table, query))
+        raise click.UsageError(
+            'give at least one scenario: --scenario "NAME: STEP; ...", '
+            "--scenarios FILE, or flags such as --add-rep / --remove-rep / --set"
+        )
+    inp = territory.load_input(
+        accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
+    )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
     bar: dict[str, Any] = {}
@@ -98,8 +184,9 @@ def whatif(accounts: str, roster: str, out_dir: str, specs: tuple[str, ...], sce
         if quiet:
             return
         if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label=f"Solving {total} plans", file=sys.stderr,
-                                           item_show_func=lambda s: s)
+            bar["bar"] = click.progressbar(
+                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
+            )
             bar["bar"].__enter__()
         bar["bar"].update(1, scenario)
         if done >= total:
@@ -112,7 +199,9 @@ def whatif(accounts: str, roster: str, out_dir: str, specs: tuple[str, ...], sce
     for r in result.failed:
         click.echo(f"Scenario {r.name!r} has no plan: {r.error}", err=True)
     where = "on " + scheduler if scheduler else f"with {jobs} process{'es' if jobs != 1 else ''}"
-    click.echo(f"Planned {len(result.dirs)} of {n} scenarios in {result.seconds:.1f} s ({where}); "
-               f"wrote {len(result.dirs)} plan directories and {Path(out_dir) / 'compare.csv'}.")
+    click.echo(
+        f"Planned {len(result.dirs)} of {n} scenarios in {result.seconds:.1f} s ({where}); "
+        f"wrote {len(result.dirs)} plan directories and {Path(out_dir) / 'compare.csv'}."
+    )
     if result.failed:
         raise click.exceptions.Exit(1)

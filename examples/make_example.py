@@ -19,6 +19,7 @@ Usage::
 ``--out`` defaults to the directory holding this script.
 Only pandas, numpy and the standard library are used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,13 +35,32 @@ INC_FILE = Path("inc5000-2019") / "INC 5000 Companies 2019.csv"
 REGION_FILE = Path("us-census-regions") / "us census bureau regions and divisions.csv"
 
 ACCOUNT_COLUMNS = [
-    "account_id", "name", "industry", "employees", "annual_revenue", "country",
-    "state", "city", "region", "postal_code", "parent_id", "owner_id",
-    "potential", "tier", "tech_stack",
+    "account_id",
+    "name",
+    "industry",
+    "employees",
+    "annual_revenue",
+    "country",
+    "state",
+    "city",
+    "region",
+    "postal_code",
+    "parent_id",
+    "owner_id",
+    "potential",
+    "tier",
+    "tech_stack",
 ]
 ROSTER_COLUMNS = [
-    "rep_id", "name", "email", "manager", "region", "segment", "capacity",
-    "product", "max_accounts",
+    "rep_id",
+    "name",
+    "email",
+    "manager",
+    "region",
+    "segment",
+    "capacity",
+    "product",
+    "max_accounts",
 ]
 REGIONS = ["Northeast", "Midwest", "South", "West"]
 
@@ -64,11 +84,11 @@ REPS = [
     ("R09", "Grace", "Nguyen", "South"),
     ("R10", "Samuel", "Okafor", "South"),
     ("R11", "Hannah", "Brooks", "South"),
-    ("R12", "Omar", "Haddad", "South"),        # new hire: owns nothing yet
+    ("R12", "Omar", "Haddad", "South"),  # new hire: owns nothing yet
     ("R13", "Mei", "Chen", "West"),
     ("R14", "Jake", "Thompson", "West"),
     ("R15", "Sofia", "Rossi", "West"),
-    ("R16", "Daniel", "Yazzie", "West"),       # ramping: capacity 0.5
+    ("R16", "Daniel", "Yazzie", "West"),  # ramping: capacity 0.5
 ]
 MANAGERS = {
     "Northeast": "Rachel Goldberg",
@@ -78,7 +98,7 @@ MANAGERS = {
 }
 NEW_REP = "R12"
 RAMPING_REP = "R16"
-DEPARTED_REP = "R99"       # left the company; not in the roster
+DEPARTED_REP = "R99"  # left the company; not in the roster
 DEPARTED_REGION = "South"
 DEPARTED_ACCOUNTS = 40
 
@@ -87,22 +107,44 @@ DEPARTED_ACCOUNTS = 40
 # accounts).  Together with the random draw this leaves books realistic but
 # somewhat unbalanced.
 BOOK_WEIGHT = {
-    "R01": 1.15, "R02": 1.00, "R03": 0.85,
-    "R04": 0.90, "R05": 1.15, "R06": 0.95,
-    "R07": 1.10, "R08": 0.95, "R09": 1.00, "R10": 1.05, "R11": 0.90,
-    "R13": 1.10, "R14": 1.00, "R15": 0.95, "R16": 0.60,
+    "R01": 1.15,
+    "R02": 1.00,
+    "R03": 0.85,
+    "R04": 0.90,
+    "R05": 1.15,
+    "R06": 0.95,
+    "R07": 1.10,
+    "R08": 0.95,
+    "R09": 1.00,
+    "R10": 1.05,
+    "R11": 0.90,
+    "R13": 1.10,
+    "R14": 1.00,
+    "R15": 0.95,
+    "R16": 0.60,
 }
 TIER1_BIAS = {"R01": 1.4, "R05": 1.3, "R07": 1.4, "R13": 1.3}
 
 # ---------------------------------------------------------------- tiering
 # Industry fit for a B2B software ICP: 40 / 25 / 10 points.
 INDUSTRY_FIT = {
-    "Software": 40, "IT Management": 40, "IT System Development": 40,
-    "IT Services": 40, "Business Products & Services": 40, "Health": 40,
-    "Financial Services": 25, "Insurance": 25, "Security": 25,
-    "Telecommunications": 25, "Advertising & Marketing": 25,
-    "Human Resources": 25, "Computer Hardware": 25, "Government Services": 25,
-    "Engineering": 25, "Logistics & Transportation": 25, "Education": 25,
+    "Software": 40,
+    "IT Management": 40,
+    "IT System Development": 40,
+    "IT Services": 40,
+    "Business Products & Services": 40,
+    "Health": 40,
+    "Financial Services": 25,
+    "Insurance": 25,
+    "Security": 25,
+    "Telecommunications": 25,
+    "Advertising & Marketing": 25,
+    "Human Resources": 25,
+    "Computer Hardware": 25,
+    "Government Services": 25,
+    "Engineering": 25,
+    "Logistics & Transportation": 25,
+    "Education": 25,
     "Manufacturing": 25,
 }
 DEFAULT_FIT = 10
@@ -110,33 +152,61 @@ DEFAULT_FIT = 10
 EMPLOYEE_BANDS = [(500, 30), (200, 25), (100, 20), (50, 12), (20, 6), (0, 0)]
 # Revenue band on annual revenue in dollars.
 REVENUE_BANDS = [(100e6, 30), (50e6, 25), (20e6, 18), (10e6, 12), (5e6, 6), (0, 0)]
-TIER_SHARES = (0.15, 0.35)          # Tier 1, Tier 2; the rest is Tier 3
+TIER_SHARES = (0.15, 0.35)  # Tier 1, Tier 2; the rest is Tier 3
 
 # ---------------------------------------------------------------- potential
 POTENTIAL_FACTOR = {1: 0.05, 2: 0.03, 3: 0.015}
-POTENTIAL_REVENUE_CAP = 250e6       # a few billion-dollar firms would dwarf the rest
+POTENTIAL_REVENUE_CAP = 250e6  # a few billion-dollar firms would dwarf the rest
 POTENTIAL_SIGMA = 0.3
 
 # ---------------------------------------------------------------- families
 N_FAMILIES = 25
 
 # ---------------------------------------------------------------- tech stack
-TECH = ["Salesforce", "HubSpot", "Snowflake", "AWS", "Azure", "Slack",
-        "Zendesk", "Shopify", "SAP", "NetSuite"]
+TECH = [
+    "Salesforce",
+    "HubSpot",
+    "Snowflake",
+    "AWS",
+    "Azure",
+    "Slack",
+    "Zendesk",
+    "Shopify",
+    "SAP",
+    "NetSuite",
+]
 TECH_GROUP = {
-    "tech": {"Software", "IT Management", "IT System Development", "IT Services",
-             "Computer Hardware", "Telecommunications", "Security"},
-    "commerce": {"Retail", "Consumer Products & Services", "Food & Beverage",
-                 "Travel & Hospitality", "Media"},
-    "industrial": {"Manufacturing", "Construction", "Logistics & Transportation",
-                   "Energy", "Engineering", "Environmental Services"},
+    "tech": {
+        "Software",
+        "IT Management",
+        "IT System Development",
+        "IT Services",
+        "Computer Hardware",
+        "Telecommunications",
+        "Security",
+    },
+    "commerce": {
+        "Retail",
+        "Consumer Products & Services",
+        "Food & Beverage",
+        "Travel & Hospitality",
+        "Media",
+    },
+    "industrial": {
+        "Manufacturing",
+        "Construction",
+        "Logistics & Transportation",
+        "Energy",
+        "Engineering",
+        "Environmental Services",
+    },
 }
 # probability of each TECH item (same order as TECH) per industry group
 TECH_PROB = {
-    "tech":       [0.55, 0.30, 0.35, 0.75, 0.35, 0.75, 0.35, 0.03, 0.05, 0.20],
-    "commerce":   [0.25, 0.40, 0.08, 0.35, 0.15, 0.35, 0.35, 0.55, 0.05, 0.30],
+    "tech": [0.55, 0.30, 0.35, 0.75, 0.35, 0.75, 0.35, 0.03, 0.05, 0.20],
+    "commerce": [0.25, 0.40, 0.08, 0.35, 0.15, 0.35, 0.35, 0.55, 0.05, 0.30],
     "industrial": [0.25, 0.15, 0.05, 0.20, 0.40, 0.20, 0.05, 0.02, 0.30, 0.35],
-    "other":      [0.40, 0.40, 0.08, 0.30, 0.30, 0.45, 0.20, 0.03, 0.05, 0.20],
+    "other": [0.40, 0.40, 0.08, 0.30, 0.30, 0.45, 0.20, 0.03, 0.05, 0.20],
 }
 
 CITY_ALIASES = {"SF": "San Francisco"}
@@ -177,10 +247,10 @@ def load(data_dir: Path) -> pd.DataFrame:
     inc = pd.read_csv(data_dir / INC_FILE, dtype={"state": str, "city": str})
     regions = pd.read_csv(data_dir / REGION_FILE)
     state_region = dict(zip(regions["State Code"], regions["Region"], strict=True))
-    inc = inc[inc["state"] != "PR"].copy()           # PR is not in a Census region
+    inc = inc[inc["state"] != "PR"].copy()  # PR is not in a Census region
     inc["region"] = inc["state"].map(state_region)
     assert inc["region"].isin(REGIONS).all(), inc.loc[~inc["region"].isin(REGIONS), "state"]
-    inc["_row"] = np.arange(len(inc))                # file order breaks rank ties
+    inc["_row"] = np.arange(len(inc))  # file order breaks rank ties
     return inc
 
 
@@ -201,7 +271,7 @@ def build_accounts(inc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     out["name"] = df["name"].str.strip()
     out["industry"] = df["industry"]
     workers = pd.to_numeric(df["workers"], errors="coerce")
-    out["employees"] = workers.where(workers > 0).astype("Int64")   # 0 / blank -> empty
+    out["employees"] = workers.where(workers > 0).astype("Int64")  # 0 / blank -> empty
     out["annual_revenue"] = df["revenue"].map(parse_revenue).astype("int64")
     out["country"] = "US"
     out["state"] = df["state"]
@@ -211,9 +281,11 @@ def build_accounts(inc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
     # --- tier: ICP score = industry fit + size band + revenue band (0..100);
     # rank by (score, revenue, Inc rank) and cut 15 % / 35 % / 50 %.
-    score = (out["industry"].map(INDUSTRY_FIT).fillna(DEFAULT_FIT)
-             + out["employees"].astype("float").map(lambda v: band(v, EMPLOYEE_BANDS))
-             + out["annual_revenue"].map(lambda v: band(v, REVENUE_BANDS)))
+    score = (
+        out["industry"].map(INDUSTRY_FIT).fillna(DEFAULT_FIT)
+        + out["employees"].astype("float").map(lambda v: band(v, EMPLOYEE_BANDS))
+        + out["annual_revenue"].map(lambda v: band(v, REVENUE_BANDS))
+    )
     order = pd.DataFrame({"s": score, "r": out["annual_revenue"], "k": np.arange(len(out))})
     order = order.sort_values(["s", "r", "k"], ascending=[False, False, True])
     n = len(out)
@@ -230,12 +302,12 @@ def build_accounts(inc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     out["potential"] = np.maximum(np.round(base * factor * noise, -2), 0).astype("int64")
 
     # --- tech stack (synthetic): independent draws per tool, industry-dependent.
-    group = out["industry"].map(
-        lambda ind: next((g for g, s in TECH_GROUP.items() if ind in s), "other"))
+    group = out["industry"].map(lambda ind: next((g for g, s in TECH_GROUP.items() if ind in s), "other"))
     draws = rng.random((n, len(TECH)))
     probs = np.array([TECH_PROB[g] for g in group])
-    out["tech_stack"] = [";".join(t for t, hit in zip(TECH, row, strict=True) if hit)
-                         for row in draws < probs]
+    out["tech_stack"] = [
+        ";".join(t for t, hit in zip(TECH, row, strict=True) if hit) for row in draws < probs
+    ]
 
     out["parent_id"] = ""
     build_families(out, rng)
@@ -248,15 +320,15 @@ def build_families(out: pd.DataFrame, rng: np.random.Generator) -> None:
     """Synthetic parent links: pick N_FAMILIES (state, industry) groups with at
     least two accounts; in each the highest-revenue account is the parent of
     the next 1-3 largest (children share state, hence region)."""
-    groups = [g.index.to_numpy() for _, g in
-              out.groupby(["state", "industry"], sort=True) if len(g) >= 2]
+    groups = [g.index.to_numpy() for _, g in out.groupby(["state", "industry"], sort=True) if len(g) >= 2]
     chosen = rng.choice(len(groups), size=N_FAMILIES, replace=False)
     for gi in np.sort(chosen):
-        members = out.loc[groups[gi]].sort_values(
-            ["annual_revenue", "account_id"], ascending=[False, True]).index
+        members = (
+            out.loc[groups[gi]].sort_values(["annual_revenue", "account_id"], ascending=[False, True]).index
+        )
         k = int(rng.integers(1, min(3, len(members) - 1) + 1))
         parent = out.at[members[0], "account_id"]
-        out.loc[members[1:1 + k], "parent_id"] = parent
+        out.loc[members[1 : 1 + k], "parent_id"] = parent
 
 
 def assign_owners(out: pd.DataFrame, rng: np.random.Generator) -> None:
@@ -265,8 +337,11 @@ def assign_owners(out: pd.DataFrame, rng: np.random.Generator) -> None:
     its region, drawn with probability ~ BOOK_WEIGHT x TIER1_BIAS (Tier 1 only).
     The new rep R12 gets nothing."""
     unit = out["parent_id"].where(out["parent_id"] != "", out["account_id"])
-    units = out.assign(unit=unit).groupby("unit", sort=True).agg(
-        region=("region", "first"), tier=("tier", "min"), size=("account_id", "size"))
+    units = (
+        out.assign(unit=unit)
+        .groupby("unit", sort=True)
+        .agg(region=("region", "first"), tier=("tier", "min"), size=("account_id", "size"))
+    )
     owner = pd.Series("", index=units.index)
 
     south = units.index[units["region"] == DEPARTED_REGION].to_numpy()
@@ -280,9 +355,9 @@ def assign_owners(out: pd.DataFrame, rng: np.random.Generator) -> None:
     for region in REGIONS:
         reps = [r for r, *_, reg in REPS if reg == region and r != NEW_REP]
         for u in units.index[(units["region"] == region) & (owner == "")]:
-            w = np.array([BOOK_WEIGHT[r] * (TIER1_BIAS.get(r, 1.0)
-                                            if units.at[u, "tier"] == 1 else 1.0)
-                          for r in reps])
+            w = np.array(
+                [BOOK_WEIGHT[r] * (TIER1_BIAS.get(r, 1.0) if units.at[u, "tier"] == 1 else 1.0) for r in reps]
+            )
             owner[u] = reps[rng.choice(len(reps), p=w / w.sum())]
     out["owner_id"] = unit.map(owner).to_numpy()
 
@@ -290,22 +365,36 @@ def assign_owners(out: pd.DataFrame, rng: np.random.Generator) -> None:
 def build_roster() -> pd.DataFrame:
     rows = []
     for rep_id, first, last, region in REPS:
-        rows.append({
-            "rep_id": rep_id, "name": f"{first} {last}",
-            "email": f"{first}.{last}@example.com".lower(),
-            "manager": MANAGERS[region], "region": region, "segment": "",
-            "capacity": 0.5 if rep_id == RAMPING_REP else 1.0,
-            "product": "", "max_accounts": "",
-        })
+        rows.append(
+            {
+                "rep_id": rep_id,
+                "name": f"{first} {last}",
+                "email": f"{first}.{last}@example.com".lower(),
+                "manager": MANAGERS[region],
+                "region": region,
+                "segment": "",
+                "capacity": 0.5 if rep_id == RAMPING_REP else 1.0,
+                "product": "",
+                "max_accounts": "",
+            }
+        )
     return pd.DataFrame(rows, columns=ROSTER_COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data",
-                    help="folder holding the shared public data (default: %(default)s)")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
-                    help="where to write accounts.csv and roster.csv (default: %(default)s)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=REPO_ROOT.parent / "shared" / "data",
+        help="folder holding the shared public data (default: %(default)s)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="where to write accounts.csv and roster.csv (default: %(default)s)",
+    )
     args = ap.parse_args(argv)
 
     rng = np.random.default_rng(SEED)

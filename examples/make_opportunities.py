@@ -33,7 +33,8 @@ def main() -> None:
                     date = q + pd.Timedelta(days=int(rng.integers(0, days)))
                     rows.append((aid, date.strftime("%Y-%m-%d")))
     opps = pd.DataFrame(rows, columns=["account_id", "created_date"]).sort_values(
-        ["created_date", "account_id"], kind="stable")
+        ["created_date", "account_id"], kind="stable"
+    )
     opps.insert(0, "opportunity_id", [f"OP{i:05d}" for i in range(1, len(opps) + 1)])
     opps.to_csv(HERE / "opportunities.csv", index=False, lineterminator="\n")
     print(f"wrote {len(opps):,} opportunities to {HERE / 'opportunities.csv'}")

@@ -1,7 +1,7 @@
 """Regenerate docs/settings.md from the settings table (territory.config.describe_settings).
 
-    python scripts/gen_settings_doc.py            # rewrite docs/settings.md
-    python scripts/gen_settings_doc.py --check    # exit 1 if it is out of date (tests do this)
+python scripts/gen_settings_doc.py            # rewrite docs/settings.md
+python scripts/gen_settings_doc.py --check    # exit 1 if it is out of date (tests do this)
 """
 
 from __future__ import annotations

@@ -47,8 +47,16 @@ def tiny_lp(out: Path) -> dict[str, str]:
 
     from helpers import make_input
 
-    rows = [{"account_id": f"a{i}", "tier": 1 + i % 3, "owner_id": "R1" if i < 4 else "R9",
-             "potential": 10 * (i + 1), "region": "West"} for i in range(6)]
+    rows = [
+        {
+            "account_id": f"a{i}",
+            "tier": 1 + i % 3,
+            "owner_id": "R1" if i < 4 else "R9",
+            "potential": 10 * (i + 1),
+            "region": "West",
+        }
+        for i in range(6)
+    ]
     reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West", "capacity": 0.5}]
     inp = make_input(rows, reps, "continuity.max_moved_share=0.5")
     pool = build_pools(inp.accounts, inp.reps, inp.config)[0]

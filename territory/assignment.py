@@ -13,7 +13,16 @@ from .errors import Problem
 from .model.solution import PoolResult
 from .solve import describe_status
 
-FIXED_COLUMNS = ["account_id", "name", "tier", "region", "potential", "previous_owner_id", "owner_id", "moved"]
+FIXED_COLUMNS = [
+    "account_id",
+    "name",
+    "tier",
+    "region",
+    "potential",
+    "previous_owner_id",
+    "owner_id",
+    "moved",
+]
 
 
 @dataclass(frozen=True)
@@ -77,8 +86,10 @@ class Plan:
         return dict(zip(self.accounts["account_id"], self.accounts["owner_id"]))
 
     def __repr__(self) -> str:
-        return (f"<Plan [{len(self.accounts):,} accounts, {len(self.reps)} reps, "
-                f"{self.status_text()}, {self.moved:,} moved]>")
+        return (
+            f"<Plan [{len(self.accounts):,} accounts, {len(self.reps)} reps, "
+            f"{self.status_text()}, {self.moved:,} moved]>"
+        )
 
 
 def reason_texts(
@@ -107,7 +118,10 @@ def reason_texts(
         (prev == "", lambda i: "new account with no owner; placed to balance " + tier_s[i]),
         (~prev_on_roster, lambda i: "owner " + prev[i] + " left the roster"),
         (~moved, None),
-        (~prev_eligible, lambda i: "current owner " + prev[i] + " does not cover " + region[i] + ", from " + prev[i]),
+        (
+            ~prev_eligible,
+            lambda i: "current owner " + prev[i] + " does not cover " + region[i] + ", from " + prev[i],
+        ),
         (prev_over_tier, lambda i: "moved to restore " + tier_s[i] + " balance, from " + prev[i]),
         (prev_over_potential, lambda i: "moved to balance potential, from " + prev[i]),
         (new_under_tier, lambda i: "moved to fill " + new[i] + "'s " + tier_s[i] + " share, from " + prev[i]),

@@ -43,13 +43,21 @@ def _nanmax_abs(a: np.ndarray) -> float:
     return float(a.max()) if a.size else 0.0
 
 
-def balance_metrics(stats: BookStats, fair_tier: np.ndarray, fair_potential: np.ndarray,
-                    tier_lo: np.ndarray | None = None, tier_hi: np.ndarray | None = None,
-                    pot_lo: np.ndarray | None = None, pot_hi: np.ndarray | None = None) -> dict[str, object]:
+def balance_metrics(
+    stats: BookStats,
+    fair_tier: np.ndarray,
+    fair_potential: np.ndarray,
+    tier_lo: np.ndarray | None = None,
+    tier_hi: np.ndarray | None = None,
+    pot_lo: np.ndarray | None = None,
+    pot_hi: np.ndarray | None = None,
+) -> dict[str, object]:
     """Max relative deviation per tier and for potential, the potential CV, band compliance."""
     tier_dev = relative_deviation(stats.tier_counts.astype(float), fair_tier)
     pot_dev = relative_deviation(stats.potential, fair_potential)
-    ratio = np.where(fair_potential > 0, stats.potential / np.where(fair_potential > 0, fair_potential, 1), np.nan)
+    ratio = np.where(
+        fair_potential > 0, stats.potential / np.where(fair_potential > 0, fair_potential, 1), np.nan
+    )
     ratio = ratio[~np.isnan(ratio)]
     cv = float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0
     out: dict[str, object] = {

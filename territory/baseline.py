@@ -134,7 +134,8 @@ def greedy_baseline(
     tier_code: IntArray = tier_code_raw.astype(np.int64)
     n_tiers = max(1, tier_values.size)
     potential: FloatArray = (
-        pd.to_numeric(accounts["potential"], errors="coerce").fillna(0.0).to_numpy(dtype=float))
+        pd.to_numeric(accounts["potential"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    )
     owner_acc: IntArray = np.full(n_acc, -1, dtype=np.int64)  # -1: no owner, or not on the roster
     if "owner_id" in accounts.columns:
         owner_acc = pd.Index(rep_ids).get_indexer(_str_col(accounts["owner_id"])).astype(np.int64)
@@ -187,9 +188,9 @@ def greedy_baseline(
         unit: IntArray = np.asarray(unit_codes, dtype=np.int64)
         n_units = int(unit.max()) + 1 if n_acc else 0
         head = np.full(n_units, n_acc, dtype=np.int64)
-        np.minimum.at(head, unit, np.arange(n_acc, dtype=np.int64))   # first member
+        np.minimum.at(head, unit, np.arange(n_acc, dtype=np.int64))  # first member
         is_parent = np.flatnonzero(fam_text.eq(pd.Series(acc_ids.array)).to_numpy(dtype=bool))
-        head[unit[is_parent]] = is_parent                             # the parent, when present
+        head[unit[is_parent]] = is_parent  # the parent, when present
         unit_locked = np.bincount(unit, weights=locked_acc, minlength=n_units) > 0
     else:
         unit = np.arange(n_acc, dtype=np.int64)
@@ -197,8 +198,11 @@ def greedy_baseline(
         head = unit
         unit_locked = locked_acc
     u_pot = np.bincount(unit, weights=potential, minlength=n_units).astype(np.float64)
-    u_tiers = np.bincount(unit * n_tiers + tier_code, minlength=n_units * n_tiers
-                          ).reshape(n_units, n_tiers).astype(np.float64)
+    u_tiers = (
+        np.bincount(unit * n_tiers + tier_code, minlength=n_units * n_tiers)
+        .reshape(n_units, n_tiers)
+        .astype(np.float64)
+    )
     u_best = (u_tiers > 0).argmax(axis=1).astype(np.int64)
     u_region = region_code[head]
     u_owner = owner_acc[head]
@@ -249,16 +253,26 @@ def greedy_baseline(
     # 3. deal the rest: best tier first, descending potential, most under-loaded eligible rep
     rest = np.flatnonzero(assign < 0)
     rest = rest[np.lexsort((rest, -u_pot[rest], u_best[rest]))]
-    _deal(rest, assign, count, rep_pot, fair, fair_pot, eligible, u_best, u_region, u_tiers,
-          u_pot, u_size)
+    _deal(rest, assign, count, rep_pot, fair, fair_pot, eligible, u_best, u_region, u_tiers, u_pot, u_size)
 
     owner_ids = pd.Index(rep_ids).take(assign[unit])
     return pd.Series(owner_ids, index=acc_ids, name="owner_id")
 
 
-def _deal(order: IntArray, assign: IntArray, count: FloatArray, rep_pot: FloatArray,
-          fair: FloatArray, fair_pot: FloatArray, eligible: BoolArray, u_best: IntArray,
-          u_region: IntArray, u_tiers: FloatArray, u_pot: FloatArray, u_size: FloatArray) -> None:
+def _deal(
+    order: IntArray,
+    assign: IntArray,
+    count: FloatArray,
+    rep_pot: FloatArray,
+    fair: FloatArray,
+    fair_pot: FloatArray,
+    eligible: BoolArray,
+    u_best: IntArray,
+    u_region: IntArray,
+    u_tiers: FloatArray,
+    u_pot: FloatArray,
+    u_size: FloatArray,
+) -> None:
     """Deal ``order`` (already sorted) one unit at a time to the most under-loaded eligible rep.
 
     One lazy min-heap per (region, tier) holds (count/fair, potential/fair potential, rep).
@@ -283,8 +297,10 @@ def _deal(order: IntArray, assign: IntArray, count: FloatArray, rep_pot: FloatAr
         t, g = best_l[i], region_l[i]
         heap = heaps.get((g, t))
         if heap is None:
-            heap = [(cnt[r][t] * inv_fair[r][t], pot[r] * inv_fpot[r], r)
-                    for r in np.flatnonzero(eligible[:, g]).tolist()]
+            heap = [
+                (cnt[r][t] * inv_fair[r][t], pot[r] * inv_fpot[r], r)
+                for r in np.flatnonzero(eligible[:, g]).tolist()
+            ]
             heapq.heapify(heap)
             heaps[(g, t)] = heap
         while True:

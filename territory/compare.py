@@ -36,11 +36,27 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("gap", "Gap"),
     ("status", "Solver status"),
 )
-SHARE_KEYS = {"moved_share", "potential_moved_share", "max_tier_deviation", "max_tier_deviation_1",
-              "max_tier_deviation_2", "max_tier_deviation_3", "max_potential_deviation",
-              "potential_cv", "gap"}
-REP_METRICS = ("accounts", "tier_1", "tier_2", "tier_3", "potential", "potential_deviation",
-               "moves_in", "moves_out")
+SHARE_KEYS = {
+    "moved_share",
+    "potential_moved_share",
+    "max_tier_deviation",
+    "max_tier_deviation_1",
+    "max_tier_deviation_2",
+    "max_tier_deviation_3",
+    "max_potential_deviation",
+    "potential_cv",
+    "gap",
+}
+REP_METRICS = (
+    "accounts",
+    "tier_1",
+    "tier_2",
+    "tier_3",
+    "potential",
+    "potential_deviation",
+    "moves_in",
+    "moves_out",
+)
 
 
 @dataclass
@@ -60,8 +76,15 @@ def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
     summary: dict[str, Any] = {}
     assignments = pd.DataFrame()
     if not p.is_dir():
-        raise InputError([Problem(str(p), "is not a plan directory",
-                                  hint="give a folder written by 'territory plan --out' or 'territory whatif'")])
+        raise InputError(
+            [
+                Problem(
+                    str(p),
+                    "is not a plan directory",
+                    hint="give a folder written by 'territory plan --out' or 'territory whatif'",
+                )
+            ]
+        )
     try:
         summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
         if not isinstance(summary, dict) or "overall" not in summary:
@@ -105,8 +128,7 @@ class Comparison:
     def plan_rows(self) -> list[tuple[str, str, list[Any]]]:
         """(key, label, value per plan) for every plan-level metric, as plain Python values."""
         labels = dict(OVERALL_ROWS)
-        return [(k, labels[k], [_plain(v) for v in self.overall.loc[k].tolist()])
-                for k in self.overall.index]
+        return [(k, labels[k], [_plain(v) for v in self.overall.loc[k].tolist()]) for k in self.overall.index]
 
     def rep_rows(self) -> list[tuple[str, str, dict[str, list[Any]]]]:
         """(rep id, name, metric -> value per plan; None where the rep is not in a plan)."""
@@ -135,9 +157,19 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     s = info.summary
     o = s.get("overall", {})
     tiers = o.get("max_tier_deviation", {}) or {}
-    row: dict[str, Any] = {k: o.get(k) for k in ("reps", "accounts", "accounts_moved", "moved_share",
-                                                  "potential_moved_share", "orphaned_accounts",
-                                                  "max_potential_deviation", "potential_cv")}
+    row: dict[str, Any] = {
+        k: o.get(k)
+        for k in (
+            "reps",
+            "accounts",
+            "accounts_moved",
+            "moved_share",
+            "potential_moved_share",
+            "orphaned_accounts",
+            "max_potential_deviation",
+            "potential_cv",
+        )
+    }
     vals = [float(tiers[t]) for t in TIERS if tiers.get(t) is not None]
     row["max_tier_deviation"] = max(vals) if vals else None
     for t in TIERS:
@@ -167,14 +199,21 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
             rid = str(r["rep_id"])
             rep_names.setdefault(rid, str(r.get("name", "")))
             counts = r.get("tier_counts", {})
-            values = {"accounts": r.get("accounts"), "tier_1": counts.get("1"), "tier_2": counts.get("2"),
-                      "tier_3": counts.get("3"), "potential": r.get("potential"),
-                      "potential_deviation": r.get("potential_deviation"),
-                      "moves_in": r.get("moves_in"), "moves_out": r.get("moves_out")}
+            values = {
+                "accounts": r.get("accounts"),
+                "tier_1": counts.get("1"),
+                "tier_2": counts.get("2"),
+                "tier_3": counts.get("3"),
+                "potential": r.get("potential"),
+                "potential_deviation": r.get("potential_deviation"),
+                "moves_in": r.get("moves_in"),
+                "moves_out": r.get("moves_out"),
+            }
             for m, v in values.items():
                 rows.setdefault((rid, m), {})[lab] = v
     index = pd.MultiIndex.from_tuples(
-        [(rid, m) for rid in rep_names for m in REP_METRICS], names=["rep_id", "metric"])
+        [(rid, m) for rid in rep_names for m in REP_METRICS], names=["rep_id", "metric"]
+    )
     reps = pd.DataFrame([rows.get(k, {}) for k in index], index=index, columns=labels)
     return Comparison(labels, overall, reps, rep_names)
 
@@ -200,8 +239,17 @@ def write_compare(cmp: Comparison, path: str | Path) -> Path:
 # --------------------------------------------------------------------------- diff
 
 
-DIFF_COLUMNS = ["account_id", "name", "tier", "old_owner_id", "old_owner_name", "new_owner_id",
-                "new_owner_name", "change", "reason"]
+DIFF_COLUMNS = [
+    "account_id",
+    "name",
+    "tier",
+    "old_owner_id",
+    "old_owner_name",
+    "new_owner_id",
+    "new_owner_name",
+    "change",
+    "reason",
+]
 
 
 def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
@@ -223,22 +271,50 @@ def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
         if b_prev.get(acc, old_owner) == old_owner:
             reason = b_reason.get(acc, "")
         else:
-            reason = (f"owner changed in the CRM between the plans (to {b_prev.get(acc) or 'nobody'}); "
-                      f"then: {b_reason.get(acc, '')}")
-        rows.append({"account_id": acc, "name": col(b, "name").get(acc, ""), "tier": col(b, "tier").get(acc, ""),
-                     "old_owner_id": old_owner, "old_owner_name": col(a, "owner_name").get(acc, ""),
-                     "new_owner_id": b.at[acc, "owner_id"],
-                     "new_owner_name": col(b, "owner_name").get(acc, ""),
-                     "change": "moved", "reason": reason})
+            reason = (
+                f"owner changed in the CRM between the plans (to {b_prev.get(acc) or 'nobody'}); "
+                f"then: {b_reason.get(acc, '')}"
+            )
+        rows.append(
+            {
+                "account_id": acc,
+                "name": col(b, "name").get(acc, ""),
+                "tier": col(b, "tier").get(acc, ""),
+                "old_owner_id": old_owner,
+                "old_owner_name": col(a, "owner_name").get(acc, ""),
+                "new_owner_id": b.at[acc, "owner_id"],
+                "new_owner_name": col(b, "owner_name").get(acc, ""),
+                "change": "moved",
+                "reason": reason,
+            }
+        )
     for acc in b.index.difference(a.index):
-        rows.append({"account_id": acc, "name": col(b, "name").get(acc, ""), "tier": col(b, "tier").get(acc, ""),
-                     "old_owner_id": "", "old_owner_name": "", "new_owner_id": b.at[acc, "owner_id"],
-                     "new_owner_name": col(b, "owner_name").get(acc, ""), "change": "added",
-                     "reason": "new account (not in the old plan); " + str(b_reason.get(acc, ""))})
+        rows.append(
+            {
+                "account_id": acc,
+                "name": col(b, "name").get(acc, ""),
+                "tier": col(b, "tier").get(acc, ""),
+                "old_owner_id": "",
+                "old_owner_name": "",
+                "new_owner_id": b.at[acc, "owner_id"],
+                "new_owner_name": col(b, "owner_name").get(acc, ""),
+                "change": "added",
+                "reason": "new account (not in the old plan); " + str(b_reason.get(acc, "")),
+            }
+        )
     for acc in a.index.difference(b.index):
-        rows.append({"account_id": acc, "name": col(a, "name").get(acc, ""), "tier": col(a, "tier").get(acc, ""),
-                     "old_owner_id": a.at[acc, "owner_id"], "old_owner_name": col(a, "owner_name").get(acc, ""),
-                     "new_owner_id": "", "new_owner_name": "", "change": "removed",
-                     "reason": "no longer in the accounts"})
+        rows.append(
+            {
+                "account_id": acc,
+                "name": col(a, "name").get(acc, ""),
+                "tier": col(a, "tier").get(acc, ""),
+                "old_owner_id": a.at[acc, "owner_id"],
+                "old_owner_name": col(a, "owner_name").get(acc, ""),
+                "new_owner_id": "",
+                "new_owner_name": "",
+                "change": "removed",
+                "reason": "no longer in the accounts",
+            }
+        )
     out = pd.DataFrame(rows, columns=DIFF_COLUMNS)
     return out.sort_values("account_id", kind="stable").reset_index(drop=True)

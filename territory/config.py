@@ -141,9 +141,7 @@ class SolverConfig:
         "highs", "Solver: 'highs' (HiGHS through highspy, fast) or 'cbc' (bundled with pulp)."
     )
     time_limit: float = setting(60.0, "Wall-clock limit for each solve, in seconds.")
-    gap: float = setting(
-        0.001, "Stop when the plan is proven within this relative gap of the best possible."
-    )
+    gap: float = setting(0.001, "Stop when the plan is proven within this relative gap of the best possible.")
     threads: int = setting(1, "Solver threads per solve (1 keeps runs reproducible).")
     seed: int = setting(0, "Random seed handed to the solver, for reproducible plans.")
     method: Literal["auto", "exact", "aggregate"] = setting(
@@ -161,8 +159,9 @@ class SolverConfig:
         3_000, "With method = 'auto': the largest number of families (units) solved exactly."
     )
     workers: int = setting(
-        0, "Processes that solve independent pools in parallel with the aggregate method "
-        "(0 = one per CPU). Results do not depend on it."
+        0,
+        "Processes that solve independent pools in parallel with the aggregate method "
+        "(0 = one per CPU). Results do not depend on it.",
     )
 
 
@@ -186,8 +185,9 @@ class InputsConfig:
     )
     roster: str = setting("", "Rep roster file (CSV/XLSX), relative to plan.toml.")
     icp: str = setting(
-        "", "ICP file (TOML, see docs/icp.md) to score and tier the accounts; --icp on the "
-        "command line overrides it. Empty means no ICP."
+        "",
+        "ICP file (TOML, see docs/icp.md) to score and tier the accounts; --icp on the "
+        "command line overrides it. Empty means no ICP.",
     )
     preset: Literal["", "salesforce", "hubspot"] = setting(
         "",
@@ -207,14 +207,18 @@ class InputsConfig:
 class ColumnsConfig:
     accounts: dict[str, str] = field(
         default_factory=dict,
-        metadata={"help": "Extra header names for the accounts, as \"Export header\" = "
-                          "\"canonical column\" (e.g. \"Region__c\" = \"region\"); matched "
-                          "case-insensitively and applied on top of the preset."},
+        metadata={
+            "help": 'Extra header names for the accounts, as "Export header" = '
+            '"canonical column" (e.g. "Region__c" = "region"); matched '
+            "case-insensitively and applied on top of the preset."
+        },
     )
     roster: dict[str, str] = field(
         default_factory=dict,
-        metadata={"help": "Extra header names for the roster, as \"Roster header\" = "
-                          "\"canonical column\" (e.g. \"User ID\" = \"rep_id\")."},
+        metadata={
+            "help": 'Extra header names for the roster, as "Roster header" = '
+            '"canonical column" (e.g. "User ID" = "rep_id").'
+        },
     )
 
 
@@ -244,10 +248,12 @@ class PlanConfig:
     families: FamilyConfig = setting(FamilyConfig, "How parent/child account families are kept.")
     segments: dict[str, SegmentRule] = field(
         default_factory=dict,
-        metadata={"help": "Segments by size, e.g. [segments.enterprise] column = \"employees\", "
-                          "min = 1000. An account takes the first segment it fits (unless it has a "
-                          "segment column); a rep with a segment in the roster only owns accounts "
-                          "of that segment (several: 'smb;mid')."},
+        metadata={
+            "help": 'Segments by size, e.g. [segments.enterprise] column = "employees", '
+            "min = 1000. An account takes the first segment it fits (unless it has a "
+            "segment column); a rep with a segment in the roster only owns accounts "
+            "of that segment (several: 'smb;mid')."
+        },
     )
     products: ProductsConfig = setting(ProductsConfig, "Product ICPs: who carries which product.")
     solver: SolverConfig = setting(SolverConfig, "Solver choice and limits.")
@@ -307,9 +313,7 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
         key = prefix + unknown[0]
         close = [prefix + k for k in known if k.split("_")[0] in unknown[0]]
         hint = f" Did you mean {close[0]}?" if close else ""
-        raise ConfigError(
-            f"{source}: unknown setting '{key}'.{hint} Run 'territory settings' to list them."
-        )
+        raise ConfigError(f"{source}: unknown setting '{key}'.{hint} Run 'territory settings' to list them.")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         kwargs[name] = _coerce(hints[name], value, source, prefix + name)
@@ -337,8 +341,7 @@ def _coerce(tp: Any, value: Any, source: str, key: str) -> Any:
         choices = get_args(tp)
         if value not in choices:
             raise ConfigError(
-                f"{source}: setting '{key}' must be one of {', '.join(map(repr, choices))}, "
-                f"not {value!r}"
+                f"{source}: setting '{key}' must be one of {', '.join(map(repr, choices))}, not {value!r}"
             )
         return value
     if origin is tuple:
@@ -394,9 +397,7 @@ def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
             raise ConfigError(f"--set: '{'.'.join(path[:i])}' has no sub-settings")
         hints = get_type_hints(tp)
         if part not in hints:
-            raise ConfigError(
-                f"--set: unknown setting '{dotted}'. Run 'territory settings' to list them."
-            )
+            raise ConfigError(f"--set: unknown setting '{dotted}'. Run 'territory settings' to list them.")
         tp = hints[part]
     return tp, path
 

@@ -181,11 +181,19 @@ def conversion_by_tier(
         problems.append(_missing_key(opportunities_file, account_key, opportunities, accounts))
     if date_column not in opportunities.columns:
         datey = [str(c) for c in opportunities.columns if "date" in str(c).lower()]
-        problems.append(Problem(
-            opportunities_file, f"no column '{date_column}' for the opportunity's creation date",
-            row=1, column=date_column,
-            hint=(f"pass --date-column with one of: {', '.join(datey)}" if datey else
-                  f"columns found: {', '.join(map(str, opportunities.columns))}")))
+        problems.append(
+            Problem(
+                opportunities_file,
+                f"no column '{date_column}' for the opportunity's creation date",
+                row=1,
+                column=date_column,
+                hint=(
+                    f"pass --date-column with one of: {', '.join(datey)}"
+                    if datey
+                    else f"columns found: {', '.join(map(str, opportunities.columns))}"
+                ),
+            )
+        )
     if problems:
         raise InputError(problems)
 
@@ -194,11 +202,17 @@ def conversion_by_tier(
     if dup.any():
         idx = np.flatnonzero(dup.to_numpy())
         for i in idx[:20]:
-            problems.append(Problem(
-                accounts_file, f"account key '{account_key}' appears more than once", row=int(i) + 2,
-                column=account_key, value=str(keys.iat[i]),
-                hint="conversion is counted per account, so each key must be unique; pass "
-                     "--account-key with a unique column"))
+            problems.append(
+                Problem(
+                    accounts_file,
+                    f"account key '{account_key}' appears more than once",
+                    row=int(i) + 2,
+                    column=account_key,
+                    value=str(keys.iat[i]),
+                    hint="conversion is counted per account, so each key must be unique; pass "
+                    "--account-key with a unique column",
+                )
+            )
         raise InputError(problems)
 
     # Tiers per product.
@@ -209,18 +223,33 @@ def conversion_by_tier(
             tier_sets.append((p.name, p.title, scored[f"tier_{p.name}"].to_numpy()))
     else:
         if "tier" not in accounts.columns:
-            raise InputError([Problem(
-                accounts_file, "no 'tier' column and no ICP file", row=1, column="tier",
-                hint="pass --icp FILE to tier the accounts, or add a tier column (1, 2 or 3)")])
+            raise InputError(
+                [
+                    Problem(
+                        accounts_file,
+                        "no 'tier' column and no ICP file",
+                        row=1,
+                        column="tier",
+                        hint="pass --icp FILE to tier the accounts, or add a tier column (1, 2 or 3)",
+                    )
+                ]
+            )
         from .io.loading import parse_tier
 
         tier, bad, empty = parse_tier(accounts["tier"])
         idx = np.flatnonzero((bad | empty).to_numpy())
         if len(idx):
             for i in idx[:20]:
-                problems.append(Problem(
-                    accounts_file, "tier must be 1, 2 or 3", row=int(i) + 2, column="tier",
-                    value=str(accounts["tier"].iat[i]), hint="write 1, 2 or 3 (or 'Tier 1')"))
+                problems.append(
+                    Problem(
+                        accounts_file,
+                        "tier must be 1, 2 or 3",
+                        row=int(i) + 2,
+                        column="tier",
+                        value=str(accounts["tier"].iat[i]),
+                        hint="write 1, 2 or 3 (or 'Tier 1')",
+                    )
+                )
             raise InputError(problems)
         tier_sets.append(("tier", "the accounts' tier column", tier.to_numpy(dtype="int64")))
 
@@ -235,20 +264,30 @@ def conversion_by_tier(
     bad_date = dates.isna().to_numpy() & ~no_date
     n_opps = len(opportunities)
     if no_key.any():
-        notes.append(f"{int(no_key.sum()):,} of {n_opps:,} opportunities have no {account_key} "
-                     "and are left out.")
+        notes.append(
+            f"{int(no_key.sum()):,} of {n_opps:,} opportunities have no {account_key} and are left out."
+        )
     if no_date.any():
         notes.append(f"{int(no_date.sum()):,} opportunities have no {date_column} and are left out.")
     if bad_date.any():
         rows = ", ".join(str(int(i) + 2) for i in np.flatnonzero(bad_date)[:5])
-        notes.append(f"{int(bad_date.sum()):,} opportunities have an unreadable {date_column} "
-                     f"(rows {rows}{', ...' if bad_date.sum() > 5 else ''}) and are left out; "
-                     "write dates as YYYY-MM-DD.")
+        notes.append(
+            f"{int(bad_date.sum()):,} opportunities have an unreadable {date_column} "
+            f"(rows {rows}{', ...' if bad_date.sum() > 5 else ''}) and are left out; "
+            "write dates as YYYY-MM-DD."
+        )
     usable = ~no_key & dates.notna().to_numpy()
     if not usable.any():
-        raise InputError([Problem(
-            opportunities_file, f"no opportunity has both an {account_key} and a readable "
-            f"{date_column}", column=date_column, hint="check --account-key and --date-column")])
+        raise InputError(
+            [
+                Problem(
+                    opportunities_file,
+                    f"no opportunity has both an {account_key} and a readable {date_column}",
+                    column=date_column,
+                    hint="check --account-key and --date-column",
+                )
+            ]
+        )
 
     if as_of is None:
         end = pd.Timestamp(dates[usable].max()).normalize()
@@ -264,16 +303,17 @@ def conversion_by_tier(
     in_window = usable & (d >= start.to_datetime64()) & (d <= end.to_datetime64())
     if from_data is False and (d[usable] > end.to_datetime64()).any():
         later = int((d[usable] > end.to_datetime64()).sum())
-        notes.append(f"{later:,} opportunities are dated after --as-of {end.date()} and are not "
-                     "counted.")
+        notes.append(f"{later:,} opportunities are dated after --as-of {end.date()} and are not counted.")
 
     window_keys = pd.unique(opp_keys[in_window])
     known = set(keys.tolist())
     unknown_keys = [k for k in window_keys if k not in known]
     if unknown_keys:
         shown = ", ".join(repr(k) for k in unknown_keys[:3])
-        notes.append(f"{len(unknown_keys):,} accounts with opportunities in the window are not in "
-                     f"the accounts file (e.g. {shown}); their opportunities are not counted.")
+        notes.append(
+            f"{len(unknown_keys):,} accounts with opportunities in the window are not in "
+            f"the accounts file (e.g. {shown}); their opportunities are not counted."
+        )
     converted = keys.isin(window_keys).to_numpy() & keys.ne("").to_numpy()
 
     products: list[ProductConversion] = []
@@ -282,13 +322,13 @@ def conversion_by_tier(
             TierConversion(t, int((tiers == t).sum()), int(((tiers == t) & converted).sum()))
             for t in (1, 2, 3)
         )
-        products.append(
-            ProductConversion(name, title, tier_rows, tuple(_order_warnings(tier_rows)))
-        )
+        products.append(ProductConversion(name, title, tier_rows, tuple(_order_warnings(tier_rows))))
         filled = [r for r in tier_rows if r.accounts]
         if filled and all(r.rate >= 0.95 for r in filled):
-            notes.append(f"{name}: every tier converts at 95 % or more in this window, so the "
-                         "window is too long to tell the tiers apart; try a shorter --window.")
+            notes.append(
+                f"{name}: every tier converts at 95 % or more in this window, so the "
+                "window is too long to tell the tiers apart; try a shorter --window."
+            )
     return ConversionReport(
         as_of=end,
         as_of_from_data=from_data,
@@ -327,10 +367,14 @@ def _order_warnings(rows: Sequence[TierConversion]) -> list[str]:
 
 def _missing_key(file: str, key: str, df: pd.DataFrame, other: pd.DataFrame) -> Problem:
     common = [str(c) for c in df.columns if c in set(other.columns)]
-    hint = (f"pass --account-key with a column both files share: {', '.join(common)}" if common
-            else f"columns found: {', '.join(map(str, df.columns))}")
-    return Problem(file, f"no column '{key}' to match accounts and opportunities", row=1,
-                   column=key, hint=hint)
+    hint = (
+        f"pass --account-key with a column both files share: {', '.join(common)}"
+        if common
+        else f"columns found: {', '.join(map(str, df.columns))}"
+    )
+    return Problem(
+        file, f"no column '{key}' to match accounts and opportunities", row=1, column=key, hint=hint
+    )
 
 
 def _parse_dates(series: pd.Series) -> pd.Series:

@@ -76,15 +76,18 @@ def account_keys(accounts: pd.DataFrame, cfg: PlanConfig) -> np.ndarray:
     return np.asarray(keys, dtype=object)
 
 
-def rep_cover(reps: pd.DataFrame, cfg: PlanConfig,
-              accounts: pd.DataFrame | None = None) -> list[frozenset[str] | None]:
+def rep_cover(
+    reps: pd.DataFrame, cfg: PlanConfig, accounts: pd.DataFrame | None = None
+) -> list[frozenset[str] | None]:
     """The keys each rep covers; ``None`` means every key.
 
     ``accounts`` gives the universe of regions, segments and products for a rep who covers
     every region but only some segments or products.
     """
-    reg_cover = [None if (not parts or "*" in parts) else frozenset(region_key(p) for p in parts)
-                 for parts in (rep_regions(c) for c in reps["region"].astype(str))]
+    reg_cover = [
+        None if (not parts or "*" in parts) else frozenset(region_key(p) for p in parts)
+        for parts in (rep_regions(c) for c in reps["region"].astype(str))
+    ]
     rep_segs = rep_segments(reps)
     product_mode = accounts is not None and "product" in accounts.columns
     rep_prods: list[frozenset[str] | None] = [None] * len(reps)
@@ -116,14 +119,16 @@ def rep_cover(reps: pd.DataFrame, cfg: PlanConfig,
     return out
 
 
-def eligibility(accounts: pd.DataFrame, reps: pd.DataFrame,
-                cfg: PlanConfig) -> tuple[np.ndarray, list[frozenset[str] | None]]:
+def eligibility(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig
+) -> tuple[np.ndarray, list[frozenset[str] | None]]:
     """Key per account and the set of keys per rep (``None`` = every key)."""
     return account_keys(accounts, cfg), rep_cover(reps, cfg, accounts)
 
 
-def uncovered(accounts: pd.DataFrame, keys: np.ndarray, covers: list[frozenset[str] | None],
-              file: str) -> list[Problem]:
+def uncovered(
+    accounts: pd.DataFrame, keys: np.ndarray, covers: list[frozenset[str] | None], file: str
+) -> list[Problem]:
     """Accounts whose key (region, segment, product) no rep covers, grouped by key."""
     if any(c is None for c in covers):
         return []
@@ -137,8 +142,13 @@ def uncovered(accounts: pd.DataFrame, keys: np.ndarray, covers: list[frozenset[s
         what = f"region '{parts[0]}'" + (f", segment '{parts[1]}'" if len(parts) > 1 and parts[1] else "")
         if len(parts) > 2:
             what += f", product '{parts[2]}'"
-        out.append(Problem(file, f"{count} account{'s' if count != 1 else ''} in {what}, which no rep covers",
-                           row=first + 2,
-                           hint="give a rep that region/segment (roster 'segment' column, several as "
-                                "'smb;mid'), or change the [segments] rules"))
+        out.append(
+            Problem(
+                file,
+                f"{count} account{'s' if count != 1 else ''} in {what}, which no rep covers",
+                row=first + 2,
+                hint="give a rep that region/segment (roster 'segment' column, several as "
+                "'smb;mid'), or change the [segments] rules",
+            )
+        )
     return out

@@ -40,22 +40,44 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         for i in child_rows[dangling][:20]:
             p = str(parents[i])
             twin = unzeroed.get(p.lstrip("0"))
-            hint = (f"'{twin}' is in the file: one of the two lost or gained leading zeros; read "
-                    "ids as text in the tool that made the export" if twin else
-                    "add the parent account, or clear parent_id to treat this account on its own")
-            problems.append(Problem(
-                file, "parent_id names an account that is not in the file", row=int(rows[i]),
-                column="parent_id", value=p, hint=hint))
+            hint = (
+                f"'{twin}' is in the file: one of the two lost or gained leading zeros; read "
+                "ids as text in the tool that made the export"
+                if twin
+                else "add the parent account, or clear parent_id to treat this account on its own"
+            )
+            problems.append(
+                Problem(
+                    file,
+                    "parent_id names an account that is not in the file",
+                    row=int(rows[i]),
+                    column="parent_id",
+                    value=p,
+                    hint=hint,
+                )
+            )
         if dangling.sum() > 20:
-            problems.append(Problem(file, f"... and {int(dangling.sum()) - 20} more dangling parent_id values",
-                                    column="parent_id"))
+            problems.append(
+                Problem(
+                    file,
+                    f"... and {int(dangling.sum()) - 20} more dangling parent_id values",
+                    column="parent_id",
+                )
+            )
         ok_rows = child_rows[~dangling]
         parent_pos[ok_rows] = looked[~dangling].astype(np.int64)
         self_parent = parent_pos[ok_rows] == ok_rows
         for i in ok_rows[self_parent][:20]:
-            problems.append(Problem(
-                file, "account is its own parent", row=int(rows[i]), column="parent_id",
-                value=str(parents[i]), hint="clear parent_id for a top-level account"))
+            problems.append(
+                Problem(
+                    file,
+                    "account is its own parent",
+                    row=int(rows[i]),
+                    column="parent_id",
+                    value=str(parents[i]),
+                    hint="clear parent_id for a top-level account",
+                )
+            )
         parent_pos[ok_rows[self_parent]] = ok_rows[self_parent]
         # Cycles longer than one: find them on the (small) graph of child -> parent links.
         edges = [(int(c), int(parent_pos[c])) for c in ok_rows[~self_parent]]
@@ -64,10 +86,16 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
             for cycle in nx.simple_cycles(g):
                 members = sorted(cycle)
                 names = " -> ".join(str(ids[m]) for m in cycle + [cycle[0]])
-                problems.append(Problem(
-                    file, f"parent_id links form a loop: {names}", row=int(rows[members[0]]),
-                    column="parent_id", value=str(parents[members[0]]),
-                    hint="one account in the loop must be the top parent: clear its parent_id"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"parent_id links form a loop: {names}",
+                        row=int(rows[members[0]]),
+                        column="parent_id",
+                        value=str(parents[members[0]]),
+                        hint="one account in the loop must be the top parent: clear its parent_id",
+                    )
+                )
                 parent_pos[members] = members  # break the loop so roots exist
                 if len(problems) > 60:
                     break

@@ -224,7 +224,7 @@ def _parse_product(raw: Mapping[str, Any], source: str, position: int) -> Produc
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(
-            f"{source}: product {position} has no name; add name = \"core\" (letters, digits "
+            f'{source}: product {position} has no name; add name = "core" (letters, digits '
             "and _ only, it becomes the column suffix score_<name>)"
         )
     if not _NAME_RE.match(name):
@@ -248,20 +248,14 @@ def _parse_product(raw: Mapping[str, Any], source: str, position: int) -> Produc
         raise ConfigError(f"{where}: 'criteria' must be written as [[product.criteria]] tables")
     if not raw_criteria:
         raise ConfigError(
-            f"{where}: no criteria; add [[product.criteria]] tables, e.g. column = \"industry\", "
-            "in = [\"Software\"], points = 30"
+            f'{where}: no criteria; add [[product.criteria]] tables, e.g. column = "industry", '
+            'in = ["Software"], points = 30'
         )
-    criteria = tuple(
-        _parse_rule(c, where, i, "criterion") for i, c in enumerate(raw_criteria, start=1)
-    )
+    criteria = tuple(_parse_rule(c, where, i, "criterion") for i, c in enumerate(raw_criteria, start=1))
     raw_disq = raw.get("disqualifiers", [])
     if not isinstance(raw_disq, list) or not all(isinstance(c, Mapping) for c in raw_disq):
-        raise ConfigError(
-            f"{where}: 'disqualifiers' must be written as [[product.disqualifiers]] tables"
-        )
-    disqualifiers = tuple(
-        _parse_rule(c, where, i, "disqualifier") for i, c in enumerate(raw_disq, start=1)
-    )
+        raise ConfigError(f"{where}: 'disqualifiers' must be written as [[product.disqualifiers]] tables")
+    disqualifiers = tuple(_parse_rule(c, where, i, "disqualifier") for i, c in enumerate(raw_disq, start=1))
 
     thresholds = raw.get("thresholds")
     if not isinstance(thresholds, Mapping):
@@ -358,9 +352,7 @@ def _parse_rule(
         raise ConfigError(f"{where}: no operator; add one of {', '.join(OPERATORS)}")
     if len(ops) > 1:
         hint = " (use between = [min, max] for a range)" if {"at_least", "at_most"} <= set(ops) else ""
-        raise ConfigError(
-            f"{where}: {len(ops)} operators ({', '.join(ops)}); use exactly one per rule{hint}"
-        )
+        raise ConfigError(f"{where}: {len(ops)} operators ({', '.join(ops)}); use exactly one per rule{hint}")
     op = ops[0]
     operand = _parse_operand(op, raw[op], where)
 
@@ -404,9 +396,7 @@ def _is_number(v: Any) -> bool:
 def _parse_operand(op: str, value: Any, where: str) -> Any:
     if op in ("in", "not_in"):
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            raise ConfigError(
-                f"{where}: '{op}' needs a list, e.g. {op} = [{_toml(value)}]"
-            )
+            raise ConfigError(f"{where}: '{op}' needs a list, e.g. {op} = [{_toml(value)}]")
         if not isinstance(value, list) or not value:
             raise ConfigError(f"{where}: '{op}' needs a non-empty list of values")
         if not all(isinstance(v, str) or _is_number(v) for v in value):
@@ -417,19 +407,11 @@ def _parse_operand(op: str, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: 'equals' needs one text, number or true/false value")
         return value
     if op == "between":
-        if (
-            not isinstance(value, list)
-            or len(value) != 2
-            or not all(_is_number(v) for v in value)
-        ):
-            raise ConfigError(
-                f"{where}: 'between' needs two numbers [min, max], e.g. between = [100, 500]"
-            )
+        if not isinstance(value, list) or len(value) != 2 or not all(_is_number(v) for v in value):
+            raise ConfigError(f"{where}: 'between' needs two numbers [min, max], e.g. between = [100, 500]")
         lo, hi = float(value[0]), float(value[1])
         if lo > hi:
-            raise ConfigError(
-                f"{where}: range min {_num(lo)} is above max {_num(hi)}; swap them"
-            )
+            raise ConfigError(f"{where}: range min {_num(lo)} is above max {_num(hi)}; swap them")
         return (lo, hi)
     if op in ("at_least", "at_most"):
         if not _is_number(value):
@@ -437,8 +419,10 @@ def _parse_operand(op: str, value: Any, where: str) -> Any:
         return float(value)
     if op == "contains":
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items or not all(
-            isinstance(v, str) and v.strip() for v in items
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(v, str) and v.strip() for v in items)
         ):
             raise ConfigError(
                 f"{where}: 'contains' needs a text or a list of texts, e.g. contains = \"Salesforce\""
@@ -548,14 +532,13 @@ def choose_tier_source(
         if not has_tier_column:
             raise ConfigError(
                 "tiering.source is 'input' but the accounts have no 'tier' column; add one, "
-                "or give an ICP file and set tiering.source = \"icp\""
+                'or give an ICP file and set tiering.source = "icp"'
             )
         return "input"
     if source == "icp":
         if not icp_given:
             raise ConfigError(
-                "tiering.source is 'icp' but no ICP file was given; pass --icp FILE or set "
-                "inputs.icp"
+                "tiering.source is 'icp' but no ICP file was given; pass --icp FILE or set inputs.icp"
             )
         return "icp"
     if source != "auto":
@@ -563,8 +546,8 @@ def choose_tier_source(
     if has_tier_column and icp_given:
         raise ConfigError(
             "the accounts already have a 'tier' column and an ICP file was given; say which "
-            "wins: set tiering.source = \"input\" (keep the CRM tiers) or tiering.source = "
-            "\"icp\" (re-tier with the ICP), e.g. --set tiering.source=icp"
+            'wins: set tiering.source = "input" (keep the CRM tiers) or tiering.source = '
+            '"icp" (re-tier with the ICP), e.g. --set tiering.source=icp'
         )
     if icp_given:
         return "icp"
@@ -616,8 +599,10 @@ def score_accounts(
         added[f"tier_{p.name}"] = tier
         added[f"why_{p.name}"] = why
     if problems:
-        raise InputError(problems, f"{len(problems)} problem{'s' if len(problems) != 1 else ''} "
-                         "found while scoring the accounts")
+        raise InputError(
+            problems,
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found while scoring the accounts",
+        )
     if len(icp) == 1:
         only = icp.products[0].name
         added["score"] = added[f"score_{only}"]
@@ -717,15 +702,25 @@ def _numeric(
         values, bad = parse_number(series)
         bad_idx = np.flatnonzero(bad.to_numpy())
         for i in bad_idx[:20]:
-            problems.append(Problem(
-                source, "not a number, but an ICP rule compares it with numbers",
-                row=int(i) + 2, column=column, value=str(series.iat[i]),
-                hint="write plain numbers such as 1200 or 1.2M, or leave the cell empty "
-                     "(scored as unknown)"))
+            problems.append(
+                Problem(
+                    source,
+                    "not a number, but an ICP rule compares it with numbers",
+                    row=int(i) + 2,
+                    column=column,
+                    value=str(series.iat[i]),
+                    hint="write plain numbers such as 1200 or 1.2M, or leave the cell empty "
+                    "(scored as unknown)",
+                )
+            )
         if len(bad_idx) > 20:
-            problems.append(Problem(
-                source, f"... and {len(bad_idx) - 20} more rows like this in column '{column}'",
-                column=column))
+            problems.append(
+                Problem(
+                    source,
+                    f"... and {len(bad_idx) - 20} more rows like this in column '{column}'",
+                    column=column,
+                )
+            )
     values = values.set_axis(series.index)
     cache[column] = values
     return values
@@ -818,9 +813,7 @@ def _evaluate(
         norm = _cached(numeric_cache, ("items", c.column, sep), lambda: _item_list(lower, sep))
         matched = np.zeros(len(series), dtype=bool)
         for item in x:
-            matched |= norm.str.contains(f"{sep}{item.lower()}{sep}", regex=False).to_numpy(
-                dtype=bool
-            )
+            matched |= norm.str.contains(f"{sep}{item.lower()}{sep}", regex=False).to_numpy(dtype=bool)
         items = _items_text(x)
         hit = pd.Series(f"{items} in {d}", index=index, dtype="str")
         miss = pd.Series(f"no {items} in {d}", index=index, dtype="str")

@@ -49,8 +49,15 @@ def sha256_file(path: str | Path) -> str:
 class PlanInput:
     """Validated accounts and roster, with families resolved and input fingerprints."""
 
-    def __init__(self, accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig,
-                 inputs: list[InputFile], warnings: list[Problem], seconds: float = 0.0):
+    def __init__(
+        self,
+        accounts: pd.DataFrame,
+        reps: pd.DataFrame,
+        config: PlanConfig,
+        inputs: list[InputFile],
+        warnings: list[Problem],
+        seconds: float = 0.0,
+    ):
         self.seconds = seconds
         self.extras: dict[str, Any] = {}
         self.accounts = accounts
@@ -63,16 +70,27 @@ class PlanInput:
         return f"<PlanInput [{len(self.accounts):,} accounts, {len(self.reps)} reps]>"
 
 
-def prepare_input(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, *,
-                  accounts_file: str = "accounts", roster_file: str = "roster",
-                  inputs: list[InputFile] | None = None,
-                  extra_problems: list[Problem] | None = None) -> PlanInput:
+def prepare_input(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    config: PlanConfig,
+    *,
+    accounts_file: str = "accounts",
+    roster_file: str = "roster",
+    inputs: list[InputFile] | None = None,
+    extra_problems: list[Problem] | None = None,
+) -> PlanInput:
     """Validate parsed frames together; raise one ``InputError`` listing every problem."""
     problems = list(extra_problems or [])
     if "tier" not in accounts.columns and not product_mode(reps):
-        problems.append(Problem(
-            accounts_file, "required column 'tier' is missing", row=1,
-            hint="give each account a tier (1, 2 or 3), or tier them from an ICP file with --icp"))
+        problems.append(
+            Problem(
+                accounts_file,
+                "required column 'tier' is missing",
+                row=1,
+                hint="give each account a tier (1, 2 or 3), or tier them from an ICP file with --icp",
+            )
+        )
     families, fam_problems = resolve_families(accounts, accounts_file)
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
@@ -110,13 +128,19 @@ def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset
     """
     pairs = pd.DataFrame({"r": owner, "k": keys})
     codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
-    ok = np.array([r < 0 or cover_sets[r] is None or k in cover_sets[r]  # type: ignore[operator]
-                   for r, k in uniq], dtype=bool)
+    ok = np.array(
+        [
+            r < 0 or cover_sets[r] is None or k in cover_sets[r]  # type: ignore[operator]
+            for r, k in uniq
+        ],
+        dtype=bool,
+    )
     return ok[codes] if len(uniq) else np.ones(0, dtype=bool)
 
 
-def _locks_outside_cover(accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig,
-                         file: str) -> list[Problem]:
+def _locks_outside_cover(
+    accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, file: str
+) -> list[Problem]:
     """A lock wins over eligibility, but say so: the rep does not cover the account."""
     from .eligibility import eligibility
     from .io.loading import spreadsheet_rows
@@ -129,20 +153,35 @@ def _locks_outside_cover(accounts: pd.DataFrame, reps: pd.DataFrame, config: Pla
     owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
     rows = spreadsheet_rows(accounts)
-    return [Problem(file, f"account {accounts['account_id'].iat[i]} is locked to "
-                    f"{accounts['owner_id'].iat[i]}, who does not cover its region "
-                    f"'{accounts['region'].iat[i]}'; the lock wins",
-                    row=int(rows[i]), column="locked", severity="warning",
-                    hint="unlock it if the rep should give it up") for i in outside[:20]]
+    return [
+        Problem(
+            file,
+            f"account {accounts['account_id'].iat[i]} is locked to "
+            f"{accounts['owner_id'].iat[i]}, who does not cover its region "
+            f"'{accounts['region'].iat[i]}'; the lock wins",
+            row=int(rows[i]),
+            column="locked",
+            severity="warning",
+            hint="unlock it if the rep should give it up",
+        )
+        for i in outside[:20]
+    ]
 
 
-def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig, *,
-               icp_path: str | Path | None = None,
-               account_columns: Mapping[str, str] | None = None,
-               roster_columns: Mapping[str, str] | None = None,
-               preset: str | None = None, sheet: str | None = None,
-               table: str | None = None, query: str | None = None,
-               locks_path: str | Path | None = None) -> PlanInput:
+def load_input(
+    accounts_path: str | Path,
+    roster_path: str | Path,
+    config: PlanConfig,
+    *,
+    icp_path: str | Path | None = None,
+    account_columns: Mapping[str, str] | None = None,
+    roster_columns: Mapping[str, str] | None = None,
+    preset: str | None = None,
+    sheet: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    locks_path: str | Path | None = None,
+) -> PlanInput:
     """Read and validate both files, collecting all problems before raising.
 
     ``preset`` ('salesforce' or 'hubspot', default ``inputs.preset``) reads a CRM export as
@@ -158,8 +197,15 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
     raw_a = raw_r = None
     from .io.presets import config_with_preset, finish_accounts, read_accounts, source_options
 
-    opts = source_options(config, preset=preset, sheet=sheet, table=table, query=query,
-                          account_columns=account_columns, roster_columns=roster_columns)
+    opts = source_options(
+        config,
+        preset=preset,
+        sheet=sheet,
+        table=table,
+        query=query,
+        account_columns=account_columns,
+        roster_columns=roster_columns,
+    )
     config = config_with_preset(config, opts.preset)
     account_columns, roster_columns = opts.account_columns, opts.roster_columns
     a_sha = ""
@@ -194,7 +240,12 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
     if accounts is not None and "account_id" in accounts.columns:
         accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
         problems += p
-    if locks_path is not None and accounts is not None and reps is not None and "account_id" in accounts.columns:
+    if (
+        locks_path is not None
+        and accounts is not None
+        and reps is not None
+        and "account_id" in accounts.columns
+    ):
         from .locks import read_locks
 
         try:
@@ -222,19 +273,36 @@ def load_input(accounts_path: str | Path, roster_path: str | Path, config: PlanC
                 raise ConfigError(
                     f"{icp_path}: the ICP has several products ({names}); a plan needs one tier per "
                     "account: give each rep a product in the roster (product ICPs), or keep one "
-                    "product in the ICP file")
+                    "product in the ICP file"
+                )
     if locks_path is not None:
-        inputs.append(InputFile("locks", str(locks_path), sha256_file(locks_path),
-                                int((accounts["_lock_to"] != "").sum())))
-    inp = prepare_input(accounts, reps, config, accounts_file=a_label, roster_file=r_label,
-                        inputs=inputs, extra_problems=problems)
+        inputs.append(
+            InputFile(
+                "locks", str(locks_path), sha256_file(locks_path), int((accounts["_lock_to"] != "").sum())
+            )
+        )
+    inp = prepare_input(
+        accounts,
+        reps,
+        config,
+        accounts_file=a_label,
+        roster_file=r_label,
+        inputs=inputs,
+        extra_problems=problems,
+    )
     inp.extras.update(extras)
     inp.seconds = time.perf_counter() - t0
     return inp
 
 
-def solve_exact(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
-                progress: Progress = _noop, export_lp: str | Path | None = None) -> SolvedPools:
+def solve_exact(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    *,
+    progress: Progress = _noop,
+    export_lp: str | Path | None = None,
+) -> SolvedPools:
     """One MIP per pool over (family, eligible rep) pairs: exact, for up to ~10^5 pairs per pool."""
     pools = build_pools(accounts, reps, cfg)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
@@ -286,8 +354,7 @@ def _extract(pool: PoolProblem, x_values: np.ndarray) -> np.ndarray:
     return owner
 
 
-def solve_input(inp: PlanInput, progress: Progress = _noop, *,
-                export_lp: str | Path | None = None) -> Plan:
+def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | Path | None = None) -> Plan:
     """Build the pools, solve each, and assemble the plan with reasons and metrics.
 
     ``export_lp`` writes each pool's model in LP format (``model.lp``, or ``model-<pool>.lp``
@@ -312,8 +379,10 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
 
     if (new_owner < 0).any():  # never leave an account silently unassigned
         missing = accounts["account_id"][new_owner < 0].head(5).tolist()
-        raise InfeasiblePlanError(f"{int((new_owner < 0).sum())} accounts got no owner (e.g. {missing}); "
-                                  "this is a bug, please report it with your inputs")
+        raise InfeasiblePlanError(
+            f"{int((new_owner < 0).sum())} accounts got no owner (e.g. {missing}); "
+            "this is a bug, please report it with your inputs"
+        )
 
     rep_ids = reps["rep_id"].to_numpy(dtype=object)
     prev = accounts["owner_id"].astype(str).to_numpy(dtype=object)
@@ -338,24 +407,40 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
     prev_over_tier = (prev_pos >= 0) & (before.tier_counts[safe_prev, tidx] > tier_hi[safe_prev, tidx])
     prev_over_pot = (prev_pos >= 0) & (before.potential[safe_prev] > pot_hi[safe_prev] + 1e-9)
     new_under = before.tier_counts[new_owner, tidx] < tier_lo[new_owner, tidx]
-    lock_to = accounts["_lock_to"].astype(str).to_numpy(dtype=object) if "_lock_to" in accounts.columns \
+    lock_to = (
+        accounts["_lock_to"].astype(str).to_numpy(dtype=object)
+        if "_lock_to" in accounts.columns
         else np.full(len(accounts), "", dtype=object)
+    )
     # The model honours every lock, so a locked account's new owner is its lock target.
     locked = (lock_to != "") | (accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0))
     if "_lock_auto" in accounts.columns:  # product = auto: the lock held where the rep took the product
         kept_auto = accounts["_lock_auto"].astype(str).to_numpy(dtype=object) == new_ids
         locked |= kept_auto
     reasons = reason_texts(
-        moved=moved, prev=prev, new=new_ids, prev_on_roster=(prev_pos >= 0) | (prev == ""),
-        prev_eligible=prev_eligible, locked=locked, tier=tier, region=region,
-        prev_over_tier=prev_over_tier, prev_over_potential=prev_over_pot, new_under_tier=new_under,
+        moved=moved,
+        prev=prev,
+        new=new_ids,
+        prev_on_roster=(prev_pos >= 0) | (prev == ""),
+        prev_eligible=prev_eligible,
+        locked=locked,
+        tier=tier,
+        region=region,
+        prev_over_tier=prev_over_tier,
+        prev_over_potential=prev_over_pot,
+        new_under_tier=new_under,
     )
     if "product" in accounts.columns:  # product ICPs: say which product fit put the row here
         product = accounts["product"].astype(str).to_numpy(dtype=object)
         fit = product + " fit Tier " + tier.astype(str).astype(object)
         other = (prev == "") & (accounts["_owner_any"].astype(str).to_numpy(dtype=object) != "")
-        reasons[other] = ("first owner for " + product[other] + " (" + accounts["_owner_any"].astype(str)
-                          .to_numpy(dtype=object)[other] + " carries another product)")
+        reasons[other] = (
+            "first owner for "
+            + product[other]
+            + " ("
+            + accounts["_owner_any"].astype(str).to_numpy(dtype=object)[other]
+            + " carries another product)"
+        )
         reasons = reasons + "; " + fit
     family = accounts["family_id"].astype(str).to_numpy(dtype=object)
     row_ids = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
@@ -388,21 +473,31 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         "potential_moved_share": moved_pot / total_pot if total_pot > 0 else 0.0,
         "orphaned_accounts": forced,
         **balance_metrics(after, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
-        "max_workload_deviation": _max_rel(after.tier_counts @ np.asarray(cfg.balance.workload_weights[:3]),
-                                           fair_tier @ np.asarray(cfg.balance.workload_weights[:3])),
+        "max_workload_deviation": _max_rel(
+            after.tier_counts @ np.asarray(cfg.balance.workload_weights[:3]),
+            fair_tier @ np.asarray(cfg.balance.workload_weights[:3]),
+        ),
         "before": {
             **balance_metrics(before, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
         },
     }
     arrays = {
         "rep_product": solved.rep_product,
-        "fair_tier": fair_tier, "fair_potential": fair_pot, "tier_lo": tier_lo, "tier_hi": tier_hi,
-        "pot_lo": pot_lo, "pot_hi": pot_hi, "before": before, "after": after,
+        "fair_tier": fair_tier,
+        "fair_potential": fair_pot,
+        "tier_lo": tier_lo,
+        "tier_hi": tier_hi,
+        "pot_lo": pot_lo,
+        "pot_hi": pot_hi,
+        "before": before,
+        "after": after,
         "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
         "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
     }
     if "product" in accounts.columns:
-        metrics["products"] = {str(k): int(v) for k, v in accounts["product"].value_counts().sort_index().items()}
+        metrics["products"] = {
+            str(k): int(v) for k, v in accounts["product"].value_counts().sort_index().items()
+        }
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
     warnings = list(inp.warnings) + _band_warnings(reps, arrays)
@@ -413,11 +508,17 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *,
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
     if "_lock_auto" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
-    return Plan(accounts=accounts.drop(columns=["_unit_region", "_lock_to", "_lock_auto"], errors="ignore"),
-                reps=reps_out,
-                config=cfg, pools=results, inputs=inp.inputs, metrics=metrics,
-                warnings=warnings, timings=timings, extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method,
-                        **inp.extras})
+    return Plan(
+        accounts=accounts.drop(columns=["_unit_region", "_lock_to", "_lock_auto"], errors="ignore"),
+        reps=reps_out,
+        config=cfg,
+        pools=results,
+        inputs=inp.inputs,
+        metrics=metrics,
+        warnings=warnings,
+        timings=timings,
+        extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method, **inp.extras},
+    )
 
 
 def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
@@ -436,8 +537,15 @@ def _max_rel(actual: np.ndarray, fair: np.ndarray) -> float:
     return float(np.abs(actual[ok] / fair[ok] - 1).max()) if ok.any() else 0.0
 
 
-def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, tier: np.ndarray,
-                      potential: np.ndarray, prev: np.ndarray, arrays: dict[str, Any]) -> dict[str, Any]:
+def _baseline_metrics(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    tier: np.ndarray,
+    potential: np.ndarray,
+    prev: np.ndarray,
+    arrays: dict[str, Any],
+) -> dict[str, Any]:
     """The spreadsheet-style greedy baseline on the same input, measured with the same code."""
     from .baseline import greedy_baseline
 
@@ -446,42 +554,72 @@ def _baseline_metrics(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfi
         base_in = accounts.assign(region=accounts["_unit_region"], owner_id=prev)
     else:
         base_in = accounts.drop(columns=["family_id"]).assign(owner_id=prev)
-    owners = greedy_baseline(base_in, reps, tier_band=cfg.balance.tier_band,
-                             min_band_accounts=cfg.balance.tier_band_min_accounts)
+    owners = greedy_baseline(
+        base_in, reps, tier_band=cfg.balance.tier_band, min_band_accounts=cfg.balance.tier_band_min_accounts
+    )
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
     pos = owners.map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     stats = book_stats(tier, potential, pos, len(reps))
     moved = (owners.to_numpy(dtype=object) != prev) & (prev != "")
     return {
         "accounts_moved": int(moved.sum()),
-        **balance_metrics(stats, arrays["fair_tier"], arrays["fair_potential"], arrays["tier_lo"],
-                          arrays["tier_hi"], arrays["pot_lo"], arrays["pot_hi"]),
+        **balance_metrics(
+            stats,
+            arrays["fair_tier"],
+            arrays["fair_potential"],
+            arrays["tier_lo"],
+            arrays["tier_hi"],
+            arrays["pot_lo"],
+            arrays["pot_hi"],
+        ),
     }
 
 
-def _cap_warnings(cfg: PlanConfig, reps: pd.DataFrame, disc: np.ndarray, prev_pos: np.ndarray,
-                  new_owner: np.ndarray, potential: np.ndarray, method: str) -> list[Problem]:
+def _cap_warnings(
+    cfg: PlanConfig,
+    reps: pd.DataFrame,
+    disc: np.ndarray,
+    prev_pos: np.ndarray,
+    new_owner: np.ndarray,
+    potential: np.ndarray,
+    method: str,
+) -> list[Problem]:
     """Check the continuity caps on the finished plan (both methods enforce them; this is a
     safety net that says so if a plan ever breaks one)."""
     c = cfg.continuity
     out: list[Problem] = []
-    hint = "please report this; meanwhile use --set solver.method=exact (slower) or relax the cap" \
-        if method != "exact" else "please report this"
+    hint = (
+        "please report this; meanwhile use --set solver.method=exact (slower) or relax the cap"
+        if method != "exact"
+        else "please report this"
+    )
     n_reps = len(reps)
     if c.max_moves_per_rep is not None:
         lost = np.bincount(prev_pos[disc], minlength=n_reps)
         gained = np.bincount(new_owner[disc], minlength=n_reps)
         for r in np.flatnonzero((lost > c.max_moves_per_rep) | (gained > c.max_moves_per_rep))[:20]:
-            out.append(Problem("plan", f"{reps['rep_id'].iat[r]} loses {lost[r]} and gains {gained[r]} "
-                               f"accounts, above continuity.max_moves_per_rep = {c.max_moves_per_rep}",
-                               severity="warning", hint=hint))
+            out.append(
+                Problem(
+                    "plan",
+                    f"{reps['rep_id'].iat[r]} loses {lost[r]} and gains {gained[r]} "
+                    f"accounts, above continuity.max_moves_per_rep = {c.max_moves_per_rep}",
+                    severity="warning",
+                    hint=hint,
+                )
+            )
     total = float(potential.sum())
     if c.max_potential_moved_share is not None and total > 0:
         share = float(potential[disc].sum()) / total
         if share > c.max_potential_moved_share + 1e-9:
-            out.append(Problem("plan", f"{share:.1%} of potential moves, above "
-                               f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}",
-                               severity="warning", hint=hint))
+            out.append(
+                Problem(
+                    "plan",
+                    f"{share:.1%} of potential moves, above "
+                    f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}",
+                    severity="warning",
+                    hint=hint,
+                )
+            )
     return out
 
 
@@ -494,19 +632,30 @@ def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:
             c = int(after.tier_counts[r, ti])
             lo, hi = int(arrays["tier_lo"][r, ti]), int(arrays["tier_hi"][r, ti])
             if c < lo or c > hi:
-                out.append(Problem("plan", f"{rep}: Tier {t} accounts {c} is outside the band "
-                                   f"{lo}-{hi} (fair share {arrays['fair_tier'][r, ti]:.1f})",
-                                   severity="warning",
-                                   hint="locks, families or eligibility leave no better split; widen "
-                                        "balance.tier_band or review the locks"))
+                out.append(
+                    Problem(
+                        "plan",
+                        f"{rep}: Tier {t} accounts {c} is outside the band "
+                        f"{lo}-{hi} (fair share {arrays['fair_tier'][r, ti]:.1f})",
+                        severity="warning",
+                        hint="locks, families or eligibility leave no better split; widen "
+                        "balance.tier_band or review the locks",
+                    )
+                )
         fair = arrays["fair_potential"][r]
         if fair > 0:
             p = after.potential[r]
             if p < arrays["pot_lo"][r] - 1e-6 or p > arrays["pot_hi"][r] + 1e-6:
-                out.append(Problem("plan", f"{rep}: potential {p:,.0f} is {p / fair - 1:+.1%} from the "
-                                   f"fair share {fair:,.0f}, outside the band", severity="warning",
-                                   hint="a few large accounts or families may make the band "
-                                        "unreachable; widen balance.potential_band"))
+                out.append(
+                    Problem(
+                        "plan",
+                        f"{rep}: potential {p:,.0f} is {p / fair - 1:+.1%} from the "
+                        f"fair share {fair:,.0f}, outside the band",
+                        severity="warning",
+                        hint="a few large accounts or families may make the band "
+                        "unreachable; widen balance.potential_band",
+                    )
+                )
     return out
 
 
@@ -515,13 +664,18 @@ def _explain_no_solution(pool: PoolProblem, cfg: PlanConfig, status: str) -> str
         from .explain import explain_pool
 
         lines = explain_pool(pool, cfg)
-        return (f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines))
-    return (f"The solver found no plan for {pool.name} within {cfg.solver.time_limit:g} s. "
-            "Raise --time-limit.")
+        return f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines)
+    return f"The solver found no plan for {pool.name} within {cfg.solver.time_limit:g} s. Raise --time-limit."
 
 
-def plan(accounts_path: str | Path, roster_path: str | Path, config: PlanConfig | None = None, *,
-         icp_path: str | Path | None = None, progress: Progress = _noop) -> Plan:
+def plan(
+    accounts_path: str | Path,
+    roster_path: str | Path,
+    config: PlanConfig | None = None,
+    *,
+    icp_path: str | Path | None = None,
+    progress: Progress = _noop,
+) -> Plan:
     """Load, validate and solve: the whole planning job from two files (and an ICP file)."""
     config = config or PlanConfig()
     inp = load_input(accounts_path, roster_path, config, icp_path=icp_path)
@@ -538,8 +692,19 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     if "product" in a.columns:  # product ICPs: one row per account and product
         first = first + ["product"]
         a = a.assign(family_id=a["_family_base"])
-    canonical = ["score", "industry", "employees", "annual_revenue", "country", "state", "city",
-                 "postal_code", "parent_id", "locked", "segment"]
+    canonical = [
+        "score",
+        "industry",
+        "employees",
+        "annual_revenue",
+        "country",
+        "state",
+        "city",
+        "postal_code",
+        "parent_id",
+        "locked",
+        "segment",
+    ]
     rest = [c for c in a.columns if c not in first + then + canonical and not c.startswith("_")]
     cols = first + then + [c for c in canonical if c in a.columns] + rest
     out = a[cols].copy()
@@ -555,8 +720,13 @@ def owner_changes_frame(p: Plan) -> pd.DataFrame:
     cols = ["account_id", "product", "owner_id"] if "product" in a.columns else ["account_id", "owner_id"]
     changes = a.loc[a["owner_id"] != a["previous_owner_id"], cols].reset_index(drop=True)
     out = p.config.outputs
-    return owner_update_frame(changes, p.reps, preset=p.config.inputs.preset,
-                              owner_changes=out.owner_changes, owner_value=out.owner_value)
+    return owner_update_frame(
+        changes,
+        p.reps,
+        preset=p.config.inputs.preset,
+        owner_changes=out.owner_changes,
+        owner_value=out.owner_value,
+    )
 
 
 def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, Any]:
@@ -571,37 +741,53 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
         fair_t = arr["fair_tier"][r]
         counts = after.tier_counts[r]
         fair_p = float(arr["fair_potential"][r])
-        rep_rows.append({
-            "rep_id": row["rep_id"], "name": row["name"], "email": row["email"],
-            "manager": row["manager"], "region": row["region"],
-            "capacity": float(row["capacity"]),
-            "product": (str(arr["rep_product"][r]) if arr.get("rep_product") is not None
-                        else (row["product"] or None)),
-            "pool": row["pool"],
-            "accounts": int(after.accounts[r]),
-            "tier_counts": {k: int(c) for k, c in zip(t, counts)},
-            "fair_tier": {k: float(f) for k, f in zip(t, fair_t)},
-            "tier_band": {k: [int(lo), int(hi)] for k, lo, hi in zip(t, arr["tier_lo"][r], arr["tier_hi"][r])},
-            "tier_deviation": {k: (float((c - f) / f) if f > 0 else None) for k, c, f in zip(t, counts, fair_t)},
-            "workload": float(counts @ weights),
-            "fair_workload": float(fair_t @ weights),
-            "potential": float(after.potential[r]),
-            "fair_potential": fair_p,
-            "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
-            "moves_in": int(arr["moves_in"][r]),
-            "moves_out": int(arr["moves_out"][r]),
-            "kept": int(after.accounts[r] - arr["moves_in"][r]),
-            "before": {"accounts": int(before.accounts[r]),
-                       "tier_counts": {k: int(c) for k, c in zip(t, before.tier_counts[r])},
-                       "potential": float(before.potential[r])},
-        })
+        rep_rows.append(
+            {
+                "rep_id": row["rep_id"],
+                "name": row["name"],
+                "email": row["email"],
+                "manager": row["manager"],
+                "region": row["region"],
+                "capacity": float(row["capacity"]),
+                "product": (
+                    str(arr["rep_product"][r])
+                    if arr.get("rep_product") is not None
+                    else (row["product"] or None)
+                ),
+                "pool": row["pool"],
+                "accounts": int(after.accounts[r]),
+                "tier_counts": {k: int(c) for k, c in zip(t, counts)},
+                "fair_tier": {k: float(f) for k, f in zip(t, fair_t)},
+                "tier_band": {
+                    k: [int(lo), int(hi)] for k, lo, hi in zip(t, arr["tier_lo"][r], arr["tier_hi"][r])
+                },
+                "tier_deviation": {
+                    k: (float((c - f) / f) if f > 0 else None) for k, c, f in zip(t, counts, fair_t)
+                },
+                "workload": float(counts @ weights),
+                "fair_workload": float(fair_t @ weights),
+                "potential": float(after.potential[r]),
+                "fair_potential": fair_p,
+                "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
+                "moves_in": int(arr["moves_in"][r]),
+                "moves_out": int(arr["moves_out"][r]),
+                "kept": int(after.accounts[r] - arr["moves_in"][r]),
+                "before": {
+                    "accounts": int(before.accounts[r]),
+                    "tier_counts": {k: int(c) for k, c in zip(t, before.tier_counts[r])},
+                    "potential": float(before.potential[r]),
+                },
+            }
+        )
     n = max(len(reps), 1)
     solver_cfg = p.config.solver
     summary: dict[str, Any] = {
         "format": "territory-plan/1",
         "territory_version": __version__,
         "period_label": p.config.period_label,
-        "inputs": {f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows} for f in p.inputs},
+        "inputs": {
+            f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows} for f in p.inputs
+        },
         "config": config_to_dict(p.config),
         "solver": {
             "name": solver_cfg.name,
@@ -610,10 +796,19 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
             "objective": p.objective,
             "bound": p.bound,
             "gap": p.gap,
-            "pools": [{"name": pr.name, "reps": len(pr.rep_ids), "accounts": pr.accounts,
-                       "units": pr.units, "status": pr.report.status,
-                       "objective": pr.report.objective, "bound": pr.report.bound,
-                       "gap": pr.report.gap} for pr in p.pools],
+            "pools": [
+                {
+                    "name": pr.name,
+                    "reps": len(pr.rep_ids),
+                    "accounts": pr.accounts,
+                    "units": pr.units,
+                    "status": pr.report.status,
+                    "objective": pr.report.objective,
+                    "bound": pr.report.bound,
+                    "gap": pr.report.gap,
+                }
+                for pr in p.pools
+            ],
         },
         "overall": p.metrics,
         "team_average": {
@@ -640,8 +835,11 @@ def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    paths = {"assignments": out / "assignments.csv", "owner_changes": out / "owner_changes.csv",
-             "summary": out / "summary.json"}
+    paths = {
+        "assignments": out / "assignments.csv",
+        "owner_changes": out / "owner_changes.csv",
+        "summary": out / "summary.json",
+    }
     write_csv(assignments_frame(p), paths["assignments"])
     write_csv(owner_changes_frame(p), paths["owner_changes"])
     p.timings["write"] = time.perf_counter() - t0

@@ -28,30 +28,49 @@ def roster_products(reps: pd.DataFrame) -> list[str]:
 
 
 def account_products(accounts: pd.DataFrame) -> list[str]:
-    return sorted(c[len("tier_"):] for c in accounts.columns if c.startswith("tier_") and len(c) > 5)
+    return sorted(c[len("tier_") :] for c in accounts.columns if c.startswith("tier_") and len(c) > 5)
 
 
-def check_products(accounts: pd.DataFrame, reps: pd.DataFrame, accounts_file: str,
-                   roster_file: str) -> list[Problem]:
+def check_products(
+    accounts: pd.DataFrame, reps: pd.DataFrame, accounts_file: str, roster_file: str
+) -> list[Problem]:
     """Every product a rep carries has a tier column; every rep has a product or 'auto'."""
     problems: list[Problem] = []
     have = set(account_products(accounts))
     vals = reps["product"].astype(str).str.strip()
     for i in np.flatnonzero(vals.eq("").to_numpy()):
-        problems.append(Problem(roster_file, "rep has no product, but other reps do", row=int(i) + 2,
-                                column="product", value=str(reps["rep_id"].iat[i]),
-                                hint="give every rep the product they carry, or 'auto' to let the plan choose"))
+        problems.append(
+            Problem(
+                roster_file,
+                "rep has no product, but other reps do",
+                row=int(i) + 2,
+                column="product",
+                value=str(reps["rep_id"].iat[i]),
+                hint="give every rep the product they carry, or 'auto' to let the plan choose",
+            )
+        )
     for prod in roster_products(reps):
         if prod not in have:
             rows = np.flatnonzero(vals.eq(prod).to_numpy())
-            problems.append(Problem(
-                roster_file, f"reps carry product '{prod}' but the accounts have no tier_{prod} column",
-                row=int(rows[0]) + 2, column="product", value=prod,
-                hint=f"score the accounts with an ICP file that has product '{prod}' (--icp), "
-                     f"or add a tier_{prod} column; products found: {', '.join(sorted(have)) or 'none'}"))
+            problems.append(
+                Problem(
+                    roster_file,
+                    f"reps carry product '{prod}' but the accounts have no tier_{prod} column",
+                    row=int(rows[0]) + 2,
+                    column="product",
+                    value=prod,
+                    hint=f"score the accounts with an ICP file that has product '{prod}' (--icp), "
+                    f"or add a tier_{prod} column; products found: {', '.join(sorted(have)) or 'none'}",
+                )
+            )
     if vals.str.lower().eq("auto").any() and not have:
-        problems.append(Problem(accounts_file, "reps have product = auto but the accounts carry no "
-                                "tier_<product> columns", hint="score them with an ICP file (--icp)"))
+        problems.append(
+            Problem(
+                accounts_file,
+                "reps have product = auto but the accounts carry no tier_<product> columns",
+                hint="score them with an ICP file (--icp)",
+            )
+        )
     return problems
 
 
@@ -62,9 +81,14 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
     product is ``owner_id_<product>`` when given, else ``owner_id`` if that rep carries the
     product (or chooses it: auto, or has left the roster), else nobody.
     """
-    products = sorted(set(account_products(accounts)) & set(roster_products(reps)) |
-                      (set(account_products(accounts)) if reps["product"].astype(str).str.lower()
-                       .eq("auto").any() else set()))
+    products = sorted(
+        set(account_products(accounts)) & set(roster_products(reps))
+        | (
+            set(account_products(accounts))
+            if reps["product"].astype(str).str.lower().eq("auto").any()
+            else set()
+        )
+    )
     rep_prod = dict(zip(reps["rep_id"], reps["product"].astype(str).str.strip()))
     frames = []
     for prod in products:
@@ -95,7 +119,11 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
         orphan_child = ~part["family_id"].isin(set(part["_row_id"]))
         part.loc[orphan_child, "family_id"] = part.loc[orphan_child, "_row_id"]
         frames.append(part)
-    out = pd.concat(frames, ignore_index=True) if frames else accounts.iloc[0:0].assign(product="", _lock_auto="")
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else accounts.iloc[0:0].assign(product="", _lock_auto="")
+    )
     return out.sort_values(["account_id", "product"], kind="stable").reset_index(drop=True)
 
 

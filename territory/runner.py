@@ -50,7 +50,7 @@ def _resolve(base: Path, value: str) -> str:
         # sqlite:///crm.db is relative to the working directory in SQLAlchemy; in plan.toml it
         # is relative to the file, like every other path there.
         prefix = "sqlite:///"
-        rest = value[len(prefix):]
+        rest = value[len(prefix) :]
         if value.startswith(prefix) and rest and not rest.startswith("/") and rest != ":memory:":
             return prefix + str((base / rest).resolve())
         return value
@@ -60,8 +60,11 @@ def _resolve(base: Path, value: str) -> str:
 
 def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
     inputs = dataclasses.replace(
-        cfg.inputs, accounts=_resolve(base, cfg.inputs.accounts), roster=_resolve(base, cfg.inputs.roster),
-        icp=_resolve(base, cfg.inputs.icp))
+        cfg.inputs,
+        accounts=_resolve(base, cfg.inputs.accounts),
+        roster=_resolve(base, cfg.inputs.roster),
+        icp=_resolve(base, cfg.inputs.icp),
+    )
     outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
     return dataclasses.replace(cfg, inputs=inputs, outputs=outputs)
 
@@ -74,18 +77,34 @@ def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfi
     cfg = _with_paths(load_config(p), p.resolve().parent)
     for item in overrides:
         cfg = apply_override(cfg, item)
-    missing = [k for k, v in (("inputs.accounts", cfg.inputs.accounts), ("inputs.roster", cfg.inputs.roster),
-                              ("outputs.dir", cfg.outputs.dir)) if not v]
+    missing = [
+        k
+        for k, v in (
+            ("inputs.accounts", cfg.inputs.accounts),
+            ("inputs.roster", cfg.inputs.roster),
+            ("outputs.dir", cfg.outputs.dir),
+        )
+        if not v
+    ]
     if missing:
-        raise ConfigError(f"{p}: setting '{missing[0]}' is required for 'territory run'; e.g. "
-                          + {"inputs.accounts": '[inputs] accounts = "accounts.csv"',
-                             "inputs.roster": '[inputs] roster = "roster.csv"',
-                             "outputs.dir": '[outputs] dir = "plan-out"'}[missing[0]])
+        raise ConfigError(
+            f"{p}: setting '{missing[0]}' is required for 'territory run'; e.g. "
+            + {
+                "inputs.accounts": '[inputs] accounts = "accounts.csv"',
+                "inputs.roster": '[inputs] roster = "roster.csv"',
+                "outputs.dir": '[outputs] dir = "plan-out"',
+            }[missing[0]]
+        )
     return cfg
 
 
-def run_plan_file(path: str | Path, overrides: Sequence[str] = (), *, books: bool | None = None,
-                  progress: RunProgress | None = None) -> RunResult:
+def run_plan_file(
+    path: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    books: bool | None = None,
+    progress: RunProgress | None = None,
+) -> RunResult:
     """Load, score, plan and (optionally) render books, all as ``path`` says.
 
     :param books: overrides ``outputs.books``.
@@ -105,7 +124,6 @@ def run_plan_file(path: str | Path, overrides: Sequence[str] = (), *, books: boo
         except ImportError as e:  # reporting needs WeasyPrint's system libraries
             result.notes.append(f"books were not rendered: {e}")
         else:
-            result.books = render_books(out, out / "books",
-                                        progress=lambda d, n, _o: report("books", d, n))
+            result.books = render_books(out, out / "books", progress=lambda d, n, _o: report("books", d, n))
     result.seconds = time.perf_counter() - t0
     return result

@@ -142,8 +142,10 @@ def parse_add_rep(text: str) -> AddRep:
     """``"Name,region,capacity"`` (capacity optional, default 1.0)."""
     parts = [p.strip() for p in text.split(",")]
     if len(parts) not in (2, 3) or not parts[0]:
-        raise ConfigError(f"add-rep {text!r}: expected \"Name,region,capacity\", e.g. "
-                          "\"Ana Ortiz,West,1\" (capacity 1.0 = full rep, 0.5 = ramping)")
+        raise ConfigError(
+            f'add-rep {text!r}: expected "Name,region,capacity", e.g. '
+            '"Ana Ortiz,West,1" (capacity 1.0 = full rep, 0.5 = ramping)'
+        )
     cap = _number(parts[2], f"add-rep {text!r}") if len(parts) == 3 and parts[2] else 1.0
     return AddRep(parts[0], parts[1], cap)
 
@@ -167,9 +169,11 @@ def parse_transform(text: str) -> Transform:
     kind, sep, rest = text.strip().partition("=")
     kind = kind.strip().lower().replace("_", "-")
     if not sep or kind not in _KINDS:
-        raise ConfigError(f"scenario step {text.strip()!r}: expected one of "
-                          + ", ".join(f"{k}=..." for k in _KINDS)
-                          + " (e.g. add-rep=Ana,West,1 or set=balance.tier_band=0.05)")
+        raise ConfigError(
+            f"scenario step {text.strip()!r}: expected one of "
+            + ", ".join(f"{k}=..." for k in _KINDS)
+            + " (e.g. add-rep=Ana,West,1 or set=balance.tier_band=0.05)"
+        )
     rest = rest.strip()
     if kind == "add-rep":
         return parse_add_rep(rest)
@@ -194,17 +198,26 @@ def parse_scenario(spec: str) -> Scenario:
     name, sep, body = spec.partition(":")
     name = name.strip()
     if not sep or not name or not _NAME.match(name):
-        raise ConfigError(f"scenario {spec!r}: expected \"NAME: step; step\", e.g. "
-                          "\"west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5\"")
+        raise ConfigError(
+            f'scenario {spec!r}: expected "NAME: step; step", e.g. '
+            '"west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5"'
+        )
     steps = tuple(parse_transform(s) for s in body.split(";") if s.strip())
     if not steps:
-        raise ConfigError(f"scenario {name!r} has no steps; e.g. \"{name}: remove-rep=R07\"")
+        raise ConfigError(f'scenario {name!r} has no steps; e.g. "{name}: remove-rep=R07"')
     return Scenario(name, steps)
 
 
-def scenario_from_options(name: str, *, add_rep: Sequence[str] = (), remove_rep: Sequence[str] = (),
-                          capacity: Sequence[str] = (), lock: Sequence[str] = (),
-                          unlock: Sequence[str] = (), settings: Sequence[str] = ()) -> Scenario | None:
+def scenario_from_options(
+    name: str,
+    *,
+    add_rep: Sequence[str] = (),
+    remove_rep: Sequence[str] = (),
+    capacity: Sequence[str] = (),
+    lock: Sequence[str] = (),
+    unlock: Sequence[str] = (),
+    settings: Sequence[str] = (),
+) -> Scenario | None:
     """One scenario from repeated command-line flags; ``None`` when no flag was given."""
     steps: list[Transform] = [parse_add_rep(t) for t in add_rep]
     steps += [RemoveRep(r.strip()) for r in remove_rep]
@@ -238,8 +251,7 @@ def _toml_value(v: Any) -> str:
 def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
     unknown = sorted(set(raw) - set(_TOML_KEYS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key '{unknown[0]}'; a scenario takes "
-                          + ", ".join(_TOML_KEYS))
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}'; a scenario takes " + ", ".join(_TOML_KEYS))
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name.strip()):
         raise ConfigError(f"{where}: every scenario needs a name (text without ':', ';' or '=')")
@@ -248,17 +260,20 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
         if isinstance(item, Mapping):
             bad = sorted(set(item) - {"name", "region", "capacity", "rep_id"})
             if bad or "name" not in item or "region" not in item:
-                raise ConfigError(f"{where}.add_rep: give name, region and optionally capacity "
-                                  f"and rep_id{f' (unknown key {bad[0]!r})' if bad else ''}")
+                raise ConfigError(
+                    f"{where}.add_rep: give name, region and optionally capacity "
+                    f"and rep_id{f' (unknown key {bad[0]!r})' if bad else ''}"
+                )
             cap = item.get("capacity", 1.0)
             if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
                 raise ConfigError(f"{where}.add_rep.capacity must be a number above 0, not {cap!r}")
-            steps.append(AddRep(str(item["name"]), str(item["region"]), float(cap),
-                                str(item.get("rep_id", ""))))
+            steps.append(
+                AddRep(str(item["name"]), str(item["region"]), float(cap), str(item.get("rep_id", "")))
+            )
         elif isinstance(item, str):
             steps.append(parse_add_rep(item))
         else:
-            raise ConfigError(f"{where}.add_rep: expected \"Name,region,capacity\" or a table")
+            raise ConfigError(f'{where}.add_rep: expected "Name,region,capacity" or a table')
     steps += [RemoveRep(str(r)) for r in _as_list(raw.get("remove_rep", []), f"{where}.remove_rep")]
     caps = raw.get("capacity", {})
     if not isinstance(caps, Mapping):
@@ -273,7 +288,7 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
             steps.append(cls(ids))
     sets = raw.get("set", {})
     if not isinstance(sets, Mapping):
-        raise ConfigError(f"{where}.set must be a table, e.g. set = {{ \"balance.tier_band\" = 0.05 }}")
+        raise ConfigError(f'{where}.set must be a table, e.g. set = {{ "balance.tier_band" = 0.05 }}')
     steps += [SetSetting(f"{k}={_toml_value(v)}") for k, v in _flatten("", sets)]
     return Scenario(name.strip(), tuple(steps))
 
@@ -312,8 +327,10 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
             raise ConfigError(f"{where} must be a table")
         grid = _flatten("", raw.get("set", {}))
         if not grid or any(not isinstance(v, list) or not v for _, v in grid):
-            raise ConfigError(f"{where}.set: give each setting a list of values, e.g. "
-                              "set = { \"balance.tier_band\" = [0.05, 0.1] }")
+            raise ConfigError(
+                f"{where}.set: give each setting a list of values, e.g. "
+                'set = { "balance.tier_band" = [0.05, 0.1] }'
+            )
         base = _scenario_from_table({k: v for k, v in raw.items() if k != "set"}, where)
         for combo in itertools.product(*[v for _, v in grid]):
             sets = tuple(SetSetting(f"{k}={_toml_value(v)}") for (k, _), v in zip(grid, combo))
@@ -330,8 +347,10 @@ def _check_unique(names: Sequence[str], where: str) -> None:
     for n in names:
         key = slug(n)
         if key in seen or key == BASELINE:
-            raise ConfigError(f"{where}: two scenarios share the name {n!r} (or it is reserved "
-                              f"for the baseline); give each a different name")
+            raise ConfigError(
+                f"{where}: two scenarios share the name {n!r} (or it is reserved "
+                f"for the baseline); give each a different name"
+            )
         seen.add(key)
 
 
@@ -365,8 +384,9 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
             known = {region_key(r) for r in accounts["region"].astype(str)}
             if t.region and region_key(t.region) not in known:
                 shown = ", ".join(sorted(set(accounts["region"].astype(str)) - {""})[:12])
-                raise ConfigError(f"{where}: add-rep {t.name}: no accounts are in region "
-                                  f"{t.region!r}; regions: {shown}")
+                raise ConfigError(
+                    f"{where}: add-rep {t.name}: no accounts are in region {t.region!r}; regions: {shown}"
+                )
             rid = t.rep_id or _new_rep_id(set(rep_ids))
             if rid in set(rep_ids):
                 raise ConfigError(f"{where}: add-rep {t.name}: rep id {rid!r} is already on the roster")
@@ -376,8 +396,10 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         elif isinstance(t, (RemoveRep, SetCapacity)):
             hit = rep_ids.eq(t.rep_id)
             if not hit.any():
-                raise ConfigError(f"{where}: {t.text()}: no rep {t.rep_id!r} on the roster; reps: "
-                                  + ", ".join(rep_ids.head(20)))
+                raise ConfigError(
+                    f"{where}: {t.text()}: no rep {t.rep_id!r} on the roster; reps: "
+                    + ", ".join(rep_ids.head(20))
+                )
             if isinstance(t, RemoveRep):
                 reps = reps.loc[~hit].reset_index(drop=True)
             else:
@@ -385,8 +407,10 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         elif isinstance(t, (Lock, Unlock)):
             missing = [a for a in t.account_ids if a not in set(ids)]
             if missing:
-                raise ConfigError(f"{where}: {t.text()[:60]}: no account {missing[0]!r}"
-                                  + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+                raise ConfigError(
+                    f"{where}: {t.text()[:60]}: no account {missing[0]!r}"
+                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                )
             accounts.loc[ids.isin(t.account_ids), "locked"] = isinstance(t, Lock)
         else:
             try:
@@ -396,8 +420,14 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     if len(reps) == 0:
         raise ConfigError(f"{where} removes every rep; a plan needs at least one")
     labels = {f.label: f.path for f in inp.inputs}
-    out = prepare_input(accounts, reps, cfg, accounts_file=labels.get("accounts", "accounts"),
-                        roster_file=labels.get("roster", "roster"), inputs=list(inp.inputs))
+    out = prepare_input(
+        accounts,
+        reps,
+        cfg,
+        accounts_file=labels.get("accounts", "accounts"),
+        roster_file=labels.get("roster", "roster"),
+        inputs=list(inp.inputs),
+    )
     out.extras.update(getattr(inp, "extras", {}) or {})
     out.seconds = inp.seconds
     return out
@@ -446,9 +476,15 @@ def with_baseline(scenarios: Sequence[Scenario]) -> list[Scenario]:
     return out
 
 
-def run_scenarios(inp: PlanInput, scenarios: Sequence[Scenario], *, jobs: int | None = 1,
-                  scheduler: str | None = None, progress: SweepProgress | None = None,
-                  scheduler_timeout: float = 10.0) -> list[ScenarioResult]:
+def run_scenarios(
+    inp: PlanInput,
+    scenarios: Sequence[Scenario],
+    *,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    progress: SweepProgress | None = None,
+    scheduler_timeout: float = 10.0,
+) -> list[ScenarioResult]:
     """Solve every scenario; results come back in scenario order.
 
     Every scenario is applied and validated here first, so a typo stops the sweep before any
@@ -483,8 +519,12 @@ def run_scenarios(inp: PlanInput, scenarios: Sequence[Scenario], *, jobs: int | 
     return [ScenarioResult(s, *outcomes[i]) for i, s in enumerate(scenarios)]
 
 
-def _run_dask(address: str, prepared: Sequence[PlanInput],
-              finished: Callable[[int, tuple[Plan | None, str, float]], None], timeout: float) -> None:
+def _run_dask(
+    address: str,
+    prepared: Sequence[PlanInput],
+    finished: Callable[[int, tuple[Plan | None, str, float]], None],
+    timeout: float,
+) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -492,9 +532,11 @@ def _run_dask(address: str, prepared: Sequence[PlanInput],
     try:
         client = Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError) as e:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {e}. Start one with "
-                          "'dask scheduler' (and 'dask worker ADDRESS'), or leave out --scheduler "
-                          "to use this machine") from None
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: {e}. Start one with "
+            "'dask scheduler' (and 'dask worker ADDRESS'), or leave out --scheduler "
+            "to use this machine"
+        ) from None
     try:
         futures = [client.submit(_solve_one, p, pure=False) for p in prepared]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -519,13 +561,21 @@ class WhatIf:
     failed: list[ScenarioResult] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        return (f"<WhatIf [{len(self.results)} scenarios, {len(self.failed)} failed, "
-                f"{self.seconds:.1f} s] {self.out_dir}>")
+        return (
+            f"<WhatIf [{len(self.results)} scenarios, {len(self.failed)} failed, "
+            f"{self.seconds:.1f} s] {self.out_dir}>"
+        )
 
 
-def whatif(inp: PlanInput, scenarios: Sequence[Scenario], out_dir: str | Path, *,
-           jobs: int | None = 1, scheduler: str | None = None,
-           progress: SweepProgress | None = None) -> WhatIf:
+def whatif(
+    inp: PlanInput,
+    scenarios: Sequence[Scenario],
+    out_dir: str | Path,
+    *,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    progress: SweepProgress | None = None,
+) -> WhatIf:
     """Plan the baseline and every scenario, write a plan directory each, and compare them.
 
     Writes ``OUT/baseline/``, ``OUT/<scenario>/`` (each with ``scenario.json`` saying what
@@ -545,8 +595,14 @@ def whatif(inp: PlanInput, scenarios: Sequence[Scenario], out_dir: str | Path, *
             continue
         d = out / slug(r.name)
         write_plan(r.plan, d)
-        write_json({"name": r.name, "steps": [t.text() for t in r.scenario.transforms],
-                    "description": r.scenario.describe()}, d / "scenario.json")
+        write_json(
+            {
+                "name": r.name,
+                "steps": [t.text() for t in r.scenario.transforms],
+                "description": r.scenario.describe(),
+            },
+            d / "scenario.json",
+        )
         dirs[r.name] = d
     failed = [r for r in results if r.plan is None]
     comparison = None
@@ -558,7 +614,13 @@ def whatif(inp: PlanInput, scenarios: Sequence[Scenario], out_dir: str | Path, *
 
 def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:
     """A shallow copy of ``inp`` with some config sections replaced (for library users)."""
-    new = PlanInput(inp.accounts, inp.reps, dataclasses.replace(inp.config, **sections),
-                    inp.inputs, inp.warnings, inp.seconds)
+    new = PlanInput(
+        inp.accounts,
+        inp.reps,
+        dataclasses.replace(inp.config, **sections),
+        inp.inputs,
+        inp.warnings,
+        inp.seconds,
+    )
     new.extras.update(getattr(inp, "extras", {}) or {})
     return new

@@ -109,7 +109,11 @@ def solve_problem(prob: pulp.LpProblem, cfg: SolverConfig, *, mip: bool = True) 
     start = time.perf_counter()
     if name == "highs":
         solver = pulp.HiGHS(
-            mip=mip, msg=False, timeLimit=cfg.time_limit, gapRel=cfg.gap, threads=cfg.threads,
+            mip=mip,
+            msg=False,
+            timeLimit=cfg.time_limit,
+            gapRel=cfg.gap,
+            threads=cfg.threads,
             random_seed=cfg.seed,
         )
         with _quiet_stdout() as log:
@@ -119,12 +123,17 @@ def solve_problem(prob: pulp.LpProblem, cfg: SolverConfig, *, mip: bool = True) 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             solver = pulp.PULP_CBC_CMD(
-                mip=mip, msg=False, timeLimit=cfg.time_limit, gapRel=cfg.gap, threads=cfg.threads,
+                mip=mip,
+                msg=False,
+                timeLimit=cfg.time_limit,
+                gapRel=cfg.gap,
+                threads=cfg.threads,
                 options=[f"randomSeed {cfg.seed + 1}", f"randomCbcSeed {cfg.seed + 1}"],
             )
             if not solver.available():
                 raise SolverUnavailableError(
-                    "CBC is not available in this installation of pulp; use --solver highs")
+                    "CBC is not available in this installation of pulp; use --solver highs"
+                )
             prob.solve(solver)
         return _cbc_report(prob, time.perf_counter() - start)
     raise SolverUnavailableError(f"unknown solver {name!r}; choose highs or cbc")

@@ -49,30 +49,50 @@ def parse_caps(text: str) -> list[float | None]:
     return out
 
 
-def sweep_moves(inp: PlanInput, caps: list[float | None],
-                progress: Callable[[int, int], None] | None = None) -> list[SweepPoint]:
+def sweep_moves(
+    inp: PlanInput, caps: list[float | None], progress: Callable[[int, int], None] | None = None
+) -> list[SweepPoint]:
     """Solve ``inp`` once per cap on the share of accounts moved (forced moves not counted)."""
     points = []
     for k, cap in enumerate(caps):
         if progress:
             progress(k, len(caps))
-        cfg = dataclasses.replace(inp.config, continuity=dataclasses.replace(
-            inp.config.continuity, max_moved_share=cap))
+        cfg = dataclasses.replace(
+            inp.config, continuity=dataclasses.replace(inp.config.continuity, max_moved_share=cap)
+        )
         variant = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings)
         try:
             plan = solve_input(variant)
         except InfeasiblePlanError as e:
-            points.append(SweepPoint(cap, "infeasible", 0, 0.0, float("nan"), float("nan"), 0, None, None,
-                                     str(e).splitlines()[0]))
+            points.append(
+                SweepPoint(
+                    cap,
+                    "infeasible",
+                    0,
+                    0.0,
+                    float("nan"),
+                    float("nan"),
+                    0,
+                    None,
+                    None,
+                    str(e).splitlines()[0],
+                )
+            )
             continue
         m = plan.metrics
-        points.append(SweepPoint(
-            cap=cap, status=plan.status, accounts_moved=int(m["accounts_moved"]),
-            moved_share=float(m["moved_share"]),
-            max_tier_deviation=max(m["max_tier_deviation"].values()),
-            max_potential_deviation=float(m["max_potential_deviation"]),
-            accounts_outside_tier_bands=int(m.get("accounts_outside_tier_bands", 0)),
-            objective=plan.objective, gap=plan.gap))
+        points.append(
+            SweepPoint(
+                cap=cap,
+                status=plan.status,
+                accounts_moved=int(m["accounts_moved"]),
+                moved_share=float(m["moved_share"]),
+                max_tier_deviation=max(m["max_tier_deviation"].values()),
+                max_potential_deviation=float(m["max_potential_deviation"]),
+                accounts_outside_tier_bands=int(m.get("accounts_outside_tier_bands", 0)),
+                objective=plan.objective,
+                gap=plan.gap,
+            )
+        )
     if progress:
         progress(len(caps), len(caps))
     return points

@@ -109,6 +109,19 @@ def xlsx_named_csv(d: Path) -> Path:
     return p
 
 
-GENERATORS = {f.__name__: f for f in (excel_bom, crlf, utf16_excel, utf16_no_bom, latin1, nul_bytes,
-                                      huge_cell, long_cell_ok, xlsx_single, xlsx_sheets,
-                                      xlsx_named_csv)}
+GENERATORS = {
+    f.__name__: f
+    for f in (
+        excel_bom,
+        crlf,
+        utf16_excel,
+        utf16_no_bom,
+        latin1,
+        nul_bytes,
+        huge_cell,
+        long_cell_ok,
+        xlsx_single,
+        xlsx_sheets,
+        xlsx_named_csv,
+    )
+}

@@ -18,7 +18,9 @@ def solver_available(name: str) -> bool:
 
 def frames(accounts: list[dict], reps: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse plain row dicts through the real loaders (as text, like a CSV)."""
-    a = pd.DataFrame([{k: "" if v is None else str(v) for k, v in row.items()} for row in accounts]).fillna("")
+    a = pd.DataFrame([{k: "" if v is None else str(v) for k, v in row.items()} for row in accounts]).fillna(
+        ""
+    )
     r = pd.DataFrame([{k: "" if v is None else str(v) for k, v in row.items()} for row in reps]).fillna("")
     acc, p1 = parse_accounts(a, "accounts.csv")
     rep, p2 = parse_roster(r, "roster.csv")

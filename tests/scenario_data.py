@@ -17,11 +17,24 @@ def account_rows(n: int = 48) -> list[list[str]]:
     rows = []
     for i in range(1, n + 1):
         region = "West" if i % 2 else "East"
-        owner = ("R1" if i % 4 == 1 else "R2" if i % 8 == 3 else "R1") if region == "West" else (
-            "R3" if i % 4 == 0 else "R4")
+        owner = (
+            ("R1" if i % 4 == 1 else "R2" if i % 8 == 3 else "R1")
+            if region == "West"
+            else ("R3" if i % 4 == 0 else "R4")
+        )
         parent = "A001" if i == 2 else ""
-        rows.append([f"A{i:03d}", f"Company {i}", region, str(1 + i % 3), str(100 + 10 * i), owner,
-                     parent, "Software" if i % 5 else "Retail"])
+        rows.append(
+            [
+                f"A{i:03d}",
+                f"Company {i}",
+                region,
+                str(1 + i % 3),
+                str(100 + 10 * i),
+                owner,
+                parent,
+                "Software" if i % 5 else "Retail",
+            ]
+        )
     # A002 is East but its parent A001 is West: keep the family in one region.
     rows[1][2] = "West"
     return rows

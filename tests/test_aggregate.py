@@ -20,8 +20,9 @@ from territory.pipeline import load_input, solve_input  # noqa: E402
 
 def _cfg(method: str, solver: str = "highs") -> PlanConfig:
     c = PlanConfig()
-    return dataclasses.replace(c, solver=dataclasses.replace(c.solver, method=method, name=solver,
-                                                             time_limit=30.0))
+    return dataclasses.replace(
+        c, solver=dataclasses.replace(c.solver, method=method, name=solver, time_limit=30.0)
+    )
 
 
 def _plan(tmp: Path, size: tuple[int, int, int], seed: int, method: str, solver: str = "highs"):
@@ -156,8 +157,9 @@ def _cap_cfg(method: str, **caps) -> PlanConfig:
 
 
 def _cap_warned(plan) -> bool:
-    return any("max_moves_per_rep" in w.message or "max_potential_moved_share" in w.message
-               for w in plan.warnings)
+    return any(
+        "max_moves_per_rep" in w.message or "max_potential_moved_share" in w.message for w in plan.warnings
+    )
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +169,9 @@ def bench_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-@pytest.mark.parametrize("caps", [{"max_moves_per_rep": 5}, {"max_potential_moved_share": 0.05}],
-                         ids=["per_rep", "potential"])
+@pytest.mark.parametrize(
+    "caps", [{"max_moves_per_rep": 5}, {"max_potential_moved_share": 0.05}], ids=["per_rep", "potential"]
+)
 def test_aggregate_holds_continuity_caps(bench_s: Path, caps: dict) -> None:
     """The scale method holds max_moves_per_rep and max_potential_moved_share (counted as the
     exact model counts them) and the plan carries no cap warning."""
@@ -260,8 +263,9 @@ def test_auto_products_bound_valid_and_plan_close(tmp_path: Path, seed: int) -> 
     cap = dict(zip(agg.reps["rep_id"], agg.reps["capacity"]))
     for plan in (exact, agg):  # capacity carrying each product, per pool: the same split
         arr = plan.extras["arrays"]
-        split = sorted((p, q, cap[r]) for r, p, q in zip(plan.reps["rep_id"], plan.reps["pool"],
-                                                          arr["rep_product"]))
+        split = sorted(
+            (p, q, cap[r]) for r, p, q in zip(plan.reps["rep_id"], plan.reps["pool"], arr["rep_product"])
+        )
         if plan is exact:
             want = split
         else:
@@ -286,8 +290,9 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     cfg = _cap_cfg("aggregate", max_potential_moved_share=0.01)
     inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
     agg = solve_input(inp)
-    exact = solve_input(load_input(d / "accounts.csv", d / "roster.csv",
-                                   _cap_cfg("exact", max_potential_moved_share=0.01)))
+    exact = solve_input(
+        load_input(d / "accounts.csv", d / "roster.csv", _cap_cfg("exact", max_potential_moved_share=0.01))
+    )
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
     pools = build_pool_data(acc, reps, cfg, build_units(acc, reps, cfg))
@@ -310,8 +315,9 @@ def test_potential_cap_does_not_depend_on_the_currency_unit(tmp_path: Path) -> N
     for scale in (1.0, 1e6):
         d = tmp_path / f"x{scale:g}"
         write_instance(acc.assign(potential=acc["potential"] * scale), roster, d)
-        inp = load_input(d / "accounts.csv", d / "roster.csv",
-                         _cap_cfg("aggregate", max_potential_moved_share=0.05))
+        inp = load_input(
+            d / "accounts.csv", d / "roster.csv", _cap_cfg("aggregate", max_potential_moved_share=0.05)
+        )
         plan = solve_input(inp)
         _, _, share = _caps_as_exact_model(inp, plan)
         assert share <= 0.05 + 1e-9
@@ -332,8 +338,7 @@ def test_workload_band_at_scale(tmp_path: Path, seed: int) -> None:
 
     def run(method: str, band: float | None):
         c = _cfg(method)
-        c = dataclasses.replace(c, balance=dataclasses.replace(c.balance, workload_band=band,
-                                                               tier_band=0.25))
+        c = dataclasses.replace(c, balance=dataclasses.replace(c.balance, workload_band=band, tier_band=0.25))
         inp = load_input(d / "accounts.csv", d / "roster.csv", c)
         return solve_input(inp)
 
@@ -367,16 +372,32 @@ def test_auto_choice_that_rounding_gets_wrong_falls_back_to_the_choice_mip(tmp_p
         for i in range(60):
             fit1 = reg == "US" or i < 6
             fit2 = reg == "EU" or i < 6
-            rows.append(dict(account_id=f"{reg}{i:03d}", name=f"n{reg}{i}", region=reg, parent_id="",
-                             owner_id=owners[i % 2], potential=float(rng.integers(1, 100)),
-                             tier=int(rng.integers(1, 4)), locked=False,
-                             tier_p1=int(rng.integers(1, 4)) if fit1 else "",
-                             tier_p2=int(rng.integers(1, 4)) if fit2 else ""))
-    ros = pd.DataFrame([dict(rep_id=r, name=r, region=reg, segment="", capacity=1.0, product=prod,
-                             max_accounts="")
-                        for r, reg, prod in (("a1", "EU", "auto"), ("a2", "EU", "auto"),
-                                             ("a3", "US", "auto"), ("a4", "US", "auto"),
-                                             ("f", "EU;US", "p1"))])
+            rows.append(
+                dict(
+                    account_id=f"{reg}{i:03d}",
+                    name=f"n{reg}{i}",
+                    region=reg,
+                    parent_id="",
+                    owner_id=owners[i % 2],
+                    potential=float(rng.integers(1, 100)),
+                    tier=int(rng.integers(1, 4)),
+                    locked=False,
+                    tier_p1=int(rng.integers(1, 4)) if fit1 else "",
+                    tier_p2=int(rng.integers(1, 4)) if fit2 else "",
+                )
+            )
+    ros = pd.DataFrame(
+        [
+            dict(rep_id=r, name=r, region=reg, segment="", capacity=1.0, product=prod, max_accounts="")
+            for r, reg, prod in (
+                ("a1", "EU", "auto"),
+                ("a2", "EU", "auto"),
+                ("a3", "US", "auto"),
+                ("a4", "US", "auto"),
+                ("f", "EU;US", "p1"),
+            )
+        ]
+    )
     d = tmp_path / "cover"
     write_instance(pd.DataFrame(rows), ros, d)
     exact = solve_input(load_input(d / "accounts.csv", d / "roster.csv", _cfg("exact")))
@@ -388,8 +409,9 @@ def test_auto_choice_that_rounding_gets_wrong_falls_back_to_the_choice_mip(tmp_p
     assert sorted(carried[r] for r in ("a1", "a2")) == ["p1", "p2"]
 
 
-@pytest.mark.parametrize("settings", [{"account_band": 0.1}, {"workload_band": 0.05}],
-                         ids=["account_band", "workload_band"])
+@pytest.mark.parametrize(
+    "settings", [{"account_band": 0.1}, {"workload_band": 0.05}], ids=["account_band", "workload_band"]
+)
 def test_auto_products_optional_bands_agree(tmp_path: Path, settings: dict) -> None:
     """Optional bands for reps with product = auto count the product the rep takes, in both
     methods (the exact model used to apply product 0's account band to every auto rep:
@@ -418,17 +440,36 @@ def test_family_with_a_pinned_lock_and_an_auto_lock(tmp_path: Path) -> None:
     for reg in ("EU", "US"):
         for i in range(40):
             owner = ("A" if reg == "EU" else "B") if i % 2 else ("A2" if reg == "EU" else "B2")
-            rows.append(dict(account_id=f"{reg}{i:03d}", name="n", region=reg, parent_id="",
-                             owner_id=owner, potential=float(rng.integers(1, 100)),
-                             tier=int(rng.integers(1, 4)), locked=False,
-                             tier_p1=int(rng.integers(1, 3)), tier_p2=int(rng.integers(1, 3))))
+            rows.append(
+                dict(
+                    account_id=f"{reg}{i:03d}",
+                    name="n",
+                    region=reg,
+                    parent_id="",
+                    owner_id=owner,
+                    potential=float(rng.integers(1, 100)),
+                    tier=int(rng.integers(1, 4)),
+                    locked=False,
+                    tier_p1=int(rng.integers(1, 3)),
+                    tier_p2=int(rng.integers(1, 3)),
+                )
+            )
     acc = pd.DataFrame(rows)
     acc.loc[acc.account_id == "US001", ["owner_id", "locked"]] = ["A", True]
     acc.loc[acc.account_id == "US003", ["owner_id", "locked", "parent_id"]] = ["B", True, "US001"]
-    ros = pd.DataFrame([dict(rep_id=r, name=r, region=reg, segment="", capacity=1.0, product=p,
-                             max_accounts="")
-                        for r, reg, p in (("A", "EU", "auto"), ("A2", "EU", "auto"), ("B", "US", "p1"),
-                                          ("B2", "US", "p2"), ("E1", "EU", "p1"), ("E2", "EU", "p2"))])
+    ros = pd.DataFrame(
+        [
+            dict(rep_id=r, name=r, region=reg, segment="", capacity=1.0, product=p, max_accounts="")
+            for r, reg, p in (
+                ("A", "EU", "auto"),
+                ("A2", "EU", "auto"),
+                ("B", "US", "p1"),
+                ("B2", "US", "p2"),
+                ("E1", "EU", "p1"),
+                ("E2", "EU", "p2"),
+            )
+        ]
+    )
     d = tmp_path / "famlock"
     write_instance(acc, ros, d)
     objs = []

@@ -38,16 +38,19 @@ def _inputs(tmp: Path) -> tuple[Path, Path, Path]:
         mine = [r for r in reps if rep_region[r] == g]
         owner[region == g] = rng.choice(mine, int((region == g).sum()))
     accounts = tmp / "accounts.csv"
-    pd.DataFrame({
-        "account_id": [f"A{i:06d}" for i in range(N_ACCOUNTS)],
-        "name": [f"Company {i}" for i in range(N_ACCOUNTS)],
-        "tier": rng.integers(1, 4, N_ACCOUNTS),
-        "region": region,
-        "potential": rng.integers(1_000, 1_000_000, N_ACCOUNTS),
-        "owner_id": owner,
-    }).to_csv(accounts, index=False)
-    roster = pd.DataFrame({"rep_id": reps, "name": reps, "region": [rep_region[r] for r in reps],
-                           "capacity": 1.0})
+    pd.DataFrame(
+        {
+            "account_id": [f"A{i:06d}" for i in range(N_ACCOUNTS)],
+            "name": [f"Company {i}" for i in range(N_ACCOUNTS)],
+            "tier": rng.integers(1, 4, N_ACCOUNTS),
+            "region": region,
+            "potential": rng.integers(1_000, 1_000_000, N_ACCOUNTS),
+            "owner_id": owner,
+        }
+    ).to_csv(accounts, index=False)
+    roster = pd.DataFrame(
+        {"rep_id": reps, "name": reps, "region": [rep_region[r] for r in reps], "capacity": 1.0}
+    )
     old_roster = tmp / "roster_old.csv"
     roster.to_csv(old_roster, index=False)
     new_roster = tmp / "roster_new.csv"  # one rep fewer in the West: a different plan
@@ -82,8 +85,9 @@ def _assert_complete(out: Path, old: dict[str, bytes], new: dict[str, bytes], la
             # summary.json's last key, "run", holds timings that differ run to run: compare
             # the rest (a half-written file would not even parse)
             got = _without_run(data)
-            assert got in (_without_run(old.get(f)), _without_run(new.get(f))), \
+            assert got in (_without_run(old.get(f)), _without_run(new.get(f))), (
                 f"{label}: {f} is neither the old nor the new file"
+            )
         else:
             assert data in (old.get(f), new.get(f)), f"{label}: {f} is neither the old nor the new file"
             pd.read_csv(p, dtype=str)
@@ -105,8 +109,7 @@ def _kill_when(cmd: list[str], out: Path, when: str, at: float) -> bool:
             elapsed = time.perf_counter() - t0
             if when == "time" and elapsed >= at:
                 break
-            if when != "time" and out.exists() and any(
-                    p.name.startswith(f".{when}.") for p in out.iterdir()):
+            if when != "time" and out.exists() and any(p.name.startswith(f".{when}.") for p in out.iterdir()):
                 break
             if elapsed > 60:
                 break
@@ -122,8 +125,10 @@ def _kill_when(cmd: list[str], out: Path, when: str, at: float) -> bool:
 def test_sigkill_leaves_old_or_new_complete_files(tmp_path: Path) -> None:
     accounts, old_roster, new_roster = _inputs(tmp_path)
     out, ref_new = tmp_path / "out", tmp_path / "ref_new"
-    runs = [subprocess.Popen(_cmd(accounts, r, o), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            for r, o in ((old_roster, out), (new_roster, ref_new))]
+    runs = [
+        subprocess.Popen(_cmd(accounts, r, o), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for r, o in ((old_roster, out), (new_roster, ref_new))
+    ]
     for r in runs:
         assert r.wait(timeout=120) == 0, r.stderr.read() if r.stderr else ""
     old, new = _snapshot(out), _snapshot(ref_new)
@@ -131,8 +136,7 @@ def test_sigkill_leaves_old_or_new_complete_files(tmp_path: Path) -> None:
     backup = tmp_path / "backup"
     shutil.copytree(out, backup)
 
-    stages = [("time", 0.3), ("time", 1.0),
-              ("assignments.csv", 0), ("summary.json", 0)]
+    stages = [("time", 0.3), ("time", 1.0), ("assignments.csv", 0), ("summary.json", 0)]
     mid_write = 0
     for when, at in stages:
         label = f"killed at {at} s" if when == "time" else f"killed while writing {when}"

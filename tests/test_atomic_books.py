@@ -30,19 +30,33 @@ def _books_cmd(plan: Path, out: Path) -> list[str]:
 
 def test_sigkill_during_books_leaves_complete_pdfs(tmp_path: Path) -> None:
     plan = tmp_path / "plan"
-    r = CliRunner().invoke(cli, ["plan", str(ROOT / "examples/accounts.csv"), str(ROOT / "examples/roster.csv"),
-                                 "--out", str(plan), "-q"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(ROOT / "examples/accounts.csv"),
+            str(ROOT / "examples/roster.csv"),
+            "--out",
+            str(plan),
+            "-q",
+        ],
+    )
     assert r.exit_code == 0, r.output
     out = tmp_path / "books"
     subprocess.run(_books_cmd(plan, out), check=True, capture_output=True, timeout=300)
     complete = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
-    assert len(complete) == 21 and all(b.startswith(b"%PDF") and b.rstrip().endswith(b"%%EOF")
-                                       for b in complete.values())
+    assert len(complete) == 21 and all(
+        b.startswith(b"%PDF") and b.rstrip().endswith(b"%%EOF") for b in complete.values()
+    )
     for delay in (0.8, 2.5, 5.0):
         fresh = tmp_path / f"fresh-{delay}"
         for target in (out, fresh):  # over a previous output, and into an empty folder
-            proc = subprocess.Popen(_books_cmd(plan, target), stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            proc = subprocess.Popen(
+                _books_cmd(plan, target),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             time.sleep(delay)
             # kill the whole process group: the parent and its render workers
             try:

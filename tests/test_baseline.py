@@ -38,18 +38,24 @@ def reps_frame(rows: list[tuple], columns: str = "rep_id region capacity") -> pd
 def six_two() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Six accounts in one region, all owned by R1; two full-capacity reps.
 
-        account  tier  potential  owner      fair share per rep: Tier 1 = 1, Tier 2 = 2
-        A1       1     90         R1         band upper edge (10 %, at least 1 account):
-        A2       1     80         R1           Tier 1: 2.0, Tier 2: 3.0
-        A3       2     50         R1
-        A4       2     40         R1         R1 keeps A1 A2 (Tier 1) and A3 A4 A5 (Tier 2);
-        A5       2     30         R1         A6 is dealt to R2.
-        A6       2     20         R1
+    account  tier  potential  owner      fair share per rep: Tier 1 = 1, Tier 2 = 2
+    A1       1     90         R1         band upper edge (10 %, at least 1 account):
+    A2       1     80         R1           Tier 1: 2.0, Tier 2: 3.0
+    A3       2     50         R1
+    A4       2     40         R1         R1 keeps A1 A2 (Tier 1) and A3 A4 A5 (Tier 2);
+    A5       2     30         R1         A6 is dealt to R2.
+    A6       2     20         R1
     """
-    accounts = accounts_frame([
-        ("A1", 1, 90.0, "R1"), ("A2", 1, 80.0, "R1"), ("A3", 2, 50.0, "R1"),
-        ("A4", 2, 40.0, "R1"), ("A5", 2, 30.0, "R1"), ("A6", 2, 20.0, "R1"),
-    ])
+    accounts = accounts_frame(
+        [
+            ("A1", 1, 90.0, "R1"),
+            ("A2", 1, 80.0, "R1"),
+            ("A3", 2, 50.0, "R1"),
+            ("A4", 2, 40.0, "R1"),
+            ("A5", 2, 30.0, "R1"),
+            ("A6", 2, 20.0, "R1"),
+        ]
+    )
     reps = reps_frame([("R1", "West", 1.0), ("R2", "West", 1.0)])
     return accounts, reps
 
@@ -72,13 +78,14 @@ def test_six_accounts_zero_band_deals_down_to_fair_share(six_two):
 def test_deal_tie_breaks_by_potential_then_rep_id():
     """No owners: Tier 1 is dealt first, then Tier 2 to the rep with less potential so far.
 
-        A1 tier 1 pot 10 -> R1 (all equal: lowest rep_id)
-        A2 tier 1 pot  5 -> R2 (count 0/1 beats 1/1)
-        A3 tier 2 pot  1 -> R2 (counts equal 0/1; R2 has potential 5 < 10)
-        A4 tier 2 pot  1 -> R1
+    A1 tier 1 pot 10 -> R1 (all equal: lowest rep_id)
+    A2 tier 1 pot  5 -> R2 (count 0/1 beats 1/1)
+    A3 tier 2 pot  1 -> R2 (counts equal 0/1; R2 has potential 5 < 10)
+    A4 tier 2 pot  1 -> R1
     """
-    accounts = accounts_frame([("A1", 1, 10.0, ""), ("A2", 1, 5.0, ""), ("A3", 2, 1.0, ""),
-                               ("A4", 2, 1.0, "")])
+    accounts = accounts_frame(
+        [("A1", 1, 10.0, ""), ("A2", 1, 5.0, ""), ("A3", 2, 1.0, ""), ("A4", 2, 1.0, "")]
+    )
     reps = reps_frame([("R2", "West", 1.0), ("R1", "West", 1.0)])
     assert greedy_baseline(accounts, reps).tolist() == ["R1", "R2", "R2", "R1"]
 
@@ -120,13 +127,15 @@ def test_eligibility_by_region_lists():
     3.67, so R3 keeps its best three (W E W). The rest, E W E W E, can only go to R2 (East)
     or R1 (West), since R3 is over its share: R1 gets 2, R2 gets 3, in every tier.
     """
-    accounts = pd.DataFrame({
-        "account_id": [f"A{i:02d}" for i in range(24)],
-        "region": ["West", "East"] * 12,
-        "tier": [1, 1, 2, 2, 3, 3] * 4,
-        "potential": np.arange(24, 0, -1, dtype=float),
-        "owner_id": ["R3"] * 24,
-    })
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"A{i:02d}" for i in range(24)],
+            "region": ["West", "East"] * 12,
+            "tier": [1, 1, 2, 2, 3, 3] * 4,
+            "potential": np.arange(24, 0, -1, dtype=float),
+            "owner_id": ["R3"] * 24,
+        }
+    )
     reps = reps_frame([("R1", "West", 1.0), ("R2", "East", 1.0), ("R3", "West; East", 1.0)])
     owners = greedy_baseline(accounts, reps)
     region_of = {"R1": {"West"}, "R2": {"East"}, "R3": {"West", "East"}}
@@ -136,22 +145,25 @@ def test_eligibility_by_region_lists():
 
 
 def test_owner_outside_its_region_loses_the_account():
-    accounts = pd.DataFrame({"account_id": ["A1"], "region": ["East"], "tier": [1],
-                             "potential": [1.0], "owner_id": ["R1"]})
+    accounts = pd.DataFrame(
+        {"account_id": ["A1"], "region": ["East"], "tier": [1], "potential": [1.0], "owner_id": ["R1"]}
+    )
     reps = reps_frame([("R1", "West", 1.0), ("R2", "East", 1.0)])
     assert greedy_baseline(accounts, reps).tolist() == ["R2"]
 
 
 def test_empty_region_cell_covers_every_region():
-    accounts = pd.DataFrame({"account_id": ["A1", "A2"], "region": ["East", "North"],
-                             "tier": [1, 1], "potential": [1.0, 1.0]})
+    accounts = pd.DataFrame(
+        {"account_id": ["A1", "A2"], "region": ["East", "North"], "tier": [1, 1], "potential": [1.0, 1.0]}
+    )
     reps = pd.DataFrame({"rep_id": ["R1"], "region": [""]})
     assert greedy_baseline(accounts, reps).tolist() == ["R1", "R1"]
 
 
 def test_uncovered_region_raises_naming_it():
-    accounts = pd.DataFrame({"account_id": ["A1", "A2"], "region": ["West", "Atlantis"],
-                             "tier": [1, 2], "potential": [1.0, 2.0]})
+    accounts = pd.DataFrame(
+        {"account_id": ["A1", "A2"], "region": ["West", "Atlantis"], "tier": [1, 2], "potential": [1.0, 2.0]}
+    )
     reps = reps_frame([("R1", "West", 1.0), ("R2", "Atlantis", 0.0)])  # capacity 0 covers nothing
     with pytest.raises(ValueError, match="'Atlantis'"):
         greedy_baseline(accounts, reps)
@@ -160,13 +172,15 @@ def test_uncovered_region_raises_naming_it():
 def test_ramping_rep_gets_about_half():
     rng = np.random.default_rng(0)
     n = 300
-    accounts = pd.DataFrame({
-        "account_id": [f"A{i:03d}" for i in range(n)],
-        "region": "West",
-        "tier": rng.choice([1, 2, 3], size=n, p=[0.15, 0.35, 0.5]),
-        "potential": rng.lognormal(10, 1, n).round(2),
-        "owner_id": rng.choice(["R1", "R2", "GONE"], size=n),
-    })
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"A{i:03d}" for i in range(n)],
+            "region": "West",
+            "tier": rng.choice([1, 2, 3], size=n, p=[0.15, 0.35, 0.5]),
+            "potential": rng.lognormal(10, 1, n).round(2),
+            "owner_id": rng.choice(["R1", "R2", "GONE"], size=n),
+        }
+    )
     reps = reps_frame([("R1", "West", 1.0), ("R2", "West", 0.5)])
     owners = greedy_baseline(accounts, reps)
     counts = pd.crosstab(owners.to_numpy(), accounts["tier"].to_numpy())
@@ -189,14 +203,16 @@ def test_new_rep_with_no_accounts_gets_a_share():
 def test_families_move_as_one_unit_with_the_parents_owner():
     """F1 = {P1 (tier 1), C1 (tier 2)} owned by departed R9 with a child listed as R1's:
     the family follows its parent, so both are dealt together."""
-    accounts = pd.DataFrame({
-        "account_id": ["P1", "C1", "A1", "A2"],
-        "family_id": ["P1", "P1", None, "A2"],
-        "region": "West",
-        "tier": [1, 2, 1, 2],
-        "potential": [10.0, 5.0, 8.0, 7.0],
-        "owner_id": ["R9", "R1", "R1", "R1"],
-    })
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["P1", "C1", "A1", "A2"],
+            "family_id": ["P1", "P1", None, "A2"],
+            "region": "West",
+            "tier": [1, 2, 1, 2],
+            "potential": [10.0, 5.0, 8.0, 7.0],
+            "owner_id": ["R9", "R1", "R1", "R1"],
+        }
+    )
     reps = reps_frame([("R1", "West", 1.0), ("R2", "West", 1.0)])
     owners = greedy_baseline(accounts, reps)
     assert owners["P1"] == owners["C1"]
@@ -214,10 +230,10 @@ def test_generated_instance_invariants_and_determinism():
 
     region_of = dict(zip(roster["rep_id"], roster["region"], strict=True))
     new = owners.to_numpy()
-    assert set(new) <= set(roster["rep_id"])                                 # departed reps gone
+    assert set(new) <= set(roster["rep_id"])  # departed reps gone
     assert (pd.Series(new).map(region_of).to_numpy() == accounts["region"].to_numpy()).all()
     locked = accounts["locked"].to_numpy()
-    assert (new[locked] == accounts["owner_id"].to_numpy()[locked]).all()     # locks honoured
+    assert (new[locked] == accounts["owner_id"].to_numpy()[locked]).all()  # locks honoured
     assert accounts.assign(new=new).groupby("family_id")["new"].nunique().max() == 1
     # shuffling the rows does not change the plan (potentials are distinct here)
     shuffled = accounts.sample(frac=1.0, random_state=1)

@@ -37,8 +37,16 @@ def test_assignments_columns_and_rows(example_plan):
     out, _ = example_plan
     with open(out / "assignments.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0][:8] == ["account_id", "name", "tier", "region", "potential",
-                           "previous_owner_id", "owner_id", "moved"]
+    assert rows[0][:8] == [
+        "account_id",
+        "name",
+        "tier",
+        "region",
+        "potential",
+        "previous_owner_id",
+        "owner_id",
+        "moved",
+    ]
     assert "reason" in rows[0]
     assert len(rows) == 1001
     ids = [r[0] for r in rows[1:]]
@@ -56,7 +64,9 @@ def test_summary_json_contract(example_plan):
     assert s["solver"]["status"] == "optimal" and s["solver"]["gap"] is not None
     assert s["solver"]["name"] == "highs"
     assert len(s["inputs"]["accounts"]["sha256"]) == 64
-    assert {"accounts_moved", "max_tier_deviation", "potential_cv", "max_potential_deviation"} <= set(s["overall"])
+    assert {"accounts_moved", "max_tier_deviation", "potential_cv", "max_potential_deviation"} <= set(
+        s["overall"]
+    )
     reps = {r["rep_id"]: r for r in s["reps"]}
     assert len(reps) == 16
     r12 = reps["R12"]  # the new rep starts empty and gets a full share
@@ -75,8 +85,10 @@ def test_summary_json_contract(example_plan):
 
 def test_plan_with_cbc_and_lp_export(tmp_path):
     lp = tmp_path / "model.lp"
-    result = CliRunner().invoke(cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path / "o"),
-                                      "--solver", "cbc", "--export-lp", str(lp)])
+    result = CliRunner().invoke(
+        cli,
+        ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path / "o"), "--solver", "cbc", "--export-lp", str(lp)],
+    )
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in tmp_path.glob("model-*.lp"))
     assert files == ["model-midwest.lp", "model-northeast.lp", "model-south.lp", "model-west.lp"]
@@ -87,26 +99,31 @@ def test_plan_with_cbc_and_lp_export(tmp_path):
 
 
 def test_unknown_setting_is_a_clear_error(tmp_path):
-    result = CliRunner().invoke(cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path),
-                                      "--set", "balance.tier_bnd=0.05"])
+    result = CliRunner().invoke(
+        cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path), "--set", "balance.tier_bnd=0.05"]
+    )
     assert result.exit_code == 2
     assert "unknown setting 'balance.tier_bnd'" in result.output
     assert "Traceback" not in result.output
 
 
 def test_wrong_setting_type(tmp_path):
-    result = CliRunner().invoke(cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path),
-                                      "--set", "balance.tier_band=wide"])
+    result = CliRunner().invoke(
+        cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path), "--set", "balance.tier_band=wide"]
+    )
     assert result.exit_code == 2
     assert "setting 'balance.tier_band' must be a number, not 'wide'" in result.output
 
 
 def test_bad_inputs_listed_together(tmp_path):
     acc = tmp_path / "accounts.csv"
-    acc.write_text("account_id,name,tier,region,potential,owner_id\n"
-                   "A1,Acme,1,West,100,R1\n"
-                   "A1,Acme again,4,West,abc,R1\n"
-                   "A3,Nowhere Inc,2,Mars,10,R1\n", encoding="utf-8")
+    acc.write_text(
+        "account_id,name,tier,region,potential,owner_id\n"
+        "A1,Acme,1,West,100,R1\n"
+        "A1,Acme again,4,West,abc,R1\n"
+        "A3,Nowhere Inc,2,Mars,10,R1\n",
+        encoding="utf-8",
+    )
     roster = tmp_path / "roster.csv"
     roster.write_text("rep_id,name,region,capacity\nR1,Ana,West,1\nR2,Bo,West,0\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["plan", str(acc), str(roster), "--out", str(tmp_path / "o")])
@@ -152,16 +169,36 @@ def test_settings_lists_every_setting():
 
 def test_product_icps_from_the_cli(tmp_path):
     """Reps carry core or insights (four choose: auto); the ICP file tiers both products."""
-    result = CliRunner().invoke(cli, ["plan", ACCOUNTS, str(ROOT / "examples" / "roster_products.csv"),
-                                      "--icp", str(ROOT / "examples" / "icp.toml"),
-                                      "--set", "tiering.source=icp", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            ACCOUNTS,
+            str(ROOT / "examples" / "roster_products.csv"),
+            "--icp",
+            str(ROOT / "examples" / "icp.toml"),
+            "--set",
+            "tiering.source=icp",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "account-product rows (core 426, insights 431)" in result.output
     assert "R01 Ana Ortiz [core]" in result.output
     with open(tmp_path / "assignments.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0])[:9] == ["account_id", "name", "tier", "region", "potential",
-                                 "previous_owner_id", "owner_id", "moved", "product"]
+    assert list(rows[0])[:9] == [
+        "account_id",
+        "name",
+        "tier",
+        "region",
+        "potential",
+        "previous_owner_id",
+        "owner_id",
+        "moved",
+        "product",
+    ]
     s = json.loads((tmp_path / "summary.json").read_text())
     carried = {r["rep_id"]: r["product"] for r in s["reps"]}
     owners = {}

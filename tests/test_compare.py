@@ -18,7 +18,10 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("plans")
     a, r = write_inputs(tmp / "in")
     out = {}
-    for name, extra in (("q1", []), ("q2", ["--set", "balance.tier_band=0.3", "--set", "continuity.move_cost=5"])):
+    for name, extra in (
+        ("q1", []),
+        ("q2", ["--set", "balance.tier_band=0.3", "--set", "continuity.move_cost=5"]),
+    ):
         result = CliRunner().invoke(cli, ["plan", str(a), str(r), "--out", str(tmp / name), "-q", *extra])
         assert result.exit_code == 0, result.output
         out[name] = tmp / name
@@ -31,8 +34,17 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         csv.writer(fh).writerows(rows + [["A099", "New Co", "West", "1", "900", "", "", "Software"]])
     roster = [line for line in r.read_text().splitlines() if not line.startswith("R4,")]
     (tmp / "in" / "roster_q3.csv").write_text("\n".join(roster) + "\n")
-    result = CliRunner().invoke(cli, ["plan", str(tmp / "in" / "accounts_q3.csv"), str(tmp / "in" / "roster_q3.csv"),
-                                      "--out", str(tmp / "q3"), "-q"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(tmp / "in" / "accounts_q3.csv"),
+            str(tmp / "in" / "roster_q3.csv"),
+            "--out",
+            str(tmp / "q3"),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     out["q3"] = tmp / "q3"
     return out
@@ -40,8 +52,9 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_compare_prints_side_by_side_and_writes_csv(plans: dict[str, Path], tmp_path: Path) -> None:
     target = tmp_path / "cmp.csv"
-    result = CliRunner().invoke(cli, ["compare", str(plans["q1"]), str(plans["q2"]), str(plans["q3"]),
-                                      "--out", str(target)])
+    result = CliRunner().invoke(
+        cli, ["compare", str(plans["q1"]), str(plans["q2"]), str(plans["q3"]), "--out", str(target)]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["q1", "q2", "q3"]
@@ -49,7 +62,13 @@ def test_compare_prints_side_by_side_and_writes_csv(plans: dict[str, Path], tmp_
     assert rows["Reps"] == ["4", "4", "3"]
     assert rows["Accounts"] == ["48", "48", "49"]
     assert rows["Owner differs from first plan"][0] == "0"
-    assert set(rows) >= {"Accounts moved", "Max tier deviation", "Max potential deviation", "Gap", "Solver status"}
+    assert set(rows) >= {
+        "Accounts moved",
+        "Max tier deviation",
+        "Max potential deviation",
+        "Gap",
+        "Solver status",
+    }
     assert any(line.startswith("R4 Di East") and line.split()[-1] == "-" for line in lines)
     assert lines[-1] == f"Wrote {target}."
     table = list(csv.DictReader(target.open()))
@@ -62,11 +81,22 @@ def test_compare_prints_side_by_side_and_writes_csv(plans: dict[str, Path], tmp_
 
 def test_diff_lists_owner_changes_with_reasons(plans: dict[str, Path], tmp_path: Path) -> None:
     target = tmp_path / "changes.csv"
-    result = CliRunner().invoke(cli, ["diff", str(plans["q1"]), str(plans["q3"]), "--out", str(target), "--limit", "0"])
+    result = CliRunner().invoke(
+        cli, ["diff", str(plans["q1"]), str(plans["q3"]), "--out", str(target), "--limit", "0"]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(target.open()))
-    assert list(rows[0]) == ["account_id", "name", "tier", "old_owner_id", "old_owner_name", "new_owner_id",
-                             "new_owner_name", "change", "reason"]
+    assert list(rows[0]) == [
+        "account_id",
+        "name",
+        "tier",
+        "old_owner_id",
+        "old_owner_name",
+        "new_owner_id",
+        "new_owner_name",
+        "change",
+        "reason",
+    ]
     by_id = {r["account_id"]: r for r in rows}
     assert by_id["A099"]["change"] == "added" and by_id["A099"]["reason"].startswith("new account")
     left = [r for r in rows if r["old_owner_id"] == "R4"]
@@ -79,7 +109,9 @@ def test_diff_lists_owner_changes_with_reasons(plans: dict[str, Path], tmp_path:
 def test_diff_of_a_plan_with_itself_is_empty(plans: dict[str, Path]) -> None:
     result = CliRunner().invoke(cli, ["diff", str(plans["q1"]), str(plans["q1"])])
     assert result.exit_code == 0
-    assert result.output.splitlines() == [f"0 accounts changed owner between {plans['q1']} and {plans['q1']}."]
+    assert result.output.splitlines() == [
+        f"0 accounts changed owner between {plans['q1']} and {plans['q1']}."
+    ]
 
 
 def test_compare_needs_plan_directories(tmp_path: Path) -> None:

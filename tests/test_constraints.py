@@ -27,15 +27,23 @@ def solve_pool(inp, drop=frozenset()):
     for i in np.flatnonzero(x > 0.5):
         owners[pool.unit_ids[pool.pair_u[i]]].append(pool.rep_ids[pool.pair_r[i]])
     moved = sum(
-        1 for i in np.flatnonzero(x > 0.5)
+        1
+        for i in np.flatnonzero(x > 0.5)
         for _ in range(int(pool.pair_cost[i] - pool.unit_forced[pool.pair_u[i]]))
     )
     return owners, moved, report
 
 
 def acc(aid, tier, owner, potential=0, region="West", **kw):
-    return {"account_id": aid, "name": f"Acc {aid}", "tier": tier, "owner_id": owner,
-            "potential": potential, "region": region, **kw}
+    return {
+        "account_id": aid,
+        "name": f"Acc {aid}",
+        "tier": tier,
+        "owner_id": owner,
+        "potential": potential,
+        "region": region,
+        **kw,
+    }
 
 
 def rep(rid, region="West", capacity=1.0, **kw):
@@ -50,8 +58,13 @@ def test_assign_once(solver):
     a1 (T3) owned by R9, who left; R1 and R2 stay. Bands are wide (+-100 %).
     With assign_once: a1 gets exactly one owner. Without: leaving it unowned is cheapest.
     """
-    inp = make_input([acc("a1", 3, "R9"), acc("a2", 3, "R1"), acc("a3", 3, "R2")], TWO_REPS,
-                     "balance.tier_band=1.0", "balance.tier_band_min_accounts=3", solver=solver)
+    inp = make_input(
+        [acc("a1", 3, "R9"), acc("a2", 3, "R1"), acc("a3", 3, "R2")],
+        TWO_REPS,
+        "balance.tier_band=1.0",
+        "balance.tier_band_min_accounts=3",
+        solver=solver,
+    )
     owners, _, _ = solve_pool(inp)
     assert len(owners["a1"]) == 1
     owners, _, _ = solve_pool(inp, drop={"assign_once"})
@@ -95,8 +108,14 @@ def test_account_balance(solver):
     +-1) around 3 is [2, 4], so two accounts move. Without it, none.
     """
     rows = [acc(f"a{i}", 3, "R1") for i in range(1, 7)]
-    inp = make_input(rows, TWO_REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=6",
-                     "balance.account_band=0.1", solver=solver)
+    inp = make_input(
+        rows,
+        TWO_REPS,
+        "balance.tier_band=1.0",
+        "balance.tier_band_min_accounts=6",
+        "balance.account_band=0.1",
+        solver=solver,
+    )
     _, moved, _ = solve_pool(inp)
     assert moved == 2
     _, moved, _ = solve_pool(inp, drop={"account_balance"})
@@ -170,8 +189,12 @@ def test_locked_accounts_stay(solver):
 
 def test_eligibility_by_region(solver):
     """Accounts only go to reps who cover their region; regions are solved as separate pools."""
-    rows = [acc("w1", 1, "R1", region="West"), acc("w2", 1, "R1", region="West"),
-            acc("e1", 1, "R2", region="East"), acc("e2", 1, "R2", region="East")]
+    rows = [
+        acc("w1", 1, "R1", region="West"),
+        acc("w2", 1, "R1", region="West"),
+        acc("e1", 1, "R2", region="East"),
+        acc("e2", 1, "R2", region="East"),
+    ]
     reps = [rep("R1", region="West"), rep("R2", region="East"), rep("R3", region="East")]
     inp = make_input(rows, reps, solver=solver)
     plan = solve_input(inp)
@@ -209,8 +232,14 @@ def test_potential_move_limit(solver):
     30 % of potential allowed to move (120 of 401), only one may move.
     """
     rows = [acc(f"a{i}", 3, "R1", 100) for i in range(1, 5)] + [acc("b1", 3, "R2", 1)]
-    inp = make_input(rows, TWO_REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=5",
-                     "continuity.max_potential_moved_share=0.3", solver=solver)
+    inp = make_input(
+        rows,
+        TWO_REPS,
+        "balance.tier_band=1.0",
+        "balance.tier_band_min_accounts=5",
+        "continuity.max_potential_moved_share=0.3",
+        solver=solver,
+    )
     _, moved, _ = solve_pool(inp)
     assert moved == 1
     _, moved, _ = solve_pool(inp, drop={"potential_move_limit"})
@@ -226,8 +255,14 @@ def test_moves_per_rep(solver):
     """
     rows = [acc(f"a{i}", 1, "R1") for i in range(1, 5)] + [acc(f"b{i}", 1, "R2") for i in range(1, 5)]
     reps = [rep("R1"), rep("R2"), rep("R3"), rep("R4")]
-    inp = make_input(rows, reps, "balance.tier_band=0.0", "balance.tier_band_min_accounts=0",
-                     "continuity.max_moves_per_rep=1", solver=solver)
+    inp = make_input(
+        rows,
+        reps,
+        "balance.tier_band=0.0",
+        "balance.tier_band_min_accounts=0",
+        "continuity.max_moves_per_rep=1",
+        solver=solver,
+    )
     owners, moved, _ = solve_pool(inp)
     lost_r1 = sum(1 for i in range(1, 5) if owners[f"a{i}"] != ["R1"])
     lost_r2 = sum(1 for i in range(1, 5) if owners[f"b{i}"] != ["R2"])
@@ -245,11 +280,14 @@ def test_locks_file_pins_accounts_to_named_rep(solver, tmp_path):
     from territory.pipeline import load_input, solve_input
 
     (tmp_path / "a.csv").write_text(
-        "account_id,tier,region,owner_id\na1,1,West,R1\na2,1,West,R1\na3,1,West,R1\na4,1,West,R1\n")
+        "account_id,tier,region,owner_id\na1,1,West,R1\na2,1,West,R1\na3,1,West,R1\na4,1,West,R1\n"
+    )
     (tmp_path / "r.csv").write_text("rep_id,region\nR1,West\nR2,West\n")
     (tmp_path / "locks.csv").write_text("account_id,rep_id\na1,R2\na2,R1\n")
     cfg = load_config(None, [f"solver.name={solver}"])
-    plan = solve_input(load_input(tmp_path / "a.csv", tmp_path / "r.csv", cfg, locks_path=tmp_path / "locks.csv"))
+    plan = solve_input(
+        load_input(tmp_path / "a.csv", tmp_path / "r.csv", cfg, locks_path=tmp_path / "locks.csv")
+    )
     owners = plan.assignment()
     assert owners["a1"] == "R2" and owners["a2"] == "R1"
     assert plan.moved == 1
@@ -288,8 +326,13 @@ def test_segments_restrict_owners(solver):
     from territory.config import SegmentRule
     from territory.pipeline import prepare_input
 
-    cfg = dataclasses.replace(inp.config, segments={"enterprise": SegmentRule("employees", 1000, None),
-                                                    "smb": SegmentRule("employees", None, 1000)})
+    cfg = dataclasses.replace(
+        inp.config,
+        segments={
+            "enterprise": SegmentRule("employees", 1000, None),
+            "smb": SegmentRule("employees", None, 1000),
+        },
+    )
     inp2 = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg)
     plan = solve_input(inp2)
     owners = plan.assignment()
@@ -306,10 +349,24 @@ def test_workload_balance(solver):
     R2 2+2+1+1 = 6, fair 7 each; a +-5 % band [6.65, 7.35] is met by moving one of R1's
     Tier 3 accounts to R2 (7 / 7). Without the workload rows nothing moves.
     """
-    rows = [acc("a1", 1, "R1"), acc("a2", 1, "R1"), acc("b1", 3, "R1"), acc("b2", 3, "R1"),
-            acc("c1", 2, "R2"), acc("c2", 2, "R2"), acc("d1", 3, "R2"), acc("d2", 3, "R2")]
-    inp = make_input(rows, TWO_REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=4",
-                     "balance.workload_band=0.05", solver=solver)
+    rows = [
+        acc("a1", 1, "R1"),
+        acc("a2", 1, "R1"),
+        acc("b1", 3, "R1"),
+        acc("b2", 3, "R1"),
+        acc("c1", 2, "R2"),
+        acc("c2", 2, "R2"),
+        acc("d1", 3, "R2"),
+        acc("d2", 3, "R2"),
+    ]
+    inp = make_input(
+        rows,
+        TWO_REPS,
+        "balance.tier_band=1.0",
+        "balance.tier_band_min_accounts=4",
+        "balance.workload_band=0.05",
+        solver=solver,
+    )
     owners, moved, _ = solve_pool(inp)
     assert moved == 1
     assert sorted(owners["b1"] + owners["b2"]) == ["R1", "R2"]

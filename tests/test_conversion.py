@@ -21,13 +21,25 @@ MAVEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "maven-crm-sal
 #   A1 T1  A2 T1                 A1 2024-03-30, A2 2024-01-01 (outside 90d), A3 2024-03-31
 #   A3 T2  A4 T2                 A5 2024-02-01, A6 2024-03-01, A6 2024-03-02 (one account)
 #   A5 T3  A6 T3                 (blank) 2024-03-01, A1 (no date), ZZ 2024-03-01 (unknown)
-ACCOUNTS = pd.DataFrame({"account_id": [f"A{i}" for i in range(1, 7)],
-                         "tier": ["1", "Tier 1", "2", "2", "3", "T3"]})
-OPPS = pd.DataFrame({
-    "account_id": ["A1", "A2", "A3", "A5", "A6", "A6", "", "A1", "ZZ"],
-    "created_date": ["2024-03-30", "2024-01-01", "2024-03-31", "2024-02-01", "2024-03-01",
-                     "2024-03-02", "2024-03-01", "", "2024-03-01"],
-})
+ACCOUNTS = pd.DataFrame(
+    {"account_id": [f"A{i}" for i in range(1, 7)], "tier": ["1", "Tier 1", "2", "2", "3", "T3"]}
+)
+OPPS = pd.DataFrame(
+    {
+        "account_id": ["A1", "A2", "A3", "A5", "A6", "A6", "", "A1", "ZZ"],
+        "created_date": [
+            "2024-03-30",
+            "2024-01-01",
+            "2024-03-31",
+            "2024-02-01",
+            "2024-03-01",
+            "2024-03-02",
+            "2024-03-01",
+            "",
+            "2024-03-01",
+        ],
+    }
+)
 
 
 def test_parse_window() -> None:
@@ -83,17 +95,27 @@ def test_as_of_and_window_edges() -> None:
 
 
 def test_with_icp_scores_accounts() -> None:
-    icp = parse_icp({"product": [{
-        "name": "p", "criteria": [{"column": "account_id", "in": ["A1", "A2"], "points": 10}],
-        "thresholds": {"tier1": 10, "tier2": 5}}]}, "t.toml")
+    icp = parse_icp(
+        {
+            "product": [
+                {
+                    "name": "p",
+                    "criteria": [{"column": "account_id", "in": ["A1", "A2"], "points": 10}],
+                    "thresholds": {"tier1": 10, "tier2": 5},
+                }
+            ]
+        },
+        "t.toml",
+    )
     r = conversion_by_tier(ACCOUNTS, OPPS, icp)
     assert [(t.accounts, t.converted) for t in r.products[0].tiers] == [(2, 1), (0, 0), (4, 3)]
 
 
 def test_missing_columns_are_input_errors() -> None:
     with pytest.raises(InputError) as e:
-        conversion_by_tier(ACCOUNTS, OPPS.rename(columns={"created_date": "engage_date"}),
-                           opportunities_file="o.csv")
+        conversion_by_tier(
+            ACCOUNTS, OPPS.rename(columns={"created_date": "engage_date"}), opportunities_file="o.csv"
+        )
     assert e.value.problems[0].hint == "pass --date-column with one of: engage_date"
     with pytest.raises(InputError) as e:
         conversion_by_tier(ACCOUNTS, OPPS, account_key="account")
@@ -112,29 +134,43 @@ def cli() -> click.Group:
 def test_validate_command(cli: click.Group, tmp_path: Path) -> None:
     ACCOUNTS.to_csv(tmp_path / "a.csv", index=False)
     OPPS.to_csv(tmp_path / "o.csv", index=False)
-    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "a.csv"), "--opportunities",
-                                      str(tmp_path / "o.csv")])
+    result = CliRunner().invoke(
+        cli, ["validate", str(tmp_path / "a.csv"), "--opportunities", str(tmp_path / "o.csv")]
+    )
     assert result.exit_code == 0, result.output
     assert "in the 90 days from 2024-01-02 to 2024-03-31" in result.output
     assert "the latest created_date in" in result.output
     assert "  Tier 1 (best fit)          2                    1       50.0%   9.5% to 90.5%" in (
-        result.output)
+        result.output
+    )
     assert "Warning: Tier 3 converts better than Tier 1" in result.output
 
 
 def test_validate_bad_window_exit_2(cli: click.Group) -> None:
-    result = CliRunner().invoke(cli, ["validate", "a.csv", "--opportunities", "o.csv",
-                                      "--window", "3q"])
+    result = CliRunner().invoke(cli, ["validate", "a.csv", "--opportunities", "o.csv", "--window", "3q"])
     assert result.exit_code == 2
     assert "'3q' is not a window" in result.output
 
 
 @pytest.mark.skipif(not MAVEN.exists(), reason="shared Maven data not present")
 def test_validate_on_maven_data(cli: click.Group) -> None:
-    result = CliRunner().invoke(cli, [
-        "validate", str(MAVEN / "accounts.csv"), "--icp", str(ROOT / "examples/maven/icp.toml"),
-        "--opportunities", str(MAVEN / "sales_pipeline.csv"), "--account-key", "account",
-        "--date-column", "engage_date", "--window", "90d"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            str(MAVEN / "accounts.csv"),
+            "--icp",
+            str(ROOT / "examples/maven/icp.toml"),
+            "--opportunities",
+            str(MAVEN / "sales_pipeline.csv"),
+            "--account-key",
+            "account",
+            "--date-column",
+            "engage_date",
+            "--window",
+            "90d",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "as of 2017-12-27, the latest engage_date" in result.output
     assert "85 accounts; 8,800 opportunities" in result.output

@@ -69,7 +69,8 @@ def test_corpus_case(case: dict, tmp_path: Path) -> None:
     assert "Traceback" not in text
     assert "Unexpected error" not in text, text
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
-        f"{case['id']}: exception escaped: {result.exception!r}\n{text}")
+        f"{case['id']}: exception escaped: {result.exception!r}\n{text}"
+    )
     assert result.exit_code == case["exit"], f"{case['id']} ({case['what']}):\n{text}"
     for fragment in case.get("expect", []):
         assert fragment in text, f"{case['id']}: {fragment!r} not in output:\n{text}"
@@ -90,13 +91,20 @@ def test_corpus_case(case: dict, tmp_path: Path) -> None:
     for account_id, expected in case.get("check", {}).items():
         for column, value in expected.items():
             assert rows[account_id][column] == value, (
-                f"{case['id']}: {account_id}.{column} is {rows[account_id][column]!r}, "
-                f"expected {value!r}")
+                f"{case['id']}: {account_id}.{column} is {rows[account_id][column]!r}, expected {value!r}"
+            )
 
 
 # A handful through a real process: nothing but the message reaches stderr.
-SUBPROCESS_CASES = ["latin1", "truncated_quote", "huge_cell", "xlsx_sheets", "parent_cycle",
-                    "three_problems", "formula_cells"]
+SUBPROCESS_CASES = [
+    "latin1",
+    "truncated_quote",
+    "huge_cell",
+    "xlsx_sheets",
+    "parent_cycle",
+    "three_problems",
+    "formula_cells",
+]
 
 
 @pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
@@ -105,9 +113,13 @@ def test_corpus_case_in_a_real_process(case_id: str, tmp_path: Path) -> None:
     accounts, roster = case_files(case, tmp_path)
     exe = Path(sys.executable).parent / "territory"
     env = {k: v for k, v in os.environ.items() if k != "TERRITORY_DEBUG"}
-    proc = subprocess.run([str(exe), "plan", str(accounts), str(roster), "--out",
-                           str(tmp_path / "out"), "-q"], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [str(exe), "plan", str(accounts), str(roster), "--out", str(tmp_path / "out"), "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == case["exit"], proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     if case["exit"] == 2:

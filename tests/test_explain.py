@@ -11,7 +11,14 @@ from helpers import make_input
 
 
 def acc(aid, tier, owner, potential=0, **kw):
-    return {"account_id": aid, "tier": tier, "owner_id": owner, "potential": potential, "region": "West", **kw}
+    return {
+        "account_id": aid,
+        "tier": tier,
+        "owner_id": owner,
+        "potential": potential,
+        "region": "West",
+        **kw,
+    }
 
 
 def test_hard_tier_band_explained(solver):
@@ -51,5 +58,7 @@ def test_moves_per_rep_conflicts_with_max_accounts(solver):
     with pytest.raises(InfeasiblePlanError) as e:
         solve_input(inp)
     text = str(e.value)
-    assert ("R1 would have to lose 2 accounts, but continuity.max_moves_per_rep is 1" in text
-            or "R1 may hold at most 1 accounts (max_accounts in the roster), but the plan needs 2" in text)
+    assert (
+        "R1 would have to lose 2 accounts, but continuity.max_moves_per_rep is 1" in text
+        or "R1 may hold at most 1 accounts (max_accounts in the roster), but the plan needs 2" in text
+    )

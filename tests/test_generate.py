@@ -44,11 +44,33 @@ def test_same_seed_same_instance(gen, small):
 
 def test_schema(gen, small):
     accounts, roster = small
-    assert list(accounts.columns) == ["account_id", "name", "industry", "employees", "annual_revenue",
-                                      "country", "state", "region", "postal_code", "parent_id",
-                                      "owner_id", "potential", "tier", "locked"]
-    assert list(roster.columns) == ["rep_id", "name", "email", "manager", "region", "segment",
-                                    "capacity", "product", "max_accounts"]
+    assert list(accounts.columns) == [
+        "account_id",
+        "name",
+        "industry",
+        "employees",
+        "annual_revenue",
+        "country",
+        "state",
+        "region",
+        "postal_code",
+        "parent_id",
+        "owner_id",
+        "potential",
+        "tier",
+        "locked",
+    ]
+    assert list(roster.columns) == [
+        "rep_id",
+        "name",
+        "email",
+        "manager",
+        "region",
+        "segment",
+        "capacity",
+        "product",
+        "max_accounts",
+    ]
     assert (len(accounts), len(roster), accounts["region"].nunique()) == (1000, 10, 2)
     for col in ("account_id", "owner_id", "parent_id", "postal_code"):
         assert pd.api.types.is_string_dtype(accounts[col]), col
@@ -77,9 +99,9 @@ def test_families_consistent(small, large):
     for accounts, _ in (small, large):
         children = accounts[accounts["parent_id"].notna()]
         by_id = accounts.set_index("account_id")
-        assert children["parent_id"].isin(by_id.index).all()                  # no dangling parents
+        assert children["parent_id"].isin(by_id.index).all()  # no dangling parents
         parents = by_id.loc[children["parent_id"]]
-        assert parents["parent_id"].isna().all()                              # two levels only
+        assert parents["parent_id"].isna().all()  # two levels only
         assert (parents["owner_id"].to_numpy() == children["owner_id"].to_numpy()).all()
         assert (parents["region"].to_numpy() == children["region"].to_numpy()).all()
         row = pd.Series(np.arange(len(accounts)), index=accounts["account_id"])
@@ -95,12 +117,12 @@ def test_shares_roughly_as_specified(large):
     assert abs(tiers[1] - 0.15) < 0.01 and abs(tiers[2] - 0.35) < 0.01 and abs(tiers[3] - 0.50) < 0.01
     assert abs(accounts["parent_id"].notna().mean() - 0.03) < 0.005
     on_roster = accounts["owner_id"].isin(set(roster["rep_id"]))
-    assert abs((~on_roster).mean() - 0.02) < 0.005                            # departed reps
+    assert abs((~on_roster).mean() - 0.02) < 0.005  # departed reps
     assert abs(accounts["locked"].mean() - 0.01) < 0.003
-    assert on_roster[accounts["locked"]].all()                                # locks only on rostered owners
-    assert abs((roster["capacity"] == 0.5).mean() - 0.10) < 0.04              # ramping
+    assert on_roster[accounts["locked"]].all()  # locks only on rostered owners
+    assert abs((roster["capacity"] == 0.5).mean() - 0.10) < 0.04  # ramping
     new = ~roster["rep_id"].isin(set(accounts["owner_id"]))
-    assert abs(new.mean() - 0.03) < 0.01                                      # new reps
+    assert abs(new.mean() - 0.03) < 0.01  # new reps
     assert accounts["region"].nunique() == 10 and len(roster) == 500
     assert len(accounts) == n == 100_000
 

@@ -15,7 +15,9 @@ import regen_goldens  # noqa: E402
 HINT = "drifted from golden; run scripts/regen_goldens.py if the change is intended"
 
 
-@pytest.mark.parametrize("make", [regen_goldens.example_plan, regen_goldens.tiny_lp], ids=["example", "tiny_lp"])
+@pytest.mark.parametrize(
+    "make", [regen_goldens.example_plan, regen_goldens.tiny_lp], ids=["example", "tiny_lp"]
+)
 def test_goldens(make, tmp_path):
     for name, text in make(tmp_path).items():
         golden = (ROOT / "tests" / "goldens" / name).read_text(encoding="utf-8")

@@ -15,15 +15,23 @@ from territory.pipeline import prepare_input, solve_input
 from helpers import config
 
 # Names: any unicode except surrogates and NUL (which no CSV can carry).
-names = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=40)
+names = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 ids = st.text(alphabet="0123456789ABCXYZ-_", min_size=1, max_size=10).filter(
-    lambda s: s[0] not in "-+=@" and "E" not in s)
+    lambda s: s[0] not in "-+=@" and "E" not in s
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(ids, names, st.integers(0, 10**12), st.sampled_from([1, 2, 3])),
-                min_size=1, max_size=12, unique_by=lambda r: r[0]))
+@given(
+    st.lists(
+        st.tuples(ids, names, st.integers(0, 10**12), st.sampled_from([1, 2, 3])),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda r: r[0],
+    )
+)
 def test_dataframe_to_csv_to_accounts_round_trips(tmp_path_factory, rows) -> None:
     df = pd.DataFrame(rows, columns=["account_id", "name", "potential", "tier"])
     path = tmp_path_factory.mktemp("rt") / "accounts.csv"
@@ -81,8 +89,15 @@ REGIONS = ["West", "East"]
 @st.composite
 def instances(draw):
     n_reps = draw(st.integers(2, 4))
-    reps = [{"rep_id": f"R{i}", "name": f"Rep {i}", "region": REGIONS[i % 2] if n_reps > 2 else "",
-             "capacity": draw(st.sampled_from(["1.0", "0.5"]))} for i in range(n_reps)]
+    reps = [
+        {
+            "rep_id": f"R{i}",
+            "name": f"Rep {i}",
+            "region": REGIONS[i % 2] if n_reps > 2 else "",
+            "capacity": draw(st.sampled_from(["1.0", "0.5"])),
+        }
+        for i in range(n_reps)
+    ]
     n = draw(st.integers(1, 12))
     accounts = []
     for i in range(n):
@@ -90,12 +105,18 @@ def instances(draw):
         if i and draw(st.booleans()) and draw(st.booleans()):
             parent = f"A{draw(st.integers(0, i - 1))}"
         owner = draw(st.sampled_from(["", "R0", "R1", "R9"] + [r["rep_id"] for r in reps]))
-        accounts.append({
-            "account_id": f"A{i}", "name": f"Acc {i}", "tier": str(draw(st.integers(1, 3))),
-            "region": draw(st.sampled_from(REGIONS)), "potential": str(draw(st.integers(0, 1000))),
-            "owner_id": owner, "parent_id": parent,
-            "locked": "true" if owner and draw(st.booleans()) and not parent else "false",
-        })
+        accounts.append(
+            {
+                "account_id": f"A{i}",
+                "name": f"Acc {i}",
+                "tier": str(draw(st.integers(1, 3))),
+                "region": draw(st.sampled_from(REGIONS)),
+                "potential": str(draw(st.integers(0, 1000))),
+                "owner_id": owner,
+                "parent_id": parent,
+                "locked": "true" if owner and draw(st.booleans()) and not parent else "false",
+            }
+        )
     return accounts, reps
 
 
@@ -122,8 +143,11 @@ def test_plan_invariants(inst) -> None:
     covers = {row.rep_id: set(rep_regions(row.region)) for row in rep.itertuples()}
     src = a.set_index("account_id")
     fam_region = out["region"].reindex(out["family_id"]).to_numpy()
-    fam_locked = (src["locked"].eq("true") & src["owner_id"].isin(set(rep["rep_id"]))
-                  ).reindex(out["family_id"]).to_numpy()
+    fam_locked = (
+        (src["locked"].eq("true") & src["owner_id"].isin(set(rep["rep_id"])))
+        .reindex(out["family_id"])
+        .to_numpy()
+    )
     for owner, region, lock in zip(out["owner_id"], fam_region, fam_locked):
         assert lock or not covers[owner] or region in covers[owner]
     # Families never split.

@@ -68,32 +68,55 @@ ACCOUNTS = pd.DataFrame(
 @pytest.mark.parametrize(
     "rule, matched, why0",
     [
-        ('column = "industry"\nin = ["Software", "IT Services"]', [True, True, False, False],
-         "Industry Software (+10)"),
-        ('column = "industry"\nnot_in = ["Software"]', [False, False, True, False],
-         "Industry Software is excluded (0)"),
-        ('column = "industry"\nequals = "software"', [True, True, False, False],
-         "Industry Software (+10)"),
-        ('column = "employees"\nbetween = [100, 500]', [True, False, False, False],
-         "250 employees in 100-500 (+10)"),
-        ('column = "employees"\nat_least = 250', [True, False, True, False],
-         "250 employees, at least 250 (+10)"),
-        ('column = "employees"\nat_most = 250', [True, True, False, False],
-         "250 employees, at most 250 (+10)"),
-        ('column = "employees"\nin = [50, 1000]', [False, True, True, False],
-         "Employees 250, not 50 or 1000 (0)"),
-        ('column = "employees"\nequals = 50', [False, True, False, False],
-         "Employees 250, not 50 (0)"),
-        ('column = "tech_stack"\ncontains = "Salesforce"\ndisplay = "tech stack"',
-         [True, False, False, False], "Salesforce in tech stack (+10)"),
-        ('column = "tech_stack"\ncontains = ["salesforce cpq", "Nope"]\ndisplay = "tech stack"',
-         [False, True, False, False], "no salesforce cpq or Nope in tech stack (0)"),
-        ('column = "tech_stack"\ncontains = "AWS"\nseparator = ","', [False, False, False, False],
-         "no AWS in tech stack (0)"),
-        ('column = "parent_id"\nmissing = true', [True, False, True, False],
-         "Parent id missing (+10)"),
-        ('column = "parent_id"\nmissing = false', [False, True, False, True],
-         "Parent id missing (0)"),
+        (
+            'column = "industry"\nin = ["Software", "IT Services"]',
+            [True, True, False, False],
+            "Industry Software (+10)",
+        ),
+        (
+            'column = "industry"\nnot_in = ["Software"]',
+            [False, False, True, False],
+            "Industry Software is excluded (0)",
+        ),
+        ('column = "industry"\nequals = "software"', [True, True, False, False], "Industry Software (+10)"),
+        (
+            'column = "employees"\nbetween = [100, 500]',
+            [True, False, False, False],
+            "250 employees in 100-500 (+10)",
+        ),
+        (
+            'column = "employees"\nat_least = 250',
+            [True, False, True, False],
+            "250 employees, at least 250 (+10)",
+        ),
+        (
+            'column = "employees"\nat_most = 250',
+            [True, True, False, False],
+            "250 employees, at most 250 (+10)",
+        ),
+        (
+            'column = "employees"\nin = [50, 1000]',
+            [False, True, True, False],
+            "Employees 250, not 50 or 1000 (0)",
+        ),
+        ('column = "employees"\nequals = 50', [False, True, False, False], "Employees 250, not 50 (0)"),
+        (
+            'column = "tech_stack"\ncontains = "Salesforce"\ndisplay = "tech stack"',
+            [True, False, False, False],
+            "Salesforce in tech stack (+10)",
+        ),
+        (
+            'column = "tech_stack"\ncontains = ["salesforce cpq", "Nope"]\ndisplay = "tech stack"',
+            [False, True, False, False],
+            "no salesforce cpq or Nope in tech stack (0)",
+        ),
+        (
+            'column = "tech_stack"\ncontains = "AWS"\nseparator = ","',
+            [False, False, False, False],
+            "no AWS in tech stack (0)",
+        ),
+        ('column = "parent_id"\nmissing = true', [True, False, True, False], "Parent id missing (+10)"),
+        ('column = "parent_id"\nmissing = false', [False, True, False, True], "Parent id missing (0)"),
     ],
 )
 def test_operator(rule: str, matched: list[bool], why0: str) -> None:
@@ -138,8 +161,9 @@ def test_text_numbers_are_parsed_like_the_loader() -> None:
 def test_score_returns_new_frame_and_never_mutates_input() -> None:
     before = ACCOUNTS.copy()
     icp = load_icp(ROOT / "examples" / "icp.toml")
-    out = score_accounts(ACCOUNTS.rename(columns={}).assign(
-        annual_revenue=[1e7, 2e7, 3e7, None], country="US"), icp)
+    out = score_accounts(
+        ACCOUNTS.rename(columns={}).assign(annual_revenue=[1e7, 2e7, 3e7, None], country="US"), icp
+    )
     pd.testing.assert_frame_equal(ACCOUNTS, before)
     assert {"score_core", "tier_core", "why_core", "score_insights"} <= set(out.columns)
     assert "tier" not in out.columns  # two products: no plain columns
@@ -197,9 +221,7 @@ CRITERIA = st.lists(
 def _icp(criteria: list[tuple[str, int, int]], disq: int | None, t1: int, t2: int) -> dict:
     product: dict = {
         "name": "p",
-        "criteria": [
-            {"column": col, "at_least": bound, "points": pts} for col, bound, pts in criteria
-        ],
+        "criteria": [{"column": col, "at_least": bound, "points": pts} for col, bound, pts in criteria],
         "thresholds": {"tier1": t1, "tier2": t2},
     }
     if disq is not None:
@@ -211,8 +233,13 @@ VALUES = st.lists(st.one_of(st.none(), st.integers(-30, 30)), min_size=1, max_si
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(criteria=CRITERIA, a=VALUES, disq=st.one_of(st.none(), st.integers(-30, 30)),
-       t2=st.integers(-40, 20), gap=st.integers(1, 30))
+@given(
+    criteria=CRITERIA,
+    a=VALUES,
+    disq=st.one_of(st.none(), st.integers(-30, 30)),
+    t2=st.integers(-40, 20),
+    gap=st.integers(1, 30),
+)
 def test_scoring_invariants(criteria, a, disq, t2, gap) -> None:
     max_score = sum(p for _, _, p in criteria if p > 0)
     t1 = t2 + gap
@@ -224,9 +251,7 @@ def test_scoring_invariants(criteria, a, disq, t2, gap) -> None:
     out = score_accounts(df, icp)
     for i in range(len(df)):
         row = {"a": a[i], "b": b[i]}
-        expected = sum(
-            pts for col, bound, pts in criteria if row[col] is not None and row[col] >= bound
-        )
+        expected = sum(pts for col, bound, pts in criteria if row[col] is not None and row[col] >= bound)
         # score equals the sum of matched points
         assert out["score"].iloc[i] == expected
         why = out["why"].iloc[i]
@@ -248,19 +273,27 @@ def test_scoring_invariants(criteria, a, disq, t2, gap) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(max_size=8), st.floats(allow_nan=True)),
-                min_size=1, max_size=20))
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=8), st.floats(allow_nan=True)), min_size=1, max_size=20)
+)
 def test_any_cell_values_never_crash(values) -> None:
     df = pd.DataFrame({"x": pd.Series(values, dtype=object)})
-    icp = parse_icp({"product": [{
-        "name": "p",
-        "criteria": [
-            {"column": "x", "in": ["a"], "points": 1},
-            {"column": "x", "contains": "b", "points": 1},
-            {"column": "x", "missing": True, "points": 1},
-        ],
-        "thresholds": {"tier1": 2, "tier2": 1},
-    }]}, "h.toml")
+    icp = parse_icp(
+        {
+            "product": [
+                {
+                    "name": "p",
+                    "criteria": [
+                        {"column": "x", "in": ["a"], "points": 1},
+                        {"column": "x", "contains": "b", "points": 1},
+                        {"column": "x", "missing": True, "points": 1},
+                    ],
+                    "thresholds": {"tier1": 2, "tier2": 1},
+                }
+            ]
+        },
+        "h.toml",
+    )
     out = score_accounts(df, icp)
     assert len(out) == len(df)
 
@@ -287,37 +320,62 @@ points = 10
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ('column = "tech_stack"\ncontains = "Salesforce"',
-         'column = "employees"\nbetween = [500, 100]',
-         "{f}: product 'core', criterion 2 ('employees'): range min 500 is above max 100; swap them"),
-        ("tier1 = 35\ntier2 = 20", "tier1 = 20\ntier2 = 50",
-         "{f}: product 'core': thresholds out of order: tier1 (20) must be above tier2 (50), "
-         "because Tier 1 is the best fit"),
-        ('contains = "Salesforce"', 'greater = 3',
-         "{f}: product 'core', criterion 2 ('tech_stack'): unknown operator 'greater'; use one "
-         "of in, not_in, equals, between, at_least, at_most, contains, missing"),
-        ('contains = "Salesforce"', 'contain = "Salesforce"',
-         "{f}: product 'core', criterion 2 ('tech_stack'): unknown operator 'contain' (did you "
-         "mean 'contains'?); use one of in, not_in, equals, between, at_least, at_most, "
-         "contains, missing"),
-        ('contains = "Salesforce"', 'at_least = 1\nat_most = 5',
-         "{f}: product 'core', criterion 2 ('tech_stack'): 2 operators (at_least, at_most); use "
-         "exactly one per rule (use between = [min, max] for a range)"),
-        ("tier1 = 35", "tier1 = 90",
-         "{f}: product 'core': thresholds: tier1 (90) is above the highest possible score (40, "
-         "the sum of the positive points), so no account could reach Tier 1; lower tier1 or add "
-         "points"),
-        ('in = ["Software"]', 'in = "Software"',
-         "{f}: product 'core', criterion 1 ('industry'): 'in' needs a list, e.g. in = "
-         "[\"Software\"]"),
-        ("points = 10", "",
-         "{f}: product 'core', criterion 2 ('tech_stack'): 'points' is missing; say what a match "
-         "adds to the score"),
-        ('name = "core"', 'name = "core"\nprofile = { pains = "x" }',
-         "{f}: product 'core': profile: unknown key 'pains' (did you mean 'pain_points'?); the "
-         "profile has industry, "
-         "company_size, geography, roles, needs, pain_points, buying_behaviour, product_usage, "
-         "customer_value"),
+        (
+            'column = "tech_stack"\ncontains = "Salesforce"',
+            'column = "employees"\nbetween = [500, 100]',
+            "{f}: product 'core', criterion 2 ('employees'): range min 500 is above max 100; swap them",
+        ),
+        (
+            "tier1 = 35\ntier2 = 20",
+            "tier1 = 20\ntier2 = 50",
+            "{f}: product 'core': thresholds out of order: tier1 (20) must be above tier2 (50), "
+            "because Tier 1 is the best fit",
+        ),
+        (
+            'contains = "Salesforce"',
+            "greater = 3",
+            "{f}: product 'core', criterion 2 ('tech_stack'): unknown operator 'greater'; use one "
+            "of in, not_in, equals, between, at_least, at_most, contains, missing",
+        ),
+        (
+            'contains = "Salesforce"',
+            'contain = "Salesforce"',
+            "{f}: product 'core', criterion 2 ('tech_stack'): unknown operator 'contain' (did you "
+            "mean 'contains'?); use one of in, not_in, equals, between, at_least, at_most, "
+            "contains, missing",
+        ),
+        (
+            'contains = "Salesforce"',
+            "at_least = 1\nat_most = 5",
+            "{f}: product 'core', criterion 2 ('tech_stack'): 2 operators (at_least, at_most); use "
+            "exactly one per rule (use between = [min, max] for a range)",
+        ),
+        (
+            "tier1 = 35",
+            "tier1 = 90",
+            "{f}: product 'core': thresholds: tier1 (90) is above the highest possible score (40, "
+            "the sum of the positive points), so no account could reach Tier 1; lower tier1 or add "
+            "points",
+        ),
+        (
+            'in = ["Software"]',
+            'in = "Software"',
+            "{f}: product 'core', criterion 1 ('industry'): 'in' needs a list, e.g. in = [\"Software\"]",
+        ),
+        (
+            "points = 10",
+            "",
+            "{f}: product 'core', criterion 2 ('tech_stack'): 'points' is missing; say what a match "
+            "adds to the score",
+        ),
+        (
+            'name = "core"',
+            'name = "core"\nprofile = { pains = "x" }',
+            "{f}: product 'core': profile: unknown key 'pains' (did you mean 'pain_points'?); the "
+            "profile has industry, "
+            "company_size, geography, roles, needs, pain_points, buying_behaviour, product_usage, "
+            "customer_value",
+        ),
     ],
 )
 def test_bad_icp_file_messages(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -384,13 +442,22 @@ def cli() -> click.Group:
 
 def test_score_command(cli: click.Group, tmp_path: Path) -> None:
     out = tmp_path / "scored.csv"
-    result = CliRunner().invoke(cli, [
-        "score", str(ROOT / "examples" / "accounts.csv"), "--icp",
-        str(ROOT / "examples" / "icp.toml"), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "score",
+            str(ROOT / "examples" / "accounts.csv"),
+            "--icp",
+            str(ROOT / "examples" / "icp.toml"),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Scored 1,000 accounts" in result.output
     assert "adds score_core, tier_core, why_core, score_insights, tier_insights, why_insights" in (
-        result.output)
+        result.output
+    )
     lines = result.output.splitlines()
     assert lines[-2].split()[:2] == ["core", "134"]
     header = out.read_text().splitlines()[0]
@@ -399,9 +466,17 @@ def test_score_command(cli: click.Group, tmp_path: Path) -> None:
 
 def test_score_command_bad_icp_exit_2(cli: click.Group, tmp_path: Path) -> None:
     icp = icp_from(GOOD.replace("tier1 = 35\ntier2 = 20", "tier1 = 20\ntier2 = 50"), tmp_path)
-    result = CliRunner().invoke(cli, [
-        "score", str(ROOT / "examples" / "accounts.csv"), "--icp", str(icp), "--out",
-        str(tmp_path / "o.csv")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "score",
+            str(ROOT / "examples" / "accounts.csv"),
+            "--icp",
+            str(icp),
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert result.exit_code == 2
     assert result.output == (
         f"Error: {icp}: product 'core': thresholds out of order: tier1 (20) must be above tier2 "

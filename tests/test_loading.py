@@ -8,10 +8,20 @@ import pytest
 from territory.io.loading import parse_number
 
 
-@pytest.mark.parametrize("text,value", [
-    ("1,200", 1200.0), ("$1.2M", 1.2e6), ("36.9 Million", 36.9e6), ("1.2 Billion", 1.2e9),
-    ("2.5k", 2500.0), ("(300)", -300.0), ("€2,500", 2500.0), ("1e3", 1000.0), (" 42 ", 42.0),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("1,200", 1200.0),
+        ("$1.2M", 1.2e6),
+        ("36.9 Million", 36.9e6),
+        ("1.2 Billion", 1.2e9),
+        ("2.5k", 2500.0),
+        ("(300)", -300.0),
+        ("€2,500", 2500.0),
+        ("1e3", 1000.0),
+        (" 42 ", 42.0),
+    ],
+)
 def test_parse_number_reads_money_text(text: str, value: float) -> None:
     vals, bad = parse_number(pd.Series([text]))
     assert not bad.iat[0] and vals.iat[0] == pytest.approx(value)

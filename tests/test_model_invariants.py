@@ -24,8 +24,7 @@ def instances(draw):
     reps = []
     for r in range(n_reps):
         region = draw(st.sampled_from(["East", "West", "East;West"]))
-        reps.append({"rep_id": f"R{r}", "region": region,
-                     "capacity": draw(st.sampled_from([1.0, 1.0, 0.5]))})
+        reps.append({"rep_id": f"R{r}", "region": region, "capacity": draw(st.sampled_from([1.0, 1.0, 0.5]))})
     covered = set()
     for rep in reps:
         covered.update(rep["region"].split(";"))
@@ -34,9 +33,17 @@ def instances(draw):
     for i in range(n):
         region = draw(st.sampled_from(sorted(covered)))
         owner = draw(st.sampled_from([f"R{r}" for r in range(n_reps)] + ["R9", ""]))
-        rows.append({"account_id": f"a{i:02d}", "tier": draw(st.integers(1, 3)),
-                     "potential": draw(st.sampled_from([0, 5, 50, 500])), "region": region,
-                     "owner_id": owner, "locked": "false", "parent_id": ""})
+        rows.append(
+            {
+                "account_id": f"a{i:02d}",
+                "tier": draw(st.integers(1, 3)),
+                "potential": draw(st.sampled_from([0, 5, 50, 500])),
+                "region": region,
+                "owner_id": owner,
+                "locked": "false",
+                "parent_id": "",
+            }
+        )
     # a few children under an earlier account of the same region
     for i in range(1, n):
         if draw(st.booleans()) and draw(st.booleans()):
@@ -89,6 +96,7 @@ def test_plan_keeps_hard_rules(inst):
     for r in rows:
         if r["locked"] == "true":
             assert a.loc[r["account_id"], "owner_id"] == r["owner_id"]
+
     # caps held (discretionary moves: previous owner still on the roster)
     # discretionary moves: the previous owner is on the roster and covers the account
     def still_covers(row):

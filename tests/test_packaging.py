@@ -15,18 +15,28 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     (whl,) = out.glob("territory-*.whl")
     return whl
 
 
 def test_wheel_contents(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("territory/__init__.py", "territory/py.typed", "territory/model/build.py",
-                     "territory_cli/main.py", "territory_cli/plan.py",
-                     "territory/report_templates/rep_book.html", "territory/report_templates/print.css",
-                     "territory/report_templates/base.html"):
+    for required in (
+        "territory/__init__.py",
+        "territory/py.typed",
+        "territory/model/build.py",
+        "territory_cli/main.py",
+        "territory_cli/plan.py",
+        "territory/report_templates/rep_book.html",
+        "territory/report_templates/print.css",
+        "territory/report_templates/base.html",
+    ):
         assert required in names, f"{required} missing from {wheel.name}"
     entry = [n for n in names if n.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry[0]).decode()
@@ -42,12 +52,26 @@ def test_plain_install_runs_the_example(tmp_path: Path, wheel: Path):
     py = venv / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True)
     out = tmp_path / "plan"
-    result = subprocess.run([str(venv / "bin" / "territory"), "plan", str(ROOT / "examples/accounts.csv"),
-                             str(ROOT / "examples/roster.csv"), "--out", str(out)],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [
+            str(venv / "bin" / "territory"),
+            "plan",
+            str(ROOT / "examples/accounts.csv"),
+            str(ROOT / "examples/roster.csv"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "Planned 1,000 accounts" in result.stdout
-    books = subprocess.run([str(venv / "bin" / "territory"), "books", str(out), "--out", str(out / "books"),
-                            "--rep", "R01"], capture_output=True, text=True, cwd=tmp_path)
+    books = subprocess.run(
+        [str(venv / "bin" / "territory"), "books", str(out), "--out", str(out / "books"), "--rep", "R01"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert books.returncode == 0, books.stderr
     assert (out / "books" / "rep-R01.pdf").exists()

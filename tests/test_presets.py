@@ -31,7 +31,7 @@ USERS = {"R1": "005Wj000001AbCd", "R2": "005Wj000002EfGh", "R3": "005Wj000003IjK
 
 
 def sf_id(i: int) -> str:
-    return f"001Wj00000{'tQWvr'[:5 - len(str(i))]}{i}"  # 15 characters, mixed case
+    return f"001Wj00000{'tQWvr'[: 5 - len(str(i))]}{i}"  # 15 characters, mixed case
 
 
 def write_quoted(path: Path, header: list[str], rows: list[list[str]], footer: list[str] = ()) -> Path:
@@ -50,8 +50,22 @@ def sf_roster(path: Path) -> Path:
 
 
 def data_loader_export(path: Path, *, lower: bool = False, id15_parent: bool = False) -> Path:
-    header = ["ID", "NAME", "TYPE", "PARENTID", "BILLINGSTATE", "BILLINGCOUNTRY", "INDUSTRY", "ANNUALREVENUE",
-              "NUMBEROFEMPLOYEES", "OWNERID", "CREATEDDATE", "REGION__C", "TIER__C", "POTENTIAL__C"]
+    header = [
+        "ID",
+        "NAME",
+        "TYPE",
+        "PARENTID",
+        "BILLINGSTATE",
+        "BILLINGCOUNTRY",
+        "INDUSTRY",
+        "ANNUALREVENUE",
+        "NUMBEROFEMPLOYEES",
+        "OWNERID",
+        "CREATEDDATE",
+        "REGION__C",
+        "TIER__C",
+        "POTENTIAL__C",
+    ]
     if lower:  # Data Loader v62.x wrote lowercase headers
         header = [h.lower() for h in header]
     rows = []
@@ -61,39 +75,110 @@ def data_loader_export(path: Path, *, lower: bool = False, id15_parent: bool = F
         if parent:
             p15 = sf_id(int(parent[1:]))
             pid = p15 if id15_parent else salesforce_id18(p15)
-        rows.append([salesforce_id18(sf_id(i)), name, "Customer", pid, "CA", "US", industry, "1000000", "50",
-                     salesforce_id18(USERS[owner]), "2024-03-01T17:22:05.000Z", region, tier, pot])
+        rows.append(
+            [
+                salesforce_id18(sf_id(i)),
+                name,
+                "Customer",
+                pid,
+                "CA",
+                "US",
+                industry,
+                "1000000",
+                "50",
+                salesforce_id18(USERS[owner]),
+                "2024-03-01T17:22:05.000Z",
+                region,
+                tier,
+                pot,
+            ]
+        )
     return write_quoted(path, header, rows)
 
 
-REPORT_FOOTER = ['', '"Grand Totals (48 records)"', '',
-                 '"Confidential Information - Do Not Distribute"',
-                 '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."']
+REPORT_FOOTER = [
+    "",
+    '"Grand Totals (48 records)"',
+    "",
+    '"Confidential Information - Do Not Distribute"',
+    '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."',
+]
 
 
 def report_export(path: Path) -> Path:
-    header = ["Account Owner", "Account Name", "Billing State/Province", "Type", "Parent Account",
-              "Account ID", "Region", "Tier", "Potential", "Last Modified Date"]
+    header = [
+        "Account Owner",
+        "Account Name",
+        "Billing State/Province",
+        "Type",
+        "Parent Account",
+        "Account ID",
+        "Region",
+        "Tier",
+        "Potential",
+        "Last Modified Date",
+    ]
     names = {r[0]: r[1] for r in ROSTER}
     rows = []
     for aid, name, region, tier, pot, owner, parent, _ in account_rows():
         parent_name = f"Company {int(parent[1:])}" if parent else ""
-        rows.append([names[owner], name, "CA", "Customer", parent_name, sf_id(int(aid[1:])), region, tier, pot,
-                     "3/30/2026"])
+        rows.append(
+            [
+                names[owner],
+                name,
+                "CA",
+                "Customer",
+                parent_name,
+                sf_id(int(aid[1:])),
+                region,
+                tier,
+                pot,
+                "3/30/2026",
+            ]
+        )
     return write_quoted(path, header, rows, REPORT_FOOTER)
 
 
 def hubspot_export(path: Path) -> Path:
-    header = ["Record ID", "Company name", "Company Domain Name", "Company owner", "Industry",
-              "Number of Employees", "Annual Revenue", "State/Region", "Country/Region", "Parent Company ID",
-              "Sales Region", "Ideal Customer Profile Tier", "Potential", "Create Date"]
+    header = [
+        "Record ID",
+        "Company name",
+        "Company Domain Name",
+        "Company owner",
+        "Industry",
+        "Number of Employees",
+        "Annual Revenue",
+        "State/Region",
+        "Country/Region",
+        "Parent Company ID",
+        "Sales Region",
+        "Ideal Customer Profile Tier",
+        "Potential",
+        "Create Date",
+    ]
     names = {r[0]: r[1] for r in ROSTER}
     rows = []
     for aid, name, region, tier, pot, owner, parent, industry in account_rows():
         rid = str(200000000000 + int(aid[1:]))
         pid = str(200000000000 + int(parent[1:])) if parent else ""
-        rows.append([rid, name, "example.com", names[owner], industry, "50", "1000000", "CA", "United States",
-                     pid, region, f"Tier {tier}", pot, "2020-01-10 10:00"])
+        rows.append(
+            [
+                rid,
+                name,
+                "example.com",
+                names[owner],
+                industry,
+                "50",
+                "1000000",
+                "CA",
+                "United States",
+                pid,
+                region,
+                f"Tier {tier}",
+                pot,
+                "2020-01-10 10:00",
+            ]
+        )
     return write_quoted(path, header, rows)
 
 
@@ -101,8 +186,9 @@ def plan_with(tmp_path: Path, accounts: Path, roster: Path, *args: str) -> tuple
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["plan", str(accounts), str(roster), "--out", str(out), "-q", *args])
     assert result.exit_code == 0, result.output
-    return pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False), \
-        (out / "owner_changes.csv").read_text()
+    return pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False), (
+        out / "owner_changes.csv"
+    ).read_text()
 
 
 def test_salesforce_id18_checksum() -> None:
@@ -129,9 +215,12 @@ def test_header_case_does_not_change_the_plan(tmp_path: Path) -> None:
     roster = sf_roster(tmp_path / "users.csv")
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    up, _ = plan_with(tmp_path / "a", data_loader_export(tmp_path / "up.csv"), roster, "--preset", "salesforce")
-    low, _ = plan_with(tmp_path / "b", data_loader_export(tmp_path / "low.csv", lower=True), roster,
-                       "--preset", "salesforce")
+    up, _ = plan_with(
+        tmp_path / "a", data_loader_export(tmp_path / "up.csv"), roster, "--preset", "salesforce"
+    )
+    low, _ = plan_with(
+        tmp_path / "b", data_loader_export(tmp_path / "low.csv", lower=True), roster, "--preset", "salesforce"
+    )
     # Only the case of the extra (unmapped) columns' headers differs.
     assert up.rename(columns=str.lower).equals(low.rename(columns=str.lower))
 
@@ -167,7 +256,10 @@ def test_bad_salesforce_ids_are_listed(tmp_path: Path) -> None:
         territory.load_input(a, sf_roster(tmp_path / "u.csv"), territory.PlanConfig(), preset="salesforce")
     msg = str(e.value)
     assert "row 4, column 'account_id': the last 3 characters of this 18-character id do not match" in msg
-    assert "row 5, column 'account_id': not a Salesforce id (15 or 18 letters and digits) (value: '001Wj0000')" in msg
+    assert (
+        "row 5, column 'account_id': not a Salesforce id (15 or 18 letters and digits) (value: '001Wj0000')"
+        in msg
+    )
 
 
 def test_hubspot_export_with_mapped_region(tmp_path: Path) -> None:
@@ -200,10 +292,19 @@ def test_owner_value_and_layout_settings(tmp_path: Path) -> None:
 
 
 def test_strip_report_footer_keeps_data_rows() -> None:
-    raw = pd.DataFrame({"Account ID": ["001", "002", "", "Grand Totals (2 records)",
-                                       "Confidential Information - Do Not Distribute",
-                                       "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."],
-                        "Name": ["Total Wine", "B", "", "", "", ""]})
+    raw = pd.DataFrame(
+        {
+            "Account ID": [
+                "001",
+                "002",
+                "",
+                "Grand Totals (2 records)",
+                "Confidential Information - Do Not Distribute",
+                "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
+            ],
+            "Name": ["Total Wine", "B", "", "", "", ""],
+        }
+    )
     assert strip_report_footer(raw)["Account ID"].tolist() == ["001", "002"]
 
 

@@ -16,15 +16,25 @@ def rows_two_products():
     """
     out = []
     for i in range(1, 9):
-        out.append({"account_id": f"a{i}", "region": "West", "potential": 10 * i, "owner_id": "R1",
-                    "tier_core": 1 if i <= 2 else 2, "tier_insights": 3 if i >= 7 else 2})
+        out.append(
+            {
+                "account_id": f"a{i}",
+                "region": "West",
+                "potential": 10 * i,
+                "owner_id": "R1",
+                "tier_core": 1 if i <= 2 else 2,
+                "tier_insights": 3 if i >= 7 else 2,
+            }
+        )
     return out
 
 
 def test_given_products(solver):
-    reps = [{"rep_id": "R1", "region": "West", "product": "core"},
-            {"rep_id": "R2", "region": "West", "product": "core"},
-            {"rep_id": "R3", "region": "West", "product": "insights"}]
+    reps = [
+        {"rep_id": "R1", "region": "West", "product": "core"},
+        {"rep_id": "R2", "region": "West", "product": "core"},
+        {"rep_id": "R3", "region": "West", "product": "insights"},
+    ]
     inp = make_input(rows_two_products(), reps, solver=solver)
     plan = solve_input(inp)
     a = plan.accounts
@@ -84,11 +94,14 @@ def test_product_choice_is_needed(solver):
 def test_given_products_with_the_scale_method(solver):
     """The aggregated method keeps one owner per account and product, and reps to their product
     (families free, so rows are keyed by account and product)."""
-    reps = [{"rep_id": "R1", "region": "West", "product": "core"},
-            {"rep_id": "R2", "region": "West", "product": "core"},
-            {"rep_id": "R3", "region": "West", "product": "insights"}]
-    inp = make_input(rows_two_products(), reps, "solver.method=aggregate", "families.mode=free",
-                     solver=solver)
+    reps = [
+        {"rep_id": "R1", "region": "West", "product": "core"},
+        {"rep_id": "R2", "region": "West", "product": "core"},
+        {"rep_id": "R3", "region": "West", "product": "insights"},
+    ]
+    inp = make_input(
+        rows_two_products(), reps, "solver.method=aggregate", "families.mode=free", solver=solver
+    )
     plan = solve_input(inp)
     a = plan.accounts
     assert not a.duplicated(["account_id", "product"]).any()
@@ -131,8 +144,9 @@ def test_auto_reps_shared_per_capacity_level():
     unit_prod = np.array([0, 0, 1, 1])
     unit_tiers = np.array([[10, 20, 30], [0, 10, 0], [5, 5, 5], [5, 25, 10]])
     unit_pot = np.array([100.0, 50.0, 30.0, 70.0])
-    fair_t, fair_p, count, level = product_fair_shares(cap, rep_prod, unit_prod, unit_tiers, unit_pot,
-                                                       2, (3.0, 2.0, 1.0))
+    fair_t, fair_p, count, level = product_fair_shares(
+        cap, rep_prod, unit_prod, unit_tiers, unit_pot, 2, (3.0, 2.0, 1.0)
+    )
     assert level.tolist() == [0, 0, 0, 1, -1]  # level 0 = capacity 1.0, level 1 = 0.5
     assert count.sum(axis=0).tolist() == [3, 1]  # every auto rep of each level is placed
     # demand (3,2,1 weights): product 0: 10*3+30*2+30 = 120; product 1: 10*3+30*2+15 = 105;
@@ -154,13 +168,24 @@ def test_mixed_capacity_auto_reps_meet_their_bands(solver):
     (no slack), which a split by rep count alone (average capacity) could not promise."""
     rows = []
     for i in range(1, 41):
-        rows.append({"account_id": f"a{i}", "region": "West", "potential": 10 + i % 7, "owner_id": "",
-                     "tier_core": 1 + i % 3, "tier_insights": 1 + (i // 2) % 3})
-    reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto", "capacity": 0.5 if i == 1 else 1.0}
-            for i in range(1, 5)]
+        rows.append(
+            {
+                "account_id": f"a{i}",
+                "region": "West",
+                "potential": 10 + i % 7,
+                "owner_id": "",
+                "tier_core": 1 + i % 3,
+                "tier_insights": 1 + (i // 2) % 3,
+            }
+        )
+    reps = [
+        {"rep_id": f"R{i}", "region": "West", "product": "auto", "capacity": 0.5 if i == 1 else 1.0}
+        for i in range(1, 5)
+    ]
     for method in ("exact", "aggregate"):
-        plan = solve_input(make_input(rows, reps, f"solver.method={method}", "products.min_tier=3",
-                                      solver=solver))
+        plan = solve_input(
+            make_input(rows, reps, f"solver.method={method}", "products.min_tier=3", solver=solver)
+        )
         arr = plan.extras["arrays"]
         a = plan.accounts
         for q in ("core", "insights"):

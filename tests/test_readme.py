@@ -39,7 +39,9 @@ def test_readme_session(command, expected, tmp_path, monkeypatch):
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     runner = CliRunner()
     if command.startswith("territory books"):  # needs the plan first
-        runner.invoke(cli, ["plan", "examples/accounts.csv", "examples/roster.csv", "--out", "plan-out", "-q"])
+        runner.invoke(
+            cli, ["plan", "examples/accounts.csv", "examples/roster.csv", "--out", "plan-out", "-q"]
+        )
         args = shlex.split(command)[1:] + ["--rep", "R01"]
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output

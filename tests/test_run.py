@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def project(tmp_path: Path) -> Path:
     write_inputs(tmp_path / "data")
     f = tmp_path / "plan.toml"
-    f.write_text('''period_label = "FY27 Q2"
+    f.write_text("""period_label = "FY27 Q2"
 
 [inputs]
 accounts = "data/accounts.csv"
@@ -33,7 +33,7 @@ dir = "out"
 
 [balance]
 tier_band = 0.2
-''')
+""")
     return f
 
 
@@ -42,8 +42,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_run_writes_the_plan_where_the_file_says(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_run_writes_the_plan_where_the_file_says(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # paths in the file are relative to the file, not to here
@@ -59,25 +60,40 @@ def test_run_writes_the_plan_where_the_file_says(project: Path, monkeypatch: pyt
 
 
 def test_set_beats_the_file(project: Path, tmp_path: Path) -> None:
-    code, output = run(str(project), "-q", "--set", "balance.tier_band=0.3", "--set",
-                       f"outputs.dir={tmp_path / 'other'}", "--set", "inputs.preset=hubspot",
-                       "--set", "outputs.owner_changes=canonical")
+    code, output = run(
+        str(project),
+        "-q",
+        "--set",
+        "balance.tier_band=0.3",
+        "--set",
+        f"outputs.dir={tmp_path / 'other'}",
+        "--set",
+        "inputs.preset=hubspot",
+        "--set",
+        "outputs.owner_changes=canonical",
+    )
     assert code == 0, output
     summary = json.loads((tmp_path / "other" / "summary.json").read_text())
     assert summary["config"]["balance"]["tier_band"] == 0.3
     assert summary["config"]["inputs"]["preset"] == "hubspot"
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[balance]\ntier_bnd = 0.1\n', "unknown setting 'balance.tier_bnd'"),
-    ('[balance]\ntier_band = "wide"\n', "setting 'balance.tier_band' must be a number, not 'wide'"),
-    ('[input]\naccounts = "a.csv"\n', "unknown setting 'input'"),
-    ('[inputs]\npreset = "dynamics"\n', "setting 'inputs.preset' must be one of '', 'salesforce', 'hubspot'"),
-    ('[outputs]\nbooks = "maybe"\n', "setting 'outputs.books' must be true or false"),
-    ('[columns.accounts]\n"Region__c" = 3\n', "setting 'columns.accounts.Region__c' must be text"),
-    ('[inputs]\nroster = "r.csv"\n[outputs]\ndir = "o"\n', "setting 'inputs.accounts' is required"),
-    ('[inputs\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[balance]\ntier_bnd = 0.1\n", "unknown setting 'balance.tier_bnd'"),
+        ('[balance]\ntier_band = "wide"\n', "setting 'balance.tier_band' must be a number, not 'wide'"),
+        ('[input]\naccounts = "a.csv"\n', "unknown setting 'input'"),
+        (
+            '[inputs]\npreset = "dynamics"\n',
+            "setting 'inputs.preset' must be one of '', 'salesforce', 'hubspot'",
+        ),
+        ('[outputs]\nbooks = "maybe"\n', "setting 'outputs.books' must be true or false"),
+        ('[columns.accounts]\n"Region__c" = 3\n', "setting 'columns.accounts.Region__c' must be text"),
+        ('[inputs]\nroster = "r.csv"\n[outputs]\ndir = "o"\n', "setting 'inputs.accounts' is required"),
+        ("[inputs\n", "not valid TOML"),
+    ],
+)
 def test_bad_plan_files_name_the_key_and_file(tmp_path: Path, text: str, message: str) -> None:
     f = tmp_path / "plan.toml"
     f.write_text(text)
@@ -102,8 +118,10 @@ def test_run_with_preset_and_database_from_plan_file(tmp_path: Path) -> None:
         pd.read_csv(a, dtype=str, keep_default_na=False).to_sql("accounts", conn, index=False)
     engine.dispose()
     f = tmp_path / "plan.toml"
-    f.write_text('[inputs]\naccounts = "sqlite:///data/crm.db"\ntable = "accounts"\nroster = "data/roster.csv"\n'
-                 '[outputs]\ndir = "out"\nowner_changes = "salesforce"\n')
+    f.write_text(
+        '[inputs]\naccounts = "sqlite:///data/crm.db"\ntable = "accounts"\nroster = "data/roster.csv"\n'
+        '[outputs]\ndir = "out"\nowner_changes = "salesforce"\n'
+    )
     code, output = run(str(f), "-q")
     assert code == 0, output
     assert (tmp_path / "out" / "owner_changes.csv").read_text().startswith("Id,OwnerId\n")
@@ -123,8 +141,11 @@ def test_every_setting_is_documented() -> None:
     doc = (ROOT / "docs" / "settings.md").read_text()
     missing = [key for key, _, _ in rows if f"`{key}`" not in doc]
     assert not missing, f"{missing} missing from docs/settings.md; run python scripts/gen_settings_doc.py"
-    check = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_settings_doc.py"), "--check"],
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_settings_doc.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
 
 

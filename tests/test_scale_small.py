@@ -48,8 +48,9 @@ def test_plan_beats_baseline_at_s(instance_s: Path, method: str) -> None:
     idx = {r: i for i, r in enumerate(reps["rep_id"])}
     arr = plan.extras["arrays"]
     plan_owner = plan.accounts["owner_id"].map(idx).to_numpy()
-    base = greedy_baseline(acc, reps, tier_band=cfg.balance.tier_band,
-                           min_band_accounts=cfg.balance.tier_band_min_accounts)
+    base = greedy_baseline(
+        acc, reps, tier_band=cfg.balance.tier_band, min_band_accounts=cfg.balance.tier_band_min_accounts
+    )
     base_owner = base.reindex(acc["account_id"]).map(idx).to_numpy()
     pt, pp = _max_dev(plan_owner, acc, reps, arr["fair_tier"], arr["fair_potential"])
     bt, bp = _max_dev(base_owner, acc, reps, arr["fair_tier"], arr["fair_potential"])
@@ -64,15 +65,22 @@ def test_plan_beats_baseline_at_s(instance_s: Path, method: str) -> None:
 def test_per_rep_move_cap_held_or_reported(instance_s: Path, method: str) -> None:
     """Both methods hold the per-rep move cap, and no cap warning is emitted."""
     cfg = PlanConfig()
-    cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, method=method),
-                              continuity=dataclasses.replace(cfg.continuity, max_moves_per_rep=5))
+    cfg = dataclasses.replace(
+        cfg,
+        solver=dataclasses.replace(cfg.solver, method=method),
+        continuity=dataclasses.replace(cfg.continuity, max_moves_per_rep=5),
+    )
     plan = solve_input(load_input(instance_s / "accounts.csv", instance_s / "roster.csv", cfg))
     a = plan.accounts
     roster = set(plan.reps["rep_id"])
     # discretionary: previous owner on the roster and still covering the account's region
     covers = dict(zip(plan.reps["rep_id"], plan.reps["region"]))
-    still_covers = np.array([covers.get(p, "") in ("", r) or r in covers.get(p, "").split(";")
-                             for p, r in zip(a["previous_owner_id"], a["region"])])
+    still_covers = np.array(
+        [
+            covers.get(p, "") in ("", r) or r in covers.get(p, "").split(";")
+            for p, r in zip(a["previous_owner_id"], a["region"])
+        ]
+    )
     disc = a["moved"] & a["previous_owner_id"].isin(roster) & still_covers
     worst = max(disc.groupby(a["previous_owner_id"]).sum().max(), disc.groupby(a["owner_id"]).sum().max())
     warned = any("max_moves_per_rep" in w.message for w in plan.warnings)

@@ -36,22 +36,33 @@ def inp(tmp_path: Path) -> territory.pipeline.PlanInput:
 
 
 def test_parse_scenario_steps() -> None:
-    s = parse_scenario("west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5; remove-rep=R07; "
-                       "capacity=R03=0.5; lock=A1,A2; set=balance.tier_band=0.05")
+    s = parse_scenario(
+        "west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5; remove-rep=R07; "
+        "capacity=R03=0.5; lock=A1,A2; set=balance.tier_band=0.05"
+    )
     assert s.name == "west+2"
-    assert s.transforms == (AddRep("Ana", "West", 1.0), AddRep("Bo", "West", 0.5), RemoveRep("R07"),
-                            SetCapacity("R03", 0.5), Lock(("A1", "A2")), SetSetting("balance.tier_band=0.05"))
+    assert s.transforms == (
+        AddRep("Ana", "West", 1.0),
+        AddRep("Bo", "West", 0.5),
+        RemoveRep("R07"),
+        SetCapacity("R03", 0.5),
+        Lock(("A1", "A2")),
+        SetSetting("balance.tier_band=0.05"),
+    )
     assert "add-rep=Bo,West,0.5" in s.describe()
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("no colon", 'expected "NAME: step; step"'),
-    ("x: grow=3", "scenario step 'grow=3': expected one of add-rep=..."),
-    ("x: add-rep=Ana", 'add-rep \'Ana\': expected "Name,region,capacity"'),
-    ("x: add-rep=Ana,West,lots", "add-rep 'Ana,West,lots': 'lots' is not a number"),
-    ("x: capacity=R1=0", "capacity must be above 0"),
-    ("x:  ", "scenario 'x' has no steps"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("no colon", 'expected "NAME: step; step"'),
+        ("x: grow=3", "scenario step 'grow=3': expected one of add-rep=..."),
+        ("x: add-rep=Ana", "add-rep 'Ana': expected \"Name,region,capacity\""),
+        ("x: add-rep=Ana,West,lots", "add-rep 'Ana,West,lots': 'lots' is not a number"),
+        ("x: capacity=R1=0", "capacity must be above 0"),
+        ("x:  ", "scenario 'x' has no steps"),
+    ],
+)
 def test_parse_errors_say_what_to_write(spec: str, message: str) -> None:
     with pytest.raises(ConfigError) as e:
         parse_scenario(spec)
@@ -66,15 +77,23 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
     assert len(inp.reps) == 4  # the input is never changed
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("x: add-rep=Ana,Wset,1", "scenario 'x': add-rep Ana: no accounts are in region 'Wset'; regions: East, West"),
-    ("x: remove-rep=R9", "scenario 'x': remove-rep=R9: no rep 'R9' on the roster; reps: R1, R2, R3, R4"),
-    ("x: lock=A001,NOPE", "scenario 'x': lock=A001,NOPE: no account 'NOPE'"),
-    ("x: set=balance.band=0.1", "scenario 'x': --set: unknown setting 'balance.band'"),
-    ("x: set=balance.tier_band=wide", "must be a number, not 'wide'"),
-    ("x: remove-rep=R1; remove-rep=R2; remove-rep=R3; remove-rep=R4", "removes every rep"),
-])
-def test_bad_scenarios_fail_before_any_solve(inp: territory.pipeline.PlanInput, spec: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (
+            "x: add-rep=Ana,Wset,1",
+            "scenario 'x': add-rep Ana: no accounts are in region 'Wset'; regions: East, West",
+        ),
+        ("x: remove-rep=R9", "scenario 'x': remove-rep=R9: no rep 'R9' on the roster; reps: R1, R2, R3, R4"),
+        ("x: lock=A001,NOPE", "scenario 'x': lock=A001,NOPE: no account 'NOPE'"),
+        ("x: set=balance.band=0.1", "scenario 'x': --set: unknown setting 'balance.band'"),
+        ("x: set=balance.tier_band=wide", "must be a number, not 'wide'"),
+        ("x: remove-rep=R1; remove-rep=R2; remove-rep=R3; remove-rep=R4", "removes every rep"),
+    ],
+)
+def test_bad_scenarios_fail_before_any_solve(
+    inp: territory.pipeline.PlanInput, spec: str, message: str
+) -> None:
     with pytest.raises(ConfigError) as e:
         apply_scenario(inp, parse_scenario(spec))
     assert message in str(e.value)
@@ -91,8 +110,9 @@ def test_removed_rep_gives_up_accounts_even_locked(inp: territory.pipeline.PlanI
 
 
 def test_lock_and_capacity_and_settings(inp: territory.pipeline.PlanInput) -> None:
-    base, sc = run_scenarios(inp, with_baseline([parse_scenario(
-        "x: capacity=R2=0.5; lock=A011; set=balance.tier_band=0.2")]))
+    base, sc = run_scenarios(
+        inp, with_baseline([parse_scenario("x: capacity=R2=0.5; lock=A011; set=balance.tier_band=0.2")])
+    )
     assert base.plan.config.balance.tier_band == 0.1
     assert sc.plan.config.balance.tier_band == 0.2
     a = sc.plan.accounts.set_index("account_id")
@@ -102,8 +122,13 @@ def test_lock_and_capacity_and_settings(inp: territory.pipeline.PlanInput) -> No
 
 
 def test_parallel_sweep_equals_sequential(inp: territory.pipeline.PlanInput) -> None:
-    todo = with_baseline([parse_scenario("a: add-rep=Ana,West,1"), parse_scenario("b: remove-rep=R3"),
-                          parse_scenario("c: set=balance.tier_band=0.05")])
+    todo = with_baseline(
+        [
+            parse_scenario("a: add-rep=Ana,West,1"),
+            parse_scenario("b: remove-rep=R3"),
+            parse_scenario("c: set=balance.tier_band=0.05"),
+        ]
+    )
     seen: list[tuple[int, int, str]] = []
     seq = run_scenarios(inp, todo, jobs=1)
     par = run_scenarios(inp, todo, jobs=3, progress=lambda d, n, name: seen.append((d, n, name)))
@@ -116,21 +141,41 @@ def test_parallel_sweep_equals_sequential(inp: territory.pipeline.PlanInput) -> 
 
 def test_an_infeasible_scenario_does_not_stop_the_sweep(inp: territory.pipeline.PlanInput) -> None:
     # Zero-width hard bands cannot hold when fair shares are fractional.
-    res = run_scenarios(inp, [parse_scenario("bad: remove-rep=R2; set=balance.hard_bands=true; "
-                                             "set=balance.tier_band=0; set=balance.tier_band_min_accounts=0"),
-                              parse_scenario("ok: remove-rep=R2")])
+    res = run_scenarios(
+        inp,
+        [
+            parse_scenario(
+                "bad: remove-rep=R2; set=balance.hard_bands=true; "
+                "set=balance.tier_band=0; set=balance.tier_band_min_accounts=0"
+            ),
+            parse_scenario("ok: remove-rep=R2"),
+        ],
+    )
     assert not res[0].ok and "East" in res[0].error and "balance.tier_band" in res[0].error
     assert res[1].ok
 
 
-def test_whatif_writes_a_plan_directory_per_scenario(inp: territory.pipeline.PlanInput, tmp_path: Path) -> None:
+def test_whatif_writes_a_plan_directory_per_scenario(
+    inp: territory.pipeline.PlanInput, tmp_path: Path
+) -> None:
     out = tmp_path / "wi"
-    result = whatif(inp, [parse_scenario("west+1: add-rep=Ana,West,1"),
-                          parse_scenario("Tight band: set=balance.tier_band=0.05")], out, jobs=2)
+    result = whatif(
+        inp,
+        [
+            parse_scenario("west+1: add-rep=Ana,West,1"),
+            parse_scenario("Tight band: set=balance.tier_band=0.05"),
+        ],
+        out,
+        jobs=2,
+    )
     assert sorted(p.name for p in out.iterdir()) == ["baseline", "compare.csv", "tight_band", "west+1"]
     for d in ("baseline", "west+1", "tight_band"):
-        assert {p.name for p in (out / d).iterdir()} == {"assignments.csv", "owner_changes.csv",
-                                                         "summary.json", "scenario.json"}
+        assert {p.name for p in (out / d).iterdir()} == {
+            "assignments.csv",
+            "owner_changes.csv",
+            "summary.json",
+            "scenario.json",
+        }
     meta = json.loads((out / "west+1" / "scenario.json").read_text())
     assert meta == {"name": "west+1", "steps": ["add-rep=Ana,West,1"], "description": "add-rep=Ana,West,1"}
     assert result.comparison.names == ["baseline", "west+1", "Tight band"]
@@ -140,7 +185,7 @@ def test_whatif_writes_a_plan_directory_per_scenario(inp: territory.pipeline.Pla
 
 def test_scenarios_file_with_sweep(tmp_path: Path) -> None:
     f = tmp_path / "sweeps.toml"
-    f.write_text('''
+    f.write_text("""
 [[scenario]]
 name = "west+1"
 add_rep = [{ name = "Ana", region = "West", capacity = 0.5 }, "Bo,East"]
@@ -152,24 +197,41 @@ set = { balance = { tier_band = 0.05 } }
 [[sweep]]
 name = "band"
 set = { "balance.tier_band" = [0.05, 0.2], "continuity.move_cost" = [1, 2] }
-''')
+""")
     got = load_scenarios(f)
-    assert got[0] == Scenario("west+1", (AddRep("Ana", "West", 0.5), AddRep("Bo", "East", 1.0), RemoveRep("R3"),
-                                         SetCapacity("R1", 0.8), Lock(("A001",)),
-                                         SetSetting("balance.tier_band=0.05")))
+    assert got[0] == Scenario(
+        "west+1",
+        (
+            AddRep("Ana", "West", 0.5),
+            AddRep("Bo", "East", 1.0),
+            RemoveRep("R3"),
+            SetCapacity("R1", 0.8),
+            Lock(("A001",)),
+            SetSetting("balance.tier_band=0.05"),
+        ),
+    )
     assert [s.name for s in got[1:]] == [
-        "band balance.tier_band=0.05 continuity.move_cost=1", "band balance.tier_band=0.05 continuity.move_cost=2",
-        "band balance.tier_band=0.2 continuity.move_cost=1", "band balance.tier_band=0.2 continuity.move_cost=2"]
+        "band balance.tier_band=0.05 continuity.move_cost=1",
+        "band balance.tier_band=0.05 continuity.move_cost=2",
+        "band balance.tier_band=0.2 continuity.move_cost=1",
+        "band balance.tier_band=0.2 continuity.move_cost=2",
+    ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[[scenario]]\nname = "x"\nadd_reps = []\n', "scenario[0]: unknown key 'add_reps'"),
-    ('[[scenario]]\nadd_rep = []\n', "every scenario needs a name"),
-    ('[[scenarios]]\nname = "x"\n', "unknown table 'scenarios'"),
-    ('[[sweep]]\nname = "x"\nset = { "balance.tier_band" = 0.1 }\n', "give each setting a list of values"),
-    ('[[scenario]]\nname = "x"\n[[scenario]]\nname = "X"\n', "two scenarios share the name 'X'"),
-    ('[[scenario]]\nname = "x"\ncapacity = { R1 = -1 }\n', "capacity.R1 must be a number above 0"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[[scenario]]\nname = "x"\nadd_reps = []\n', "scenario[0]: unknown key 'add_reps'"),
+        ("[[scenario]]\nadd_rep = []\n", "every scenario needs a name"),
+        ('[[scenarios]]\nname = "x"\n', "unknown table 'scenarios'"),
+        (
+            '[[sweep]]\nname = "x"\nset = { "balance.tier_band" = 0.1 }\n',
+            "give each setting a list of values",
+        ),
+        ('[[scenario]]\nname = "x"\n[[scenario]]\nname = "X"\n', "two scenarios share the name 'X'"),
+        ('[[scenario]]\nname = "x"\ncapacity = { R1 = -1 }\n', "capacity.R1 must be a number above 0"),
+    ],
+)
 def test_scenarios_file_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     f = tmp_path / "s.toml"
     f.write_text(text)
@@ -181,8 +243,24 @@ def test_scenarios_file_errors_name_the_key(tmp_path: Path, text: str, message: 
 def test_whatif_command(tmp_path: Path) -> None:
     a, r = write_inputs(tmp_path / "in")
     out = tmp_path / "wi"
-    result = CliRunner().invoke(cli, ["whatif", str(a), str(r), "--out", str(out), "--add-rep", "Ana,West,1",
-                                      "--set", "balance.tier_band=0.2", "--name", "west+1", "-j", "2"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "whatif",
+            str(a),
+            str(r),
+            "--out",
+            str(out),
+            "--add-rep",
+            "Ana,West,1",
+            "--set",
+            "balance.tier_band=0.2",
+            "--name",
+            "west+1",
+            "-j",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()  # the progress bar goes to stderr
     assert lines[0].split() == ["baseline", "west+1"]
@@ -201,7 +279,8 @@ def test_whatif_needs_a_scenario(tmp_path: Path) -> None:
 
 def test_whatif_bad_step_is_a_clean_error(tmp_path: Path) -> None:
     a, r = write_inputs(tmp_path / "in")
-    result = CliRunner().invoke(cli, ["whatif", str(a), str(r), "--out", str(tmp_path / "x"),
-                                      "--remove-rep", "R9"])
+    result = CliRunner().invoke(
+        cli, ["whatif", str(a), str(r), "--out", str(tmp_path / "x"), "--remove-rep", "R9"]
+    )
     assert result.exit_code == 2
     assert result.output.startswith("Error: scenario 'scenario': remove-rep=R9: no rep 'R9' on the roster")

@@ -49,7 +49,9 @@ def sqlite_db(tmp_path: Path) -> tuple[str, Path, Path]:
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as conn:
         typed_accounts(a).to_sql("accounts", conn, index=False)
-        typed_accounts(a).rename(columns={"account_id": "Id", "name": "Name"}).to_sql("sf_account", conn, index=False)
+        typed_accounts(a).rename(columns={"account_id": "Id", "name": "Name"}).to_sql(
+            "sf_account", conn, index=False
+        )
     engine.dispose()
     return url, a, r
 
@@ -61,8 +63,10 @@ def assignments_of(inp: territory.pipeline.PlanInput) -> dict[str, str]:
 def test_is_database_url() -> None:
     assert is_database_url("sqlite:///crm.db") and is_database_url("postgresql+psycopg://u@h/db")
     assert not is_database_url("accounts.csv") and not is_database_url("C:\\data\\accounts.csv")
-    assert safe_label("postgresql+psycopg://ana:s3cret@db.example.com/crm") == \
-        "postgresql+psycopg://ana:***@db.example.com/crm"
+    assert (
+        safe_label("postgresql+psycopg://ana:s3cret@db.example.com/crm")
+        == "postgresql+psycopg://ana:***@db.example.com/crm"
+    )
 
 
 def test_sqlite_table_plans_like_the_csv(sqlite_db: tuple[str, Path, Path]) -> None:
@@ -75,19 +79,28 @@ def test_sqlite_table_plans_like_the_csv(sqlite_db: tuple[str, Path, Path]) -> N
 
 def test_sqlite_query_and_preset(sqlite_db: tuple[str, Path, Path]) -> None:
     url, a, r = sqlite_db
-    inp = territory.load_input(url, r, territory.PlanConfig(),
-                               query="SELECT * FROM sf_account WHERE potential >= 0 ORDER BY Id",
-                               account_columns={"Id": "account_id", "Name": "name"})
+    inp = territory.load_input(
+        url,
+        r,
+        territory.PlanConfig(),
+        query="SELECT * FROM sf_account WHERE potential >= 0 ORDER BY Id",
+        account_columns={"Id": "account_id", "Name": "name"},
+    )
     assert len(inp.accounts) == 48 and inp.accounts["account_id"].iloc[0] == "A001"
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"table": "acounts"}, InputError, "no table named 'acounts'"),
-    ({"query": "SELECT nope FROM accounts"}, InputError, "cannot read the accounts from the database: "),
-    ({}, ConfigError, "give the accounts table (--table / inputs.table) or a query"),
-    ({"table": "accounts", "query": "SELECT 1"}, ConfigError, "not both or neither"),
-])
-def test_sqlite_errors(sqlite_db: tuple[str, Path, Path], kwargs: dict[str, str], error: type, message: str) -> None:
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"table": "acounts"}, InputError, "no table named 'acounts'"),
+        ({"query": "SELECT nope FROM accounts"}, InputError, "cannot read the accounts from the database: "),
+        ({}, ConfigError, "give the accounts table (--table / inputs.table) or a query"),
+        ({"table": "accounts", "query": "SELECT 1"}, ConfigError, "not both or neither"),
+    ],
+)
+def test_sqlite_errors(
+    sqlite_db: tuple[str, Path, Path], kwargs: dict[str, str], error: type, message: str
+) -> None:
     url, _, r = sqlite_db
     with pytest.raises(error) as e:
         territory.load_input(url, r, territory.PlanConfig(), **kwargs)
@@ -105,7 +118,9 @@ def test_table_with_a_file_is_an_error(tmp_path: Path) -> None:
 
 def test_plan_command_reads_a_table(sqlite_db: tuple[str, Path, Path], tmp_path: Path) -> None:
     url, _, r = sqlite_db
-    result = CliRunner().invoke(cli, ["plan", url, str(r), "--table", "accounts", "--out", str(tmp_path / "o"), "-q"])
+    result = CliRunner().invoke(
+        cli, ["plan", url, str(r), "--table", "accounts", "--out", str(tmp_path / "o"), "-q"]
+    )
     assert result.exit_code == 0, result.output
     assert len(list(csv.DictReader((tmp_path / "o" / "assignments.csv").open()))) == 48
 
@@ -131,8 +146,10 @@ def _free_port() -> int:
 def postgres_url() -> Iterator[str]:
     bin_dir = _pg_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
-                    "CI installs them with apt-get install -y postgresql")
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; "
+            "CI installs them with apt-get install -y postgresql"
+        )
     pytest.importorskip("psycopg", reason="the PostgreSQL driver: pip install 'territory[sql]'")
     root = os.geteuid() == 0
     prefix: list[str] = []
@@ -157,17 +174,42 @@ def postgres_url() -> Iterator[str]:
         subprocess.run([*prefix, *args], check=True, capture_output=True, env=env, timeout=60)
 
     try:
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "territory", "--auth=trust", "-E", "UTF8", "--no-sync")
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "30", "-l", str(base / "log"), "-o",
-            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "territory",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-t",
+            "30",
+            "-l",
+            str(base / "log"),
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
     except subprocess.CalledProcessError as e:
         shutil.rmtree(base, ignore_errors=True)
         pytest.fail(f"could not start a PostgreSQL test cluster: {e.stderr.decode(errors='replace')}")
     try:
         yield f"postgresql+psycopg://territory@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, env=env, timeout=60)
+        subprocess.run(
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -41,9 +41,18 @@ def test_tighter_caps_trade_balance_for_moves(solver):
 
 def test_cli_sweep_writes_table(tmp_path):
     out = tmp_path / "plan"
-    result = CliRunner().invoke(cli, ["plan", str(ROOT / "examples/accounts.csv"),
-                                      str(ROOT / "examples/roster.csv"), "--out", str(out),
-                                      "--sweep-moves", "5%,none"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(ROOT / "examples/accounts.csv"),
+            str(ROOT / "examples/roster.csv"),
+            "--out",
+            str(out),
+            "--sweep-moves",
+            "5%,none",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Balance versus moves" in result.output
     rows = list(csv.DictReader(open(out / "sweep.csv", encoding="utf-8")))

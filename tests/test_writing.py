@@ -24,7 +24,8 @@ from territory.io.writing import (
 )
 
 cell_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=30) | st.sampled_from(
-    ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "'=x", "", "=", "a,b", 'q"q', "line\nbreak", "cr\rmid"])
+    ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "'=x", "", "=", "a,b", 'q"q', "line\nbreak", "cr\rmid"]
+)
 
 
 @given(cell_text)
@@ -71,16 +72,23 @@ def test_cr_inside_a_cell_is_quoted() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
-    max_leaves=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=100, deadline=None)
 @given(json_values)
 def test_json_is_valid_and_stable(obj: object) -> None:
     text = json_text(obj)
+
     def no_constants(c: str) -> None:
         raise AssertionError(f"{c} is not JSON")
 
@@ -92,7 +100,10 @@ def test_json_is_valid_and_stable(obj: object) -> None:
 
 def test_json_keeps_key_order_and_rounds_floats() -> None:
     obj = {"b": 1, "a": {"z": 0.1 + 0.2, "y": np.float64(2.0), "x": np.int64(3), "w": math.nan}}
-    assert json_text(obj) == '{\n  "b": 1,\n  "a": {\n    "z": 0.3,\n    "y": 2,\n    "x": 3,\n    "w": null\n  }\n}\n'
+    assert (
+        json_text(obj)
+        == '{\n  "b": 1,\n  "a": {\n    "z": 0.3,\n    "y": 2,\n    "x": 3,\n    "w": null\n  }\n}\n'
+    )
 
 
 def test_atomic_path_leaves_the_old_file_when_the_writer_fails(tmp_path) -> None:

@@ -112,8 +112,10 @@ _SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 def _check_preset(preset: str | None) -> str:
     p = (preset or "").strip().lower()
     if p and p not in PRESETS:
-        raise ConfigError(f"unknown CRM preset {preset!r}: use one of {', '.join(PRESETS)}, or map "
-                          "the headers in plan.toml [columns.accounts]")
+        raise ConfigError(
+            f"unknown CRM preset {preset!r}: use one of {', '.join(PRESETS)}, or map "
+            "the headers in plan.toml [columns.accounts]"
+        )
     return p
 
 
@@ -122,7 +124,8 @@ def _check_targets(mapping: Mapping[str, str], spec: Mapping[str, Any], key: str
         if target not in spec:
             raise ConfigError(
                 f"{key}: header '{header}' is mapped to '{target}', which is not a column "
-                f"territory knows; use one of {', '.join(spec)}")
+                f"territory knows; use one of {', '.join(spec)}"
+            )
 
 
 def account_mapping(preset: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -176,7 +179,7 @@ def salesforce_id18(sf_id: str) -> str:
     suffix = ""
     for chunk in range(3):
         bits = 0
-        for j, ch in enumerate(sf_id[chunk * 5:chunk * 5 + 5]):
+        for j, ch in enumerate(sf_id[chunk * 5 : chunk * 5 + 5]):
             if "A" <= ch <= "Z":
                 bits |= 1 << j
         suffix += _SF_SUFFIX[bits]
@@ -191,24 +194,43 @@ def check_salesforce_ids(accounts: pd.DataFrame, file: str) -> list[Problem]:
     ids = accounts["account_id"].astype(str)
     bad = ~ids.str.fullmatch(_SF_ID) & ids.ne("")
     for i in np.flatnonzero(bad.to_numpy())[:20]:
-        problems.append(Problem(
-            file, "not a Salesforce id (15 or 18 letters and digits)", row=int(i) + 2,
-            column="account_id", value=ids.iat[i],
-            hint="export the Id / Account ID field unchanged; Excel may have cut or reformatted it"))
+        problems.append(
+            Problem(
+                file,
+                "not a Salesforce id (15 or 18 letters and digits)",
+                row=int(i) + 2,
+                column="account_id",
+                value=ids.iat[i],
+                hint="export the Id / Account ID field unchanged; Excel may have cut or reformatted it",
+            )
+        )
     ok18 = ids.str.len().eq(18) & ~bad
     for i in np.flatnonzero(ok18.to_numpy())[:1000]:
         v = ids.iat[i]
         if salesforce_id18(v[:15]) != v:
-            problems.append(Problem(
-                file, "the last 3 characters of this 18-character id do not match its first 15",
-                row=int(i) + 2, column="account_id", value=v,
-                hint="the id's letter case was changed; export it again (ids are case-sensitive)"))
+            problems.append(
+                Problem(
+                    file,
+                    "the last 3 characters of this 18-character id do not match its first 15",
+                    row=int(i) + 2,
+                    column="account_id",
+                    value=v,
+                    hint="the id's letter case was changed; export it again (ids are case-sensitive)",
+                )
+            )
     key15 = ids.str.slice(0, 15)
     twin = key15.duplicated(keep="first") & ~bad & ~ids.duplicated(keep="first")
     for i in np.flatnonzero(twin.to_numpy())[:20]:
-        problems.append(Problem(
-            file, "the same account appears with a 15- and an 18-character id", row=int(i) + 2,
-            column="account_id", value=ids.iat[i], hint="keep one row per account"))
+        problems.append(
+            Problem(
+                file,
+                "the same account appears with a 15- and an 18-character id",
+                row=int(i) + 2,
+                column="account_id",
+                value=ids.iat[i],
+                hint="keep one row per account",
+            )
+        )
     return problems
 
 
@@ -222,8 +244,9 @@ def _unique_lookup(keys: pd.Series, values: pd.Series) -> dict[str, str]:
     return dict(zip(k[once], values.astype(str)[once]))
 
 
-def _resolve(series: pd.Series, known: pd.Series, names: pd.Series | None,
-             emails: pd.Series | None = None) -> pd.Series:
+def _resolve(
+    series: pd.Series, known: pd.Series, names: pd.Series | None, emails: pd.Series | None = None
+) -> pd.Series:
     """Rewrite references that are not exact ids: 15/18-char Salesforce forms, then names."""
     values = series.astype(str)
     known_set = set(known.astype(str))
@@ -233,8 +256,11 @@ def _resolve(series: pd.Series, known: pd.Series, names: pd.Series | None,
     out = values.copy()
     sf_like = known.astype(str).str.fullmatch(_SF_ID)
     by15 = _unique_lookup(known.astype(str)[sf_like].str.slice(0, 15), known.astype(str)[sf_like])
-    by_text = [_unique_lookup(extra.astype(str).str.strip().str.casefold(), known)
-               for extra in (names, emails) if extra is not None]
+    by_text = [
+        _unique_lookup(extra.astype(str).str.strip().str.casefold(), known)
+        for extra in (names, emails)
+        if extra is not None
+    ]
     for i in np.flatnonzero(unresolved.to_numpy()):
         v = values.iat[i]
         hit = by15.get(v[:15]) if len(v) in (15, 18) else None
@@ -267,8 +293,9 @@ def resolve_references(accounts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFra
 # --------------------------------------------------------------------------- owner changes
 
 
-def owner_changes_layout(preset: str, owner_changes: str = "auto",
-                         owner_value: str = "auto") -> tuple[str, str, str]:
+def owner_changes_layout(
+    preset: str, owner_changes: str = "auto", owner_value: str = "auto"
+) -> tuple[str, str, str]:
     """(account header, owner header, owner value kind) for owner_changes.csv."""
     p = _check_preset(preset)
     layout = owner_changes if owner_changes != "auto" else (p or "canonical")
@@ -277,8 +304,14 @@ def owner_changes_layout(preset: str, owner_changes: str = "auto",
     return id_col, owner_col, value
 
 
-def owner_update_frame(changes: pd.DataFrame, reps: pd.DataFrame, *, preset: str = "",
-                       owner_changes: str = "auto", owner_value: str = "auto") -> pd.DataFrame:
+def owner_update_frame(
+    changes: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    preset: str = "",
+    owner_changes: str = "auto",
+    owner_value: str = "auto",
+) -> pd.DataFrame:
     """The bulk-update form of the changed rows (``account_id``, ``owner_id`` in).
 
     Account ids are written exactly as read (an 18-character id stays 18 characters). The
@@ -291,8 +324,7 @@ def owner_update_frame(changes: pd.DataFrame, reps: pd.DataFrame, *, preset: str
         lookup = dict(zip(reps["rep_id"].astype(str), reps[value].astype(str).str.strip()))
         mapped = owner.map(lookup).fillna("")
         owner = mapped.where(mapped.ne(""), owner)
-    return pd.DataFrame({id_col: changes["account_id"].astype(str).to_numpy(),
-                         owner_col: owner.to_numpy()})
+    return pd.DataFrame({id_col: changes["account_id"].astype(str).to_numpy(), owner_col: owner.to_numpy()})
 
 
 # --------------------------------------------------------------------------- loader hooks
@@ -310,10 +342,16 @@ class SourceOptions:
     roster_columns: dict[str, str]
 
 
-def source_options(config: Any, *, preset: str | None = None, sheet: str | None = None,
-                   table: str | None = None, query: str | None = None,
-                   account_columns: Mapping[str, str] | None = None,
-                   roster_columns: Mapping[str, str] | None = None) -> SourceOptions:
+def source_options(
+    config: Any,
+    *,
+    preset: str | None = None,
+    sheet: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    account_columns: Mapping[str, str] | None = None,
+    roster_columns: Mapping[str, str] | None = None,
+) -> SourceOptions:
     """Arguments win over the config's ``inputs``; ``columns`` maps add to the preset's."""
     inputs = getattr(config, "inputs", None)
     columns = getattr(config, "columns", None)
@@ -340,14 +378,17 @@ def read_accounts(source: str | Path, opts: SourceOptions) -> tuple[pd.DataFrame
         raw, digest = read_sql_accounts(str(source), table=opts.table, query=opts.query)
         return prepare_raw_accounts(raw, opts.preset), safe_label(str(source)), digest
     if opts.table or opts.query:
-        raise ConfigError(f"{source}: --table/--query need a database URL such as "
-                          "sqlite:///crm.db as the accounts source, not a file")
+        raise ConfigError(
+            f"{source}: --table/--query need a database URL such as "
+            "sqlite:///crm.db as the accounts source, not a file"
+        )
     raw = read_table(source, sheet=opts.sheet)
     return prepare_raw_accounts(raw, opts.preset), str(source), sha256_file(source)
 
 
-def finish_accounts(accounts: pd.DataFrame, reps: pd.DataFrame | None, preset: str,
-                    file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def finish_accounts(
+    accounts: pd.DataFrame, reps: pd.DataFrame | None, preset: str, file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Preset checks and reference resolution on the parsed accounts."""
     problems: list[Problem] = []
     if not preset:

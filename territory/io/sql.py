@@ -46,12 +46,25 @@ def _engine(url: str) -> Any:
     try:
         return sqlalchemy.create_engine(url)
     except sqlalchemy.exc.ArgumentError as e:
-        raise InputError([Problem(safe_label(url), f"not a database URL SQLAlchemy understands: {e}",
-                                  hint="e.g. sqlite:///crm.db or postgresql+psycopg://user@host/db")]) from None
+        raise InputError(
+            [
+                Problem(
+                    safe_label(url),
+                    f"not a database URL SQLAlchemy understands: {e}",
+                    hint="e.g. sqlite:///crm.db or postgresql+psycopg://user@host/db",
+                )
+            ]
+        ) from None
     except (ImportError, sqlalchemy.exc.NoSuchModuleError) as e:
-        raise InputError([Problem(safe_label(url), f"no database driver for this URL: {e}",
-                                  hint="install the driver, e.g. pip install 'territory[sql]' for "
-                                       "PostgreSQL (psycopg)")]) from None
+        raise InputError(
+            [
+                Problem(
+                    safe_label(url),
+                    f"no database driver for this URL: {e}",
+                    hint="install the driver, e.g. pip install 'territory[sql]' for PostgreSQL (psycopg)",
+                )
+            ]
+        ) from None
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -74,8 +87,9 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def read_sql_accounts(url: str, *, table: str | None = None,
-                      query: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_sql_accounts(
+    url: str, *, table: str | None = None, query: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """Read a table or a query's rows as an all-text frame; return it with a fingerprint.
 
     The fingerprint is the sha256 of the rows as CSV, so summary.json records what was read
@@ -83,8 +97,10 @@ def read_sql_accounts(url: str, *, table: str | None = None,
     """
     label = safe_label(url)
     if bool(table) == bool(query):
-        raise ConfigError(f"{label}: give the accounts table (--table / inputs.table) or a query "
-                          "(--query / inputs.query), not both or neither")
+        raise ConfigError(
+            f"{label}: give the accounts table (--table / inputs.table) or a query "
+            "(--query / inputs.query), not both or neither"
+        )
     engine = _engine(url)
     import sqlalchemy
 
@@ -99,8 +115,13 @@ def read_sql_accounts(url: str, *, table: str | None = None,
                     names = sqlalchemy.inspect(conn).get_table_names(schema=schema)
                 if name not in names:
                     shown = ", ".join(sorted(names)[:20]) or "(none)"
-                    raise InputError([Problem(label, f"no table named {table!r}",
-                                              hint=f"tables in this database: {shown}")])
+                    raise InputError(
+                        [
+                            Problem(
+                                label, f"no table named {table!r}", hint=f"tables in this database: {shown}"
+                            )
+                        ]
+                    )
                 # Reflecting and selecting quotes the name, so any table name is safe.
                 t = sqlalchemy.Table(name, sqlalchemy.MetaData(), schema=schema, autoload_with=conn)
                 df = pd.read_sql_query(sqlalchemy.select(t), conn)
@@ -112,8 +133,15 @@ def read_sql_accounts(url: str, *, table: str | None = None,
         # pandas wraps the SQLAlchemy error; the driver's own message is the useful part.
         cause = e.__cause__ if isinstance(e, pd.errors.DatabaseError) and e.__cause__ else e
         detail = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
-        raise InputError([Problem(label, f"cannot read the accounts from the database: {detail}",
-                                  hint="check the URL, the credentials and the table or query")]) from None
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    f"cannot read the accounts from the database: {detail}",
+                    hint="check the URL, the credentials and the table or query",
+                )
+            ]
+        ) from None
     finally:
         engine.dispose()
     text = _as_text(df)

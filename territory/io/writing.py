@@ -60,8 +60,9 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     try:
         # mkstemp makes the file private (0600); a plan file gets the usual umask permissions.
         os.chmod(tmp, 0o666 & ~_umask())
-        fh: IO[Any] = (os.fdopen(fd, mode) if "b" in mode
-                       else os.fdopen(fd, mode, encoding="utf-8", newline=""))
+        fh: IO[Any] = (
+            os.fdopen(fd, mode) if "b" in mode else os.fdopen(fd, mode, encoding="utf-8", newline="")
+        )
         with fh:
             yield fh
             fh.flush()
@@ -133,6 +134,7 @@ def _csv_text_quoting_cr(df: pd.DataFrame) -> str:
     Python's csv writer (3.11) leaves a lone CR unquoted when the line terminator is LF, and
     every reader then splits the row there. Quote such cells ourselves, as RFC 4180 asks.
     """
+
     def quote(s: pd.Series) -> pd.Series:
         t = s.astype(str)
         need = t.str.contains(r'[,"\r\n]', regex=True)

@@ -71,8 +71,14 @@ def _noop(stage: str, done: int, total: int) -> None:
 # --------------------------------------------------------------------------- dispatch
 
 
-def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
-                progress: Progress = _noop, export_lp: str | Path | None = None) -> SolvedPools:
+def solve_pools(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    *,
+    progress: Progress = _noop,
+    export_lp: str | Path | None = None,
+) -> SolvedPools:
     """Solve every pool with the method ``cfg.solver.method`` asks for.
 
     ``auto`` uses the exact per-pair MIP when the instance is small (at most
@@ -87,8 +93,7 @@ def solve_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
             units = build_units(accounts, reps, cfg)
             max_pairs = getattr(cfg.solver, "exact_max_pairs", 15_000)
             max_units = getattr(cfg.solver, "exact_max_units", 3_000)
-            method = "exact" if (units.n_pairs <= max_pairs and units.n_units <= max_units) \
-                else "aggregate"
+            method = "exact" if (units.n_pairs <= max_pairs and units.n_units <= max_units) else "aggregate"
             if method == "aggregate":
                 return solve_aggregate(accounts, reps, cfg, progress=progress, units=units)
     if method == "exact":
@@ -232,12 +237,28 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
     sig_reps = [np.asarray(t, dtype=np.int64) for t in sig_list]
     sig_len = np.array([len(t) for t in sig_list], dtype=np.int64)
     n_pairs = int(sig_len[sig].sum())
-    return Units(U, acc_unit, size, comp, pot, forced, owner, locked, sig, sig_reps, n_pairs,
-                 np.asarray(uniq, dtype=object), prod, product_names, lock_auto)
+    return Units(
+        U,
+        acc_unit,
+        size,
+        comp,
+        pot,
+        forced,
+        owner,
+        locked,
+        sig,
+        sig_reps,
+        n_pairs,
+        np.asarray(uniq, dtype=object),
+        prod,
+        product_names,
+        lock_auto,
+    )
 
 
-def _eligibility(accounts: pd.DataFrame, reps: pd.DataFrame,
-                 cfg: PlanConfig) -> tuple[np.ndarray, list[frozenset[str] | None]]:
+def _eligibility(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig
+) -> tuple[np.ndarray, list[frozenset[str] | None]]:
     """``territory.eligibility.eligibility`` evaluated once per distinct (region, segment,
     product) combination rather than once per account (keys are per-row string work; at 10^6
     accounts that is seconds), when segments come from columns only."""
@@ -248,8 +269,7 @@ def _eligibility(accounts: pd.DataFrame, reps: pd.DataFrame,
         return np.asarray(keys, dtype=object), cover
     cols = [c for c in ("region", "_unit_region", "segment", "product") if c in accounts.columns]
     sub = accounts[cols].astype(str)
-    _uniq, first_row, inv = np.unique(_combo_codes(sub, cols), return_index=True,
-                                           return_inverse=True)
+    _uniq, first_row, inv = np.unique(_combo_codes(sub, cols), return_index=True, return_inverse=True)
     small = accounts.iloc[first_row][cols].reset_index(drop=True)
     keys_u, cover = elig_mod.eligibility(small, reps, cfg)
     return np.asarray(keys_u, dtype=object)[inv.reshape(-1)], cover
@@ -306,8 +326,9 @@ class PoolData:
     tier_hi_p: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
 
 
-def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
-                    units: Units) -> list[PoolData]:
+def build_pool_data(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, units: Units
+) -> list[PoolData]:
     import networkx as nx
 
     n_reps = len(reps)
@@ -336,10 +357,13 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     region_names = reps["region"].astype(str).tolist()
 
     product_mode = "product" in accounts.columns
-    rep_product_all = (reps["product"].astype(str).str.strip().replace("", "auto").tolist()
-                       if product_mode and "product" in reps.columns else [""] * n_reps)
+    rep_product_all = (
+        reps["product"].astype(str).str.strip().replace("", "auto").tolist()
+        if product_mode and "product" in reps.columns
+        else [""] * n_reps
+    )
     # Tier composition id per unit (few distinct).
-    comp_key = units.comp[:, 0] * 1_000_003 ** 2 + units.comp[:, 1] * 1_000_003 + units.comp[:, 2]
+    comp_key = units.comp[:, 0] * 1_000_003**2 + units.comp[:, 1] * 1_000_003 + units.comp[:, 2]
     _, comp_id = np.unique(comp_key, return_inverse=True)
     # Owner key: uniform owner rep, -1 for departed; mixed-owner units get a class of their own.
     okey = units.owner.copy()
@@ -359,15 +383,20 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         cap = capacity_all[comp_reps]
         if math.isnan(cap.sum()):
             continue
-        uidx = order[pool_bounds[p]:pool_bounds[p + 1]]
+        uidx = order[pool_bounds[p] : pool_bounds[p + 1]]
         local = np.full(n_reps, -1, dtype=np.int64)
         local[comp_reps] = np.arange(R)
         # Classes: runs of equal (sig, comp, owner key) in the sorted order.
         s_, c_, o_ = units.sig[uidx], comp_id[uidx], okey[uidx]
         p_, l_ = prod_u[uidx], lock_auto_u[uidx]
         new = np.ones(len(uidx), dtype=bool)
-        new[1:] = (s_[1:] != s_[:-1]) | (c_[1:] != c_[:-1]) | (o_[1:] != o_[:-1]) \
-            | (p_[1:] != p_[:-1]) | (l_[1:] != l_[:-1])
+        new[1:] = (
+            (s_[1:] != s_[:-1])
+            | (c_[1:] != c_[:-1])
+            | (o_[1:] != o_[:-1])
+            | (p_[1:] != p_[:-1])
+            | (l_[1:] != l_[:-1])
+        )
         starts = np.flatnonzero(new)
         C = len(starts)
         class_start = np.append(starts, len(uidx)).astype(np.int64)
@@ -381,8 +410,11 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         # Pairs: every class with every rep of its signature.
         lens = np.array([len(units.sig_reps[s]) for s in class_sig.tolist()], dtype=np.int64)
         pair_c = np.repeat(np.arange(C), lens)
-        pair_r = local[np.concatenate([units.sig_reps[s] for s in class_sig.tolist()])] \
-            if C else np.zeros(0, dtype=np.int64)
+        pair_r = (
+            local[np.concatenate([units.sig_reps[s] for s in class_sig.tolist()])]
+            if C
+            else np.zeros(0, dtype=np.int64)
+        )
         is_own = pair_r == class_owner[pair_c]
         # An owner who left the roster, or who no longer covers the unit, forces the move: such
         # moves cost nothing (as in the exact model); the class then has no owner here.
@@ -395,8 +427,7 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         mix_cls = np.flatnonzero(gown == -2)
         if mix_cls.size:
             acc_rows = pd.Series(np.arange(len(units.acc_unit))).groupby(units.acc_unit).indices
-            owner_pos = pd.Index(reps["rep_id"].astype(str)).get_indexer(
-                accounts["owner_id"].astype(str))
+            owner_pos = pd.Index(reps["rep_id"].astype(str)).get_indexer(accounts["owner_id"].astype(str))
             for c in mix_cls.tolist():
                 u = int(uidx[class_start[c]])
                 ow = owner_pos[acc_rows[u]]
@@ -413,11 +444,19 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         n_cls = np.diff(class_start)
         prods, class_product, rep_prod = pool_products(
             [units.product_names[i] for i in prod_u[first].tolist()],
-            [rep_product_all[r] for r in comp_reps], product_mode)
+            [rep_product_all[r] for r in comp_reps],
+            product_mode,
+        )
         class_pot = np.add.reduceat(units.pot[uidx], class_start[:-1]) if C else np.zeros(0)
         fair_tier_p, fair_pot_p, auto_count, rep_level = product_fair_shares(
-            cap, rep_prod, class_product, class_comp * n_cls[:, None], class_pot, len(prods),
-            cfg.products.tier_weights)
+            cap,
+            rep_prod,
+            class_product,
+            class_comp * n_cls[:, None],
+            class_pot,
+            len(prods),
+            cfg.products.tier_weights,
+        )
         lo_p, hi_p = tier_band(fair_tier_p, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
         own_p = np.where(rep_prod >= 0, rep_prod, 0)
         ar = np.arange(R)
@@ -430,20 +469,44 @@ def build_pool_data(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
         if product_mode:
             name += " / " + ", ".join(prods)
-        pools.append(PoolData(
-            name=name, reps=np.asarray(comp_reps, dtype=np.int64),
-            rep_ids=[rep_ids_all[r] for r in comp_reps], capacity=cap,
-            max_accounts=max_acc_all[comp_reps], fair_tier=fair_tier, fair_potential=fair_pot,
-            tier_lo=lo, tier_hi=hi, pot_lo=(1 - tau) * fair_pot, pot_hi=(1 + tau) * fair_pot,
-            units=uidx, unit_class=unit_class, unit_pot=units.pot[uidx], class_start=class_start,
-            class_comp=class_comp, class_size=class_size, class_owner=class_owner,
-            pair_c=pair_c, pair_r=pair_r, pair_cost=pair_cost.astype(np.float64),
-            n_accounts=int(acc_per_unit[uidx].sum()), mixed_units=mixed_units,
-            mixed_pot=mixed_pot, products=prods, class_product=class_product,
-            class_lock_auto=class_lock_auto, rep_product=rep_prod, auto_count=auto_count,
-            rep_level=rep_level,
-            fair_tier_p=fair_tier_p, fair_pot_p=fair_pot_p, tier_lo_p=lo_p, tier_hi_p=hi_p,
-        ))
+        pools.append(
+            PoolData(
+                name=name,
+                reps=np.asarray(comp_reps, dtype=np.int64),
+                rep_ids=[rep_ids_all[r] for r in comp_reps],
+                capacity=cap,
+                max_accounts=max_acc_all[comp_reps],
+                fair_tier=fair_tier,
+                fair_potential=fair_pot,
+                tier_lo=lo,
+                tier_hi=hi,
+                pot_lo=(1 - tau) * fair_pot,
+                pot_hi=(1 + tau) * fair_pot,
+                units=uidx,
+                unit_class=unit_class,
+                unit_pot=units.pot[uidx],
+                class_start=class_start,
+                class_comp=class_comp,
+                class_size=class_size,
+                class_owner=class_owner,
+                pair_c=pair_c,
+                pair_r=pair_r,
+                pair_cost=pair_cost.astype(np.float64),
+                n_accounts=int(acc_per_unit[uidx].sum()),
+                mixed_units=mixed_units,
+                mixed_pot=mixed_pot,
+                products=prods,
+                class_product=class_product,
+                class_lock_auto=class_lock_auto,
+                rep_product=rep_prod,
+                auto_count=auto_count,
+                rep_level=rep_level,
+                fair_tier_p=fair_tier_p,
+                fair_pot_p=fair_pot_p,
+                tier_lo_p=lo_p,
+                tier_hi_p=hi_p,
+            )
+        )
     seen: dict[str, int] = {}
     for pd_ in pools:
         seen[pd_.name] = seen.get(pd_.name, 0) + 1
@@ -468,12 +531,23 @@ class ClassSolution:
     z: np.ndarray | None = None  # (auto reps, products): the product choice (``choice=True``)
 
 
-def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_only: bool = False,
-                 integer: bool = True, max_cuts: int = 0, mip_cap: float = 3.0,
-                 y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
-                 move_pot: np.ndarray | None = None, choice: bool = False,
-                 lp_solver: str = "auto", elastic_pot_cap: bool = False,
-                 choice_exact: bool = False, iteration_limit: int | None = None) -> ClassSolution:
+def _class_model(
+    pd_: PoolData,
+    cfg: PlanConfig,
+    time_limit: float,
+    *,
+    count_only: bool = False,
+    integer: bool = True,
+    max_cuts: int = 0,
+    mip_cap: float = 3.0,
+    y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    move_pot: np.ndarray | None = None,
+    choice: bool = False,
+    lp_solver: str = "auto",
+    elastic_pot_cap: bool = False,
+    choice_exact: bool = False,
+    iteration_limit: int | None = None,
+) -> ClassSolution:
     """Build the class model as CSC arrays and solve it.
 
     ``count_only`` drops the potential rows (what is left is a relaxation of the full model
@@ -523,15 +597,16 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     hard = b.hard_bands
     # Columns: y (K) | q (Kq) | tier slack under/over (3R each) | pot slack under/over (R each)
     n_col = K + Kq + 6 * R + 2 * R
-    cost = np.concatenate([
-        cfg.continuity.move_cost * pd_.pair_cost,
-        np.zeros(Kq),
-        np.full(6 * R, b.tier_penalty),
-        np.full(2 * R, 0.0 if count_only else b.potential_penalty),
-    ])
+    cost = np.concatenate(
+        [
+            cfg.continuity.move_cost * pd_.pair_cost,
+            np.zeros(Kq),
+            np.full(6 * R, b.tier_penalty),
+            np.full(2 * R, 0.0 if count_only else b.potential_penalty),
+        ]
+    )
     col_lo = np.zeros(n_col)
-    col_hi = np.concatenate([n_c[pd_.pair_c], P_c[pd_.pair_c[qk]],
-                             np.full(8 * R, 0.0 if hard else INF)])
+    col_hi = np.concatenate([n_c[pd_.pair_c], P_c[pd_.pair_c[qk]], np.full(8 * R, 0.0 if hard else INF)])
     if y_bounds is not None:
         col_lo[:K], col_hi[:K] = y_bounds
     # Rows: class totals (C) | class potential (Cq) | tier (3R) | potential (R) | extras | cuts
@@ -578,9 +653,15 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     s1 = s0 + 6 * R
     pi = np.concatenate([pd_.pair_r[fixed], pd_.pair_r[qk], np.arange(R), np.arange(R)])
     pj = np.concatenate([fixed, K + np.arange(Kq), s1 + np.arange(R), s1 + R + np.arange(R)])
-    pv = np.concatenate([lo_p[pd_.pair_c[fixed]] * inv_fair[pd_.pair_r[fixed]],
-                         inv_fair[pd_.pair_r[qk]], np.ones(R), -np.ones(R)])
-    keep = (inv_fair[pi] > 0)
+    pv = np.concatenate(
+        [
+            lo_p[pd_.pair_c[fixed]] * inv_fair[pd_.pair_r[fixed]],
+            inv_fair[pd_.pair_r[qk]],
+            np.ones(R),
+            -np.ones(R),
+        ]
+    )
+    keep = inv_fair[pi] > 0
     plo = np.where(fair > 0, pd_.pot_lo / ps * inv_fair, -INF)
     phi = np.where(fair > 0, pd_.pot_hi / ps * inv_fair, INF)
     add(pi[keep], pj[keep], pv[keep], plo, phi)
@@ -597,9 +678,13 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         col_hi = np.concatenate([col_hi, np.full(extra_cols, 0.0 if hard else INF)])
         a0 = n_col
         n_col += extra_cols
-        add(np.concatenate([pd_.pair_r, np.arange(R), np.arange(R)]),
+        add(
+            np.concatenate([pd_.pair_r, np.arange(R), np.arange(R)]),
             np.concatenate([kk, a0 + np.arange(R), a0 + R + np.arange(R)]),
-            np.concatenate([sizes, np.ones(R), -np.ones(R)]), alo, ahi)
+            np.concatenate([sizes, np.ones(R), -np.ones(R)]),
+            alo,
+            ahi,
+        )
     if b.workload_band is not None:
         # As add_workload_balance: tier-weighted effort per rep within +-band of its fair
         # share, in shares of it, slack priced like 1 account outside a tier band per 1 %.
@@ -615,24 +700,38 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         col_lo = np.concatenate([col_lo, np.zeros(2 * R)])
         col_hi = np.concatenate([col_hi, np.full(2 * R, 0.0 if hard else INF)])
         n_col += 2 * R
-        add(np.concatenate([pd_.pair_r[nzw], np.arange(R), np.arange(R)]),
+        add(
+            np.concatenate([pd_.pair_r[nzw], np.arange(R), np.arange(R)]),
             np.concatenate([kk[nzw], w0 + np.arange(R), w0 + R + np.arange(R)]),
             np.concatenate([coef[nzw], np.ones(R), -np.ones(R)]),
-            np.where(has_w, 1 - b.workload_band, -INF), np.where(has_w, 1 + b.workload_band, INF))
+            np.where(has_w, 1 - b.workload_band, -INF),
+            np.where(has_w, 1 + b.workload_band, INF),
+        )
     caps = np.flatnonzero(~np.isnan(pd_.max_accounts))
     if caps.size:
         capped = np.isin(pd_.pair_r, caps)
         rowmap = np.full(R, -1)
         rowmap[caps] = np.arange(caps.size)
-        add(rowmap[pd_.pair_r[capped]], kk[capped], sizes[capped],
-            np.full(caps.size, -INF), pd_.max_accounts[caps])
+        add(
+            rowmap[pd_.pair_r[capped]],
+            kk[capped],
+            sizes[capped],
+            np.full(caps.size, -INF),
+            pd_.max_accounts[caps],
+        )
     if cfg.continuity.max_moved_share is not None:
         limit = math.floor(cfg.continuity.max_moved_share * pd_.n_accounts + 1e-9)
         nzc = pd_.pair_cost > 0
-        add(np.zeros(int(nzc.sum()), dtype=np.int64), kk[nzc], pd_.pair_cost[nzc],
-            np.array([-INF]), np.array([float(limit)]))
-    _add_cap_rows(pd_, cfg, add, K, qk, varied, lo_p, count_only,
-                  None if move_pot is None else move_pot / ps, ps)
+        add(
+            np.zeros(int(nzc.sum()), dtype=np.int64),
+            kk[nzc],
+            pd_.pair_cost[nzc],
+            np.array([-INF]),
+            np.array([float(limit)]),
+        )
+    _add_cap_rows(
+        pd_, cfg, add, K, qk, varied, lo_p, count_only, None if move_pot is None else move_pot / ps, ps
+    )
     share = cfg.continuity.max_potential_moved_share
     if elastic_pot_cap and share is not None and float(pd_.unit_pot.sum()) > 0:
         # The potential-move row is the last one _add_cap_rows added: let it stretch at a
@@ -685,8 +784,13 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         held = pd_.class_lock_auto[pd_.pair_c[ka]] == pd_.pair_r[ka]
         sel = held | (pd_.class_owner[pd_.pair_c[ka]] == pd_.pair_r[ka]) | choice_exact
         m = int(sel.sum())
-        add(np.concatenate([np.arange(m), np.arange(m)]), np.concatenate([ka[sel], z0 + seat[sel]]),
-            np.concatenate([np.ones(m), -nck[sel]]), np.where(held[sel], 0.0, -INF), np.zeros(m))
+        add(
+            np.concatenate([np.arange(m), np.arange(m)]),
+            np.concatenate([ka[sel], z0 + seat[sel]]),
+            np.concatenate([np.ones(m), -nck[sel]]),
+            np.where(held[sel], 0.0, -INF),
+            np.zeros(m),
+        )
         add(np.repeat(np.arange(A), P), z0 + np.arange(nz), np.ones(nz), np.ones(A), np.ones(A))
         L = pd_.auto_count.shape[1]
         lv = pd_.rep_level[auto]
@@ -696,10 +800,20 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     if Kq:
         cq = pd_.pair_c[qk]
         ar = np.arange(Kq)
-        add(np.concatenate([ar, ar]), np.concatenate([K + ar, qk]),
-            np.concatenate([np.ones(Kq), -lo_p[cq]]), np.zeros(Kq), P_c[cq] - lo_p[cq] * n_c[cq])
-        add(np.concatenate([ar, ar]), np.concatenate([K + ar, qk]),
-            np.concatenate([np.ones(Kq), -hi_p[cq]]), P_c[cq] - hi_p[cq] * n_c[cq], np.zeros(Kq))
+        add(
+            np.concatenate([ar, ar]),
+            np.concatenate([K + ar, qk]),
+            np.concatenate([np.ones(Kq), -lo_p[cq]]),
+            np.zeros(Kq),
+            P_c[cq] - lo_p[cq] * n_c[cq],
+        )
+        add(
+            np.concatenate([ar, ar]),
+            np.concatenate([K + ar, qk]),
+            np.concatenate([np.ones(Kq), -hi_p[cq]]),
+            P_c[cq] - hi_p[cq] * n_c[cq],
+            np.zeros(Kq),
+        )
 
     ri = np.concatenate(rows_i).astype(np.int64)
     J = np.concatenate(rows_j).astype(np.int64)
@@ -728,8 +842,23 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         h.setOptionValue("run_crossover", "on")
     elif choice or lp_solver == "simplex":
         h.setOptionValue("solver", "simplex")
-    h.passModel(n_col, nrow, len(V), 1, 1, 0.0, cost, col_lo, col_hi, row_lo, row_hi,
-                start[:-1], ri.astype(np.int32), V, integ)
+    h.passModel(
+        n_col,
+        nrow,
+        len(V),
+        1,
+        1,
+        0.0,
+        cost,
+        col_lo,
+        col_hi,
+        row_lo,
+        row_hi,
+        start[:-1],
+        ri.astype(np.int32),
+        V,
+        integ,
+    )
     t0 = time.perf_counter()
     h.run()
     rounds = 0
@@ -750,7 +879,8 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
             s_low = low_k + slope_lo * (y - kf)
             slope_hi = sp[cs + nq.astype(np.int64) - 1 - k]
             high_k = (prefix[cs + nq.astype(np.int64)] - prefix[cs]) - (
-                prefix[cs + nq.astype(np.int64) - k] - prefix[cs])
+                prefix[cs + nq.astype(np.int64) - k] - prefix[cs]
+            )
             s_high = high_k + slope_hi * (y - kf)
             tol = 1e-7 * np.maximum(1.0, P_c[cq])
             vlo = np.flatnonzero(q < s_low - tol)
@@ -780,8 +910,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
             ii, jj, vv = ii[o], jj[o], vv[o]
             nr = int(ii.max()) + 1
             rs = np.searchsorted(ii, np.arange(nr)).astype(np.int32)
-            h.addRows(nr, np.concatenate(nlo), np.concatenate(nhi), len(vv), rs,
-                      jj.astype(np.int32), vv)
+            h.addRows(nr, np.concatenate(nlo), np.concatenate(nhi), len(vv), rs, jj.astype(np.int32), vv)
             h.setOptionValue("solver", "simplex")
             h.run()
             bound = max(bound, _lp_value(h))
@@ -790,12 +919,11 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
     if not integer:
         rc = np.asarray(h.getSolution().col_dual)[:K]
         qv = np.zeros(K)
-        qv[qk] = sol[K:K + Kq] * ps
+        qv[qk] = sol[K : K + Kq] * ps
         qv[fixed] = lo_p[pd_.pair_c[fixed]] * sol[fixed] * ps
         st = "infeasible" if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "lp"
         if choice_exact and nz and st != "infeasible":
-            h.changeColsIntegrality(nz, (z0 + np.arange(nz)).astype(np.int32),
-                                    np.ones(nz, dtype=np.int32))
+            h.changeColsIntegrality(nz, (z0 + np.arange(nz)).astype(np.int32), np.ones(nz, dtype=np.int32))
             h.setOptionValue("mip_rel_gap", 0.05)  # any feasible choice near the best will do
             h.run()
             ok = h.getInfo().primal_solution_status == 2
@@ -803,7 +931,7 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
             st = "choice mip" if ok else "infeasible"
             if ok:  # (z binary, y continuous: still a relaxation, so its dual bound holds)
                 bound = max(bound, float(h.getInfo().mip_dual_bound))
-        zc = sol[z0:z0 + nz].reshape(len(auto), -1) if nz else None
+        zc = sol[z0 : z0 + nz].reshape(len(auto), -1) if nz else None
         return ClassSolution(sol[:K], rc, bound, lp_seconds, 0.0, rounds, st, qv, zc)
     # Round: fix the pairs of classes whose LP counts are all integral, MIP over the rest.
     t1 = time.perf_counter()
@@ -830,11 +958,12 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
         info = h.getInfo()
     sol = np.asarray(h.getSolution().col_value)
     if info.primal_solution_status != 2:
-        return ClassSolution(np.zeros(0), np.zeros(0), bound, lp_seconds,
-                             time.perf_counter() - t1, rounds, "no_solution")
+        return ClassSolution(
+            np.zeros(0), np.zeros(0), bound, lp_seconds, time.perf_counter() - t1, rounds, "no_solution"
+        )
     y = np.round(sol[:K]).astype(np.int64)
     q = np.zeros(K)
-    q[qk] = sol[K:K + Kq] * ps
+    q[qk] = sol[K : K + Kq] * ps
     q[fixed] = lo_p[pd_.pair_c[fixed]] * y[fixed] * ps
     return ClassSolution(y, q, bound, lp_seconds, time.perf_counter() - t1, rounds, status)
 
@@ -842,8 +971,9 @@ def _class_model(pd_: PoolData, cfg: PlanConfig, time_limit: float, *, count_onl
 # --------------------------------------------------------------------------- product choice
 
 
-def _choose_products(pd_: PoolData, cfg: PlanConfig, time_limit: float,
-                     exact: bool = False) -> tuple[np.ndarray, ClassSolution | None]:
+def _choose_products(
+    pd_: PoolData, cfg: PlanConfig, time_limit: float, exact: bool = False
+) -> tuple[np.ndarray, ClassSolution | None]:
     """A product for every rep with product = auto: the count LP with the choice relaxed
     (``_class_model(choice=True)``, whose value is a bound for the full model), then the
     integral choice nearest to it (``_round_choice``); with ``exact``, the choice MIP
@@ -856,8 +986,7 @@ def _choose_products(pd_: PoolData, cfg: PlanConfig, time_limit: float,
     if P == 1:
         chosen[auto] = 0
         return chosen, None
-    cs = _class_model(pd_, cfg, time_limit, count_only=True, integer=False, choice=True,
-                      choice_exact=exact)
+    cs = _class_model(pd_, cfg, time_limit, count_only=True, integer=False, choice=True, choice_exact=exact)
     if cs.status == "infeasible" or cs.z is None:
         raise InfeasiblePlanError(_choice_message(pd_))
     if exact:
@@ -876,8 +1005,11 @@ def _choose_products(pd_: PoolData, cfg: PlanConfig, time_limit: float,
     return chosen, cs
 
 
-def _settle_products(pd_: PoolData, cfg: PlanConfig, limit: float,
-                     ) -> tuple[PoolData, np.ndarray, float | None, ClassSolution]:
+def _settle_products(
+    pd_: PoolData,
+    cfg: PlanConfig,
+    limit: float,
+) -> tuple[PoolData, np.ndarray, float | None, ClassSolution]:
     """Fix the product of every auto rep: the rounded relaxed choice, or, when that split
     has no plan (a product no rep may carry where it is needed, or caps and locks that need
     another split), the choice MIP's. Returns the fixed pool, the choice, the bound the
@@ -924,8 +1056,23 @@ def _round_choice(w: np.ndarray, count: np.ndarray) -> np.ndarray:
         h = highspy.Highs()
     h.silent()
     h.setOptionValue("solver", "simplex")
-    h.passModel(n, A + P, 2 * n, 1, 1, 0.0, cost, np.zeros(n), np.ones(n), rhs, rhs,
-                start[:-1], rows[order].astype(np.int32), np.ones(2 * n), np.zeros(n, dtype=np.int32))
+    h.passModel(
+        n,
+        A + P,
+        2 * n,
+        1,
+        1,
+        0.0,
+        cost,
+        np.zeros(n),
+        np.ones(n),
+        rhs,
+        rhs,
+        start[:-1],
+        rows[order].astype(np.int32),
+        np.ones(2 * n),
+        np.zeros(n, dtype=np.int32),
+    )
     h.run()
     z = np.asarray(h.getSolution().col_value).reshape(A, P)
     pick = np.argmax(z, axis=1)
@@ -951,25 +1098,36 @@ def _fix_products(pd_: PoolData, chosen: np.ndarray, cfg: PlanConfig) -> PoolDat
         raise InfeasiblePlanError(
             f"In {pd_.name} no rep carries {', '.join(lost)} once reps with product = auto are "
             "shared between products by demand; add a rep for it, or give some reps that "
-            "product in the roster.")
+            "product in the roster."
+        )
     ar = np.arange(len(pd_.rep_ids))
     fair_t, fair_p = pd_.fair_tier_p[ar, rp], pd_.fair_pot_p[ar, rp]
     tau = cfg.balance.potential_band
     return dataclasses.replace(
-        pd_, pair_c=pd_.pair_c[keep], pair_r=pd_.pair_r[keep], pair_cost=pd_.pair_cost[keep],
-        rep_product=rp, fair_tier=fair_t, fair_potential=fair_p,
-        tier_lo=pd_.tier_lo_p[ar, rp], tier_hi=pd_.tier_hi_p[ar, rp],
-        pot_lo=(1 - tau) * fair_p, pot_hi=(1 + tau) * fair_p)
+        pd_,
+        pair_c=pd_.pair_c[keep],
+        pair_r=pd_.pair_r[keep],
+        pair_cost=pd_.pair_cost[keep],
+        rep_product=rp,
+        fair_tier=fair_t,
+        fair_potential=fair_p,
+        tier_lo=pd_.tier_lo_p[ar, rp],
+        tier_hi=pd_.tier_hi_p[ar, rp],
+        pot_lo=(1 - tau) * fair_p,
+        pot_hi=(1 + tau) * fair_p,
+    )
 
 
 def _choice_message(pd_: PoolData) -> str:
     auto = [pd_.rep_ids[r] for r in np.flatnonzero(pd_.rep_product < 0).tolist()]
     counts = ", ".join(f"{q}: {int(n)}" for q, n in zip(pd_.products, pd_.auto_count.sum(axis=1)))
-    return (f"No plan for {pd_.name} keeps every hard rule: the {len(auto)} reps with product = auto "
-            f"({', '.join(auto[:5])}{' ...' if len(auto) > 5 else ''}) are shared between products "
-            f"by demand ({counts}), and no such split holds the locks, max_accounts, continuity "
-            "caps and hard bands together. Give some of them their product in the roster, or "
-            "relax those rules.")
+    return (
+        f"No plan for {pd_.name} keeps every hard rule: the {len(auto)} reps with product = auto "
+        f"({', '.join(auto[:5])}{' ...' if len(auto) > 5 else ''}) are shared between products "
+        f"by demand ({counts}), and no such split holds the locks, max_accounts, continuity "
+        "caps and hard bands together. Give some of them their product in the roster, or "
+        "relax those rules."
+    )
 
 
 def _mixed_owned(pd_: PoolData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -982,13 +1140,21 @@ def _mixed_owned(pd_: PoolData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 mc.append(c)
                 mr.append(local[int(g)])
                 mn.append(int(n))
-    return (np.asarray(mc, dtype=np.int64), np.asarray(mr, dtype=np.int64),
-            np.asarray(mn, dtype=np.float64))
+    return (np.asarray(mc, dtype=np.int64), np.asarray(mr, dtype=np.int64), np.asarray(mn, dtype=np.float64))
 
 
-def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: int,
-                  qk: np.ndarray, varied: np.ndarray, lo_p: np.ndarray, count_only: bool,
-                  move_pot: np.ndarray | None, ps: float = 1.0) -> None:
+def _add_cap_rows(
+    pd_: PoolData,
+    cfg: PlanConfig,
+    add: Callable[..., None],
+    K: int,
+    qk: np.ndarray,
+    varied: np.ndarray,
+    lo_p: np.ndarray,
+    count_only: bool,
+    move_pot: np.ndarray | None,
+    ps: float = 1.0,
+) -> None:
     """Rows for ``continuity.max_moves_per_rep`` and ``continuity.max_potential_moved_share``.
 
     Definitions as in the exact model (``add_moves_per_rep``, ``add_potential_move_limit``):
@@ -1024,8 +1190,11 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
         if gain.any():
             add(pd_.pair_r[gain], kk[gain], pd_.pair_cost[gain], np.full(R, -INF), np.full(R, float(M)))
         # keep coefficients: own pairs of uniform classes, and owners' pairs of mixed classes
-        keep_coef = np.where((pd_.pair_r == pd_.class_owner[pd_.pair_c]) & ~mixed[pd_.pair_c],
-                             pd_.class_size[pd_.pair_c].astype(np.float64), 0.0)
+        keep_coef = np.where(
+            (pd_.pair_r == pd_.class_owner[pd_.pair_c]) & ~mixed[pd_.pair_c],
+            pd_.class_size[pd_.pair_c].astype(np.float64),
+            0.0,
+        )
         if mc.size:
             lut = {(int(a), int(b)): float(n) for a, b, n in zip(mc, mr, mn)}
             for k in np.flatnonzero(mixed[pd_.pair_c]).tolist():
@@ -1039,8 +1208,9 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
             rowmap = np.full(R, -1)
             rowmap[rows] = np.arange(rows.size)
             nz = keep_coef > 0
-            add(rowmap[pd_.pair_r[nz]], kk[nz], keep_coef[nz], owned[rows] - float(M),
-                np.full(rows.size, INF))
+            add(
+                rowmap[pd_.pair_r[nz]], kk[nz], keep_coef[nz], owned[rows] - float(M), np.full(rows.size, INF)
+            )
     total = float(pd_.unit_pot.sum())
     if share is not None and total > 0:
         own = pd_.class_owner[pd_.pair_c]
@@ -1063,8 +1233,13 @@ def _add_cap_rows(pd_: PoolData, cfg: PlanConfig, add: Callable[..., None], K: i
                     ii.append(np.zeros(1, dtype=np.int64))
                     jj.append(np.array([k]))
                     vv.append(np.array([v / ps]))
-        add(np.concatenate(ii), np.concatenate(jj), np.concatenate(vv), np.array([-INF]),
-            np.array([float(share) * total / ps]))
+        add(
+            np.concatenate(ii),
+            np.concatenate(jj),
+            np.concatenate(vv),
+            np.array([-INF]),
+            np.array([float(share) * total / ps]),
+        )
 
 
 def _eligible(pd_: PoolData) -> np.ndarray:
@@ -1125,11 +1300,11 @@ def _disaggregate(pd_: PoolData, cs: ClassSolution) -> np.ndarray:
                 i = len(vals) - k
             else:
                 pre = np.concatenate([[0.0], np.cumsum(vals)])
-                sums = pre[k:] - pre[:len(vals) - k + 1]
+                sums = pre[k:] - pre[: len(vals) - k + 1]
                 i = int(np.argmin(np.abs(sums - pq[j])))
-            take = idx[i:i + k]
+            take = idx[i : i + k]
             out[take] = pr[j]
-            idx = np.concatenate([idx[:i], idx[i + k:]])
+            idx = np.concatenate([idx[:i], idx[i + k :]])
         out[idx] = pr[js[-1]]
     return out
 
@@ -1148,8 +1323,7 @@ class _CapTrack:
         self.M = getattr(c, "max_moves_per_rep", None)
         share = getattr(c, "max_potential_moved_share", None)
         total = float(pd_.unit_pot.sum())
-        self.pot_limit = share * total + 1e-9 * max(total, 1.0) \
-            if share is not None and total > 0 else None
+        self.pot_limit = share * total + 1e-9 * max(total, 1.0) if share is not None and total > 0 else None
         self.active = self.M is not None or self.pot_limit is not None
         self.pd = pd_
         self.R = len(pd_.rep_ids)
@@ -1231,20 +1405,22 @@ def _cap_message(pd_: PoolData, cfg: PlanConfig, units: Units) -> str:
         caps.append(f"continuity.max_moves_per_rep = {c.max_moves_per_rep}")
     if c.max_potential_moved_share is not None:
         caps.append(f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}")
-    lines = [f"No plan for {pd_.name} keeps every hard rule: {' and '.join(caps)} cannot hold "
-             "together with the other hard rules (max_accounts, locks, hard bands)."]
+    lines = [
+        f"No plan for {pd_.name} keeps every hard rule: {' and '.join(caps)} cannot hold "
+        "together with the other hard rules (max_accounts, locks, hard bands)."
+    ]
     if c.max_moves_per_rep is not None:
-        own = np.where(np.isin(pd_.unit_class, list(pd_.mixed_units)), -1,
-                       pd_.class_owner[pd_.unit_class])
-        held = np.bincount(own[own >= 0], weights=units.size[pd_.units][own >= 0],
-                           minlength=len(pd_.rep_ids))
+        own = np.where(np.isin(pd_.unit_class, list(pd_.mixed_units)), -1, pd_.class_owner[pd_.unit_class])
+        held = np.bincount(own[own >= 0], weights=units.size[pd_.units][own >= 0], minlength=len(pd_.rep_ids))
         for r in np.flatnonzero(~np.isnan(pd_.max_accounts)).tolist():
             shed = held[r] - pd_.max_accounts[r]
             if shed > c.max_moves_per_rep:
-                lines.append(f"{pd_.rep_ids[r]} holds {held[r]:.0f} accounts today but may hold at "
-                             f"most {pd_.max_accounts[r]:.0f} (max_accounts in the roster), so it "
-                             f"must lose {shed:.0f}, above continuity.max_moves_per_rep = "
-                             f"{c.max_moves_per_rep}.")
+                lines.append(
+                    f"{pd_.rep_ids[r]} holds {held[r]:.0f} accounts today but may hold at "
+                    f"most {pd_.max_accounts[r]:.0f} (max_accounts in the roster), so it "
+                    f"must lose {shed:.0f}, above continuity.max_moves_per_rep = "
+                    f"{c.max_moves_per_rep}."
+                )
     lines.append("Raise the cap or relax those rules.")
     return " ".join(lines)
 
@@ -1281,8 +1457,9 @@ def _cap_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: 
     return done
 
 
-def _objective_parts(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig,
-                     units: Units) -> tuple[float, np.ndarray, np.ndarray, float]:
+def _objective_parts(
+    pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units
+) -> tuple[float, np.ndarray, np.ndarray, float]:
     """(objective, tier counts (R,3), potential (R,), discretionary moves) on the units."""
     R = len(pd_.rep_ids)
     comp = units.comp[pd_.units]
@@ -1307,8 +1484,7 @@ def _unit_moves(pd_: PoolData, rep_of_unit: np.ndarray, units: Units) -> float:
     return float(mv)
 
 
-def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
-               cfg: PlanConfig) -> float:
+def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float, cfg: PlanConfig) -> float:
     b = cfg.balance
     tier_slack = (np.maximum(pd_.tier_lo - counts, 0) + np.maximum(counts - pd_.tier_hi, 0)).sum()
     fair = pd_.fair_potential
@@ -1325,15 +1501,21 @@ def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
         fair_w = pd_.fair_tier @ w
         okw = fair_w > 0
         share = (counts @ w)[okw] / fair_w[okw]
-        wslack = float((np.maximum(1 - b.workload_band - share, 0)
-                        + np.maximum(share - 1 - b.workload_band, 0)).sum())
-    return float(cfg.continuity.move_cost * moves + b.tier_penalty * tier_slack
-                 + b.potential_penalty * pslack.sum() + 100.0 * b.tier_penalty * wslack
-                 + b.tier_penalty * aslack)
+        wslack = float(
+            (np.maximum(1 - b.workload_band - share, 0) + np.maximum(share - 1 - b.workload_band, 0)).sum()
+        )
+    return float(
+        cfg.continuity.move_cost * moves
+        + b.tier_penalty * tier_slack
+        + b.potential_penalty * pslack.sum()
+        + 100.0 * b.tier_penalty * wslack
+        + b.tier_penalty * aslack
+    )
 
 
-def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
-                 max_rounds: int = 1000) -> int:
+def _tier_repair(
+    pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units, max_rounds: int = 1000
+) -> int:
     """Move single accounts of a tier from reps above their band to reps below it (or with
     room), cheapest in moves first; each such move removes penalised band slack."""
     if cfg.balance.tier_penalty <= cfg.continuity.move_cost:
@@ -1369,8 +1551,9 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
         cur = rep_of_unit[cand]
         o = own[cand]
         for r2 in takers.tolist():
-            ok = (cur != r2) & np.array([r2 in elig.get(int(c), ()) for c in pd_.unit_class[cand].tolist()],
-                                        dtype=bool)
+            ok = (cur != r2) & np.array(
+                [r2 in elig.get(int(c), ()) for c in pd_.unit_class[cand].tolist()], dtype=bool
+            )
             if not ok.any():
                 continue
             dm = ((o != -5) & (o != r2)).astype(int) - ((o != -5) & (o != cur)).astype(int)
@@ -1394,8 +1577,9 @@ def _tier_repair(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     return done
 
 
-def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
-                 passes: int = 3) -> int:
+def _move_polish(
+    pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units, passes: int = 3
+) -> int:
     """Take moves back where the bands allow: a moved unit returns to its owner, alone when
     the tier and potential bands of both reps allow it, or in exchange for a unit of the same
     tier composition that the owner received from someone else (one or two moves fewer)."""
@@ -1411,7 +1595,7 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     c = cfg.continuity
     capped = c.max_moves_per_rep is not None or c.max_potential_moved_share is not None
     mixed_set = set(np.flatnonzero(np.isin(pd_.unit_class, list(pd_.mixed_units))).tolist())
-    ckey = comp @ np.array([1_000_003 ** 2, 1_000_003, 1])
+    ckey = comp @ np.array([1_000_003**2, 1_000_003, 1])
     elig: dict[int, set[int]] = {}
     for c, r in zip(pd_.pair_c.tolist(), pd_.pair_r.tolist()):
         elig.setdefault(c, set()).add(r)
@@ -1452,9 +1636,14 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
             if r == o or o not in elig.get(int(pd_.unit_class[u]), ()):
                 continue
             cu, pu = comp[u], sp[u]
-            if ((counts[r] - cu >= lo[r]) | (cu == 0)).all() and ((counts[o] + cu <= hi[o]) | (cu == 0)).all() \
-                    and pot[r] - pu >= plo_ok[r] and pot[o] + pu <= phi_ok[o] \
-                    and work_ok(r, counts[r] - cu) and work_ok(o, counts[o] + cu):
+            if (
+                ((counts[r] - cu >= lo[r]) | (cu == 0)).all()
+                and ((counts[o] + cu <= hi[o]) | (cu == 0)).all()
+                and pot[r] - pu >= plo_ok[r]
+                and pot[o] + pu <= phi_ok[o]
+                and work_ok(r, counts[r] - cu)
+                and work_ok(o, counts[o] + cu)
+            ):
                 rep_of_unit[u] = o
                 counts[r] -= cu
                 counts[o] += cu
@@ -1466,7 +1655,7 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
             if cand is None or not cand.size:
                 continue
             j = int(np.searchsorted(sp[cand], pu))
-            for w in cand[max(j - 3, 0):j + 3].tolist():
+            for w in cand[max(j - 3, 0) : j + 3].tolist():
                 if rep_of_unit[w] != o or own[w] == o or w == u:
                     continue
                 if capped and w in mixed_set:  # moving a mixed family could add moves
@@ -1474,8 +1663,12 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
                 if r not in elig.get(int(pd_.unit_class[w]), ()):
                     continue
                 d = pu - sp[w]  # potential r loses, o gains
-                if pot[r] - d < plo_ok[r] or pot[r] - d > phi_ok[r] or pot[o] + d > phi_ok[o] \
-                        or pot[o] + d < plo_ok[o]:
+                if (
+                    pot[r] - d < plo_ok[r]
+                    or pot[r] - d > phi_ok[r]
+                    or pot[o] + d > phi_ok[o]
+                    or pot[o] + d < plo_ok[o]
+                ):
                     continue
                 rep_of_unit[u], rep_of_unit[w] = o, r
                 pot[r] -= d
@@ -1488,8 +1681,9 @@ def _move_polish(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units:
     return done
 
 
-def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units,
-                  max_rounds: int = 2000) -> int:
+def _local_search(
+    pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units: Units, max_rounds: int = 2000
+) -> int:
     """Swaps of two units of the same tier composition between two reps, to bring every rep's
     potential into its band at the least cost in moves.
 
@@ -1502,7 +1696,7 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
     cls = pd_.unit_class
     b = cfg.balance
     mc = cfg.continuity.move_cost
-    comp_key = units.comp[pd_.units] @ np.array([1_000_003 ** 2, 1_000_003, 1])
+    comp_key = units.comp[pd_.units] @ np.array([1_000_003**2, 1_000_003, 1])
     own = np.where(pd_.class_owner[cls] >= 0, pd_.class_owner[cls], -5)  # local owner, -5 none
     own[np.isin(cls, list(pd_.mixed_units))] = -9  # mixed-owner families are left alone
     size = units.size[pd_.units].astype(np.float64)
@@ -1562,8 +1756,7 @@ def _local_search(pd_: PoolData, rep_of_unit: np.ndarray, cfg: PlanConfig, units
                     dm = (mcost(mine, r2) + mcost(bb, r) - mcost(mine, r) - mcost(bb, r2)) * mc
                     if capped:  # a move cap is a hard rule: only swaps that add no move
                         dm = np.where(dm > 0, INF, dm)
-                    gain = (pen(r, pot[r]) + pen(r2, pot[r2]) - pen(r, pot[r] - d)
-                            - pen(r2, pot[r2] + d) - dm)
+                    gain = pen(r, pot[r]) + pen(r2, pot[r2]) - pen(r, pot[r] - d) - pen(r2, pot[r2] + d) - dm
                     ok = same & elig_mat[cls[mine], r2] & elig_mat[cls[bb], r]
                     if tr.active:
                         ok &= tr.swap_ok(mine, r, r2, bb)
@@ -1620,8 +1813,9 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
     cc = cfg.continuity
     if cs0.status == "infeasible" and chosen is not None and choice_bound is not None:
         raise InfeasiblePlanError(_choice_message(pools[p]))
-    if cs0.status == "infeasible" and (cc.max_moves_per_rep is not None
-                                       or cc.max_potential_moved_share is not None):
+    if cs0.status == "infeasible" and (
+        cc.max_moves_per_rep is not None or cc.max_potential_moved_share is not None
+    ):
         raise InfeasiblePlanError(_cap_message(pd_, cfg, units))
     # 2. The plan: the potential-aware class model over the pairs that can matter: today's
     #    owners, the count LP's choice and the pairs tied with it (reduced cost ~ 0).
@@ -1640,12 +1834,14 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
         left = max(limit - (time.perf_counter() - t0), 1.0)
         # An iteration cap, not only a time cap, so whether the bound and second plan count
         # does not depend on how busy the machine is (measured: 2,000-5,000 iterations).
-        full = _class_model(pd_, cfg, left / 3, max_cuts=cuts, integer=False, lp_solver="simplex",
-                            iteration_limit=100_000)
+        full = _class_model(
+            pd_, cfg, left / 3, max_cuts=cuts, integer=False, lp_solver="simplex", iteration_limit=100_000
+        )
         if full.status != "infeasible" and full.qv is not None and _counts_ok_lp(pd_, full.y):
             cs0 = dataclasses.replace(cs0, bound=max(cs0.bound, full.bound))
-            plans.append(_finish_pool(pd_, pd_, full, cs0, cfg, units, t0, limit, chosen,
-                                      choice_bound, t_choice))
+            plans.append(
+                _finish_pool(pd_, pd_, full, cs0, cfg, units, t0, limit, chosen, choice_bound, t_choice)
+            )
     theta = float(os.environ.get("TERRITORY_AGG_THETA", "1e-6"))
     base = (pd_.pair_r == pd_.class_owner[pd_.pair_c]) | (cs0.y > 1e-9)
     tied = (cs0.q <= theta) & ~base
@@ -1662,12 +1858,12 @@ def _solve_one(p: int) -> tuple[np.ndarray, SolveReport, dict[str, float], np.nd
     rank = np.arange(ti.size) - first
     keep = base.copy()
     keep[ti[rank < per_class]] = True
-    sub = dataclasses.replace(pd_, pair_c=pd_.pair_c[keep], pair_r=pd_.pair_r[keep],
-                              pair_cost=pd_.pair_cost[keep])
+    sub = dataclasses.replace(
+        pd_, pair_c=pd_.pair_c[keep], pair_r=pd_.pair_r[keep], pair_cost=pd_.pair_cost[keep]
+    )
     left = max(limit - (time.perf_counter() - t0), 1.0)
     lp = _class_model(sub, cfg, min(left, 20.0), max_cuts=cuts, integer=False)
-    plans.append(_finish_pool(pd_, sub, lp, cs0, cfg, units, t0, limit, chosen, choice_bound,
-                              t_choice))
+    plans.append(_finish_pool(pd_, sub, lp, cs0, cfg, units, t0, limit, chosen, choice_bound, t_choice))
     return min(plans, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
 
 
@@ -1677,10 +1873,19 @@ def _counts_ok_lp(pd_: PoolData, y: np.ndarray) -> bool:
     return bool(np.allclose(tot, np.diff(pd_.class_start), atol=1e-6))
 
 
-def _finish_pool(pd_: PoolData, sub: PoolData, lp: ClassSolution,
-                 cs0: ClassSolution, cfg: PlanConfig, units: Units, t0: float, limit: float,
-                 chosen: np.ndarray | None, choice_bound: float | None,
-                 t_choice: float) -> tuple[np.ndarray, SolveReport, dict[str, float], np.ndarray | None]:
+def _finish_pool(
+    pd_: PoolData,
+    sub: PoolData,
+    lp: ClassSolution,
+    cs0: ClassSolution,
+    cfg: PlanConfig,
+    units: Units,
+    t0: float,
+    limit: float,
+    chosen: np.ndarray | None,
+    choice_bound: float | None,
+    t_choice: float,
+) -> tuple[np.ndarray, SolveReport, dict[str, float], np.ndarray | None]:
     """Steps 3-5 of ``_solve_one``: round the potential-aware LP over ``sub``'s pairs,
     disaggregate, repair and polish; evaluate the plan against the bound."""
     left = max(limit - (time.perf_counter() - t0), 1.0)
@@ -1693,15 +1898,25 @@ def _finish_pool(pd_: PoolData, sub: PoolData, lp: ClassSolution,
     mean_s = (np.add.reduceat(sub.unit_pot, sub.class_start[:-1]) / np.diff(sub.class_start))[sub.pair_c]
     per_unit = np.where(lp.y > 1e-9, ratio, mean_s)
     box = (np.floor(lp.y + 1e-7), np.ceil(lp.y - 1e-7))
-    rnd = _class_model(sub, cfg, left, count_only=True, integer=False, y_bounds=box,
-                       move_pot=per_unit, elastic_pot_cap=True)
+    rnd = _class_model(
+        sub, cfg, left, count_only=True, integer=False, y_bounds=box, move_pot=per_unit, elastic_pot_cap=True
+    )
     y = np.round(rnd.y).astype(np.int64)
     if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
-        y = _class_model(sub, cfg, left, count_only=True, integer=True, y_bounds=box,
-                         move_pot=per_unit, elastic_pot_cap=True).y
+        y = _class_model(
+            sub,
+            cfg,
+            left,
+            count_only=True,
+            integer=True,
+            y_bounds=box,
+            move_pot=per_unit,
+            elastic_pot_cap=True,
+        ).y
     q = y * per_unit
-    cs = ClassSolution(y, q, cs0.bound, lp.lp_seconds + rnd.lp_seconds, 0.0, lp.cut_rounds,
-                       "lp + tu rounding")
+    cs = ClassSolution(
+        y, q, cs0.bound, lp.lp_seconds + rnd.lp_seconds, 0.0, lp.cut_rounds, "lp + tu rounding"
+    )
     if not _counts_ok(sub, y):  # a solve stopped early: fall back on the count LP's vertex
         y = np.round(cs0.y).astype(np.int64)
         if not _counts_ok(pd_, y):
@@ -1725,18 +1940,32 @@ def _finish_pool(pd_: PoolData, sub: PoolData, lp: ClassSolution,
     bound = min(cs.bound, obj)
     gap = (obj - bound) / max(abs(obj), 1e-9)
     status = "optimal" if gap <= cfg.solver.gap + 1e-12 else "feasible"
-    log = (f"aggregate: {len(pd_.class_start) - 1} classes, {len(pd_.pair_c)} pairs "
-           f"({len(sub.pair_c)} in the plan model), "
-           f"{cs.cut_rounds} cut rounds, class MIP {cs.status}, {swaps} swaps, {moves:.0f} moves")
+    log = (
+        f"aggregate: {len(pd_.class_start) - 1} classes, {len(pd_.pair_c)} pairs "
+        f"({len(sub.pair_c)} in the plan model), "
+        f"{cs.cut_rounds} cut rounds, class MIP {cs.status}, {swaps} swaps, {moves:.0f} moves"
+    )
     rep = SolveReport("highs", status, obj, bound, t3 - t0, log)
-    stats = {"choice": t_choice, "bound_lp": cs0.lp_seconds, "class_lp": cs.lp_seconds, "class_mip": cs.mip_seconds, "disaggregate": t2 - t1,
-             "local_search": t3 - t2}
+    stats = {
+        "choice": t_choice,
+        "bound_lp": cs0.lp_seconds,
+        "class_lp": cs.lp_seconds,
+        "class_mip": cs.mip_seconds,
+        "disaggregate": t2 - t1,
+        "local_search": t3 - t2,
+    }
     return rep_of_unit, rep, stats, chosen
 
 
-def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, *,
-                    progress: Progress = _noop, workers: int | None = None,
-                    units: Units | None = None) -> SolvedPools:
+def solve_aggregate(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    *,
+    progress: Progress = _noop,
+    workers: int | None = None,
+    units: Units | None = None,
+) -> SolvedPools:
     """The aggregated method for every pool; pools run in parallel processes when worthwhile."""
     if units is None:
         units = build_units(accounts, reps, cfg)
@@ -1755,8 +1984,9 @@ def solve_aggregate(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
             # Largest pools first so the tail is short; results are keyed by pool, so the
             # outcome does not depend on the number of workers or on completion order.
             todo = sorted(range(len(pools)), key=lambda p: -len(pools[p].pair_c))
-            with ProcessPoolExecutor(max_workers=min(n_workers, len(todo)),
-                                     mp_context=mp.get_context("fork")) as ex:
+            with ProcessPoolExecutor(
+                max_workers=min(n_workers, len(todo)), mp_context=mp.get_context("fork")
+            ) as ex:
                 for p, res in zip(todo, ex.map(_solve_one, todo)):
                     results[p] = res
                     progress("solve", len(results), len(pools))

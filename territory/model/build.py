@@ -39,8 +39,14 @@ FAMILIES = (
 )
 
 
-def build_model(pool: PoolProblem, cfg: PlanConfig, *, drop: frozenset[str] = frozenset(),
-                hard: bool | None = None, elastic: bool = False) -> ModelBuilder:
+def build_model(
+    pool: PoolProblem,
+    cfg: PlanConfig,
+    *,
+    drop: frozenset[str] = frozenset(),
+    hard: bool | None = None,
+    elastic: bool = False,
+) -> ModelBuilder:
     """The pool's MIP: one owner per unit, bands with penalised slack, moves as the cost.
 
     ``drop`` leaves out named constraint families (used by the tests that prove each family

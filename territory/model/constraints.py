@@ -51,8 +51,17 @@ class ModelBuilder:
     elastic: bool = False
     slack_info: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
-    def add_row(self, family: str, name: str, expr: pulp.LpAffineExpression, sense: int,
-                rhs: float, *, hard: bool = False, info: dict[str, Any] | None = None) -> str:
+    def add_row(
+        self,
+        family: str,
+        name: str,
+        expr: pulp.LpAffineExpression,
+        sense: int,
+        rhs: float,
+        *,
+        hard: bool = False,
+        info: dict[str, Any] | None = None,
+    ) -> str:
         if name in self.rows:
             name = f"{name}__{len(self.rows)}"
         if self.elastic and hard and sense != EQ:
@@ -62,8 +71,9 @@ class ModelBuilder:
         self.families.setdefault(family, []).append(name)
         return name
 
-    def slack(self, name: str, cost: float, *, family: str = "", info: dict[str, Any] | None = None
-              ) -> pulp.LpVariable:
+    def slack(
+        self, name: str, cost: float, *, family: str = "", info: dict[str, Any] | None = None
+    ) -> pulp.LpVariable:
         v = self.prob.add_variable(name, 0, None, pulp.LpContinuous)
         self.slacks[name] = v
         self.slack_info[name] = (family, dict(info or {}))
@@ -75,7 +85,7 @@ class ModelBuilder:
         p = self.pool
         order = np.argsort(p.pair_r, kind="stable")
         b = np.searchsorted(p.pair_r[order], np.arange(p.n_reps + 1))
-        return [order[b[r]:b[r + 1]] for r in range(p.n_reps)]
+        return [order[b[r] : b[r + 1]] for r in range(p.n_reps)]
 
 
 def new_builder(pool: PoolProblem, potential_band: float = 0.10) -> ModelBuilder:
@@ -88,8 +98,9 @@ def new_builder(pool: PoolProblem, potential_band: float = 0.10) -> ModelBuilder
     for r in range(pool.n_reps):
         if pool.rep_product[r] < 0:
             for q, prod in enumerate(pool.products):
-                m.z[(r, q)] = prob.add_variable(lp_name("carries", rep=pool.rep_ids[r], product=prod),
-                                                0, 1, pulp.LpInteger)
+                m.z[(r, q)] = prob.add_variable(
+                    lp_name("carries", rep=pool.rep_ids[r], product=prod), 0, 1, pulp.LpInteger
+                )
     return m
 
 
@@ -99,7 +110,7 @@ def add_assign_once(m: ModelBuilder) -> list[str]:
     b = np.searchsorted(p.pair_u, np.arange(p.n_units + 1))
     names = []
     for u in range(p.n_units):
-        expr = pulp.LpAffineExpression(dict.fromkeys(m.x[b[u]:b[u + 1]], 1))
+        expr = pulp.LpAffineExpression(dict.fromkeys(m.x[b[u] : b[u + 1]], 1))
         names.append(m.add_row("assign_once", lp_name("assign_once", unit=p.unit_ids[u]), expr, EQ, 1))
     return names
 
@@ -149,8 +160,14 @@ def add_tier_balance(m: ModelBuilder, penalty: float, hard: bool = False) -> lis
                 lo_rhs = hi_rhs = 0.0
             lab = _label(p, r, q, tier=t)
             if not hard:
-                info = {"rep": r, "product": q, "tier": t, "lo": lo_v, "hi": hi_v,
-                        "fair": float(p.fair_tier_p[r, q, ti])}
+                info = {
+                    "rep": r,
+                    "product": q,
+                    "tier": t,
+                    "lo": lo_v,
+                    "hi": hi_v,
+                    "fair": float(p.fair_tier_p[r, q, ti]),
+                }
                 lo_expr[m.slack(lp_name("tier_under", **lab), penalty, family="tier_under", info=info)] = 1.0
                 hi_expr[m.slack(lp_name("tier_over", **lab), penalty, family="tier_over", info=info)] = -1.0
             names.append(m.add_row("tier_balance", lp_name("tier_band_lo", **lab), lo_expr, GE, lo_rhs))
@@ -181,12 +198,18 @@ def add_potential_balance(m: ModelBuilder, penalty: float, hard: bool = False) -
         lab = _label(p, r, q)
         if not hard:
             info = {"rep": r, "product": q, "fair": fair}
-            lo_expr[m.slack(lp_name("potential_under", **lab), penalty, family="potential_under", info=info)] = 1.0
-            hi_expr[m.slack(lp_name("potential_over", **lab), penalty, family="potential_over", info=info)] = -1.0
-        names.append(m.add_row("potential_balance", lp_name("potential_band_lo", **lab), lo_expr, GE,
-                               round(lo_rhs, 9)))
-        names.append(m.add_row("potential_balance", lp_name("potential_band_hi", **lab), hi_expr, LE,
-                               round(hi_rhs, 9)))
+            lo_expr[
+                m.slack(lp_name("potential_under", **lab), penalty, family="potential_under", info=info)
+            ] = 1.0
+            hi_expr[
+                m.slack(lp_name("potential_over", **lab), penalty, family="potential_over", info=info)
+            ] = -1.0
+        names.append(
+            m.add_row("potential_balance", lp_name("potential_band_lo", **lab), lo_expr, GE, round(lo_rhs, 9))
+        )
+        names.append(
+            m.add_row("potential_balance", lp_name("potential_band_hi", **lab), hi_expr, LE, round(hi_rhs, 9))
+        )
     return names
 
 
@@ -207,15 +230,25 @@ def add_product_choice(m: ModelBuilder) -> list[str]:
             at = [r for r in auto if p.rep_level[r] == lv]
             expr = pulp.LpAffineExpression({m.z[(r, q)]: 1 for r in at})
             label = {"product": prod} if p.auto_count.shape[1] == 1 else {"product": prod, "level": lv}
-            names.append(m.add_row("product_choice", lp_name("reps_per_product", **label), expr, EQ,
-                                   float(p.auto_count[q, lv])))
+            names.append(
+                m.add_row(
+                    "product_choice",
+                    lp_name("reps_per_product", **label),
+                    expr,
+                    EQ,
+                    float(p.auto_count[q, lv]),
+                )
+            )
     auto_set = set(auto)
     for i, (u, r) in enumerate(zip(p.pair_u.tolist(), p.pair_r.tolist())):
         if r in auto_set:
             q = int(p.unit_product[u])
             expr = pulp.LpAffineExpression({m.x[i]: 1, m.z[(r, q)]: -1})
-            names.append(m.add_row("product_choice", lp_name("carries", unit=p.unit_ids[u], rep=p.rep_ids[r]),
-                                   expr, LE, 0))
+            names.append(
+                m.add_row(
+                    "product_choice", lp_name("carries", unit=p.unit_ids[u], rep=p.rep_ids[r]), expr, LE, 0
+                )
+            )
     return names
 
 
@@ -230,8 +263,11 @@ def add_auto_locks(m: ModelBuilder) -> list[str]:
         q = int(p.unit_product[u])
         if p.unit_lock_auto[u] == r and (r, q) in m.z:
             expr = pulp.LpAffineExpression({m.x[i]: 1, m.z[(r, q)]: -1})
-            names.append(m.add_row("auto_locks", lp_name("keeps_locked", unit=p.unit_ids[u],
-                                                         rep=p.rep_ids[r]), expr, GE, 0))
+            names.append(
+                m.add_row(
+                    "auto_locks", lp_name("keeps_locked", unit=p.unit_ids[u], rep=p.rep_ids[r]), expr, GE, 0
+                )
+            )
     return names
 
 
@@ -254,8 +290,11 @@ def add_account_balance(m: ModelBuilder, band: float, penalty: float, hard: bool
                 hi_expr[z] = -float(hi_p[r, q])
             lo_r = hi_r = 0.0
         else:
-            own = int(p.rep_product[r]) if p.rep_product.size and p.rep_product[r] >= 0 \
-                and lo_p.shape[1] > 1 else 0
+            own = (
+                int(p.rep_product[r])
+                if p.rep_product.size and p.rep_product[r] >= 0 and lo_p.shape[1] > 1
+                else 0
+            )
             lo_r, hi_r = float(lo_p[r, own]), float(hi_p[r, own])
         if not hard:
             lo_expr[m.slack(lp_name("accounts_under", rep=rep), penalty)] = 1.0
@@ -265,8 +304,9 @@ def add_account_balance(m: ModelBuilder, band: float, penalty: float, hard: bool
     return names
 
 
-def add_workload_balance(m: ModelBuilder, band: float, weights: tuple[float, ...], penalty: float,
-                         hard: bool = False) -> list[str]:
+def add_workload_balance(
+    m: ModelBuilder, band: float, weights: tuple[float, ...], penalty: float, hard: bool = False
+) -> list[str]:
     """Optional: each rep's tier-weighted effort within +-band of its fair share (soft by default)."""
     p = m.pool
     w = np.asarray(weights[:3], dtype=float)
@@ -288,10 +328,18 @@ def add_workload_balance(m: ModelBuilder, band: float, weights: tuple[float, ...
         if not hard:
             info = {"rep": r, "product": q, "fair": fair}
             # penalty per 1 % outside the band, like one account outside a tier band
-            lo_expr[m.slack(lp_name("workload_under", **lab), penalty * 100, family="workload_under", info=info)] = 1.0
-            hi_expr[m.slack(lp_name("workload_over", **lab), penalty * 100, family="workload_over", info=info)] = -1.0
-        names.append(m.add_row("workload_balance", lp_name("workload_band_lo", **lab), lo_expr, GE, round(lo_rhs, 9)))
-        names.append(m.add_row("workload_balance", lp_name("workload_band_hi", **lab), hi_expr, LE, round(hi_rhs, 9)))
+            lo_expr[
+                m.slack(lp_name("workload_under", **lab), penalty * 100, family="workload_under", info=info)
+            ] = 1.0
+            hi_expr[
+                m.slack(lp_name("workload_over", **lab), penalty * 100, family="workload_over", info=info)
+            ] = -1.0
+        names.append(
+            m.add_row("workload_balance", lp_name("workload_band_lo", **lab), lo_expr, GE, round(lo_rhs, 9))
+        )
+        names.append(
+            m.add_row("workload_balance", lp_name("workload_band_hi", **lab), hi_expr, LE, round(hi_rhs, 9))
+        )
     return names
 
 
@@ -304,9 +352,17 @@ def add_max_accounts(m: ModelBuilder) -> list[str]:
         if np.isnan(cap):
             continue
         terms = list(zip([m.x[i] for i in idx.tolist()], p.unit_size[p.pair_u[idx]].astype(float).tolist()))
-        names.append(m.add_row("max_accounts", lp_name("max_accounts", rep=p.rep_ids[r]),
-                               pulp.LpAffineExpression(terms), LE, float(cap), hard=True,
-                               info={"rep": r, "limit": float(cap)}))
+        names.append(
+            m.add_row(
+                "max_accounts",
+                lp_name("max_accounts", rep=p.rep_ids[r]),
+                pulp.LpAffineExpression(terms),
+                LE,
+                float(cap),
+                hard=True,
+                info={"rep": r, "limit": float(cap)},
+            )
+        )
     return names
 
 
@@ -318,9 +374,17 @@ def add_move_limit(m: ModelBuilder, max_share: float) -> list[str]:
     keep = discretionary > 0
     terms = [(m.x[i], float(c)) for i, c in zip(np.flatnonzero(keep).tolist(), discretionary[keep].tolist())]
     limit = np.floor(max_share * float(p.unit_size.sum()) + 1e-9)
-    return [m.add_row("move_limit", lp_name("move_limit", pool=p.name),
-                      pulp.LpAffineExpression(terms), LE, float(limit), hard=True,
-                      info={"limit": float(limit), "share": max_share})]
+    return [
+        m.add_row(
+            "move_limit",
+            lp_name("move_limit", pool=p.name),
+            pulp.LpAffineExpression(terms),
+            LE,
+            float(limit),
+            hard=True,
+            info={"limit": float(limit), "share": max_share},
+        )
+    ]
 
 
 def add_potential_move_limit(m: ModelBuilder, max_share: float) -> list[str]:
@@ -330,11 +394,21 @@ def add_potential_move_limit(m: ModelBuilder, max_share: float) -> list[str]:
     if total <= 0:
         return []
     keep = p.pair_pot_moved > 0
-    terms = [(m.x[i], round(float(c) / total, 9))
-             for i, c in zip(np.flatnonzero(keep).tolist(), p.pair_pot_moved[keep].tolist())]
-    return [m.add_row("potential_move_limit", lp_name("potential_move_limit", pool=p.name),
-                      pulp.LpAffineExpression(terms), LE, float(max_share), hard=True,
-                      info={"share": max_share})]
+    terms = [
+        (m.x[i], round(float(c) / total, 9))
+        for i, c in zip(np.flatnonzero(keep).tolist(), p.pair_pot_moved[keep].tolist())
+    ]
+    return [
+        m.add_row(
+            "potential_move_limit",
+            lp_name("potential_move_limit", pool=p.name),
+            pulp.LpAffineExpression(terms),
+            LE,
+            float(max_share),
+            hard=True,
+            info={"share": max_share},
+        )
+    ]
 
 
 def add_moves_per_rep(m: ModelBuilder, cap: int) -> list[str]:
@@ -360,9 +434,17 @@ def add_moves_per_rep(m: ModelBuilder, cap: int) -> list[str]:
         keep = gain > 0
         if keep.any():
             terms = list(zip([m.x[i] for i in idx[keep].tolist()], gain[keep].tolist()))
-            names.append(m.add_row("moves_per_rep", lp_name("moves_in", rep=rep),
-                                   pulp.LpAffineExpression(terms), LE, float(cap), hard=True,
-                                   info={"rep": r, "limit": cap, "direction": "gain"}))
+            names.append(
+                m.add_row(
+                    "moves_per_rep",
+                    lp_name("moves_in", rep=rep),
+                    pulp.LpAffineExpression(terms),
+                    LE,
+                    float(cap),
+                    hard=True,
+                    info={"rep": r, "limit": cap, "direction": "gain"},
+                )
+            )
         if own_here:
             # loses = sum(own) - sum(own * x[u, r]) <= cap
             terms, const = [], 0.0
@@ -371,9 +453,17 @@ def add_moves_per_rep(m: ModelBuilder, cap: int) -> list[str]:
                 i = pair_index.get((u, r))
                 if i is not None:
                     terms.append((m.x[i], float(n)))
-            names.append(m.add_row("moves_per_rep", lp_name("moves_out", rep=rep),
-                                   pulp.LpAffineExpression(terms), GE, const - float(cap), hard=True,
-                                   info={"rep": r, "limit": cap, "direction": "lose"}))
+            names.append(
+                m.add_row(
+                    "moves_per_rep",
+                    lp_name("moves_out", rep=rep),
+                    pulp.LpAffineExpression(terms),
+                    GE,
+                    const - float(cap),
+                    hard=True,
+                    info={"rep": r, "limit": cap, "direction": "lose"},
+                )
+            )
     return names
 
 

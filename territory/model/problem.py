@@ -75,8 +75,10 @@ class PoolProblem:
         return len(self.rep_ids)
 
     def __repr__(self) -> str:
-        return (f"<PoolProblem {self.name!r} [{int(self.unit_size.sum()):,} accounts in "
-                f"{self.n_units:,} units, {self.n_reps} reps, {len(self.pair_u):,} pairs]>")
+        return (
+            f"<PoolProblem {self.name!r} [{int(self.unit_size.sum()):,} accounts in "
+            f"{self.n_units:,} units, {self.n_reps} reps, {len(self.pair_u):,} pairs]>"
+        )
 
 
 def tier_band(fair: np.ndarray, band: float, min_accounts: float) -> tuple[np.ndarray, np.ndarray]:
@@ -105,10 +107,15 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
-def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.ndarray,
-                        unit_tiers: np.ndarray, unit_pot: np.ndarray, n_products: int,
-                        tier_weights: tuple[float, ...],
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def product_fair_shares(
+    cap: np.ndarray,
+    rep_prod: np.ndarray,
+    unit_prod: np.ndarray,
+    unit_tiers: np.ndarray,
+    unit_pot: np.ndarray,
+    n_products: int,
+    tier_weights: tuple[float, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Capacity-proportional fair shares per (rep, product), and auto reps per product.
 
     Reps with product = auto are shared between products in proportion to tier-weighted
@@ -165,8 +172,9 @@ def product_fair_shares(cap: np.ndarray, rep_prod: np.ndarray, unit_prod: np.nda
     return fair_t, fair_p, auto_count, rep_level
 
 
-def pool_products(unit_products: list[str], rep_products: list[str],
-                  product_mode: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
+def pool_products(
+    unit_products: list[str], rep_products: list[str], product_mode: bool
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """A pool's products (sorted), each unit's product index and each rep's (-1: the model
     chooses, for product = auto). Without product ICPs there is one product "" for all."""
     prods = sorted(set(unit_products)) or [""]
@@ -178,9 +186,13 @@ def pool_products(unit_products: list[str], rep_products: list[str],
     return prods, unit_prod, rep_prod
 
 
-def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
-                keys: np.ndarray | None = None,
-                cover_sets: list[frozenset[str] | None] | None = None) -> list[PoolProblem]:
+def build_pools(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    keys: np.ndarray | None = None,
+    cover_sets: list[frozenset[str] | None] | None = None,
+) -> list[PoolProblem]:
     """Split the plan into independent pools and compute fair shares and bands for each.
 
     ``accounts`` needs: account_id, tier, potential, owner_id, locked, family_id (and region
@@ -214,14 +226,20 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     owner_pos = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     # A lock keeps the account with its owner, or with the rep a locks file names (_lock_to).
-    lock_to = (accounts["_lock_to"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
-               if "_lock_to" in accounts.columns else np.full(len(accounts), -1, dtype=np.int64))
+    lock_to = (
+        accounts["_lock_to"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+        if "_lock_to" in accounts.columns
+        else np.full(len(accounts), -1, dtype=np.int64)
+    )
     lock_target = np.where(lock_to >= 0, lock_to, owner_pos)
     locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (lock_target >= 0)
     # Product ICPs: a row locked to a rep with product = auto stays with that rep exactly when
     # the rep carries the row's product (see ``territory.products._product_locks``).
-    lock_auto = (accounts["_lock_auto"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
-                 if "_lock_auto" in accounts.columns else np.full(len(accounts), -1, dtype=np.int64))
+    lock_auto = (
+        accounts["_lock_auto"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+        if "_lock_auto" in accounts.columns
+        else np.full(len(accounts), -1, dtype=np.int64)
+    )
     region_keys = np.asarray(keys, dtype=object)
 
     # Eligible rep set per unit: reps covering every member's region; locked units: the owner.
@@ -230,7 +248,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     sig_cache: dict[frozenset[str], tuple[int, ...]] = {}
     all_idx = set(np.flatnonzero(all_cover).tolist())
     for u in range(n_units):
-        rows = order[bounds[u]:bounds[u + 1]]
+        rows = order[bounds[u] : bounds[u + 1]]
         lk = locked[rows]
         if lk.any():
             signature_of_unit.append((int(lock_target[rows[lk][0]]),))
@@ -272,11 +290,17 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
     pools: list[PoolProblem] = []
     product_mode = "product" in accounts.columns
     # A unit's product: every row of a unit shares it (product rows are keyed per product).
-    row_product = (accounts["product"].astype(str).to_numpy(dtype=object) if product_mode
-                   else np.full(len(accounts), "", dtype=object))
+    row_product = (
+        accounts["product"].astype(str).to_numpy(dtype=object)
+        if product_mode
+        else np.full(len(accounts), "", dtype=object)
+    )
     unit_product_all = row_product[order[bounds[:-1]]] if n_units else np.zeros(0, dtype=object)
-    rep_product_all = (reps["product"].astype(str).str.strip().replace("", "auto").tolist()
-                       if product_mode and "product" in reps.columns else [""] * n_reps)
+    rep_product_all = (
+        reps["product"].astype(str).str.strip().replace("", "auto").tolist()
+        if product_mode and "product" in reps.columns
+        else [""] * n_reps
+    )
     capacity_all = reps["capacity"].to_numpy(dtype=np.float64)
     max_acc_all = reps["max_accounts"].to_numpy(dtype=np.float64)
     region_names = reps["region"].astype(str).tolist()
@@ -299,7 +323,7 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         orr: list[int] = []
         on: list[int] = []
         for j, u in enumerate(units):
-            rows = order[bounds[u]:bounds[u + 1]]
+            rows = order[bounds[u] : bounds[u + 1]]
             acc_index.append(rows)
             for t in TIERS:
                 unit_tiers[j, t - 1] = int((tiers[rows] == t).sum())
@@ -327,10 +351,12 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
                 on.append(int(n))
         cap = capacity_all[comp_reps]
         # Products in this pool; reps carry one each (-1 = the model chooses).
-        prods, unit_prod, rep_prod = pool_products(unit_product_all[units].tolist(),
-                                                   [rep_product_all[r] for r in comp_reps], product_mode)
+        prods, unit_prod, rep_prod = pool_products(
+            unit_product_all[units].tolist(), [rep_product_all[r] for r in comp_reps], product_mode
+        )
         fair_tier_p, fair_pot_p, auto_count, rep_level = product_fair_shares(
-            cap, rep_prod, unit_prod, unit_tiers, unit_pot, len(prods), cfg.products.tier_weights)
+            cap, rep_prod, unit_prod, unit_tiers, unit_pot, len(prods), cfg.products.tier_weights
+        )
         lo_p, hi_p = tier_band(fair_tier_p, cfg.balance.tier_band, cfg.balance.tier_band_min_accounts)
         # Per-rep view (each rep's own product; auto reps get theirs once the model has chosen).
         own = np.where(rep_prod >= 0, rep_prod, 0)
@@ -339,37 +365,39 @@ def build_pools(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig,
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
         if product_mode:
             name += " / " + ", ".join(prods)
-        pools.append(PoolProblem(
-            name=name,
-            rep_ids=[rep_ids[r] for r in comp_reps],
-            capacity=cap,
-            max_accounts=max_acc_all[comp_reps],
-            unit_ids=[str(uniques[u]) for u in units],
-            unit_tiers=unit_tiers,
-            unit_potential=unit_pot,
-            unit_size=unit_size,
-            unit_locked=unit_locked,
-            unit_forced=unit_forced,
-            unit_lock_auto=unit_lock_auto,
-            pair_u=np.asarray(pu, dtype=np.int64),
-            pair_r=np.asarray(pr, dtype=np.int64),
-            pair_cost=np.asarray(pc, dtype=np.int64),
-            pair_pot_moved=np.asarray(ppot, dtype=np.float64),
-            own_u=np.asarray(ou, dtype=np.int64),
-            own_r=np.asarray(orr, dtype=np.int64),
-            own_n=np.asarray(on, dtype=np.int64),
-            fair_tier=fair_tier,
-            account_index=acc_index,
-            products=prods,
-            unit_product=unit_prod,
-            rep_product=rep_prod,
-            auto_count=auto_count,
-            rep_level=rep_level,
-            fair_tier_p=fair_tier_p,
-            fair_pot_p=fair_pot_p,
-            tier_lo_p=lo_p,
-            tier_hi_p=hi_p,
-        ))
+        pools.append(
+            PoolProblem(
+                name=name,
+                rep_ids=[rep_ids[r] for r in comp_reps],
+                capacity=cap,
+                max_accounts=max_acc_all[comp_reps],
+                unit_ids=[str(uniques[u]) for u in units],
+                unit_tiers=unit_tiers,
+                unit_potential=unit_pot,
+                unit_size=unit_size,
+                unit_locked=unit_locked,
+                unit_forced=unit_forced,
+                unit_lock_auto=unit_lock_auto,
+                pair_u=np.asarray(pu, dtype=np.int64),
+                pair_r=np.asarray(pr, dtype=np.int64),
+                pair_cost=np.asarray(pc, dtype=np.int64),
+                pair_pot_moved=np.asarray(ppot, dtype=np.float64),
+                own_u=np.asarray(ou, dtype=np.int64),
+                own_r=np.asarray(orr, dtype=np.int64),
+                own_n=np.asarray(on, dtype=np.int64),
+                fair_tier=fair_tier,
+                account_index=acc_index,
+                products=prods,
+                unit_product=unit_prod,
+                rep_product=rep_prod,
+                auto_count=auto_count,
+                rep_level=rep_level,
+                fair_tier_p=fair_tier_p,
+                fair_pot_p=fair_pot_p,
+                tier_lo_p=lo_p,
+                tier_hi_p=hi_p,
+            )
+        )
     # Name clashes (two pools over the same region) get a number.
     seen: dict[str, int] = {}
     for p in pools:
