@@ -106,7 +106,8 @@ def evaluate(owner: np.ndarray, acc: pd.DataFrame, reps: pd.DataFrame, arrays: d
         (np.maximum(plo[ok] - potential[ok], 0) + np.maximum(potential[ok] - phi[ok], 0)) / fair_p[ok]
     ).sum()
     b = cfg.balance
-    obj = cfg.continuity.move_cost * discretionary + b.tier_penalty * tslack + b.potential_penalty * pslack
+    pen = b.measures["potential"].penalty
+    obj = cfg.continuity.move_cost * discretionary + b.tier_penalty * tslack + pen * pslack
     return {
         "max_tier_dev": float(tdev.max()),
         "max_pot_dev": float(pdev.max()),
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         args.size,
         args.seed,
         args.method,
-        ["--set", f"balance.tier_band={tb_:.6f}", "--set", f"balance.potential_band={pb_:.6f}"],
+        ["--set", f"balance.tier_band={tb_:.6f}", "--set", f"balance.measures.potential.band={pb_:.6f}"],
         tag="-matched",
     )
     ev_cap = evaluate(owners_of(m_out), acc, reps, arrays, cfg)

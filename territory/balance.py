@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model.problem import TIERS
+from .model.pools import TIERS
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,18 @@ def setting(default: Any, help: str, **kw: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class MeasureConfig:
+    band: float = setting(
+        0.10, "Allowed relative deviation of each rep's total of the measure from its fair share."
+    )
+    penalty: float = setting(
+        1000.0,
+        "Cost of being outside the band by 100 % of the rep's fair share, in units of one "
+        "account moved (1000 = 10 moves per 1 % outside the band).",
+    )
+
+
+@dataclass(frozen=True)
 class BalanceConfig:
     tier_band: float = setting(
         0.10,
@@ -46,19 +58,20 @@ class BalanceConfig:
         "The tier band is never narrower than this many accounts either side of the fair "
         "share, so small shares stay feasible (+-10 % or +-1 account, whichever is wider).",
     )
-    potential_band: float = setting(
-        0.10,
-        "Allowed relative deviation of each rep's total potential from its fair share.",
-    )
     tier_penalty: float = setting(
         100.0,
         "Cost of each account outside a tier band, in units of one account moved. High "
         "values make the bands nearly hard rules.",
     )
-    potential_penalty: float = setting(
-        1000.0,
-        "Cost of being outside the potential band by 100 % of the rep's fair potential, in "
-        "units of one account moved (1000 = 10 moves per 1 % outside the band).",
+    measures: dict[str, MeasureConfig] = field(
+        default_factory=lambda: {"potential": MeasureConfig()},
+        metadata={
+            "help": "Numeric account columns balanced per rep, each within its own band around "
+            "a capacity-proportional fair share, e.g. [balance.measures.potential] band = 0.10, "
+            "penalty = 1000 and [balance.measures.arr] band = 0.15. A table in plan.toml lists "
+            "every balanced measure (leave potential out to stop balancing it); "
+            "--set balance.measures.arr.band=0.15 adds or changes one."
+        },
     )
     account_band: float | None = setting(
         None,
@@ -75,7 +88,7 @@ class BalanceConfig:
     )
     hard_bands: bool = setting(
         False,
-        "Treat the tier and potential bands as hard rules: if they cannot all hold, the plan "
+        "Treat the tier and measure bands as hard rules: if they cannot all hold, the plan "
         "fails with an explanation instead of bending the bands at a penalty.",
     )
 
@@ -301,6 +314,12 @@ def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 T = typing.TypeVar("T")
 
+# Settings that moved, with where they live now (named in the unknown-setting error).
+RENAMED = {
+    "balance.potential_band": "balance.measures.potential.band",
+    "balance.potential_penalty": "balance.measures.potential.penalty",
+}
+
 
 def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") -> T:
     """Check ``data`` against the dataclass ``cls`` and build it; errors name the key."""
@@ -313,6 +332,8 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
         key = prefix + unknown[0]
         close = [prefix + k for k in known if k.split("_")[0] in unknown[0]]
         hint = f" Did you mean {close[0]}?" if close else ""
+        if key in RENAMED:
+            hint = f" It is now {RENAMED[key]}."
         raise ConfigError(f"{source}: unknown setting '{key}'.{hint} Run 'territory settings' to list them.")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
@@ -389,16 +410,35 @@ def _coerce(tp: Any, value: Any, source: str, key: str) -> Any:
     raise ConfigError(f"{source}: setting '{key}' has an unsupported type")  # pragma: no cover
 
 
+def _table_of(tp: Any) -> Any:
+    """The dataclass of a ``dict[str, Dataclass]`` setting (a table of named entries), else None."""
+    if get_origin(tp) is dict:
+        vt = get_args(tp)[1]
+        if dataclasses.is_dataclass(vt):
+            return vt
+    return None
+
+
 def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
     path = dotted.split(".")
     tp: Any = cls
-    for i, part in enumerate(path):
+    i = 0
+    while i < len(path):
+        part = path[i]
+        if _table_of(tp) is not None:  # a named entry of a table, e.g. measures.arr
+            tp = _table_of(tp)
+            i += 1
+            continue
         if not dataclasses.is_dataclass(tp):
             raise ConfigError(f"--set: '{'.'.join(path[:i])}' has no sub-settings")
         hints = get_type_hints(tp)
         if part not in hints:
-            raise ConfigError(f"--set: unknown setting '{dotted}'. Run 'territory settings' to list them.")
+            hint = f" It is now {RENAMED[dotted]}." if dotted in RENAMED else ""
+            raise ConfigError(
+                f"--set: unknown setting '{dotted}'.{hint} Run 'territory settings' to list them."
+            )
         tp = hints[part]
+        i += 1
     return tp, path
 
 
@@ -420,11 +460,22 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
     return _replace_path(cfg, path, coerced)
 
 
-def _replace_path(obj: Any, path: list[str], value: Any) -> Any:
+def _replace_path(obj: Any, path: list[str], value: Any, tp: Any = None) -> Any:
+    entry_tp = _table_of(tp)
+    if entry_tp is not None:  # a table of named entries: change or add one entry
+        out = dict(obj)
+        if len(path) == 1:
+            out[path[0]] = value
+        else:
+            entry = out.get(path[0]) or entry_tp()
+            out[path[0]] = _replace_path(entry, path[1:], value, entry_tp)
+        return out
     if len(path) == 1:
         return dataclasses.replace(obj, **{path[0]: value})
-    child = getattr(obj, path[0])
-    return dataclasses.replace(obj, **{path[0]: _replace_path(child, path[1:], value)})
+    child_tp = get_type_hints(type(obj))[path[0]]
+    return dataclasses.replace(
+        obj, **{path[0]: _replace_path(getattr(obj, path[0]), path[1:], value, child_tp)}
+    )
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:
@@ -434,6 +485,8 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
         v = getattr(cfg, f.name)
         if dataclasses.is_dataclass(v):
             out[f.name] = config_to_dict(v)
+        elif isinstance(v, dict) and any(dataclasses.is_dataclass(x) for x in v.values()):
+            out[f.name] = {k: config_to_dict(x) for k, x in v.items()}
         elif isinstance(v, tuple):
             out[f.name] = list(v)
         else:
@@ -452,5 +505,10 @@ def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[tuple[st
             rows.extend(describe_settings(tp, prefix + f.name + "."))  # type: ignore[arg-type]
             continue
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
+        entry = _table_of(tp)
+        if entry is not None:  # a table of named entries: its keys, then one entry's fields
+            rows.append((prefix + f.name, ", ".join(default) or "{}", help_text))
+            rows.extend(describe_settings(entry, f"{prefix}{f.name}.<name>."))
+            continue
         rows.append((prefix + f.name, repr(default) if default is not None else "unset", help_text))
     return rows

@@ -24,12 +24,9 @@ from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
-from .model.aggregate import solve_pools
-from .model.build import build_model
-from .model.problem import TIERS, PoolProblem, build_pools
-from .model.solution import PoolResult, SolvedPools
+from .model import solve_pools
+from .model.pools import TIERS
 from .products import check_products, expand_products, product_mode
-from .solve import solve_problem
 
 Progress = Callable[[str, int, int], None]
 
@@ -295,65 +292,6 @@ def load_input(
     return inp
 
 
-def solve_exact(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
-    cfg: PlanConfig,
-    *,
-    progress: Progress = _noop,
-    export_lp: str | Path | None = None,
-) -> SolvedPools:
-    """One MIP per pool over (family, eligible rep) pairs: exact, for up to ~10^5 pairs per pool."""
-    pools = build_pools(accounts, reps, cfg)
-    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
-    out = SolvedPools.empty(len(accounts), len(reps))
-    for k, pool in enumerate(pools):
-        progress("solve", k, len(pools))
-        m = build_model(pool, cfg)
-        if export_lp is not None:
-            out.lp_files.append(_export_lp(m.prob, Path(export_lp), pool.name, len(pools)))
-        report = solve_problem(m.prob, cfg.solver)
-        if not report.has_solution:
-            raise InfeasiblePlanError(_explain_no_solution(pool, cfg, report.status))
-        values = np.array([v.varValue or 0.0 for v in m.x])
-        owner_local = _extract(pool, values)
-        gidx = np.array([rep_pos[r] for r in pool.rep_ids], dtype=np.int64)
-        for u, rows in enumerate(pool.account_index):
-            out.owner[rows] = gidx[owner_local[u]]
-        chosen = pool.rep_product.copy()
-        for (r, q), var in m.z.items():
-            if (var.varValue or 0) > 0.5:
-                chosen[r] = q
-        chosen = np.where(chosen >= 0, chosen, 0)
-        ar = np.arange(pool.n_reps)
-        tau = cfg.balance.potential_band
-        out.fair_tier[gidx] = pool.fair_tier_p[ar, chosen]
-        out.fair_potential[gidx] = pool.fair_pot_p[ar, chosen]
-        out.tier_lo[gidx] = pool.tier_lo_p[ar, chosen]
-        out.tier_hi[gidx] = pool.tier_hi_p[ar, chosen]
-        out.pot_lo[gidx] = (1 - tau) * pool.fair_pot_p[ar, chosen]
-        out.pot_hi[gidx] = (1 + tau) * pool.fair_pot_p[ar, chosen]
-        if "product" in accounts.columns:
-            if out.rep_product is None:
-                out.rep_product = np.full(len(reps), "", dtype=object)
-            out.rep_product[gidx] = [pool.products[q] for q in chosen]
-        out.pool_of_rep[gidx] = pool.name
-        out.pools.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
-    progress("solve", len(pools), len(pools))
-    return out
-
-
-def _extract(pool: PoolProblem, x_values: np.ndarray) -> np.ndarray:
-    """Owner (local rep index) per unit from the solved pair values."""
-    owner = np.full(pool.n_units, -1, dtype=np.int64)
-    best = np.full(pool.n_units, -1.0)
-    for i, (u, r) in enumerate(zip(pool.pair_u.tolist(), pool.pair_r.tolist())):
-        if x_values[i] > best[u]:
-            best[u] = x_values[i]
-            owner[u] = r
-    return owner
-
-
 def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | Path | None = None) -> Plan:
     """Build the pools, solve each, and assemble the plan with reasons and metrics.
 
@@ -500,9 +438,10 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         }
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
-    warnings = list(inp.warnings) + _band_warnings(reps, arrays)
-    discretionary = moved & (prev_pos >= 0) & prev_eligible
-    warnings += _cap_warnings(cfg, reps, discretionary, prev_pos, new_owner, potential, solved.method)
+    # The plan was checked against every rule (territory.model.verify): the bands it bends.
+    warnings = list(inp.warnings) + [
+        Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
+    ]
     timings["total_solve"] = time.perf_counter() - t0
     if "_lock_to" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
@@ -519,17 +458,6 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         timings=timings,
         extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method, **inp.extras},
     )
-
-
-def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
-    import re
-
-    if n_pools > 1:
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", pool_name).strip("-").lower() or "pool"
-        path = path.with_name(f"{path.stem}-{slug}{path.suffix or '.lp'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prob.writeLP(str(path))
-    return str(path)
 
 
 def _max_rel(actual: np.ndarray, fair: np.ndarray) -> float:
@@ -573,99 +501,6 @@ def _baseline_metrics(
             arrays["pot_hi"],
         ),
     }
-
-
-def _cap_warnings(
-    cfg: PlanConfig,
-    reps: pd.DataFrame,
-    disc: np.ndarray,
-    prev_pos: np.ndarray,
-    new_owner: np.ndarray,
-    potential: np.ndarray,
-    method: str,
-) -> list[Problem]:
-    """Check the continuity caps on the finished plan (both methods enforce them; this is a
-    safety net that says so if a plan ever breaks one)."""
-    c = cfg.continuity
-    out: list[Problem] = []
-    hint = (
-        "please report this; meanwhile use --set solver.method=exact (slower) or relax the cap"
-        if method != "exact"
-        else "please report this"
-    )
-    n_reps = len(reps)
-    if c.max_moves_per_rep is not None:
-        lost = np.bincount(prev_pos[disc], minlength=n_reps)
-        gained = np.bincount(new_owner[disc], minlength=n_reps)
-        for r in np.flatnonzero((lost > c.max_moves_per_rep) | (gained > c.max_moves_per_rep))[:20]:
-            out.append(
-                Problem(
-                    "plan",
-                    f"{reps['rep_id'].iat[r]} loses {lost[r]} and gains {gained[r]} "
-                    f"accounts, above continuity.max_moves_per_rep = {c.max_moves_per_rep}",
-                    severity="warning",
-                    hint=hint,
-                )
-            )
-    total = float(potential.sum())
-    if c.max_potential_moved_share is not None and total > 0:
-        share = float(potential[disc].sum()) / total
-        if share > c.max_potential_moved_share + 1e-9:
-            out.append(
-                Problem(
-                    "plan",
-                    f"{share:.1%} of potential moves, above "
-                    f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}",
-                    severity="warning",
-                    hint=hint,
-                )
-            )
-    return out
-
-
-def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:
-    """Say in plain words where a band had to bend."""
-    out: list[Problem] = []
-    after = arrays["after"]
-    for r, rep in enumerate(reps["rep_id"]):
-        for ti, t in enumerate(TIERS):
-            c = int(after.tier_counts[r, ti])
-            lo, hi = int(arrays["tier_lo"][r, ti]), int(arrays["tier_hi"][r, ti])
-            if c < lo or c > hi:
-                out.append(
-                    Problem(
-                        "plan",
-                        f"{rep}: Tier {t} accounts {c} is outside the band "
-                        f"{lo}-{hi} (fair share {arrays['fair_tier'][r, ti]:.1f})",
-                        severity="warning",
-                        hint="locks, families or eligibility leave no better split; widen "
-                        "balance.tier_band or review the locks",
-                    )
-                )
-        fair = arrays["fair_potential"][r]
-        if fair > 0:
-            p = after.potential[r]
-            if p < arrays["pot_lo"][r] - 1e-6 or p > arrays["pot_hi"][r] + 1e-6:
-                out.append(
-                    Problem(
-                        "plan",
-                        f"{rep}: potential {p:,.0f} is {p / fair - 1:+.1%} from the "
-                        f"fair share {fair:,.0f}, outside the band",
-                        severity="warning",
-                        hint="a few large accounts or families may make the band "
-                        "unreachable; widen balance.potential_band",
-                    )
-                )
-    return out
-
-
-def _explain_no_solution(pool: PoolProblem, cfg: PlanConfig, status: str) -> str:
-    if status == "infeasible":
-        from .explain import explain_pool
-
-        lines = explain_pool(pool, cfg)
-        return f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines)
-    return f"The solver found no plan for {pool.name} within {cfg.solver.time_limit:g} s. Raise --time-limit."
 
 
 def plan(

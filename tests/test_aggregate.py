@@ -124,7 +124,8 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     finished plan with the exact model's own data (``add_moves_per_rep``,
     ``add_potential_move_limit``): only discretionary moves (owner on the roster and still
     eligible for the unit) count. The potential share is the worst over pools."""
-    from territory.model.problem import build_pools
+    from territory.model.items import singletons
+    from territory.model.pools import build_pools
 
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
@@ -134,20 +135,18 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     worst_share = 0.0
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"].astype(str))}
     for pool in build_pools(acc, reps, inp.config):
+        it = singletons(pool)
         chosen = np.array([pool.rep_ids.index(new_owner[u]) for u in pool.unit_ids])
-        sel = np.flatnonzero(chosen[pool.pair_u] == pool.pair_r)
+        sel = np.flatnonzero(chosen[it.pair_i] == it.pair_r)
         assert len(sel) == pool.n_units  # every unit on an eligible pair
-        owned = np.bincount(pool.own_u, weights=pool.own_n, minlength=pool.n_units)
-        own_here = {(int(u), int(r)): n for u, r, n in zip(pool.own_u, pool.own_r, pool.own_n)}
         for k in sel.tolist():
-            u, r = int(pool.pair_u[k]), int(pool.pair_r[k])
-            gained[rep_pos[pool.rep_ids[r]]] += owned[u] - own_here.get((u, r), 0)
+            gained[rep_pos[pool.rep_ids[it.pair_r[k]]]] += it.pair_cost[k]
         for u, r, n in zip(pool.own_u.tolist(), pool.own_r.tolist(), pool.own_n.tolist()):
             if chosen[u] != r:
                 lost[rep_pos[pool.rep_ids[r]]] += n
-        total = float(pool.unit_potential.sum())
+        total = float(pool.value[:, 0].sum())
         if total > 0:
-            worst_share = max(worst_share, float(pool.pair_pot_moved[sel].sum()) / total)
+            worst_share = max(worst_share, float(it.pair_pot_moved[sel].sum()) / total)
     return gained, lost, worst_share
 
 

@@ -47,7 +47,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,7 +55,7 @@ import pandas as pd
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
 from ..solve import SolveReport
-from .problem import pool_products, product_fair_shares, tier_band
+from .pools import pool_products, product_fair_shares, tier_band
 from .solution import PoolResult, SolvedPools
 
 Progress = Callable[[str, int, int], None]
@@ -71,36 +70,14 @@ def _noop(stage: str, done: int, total: int) -> None:
 # --------------------------------------------------------------------------- dispatch
 
 
-def solve_pools(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
-    cfg: PlanConfig,
-    *,
-    progress: Progress = _noop,
-    export_lp: str | Path | None = None,
-) -> SolvedPools:
-    """Solve every pool with the method ``cfg.solver.method`` asks for.
+def _pband(cfg: PlanConfig) -> float:
+    m = cfg.balance.measures.get("potential")
+    return m.band if m is not None else 1e9
 
-    ``auto`` uses the exact per-pair MIP when the instance is small (at most
-    ``solver.exact_max_pairs`` eligible (unit, rep) pairs and ``solver.exact_max_units``
-    units) or when an LP file is requested, and the aggregated model otherwise.
-    """
-    method = getattr(cfg.solver, "method", "auto")
-    if method == "auto":
-        if export_lp is not None:
-            method = "exact"
-        else:
-            units = build_units(accounts, reps, cfg)
-            max_pairs = getattr(cfg.solver, "exact_max_pairs", 15_000)
-            max_units = getattr(cfg.solver, "exact_max_units", 3_000)
-            method = "exact" if (units.n_pairs <= max_pairs and units.n_units <= max_units) else "aggregate"
-            if method == "aggregate":
-                return solve_aggregate(accounts, reps, cfg, progress=progress, units=units)
-    if method == "exact":
-        from ..pipeline import solve_exact  # lazy: pipeline imports this module
 
-        return solve_exact(accounts, reps, cfg, progress=progress, export_lp=export_lp)
-    return solve_aggregate(accounts, reps, cfg, progress=progress)
+def _ppen(cfg: PlanConfig) -> float:
+    m = cfg.balance.measures.get("potential")
+    return m.penalty if m is not None else 0.0
 
 
 # --------------------------------------------------------------------------- units and pools
@@ -462,7 +439,7 @@ def build_pool_data(
         ar = np.arange(R)
         fair_tier, fair_pot = fair_tier_p[ar, own_p], fair_pot_p[ar, own_p]
         lo, hi = lo_p[ar, own_p], hi_p[ar, own_p]
-        tau = cfg.balance.potential_band
+        tau = _pband(cfg)
         gla = lock_auto_u[first]
         class_lock_auto = np.where(gla >= 0, local[np.maximum(gla, 0)], -1)
         covered = sorted({region_names[r] or "all regions" for r in comp_reps})
@@ -602,7 +579,7 @@ def _class_model(
             cfg.continuity.move_cost * pd_.pair_cost,
             np.zeros(Kq),
             np.full(6 * R, b.tier_penalty),
-            np.full(2 * R, 0.0 if count_only else b.potential_penalty),
+            np.full(2 * R, 0.0 if count_only else _ppen(cfg)),
         ]
     )
     col_lo = np.zeros(n_col)
@@ -740,7 +717,7 @@ def _class_model(
         rows_i.append(np.array([nrow - 1]))
         rows_j.append(np.array([n_col]))
         rows_v.append(np.array([-1.0]))
-        cost = np.concatenate([cost, [1e3 * max(b.potential_penalty, b.tier_penalty, 1.0)]])
+        cost = np.concatenate([cost, [1e3 * max(_ppen(cfg), b.tier_penalty, 1.0)]])
         col_lo = np.concatenate([col_lo, [0.0]])
         col_hi = np.concatenate([col_hi, [INF]])
         n_col += 1
@@ -1102,7 +1079,7 @@ def _fix_products(pd_: PoolData, chosen: np.ndarray, cfg: PlanConfig) -> PoolDat
         )
     ar = np.arange(len(pd_.rep_ids))
     fair_t, fair_p = pd_.fair_tier_p[ar, rp], pd_.fair_pot_p[ar, rp]
-    tau = cfg.balance.potential_band
+    tau = _pband(cfg)
     return dataclasses.replace(
         pd_,
         pair_c=pd_.pair_c[keep],
@@ -1507,7 +1484,7 @@ def _objective(pd_: PoolData, counts: np.ndarray, pot: np.ndarray, moves: float,
     return float(
         cfg.continuity.move_cost * moves
         + b.tier_penalty * tier_slack
-        + b.potential_penalty * pslack.sum()
+        + _ppen(cfg) * pslack.sum()
         + 100.0 * b.tier_penalty * wslack
         + b.tier_penalty * aslack
     )
@@ -1694,7 +1671,6 @@ def _local_search(
     R = len(pd_.rep_ids)
     sp = pd_.unit_pot
     cls = pd_.unit_class
-    b = cfg.balance
     mc = cfg.continuity.move_cost
     comp_key = units.comp[pd_.units] @ np.array([1_000_003**2, 1_000_003, 1])
     own = np.where(pd_.class_owner[cls] >= 0, pd_.class_owner[cls], -5)  # local owner, -5 none
@@ -1708,7 +1684,7 @@ def _local_search(
     lo_t, hi_t = pd_.pot_lo, pd_.pot_hi
 
     def pen(r: Any, p: Any) -> Any:
-        return b.potential_penalty * (np.maximum(lo_t[r] - p, 0) + np.maximum(p - hi_t[r], 0)) * inv[r]
+        return _ppen(cfg) * (np.maximum(lo_t[r] - p, 0) + np.maximum(p - hi_t[r], 0)) * inv[r]
 
     def mcost(u: np.ndarray, r: Any) -> np.ndarray:
         return np.where((own[u] != -5) & (own[u] != r), size[u], 0.0)
@@ -2016,4 +1992,29 @@ def solve_aggregate(
         out.pool_of_rep[gidx] = pd_.name
         out.pools.append(PoolResult(pd_.name, pd_.rep_ids, report, pd_.n_accounts, len(pd_.units)))
     out.owner = owner_of_unit[units.acc_unit]
+    return _as_new(out, accounts, reps, cfg)
+
+
+def _as_new(old: SolvedPools, accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> SolvedPools:
+    """The plan in the shape every method returns (pools of ``territory.model.pools``)."""
+    from .pools import build_pools as new_pools
+    from .pools import build_units as new_units
+
+    u = new_units(accounts, reps, cfg)
+    out = SolvedPools.empty(len(accounts), len(reps), [m.name for m in u.measures])
+    out.method = "aggregate"
+    owner_of_unit = np.full(u.n_units, -1, dtype=np.int64)
+    reports = {r.name: r.report for r in old.pools}
+    for pool in new_pools(accounts, reps, cfg, u):
+        owners = old.owner[pool.acc_rows]
+        local = np.searchsorted(pool.reps, owners)
+        rou = np.zeros(pool.n_units, dtype=np.int64)
+        rou[pool.acc_local_unit] = local
+        if old.rep_product is not None:
+            index = {q: i for i, q in enumerate(pool.products)}
+            chosen = np.array([index[q] for q in old.rep_product[pool.reps]], dtype=np.int64)
+        else:
+            chosen = np.maximum(pool.rep_product, 0)
+        out.record(pool, rou, chosen, reports[pool.name], owner_of_unit, old.rep_product is not None)
+    out.owner = owner_of_unit[u.acc_unit]
     return out
