@@ -214,10 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     base_s = time.perf_counter() - tb
     base_owner = rep_index.get_indexer(base.reindex(acc["account_id"]).astype(str))
     # Fair shares and bands: the model's own (same definitions for both plans).
-    from territory.model.aggregate import build_pool_data, build_units
+    from territory.model.pools import build_pools
 
     model_acc = acc.assign(region=acc["_unit_region"]) if "_unit_region" in acc.columns else acc
-    pools = build_pool_data(model_acc, reps, cfg, build_units(model_acc, reps, cfg))
     R = len(reps)
     arrays = {
         "fair_tier": np.zeros((R, 3)),
@@ -227,13 +226,15 @@ def main(argv: list[str] | None = None) -> int:
         "pot_lo": np.zeros(R),
         "pot_hi": np.zeros(R),
     }
-    for p in pools:
-        arrays["fair_tier"][p.reps] = p.fair_tier
-        arrays["fair_potential"][p.reps] = p.fair_potential
-        arrays["tier_lo"][p.reps] = p.tier_lo
-        arrays["tier_hi"][p.reps] = p.tier_hi
-        arrays["pot_lo"][p.reps] = p.pot_lo
-        arrays["pot_hi"][p.reps] = p.pot_hi
+    band = cfg.balance.measures["potential"].band
+    for p in build_pools(model_acc, reps, cfg):
+        sh = p.shares()
+        arrays["fair_tier"][p.reps] = sh.fair_tier
+        arrays["fair_potential"][p.reps] = sh.fair_value[:, 0]
+        arrays["tier_lo"][p.reps] = sh.tier_lo
+        arrays["tier_hi"][p.reps] = sh.tier_hi
+        arrays["pot_lo"][p.reps] = (1 - band) * sh.fair_value[:, 0]
+        arrays["pot_hi"][p.reps] = (1 + band) * sh.fair_value[:, 0]
     ev_plan = evaluate(plan_owner, acc, reps, arrays, cfg)
     ev_base = evaluate(base_owner, acc, reps, arrays, cfg)
     sol = summary["solver"]

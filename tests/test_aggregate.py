@@ -68,20 +68,20 @@ def test_hard_rules_hold(tmp_path: Path) -> None:
 
 
 def test_deterministic_across_workers(tmp_path: Path) -> None:
-    from territory.model.aggregate import solve_aggregate
+    from territory.model import solve_pools
 
     inp, _ = _plan(tmp_path, (3_000, 15, 4), 2, "aggregate")
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
-    one = solve_aggregate(acc, reps, inp.config, workers=1)
-    two = solve_aggregate(acc, reps, inp.config, workers=2)
+    one = solve_pools(acc, reps, inp.config, method="aggregate", workers=1)
+    two = solve_pools(acc, reps, inp.config, method="aggregate", workers=2)
     assert np.array_equal(one.owner, two.owner)
 
 
 def test_auto_dispatch(tmp_path: Path) -> None:
     _, small = _plan(tmp_path, (500, 5, 1), 3, "auto")
     assert small.extras["method"] == "exact"
-    from territory.model.aggregate import build_units
+    from territory.model.pools import build_units
 
     inp, _ = _plan(tmp_path, (500, 5, 1), 3, "exact")
     u = build_units(inp.accounts, inp.reps.reset_index(drop=True), inp.config)
@@ -282,7 +282,10 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     """With max_potential_moved_share binding, the bound comes from the potential-aware LP:
     well above the count-only LP (which ignores the potential bands) and still below the exact
     optimum."""
-    from territory.model.aggregate import _class_model, build_pool_data, build_units
+    from territory.model.build import build_model
+    from territory.model.classlp import solve_class
+    from territory.model.items import classes
+    from territory.model.pools import build_pools
 
     d = tmp_path / "potcap"
     write_instance(*generate((300, 5, 1), 1), d)
@@ -294,8 +297,10 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     )
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
-    pools = build_pool_data(acc, reps, cfg, build_units(acc, reps, cfg))
-    count_bound = sum(_class_model(p, cfg, 30, count_only=True, integer=False).bound for p in pools)
+    count_bound = sum(
+        solve_class(build_model(classes(p), cfg, measures="none", integer=False), cfg, 30).bound
+        for p in build_pools(acc, reps, cfg)
+    )
     bound, opt = _total(agg, "bound"), _total(exact, "objective")
     assert all(p.report.status == "optimal" for p in exact.pools)
     # measured: count-only 8.0, potential-aware 110.7, exact optimum 110.8 (the plan: 142.8;

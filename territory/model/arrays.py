@@ -54,6 +54,9 @@ class Block:
     labels: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     hard: bool = False
+    # A band written as one ranged row lo <= sum + under - over <= hi: for LP export it is
+    # two rows (``lo_kind`` with the under slack, ``hi_kind`` with the over slack).
+    split: tuple[str, str, np.ndarray, np.ndarray] | None = None
 
     def labels_at(self, k: int) -> dict[str, object]:
         return {key: (v[k] if isinstance(v, np.ndarray) else v) for key, v in self.labels.items()}
@@ -74,9 +77,12 @@ class ArrayModel:
     slack says which rule had to bend, for whom, and by how much).
     """
 
-    def __init__(self, name: str, *, elastic: frozenset[str] = frozenset()):
+    def __init__(
+        self, name: str, *, elastic: frozenset[str] = frozenset(), bend_cost: float = ELASTIC_PENALTY
+    ):
         self.name = name
         self.elastic = elastic
+        self.bend_cost = bend_cost
         self.n_cols = 0
         self.n_rows = 0
         self.col_blocks: list[Block] = []
@@ -141,6 +147,7 @@ class ArrayModel:
         labels: dict[str, Any] | None = None,
         info: dict[str, Any] | None = None,
         hard: bool = False,
+        split: tuple[str, str, np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Append ``n`` rows ``lo <= sum_j v x_j <= hi`` given as COO triples (``i`` in 0..n-1).
 
@@ -162,7 +169,7 @@ class ArrayModel:
         self._rhi.append(hi_a)
         labels_n = {k: _per(x, n) for k, x in (labels or {}).items()}
         info_n = {k: _per(x, n) for k, x in (info or {}).items()}
-        self.row_blocks.append(Block(family, kind, start, n, labels_n, info_n, hard))
+        self.row_blocks.append(Block(family, kind, start, n, labels_n, info_n, hard, split))
         self.n_rows += n
         if hard and family in self.elastic and n:
             # A priced slack on every one-sided row: -1 on a <= row, +1 on a >= row.
@@ -175,7 +182,7 @@ class ArrayModel:
                 cols = self.add_cols(
                     "bend__" + kind,
                     rows.size,
-                    cost=ELASTIC_PENALTY,
+                    cost=self.bend_cost,
                     family=family,
                     labels=sub,
                     info=sub_info,
@@ -302,27 +309,44 @@ class ArrayModel:
         ri, cj, v = ri[order], cj[order], v[order]
         bounds = np.searchsorted(ri, np.arange(self.n_rows + 1))
         rows: dict[str, Any] = {}
-        names = self.row_names()
+        names = iter(self.row_names())
         cj_l, v_l = cj.tolist(), v.tolist()
-        for r, name in enumerate(names):
-            a, b = int(bounds[r]), int(bounds[r + 1])
-            terms = [(xs[c], float(x)) for c, x in zip(cj_l[a:b], v_l[a:b])]
-            lo, hi = float(rlo[r]), float(rhi[r])
-            if lo == hi:
-                rows[name] = pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, name, lo)
-                continue
-            if not math.isinf(lo) and not math.isinf(hi):  # a ranged row: two rows
-                rows[name + "__lo"] = pulp.LpConstraint(
-                    pulp.LpAffineExpression(terms), pulp.LpConstraintGE, name + "__lo", lo
-                )
-                rows[name + "__hi"] = pulp.LpConstraint(
-                    pulp.LpAffineExpression(terms), pulp.LpConstraintLE, name + "__hi", hi
-                )
-                continue
-            if math.isinf(lo) and math.isinf(hi):
-                continue
-            sense, rhs = (pulp.LpConstraintLE, hi) if math.isinf(lo) else (pulp.LpConstraintGE, lo)
+
+        def add(name: str, terms: list[tuple[Any, float]], sense: int, rhs: float) -> None:
             rows[name] = pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs)
+
+        for blk in self.row_blocks:
+            for k in range(blk.n):
+                r = blk.start + k
+                name = next(names)
+                a, b = int(bounds[r]), int(bounds[r + 1])
+                terms = [(xs[c], float(x)) for c, x in zip(cj_l[a:b], v_l[a:b])]
+                lo, hi = float(rlo[r]), float(rhi[r])
+                if lo == hi:
+                    add(name, terms, pulp.LpConstraintEQ, lo)
+                elif not math.isinf(lo) and not math.isinf(hi):  # a ranged row: two rows
+                    if blk.split is not None:
+                        lo_kind, hi_kind, lo_only, hi_only = blk.split
+                        labels = blk.labels_at(k)
+                        lo_terms = (
+                            [(x, c) for x, c in terms if x is not xs[hi_only[k]]]
+                            if hi_only[k] >= 0
+                            else terms
+                        )
+                        hi_terms = (
+                            [(x, c) for x, c in terms if x is not xs[lo_only[k]]]
+                            if lo_only[k] >= 0
+                            else terms
+                        )
+                        add(lp_name(lo_kind, **labels), lo_terms, pulp.LpConstraintGE, lo)
+                        add(lp_name(hi_kind, **labels), hi_terms, pulp.LpConstraintLE, hi)
+                    else:
+                        add(name + "__lo", terms, pulp.LpConstraintGE, lo)
+                        add(name + "__hi", terms, pulp.LpConstraintLE, hi)
+                elif math.isinf(lo) and not math.isinf(hi):
+                    add(name, terms, pulp.LpConstraintLE, hi)
+                elif not math.isinf(lo):
+                    add(name, terms, pulp.LpConstraintGE, lo)
         prob.extend(rows)
         nz = np.flatnonzero(cost)
         prob.setObjective(pulp.LpAffineExpression([(xs[j], float(cost[j])) for j in nz.tolist()]))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..config import PlanConfig, SolverConfig
 from ..solve import SolveReport, highs_report, solve_problem
-from .arrays import ArrayModel, lp_name
+from .arrays import ELASTIC_PENALTY, ArrayModel, lp_name
 from .families import Build, Family, active_families
 from .items import Items
 
@@ -32,18 +32,22 @@ def build_model(
     links: str = "all",
     y_bounds: tuple[np.ndarray, np.ndarray] | None = None,
     move_pot: np.ndarray | None = None,
+    integer_z: bool | None = None,
+    bend: frozenset[str] = frozenset(),
+    bend_cost: float = ELASTIC_PENALTY,
 ) -> Build:
     """The model of ``items``' pool: one owner per unit, bands with priced slack, moves as cost.
 
     ``drop`` leaves out named families (the tests that prove each family matters);
     ``elastic`` builds the explaining version: bands soft and every cap with a heavily priced
-    slack. ``integer``: y (and z) integral (a MIP) or continuous (its LP relaxation).
-    ``y_bounds`` boxes the y columns (the rounding step of the scale method).
+    slack. ``integer``: y (and z, unless ``integer_z`` says otherwise) integral (a MIP) or
+    continuous (its LP relaxation). ``y_bounds`` boxes the y columns and ``bend`` lets the
+    named families' caps stretch at ``bend_cost`` (the rounding step of the scale method).
     """
     pool = items.pool
     fams = active_families(cfg, drop) if families is None else families
-    bends = frozenset(f.name for f in fams if f.bends) if elastic else frozenset()
-    m = ArrayModel(lp_name("territory", pool=pool.name), elastic=bends)
+    bends = frozenset(f.name for f in fams if f.bends) if elastic else frozenset(bend)
+    m = ArrayModel(lp_name("territory", pool=pool.name), elastic=bends, bend_cost=bend_cost)
     K = items.n_pairs
     lo, hi = (np.zeros(K), items.n[items.pair_i]) if y_bounds is None else y_bounds
     y = m.add_cols(
@@ -53,8 +57,8 @@ def build_model(
         hi=hi,
         integer=integer,
         labels={
-            items.kind: np.asarray([items.ids[i] for i in items.pair_i.tolist()], dtype=object),
-            "rep": np.asarray([pool.rep_ids[r] for r in items.pair_r.tolist()], dtype=object),
+            items.kind: items.ids[items.pair_i],
+            "rep": np.asarray(pool.rep_ids, dtype=object)[items.pair_r],
         },
     )
     P = len(pool.products)
@@ -65,7 +69,7 @@ def build_model(
             "carries",
             auto.size * P,
             hi=1.0,
-            integer=integer,
+            integer=integer if integer_z is None else integer_z,
             labels={
                 "rep": np.asarray([pool.rep_ids[r] for r in np.repeat(auto, P).tolist()], dtype=object),
                 "product": np.asarray(

@@ -11,12 +11,19 @@ the bands it bends come back as warnings.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
-from .pools import build_units
+from ..solve import SolveReport
+from .pools import Pool, Units, build_pools, build_units
 from .solution import Progress, SolvedPools, no_progress
 from .verify import refuse, verify
 
@@ -41,19 +48,80 @@ def solve_pools(
     *,
     progress: Progress = no_progress,
     export_lp: str | Path | None = None,
+    method: str | None = None,
+    workers: int | None = None,
 ) -> SolvedPools:
-    """Solve every pool with the method ``cfg.solver.method`` asks for, then verify the plan."""
+    """Solve every pool with the method ``cfg.solver.method`` asks for (or ``method``), then
+    verify the plan. ``export_lp`` writes each pool's per-unit model in LP format first."""
     units = build_units(accounts, reps, cfg)
-    method = choose_method(cfg, units.n_pairs, units.n_units, export_lp is not None)
-    if method == "exact":
-        from .exact import solve_exact
+    method = method or choose_method(cfg, units.n_pairs, units.n_units, export_lp is not None)
+    pools = build_pools(accounts, reps, cfg, units)
+    out = SolvedPools.empty(len(accounts), len(reps), [m.name for m in units.measures])
+    out.method = method
+    if export_lp is not None:
+        from .build import build_model
+        from .exact import export_lp_file
+        from .items import singletons
 
-        solved = solve_exact(accounts, reps, cfg, progress=progress, export_lp=export_lp, units=units)
-    else:
-        from .aggregate import solve_aggregate
+        for pool in pools:
+            prob = build_model(singletons(pool), cfg).m.to_pulp()
+            out.lp_files.append(export_lp_file(prob, Path(export_lp), pool.name, len(pools)))
+    from .exact import solve_pool_exact
+    from .scale import solve_pool_scale
 
-        solved = solve_aggregate(accounts, reps, cfg, progress=progress)
-    violations = verify(solved, units, cfg)
+    solve_one: PoolSolver = solve_pool_exact if method == "exact" else solve_pool_scale
+    results = run_pools(pools, units, cfg, solve_one, progress, workers)
+    owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
+    product_mode = "product" in accounts.columns
+    for pool, (rep_of_unit, chosen, report) in zip(pools, results):
+        out.record(pool, rep_of_unit, chosen, report, owner_of_unit, product_mode)
+    out.owner = owner_of_unit[units.acc_unit]
+    violations = verify(out, units, cfg)
     refuse(violations)
-    solved.warnings = [v for v in violations if not v.hard]
-    return solved
+    out.warnings = [v for v in violations if not v.hard]
+    return out
+
+
+PoolSolver = Callable[[Pool, Units, PlanConfig], tuple[np.ndarray, np.ndarray, SolveReport]]
+_STATE: dict[str, Any] = {}
+
+
+def run_pools(
+    pools: list[Pool],
+    units: Units,
+    cfg: PlanConfig,
+    solve_one: PoolSolver,
+    progress: Progress = no_progress,
+    workers: int | None = None,
+) -> list[tuple[np.ndarray, np.ndarray, SolveReport]]:
+    """``solve_one`` on every pool: in parallel processes (``solver.workers``, 0 = one per CPU)
+    when at least two pools are big enough to pay for it, largest first; the results are
+    keyed by pool, so they do not depend on the number of workers or the finishing order."""
+    n_workers = workers if workers is not None else cfg.solver.workers
+    if not n_workers:
+        n_workers = os.cpu_count() or 1
+    size = [len(p.class_start) * p.n_reps for p in pools]
+    results: dict[int, tuple[np.ndarray, np.ndarray, SolveReport]] = {}
+    progress("solve", 0, len(pools))
+    big = sum(s >= 2_000 for s in size)
+    if n_workers > 1 and big > 1 and "fork" in mp.get_all_start_methods():
+        _STATE.update(pools=pools, units=units, cfg=cfg, solve=solve_one)
+        try:
+            todo = sorted(range(len(pools)), key=lambda p: -size[p])
+            ctx = mp.get_context("fork")
+            with ProcessPoolExecutor(max_workers=min(n_workers, len(todo)), mp_context=ctx) as ex:
+                for p, res in zip(todo, ex.map(_solve_one, todo)):
+                    results[p] = res
+                    progress("solve", len(results), len(pools))
+        finally:
+            _STATE.clear()
+    else:
+        for p, pool in enumerate(pools):
+            results[p] = solve_one(pool, units, cfg)
+            progress("solve", p + 1, len(pools))
+    return [results[p] for p in range(len(pools))]
+
+
+def _solve_one(p: int) -> tuple[np.ndarray, np.ndarray, SolveReport]:
+    solve: PoolSolver = _STATE["solve"]
+    return solve(_STATE["pools"][p], _STATE["units"], _STATE["cfg"])

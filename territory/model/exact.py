@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
@@ -24,45 +23,16 @@ from ..solve import SolveReport
 from .build import build_model, owners_from, solve_model
 from .families import active_families
 from .items import singletons
-from .pools import Pool, Units, build_pools, build_units
+from .pools import Pool, Units
 from .repair import Objective, give_back
-from .solution import Progress, SolvedPools, no_progress
 from .verify import check_all, evaluate, pool_state
-
-
-def solve_exact(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
-    cfg: PlanConfig,
-    *,
-    progress: Progress = no_progress,
-    export_lp: str | Path | None = None,
-    units: Units | None = None,
-) -> SolvedPools:
-    """One MIP per pool over (family, eligible rep) pairs: exact, for up to ~10^5 pairs per pool."""
-    if units is None:
-        units = build_units(accounts, reps, cfg)
-    pools = build_pools(accounts, reps, cfg, units)
-    out = SolvedPools.empty(len(accounts), len(reps), [m.name for m in units.measures])
-    owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
-    product_mode = "product" in accounts.columns
-    for k, pool in enumerate(pools):
-        progress("solve", k, len(pools))
-        if export_lp is not None:
-            b = build_model(singletons(pool), cfg)
-            out.lp_files.append(export_lp_file(b.m.to_pulp(), Path(export_lp), pool.name, len(pools)))
-        rep_of_unit, chosen, report = solve_pool_exact(pool, units, cfg)
-        out.record(pool, rep_of_unit, chosen, report, owner_of_unit, product_mode)
-    progress("solve", len(pools), len(pools))
-    out.owner = owner_of_unit[units.acc_unit]
-    out.method = "exact"
-    return out
 
 
 def solve_pool_exact(
     pool: Pool, units: Units, cfg: PlanConfig, *, attempts: int = 3
 ) -> tuple[np.ndarray, np.ndarray, SolveReport]:
-    """Solve one pool's MIP and return a plan that keeps every hard rule exactly."""
+    """Solve one pool's MIP and return (rep per unit, product per rep, report) for a plan
+    that keeps every hard rule exactly."""
     if not pool.n_units:  # reps with nothing to hold in their region: nothing to solve
         empty = SolveReport(cfg.solver.name, "optimal", 0.0, 0.0, 0.0)
         return np.zeros(0, dtype=np.int64), np.maximum(pool.rep_product, 0), empty

@@ -35,7 +35,7 @@ class Items:
     product: np.ndarray  # (I,)
     lock_auto: np.ndarray  # (I,) local rep with product = auto that keeps the item, or -1
     owner: np.ndarray  # (I,) uniform discretionary owner, -1 none, -2 mixed (single units only)
-    ids: list[str]
+    ids: np.ndarray  # (I,) object: unit ids, or class numbers
     pair_i: np.ndarray  # (K,) eligible pairs, sorted by item then rep
     pair_r: np.ndarray
     pair_keep: np.ndarray  # (K,) accounts of a unit the pair's rep owns (and keeps)
@@ -118,13 +118,7 @@ def _items(pool: Pool, start: np.ndarray, kind: str) -> Items:
     item_of_unit = np.repeat(np.arange(n_it), np.diff(start))
     # Pairs: every item with every rep of its signature.
     sig = pool.sig[first] if n_it else np.zeros(0, dtype=np.int64)
-    lens = np.array([len(pool.sig_reps[s]) for s in sig.tolist()], dtype=np.int64)
-    pair_i = np.repeat(np.arange(n_it), lens)
-    pair_r = (
-        np.concatenate([pool.sig_reps[s] for s in sig.tolist()]).astype(np.int64)
-        if n_it
-        else np.zeros(0, dtype=np.int64)
-    )
+    pair_i, pair_r = _expand(sig, pool.sig_reps)
     # Discretionary ownership per unit of each item (the same for every unit of a class:
     # classes share their owner; mixed owners only occur in single-unit items).
     own_item = item_of_unit[pool.own_u]
@@ -165,7 +159,11 @@ def _items(pool: Pool, start: np.ndarray, kind: str) -> Items:
     pot_lo = vlo[pair_i, 0] if M else np.zeros(len(pair_i))
     away = (owner[pair_i] >= 0) & (pair_r != owner[pair_i])
     pair_pot_moved = np.where(mixed, disc_v[pair_i] - pair_keep_v, np.where(away, pot_lo, 0.0))
-    ids = [pool.unit_ids[u] for u in first.tolist()] if kind == "unit" else [str(i) for i in range(n_it)]
+    ids = (
+        np.asarray(pool.unit_ids, dtype=object)[first]
+        if kind == "unit"
+        else np.arange(n_it).astype(str).astype(object)
+    )
     return Items(
         pool=pool,
         kind=kind,
@@ -188,3 +186,14 @@ def _items(pool: Pool, start: np.ndarray, kind: str) -> Items:
         sorted_values=sorted_values,
         prefix=prefix,
     )
+
+
+def _expand(sig: np.ndarray, sig_reps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(item, rep) for every item and every rep of its signature, vectorised."""
+    lens = np.array([len(x) for x in sig_reps], dtype=np.int64)
+    flat = np.concatenate(sig_reps).astype(np.int64) if sig_reps else np.zeros(0, dtype=np.int64)
+    offs = np.concatenate([[0], np.cumsum(lens)])
+    n = lens[sig]
+    pair_i = np.repeat(np.arange(len(sig)), n)
+    within = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return pair_i, flat[np.repeat(offs[sig], n) + within]

@@ -551,7 +551,8 @@ def build_pools(
         local[comp_reps] = np.arange(R)
         # Classes: runs of equal (sig, comp, owner key, product, auto lock) in the sorted order.
         keys = (units.sig[uidx], comp_id[uidx], okey[uidx], units.prod[uidx], units.lock_auto[uidx])
-        new = np.ones(U, dtype=bool)
+        new = np.zeros(U, dtype=bool)
+        new[:1] = True
         for k in keys:
             new[1:] |= k[1:] != k[:-1]
         starts = np.flatnonzero(new)

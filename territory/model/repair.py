@@ -27,14 +27,26 @@ class Objective:
     def penalty(self) -> float:
         return float(sum(t.penalty() for t in self.trackers))
 
-    def delta(self, a: Any, r: Any, r2: Any, b: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def find(self, name: str) -> Tracker | None:
+        """The tracker of the family called ``name`` (the first, for per-measure families)."""
+        return next((t for t in self.trackers if t.family.name == name), None)
+
+    def excess(self) -> float:
+        """How far the plan is past the hard rules, summed over families (0: it keeps them)."""
+        return float(sum(t.excess() for t in self.trackers))
+
+    def delta(
+        self, a: Any, r: Any, r2: Any, b: Any = None, ignore: frozenset[str] = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Change of objective, and whether every rule allows it, of units ``a`` going from
-        ``r`` to ``r2`` while units ``b`` go from ``r2`` to ``r`` (element-wise)."""
+        ``r`` to ``r2`` while units ``b`` go from ``r2`` to ``r`` (element-wise). The
+        penalties of the families in ``ignore`` are left out (their rules still apply)."""
         dpen: np.ndarray | float = 0.0
         ok: np.ndarray | bool = True
         for t in self.trackers:
             d, o = t.delta(a, r, r2, b)
-            dpen = dpen + d
+            if t.family.name not in ignore:
+                dpen = dpen + d
             ok = ok & o
         return np.asarray(dpen, dtype=float), np.asarray(ok, dtype=bool)
 
@@ -59,27 +71,25 @@ def give_back(obj: Objective, max_steps: int | None = None) -> int:
     return never adds a move, so caps on moves only come closer. Returns the units given back."""
     st = obj.st
     p = st.pool
+    excess = obj.excess()
+    if excess <= 0:
+        return 0
     own = p.owner
     cand = np.flatnonzero((own >= 0) & (st.rep_of_unit != own) & ~p.locked)
-    if not cand.size or not obj.hard_violations():
-        return 0
+    cand = cand[st.items.eligible()[st.item_of_unit[cand], own[cand]]]
     cand = cand[np.argsort(-p.value[cand, 0], kind="stable")] if p.value.shape[1] else cand
-    elig = st.items.eligible()
     done = 0
     for u in cand.tolist():
-        if max_steps is not None and done >= max_steps:
-            break
-        before = sum(v.amount for v in obj.hard_violations())
-        if before <= 0:
+        if excess <= 0 or (max_steps is not None and done >= max_steps):
             break
         r, o = int(st.rep_of_unit[u]), int(own[u])
-        if not elig[st.item_of_unit[u], o]:
-            continue
         _, ok = obj.delta(np.array([u]), r, o)
         if not ok[0]:
             continue
         obj.move(u, o)
-        if sum(v.amount for v in obj.hard_violations()) < before:
+        after = obj.excess()
+        if after < excess:
+            excess = after
             done += 1
         else:
             obj.move(u, r)

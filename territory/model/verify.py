@@ -13,7 +13,7 @@ import numpy as np
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
 from .families import Family, Violation, active_families
-from .items import Items, singletons
+from .items import Items, classes
 from .pools import Pool, Units
 from .solution import SolvedPools
 from .state import PoolState
@@ -37,7 +37,9 @@ def pool_state(
     chosen: np.ndarray,
     items: Items | None = None,
 ) -> PoolState:
-    return PoolState(pool, units, items if items is not None else singletons(pool), cfg, rep_of_unit, chosen)
+    """A pool's plan to check; eligibility comes from ``items`` (by default the pool's
+    classes, whose pairs are every unit's eligible reps)."""
+    return PoolState(pool, units, items if items is not None else classes(pool), cfg, rep_of_unit, chosen)
 
 
 def verify(solved: SolvedPools, units: Units, cfg: PlanConfig) -> list[Violation]:

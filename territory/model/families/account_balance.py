@@ -74,6 +74,10 @@ class _Accounts(PairSum):
         e = band_excess(new, self.lo[r], self.hi[r])
         return (e <= 0) | (e <= band_excess(old, self.lo[r], self.hi[r]))
 
+    def excess(self) -> float:
+        hard = self.st.cfg.balance.hard_bands
+        return float(band_excess(self.T, self.lo, self.hi).sum()) if hard else 0.0
+
     def violations(self, exact: bool = False) -> list[Violation]:
         st = self.st
         out = []

@@ -53,6 +53,12 @@ class _Eligible(Tracker):
             ok = ok & self.elig[iu[np.asarray(b, dtype=np.int64)], r]
         return np.zeros(np.shape(ok)), np.asarray(ok, dtype=bool)
 
+    def excess(self) -> float:
+        """(moves are only taken where this rule allows them, so only the start can break it)"""
+        if not hasattr(self, "_start_excess"):
+            self._start_excess = float(len(self.violations()))
+        return self._start_excess
+
     def violations(self, exact: bool = False) -> list[Violation]:
         st, p = self.st, self.st.pool
         rou = st.rep_of_unit

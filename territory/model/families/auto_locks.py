@@ -17,7 +17,7 @@ class AutoLocks(Family):
     order = 55
 
     def emit(self, b: Build) -> None:
-        p, it = b.pool, b.items
+        it = b.items
         if not b.z.size or not (it.lock_auto >= 0).any():
             return
         i, r = it.pair_i, it.pair_r
@@ -35,7 +35,7 @@ class AutoLocks(Family):
             np.inf,
             labels={
                 **b.item_labels(i[k]),
-                "rep": np.asarray([p.rep_ids[x] for x in r[k].tolist()], dtype=object),
+                "rep": b.rep_ids[r[k]],
             },
             hard=True,
         )
@@ -61,6 +61,12 @@ class _Held(Tracker):
             b = np.asarray(b, dtype=np.int64)
             ok = ok & (~self.held[b] | (la[b] == r))
         return np.zeros(np.shape(ok)), np.asarray(ok, dtype=bool)
+
+    def excess(self) -> float:
+        """(moves are only taken where this rule allows them, so only the start can break it)"""
+        if not hasattr(self, "_start_excess"):
+            self._start_excess = float(len(self.violations()))
+        return self._start_excess
 
     def violations(self, exact: bool = False) -> list[Violation]:
         st, p = self.st, self.st.pool

@@ -89,13 +89,17 @@ class Build:
     def rep_labels(self, r: np.ndarray, q: np.ndarray | None = None) -> dict[str, Any]:
         """Row labels for (rep, product) rows: the product only when there are products."""
         p = self.pool
-        out: dict[str, Any] = {"rep": np.asarray([p.rep_ids[i] for i in r.tolist()], dtype=object)}
+        out: dict[str, Any] = {"rep": self.rep_ids[r]}
         if q is not None and (len(p.products) > 1 or p.products[0]):
-            out["product"] = np.asarray([p.products[i] for i in q.tolist()], dtype=object)
+            out["product"] = np.asarray(p.products, dtype=object)[q]
         return out
 
     def item_labels(self, i: np.ndarray) -> dict[str, Any]:
-        return {self.items.kind: np.asarray([self.items.ids[k] for k in i.tolist()], dtype=object)}
+        return {self.items.kind: self.items.ids[i]}
+
+    @property
+    def rep_ids(self) -> np.ndarray:
+        return np.asarray(self.pool.rep_ids, dtype=object)
 
     def pairs_of_rep(self) -> list[np.ndarray]:
         if self._by_rep is None:
@@ -161,48 +165,70 @@ def band_rows(
     info: dict[str, Any],
     z_terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> None:
-    """A band ``lo <= sum <= hi`` as two rows, ``<kind>_lo`` and ``<kind>_hi``, each with its
-    priced slack (``<slack>_under`` / ``<slack>_over``) unless the bands are hard.
+    """A band ``lo <= sum <= hi`` per row, with priced slacks (``<slack>_under`` and
+    ``<slack>_over``) unless the bands are hard.
 
-    ``terms`` are the (row, column, coefficient) triples of the sum. ``z_terms`` (row, z
-    column, lo coefficient, hi coefficient) scale the band's ends by the product choice of a
-    rep with product = auto: sum - lo z >= 0 and sum - hi z <= 0 on such rows.
+    ``terms`` are the (row, column, coefficient) triples of the sum. A band is one ranged
+    row ``lo <= sum + under - over <= hi`` (exported as ``<kind>_lo`` and ``<kind>_hi``).
+    ``z_terms`` (row, z column, lo coefficient, hi coefficient) scale the band's ends by the
+    product choice of a rep with product = auto: such rows are two one-sided rows,
+    sum - lo z >= 0 and sum - hi z <= 0.
     """
     i, j, v = terms
-    zr, zc, zlo, zhi = (
-        z_terms if z_terms is not None else (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),) * 2
-    )
+    if z_terms is None:
+        z_terms = (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),) * 2
+    zr, zc, zlo, zhi = z_terms
+    hard = b.hard_bands
+    under = over = np.full(n, -1, dtype=np.int64)
+    if not hard:
+        under = b.m.add_cols(f"{slack}_under", n, cost=penalty, family=family, labels=labels, info=info)
+        over = b.m.add_cols(f"{slack}_over", n, cost=penalty, family=family, labels=labels, info=info)
     scaled = np.zeros(n, dtype=bool)
     scaled[zr] = True
-    hard = b.hard_bands
-    for side, bound, zcoef in (("lo", lo, zlo), ("hi", hi, zhi)):
-        i_, j_, v_ = [i, zr], [j, zc], [v, -np.asarray(zcoef, dtype=np.float64)]
-        if not hard:
-            cols = b.m.add_cols(
-                f"{slack}_under" if side == "lo" else f"{slack}_over",
-                n,
-                cost=penalty,
-                family=family,
-                labels=labels,
-                info=info,
+    ranged = ~scaled & (lo <= hi)  # (a band with no whole number in it needs two rows to bend)
+    for rows, parts in ((np.flatnonzero(ranged), ("",)), (np.flatnonzero(~ranged), ("_lo", "_hi"))):
+        if not rows.size:
+            continue
+        local = np.full(n, -1, dtype=np.int64)
+        local[rows] = np.arange(rows.size)
+        sub_labels = {k: (x[rows] if isinstance(x, np.ndarray) else x) for k, x in labels.items()}
+        sub_info = {k: (x[rows] if isinstance(x, np.ndarray) else x) for k, x in info.items()}
+        t = local[i] >= 0
+        for part in parts:
+            row_lo: Any
+            row_hi: Any
+            i_, j_, v_ = [local[i[t]]], [j[t]], [v[t]]
+            if not hard and part != "_hi":
+                i_.append(np.arange(rows.size))
+                j_.append(under[rows])
+                v_.append(np.ones(rows.size))
+            if not hard and part != "_lo":
+                i_.append(np.arange(rows.size))
+                j_.append(over[rows])
+                v_.append(-np.ones(rows.size))
+            if part:  # z-scaled rows: the band's end moves to the left, the row's bound is 0
+                zt = local[zr] >= 0
+                i_.append(local[zr[zt]])
+                j_.append(zc[zt])
+                v_.append(-np.asarray(zlo if part == "_lo" else zhi, dtype=np.float64)[zt])
+                end = np.where(scaled[rows], 0.0, (lo if part == "_lo" else hi)[rows])
+                row_lo, row_hi = (end, np.inf) if part == "_lo" else (-np.inf, end)
+            else:
+                row_lo, row_hi = lo[rows], hi[rows]
+            b.m.add_rows(
+                family,
+                kind + part,
+                rows.size,
+                np.concatenate(i_),
+                np.concatenate(j_),
+                np.concatenate(v_),
+                row_lo,
+                row_hi,
+                labels=sub_labels,
+                info=sub_info,
+                hard=hard,
+                split=None if part else (f"{kind}_lo", f"{kind}_hi", under[rows], over[rows]),
             )
-            i_.append(np.arange(n))
-            j_.append(cols)
-            v_.append(np.full(n, 1.0 if side == "lo" else -1.0))
-        rhs = np.where(scaled, 0.0, bound)
-        b.m.add_rows(
-            family,
-            f"{kind}_{side}",
-            n,
-            np.concatenate(i_),
-            np.concatenate(j_),
-            np.concatenate(v_),
-            rhs if side == "lo" else -np.inf,
-            np.inf if side == "lo" else rhs,
-            labels=labels,
-            info=info,
-            hard=hard,
-        )
 
 
 class Solution:

@@ -35,7 +35,7 @@ class MaxAccounts(Family):
             it.size[it.pair_i[k]],
             -np.inf,
             p.max_accounts[capped],
-            labels={"rep": np.asarray([p.rep_ids[r] for r in capped.tolist()], dtype=object)},
+            labels={"rep": b.rep_ids[capped]},
             info={"rep": capped, "limit": p.max_accounts[capped]},
             hard=True,
         )
@@ -61,6 +61,9 @@ class _Cap(PairSum):
 
     def allowed(self, r: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
         return (new <= self.cap[r]) | (new <= old)
+
+    def excess(self) -> float:
+        return float(np.maximum(self.T - self.cap, 0).sum())
 
     def violations(self, exact: bool = False) -> list[Violation]:
         p = self.st.pool

@@ -77,16 +77,18 @@ class MeasureBalance(MeasureFamily):
 
     def tighten(self, b: Build, v: Violation) -> bool:
         """A hard band broken within the solver's tolerance: narrow that rep's row."""
+        name = f"{self.measure.name}_band"
         for blk in b.m.rows_of(self.name):
-            if not blk.hard or blk.kind != f"{self.measure.name}_band_{v.side}":
+            if not blk.hard or blk.kind not in (name, f"{name}_{v.side}"):
                 continue
             for k in np.flatnonzero(np.asarray(blk.labels["rep"]) == v.rep).tolist():
                 row = blk.start + k
                 lo, hi = b.m.row_bounds(row)
                 step = v.amount / float(blk.info_at(k)["fair"]) + 1e-9
-                b.m.set_row_bounds(row, lo + step, hi) if v.side == "lo" else b.m.set_row_bounds(
-                    row, lo, hi - step
-                )
+                if v.side == "lo":
+                    b.m.set_row_bounds(row, lo + step, hi)
+                else:
+                    b.m.set_row_bounds(row, lo, hi - step)
                 return True
         return False
 
@@ -139,6 +141,11 @@ class _Measure(PairSum):
             return np.ones(np.shape(r), dtype=bool)
         e_new = band_excess(new, self.lo[r], self.hi[r]) * self.has[r]
         return (e_new <= 0) | (e_new <= band_excess(old, self.lo[r], self.hi[r]))
+
+    def excess(self) -> float:
+        if not self.st.cfg.balance.hard_bands:
+            return 0.0
+        return float((band_excess(self.T, self.lo, self.hi) * self.has).sum())
 
     def violations(self, exact: bool = False) -> list[Violation]:
         st = self.st

@@ -45,3 +45,6 @@ class Moved(PairSum):
 
     def cost(self, r: np.ndarray, total: np.ndarray) -> np.ndarray:
         return self.price * np.asarray(total, dtype=float)
+
+    def excess(self) -> float:
+        return 0.0

@@ -75,6 +75,9 @@ class _Limit(Moved):
     def allowed(self, r: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
         return (new <= self.limit) | (new <= old)
 
+    def excess(self) -> float:
+        return max(float(self.T.sum()) - self.limit, 0.0)
+
     def violations(self, exact: bool = False) -> list[Violation]:
         moved = float(self.T.sum())
         if moved <= self.limit:

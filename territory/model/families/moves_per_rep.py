@@ -139,6 +139,10 @@ class _PerRep(Tracker):
         self.gain.move(u, r1, r2)
         self.kept.move(u, r1, r2)
 
+    def excess(self) -> float:
+        lost = self.owned - self.kept.T
+        return float(np.maximum(self.gain.T - self.M, 0).sum() + np.maximum(lost - self.M, 0).sum())
+
     def violations(self, exact: bool = False) -> list[Violation]:
         p = self.st.pool
         gained = self.gain.T

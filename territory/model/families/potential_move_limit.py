@@ -95,6 +95,9 @@ class _PotMoved(PairSum):
         self.share = share
         self.total = float(p.value[:, 0].sum()) if p.value.shape[1] else 0.0
         self.limit = share * self.total
+        # moves are taken against a limit a billionth inside the cap, so that float sums
+        # of the running total can never carry a plan past it (the check is exact)
+        self.safe = self.limit - 1e-9 * max(self.limit, 1.0)
         self.disc_v = np.bincount(p.own_u, weights=p.own_v, minlength=p.n_units)
         super().__init__(family, st)
 
@@ -102,7 +105,7 @@ class _PotMoved(PairSum):
         return self.disc_v[u] - self.st.keep_value(u, r)
 
     def allowed(self, r: np.ndarray, new: np.ndarray, old: np.ndarray) -> np.ndarray:
-        return (new <= self.limit) | (new <= old)
+        return (new <= self.safe) | (new <= old)
 
     def _exact(self) -> tuple[Fraction, Fraction]:
         st = self.st
@@ -111,7 +114,7 @@ class _PotMoved(PairSum):
         return st.exact_sum(0, moved), st.exact_sum(0, np.ones(len(p.acc_rows), dtype=bool))
 
     def excess(self) -> float:
-        return max(float(self.T.sum()) - self.limit, 0.0)
+        return max(float(self.T.sum()) - self.safe, 0.0) if self.total > 0 else 0.0
 
     def violations(self, exact: bool = False) -> list[Violation]:
         if self.total <= 0:

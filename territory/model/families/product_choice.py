@@ -81,7 +81,7 @@ class ProductChoice(Family):
             0.0,
             labels={
                 **b.item_labels(it.pair_i[k]),
-                "rep": np.asarray([p.rep_ids[r] for r in it.pair_r[k].tolist()], dtype=object),
+                "rep": b.rep_ids[it.pair_r[k]],
             },
             hard=True,
         )
@@ -102,6 +102,12 @@ class _Carried(Tracker):
         if b is not None:
             ok = ok & (prod[np.asarray(b, dtype=np.int64)] == ch[r])
         return np.zeros(np.shape(ok)), np.asarray(ok, dtype=bool)
+
+    def excess(self) -> float:
+        """(moves are only taken where this rule allows them, so only the start can break it)"""
+        if not hasattr(self, "_start_excess"):
+            self._start_excess = float(len(self.violations()))
+        return self._start_excess
 
     def violations(self, exact: bool = False) -> list[Violation]:
         st, p = self.st, self.st.pool

@@ -121,6 +121,12 @@ class _Tiers(PairSum):
         e_new = band_excess(new, sh.tier_lo[r], sh.tier_hi[r]).sum(axis=-1)
         return (e_new <= 0) | (e_new <= band_excess(old, sh.tier_lo[r], sh.tier_hi[r]).sum(axis=-1))
 
+    def excess(self) -> float:
+        if not self.st.cfg.balance.hard_bands:
+            return 0.0
+        sh = self.st.shares
+        return float(band_excess(self.T, sh.tier_lo, sh.tier_hi).sum())
+
     def violations(self, exact: bool = False) -> list[Violation]:
         st, sh = self.st, self.st.shares
         hard = bool(st.cfg.balance.hard_bands)

@@ -87,6 +87,10 @@ class _Workload(PairSum):
         e = self._excess(r, new)
         return (e <= 0) | (e <= self._excess(r, old))
 
+    def excess(self) -> float:
+        hard = self.st.cfg.balance.hard_bands
+        return float(self._excess(np.arange(self.st.R), self.T).sum()) if hard else 0.0
+
     def violations(self, exact: bool = False) -> list[Violation]:
         st = self.st
         out = []
