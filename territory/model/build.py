@@ -86,7 +86,10 @@ def build_model(
     if measures == "envelope":
         _add_envelopes(b, fams)
     for fam in fams:
+        before = (m.n_rows, m.n_cols, len(m._extra_cost))
         fam.emit(b)
+        if (m.n_rows, m.n_cols, len(m._extra_cost)) != before:
+            b.emitted.add(fam.key)
     return b
 
 

@@ -49,13 +49,16 @@ TIED_PER_CLASS = 3  # pairs tied with the count LP's flows kept per class
 TIED = 1e-6  # reduced cost below which a pair is tied with the count LP's optimum
 
 
-def solve_pool_scale(pool: Pool, units: Units, cfg: PlanConfig) -> tuple[np.ndarray, np.ndarray, SolveReport]:
-    """One pool by the scale method: (rep per unit, product per rep, report)."""
+def solve_pool_scale(
+    pool: Pool, units: Units, cfg: PlanConfig, *, drop: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray, SolveReport]:
+    """One pool by the scale method: (rep per unit, product per rep, report). ``drop`` leaves
+    families out (the tests that show each one matters)."""
     t0 = time.perf_counter()
     if not pool.n_units:
         empty = SolveReport("highs", "optimal", 0.0, 0.0, 0.0)
         return np.zeros(0, dtype=np.int64), np.maximum(pool.rep_product, 0), empty
-    fams = active_families(cfg)
+    fams = active_families(cfg, drop)
     limit = float(cfg.solver.time_limit)
     items = classes(pool)
     chosen = np.maximum(pool.rep_product, 0)
@@ -174,6 +177,8 @@ def _finish(
         target = y * (items.vtot[:, prim] / np.maximum(items.n, 1))[items.pair_i]
     t1 = time.perf_counter()
     rep_of_unit = disaggregate(use, y, target)
+    if (rep_of_unit < 0).any():  # counts that do not add up (a model without assign_once)
+        return rep_of_unit, SolveReport("highs", "no_solution", None, None, time.perf_counter() - t0)
     st = PoolState(pool, units, items, cfg, rep_of_unit, chosen)
     obj = Objective(st, fams)
     steps = improve(obj)

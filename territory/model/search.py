@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .families.base import PairSum
+from .pools import primary_measure
 from .repair import Objective, give_back
 
 INF = np.inf
@@ -26,7 +28,7 @@ def improve(obj: Objective) -> int:
     given back where the bands allow. Returns the number of moves and swaps taken."""
     done = give_back(obj)
     for _ in range(3):  # again while a round finds something: a polish can open a swap
-        step = tier_repair(obj) + balance_swaps(obj) + move_polish(obj)
+        step = tier_repair(obj) + balance_swaps(obj) + transfers(obj) + move_polish(obj)
         done += step
         if not step:
             break
@@ -171,6 +173,47 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
         _take(obj, [(a, r2), (b, r)])
         swaps += 1
     return swaps
+
+
+def transfers(obj: Objective, max_rounds: int = 500, most: int = 2_000) -> int:
+    """Single units from the rep whose bands cost most to any rep that may hold them, the best
+    for the objective first: what the swaps cannot mend (an account band, a workload band, a
+    measure band that needs one more unit, not a trade). At most ``most`` of the rep's units
+    (its largest in the primary measure first) are tried per round."""
+    st = obj.st
+    p = st.pool
+    soft = [t for t in obj.trackers if isinstance(t, PairSum) and not t.total_rule and not t.family.hard]
+    if not soft:
+        return 0
+    R = st.R
+    reps = np.arange(R)
+    movable = (p.owner != -2) & ~p.locked
+    prim = p.value[:, primary_measure(p.measures)] if p.value.shape[1] else np.zeros(p.n_units)
+    stuck = np.zeros(R, dtype=bool)
+    done = 0
+    for _ in range(max_rounds):
+        cost = sum(t.cost(reps, t.T) for t in soft)
+        cost = np.where(stuck, 0.0, cost)
+        r = int(np.argmax(cost))
+        if cost[r] <= 1e-9:
+            break
+        mine = np.flatnonzero((st.rep_of_unit == r) & movable)
+        if mine.size > most:
+            mine = mine[np.argsort(-prim[mine], kind="stable")[:most]]
+        if not mine.size:
+            stuck[r] = True
+            continue
+        a = np.repeat(mine, R)
+        r2 = np.tile(reps, mine.size)
+        gain = np.where(r2 != r, _gain(obj, a, r, r2), -INF)
+        i = int(np.argmax(gain))
+        if gain[i] <= 1e-9:
+            stuck[r] = True
+            continue
+        obj.move(int(a[i]), int(r2[i]))
+        stuck[:] = False
+        done += 1
+    return done
 
 
 def move_polish(obj: Objective, passes: int = 3) -> int:

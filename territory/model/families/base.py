@@ -71,6 +71,7 @@ class Build:
     links: str = "all"
     move_pot: np.ndarray | None = None
     elastic: bool = False
+    emitted: set[str] = field(default_factory=set)  # keys of the families that wrote something
     _by_rep: list[np.ndarray] | None = None
     _combos: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 

@@ -131,8 +131,17 @@ class _PotMoved(PairSum):
         return [
             Violation(
                 self.family.name,
-                f"{moved / self.total:.6%} of potential moves in {p.name}, above "
+                f"{_beyond(moved / self.total, self.share)} of potential moves in {p.name}, above "
                 f"continuity.max_potential_moved_share = {self.share:.1%}",
                 amount=moved - self.limit,
             )
         ]
+
+
+def _beyond(value: float, limit: float) -> str:
+    """``value`` as a percentage with as many decimals as it takes to show it above ``limit``
+    (30.000003 % against 30 %, not 30.0 % against 30 %)."""
+    for d in range(1, 12):
+        if round(value * 100, d) > round(limit * 100, d):
+            return f"{value:.{d}%}"
+    return f"{value:.12%}"
