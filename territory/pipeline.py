@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .assignment import FIXED_COLUMNS, InputFile, Plan, reason_texts
-from .balance import balance_metrics, book_stats
+from .balance import balance_metrics, book_stats, measure_metrics, measure_totals
 from .config import PlanConfig, config_to_dict
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem
 from .hierarchy import resolve_families
@@ -99,6 +99,10 @@ def prepare_input(
             keyed["_unit_region"] = keyed["family_id"].map(accounts.set_index("account_id")["region"])
         if not [p for p in problems if p.severity == "error" and p.column == "region"]:
             problems += uncovered(keyed, *eligibility(keyed, reps, config), accounts_file)
+    from .model.measures import prepare_measures
+
+    accounts, measure_problems = prepare_measures(accounts, config, accounts_file)
+    problems += measure_problems
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(problems)
@@ -329,6 +333,14 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     before = book_stats(tier, potential, prev_pos, n_reps)
     after = book_stats(tier, potential, new_owner, n_reps)
+    measure_values = np.column_stack(
+        [
+            pd.to_numeric(accounts[m], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+            for m in solved.measures
+        ]
+    )
+    after_values = measure_totals(measure_values, new_owner, n_reps)
+    before_values = measure_totals(measure_values, prev_pos, n_reps)
     new_ids = rep_ids[new_owner]
     # A move takes an account away from a previous owner; an unowned account getting its
     # first owner is not a move (it is still an owner change for the CRM).
@@ -419,7 +431,22 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
             **balance_metrics(before, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
         },
     }
+    metrics["measures"] = measure_metrics(
+        solved.measures,
+        after_values,
+        before_values,
+        solved.fair_value,
+        solved.value_lo,
+        solved.value_hi,
+        solved.balanced,
+    )
     arrays = {
+        "measures": solved.measures,
+        "fair_value": solved.fair_value,
+        "value_lo": solved.value_lo,
+        "value_hi": solved.value_hi,
+        "after_values": after_values,
+        "before_values": before_values,
         "rep_product": solved.rep_product,
         "fair_tier": fair_tier,
         "fair_potential": fair_pot,
@@ -564,6 +591,23 @@ def owner_changes_frame(p: Plan) -> pd.DataFrame:
     )
 
 
+def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
+    """Every measure of one rep: total, fair share, deviation, band (None when not balanced)
+    and the total before the plan."""
+    out: dict[str, Any] = {}
+    for m, name in enumerate(arr.get("measures", [])):
+        value, fair = float(arr["after_values"][r, m]), float(arr["fair_value"][r, m])
+        lo, hi = float(arr["value_lo"][r, m]), float(arr["value_hi"][r, m])
+        out[name] = {
+            "value": value,
+            "fair": fair,
+            "deviation": value / fair - 1 if fair > 0 else None,
+            "band": [lo, hi] if np.isfinite(lo) and np.isfinite(hi) and fair > 0 else None,
+            "before": float(arr["before_values"][r, m]),
+        }
+    return out
+
+
 def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, Any]:
     arr = p.extras["arrays"]
     reps = p.reps
@@ -604,6 +648,7 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
                 "potential": float(after.potential[r]),
                 "fair_potential": fair_p,
                 "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
+                "measures": _rep_measures(arr, r),
                 "moves_in": int(arr["moves_in"][r]),
                 "moves_out": int(arr["moves_out"][r]),
                 "kept": int(after.accounts[r] - arr["moves_in"][r]),
@@ -650,6 +695,9 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
             "accounts": float(after.accounts.sum() / n),
             "tier_counts": {k: float(after.tier_counts[:, i].sum() / n) for i, k in enumerate(t)},
             "potential": float(after.potential.sum() / n),
+            "measures": {
+                name: float(arr["after_values"][:, m].sum() / n) for m, name in enumerate(arr["measures"])
+            },
         },
         "reps": rep_rows,
         "warnings": [w.sentence() for w in p.warnings],

@@ -390,3 +390,18 @@ def test_workload_balance(engine):
     assert sorted(owners["b1"] + owners["b2"]) == ["R1", "R2"]
     _, moved, _ = solve_pool(inp, engine, drop={"workload_balance"})
     assert moved == 0
+
+
+def test_second_measure_balance(engine):
+    """
+        R1: a1 (arr 100) a2 (arr 100)     R2: a3 (arr 1) a4 (arr 1)      all Tier 3, potential 0
+    balance.measures.arr with a +-10 % band: fair ARR 101 each, so a2 moves to R2 (one move).
+    Without the arr rows nothing moves (potential, the other measure, is 0 everywhere).
+    """
+    rows = [acc(f"a{i}", 3, "R1" if i <= 2 else "R2", arr=100 if i <= 2 else 1) for i in range(1, 5)]
+    inp = make_input(rows, TWO_REPS, "balance.measures.arr.band=0.1")
+    owners, moved, _ = solve_pool(inp, engine)
+    assert moved == 1
+    assert sorted(o[0] for o in owners.values()) == ["R1", "R2", "R2", "R2"]
+    _, moved, _ = solve_pool(inp, engine, drop={"measure_balance[arr]"})
+    assert moved == 0
