@@ -81,7 +81,7 @@ def test_deterministic_across_workers(tmp_path: Path) -> None:
 def test_auto_dispatch(tmp_path: Path) -> None:
     _, small = _plan(tmp_path, (500, 5, 1), 3, "auto")
     assert small.extras["method"] == "exact"
-    from territory.model.pools import build_units
+    from territory.model.units import build_units
 
     inp, _ = _plan(tmp_path, (500, 5, 1), 3, "exact")
     u = build_units(inp.accounts, inp.reps.reset_index(drop=True), inp.config)

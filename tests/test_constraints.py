@@ -11,8 +11,9 @@ import pytest
 
 from territory.model.build import build_model, solve_model
 from territory.model.items import singletons
-from territory.model.pools import build_pools, build_units
+from territory.model.pools import build_pools
 from territory.model.scale import solve_pool_scale
+from territory.model.units import build_units
 from territory.pipeline import PlanInput, solve_input
 
 from helpers import make_input

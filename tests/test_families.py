@@ -22,9 +22,10 @@ from territory.errors import InfeasiblePlanError
 from territory.model.build import build_model, owners_from, solve_model
 from territory.model.families import Family, active_families, all_families
 from territory.model.items import classes, singletons
-from territory.model.pools import build_pools, build_units
+from territory.model.pools import build_pools
 from territory.model.repair import Objective
 from territory.model.state import PoolState
+from territory.model.units import build_units
 from territory.model.verify import check_all, refuse
 from territory.pipeline import solve_input
 

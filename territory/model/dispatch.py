@@ -23,8 +23,9 @@ import pandas as pd
 
 from ..config import PlanConfig
 from ..solve import SolveReport
-from .pools import Pool, Units, build_pools, build_units
+from .pools import Pool, build_pools
 from .solution import Progress, SolvedPools, no_progress
+from .units import Units, build_units
 from .verify import refuse, verify
 
 

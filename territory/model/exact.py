@@ -23,8 +23,9 @@ from ..solve import SolveReport
 from .build import build_model, owners_from, solve_model
 from .families import active_families
 from .items import singletons
-from .pools import Pool, Units
+from .pools import Pool
 from .repair import Objective, give_back
+from .units import Units
 from .verify import check_all, evaluate, pool_state
 
 # HiGHS options for a second solve when a plan broke a rule inside the solver's tolerance.

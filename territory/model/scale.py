@@ -38,10 +38,11 @@ from .classlp import ClassLP, counts_add_up, counts_ok, solve_class
 from .disaggregate import disaggregate
 from .families import Build, Family, active_families
 from .items import Items, classes
-from .pools import Pool, Units, primary_measure
+from .pools import Pool, primary_measure
 from .repair import Objective
 from .search import improve
 from .state import PoolState
+from .units import Units
 
 POTENTIAL_BOUND_MAX_PAIRS = 30_000  # with a potential cap: the envelope LP over every pair
 CUT_ROUNDS = 1  # rounds of tangent cuts on the measure envelopes

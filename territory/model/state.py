@@ -16,7 +16,8 @@ import numpy as np
 
 from ..config import PlanConfig
 from .items import Items
-from .pools import Pool, Shares, Units
+from .pools import Pool, Shares
+from .units import Units
 
 
 @dataclass

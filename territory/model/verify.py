@@ -14,9 +14,10 @@ from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
 from .families import Family, Violation, active_families
 from .items import Items, classes
-from .pools import Pool, Units
+from .pools import Pool
 from .solution import SolvedPools
 from .state import PoolState
+from .units import Units
 
 
 def check_all(st: PoolState, fams: list[Family]) -> list[Violation]:

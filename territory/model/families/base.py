@@ -10,8 +10,9 @@ import numpy as np
 from ...config import PlanConfig
 from ..arrays import ArrayModel
 from ..items import Items
-from ..pools import Measure, Pool
+from ..pools import Pool
 from ..state import PoolState
+from ..units import Measure
 
 registry: dict[str, type[Family]] = {}
 

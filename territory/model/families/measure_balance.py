@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ...config import PlanConfig
-from ..pools import measures_of
 from ..state import PoolState
+from ..units import measures_of
 from .base import (
     Build,
     Family,
