@@ -215,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     base_owner = rep_index.get_indexer(base.reindex(acc["account_id"]).astype(str))
     # Fair shares and bands: the model's own (same definitions for both plans).
     from territory.model.pools import build_pools
+    from territory.pipeline import model_input
 
-    model_acc = acc.assign(region=acc["_unit_region"]) if "_unit_region" in acc.columns else acc
     R = len(reps)
     arrays = {
         "fair_tier": np.zeros((R, 3)),
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "pot_hi": np.zeros(R),
     }
     band = cfg.balance.measures["potential"].band
-    for p in build_pools(model_acc, reps, cfg):
+    for p in build_pools(model_input(acc, reps, cfg), cfg):
         sh = p.shares()
         arrays["fair_tier"][p.reps] = sh.fair_tier
         arrays["fair_potential"][p.reps] = sh.fair_value[:, 0]

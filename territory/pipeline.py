@@ -24,8 +24,9 @@ from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
-from .model import solve_pools
+from .model import ModelInput, solve_pools
 from .model.pools import TIERS
+from .model.units import measures_of
 from .products import check_products, expand_products, product_mode
 
 Progress = Callable[[str, int, int], None]
@@ -296,6 +297,83 @@ def load_input(
     return inp
 
 
+def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> ModelInput:
+    """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
+
+    The one place that reads the frames' helper columns: ``_row_id`` (an account-product row
+    with product ICPs), ``_unit_region`` (a family takes its top parent's region),
+    ``_lock_to`` (a locks file's rep) and ``_lock_auto`` (a lock held by a rep with product =
+    auto only if it takes the row's product).
+    """
+    rep_index = pd.Index(reps["rep_id"].astype(str))
+
+    def rep_of(col: str) -> np.ndarray:
+        if col not in accounts.columns:
+            return np.full(len(accounts), -1, dtype=np.int64)
+        return rep_index.get_indexer(accounts[col].astype(str)).astype(np.int64)
+
+    row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    unit_key = accounts["family_id"] if cfg.families.mode == "together" else row_key
+    owner = rep_of("owner_id")
+    lock_to = rep_of("_lock_to")
+    target = np.where(lock_to >= 0, lock_to, owner)
+    locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (target >= 0)
+    keyed = (
+        accounts.assign(region=accounts["_unit_region"]) if "_unit_region" in accounts.columns else accounts
+    )
+    keys, cover = _eligibility_by_combination(keyed, reps, cfg)
+    products = "product" in accounts.columns
+    return ModelInput(
+        unit_key=unit_key.astype(str).to_numpy(dtype=object),
+        tier=accounts["tier"].to_numpy(dtype=np.int64),
+        values=np.column_stack(
+            [
+                pd.to_numeric(accounts[m.name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+                if m.name in accounts.columns
+                else np.zeros(len(accounts))
+                for m in measures_of(cfg)
+            ]
+        ),
+        owner=owner,
+        lock_target=np.where(locked, target, -1),
+        lock_auto=rep_of("_lock_auto"),
+        product=accounts["product"].astype(str).to_numpy(dtype=object) if products else None,
+        keys=keys,
+        cover=cover,
+        rep_ids=reps["rep_id"].astype(str).tolist(),
+        capacity=reps["capacity"].to_numpy(dtype=np.float64),
+        max_accounts=reps["max_accounts"].to_numpy(dtype=np.float64),
+        rep_region=reps["region"].astype(str).tolist(),
+        rep_product=(
+            reps["product"].astype(str).str.strip().replace("", "auto").tolist()
+            if products and "product" in reps.columns
+            else [""] * len(reps)
+        ),
+    )
+
+
+def _eligibility_by_combination(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig
+) -> tuple[np.ndarray, list[frozenset[str] | None]]:
+    """``territory.eligibility.eligibility`` evaluated once per distinct (region, segment,
+    product) combination rather than once per account (keys are per-row string work; at 10^6
+    accounts that is seconds), when segments come from columns only."""
+    from .eligibility import eligibility
+
+    if cfg.segments:
+        keys, cover = eligibility(accounts, reps, cfg)
+        return np.asarray(keys, dtype=object), cover
+    cols = [c for c in ("region", "segment", "product") if c in accounts.columns]
+    codes = np.zeros(len(accounts), dtype=np.int64)
+    for c in cols:
+        cc, uu = pd.factorize(accounts[c].astype(str))
+        codes = codes * (len(uu) + 1) + cc
+    _uniq, first_row, inv = np.unique(codes, return_index=True, return_inverse=True)
+    small = accounts.iloc[first_row][cols].reset_index(drop=True)
+    keys_u, cover = eligibility(small, reps, cfg)
+    return np.asarray(keys_u, dtype=object)[inv.reshape(-1)], cover
+
+
 def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | Path | None = None) -> Plan:
     """Build the pools, solve each, and assemble the plan with reasons and metrics.
 
@@ -307,10 +385,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     t0 = time.perf_counter()
     accounts = inp.accounts.copy()
     reps = inp.reps.reset_index(drop=True)
-    model_accounts = accounts
-    if "_unit_region" in accounts.columns:
-        model_accounts = accounts.assign(region=accounts["_unit_region"])
-    solved = solve_pools(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
+    solved = solve_pools(model_input(accounts, reps, cfg), cfg, progress=progress, export_lp=export_lp)
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
     fair_tier, fair_pot = solved.fair_tier, solved.fair_potential

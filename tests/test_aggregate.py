@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate, write_instance  # noqa: E402
 
 from territory.config import PlanConfig  # noqa: E402
-from territory.pipeline import load_input, solve_input  # noqa: E402
+from territory.pipeline import load_input, model_input, solve_input  # noqa: E402
 
 
 def _cfg(method: str, solver: str = "highs") -> PlanConfig:
@@ -73,8 +73,8 @@ def test_deterministic_across_workers(tmp_path: Path) -> None:
     inp, _ = _plan(tmp_path, (3_000, 15, 4), 2, "aggregate")
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
-    one = solve_pools(acc, reps, inp.config, method="aggregate", workers=1)
-    two = solve_pools(acc, reps, inp.config, method="aggregate", workers=2)
+    one = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=1)
+    two = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=2)
     assert np.array_equal(one.owner, two.owner)
 
 
@@ -84,7 +84,7 @@ def test_auto_dispatch(tmp_path: Path) -> None:
     from territory.model.units import build_units
 
     inp, _ = _plan(tmp_path, (500, 5, 1), 3, "exact")
-    u = build_units(inp.accounts, inp.reps.reset_index(drop=True), inp.config)
+    u = build_units(model_input(inp.accounts, inp.reps.reset_index(drop=True), inp.config), inp.config)
     assert u.n_units <= 500 and u.n_pairs <= 500 * 5
 
 
@@ -134,7 +134,7 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     lost = np.zeros(len(reps))
     worst_share = 0.0
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"].astype(str))}
-    for pool in build_pools(acc, reps, inp.config):
+    for pool in build_pools(model_input(acc, reps, inp.config), inp.config):
         it = singletons(pool)
         chosen = np.array([pool.rep_ids.index(new_owner[u]) for u in pool.unit_ids])
         sel = np.flatnonzero(chosen[it.pair_i] == it.pair_r)
@@ -299,7 +299,7 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     reps = inp.reps.reset_index(drop=True)
     count_bound = sum(
         solve_class(build_model(classes(p), cfg, measures="none", integer=False), cfg, 30).bound
-        for p in build_pools(acc, reps, cfg)
+        for p in build_pools(model_input(acc, reps, cfg), cfg)
     )
     bound, opt = _total(agg, "bound"), _total(exact, "objective")
     assert all(p.report.status == "optimal" for p in exact.pools)

@@ -14,7 +14,7 @@ from territory.model.items import singletons
 from territory.model.pools import build_pools
 from territory.model.scale import solve_pool_scale
 from territory.model.units import build_units
-from territory.pipeline import PlanInput, solve_input
+from territory.pipeline import PlanInput, model_input, solve_input
 
 from helpers import make_input
 
@@ -24,8 +24,8 @@ def solve_pool(inp, engine, drop=frozenset()):
     dropped; return the owners of each unit, the discretionary moves and the report."""
     solver, method = engine
     cfg = dataclasses.replace(inp.config, solver=dataclasses.replace(inp.config.solver, name=solver))
-    units = build_units(inp.accounts, inp.reps, cfg)
-    pools = build_pools(inp.accounts, inp.reps, cfg, units)
+    units = build_units(model_input(inp.accounts, inp.reps, cfg), cfg)
+    pools = build_pools(model_input(inp.accounts, inp.reps, cfg), cfg, units)
     assert len(pools) == 1
     pool = pools[0]
     items = singletons(pool)

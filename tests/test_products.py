@@ -75,10 +75,11 @@ def test_product_choice_is_needed(solver):
     from territory.model.build import build_model, solve_model
     from territory.model.items import singletons
     from territory.model.pools import build_pools
+    from territory.pipeline import model_input
 
     reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 3)]
     inp = make_input(rows_two_products(), reps, solver=solver)
-    pool = build_pools(inp.accounts, inp.reps, inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
     items = singletons(pool)
 
     def products_per_rep(drop):
@@ -228,13 +229,14 @@ def test_lock_with_auto_rep_needs_its_rows(solver):
     from territory.model.build import build_model, solve_model
     from territory.model.items import singletons
     from territory.model.pools import build_pools
+    from territory.pipeline import model_input
 
     rows = rows_two_products()
     for r in rows:
         r["locked"] = "true" if r["account_id"] in ("a1", "a2", "a3", "a4", "a5", "a6") else "false"
     reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
     inp = make_input(rows, reps, solver=solver)
-    pool = build_pools(inp.accounts, inp.reps, inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
     items = singletons(pool)
     r1 = pool.rep_ids.index("R1")
     locked_units = np.flatnonzero(items.lock_auto == r1)

@@ -7,6 +7,7 @@ define every rule once, for every method.
 from __future__ import annotations
 
 from .dispatch import choose_method, solve_pools
+from .inputs import ModelInput
 from .solution import PoolResult, SolvedPools
 
-__all__ = ["PoolResult", "SolvedPools", "choose_method", "solve_pools"]
+__all__ = ["ModelInput", "PoolResult", "SolvedPools", "choose_method", "solve_pools"]

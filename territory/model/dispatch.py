@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..config import PlanConfig
 from ..solve import SolveReport
+from .inputs import ModelInput
 from .pools import Pool, build_pools
 from .solution import Progress, SolvedPools, no_progress
 from .units import Units, build_units
@@ -43,8 +43,7 @@ def choose_method(cfg: PlanConfig, n_pairs: int, n_units: int, export_lp: bool =
 
 
 def solve_pools(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
+    mi: ModelInput,
     cfg: PlanConfig,
     *,
     progress: Progress = no_progress,
@@ -54,10 +53,10 @@ def solve_pools(
 ) -> SolvedPools:
     """Solve every pool with the method ``cfg.solver.method`` asks for (or ``method``), then
     verify the plan. ``export_lp`` writes each pool's per-unit model in LP format first."""
-    units = build_units(accounts, reps, cfg)
+    units = build_units(mi, cfg)
     method = method or choose_method(cfg, units.n_pairs, units.n_units, export_lp is not None)
-    pools = build_pools(accounts, reps, cfg, units)
-    out = SolvedPools.empty(len(accounts), len(reps), [m.name for m in units.measures])
+    pools = build_pools(mi, cfg, units)
+    out = SolvedPools.empty(mi.n_accounts, mi.n_reps, [m.name for m in units.measures])
     out.method = method
     if export_lp is not None:
         from .build import build_model
@@ -73,7 +72,7 @@ def solve_pools(
     solve_one: PoolSolver = solve_pool_exact if method == "exact" else solve_pool_scale
     results = run_pools(pools, units, cfg, solve_one, progress, workers)
     owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
-    product_mode = "product" in accounts.columns
+    product_mode = mi.product_mode
     for pool, (rep_of_unit, chosen, report) in zip(pools, results):
         out.record(pool, rep_of_unit, chosen, report, owner_of_unit, product_mode)
     out.owner = owner_of_unit[units.acc_unit]

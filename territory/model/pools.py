@@ -17,10 +17,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
+from .inputs import ModelInput
 from .units import Measure, Units, build_units
 
 TIERS = (1, 2, 3)
@@ -256,15 +256,13 @@ def primary_measure(measures: list[Measure]) -> int:
     return next((k for k, m in enumerate(measures) if m.balanced), 0)
 
 
-def build_pools(
-    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, units: Units | None = None
-) -> list[Pool]:
+def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> list[Pool]:
     """Split the plan into independent pools and compute fair shares and bands for each."""
     import networkx as nx
 
     if units is None:
-        units = build_units(accounts, reps, cfg)
-    n_reps = len(reps)
+        units = build_units(mi, cfg)
+    n_reps = mi.n_reps
     g = nx.Graph()
     used = np.unique(units.sig)
     for s in used.tolist():
@@ -284,16 +282,12 @@ def build_pools(
     if unit_pool.size and (unit_pool < 0).any():
         raise InfeasiblePlanError("some accounts have no eligible rep")
 
-    rep_ids_all = reps["rep_id"].astype(str).tolist()
-    capacity_all = reps["capacity"].to_numpy(dtype=np.float64)
-    max_acc_all = reps["max_accounts"].to_numpy(dtype=np.float64)
-    region_names = reps["region"].astype(str).tolist()
-    product_mode = "product" in accounts.columns
-    rep_product_all = (
-        reps["product"].astype(str).str.strip().replace("", "auto").tolist()
-        if product_mode and "product" in reps.columns
-        else [""] * n_reps
-    )
+    rep_ids_all = mi.rep_ids
+    capacity_all = np.asarray(mi.capacity, dtype=np.float64)
+    max_acc_all = np.asarray(mi.max_accounts, dtype=np.float64)
+    region_names = mi.rep_region
+    product_mode = mi.product_mode
+    rep_product_all = mi.rep_product
     # Tier composition id per unit (few distinct).
     comp_key = units.comp[:, 0] * 1_000_003**2 + units.comp[:, 1] * 1_000_003 + units.comp[:, 2]
     _, comp_id = np.unique(comp_key, return_inverse=True)

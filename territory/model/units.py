@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PlanConfig
+from .inputs import ModelInput
 
 
 @dataclass(frozen=True)
@@ -64,47 +65,25 @@ class Units:
     lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) rep or -1
 
 
-def measure_values(accounts: pd.DataFrame, measures: list[Measure]) -> np.ndarray:
-    """(N, M) float values of the measures (columns are numeric by the time they get here)."""
-    out = np.zeros((len(accounts), len(measures)))
-    for k, m in enumerate(measures):
-        if m.name in accounts.columns:
-            out[:, k] = pd.to_numeric(accounts[m.name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    return out
-
-
-def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> Units:
-    """Units, their eligibility signatures and today's owners, vectorised (numpy group-bys).
-
-    ``accounts`` needs account_id, tier, potential, owner_id, locked, family_id (and region
-    or _unit_region, segment, product when used); ``reps`` needs rep_id, region, capacity,
-    max_accounts.
-    """
+def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
+    """Units, their eligibility signatures and today's owners, vectorised (numpy group-bys)."""
     measures = measures_of(cfg)
-    row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
-    key_col = accounts["family_id"] if cfg.families.mode == "together" else row_key
-    acc_unit, uniq = pd.factorize(key_col, sort=True)
+    acc_unit, uniq = pd.factorize(pd.Series(mi.unit_key), sort=True)
     acc_unit = acc_unit.astype(np.int64)
     U = len(uniq)
-    tiers = accounts["tier"].to_numpy(dtype=np.int64)
-    values = measure_values(accounts, measures)
-    rep_index = pd.Index(reps["rep_id"].astype(str))
-    owner_pos = rep_index.get_indexer(accounts["owner_id"].astype(str)).astype(np.int64)
-    # A lock keeps the account with its owner, or with the rep a locks file names (_lock_to).
-    if "_lock_to" in accounts.columns:
-        lock_to = rep_index.get_indexer(accounts["_lock_to"].astype(str)).astype(np.int64)
-    else:
-        lock_to = np.full(len(accounts), -1, dtype=np.int64)
-    lock_target = np.where(lock_to >= 0, lock_to, owner_pos)
-    locked_acc = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (lock_target >= 0)
+    tiers = np.asarray(mi.tier, dtype=np.int64)
+    values = mi.values
+    owner_pos = mi.owner
+    lock_target = mi.lock_target
+    locked_acc = lock_target >= 0
 
     size = np.bincount(acc_unit, minlength=U).astype(np.int64)
     comp = np.zeros((U, 3), dtype=np.int64)
     for ti in range(3):
         comp[:, ti] = np.bincount(acc_unit, weights=(tiers == ti + 1), minlength=U).astype(np.int64)
     value = np.zeros((U, len(measures)))
-    for mi in range(len(measures)):
-        value[:, mi] = np.bincount(acc_unit, weights=values[:, mi], minlength=U)
+    for mi_ in range(len(measures)):
+        value[:, mi_] = np.bincount(acc_unit, weights=values[:, mi_], minlength=U)
     omin = np.full(U, np.iinfo(np.int64).max)
     omax = np.full(U, np.iinfo(np.int64).min)
     np.minimum.at(omin, acc_unit, owner_pos)
@@ -122,23 +101,22 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
 
     # Product ICPs: the unit's product (every row of a unit has the same one) and the rep with
     # product = auto that keeps it if it carries that product (``products._product_locks``).
-    if "product" in accounts.columns:
-        pcode, puniq = pd.factorize(accounts["product"].astype(str), sort=True)
+    if mi.product is not None:
+        pcode, puniq = pd.factorize(pd.Series(mi.product, dtype=object).astype(str), sort=True)
         prod = np.zeros(U, dtype=np.int64)
         prod[acc_unit] = pcode
         product_names = [str(x) for x in puniq] or [""]
     else:
         prod, product_names = np.zeros(U, dtype=np.int64), [""]
     lock_auto = np.full(U, -1, dtype=np.int64)
-    if "_lock_auto" in accounts.columns:  # the first such row of a unit
-        la_acc = rep_index.get_indexer(accounts["_lock_auto"].astype(str)).astype(np.int64)
-        la_rows = np.flatnonzero(la_acc >= 0)
+    la_rows = np.flatnonzero(mi.lock_auto >= 0)  # the first such row of a unit
+    if la_rows.size:
         la_units, first_i = np.unique(acc_unit[la_rows], return_index=True)
-        lock_auto[la_units] = la_acc[la_rows[first_i]]
+        lock_auto[la_units] = mi.lock_auto[la_rows[first_i]]
         lock_auto[locked] = -1  # a pinned lock wins
 
     # Eligibility: key per account -> key set per unit -> rep signature.
-    keys, cover_sets = _eligibility(accounts, reps, cfg)
+    keys, cover_sets = mi.keys, mi.cover
     kcode, kuniq = pd.factorize(pd.Series(keys), sort=True)
     kcode = kcode.astype(np.int64)
     kmin = np.full(U, np.iinfo(np.int64).max)
@@ -208,30 +186,3 @@ def build_units(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
         product_names=product_names,
         lock_auto=lock_auto,
     )
-
-
-def _eligibility(
-    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig
-) -> tuple[np.ndarray, list[frozenset[str] | None]]:
-    """``territory.eligibility.eligibility`` evaluated once per distinct (region, segment,
-    product) combination rather than once per account (keys are per-row string work; at 10^6
-    accounts that is seconds), when segments come from columns only."""
-    from .. import eligibility as elig_mod
-
-    if getattr(cfg, "segments", None):
-        keys, cover = elig_mod.eligibility(accounts, reps, cfg)
-        return np.asarray(keys, dtype=object), cover
-    cols = [c for c in ("region", "_unit_region", "segment", "product") if c in accounts.columns]
-    sub = accounts[cols].astype(str)
-    _uniq, first_row, inv = np.unique(_combo_codes(sub, cols), return_index=True, return_inverse=True)
-    small = accounts.iloc[first_row][cols].reset_index(drop=True)
-    keys_u, cover = elig_mod.eligibility(small, reps, cfg)
-    return np.asarray(keys_u, dtype=object)[inv.reshape(-1)], cover
-
-
-def _combo_codes(sub: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    codes = np.zeros(len(sub), dtype=np.int64)
-    for c in cols:
-        cc, uu = pd.factorize(sub[c])
-        codes = codes * (len(uu) + 1) + cc
-    return codes
