@@ -237,20 +237,11 @@ class ArrayModel:
     def rows_of(self, family: str) -> list[Block]:
         return [b for b in self.row_blocks if b.family == family]
 
-    def families(self) -> set[str]:
-        return {b.family for b in self.row_blocks} | {b.family for b in self.col_blocks if b.family}
-
     def col_names(self) -> list[str]:
         return _unique([b.name(k) for b in self.col_blocks for k in range(b.n)])
 
     def row_names(self) -> list[str]:
         return _unique([b.name(k) for b in self.row_blocks for k in range(b.n)])
-
-    def block_of_row(self, row: int) -> tuple[Block, int]:
-        for b in self.row_blocks:
-            if b.start <= row < b.start + b.n:
-                return b, row - b.start
-        raise IndexError(row)
 
     # ----------------------------------------------------------------- solvers
 

@@ -150,7 +150,6 @@ class Solved:
 
     report: SolveReport
     x: np.ndarray | None
-    highs: object | None = None
 
 
 def solve_model(
@@ -183,7 +182,7 @@ def solve_model(
     h.run()
     report = highs_report(h, time.perf_counter() - start, mip=mip)
     x = np.asarray(h.getSolution().col_value) if report.has_solution else None
-    return Solved(report, x, h)
+    return Solved(report, x)
 
 
 def owners_from(b: Build, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -191,14 +190,12 @@ def owners_from(b: Build, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     each rep carries (auto reps: the z that is set)."""
     it, pool = b.items, b.pool
     yv = x[b.y]
-    best = np.full(it.n_items, -1.0)
     owner = np.full(it.n_items, -1, dtype=np.int64)
     # the pair with the largest value per item (ties: the first)
     order = np.lexsort((np.arange(it.n_pairs), -yv, it.pair_i))
     first = np.searchsorted(it.pair_i[order], np.arange(it.n_items))
     ok = first < len(order)
     owner[ok] = it.pair_r[order[first[ok]]]
-    best[ok] = yv[order[first[ok]]]
     chosen = pool.rep_product.copy()
     auto = np.flatnonzero(chosen < 0)
     if auto.size:

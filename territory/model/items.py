@@ -60,12 +60,6 @@ class Items:
         """(I, M) bool: the measure differs between the item's units (envelope needed)."""
         return (self.vhi - self.vlo) > 1e-9 * np.maximum(1.0, np.abs(self.vhi))
 
-    def owned(self) -> np.ndarray:
-        """(R,) discretionary accounts each rep owns today, over all the item's units."""
-        return np.bincount(
-            self.pair_r, weights=self.pair_keep * self.n[self.pair_i], minlength=self.pool.n_reps
-        )
-
     def eligible(self) -> np.ndarray:
         """(I, R) bool: which reps may hold units of each item."""
         out = np.zeros((self.n_items, self.pool.n_reps), dtype=bool)

@@ -196,10 +196,6 @@ class Pool:
         return len(self.rep_ids)
 
     @property
-    def unit_class(self) -> np.ndarray:
-        return np.repeat(np.arange(len(self.class_start) - 1), np.diff(self.class_start))
-
-    @property
     def disc(self) -> np.ndarray:
         """(U,) accounts of each unit whose owner may keep them (discretionary)."""
         return np.bincount(self.own_u, weights=self.own_n, minlength=self.n_units)
@@ -208,16 +204,6 @@ class Pool:
         """Products rep ``r`` may carry: its own, or all of them for product = auto."""
         p = int(self.rep_product[r])
         return list(range(len(self.products))) if p < 0 else [p]
-
-    def eligible(self) -> np.ndarray:
-        """(U, R) bool: who may hold each unit."""
-        out = np.zeros((self.n_units, self.n_reps), dtype=bool)
-        lens = np.array([len(self.sig_reps[s]) for s in self.sig.tolist()], dtype=np.int64)
-        if self.n_units:
-            out[
-                np.repeat(np.arange(self.n_units), lens), np.concatenate([self.sig_reps[s] for s in self.sig])
-            ] = True
-        return out
 
     def shares(self, chosen: np.ndarray | None = None) -> Shares:
         """Fair shares and bands per rep for the product each rep carries (``chosen``, or the

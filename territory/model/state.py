@@ -8,7 +8,6 @@ and their *trackers* keep running totals of it for the local search, updated mov
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -73,13 +72,3 @@ class PoolState:
         """Exact sum of measure ``m`` over the pool's accounts selected by ``mask``."""
         vals = self.units.acc_values[self.pool.acc_rows[mask], m]
         return sum((Fraction(v) for v in vals.tolist()), Fraction(0))
-
-
-def le_exact(total: float, limit: float, exact: Callable[[], Fraction]) -> bool:
-    """``total <= limit`` decided exactly: the float total settles it unless it is within a
-    relative 1e-9 of the limit, where ``exact()`` (a ``Fraction``) decides."""
-    if total < limit - 1e-9 * max(abs(limit), 1.0):
-        return True
-    if total > limit + 1e-9 * max(abs(limit), 1.0):
-        return False
-    return bool(exact() <= Fraction(limit))

@@ -85,9 +85,6 @@ class Build:
         """Bands as hard rows (``balance.hard_bands``), except in the elastic re-solve."""
         return bool(self.cfg.balance.hard_bands) and not self.elastic
 
-    def labels(self, **more: Any) -> dict[str, Any]:
-        return dict(more)
-
     def rep_labels(self, r: np.ndarray, q: np.ndarray | None = None) -> dict[str, Any]:
         """Row labels for (rep, product) rows: the product only when there are products."""
         p = self.pool
