@@ -98,11 +98,12 @@ def tier_repair(obj: Objective, max_rounds: int = 1000) -> int:
     return done
 
 
-def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, screen: int = 256) -> int:
+def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, screen: int = 16) -> int:
     """Swaps that bring every rep's measures into their bands: the rep furthest outside a
     band swaps a unit with one of the reps with the most room, two units of the same class
     (free in moves and tiers) or of the same tier mix, whose difference in that measure is
-    closest to what the rep must shed or gain. Taken when the objective says so."""
+    closest to what the rep must shed or gain. The candidates are screened on that measure's
+    change and the best of them weighed on the whole objective, once per round."""
     st = obj.st
     p = st.pool
     meas: list[Any] = [t for t in obj.trackers if t.family.name == "measure_balance"]
@@ -110,7 +111,7 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
         return 0
     R = st.R
     item = st.item_of_unit
-    ckey = p.comp @ np.array([1_000_003**2, 1_000_003, 1])
+    ckey = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
     movable = p.owner != -2  # mixed-owner families are left alone
     elig = st.items.eligible()
     stuck = np.zeros((R, len(meas)), dtype=bool)
@@ -136,7 +137,9 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
             room[~elig[np.unique(item[mine])].any(axis=0)] = -INF
         sign = 1.0 if down else -1.0
         span = float(vals.max() - vals.min() + 1.0) * 4 if vals.size else 1.0
-        best: tuple[float, int, int, int] | None = None
+        ca: list[np.ndarray] = []
+        cb: list[np.ndarray] = []
+        c2: list[np.ndarray] = []
         for r2 in np.argsort(-room, kind="stable")[:partners].tolist():
             if room[r2] <= 0 or not mine.size:
                 break
@@ -151,35 +154,35 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
                 j0 = np.searchsorted(bk, key_a * span + vals[mine] - sign * want)
                 for dj in (-1, 0):
                     jj = np.clip(j0 + dj, 0, len(bu) - 1)
-                    bb = bu[jj]
-                    ok = key_b[bo][jj] == key_a
-                    if not ok.any():
+                    cand = np.flatnonzero(key_b[bo][jj] == key_a)
+                    if not cand.size:
                         continue
-                    # many candidates: screen on the measure's own change, then the whole objective
-                    cand = np.flatnonzero(ok)
-                    if cand.size > screen:
-                        dm, _ = t.delta(mine[cand], r, r2, bb[cand])
-                        cand = cand[np.argsort(dm, kind="stable")[:screen]]
-                    g = _gain(obj, mine[cand], r, r2, bb[cand])
-                    i = int(np.argmax(g))
-                    if g[i] > 1e-9 and (best is None or g[i] > best[0]):
-                        best = (float(g[i]), int(mine[cand[i]]), int(bb[cand[i]]), r2)
-            if best is not None and best[0] >= float(t.cost(np.array([r]), np.array([T[r]]))[0]) - 1e-9:
-                break
-        if best is None:
+                    bb = bu[jj[cand]]
+                    dm, _ = t.delta(mine[cand], r, r2, bb)  # screen on the measure's own change
+                    best = np.argsort(dm, kind="stable")[:screen]
+                    ca.append(mine[cand[best]])
+                    cb.append(bb[best])
+                    c2.append(np.full(best.size, r2))
+        if not ca:
             stuck[r, j] = True
             continue
-        _, a, b, r2 = best
-        _take(obj, [(a, r2), (b, r)])
+        A, B, R2 = np.concatenate(ca), np.concatenate(cb), np.concatenate(c2)
+        g = _gain(obj, A, r, R2, B)
+        i = int(np.argmax(g))
+        if g[i] <= 1e-9:
+            stuck[r, j] = True
+            continue
+        _take(obj, [(int(A[i]), int(R2[i])), (int(B[i]), r)])
         swaps += 1
     return swaps
 
 
-def transfers(obj: Objective, max_rounds: int = 500, most: int = 2_000) -> int:
-    """Single units from the rep whose bands cost most to any rep that may hold them, the best
-    for the objective first: what the swaps cannot mend (an account band, a workload band, a
-    measure band that needs one more unit, not a trade). At most ``most`` of the rep's units
-    (its largest in the primary measure first) are tried per round."""
+def transfers(obj: Objective, max_rounds: int = 500, most: int = 256, screen: int = 64) -> int:
+    """Single units into or out of the rep whose bands cost most, the best for the objective
+    first: what the swaps cannot mend (an account band, a workload band, a measure band that
+    needs one more or one less unit, not a trade). Candidates are the rep's largest units to
+    any rep, and the largest units of the costliest other reps to it; they are screened on the
+    family that costs the rep most, then weighed on the whole objective."""
     st = obj.st
     p = st.pool
     soft = [t for t in obj.trackers if isinstance(t, PairSum) and not t.total_rule and not t.family.hard]
@@ -189,29 +192,42 @@ def transfers(obj: Objective, max_rounds: int = 500, most: int = 2_000) -> int:
     reps = np.arange(R)
     movable = (p.owner != -2) & ~p.locked
     prim = p.value[:, primary_measure(p.measures)] if p.value.shape[1] else np.zeros(p.n_units)
+    elig = st.items.eligible()
     stuck = np.zeros(R, dtype=bool)
     done = 0
     for _ in range(max_rounds):
-        cost = sum(t.cost(reps, t.T) for t in soft)
-        cost = np.where(stuck, 0.0, cost)
+        parts = np.stack([t.cost(reps, t.T) for t in soft])
+        cost = np.where(stuck, 0.0, parts.sum(axis=0))
         r = int(np.argmax(cost))
         if cost[r] <= 1e-9:
             break
-        mine = np.flatnonzero((st.rep_of_unit == r) & movable)
-        if mine.size > most:
-            mine = mine[np.argsort(-prim[mine], kind="stable")[:most]]
-        if not mine.size:
+        t = soft[int(np.argmax(parts[:, r]))]
+        rou = st.rep_of_unit
+        mine = np.flatnonzero((rou == r) & movable)
+        mine = mine[np.argsort(-prim[mine], kind="stable")[:most]]
+        others = np.argsort(-np.where(reps == r, -1.0, parts.sum(axis=0)), kind="stable")[:8]
+        theirs = np.flatnonzero(np.isin(rou, others) & movable)
+        theirs = theirs[elig[st.item_of_unit[theirs], r]]
+        theirs = theirs[np.argsort(-prim[theirs], kind="stable")[:most]]
+        a = np.concatenate([np.repeat(mine, R), theirs])
+        src = np.concatenate([np.full(mine.size * R, r), rou[theirs]])
+        dst = np.concatenate([np.tile(reps, mine.size), np.full(theirs.size, r)])
+        keep = src != dst
+        a, src, dst = a[keep], src[keep], dst[keep]
+        if not a.size:
             stuck[r] = True
             continue
-        a = np.repeat(mine, R)
-        r2 = np.tile(reps, mine.size)
-        gain = np.where(r2 != r, _gain(obj, a, r, r2), -INF)
-        i = int(np.argmax(gain))
-        if gain[i] <= 1e-9:
+        d_t, ok_t = t.delta(a, src, dst)
+        sel = np.flatnonzero(ok_t)
+        sel = sel[np.argsort(d_t[sel], kind="stable")[:screen]]
+        gain = _gain(obj, a[sel], src[sel], dst[sel])
+        i = int(np.argmax(gain)) if gain.size else 0
+        if not gain.size or gain[i] <= 1e-9:
             stuck[r] = True
             continue
-        obj.move(int(a[i]), int(r2[i]))
-        stuck[:] = False
+        u, r1, r2 = int(a[sel[i]]), int(src[sel[i]]), int(dst[sel[i]])
+        obj.move(u, r2)
+        stuck[[r1, r2]] = False
         done += 1
     return done
 

@@ -102,10 +102,12 @@ class MeasureBalance(MeasureFamily):
         notes[key] = max(notes.get(key, 0.0), need)
         biggest = sol.largest(self.index, r)
         name = self.measure.name
+        # (in the class model the rep's largest unit is only known to be at most its class's)
+        alone = "alone is" if b.items.kind == "unit" else "alone is at most"
         return [
             f"{name.capitalize()} band +-{self.measure.band:.0%} cannot hold for {b.pool.rep_ids[r]} in "
             f"{b.pool.name}: {total:,.0f} against a fair share of {fair:,.0f} ({total / fair - 1:+.1%}); "
-            f"its largest account or family alone is {biggest:,.0f}."
+            f"its largest account or family {alone} {biggest:,.0f}."
         ]
 
     def summarize(self, notes: dict[str, Any], cfg: PlanConfig) -> list[str]:
