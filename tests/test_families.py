@@ -311,3 +311,20 @@ def test_family_keys_are_unique() -> None:
     keys = [f.key for f in active_families(cfg)]
     assert len(keys) == len(set(keys))
     assert dataclasses.is_dataclass(cfg)
+
+
+def test_scale_method_says_when_it_missed_a_plan_that_exists() -> None:
+    """When the scale method's rounding and repair leave a hard rule broken but the elastic
+    model bends nothing (a plan exists), the message says so and points to the exact method."""
+    from territory.model.scale import infeasible
+
+    rows = [{"account_id": f"a{i}", "tier": 3, "owner_id": "R1", "region": "West"} for i in range(4)]
+    reps = [{"rep_id": "R1", "region": "West", "max_accounts": 3}, {"rep_id": "R2", "region": "West"}]
+    inp = make_input(rows, reps)
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    err = infeasible(pool, inp.config, left=["R1 holds 4 accounts, above its max_accounts of 3 in the roster"])
+    assert str(err) == (
+        "The scale method found no plan for West that keeps every hard rule (R1 holds 4 accounts, "
+        "above its max_accounts of 3 in the roster), though one may exist; solve it with "
+        "--set solver.method=exact (slower), or relax that rule."
+    )

@@ -29,6 +29,16 @@ def explain_pool(
     ``items``/``measures`` choose the model (default: the per-unit model; the scale method
     passes its classes with ``measures="envelope"``).
     """
+    return explain_bends(pool, cfg, items=items, measures=measures) or [
+        f"{pool.name}: the hard rules conflict, but no single rule explains it; "
+        "relax the caps one at a time to find the conflict."
+    ]
+
+
+def explain_bends(
+    pool: Pool, cfg: PlanConfig, *, items: Items | None = None, measures: str = "exact"
+) -> list[str]:
+    """The sentences for every row that bends in the elastic re-solve ([] if none does)."""
     items = items if items is not None else singletons(pool)
     fams = active_families(cfg)
     b = build_model(items, cfg, families=fams, elastic=True, measures=measures)
@@ -53,11 +63,6 @@ def explain_pool(
                 sentences += fam.explain(info, float(vals[k]), view, notes)
     for f in fams:
         sentences += f.summarize(notes, cfg)
-    if not sentences:
-        sentences.append(
-            f"{pool.name}: the hard rules conflict, but no single rule explains it; "
-            "relax the caps one at a time to find the conflict."
-        )
     return sentences
 
 

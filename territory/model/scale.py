@@ -94,7 +94,10 @@ def solve_pool_scale(
     bs = build_model(sub, cfg, families=fams, measures="envelope", integer=False)
     lp = solve_class(bs, cfg, min(left, 20.0), cuts=CUT_ROUNDS)
     plans.append(_finish(pool, items, sub, lp, cs0, cfg, fams, units, t0, chosen, bound))
-    rep_of_unit, report = min(plans, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
+    kept = [pl for pl in plans if pl[1].has_solution]
+    if not kept:
+        raise infeasible(pool, cfg, left=[pl[1].log for pl in plans if pl[1].log])
+    rep_of_unit, report = min(kept, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
     return rep_of_unit, chosen, report
 
 
@@ -184,8 +187,9 @@ def _finish(
     obj = Objective(st, fams)
     steps = improve(obj)
     hard = [v for v in obj.violations() if v.hard]
-    if hard:
-        raise infeasible(pool, cfg)
+    if hard:  # the rounding and repair left a hard rule broken: not a plan (see solve_pool_scale)
+        msg = "; ".join(v.message for v in hard[:3])
+        return st.rep_of_unit, SolveReport("highs", "no_solution", None, None, time.perf_counter() - t0, msg)
     objective = obj.penalty()
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
@@ -232,10 +236,22 @@ def settle_products(
     return fixed, chosen, bound, cs0
 
 
-def infeasible(pool: Pool, cfg: PlanConfig) -> InfeasiblePlanError:
+def infeasible(pool: Pool, cfg: PlanConfig, left: list[str] | None = None) -> InfeasiblePlanError:
     """No plan keeps the hard rules: the elastic class model says which rule, for whom, by how
-    much (the same words as the exact method's)."""
-    from .explain import explain_pool
+    much (the same words as the exact method's). If nothing has to bend there, the rules can
+    hold and the scale method failed to find such a plan: say so, and what to do."""
+    from .explain import explain_bends
 
-    lines = explain_pool(pool, cfg, items=classes(pool), measures="envelope")
+    lines = explain_bends(pool, cfg, items=classes(pool), measures="envelope")
+    if not lines and left:
+        return InfeasiblePlanError(
+            f"The scale method found no plan for {pool.name} that keeps every hard rule "
+            f"({left[0]}), though one may exist; solve it with --set solver.method=exact "
+            "(slower), or relax that rule."
+        )
+    if not lines:
+        lines = [
+            f"{pool.name}: the hard rules conflict, but no single rule explains it; "
+            "relax the caps one at a time to find the conflict."
+        ]
     return InfeasiblePlanError(f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines))
