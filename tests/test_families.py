@@ -322,7 +322,9 @@ def test_scale_method_says_when_it_missed_a_plan_that_exists() -> None:
     reps = [{"rep_id": "R1", "region": "West", "max_accounts": 3}, {"rep_id": "R2", "region": "West"}]
     inp = make_input(rows, reps)
     pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
-    err = infeasible(pool, inp.config, left=["R1 holds 4 accounts, above its max_accounts of 3 in the roster"])
+    err = infeasible(
+        pool, inp.config, left=["R1 holds 4 accounts, above its max_accounts of 3 in the roster"]
+    )
     assert str(err) == (
         "The scale method found no plan for West that keeps every hard rule (R1 holds 4 accounts, "
         "above its max_accounts of 3 in the roster), though one may exist; solve it with "

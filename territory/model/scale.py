@@ -73,7 +73,10 @@ def solve_pool_scale(
         cs0 = solve_class(b0, cfg, limit)
     if cs0.status == "infeasible":
         raise infeasible(pool, cfg)
-    bound = max(cs0.bound, bound0 if bound0 is not None else -np.inf)
+    # With products chosen here, the models below have them fixed: restrictions of the full
+    # model, so only the choice models' value is a bound (``settle_products``).
+    chosen_here = bound0 is not None
+    bound: float = bound0 if bound0 is not None else cs0.bound
     plans = []
     # 2. With a cap on potential moved, balance and continuity compete for potential, which
     #    the count LP does not see (L, 5 % cap: gaps of 13-82 % against it). The envelope LP
@@ -86,7 +89,8 @@ def solve_pool_scale(
         bf = build_model(items, cfg, families=fams, measures="envelope", integer=False)
         full = solve_class(bf, cfg, left / 3, cuts=CUT_ROUNDS, lp_solver="simplex", iteration_limit=100_000)
         if full.status == "lp" and counts_add_up(bf, full.y):
-            bound = max(bound, full.bound)
+            if not chosen_here:
+                bound = max(bound, full.bound)
             plans.append(_finish(pool, items, items, full, cs0, cfg, fams, units, t0, chosen, bound))
     # 3. The plan model over the pairs that can matter.
     sub = items.restrict(_pairs_that_matter(items, cs0, chosen))
