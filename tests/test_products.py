@@ -256,3 +256,57 @@ def test_lock_with_auto_rep_needs_its_rows(solver):
     assert held == n  # every locked row of R1's product stays with R1
     held, n = kept({"auto_locks"})
     assert held < n  # without the rows R1 hands locked rows on to balance potential
+
+
+def _choice_lp(inp, drop):
+    """The scale method's choice model (classes, count rows, z relaxed, links where they bind)
+    with some families dropped, solved: (items, build, solution)."""
+    from territory.model.build import build_model
+    from territory.model.classlp import solve_class
+    from territory.model.families import active_families
+    from territory.model.items import classes
+    from territory.model.pools import build_pools
+    from territory.pipeline import model_input
+
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    items = classes(pool)
+    fams = active_families(inp.config, frozenset(drop))
+    b = build_model(items, inp.config, families=fams, measures="none", integer=False, links="owned")
+    return items, b, solve_class(b, inp.config, 30)
+
+
+def test_product_choice_is_needed_at_scale():
+    """In the scale method the choice model carries the product-choice rows: without them a
+    rep with product = auto takes no product at all (z = 0 frees it from every band)."""
+    import numpy as np
+
+    reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
+    inp = make_input(rows_two_products(), reps)
+    _, _, lp = _choice_lp(inp, set())
+    assert np.allclose(lp.z.sum(axis=1), 1.0)
+    _, _, lp = _choice_lp(inp, {"product_choice"})
+    assert not np.allclose(lp.z.sum(axis=1), 1.0)
+
+
+def test_lock_with_auto_rep_needs_its_rows_at_scale():
+    """In the scale method's choice model the keeps_locked rows hold R1's locked classes to
+    the product R1 takes: y = n z. R1 owns (and has locked) every account, far above its tier
+    bands: without the rows R1 takes a product and hands locked rows of it on."""
+    import numpy as np
+
+    rows = rows_two_products()
+    for r in rows:
+        r["locked"] = "true"
+    reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
+    inp = make_input(rows, reps)
+
+    def gap_to_lock(drop):
+        items, b, lp = _choice_lp(inp, drop)
+        r1 = items.pool.rep_ids.index("R1")
+        k = np.flatnonzero((items.lock_auto[items.pair_i] == r1) & (items.pair_r == r1))
+        z = lp.z[0]  # R1 is the first auto rep
+        want = items.n[items.pair_i[k]] * z[items.product[items.pair_i[k]]]
+        return float(np.abs(lp.y[k] - want).max())
+
+    assert gap_to_lock(set()) < 1e-6
+    assert gap_to_lock({"auto_locks"}) > 0.5
