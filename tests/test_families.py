@@ -330,3 +330,34 @@ def test_scale_method_says_when_it_missed_a_plan_that_exists() -> None:
         "above its max_accounts of 3 in the roster), though one may exist; solve it with "
         "--set solver.method=exact (slower), or relax that rule."
     )
+
+
+def test_scale_method_explains_an_impossible_potential_cap_like_the_exact_one() -> None:
+    """Product = auto and a cap on potential moved that max_accounts makes impossible: the
+    same two sentences from both methods."""
+    rows = [
+        {"account_id": f"a{i}", "region": "West", "potential": 100, "owner_id": "R1", "tier_core": 1 + i % 3}
+        for i in range(1, 13)
+    ]
+    reps = [
+        {"rep_id": "R1", "region": "West", "product": "auto", "max_accounts": 2},
+        {"rep_id": "R2", "region": "West", "product": "auto"},
+    ]
+    want = (
+        "No plan for West / core keeps every hard rule:\n"
+        "  - R1 may hold at most 2 accounts (max_accounts in the roster), but the plan needs 6 there; "
+        "raise max_accounts or add a rep.\n"
+        "  - At most 30.0% of potential may move in West / core, but the hard rules need 50.0%; "
+        "raise continuity.max_potential_moved_share."
+    )
+    for method in ("exact", "aggregate"):
+        inp = make_input(
+            rows,
+            reps,
+            "continuity.max_potential_moved_share=0.3",
+            "products.min_tier=3",
+            f"solver.method={method}",
+        )
+        with pytest.raises(InfeasiblePlanError) as e:
+            solve_input(inp)
+        assert str(e.value) == want, method
