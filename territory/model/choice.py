@@ -3,9 +3,10 @@
 The class model's count LP with the product choice relaxed (z in [0, 1]; the product-choice
 rows only where they bind, ``links="owned"``) is a relaxation of the full model: any plan,
 with its binary choice, projects onto it with the same moves and tier slack, so its value is
-the bound the plan's gap is measured against. Its z is rounded to whole products per capacity
-level (a transportation problem, integral at its vertices), weighted by the LP's z and, to
-break ties, by the share of each product the rep owns today. When that split has no plan,
+the bound the plan's gap is measured against. Its z is rounded to whole products with the
+product-choice family's own rows (a transportation problem per capacity level, integral at
+its vertices), weighted by the LP's z and, to break ties, by the share of each product the
+rep owns today. When that split has no plan,
 the choice MIP (z binary, every link) settles it.
 """
 
@@ -16,6 +17,7 @@ import dataclasses
 import numpy as np
 
 from ..config import PlanConfig
+from ..errors import InfeasiblePlanError
 from .build import build_model
 from .classlp import ClassLP, solve_class
 from .families import Family
@@ -64,57 +66,32 @@ def choose_products(
     ok = items.owner >= 0
     np.add.at(owned, (items.owner[ok], items.product[ok]), items.n[ok] * items.size[ok])
     share = owned[auto] / np.maximum(owned[auto].sum(axis=1, keepdims=True), 1.0)
-    w = lp.z + 1e-3 * share
-    for lv in range(pool.auto_count.shape[1]):  # one transportation problem per capacity level
-        at = np.flatnonzero(pool.rep_level[auto] == lv)
-        chosen[auto[at]] = round_choice(w[at], pool.auto_count[:, lv])
+    chosen[auto] = round_choice(items, cfg, lp.z + 1e-3 * share)
     return chosen, lp
 
 
-def round_choice(w: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The 0/1 choice (one product per rep, ``count[q]`` reps on product q) of largest weight.
+def round_choice(items: Items, cfg: PlanConfig, w: np.ndarray) -> np.ndarray:
+    """The whole choice of largest weight ``w`` (auto reps x products) that keeps the
+    product-choice rows: one product per rep, each product its reps of every capacity level.
 
-    A transportation problem: its LP has integral vertices, so a simplex solve returns the
-    integral optimum.
+    The family's own rows (``product_choice`` over z alone, no pairs): a transportation
+    problem per capacity level, whose LP has integral vertices, so simplex returns a choice.
     """
-    import highspy
+    from .families.product_choice import ProductChoice
 
-    from ..solve import _quiet_stdout
-
-    A, P = w.shape
-    n = A * P
-    rows = np.concatenate([np.repeat(np.arange(A), P), A + np.tile(np.arange(P), A)])
-    cols = np.concatenate([np.arange(n), np.arange(n)])
-    order = np.argsort(cols, kind="stable")
-    start = np.searchsorted(cols[order], np.arange(n + 1)).astype(np.int32)
-    rhs = np.concatenate([np.ones(A), count.astype(np.float64)])
-    with _quiet_stdout():
-        h = highspy.Highs()
-    h.silent()
-    h.setOptionValue("solver", "simplex")
-    h.passModel(
-        n,
-        A + P,
-        2 * n,
-        1,
-        1,
-        0.0,
-        -w.ravel(),
-        np.zeros(n),
-        np.ones(n),
-        rhs,
-        rhs,
-        start[:-1],
-        rows[order].astype(np.int32),
-        np.ones(2 * n),
-        np.zeros(n, dtype=np.int32),
+    auto = np.flatnonzero(items.pool.rep_product < 0)
+    b = build_model(
+        items.restrict(np.zeros(items.n_pairs, dtype=bool)), cfg, families=[ProductChoice()], integer=False
     )
-    h.run()
-    z = np.asarray(h.getSolution().col_value).reshape(A, P)
-    pick = np.argmax(z, axis=1)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or np.abs(z - np.round(z)).max() > 1e-6:
-        pick = np.argmax(w, axis=1)  # (cannot happen for a consistent count; a safe fallback)
-    return pick.astype(np.int64)
+    b.m.add_cost(b.z[auto].reshape(-1), -np.asarray(w, dtype=float).reshape(-1))
+    lp = solve_class(b, cfg, cfg.solver.time_limit, lp_solver="simplex")
+    z = lp.z if lp.z is not None else np.zeros_like(w)
+    if lp.status != "lp" or np.abs(z - np.round(z)).max(initial=0) > 1e-6:
+        raise InfeasiblePlanError(
+            f"In {items.pool.name} the reps with product = auto cannot be shared between products "
+            "as demand asks; give some of them their product in the roster."
+        )
+    return np.argmax(z, axis=1).astype(np.int64)
 
 
 def lost_products(pool: Pool, items: Items) -> list[str]:
