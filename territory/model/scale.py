@@ -185,8 +185,10 @@ def _finish(
         target = y * (items.vtot[:, prim] / np.maximum(items.n, 1))[items.pair_i]
     t1 = time.perf_counter()
     rep_of_unit = disaggregate(use, y, target)
-    if (rep_of_unit < 0).any():  # counts that do not add up (a model without assign_once)
-        return rep_of_unit, SolveReport("highs", "no_solution", None, None, time.perf_counter() - t0)
+    if (rep_of_unit < 0).any():  # counts that do not add up: a model without assign_once
+        # (the tests that drop it) leaves those units unowned, which is then its plan.
+        status = "no_solution" if any(f.name == "assign_once" for f in fams) else "feasible"
+        return rep_of_unit, SolveReport("highs", status, None, None, time.perf_counter() - t0)
     st = PoolState(pool, units, items, cfg, rep_of_unit, chosen)
     obj = Objective(st, fams)
     steps = improve(obj)
