@@ -115,6 +115,8 @@ def format_moves(s: dict[str, Any]) -> str:
             f"Moved {changes:,} {unit} ({share:.1%}; {o['potential_moved_share']:.1%} of potential){because}."
         )
     product = " for their product" if "products" in o else ""
+    if not moved:
+        return f"Moved {changes:,} {unit} ({share:.1%}): all {first:,} had no owner{product}."
     return (
         f"Moved {changes:,} {unit} ({share:.1%}): {moved:,} from another owner "
         f"({o['potential_moved_share']:.1%} of potential){because}; {first:,} had no owner{product}."
