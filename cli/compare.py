@@ -125,6 +125,9 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
     """List the accounts whose owner differs between two plans, with the reason.
 
     Use it quarter over quarter: OLD is last quarter's plan directory, NEW this quarter's.
+    A reason says "owner changed in the CRM between the plans" only when the plans read
+    different accounts files (summary.json inputs.accounts.sha256) and the account's owner
+    differs between them; otherwise it says what each plan did.
 
     Example:
 
@@ -132,6 +135,13 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         territory plan examples/accounts.csv examples/roster.csv --out q1
         territory plan examples/accounts.csv examples/roster.csv --out q2 --set balance.tier_band=0.05
         territory diff q1 q2 --out changes.csv
+
+    Both plans read the same accounts file, so A00025 differs because the plans do:
+
+    \b
+        A00025  Arsenal Strength  R12 -> R10  both plans start from R10 (same accounts
+        file); old plan: moved to restore Tier 3 balance, from R10; new plan: kept with
+        current owner
     """
     from territory.compare import diff_plans
     from territory.io.writing import write_csv
@@ -141,8 +151,9 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         write_csv(changes, out_path)
     records = changes.to_dict("records")
     counts = {k: sum(1 for r in records if r["change"] == k) for k in ("moved", "added", "removed")}
+    unit = "account-product rows" if "product" in changes.columns else "accounts"
     click.echo(
-        f"{counts['moved']:,} accounts changed owner between {old} and {new}"
+        f"{counts['moved']:,} {unit} changed owner between {old} and {new}"
         + (f"; {counts['added']:,} added" if counts["added"] else "")
         + (f"; {counts['removed']:,} removed" if counts["removed"] else "")
         + "."
@@ -151,7 +162,8 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
     for r in shown:
         frm = r["old_owner_id"] or "-"
         to = r["new_owner_id"] or "-"
-        click.echo(f"  {r['account_id']:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
+        key = f"{r['account_id']} [{r['product']}]" if r.get("product") else r["account_id"]
+        click.echo(f"  {key:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
     if len(shown) < len(records):
         click.echo(
             f"  ... and {len(records) - len(shown):,} more" + ("" if out_path else "; use --out FILE for all")

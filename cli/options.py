@@ -75,3 +75,18 @@ def solver_overrides(
     if threads is not None:
         out.append(f"solver.threads={threads}")
     return out
+
+
+def allow_mass_change_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--allow-mass-change: write the owner-update file past the guard."""
+    return click.option(
+        "--allow-mass-change",
+        is_flag=True,
+        help="Write owner_changes.csv even when it would change the owner of more than "
+        "outputs.max_owner_change_share of the accounts (default 30%) or no account has a "
+        "current owner; without it the file is withheld (summary.json says why).",
+    )(fn)
+
+
+def mass_change_overrides(allow: bool) -> list[str]:
+    return ["outputs.allow_mass_change=true"] if allow else []

@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS, config_options, solver_options, solver_overrides
+from .options import (
+    CONTEXT_SETTINGS,
+    allow_mass_change_option,
+    config_options,
+    mass_change_overrides,
+    solver_options,
+    solver_overrides,
+)
 from .sources import source_kwargs, source_options
 
 
@@ -35,14 +42,15 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         f"Planned {what} for {o['reps']} reps in {len(pools)} "
         f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
     )
-    unit = "rows" if "products" in o else "accounts"
-    moved = (
-        f"Moved {o['accounts_moved']:,} {unit} ({o['moved_share']:.1%}; "
-        f"{o['potential_moved_share']:.1%} of potential)"
-    )
-    if o["orphaned_accounts"]:
-        moved += f", {o['orphaned_accounts']:,} of them because their owner left the roster"
-    lines.append(moved + ".")
+    lines.append(format_moves(s))
+    if o.get("no_product_fit"):
+        n = o["no_product_fit"]
+        keep = s["config"]["products"].get("no_fit", "keep") == "keep"
+        lines.append(
+            f"{n:,} account{'s' if n != 1 else ''} fit no product ICP: listed in assignments.csv "
+            + ("with their current owner" if keep else "without an owner (the CRM keeps its owner)")
+            + ", in no update file."
+        )
     lines.append("")
     header = f"{'Rep':<26} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
     lines.append(header)
@@ -80,10 +88,59 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     for w in s["warnings"]:
         lines.append(f"Warning: {w}")
     lines.append("")
-    lines.append(
-        f"Wrote {out_dir / 'assignments.csv'}, {out_dir / 'owner_changes.csv'} and {out_dir / 'summary.json'}."
-    )
+    crm = s.get("crm_update", {})
+    files = [str(out_dir / "assignments.csv")]
+    if crm.get("written", True):
+        updates = crm.get("files", [{"file": "owner_changes.csv"}])
+        files += [str(out_dir / f["file"]) for f in updates]
+    lines.append(f"Wrote {', '.join(files)} and {out_dir / 'summary.json'}.")
     return "\n".join(lines)
+
+
+def format_moves(s: dict[str, Any]) -> str:
+    """The "Moved N" line: N is always the number of rows in the owner-update file(s).
+
+    A first owner (an account nobody owned) is an owner change in the CRM, so it counts;
+    the line says how many of the N were taken from another owner and how many had none.
+    """
+    o = s["overall"]
+    unit = "account-product rows" if "products" in o else "accounts"
+    moved, first = o["accounts_moved"], o.get("first_owners", 0)
+    changes = o.get("owner_changes", moved + first)
+    share = o.get("owner_changes_share", o["moved_share"])
+    left = o["orphaned_accounts"]
+    because = f", {left:,} of them because their owner left the roster" if left else ""
+    if not first:
+        return (
+            f"Moved {changes:,} {unit} ({share:.1%}; {o['potential_moved_share']:.1%} of potential){because}."
+        )
+    product = " for their product" if "products" in o else ""
+    if not moved:
+        return f"Moved {changes:,} {unit} ({share:.1%}): all {first:,} had no owner{product}."
+    return (
+        f"Moved {changes:,} {unit} ({share:.1%}): {moved:,} from another owner "
+        f"({o['potential_moved_share']:.1%} of potential){because}; {first:,} had no owner{product}."
+    )
+
+
+def format_crm_guard(s: dict[str, Any]) -> str | None:
+    """The guard's message when it withheld the update file(s), or let them through anyway."""
+    crm = s.get("crm_update") or {}
+    names = ", ".join(f["file"] for f in crm.get("files", []))
+    if crm.get("withheld_because"):
+        lines = [f"CRM UPDATE WITHHELD: {names} not written, because"]
+        lines += [f"  - {r}" for r in crm["withheld_because"]]
+        lines.append(
+            "  Check assignments.csv and summary.json before loading anything into the CRM; to "
+            "write the update anyway, run again with --allow-mass-change (or set "
+            "outputs.allow_mass_change = true)."
+        )
+        return "\n".join(lines)
+    if crm.get("written_despite"):
+        lines = [f"Mass change: {names} written because mass changes are allowed, although"]
+        lines += [f"  - {r}" for r in crm["written_despite"]]
+        return "\n".join(lines)
+    return None
 
 
 def format_sweep(points: list[Any]) -> str:
@@ -118,7 +175,8 @@ def format_sweep(points: list[Any]) -> str:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for assignments.csv, owner_changes.csv and summary.json.",
+    help="Folder for assignments.csv, owner_changes.csv (one per product with product ICPs) "
+    "and summary.json.",
 )
 @click.option(
     "--icp",
@@ -152,6 +210,7 @@ def format_sweep(points: list[Any]) -> str:
     help="Also solve under each cap on accounts moved, e.g. 0,2%,5%,10%,20%, and write "
     "the balance-versus-moves table to sweep.csv.",
 )
+@allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @report_errors
 def plan(
@@ -172,6 +231,7 @@ def plan(
     threads: int | None,
     export_lp: str | None,
     sweep: str | None,
+    allow_mass_change: bool,
     quiet: bool,
 ) -> None:
     """Split the accounts into balanced books, one per rep on the roster.
@@ -192,6 +252,7 @@ def plan(
     import territory
 
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
+    overrides += mass_change_overrides(allow_mass_change)
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,
@@ -221,6 +282,10 @@ def plan(
     summary = territory.write_plan(result, out)
     if not quiet:
         click.echo(format_summary(summary, out))
+    guard = format_crm_guard(summary)
+    if guard:
+        click.echo(guard, err=True)
+    if not quiet:
         if export_lp:
             click.echo(f"Model written to {', '.join(result.extras.get('lp_files', []))}.")
     if sweep:

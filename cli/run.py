@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS
-from .plan import format_summary
+from .options import CONTEXT_SETTINGS, allow_mass_change_option, mass_change_overrides
+from .plan import format_crm_guard, format_summary
 
 
 @click.command("run", context_settings=CONTEXT_SETTINGS)
@@ -25,9 +25,12 @@ from .plan import format_summary
 @click.option(
     "--books/--no-books", default=None, help="Render the PDF books (default: outputs.books in the file)."
 )
+@allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
-def run(plan_file: str, settings: tuple[str, ...], books: bool | None, quiet: bool) -> None:
+def run(
+    plan_file: str, settings: tuple[str, ...], books: bool | None, allow_mass_change: bool, quiet: bool
+) -> None:
     """Run the rebuild a plan file describes: load, score, plan, write and print books.
 
     The file holds [inputs] (accounts, roster, icp, preset), [outputs] (dir, books) and any
@@ -56,10 +59,14 @@ def run(plan_file: str, settings: tuple[str, ...], books: bool | None, quiet: bo
         if done >= total:
             bar.__exit__(None, None, None)
 
-    result = run_plan_file(plan_file, settings, books=books, progress=progress)
+    overrides = list(settings) + mass_change_overrides(allow_mass_change)
+    result = run_plan_file(plan_file, overrides, books=books, progress=progress)
     out = Path(result.out_dir)
     if not quiet:
         click.echo(format_summary(result.summary, out))
+    guard = format_crm_guard(result.summary)
+    if guard:
+        click.echo(guard, err=True)
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
     if result.books is not None:

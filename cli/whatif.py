@@ -10,7 +10,13 @@ import click
 
 from .compare import format_comparison
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS, solver_options, solver_overrides
+from .options import (
+    CONTEXT_SETTINGS,
+    allow_mass_change_option,
+    mass_change_overrides,
+    solver_options,
+    solver_overrides,
+)
 from .sources import source_kwargs, source_options
 
 
@@ -103,6 +109,7 @@ from .sources import source_kwargs, source_options
 )
 @source_options
 @solver_options
+@allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
 def whatif(
@@ -130,6 +137,7 @@ def whatif(
     time_limit: float | None,
     gap: float | None,
     threads: int | None,
+    allow_mass_change: bool,
     quiet: bool,
 ) -> None:
     """Plan the current roster and each what-if scenario, then compare them side by side.
@@ -152,7 +160,7 @@ def whatif(
     from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options
     from territory.scenarios import whatif as run
 
-    overrides = solver_overrides(solver, time_limit, gap, threads)
+    overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
     cfg = territory.load_config(config_path, overrides)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:
@@ -198,6 +206,12 @@ def whatif(
         click.echo("")
     for r in result.failed:
         click.echo(f"Scenario {r.name!r} has no plan: {r.error}", err=True)
+    for name, reasons in result.withheld.items():
+        click.echo(
+            f"CRM UPDATE WITHHELD in {result.dirs[name]}: " + "; ".join(reasons) + ". Run again "
+            "with --allow-mass-change to write it anyway.",
+            err=True,
+        )
     where = "on " + scheduler if scheduler else f"with {jobs} process{'es' if jobs != 1 else ''}"
     click.echo(
         f"Planned {len(result.dirs)} of {n} scenarios in {result.seconds:.1f} s ({where}); "

@@ -133,6 +133,14 @@ class ProductsConfig:
         "Effort weight of a Tier 1, 2 and 3 account, used to share reps with product = auto "
         "between products in proportion to tier-weighted demand.",
     )
+    # Accounts that fit no product ICP (issue 12): listed, never dropped.
+    no_fit: Literal["keep", "unassigned"] = setting(
+        "keep",
+        "With product ICPs: an account that fits no product (no tier at or better than "
+        "products.min_tier) is listed in assignments.csv with reason 'fits no product ICP' and "
+        "'keep' keeps its current owner, 'unassigned' lists it without an owner. Neither "
+        "changes the CRM: such accounts are in no owner_changes file.",
+    )
 
 
 @dataclass(frozen=True)
@@ -237,6 +245,36 @@ class OutputsConfig:
         "from the roster; 'auto' is the email for HubSpot (its import matches owners by "
         "email) and the id otherwise.",
     )
+    # The guard before the CRM (issue 12): a mass owner change is withheld unless allowed.
+    max_owner_change_share: float = setting(
+        0.30,
+        "The owner-update file is withheld when it would change the owner of more than this "
+        "share of the accounts (0.30 = 30 %; per file with product ICPs), or when no account "
+        "has a current owner; assignments.csv and summary.json are still written.",
+    )
+    allow_mass_change: bool = setting(
+        False,
+        "Write the owner-update file even above outputs.max_owner_change_share or when no "
+        "account has a current owner (the --allow-mass-change flag).",
+    )
+    product_owner_fields: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "help": "With product ICPs, the CRM field that holds each product's owner, which is "
+            'the owner column of owner_changes_<product>.csv, e.g. {core = "Core_Owner__c"}; '
+            '"role:Core Specialist" writes a Salesforce account-team insert (AccountId, '
+            "UserId, TeamMemberRole) instead. Unset products use owner_id_<product>. The "
+            "accounts file's column of that name, when present, gives the current owners."
+        },
+    )
+
+    def __post_init__(self) -> None:
+        share = self.max_owner_change_share
+        if not 0 <= share <= 1:
+            raise ConfigError(
+                f"setting 'outputs.max_owner_change_share' must be a share between 0 and 1 "
+                f'(0.30 = 30 %), not {share:g}; write a percentage as "30%"'
+            )
 
 
 @dataclass(frozen=True)

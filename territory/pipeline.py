@@ -30,6 +30,7 @@ from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
 from .products import check_products, expand_products, product_mode
 from .solve import solve_problem
+from .updates import UPDATE_FILE_GLOB, OwnerUpdates, owner_updates
 
 Progress = Callable[[str, int, int], None]
 
@@ -81,6 +82,7 @@ def prepare_input(
     extra_problems: list[Problem] | None = None,
 ) -> PlanInput:
     """Validate parsed frames together; raise one ``InputError`` listing every problem."""
+    given = accounts
     problems = list(extra_problems or [])
     if "tier" not in accounts.columns and not product_mode(reps):
         problems.append(
@@ -113,12 +115,64 @@ def prepare_input(
         root_region = accounts.set_index("account_id")["region"]
         accounts["_unit_region"] = accounts["family_id"].map(root_region)
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
+    extras: dict[str, Any] = {}
     if product_mode(reps):
         problems = check_products(accounts, reps, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
-        accounts = expand_products(accounts, reps, config)
-    return PlanInput(accounts, reps, config, inputs or [], warnings)
+        accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
+    elif config.outputs.product_owner_fields:
+        warnings.append(
+            Problem(
+                "plan",
+                "outputs.product_owner_fields is set but no rep carries a product, so "
+                "owner_changes.csv updates the account owner",
+                severity="warning",
+                hint="give the reps their product in the roster's product column, or remove the setting",
+            )
+        )
+    inp = PlanInput(accounts, reps, config, inputs or [], warnings)
+    inp.extras.update(extras)
+    return inp
+
+
+def _product_rows(
+    given: pd.DataFrame,
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    config: PlanConfig,
+    warnings: list[Problem],
+    accounts_file: str,
+) -> tuple[pd.DataFrame, dict[str, Any], list[Problem]]:
+    """Product ICPs: the rows to plan, the accounts that fit no product, honest warnings."""
+    from .products import (
+        ROLE_PREFIX,
+        departed_owner_warnings,
+        no_fit_rows,
+        planned_products,
+        product_owner_column,
+    )
+    from .updates import check_product_owner_fields
+
+    products = planned_products(accounts, reps)
+    check_product_owner_fields(config, products)
+    rows = expand_products(accounts, reps, config)
+    no_fit = no_fit_rows(accounts, reps, config)
+    warnings = departed_owner_warnings(warnings, rows, no_fit, reps, config, accounts_file)
+    for prod, field_name in sorted(config.outputs.product_owner_fields.items()):
+        if not field_name.startswith(ROLE_PREFIX) and product_owner_column(accounts, prod, config) is None:
+            warnings.append(
+                Problem(
+                    accounts_file,
+                    f"the accounts have no '{field_name}' column, so the current {prod} owners are "
+                    f"taken from owner_id (where that rep carries {prod}); owner_changes_{prod}.csv "
+                    f"may overwrite {field_name} values the CRM already has",
+                    severity="warning",
+                    hint=f"export {field_name} with the accounts so the plan starts from it",
+                )
+            )
+    # Scenarios re-expand from the accounts as given (see scenarios.apply_scenario).
+    return rows, {"no_fit": no_fit, "product_source": given}, warnings
 
 
 def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset[str] | None]) -> np.ndarray:
@@ -463,6 +517,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     reps_out = reps.copy()
     reps_out["pool"] = pool_of_rep
     forced = int((moved & (prev_pos < 0) & (prev != "")).sum())
+    changed = prev != new_ids
     moved_pot = float(potential[moved].sum())
     total_pot = float(potential.sum())
     metrics: dict[str, Any] = {
@@ -472,6 +527,10 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         "moved_share": float(moved.mean()) if len(moved) else 0.0,
         "potential_moved_share": moved_pot / total_pot if total_pot > 0 else 0.0,
         "orphaned_accounts": forced,
+        # Rows of the owner-update file(s): a first owner is an owner change in the CRM too.
+        "owner_changes": int(changed.sum()),
+        "owner_changes_share": float(changed.mean()) if len(changed) else 0.0,
+        "first_owners": int((prev == "").sum()),
         **balance_metrics(after, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
         "max_workload_deviation": _max_rel(
             after.tier_counts @ np.asarray(cfg.balance.workload_weights[:3]),
@@ -498,6 +557,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         metrics["products"] = {
             str(k): int(v) for k, v in accounts["product"].value_counts().sort_index().items()
         }
+        metrics["no_product_fit"] = len(inp.extras.get("no_fit", ()))
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
     warnings = list(inp.warnings) + _band_warnings(reps, arrays)
@@ -705,6 +765,13 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
         "locked",
         "segment",
     ]
+    if "product" in a.columns and len(p.extras.get("no_fit", ())):
+        # Every input account is listed: those that fit no product ICP too (products.no_fit).
+        names = dict(zip(p.reps["rep_id"], p.reps["name"]))
+        no_fit = p.extras["no_fit"].assign(family_id=p.extras["no_fit"]["_family_base"])
+        no_fit["owner_name"] = no_fit["owner_id"].map(names).fillna("")
+        no_fit["previous_owner_name"] = no_fit["previous_owner_id"].map(names).fillna("")
+        a = pd.concat([a, no_fit[[c for c in a.columns if c in no_fit.columns]]], ignore_index=True)
     rest = [c for c in a.columns if c not in first + then + canonical and not c.startswith("_")]
     cols = first + then + [c for c in canonical if c in a.columns] + rest
     out = a[cols].copy()
@@ -713,23 +780,9 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def owner_changes_frame(p: Plan) -> pd.DataFrame:
-    from .io.presets import owner_update_frame
-
-    a = assignments_frame(p)
-    cols = ["account_id", "product", "owner_id"] if "product" in a.columns else ["account_id", "owner_id"]
-    changes = a.loc[a["owner_id"] != a["previous_owner_id"], cols].reset_index(drop=True)
-    out = p.config.outputs
-    return owner_update_frame(
-        changes,
-        p.reps,
-        preset=p.config.inputs.preset,
-        owner_changes=out.owner_changes,
-        owner_value=out.owner_value,
-    )
-
-
-def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, Any]:
+def summary_dict(
+    p: Plan, *, generated_at: datetime | None = None, updates: OwnerUpdates | None = None
+) -> dict[str, Any]:
     arr = p.extras["arrays"]
     reps = p.reps
     after, before = arr["after"], arr["before"]
@@ -817,6 +870,7 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
             "potential": float(after.potential.sum() / n),
         },
         "reps": rep_rows,
+        "crm_update": (updates or owner_updates(p)).to_dict(),
         "warnings": [w.sentence() for w in p.warnings],
         "run": {
             "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
@@ -828,8 +882,10 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
 
 
 def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
-    """Write assignments.csv, owner_changes.csv and summary.json (each atomically).
+    """Write assignments.csv, the owner-update file(s) and summary.json (each atomically).
 
+    The update files are owner_changes.csv, or owner_changes_<product>.csv per product; the
+    guard in ``territory.updates`` may withhold them (summary.json's ``crm_update`` says why).
     Returns the summary as written.
     """
     out = Path(out_dir)
@@ -837,15 +893,21 @@ def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     paths = {
         "assignments": out / "assignments.csv",
-        "owner_changes": out / "owner_changes.csv",
         "summary": out / "summary.json",
     }
+    updates = owner_updates(p)
+    files = updates.frames()
+    # An update file from an earlier plan in this folder must not pass for this plan's.
+    for stale in out.glob(UPDATE_FILE_GLOB):
+        if stale.name not in files:
+            stale.unlink()
     write_csv(assignments_frame(p), paths["assignments"])
-    write_csv(owner_changes_frame(p), paths["owner_changes"])
+    for name, frame in files.items():
+        write_csv(frame, out / name)
     p.timings["write"] = time.perf_counter() - t0
     if "icp" in p.extras:
         paths["icp"] = out / "icp.json"
         write_json(p.extras["icp"], paths["icp"])
-    summary = summary_dict(p)
+    summary = summary_dict(p, updates=updates)
     write_json(summary, paths["summary"])
     return summary

@@ -373,7 +373,10 @@ def _new_rep_id(taken: set[str]) -> str:
 
 def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     """A new ``PlanInput`` with the scenario's transforms applied and validated again."""
-    accounts = inp.accounts.drop(columns=["family_id", "_unit_region"], errors="ignore").copy()
+    # With product ICPs inp.accounts holds one row per account and product; start again from
+    # the accounts as given, so prepare_input expands them under the scenario's roster.
+    given = inp.extras.get("product_source", inp.accounts)
+    accounts = given.drop(columns=["family_id", "_unit_region"], errors="ignore").copy()
     reps = inp.reps.copy()
     cfg = inp.config
     where = f"scenario {scenario.name!r}"
@@ -428,7 +431,8 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         roster_file=labels.get("roster", "roster"),
         inputs=list(inp.inputs),
     )
-    out.extras.update(getattr(inp, "extras", {}) or {})
+    for key, value in (getattr(inp, "extras", {}) or {}).items():
+        out.extras.setdefault(key, value)  # what prepare_input made for the scenario wins
     out.seconds = inp.seconds
     return out
 
@@ -559,6 +563,8 @@ class WhatIf:
     comparison: Any = None
     seconds: float = 0.0
     failed: list[ScenarioResult] = field(default_factory=list)
+    # scenario -> why its owner-update file was withheld (see territory.updates)
+    withheld: dict[str, list[str]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -590,11 +596,14 @@ def whatif(
     results = run_scenarios(inp, todo, jobs=jobs, scheduler=scheduler, progress=progress)
     out = Path(out_dir)
     dirs: dict[str, Path] = {}
+    withheld: dict[str, list[str]] = {}
     for r in results:
         if r.plan is None:
             continue
         d = out / slug(r.name)
-        write_plan(r.plan, d)
+        crm = write_plan(r.plan, d)["crm_update"]
+        if crm["withheld_because"]:
+            withheld[r.name] = crm["withheld_because"]
         write_json(
             {
                 "name": r.name,
@@ -609,7 +618,7 @@ def whatif(
     if dirs:
         comparison = compare_plans(list(dirs.values()), names=list(dirs))
         write_compare(comparison, out / "compare.csv")
-    return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed)
+    return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed, withheld)
 
 
 def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:

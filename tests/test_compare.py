@@ -103,7 +103,9 @@ def test_diff_lists_owner_changes_with_reasons(plans: dict[str, Path], tmp_path:
     assert left and all("owner R4 left the roster" in r["reason"] for r in left)
     assert result.output.splitlines()[0].endswith("; 1 added.")
     if "A005" in by_id:  # moved by hand in the CRM between the plans
-        assert by_id["A005"]["reason"].startswith("owner changed in the CRM between the plans (to R2)")
+        assert by_id["A005"]["reason"].startswith(
+            "owner changed in the CRM between the plans (from R1 to R2)"
+        )
 
 
 def test_diff_of_a_plan_with_itself_is_empty(plans: dict[str, Path]) -> None:

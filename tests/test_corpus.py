@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from territory_cli.main import cli
 
 from corpus_generators import CORPUS, GENERATORS
+from helpers import assert_moved_agrees
 
 CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
 BASE_ROSTER = CORPUS / "_base" / "roster.csv"
@@ -88,6 +89,7 @@ def test_corpus_case(case: dict, tmp_path: Path) -> None:
             assert fragment in text, f"{case['id']}: warning {fragment!r} not shown:\n{text}"
     rows = read_assignments(out / "assignments.csv")
     assert len(rows) == 8, f"{case['id']}: every account must come through: {sorted(rows)}"
+    assert_moved_agrees(text, out)
     for account_id, expected in case.get("check", {}).items():
         for column, value in expected.items():
             assert rows[account_id][column] == value, (

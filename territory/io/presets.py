@@ -273,6 +273,11 @@ def _resolve(
     return out
 
 
+def resolve_owner_ids(owners: pd.Series, reps: pd.DataFrame) -> pd.Series:
+    """Owner references (rep id, 15/18-character Salesforce id, name or email) as rep ids."""
+    return _resolve(owners, reps["rep_id"], reps.get("name"), reps.get("email"))
+
+
 def resolve_references(accounts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     """Match owners and parents given in another form to the ids they refer to.
 
@@ -311,14 +316,17 @@ def owner_update_frame(
     preset: str = "",
     owner_changes: str = "auto",
     owner_value: str = "auto",
+    owner_column: str | None = None,
 ) -> pd.DataFrame:
     """The bulk-update form of the changed rows (``account_id``, ``owner_id`` in).
 
     Account ids are written exactly as read (an 18-character id stays 18 characters). The
     owner column holds the rep id, or the rep's email or name when asked (HubSpot's import
-    matches owners by email; reps without one keep their id).
+    matches owners by email; reps without one keep their id). ``owner_column`` replaces the
+    layout's owner header (a product's owner field, e.g. ``Core_Owner__c``).
     """
     id_col, owner_col, value = owner_changes_layout(preset, owner_changes, owner_value)
+    owner_col = owner_column or owner_col
     owner = changes["owner_id"].astype(str)
     if value in ("email", "name") and value in reps.columns:
         lookup = dict(zip(reps["rep_id"].astype(str), reps[value].astype(str).str.strip()))

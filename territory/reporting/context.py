@@ -237,6 +237,10 @@ def load_plan_dir(path: str | Path) -> PlanDir:
     stable = {k: v for k, v in summary.items() if k != "run"}
     h = hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=True).encode())
     h.update(assignments_bytes)
+    if "product" in frame.columns:
+        # Product ICPs: a row without a product is an account that fits no product ICP; it
+        # is listed for completeness but is in nobody's book (summary.json counts none).
+        frame = frame[frame["product"] != ""].reset_index(drop=True)
     return PlanDir(path=root, summary=summary, assignments=frame, icp=icp, fingerprint=h.hexdigest()[:12])
 
 
