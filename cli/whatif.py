@@ -127,9 +127,9 @@ def whatif(
     query: str | None,
     config_path: str | None,
     solver: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
+    time_limit: str | None,
+    gap: str | None,
+    threads: str | None,
     quiet: bool,
 ) -> None:
     """Plan the current roster and each what-if scenario, then compare them side by side.

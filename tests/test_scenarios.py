@@ -87,7 +87,7 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
         ("x: remove-rep=R9", "scenario 'x': remove-rep=R9: no rep 'R9' on the roster; reps: R1, R2, R3, R4"),
         ("x: lock=A001,NOPE", "scenario 'x': lock=A001,NOPE: no account 'NOPE'"),
         ("x: set=balance.band=0.1", "scenario 'x': --set: unknown setting 'balance.band'"),
-        ("x: set=balance.tier_band=wide", "must be a number, not 'wide'"),
+        ("x: set=balance.tier_band=wide", "must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'"),
         ("x: remove-rep=R1; remove-rep=R2; remove-rep=R3; remove-rep=R4", "removes every rep"),
     ],
 )
