@@ -519,6 +519,22 @@ def _coerce_number(tp: Any, value: Any, source: str, key: str, rng: Range) -> An
     return _one_number(tp, value, rng, refuse)
 
 
+def check_number(value: Any, rng: Range, label: str, whole: bool = False) -> float | int:
+    """Check one number that is not a setting (an ICP's points, a threshold) against ``rng``.
+
+    Only real numbers are accepted (no text, no true/false); the ``ConfigError`` reads
+    ``<label> must be <range>, not <value>``.
+    """
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+
+    def refuse(detail: str = "") -> ConfigError:
+        return ConfigError(f"{label} must be {rng.describe(whole)}, not {shown}{detail}")
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise refuse()
+    return _one_number(int if whole else float, value, rng, refuse)
+
+
 def _one_number(tp: Any, value: Any, rng: Range, refuse: Any) -> float | int:
     whole = tp is int
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
