@@ -90,6 +90,8 @@ def setting(default: Any, help: str, allowed: Range | None = None, **kw: Any) ->
     return field(default=default, metadata=meta)
 
 
+#: A rep's capacity (a scenario's add-rep and capacity steps): a share of a full book.
+CAPACITY = Range(0.01, 10.0, unit="1.0 = a full book, 0.5 = ramping")
 SHARE = Range(0.0, 1.0, share=True)
 PENALTY = Range(0.0, 1_000_000.0, unit="in moves")
 WEIGHTS = Range(0.0, 1_000.0, length=3, some_positive=True)
