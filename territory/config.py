@@ -389,9 +389,24 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {e}") from None
         data = deep_merge(data, loaded)
     cfg = config_from_dict(PlanConfig, data, source)
+    errors: list[str] = []
     for item in overrides:
-        cfg = apply_override(cfg, item)
+        try:
+            cfg = apply_override(cfg, item)
+        except ConfigError as e:
+            errors.append(str(e))
+    if errors:
+        raise _all_of(errors)
     return cfg
+
+
+def _all_of(errors: list[str]) -> ConfigError:
+    """One error for every wrong setting, one line each, ending with the count when several."""
+    lines = [
+        line for e in errors for line in e.splitlines() if not line.endswith("problems in the settings.")
+    ]
+    tail = [f"{len(lines)} problems in the settings."] if len(lines) > 1 else []
+    return ConfigError("\n".join(lines + tail))
 
 
 def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
@@ -413,15 +428,24 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
         raise ConfigError(f"{source}: '{prefix.rstrip('.') or 'top level'}' must be a table")
     hints = get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        key = prefix + unknown[0]
-        close = [prefix + k for k in known if k.split("_")[0] in unknown[0]]
+    errors: list[str] = []  # every wrong key at once, one line each
+    for name in sorted(set(data) - set(known)):
+        close = [prefix + k for k in known if k.split("_")[0] in name]
         hint = f" Did you mean {close[0]}?" if close else ""
-        raise ConfigError(f"{source}: unknown setting '{key}'.{hint} Run 'territory settings' to list them.")
+        errors.append(
+            f"{source}: unknown setting '{prefix + name}'.{hint} Run 'territory settings' to list them."
+        )
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        kwargs[name] = _coerce(hints[name], value, source, prefix + name, known[name].metadata.get("range"))
+        if name in known:
+            try:
+                kwargs[name] = _coerce(
+                    hints[name], value, source, prefix + name, known[name].metadata.get("range")
+                )
+            except ConfigError as e:
+                errors.append(str(e))
+    if errors:
+        raise _all_of(errors)
     built = cls(**kwargs)
     wrong = built.problem() if hasattr(built, "problem") else None
     if wrong:

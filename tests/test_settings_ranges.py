@@ -339,3 +339,25 @@ def test_any_number_is_kept_only_inside_its_range(key: str, x: float) -> None:
     first = got[0] if isinstance(got, tuple) else got
     assert math.isfinite(first) and rng.lo <= first <= rng.hi
     assert not (rng.share and first >= 1)
+
+
+def test_every_wrong_setting_is_reported_at_once(tmp_path: Path) -> None:
+    f = tmp_path / "plan.toml"
+    f.write_text("[balance]\ntier_band = 5\ntier_bnd = 0.1\npotential_penalty = -1\n[solver]\nthreads = 0\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(f, ["solver.gap=nan", "continuity.move_cost=1e300"])
+    assert str(e.value).splitlines() == [
+        f"{f}: unknown setting 'balance.tier_bnd'. Did you mean balance.tier_band? Run 'territory settings' "
+        "to list them.",
+        f"{f}: setting 'balance.tier_band' must be {SHARE}, not 5: as a share, 5 means 500 %. Did you mean 5%?",
+        f"{f}: setting 'balance.potential_penalty' must be a number from 0 to 1,000,000 (in moves), not -1",
+        f"{f}: setting 'solver.threads' must be a whole number from 1 to 256, not 0",
+        "4 problems in the settings.",
+    ]
+    with pytest.raises(ConfigError) as e:
+        load_config(None, ["solver.gap=nan", "continuity.move_cost=1e300"])
+    assert str(e.value).splitlines() == [
+        f"--set: setting 'solver.gap' must be {SHARE}, not 'nan'",
+        "--set: setting 'continuity.move_cost' must be a number from 0 to 1,000,000 (in moves), not '1e300'",
+        "2 problems in the settings.",
+    ]
