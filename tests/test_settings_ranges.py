@@ -190,7 +190,15 @@ def test_toml_refuses_the_same(tmp_path: Path, key: str, value: str, tail: str) 
 @pytest.mark.parametrize("command", ["plan", "whatif"])
 def test_cli_flags_share_the_range(tmp_path: Path, command: str, flag: str, key: str, value: str) -> None:
     out = tmp_path / "out"
-    args = [command, "examples/accounts.csv", "examples/roster.csv", "--out", str(out), flag, value]
+    args = [
+        command,
+        str(ROOT / "examples/accounts.csv"),
+        str(ROOT / "examples/roster.csv"),
+        "--out",
+        str(out),
+        flag,
+        value,
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     expected = _set_message(key, value).replace("--set: ", f"{flag}: ", 1)
@@ -200,7 +208,16 @@ def test_cli_flags_share_the_range(tmp_path: Path, command: str, flag: str, key:
 
 def test_sweep_moves_shares_max_moved_share(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    args = ["plan", "examples/accounts.csv", "examples/roster.csv", "--out", str(out), "--sweep-moves", "0,5"]
+    base = ROOT / "tests" / "corpus" / "_base"
+    args = [
+        "plan",
+        str(base / "accounts.csv"),
+        str(base / "roster.csv"),
+        "--out",
+        str(out),
+        "--sweep-moves",
+        "0,5",
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert "--sweep-moves: setting 'continuity.max_moved_share' must be a share" in result.output
