@@ -428,3 +428,16 @@ def test_postgresql_is_read_only(postgres_url: str, tmp_path: Path) -> None:
         ro.dispose()
     assert state() == before
     engine.dispose()
+
+
+def test_queries_reach_the_driver_as_written(sqlite_db: tuple[str, Path, Path], postgres_url: str) -> None:
+    """'%', '?' and ':name' inside strings are text, not parameters, on SQLite and PostgreSQL."""
+    url, a, r = sqlite_db
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.begin() as conn:
+        typed_accounts(a).to_sql("accounts", conn, index=False, if_exists="replace")
+    engine.dispose()
+    query = "SELECT * FROM accounts WHERE name LIKE '%' OR name = 'what? :x'"
+    for source in (url, postgres_url):
+        inp = territory.load_input(source, r, territory.PlanConfig(), query=query)
+        assert len(inp.accounts) == 48, source

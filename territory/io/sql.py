@@ -348,7 +348,9 @@ def read_sql_accounts(
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             # The query goes to the driver as written (no ':name' parameters); a table is
             # selected with its name quoted by the dialect.
-            sql = _table_select(conn, table, label) if table else (query or "")
+            sql: Any = _table_select(conn, table, label) if table else (query or "")
+            if isinstance(sql, str) and engine.dialect.paramstyle in ("format", "pyformat"):
+                sql = sql.replace("%", "%%")  # psycopg reads a lone % as a placeholder
             df = pd.read_sql_query(sql, conn)
             conn.rollback()  # nothing to keep: the transaction only ever read
     except InputError:
