@@ -53,7 +53,7 @@ TIER_WORDS = {1: "Tier 1 (best fit)", 2: "Tier 2 (good fit)", 3: "Tier 3 (bad fi
     default="90d",
     show_default=True,
     help="Look-back window ending on --as-of: 90d (days), 12w (weeks), 6m (calendar months), "
-    "1y, or a number of days.",
+    "1y, or a number of days; at most 100 years.",
 )
 @click.option(
     "--as-of",
