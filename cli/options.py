@@ -12,26 +12,58 @@ import click
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class SettingValue(click.ParamType):
+    """A flag that sets one number setting: checked against the range the settings table declares.
+
+    The value is passed on as written (e.g. "5%"), so ``--set``, TOML and the flag share one
+    check and one message.
+    """
+
+    name = "number"
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from territory.config import check_setting
+        from territory.errors import ConfigError
+
+        flag = param.opts[0] if param is not None and param.opts else self.key
+        try:
+            check_setting(self.key, value, flag)
+        except ConfigError as e:
+            raise click.UsageError(str(e), ctx) from None
+        return str(value).strip()
+
+
+def _allowed(key: str) -> str:
+    from territory.config import allowed_text, setting_range
+
+    return allowed_text(*setting_range(key))
+
+
 def solver_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--solver, --time-limit, --gap, --threads: overrides of the [solver] settings."""
     fn = click.option(
         "--threads",
-        type=click.IntRange(1, 64),
+        type=SettingValue("solver.threads"),
         default=None,
-        help="Solver threads per solve (default 1, for reproducible plans).",
+        metavar="N",
+        help=f"Solver threads per solve (default 1, for reproducible plans): {_allowed('solver.threads')}.",
     )(fn)
     fn = click.option(
         "--gap",
-        type=click.FloatRange(0, 1),
+        type=SettingValue("solver.gap"),
         default=None,
-        help="Stop when proven within this relative gap (default 0.001).",
+        metavar="SHARE",
+        help=f"Stop when proven within this relative gap (default 0.001): {_allowed('solver.gap')}.",
     )(fn)
     fn = click.option(
         "--time-limit",
-        type=click.FloatRange(min=0.1),
+        type=SettingValue("solver.time_limit"),
         default=None,
         metavar="SECONDS",
-        help="Time limit per solve in seconds (default 60).",
+        help=f"Time limit per solve in seconds (default 60): {_allowed('solver.time_limit')}.",
     )(fn)
     fn = click.option(
         "--solver",
@@ -63,7 +95,7 @@ def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def solver_overrides(
-    solver: str | None, time_limit: float | None, gap: float | None, threads: int | None
+    solver: str | None, time_limit: str | None, gap: str | None, threads: str | None
 ) -> list[str]:
     out = []
     if solver is not None:

@@ -134,9 +134,9 @@ def whatif(
     query: str | None,
     config_path: str | None,
     solver: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
+    time_limit: str | None,
+    gap: str | None,
+    threads: str | None,
     allow_mass_change: bool,
     quiet: bool,
 ) -> None:

@@ -9,6 +9,7 @@ a test checks that none is undocumented.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import types
 import typing
@@ -24,14 +25,76 @@ else:  # pragma: no cover - 3.10 fallback
 
 from .errors import ConfigError
 
+#: The smallest non-zero size a number setting may have: anything smaller changes nothing a
+#: solver can see (its tolerances are about 1e-6), so 1e-300 is refused rather than obeyed.
+TINY = 1e-6
 
-def setting(default: Any, help: str, **kw: Any) -> Any:
-    """A dataclass field with a default and its help text."""
+
+@dataclass(frozen=True)
+class Range:
+    """The values a number setting accepts, declared once in the table below.
+
+    TOML, ``--set`` and the CLI flags that map onto a setting (``--gap``, ``--time-limit``,
+    ``--threads``, ``--sweep-moves``) all check values against it, so each range is written
+    once. NaN and infinity are never accepted.
+
+    ``share``: the value is a fraction of a whole (0.05 = 5 %). A plain number must then be
+    below 1, because ``tier_band = 5`` almost always means 5 %, not 500 %; a value of 1 or
+    more is written as a percentage ("100%"). ``length`` and ``some_positive`` apply to
+    lists: exactly that many values, at least one above 0.
+    """
+
+    lo: float
+    hi: float
+    share: bool = False
+    unit: str = ""
+    length: int | None = None
+    some_positive: bool = False
+
+    def describe(self, whole: bool = False) -> str:
+        """The allowed values in words, e.g. 'a whole number from 1 to 256'."""
+        if self.share:
+            text = f"a share from {_pct_text(self.lo)} to {_pct_text(self.hi)} (write 0.05 or 5%)"
+        else:
+            kind = "a whole number" if whole else "a number"
+            text = f"{kind} from {_num_text(self.lo)} to {_num_text(self.hi)}"
+            if self.unit:
+                text += f" ({self.unit})"
+        if self.length is None:
+            return text
+        each = text.split(" from ", 1)[1]
+        text = f"{self.length} numbers, each from {each}"
+        return text + (", at least one above 0" if self.some_positive else "")
+
+
+def _num_text(x: float) -> str:
+    """1000000 -> '1,000,000'; 0.1 -> '0.1'; 1e-06 -> '0.000001'."""
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,.6f}".rstrip("0").rstrip(".")
+
+
+def _pct_text(x: float) -> str:
+    return f"{_num_text(x * 100)} %"
+
+
+def setting(default: Any, help: str, allowed: Range | None = None, **kw: Any) -> Any:
+    """A dataclass field with a default, its help text and, for numbers, its allowed range."""
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple or a default_factory for mutable defaults")
+    meta = {"help": help, **kw}
+    if allowed is not None:
+        meta["range"] = allowed
     if isinstance(default, type) and dataclasses.is_dataclass(default):
-        return field(default_factory=default, metadata={"help": help, **kw})
-    return field(default=default, metadata={"help": help, **kw})
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+#: A rep's capacity (a scenario's add-rep and capacity steps): a share of a full book.
+CAPACITY = Range(0.01, 10.0, unit="1.0 = a full book, 0.5 = ramping")
+SHARE = Range(0.0, 1.0, share=True)
+PENALTY = Range(0.0, 1_000_000.0, unit="in moves")
+WEIGHTS = Range(0.0, 1_000.0, length=3, some_positive=True)
 
 
 @dataclass(frozen=True)
@@ -40,38 +103,47 @@ class BalanceConfig:
         0.10,
         "Allowed relative deviation of each rep's count of each tier from its "
         "capacity-proportional fair share (0.10 = +-10 %).",
+        allowed=SHARE,
     )
     tier_band_min_accounts: float = setting(
         1.0,
         "The tier band is never narrower than this many accounts either side of the fair "
         "share, so small shares stay feasible (+-10 % or +-1 account, whichever is wider).",
+        allowed=Range(0.0, 1_000_000.0, unit="accounts"),
     )
     potential_band: float = setting(
         0.10,
         "Allowed relative deviation of each rep's total potential from its fair share.",
+        allowed=SHARE,
     )
     tier_penalty: float = setting(
         100.0,
         "Cost of each account outside a tier band, in units of one account moved. High "
         "values make the bands nearly hard rules.",
+        allowed=PENALTY,
     )
     potential_penalty: float = setting(
         1000.0,
         "Cost of being outside the potential band by 100 % of the rep's fair potential, in "
         "units of one account moved (1000 = 10 moves per 1 % outside the band).",
+        allowed=PENALTY,
     )
     account_band: float | None = setting(
         None,
         "Optional band on the total number of accounts per rep (relative to fair share); "
         "unset means account counts follow from the tier bands.",
+        allowed=SHARE,
     )
     workload_band: float | None = setting(
         None,
         "Optional band on each rep's workload (tier-weighted effort: balance.workload_weights "
         "per Tier 1/2/3 account) around its fair share, e.g. 0.10; unset = not balanced.",
+        allowed=SHARE,
     )
     workload_weights: tuple[float, ...] = setting(
-        (3.0, 2.0, 1.0), "Effort of one Tier 1, Tier 2 and Tier 3 account, for the workload band."
+        (3.0, 2.0, 1.0),
+        "Effort of one Tier 1, Tier 2 and Tier 3 account, for the workload band.",
+        allowed=WEIGHTS,
     )
     hard_bands: bool = setting(
         False,
@@ -83,23 +155,28 @@ class BalanceConfig:
 @dataclass(frozen=True)
 class ContinuityConfig:
     move_cost: float = setting(
-        1.0, "Price of moving one account away from its current owner (the main cost)."
+        1.0,
+        "Price of moving one account away from its current owner (the main cost).",
+        allowed=PENALTY,
     )
     max_moved_share: float | None = setting(
         None,
         "Cap on the share of accounts that change owner (0.05 = at most 5 %), per pool. Forced "
         "moves (the owner left the roster or no longer covers the account) do not count.",
+        allowed=SHARE,
     )
     max_potential_moved_share: float | None = setting(
         None,
         "Cap on the share of potential that changes owner (0.10 = at most 10 %), per pool; "
         "forced moves do not count.",
+        allowed=SHARE,
     )
     max_moves_per_rep: int | None = setting(
         None,
         "Cap on the accounts any one rep gains from, or loses to, other reps on the roster, so "
         "no single rep absorbs the churn (accounts of departed owners and new accounts do not "
         "count).",
+        allowed=Range(0, 10_000_000, unit="accounts"),
     )
 
 
@@ -117,8 +194,21 @@ class SegmentRule:
     column: Literal["employees", "annual_revenue"] = setting(
         "employees", "Account column the segment is cut on: employees or annual_revenue."
     )
-    min: float | None = setting(None, "Smallest value in the segment (inclusive); unset = no floor.")
-    max: float | None = setting(None, "Largest value in the segment (exclusive); unset = no ceiling.")
+    min: float | None = setting(
+        None, "Smallest value in the segment (inclusive); unset = no floor.", allowed=Range(0.0, 1e15)
+    )
+    max: float | None = setting(
+        None, "Largest value in the segment (exclusive); unset = no ceiling.", allowed=Range(0.0, 1e15)
+    )
+
+    def problem(self) -> str | None:
+        """What is wrong with the rule as a whole (each value has been checked on its own)."""
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            return (
+                f"min ({_num_text(self.min)}) must be below max ({_num_text(self.max)}), or no "
+                "account fits the segment"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -127,11 +217,13 @@ class ProductsConfig:
         2,
         "With product ICPs: an account enters a product's books only if its tier for that product "
         "is at or better than this (2 = best and good fit; 3 = every account).",
+        allowed=Range(1, 3),
     )
     tier_weights: tuple[float, ...] = setting(
         (3.0, 2.0, 1.0),
         "Effort weight of a Tier 1, 2 and 3 account, used to share reps with product = auto "
         "between products in proportion to tier-weighted demand.",
+        allowed=WEIGHTS,
     )
     # Accounts that fit no product ICP (issue 12): listed, never dropped.
     no_fit: Literal["keep", "unassigned"] = setting(
@@ -148,10 +240,18 @@ class SolverConfig:
     name: Literal["highs", "cbc"] = setting(
         "highs", "Solver: 'highs' (HiGHS through highspy, fast) or 'cbc' (bundled with pulp)."
     )
-    time_limit: float = setting(60.0, "Wall-clock limit for each solve, in seconds.")
-    gap: float = setting(0.001, "Stop when the plan is proven within this relative gap of the best possible.")
-    threads: int = setting(1, "Solver threads per solve (1 keeps runs reproducible).")
-    seed: int = setting(0, "Random seed handed to the solver, for reproducible plans.")
+    time_limit: float = setting(
+        60.0,
+        "Wall-clock limit for each solve, in seconds.",
+        allowed=Range(0.1, 604_800.0, unit="seconds; 604,800 is a week"),
+    )
+    gap: float = setting(
+        0.001, "Stop when the plan is proven within this relative gap of the best possible.", allowed=SHARE
+    )
+    threads: int = setting(1, "Solver threads per solve (1 keeps runs reproducible).", allowed=Range(1, 256))
+    seed: int = setting(
+        0, "Random seed handed to the solver, for reproducible plans.", allowed=Range(0, 2**31 - 2)
+    )
     method: Literal["auto", "exact", "aggregate"] = setting(
         "auto",
         "Solving method: 'exact' (one MIP over every eligible family-rep pair per pool), "
@@ -161,15 +261,20 @@ class SolverConfig:
         "solver.exact_max_units families, aggregate above).",
     )
     exact_max_pairs: int = setting(
-        15_000, "With method = 'auto': the largest number of eligible (family, rep) pairs solved exactly."
+        15_000,
+        "With method = 'auto': the largest number of eligible (family, rep) pairs solved exactly.",
+        allowed=Range(0, 100_000_000),
     )
     exact_max_units: int = setting(
-        3_000, "With method = 'auto': the largest number of families (units) solved exactly."
+        3_000,
+        "With method = 'auto': the largest number of families (units) solved exactly.",
+        allowed=Range(0, 100_000_000),
     )
     workers: int = setting(
         0,
         "Processes that solve independent pools in parallel with the aggregate method "
         "(0 = one per CPU). Results do not depend on it.",
+        allowed=Range(0, 1_024),
     )
 
 
@@ -251,6 +356,7 @@ class OutputsConfig:
         "The owner-update file is withheld when it would change the owner of more than this "
         "share of the accounts (0.30 = 30 %; per file with product ICPs), or when no account "
         "has a current owner; assignments.csv and summary.json are still written.",
+        allowed=SHARE,
     )
     allow_mass_change: bool = setting(
         False,
@@ -267,14 +373,6 @@ class OutputsConfig:
             "accounts file's column of that name, when present, gives the current owners."
         },
     )
-
-    def __post_init__(self) -> None:
-        share = self.max_owner_change_share
-        if not 0 <= share <= 1:
-            raise ConfigError(
-                f"setting 'outputs.max_owner_change_share' must be a share between 0 and 1 "
-                f'(0.30 = 30 %), not {share:g}; write a percentage as "30%"'
-            )
 
 
 @dataclass(frozen=True)
@@ -322,9 +420,24 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {e}") from None
         data = deep_merge(data, loaded)
     cfg = config_from_dict(PlanConfig, data, source)
+    errors: list[str] = []
     for item in overrides:
-        cfg = apply_override(cfg, item)
+        try:
+            cfg = apply_override(cfg, item)
+        except ConfigError as e:
+            errors.append(str(e))
+    if errors:
+        raise _all_of(errors)
     return cfg
+
+
+def _all_of(errors: list[str]) -> ConfigError:
+    """One error for every wrong setting, one line each, ending with the count when several."""
+    lines = [
+        line for e in errors for line in e.splitlines() if not line.endswith("problems in the settings.")
+    ]
+    tail = [f"{len(lines)} problems in the settings."] if len(lines) > 1 else []
+    return ConfigError("\n".join(lines + tail))
 
 
 def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
@@ -346,19 +459,35 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
         raise ConfigError(f"{source}: '{prefix.rstrip('.') or 'top level'}' must be a table")
     hints = get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        key = prefix + unknown[0]
-        close = [prefix + k for k in known if k.split("_")[0] in unknown[0]]
+    errors: list[str] = []  # every wrong key at once, one line each
+    for name in sorted(set(data) - set(known)):
+        close = [prefix + k for k in known if k.split("_")[0] in name]
         hint = f" Did you mean {close[0]}?" if close else ""
-        raise ConfigError(f"{source}: unknown setting '{key}'.{hint} Run 'territory settings' to list them.")
+        errors.append(
+            f"{source}: unknown setting '{prefix + name}'.{hint} Run 'territory settings' to list them."
+        )
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        kwargs[name] = _coerce(hints[name], value, source, prefix + name)
-    return cls(**kwargs)
+        if name in known:
+            try:
+                kwargs[name] = _coerce(
+                    hints[name], value, source, prefix + name, known[name].metadata.get("range")
+                )
+            except ConfigError as e:
+                errors.append(str(e))
+    if errors:
+        raise _all_of(errors)
+    built = cls(**kwargs)
+    wrong = built.problem() if hasattr(built, "problem") else None
+    if wrong:
+        raise ConfigError(f"{source}: '{prefix.rstrip('.')}': {wrong}")
+    return built
 
 
-def _coerce(tp: Any, value: Any, source: str, key: str) -> Any:
+def _coerce(tp: Any, value: Any, source: str, key: str, rng: Range | None = None) -> Any:
+    """Check ``value`` against the type ``tp`` and, for number settings, its ``Range``."""
+    if rng is not None:
+        return _coerce_number(tp, value, source, key, rng)
     if dataclasses.is_dataclass(tp):
         return config_from_dict(tp, value, source, key + ".")  # type: ignore[arg-type]
     origin = get_origin(tp)
@@ -400,31 +529,100 @@ def _coerce(tp: Any, value: Any, source: str, key: str) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
             return value.lower() in ("true", "yes", "1")
         raise ConfigError(f"{source}: setting '{key}' must be true or false, not {value!r}")
-    if tp is float:
-        if isinstance(value, bool):
-            raise ConfigError(f"{source}: setting '{key}' must be a number, not {value!r}")
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            text = value.strip()
-            try:
-                return float(text[:-1]) / 100 if text.endswith("%") else float(text)
-            except ValueError:
-                pass
-        raise ConfigError(f"{source}: setting '{key}' must be a number, not {value!r}")
-    if tp is int:
-        if isinstance(value, bool):
-            raise ConfigError(f"{source}: setting '{key}' must be a whole number, not {value!r}")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        raise ConfigError(f"{source}: setting '{key}' must be a whole number, not {value!r}")
     if tp is str:
         if isinstance(value, str):
             return value
         raise ConfigError(f"{source}: setting '{key}' must be text, not {value!r}")
     raise ConfigError(f"{source}: setting '{key}' has an unsupported type")  # pragma: no cover
+
+
+def allowed_text(tp: Any, rng: Range) -> str:
+    """The allowed values of a number setting in words, as docs and error messages say them."""
+    optional = get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
+    base = next((a for a in get_args(tp) if a is not type(None)), tp) if optional else tp
+    if get_origin(base) is tuple:
+        base = get_args(base)[0]
+    text = rng.describe(whole=base is int)
+    return text + (", or none (unset)" if optional else "")
+
+
+def _coerce_number(tp: Any, value: Any, source: str, key: str, rng: Range) -> Any:
+    """A number, an optional number or a list of numbers, checked against ``rng``."""
+    what = allowed_text(tp, rng)
+
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+
+    def refuse(detail: str = "") -> ConfigError:
+        return ConfigError(f"{source}: setting '{key}' must be {what}, not {shown}{detail}")
+
+    optional = get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
+    if optional:
+        if value is None:
+            return None
+        tp = next(a for a in get_args(tp) if a is not type(None))
+    if get_origin(tp) is tuple:
+        items = value
+        if isinstance(items, str):
+            items = [v.strip() for v in items.split(",")] if items.strip() else []
+        if not isinstance(items, (list, tuple)):
+            raise refuse()
+        if rng.length is not None and len(items) != rng.length:
+            n = len(items)
+            raise refuse(f" ({n} value{'s' if n != 1 else ''})")
+        out = tuple(_one_number(get_args(tp)[0], v, rng, refuse) for v in items)
+        if rng.some_positive and not any(x > 0 for x in out):
+            raise refuse(" (all zero)")
+        return out
+    return _one_number(tp, value, rng, refuse)
+
+
+def check_number(value: Any, rng: Range, label: str, whole: bool = False) -> float | int:
+    """Check one number that is not a setting (an ICP's points, a threshold) against ``rng``.
+
+    Only real numbers are accepted (no text, no true/false); the ``ConfigError`` reads
+    ``<label> must be <range>, not <value>``.
+    """
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+
+    def refuse(detail: str = "") -> ConfigError:
+        return ConfigError(f"{label} must be {rng.describe(whole)}, not {shown}{detail}")
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise refuse()
+    return _one_number(int if whole else float, value, rng, refuse)
+
+
+def _one_number(tp: Any, value: Any, rng: Range, refuse: Any) -> float | int:
+    whole = tp is int
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise refuse()
+    percent = isinstance(value, str) and value.strip().endswith("%")
+    x: float | int
+    if isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        try:
+            x = int(text) if whole else float(text)
+        except ValueError:  # also int() of more than 4,300 digits
+            raise refuse() from None
+    else:
+        x = value
+    if percent:
+        if not rng.share:
+            raise refuse(": a percentage only fits a share; write a plain number")
+        x = x / 100
+    if whole and not isinstance(x, int):
+        raise refuse()
+    if not math.isfinite(x):
+        raise refuse()
+    if rng.share and not percent and 1 <= x <= 100 * rng.hi:
+        shown = _num_text(x)
+        whole_share = " Write 100% to mean the whole." if x == 1 and rng.hi >= 1 else ""
+        raise refuse(f": as a share, {shown} means {_pct_text(x)}. Did you mean {shown}%?{whole_share}")
+    if not rng.lo <= x <= rng.hi or (rng.share and not percent and x >= 1):
+        raise refuse()
+    if x != 0 and abs(x) < TINY:
+        raise refuse(f": too small to make any difference; write 0 for none or at least {_num_text(TINY)}")
+    return x if whole else float(x)
 
 
 def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
@@ -438,6 +636,15 @@ def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
             raise ConfigError(f"--set: unknown setting '{dotted}'. Run 'territory settings' to list them.")
         tp = hints[part]
     return tp, path
+
+
+def _field_range(path: list[str]) -> Range | None:
+    """The declared range of the setting at ``path`` (a list of field names), if any."""
+    cls: Any = PlanConfig
+    for part in path[:-1]:
+        cls = get_type_hints(cls)[part]
+    meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[path[-1]]
+    return meta.get("range")
 
 
 def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
@@ -454,7 +661,7 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw
-    coerced = _coerce(tp, value, "--set", key)
+    coerced = _coerce(tp, value, "--set", key, _field_range(path))
     return _replace_path(cfg, path, coerced)
 
 
@@ -479,9 +686,18 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
     return out
 
 
-def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[tuple[str, str, str]]:
-    """Every setting as (dotted key, default, help), for docs and ``territory settings``."""
-    rows: list[tuple[str, str, str]] = []
+class SettingRow(typing.NamedTuple):
+    """One row of the settings table, for docs and ``territory settings``."""
+
+    key: str
+    default: str
+    help: str
+    allowed: str  # the allowed values in words ('' when the type says it all)
+
+
+def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[SettingRow]:
+    """Every setting as (dotted key, default, help, allowed values), in declaration order."""
+    rows: list[SettingRow] = []
     hints = get_type_hints(cls)
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
@@ -490,5 +706,41 @@ def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[tuple[st
             rows.extend(describe_settings(tp, prefix + f.name + "."))  # type: ignore[arg-type]
             continue
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
-        rows.append((prefix + f.name, repr(default) if default is not None else "unset", help_text))
+        rng = f.metadata.get("range")
+        allowed = allowed_text(tp, rng) if rng is not None else _type_text(tp)
+        rows.append(
+            SettingRow(prefix + f.name, repr(default) if default is not None else "unset", help_text, allowed)
+        )
+        if get_origin(tp) is dict and dataclasses.is_dataclass(get_args(tp)[1]):
+            rows.extend(describe_settings(get_args(tp)[1], f"{prefix}{f.name}.<name>."))
     return rows
+
+
+def _type_text(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(map(repr, get_args(tp)))
+    if tp is bool:
+        return "true or false"
+    if tp is str:
+        return "text"
+    if get_origin(tp) is dict:
+        return "a table"
+    return ""  # pragma: no cover - every number setting declares a Range (tested)
+
+
+def setting_range(key: str) -> tuple[Any, Range]:
+    """The type and declared range of the number setting ``key`` (e.g. 'solver.gap')."""
+    tp, path = _field_type(PlanConfig, key)
+    rng = _field_range(path)
+    if rng is None:
+        raise KeyError(key)
+    return tp, rng
+
+
+def check_setting(key: str, raw: Any, source: str) -> Any:
+    """Check one value of a number setting as a CLI flag gives it; ``ConfigError`` when out of range.
+
+    ``source`` names where the value came from (e.g. ``--gap``), so the message says it.
+    """
+    tp, rng = setting_range(key)
+    return _coerce(tp, raw, source, key, rng)

@@ -28,6 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - 3.10 fallback
     import tomli as tomllib
 
+from .config import Range, check_number
 from .errors import ConfigError, InputError, Problem
 
 __all__ = [
@@ -71,6 +72,10 @@ PROFILE_KEYS: tuple[str, ...] = (
 )
 
 TIER_NAMES = {1: "best fit", 2: "good fit", 3: "bad fit"}
+
+#: Points of one criterion and the two thresholds: ICP scales are in the tens or hundreds, and a
+#: bound keeps every sum of points finite (1e308 + 1e308 would be infinity).
+SCORE_RANGE = Range(-1_000_000.0, 1_000_000.0)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 _CRITERION_KEYS = ("column", "points", "label", "display", "separator")
@@ -274,9 +279,7 @@ def _parse_product(raw: Mapping[str, Any], source: str, position: int) -> Produc
         value = thresholds.get(key)
         if value is None:
             raise ConfigError(f"{where}: thresholds: '{key}' is missing")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"{where}: thresholds: '{key}' must be a number, not {value!r}")
-        tiers[key] = float(value)
+        tiers[key] = float(check_number(value, SCORE_RANGE, f"{where}: thresholds: '{key}'"))
     if tiers["tier1"] <= tiers["tier2"]:
         raise ConfigError(
             f"{where}: thresholds out of order: tier1 ({_num(tiers['tier1'])}) must be above "
@@ -360,10 +363,7 @@ def _parse_rule(
     if kind == "criterion":
         if "points" not in raw:
             raise ConfigError(f"{where}: 'points' is missing; say what a match adds to the score")
-        p = raw["points"]
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not math.isfinite(p):
-            raise ConfigError(f"{where}: 'points' must be a number, not {p!r}")
-        points = float(p)
+        points = float(check_number(raw["points"], SCORE_RANGE, f"{where}: 'points'"))
 
     separator = raw.get("separator", ";")
     if "separator" in raw and op != "contains":

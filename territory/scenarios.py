@@ -34,7 +34,7 @@ else:  # pragma: no cover - 3.10 fallback
     import tomli as tomllib
 
 from .assignment import Plan
-from .config import apply_override
+from .config import CAPACITY, apply_override, check_number
 from .errors import ConfigError, InfeasiblePlanError, TerritoryError
 from .io.validation import region_key
 from .pipeline import PlanInput, prepare_input, solve_input
@@ -133,9 +133,12 @@ def _number(text: str, what: str) -> float:
         value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
     except ValueError:
         raise ConfigError(f"{what}: {text.strip()!r} is not a number") from None
-    if not value > 0:
-        raise ConfigError(f"{what}: capacity must be above 0, not {text.strip()}")
-    return value
+    return _capacity(value, f"{what}: capacity")
+
+
+def _capacity(value: Any, label: str) -> float:
+    """A capacity checked against its declared range (no 0, inf, nan or 1e300)."""
+    return float(check_number(value, CAPACITY, label))
 
 
 def parse_add_rep(text: str) -> AddRep:
@@ -264,12 +267,8 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
                     f"{where}.add_rep: give name, region and optionally capacity "
                     f"and rep_id{f' (unknown key {bad[0]!r})' if bad else ''}"
                 )
-            cap = item.get("capacity", 1.0)
-            if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-                raise ConfigError(f"{where}.add_rep.capacity must be a number above 0, not {cap!r}")
-            steps.append(
-                AddRep(str(item["name"]), str(item["region"]), float(cap), str(item.get("rep_id", "")))
-            )
+            cap = _capacity(item.get("capacity", 1.0), f"{where}.add_rep.capacity")
+            steps.append(AddRep(str(item["name"]), str(item["region"]), cap, str(item.get("rep_id", ""))))
         elif isinstance(item, str):
             steps.append(parse_add_rep(item))
         else:
@@ -279,9 +278,7 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
     if not isinstance(caps, Mapping):
         raise ConfigError(f"{where}.capacity must be a table of rep id = capacity, e.g. {{ R03 = 0.5 }}")
     for rep, cap in caps.items():
-        if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-            raise ConfigError(f"{where}.capacity.{rep} must be a number above 0, not {cap!r}")
-        steps.append(SetCapacity(str(rep), float(cap)))
+        steps.append(SetCapacity(str(rep), _capacity(cap, f"{where}.capacity.{rep}")))
     for key, cls in (("lock", Lock), ("unlock", Unlock)):
         ids = _ids([str(x) for x in _as_list(raw.get(key, []), f"{where}.{key}")])
         if ids:

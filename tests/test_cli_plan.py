@@ -112,7 +112,10 @@ def test_wrong_setting_type(tmp_path):
         cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path), "--set", "balance.tier_band=wide"]
     )
     assert result.exit_code == 2
-    assert "setting 'balance.tier_band' must be a number, not 'wide'" in result.output
+    assert (
+        "setting 'balance.tier_band' must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'"
+        in result.output
+    )
 
 
 def test_bad_inputs_listed_together(tmp_path):

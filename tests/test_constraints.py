@@ -61,7 +61,7 @@ def test_assign_once(solver):
     inp = make_input(
         [acc("a1", 3, "R9"), acc("a2", 3, "R1"), acc("a3", 3, "R2")],
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=3",
         solver=solver,
     )
@@ -111,7 +111,7 @@ def test_account_balance(solver):
     inp = make_input(
         rows,
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=6",
         "balance.account_band=0.1",
         solver=solver,
@@ -235,7 +235,7 @@ def test_potential_move_limit(solver):
     inp = make_input(
         rows,
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=5",
         "continuity.max_potential_moved_share=0.3",
         solver=solver,
@@ -362,7 +362,7 @@ def test_workload_balance(solver):
     inp = make_input(
         rows,
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=4",
         "balance.workload_band=0.05",
         solver=solver,

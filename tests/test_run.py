@@ -82,7 +82,10 @@ def test_set_beats_the_file(project: Path, tmp_path: Path) -> None:
     "text, message",
     [
         ("[balance]\ntier_bnd = 0.1\n", "unknown setting 'balance.tier_bnd'"),
-        ('[balance]\ntier_band = "wide"\n', "setting 'balance.tier_band' must be a number, not 'wide'"),
+        (
+            '[balance]\ntier_band = "wide"\n',
+            "setting 'balance.tier_band' must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'",
+        ),
         ('[input]\naccounts = "a.csv"\n', "unknown setting 'input'"),
         (
             '[inputs]\npreset = "dynamics"\n',
@@ -136,10 +139,10 @@ def test_example_plan_file_runs(tmp_path: Path) -> None:
 
 def test_every_setting_is_documented() -> None:
     rows = describe_settings()
-    undocumented = [key for key, _, help_text in rows if not help_text.strip()]
+    undocumented = [row.key for row in rows if not row.help.strip()]
     assert not undocumented, f"settings without help: {undocumented}"
     doc = (ROOT / "docs" / "settings.md").read_text()
-    missing = [key for key, _, _ in rows if f"`{key}`" not in doc]
+    missing = [row.key for row in rows if f"`{row.key}`" not in doc]
     assert not missing, f"{missing} missing from docs/settings.md; run python scripts/gen_settings_doc.py"
     check = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_settings_doc.py"), "--check"],

@@ -59,7 +59,22 @@ def test_parse_scenario_steps() -> None:
         ("x: grow=3", "scenario step 'grow=3': expected one of add-rep=..."),
         ("x: add-rep=Ana", "add-rep 'Ana': expected \"Name,region,capacity\""),
         ("x: add-rep=Ana,West,lots", "add-rep 'Ana,West,lots': 'lots' is not a number"),
-        ("x: capacity=R1=0", "capacity must be above 0"),
+        (
+            "x: capacity=R1=0",
+            "capacity 'R1=0': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not 0.0",
+        ),
+        (
+            "x: capacity=R1=inf",
+            "capacity 'R1=inf': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not inf",
+        ),
+        (
+            "x: capacity=R1=1e300",
+            "capacity 'R1=1e300': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not 1e+300",
+        ),
+        (
+            "x: add-rep=Ana,West,nan",
+            "add-rep 'Ana,West,nan': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not nan",
+        ),
         ("x:  ", "scenario 'x' has no steps"),
     ],
 )
@@ -87,7 +102,7 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
         ("x: remove-rep=R9", "scenario 'x': remove-rep=R9: no rep 'R9' on the roster; reps: R1, R2, R3, R4"),
         ("x: lock=A001,NOPE", "scenario 'x': lock=A001,NOPE: no account 'NOPE'"),
         ("x: set=balance.band=0.1", "scenario 'x': --set: unknown setting 'balance.band'"),
-        ("x: set=balance.tier_band=wide", "must be a number, not 'wide'"),
+        ("x: set=balance.tier_band=wide", "must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'"),
         ("x: remove-rep=R1; remove-rep=R2; remove-rep=R3; remove-rep=R4", "removes every rep"),
     ],
 )
@@ -229,7 +244,18 @@ set = { "balance.tier_band" = [0.05, 0.2], "continuity.move_cost" = [1, 2] }
             "give each setting a list of values",
         ),
         ('[[scenario]]\nname = "x"\n[[scenario]]\nname = "X"\n', "two scenarios share the name 'X'"),
-        ('[[scenario]]\nname = "x"\ncapacity = { R1 = -1 }\n', "capacity.R1 must be a number above 0"),
+        (
+            '[[scenario]]\nname = "x"\ncapacity = { R1 = -1 }\n',
+            "capacity.R1 must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not -1",
+        ),
+        (
+            '[[scenario]]\nname = "x"\ncapacity = { R1 = inf }\n',
+            "capacity.R1 must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not inf",
+        ),
+        (
+            '[[scenario]]\nname = "x"\nadd_rep = { name = "A", region = "West", capacity = "1" }\n',
+            "add_rep.capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not '1'",
+        ),
     ],
 )
 def test_scenarios_file_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
