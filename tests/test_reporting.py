@@ -194,21 +194,66 @@ def test_cover(r01_pdf, plan):
 
 
 def test_summary_numbers_equal_summary_json(r01_pdf, r02_pdf, summary):
-    team = summary["team_average"]["tier_counts"]
     for pdf, rep_id in ((r01_pdf, "R01"), (r02_pdf, "R02")):
         rep = next(r for r in summary["reps"] if r["rep_id"] == rep_id)
-        text = pdf_pages_text(pdf)[1]
+        pool = [r for r in summary["reps"] if r["pool"] == rep["pool"]]
+        text = " ".join(pdf_pages_text(pdf)[1].split())
         for t in ("1", "2", "3"):
-            line = f"Tier {t} accounts: {rep['tier_counts'][t]} (team average {num(team[t])})"
+            lo, hi = rep["tier_band"][t]
+            avg = sum(r["tier_counts"][t] for r in pool) / len(pool)
+            line = (
+                f"Tier {t} accounts: {rep['tier_counts'][t]} (your fair share {num(rep['fair_tier'][t], 1)}, "
+                f"band {lo}–{hi}; West pool average {num(avg, 1)} per rep)."
+            )
             assert line in text
-        assert f"Accounts in total: {rep['accounts']}" in text
+        assert f"Accounts in total: {rep['accounts']} (your fair share 16;" in text
         assert f"you keep {rep['kept']}, gain {rep['moves_in']} and hand over {rep['moves_out']}" in text
 
 
-def test_number_words_match_the_brief_example():
-    assert f"Tier 1 accounts: {int_commas(14)} (team average {num(13.5)})" == (
-        "Tier 1 accounts: 14 (team average 13.5)"
+def test_rep_book_compares_with_the_pool_not_the_company():
+    """R01's West pool averages 5.7 Tier 2 accounts per rep; the company average is 5."""
+    ctx = build_rep_book(load_plan_dir(FIXTURE), "R01", generated_on=GENERATED_ON)
+    assert ctx.pool.label == "West pool" and ctx.pool.reps == 3
+    assert [round(t.pool_average, 2) for t in ctx.tiers] == [1.67, 5.67, 6.0]
+    html = render_html(ctx)
+    assert "Tier 2 accounts: 10</b> (your fair share 6.8, band 5–8; West pool average 5.7 per rep)" in html
+    assert "team average" not in html.lower()
+    assert "West pool average per rep" in html  # the chart legend and the table header
+
+
+def test_ramping_rep_is_told_to_compare_with_the_fair_share(plan):
+    html = render_html(build_rep_book(plan, "R03", generated_on=GENERATED_ON))
+    assert "±10\u00a0% of the fair share or ±1 account, whichever is wider" in html
+    html = " ".join(html.split())
+    assert "at capacity 0.5, compare your accounts with your fair share, not with the pool average" in html
+    assert "compare your accounts with your fair share" not in render_html(build_rep_book(plan, "R01"))
+
+
+def test_pool_average_of_a_product_plan_counts_reps_of_the_same_product(tmp_path):
+    d = copy_fixture(tmp_path)
+    s = json.loads((d / "summary.json").read_text())
+    s["overall"]["products"] = {"core": 60, "growth": 20}
+    for r in s["reps"]:
+        r["product"] = "growth" if r["rep_id"] == "R02" else "core"
+    (d / "summary.json").write_text(json.dumps(s))
+    ctx = build_rep_book(load_plan_dir(d), "R01")
+    assert ctx.pool.label == "West pool, core reps" and ctx.pool.reps == 2
+    assert ctx.tiers[1].pool_average == 6.0  # (10 + 2) / 2: R01 and R03, not R02
+
+
+def test_sections_say_where_subsidiaries_of_another_tier_are_listed(plan):
+    """A-010 (Tier 1) is R01's parent of A-011 and A-012 (Tier 2): listed in Tier 1."""
+    ctx = build_rep_book(plan, "R01")
+    t1, t2 = ctx.sections[0], ctx.sections[1]
+    assert (t1.count, len(t1.rows), t1.other_tiers_here, t1.listed_elsewhere) == (2, 4, 2, 0)
+    assert (t2.count, t2.listed_elsewhere) == (10, 2) and len(t2.rows) == 8
+    for sec in ctx.sections:
+        assert sec.count == sum(r.tier == sec.tier for r in sec.rows) + sec.listed_elsewhere
+    html = " ".join(render_html(ctx).split())
+    assert (
+        'Tier 1 – best fit · 2 accounts</h3> <p class="muted small">Also listed here: 2 subsidiaries' in html
     )
+    assert "2 of them are listed under their parents in another tier's section." in html
 
 
 def test_every_account_of_the_rep_appears_exactly_once(r01_pdf, r02_pdf, rows):
@@ -300,8 +345,27 @@ def test_manager_rollup(plan, summary):
     for rep in summary["reps"][:3]:
         assert rep["name"] in text and rep["rep_id"] in text
     assert "Farid Fischer" not in text  # another manager's rep
-    assert "Moves into the team" in text and "Moves out of the team" in text
+    assert "Accounts joining the team" in text and "Accounts leaving the team" in text
     assert "A-010" in text  # family moving R02 -> R01 inside the team
+
+
+def test_moves_inside_the_team_are_counted_once(plan, summary):
+    ctx = build_manager_rollup(plan, "Maya Lindqvist", generated_on=GENERATED_ON)
+    within = sorted(m.account_id for m in ctx.moves_within)
+    assert within == ["A-005", "A-010", "A-011", "A-012", "A-017", "A-029"]
+    assert sorted(m.account_id for m in ctx.moves_in) == ["A-008", "A-023", "A-036"]
+    assert ctx.moves_out == ()
+    team = [r for r in summary["reps"] if r["manager"] == "Maya Lindqvist"]
+    assert len(ctx.moves_in) + len(ctx.moves_within) == sum(r["moves_in"] for r in team)
+    assert len(ctx.moves_out) + len(ctx.moves_within) == sum(r["moves_out"] for r in team)
+    text = " ".join(pdf_text(render_checked(ctx)).split())
+    assert (
+        "Moves: 3 accounts join the team, 0 leave it for another team, and 6 move between the team's reps."
+        in text
+    )
+    assert "Moves between the team's reps" in text
+    assert "Company average" not in text
+    assert "Tier 1 5, Tier 2 17, Tier 3 18 (the team's fair share: 5, 17, 18)" in text
 
 
 def test_plan_summary(plan, summary):
@@ -309,9 +373,37 @@ def test_plan_summary(plan, summary):
     text = " ".join(pdf_text(pdf).split())
     assert summary["solver"]["status_text"] in text
     assert f"Accounts moved: {summary['overall']['accounts_moved']}" in text
+    assert "Accounts moved because their owner left the roster: 4." in text
     assert "Moves by region" in text and "West" in text and "East" in text
     for rep in summary["reps"]:
         assert rep["rep_id"] in text
+
+
+def test_plan_summary_colours_only_numbers_outside_the_reps_own_band(plan):
+    """R05 has 3 Tier 1 accounts, +80 % of its fair share 1.67 but inside its band 0-3 (the
+    +-1 account rule); its 2 Tier 2 accounts are below its band 3-6."""
+    ctx = build_plan_summary(plan, generated_on=GENERATED_ON)
+    by_id = {r.rep_id: r for r in ctx.reps}
+    colours = {r.rep_id: [b.css_class for b in r.bars] for r in ctx.reps}
+    assert colours["R05"] == ["ok", "over", "ok", "ok"]
+    assert colours["R06"] == ["ok", "over", "ok", "ok"]  # Tier 1 -100 % (0 of band 0-3) is inside
+    assert colours["R01"] == ["ok", "over", "ok", "ok"]
+    assert {rid for rid, c in colours.items() if "over" in c} == {"R01", "R05", "R06"}
+    assert ctx.reps_outside == 3
+    assert by_id["R05"].zones[0].value_text == "-100% to +80%"
+    html = render_html(ctx)
+    assert ">+80%</text>" not in html and ">-54%</text>" in html
+    assert "The shaded zone is the rep's own band: ±10\u00a0% of the fair share or ±1 account" in html
+
+
+def test_plan_summary_largest_gaps_in_accounts_and_percent(plan):
+    text = " ".join(pdf_text(render_checked(build_plan_summary(plan, generated_on=GENERATED_ON))).split())
+    after = "\u22121.7 accounts (\u2212100.0 %), Farid Fischer (R06)"
+    # today's books: R01 owned 1 Tier 1 account (fair share 2); R06's -100 % after the plan
+    # is not a "before" figure
+    before = "\u22121 account (\u221250.0 %), Ana Ortiz (R01)"
+    assert f"Tier 1 {after} {before}" in text
+    assert "Potential \u221216,230 (\u22126.8 %), Chloe Chen (R03)" in text
 
 
 # --------------------------------------------------------------------------- filters, names
