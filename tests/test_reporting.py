@@ -27,6 +27,8 @@ from conftest_books import (
     pdf_text,
     render_checked,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territory.errors import InputError, RenderError
 from territory.reporting import (
@@ -41,7 +43,8 @@ from territory.reporting import (
     render_books,
     render_html,
 )
-from territory.reporting.context import managers_of, undocumented_fields
+from territory.reporting.books import rep_book_stem, select_reps
+from territory.reporting.context import managers_of, name_slug, undocumented_fields
 from territory.reporting.render import (
     int_commas,
     make_environment,
@@ -428,16 +431,107 @@ def test_safe_filename(raw, safe):
 def test_book_file_names(plan):
     names = [j.filename for j in plan_book_jobs(plan)]
     assert names == [
-        "rep-R01.pdf",
-        "rep-R02.pdf",
-        "rep-R03.pdf",
-        "rep-R04.pdf",
-        "rep-R05.pdf",
-        "rep-R06.pdf",
+        "rep-ana-ortiz-R01.pdf",
+        "rep-ben-baker-R02.pdf",
+        "rep-chloe-chen-R03.pdf",
+        "rep-dev-diallo-R04.pdf",
+        "rep-elif-evans-R05.pdf",
+        "rep-farid-fischer-R06.pdf",
         "manager-maya-lindqvist.pdf",
         "manager-tom-okafor.pdf",
         "plan-summary.pdf",
     ]
+
+
+SF_IDS = ("0055e000001AbCdEFG", "0055e000004XyZwXYZ", "0055e000002QrStUVW")
+
+
+def _salesforce_plan(tmp_path, names=("José Núñez", "王小明", "Ana Ortiz"), managers=None):
+    """plan_small with 18-character Salesforce ids and the given names for R01-R03."""
+    d = copy_fixture(tmp_path)
+    s = json.loads((d / "summary.json").read_text())
+    for r, rid, name in zip(s["reps"], SF_IDS, names):
+        r["rep_id"], r["name"] = rid, name
+    if managers:
+        for r, m in zip(s["reps"], managers):
+            r["manager"] = m
+    (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False))
+    return load_plan_dir(d)
+
+
+def test_book_file_names_carry_the_name_and_the_18_character_id(tmp_path):
+    plan = _salesforce_plan(tmp_path, managers=["Zoë Ångström"] * 3)
+    names = [j.filename for j in plan_book_jobs(plan)]
+    assert names[:4] == [
+        "rep-jose-nunez-0055e000001AbCdEFG.pdf",
+        "rep-0055e000004XyZwXYZ.pdf",  # no ASCII letters in the name: the id alone
+        "rep-ana-ortiz-0055e000002QrStUVW.pdf",
+        "rep-dev-diallo-R04.pdf",
+    ]
+    assert "manager-zoe-angstrom.pdf" in names
+
+
+def test_reps_with_the_same_name_get_different_files(tmp_path):
+    plan = _salesforce_plan(tmp_path, names=("Ana Ortiz", "Ana Ortiz", "ANA  ORTIZ"))
+    names = [j.filename for j in plan_book_jobs(plan)][:3]
+    assert len({n.lower() for n in names}) == 3
+    assert all(n.startswith("rep-ana-ortiz-0055e") for n in names)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=300), rep_id=st.text(min_size=1, max_size=40))
+def test_rep_file_names_are_ascii_bounded_and_deterministic(name, rep_id):
+    stem = rep_book_stem(rep_id, name)
+    assert stem == rep_book_stem(rep_id, name)
+    assert stem.isascii() and len(stem) <= 4 + 41 + 80
+    assert re.fullmatch(r"rep-[A-Za-z0-9._-]+", stem) and "/" not in stem
+    assert name_slug(name) == "" or re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name_slug(name))
+
+
+def test_rep_is_found_by_id_email_or_name(tmp_path):
+    plan = _salesforce_plan(tmp_path)
+    assert select_reps(plan, ["0055e000001AbCdEFG"]) == ["0055e000001AbCdEFG"]
+    assert select_reps(plan, ["0055e000001abcdefg"]) == ["0055e000001AbCdEFG"]  # 18-char ids ignore case
+    assert select_reps(plan, ["0055e000001AbCd"]) == ["0055e000001AbCdEFG"]  # the 15-character form
+    assert select_reps(plan, ["DEV@example.com", "  ana   ortiz ", "R04"]) == [
+        "R04",
+        "0055e000002QrStUVW",
+    ]
+    assert select_reps(plan, ["josé núñez"]) == ["0055e000001AbCdEFG"]
+
+
+def test_ambiguous_or_unknown_rep_lists_every_problem(tmp_path):
+    plan = _salesforce_plan(tmp_path, names=("Ana Ortiz", "Ana Ortiz", "Chloe Chen"))
+    with pytest.raises(InputError) as e:
+        select_reps(plan, ["Ana Ortiz", "Chloe Chne", "nobody"])
+    assert [p.message for p in e.value.problems] == [
+        "2 reps match 'Ana Ortiz': 0055e000001AbCdEFG Ana Ortiz <ana@example.com>; "
+        "0055e000004XyZwXYZ Ana Ortiz <ben@example.com>",
+        "no rep has the id, email or name 'Chloe Chne'",
+        "no rep has the id, email or name 'nobody'",
+    ]
+    assert e.value.problems[0].hint == "pass the rep id or email instead, e.g. --rep 0055e000001AbCdEFG"
+    assert e.value.problems[1].hint == "did you mean 0055e000002QrStUVW Chloe Chen <chloe@example.com>?"
+    assert e.value.problems[2].hint.startswith("reps in this plan: 0055e000001AbCdEFG, ")
+    assert e.value.exit_code == 2
+
+
+def test_cli_rep_by_name_and_email(tmp_path):
+    r = CliRunner().invoke(
+        _cli(),
+        [str(FIXTURE), "--out", str(tmp_path), "--rep", "elif evans", "--rep", "dev@example.com", "-q"],
+    )
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep-dev-diallo-R04.pdf", "rep-elif-evans-R05.pdf"]
+
+
+def test_cli_ambiguous_rep_name_is_exit_2_listing_the_matches(tmp_path):
+    plan = _salesforce_plan(tmp_path / "p", names=("Ana Ortiz", "Ana Ortiz", "Chloe Chen"))
+    r = CliRunner().invoke(_cli(), [str(plan.path), "--out", str(tmp_path / "b"), "--rep", "Ana Ortiz"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "2 reps match 'Ana Ortiz': 0055e000001AbCdEFG Ana Ortiz <ana@example.com>; " in r.output
+    assert "1 --rep value matches no single rep." in r.output
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -462,16 +556,16 @@ def test_render_books_parallel_one_failure_does_not_stop_the_others(tmp_path):
         progress=lambda done, total, o: seen.append((done, total, o.job.filename)),
     )
     assert [d for d, _, _ in seen] == list(range(1, 10)) and {t for _, t, _ in seen} == {9}
-    assert [f.job.filename for f in result.failures] == ["rep-R03.pdf"]
+    assert [f.job.filename for f in result.failures] == ["rep-chloe-chen-R03.pdf"]
     assert "no_such_field" in result.failures[0].error
     written = sorted(p.name for p in out.iterdir())
-    assert "rep-R03.pdf" not in written and len(written) == 8  # no temp files left behind
+    assert "rep-chloe-chen-R03.pdf" not in written and len(written) == 8  # no temp files left behind
     assert result.jobs == 2 and result.pages > 0
 
 
 def test_render_single_rep_in_process(tmp_path):
     result = render_books(FIXTURE, tmp_path, rep_ids=["R05"], jobs=1, generated_on=GENERATED_ON)
-    assert result.ok and [p.name for p in result.written] == ["rep-R05.pdf"]
+    assert result.ok and [p.name for p in result.written] == ["rep-elif-evans-R05.pdf"]
 
 
 # --------------------------------------------------------------------------- CLI
@@ -506,7 +600,7 @@ def test_cli_single_rep(tmp_path):
         ],
     )
     assert r.exit_code == 0, r.output
-    assert "Wrote 1 book " in r.output and (tmp_path / "rep-R04.pdf").exists()
+    assert "Wrote 1 book " in r.output and (tmp_path / "rep-dev-diallo-R04.pdf").exists()
 
 
 def test_cli_option_misuse_is_a_usage_error(tmp_path):
@@ -533,7 +627,7 @@ def test_cli_failures_exit_non_zero_and_list_why(tmp_path):
         [str(FIXTURE), "--out", str(tmp_path / "b"), "--rep", "R01", "--templates", str(templates), "-q"],
     )
     assert r.exit_code == 1
-    assert "failed: rep-R01.pdf" in r.output and "nope" in r.output
+    assert "failed: rep-ana-ortiz-R01.pdf" in r.output and "nope" in r.output
     assert "1 of 1 book failed" in r.output
 
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,6 +54,7 @@ __all__ = [
     "build_manager_rollup",
     "build_plan_summary",
     "manager_slug",
+    "name_slug",
     "managers_of",
     "undocumented_fields",
 ]
@@ -289,9 +291,26 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
 
 
+# Latin letters that Unicode does not decompose into an ASCII base letter plus accents.
+_ASCII_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+
+
+def name_slug(text: str, limit: int = 40) -> str:
+    """A person's name as an ASCII file-name part: 'José Núñez-Łukasz' -> 'jose-nunez-lukasz'.
+
+    Accents are dropped, other characters (CJK, punctuation) become '-', at most ``limit``
+    characters, never starting or ending with '-'; empty when nothing ASCII is left.
+    """
+    flat = unicodedata.normalize("NFKD", text.lower().translate(_ASCII_LETTERS))
+    ascii_text = flat.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
+
+
 def manager_slug(manager: str) -> str:
     """A filename-safe slug for a manager name (``manager-<slug>.pdf``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", manager.lower()).strip("-")[:60].strip("-")
+    slug = name_slug(manager, 60)
     if not slug or manager == NO_MANAGER:
         slug = "no-manager" if manager in ("", NO_MANAGER) else "manager"
     return slug
