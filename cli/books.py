@@ -109,6 +109,8 @@ def books(
             generated_on=generated_on.date() if generated_on else None,
             progress=progress,
         )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     written = len(result.written)
     click.echo(
         f"Wrote {written} book{'s' if written != 1 else ''} ({result.pages:,} pages) to "

@@ -32,6 +32,7 @@ from .context import (
     managers_of,
     name_slug,
 )
+from .fonts import font_warning
 
 __all__ = [
     "BookJob",
@@ -81,6 +82,7 @@ class BooksResult:
     out_dir: Path
     seconds: float
     jobs: int
+    warnings: tuple[str, ...] = ()  # said once per run, e.g. characters no installed font has
 
     @property
     def written(self) -> list[Path]:
@@ -332,6 +334,8 @@ def render_books(
         raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     generated_on = generated_on or dt.date.today()
     todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary)
+    only = [j.key for j in todo if j.kind == "rep"] if rep_ids else None
+    notes = tuple(w for w in [font_warning(plan, only)] if w)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
 
     from .render import make_environment
@@ -376,7 +380,7 @@ def render_books(
         finally:
             _STATE.clear()
     outcomes = tuple(results[j] for j in todo)
-    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers)
+    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers, notes)
 
 
 def _weight(job: BookJob, sizes: dict[str, Any], n_reps: int) -> float:
