@@ -378,9 +378,18 @@ def test_plan_summary(plan, summary):
     assert summary["solver"]["status_text"] in text
     assert f"Accounts moved: {summary['overall']['accounts_moved']}" in text
     assert "Accounts moved because their owner left the roster: 4." in text
+    assert f", {summary['solver']['pools']} pools." in text
     assert "Moves by region" in text and "West" in text and "East" in text
     for rep in summary["reps"]:
         assert rep["rep_id"] in text
+
+
+def test_plan_summary_counts_the_pools_listed_in_summary_json(tmp_path):
+    d = copy_fixture(tmp_path)
+    s = json.loads((d / "summary.json").read_text())
+    s["solver"]["pools"] = [{"name": "West"}, {"name": "East"}]  # what `territory plan` writes
+    (d / "summary.json").write_text(json.dumps(s))
+    assert build_plan_summary(load_plan_dir(d)).solver.pools == 2
 
 
 def test_plan_summary_colours_only_numbers_outside_the_reps_own_band(plan):

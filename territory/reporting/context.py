@@ -1333,7 +1333,12 @@ def build_plan_summary(
             objective=_num(solver.get("objective")),
             bound=_num(solver.get("bound")),
             gap=_num(solver.get("gap")),
-            pools=opt_int(solver.get("pools")),
+            # summary.json lists the pools (older plans gave their number)
+            pools=(
+                len(solver["pools"])
+                if isinstance(solver.get("pools"), list)
+                else opt_int(solver.get("pools"))
+            ),
         ),
         overall=OverallInfo(
             accounts=opt_int(overall.get("accounts")) or len(frame),
