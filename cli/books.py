@@ -35,8 +35,9 @@ from .options import CONTEXT_SETTINGS
     "--rep",
     "rep_ids",
     multiple=True,
-    metavar="ID",
-    help="Render only this rep's book (repeatable). Skips manager roll-ups and the plan summary.",
+    metavar="REP",
+    help="Render only this rep's book; REP is a rep id, email or name (repeatable). Skips "
+    "manager roll-ups and the plan summary.",
 )
 @click.option(
     "--page-size",
@@ -79,6 +80,9 @@ def books(
 
     \b
         territory books plan-out --out plan-out/books
+        territory books plan-out --rep R07 --rep "Grace Nguyen" --rep mei.chen@example.com
+
+    Books are named rep-<name>-<id>.pdf, manager-<name>.pdf and plan-summary.pdf.
     """
     target = out_dir if out_dir is not None else plan_dir / "books"
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
@@ -105,6 +109,8 @@ def books(
             generated_on=generated_on.date() if generated_on else None,
             progress=progress,
         )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     written = len(result.written)
     click.echo(
         f"Wrote {written} book{'s' if written != 1 else ''} ({result.pages:,} pages) to "

@@ -9,6 +9,7 @@ import click
 
 from .errors import report_errors
 from .options import CONTEXT_SETTINGS
+from .text import column_width, rep_label
 
 SHARE_KEYS = {
     "moved_share",
@@ -39,7 +40,9 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     """The side-by-side table: plan metrics, then per-rep accounts and Tier 1 with changes."""
     names = list(cmp.names)
     width = max(14, *(len(n) + 2 for n in names))
-    first_w = 30
+    rep_rows = cmp.rep_rows() if reps else []
+    rep_labels = [rep_label(str(rid), str(name or "")) for rid, name, _ in rep_rows]
+    first_w = column_width(rep_labels, "Rep: accounts / Tier 1 (change)", 30) + 1
     lines = [f"{'':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)]
     lines.append("-" * len(lines[0]))
     for key, label, values in cmp.plan_rows():
@@ -50,7 +53,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
             f"{'Rep: accounts / Tier 1 (change)':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)
         )
         lines.append("-" * len(lines[0]))
-        for rid, name, m in cmp.rep_rows():
+        for label, (_rid, _name, m) in zip(rep_labels, rep_rows):
             cells = []
             base_acc = m["accounts"][0]
             for i, (acc, t1) in enumerate(zip(m["accounts"], m["tier_1"])):
@@ -63,7 +66,6 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
                 elif i and base_acc is None:
                     text += " (new)"
                 cells.append(text)
-            label = f"{rid} {name}"[: first_w - 1]
             lines.append(f"{label:<{first_w}}" + "".join(f" {c:>{width - 1}}" for c in cells))
     return "\n".join(lines)
 

@@ -18,10 +18,38 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
+from .text import column_width, rep_label
 
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
+
+
+def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
+    """The "Largest gap to fair share" table: after the plan, and today's books."""
+    from territory.balance import largest_gaps
+
+    names = {str(r["rep_id"]): str(r.get("name") or r["rep_id"]) for r in reps}
+
+    def cell(g: Any) -> str:
+        if g is None:
+            return "-"
+        return f"{g.units_text()} ({g.relative:+.1%}), {names.get(g.rep_id, g.rep_id)}"
+
+    after, before = largest_gaps(reps), largest_gaps(reps, before=True)
+    left = [cell(g) for g in after]
+    right = [cell(g) for g in before] if any(before) else ["-", "-", "-", "-"]
+    w = column_width(left, "After the plan")
+    lines = [
+        "Largest gap to fair share: the rep furthest off, in accounts (potential: in money) and in % "
+        "of that rep's fair share.",
+        f"{'':<10} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
+    ]
+    for measure, a, b in zip(("Tier 1", "Tier 2", "Tier 3", "Potential"), left, right):
+        lines.append(f"{measure:<10} {a:<{w}}   {b}")
+    if not any(before):
+        lines.append("(no rep on the roster owns accounts today)")
+    return lines
 
 
 def format_summary(s: dict[str, Any], out_dir: Path) -> str:
@@ -52,36 +80,34 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
             + ", in no update file."
         )
     lines.append("")
-    header = f"{'Rep':<26} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
+    labels = []
+    for r in s["reps"]:
+        suffix = f" [{r['product']}]" if "products" in o and r.get("product") else ""
+        if r["capacity"] != 1:
+            suffix += f" ({r['capacity']:g})"
+        labels.append(rep_label(str(r["rep_id"]), str(r["name"] or ""), suffix))
+    name_w = column_width(labels, "Rep", 26)
+    header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
     lines.append(header)
     lines.append("-" * len(header))
-    for r in s["reps"]:
-        label = f"{r['rep_id']} {r['name']}"
-        if "products" in o and r.get("product"):
-            label += f" [{r['product']}]"
-        if r["capacity"] != 1:
-            label += f" ({r['capacity']:g})"
+    for label, r in zip(labels, s["reps"]):
         cells = []
         for t in ("1", "2", "3"):
             cells.append(f"{r['tier_counts'][t]:>4} ({r['fair_tier'][t]:>4.1f})")
         dev = r["potential_deviation"]
         dev_s = "-" if dev is None else f"{dev:+.1%}"
         lines.append(
-            f"{label[:26]:<26} {r['accounts']:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
-            f"{dev_s:>17}  {r['moves_in']:>3}/{r['moves_out']:<3}"
+            f"{label:<{name_w}} {r['accounts']:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
+            f"{dev_s:>17}  {r['moves_in']:>3}/{r['moves_out']:<3}".rstrip()
         )
     lines.append("(fair share in brackets)")
     lines.append("")
-    mt, bt = o["max_tier_deviation"], o["before"]["max_tier_deviation"]
-    lines.append(
-        "Largest gap to fair share, now (before): "
-        + ", ".join(f"Tier {t} {_pct(mt[t])} ({_pct(bt[t])})" for t in ("1", "2", "3"))
-        + f", potential {_pct(o['max_potential_deviation'])} ({_pct(o['before']['max_potential_deviation'])})."
-    )
+    lines.extend(format_gaps(s["reps"]))
+    lines.append("")
     if "baseline" in o:
         b = o["baseline"]
         lines.append(
-            f"Spreadsheet-style baseline: {b['accounts_moved']:,} moved, largest gaps "
+            f"Spreadsheet-style baseline: {b['accounts_moved']:,} moved; largest gap in % of fair share: "
             + ", ".join(f"Tier {t} {_pct(b['max_tier_deviation'][t])}" for t in ("1", "2", "3"))
             + f", potential {_pct(b['max_potential_deviation'])}."
         )

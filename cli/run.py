@@ -71,6 +71,8 @@ def run(
         click.echo(f"Note: {note}", err=True)
     if result.books is not None:
         b = result.books
+        for warning in b.warnings:
+            click.echo(f"Warning: {warning}", err=True)
         failed = f", {len(b.failures)} failed" if b.failures else ""
         click.echo(f"Books: {len(b.written)} written to {b.out_dir}{failed}.")
         for f in b.failures:

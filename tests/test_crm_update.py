@@ -278,8 +278,10 @@ def test_product_plan_lists_every_account_and_counts_right(product_plan: tuple[P
     # the rep table: accounts and moves in / out per rep, as in assignments.csv
     table = [line for line in text.splitlines() if re.match(r"^R\d\d ", line)]
     assert len(table) == 16
+    header = next(line for line in text.splitlines() if line.startswith("Rep ") and "Accounts" in line)
+    end = header.index("Accounts") + len("Accounts")  # the column is right-aligned under its title
     for line in table:
-        rep, accounts = line.split()[0], int(line[26:35])
+        rep, accounts = line.split()[0], int(line[end - 8 : end])
         moves_in, moves_out = (int(x) for x in line.split()[-1].split("/"))
         assert accounts == sum(1 for r in planned if r["owner_id"] == rep), line
         assert moves_in == sum(1 for r in moved if r["owner_id"] == rep), line

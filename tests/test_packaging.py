@@ -74,4 +74,4 @@ def test_plain_install_runs_the_example(tmp_path: Path, wheel: Path):
         cwd=tmp_path,
     )
     assert books.returncode == 0, books.stderr
-    assert (out / "books" / "rep-R01.pdf").exists()
+    assert (out / "books" / "rep-ana-ortiz-R01.pdf").exists()

@@ -152,11 +152,19 @@ def test_every_setting_is_documented() -> None:
     assert check.returncode == 0, check.stderr
 
 
-def test_books_step(project: Path) -> None:
+def test_books_step(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("territory.reporting")
     pytest.importorskip("weasyprint")
+    from territory.reporting import fonts
+
+    roster = project.parent / "data" / "roster.csv"
+    roster.write_text(roster.read_text().replace("Ana West", "Zoë West"), encoding="utf-8")
+    monkeypatch.setattr(fonts, "installed_coverage", lambda: ((0x20, 0x7E),))  # ASCII only
     code, output = run(str(project), "-q", "--books")
     assert code == 0, output
     pdfs = sorted(p.name for p in (project.parent / "out" / "books").glob("*.pdf"))
     assert len(pdfs) >= 4, output
+    assert "rep-zoe-west-R1.pdf" in pdfs
     assert "Books: " in output and " written to " in output
+    assert output.count("Warning: 1 character in names (ë) has no installed font") == 1
+    assert "apt install fonts-noto-core." in output

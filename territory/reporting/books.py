@@ -9,10 +9,12 @@ layout time varies with book length.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,9 +30,20 @@ from .context import (
     load_plan_dir,
     manager_slug,
     managers_of,
+    name_slug,
 )
+from .fonts import font_warning
 
-__all__ = ["BookJob", "BookOutcome", "BooksResult", "plan_book_jobs", "render_books", "render_one"]
+__all__ = [
+    "BookJob",
+    "BookOutcome",
+    "BooksResult",
+    "plan_book_jobs",
+    "rep_book_stem",
+    "render_books",
+    "render_one",
+    "select_reps",
+]
 
 BookKind = Literal["rep", "manager", "summary"]
 PAGE_SIZES = ("letter", "a4")
@@ -69,6 +82,7 @@ class BooksResult:
     out_dir: Path
     seconds: float
     jobs: int
+    warnings: tuple[str, ...] = ()  # said once per run, e.g. characters no installed font has
 
     @property
     def written(self) -> list[Path]:
@@ -111,6 +125,87 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+def rep_book_stem(rep_id: str, name: str) -> str:
+    """``rep-<name-slug>-<id>``: the name first so a folder of books sorts by name, the id so
+    two reps with one name never share a file. ``rep-<id>`` when the name has no ASCII
+    letters or digits (or is the id itself)."""
+    from .render import safe_filename
+
+    slug = name_slug(name) if name and name != rep_id else ""
+    safe_id = safe_filename(rep_id)
+    return f"rep-{slug}-{safe_id}" if slug else f"rep-{safe_id}"
+
+
+def _fold(text: str) -> str:
+    """Case- and spacing-insensitive form of an id, email or name for matching."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _describe(rep: Mapping[str, Any]) -> str:
+    rep_id, name, email = (str(rep.get(k) or "") for k in ("rep_id", "name", "email"))
+    text = f"{rep_id} {name}" if name and name != rep_id else rep_id
+    return text + (f" <{email}>" if email else "")
+
+
+def select_reps(plan: PlanDir, keys: Sequence[str]) -> list[str]:
+    """The rep ids that ``keys`` name, in the order given (duplicates dropped).
+
+    A key is a rep id (exact; else ignoring case; a 15-character Salesforce id also finds its
+    18-character form), an email (ignoring case) or a name (ignoring case and extra spaces).
+    Every key that names no rep, or a name several reps share, is one ``Problem`` of the
+    ``InputError`` raised, which lists the matching reps so the user can pick an id.
+    """
+    reps = plan.reps
+    ids = [str(r.get("rep_id", "")) for r in reps]
+    problems: list[Problem] = []
+    chosen: list[str] = []
+    where = str(plan.path / "summary.json")
+    for key in keys:
+        k = key.strip()
+        fk = _fold(k)
+        tries = (
+            [i for i in ids if i == k],
+            [i for i in ids if _fold(i) == fk],
+            [i for i in ids if len(k) == 15 and len(i) == 18 and i[:15] == k],
+            [str(r.get("rep_id", "")) for r in reps if r.get("email") and _fold(str(r["email"])) == fk],
+            [str(r.get("rep_id", "")) for r in reps if r.get("name") and _fold(str(r["name"])) == fk],
+        )
+        found = next((t for t in tries if t), [])
+        if len(found) == 1:
+            chosen.append(found[0])
+            continue
+        if found:
+            by_id = {str(r.get("rep_id", "")): r for r in reps}
+            problems.append(
+                Problem(
+                    file=where,
+                    value=key,
+                    message=f"{len(found)} reps match {key!r}: "
+                    + "; ".join(_describe(by_id[i]) for i in found),
+                    hint="pass the rep id or email instead, e.g. --rep " + found[0],
+                )
+            )
+            continue
+        names = {_fold(str(r.get("name") or "")): _describe(r) for r in reps}
+        close = difflib.get_close_matches(fk, [*names, *(_fold(i) for i in ids)], n=3, cutoff=0.75)
+        hint = (
+            "did you mean " + " or ".join(names.get(c, c) for c in close) + "?"
+            if close
+            else "reps in this plan: "
+            + ", ".join(ids[:8])
+            + (f" ... ({len(ids)} in all)" if len(ids) > 8 else "")
+        )
+        problems.append(
+            Problem(file=where, value=key, message=f"no rep has the id, email or name {key!r}", hint=hint)
+        )
+    if problems:
+        n = len(problems)
+        raise InputError(
+            problems, summary=f"{n} --rep value{'s match' if n != 1 else ' matches'} no single rep"
+        )
+    return list(dict.fromkeys(chosen))
+
+
 def plan_book_jobs(
     plan: PlanDir,
     rep_ids: Sequence[str] | None = None,
@@ -119,41 +214,25 @@ def plan_book_jobs(
     managers: bool = True,
     summary: bool = True,
 ) -> list[BookJob]:
-    """The books of a plan: ``rep-<id>.pdf``, ``manager-<slug>.pdf``, ``plan-summary.pdf``.
+    """The books of a plan: ``rep-<name-slug>-<id>.pdf``, ``manager-<slug>.pdf``,
+    ``plan-summary.pdf``.
 
-    With ``rep_ids``, only those reps' books (unknown ids raise ``InputError``).
+    With ``rep_ids``, only those reps' books: each is a rep id, email or name (see
+    ``select_reps``; unknown or ambiguous ones raise ``InputError``).
     """
-    from .render import safe_filename
-
     if rep_ids:
-        known = set(plan.rep_ids)
-        unknown = [r for r in rep_ids if r not in known]
-        if unknown:
-            raise InputError(
-                [
-                    Problem(
-                        file=str(plan.path / "summary.json"),
-                        message=f"no rep {r!r} in this plan",
-                        value=r,
-                        hint="reps in this plan: "
-                        + ", ".join(plan.rep_ids[:8])
-                        + (" ..." if len(plan.rep_ids) > 8 else ""),
-                    )
-                    for r in unknown
-                ],
-                summary=f"{len(unknown)} unknown rep id{'s' if len(unknown) != 1 else ''}",
-            )
-        chosen = list(dict.fromkeys(rep_ids))
+        chosen = select_reps(plan, rep_ids)
         managers = summary = False
     else:
         chosen = plan.rep_ids if reps else []
     jobs: list[BookJob] = []
-    stems = _unique([f"rep-{safe_filename(r)}" for r in chosen])
+    names = plan.rep_names
+    stems = _unique([rep_book_stem(r, names.get(r, "")) for r in chosen])
     jobs += [BookJob("rep", r, s + ".pdf") for r, s in zip(chosen, stems)]
     if managers:
-        names = managers_of(plan)
-        mstems = _unique([f"manager-{manager_slug(m)}" for m in names])
-        jobs += [BookJob("manager", m, s + ".pdf") for m, s in zip(names, mstems)]
+        mgrs = managers_of(plan)
+        mstems = _unique([f"manager-{manager_slug(m)}" for m in mgrs])
+        jobs += [BookJob("manager", m, s + ".pdf") for m, s in zip(mgrs, mstems)]
     if summary:
         jobs.append(BookJob("summary", "", "plan-summary.pdf"))
     return jobs
@@ -255,6 +334,8 @@ def render_books(
         raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     generated_on = generated_on or dt.date.today()
     todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary)
+    only = [j.key for j in todo if j.kind == "rep"] if rep_ids else None
+    notes = tuple(w for w in [font_warning(plan, only)] if w)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
 
     from .render import make_environment
@@ -299,7 +380,7 @@ def render_books(
         finally:
             _STATE.clear()
     outcomes = tuple(results[j] for j in todo)
-    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers)
+    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers, notes)
 
 
 def _weight(job: BookJob, sizes: dict[str, Any], n_reps: int) -> float:
