@@ -80,7 +80,10 @@ def books(
     \b
         territory books plan-out --out plan-out/books
     """
+    from territory.io.staging import check_folder_writable
+
     target = out_dir if out_dir is not None else plan_dir / "books"
+    check_folder_writable(target)
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
     bar_cm: Any = click.progressbar(
         length=1,  # corrected on the first callback, when the number of books is known
