@@ -205,7 +205,7 @@ def plan(
     protect = (accounts, roster, icp_path, locks_path, config_path)
     check_output_folder(out_dir, protect)
     if export_lp:
-        check_output_file(export_lp, protect, example="model.lp")
+        check_output_file(export_lp, protect, example="model.lp", out_folder=out_dir)
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(

@@ -142,7 +142,7 @@ def plan_to_folder(
     report = progress or (lambda stage, done, total: None)
     out = Path(out)
     if export_lp is not None:
-        check_output_file(export_lp, protect, example="model.lp")
+        check_output_file(export_lp, protect, example="model.lp", out_folder=out)
     with staged_folder(out, protect=protect) as stage:
         lp_target = stage.map(export_lp) or export_lp
         plan = solve_input(inp, report, export_lp=lp_target)

@@ -452,6 +452,7 @@ def scenario_input_error(scenario: Scenario, e: InputError) -> InputError:
     where = f"scenario {scenario.name!r}"
     problems = []
     for p in e.problems:
+        hint: str | None
         if p.column == "region" and p.value:
             message = f"{where} leaves region {p.value!r} without reps: {p.message}"
             hint = f"keep a rep who covers {p.value!r} in the scenario, or add one: add-rep=NAME,{p.value},1"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def test_output_paths_that_cannot_be_written(work: Path, monkeypatch: pytest.Mon
         (["whatif", a, r, "--out", "in/accounts.csv/w", "--remove-rep", "R1"], "is a file, not a folder"),
         (
             ["compare", "q1", "--out", "q1/summary.json"],
-            f"cannot write q1/summary.json: it is part of the plan in {work}/q1",
+            "cannot write q1/summary.json: it is part of the plan in q1\n  hint: name another file, e.g. compare.csv",
         ),
         (
             ["diff", "q1", "q1", "--out", "q1/assignments.csv"],
@@ -373,3 +374,69 @@ def test_run_replaces_its_folder_and_books_go_inside(work: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["assignments.csv", "owner_changes.csv", "summary.json"]
     code, text = invoke("run", f, "-q", "--set", f"outputs.dir={work}")
     assert code == 2 and f"cannot write {work}: the input {f} is inside it" in text
+
+
+def test_a_pipe_or_device_is_never_replaced_by_a_file(work: Path) -> None:
+    """As root, writing compare.csv 'to /dev/full' replaced the device with a regular file."""
+    import stat
+
+    assert plan(work, work / "q1", "-q")[0] == 0
+    fifo = work / "pipe.csv"
+    os.mkfifo(fifo)
+    for args in (
+        ["compare", work / "q1", "--out", fifo],
+        ["diff", work / "q1", work / "q1", "--out", fifo],
+        ["score", work / "in/accounts.csv", "--icp", work / "in/icp.toml", "--out", fifo],
+    ):
+        code, text = invoke(*args)
+        assert (
+            code == 2
+            and text
+            == f"Error: cannot write {fifo}: it is not a regular file (a device, a pipe or a socket)\n"
+        )
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    from territory.errors import OutputError
+    from territory.io.writing import write_text
+
+    with pytest.raises(OutputError, match="it is not a regular file"):  # the library checks too
+        write_text("x", fifo)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_export_lp_onto_the_plan_folder(work: Path) -> None:
+    out = work / "p"
+    before = snapshot(work)
+    code, text = plan(work, out, "--export-lp", str(out))
+    assert code == 2
+    assert (
+        text
+        == f"Error: cannot write {out}: it is the output folder {out}, or a folder above it\n  hint: name a file, e.g. {out}/model.lp\n"
+    )
+    assert snapshot(work) == before
+
+
+def test_a_name_too_long_and_a_link_as_the_output_file(work: Path) -> None:
+    code, text = plan(work, work / ("a" * 300))
+    assert code == 2 and text == f"Error: cannot write {work / ('a' * 300)}: the name is too long\n"
+    assert plan(work, work / "q1", "-q")[0] == 0
+    target = work / "reports" / "changes.csv"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = work / "changes.csv"
+    link.symlink_to(target)
+    code, text = invoke("diff", work / "q1", work / "q1", "--out", link)
+    assert code == 2 and text.startswith(f"Error: cannot write {link}: it is a symbolic link (to {target})")
+    assert link.is_symlink() and target.read_text() == "old"
+
+
+def test_a_link_planted_among_the_books_is_replaced_not_followed(tmp_path: Path) -> None:
+    from territory.io.writing import write_bytes
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("keep")
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "rep-R01.pdf").symlink_to(secret)
+    write_bytes(b"%PDF-1.7", books / "rep-R01.pdf")  # how every book is written
+    assert secret.read_text() == "keep"
+    assert not (books / "rep-R01.pdf").is_symlink() and (books / "rep-R01.pdf").read_bytes() == b"%PDF-1.7"

@@ -193,8 +193,9 @@ def check_files(root: Path, summary: dict[str, Any], assignments: bytes) -> list
             )
             continue
         target = root / name
+        data: bytes
         if name == "assignments.csv":
-            data: bytes | None = assignments
+            data = assignments
         else:
             try:
                 data = read_limited(target, ASSIGNMENTS_MAX_BYTES, "plan file")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fnmatch
+import functools
 import os
 import re
 import secrets
@@ -29,14 +30,16 @@ import signal
 import socket
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import OutputError
 from .writing import first_file_above, output_error
+
+_T = TypeVar("_T")
 
 # What territory writes into a plan folder (besides names listed in summary.json's "files").
 PLAN_FILES = (
@@ -162,6 +165,21 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+def _checked(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """An ``OSError`` met while checking a path (a name too long, a loop of links) is an
+    ``OutputError`` naming the path, like one met while writing."""
+
+    @functools.wraps(fn)
+    def wrapper(path: str | Path, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return fn(path, *args, **kwargs)
+        except OSError as e:
+            raise output_error(path, e) from None
+
+    return wrapper
+
+
+@_checked
 def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = ()) -> Path:
     """Check, before any work, that ``out`` can become (or be replaced by) a territory folder.
 
@@ -219,23 +237,41 @@ def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = 
     return real
 
 
+@_checked
 def check_output_file(
-    path: str | Path, protect: Iterable[str | Path | None] = (), *, example: str = "out.csv"
+    path: str | Path,
+    protect: Iterable[str | Path | None] = (),
+    *,
+    example: str = "out.csv",
+    out_folder: str | Path | None = None,
 ) -> None:
     """Check, before any work, that the file ``path`` can be written (atomically).
 
-    Refuses a folder in the way, a file where a folder should be, a folder without write
-    permission, one of ``protect`` (the inputs), and a file of an existing plan folder.
+    Refuses a folder in the way, a file where a folder should be, a device or pipe, a folder
+    without write permission, one of ``protect`` (the inputs), a file of an existing plan
+    folder, and ``out_folder`` (the run's output folder) or a folder above it.
     """
     p = Path(path)
     if p.is_dir():
         raise OutputError(f"cannot write {p}: it is a folder\n  hint: name a file, e.g. {p / example}")
+    if p.is_symlink():
+        raise OutputError(
+            f"cannot write {p}: it is a symbolic link (to {os.readlink(p)})\n"
+            "  hint: name the file itself; territory does not write through links"
+        )
+    if os.path.lexists(p) and not stat.S_ISREG(os.stat(p).st_mode):
+        raise OutputError(f"cannot write {p}: it is not a regular file (a device, a pipe or a socket)")
     real = Path(os.path.realpath(p))
+    if out_folder is not None and _inside(Path(os.path.realpath(out_folder)), real):
+        raise OutputError(
+            f"cannot write {p}: it is the output folder {out_folder}, or a folder above it\n"
+            f"  hint: name a file, e.g. {Path(out_folder) / example}"
+        )
     for q in protect:
         if q is not None and str(q) and "://" not in str(q) and Path(os.path.realpath(q)) == real:
             raise OutputError(
                 f"cannot write {p}: it is the input {q}, which territory never changes\n"
-                f"  hint: name another file, e.g. {real.parent / example}"
+                f"  hint: name another file, e.g. {p.parent / example}"
             )
     blocker = first_file_above(real.parent)
     if blocker is not None:
@@ -245,8 +281,8 @@ def check_output_file(
         files = summary.get("files")
         if real.name in PLAN_FILES or (isinstance(files, dict) and real.name in files):
             raise OutputError(
-                f"cannot write {p}: it is part of the plan in {real.parent}\n  hint: name another file, "
-                f"e.g. {real.parent.parent / example}"
+                f"cannot write {p}: it is part of the plan in {p.parent}\n  hint: name another file, "
+                f"e.g. {p.parent.parent / example}"
             )
     existing = next(q for q in [real.parent, *real.parent.parents] if q.exists())
     problem = _access_problem(existing)
@@ -254,6 +290,7 @@ def check_output_file(
         raise OutputError(f"cannot write {p}: {problem}")
 
 
+@_checked
 def check_folder_writable(path: str | Path) -> None:
     """Check, before any work, that files can be added to the folder ``path`` (made if needed).
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ _REASONS: dict[int, tuple[str, int]] = {
     errno.ELOOP: ("too many levels of symbolic links", 2),
     errno.EXDEV: ("it is on another file system than its folder", 2),
     errno.EBUSY: ("it is busy (a mount point?)", 2),
+    errno.ENOENT: ("a folder on its path does not exist and cannot be made", 2),
 }
 
 
@@ -97,11 +99,15 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     The temporary file is ``.<name>.<random>.tmp`` in the same folder, fsynced before the
     rename, so a crash or SIGKILL leaves either the previous complete file or none under the
     final name. A killed process can leave a ``.<name>.*.tmp`` behind; it is safe to delete.
-    An ``OSError`` (a full disk, no permission, a file where a folder should be) becomes an
+    A symbolic link at ``path`` is replaced by the file, not followed. An ``OSError`` (a full disk, no permission, a file where a folder should be) becomes an
     ``OutputError`` saying "cannot write <path>: <reason>".
     """
     path = Path(path)
     try:
+        # Never replace a device, pipe or socket. A symbolic link is replaced, never written
+        # through: a link planted in an output folder cannot send a write elsewhere.
+        if os.path.lexists(path) and not path.is_symlink() and not stat.S_ISREG(os.lstat(path).st_mode):
+            raise OutputError(f"cannot write {path}: it is not a regular file (a device, a pipe or a socket)")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
