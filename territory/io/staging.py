@@ -154,7 +154,7 @@ def _access_problem(folder: Path) -> str | None:
     try:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
             return "the file system is read-only"
-    except OSError:
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
         pass
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"permission denied (cannot change {folder})"
@@ -225,7 +225,13 @@ def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = 
         for folder in (real, real.parent):
             problem = _access_problem(folder)
             if problem:
-                raise OutputError(f"cannot write {out}: {problem}")
+                hint = (
+                    "\n  hint: a new plan is built beside the folder and swapped in whole, so the "
+                    "folder that holds it must be writable too; write the plan elsewhere"
+                    if folder == real.parent
+                    else ""
+                )
+                raise OutputError(f"cannot write {out}: {problem}{hint}")
         return real
     blocker = first_file_above(real)
     if blocker is not None:
