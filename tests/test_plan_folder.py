@@ -412,6 +412,9 @@ def test_export_lp_onto_the_plan_folder(work: Path) -> None:
         text
         == f"Error: cannot write {out}: it is the output folder {out}, or a folder above it\n  hint: name a file, e.g. {out}/model.lp\n"
     )
+    code, text = plan(work, out, "--export-lp", str(out / "summary.json"))
+    assert code == 2
+    assert text.startswith(f"Error: cannot write {out / 'summary.json'}: the plan writes a file of that name")
     assert snapshot(work) == before
 
 

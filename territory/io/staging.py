@@ -268,11 +268,18 @@ def check_output_file(
     if os.path.lexists(p) and not stat.S_ISREG(os.stat(p).st_mode):
         raise OutputError(f"cannot write {p}: it is not a regular file (a device, a pipe or a socket)")
     real = Path(os.path.realpath(p))
-    if out_folder is not None and _inside(Path(os.path.realpath(out_folder)), real):
-        raise OutputError(
-            f"cannot write {p}: it is the output folder {out_folder}, or a folder above it\n"
-            f"  hint: name a file, e.g. {Path(out_folder) / example}"
-        )
+    if out_folder is not None:
+        folder = Path(os.path.realpath(out_folder))
+        if _inside(folder, real):
+            raise OutputError(
+                f"cannot write {p}: it is the output folder {out_folder}, or a folder above it\n"
+                f"  hint: name a file, e.g. {Path(out_folder) / example}"
+            )
+        if real.parent == folder and (real.name in PLAN_FILES or _matches(real.name, BOOK_PATTERNS)):
+            raise OutputError(
+                f"cannot write {p}: the plan writes a file of that name\n"
+                f"  hint: name another file, e.g. {Path(out_folder) / example}"
+            )
     for q in protect:
         if q is not None and str(q) and "://" not in str(q) and Path(os.path.realpath(q)) == real:
             raise OutputError(
