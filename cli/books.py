@@ -84,7 +84,10 @@ def books(
 
     Books are named rep-<name>-<id>.pdf, manager-<name>.pdf and plan-summary.pdf.
     """
+    from territory.io.staging import check_folder_writable
+
     target = out_dir if out_dir is not None else plan_dir / "books"
+    check_folder_writable(target)
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
     bar_cm: Any = click.progressbar(
         length=1,  # corrected on the first callback, when the number of books is known

@@ -96,7 +96,9 @@ def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
         territory compare whatif-out/baseline whatif-out/scenario --out compare.csv
     """
     from territory.compare import compare_plans, write_compare
+    from territory.io.staging import check_output_file
 
+    check_output_file(out_path, plan_dirs, example="compare.csv")
     cmp = compare_plans([Path(d) for d in plan_dirs])
     write_compare(cmp, out_path)
     click.echo(format_comparison(cmp, reps=not no_reps))
@@ -146,8 +148,11 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         current owner
     """
     from territory.compare import diff_plans
+    from territory.io.staging import check_output_file
     from territory.io.writing import write_csv
 
+    if out_path:
+        check_output_file(out_path, (old, new), example="changes.csv")
     changes = diff_plans(old, new)
     if out_path:
         write_csv(changes, out_path)

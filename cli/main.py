@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
 import click
 
 from territory import __version__
@@ -17,7 +23,32 @@ from .validate import validate
 from .whatif import whatif
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    # Unwind like Ctrl-C does: a half-built plan folder is deleted, workers are stopped.
+    raise SystemExit(128 + signum)
+
+
+class TerritoryGroup(click.Group):
+    """The command group; the one place that handles SIGTERM and a closed output pipe."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        try:
+            return super().main(*args, **kwargs)
+        except BrokenPipeError:
+            # `territory diff A B | head`: the reader has what it wanted. Say nothing more
+            # (stdout now goes nowhere, so the exit-time flush cannot fail again).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+@click.group(cls=TerritoryGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="territory")
 def cli() -> None:
     """Plan balanced sales territories and print a book for every rep.

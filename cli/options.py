@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -122,3 +123,54 @@ def allow_mass_change_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def mass_change_overrides(allow: bool) -> list[str]:
     return ["outputs.allow_mass_change=true"] if allow else []
+
+
+class StageBars:
+    """Progress bars on stderr, one per stage ("solve", "sweep", "books"), as a progress callback.
+
+    Use as a context manager so a bar left open by an error is closed.
+    """
+
+    LABELS = {"solve": "Solving pools", "sweep": "Sweeping move caps", "books": "Rendering books"}
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bars: dict[str, list[Any]] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet or total <= 1:
+            return
+        if stage not in self.bars:
+            bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr)
+            bar.__enter__()
+            self.bars[stage] = [bar, 0]
+        bar, seen = self.bars[stage]
+        if bar is None:
+            return
+        bar.update(done - seen)
+        self.bars[stage][1] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+            self.bars[stage][0] = None
+
+    def __enter__(self) -> StageBars:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for entry in self.bars.values():
+            if entry[0] is not None:
+                entry[0].__exit__(None, None, None)
+                entry[0] = None
+
+
+def replaced_note(result: Any) -> str:
+    """A line saying an earlier plan (and its books) was replaced, or ''."""
+    if not result.replaced:
+        return ""
+    if not result.books_removed:
+        return f"Replaced the earlier plan in {result.out_dir}."
+    n = result.books_removed
+    return (
+        f"Replaced the earlier plan in {result.out_dir}; its {n} book{'s' if n != 1 else ''} went with it "
+        f"(run 'territory books {result.out_dir}' for this plan's books)."
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,11 @@ import click
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
+    StageBars,
     allow_mass_change_option,
     config_options,
     mass_change_overrides,
+    replaced_note,
     solver_options,
     solver_overrides,
 )
@@ -276,7 +277,16 @@ def plan(
             --sweep-moves 0,2%,5%,10%,20%
     """
     import territory
+    from territory.io.staging import check_output_file, check_output_folder
+    from territory.runner import plan_to_folder
+    from territory.sweep import parse_caps
 
+    # Every option is checked before anything is read, solved or written.
+    caps = parse_caps(sweep) if sweep is not None else None
+    protect = (accounts, roster, icp_path, locks_path, config_path)
+    check_output_folder(out_dir, protect)
+    if export_lp:
+        check_output_file(export_lp, protect, example="model.lp", out_folder=out_dir)
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
     overrides += mass_change_overrides(allow_mass_change)
     cfg = territory.load_config(config_path, overrides)
@@ -288,41 +298,24 @@ def plan(
         locks_path=locks_path,
         **source_kwargs(preset, sheet, table, query),
     )
-    bar_ctx: dict[str, Any] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if quiet or total <= 1:
-            return
-        if "bar" not in bar_ctx:
-            bar_ctx["bar"] = click.progressbar(length=total, label="Solving pools", file=sys.stderr)
-            bar_ctx["bar"].__enter__()
-            bar_ctx["done"] = 0
-        bar = bar_ctx["bar"]
-        bar.update(done - bar_ctx["done"])
-        bar_ctx["done"] = done
-        if done >= total:
-            bar.__exit__(None, None, None)
-
-    result = territory.solve_input(inp, progress, export_lp=export_lp)
+    with StageBars(quiet) as bars:
+        result = plan_to_folder(
+            inp, out_dir, export_lp=export_lp, sweep_caps=caps, protect=protect, progress=bars
+        )
     out = Path(out_dir)
-    summary = territory.write_plan(result, out)
+    guard = format_crm_guard(result.summary)
     if not quiet:
-        click.echo(format_summary(summary, out))
-    guard = format_crm_guard(summary)
-    if guard:
+        click.echo(format_summary(result.summary, out))
+    if guard:  # even with --quiet: the update file someone may be waiting for is not there
         click.echo(guard, err=True)
-    if not quiet:
-        if export_lp:
-            click.echo(f"Model written to {', '.join(result.extras.get('lp_files', []))}.")
-    if sweep:
-        from territory.io.writing import write_csv
-        from territory.sweep import parse_caps, sweep_frame, sweep_moves
-
-        caps = parse_caps(sweep)
-        with click.progressbar(length=len(caps), label="Sweeping move caps", file=sys.stderr) as bar:
-            points = sweep_moves(inp, caps, progress=lambda done, total: bar.update(done - bar.pos))
-        write_csv(sweep_frame(points), out / "sweep.csv")
-        if not quiet:
-            click.echo("")
-            click.echo(format_sweep(points))
-            click.echo(f"Wrote {out / 'sweep.csv'}.")
+    if quiet:
+        return
+    if export_lp:
+        click.echo(f"Model written to {', '.join(result.lp_files)}.")
+    if result.sweep is not None:
+        click.echo("")
+        click.echo(format_sweep(result.sweep))
+        click.echo(f"Wrote {out / 'sweep.csv'}.")
+    note = replaced_note(result)
+    if note:
+        click.echo(note)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS, allow_mass_change_option, mass_change_overrides
+from .options import (
+    CONTEXT_SETTINGS,
+    StageBars,
+    allow_mass_change_option,
+    mass_change_overrides,
+    replaced_note,
+)
 from .plan import format_crm_guard, format_summary
 
 
@@ -44,26 +48,15 @@ def run(
     """
     from territory.runner import run_plan_file
 
-    bars: dict[str, Any] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if quiet or total <= 1:
-            return
-        if stage not in bars:
-            label = "Solving pools" if stage == "solve" else "Rendering books"
-            bars[stage] = [click.progressbar(length=total, label=label, file=sys.stderr), 0]
-            bars[stage][0].__enter__()
-        bar, seen = bars[stage]
-        bar.update(done - seen)
-        bars[stage][1] = done
-        if done >= total:
-            bar.__exit__(None, None, None)
-
     overrides = list(settings) + mass_change_overrides(allow_mass_change)
-    result = run_plan_file(plan_file, overrides, books=books, progress=progress)
+    with StageBars(quiet) as bars:
+        result = run_plan_file(plan_file, overrides, books=books, progress=bars)
     out = Path(result.out_dir)
     if not quiet:
         click.echo(format_summary(result.summary, out))
+        note = replaced_note(result.folder)
+        if note:
+            click.echo(note)
     guard = format_crm_guard(result.summary)
     if guard:
         click.echo(guard, err=True)

@@ -157,9 +157,12 @@ def whatif(
     import os
 
     import territory
-    from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options
+    from territory.io.staging import check_output_folder
+    from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options, with_baseline
     from territory.scenarios import whatif as run
 
+    protect = (accounts, roster, icp_path, config_path, scenarios_file)
+    check_output_folder(out_dir, protect)  # every option is checked before any work
     overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
     cfg = territory.load_config(config_path, overrides)
     scenarios = [parse_scenario(s) for s in specs]
@@ -181,6 +184,7 @@ def whatif(
             'give at least one scenario: --scenario "NAME: STEP; ...", '
             "--scenarios FILE, or flags such as --add-rep / --remove-rep / --set"
         )
+    with_baseline(scenarios)  # names: unique, not a file whatif writes, short enough
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )
@@ -200,7 +204,7 @@ def whatif(
         if done >= total:
             bar["bar"].__exit__(None, None, None)
 
-    result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress)
+    result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress, protect=protect)
     if not quiet and result.comparison is not None:
         click.echo(format_comparison(result.comparison))
         click.echo("")

@@ -6,7 +6,6 @@ quarter compares with one made today, whichever version of territory wrote them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,39 +69,27 @@ class PlanDirInfo:
 
 
 def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
-    """Read ``summary.json`` and ``assignments.csv`` of a plan directory."""
-    p = Path(path)
+    """Read ``summary.json`` and ``assignments.csv`` of a plan directory, checked to belong
+    together (see ``territory.io.plandir``)."""
+    from .io.plandir import read_plan_folder
+
+    f = read_plan_folder(path)
+    return PlanDirInfo(name or f.path.name, f.path, f.summary, f.assignments)
+
+
+def read_plan_dirs(paths: Sequence[str | Path], names: Sequence[str] | None = None) -> list[PlanDirInfo]:
+    """``read_plan_dir`` for each folder; the problems of all of them in one ``InputError``."""
+    infos: list[PlanDirInfo] = []
     problems: list[Problem] = []
-    summary: dict[str, Any] = {}
-    assignments = pd.DataFrame()
-    if not p.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    str(p),
-                    "is not a plan directory",
-                    hint="give a folder written by 'territory plan --out' or 'territory whatif'",
-                )
-            ]
-        )
-    try:
-        summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
-        if not isinstance(summary, dict) or "overall" not in summary:
-            problems.append(Problem(str(p / "summary.json"), "not a territory plan summary"))
-    except FileNotFoundError:
-        problems.append(Problem(str(p), "has no summary.json", hint="is this a plan directory?"))
-    except json.JSONDecodeError as e:
-        problems.append(Problem(str(p / "summary.json"), f"not valid JSON: {e}"))
-    try:
-        assignments = pd.read_csv(p / "assignments.csv", dtype=str, keep_default_na=False)
-        missing = [c for c in ("account_id", "owner_id") if c not in assignments.columns]
-        if missing:
-            problems.append(Problem(str(p / "assignments.csv"), f"column '{missing[0]}' is missing"))
-    except FileNotFoundError:
-        problems.append(Problem(str(p), "has no assignments.csv", hint="is this a plan directory?"))
+    for i, d in enumerate(paths):
+        try:
+            infos.append(read_plan_dir(d, names[i] if names else None))
+        except InputError as e:
+            problems += e.problems
     if problems:
-        raise InputError(problems)
-    return PlanDirInfo(name or p.name, p, summary, assignments)
+        where = ", ".join(str(d) for d in paths)
+        raise InputError(problems, summary=f"cannot read the plans in {where}")
+    return infos
 
 
 @dataclass
@@ -188,7 +175,7 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
     """Compare plan directories; the first is the reference for "owner differs" counts."""
     if len(dirs) < 1:
         raise InputError([Problem("compare", "no plan directories given")])
-    infos = [read_plan_dir(d, names[i] if names else None) for i, d in enumerate(dirs)]
+    infos = read_plan_dirs(dirs, names)
     labels = _unique([i.name for i in infos])
     overall = pd.DataFrame({lab: _overall(i, infos[0]) for lab, i in zip(labels, infos)})
     overall = overall.reindex([k for k, _ in OVERALL_ROWS])
@@ -260,7 +247,7 @@ def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
     ``product`` column follows ``account_id``). ``reason`` is NEW's own reason when NEW started
     from OLD's owner; otherwise ``change_reason`` says why the plans differ.
     """
-    old_dir, new_dir = read_plan_dir(old), read_plan_dir(new)
+    old_dir, new_dir = read_plan_dirs([old, new])
     by_product = "product" in old_dir.assignments.columns and "product" in new_dir.assignments.columns
     keys = ["account_id", "product"] if by_product else ["account_id"]
     a = old_dir.assignments.set_index(keys)

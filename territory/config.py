@@ -411,14 +411,9 @@ def load_config(
     source = "defaults"
     if path is not None:
         source = str(path)
-        try:
-            with open(path, "rb") as fh:
-                loaded = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not valid TOML: {e}") from None
-        data = deep_merge(data, loaded)
+        from .io.safe_read import read_toml_setting
+
+        data = deep_merge(data, read_toml_setting(path, "config file"))
     cfg = config_from_dict(PlanConfig, data, source)
     errors: list[str] = []
     for item in overrides:
@@ -657,10 +652,15 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
     if raw.lower() in ("none", "null", ""):
         value = None
     elif raw.startswith("[") or raw.startswith('"'):
+        from .io.safe_read import UnreadableFile, check_toml_depth
+
         try:
+            check_toml_depth(raw, f"--set {key}")
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw
+        except UnreadableFile as e:
+            raise ConfigError(str(e)) from None
     coerced = _coerce(tp, value, "--set", key, _field_range(path))
     return _replace_path(cfg, path, coerced)
 

@@ -99,6 +99,18 @@ class RenderError(TerritoryError):
     exit_code = 1
 
 
+class OutputError(TerritoryError):
+    """An output file or folder cannot be written: "cannot write X: reason".
+
+    Exit code 2 when the path is the problem (a file in the way, no permission, a folder
+    holding files that are not ours), 1 for a fault of the machine (a full disk, an I/O error).
+    """
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def render_problems(problems: Iterable[Problem], summary: str) -> str:
     """Group problems by file, errors before warnings, and end with the count."""
     by_file: dict[str, list[Problem]] = {}

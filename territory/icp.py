@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - 3.10 fallback
-    import tomli as tomllib
 
 from .config import Range, check_number
 from .errors import ConfigError, InputError, Problem
@@ -182,17 +176,9 @@ class IcpSet:
 
 def load_icp(path: str | Path) -> IcpSet:
     """Read and check an ICP file; every mistake raises ``ConfigError`` naming file, product and key."""
-    source = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: ICP file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{source}: is a folder; name the ICP .toml file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{source}: not valid TOML: {e}") from None
-    return parse_icp(data, source)
+    from .io.safe_read import read_toml_setting
+
+    return parse_icp(read_toml_setting(path, "ICP file"), str(path))
 
 
 def parse_icp(data: Mapping[str, Any], source: str = "<icp>") -> IcpSet:

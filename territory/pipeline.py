@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
 from .products import check_products, expand_products, product_mode
 from .solve import solve_problem
-from .updates import UPDATE_FILE_GLOB, OwnerUpdates, owner_updates
+from .updates import OwnerUpdates, owner_updates
 
 Progress = Callable[[str, int, int], None]
 
@@ -582,13 +582,24 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
 
 
 def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
+    import os
     import re
+    import secrets
+
+    from .io.writing import output_error
 
     if n_pools > 1:
         slug = re.sub(r"[^A-Za-z0-9]+", "-", pool_name).strip("-").lower() or "pool"
         path = path.with_name(f"{path.stem}-{slug}{path.suffix or '.lp'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prob.writeLP(str(path))
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        prob.writeLP(str(tmp))  # then renamed: never half a model under the final name
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp.is_file():
+            tmp.unlink()
+        raise output_error(path, e) from None
     return str(path)
 
 
@@ -781,8 +792,13 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
 
 
 def summary_dict(
-    p: Plan, *, generated_at: datetime | None = None, updates: OwnerUpdates | None = None
+    p: Plan,
+    *,
+    generated_at: datetime | None = None,
+    updates: OwnerUpdates | None = None,
+    files: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The summary.json object; ``files`` (name -> sha256, bytes, rows) is recorded before ``run``."""
     arr = p.extras["arrays"]
     reps = p.reps
     after, before = arr["after"], arr["before"]
@@ -872,42 +888,81 @@ def summary_dict(
         "reps": rep_rows,
         "crm_update": (updates or owner_updates(p)).to_dict(),
         "warnings": [w.sentence() for w in p.warnings],
-        "run": {
-            "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-            "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
-            "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
-        },
+    }
+    if files is not None:
+        summary["files"] = dict(files)
+    summary["run"] = {
+        "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
+        "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
     }
     return summary
 
 
-def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
-    """Write assignments.csv, the owner-update file(s) and summary.json (each atomically).
+PlanFiles = list[tuple[str, Any]]
 
-    The update files are owner_changes.csv, or owner_changes_<product>.csv per product; the
-    guard in ``territory.updates`` may withhold them (summary.json's ``crm_update`` says why).
-    Returns the summary as written.
+
+def plan_files(p: Plan, updates: OwnerUpdates | None = None) -> PlanFiles:
+    """The files of a plan folder besides summary.json, in writing order.
+
+    Each is ``(file name, content)``: a DataFrame (written as CSV), a ``Path`` of a file
+    already in the folder (only recorded, e.g. an LP export), or a JSON-able object. Add to
+    the list to write more files: summary.json records a checksum of every one of them.
+    The owner-update files are owner_changes.csv, or owner_changes_<product>.csv per
+    product; the guard in ``territory.updates`` may withhold them (summary.json's
+    ``crm_update`` says why).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    paths = {
-        "assignments": out / "assignments.csv",
-        "summary": out / "summary.json",
-    }
-    updates = owner_updates(p)
-    files = updates.frames()
-    # An update file from an earlier plan in this folder must not pass for this plan's.
-    for stale in out.glob(UPDATE_FILE_GLOB):
-        if stale.name not in files:
-            stale.unlink()
-    write_csv(assignments_frame(p), paths["assignments"])
-    for name, frame in files.items():
-        write_csv(frame, out / name)
-    p.timings["write"] = time.perf_counter() - t0
+    updates = updates or owner_updates(p)
+    files: PlanFiles = [("assignments.csv", assignments_frame(p))]
+    files += list(updates.frames().items())
     if "icp" in p.extras:
-        paths["icp"] = out / "icp.json"
-        write_json(p.extras["icp"], paths["icp"])
-    summary = summary_dict(p, updates=updates)
-    write_json(summary, paths["summary"])
+        files.append(("icp.json", p.extras["icp"]))
+    return files
+
+
+def write_plan_files(p: Plan, folder: str | Path, extra: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
+    """Write ``plan_files(p)``, then ``extra``, then summary.json into ``folder``, as they are.
+
+    summary.json comes last and lists every other file with its sha256, size and rows, so
+    books, compare and diff can tell a complete, unedited plan folder from anything else.
+    Use ``write_plan`` to replace a folder as one unit.
+    """
+    from .io.writing import FileRecord, sha256_of
+
+    folder = Path(folder)
+    t0 = time.perf_counter()
+    updates = owner_updates(p)
+    records: dict[str, FileRecord] = {}
+    for name, content in [*plan_files(p, updates), *extra]:
+        target = folder / name
+        if isinstance(content, pd.DataFrame):
+            records[name] = write_csv(content, target)
+        elif isinstance(content, Path):
+            records[name] = sha256_of(content)
+        else:
+            records[name] = write_json(content, target)
+    p.timings["write"] = time.perf_counter() - t0
+    summary = summary_dict(p, updates=updates, files={n: r.as_dict() for n, r in records.items()})
+    write_json(summary, folder / "summary.json")
+    return summary
+
+
+def write_plan(
+    p: Plan,
+    out_dir: str | Path,
+    *,
+    extra: Sequence[tuple[str, Any]] = (),
+    protect: Sequence[str | Path | None] = (),
+) -> dict[str, Any]:
+    """Write the plan folder ``out_dir`` as one unit; returns the summary as written.
+
+    The files are written to a temporary folder beside ``out_dir`` that then replaces it
+    whole (see ``territory.io.staging``): after a crash, a full disk or a kill, ``out_dir``
+    holds either its earlier plan or this one, complete. ``out_dir`` must be new, empty or
+    an earlier territory output; ``protect`` (input files) must not lie inside it.
+    """
+    from .io.staging import staged_folder
+
+    with staged_folder(out_dir, protect=protect) as stage:
+        summary = write_plan_files(p, stage.path, extra)
     return summary

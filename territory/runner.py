@@ -22,7 +22,7 @@ from .assignment import Plan
 from .config import PlanConfig, apply_override, load_config
 from .errors import ConfigError
 from .io.sql import is_database_url
-from .pipeline import load_input, solve_input, write_plan
+from .pipeline import PlanInput, load_input, solve_input, write_plan_files
 
 RunProgress = Callable[[str, int, int], None]
 
@@ -38,6 +38,7 @@ class RunResult:
     books: Any = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    folder: Any = None  # the FolderResult: whether an earlier plan (and its books) was replaced
 
     def __repr__(self) -> str:
         return f"<RunResult {self.plan!r} -> {self.out_dir}>"
@@ -98,6 +99,90 @@ def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfi
     return cfg
 
 
+@dataclass
+class FolderResult:
+    """A plan written as one folder: the plan, its summary, and what else went in with it."""
+
+    plan: Plan
+    summary: dict[str, Any]
+    out_dir: Path
+    replaced: bool = False
+    books_removed: int = 0
+    lp_files: list[str] = field(default_factory=list)
+    sweep: list[Any] | None = None
+    books: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<FolderResult {self.plan!r} -> {self.out_dir}>"
+
+
+def plan_to_folder(
+    inp: PlanInput,
+    out: str | Path,
+    *,
+    export_lp: str | Path | None = None,
+    sweep_caps: Sequence[float | None] | None = None,
+    books: bool = False,
+    protect: Sequence[str | Path | None] = (),
+    progress: RunProgress | None = None,
+) -> FolderResult:
+    """Solve ``inp`` and write the plan folder ``out`` as one unit, with what goes with it.
+
+    Everything lands in a temporary folder beside ``out`` that replaces it only when
+    complete (see ``territory.io.staging``): the plan files, the balance-versus-moves table
+    (``sweep_caps``, as sweep.csv), LP files exported inside ``out`` and, with ``books``,
+    the PDF books in ``out/books``. A failure or a kill at any point leaves ``out`` as it was.
+
+    :param protect: the run's input files; ``out`` must not hold any of them.
+    :param progress: ``progress(stage, done, total)`` with stages "solve", "sweep", "books".
+    """
+    from .io.staging import check_output_file, staged_folder
+
+    report = progress or (lambda stage, done, total: None)
+    out = Path(out)
+    if export_lp is not None:
+        check_output_file(export_lp, protect, example="model.lp", out_folder=out)
+    with staged_folder(out, protect=protect) as stage:
+        lp_target = stage.map(export_lp) or export_lp
+        plan = solve_input(inp, report, export_lp=lp_target)
+        extra: list[tuple[str, Any]] = []
+        lp_files = []
+        for f in plan.extras.get("lp_files", []):
+            inside = Path(f).resolve()
+            if inside.is_relative_to(stage.path.resolve()):
+                rel = inside.relative_to(stage.path.resolve())
+                extra.append((rel.as_posix(), inside))
+                lp_files.append(str(out / rel))
+            else:
+                lp_files.append(f)
+        points = None
+        if sweep_caps:
+            from .sweep import sweep_frame, sweep_moves
+
+            points = sweep_moves(inp, list(sweep_caps), progress=lambda d, n: report("sweep", d, n))
+            extra.append(("sweep.csv", sweep_frame(points)))
+        summary = write_plan_files(plan, stage.path, extra)
+        result = FolderResult(plan, summary, out, lp_files=lp_files, sweep=points)
+        if books:
+            _render_books_into(stage.path, stage.real, result, report)
+    result.replaced, result.books_removed = stage.replaced, stage.books_removed
+    return result
+
+
+def _render_books_into(folder: Path, shown_as: Path, result: FolderResult, report: RunProgress) -> None:
+    """Render the books of the plan in ``folder`` into ``folder/books`` (named as ``shown_as``)."""
+    try:
+        from .reporting import load_plan_dir, render_books
+    except ImportError as e:  # reporting needs WeasyPrint's system libraries
+        result.notes.append(f"books were not rendered: {e}")
+        return
+    # Books name the plan folder by its final name, not the temporary one it is built in.
+    plan_dir = dataclasses.replace(load_plan_dir(folder), path=shown_as)
+    result.books = render_books(plan_dir, folder / "books", progress=lambda d, n, _o: report("books", d, n))
+    result.books = dataclasses.replace(result.books, out_dir=result.out_dir / "books")
+
+
 def run_plan_file(
     path: str | Path,
     overrides: Sequence[str] = (),
@@ -110,20 +195,21 @@ def run_plan_file(
     :param books: overrides ``outputs.books``.
     :param progress: called as ``progress(stage, done, total)`` with stages "solve" and "books".
     """
+    from .io.staging import check_output_folder
+
     t0 = time.perf_counter()
     cfg = load_plan_file(path, overrides)
-    report = progress or (lambda stage, done, total: None)
+    inputs = (path, cfg.inputs.accounts, cfg.inputs.roster, cfg.inputs.icp or None)
+    check_output_folder(cfg.outputs.dir, inputs)  # before any work
     inp = load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg, icp_path=cfg.inputs.icp or None)
-    plan = solve_input(inp, report)
-    out = Path(cfg.outputs.dir)
-    summary = write_plan(plan, out)
-    result = RunResult(cfg, plan, summary, out)
-    if cfg.outputs.books if books is None else books:
-        try:
-            from .reporting import render_books
-        except ImportError as e:  # reporting needs WeasyPrint's system libraries
-            result.notes.append(f"books were not rendered: {e}")
-        else:
-            result.books = render_books(out, out / "books", progress=lambda d, n, _o: report("books", d, n))
+    done = plan_to_folder(
+        inp,
+        cfg.outputs.dir,
+        books=cfg.outputs.books if books is None else books,
+        protect=inputs,
+        progress=progress,
+    )
+    result = RunResult(cfg, done.plan, done.summary, done.out_dir, done.books, done.notes)
+    result.folder = done
     result.seconds = time.perf_counter() - t0
     return result

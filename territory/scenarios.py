@@ -18,7 +18,6 @@ import dataclasses
 import itertools
 import multiprocessing
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,14 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - 3.10 fallback
-    import tomli as tomllib
-
 from .assignment import Plan
 from .config import CAPACITY, apply_override, check_number
-from .errors import ConfigError, InfeasiblePlanError, TerritoryError
+from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
 from .io.validation import region_key
 from .pipeline import PlanInput, prepare_input, solve_input
 
@@ -305,13 +299,10 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     ``[[sweep]] name = "band"`` with ``set = { "balance.tier_band" = [0.05, 0.1, 0.2] }``
     gives three scenarios, ``band balance.tier_band=0.05`` and so on.
     """
+    from .io.safe_read import read_toml_setting
+
     label = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{label}: scenarios file not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{label}: not valid TOML: {e}") from None
+    data = read_toml_setting(path, "scenarios file")
     unknown = sorted(set(data) - {"scenario", "sweep"})
     if unknown:
         raise ConfigError(f"{label}: unknown table '{unknown[0]}'; use [[scenario]] or [[sweep]]")
@@ -339,10 +330,25 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     return out
 
 
+# Names whatif writes beside the scenario folders; a scenario folder must not take one.
+RESERVED = ("compare.csv",)
+MAX_SLUG = 120
+
+
 def _check_unique(names: Sequence[str], where: str) -> None:
     seen: set[str] = set()
     for n in names:
         key = slug(n)
+        if key in RESERVED:
+            raise ConfigError(
+                f"{where}: scenario {n!r} would be written to the folder {key}, the name of the "
+                "file whatif writes beside the scenarios; give it another name"
+            )
+        if len(key) > MAX_SLUG:
+            raise ConfigError(
+                f"{where}: scenario {n[:40]!r}... has a {len(key)}-character name, too long for a "
+                f"folder (at most {MAX_SLUG}); give it a shorter name"
+            )
         if key in seen or key == BASELINE:
             raise ConfigError(
                 f"{where}: two scenarios share the name {n!r} (or it is reserved "
@@ -420,18 +426,42 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     if len(reps) == 0:
         raise ConfigError(f"{where} removes every rep; a plan needs at least one")
     labels = {f.label: f.path for f in inp.inputs}
-    out = prepare_input(
-        accounts,
-        reps,
-        cfg,
-        accounts_file=labels.get("accounts", "accounts"),
-        roster_file=labels.get("roster", "roster"),
-        inputs=list(inp.inputs),
-    )
+    try:
+        out = prepare_input(
+            accounts,
+            reps,
+            cfg,
+            accounts_file=labels.get("accounts", "accounts"),
+            roster_file=labels.get("roster", "roster"),
+            inputs=list(inp.inputs),
+        )
+    except InputError as e:
+        raise scenario_input_error(scenario, e) from None
     for key, value in (getattr(inp, "extras", {}) or {}).items():
         out.extras.setdefault(key, value)  # what prepare_input made for the scenario wins
     out.seconds = inp.seconds
     return out
+
+
+def scenario_input_error(scenario: Scenario, e: InputError) -> InputError:
+    """The input checks a scenario's steps broke, each naming the scenario.
+
+    The baseline passed these checks, so the scenario caused them: "scenario 'lose west'
+    leaves region 'West' without reps: ...". Warnings that merely follow from the steps
+    (a removed rep's accounts "will be reassigned") are left out.
+    """
+    where = f"scenario {scenario.name!r}"
+    problems = []
+    for p in e.problems:
+        hint: str | None
+        if p.column == "region" and p.value:
+            message = f"{where} leaves region {p.value!r} without reps: {p.message}"
+            hint = f"keep a rep who covers {p.value!r} in the scenario, or add one: add-rep=NAME,{p.value},1"
+        else:
+            message, hint = f"{where}: {p.message}", p.hint
+        problems.append(dataclasses.replace(p, message=message, hint=hint))
+    n = len(problems)
+    return InputError(problems, summary=f"{where} cannot be planned ({n} problem{'s' if n != 1 else ''})")
 
 
 # --------------------------------------------------------------------------- running
@@ -492,7 +522,16 @@ def run_scenarios(
     solve. ``jobs`` > 1 solves in that many forked processes; ``scheduler`` (a Dask address
     such as ``tcp://10.0.0.5:8786``) solves on a Dask distributed cluster instead.
     """
-    prepared = [apply_scenario(inp, s) for s in scenarios]
+    prepared = []
+    problems: list[Problem] = []
+    for s in scenarios:
+        try:
+            prepared.append(apply_scenario(inp, s))
+        except InputError as e:  # every scenario's problems at once
+            problems += e.problems
+    if problems:
+        n = len(problems)
+        raise InputError(problems, summary=f"{n} problem{'s' if n != 1 else ''} in the scenarios")
     total = len(prepared)
     done = 0
     outcomes: dict[int, tuple[Plan | None, str, float]] = {}
@@ -507,10 +546,11 @@ def run_scenarios(
     if scheduler:
         _run_dask(scheduler, prepared, finished, scheduler_timeout)
     elif (jobs or 1) > 1 and total > 1 and "fork" in multiprocessing.get_all_start_methods():
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(jobs or 1, total), mp_context=ctx) as pool:
+        from .workers import process_pool
+
+        with process_pool(min(jobs or 1, total)) as pool:  # workers stop with this process
             futures = {pool.submit(_solve_one, p): i for i, p in enumerate(prepared)}
             for fut in as_completed(futures):
                 finished(futures[fut], fut.result())
@@ -578,43 +618,53 @@ def whatif(
     jobs: int | None = 1,
     scheduler: str | None = None,
     progress: SweepProgress | None = None,
+    protect: Sequence[str | Path | None] = (),
 ) -> WhatIf:
     """Plan the baseline and every scenario, write a plan directory each, and compare them.
 
     Writes ``OUT/baseline/``, ``OUT/<scenario>/`` (each with ``scenario.json`` saying what
-    changed) and ``OUT/compare.csv``.
+    changed) and ``OUT/compare.csv``, as one unit: ``OUT`` is replaced whole when every plan
+    is written (see ``territory.io.staging``), so no scenario folder of an earlier run survives.
+
+    :param protect: the run's input files; ``OUT`` must not hold any of them.
     """
     from .compare import compare_plans, write_compare
-    from .io.writing import write_json
-    from .pipeline import write_plan
+    from .io.staging import check_output_folder, staged_folder
+    from .io.writing import output_error
+    from .pipeline import write_plan_files
 
     t0 = time.perf_counter()
     todo = with_baseline(scenarios)
+    check_output_folder(out_dir, protect)  # before solving
     results = run_scenarios(inp, todo, jobs=jobs, scheduler=scheduler, progress=progress)
     out = Path(out_dir)
     dirs: dict[str, Path] = {}
     withheld: dict[str, list[str]] = {}
-    for r in results:
-        if r.plan is None:
-            continue
-        d = out / slug(r.name)
-        crm = write_plan(r.plan, d)["crm_update"]
-        if crm["withheld_because"]:
-            withheld[r.name] = crm["withheld_because"]
-        write_json(
-            {
+    comparison = None
+    with staged_folder(out, protect=protect) as stage:
+        written: dict[str, Path] = {}
+        for r in results:
+            if r.plan is None:
+                continue
+            d = stage.path / slug(r.name)
+            try:
+                d.mkdir()
+            except OSError as e:
+                raise output_error(out / slug(r.name), e) from None
+            meta = {
                 "name": r.name,
                 "steps": [t.text() for t in r.scenario.transforms],
                 "description": r.scenario.describe(),
-            },
-            d / "scenario.json",
-        )
-        dirs[r.name] = d
+            }
+            crm = write_plan_files(r.plan, d, [("scenario.json", meta)])["crm_update"]
+            if crm["withheld_because"]:
+                withheld[r.name] = crm["withheld_because"]
+            written[r.name] = d
+            dirs[r.name] = out / slug(r.name)
+        if written:
+            comparison = compare_plans(list(written.values()), names=list(written))
+            write_compare(comparison, stage.path / "compare.csv")
     failed = [r for r in results if r.plan is None]
-    comparison = None
-    if dirs:
-        comparison = compare_plans(list(dirs.values()), names=list(dirs))
-        write_compare(comparison, out / "compare.csv")
     return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed, withheld)
 
 

@@ -125,3 +125,88 @@ GENERATORS = {
         xlsx_named_csv,
     )
 }
+
+
+# --------------------------------------------------------------------------- command cases
+# Cases with an ``argv`` (output paths, plan folders, settings files) run that command line;
+# a ``setup`` below prepares the folder it runs in. {tmp} is that folder, {accounts} and
+# {roster} are copies of the base inputs in {tmp}/in, {out} is {tmp}/out and {case} the
+# case's folder in tests/corpus.
+
+
+def _plan(tmp: Path, name: str = "plan", roster: Path | None = None) -> Path:
+    import territory
+
+    out = tmp / name
+    territory.write_plan(
+        territory.plan(tmp / "in" / "accounts.csv", roster or tmp / "in" / "roster.csv"), out
+    )
+    return out
+
+
+def out_holds_other_files(tmp: Path) -> None:
+    (tmp / "out").mkdir()
+    (tmp / "out" / "notes.txt").write_text("my notes")
+
+
+def plan_folder(tmp: Path) -> None:
+    _plan(tmp)
+
+
+def plan_folder_edited(tmp: Path) -> None:
+    """A manager gives one of R01's accounts to R02 by hand."""
+    path = _plan(tmp) / "assignments.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[(frame["owner_id"] == "R01").idxmax(), "owner_id"] = "R02"
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def plan_folder_mixed(tmp: Path) -> None:
+    import shutil
+
+    roster = tmp / "in" / "roster_3.csv"
+    roster.write_text("".join(x for x in (tmp / "in" / "roster.csv").read_text().splitlines(True)[:-1]))
+    _plan(tmp)
+    other = _plan(tmp, "plan2", roster)
+    shutil.copy(other / "summary.json", tmp / "plan" / "summary.json")
+
+
+def plan_folder_legacy_truncated(tmp: Path) -> None:
+    import json
+
+    plan = _plan(tmp)
+    summary = json.loads((plan / "summary.json").read_text())
+    del summary["files"]  # as written before checksums were recorded
+    (plan / "summary.json").write_text(json.dumps(summary))
+    lines = (plan / "assignments.csv").read_text().splitlines(True)
+    (plan / "assignments.csv").write_text("".join(lines[:-1]))
+
+
+def summary_nested_deep(tmp: Path) -> None:
+    (_plan(tmp) / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+
+
+def summary_not_utf8(tmp: Path) -> None:
+    path = _plan(tmp) / "summary.json"
+    path.write_bytes(path.read_bytes().replace(b"Ana Ortiz", b"Ana Ort\xedz"))
+
+
+def icp_is_a_fifo(tmp: Path) -> None:
+    import os
+
+    os.mkfifo(tmp / "icp.toml")
+
+
+SETUPS = {
+    f.__name__: f
+    for f in (
+        out_holds_other_files,
+        plan_folder,
+        plan_folder_edited,
+        plan_folder_mixed,
+        plan_folder_legacy_truncated,
+        summary_nested_deep,
+        summary_not_utf8,
+        icp_is_a_fifo,
+    )
+}

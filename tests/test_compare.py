@@ -120,4 +120,4 @@ def test_compare_needs_plan_directories(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(cli, ["compare", str(tmp_path / "empty"), "--out", str(tmp_path / "c.csv")])
     assert result.exit_code == 2
-    assert f"{tmp_path / 'empty'}" in result.output and "has no summary.json" in result.output
+    assert f"{tmp_path / 'empty'}" in result.output and "summary.json is missing" in result.output

@@ -15,13 +15,16 @@ from pathlib import Path
 import pytest
 import tomllib
 from click.testing import CliRunner
+from folder_helpers import snapshot
 
 from territory_cli.main import cli
 
-from corpus_generators import CORPUS, GENERATORS
+from corpus_generators import CORPUS, GENERATORS, SETUPS
 from helpers import assert_moved_agrees
 
-CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
+ALL_CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
+CASES = [c for c in ALL_CASES if "argv" not in c]  # `territory plan ACCOUNTS ROSTER` cases
+COMMAND_CASES = [c for c in ALL_CASES if "argv" in c]  # any command line (see corpus_generators)
 BASE_ROSTER = CORPUS / "_base" / "roster.csv"
 BASE_ACCOUNTS = CORPUS / "_base" / "accounts.csv"
 
@@ -55,10 +58,10 @@ def read_assignments(path: Path) -> dict[str, dict[str, str]]:
 
 
 def test_corpus_is_big_enough() -> None:
-    ids = [c["id"] for c in CASES]
+    ids = [c["id"] for c in ALL_CASES]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     assert len(ids) >= 40
-    assert all(c.get("what") for c in CASES), "every case needs a one-line 'what'"
+    assert all(c.get("what") for c in ALL_CASES), "every case needs a one-line 'what'"
     folders = {p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_")}
     assert folders <= set(ids), f"corpus folders without a case: {folders - set(ids)}"
 
@@ -100,6 +103,38 @@ def test_corpus_case(case: dict, tmp_path: Path) -> None:
             assert rows[account_id][column] == value, (
                 f"{case['id']}: {account_id}.{column} is {rows[account_id][column]!r}, expected {value!r}"
             )
+
+
+@pytest.mark.parametrize("case", COMMAND_CASES, ids=[c["id"] for c in COMMAND_CASES])
+def test_corpus_command_case(case: dict, tmp_path: Path) -> None:
+    """A command line against a hostile path, plan folder or settings file: a clean exit 1/2
+    with the expected message, and nothing in its folder written or changed."""
+    import shutil
+
+    (tmp_path / "in").mkdir()
+    for name in ("accounts.csv", "roster.csv"):
+        shutil.copy(CORPUS / "_base" / name, tmp_path / "in" / name)
+    if case.get("setup"):
+        SETUPS[case["setup"]](tmp_path)
+    fill = {
+        "tmp": str(tmp_path),
+        "accounts": str(tmp_path / "in" / "accounts.csv"),
+        "roster": str(tmp_path / "in" / "roster.csv"),
+        "out": str(tmp_path / "out"),
+        "case": str(CORPUS / case["id"]),
+        "examples": str(CORPUS.parents[1] / "examples"),
+    }
+    argv = [a.format(**fill) for a in case["argv"]]
+    before = snapshot(tmp_path)
+    result = CliRunner().invoke(cli, argv)
+    text = result.output
+    assert "Traceback" not in text and "Unexpected error" not in text, text
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == case["exit"], f"{case['id']} ({case['what']}):\n{text}"
+    assert text.startswith("Error: "), text
+    for fragment in case.get("expect", []):
+        assert fragment in text, f"{case['id']}: {fragment!r} not in output:\n{text}"
+    assert snapshot(tmp_path) == before, f"{case['id']}: files were written or changed"
 
 
 # A handful through a real process: nothing but the message reaches stderr.

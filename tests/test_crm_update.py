@@ -126,8 +126,11 @@ def test_no_current_owner_withholds_the_update_file(tmp_path: Path) -> None:
     a = write_csv(tmp_path / "accounts.csv", header, [row + ["Ana West"] for row in rows])
     r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
     out = tmp_path / "out"
-    (out).mkdir()
-    (out / "owner_changes.csv").write_text("account_id,owner_id\nA001,R9\n")  # an earlier plan's
+    earlier = write_csv(tmp_path / "earlier.csv", ACCOUNT_HEADER, account_rows())
+    code, text = invoke(
+        "plan", str(earlier), str(r), "--out", str(out), "--set", "outputs.allow_mass_change=true"
+    )
+    assert code == 0 and (out / "owner_changes.csv").exists(), text  # an earlier plan's update file
     code, text = invoke("plan", str(a), str(r), "--out", str(out))
     assert code == 0, text
     assert (out / "assignments.csv").exists() and (out / "summary.json").exists()

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pypdf
 import pytest
 from click.testing import CliRunner
@@ -460,8 +461,15 @@ def _salesforce_plan(tmp_path, names=("José Núñez", "王小明", "Ana Ortiz")
     """plan_small with 18-character Salesforce ids and the given names for R01-R03."""
     d = copy_fixture(tmp_path)
     s = json.loads((d / "summary.json").read_text())
+    renamed = {}
     for r, rid, name in zip(s["reps"], SF_IDS, names):
+        renamed[r["rep_id"]] = rid
         r["rep_id"], r["name"] = rid, name
+    # the owners in assignments.csv too, or the folder no longer belongs together
+    frame = pd.read_csv(d / "assignments.csv", dtype=str, keep_default_na=False)
+    for col in ("owner_id", "previous_owner_id"):
+        frame[col] = frame[col].replace(renamed)
+    frame.to_csv(d / "assignments.csv", index=False)
     if managers:
         for r, m in zip(s["reps"], managers):
             r["manager"] = m

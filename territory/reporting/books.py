@@ -15,13 +15,14 @@ import os
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError, Problem, RenderError
+from ..workers import process_pool
 from .context import (
     PlanDir,
     build_manager_rollup,
@@ -363,8 +364,8 @@ def render_books(
             templates_dir=templates_dir,
         )
         try:
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker) as pool:
+            # Workers stop with this process, however it ends (territory.workers).
+            with process_pool(n_workers, initializer=_init_worker) as pool:
                 # longest books first, so a long tail does not leave one core busy alone
                 sizes = {str(r.get("rep_id")): r.get("accounts") for r in plan.reps}
                 order = sorted(todo, key=lambda j: -_weight(j, sizes, len(plan.reps)))

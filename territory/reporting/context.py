@@ -145,106 +145,27 @@ def _preview(items: Sequence[str], n: int = 8) -> str:
 
 
 def load_plan_dir(path: str | Path) -> PlanDir:
-    """Read a plan directory; every problem found is reported in one ``InputError``."""
-    root = Path(path)
-    hint_run = "run `territory plan ACCOUNTS ROSTER --out DIR` first and pass that DIR"
-    if not root.is_dir():
-        raise InputError(
-            [Problem(file=str(root), message="plan directory not found", hint=hint_run)],
-            summary="cannot read the plan",
-        )
-    problems: list[Problem] = []
-    summary: dict[str, Any] = {}
-    summary_bytes = b""
-    spath = root / "summary.json"
-    try:
-        summary_bytes = spath.read_bytes()
-        loaded = json.loads(summary_bytes.decode("utf-8"))
-        if not isinstance(loaded, dict):
-            raise ValueError("the top level is not a JSON object")
-        summary = loaded
-    except FileNotFoundError:
-        problems.append(Problem(file=str(spath), message="summary.json is missing", hint=hint_run))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        problems.append(
-            Problem(
-                file=str(spath),
-                message=f"summary.json cannot be read: {e}",
-                hint="re-run `territory plan`; the file may be truncated or edited by hand",
-            )
-        )
-    if summary:
-        fmt = summary.get("format")
-        if fmt != "territory-plan/1":
-            problems.append(
-                Problem(
-                    file=str(spath),
-                    column="format",
-                    value=str(fmt),
-                    message="unsupported plan format",
-                    hint="expected 'territory-plan/1'; re-run `territory plan` with this version",
-                )
-            )
-        reps = summary.get("reps")
-        if not isinstance(reps, list) or not all(isinstance(r, dict) for r in reps):
-            problems.append(
-                Problem(file=str(spath), column="reps", message="'reps' must be a list of objects")
-            )
+    """Read a plan directory; every problem found is reported in one ``InputError``.
 
-    apath = root / "assignments.csv"
-    frame = pd.DataFrame(columns=list(REQUIRED_COLUMNS))
-    assignments_bytes = b""
-    try:
-        assignments_bytes = apath.read_bytes()
-        # dtype=str and no NA parsing: ids stay as written ("007" is not 7) and empty cells
-        # stay empty strings. Cells prefixed with "'" (formula neutralisation) are kept as-is.
-        frame = pd.read_csv(apath, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-        for col in missing:
-            problems.append(
-                Problem(
-                    file=str(apath),
-                    column=col,
-                    message="required column is missing",
-                    hint="see docs/plan-output.md for the columns `territory plan` writes",
-                )
-            )
-    except FileNotFoundError:
-        problems.append(Problem(file=str(apath), message="assignments.csv is missing", hint=hint_run))
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as e:
-        problems.append(
-            Problem(file=str(apath), message=f"assignments.csv cannot be read: {e}", hint=hint_run)
-        )
+    Reading and checking (files that belong together, checksums) is
+    ``territory.io.plandir.read_plan_folder``, shared with compare and diff.
+    """
+    from ..io.plandir import read_plan_folder
 
-    icp: dict[str, Any] | None = None
-    ipath = root / "icp.json"
-    if ipath.exists():
-        try:
-            loaded_icp = json.loads(ipath.read_text(encoding="utf-8"))
-            if not isinstance(loaded_icp, dict) or not isinstance(loaded_icp.get("products"), dict):
-                raise ValueError("expected an object with a 'products' object")
-            icp = loaded_icp
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            problems.append(
-                Problem(
-                    file=str(ipath),
-                    message=f"icp.json cannot be read: {e}",
-                    hint="re-run `territory plan`, or delete icp.json to print books without the ICP page",
-                )
-            )
-    if problems:
-        raise InputError(problems, summary=f"cannot read the plan in {root}")
-
+    f = read_plan_folder(path, REQUIRED_COLUMNS)
     # The fingerprint identifies the plan content, not the run: the "run" object (timestamps)
     # is left out so re-rendering the same plan prints the same fingerprint.
-    stable = {k: v for k, v in summary.items() if k != "run"}
+    stable = {k: v for k, v in f.summary.items() if k != "run"}
     h = hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=True).encode())
-    h.update(assignments_bytes)
+    h.update(f.assignments_bytes)
+    frame = f.assignments
     if "product" in frame.columns:
         # Product ICPs: a row without a product is an account that fits no product ICP; it
         # is listed for completeness but is in nobody's book (summary.json counts none).
         frame = frame[frame["product"] != ""].reset_index(drop=True)
-    return PlanDir(path=root, summary=summary, assignments=frame, icp=icp, fingerprint=h.hexdigest()[:12])
+    return PlanDir(
+        path=f.path, summary=f.summary, assignments=frame, icp=f.icp, fingerprint=h.hexdigest()[:12]
+    )
 
 
 # --------------------------------------------------------------------------- small helpers
