@@ -24,6 +24,7 @@ from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
+from .locks import family_lock_conflicts
 from .model.aggregate import solve_pools
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
@@ -94,6 +95,9 @@ def prepare_input(
     families, fam_problems = resolve_families(accounts, accounts_file)
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
+    locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
+    if config.families.mode == "together" and not product_mode(reps):
+        problems += family_lock_conflicts(accounts, reps, families, accounts_file, locks_file)
     from .eligibility import account_segments, eligibility, rep_segments, uncovered
 
     if account_segments(accounts, config) is not None or any(s is not None for s in rep_segments(reps)):
@@ -118,6 +122,10 @@ def prepare_input(
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
         accounts = expand_products(accounts, reps, config)
+        if config.families.mode == "together":  # per product: a lock holds for its rep's product
+            problems = family_lock_conflicts(accounts, reps, accounts["family_id"], accounts_file, locks_file)
+            if problems:
+                raise InputError(problems)
     return PlanInput(accounts, reps, config, inputs or [], warnings)
 
 
@@ -195,7 +203,14 @@ def load_input(
     problems: list[Problem] = []
     a_label, r_label = str(accounts_path), str(roster_path)
     raw_a = raw_r = None
-    from .io.presets import config_with_preset, finish_accounts, read_accounts, source_options
+    from .io.presets import (
+        config_with_preset,
+        detect_export,
+        finish_accounts,
+        prepare_raw_accounts,
+        read_accounts,
+        source_options,
+    )
 
     opts = source_options(
         config,
@@ -206,15 +221,20 @@ def load_input(
         account_columns=account_columns,
         roster_columns=roster_columns,
     )
-    config = config_with_preset(config, opts.preset)
-    account_columns, roster_columns = opts.account_columns, opts.roster_columns
     a_sha = ""
     try:
         raw_a, a_label, a_sha = read_accounts(accounts_path, opts)
+        # A CRM export read without a preset: its preset is applied when that is clear, or
+        # the read stops and asks (territory.io.presets.detect_export).
+        opts, p = detect_export(raw_a, opts, a_label)
+        problems += p
+        raw_a = prepare_raw_accounts(raw_a, opts.preset)
     except InputError as e:
         problems += e.problems + e.warnings
+    config = config_with_preset(config, opts.preset)
+    account_columns, roster_columns = opts.account_columns, opts.roster_columns
     try:
-        raw_r = read_table(roster_path)
+        raw_r = read_table(roster_path, limits=opts.limits)
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
@@ -249,7 +269,7 @@ def load_input(
         from .locks import read_locks
 
         try:
-            lock_to, p = read_locks(locks_path, accounts, reps)
+            lock_to, p = read_locks(locks_path, accounts, reps, limits=opts.limits)
             accounts["_lock_to"] = lock_to
             problems += p
         except InputError as e:
