@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, InputError, Problem
+from .errors import ConfigError, InputError, Problem, more_problems
 from .icp import IcpSet, score_accounts
 
 __all__ = [
@@ -213,6 +213,8 @@ def conversion_by_tier(
                     "--account-key with a unique column",
                 )
             )
+        if len(idx) > 20:
+            problems.append(more_problems(accounts_file, len(idx) - 20, "rows with a repeated key"))
         raise InputError(problems)
 
     # Tiers per product.
@@ -249,6 +251,10 @@ def conversion_by_tier(
                         value=str(accounts["tier"].iat[i]),
                         hint="write 1, 2 or 3 (or 'Tier 1')",
                     )
+                )
+            if len(idx) > 20:
+                problems.append(
+                    more_problems(accounts_file, len(idx) - 20, "rows like this in column 'tier'")
                 )
             raise InputError(problems)
         tier_sets.append(("tier", "the accounts' tier column", tier.to_numpy(dtype="int64")))

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .assignment import FIXED_COLUMNS, InputFile, Plan, reason_texts
+from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_texts
 from .balance import balance_metrics, book_stats
 from .config import PlanConfig, config_to_dict
-from .errors import ConfigError, InfeasiblePlanError, InputError, Problem
+from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
 from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
@@ -161,7 +161,7 @@ def _locks_outside_cover(
     owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
     rows = spreadsheet_rows(accounts)
-    return [
+    out = [
         Problem(
             file,
             f"account {accounts['account_id'].iat[i]} is locked to "
@@ -174,6 +174,13 @@ def _locks_outside_cover(
         )
         for i in outside[:20]
     ]
+    if len(outside) > 20:
+        out.append(
+            more_problems(
+                file, len(outside) - 20, "locked accounts outside their rep's region", severity="warning"
+            )
+        )
+    return out
 
 
 def load_input(
@@ -465,12 +472,19 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     family = accounts["family_id"].astype(str).to_numpy(dtype=object)
     row_ids = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
     ids = row_ids.astype(str).to_numpy(dtype=object)
-    is_child = (family != ids) & (cfg.families.mode == "together")
-    if is_child.any():
-        root_reason = pd.Series(reasons, index=ids)
-        fam_reason = root_reason.reindex(family[is_child]).to_numpy(dtype=object)
-        parent = np.array([f.split("::")[0] for f in family[is_child]], dtype=object)
-        reasons[is_child] = "follows parent " + parent + "; " + fam_reason
+    if cfg.families.mode == "together":
+        base = accounts["_family_base"] if "_family_base" in accounts.columns else accounts["family_id"]
+        reasons = family_reasons(
+            reasons,
+            row_ids=ids,
+            account_ids=accounts["account_id"].astype(str).to_numpy(dtype=object),
+            family=family,
+            family_base=base.astype(str).to_numpy(dtype=object),
+            locked=locked,
+            new=new_ids,
+            prev=prev,
+            moved=moved,
+        )
 
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)

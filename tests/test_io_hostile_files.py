@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from territory.io.loading import parse_accounts, read_table
 from territory.io.presets import prepare_raw_accounts, salesforce_id18
 from territory.io.sheets import ReadLimits
 
+from corpus_generators import write_xlsx
 from scenario_data import ACCOUNT_HEADER, ROSTER, ROSTER_HEADER, account_rows, write_csv, write_inputs
 
 HEADER = "account_id,name,tier,region,potential,owner_id\n"
@@ -101,68 +101,6 @@ def test_the_file_limit_is_a_setting(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- XLSX
-
-_CT = (
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>"
-)
-_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-_WB = (
-    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="Accounts" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WB_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    "</Relationships>"
-)
-
-
-def _cell(ref: str, v: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
-
-
-def write_xlsx(path: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0) -> Path:
-    """A minimal workbook written by hand, so a test controls every byte of the sheet XML.
-
-    Cells starting with '=' are formulas; '=FORMULA|value' has a saved result.
-    """
-    parts = []
-    for i, row in enumerate(rows, 1):
-        cells = []
-        for j, v in enumerate(row):
-            ref = f"{chr(65 + j)}{i}"
-            if v.startswith("="):
-                f, _, saved = v[1:].partition("|")
-                cells.append(f'<c r="{ref}"><f>{f}</f>' + (f"<v>{saved}</v>" if saved else "") + "</c>")
-            else:
-                cells.append(_cell(ref, v))
-        parts.append(f'<row r="{i}">{"".join(cells)}</row>')
-    filler = "".join(
-        f'<row r="{len(rows) + k + 1}">{_cell(f"A{len(rows) + k + 1}", "x")}</row>' for k in range(extra_rows)
-    )
-    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f"{dim}<sheetData>{''.join(parts)}{filler}</sheetData></worksheet>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CT)
-        z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WB)
-        z.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-    return path
-
 
 GOOD = [["account_id", "name", "tier", "potential"], ["A1", "Acme", "1", "100"], ["A2", "Bolt", "2", "200"]]
 

@@ -324,7 +324,10 @@ def _totals_row(df: pd.DataFrame, filled: np.ndarray, label: str) -> list[Proble
     i = int(last[-1])
     cells = [str(df.iat[i, j]).strip() for j in range(len(df.columns))]
     words = [c for c in cells if c]
-    if not words or not TOTALS_WORD.fullmatch(words[0]) or len(words) < 2:
+    # "Total" in the first column and nothing but numbers after it: the sums of the columns.
+    if not TOTALS_WORD.fullmatch(cells[0]) or len(words) < 2:
+        return []
+    if not all(re.fullmatch(r"[-+$€£(]*[\d,. ]+[)%kKmM]*", w) for w in words[1:]):
         return []
     return [
         Problem(
@@ -527,8 +530,8 @@ def _swallowed_rows(df: pd.DataFrame, delimiter: str, label: str) -> list[Proble
                         "then export again",
                     )
                 )
-                if len(problems) >= 20:
-                    return problems
+    if len(problems) > 20:  # one stray quote can swallow rows in many columns
+        return problems[:20] + [more_problems(label, len(problems) - 20, "cells that swallowed rows")]
     return problems
 
 
@@ -1055,9 +1058,6 @@ REVENUE_MAX = 1e15
 SCORE_MAX = 1e9
 CAPACITY_MIN, CAPACITY_MAX = 0.01, 10.0
 MAX_ACCOUNTS_MAX = 10_000_000
-# Below this share of the total a potential no longer changes a float64 sum (about 15
-# significant digits): the account's potential would count for nothing.
-PRECISION_SHARE = 1e-15
 
 
 def _header_problems(
@@ -1132,7 +1132,7 @@ def _id_text_problems(file: str, df: pd.DataFrame, column: str) -> list[Problem]
                 f"{column} holds an invisible character ({code}), so it cannot match the same id typed plainly",
                 row=int(rows[i]),
                 column=column,
-                value=v.encode("unicode_escape").decode("ascii"),
+                value=v,
                 hint="remove the character in the source (it often comes from copying out of a web page)",
             )
         )
@@ -1204,7 +1204,9 @@ def _range_problems(
 
 
 def _num(x: float) -> str:
-    return f"{x:,.0f}" if x >= 1 and float(x).is_integer() else f"{x:g}"
+    if abs(x) >= 1 and float(x).is_integer():
+        return f"{x:,.0f}"
+    return np.format_float_positional(x, trim="-")
 
 
 def _potential_total(file: str, df: pd.DataFrame) -> list[Problem]:
@@ -1222,7 +1224,8 @@ def _potential_total(file: str, df: pd.DataFrame) -> list[Problem]:
                 hint="give potential in a larger unit (thousands or millions)",
             )
         ]
-    tiny = (v > 0) & (v < total * PRECISION_SHARE)
+    # Adding less than half a unit in the last place of the total leaves the total as it was.
+    tiny = (v > 0) & (v < np.spacing(total) / 2)
     if not tiny.any():
         return []
     i = int(np.flatnonzero(tiny)[0])
@@ -1345,7 +1348,8 @@ def parse_accounts(
                     )
                 )
         df["potential"] = df["potential"].fillna(0.0)
-        clean = df["potential"].where((df["potential"] >= 0) & (df["potential"] <= POTENTIAL_MAX), 0.0)
+        pot = df["potential"]
+        clean = pot.where((pot == 0) | ((pot >= limits["potential"][0]) & (pot <= POTENTIAL_MAX)), 0.0)
         problems += _potential_total(file, df.assign(potential=clean))
     else:
         df["potential"] = 0.0
