@@ -293,3 +293,60 @@ def test_set_column_map_plans_like_the_toml_one(tmp_path: Path) -> None:
     assert code == 0, text
     (t, t_changes), (s, s_changes) = read(tmp_path / "t"), read(tmp_path / "s")
     assert t.equals(s) and t_changes == s_changes
+
+
+def test_an_owner_name_two_reps_share_is_an_error_not_a_reassignment(tmp_path: Path) -> None:
+    a = report_export(tmp_path / "report.csv")
+    roster = tmp_path / "users.csv"
+    sf_roster(roster)
+    text = roster.read_text().replace('"Bo West"', '"Ana West"')  # R1 and R2 are both Ana West
+    roster.write_text(text)
+    code, out = run("plan", a, roster, "--out", tmp_path / "o")
+    assert code == 2
+    assert "owner 'Ana West' is the name of 2 reps (" in out
+    assert "cannot be matched to one" in out and "export the owner's id" in out
+
+
+def test_per_product_and_tier_look_alike_columns() -> None:
+    """tier_core / owner_id_core are product columns, read by the product plan; a 'Tier__c'
+    without a tier column is a tier that would be missed."""
+    raw = pd.DataFrame(
+        {"account_id": ["A1"], "owner_id": ["R1"], "tier_core": ["1"], "owner_id_core": ["R1"]}
+    )
+    assert not [p for p in parse_accounts(raw, "a.csv")[1] if p.severity == "error"]
+    raw = pd.DataFrame({"account_id": ["A1"], "ICP Tier": ["1"]})
+    (p,) = parse_accounts(raw, "a.csv")[1]
+    assert (
+        p.message == "column 'ICP Tier' looks like tier, but it is not read and the file has no tier column"
+    )
+
+
+def test_nul_in_database_rows_is_refused(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "crm.db") as con:
+        con.execute("CREATE TABLE accounts (account_id TEXT, name TEXT, tier TEXT)")
+        con.execute("INSERT INTO accounts VALUES ('A1', 'ok', '1'), ('A2', 'b' || char(0) || 'd', '2')")
+    r = write_csv(tmp_path / "r.csv", ROSTER_HEADER, [[*ROSTER[0][:4], "*", "1"]])
+    with pytest.raises(InputError) as e:
+        territory.load_input(f"sqlite:///{tmp_path / 'crm.db'}", r, territory.PlanConfig(), table="accounts")
+    assert "1 cell(s) in column 'name' hold NUL characters (binary data)" in str(e.value)
+
+
+def test_headers_the_user_mapped_are_no_evidence(tmp_path: Path) -> None:
+    """A home-made file with an 'Account Owner' column the user mapped is read as mapped."""
+    rows = [[aid, region, tier, owner] for aid, _n, region, tier, _p, owner, _pa, _i in account_rows()]
+    a = write_csv(tmp_path / "a.csv", ["account_id", "region", "tier", "Account Owner"], rows)
+    roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    code, text = run(
+        "plan", a, roster, "--out", tmp_path / "o", "--set", "columns.accounts.Account Owner=owner_id"
+    )
+    assert code == 0, text
+    assert "read as a Salesforce export" not in text
+
+
+def test_the_second_owner_column_message_names_the_column_read() -> None:
+    raw = pd.DataFrame({"account_id": ["A1"], "tier": ["1"], "OwnerId": ["R1"], "Owner Name": ["Ana"]})
+    (p,) = parse_accounts(raw, "a.csv")[1]
+    assert p.message.endswith("but owners are read from 'OwnerId' and this one is not read")

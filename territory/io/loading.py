@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -704,6 +705,7 @@ def canonicalise_headers(
     out.columns = rename
     out.attrs["ignored"] = ignored
     out.attrs["conflicts"] = conflicts
+    out.attrs["claimed"] = claimed
     return out, problems
 
 
@@ -886,16 +888,26 @@ def _bad_cells(
     return out
 
 
+@dataclass(frozen=True)
+class Headers:
+    """What became of the header row: ignored on purpose, left unread, read as which column."""
+
+    ignored: list[str]
+    unread: list[str]
+    read_from: dict[str, str]  # canonical column -> the header it was read from
+
+
 def _start(
     raw: pd.DataFrame, spec: Mapping[str, tuple[str, ...]], file: str, mapping: Mapping[str, str] | None
-) -> tuple[pd.DataFrame, list[Problem], list[str], list[str]]:
+) -> tuple[pd.DataFrame, list[Problem], Headers]:
     """Canonical headers, the ``_row`` column, and the problems ``read_table`` found.
 
-    Also returns the headers the user declared ignored, and the headers that matched no
-    canonical column (for the parser's checks on what was left unread).
+    Also says which headers the user declared ignored, which matched no canonical column
+    (for the parser's checks on what was left unread) and where each column was read from.
     """
     df, problems = canonicalise_headers(raw, spec, file, mapping)
     ignored = list(df.attrs.get("ignored", []))
+    claimed = dict(df.attrs.get("claimed", {}))
     conflicts = set(df.attrs.get("conflicts", []))
     problems = list(raw.attrs.get("problems", [])) + problems
     if "_row" in raw.columns and not pd.api.types.is_integer_dtype(raw.index):
@@ -910,7 +922,7 @@ def _start(
     unread = [c for c in df.columns if c not in spec and c not in ignored and c not in conflicts]
     df["_row"] = rows
     df.attrs = {}
-    return df, problems, ignored, unread
+    return df, problems, Headers(ignored, unread, claimed)
 
 
 # Columns territory adds to the accounts or writes into assignments.csv itself, and the
@@ -1046,7 +1058,7 @@ OWNER_LIKE = re.compile(
 
 # Canonical account columns whose silent absence changes the plan: a header that looks like
 # one of them but is not read is an error (the 'Sales Region' that made every account regionless).
-_MUST_NOT_MISS = ("region", "potential", "parent_id", "locked")
+_MUST_NOT_MISS = ("region", "tier", "potential", "parent_id", "locked")
 
 # Characters no one types into an id: control characters, zero-width and direction marks.
 _INVISIBLE = re.compile("[\x00-\x1f\x7f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
@@ -1060,19 +1072,22 @@ CAPACITY_MIN, CAPACITY_MAX = 0.01, 10.0
 MAX_ACCOUNTS_MAX = 10_000_000
 
 
-def _header_problems(
-    file: str, df: pd.DataFrame, unread: list[str], mapping: Mapping[str, str] | None
-) -> list[Problem]:
+# Per-product columns (product ICPs): tier_core, owner_id_core, potential_core, ...
+PRODUCT_COLUMN = re.compile(r"(tier|score|why|potential|owner_id)_.+")
+
+
+def _header_problems(file: str, df: pd.DataFrame, headers: Headers) -> list[Problem]:
     """Headers the accounts reader did not read but should not skip silently."""
     problems: list[Problem] = []
-    owner_from = next((h for h, t in (mapping or {}).items() if t == "owner_id"), None)
+    owner_from = headers.read_from.get("owner_id", "owner_id")
+    unread = [h for h in headers.unread if not PRODUCT_COLUMN.fullmatch(h)]
     for h in unread:
         if h.startswith(("(no header", "input_")) or not OWNER_LIKE.search(_key(h)):
             continue
         if "owner_id" in df.columns:
             message = (
                 f"column '{h}' looks like an owner column, but owners are read from "
-                f"'{owner_from or 'owner_id'}' and this one is not read"
+                f"'{owner_from}' and this one is not read"
             )
             hint = (
                 f"if it is something else (another role, a name shown for reference), declare it "
@@ -1144,7 +1159,10 @@ def _id_text_problems(file: str, df: pd.DataFrame, column: str) -> list[Problem]
 def _case_twins(file: str, df: pd.DataFrame, column: str, what: str) -> list[Problem]:
     """Distinct ids that differ only in letter case (one warning, with the first pair)."""
     ids = df[column].astype(str)
-    folded = ids.str.casefold()
+    folded = ids.str.lower()
+    # Ids in one case only (most: 'A0001234') cannot differ only in case: skip the search.
+    if bool((folded == ids).all()) or bool((ids.str.upper() == ids).all()):
+        return []
     twins = folded.duplicated(keep=False) & ~ids.duplicated(keep=False) & ids.ne("")
     if not twins.any():
         return []
@@ -1250,8 +1268,8 @@ def parse_accounts(
 
     The frame keeps a ``_row`` column: each account's row number as a spreadsheet shows it.
     """
-    df, problems, _ignored, unread = _start(raw, ACCOUNT_COLUMNS, file, mapping)
-    problems += _header_problems(file, df, unread, mapping)
+    df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
+    problems += _header_problems(file, df, headers)
     if "account_id" not in df.columns:
         problems.append(
             Problem(
@@ -1442,9 +1460,9 @@ def parse_roster(
     a roster is short and typed by hand, and a column read as nothing (a 'Sales Region'
     that is not 'region') would change whom each rep may own.
     """
-    df, problems, ignored, unread = _start(raw, REP_COLUMNS, file, mapping)
-    problems += _roster_header_problems(file, unread)
-    df = df.drop(columns=[c for c in ignored if c in df.columns])
+    df, problems, headers = _start(raw, REP_COLUMNS, file, mapping)
+    problems += _roster_header_problems(file, headers.unread)
+    df = df.drop(columns=[c for c in headers.ignored if c in df.columns])
     if "rep_id" not in df.columns:
         problems.append(
             Problem(

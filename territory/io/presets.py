@@ -308,7 +308,10 @@ def detect_export(raw: pd.DataFrame, opts: SourceOptions, label: str) -> tuple[S
     """
     if opts.preset:  # given ('none' included): nothing to guess
         return opts, []
-    evidence = export_evidence([str(c) for c in raw.columns], list(raw.attrs.get("footer", [])))
+    # Headers the user mapped themselves say how to read them: they are no evidence.
+    mapped = {_key(h) for h in opts.user_account_columns}
+    headers = [str(c) for c in raw.columns if _key(str(c)) not in mapped]
+    evidence = export_evidence(headers, list(raw.attrs.get("footer", [])))
     decisive = [p for p, (_marks, strong) in evidence.items() if strong]
     if not decisive:
         return opts, []
@@ -580,12 +583,14 @@ def source_options_for(preset: str, opts: SourceOptions) -> SourceOptions:
 def read_accounts(source: str | Path, opts: SourceOptions) -> tuple[pd.DataFrame, str, str]:
     """Read the raw accounts from a file or a database URL: (frame, label, sha256)."""
     from ..pipeline import sha256_file
-    from .loading import read_table
+    from .loading import nul_problems, read_table
     from .sql import is_database_url, read_sql_accounts, safe_label
 
     if is_database_url(str(source)):
         raw, digest = read_sql_accounts(str(source), table=opts.table, query=opts.query)
-        return prepare_raw_accounts(raw, opts.preset), safe_label(str(source)), digest
+        label = safe_label(str(source))
+        raw.attrs["problems"] = list(raw.attrs.get("problems", [])) + nul_problems(raw, label)
+        return prepare_raw_accounts(raw, opts.preset), label, digest
     if opts.table or opts.query:
         raise ConfigError(
             f"{source}: --table/--query need a database URL such as "
@@ -607,8 +612,48 @@ def finish_accounts(
         # whatever the preset: a unique match is the only reading, and leaving them would
         # reassign every account.
         accounts = resolve_references(accounts, reps)
+        problems += owners_match_several(accounts, reps, file)
         problems += owners_match_nothing(accounts, reps, file)
     return accounts, problems
+
+
+def owners_match_several(accounts: pd.DataFrame, reps: pd.DataFrame, file: str) -> list[Problem]:
+    """Owners given by a name (or email) that several reps share: which one is meant is not
+    clear, and read as nobody the accounts would be reassigned."""
+    if "owner_id" not in accounts.columns:
+        return []
+    owners = accounts["owner_id"].astype(str)
+    left = owners.ne("") & ~owners.isin(set(reps["rep_id"].astype(str)))
+    if not left.any():
+        return []
+    shared: dict[str, list[str]] = {}
+    for col in ("name", "email"):
+        if col not in reps.columns:
+            continue
+        keys = reps[col].astype(str).str.strip().str.casefold()
+        for key, group in reps["rep_id"].astype(str).groupby(keys.to_numpy()):
+            if key and len(group) > 1:
+                shared.setdefault(str(key), list(group))
+    out: list[Problem] = []
+    rows = spreadsheet_rows(accounts)
+    for value in sorted(set(owners[left])):
+        ids = shared.get(value.strip().casefold())
+        if not ids:
+            continue
+        hit = np.flatnonzero((owners == value).to_numpy())
+        out.append(
+            Problem(
+                file,
+                f"owner '{value}' is the name of {len(ids)} reps ({', '.join(ids)}): "
+                f"{len(hit)} account{'s' if len(hit) != 1 else ''} cannot be matched to one",
+                row=int(rows[hit[0]]),
+                column="owner_id",
+                value=value,
+                hint="export the owner's id (Salesforce 'Account Owner ID' / OwnerId) instead of "
+                "the name, or make the names on the roster unique",
+            )
+        )
+    return out
 
 
 def owners_match_nothing(accounts: pd.DataFrame, reps: pd.DataFrame, file: str) -> list[Problem]:
