@@ -349,3 +349,11 @@ def test_18_character_salesforce_ids_survive_every_loader(tmp_path: Path, kind: 
     assert not [p for p in problems if p.severity == "error"], problems
     assert acc["account_id"].tolist() == ids
     assert acc["parent_id"].tolist() == ["", ids[0], "", ""]
+
+
+def test_excels_separator_hint_line_is_read_as_a_hint(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text("sep=;\naccount_id;name;tier\nA1;Acme, Inc;1\n")
+    df = read_table(p)
+    assert df.columns.tolist() == ["account_id", "name", "tier"]
+    assert df["name"].tolist() == ["Acme, Inc"]

@@ -97,3 +97,13 @@ def test_whatif_scenarios_go_through_the_same_check(tmp_path: Path) -> None:
     assert "NEW01" in set(out.reps["rep_id"])
     with pytest.raises(ConfigError):
         apply_scenario(inp, parse_scenario("add typo: add-rep=Zed,Wset,1"))
+
+
+def test_regions_separated_by_commas_get_a_precise_hint(tmp_path: Path) -> None:
+    rows = [row[:] for row in ROSTER]
+    rows[0][4] = "West, East"
+    text = load_error(*with_roster(tmp_path, rows))
+    assert (
+        "region 'West, East' of rep R1 is no account's region; several regions are separated by ';': 'West; East'"
+        in text
+    )

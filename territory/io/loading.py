@@ -434,7 +434,12 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     text = _decode(raw, label)
     del raw
     first_line = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(first_line)
+    sep_line = re.fullmatch(r"\s*sep=(.)\s*", first_line)
+    if sep_line:
+        # Excel's separator hint ("sep=;"), which Excel hides: the header is the next line.
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        first_line = text.split("\n", 1)[0]
+    delimiter = sep_line.group(1) if sep_line else _sniff_delimiter(first_line)
     header = _header_record(text, delimiter)
     try:
         df = pd.read_csv(

@@ -89,6 +89,8 @@ def check_roster(accounts: pd.DataFrame, reps: pd.DataFrame, roster_file: str) -
                     continue
                 close = difflib.get_close_matches(region_key(part), keys, n=1, cutoff=0.6)
                 guess = f"; did you mean '{names[close[0]]}'?" if close else ""
+                if "," in part and all(region_key(q) in names for q in part.split(",") if q.strip()):
+                    guess = f"; several regions are separated by ';': '{part.replace(',', ';')}'"
                 problems.append(
                     Problem(
                         roster_file,
