@@ -350,3 +350,10 @@ def test_the_second_owner_column_message_names_the_column_read() -> None:
     raw = pd.DataFrame({"account_id": ["A1"], "tier": ["1"], "OwnerId": ["R1"], "Owner Name": ["Ana"]})
     (p,) = parse_accounts(raw, "a.csv")[1]
     assert p.message.endswith("but owners are read from 'OwnerId' and this one is not read")
+
+
+def test_preset_none_writes_the_canonical_update_file() -> None:
+    from territory.io.presets import owner_changes_layout
+
+    assert owner_changes_layout("none") == ("account_id", "owner_id", "id")
+    assert owner_changes_layout("salesforce") == ("Id", "OwnerId", "id")
