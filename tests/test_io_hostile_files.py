@@ -357,3 +357,9 @@ def test_excels_separator_hint_line_is_read_as_a_hint(tmp_path: Path) -> None:
     df = read_table(p)
     assert df.columns.tolist() == ["account_id", "name", "tier"]
     assert df["name"].tolist() == ["Acme, Inc"]
+
+
+def test_more_rows_than_an_excel_sheet_can_hold_is_refused(tmp_path: Path) -> None:
+    """Under inputs.max_rows but over Excel's own 1,048,576: not a workbook Excel saved."""
+    p = write_xlsx(tmp_path / "a.xlsx", GOOD, dimension="A1:D2000000")
+    assert "a sheet holds 2,000,000 rows, more than an Excel sheet can (1,048,576)" in problems_of(p)

@@ -113,7 +113,7 @@ _NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")  # <row r="1">, with or without a prefix
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
@@ -121,6 +121,18 @@ _VALUE = re.compile(rb"<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTA
 _STRING_TYPE = re.compile(rb'\bt="str"')
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _CHUNK = 1 << 22
+# An Excel sheet holds at most 1,048,576 rows; a workbook with more was not made by Excel
+# (and would take openpyxl minutes to parse).
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _excel_rows(label: str, rows: int, *, at_least: bool) -> Problem:
+    return Problem(
+        label,
+        f"a sheet holds {'more than ' if at_least else ''}{rows:,} rows, more than an Excel sheet "
+        f"can ({EXCEL_MAX_ROWS:,}): this workbook was not saved by Excel",
+        hint="export the data again as CSV",
+    )
 
 
 @dataclass(frozen=True)
@@ -204,12 +216,16 @@ def _stream_sheet(
                     m = _DIMENSION.search(chunk[:4096])
                     if m and int(m.group(1)) - 1 > limits.max_rows:
                         raise InputError([too_many_rows(label, int(m.group(1)) - 1, limits)])
+                    if m and int(m.group(1)) > EXCEL_MAX_ROWS:
+                        raise InputError([_excel_rows(label, int(m.group(1)), at_least=False)])
                     first = False
                 text = tail + chunk
-                rows += len(_ROW_TAG.findall(text)) - len(_ROW_TAG.findall(tail))
+                rows += sum(text.count(t) - tail.count(t) for t in _ROW_TAGS)
                 has_formula = has_formula or b"<f" in text or b":f>" in text or b":f " in text
                 if rows - 1 > limits.max_rows:
                     raise InputError([too_many_rows(label, rows - 1, limits, at_least=True)])
+                if rows > EXCEL_MAX_ROWS:
+                    raise InputError([_excel_rows(label, EXCEL_MAX_ROWS, at_least=True)])
                 tail = chunk[-16:]
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise InputError(
