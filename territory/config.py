@@ -302,12 +302,24 @@ class InputsConfig:
         "ICP file (TOML, see docs/icp.md) to score and tier the accounts; --icp on the "
         "command line overrides it. Empty means no ICP.",
     )
-    preset: Literal["", "salesforce", "hubspot"] = setting(
+    preset: Literal["", "salesforce", "hubspot", "none"] = setting(
         "",
         "CRM export preset: 'salesforce' or 'hubspot' maps the export's headers onto the "
         "canonical columns (case-insensitive), strips report footer lines, accepts 15- and "
         "18-character Salesforce ids, and writes owner_changes.csv in that CRM's bulk-update "
-        "form. Empty means canonical column names.",
+        "form. Empty: a file that is clearly one CRM's export gets that preset (said in one "
+        "line), an unclear one is refused; 'none' reads the columns as they are.",
+    )
+    max_file_mb: int = setting(
+        1024,
+        "Largest input file read, in megabytes (10^6 bytes); a larger file, or an XLSX that "
+        "unzips to more, is refused before it is read.",
+        allowed=Range(1, 1_000_000, unit="megabytes"),
+    )
+    max_rows: int = setting(
+        5_000_000,
+        "Most data rows read from one input file (CSV, XLSX, Parquet); checked before the rows are parsed.",
+        allowed=Range(1, 1_000_000_000, unit="rows"),
     )
     sheet: str = setting("", "Worksheet to read when the accounts file is an XLSX workbook.")
     table: str = setting("", "Database table holding the accounts (with a database URL).")
@@ -624,6 +636,13 @@ def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
     path = dotted.split(".")
     tp: Any = cls
     for i, part in enumerate(path):
+        if get_origin(tp) is dict and i > 0 and not dataclasses.is_dataclass(get_args(tp)[1]):
+            # A table such as columns.accounts: the rest of the key, dots and all, is one entry
+            # ("columns.accounts.revenue.2024" maps the header "revenue.2024").
+            entry = _unquote(".".join(path[i:]))
+            if not entry:
+                raise ConfigError(f"--set: '{dotted}' names no entry of '{'.'.join(path[:i])}'")
+            return get_args(tp)[1], [*path[:i], entry]
         if not dataclasses.is_dataclass(tp):
             raise ConfigError(f"--set: '{'.'.join(path[:i])}' has no sub-settings")
         hints = get_type_hints(tp)
@@ -642,12 +661,42 @@ def _field_range(path: list[str]) -> Range | None:
     return meta.get("range")
 
 
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def _split_override(item: str) -> tuple[str, str]:
+    """``key=value`` split at the first ``=`` outside quotes (a quoted key may hold ``=``)."""
+    quote = ""
+    for i, ch in enumerate(item):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "=":
+            return item[:i].strip(), item[i + 1 :].strip()
+    raise ConfigError(f"--set {item!r}: expected key=value, e.g. balance.tier_band=0.05")
+
+
 def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
-    """Apply one ``key=value`` (e.g. ``balance.tier_band=0.05``) and return a new config."""
-    if "=" not in item:
-        raise ConfigError(f"--set {item!r}: expected key=value, e.g. balance.tier_band=0.05")
-    key, raw = (s.strip() for s in item.split("=", 1))
+    """Apply one ``key=value`` (e.g. ``balance.tier_band=0.05``) and return a new config.
+
+    Entries of a table take the rest of the key as their name, spaces and dots included:
+    ``columns.accounts.Sales Region=region`` or ``columns.accounts."Billing Zip/Postal Code"=postal_code``.
+    """
+    key, raw = _split_override(item)
+    # The dots inside a quoted part belong to the name, not to the path.
+    prefix, _, quoted = key.partition('"') if '"' in key else key.partition("'")
+    if quoted:
+        key = prefix + quoted.rstrip("\"'")
     tp, path = _field_type(PlanConfig, key)
+    if len(path) >= 2 and get_origin(_field_type(PlanConfig, ".".join(path[:-1]))[0]) is dict:
+        table = dict(_get_path(cfg, path[:-1]))
+        table[path[-1]] = _coerce(tp, _unquote(raw), "--set", key)
+        return _replace_path(cfg, path[:-1], table)
     value: Any = raw
     if raw.lower() in ("none", "null", ""):
         value = None
@@ -663,6 +712,12 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
             raise ConfigError(str(e)) from None
     coerced = _coerce(tp, value, "--set", key, _field_range(path))
     return _replace_path(cfg, path, coerced)
+
+
+def _get_path(obj: Any, path: list[str]) -> Any:
+    for part in path:
+        obj = getattr(obj, part)
+    return obj
 
 
 def _replace_path(obj: Any, path: list[str], value: Any) -> Any:

@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, InputError, Problem
+from .errors import ConfigError, InputError, Problem, more_problems
 from .icp import IcpSet, score_accounts
 
 __all__ = [
@@ -431,6 +431,8 @@ def conversion_by_tier(
                     "--account-key with a unique column",
                 )
             )
+        if len(idx) > 20:
+            problems.append(more_problems(accounts_file, len(idx) - 20, "rows with a repeated key"))
         raise InputError(problems)
 
     tier_sets = _tier_sets(accounts, icp, accounts_file)
@@ -612,19 +614,20 @@ def _tier_sets(
     tier, bad, empty = parse_tier(accounts["tier"])
     idx = np.flatnonzero((bad | empty).to_numpy())
     if len(idx):
-        raise InputError(
-            [
-                Problem(
-                    accounts_file,
-                    "tier must be 1, 2 or 3",
-                    row=int(i) + 2,
-                    column="tier",
-                    value=str(accounts["tier"].iat[i]),
-                    hint="write 1, 2 or 3 (or 'Tier 1')",
-                )
-                for i in idx[:20]
-            ]
-        )
+        problems = [
+            Problem(
+                accounts_file,
+                "tier must be 1, 2 or 3",
+                row=int(i) + 2,
+                column="tier",
+                value=str(accounts["tier"].iat[i]),
+                hint="write 1, 2 or 3 (or 'Tier 1')",
+            )
+            for i in idx[:20]
+        ]
+        if len(idx) > 20:
+            problems.append(more_problems(accounts_file, len(idx) - 20, "rows like this in column 'tier'"))
+        raise InputError(problems)
     return [("tier", "the accounts' tier column", tier.to_numpy(dtype="int64"))]
 
 

@@ -705,6 +705,7 @@ def _numeric(
                     source,
                     f"... and {len(bad_idx) - 20} more rows like this in column '{column}'",
                     column=column,
+                    count=len(bad_idx) - 20,
                 )
             )
     values = values.set_axis(series.index)

@@ -16,14 +16,15 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .assignment import FIXED_COLUMNS, InputFile, Plan, reason_texts
+from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_texts
 from .balance import balance_metrics, book_stats
 from .config import PlanConfig, config_to_dict
-from .errors import ConfigError, InfeasiblePlanError, InputError, Problem
+from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
 from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
+from .locks import family_lock_conflicts
 from .model.aggregate import solve_pools
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
@@ -96,6 +97,9 @@ def prepare_input(
     families, fam_problems = resolve_families(accounts, accounts_file)
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
+    locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
+    if config.families.mode == "together" and not product_mode(reps):
+        problems += family_lock_conflicts(accounts, reps, families, accounts_file, locks_file)
     from .eligibility import account_segments, eligibility, rep_segments, uncovered
 
     if account_segments(accounts, config) is not None or any(s is not None for s in rep_segments(reps)):
@@ -121,6 +125,10 @@ def prepare_input(
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
         accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
+        if config.families.mode == "together":  # per product: a lock holds for its rep's product
+            problems = family_lock_conflicts(accounts, reps, accounts["family_id"], accounts_file, locks_file)
+            if problems:
+                raise InputError(problems)
     elif config.outputs.product_owner_fields:
         warnings.append(
             Problem(
@@ -207,7 +215,7 @@ def _locks_outside_cover(
     owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
     rows = spreadsheet_rows(accounts)
-    return [
+    out = [
         Problem(
             file,
             f"account {accounts['account_id'].iat[i]} is locked to "
@@ -220,6 +228,13 @@ def _locks_outside_cover(
         )
         for i in outside[:20]
     ]
+    if len(outside) > 20:
+        out.append(
+            more_problems(
+                file, len(outside) - 20, "locked accounts outside their rep's region", severity="warning"
+            )
+        )
+    return out
 
 
 def load_input(
@@ -249,7 +264,14 @@ def load_input(
     problems: list[Problem] = []
     a_label, r_label = str(accounts_path), str(roster_path)
     raw_a = raw_r = None
-    from .io.presets import config_with_preset, finish_accounts, read_accounts, source_options
+    from .io.presets import (
+        config_with_preset,
+        detect_export,
+        finish_accounts,
+        prepare_raw_accounts,
+        read_accounts,
+        source_options,
+    )
 
     opts = source_options(
         config,
@@ -260,15 +282,20 @@ def load_input(
         account_columns=account_columns,
         roster_columns=roster_columns,
     )
-    config = config_with_preset(config, opts.preset)
-    account_columns, roster_columns = opts.account_columns, opts.roster_columns
     a_sha = ""
     try:
         raw_a, a_label, a_sha = read_accounts(accounts_path, opts)
+        # A CRM export read without a preset: its preset is applied when that is clear, or
+        # the read stops and asks (territory.io.presets.detect_export).
+        opts, p = detect_export(raw_a, opts, a_label)
+        problems += p
+        raw_a = prepare_raw_accounts(raw_a, opts.preset)
     except InputError as e:
         problems += e.problems + e.warnings
+    config = config_with_preset(config, opts.preset)
+    account_columns, roster_columns = opts.account_columns, opts.roster_columns
     try:
-        raw_r = read_table(roster_path)
+        raw_r = read_table(roster_path, limits=opts.limits)
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
@@ -303,7 +330,7 @@ def load_input(
         from .locks import read_locks
 
         try:
-            lock_to, p = read_locks(locks_path, accounts, reps)
+            lock_to, p = read_locks(locks_path, accounts, reps, limits=opts.limits)
             accounts["_lock_to"] = lock_to
             problems += p
         except InputError as e:
@@ -499,12 +526,19 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     family = accounts["family_id"].astype(str).to_numpy(dtype=object)
     row_ids = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
     ids = row_ids.astype(str).to_numpy(dtype=object)
-    is_child = (family != ids) & (cfg.families.mode == "together")
-    if is_child.any():
-        root_reason = pd.Series(reasons, index=ids)
-        fam_reason = root_reason.reindex(family[is_child]).to_numpy(dtype=object)
-        parent = np.array([f.split("::")[0] for f in family[is_child]], dtype=object)
-        reasons[is_child] = "follows parent " + parent + "; " + fam_reason
+    if cfg.families.mode == "together":
+        base = accounts["_family_base"] if "_family_base" in accounts.columns else accounts["family_id"]
+        reasons = family_reasons(
+            reasons,
+            row_ids=ids,
+            account_ids=accounts["account_id"].astype(str).to_numpy(dtype=object),
+            family=family,
+            family_base=base.astype(str).to_numpy(dtype=object),
+            locked=locked,
+            new=new_ids,
+            prev=prev,
+            moved=moved,
+        )
 
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)

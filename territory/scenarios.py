@@ -388,7 +388,7 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         rep_ids = reps["rep_id"].astype(str)
         if isinstance(t, AddRep):
             known = {region_key(r) for r in accounts["region"].astype(str)}
-            if t.region and region_key(t.region) not in known:
+            if t.region and t.region.strip() != "*" and region_key(t.region) not in known:
                 shown = ", ".join(sorted(set(accounts["region"].astype(str)) - {""})[:12])
                 raise ConfigError(
                     f"{where}: add-rep {t.name}: no accounts are in region {t.region!r}; regions: {shown}"

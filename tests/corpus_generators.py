@@ -6,6 +6,7 @@ path of the accounts file it wrote (the roster stays the base one unless noted).
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -109,6 +110,159 @@ def xlsx_named_csv(d: Path) -> Path:
     return p
 
 
+# ---------------------------------------------------------------- inputs: files (issue 13.6)
+
+
+def _filler(n: int) -> list[str]:
+    """The base accounts with ``n`` valid filler accounts after the header."""
+    lines = _lines()
+    return lines[:1] + [f"F{i:05d},Filler {i},3,West,1,R01,,CA,94105,false" for i in range(n)] + lines[1:]
+
+
+def nul_late(d: Path) -> Path:
+    """A NUL byte 80 kB into the file (past the first 64 kB the old check looked at)."""
+    p = d / "accounts.csv"
+    text = "\n".join(_filler(2000)) + "\n"
+    p.write_bytes(text.replace("Gale Partners", "Gale\x00Partners").encode("utf-8"))
+    return p
+
+
+def fifo_accounts(d: Path) -> Path:
+    """A named pipe where the accounts file should be: refused without waiting on it."""
+    import os
+
+    p = d / "accounts.csv"
+    os.mkfifo(p)
+    return p
+
+
+def too_big(d: Path) -> Path:
+    """A 1.9 MB file with inputs.max_file_mb = 1 (the case passes --set)."""
+    p = d / "accounts.csv"
+    p.write_text("\n".join(_filler(40_000)) + "\n", encoding="utf-8")
+    return p
+
+
+_CT = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WB = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Accounts" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WB_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+
+
+def _xml_cell(ref: str, v: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
+
+
+def write_xlsx(path: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0) -> Path:
+    """A minimal workbook written by hand, so a test controls every byte of the sheet XML.
+
+    Cells starting with '=' are formulas; '=FORMULA|value' has a saved result.
+    """
+    parts = []
+    for i, row in enumerate(rows, 1):
+        cells = []
+        for j, v in enumerate(row):
+            ref = f"{chr(65 + j)}{i}"
+            if v.startswith("="):
+                f, _, saved = v[1:].partition("|")
+                cells.append(f'<c r="{ref}"><f>{f}</f>' + (f"<v>{saved}</v>" if saved else "") + "</c>")
+            else:
+                cells.append(_xml_cell(ref, v))
+        parts.append(f'<row r="{i}">{"".join(cells)}</row>')
+    filler = "".join(
+        f'<row r="{len(rows) + k + 1}">{_xml_cell(f"A{len(rows) + k + 1}", "x")}</row>'
+        for k in range(extra_rows)
+    )
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{dim}<sheetData>{''.join(parts)}{filler}</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _CT)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WB)
+        z.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def _xlsx(d: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0) -> Path:
+    return write_xlsx(d / "accounts.xlsx", rows, dimension=dimension, extra_rows=extra_rows)
+
+
+def _base_rows() -> list[list[str]]:
+    return [line.split(",") for line in _lines()]
+
+
+def xlsx_declares_millions(d: Path) -> Path:
+    """A 2 kB workbook whose sheet says it holds 6 million rows."""
+    return _xlsx(d, _base_rows(), dimension="A1:J6000001")
+
+
+def xlsx_unzips_to_many_rows(d: Path) -> Path:
+    """A small workbook that unzips to 60,000 rows (the case passes inputs.max_rows = 1000)."""
+    return _xlsx(d, _base_rows(), extra_rows=60_000)
+
+
+def xlsx_formula_no_result(d: Path) -> Path:
+    """A potential computed by a formula that was never calculated (written by a script)."""
+    rows = _base_rows()
+    rows[4][4] = "=E2*2"
+    return _xlsx(d, rows)
+
+
+def parquet_float_ids(d: Path) -> Path:
+    """Numeric ids in Parquet, the parent column float because of its empty cells."""
+    import numpy as np
+
+    df = pd.read_csv(CORPUS / "_base" / "accounts.csv", dtype=str, keep_default_na=False)
+    df["account_id"] = np.arange(1, 9)
+    df["parent_id"] = [np.nan, 1.0] + [np.nan] * 6
+    df["potential"] = df["potential"].astype(float)
+    p = d / "accounts.parquet"
+    df.to_parquet(p)
+    return p
+
+
+def parquet_binary(d: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.read_csv(CORPUS / "_base" / "accounts.csv", dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(df).append_column("logo", pa.array([b"\x89PNG"] * 8, pa.binary()))
+    p = d / "accounts.parquet"
+    pq.write_table(table, p)
+    return p
+
+
+def many_problems(d: Path) -> Path:
+    """500 accounts with tier 7: 20 listed, the rest counted, the total right."""
+    p = d / "accounts.csv"
+    rows = [f"B{i:04d},Bad {i},7,West,1,R01,,CA,94105,false" for i in range(500)]
+    p.write_text("\n".join(_lines()[:1] + rows) + "\n", encoding="utf-8")
+    return p
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
@@ -123,6 +277,15 @@ GENERATORS = {
         xlsx_single,
         xlsx_sheets,
         xlsx_named_csv,
+        nul_late,
+        fifo_accounts,
+        too_big,
+        xlsx_declares_millions,
+        xlsx_unzips_to_many_rows,
+        xlsx_formula_no_result,
+        parquet_float_ids,
+        parquet_binary,
+        many_problems,
     )
 }
 

@@ -688,12 +688,16 @@ def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tupl
     placed: set[str] = set()
 
     def walk(row: AccountRow, depth: int, acc: list[AccountRow]) -> None:
-        if row.account_id in placed:
-            return
-        placed.add(row.account_id)
-        acc.append(dataclasses.replace(row, depth=min(depth, 3)))
-        for child in sorted(children.get(row.account_id, []), key=key):
-            walk(child, depth + 1, acc)
+        # Depth first with a stack, not recursion: a parent chain thousands deep is data.
+        stack = [(row, depth)]
+        while stack:
+            row, depth = stack.pop()
+            if row.account_id in placed:
+                continue
+            placed.add(row.account_id)
+            acc.append(dataclasses.replace(row, depth=min(depth, 3)))
+            kids = sorted(children.get(row.account_id, []), key=key)
+            stack.extend((child, depth + 1) for child in reversed(kids))
 
     grouped: dict[int | None, list[AccountRow]] = {}
     for top in sorted(tops, key=key):
