@@ -218,6 +218,7 @@ def load_input(
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
+    geo = None
     icp_path = icp_path or config.inputs.icp or None
     icp = tier_source = None
     if icp_path:
@@ -240,6 +241,10 @@ def load_input(
     if accounts is not None and "account_id" in accounts.columns:
         accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
         problems += p
+        from .geo import apply_geography  # regions from rules, accounts placed on the map
+
+        geo = apply_geography(accounts, reps, config, a_label, r_label)
+        accounts, problems = geo.accounts, problems + geo.problems
     if (
         locks_path is not None
         and accounts is not None
@@ -261,6 +266,10 @@ def load_input(
         InputFile("roster", r_label, sha256_file(roster_path), len(reps)),
     ]
     extras: dict[str, Any] = {}
+    if geo is not None and geo.summary:
+        extras["geography"] = geo.summary
+    if geo is not None and geo.rules_file:
+        inputs.append(InputFile("region_rules", *geo.rules_file))
     if icp is not None and icp_path is not None:
         from .icp import icp_book_data, score_accounts
 
@@ -818,6 +827,7 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
         },
         "reps": rep_rows,
         "warnings": [w.sentence() for w in p.warnings],
+        **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
         "run": {
             "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
             "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
