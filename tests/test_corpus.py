@@ -64,7 +64,8 @@ def test_corpus_is_big_enough() -> None:
 def test_corpus_case(case: dict, tmp_path: Path) -> None:
     accounts, roster = case_files(case, tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["plan", str(accounts), str(roster), "--out", str(out)])
+    args = [a.replace("{case}", str(CORPUS / case["id"])) for a in case.get("args", [])]
+    result = CliRunner().invoke(cli, ["plan", str(accounts), str(roster), "--out", str(out), *args])
     text = result.output
     assert "Traceback" not in text
     assert "Unexpected error" not in text, text

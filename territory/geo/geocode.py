@@ -17,9 +17,10 @@ county outlines in ``territory/geo/data``.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,7 @@ def _county_index() -> dict[tuple[str, str, bool], str]:
     return out
 
 
+@cache
 def county_fips(state: str, name: str) -> str:
     """The FIPS code of county ``name`` ('Harris County', 'St. Louis city') in ``state``."""
     if not name:
@@ -176,20 +178,21 @@ def zip_table() -> ZipTable:
     no_county: list[str] = []
     primary: dict[tuple[str, str], list[tuple[float, float, str, bool]]] = defaultdict(list)
     alias: dict[tuple[str, str], list[tuple[float, float, str, bool]]] = defaultdict(list)
+    key_of = lru_cache(maxsize=None)(city_key)  # ~20,000 distinct names for 42,000 ZIPs
     for d in rows:
         try:
             lat, lon = float(d["lat"]), float(d["long"])
         except (TypeError, ValueError):
             continue
-        state = str(d["state"])
+        state, code = str(d["state"]), str(d["zip_code"])
         fips = county_fips(state, str(d["county"] or ""))
-        zips[str(d["zip_code"])] = (lat, lon, state, fips)
+        zips[code] = (lat, lon, state, fips)
         if not fips:
-            no_county.append(str(d["zip_code"]))
-        standard = d["zip_code_type"] == "STANDARD"
-        primary[(state, city_key(d["city"]))].append((lat, lon, str(d["zip_code"]), standard))
-        for alt in d.get("acceptable_cities") or []:
-            alias[(state, city_key(alt))].append((lat, lon, str(d["zip_code"]), standard))
+            no_county.append(code)
+        entry = (lat, lon, code, d["zip_code_type"] == "STANDARD")
+        primary[(state, key_of(d["city"]))].append(entry)
+        for alt in d.get("acceptable_cities") or ():
+            alias[(state, key_of(alt))].append(entry)
     # ZIPs whose county name is missing or belongs to another state: the county under the centroid
     if no_county:
         found = county_at(
@@ -204,12 +207,20 @@ def zip_table() -> ZipTable:
         for key, entries in table.items():
             if key in cities or not key[1]:
                 continue
+            # a postal city: the median of its standard (street-delivery) ZIP centroids, and
+            # the county holding most of its ZIPs
+            if len(entries) == 1:
+                e = entries[0]
+                cities[key] = (e[0], e[1], zips[e[2]][3])
+                continue
             std = [e for e in entries if e[3]] or entries
-            lat_m = float(np.median([e[0] for e in std]))
-            lon_m = float(np.median([e[1] for e in std]))
-            county_votes = Counter(zips[e[2]][3] for e in std if zips[e[2]][3])
-            county = min(county_votes, key=lambda f: (-county_votes[f], f)) if county_votes else ""
-            cities[key] = (round(lat_m, 4), round(lon_m, 4), county)
+            votes = Counter(zips[e[2]][3] for e in std if zips[e[2]][3])
+            county = min(votes, key=lambda f: (-votes[f], f)) if votes else ""
+            cities[key] = (
+                round(statistics.median(e[0] for e in std), 4),
+                round(statistics.median(e[1] for e in std), 4),
+                county,
+            )
     return ZipTable(zips, cities, source=f"zipcodes {zipcodes.__version__}")
 
 
@@ -221,7 +232,7 @@ def parse_coordinate(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     s = series.astype(str).str.strip()
     empty = s.eq("") | s.str.lower().isin(["na", "n/a", "null", "none", "-", "#n/a", "nan"])
     t = s.where(~s.str.fullmatch(r"-?\d+,\d+"), s.str.replace(",", ".", regex=False))
-    v = pd.to_numeric(t, errors="coerce").to_numpy(dtype=float)
+    v = np.array(pd.to_numeric(t, errors="coerce"), dtype=float)
     bad = np.isnan(v) & ~empty.to_numpy()
     v[empty.to_numpy()] = np.nan
     v[~np.isfinite(v)] = np.nan
@@ -269,7 +280,8 @@ def _warn(
     return [
         Problem(
             file,
-            f"{n} account{'s' if n != 1 else ''} {message} (row{'s' if n != 1 else ''} {_rows_text(rows[idx])})",
+            f"{n} account{'s' if n != 1 else ''} {message.format(has='has' if n == 1 else 'have')} "
+            f"(row{'s' if n != 1 else ''} {_rows_text(rows[idx])})",
             row=int(rows[idx[0]]),
             column=column,
             value=str(values[idx[0]]),
@@ -322,14 +334,22 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         c = "latitude"
         hint_fallback = "placed by postal code or city instead where possible; fix the coordinates in the CRM"
         problems += _warn(
-            file, bad_text, rows, "have a latitude or longitude that is not a number", hint_fallback, c, shown
+            file,
+            bad_text,
+            rows,
+            "{has} a latitude or longitude that is not a number",
+            hint_fallback,
+            c,
+            shown,
         )
-        problems += _warn(file, one, rows, "have only one of latitude and longitude", hint_fallback, c, shown)
+        problems += _warn(
+            file, one, rows, "{has} only one of latitude and longitude", hint_fallback, c, shown
+        )
         problems += _warn(
             file,
             zero,
             rows,
-            "have latitude and longitude 0, 0 (a placeholder, not a place)",
+            "{has} latitude and longitude 0, 0 (a placeholder, not a place)",
             hint_fallback,
             c,
             shown,
@@ -338,7 +358,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
             file,
             swapped,
             rows,
-            "have latitude and longitude the wrong way round (e.g. a US address at latitude "
+            "{has} latitude and longitude the wrong way round (e.g. a US address at latitude "
             "-100); they were not used",
             "swap the two columns in the export (latitude is north-south, -90 to 90; US longitudes are negative)",
             c,
@@ -348,7 +368,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
             file,
             out_of_range,
             rows,
-            "have coordinates out of range (latitude -90..90, longitude -180..180)",
+            "{has} coordinates out of range (latitude -90..90, longitude -180..180)",
             hint_fallback,
             c,
             shown,
@@ -357,7 +377,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
             file,
             off_us,
             rows,
-            "have a US address but coordinates outside the US (a lost minus sign?); they were not used",
+            "{has} a US address but coordinates outside the US (a lost minus sign?); they were not used",
             hint_fallback,
             c,
             shown,
@@ -394,7 +414,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
             file,
             full_mismatch,
             rows,
-            "have a postal code that belongs to another state than their state column; the "
+            "{has} a postal code that belongs to another state than their state column; the "
             "postal code was not used",
             "check the state and the postal code in the CRM",
             "postal_code",
@@ -487,6 +507,9 @@ def coverage_sentence(cov: dict[str, Any]) -> str:
         rows = [r for g in cov["not_placed_reasons"] for r in g["rows"]]
         shown = ", ".join(map(str, sorted(rows)[:10]))
         more = " ..." if cov["not_placed"] > 10 else ""
-        why = "; ".join(f"{g['accounts']:,} {g['reason']}" for g in cov["not_placed_reasons"][:3])
+        groups = cov["not_placed_reasons"]
+        why = "; ".join(f"{g['accounts']:,} {g['reason']}" for g in groups[:3])
+        if len(groups) > 3:
+            why += f"; {sum(g['accounts'] for g in groups[3:]):,} for other reasons"
         text += f"; {cov['not_placed']:,} not placed ({why}): rows {shown}{more}"
     return text + "."

@@ -168,7 +168,7 @@ def glyph(s: Series, size_pt: float = 9.0) -> str:
     d = _marker(s.shape, c, c, size_pt * 0.36)
     return (
         f'<svg width="{size_pt:g}pt" height="{size_pt:g}pt" viewBox="0 0 {size_pt:g} {size_pt:g}">'
-        f'<path d="{d}" fill="{s.colour}" stroke="#ffffff" stroke-width="0.6"/></svg>'
+        f'<path d="{d}" fill="{s.colour}" stroke="#333333" stroke-width="0.3"/></svg>'
     )
 
 
@@ -264,6 +264,6 @@ def render_map(
         # one marker per distinct position: stacked markers add bytes, not information
         pts = np.unique(np.round(np.column_stack([x[m], y[m]]), 1), axis=0)
         d = "".join(_marker(s.shape, px, py, r_km * s.size) for px, py in pts.tolist())
-        out.append(f'<path d="{d}" fill="{s.colour}" stroke="#ffffff" stroke-width="{0.4 / scale:.2f}"/>')
+        out.append(f'<path d="{d}" fill="{s.colour}" stroke="#333333" stroke-width="{0.25 / scale:.2f}"/>')
     out.append("</svg>")
     return "".join(out)

@@ -134,6 +134,7 @@ OTHER_US_POSTAL = {
 }
 
 
+@lru_cache(maxsize=65536)
 def _plain(text: str) -> str:
     """Upper case, accents off, dots and apostrophes gone, other punctuation as spaces."""
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").upper()

@@ -456,7 +456,7 @@ def _unmatched(
         out.append(
             Problem(
                 file,
-                f"{len(g)} account{'s' if len(g) != 1 else ''} match no region rule ({shown}; rows "
+                f"{len(g)} account{'s match' if len(g) != 1 else ' matches'} no region rule ({shown}; rows "
                 + ", ".join(map(str, row_list[:8]))
                 + (" ..." if len(row_list) > 8 else "")
                 + ")",

@@ -28,6 +28,8 @@ import pandas as pd
 
 from ..assignment import FIXED_COLUMNS
 from ..errors import InputError, Problem
+from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
+from ..geo.book_maps import warm as warm_maps
 
 __all__ = [
     "PlanDir",
@@ -109,6 +111,7 @@ class PlanDir:
     def warm(self) -> PlanDir:
         """Compute the cached indexes now (before forking workers)."""
         _ = (self.rep_names, self.rows_by_owner, self.leaving_by_rep)
+        warm_maps(self)  # outlines and projected accounts, once for every forked worker
         return self
 
     @property
@@ -435,6 +438,10 @@ class RepBookContext:
     has_score: bool = doc("True when assignments.csv has a score column.")
     sections: tuple[TierSection, ...] = doc("The account list, one section per tier.")
     leaving: tuple[MoveRow, ...] = doc("Accounts moving out of the book, for hand-over.")
+    geo_map: MapFigure | None = doc(
+        "The rep's accounts by tier on a map (territory.geo); None when the plan has no coordinates.",
+        default=None,
+    )
 
 
 def _meta(plan: PlanDir, generated_on: dt.date | None, page_size: str) -> BookMeta:
@@ -785,6 +792,7 @@ def build_rep_book(
         has_score=has_score,
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
+        geo_map=rep_map(plan, rep_id),
     )
 
 
@@ -827,6 +835,10 @@ class ManagerRollupContext:
     )
     moves_in: tuple[MoveRow, ...] = doc("Accounts moving to a rep on the team.")
     moves_out: tuple[MoveRow, ...] = doc("Accounts moving away from a rep on the team.")
+    geo_map: MapFigure | None = doc(
+        "The team's accounts on a map, a colour per rep (territory.geo); None without coordinates.",
+        default=None,
+    )
 
 
 def _rep_line(rep: Mapping[str, Any]) -> RepLine:
@@ -913,6 +925,7 @@ def build_manager_rollup(
         team_average=(_num(tt.get(1)), _num(tt.get(2)), _num(tt.get(3))),
         moves_in=_move_rows(moved[moved["owner_id"].isin(ids)], names, roster),
         moves_out=_move_rows(moved[moved["previous_owner_id"].isin(ids)], names, roster),
+        geo_map=team_map(plan, [line.rep_id for line in lines]),
     )
 
 
@@ -992,6 +1005,10 @@ class PlanSummaryContext:
     moves_by_region: tuple[RegionMoves, ...] = doc("Moves grouped by account region.")
     warnings: tuple[str, ...] = doc("Warnings recorded by the plan.")
     managers: tuple[str, ...] = doc("Managers, in roster order.")
+    geo_map: MapFigure | None = doc(
+        "Every territory on a map (territory.geo); None when the plan has no coordinates.",
+        default=None,
+    )
 
 
 STRIP_CELL = 60.0  # width of one deviation cell in the balance strip (4 cells: T1 T2 T3 potential)
@@ -1128,6 +1145,7 @@ def build_plan_summary(
         moves_by_region=tuple(regions),
         warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
         managers=tuple(managers_of(plan)),
+        geo_map=plan_map(plan),
     )
 
 

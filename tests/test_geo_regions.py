@@ -1,0 +1,362 @@
+"""Regions from addresses: rule files, built-in Census sets, and the plan's use of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from territory.config import PlanConfig, load_config
+from territory.errors import InputError
+from territory.geo import apply_geography
+from territory.geo.address import read_addresses
+from territory.geo.places import city_key, clean_city, country_code, state_code, us_zip
+from territory.geo.regions import apply_rules, builtin_rules, load_rules
+from territory_cli.main import cli
+
+
+def frame(**cols: list[str]) -> pd.DataFrame:
+    n = len(next(iter(cols.values())))
+    df = pd.DataFrame({"account_id": [f"A{i}" for i in range(n)], **cols})
+    df["_row"] = np.arange(n) + 2
+    return df
+
+
+def regions_of(rules_spec: str, **cols: list[str]) -> tuple[list[str], list]:
+    df = frame(**cols)
+    res = apply_rules(load_rules(rules_spec), read_addresses(df), df["_row"].to_numpy(), "accounts.csv")
+    return res.regions.tolist(), res.problems
+
+
+# --------------------------------------------------------------------------- reading addresses
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("CA", "CA"),
+        (" ca ", "CA"),
+        ("California", "CA"),
+        ("calif.", "CA"),
+        ("CALIFORNIA", "CA"),
+        ("N.Y.", "NY"),
+        ("New York", "NY"),
+        ("Wash.", "WA"),
+        ("District of Columbia", "DC"),
+        ("Washington, D.C.", "DC"),
+        ("Puerto Rico", "PR"),
+        ("Ontario", ""),
+        ("", ""),
+    ],
+)
+def test_state_names_and_codes(text: str, code: str) -> None:
+    assert state_code(text) == code
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("US", "US"),
+        ("usa", "US"),
+        ("U.S.A.", "US"),
+        ("United States of America", "US"),
+        ("Canada", "CA"),
+        ("UK", "GB"),
+        ("Deutschland", "DE"),
+        ("", ""),
+    ],
+)
+def test_country_names(text: str, code: str) -> None:
+    assert country_code(text) == code
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("02134", ("02134", False)),
+        ("02134-1234", ("02134", False)),
+        ("021341234", ("02134", False)),
+        ("2134", ("02134", True)),
+        ("2134.0", ("02134", True)),
+        ("907", ("00907", True)),
+        ("02134 1234", ("02134", False)),
+        ("K1A 0B1", ("", False)),
+        ("12", ("", False)),
+    ],
+)
+def test_zip_codes(text: str, expected: tuple[str, bool]) -> None:
+    assert us_zip(text) == expected
+
+
+def test_city_keys_match_usps_spellings() -> None:
+    assert city_key("St. Louis") == city_key("SAINT LOUIS") == city_key("st louis")
+    assert city_key("McLean") == city_key("Mc Lean")
+    assert city_key("Winston-Salem") == city_key("Winston Salem")
+    assert city_key("Fort Worth") == city_key("Ft. Worth")
+    assert clean_city("Cincinnati, OH 45202", "OH") == "Cincinnati"
+    assert clean_city("Louisville KY", "KY") == "Louisville"
+    assert clean_city("Kansas City", "MO") == "Kansas City"
+
+
+def test_blank_country_is_us_only_for_us_looking_addresses() -> None:
+    a = read_addresses(
+        frame(
+            country=["", "", "", "Canada"],
+            state=["TX", "ON", "", "ON"],
+            postal_code=["", "K1A 0B1", "10001", ""],
+        )
+    )
+    assert a.us.tolist() == [True, False, True, False]
+    assert a.country.tolist() == ["US", "", "US", "CA"]
+
+
+# --------------------------------------------------------------------------- built-in sets
+
+
+def test_builtin_census_sets_cover_50_states_and_dc_only() -> None:
+    regions = builtin_rules("us-census-regions")
+    divisions = builtin_rules("us-census-divisions")
+    assert len(regions) == len(divisions) == 51
+    assert {r.region for r in regions} == {"Northeast", "Midwest", "South", "West"}
+    assert len({r.region for r in divisions}) == 9
+    got, problems = regions_of(
+        "us-census-divisions", country=["US", "", "USA"], state=["California", "tx", "Mass."]
+    )
+    assert got == ["Pacific", "West South Central", "New England"]
+    assert problems == []
+
+
+def test_puerto_rico_is_in_no_census_region() -> None:
+    got, problems = regions_of("us-census-regions", country=["US", "Puerto Rico"], state=["NY", ""])
+    assert got == ["Northeast", ""]
+    assert len(problems) == 1
+    p = problems[0]
+    assert p.message == "1 account matches no region rule (country 'Puerto Rico'; rows 3)"
+    assert p.row == 3
+    assert "Puerto Rico, the other territories and addresses outside the US need a rule of your own" in p.hint
+
+
+# --------------------------------------------------------------------------- rule files
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def test_csv_rules_exact_prefix_range_first_match_wins(tmp_path: Path) -> None:
+    rules = write(
+        tmp_path,
+        "rules.csv",
+        "region,country,state,postal_code\n"
+        "Bay Area,US,,940*;941*;945-951\n"
+        "NYC,US,NY,100-104\n"
+        "West,US,CA;OR;WA,\n"
+        "Canada,Canada,,\n"
+        "Rest,,,\n",
+    )
+    got, problems = regions_of(
+        rules,
+        country=["US", "US", "US", "US", "CA", "US", "Germany"],
+        state=["CA", "CA", "NY", "CA", "ON", "TX", ""],
+        postal_code=["94105", "95014-1234", "10001", "90001", "K1A 0B1", "75001", "10115"],
+    )
+    assert got == ["Bay Area", "Bay Area", "NYC", "West", "Canada", "Rest", "Rest"]
+    assert problems == []
+
+
+def test_toml_rules_with_a_builtin_set_in_the_middle(tmp_path: Path) -> None:
+    rules = write(
+        tmp_path,
+        "rules.toml",
+        '[[rule]]\nregion = "Caribbean"\nstate = ["PR", "VI"]\n\n'
+        '[[rule]]\nuse = "us-census-regions"\n\n'
+        '[[rule]]\nregion = "International"\ncountry = "*"\n',
+    )
+    got, problems = regions_of(
+        rules, country=["US", "Puerto Rico", "France", "US"], state=["FL", "", "", "PR"]
+    )
+    assert got == ["South", "Caribbean", "International", "Caribbean"]
+    assert problems == []
+
+
+def test_zip_that_lost_its_zero_matches_its_range(tmp_path: Path) -> None:
+    rules = write(tmp_path, "rules.csv", "region,postal_code\nNew England,010-069\nOther,*\n")
+    got, _ = regions_of(rules, country=["US", "US"], state=["MA", "NY"], postal_code=["2134", "10001"])
+    assert got == ["New England", "Other"]
+
+
+def test_rule_matching_nothing_is_a_warning_with_its_row(tmp_path: Path) -> None:
+    rules = write(tmp_path, "rules.csv", "region,state\nWest,CA\nAlaska,AK\n")
+    got, problems = regions_of(rules, country=["US"], state=["CA"])
+    assert got == ["West"]
+    assert [(p.severity, p.row, p.message) for p in problems] == [
+        ("warning", 3, "rule for region 'Alaska' matches no account")
+    ]
+
+
+def test_unmatched_accounts_are_grouped_with_counts_and_rows(tmp_path: Path) -> None:
+    rules = write(tmp_path, "rules.csv", "region,state\nWest,CA\n")
+    _, problems = regions_of(
+        rules,
+        country=["US", "US", "US", "Canada"],
+        state=["TX", "CA", "TX", "ON"],
+        postal_code=["75001", "", "75002", ""],
+    )
+    assert [p.message for p in problems] == [
+        "1 account matches no region rule (country 'Canada', state 'ON'; rows 5)",
+        "2 accounts match no region rule (country 'US', state 'TX', postal codes '75001', '75002'; rows 2, 4)",
+    ]
+    assert all(p.severity == "error" for p in problems)
+
+
+def test_bad_rule_files_report_every_problem(tmp_path: Path) -> None:
+    rules = write(
+        tmp_path,
+        "rules.csv",
+        "region,country,state,postal_code,colour\n"
+        "West,US,Calfornia,,\n"
+        ",US,TX,,\n"
+        "East,US,,199-10,\n"
+        "North,US,N*,,\n",
+    )
+    with pytest.raises(InputError) as e:
+        load_rules(rules)
+    msgs = [(p.row, p.column, p.message) for p in e.value.problems]
+    assert msgs == [
+        (1, "colour", "unknown column 'colour'"),
+        (2, "state", "not a US state or territory"),
+        (3, "region", "rule has no region"),
+        (4, "postal_code", "a postal-code range needs two ends of the same length, low to high"),
+        (5, "state", "prefixes only work on postal codes, not on 'state'"),
+    ]
+
+
+def test_toml_rule_errors(tmp_path: Path) -> None:
+    rules = write(
+        tmp_path,
+        "rules.toml",
+        '[[rule]]\nregion = "A"\nzip = "1*"\n\n[[rule]]\nuse = "us-census-states"\n\n'
+        '[[rule]]\nregion = "B"\ncountry = "PR"\n',
+    )
+    with pytest.raises(InputError) as e:
+        load_rules(rules)
+    assert [p.message for p in e.value.problems] == [
+        "rule 1 has an unknown key 'zip'",
+        "rule 2: use = 'us-census-states' must name a built-in set and stand alone",
+        "PR is a US territory: its addresses count as US addresses",
+    ]
+
+
+def test_missing_rules_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as e:
+        load_rules(str(tmp_path / "nope.csv"))
+    assert e.value.problems[0].message == "region rules file not found"
+    assert "us-census-regions" in (e.value.problems[0].hint or "")
+
+
+# --------------------------------------------------------------------------- in the plan
+
+
+def cfg(**sets: str) -> PlanConfig:
+    return load_config(None, [f"{k}={v}" for k, v in sets.items()])
+
+
+def test_region_column_and_rules_refuse_unless_a_setting_says(tmp_path: Path) -> None:
+    df = frame(country=["US", "US"], state=["CA", "TX"], region=["West", ""])
+    reps = pd.DataFrame({"rep_id": ["R1"], "region": ["West;South"], "_row": [2]})
+    res = apply_geography(df, reps, cfg(**{"inputs.region_rules": "us-census-regions"}), "a.csv", "r.csv")
+    assert [p.message for p in res.problems if p.severity == "error"] == [
+        "the accounts have a region column (1 filled) and region rules are given "
+        "(us-census-regions); which one wins is not clear"
+    ]
+    rules_win = apply_geography(
+        df,
+        reps,
+        cfg(**{"inputs.region_rules": "us-census-regions", "geo.region_source": "rules"}),
+        "a.csv",
+        "r.csv",
+    )
+    assert rules_win.accounts["region"].tolist() == ["West", "South"]
+    df2 = frame(country=["US", "US"], state=["CA", "TX"], region=["Pacific", ""])
+    column_wins = apply_geography(
+        df2,
+        reps,
+        cfg(**{"inputs.region_rules": "us-census-regions", "geo.region_source": "input"}),
+        "a.csv",
+        "r.csv",
+    )
+    assert column_wins.accounts["region"].tolist() == ["Pacific", "South"]
+    assert df2["region"].tolist() == ["Pacific", ""]  # the input frame is not modified
+
+
+def test_roster_region_no_rule_gives_is_an_error() -> None:
+    df = frame(country=["US"], state=["CA"])
+    reps = pd.DataFrame({"rep_id": ["R1", "R2"], "region": ["West", "Pacific Northwest;*"], "_row": [2, 3]})
+    res = apply_geography(df, reps, cfg(**{"inputs.region_rules": "us-census-regions"}), "a.csv", "r.csv")
+    errors = [p for p in res.problems if p.severity == "error"]
+    assert [(p.file, p.row, p.value, p.message) for p in errors] == [
+        (
+            "r.csv",
+            3,
+            "Pacific Northwest",
+            "region 'Pacific Northwest' is not given by any region rule, so this rep would get no accounts",
+        )
+    ]
+    assert "Northeast, Midwest" in (errors[0].hint or "") or "Midwest" in (errors[0].hint or "")
+
+
+def example_without_regions(tmp_path: Path) -> Path:
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    a = pd.read_csv(ex / "accounts.csv", dtype=str, keep_default_na=False).drop(columns=["region"])
+    path = tmp_path / "accounts.csv"
+    a.to_csv(path, index=False)
+    return path
+
+
+def test_plan_with_region_rules_on_the_cli(tmp_path: Path) -> None:
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    accounts = example_without_regions(tmp_path)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(accounts),
+            str(ex / "roster.csv"),
+            "--out",
+            str(out),
+            "--region-rules",
+            "us-census-regions",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (
+        "Regions from rules (us-census-regions): Midwest 200, Northeast 200, South 350, West 250." in r.output
+    )
+    got = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+    want = pd.read_csv(ex / "accounts.csv", dtype=str, keep_default_na=False)
+    assert dict(zip(got["account_id"], got["region"])) == dict(zip(want["account_id"], want["region"]))
+
+
+def test_plan_without_region_or_rules_still_names_the_problem(tmp_path: Path) -> None:
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    accounts = example_without_regions(tmp_path)
+    r = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(accounts),
+            str(ex / "roster.csv"),
+            "--out",
+            str(tmp_path / "o"),
+            "--region-rules",
+            "us-census-divisions",
+        ],
+    )
+    assert r.exit_code == 2
+    assert "region 'Northeast' is not given by any region rule, so this rep would get no accounts" in r.output
