@@ -166,3 +166,9 @@ def test_no_network_while_drawing(geo_plan, monkeypatch) -> None:  # type: ignor
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     render_checked(build_rep_book(geo_plan, "R02", generated_on=GENERATED_ON))
+
+
+def test_packaged_geography_is_small() -> None:
+    data = Path(maps.__file__).parent / "data"
+    total = sum(p.stat().st_size for p in data.iterdir() if p.is_file())
+    assert total < 2_000_000, total

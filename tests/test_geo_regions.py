@@ -8,13 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territory.config import PlanConfig, load_config
 from territory.errors import InputError
 from territory.geo import apply_geography
 from territory.geo.address import read_addresses
 from territory.geo.places import city_key, clean_city, country_code, state_code, us_zip
-from territory.geo.regions import apply_rules, builtin_rules, load_rules
+from territory.geo.regions import (
+    Condition,
+    Rule,
+    RuleSet,
+    apply_rules,
+    builtin_rules,
+    load_rules,
+    rule_postal,
+)
 from territory_cli.main import cli
 
 
@@ -360,3 +370,93 @@ def test_plan_without_region_or_rules_still_names_the_problem(tmp_path: Path) ->
     )
     assert r.exit_code == 2
     assert "region 'Northeast' is not given by any region rule, so this rep would get no accounts" in r.output
+
+
+# --------------------------------------------------------------------------- properties
+
+
+STATES = ["CA", "NY", "TX", "MA", "ON", ""]
+POSTALS = ["94105", "10001", "02134", "2134", "75001", "K1A 0B1", "", "941"]
+COUNTRIES = ["US", "Canada", "", "France"]
+
+
+@st.composite
+def rule_sets(draw):  # type: ignore[no-untyped-def]
+    rules = []
+    for k in range(draw(st.integers(1, 5))):
+        conds = {}
+        if draw(st.booleans()):
+            conds["state"] = Condition(
+                frozenset(draw(st.sets(st.sampled_from(["CA", "NY", "TX", "MA", "ON"]), min_size=1)))
+            )
+        if draw(st.booleans()):
+            conds["country"] = Condition(
+                frozenset(draw(st.sets(st.sampled_from(["US", "CA", "FR"]), min_size=1)))
+            )
+        if draw(st.booleans()):
+            prefixes = tuple(draw(st.lists(st.sampled_from(["9", "94", "0", "K1"]), max_size=2)))
+            ranges = tuple(draw(st.lists(st.sampled_from([("010", "069"), ("700", "799")]), max_size=1)))
+            exact = frozenset(draw(st.sets(st.sampled_from(["10001", "75001"]), max_size=1)))
+            conds["postal_code"] = Condition(exact, prefixes, ranges)
+        rules.append(Rule(region=f"R{k}", conditions=conds, where=f"row {k + 2}"))
+    return RuleSet("rules.csv", tuple(rules))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rules=rule_sets(),
+    rows=st.lists(
+        st.tuples(st.sampled_from(COUNTRIES), st.sampled_from(STATES), st.sampled_from(POSTALS)),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_vectorised_rules_equal_first_match_one_by_one(rules, rows) -> None:  # type: ignore[no-untyped-def]
+    df = frame(country=[r[0] for r in rows], state=[r[1] for r in rows], postal_code=[r[2] for r in rows])
+    addr = read_addresses(df)
+    res = apply_rules(rules, addr, df["_row"].to_numpy(), "a.csv")
+    postal = rule_postal(addr)
+    for i in range(len(rows)):
+        want = next(
+            (r.region for r in rules.rules if r.matches(addr.country[i], addr.state[i], postal[i])), ""
+        )
+        assert res.regions[i] == want
+
+
+@given(st.text(alphabet="Saint LouisMcLean.-' ", max_size=25))
+def test_city_keys_ignore_case_spacing_and_dots(name: str) -> None:
+    assert city_key(name) == city_key(name.upper()) == city_key("  " + name.replace(" ", "  ") + " ")
+    assert city_key(name) == city_key(name.replace(".", ""))
+
+
+@given(st.from_regex(r"\d{3,5}(-\d{4})?", fullmatch=True))
+def test_zip_reading_is_idempotent(text: str) -> None:
+    z, _ = us_zip(text)
+    assert len(z) == 5 and us_zip(z) == (z, False)
+
+
+def test_plan_file_region_rules_are_relative_to_the_plan_file(tmp_path: Path) -> None:
+    from territory.runner import run_plan_file
+
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    accounts = example_without_regions(tmp_path)
+    (tmp_path / "rules").mkdir()
+    rules = "region,state\n" + "".join(
+        f"{r.region},{next(iter(r.conditions['state'].exact))}\n" for r in builtin_rules("us-census-regions")
+    )
+    (tmp_path / "rules" / "regions.csv").write_text(rules, encoding="utf-8")
+    (tmp_path / "plan.toml").write_text(
+        f'[inputs]\naccounts = "{accounts.name}"\nroster = "{ex / "roster.csv"}"\n'
+        'region_rules = "rules/regions.csv"\n\n[outputs]\ndir = "out"\n',
+        encoding="utf-8",
+    )
+    result = run_plan_file(tmp_path / "plan.toml")
+    assert result.summary["geography"]["regions"]["rules"] == "regions.csv"
+    assert result.summary["inputs"]["region_rules"]["rows"] == 51
+    builtin = run_plan_file(tmp_path / "plan.toml", ["inputs.region_rules=us-census-regions"])
+    assert builtin.summary["geography"]["regions"]["accounts_by_region"] == {
+        "Midwest": 200,
+        "Northeast": 200,
+        "South": 350,
+        "West": 250,
+    }

@@ -14,6 +14,7 @@ from .places import (
     city_key,
     clean_city,
     country_code,
+    group_codes,
     per_value,
     postal_key,
     state_code,
@@ -40,7 +41,7 @@ class Addresses:
 
 def _col(accounts: pd.DataFrame, name: str) -> pd.Series:
     if name in accounts.columns:
-        return accounts[name].astype(str).str.strip()
+        return accounts[name].astype(str)  # each reader strips, once per distinct value
     return pd.Series([""] * len(accounts), index=accounts.index, dtype=object)
 
 
@@ -51,9 +52,18 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     city_text = _col(accounts, "city")
     country = per_value(country_text, country_code)
     us_state = per_value(state_text, state_code)
-    zip_pairs = per_value(postal_text, us_zip)
-    zip5 = np.array([p[0] for p in zip_pairs], dtype=object) if len(zip_pairs) else np.zeros(0, dtype=object)
-    restored = np.array([p[1] for p in zip_pairs], dtype=bool) if len(zip_pairs) else np.zeros(0, dtype=bool)
+    pc_codes, pc_uniques = pd.factorize(postal_text, sort=False)
+    pairs = [us_zip(u) for u in pc_uniques]
+    zip5 = (
+        np.array([p[0] for p in pairs] or [""], dtype=object)[pc_codes]
+        if len(pairs)
+        else np.zeros(0, dtype=object)
+    )
+    restored = (
+        np.array([p[1] for p in pairs] or [False], dtype=bool)[pc_codes]
+        if len(pairs)
+        else np.zeros(0, dtype=bool)
+    )
     territory = np.isin(country, list(TERRITORY_COUNTRIES))
     us_state = np.where(territory & (us_state == ""), country, us_state)
     # A blank country is the US when the state is a US state or the postal code is a full ZIP
@@ -63,9 +73,10 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     state = np.where(us, us_state, per_value(state_text, lambda t: " ".join(t.upper().split())))
     zip5 = np.where(us, zip5, "")
     restored = restored & us
-    city_pairs = list(zip(city_text.tolist(), state.tolist()))
-    uniq = {p: city_key(clean_city(p[0], p[1])) for p in dict.fromkeys(city_pairs)}
-    ckey = np.array([uniq[p] for p in city_pairs], dtype=object)
+    city_arr = city_text.to_numpy(dtype=object)
+    codes, first = group_codes(city_arr, state)
+    keys = np.array([city_key(clean_city(city_arr[i], state[i])) for i in first], dtype=object)
+    ckey = keys[codes] if len(codes) else np.zeros(0, dtype=object)
     return Addresses(
         # territories (country 'Puerto Rico', 'PR', ...) are US addresses with that state code
         country=np.where(us, US, country),

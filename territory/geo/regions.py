@@ -29,7 +29,7 @@ else:  # pragma: no cover - 3.10 fallback
 
 from ..errors import InputError, Problem
 from .address import Addresses
-from .places import TERRITORY_COUNTRIES, US, _plain, country_code, postal_key, state_code
+from .places import TERRITORY_COUNTRIES, US, _plain, country_code, group_codes, postal_key, state_code
 from .units import states
 
 BUILTIN_SETS = ("us-census-regions", "us-census-divisions")
@@ -71,6 +71,17 @@ class Condition:
         if value in self.exact or any(value.startswith(p) for p in self.prefixes):
             return True
         return any(len(value) >= len(lo) and lo <= value[: len(lo)] <= hi for lo, hi in self.ranges)
+
+    def mask(self, values: np.ndarray) -> np.ndarray:
+        """``matches`` for a whole array of distinct values at once."""
+        v = pd.Series(values, dtype=object).astype(str)
+        out = np.array(v.isin(self.exact), dtype=bool)
+        if self.prefixes:
+            out |= v.str.startswith(self.prefixes).to_numpy(dtype=bool)
+        for lo, hi in self.ranges:
+            head = v.str.slice(0, len(lo))
+            out |= ((v.str.len() >= len(lo)) & (head >= lo) & (head <= hi)).to_numpy(dtype=bool)
+        return out
 
 
 @dataclass(frozen=True)
@@ -384,15 +395,25 @@ def apply_rules(
     """First matching rule per account; unmatched accounts are errors (grouped by value),
     except those outside ``need`` (accounts whose region comes from elsewhere)."""
     postal = rule_postal(addr)
-    combos = pd.DataFrame({"c": addr.country, "s": addr.state, "p": postal})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(combos))
-    first = np.full(len(uniques), -1, dtype=np.int64)
-    for u, (c, s, p) in enumerate(uniques):
-        for k, rule in enumerate(rules.rules):
-            if rule.matches(c, s, p):
-                first[u] = k
-                break
-    idx = first[codes] if len(uniques) else np.zeros(0, dtype=np.int64)
+    # Each field's distinct values are tested once per rule; a rule's match over the distinct
+    # (country, state, postal) combinations is the AND of its fields (fast for 10^6 accounts).
+    fields = {"country": addr.country, "state": addr.state, "postal_code": postal}
+    field_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for f, col in fields.items():
+        c, u = pd.factorize(pd.Series(col, dtype=object), sort=False)
+        field_codes[f] = (c.astype(np.int64), np.asarray(u, dtype=object))
+    codes, rep_rows = group_codes(addr.country, addr.state, postal)
+    combo = {f: field_codes[f][0][rep_rows] for f in fields}
+    first = np.full(len(rep_rows), -1, dtype=np.int64)
+    for k, rule in enumerate(rules.rules):
+        open_ = first < 0
+        if not open_.any():
+            break
+        hit = open_.copy()
+        for f, cond in rule.conditions.items():
+            hit &= cond.mask(field_codes[f][1])[combo[f]]
+        first[hit] = k
+    idx = first[codes] if len(rep_rows) else np.zeros(0, dtype=np.int64)
     names = np.array([r.region for r in rules.rules] + [""], dtype=object)
     regions = names[idx]
     problems: list[Problem] = []
