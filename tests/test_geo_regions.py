@@ -460,3 +460,30 @@ def test_plan_file_region_rules_are_relative_to_the_plan_file(tmp_path: Path) ->
         "South": 350,
         "West": 250,
     }
+
+
+def test_example_region_rules_give_the_example_its_regions(tmp_path: Path) -> None:
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    runner = CliRunner()
+    base = [str(ex / "accounts.csv"), str(ex / "roster.csv"), "--out"]
+    a = runner.invoke(cli, ["plan", *base, str(tmp_path / "a"), "-q"])
+    b = runner.invoke(
+        cli,
+        [
+            "plan",
+            *base,
+            str(tmp_path / "b"),
+            "--region-rules",
+            str(ex / "region-rules.toml"),
+            "--set",
+            "geo.region_source=rules",
+        ],
+    )
+    assert a.exit_code == 0 and b.exit_code == 0, b.output
+    assert (
+        "Regions from rules (region-rules.toml): Midwest 200, Northeast 200, South 350, West 250." in b.output
+    )
+    assert "rule for region 'South' matches no account" in b.output  # the PR/VI rule: no account there
+    assert (tmp_path / "a" / "owner_changes.csv").read_bytes() == (
+        tmp_path / "b" / "owner_changes.csv"
+    ).read_bytes()
