@@ -92,6 +92,8 @@ def plan_with_coordinates(dest: Path, *, coordinates: bool = True) -> Path:
     a = pd.read_csv(path, dtype=str, keep_default_na=False)
     r01 = a.index[a["owner_id"] == "R01"]
     a.loc[r01[0], ["name", "country", "state", "city"]] = [HOSTILE_NAME, "Canada", "ON", "Toronto"]
+    r02 = a.index[a["owner_id"] == "R02"]
+    a.loc[r02[0], ["name", "country", "state", "city"]] = ["Aloha Inc", "US", "HI", "Honolulu"]
     if coordinates:
         p = place_accounts(a, read_addresses(a), np.arange(len(a)) + 2, "assignments.csv")
         a["latitude"] = [f"{v:.5f}" if np.isfinite(v) else "" for v in p.latitude]
@@ -122,9 +124,19 @@ def test_rep_book_has_a_map_page(geo_plan) -> None:  # type: ignore[no-untyped-d
     pages = pdf_pages_text(render_checked(ctx, fetcher=fetcher))
     page = next(p for p in pages if "Your territory on the map" in p)
     assert f"{fig.on_map} of {fig.accounts} accounts on the map, by tier" in page
-    assert "Not on the map (1)" in page
+    assert "Not on this map (1)" in page
     assert '<img src="file:///etc/passwd"> Evil Map Co (Toronto, ON, Canada)' in page
     assert fetcher.requested == ["territory-asset:print.css"] and fetcher.refused == []
+
+
+def test_a_rep_map_zooms_to_the_lower_48_and_lists_the_insets(geo_plan) -> None:  # type: ignore[no-untyped-def]
+    fig = rep_map(geo_plan, "R02")
+    assert fig is not None
+    assert fig.off_map == ("Aloha Inc (Honolulu, HI, US)",)
+    mine = int((geo_plan.assignments["owner_id"] == "R02").sum())
+    assert fig.on_map == mine - 1
+    summary = plan_map(geo_plan)
+    assert summary is not None and "Aloha Inc (Honolulu, HI, US)" not in summary.off_map  # drawn in its inset
 
 
 def test_roll_up_and_summary_have_team_maps(geo_plan) -> None:  # type: ignore[no-untyped-def]
@@ -172,3 +184,13 @@ def test_packaged_geography_is_small() -> None:
     data = Path(maps.__file__).parent / "data"
     total = sum(p.stat().st_size for p in data.iterdir() if p.is_file())
     assert total < 2_000_000, total
+
+
+def test_a_zoomed_map_leaves_out_the_insets_in_its_corner() -> None:
+    x, y = points([34.05, 47.6], [-118.25, -122.3])
+    view = (-2700.0, -1600.0, 0.0, 1200.0)  # the West, down to the Alaska inset under it
+    ax, ay = maps.state_label_points()["AK"]
+    assert view[0] < ax < view[2] and view[1] < ay < view[3]
+    with_insets = maps.render_map(x, y, np.array([0, 0]), SERIES, view=view)
+    lower48 = maps.render_map(x, y, np.array([0, 0]), SERIES, view=view, frames=frozenset({"L48"}))
+    assert ">AK<" in with_insets and ">AK<" not in lower48 and ">CA<" in lower48

@@ -63,7 +63,8 @@ class MapFigure:
     on_map: int = _doc("Accounts drawn on the map.")
     accounts: int = _doc("Accounts the map is about (on the map or not).")
     off_map: tuple[str, ...] = _doc(
-        "Accounts not on the map (outside the US, or not placed), as 'name (where)', at most 12."
+        "Accounts not drawn (outside the US, not placed, or in Alaska, Hawaii or Puerto Rico "
+        "when the map is zoomed to the lower 48), as 'name (where)', at most 12."
     )
     off_map_more: int = _doc("Further accounts not on the map beyond those listed.")
 
@@ -145,18 +146,29 @@ def warm(plan: PlanDir) -> None:
 # --------------------------------------------------------------------------- figures
 
 
-def _view(p: _Points, mask: np.ndarray) -> tuple[float, float, float, float]:
+def _view(
+    p: _Points, mask: np.ndarray, zoom: bool
+) -> tuple[tuple[float, float, float, float], np.ndarray, frozenset[str] | None]:
+    """The view and which of the points it draws.
+
+    Zoomed (rep and team maps): around the points in the lower 48, and the few in Alaska,
+    Hawaii or Puerto Rico are listed under the map rather than shrinking the map to the whole
+    country; only when every point is in one inset does the view go there. Not zoomed (the
+    plan summary): the whole country with its insets.
+    """
     on = mask & np.isfinite(p.x)
     frames = set(p.frame[on].tolist())
-    if frames == {"L48"}:
-        return maps.fit_view(p.x[on], p.y[on], MAP_WIDTH_PT / MAP_HEIGHT_PT)
-    if len(frames) == 1:  # only Alaska, only Hawaii or only Puerto Rico
-        return maps.fit_view(p.x[on], p.y[on], MAP_WIDTH_PT / MAP_HEIGHT_PT, min_km=400.0)
-    return maps.national_view()
+    aspect = MAP_WIDTH_PT / MAP_HEIGHT_PT
+    if not zoom or not frames:
+        return maps.national_view(), on, None
+    main = "L48" if "L48" in frames else sorted(frames)[0]
+    drawn = on & (p.frame == main)
+    min_km = 700.0 if main == "L48" else 400.0
+    return maps.fit_view(p.x[drawn], p.y[drawn], aspect, min_km=min_km), drawn, frozenset({main})
 
 
-def _off_map(p: _Points, mask: np.ndarray) -> tuple[tuple[str, ...], int]:
-    off = np.flatnonzero(mask & ~np.isfinite(p.x))
+def _off_map(p: _Points, mask: np.ndarray, drawn: np.ndarray) -> tuple[tuple[str, ...], int]:
+    off = np.flatnonzero(mask & ~drawn)
     shown = tuple(str(v) for v in p.label[off[:OFF_MAP_SHOWN]])
     return shown, max(0, len(off) - OFF_MAP_SHOWN)
 
@@ -179,25 +191,28 @@ def _figure(
     county_fill: Mapping[str, str],
     caption: str,
     aria: str,
+    *,
+    zoom: bool = True,
 ) -> MapFigure:
-    view = _view(p, mask)
+    view, drawn, frames = _view(p, mask, zoom)
     svg = maps.render_map(
-        p.x[mask],
-        p.y[mask],
-        idx[mask],
+        p.x[drawn],
+        p.y[drawn],
+        idx[drawn],
         series,
         county_fill=county_fill,
         view=view,
         width_pt=MAP_WIDTH_PT,
         height_pt=MAP_HEIGHT_PT,
         title=aria,
+        frames=frames,
     )
-    shown, more = _off_map(p, mask)
-    on_map = int((mask & np.isfinite(p.x)).sum())
+    shown, more = _off_map(p, mask, drawn)
+    on_map = int(drawn.sum())
     return MapFigure(
         title=title,
         svg=Markup(svg),
-        caption=caption,
+        caption=caption.format(on_map=f"{on_map:,}"),
         legend=_legend(series, idx[mask]),
         on_map=on_map,
         accounts=int(mask.sum()),
@@ -213,9 +228,8 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
     p = _points(plan)
     mask = p.owner == rep_id
     counties = sorted({c for c in p.county[mask & np.isfinite(p.x)].tolist() if c})
-    on_map = int((mask & np.isfinite(p.x)).sum())
     caption = (
-        f"{on_map:,} of {int(mask.sum()):,} accounts on the map, by tier; shaded: the "
+        f"{{on_map}} of {int(mask.sum()):,} accounts on the map, by tier; shaded: the "
         f"{len(counties):,} count{'y' if len(counties) == 1 else 'ies'} where you have accounts."
     )
     return _figure(
@@ -231,7 +245,14 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
 
 
 def _group_map(
-    title: str, p: _Points, mask: np.ndarray, keys: np.ndarray, labels: Sequence[tuple[str, str]], what: str
+    title: str,
+    p: _Points,
+    mask: np.ndarray,
+    keys: np.ndarray,
+    labels: Sequence[tuple[str, str]],
+    what: str,
+    *,
+    zoom: bool = True,
 ) -> MapFigure:
     """Each group (rep or team) a colour and shape; each county shaded by the group with most accounts there."""
     order = {k: i for i, (k, _label) in enumerate(labels)}
@@ -247,7 +268,7 @@ def _group_map(
             fill[str(county)] = maps.tint(series[int(g)].colour, 0.7)
     capped = len(labels) > maps.MAX_DISTINCT
     caption = (
-        f"{int((mask & np.isfinite(p.x)).sum()):,} of {int(mask.sum()):,} accounts on the map; each "
+        f"{{on_map}} of {int(mask.sum()):,} accounts on the map; each "
         f"{what} has its own colour and marker; each county is shaded in the colour of the {what} "
         "with most accounts there."
         + (
@@ -256,7 +277,7 @@ def _group_map(
             else ""
         )
     )
-    return _figure(title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title)
+    return _figure(title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title, zoom=zoom)
 
 
 def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
@@ -281,12 +302,11 @@ def plan_map(plan: PlanDir) -> MapFigure | None:
         names = plan.rep_names
         ids = [str(r.get("rep_id", "")) for r in reps]
         labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in ids]
-        return _group_map("Every territory on the map", p, mask, p.owner, labels, "rep")
+        return _group_map("Every territory on the map", p, mask, p.owner, labels, "rep", zoom=False)
     manager_of = {
         str(r.get("rep_id", "")): (str(r.get("manager") or "").strip() or "(no manager)") for r in reps
     }
     keys = np.array([manager_of.get(o, "(no manager)") for o in p.owner.tolist()], dtype=object)
     teams = list(dict.fromkeys(manager_of.values()))
     labels = [(t, f"{t}'s team" if t != "(no manager)" else t) for t in teams]
-    fig = _group_map("Every territory on the map, by team", p, mask, keys, labels, "team")
-    return fig
+    return _group_map("Every territory on the map, by team", p, mask, keys, labels, "team", zoom=False)

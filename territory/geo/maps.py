@@ -116,10 +116,25 @@ def state_label_points() -> dict[str, tuple[float, float]]:
     """Where each state's code is printed (its projected centroid, km)."""
     out = {}
     for code, st in states().items():
-        frame = {"AK": "AK", "HI": "HI", "PR": "PR"}.get(code, "L48")
-        x, y = FRAMES[frame](np.array([st.longitude]), np.array([st.latitude]))
+        x, y = FRAMES[state_frame(code)](np.array([st.longitude]), np.array([st.latitude]))
         out[code] = (float(x[0]), float(y[0]))
     return out
+
+
+def state_frame(code: str) -> str:
+    """The map frame a state is drawn in: 'AK', 'HI', 'PR' or 'L48'."""
+    return code if code in ("AK", "HI", "PR") else "L48"
+
+
+@lru_cache(maxsize=1)
+def _county_states() -> dict[str, str]:
+    from .units import counties
+
+    return {fips: c.state for fips, c in counties().items()}
+
+
+def _county_state(fips: str) -> str:
+    return _county_states().get(fips, "")
 
 
 def fit_view(
@@ -189,6 +204,7 @@ def render_map(
     marker_pt: float = 2.6,
     title: str = "",
     labels: bool = True,
+    frames: frozenset[str] | None = None,
 ) -> str:
     """An SVG map of points (``x``, ``y`` in map km, from ``projection.project``).
 
@@ -196,6 +212,8 @@ def render_map(
     last to first, so ``series[0]`` ends up on top. ``state_fill`` and ``county_fill`` shade
     whole units (state code or county FIPS -> #rrggbb). ``view`` is (x0, y0, x1, y1) in km
     (default: the whole country with the insets). Points outside the view are not drawn.
+    ``frames`` limits the outlines to some of 'L48', 'AK', 'HI', 'PR' (a map zoomed into the
+    lower 48 must not show an inset that happens to lie in its corner).
     """
     nv = national_view()
     view = view or nv
@@ -212,7 +230,11 @@ def render_map(
     km_per_pt = 1 / scale
     s_tol = shapes().tolerance_for("state", km_per_pt)
     c_tol = shapes().tolerance_for("county", km_per_pt)
-    in_view = [code for code in unit_ids("state") if _overlaps(unit_bounds("state", code), view)]
+    in_view = [
+        code
+        for code in unit_ids("state")
+        if _overlaps(unit_bounds("state", code), view) and (frames is None or state_frame(code) in frames)
+    ]
     out.append(f'<g transform="scale({g:g})">')
     # one path for land and borders (WeasyPrint parses every vertex in Python, ~40 us each);
     # shaded areas go on top and cover the inner half of a border line
@@ -226,7 +248,8 @@ def render_map(
         for uid, colour in sorted((fills or {}).items()):
             if not _HEX.fullmatch(colour):
                 raise ValueError(f"not a #rrggbb colour: {colour!r}")
-            if uid in known and _overlaps(unit_bounds(level, uid), view):
+            code = uid if level == "state" else _county_state(uid)
+            if uid in known and code in in_view and _overlaps(unit_bounds(level, uid), view):
                 by_colour.setdefault(colour.lower(), []).append(unit_path(level, uid, tol))
         for colour, paths in sorted(by_colour.items()):
             out.append(f'<path d="{"".join(paths)}" fill="{colour}" stroke="none"/>')
@@ -241,7 +264,8 @@ def render_map(
         font = 6.5 / scale
         texts = []
         for code, (lx, ly) in sorted(state_label_points().items()):
-            if vx0 < lx < vx1 and vy0 < ly < vy1 and (view != nv or code not in ("DC", "RI", "DE")):
+            shown = code in in_view and (view != nv or code not in ("DC", "RI", "DE"))
+            if shown and vx0 < lx < vx1 and vy0 < ly < vy1:
                 texts.append(f'<text x="{lx:.1f}" y="{ly + font / 3:.1f}">{code}</text>')
         if texts:
             out.append(
