@@ -159,6 +159,12 @@ def test_roll_up_and_summary_have_team_maps(geo_plan) -> None:  # type: ignore[n
 def test_no_coordinates_no_map_page(tmp_path: Path) -> None:
     plan = load_plan_dir(plan_with_coordinates(tmp_path, coordinates=False))
     assert rep_map(plan, "R01") is None and plan_map(plan) is None
+    empty = tmp_path / "empty"
+    plan_with_coordinates(empty)
+    a = pd.read_csv(empty / "plan" / "assignments.csv", dtype=str, keep_default_na=False)
+    a["latitude"] = a["longitude"] = ""  # placing ran, nothing was placed: no empty map either
+    a.to_csv(empty / "plan" / "assignments.csv", index=False, lineterminator="\n")
+    assert rep_map(load_plan_dir(empty / "plan"), "R01") is None
     ctx = build_rep_book(plan, "R01", generated_on=GENERATED_ON)
     assert not any("on the map" in p for p in pdf_pages_text(render_checked(ctx)))
 

@@ -92,8 +92,11 @@ def _num(series: pd.Series) -> np.ndarray:
 
 
 def has_coordinates(plan: PlanDir) -> bool:
+    """Whether the plan placed any account on the map (else the books get no map page)."""
     a = plan.assignments
-    return "latitude" in a.columns and "longitude" in a.columns
+    if "latitude" not in a.columns or "longitude" not in a.columns:
+        return False
+    return bool(np.isfinite(_points(plan).x).any())
 
 
 def _points(plan: PlanDir) -> _Points:
