@@ -487,3 +487,31 @@ def test_example_region_rules_give_the_example_its_regions(tmp_path: Path) -> No
     assert (tmp_path / "a" / "owner_changes.csv").read_bytes() == (
         tmp_path / "b" / "owner_changes.csv"
     ).read_bytes()
+
+
+def test_a_plan_with_rules_and_placing_opens_no_socket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    def refuse(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    accounts = example_without_regions(tmp_path)
+    r = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(accounts),
+            str(ex / "roster.csv"),
+            "--out",
+            str(tmp_path / "o"),
+            "--region-rules",
+            "us-census-regions",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "992 of 1,000 accounts placed on the map: 992 by city" in r.output

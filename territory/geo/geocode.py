@@ -513,8 +513,11 @@ def coverage_sentence(cov: dict[str, Any]) -> str:
         shown = ", ".join(map(str, sorted(rows)[:10]))
         more = " ..." if cov["not_placed"] > 10 else ""
         groups = cov["not_placed_reasons"]
-        why = "; ".join(f"{g['accounts']:,} {g['reason']}" for g in groups[:3])
-        if len(groups) > 3:
-            why += f"; {sum(g['accounts'] for g in groups[3:]):,} for other reasons"
+        if len(groups) == 1:
+            why = groups[0]["reason"]
+        else:
+            why = "; ".join(f"{g['accounts']:,} {g['reason']}" for g in groups[:3])
+            if len(groups) > 3:
+                why += f"; {sum(g['accounts'] for g in groups[3:]):,} for other reasons"
         text += f"; {cov['not_placed']:,} not placed ({why}): rows {shown}{more}"
     return text + "."
