@@ -515,3 +515,33 @@ def test_a_plan_with_rules_and_placing_opens_no_socket(
     )
     assert r.exit_code == 0, r.output
     assert "992 of 1,000 accounts placed on the map: 992 by city" in r.output
+
+
+def test_whatif_takes_region_rules_from_its_config(tmp_path: Path) -> None:
+    import json
+
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    accounts = example_without_regions(tmp_path)
+    config = tmp_path / "whatif.toml"
+    config.write_text('[inputs]\nregion_rules = "us-census-regions"\n', encoding="utf-8")
+    r = CliRunner().invoke(
+        cli,
+        [
+            "whatif",
+            str(accounts),
+            str(ex / "roster.csv"),
+            "--out",
+            str(tmp_path / "w"),
+            "--remove-rep",
+            "R07",
+            "--config",
+            str(config),
+            "--jobs",
+            "1",
+            "-q",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    for d in ("baseline", "scenario"):
+        summary = json.loads((tmp_path / "w" / d / "summary.json").read_text(encoding="utf-8"))
+        assert summary["geography"]["regions"]["accounts_by_region"]["South"] == 350
