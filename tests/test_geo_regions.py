@@ -301,6 +301,8 @@ def test_region_column_and_rules_refuse_unless_a_setting_says(tmp_path: Path) ->
         "r.csv",
     )
     assert column_wins.accounts["region"].tolist() == ["Pacific", "South"]
+    assert column_wins.summary["regions"]["accounts_by_region"] == {"Pacific": 1, "South": 1}
+    assert rules_win.summary["regions"]["accounts_whose_file_region_differs"] == 0
     assert df2["region"].tolist() == ["Pacific", ""]  # the input frame is not modified
 
 

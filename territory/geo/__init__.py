@@ -47,8 +47,8 @@ def apply_geography(
 ) -> GeoResult:
     """Assign regions from ``inputs.region_rules`` and place every account (``geo.locate``).
 
-    Never raises for data problems: they come back as ``Problem``s for the loader to report
-    with the rest. A rules file that cannot be read raises ``InputError``.
+    Never raises for data problems, a bad rules file included: they come back as
+    ``Problem``s for the loader to report with the rest.
     """
     from ..io.loading import spreadsheet_rows
     from .address import read_addresses
@@ -63,6 +63,7 @@ def apply_geography(
     addr = read_addresses(accounts)
     out = accounts.copy()
     rules_file = None
+    rules = None
     if spec:
         from .regions import apply_rules, check_roster_regions, describe, load_rules
 
@@ -70,8 +71,7 @@ def apply_geography(
             rules = load_rules(spec)
         except InputError as e:  # reported with every other input problem
             problems += e.problems + e.warnings
-            spec = ""
-    if spec:
+    if rules is not None:
         if rules.file:
             rules_file = (rules.file, rules.sha256, len(rules.rules))
         given = (
@@ -102,8 +102,10 @@ def apply_geography(
         if source == "input":
             new = np.where(filled, given.to_numpy(dtype=object), new)
         changed = filled & (given.to_numpy(dtype=object) != new) & (result.rule_index >= 0)
+        final = pd.Series(new[new != ""], dtype=object).value_counts().sort_index()
         summary["regions"] = {
             **describe(rules, result),
+            "accounts_by_region": {str(k): int(v) for k, v in final.items()},
             "source": "rules" if source != "input" else "input, rules where empty",
             "accounts_whose_file_region_differs": int(changed.sum()) if filled.any() else 0,
         }
