@@ -144,7 +144,7 @@ def test_puerto_rico_is_in_no_census_region() -> None:
     assert got == ["Northeast", ""]
     assert len(problems) == 1
     p = problems[0]
-    assert p.message == "1 account matches no region rule (country 'Puerto Rico'; rows 3)"
+    assert p.message == "1 account matches no region rule (country 'Puerto Rico'; row 3)"
     assert p.row == 3
     assert "Puerto Rico, the other territories and addresses outside the US need a rule of your own" in p.hint
 
@@ -218,7 +218,7 @@ def test_unmatched_accounts_are_grouped_with_counts_and_rows(tmp_path: Path) -> 
         postal_code=["75001", "", "75002", ""],
     )
     assert [p.message for p in problems] == [
-        "1 account matches no region rule (country 'Canada', state 'ON'; rows 5)",
+        "1 account matches no region rule (country 'Canada', state 'ON'; row 5)",
         "2 accounts match no region rule (country 'US', state 'TX', postal codes '75001', '75002'; rows 2, 4)",
     ]
     assert all(p.severity == "error" for p in problems)

@@ -477,7 +477,8 @@ def _unmatched(
         out.append(
             Problem(
                 file,
-                f"{len(g)} account{'s match' if len(g) != 1 else ' matches'} no region rule ({shown}; rows "
+                f"{len(g)} account{'s match' if len(g) != 1 else ' matches'} no region rule ({shown}; "
+                + ("rows " if len(g) != 1 else "row ")
                 + ", ".join(map(str, row_list[:8]))
                 + (" ..." if len(row_list) > 8 else "")
                 + ")",
