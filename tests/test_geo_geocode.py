@@ -186,3 +186,13 @@ def test_inc5000_cities_are_placed() -> None:
     cov = coverage(p, rows)
     assert cov["placed"] >= 4950, cov["placed"]
     assert cov["with_county"] >= cov["placed"] - 5
+
+
+def test_zip3_units_for_phase_b() -> None:
+    from territory.geo.geocode import zip3_centroids
+
+    z3 = zip3_centroids()
+    lat, lon, state, n = z3["941"]
+    assert state == "CA" and 37.6 < lat < 37.9 and -122.6 < lon < -122.3 and n > 20
+    assert z3["021"][2] == "MA"
+    assert 850 < len(z3) < 1000

@@ -521,3 +521,23 @@ def coverage_sentence(cov: dict[str, Any]) -> str:
                 why += f"; {sum(g['accounts'] for g in groups[3:]):,} for other reasons"
         text += f"; {cov['not_placed']:,} not placed ({why}): rows {shown}{more}"
     return text + "."
+
+
+@lru_cache(maxsize=1)
+def zip3_centroids() -> dict[str, tuple[float, float, str, int]]:
+    """ZIP3 prefix -> (latitude, longitude, state, ZIPs): the median of its ZIP centroids and
+    the state most of its ZIPs are in. The units for ZIP3 territories (issue 15, phase B)."""
+    groups: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for z, (lat, lon, state, _county) in zip_table().zips.items():
+        groups[z[:3]].append((lat, lon, state))
+    out: dict[str, tuple[float, float, str, int]] = {}
+    for prefix, items in sorted(groups.items()):
+        votes = Counter(s for _a, _b, s in items)
+        state = min(votes, key=lambda s: (-votes[s], s))
+        out[prefix] = (
+            round(statistics.median(a for a, _b, _s in items), 4),
+            round(statistics.median(b for _a, b, _s in items), 4),
+            state,
+            len(items),
+        )
+    return out
