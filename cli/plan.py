@@ -112,6 +112,10 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
             + ", ".join(f"Tier {t} {_pct(b['max_tier_deviation'][t])}" for t in ("1", "2", "3"))
             + f", potential {_pct(b['max_potential_deviation'])}."
         )
+    if s.get("geography"):
+        from territory.geo import coverage_lines
+
+        lines += coverage_lines(s["geography"])
     for w in s["warnings"]:
         lines.append(f"Warning: {w}")
     lines.append("")
@@ -213,6 +217,14 @@ def format_sweep(points: list[Any]) -> str:
     help="Tier the accounts with this ICP file (see 'territory score').",
 )
 @click.option(
+    "--region-rules",
+    "region_rules",
+    default=None,
+    metavar="FILE|SET",
+    help="Give each account its region from country/state/postal code rules: a CSV or TOML "
+    "file, or us-census-regions / us-census-divisions (docs/geography.md).",
+)
+@click.option(
     "--locks",
     "locks_path",
     type=click.Path(dir_okay=False),
@@ -245,6 +257,7 @@ def plan(
     roster: str,
     out_dir: str,
     icp_path: str | None,
+    region_rules: str | None,
     locks_path: str | None,
     config_path: str | None,
     settings: tuple[str, ...],
@@ -289,6 +302,8 @@ def plan(
         check_output_file(export_lp, protect, example="model.lp", out_folder=out_dir)
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
     overrides += mass_change_overrides(allow_mass_change)
+    if region_rules:
+        overrides.append(f"inputs.region_rules={region_rules}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,

@@ -326,6 +326,13 @@ class InputsConfig:
     query: str = setting(
         "", "SQL query returning the accounts (with a database URL; instead of inputs.table)."
     )
+    region_rules: str = setting(
+        "",
+        "Assign each account's region from its country, state and postal code with first-match-"
+        "wins rules: a CSV or TOML rules file (relative to plan.toml), or a built-in set, "
+        "'us-census-regions' or 'us-census-divisions' (see docs/geography.md). Empty means "
+        "regions come from the accounts' region column.",
+    )
 
 
 @dataclass(frozen=True)
@@ -388,6 +395,22 @@ class OutputsConfig:
 
 
 @dataclass(frozen=True)
+class GeoConfig:
+    region_source: Literal["auto", "rules", "input"] = setting(
+        "auto",
+        "When the accounts have a region column and inputs.region_rules is set: 'rules' (the "
+        "rules replace the column), 'input' (the column wins; the rules fill its empty cells) "
+        "or 'auto' (stop and ask you to choose).",
+    )
+    locate: bool = setting(
+        True,
+        "Place every account on the map (latitude/longitude and US county) offline, from its "
+        "latitude/longitude columns, else its postal code, else its city and state; the plan "
+        "reports how many were placed. false skips it.",
+    )
+
+
+@dataclass(frozen=True)
 class PlanConfig:
     period_label: str = setting("", "Label printed on the books, e.g. 'FY27 Q1'.")
     tiering: TieringConfig = setting(TieringConfig, "Where account tiers come from: input or ICP.")
@@ -408,6 +431,7 @@ class PlanConfig:
     inputs: InputsConfig = setting(InputsConfig, "Input files, CRM preset and database source.")
     columns: ColumnsConfig = setting(ColumnsConfig, "Header names mapped onto canonical columns.")
     outputs: OutputsConfig = setting(OutputsConfig, "Plan directory, books and CRM update form.")
+    geo: GeoConfig = setting(GeoConfig, "Geography: regions from rules, and placing accounts on the map.")
 
 
 # --------------------------------------------------------------------------- loading

@@ -299,6 +299,7 @@ def load_input(
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
+    geo = None
     icp_path = icp_path or config.inputs.icp or None
     icp = tier_source = None
     if icp_path:
@@ -321,6 +322,10 @@ def load_input(
     if accounts is not None and "account_id" in accounts.columns:
         accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
         problems += p
+        from .geo import apply_geography  # regions from rules, accounts placed on the map
+
+        geo = apply_geography(accounts, reps, config, a_label, r_label)
+        accounts, problems = geo.accounts, problems + geo.problems
     if (
         locks_path is not None
         and accounts is not None
@@ -342,6 +347,10 @@ def load_input(
         InputFile("roster", r_label, sha256_file(roster_path), len(reps)),
     ]
     extras: dict[str, Any] = {}
+    if geo is not None and geo.summary:
+        extras["geography"] = geo.summary
+    if geo is not None and geo.rules_file:
+        inputs.append(InputFile("region_rules", *geo.rules_file))
     if icp is not None and icp_path is not None:
         from .icp import icp_book_data, score_accounts
 
@@ -922,6 +931,7 @@ def summary_dict(
         "reps": rep_rows,
         "crm_update": (updates or owner_updates(p)).to_dict(),
         "warnings": [w.sentence() for w in p.warnings],
+        **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
     }
     if files is not None:
         summary["files"] = dict(files)

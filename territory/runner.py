@@ -21,6 +21,7 @@ from typing import Any
 from .assignment import Plan
 from .config import PlanConfig, apply_override, load_config
 from .errors import ConfigError
+from .geo.regions import is_builtin
 from .io.sql import is_database_url
 from .pipeline import PlanInput, load_input, solve_input, write_plan_files
 
@@ -65,6 +66,9 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         accounts=_resolve(base, cfg.inputs.accounts),
         roster=_resolve(base, cfg.inputs.roster),
         icp=_resolve(base, cfg.inputs.icp),
+        region_rules=cfg.inputs.region_rules
+        if is_builtin(cfg.inputs.region_rules)
+        else _resolve(base, cfg.inputs.region_rules),
     )
     outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
     return dataclasses.replace(cfg, inputs=inputs, outputs=outputs)

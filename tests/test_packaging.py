@@ -36,6 +36,13 @@ def test_wheel_contents(wheel: Path):
         "territory/report_templates/rep_book.html",
         "territory/report_templates/print.css",
         "territory/report_templates/base.html",
+        "territory/report_templates/_map.html",
+        "territory/geo/maps.py",
+        "territory/geo/data/geometry.json.gz",
+        "territory/geo/data/counties.csv.gz",
+        "territory/geo/data/county_adjacency.csv.gz",
+        "territory/geo/data/states.csv",
+        "territory/geo/data/SOURCES.md",
     ):
         assert required in names, f"{required} missing from {wheel.name}"
     entry = [n for n in names if n.endswith("entry_points.txt")]

@@ -61,6 +61,10 @@ ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
         "billing postal code",
         "zip/postal code",
     ),
+    # Coordinates for maps (territory.geo): Salesforce's geocoded billing address, or a
+    # custom property (HubSpot has no standard latitude/longitude for companies).
+    "latitude": ("latitude", "lat", "billinglatitude", "billing latitude"),
+    "longitude": ("longitude", "long", "lng", "lon", "billinglongitude", "billing longitude"),
     "parent_id": ("parent_id", "parentid", "parent", "parent account id"),
     "owner_id": ("owner_id", "ownerid", "owner", "account owner id", "company owner id"),
     "potential": ("potential",),

@@ -30,6 +30,8 @@ import pandas as pd
 from ..assignment import FIXED_COLUMNS
 from ..balance import largest_gaps, outside_bands
 from ..errors import InputError, Problem
+from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
+from ..geo.book_maps import warm as warm_maps
 
 __all__ = [
     "PlanDir",
@@ -112,6 +114,7 @@ class PlanDir:
     def warm(self) -> PlanDir:
         """Compute the cached indexes now (before forking workers)."""
         _ = (self.rep_names, self.rows_by_owner, self.leaving_by_rep)
+        warm_maps(self)  # outlines and projected accounts, once for every forked worker
         return self
 
     @property
@@ -406,6 +409,10 @@ class RepBookContext:
     has_score: bool = doc("True when assignments.csv has a score column.")
     sections: tuple[TierSection, ...] = doc("The account list, one section per tier.")
     leaving: tuple[MoveRow, ...] = doc("Accounts moving out of the book, for hand-over.")
+    geo_map: MapFigure | None = doc(
+        "The rep's accounts by tier on a map (territory.geo); None when the plan has no coordinates.",
+        default=None,
+    )
 
 
 def _meta(plan: PlanDir, generated_on: dt.date | None, page_size: str) -> BookMeta:
@@ -831,6 +838,7 @@ def build_rep_book(
         has_score=has_score,
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
+        geo_map=rep_map(plan, rep_id),
     )
 
 
@@ -908,6 +916,10 @@ class ManagerRollupContext:
     )
     gaps: tuple[GapLine, ...] = doc(
         "Per Tier 1, 2, 3 and potential, the team's rep furthest from fair share."
+    )
+    geo_map: MapFigure | None = doc(
+        "The team's accounts on a map, a colour per rep (territory.geo); None without coordinates.",
+        default=None,
     )
 
 
@@ -1006,6 +1018,7 @@ def build_manager_rollup(
         moves_out=_move_rows(moved[from_team & ~to_team], names, roster),
         moves_within=_move_rows(moved[to_team & from_team], names, roster),
         gaps=_gap_lines(plan, reps),
+        geo_map=team_map(plan, [line.rep_id for line in lines]),
     )
 
 
@@ -1107,6 +1120,10 @@ class PlanSummaryContext:
     moves_by_region: tuple[RegionMoves, ...] = doc("Moves grouped by account region.")
     warnings: tuple[str, ...] = doc("Warnings recorded by the plan.")
     managers: tuple[str, ...] = doc("Managers, in roster order.")
+    geo_map: MapFigure | None = doc(
+        "Every territory on a map (territory.geo); None when the plan has no coordinates.",
+        default=None,
+    )
 
 
 STRIP_CELL = 60.0  # width of one deviation cell in the balance strip (4 cells: T1 T2 T3 potential)
@@ -1301,6 +1318,7 @@ def build_plan_summary(
         moves_by_region=tuple(regions),
         warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
         managers=tuple(managers_of(plan)),
+        geo_map=plan_map(plan),
     )
 
 
