@@ -125,13 +125,47 @@ def mass_change_overrides(allow: bool) -> list[str]:
     return ["outputs.allow_mass_change=true"] if allow else []
 
 
+def lock_rule_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of DATE and --opportunities FILE: what the [[locks.rules]] of the settings read."""
+    fn = click.option(
+        "--opportunities",
+        "opportunities",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Opportunities file (CSV/XLSX) for stage_at_least lock rules (locks.opportunities).",
+    )(fn)
+    fn = click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="The date the lock rules count from (locks.as_of); default today, recorded in summary.json.",
+    )(fn)
+    return fn
+
+
+def lock_rule_overrides(as_of: Any, opportunities: str | None) -> list[str]:
+    out = []
+    if as_of is not None:
+        out.append(f"locks.as_of={as_of:%Y-%m-%d}")
+    if opportunities:
+        out.append(f"locks.opportunities={opportunities}")
+    return out
+
+
 class StageBars:
     """Progress bars on stderr, one per stage ("solve", "sweep", "books"), as a progress callback.
 
     Use as a context manager so a bar left open by an error is closed.
     """
 
-    LABELS = {"solve": "Solving pools", "sweep": "Sweeping move caps", "books": "Rendering books"}
+    LABELS = {
+        "solve": "Solving pools",
+        "anyway": "Solving without the lock rules",
+        "sweep": "Sweeping move caps",
+        "books": "Rendering books",
+    }
 
     def __init__(self, quiet: bool):
         self.quiet = quiet

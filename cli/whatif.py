@@ -13,6 +13,8 @@ from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
     allow_mass_change_option,
+    lock_rule_options,
+    lock_rule_overrides,
     mass_change_overrides,
     solver_options,
     solver_overrides,
@@ -108,6 +110,7 @@ from .sources import source_kwargs, source_options
     help="Tier the accounts with this ICP file.",
 )
 @source_options
+@lock_rule_options
 @solver_options
 @allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
@@ -132,6 +135,8 @@ def whatif(
     sheet: str | None,
     table: str | None,
     query: str | None,
+    as_of: Any,
+    opportunities: str | None,
     config_path: str | None,
     solver: str | None,
     time_limit: str | None,
@@ -161,9 +166,10 @@ def whatif(
     from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options, with_baseline
     from territory.scenarios import whatif as run
 
-    protect = (accounts, roster, icp_path, config_path, scenarios_file)
+    protect = (accounts, roster, icp_path, config_path, scenarios_file, opportunities)
     check_output_folder(out_dir, protect)  # every option is checked before any work
     overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
+    overrides += lock_rule_overrides(as_of, opportunities)
     cfg = territory.load_config(config_path, overrides)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:

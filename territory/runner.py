@@ -71,7 +71,8 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         else _resolve(base, cfg.inputs.region_rules),
     )
     outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
-    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs)
+    locks = dataclasses.replace(cfg.locks, opportunities=_resolve(base, cfg.locks.opportunities))
+    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks)
 
 
 def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfig:
@@ -139,7 +140,8 @@ def plan_to_folder(
     the PDF books in ``out/books``. A failure or a kill at any point leaves ``out`` as it was.
 
     :param protect: the run's input files; ``out`` must not hold any of them.
-    :param progress: ``progress(stage, done, total)`` with stages "solve", "sweep", "books".
+    :param progress: ``progress(stage, done, total)`` with stages "solve", "anyway" (the plan
+        without the lock rules, for summary.json's kept_anyway), "sweep", "books".
     """
     from .io.staging import check_output_file, staged_folder
 
@@ -150,6 +152,14 @@ def plan_to_folder(
     with staged_folder(out, protect=protect) as stage:
         lp_target = stage.map(export_lp) or export_lp
         plan = solve_input(inp, report, export_lp=lp_target)
+        if inp.config.locks.kept_anyway:
+            from .lockrules import kept_anyway_owners  # "how many would have stayed anyway"
+
+            t0 = time.perf_counter()
+            anyway = kept_anyway_owners(inp, lambda stage, done, total: report("anyway", done, total))
+            if anyway is not None:
+                plan.extras["kept_anyway_owners"] = anyway
+                plan.timings["kept_anyway"] = time.perf_counter() - t0
         extra: list[tuple[str, Any]] = []
         lp_files = []
         for f in plan.extras.get("lp_files", []):
@@ -203,7 +213,13 @@ def run_plan_file(
 
     t0 = time.perf_counter()
     cfg = load_plan_file(path, overrides)
-    inputs = (path, cfg.inputs.accounts, cfg.inputs.roster, cfg.inputs.icp or None)
+    inputs = (
+        path,
+        cfg.inputs.accounts,
+        cfg.inputs.roster,
+        cfg.inputs.icp or None,
+        cfg.locks.opportunities or None,
+    )
     check_output_folder(cfg.outputs.dir, inputs)  # before any work
     inp = load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg, icp_path=cfg.inputs.icp or None)
     done = plan_to_folder(
