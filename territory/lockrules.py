@@ -307,6 +307,27 @@ def _listed(idx: np.ndarray, make: Any, file: str, what: str, column: str | None
     return out
 
 
+def _bad_cells(
+    df: pd.DataFrame,
+    mask: np.ndarray,
+    col: str,
+    cells: pd.Series,
+    file: str,
+    message: str,
+    hint: str,
+    what: str,
+) -> list[Problem]:
+    """One problem per cell of ``col`` where ``mask`` holds (the first 20, then a count)."""
+    rows = spreadsheet_rows(df)
+    return _listed(
+        np.flatnonzero(mask),
+        lambda i: Problem(file, message, row=int(rows[i]), column=col, value=str(cells.iat[i]), hint=hint),
+        file,
+        what,
+        col,
+    )
+
+
 def _date_rule(
     rule: LockRule, index: int, df: pd.DataFrame, col: str, as_of: date, file: str
 ) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
@@ -347,19 +368,15 @@ def _date_rule(
         placeholder = unread & ~np.isnan(yr) & ((yr < 1900) | (yr > 2199))
         bad = unread & ~placeholder
         fmt = f"dates as {rule.date_format}" if rule.date_format else "dates as YYYY-MM-DD"
-        problems += _listed(
-            np.flatnonzero(bad),
-            lambda i: Problem(
-                file,
-                f"{label} needs a date here",
-                row=int(rows[i]),
-                column=col,
-                value=str(text.iat[i]),
-                hint=f"write {fmt}, or leave the cell empty (an empty cell matches no date rule)",
-            ),
-            file,
-            f"cells of '{col}' that are not dates",
+        problems += _bad_cells(
+            df,
+            bad,
             col,
+            text,
+            file,
+            f"{label} needs a date here",
+            f"write {fmt}, or leave the cell empty (an empty cell matches no date rule)",
+            f"cells of '{col}' that are not dates",
         )
         if placeholder.any():
             first = int(np.flatnonzero(placeholder)[0])
@@ -412,21 +429,15 @@ def _value_rule(
         want_key = want.strip().casefold()
         boolish = bool(filled.any()) and bool(key[filled].isin(_BOOL_WORDS).all())
         if isinstance(rule.equals, bool) and not boolish:
-            odd = np.flatnonzero((filled & ~key.isin(_BOOL_WORDS)).to_numpy())
-            rows = spreadsheet_rows(df)
-            problems += _listed(
-                odd,
-                lambda i: Problem(
-                    file,
-                    f"{label} compares with true/false, but this cell is not true or false",
-                    row=int(rows[i]),
-                    column=col,
-                    value=str(cells.iat[i]),
-                    hint=f'write true or false (yes/no, 1/0), or compare as text: equals = "{want}"',
-                ),
-                file,
-                f"cells of '{col}' that are not true or false",
+            problems += _bad_cells(
+                df,
+                (filled & ~key.isin(_BOOL_WORDS)).to_numpy(),
                 col,
+                cells,
+                file,
+                f"{label} compares with true/false, but this cell is not true or false",
+                f'write true or false (yes/no, 1/0), or compare as text: equals = "{want}"',
+                f"cells of '{col}' that are not true or false",
             )
             return np.zeros(n, dtype=bool), np.full(n, "", dtype=object), problems
         if boolish and want_key in _BOOL_WORDS:

@@ -11,6 +11,7 @@ import csv
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 
 import territory
 from territory.config import load_config
-from territory.errors import ConfigError, InputError
+from territory.errors import ConfigError
 from territory.lockrules import apply_lock_rules, date_noun
 from territory.runner import plan_to_folder
 from territory_cli.main import cli
@@ -68,10 +69,17 @@ def files(
     return a, r, c
 
 
-def plan(tmp_path: Path, *args: str) -> tuple[dict, pd.DataFrame, str]:
+def invoke(tmp_path: Path, *args: str) -> Any:
+    """territory plan on the files of ``files``, into tmp_path/out."""
     a, r, c = tmp_path / "accounts.csv", tmp_path / "roster.csv", tmp_path / "plan.toml"
+    return CliRunner().invoke(
+        cli, ["plan", str(a), str(r), "--out", str(tmp_path / "out"), "-c", str(c), *args]
+    )
+
+
+def plan(tmp_path: Path, *args: str) -> tuple[dict, pd.DataFrame, str]:
     out = tmp_path / "out"
-    res = CliRunner().invoke(cli, ["plan", str(a), str(r), "--out", str(out), "-c", str(c), *args])
+    res = invoke(tmp_path, *args)
     assert res.exit_code == 0, res.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     rows = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False).set_index("account_id")
@@ -79,8 +87,7 @@ def plan(tmp_path: Path, *args: str) -> tuple[dict, pd.DataFrame, str]:
 
 
 def load_error(tmp_path: Path) -> str:
-    a, r, c = tmp_path / "accounts.csv", tmp_path / "roster.csv", tmp_path / "plan.toml"
-    res = CliRunner().invoke(cli, ["plan", str(a), str(r), "--out", str(tmp_path / "out"), "-c", str(c)])
+    res = invoke(tmp_path)
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
     assert not (tmp_path / "out").exists()
@@ -510,20 +517,7 @@ def test_unknown_stage_and_missing_order_are_errors(tmp_path: Path) -> None:
     opps = tmp_path / "opps.csv"
     opps.write_text("account_id,stage\nE1,Proposal\nE2,Discovery\nE3,Discovery\nE4,\n", encoding="utf-8")
     (tmp_path / "plan.toml").write_text(STAGES + '[[locks.rules]]\nstage_at_least = "Proposal"\n')
-    res = CliRunner().invoke(
-        cli,
-        [
-            "plan",
-            str(tmp_path / "accounts.csv"),
-            str(tmp_path / "roster.csv"),
-            "--out",
-            str(tmp_path / "o"),
-            "-c",
-            str(tmp_path / "plan.toml"),
-            "--opportunities",
-            str(opps),
-        ],
-    )
+    res = invoke(tmp_path, "--opportunities", str(opps))
     assert res.exit_code == 2
     assert (
         f"{opps}:\n"
@@ -535,38 +529,14 @@ def test_unknown_stage_and_missing_order_are_errors(tmp_path: Path) -> None:
         "cannot tell whether it is open and how far along\n"
     ) in res.output
     (tmp_path / "plan.toml").write_text('[[locks.rules]]\nstage_at_least = "Proposal"\n')
-    res = CliRunner().invoke(
-        cli,
-        [
-            "plan",
-            str(tmp_path / "accounts.csv"),
-            str(tmp_path / "roster.csv"),
-            "--out",
-            str(tmp_path / "o"),
-            "-c",
-            str(tmp_path / "plan.toml"),
-            "--opportunities",
-            str(opps),
-        ],
-    )
+    res = invoke(tmp_path, "--opportunities", str(opps))
     assert res.exit_code == 2
     assert res.output == (
         'Error: lock rule 1 (stage_at_least = "Proposal"): give the order of the opportunity stages, '
         "earliest first, in the rule (stages = [...]) or in [locks] stages = [...]; open stages in "
         f"{opps}: Proposal, Discovery\n"
     )
-    res = CliRunner().invoke(
-        cli,
-        [
-            "plan",
-            str(tmp_path / "accounts.csv"),
-            str(tmp_path / "roster.csv"),
-            "--out",
-            str(tmp_path / "o"),
-            "-c",
-            str(tmp_path / "plan.toml"),
-        ],
-    )
+    res = invoke(tmp_path)
     assert res.exit_code == 2
     assert res.output == (
         'Error: lock rule 1 (stage_at_least = "Proposal") needs the opportunities file: pass '
