@@ -997,7 +997,14 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
         except UnreadableFile as e:
             raise ConfigError(str(e)) from None
     coerced = _coerce(tp, value, "--set", key, _field_range(path))
-    return _replace_path(cfg, path, coerced)
+    out = _replace_path(cfg, path, coerced)
+    # The whole table must still make sense (e.g. locks.as_of is a date, segment min < max).
+    for i in range(len(path) - 1, 0, -1):
+        owner = _get_path(out, path[:i])
+        wrong = owner.problem() if hasattr(owner, "problem") else None
+        if wrong:
+            raise ConfigError(f"--set: '{'.'.join(path[:i])}': {wrong}")
+    return out
 
 
 def _get_path(obj: Any, path: list[str]) -> Any:

@@ -657,3 +657,12 @@ def test_rules_run_from_plan_toml(tmp_path: Path) -> None:
     assert rows.at["E1", "reason"] == "kept: renewal on 2027-01-15, within 90 days of 2026-12-01"
     assert rows.at["E2", "reason"] == "kept: open opportunity at Negotiation (Proposal or later)"
     assert "Lock rules as of 2026-12-01: 2 accounts kept with their owner" in res.output
+
+
+def test_set_checks_the_whole_locks_table() -> None:
+    with pytest.raises(ConfigError) as e:
+        load_config(None, ["locks.as_of=2026-13-01"])
+    assert (
+        str(e.value)
+        == "--set: 'locks': as_of must be a date written YYYY-MM-DD, e.g. 2026-12-03, not '2026-13-01'"
+    )
