@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import click
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
+    PlansBar,
     SettingValue,
     config_options,
     lock_rule_options,
@@ -207,19 +207,7 @@ def capacity(
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )
-    bar: dict[str, Any] = {}
-
-    def progress(done: int, total: int, name: str) -> None:
-        if quiet:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(
-                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
-            )
-            bar["bar"].__enter__()
-        bar["bar"].update(1, name)
-        if done >= total:
-            bar["bar"].__exit__(None, None, None)
+    progress = PlansBar(quiet)
 
     result = plan_capacity(
         inp,

@@ -197,6 +197,26 @@ class StageBars:
                 entry[0] = None
 
 
+class PlansBar:
+    """One progress bar on stderr over plans solved in parallel: ``bar(done, total, name)``."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
+            )
+            self.bar.__enter__()
+        self.bar.update(1, name)
+        if done >= total:
+            self.bar.__exit__(None, None, None)
+
+
 def replaced_note(result: Any) -> str:
     """A line saying an earlier plan (and its books) was replaced, or ''."""
     if not result.replaced:

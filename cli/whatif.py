@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from .compare import format_comparison
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
+    PlansBar,
     allow_mass_change_option,
     lock_rule_options,
     lock_rule_overrides,
@@ -196,19 +196,7 @@ def whatif(
     )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
-    bar: dict[str, Any] = {}
-
-    def progress(done: int, total: int, scenario: str) -> None:
-        if quiet:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(
-                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
-            )
-            bar["bar"].__enter__()
-        bar["bar"].update(1, scenario)
-        if done >= total:
-            bar["bar"].__exit__(None, None, None)
+    progress = PlansBar(quiet)
 
     result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress, protect=protect)
     if not quiet and result.comparison is not None:

@@ -374,59 +374,28 @@ def plan_capacity(
                 int(math.ceil(needed - 1e-9)),
             )
         )
-        plans: list[tuple[int, Row]] = [(0, Row(g.name, 0, len(g.rep_ids), fte, status=base.status, **now))]
+        plans = [Row(g.name, 0, len(g.rep_ids), fte, status=base.status, **now)]
         for gg, change, sc, why in slots:
             if gg is not g:
                 continue
             if sc is None:
                 plans.append(
-                    (
-                        change,
-                        Row(
-                            g.name, change, len(g.rep_ids) + change, math.nan, status="not planned", note=why
-                        ),
-                    )
+                    Row(g.name, change, len(g.rep_ids) + change, math.nan, status="not planned", note=why)
                 )
                 continue
             removed = tuple(t.rep_id for t in sc.transforms if isinstance(t, RemoveRep))
             added = tuple(t.rep_id for t in sc.transforms if isinstance(t, AddRep))
             members = [r for r in g.rep_ids if r not in removed] + list(added)
+            row = Row(g.name, change, len(members), math.nan, removed, added)
             res = by_name[sc.name]
             if res.plan is None:
-                plans.append(
-                    (
-                        change,
-                        Row(
-                            g.name,
-                            change,
-                            len(members),
-                            math.nan,
-                            removed,
-                            added,
-                            "no plan",
-                            note=res.error.splitlines()[0],
-                        ),
-                    )
-                )
+                plans.append(dataclasses.replace(row, status="no plan", note=res.error.splitlines()[0]))
                 continue
             p = res.plan
             fte_s = float(p.reps.set_index("rep_id").loc[members, "capacity"].sum())
-            plans.append(
-                (
-                    change,
-                    Row(
-                        g.name,
-                        change,
-                        len(members),
-                        fte_s,
-                        removed,
-                        added,
-                        p.status,
-                        **_measure(p, members, removed, measure),
-                    ),
-                )
-            )
-        rows += [r for _, r in sorted(plans, key=lambda x: x[0])]
+            measured = _measure(p, members, removed, measure)
+            plans.append(dataclasses.replace(row, fte=fte_s, status=p.status, **measured))
+        rows += sorted(plans, key=lambda r: r.change)
     return Capacity(
         by,
         measure,
