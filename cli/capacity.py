@@ -49,22 +49,23 @@ def format_capacity(c: Any) -> str:
     lines = [f"Headcount by {c.by}: a full rep (capacity 1.0) should carry {what}; from {source}.", ""]
     names = [n.group for n in c.needs]
     gw = column_width(names, word)
+    per = f"{unit.capitalize()} per FTE"
     lines.append(
-        f"{word:<{gw}}  {'Accounts':>8}  {unit.capitalize():>9}  {'Reps (FTE)':>10}  {'Per FTE today':>13}  "
+        f"{word:<{gw}}  {'Accounts':>8}  {'Workload':>9}  {'Reps (FTE)':>10}  {per:>17}  "
         f"{'FTE needed':>10}  {'Full reps needed':>16}  Versus FTE today"
     )
     for n in c.needs:
         change = n.needed_reps - n.fte
         lines.append(
             f"{n.group:<{gw}}  {n.accounts:>8,}  {n.workload:>9,.0f}  {f'{n.reps} ({n.fte:g})':>10}  "
-            f"{_num(n.per_fte):>13}  {n.needed_fte:>10.2f}  {n.needed_reps:>16}  "
+            f"{_num(n.per_fte):>17}  {n.needed_fte:>10.2f}  {n.needed_reps:>16}  "
             + (f"{change:+g}" if change else "0")
         )
     lines += [
         "",
-        "Plans with fewer and more reps: per FTE and the busiest rep in "
-        + unit
-        + "; moves, the worst gap to fair share and accounts outside the bands among the group's reps.",
+        f"Plans with fewer and more reps: {unit} per FTE and of the busiest rep (per FTE); accounts moved "
+        "to or from the group's reps, their worst gap to fair share (a tier's count, potential) and "
+        "accounts outside the tier bands.",
         "",
     ]
     whos = []

@@ -47,14 +47,16 @@ def run(
 ) -> None:
     """Run the rebuild a plan file describes: load, score, plan, write and print books.
 
-    The file holds [inputs] (accounts, roster, icp, preset), [outputs] (dir, books) and any
-    plan settings; paths are relative to the file. Precedence: defaults < file < --set.
+    The file holds [inputs] (accounts, roster, icp, preset), [outputs] (dir, books), lock
+    rules ([locks], [[locks.rules]]) and any plan settings; paths are relative to the file.
+    Precedence: defaults < file < --set.
 
     Example:
 
     \b
         territory run examples/plan.toml
         territory run examples/plan.toml --set balance.tier_band=0.05 --set outputs.dir=tight-out
+        territory run examples/lock-rules/plan.toml --as-of 2026-12-03
     """
     from territory.runner import run_plan_file
 

@@ -157,8 +157,8 @@ class Need:
     reps: int
     fte: float
     accounts: int
-    workload: float
-    per_fte: float | None  # workload (or accounts) per full rep today
+    workload: float  # tier-weighted (balance.workload_weights)
+    per_fte: float | None  # the measure (workload or accounts) per full rep today
     needed_fte: float
     needed_reps: int  # full reps, rounded up
 
@@ -256,7 +256,7 @@ def _measure(p: Plan, reps: Sequence[str], gone: Sequence[str], measure: str) ->
     assert isinstance(tier_dev, dict)
     return {
         "accounts": int(mine.sum()),
-        "workload": float(load[mine].sum()),
+        "workload": float(_load(p, "workload")[mine].sum()),
         "per_fte": float(load[mine].sum() / fte) if fte > 0 else None,
         "busiest_per_fte": float((per_rep / cap).max()) if len(reps) else None,
         "accounts_moved": int((a["moved"].to_numpy(dtype=bool) & touched).sum()),
@@ -361,7 +361,8 @@ def plan_capacity(
     for g in groups:
         now = _measure(base, g.rep_ids, (), measure)
         fte = float(base.reps.set_index("rep_id").loc[list(g.rep_ids), "capacity"].sum())
-        needed = now["workload"] / target if target > 0 else 0.0
+        carried = now["workload"] if measure == "workload" else now["accounts"]
+        needed = carried / target if target > 0 else 0.0
         needs.append(
             Need(
                 g.name,
@@ -412,6 +413,7 @@ def plan_capacity(
 
 COLUMNS = [
     "group",
+    "measure",
     "change",
     "reps",
     "fte",
@@ -442,6 +444,7 @@ def capacity_frame(c: Capacity) -> pd.DataFrame:
         row = dataclasses.asdict(r)
         row["removed"] = ";".join(r.removed)
         row["added"] = ";".join(r.added)
+        row["measure"] = c.measure
         row["target_per_fte"] = c.target
         row["needed_fte"] = need[r.group].needed_fte
         row["needed_reps"] = need[r.group].needed_reps

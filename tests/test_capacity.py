@@ -112,9 +112,9 @@ def test_default_target_is_today_s_average_and_accounts_can_be_the_measure(tmp_p
     assert [(n.group, n.needed_reps) for n in c.needs] == [("East", 1), ("West", 2)]
     a = plan_capacity(inp, target_accounts=5)
     assert (a.measure, a.target_from) == ("accounts", "--target-accounts")
-    assert [(n.group, n.workload, n.needed_fte, n.needed_reps) for n in a.needs] == [
-        ("East", 6.0, 1.2, 2),
-        ("West", 12.0, 2.4, 3),
+    assert [(n.group, n.accounts, n.workload, n.per_fte, n.needed_fte, n.needed_reps) for n in a.needs] == [
+        ("East", 6, 6.0, 6.0, 1.2, 2),
+        ("West", 12, 24.0, 8.0, 2.4, 3),
     ]
     with pytest.raises(ConfigError, match="give --target-workload or --target-accounts, not both"):
         plan_capacity(inp, target_workload=1, target_accounts=1)
@@ -181,9 +181,12 @@ def test_cli_writes_one_folder_and_prints_the_tables(tmp_path: Path) -> None:
         "Tier 3 = 1 per account); from --target-workload."
     ) in text
     assert (
-        "West          12         24     2 (1.5)           16.0        2.40                 3  +1.5" in text
+        "West          12         24     2 (1.5)               16.0        2.40                 3  +1.5"
+        in text
     )
-    assert "East           6          6       1 (1)            6.0        0.60                 1  0" in text
+    assert (
+        "East           6          6       1 (1)                6.0        0.60                 1  0" in text
+    )
     assert (
         "East        -1           -                             -         -       -         -              -"
         "              -  not planned: the group has 1 rep"
