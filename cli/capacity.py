@@ -95,8 +95,8 @@ def format_capacity(c: Any) -> str:
 
 
 @click.command("capacity", context_settings=CONTEXT_SETTINGS)
-@click.argument("accounts", type=click.Path(dir_okay=False))
-@click.argument("roster", type=click.Path(dir_okay=False))
+@click.argument("accounts", type=click.Path(dir_okay=False), required=False)
+@click.argument("roster", type=click.Path(dir_okay=False), required=False)
 @click.option(
     "-o",
     "--out",
@@ -155,8 +155,8 @@ def format_capacity(c: Any) -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
 def capacity(
-    accounts: str,
-    roster: str,
+    accounts: str | None,
+    roster: str | None,
     out_dir: str,
     by: str | None,
     target_workload: str | None,
@@ -182,7 +182,9 @@ def capacity(
 
     The need is each region's workload (Tier 1/2/3 accounts weighted by
     balance.workload_weights) over the target per full rep; the plans (one per region and
-    headcount, solved in parallel) show the balance and moves each headcount gives.
+    headcount, solved in parallel) show the balance and moves each headcount gives. Without
+    ACCOUNTS and ROSTER, the plan file given with --config names them ([inputs], paths
+    relative to the file), with its [capacity] and [locks] settings.
 
     Example:
 
@@ -191,6 +193,7 @@ def capacity(
             --target-workload 150
         territory capacity examples/accounts.csv examples/roster.csv --out capacity-out \\
             --by manager --target-accounts 60 --remove-rep R16
+        territory capacity --config examples/lock-rules/plan.toml --out capacity-out
     """
     import os
 
@@ -200,11 +203,25 @@ def capacity(
 
     if target_workload is not None and target_accounts is not None:
         raise click.UsageError("give --target-workload or --target-accounts, not both")
-    protect = (accounts, roster, icp_path, config_path, opportunities)
-    check_output_folder(out_dir, protect)  # every option is checked before any work
+    if (accounts is None) != (roster is None) or (accounts is None and not config_path):
+        raise click.UsageError("give ACCOUNTS and ROSTER, or a plan file with [inputs] as --config FILE")
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
     overrides += lock_rule_overrides(as_of, opportunities)
-    cfg = territory.load_config(config_path, overrides)
+    if accounts is None or roster is None:  # the plan file names the inputs
+        from territory.runner import load_plan_file
+
+        cfg = load_plan_file(
+            str(config_path),
+            overrides,
+            required=("inputs.accounts", "inputs.roster"),
+            command="territory capacity",
+        )
+        accounts, roster = cfg.inputs.accounts, cfg.inputs.roster
+        opportunities = cfg.locks.opportunities or None
+    else:
+        cfg = territory.load_config(config_path, overrides)
+    protect = (accounts, roster, icp_path, config_path, opportunities, cfg.inputs.icp or None)
+    check_output_folder(out_dir, protect)  # before any work
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )

@@ -75,8 +75,17 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
     return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks)
 
 
-def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfig:
-    """The plan file's settings with paths resolved, then ``overrides`` on top."""
+def load_plan_file(
+    path: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    required: Sequence[str] = ("inputs.accounts", "inputs.roster", "outputs.dir"),
+    command: str = "territory run",
+) -> PlanConfig:
+    """The plan file's settings with paths resolved, then ``overrides`` on top.
+
+    :param required: settings ``command`` needs from the file (an error names the first missing).
+    """
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"{p}: is a folder; give the plan file, e.g. {p / 'plan.toml'}")
@@ -90,11 +99,11 @@ def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfi
             ("inputs.roster", cfg.inputs.roster),
             ("outputs.dir", cfg.outputs.dir),
         )
-        if not v
+        if not v and k in required
     ]
     if missing:
         raise ConfigError(
-            f"{p}: setting '{missing[0]}' is required for 'territory run'; e.g. "
+            f"{p}: setting '{missing[0]}' is required for '{command}'; e.g. "
             + {
                 "inputs.accounts": '[inputs] accounts = "accounts.csv"',
                 "inputs.roster": '[inputs] roster = "roster.csv"',

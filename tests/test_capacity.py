@@ -257,3 +257,33 @@ def test_lock_rules_and_successors_hold_in_every_headcount(tmp_path: Path) -> No
     assert (west.reps, west.fte) == (2, 1.5)
     minus = {(x.group, x.change): x for x in c.rows}["West", -1]
     assert minus.removed == ("R2",)
+
+
+def test_cli_reads_the_inputs_and_target_from_a_plan_file(tmp_path: Path) -> None:
+    accounts(tmp_path)
+    write(tmp_path / "roster.csv", ROSTER)
+    (tmp_path / "plan.toml").write_text(
+        '[inputs]\naccounts = "accounts.csv"\nroster = "roster.csv"\n'
+        "[capacity]\ntarget_accounts = 5\nchanges = [1]\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        cli, ["capacity", "--config", str(tmp_path / "plan.toml"), "--out", str(tmp_path / "cap"), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "cap" / "capacity.json").read_text(encoding="utf-8"))
+    assert (summary["measure"], summary["target_from"]) == ("accounts", "capacity.target_accounts")
+    assert [(n["group"], n["needed_reps"]) for n in summary["needs"]] == [("East", 2), ("West", 3)]
+    assert [p["change"] for p in summary["plans"]] == [0, 1, 0, 1]
+    res = CliRunner().invoke(cli, ["capacity", "--out", str(tmp_path / "cap")])
+    assert res.exit_code == 2
+    assert "Error: give ACCOUNTS and ROSTER, or a plan file with [inputs] as --config FILE" in res.output
+    (tmp_path / "bare.toml").write_text("[capacity]\ntarget_accounts = 5\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        cli, ["capacity", "--config", str(tmp_path / "bare.toml"), "--out", str(tmp_path / "c2")]
+    )
+    assert res.exit_code == 2
+    assert res.output == (
+        f"Error: {tmp_path / 'bare.toml'}: setting 'inputs.accounts' is required for 'territory capacity'; "
+        'e.g. [inputs] accounts = "accounts.csv"\n'
+    )
