@@ -165,6 +165,9 @@ def format_lock_rules(s: dict[str, Any]) -> list[str]:
     unit = lr.get("unit", "accounts")
     lines = []
 
+    def units(n: int) -> str:
+        return f"{n:,} {unit if n != 1 else unit[:-1]}"
+
     def anyway(n: int | None) -> str:
         return "" if n is None else f", {n:,} of them would have stayed anyway"
 
@@ -177,7 +180,7 @@ def format_lock_rules(s: dict[str, Any]) -> list[str]:
                 else ""
             )
         lines.append(
-            f"Lock rules{when}: {lr['kept']:,} {unit} kept with their owner{anyway(lr['kept_anyway'])}."
+            f"Lock rules{when}: {units(lr['kept'])} kept with their owner{anyway(lr['kept_anyway'])}."
         )
         for r in lr["rules"]:
             name = f'"{r["name"]}" ' if r.get("name") else ""
@@ -193,8 +196,9 @@ def format_lock_rules(s: dict[str, Any]) -> list[str]:
             lines.append(text)
     for lv in lr.get("successors", []):
         lines.append(
-            f"{lv['rep_id']} leaves: {lv['to_successor']:,} of {lv['accounts']:,} {unit} go to the named "
-            f"successor {lv['successor']}."
+            f"{lv['rep_id']} leaves: {lv['to_successor']:,} of {units(lv['accounts'])} go"
+            + ("es" if lv["to_successor"] == 1 else "")
+            + f" to the named successor {lv['successor']}."
         )
     return lines
 

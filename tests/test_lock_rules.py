@@ -215,7 +215,7 @@ def test_kept_anyway_can_be_switched_off(tmp_path: Path) -> None:
     assert summary["lock_rules"]["kept_anyway"] is None
     assert summary["lock_rules"]["rules"][0]["kept_anyway"] is None
     assert "Lock rules as of" not in out  # no date rule: no date to state
-    assert "Lock rules: 1 accounts kept with their owner." in out
+    assert "Lock rules: 1 account kept with their owner." in out
 
 
 def test_as_of_defaults_to_today_and_says_so(tmp_path: Path) -> None:
@@ -666,3 +666,16 @@ def test_set_checks_the_whole_locks_table() -> None:
         str(e.value)
         == "--set: 'locks': as_of must be a date written YYYY-MM-DD, e.g. 2026-12-03, not '2026-13-01'"
     )
+
+
+def test_a_parent_follows_its_kept_subsidiary(tmp_path: Path) -> None:
+    """E2 (R2's) is the subsidiary of E1 (R3's); the rule keeps E2, so the parent goes to R2."""
+    files(
+        tmp_path,
+        {"E1": {"owner_id": "R3"}, "E2": {"parent_id": "E1", "strategic": "true"}},
+        '[[locks.rules]]\ncolumn = "strategic"\nequals = "true"\n',
+    )
+    _, rows, _ = plan(tmp_path)
+    assert rows.at["E2", "reason"] == "kept: strategic is true"
+    assert rows.at["E1", "owner_id"] == "R2"
+    assert rows.at["E1", "reason"] == "family follows E2 (kept: strategic is true), from R3"
