@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import territory
 from territory.config import load_config
@@ -679,3 +681,36 @@ def test_a_parent_follows_its_kept_subsidiary(tmp_path: Path) -> None:
     assert rows.at["E2", "reason"] == "kept: strategic is true"
     assert rows.at["E1", "owner_id"] == "R2"
     assert rows.at["E1", "reason"] == "family follows E2 (kept: strategic is true), from R3"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    offsets=st.lists(st.integers(min_value=-400, max_value=400), min_size=1, max_size=12),
+    days=st.integers(min_value=0, max_value=365),
+    past=st.booleans(),
+)
+def test_a_date_window_keeps_exactly_the_days_it_says(offsets: list[int], days: int, past: bool) -> None:
+    """Property: within_days keeps 0 <= date - as_of <= N; within_last_days 0 <= as_of - date <= N."""
+    import datetime as dt
+
+    from territory.io.loading import parse_accounts, parse_roster
+
+    as_of = dt.date(2026, 12, 3)
+    raw = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(len(offsets))],
+            "tier": "1",
+            "region": "West",
+            "owner_id": "R1",
+            "renewal_date": [(as_of + dt.timedelta(days=o)).isoformat() for o in offsets],
+        }
+    )
+    accounts, _ = parse_accounts(raw, "accounts.csv")
+    reps, _ = parse_roster(pd.DataFrame({"rep_id": ["R1"], "region": ["West"]}), "roster.csv")
+    key = "within_last_days" if past else "within_days"
+    cfg = load_config(
+        None, [f'locks.rules=[{{column = "renewal_date", {key} = {days}}}]', "locks.as_of=2026-12-03"]
+    )
+    done = apply_lock_rules(accounts, reps, cfg, "accounts.csv")
+    expected = [0 <= (-o if past else o) <= days for o in offsets]
+    assert done.accounts["locked"].tolist() == expected
