@@ -165,7 +165,7 @@ def plan_to_folder(
             from .lockrules import kept_anyway_owners  # "how many would have stayed anyway"
 
             t0 = time.perf_counter()
-            anyway = kept_anyway_owners(inp, lambda stage, done, total: report("anyway", done, total))
+            anyway = kept_anyway_owners(inp, lambda _s, done, total: report("anyway", done, total))
             if anyway is not None:
                 plan.extras["kept_anyway_owners"] = anyway
                 plan.timings["kept_anyway"] = time.perf_counter() - t0
