@@ -13,6 +13,7 @@ import click
 from territory import __version__
 
 from .books import books
+from .capacity import capacity
 from .compare import compare, diff
 from .options import CONTEXT_SETTINGS
 from .plan import plan
@@ -69,3 +70,4 @@ cli.add_command(whatif)
 cli.add_command(compare)
 cli.add_command(diff)
 cli.add_command(run)
+cli.add_command(capacity)

@@ -125,13 +125,47 @@ def mass_change_overrides(allow: bool) -> list[str]:
     return ["outputs.allow_mass_change=true"] if allow else []
 
 
+def lock_rule_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of DATE and --opportunities FILE: what the [[locks.rules]] of the settings read."""
+    fn = click.option(
+        "--opportunities",
+        "opportunities",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Opportunities file (CSV/XLSX) for stage_at_least lock rules (locks.opportunities).",
+    )(fn)
+    fn = click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="The date the lock rules count from (locks.as_of); default today, recorded in summary.json.",
+    )(fn)
+    return fn
+
+
+def lock_rule_overrides(as_of: Any, opportunities: str | None) -> list[str]:
+    out = []
+    if as_of is not None:
+        out.append(f"locks.as_of={as_of:%Y-%m-%d}")
+    if opportunities:
+        out.append(f"locks.opportunities={opportunities}")
+    return out
+
+
 class StageBars:
     """Progress bars on stderr, one per stage ("solve", "sweep", "books"), as a progress callback.
 
     Use as a context manager so a bar left open by an error is closed.
     """
 
-    LABELS = {"solve": "Solving pools", "sweep": "Sweeping move caps", "books": "Rendering books"}
+    LABELS = {
+        "solve": "Solving pools",
+        "anyway": "Solving without the lock rules",
+        "sweep": "Sweeping move caps",
+        "books": "Rendering books",
+    }
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
@@ -161,6 +195,26 @@ class StageBars:
             if entry[0] is not None:
                 entry[0].__exit__(None, None, None)
                 entry[0] = None
+
+
+class PlansBar:
+    """One progress bar on stderr over plans solved in parallel: ``bar(done, total, name)``."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
+            )
+            self.bar.__enter__()
+        self.bar.update(1, name)
+        if done >= total:
+            self.bar.__exit__(None, None, None)
 
 
 def replaced_note(result: Any) -> str:

@@ -13,6 +13,8 @@ from .options import (
     StageBars,
     allow_mass_change_option,
     config_options,
+    lock_rule_options,
+    lock_rule_overrides,
     mass_change_overrides,
     replaced_note,
     solver_options,
@@ -72,6 +74,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
     )
     lines.append(format_moves(s))
+    lines += format_lock_rules(s)
     if o.get("no_product_fit"):
         n = o["no_product_fit"]
         keep = s["config"]["products"].get("no_fit", "keep") == "keep"
@@ -154,6 +157,52 @@ def format_moves(s: dict[str, Any]) -> str:
     )
 
 
+def format_lock_rules(s: dict[str, Any]) -> list[str]:
+    """What the lock rules kept, per rule, and where leavers' accounts went (summary.json's lock_rules)."""
+    lr = s.get("lock_rules")
+    if not lr:
+        return []
+    unit = lr.get("unit", "accounts")
+    lines = []
+
+    def units(n: int) -> str:
+        return f"{n:,} {unit if n != 1 else unit[:-1]}"
+
+    def anyway(n: int | None) -> str:
+        return "" if n is None else f", {n:,} of them would have stayed anyway"
+
+    if lr.get("rules"):
+        when = ""
+        if lr.get("as_of"):
+            when = f" as of {lr['as_of']}" + (
+                " (today; give --as-of for a plan that does not change with the day)"
+                if lr.get("as_of_from") == "today"
+                else ""
+            )
+        lines.append(
+            f"Lock rules{when}: {units(lr['kept'])} kept with their owner{anyway(lr['kept_anyway'])}."
+        )
+        for r in lr["rules"]:
+            name = f'"{r["name"]}" ' if r.get("name") else ""
+            text = f"  rule {r['rule']} {name}({r['text']}): {r['matched']:,} matched, {r['kept']:,} kept"
+            if r.get("kept_anyway") is not None:
+                text += f" ({r['kept_anyway']:,} anyway)"
+            left = r["not_kept"]["owner_left_or_none"]
+            if left:
+                text += f"; {left:,} not kept: no owner on the roster"
+            moved = r["not_kept"]["moved"]
+            if moved:
+                text += f"; {moved:,} moved (pinned to another rep)"
+            lines.append(text)
+    for lv in lr.get("successors", []):
+        lines.append(
+            f"{lv['rep_id']} leaves: {lv['to_successor']:,} of {units(lv['accounts'])} go"
+            + ("es" if lv["to_successor"] == 1 else "")
+            + f" to the named successor {lv['successor']}."
+        )
+    return lines
+
+
 def format_crm_guard(s: dict[str, Any]) -> str | None:
     """The guard's message when it withheld the update file(s), or let them through anyway."""
     crm = s.get("crm_update") or {}
@@ -233,6 +282,7 @@ def format_sweep(points: list[Any]) -> str:
 )
 @source_options
 @config_options
+@lock_rule_options
 @solver_options
 @click.option(
     "--export-lp",
@@ -261,6 +311,8 @@ def plan(
     locks_path: str | None,
     config_path: str | None,
     settings: tuple[str, ...],
+    as_of: Any,
+    opportunities: str | None,
     preset: str | None,
     sheet: str | None,
     table: str | None,
@@ -296,12 +348,12 @@ def plan(
 
     # Every option is checked before anything is read, solved or written.
     caps = parse_caps(sweep) if sweep is not None else None
-    protect = (accounts, roster, icp_path, locks_path, config_path)
+    protect = (accounts, roster, icp_path, locks_path, config_path, opportunities)
     check_output_folder(out_dir, protect)
     if export_lp:
         check_output_file(export_lp, protect, example="model.lp", out_folder=out_dir)
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
-    overrides += mass_change_overrides(allow_mass_change)
+    overrides += mass_change_overrides(allow_mass_change) + lock_rule_overrides(as_of, opportunities)
     if region_rules:
         overrides.append(f"inputs.region_rules={region_rules}")
     cfg = territory.load_config(config_path, overrides)

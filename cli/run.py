@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,8 @@ from .options import (
     CONTEXT_SETTINGS,
     StageBars,
     allow_mass_change_option,
+    lock_rule_options,
+    lock_rule_overrides,
     mass_change_overrides,
     replaced_note,
 )
@@ -29,26 +32,36 @@ from .plan import format_crm_guard, format_summary
 @click.option(
     "--books/--no-books", default=None, help="Render the PDF books (default: outputs.books in the file)."
 )
+@lock_rule_options
 @allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
 def run(
-    plan_file: str, settings: tuple[str, ...], books: bool | None, allow_mass_change: bool, quiet: bool
+    plan_file: str,
+    settings: tuple[str, ...],
+    books: bool | None,
+    as_of: Any,
+    opportunities: str | None,
+    allow_mass_change: bool,
+    quiet: bool,
 ) -> None:
     """Run the rebuild a plan file describes: load, score, plan, write and print books.
 
-    The file holds [inputs] (accounts, roster, icp, preset), [outputs] (dir, books) and any
-    plan settings; paths are relative to the file. Precedence: defaults < file < --set.
+    The file holds [inputs] (accounts, roster, icp, preset), [outputs] (dir, books), lock
+    rules ([locks], [[locks.rules]]) and any plan settings; paths are relative to the file.
+    Precedence: defaults < file < --set.
 
     Example:
 
     \b
         territory run examples/plan.toml
         territory run examples/plan.toml --set balance.tier_band=0.05 --set outputs.dir=tight-out
+        territory run examples/lock-rules/plan.toml --as-of 2026-12-03
     """
     from territory.runner import run_plan_file
 
     overrides = list(settings) + mass_change_overrides(allow_mass_change)
+    overrides += lock_rule_overrides(as_of, opportunities)
     with StageBars(quiet) as bars:
         result = run_plan_file(plan_file, overrides, books=books, progress=bars)
     out = Path(result.out_dir)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,10 @@ from .compare import format_comparison
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
+    PlansBar,
     allow_mass_change_option,
+    lock_rule_options,
+    lock_rule_overrides,
     mass_change_overrides,
     solver_options,
     solver_overrides,
@@ -108,6 +110,7 @@ from .sources import source_kwargs, source_options
     help="Tier the accounts with this ICP file.",
 )
 @source_options
+@lock_rule_options
 @solver_options
 @allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
@@ -132,6 +135,8 @@ def whatif(
     sheet: str | None,
     table: str | None,
     query: str | None,
+    as_of: Any,
+    opportunities: str | None,
     config_path: str | None,
     solver: str | None,
     time_limit: str | None,
@@ -161,9 +166,10 @@ def whatif(
     from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options, with_baseline
     from territory.scenarios import whatif as run
 
-    protect = (accounts, roster, icp_path, config_path, scenarios_file)
+    protect = (accounts, roster, icp_path, config_path, scenarios_file, opportunities)
     check_output_folder(out_dir, protect)  # every option is checked before any work
     overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
+    overrides += lock_rule_overrides(as_of, opportunities)
     cfg = territory.load_config(config_path, overrides)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:
@@ -190,19 +196,7 @@ def whatif(
     )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
-    bar: dict[str, Any] = {}
-
-    def progress(done: int, total: int, scenario: str) -> None:
-        if quiet:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(
-                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
-            )
-            bar["bar"].__enter__()
-        bar["bar"].update(1, scenario)
-        if done >= total:
-            bar["bar"].__exit__(None, None, None)
+    progress = PlansBar(quiet)
 
     result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress, protect=protect)
     if not quiet and result.comparison is not None:

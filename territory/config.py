@@ -410,6 +410,227 @@ class GeoConfig:
     )
 
 
+DAYS = Range(0, 36_525, unit="days; 36,525 is 100 years")
+
+
+def toml_text(value: Any) -> str:
+    """A setting's value as TOML writes it: "text", 90, true, ["a", "b"]."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_text(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {toml_text(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class LockRule:
+    """One [[locks.rules]] table: keep matching accounts with their current owner.
+
+    A rule has exactly one test: ``within_days`` / ``within_last_days`` (a date in
+    ``column`` near the as-of date), ``equals`` / ``in`` (a value of ``column``) or
+    ``stage_at_least`` (an open opportunity at that stage or later).
+    """
+
+    name: str = setting("", "A short name for the rule, shown in the summary (default: the rule's text).")
+    column: str = setting(
+        "",
+        "The accounts column the rule reads, e.g. renewal_date, owner_since or strategic "
+        "(not used by stage_at_least, which reads the opportunities file).",
+    )
+    within_days: int | None = setting(
+        None,
+        "Keep the account when its date in column falls on the as-of date or up to this many "
+        "days after it (a renewal coming up).",
+        allowed=DAYS,
+    )
+    within_last_days: int | None = setting(
+        None,
+        "Keep the account when its date in column falls on the as-of date or up to this many "
+        "days before it (an owner who took the account recently: owner_since).",
+        allowed=DAYS,
+    )
+    equals: str | bool | None = setting(
+        None,
+        "Keep the account when column holds this value (letter case and spaces ignored; true, "
+        "yes, y and 1 are alike when the column holds only true/false words).",
+    )
+    in_: tuple[str, ...] = setting(
+        (), "Keep the account when column holds one of these values (letter case ignored).", key="in"
+    )
+    stage_at_least: str = setting(
+        "",
+        "Keep the account when it has an open opportunity (not won or lost) at this stage or a "
+        "later one, in the stage order of stages (or locks.stages); needs the opportunities "
+        "file (--opportunities or locks.opportunities).",
+    )
+    stages: tuple[str, ...] = setting(
+        (), "The opportunity stages in order, earliest first, for this rule (default locks.stages)."
+    )
+    date_format: str = setting(
+        "",
+        "strftime pattern of the dates in column, e.g. '%d/%m/%Y'; needed only when day and "
+        "month cannot be told apart from the data.",
+    )
+
+    TESTS = ("within_days", "within_last_days", "equals", "in", "stage_at_least")
+
+    def tests(self) -> list[str]:
+        """The test keys this rule sets (a valid rule sets exactly one)."""
+        given = {
+            "within_days": self.within_days is not None,
+            "within_last_days": self.within_last_days is not None,
+            "equals": self.equals is not None,
+            "in": bool(self.in_),
+            "stage_at_least": bool(self.stage_at_least),
+        }
+        return [k for k in self.TESTS if given[k]]
+
+    def text(self) -> str:
+        """The rule as written in TOML (the keys that differ from the defaults)."""
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "name" or value == f.default:
+                continue
+            parts.append(f"{f.metadata.get('key', f.name)} = {toml_text(value)}")
+        return ", ".join(parts)
+
+    def describe(self, index: int) -> str:
+        """'lock rule 2 (column = "renewal_date", within_days = 90)', the name first if any."""
+        name = f" {toml_text(self.name)}" if self.name else ""
+        return f"lock rule {index}{name} ({self.text()})"
+
+    @staticmethod
+    def label_for(index: int, raw: Any) -> str:
+        """How an error names the rule before it is built: its index and text as written."""
+        if not isinstance(raw, Mapping):
+            return f"lock rule {index}"
+        name = raw.get("name")
+        shown = f" {toml_text(name)}" if isinstance(name, str) and name else ""
+        text = ", ".join(f"{k} = {toml_text(v)}" for k, v in raw.items() if k != "name")
+        return f"lock rule {index}{shown} ({text})"
+
+    def problem(self) -> str | None:
+        tests = self.tests()
+        if not tests:
+            return (
+                "a rule needs one test: within_days or within_last_days (a date column), "
+                "equals or in (a value), or stage_at_least (an open opportunity), e.g. column = "
+                '"renewal_date", within_days = 90'
+            )
+        if len(tests) > 1:
+            return (
+                f"a rule has one test, this one has {len(tests)} ({', '.join(tests)}); write one "
+                "[[locks.rules]] table per test"
+            )
+        test = tests[0]
+        if test == "stage_at_least":
+            if self.column:
+                return (
+                    "stage_at_least reads the opportunities file, not an accounts column; leave "
+                    "out column (locks.opportunity_stage names the stage column if needed)"
+                )
+        elif not self.column.strip():
+            return f'{test} needs the accounts column to read, e.g. column = "renewal_date"'
+        if self.date_format and test not in ("within_days", "within_last_days"):
+            return "date_format applies to date tests only (within_days, within_last_days)"
+        if self.stages and test != "stage_at_least":
+            return "stages applies to stage_at_least only"
+        if isinstance(self.equals, str) and not self.equals.strip():
+            return 'equals needs a value, e.g. equals = "true"'
+        if any(not v.strip() for v in self.in_):
+            return 'in lists values to match; an empty value matches nothing, e.g. in = ["gold", "platinum"]'
+        return None
+
+
+@dataclass(frozen=True)
+class LocksConfig:
+    rules: tuple[LockRule, ...] = setting(
+        (),
+        "Lock rules from the data: [[locks.rules]] tables, each keeping the accounts it matches "
+        'with their current owner (see docs/lock-rules.md), e.g. column = "renewal_date", '
+        "within_days = 90.",
+    )
+    as_of: str = setting(
+        "",
+        "The date the date rules count from, YYYY-MM-DD (--as-of). Empty means today, which makes "
+        "the plan depend on the day it runs; summary.json records the date used.",
+    )
+    opportunities: str = setting(
+        "",
+        "Opportunities file (CSV/XLSX/Parquet) for stage_at_least rules, relative to plan.toml "
+        "(--opportunities): one row per opportunity with its account and stage.",
+    )
+    stages: tuple[str, ...] = setting(
+        (),
+        'The opportunity stages in order, earliest first, e.g. ["Prospecting", '
+        '"Qualification", "Proposal", "Negotiation"]; won and lost stages need not be listed.',
+    )
+    opportunity_account: str = setting(
+        "account_id", "The opportunities column naming the account (matched ignoring case, spaces and '_')."
+    )
+    opportunity_stage: str = setting(
+        "",
+        "The opportunities column holding the stage; empty finds it by name (stage, StageName, deal_stage).",
+    )
+    kept_anyway: bool = setting(
+        True,
+        "Solve once more without the lock rules to count, per rule, the accounts the plan would "
+        "have kept with their owner anyway (summary.json); false saves that solve.",
+    )
+
+    def problem(self) -> str | None:
+        if self.as_of:
+            import re
+            from datetime import date
+
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.as_of.strip()):
+                    raise ValueError
+                date.fromisoformat(self.as_of.strip())
+            except ValueError:
+                return f"as_of must be a date written YYYY-MM-DD, e.g. 2026-12-03, not {self.as_of!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class CapacityConfig:
+    by: Literal["region", "manager", "product"] = setting(
+        "region",
+        "'territory capacity' groups the reps by region (reps covering several regions join "
+        "them into one group), by manager (a team) or by product.",
+    )
+    target_workload: float | None = setting(
+        None,
+        "Workload one full rep (capacity 1.0) should carry: tier-weighted accounts "
+        "(balance.workload_weights). Unset with target_accounts unset: today's average.",
+        allowed=Range(TINY, 1e9, unit="workload per full rep"),
+    )
+    target_accounts: float | None = setting(
+        None,
+        "Accounts one full rep should own, instead of target_workload.",
+        allowed=Range(TINY, 1e9, unit="accounts per full rep"),
+    )
+    changes: tuple[int, ...] = setting(
+        (-1, 1, 2),
+        "The headcount changes planned for every group besides today's (-1 = one rep fewer).",
+        allowed=Range(-20, 20, unit="reps"),
+    )
+
+    def problem(self) -> str | None:
+        if self.target_workload is not None and self.target_accounts is not None:
+            return "give target_workload or target_accounts, not both"
+        if 0 in self.changes:
+            return "changes lists changes from today's headcount; today's (0) is always planned"
+        if len(set(self.changes)) != len(self.changes):
+            return "changes lists a change twice"
+        return None
+
+
 @dataclass(frozen=True)
 class PlanConfig:
     period_label: str = setting("", "Label printed on the books, e.g. 'FY27 Q1'.")
@@ -432,6 +653,8 @@ class PlanConfig:
     columns: ColumnsConfig = setting(ColumnsConfig, "Header names mapped onto canonical columns.")
     outputs: OutputsConfig = setting(OutputsConfig, "Plan directory, books and CRM update form.")
     geo: GeoConfig = setting(GeoConfig, "Geography: regions from rules, and placing accounts on the map.")
+    locks: LocksConfig = setting(LocksConfig, "Lock rules from the data, and the as-of date they count from.")
+    capacity: CapacityConfig = setting(CapacityConfig, "Headcount questions: 'territory capacity'.")
 
 
 # --------------------------------------------------------------------------- loading
@@ -489,7 +712,8 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: '{prefix.rstrip('.') or 'top level'}' must be a table")
     hints = get_type_hints(cls)
-    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    # A field may be written under another key ("in" is a Python keyword: field in_).
+    known = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     errors: list[str] = []  # every wrong key at once, one line each
     for name in sorted(set(data) - set(known)):
         close = [prefix + k for k in known if k.split("_")[0] in name]
@@ -500,10 +724,9 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         if name in known:
+            f = known[name]
             try:
-                kwargs[name] = _coerce(
-                    hints[name], value, source, prefix + name, known[name].metadata.get("range")
-                )
+                kwargs[f.name] = _coerce(hints[f.name], value, source, prefix + name, f.metadata.get("range"))
             except ConfigError as e:
                 errors.append(str(e))
     if errors:
@@ -543,11 +766,13 @@ def _coerce(tp: Any, value: Any, source: str, key: str, rng: Range | None = None
             )
         return value
     if origin is tuple:
+        (inner, *_rest) = get_args(tp)
+        if dataclasses.is_dataclass(inner):
+            return _coerce_tables(inner, value, source, key)  # type: ignore[arg-type]
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{source}: setting '{key}' must be a list, not {value!r}")
-        (inner, *_rest) = get_args(tp)
         return tuple(_coerce(inner, v, source, key) for v in value)
     if origin is dict:
         if not isinstance(value, Mapping):
@@ -567,13 +792,50 @@ def _coerce(tp: Any, value: Any, source: str, key: str, rng: Range | None = None
     raise ConfigError(f"{source}: setting '{key}' has an unsupported type")  # pragma: no cover
 
 
+def _coerce_tables(cls: type, value: Any, source: str, key: str) -> tuple[Any, ...]:
+    """A list of tables (TOML ``[[key]]``), each built as ``cls``; every wrong table reported.
+
+    When ``cls`` has ``label_for(index, raw)``, errors name the table by it (e.g. "lock rule
+    2 (column = ...)") rather than by its position alone.
+    """
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(
+            f"{source}: setting '{key}' must be a list of tables, e.g. [[{key}]], not {value!r}"
+        )
+    label_for = getattr(cls, "label_for", None)
+    out: list[Any] = []
+    errors: list[str] = []
+    for i, raw in enumerate(value, start=1):
+        where = f"{key}[{i}]"
+        try:
+            out.append(config_from_dict(cls, raw, source, where + "."))
+        except ConfigError as e:
+            if label_for is None:
+                errors.append(str(e))
+                continue
+            label = label_for(i, raw)
+            for line in str(e).splitlines():
+                if line.endswith("problems in the settings."):
+                    continue
+                line = line.removeprefix(f"{source}: ").removeprefix(f"'{where}': ")
+                errors.append(f"{source}: {label}: {line}")
+    if errors:
+        raise _all_of(errors)
+    return tuple(out)
+
+
 def allowed_text(tp: Any, rng: Range) -> str:
     """The allowed values of a number setting in words, as docs and error messages say them."""
     optional = get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
     base = next((a for a in get_args(tp) if a is not type(None)), tp) if optional else tp
+    listed = get_origin(base) is tuple and rng.length is None
     if get_origin(base) is tuple:
         base = get_args(base)[0]
     text = rng.describe(whole=base is int)
+    if listed:
+        text = "a list, each " + text
     return text + (", or none (unset)" if optional else "")
 
 
@@ -735,7 +997,14 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
         except UnreadableFile as e:
             raise ConfigError(str(e)) from None
     coerced = _coerce(tp, value, "--set", key, _field_range(path))
-    return _replace_path(cfg, path, coerced)
+    out = _replace_path(cfg, path, coerced)
+    # The whole table must still make sense (e.g. locks.as_of is a date, segment min < max).
+    for i in range(len(path) - 1, 0, -1):
+        owner = _get_path(out, path[:i])
+        wrong = owner.problem() if hasattr(owner, "problem") else None
+        if wrong:
+            raise ConfigError(f"--set: '{'.'.join(path[:i])}': {wrong}")
+    return out
 
 
 def _get_path(obj: Any, path: list[str]) -> Any:
@@ -756,12 +1025,13 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cfg):
         v = getattr(cfg, f.name)
+        name = f.metadata.get("key", f.name)
         if dataclasses.is_dataclass(v):
-            out[f.name] = config_to_dict(v)
+            out[name] = config_to_dict(v)
         elif isinstance(v, tuple):
-            out[f.name] = list(v)
+            out[name] = [config_to_dict(x) if dataclasses.is_dataclass(x) else x for x in v]
         else:
-            out[f.name] = v
+            out[name] = v
     return out
 
 
@@ -787,11 +1057,14 @@ def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[SettingR
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
         rng = f.metadata.get("range")
         allowed = allowed_text(tp, rng) if rng is not None else _type_text(tp)
+        name = f.metadata.get("key", f.name)
         rows.append(
-            SettingRow(prefix + f.name, repr(default) if default is not None else "unset", help_text, allowed)
+            SettingRow(prefix + name, repr(default) if default is not None else "unset", help_text, allowed)
         )
         if get_origin(tp) is dict and dataclasses.is_dataclass(get_args(tp)[1]):
             rows.extend(describe_settings(get_args(tp)[1], f"{prefix}{f.name}.<name>."))
+        if get_origin(tp) is tuple and dataclasses.is_dataclass(get_args(tp)[0]):
+            rows.extend(describe_settings(get_args(tp)[0], f"{prefix}{f.name}[]."))
     return rows
 
 
@@ -804,6 +1077,13 @@ def _type_text(tp: Any) -> str:
         return "text"
     if get_origin(tp) is dict:
         return "a table"
+    if get_origin(tp) is tuple:
+        inner = get_args(tp)[0]
+        return "a list of tables ([[...]])" if dataclasses.is_dataclass(inner) else "a list of text"
+    if get_origin(tp) in (Union, types.UnionType):
+        return (
+            " or ".join(_type_text(a) or "unset" for a in get_args(tp) if a is not type(None)) + ", or unset"
+        )
     return ""  # pragma: no cover - every number setting declares a Range (tested)
 
 

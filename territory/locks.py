@@ -156,7 +156,17 @@ def family_lock_conflicts(
         else np.zeros(len(accounts), dtype=bool)
     )
 
+    # Pins that lock rules or successors made say so ("is kept with R01 by lock rule 2 (...)").
+    why = (
+        accounts["_lock_why"].astype(str).to_numpy(dtype=object) if "_lock_why" in accounts.columns else None
+    )
+    by_rule = False
+
     def how(i: int) -> str:
+        nonlocal by_rule
+        if why is not None and why[i] and (not from_file[i] or why[i].startswith("goes to")):
+            by_rule = by_rule or "lock rule" in why[i]
+            return f"{ids[i]} (row {rows[i]}) {why[i]}"
         src = f"in {locks_file}" if from_file[i] and locks_file else "by its locked column"
         return f"{ids[i]} (row {rows[i]}) is locked to {target[i]} {src}"
 
@@ -174,15 +184,19 @@ def family_lock_conflicts(
         n += 1
         if n > 20:
             continue
+        by_rule = False
+        text = f"accounts of family {shown[i]} are locked to different reps: {how(j)}, {how(i)}"
         out.append(
             Problem(
                 file,
-                f"accounts of family {shown[i]} are locked to different reps: {how(j)}, {how(i)}",
+                text,
                 row=int(rows[i]),
                 column="locked",
                 value=str(ids[i]),
                 hint="a family (a parent and its subsidiaries) has one owner: lock them to the "
-                "same rep, unlock one, or let families split with --set families.mode=free",
+                "same rep, unlock one, "
+                + ("narrow the lock rule, " if by_rule else "")
+                + "or let families split with --set families.mode=free",
             )
         )
     if n > 20:

@@ -98,6 +98,11 @@ def prepare_input(
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
     locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
+    from .lockrules import successor_cover_warnings, successor_pins, without_successor_warnings
+
+    if not product_mode(reps):  # a leaver's accounts go to the successor (product rows: below)
+        accounts = successor_pins(accounts, reps)
+        problems += successor_cover_warnings(accounts, reps, config, accounts_file)
     if config.families.mode == "together" and not product_mode(reps):
         problems += family_lock_conflicts(accounts, reps, families, accounts_file, locks_file)
     from .eligibility import account_segments, eligibility, rep_segments, uncovered
@@ -125,6 +130,7 @@ def prepare_input(
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
         accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
+        accounts = successor_pins(accounts, reps)
         if config.families.mode == "together":  # per product: a lock holds for its rep's product
             problems = family_lock_conflicts(accounts, reps, accounts["family_id"], accounts_file, locks_file)
             if problems:
@@ -139,7 +145,7 @@ def prepare_input(
                 hint="give the reps their product in the roster's product column, or remove the setting",
             )
         )
-    inp = PlanInput(accounts, reps, config, inputs or [], warnings)
+    inp = PlanInput(accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps))
     inp.extras.update(extras)
     return inp
 
@@ -307,7 +313,9 @@ def load_input(
 
         icp = load_icp(icp_path)
     if raw_a is not None:
-        accounts, p = parse_accounts(raw_a, a_label, account_columns)
+        from .lockrules import rule_columns  # the columns lock rules read are read as they are
+
+        accounts, p = parse_accounts(raw_a, a_label, rule_columns(config, account_columns))
         if icp is not None:
             from .icp import choose_tier_source
 
@@ -316,9 +324,17 @@ def load_input(
                 p = [q for q in p if q.column != "tier"]
                 accounts = accounts.drop(columns=[c for c in ("tier", "score") if c in accounts.columns])
         problems += p
+    leavers: list[Any] = []
+    roster_rows = 0
     if raw_r is not None:
         reps, p = parse_roster(raw_r, r_label, roster_columns)
         problems += p
+        roster_rows = len(reps)
+        if not [q for q in p if q.severity == "error"]:
+            from .lockrules import split_leavers  # reps with a successor leave the roster
+
+            reps, leavers, p = split_leavers(reps, r_label)
+            problems += p
     if accounts is not None and "account_id" in accounts.columns:
         accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
         problems += p
@@ -340,13 +356,29 @@ def load_input(
             problems += p
         except InputError as e:
             problems += e.problems + e.warnings
+    rules = None
+    if accounts is not None and reps is not None and "account_id" in accounts.columns:
+        from .lockrules import apply_lock_rules  # [[locks.rules]]: keep with the owner
+
+        try:
+            rules = apply_lock_rules(accounts, reps, config, a_label, limits=opts.limits)
+            accounts = rules.accounts
+            problems += rules.problems
+        except InputError as e:
+            problems += e.problems + e.warnings
     if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
         raise InputError(problems)
     inputs = [
         InputFile("accounts", a_label, a_sha, len(accounts)),
-        InputFile("roster", r_label, sha256_file(roster_path), len(reps)),
+        InputFile("roster", r_label, sha256_file(roster_path), roster_rows),
     ]
     extras: dict[str, Any] = {}
+    if rules is not None and rules.info is not None:
+        extras["lock_rules"] = rules.info
+    if rules is not None and rules.opportunities is not None:
+        inputs.append(InputFile("opportunities", *rules.opportunities))
+    if leavers:
+        extras["successors"] = [lv.as_dict() for lv in leavers]
     if geo is not None and geo.summary:
         extras["geography"] = geo.summary
     if geo is not None and geo.rules_file:
@@ -549,6 +581,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
             moved=moved,
         )
 
+    from .lockrules import rule_reasons  # "kept: renewal on ...", "... to the named successor R12"
+
+    reasons = rule_reasons(accounts, reasons, new_ids)
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
     accounts["owner_id"] = new_ids
@@ -933,6 +968,11 @@ def summary_dict(
         "warnings": [w.sentence() for w in p.warnings],
         **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
     }
+    from .lockrules import lock_rules_summary
+
+    locks = lock_rules_summary(p)
+    if locks is not None:
+        summary["lock_rules"] = locks
     if files is not None:
         summary["files"] = dict(files)
     summary["run"] = {

@@ -71,11 +71,21 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         else _resolve(base, cfg.inputs.region_rules),
     )
     outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
-    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs)
+    locks = dataclasses.replace(cfg.locks, opportunities=_resolve(base, cfg.locks.opportunities))
+    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks)
 
 
-def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfig:
-    """The plan file's settings with paths resolved, then ``overrides`` on top."""
+def load_plan_file(
+    path: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    required: Sequence[str] = ("inputs.accounts", "inputs.roster", "outputs.dir"),
+    command: str = "territory run",
+) -> PlanConfig:
+    """The plan file's settings with paths resolved, then ``overrides`` on top.
+
+    :param required: settings ``command`` needs from the file (an error names the first missing).
+    """
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"{p}: is a folder; give the plan file, e.g. {p / 'plan.toml'}")
@@ -89,11 +99,11 @@ def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfi
             ("inputs.roster", cfg.inputs.roster),
             ("outputs.dir", cfg.outputs.dir),
         )
-        if not v
+        if not v and k in required
     ]
     if missing:
         raise ConfigError(
-            f"{p}: setting '{missing[0]}' is required for 'territory run'; e.g. "
+            f"{p}: setting '{missing[0]}' is required for '{command}'; e.g. "
             + {
                 "inputs.accounts": '[inputs] accounts = "accounts.csv"',
                 "inputs.roster": '[inputs] roster = "roster.csv"',
@@ -139,7 +149,8 @@ def plan_to_folder(
     the PDF books in ``out/books``. A failure or a kill at any point leaves ``out`` as it was.
 
     :param protect: the run's input files; ``out`` must not hold any of them.
-    :param progress: ``progress(stage, done, total)`` with stages "solve", "sweep", "books".
+    :param progress: ``progress(stage, done, total)`` with stages "solve", "anyway" (the plan
+        without the lock rules, for summary.json's kept_anyway), "sweep", "books".
     """
     from .io.staging import check_output_file, staged_folder
 
@@ -150,6 +161,14 @@ def plan_to_folder(
     with staged_folder(out, protect=protect) as stage:
         lp_target = stage.map(export_lp) or export_lp
         plan = solve_input(inp, report, export_lp=lp_target)
+        if inp.config.locks.kept_anyway:
+            from .lockrules import kept_anyway_owners  # "how many would have stayed anyway"
+
+            t0 = time.perf_counter()
+            anyway = kept_anyway_owners(inp, lambda _s, done, total: report("anyway", done, total))
+            if anyway is not None:
+                plan.extras["kept_anyway_owners"] = anyway
+                plan.timings["kept_anyway"] = time.perf_counter() - t0
         extra: list[tuple[str, Any]] = []
         lp_files = []
         for f in plan.extras.get("lp_files", []):
@@ -203,7 +222,13 @@ def run_plan_file(
 
     t0 = time.perf_counter()
     cfg = load_plan_file(path, overrides)
-    inputs = (path, cfg.inputs.accounts, cfg.inputs.roster, cfg.inputs.icp or None)
+    inputs = (
+        path,
+        cfg.inputs.accounts,
+        cfg.inputs.roster,
+        cfg.inputs.icp or None,
+        cfg.locks.opportunities or None,
+    )
     check_output_folder(cfg.outputs.dir, inputs)  # before any work
     inp = load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg, icp_path=cfg.inputs.icp or None)
     done = plan_to_folder(

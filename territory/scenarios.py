@@ -30,6 +30,7 @@ import pandas as pd
 from .assignment import Plan
 from .config import CAPACITY, apply_override, check_number
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
+from .io.loading import rep_regions
 from .io.validation import region_key
 from .pipeline import PlanInput, prepare_input, solve_input
 
@@ -41,12 +42,20 @@ BASELINE = "baseline"
 
 @dataclass(frozen=True)
 class AddRep:
-    """A new rep; the id is generated (NEW01, NEW02, ...) unless given."""
+    """A new rep; the id is generated (NEW01, NEW02, ...) unless given.
+
+    ``region`` may list several regions ("West;Midwest"); ``manager``, ``product`` and
+    ``segment`` fill the roster columns of the same names (``territory capacity`` hires into
+    a team or a product).
+    """
 
     name: str
     region: str
     capacity: float = 1.0
     rep_id: str = ""
+    manager: str = ""
+    product: str = ""
+    segment: str = ""
 
     def text(self) -> str:
         return f"add-rep={self.name},{self.region},{self.capacity:g}"
@@ -388,16 +397,19 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         rep_ids = reps["rep_id"].astype(str)
         if isinstance(t, AddRep):
             known = {region_key(r) for r in accounts["region"].astype(str)}
-            if t.region and t.region.strip() != "*" and region_key(t.region) not in known:
+            wanted = [r for r in rep_regions(t.region) if r != "*"]
+            missing = [r for r in wanted if region_key(r) not in known]
+            if missing:
                 shown = ", ".join(sorted(set(accounts["region"].astype(str)) - {""})[:12])
                 raise ConfigError(
-                    f"{where}: add-rep {t.name}: no accounts are in region {t.region!r}; regions: {shown}"
+                    f"{where}: add-rep {t.name}: no accounts are in region {missing[0]!r}; regions: {shown}"
                 )
             rid = t.rep_id or _new_rep_id(set(rep_ids))
             if rid in set(rep_ids):
                 raise ConfigError(f"{where}: add-rep {t.name}: rep id {rid!r} is already on the roster")
             row = {c: (np.nan if pd.api.types.is_numeric_dtype(reps[c]) else "") for c in reps.columns}
             row.update(rep_id=rid, name=t.name, region=t.region, capacity=float(t.capacity))
+            row.update({c: getattr(t, c) for c in ("manager", "product", "segment") if getattr(t, c)})
             reps = pd.concat([reps, pd.DataFrame([row])], ignore_index=True)
         elif isinstance(t, (RemoveRep, SetCapacity)):
             hit = rep_ids.eq(t.rep_id)

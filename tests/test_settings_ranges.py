@@ -279,6 +279,9 @@ def _number_fields(cls: type = PlanConfig, prefix: str = "") -> list[tuple[str, 
         if typing.get_origin(tp) is dict and dataclasses.is_dataclass(args[1]):
             out += _number_fields(args[1], prefix + f.name + ".<name>.")
             continue
+        if typing.get_origin(tp) is tuple and dataclasses.is_dataclass(args[0]):  # [[locks.rules]]
+            out += _number_fields(args[0], prefix + f.name + "[].<name>.")
+            continue
         flat = {tp, *args, *(a2 for a in args for a2 in typing.get_args(a))}
         if flat & {int, float}:
             out.append((prefix + f.name, tp, f))

@@ -82,6 +82,8 @@ REP_COLUMNS: dict[str, tuple[str, ...]] = {
     "capacity": ("capacity", "fte"),
     "product": ("product",),
     "max_accounts": ("max_accounts", "maxaccounts"),
+    # A leaving rep's successor takes their accounts (territory.lockrules).
+    "successor": ("successor", "successor_id", "successor_rep_id"),
 }
 
 ACCOUNT_NUMERIC = ("employees", "annual_revenue", "potential", "score")

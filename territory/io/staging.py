@@ -53,6 +53,7 @@ PLAN_FILES = (
 PLAN_PATTERNS = ("owner_changes_*.csv", "model*.lp")
 BOOK_PATTERNS = ("rep-*.pdf", "manager-*.pdf", "plan-summary.pdf")
 WHATIF_FILES = ("compare.csv",)
+CAPACITY_FILES = ("capacity.csv", "capacity.json")  # territory capacity
 KEEP_OUT_HINT = (
     "a new plan replaces the whole folder, so territory writes only into a new or empty "
     "folder or one holding an earlier plan; choose another folder, or move those files away"
@@ -124,7 +125,11 @@ def foreign_entries(folder: Path, _depth: int = 0) -> list[str]:
             ours = summary is not None and (
                 e.name in PLAN_FILES or e.name in listed or _matches(e.name, PLAN_PATTERNS)
             )
-            if not ours and not _matches(e.name, BOOK_PATTERNS) and e.name not in WHATIF_FILES:
+            if (
+                not ours
+                and not _matches(e.name, BOOK_PATTERNS)
+                and e.name not in WHATIF_FILES + CAPACITY_FILES
+            ):
                 foreign.append(e.name)
         elif e.is_dir():
             sub = Path(e.path)
@@ -140,7 +145,22 @@ def foreign_entries(folder: Path, _depth: int = 0) -> list[str]:
             foreign.append(e.name)
     if summary is None and not plan_dirs:  # compare.csv alone is not a what-if folder
         foreign += [n for n in WHATIF_FILES if (folder / n).is_file()]
+    if not _is_capacity(folder):  # capacity.csv is ours beside its capacity.json only
+        foreign += [n for n in CAPACITY_FILES if (folder / n).is_file()]
     return sorted(set(foreign))
+
+
+def _is_capacity(folder: Path) -> bool:
+    """A folder ``territory capacity`` wrote: capacity.json of format territory-capacity/*."""
+    from .safe_read import UnreadableFile, read_json
+
+    if not (folder / "capacity.json").is_file():
+        return False
+    try:
+        data = read_json(folder / "capacity.json", what="capacity summary")
+    except (OSError, UnreadableFile):
+        return False
+    return isinstance(data, dict) and str(data.get("format", "")).startswith("territory-capacity/")
 
 
 def _count_books(folder: Path) -> int:
