@@ -51,7 +51,8 @@ PLAN_FILES = (
     "scenario.json",
 )
 PLAN_PATTERNS = ("owner_changes_*.csv", "model*.lp")
-BOOK_PATTERNS = ("rep-*.pdf", "manager-*.pdf", "plan-summary.pdf")
+BOOK_PATTERNS = ("rep-*.pdf", "manager-*.pdf", "plan-summary.pdf", "rep-*.xlsx", "manager-*.xlsx")
+REPORT_FILES = ("report.html",)  # the review page (territory report), ours but never protected
 WHATIF_FILES = ("compare.csv",)
 KEEP_OUT_HINT = (
     "a new plan replaces the whole folder, so territory writes only into a new or empty "
@@ -122,7 +123,10 @@ def foreign_entries(folder: Path, _depth: int = 0) -> list[str]:
             foreign.append(e.name)
         elif e.is_file():
             ours = summary is not None and (
-                e.name in PLAN_FILES or e.name in listed or _matches(e.name, PLAN_PATTERNS)
+                e.name in PLAN_FILES
+                or e.name in listed
+                or _matches(e.name, PLAN_PATTERNS)
+                or e.name in REPORT_FILES
             )
             if not ours and not _matches(e.name, BOOK_PATTERNS) and e.name not in WHATIF_FILES:
                 foreign.append(e.name)
