@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from territory.io.staging import foreign_entries
 from territory.reporting import build_manager_rollup, build_rep_book, load_plan_dir
 from territory.reporting.books import plan_book_jobs, render_books
 from territory.reporting.workbooks import manager_workbook, rep_workbook
@@ -196,3 +197,4 @@ def test_run_renders_the_formats_of_plan_toml(tmp_path):
     names = sorted(p.name for p in (tmp_path / "out" / "books").iterdir())
     assert len(names) == 4 + 2 and all(n.endswith(".xlsx") for n in names)
     assert result.books.ok
+    assert foreign_entries(tmp_path / "out") == []  # the next run may replace the folder, workbooks too
