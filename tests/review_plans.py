@@ -7,8 +7,8 @@
   separators, formulas, control characters, 10,000 characters), in a folder whose own name is
   markup;
 - ``scaled_plan``: a plan folder with ``times`` copies of every account of another (new ids,
-  counts in summary.json scaled to match), e.g. 20,000 accounts from the 1,000-account
-  example in a fraction of a second, for the paging and filtering tests.
+  counts in summary.json scaled to match), e.g. 20,000 accounts from plan_small's 80 in a
+  fraction of a second, for the paging and filtering tests.
 """
 
 from __future__ import annotations
