@@ -62,6 +62,16 @@ from .options import CONTEXT_SETTINGS
     help="Generation date printed on the books (YYYY-MM-DD). Default: today. Fix it for "
     "byte-identical re-renders.",
 )
+@click.option(
+    "--format",
+    "formats",
+    default="pdf",
+    show_default=True,
+    metavar="FORMATS",
+    callback=lambda _ctx, _param, value: _formats(value),
+    help="pdf, xlsx, or both as pdf,xlsx: xlsx writes each rep's accounts and each manager's "
+    "team as an Excel workbook (rep-<name>-<id>.xlsx, manager-<name>.xlsx).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @report_errors
 def books(
@@ -72,6 +82,7 @@ def books(
     page_size: str,
     templates_dir: Path | None,
     generated_on: dt.datetime | None,
+    formats: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Render a PDF book per rep, a roll-up per manager and a plan summary.
@@ -81,8 +92,10 @@ def books(
     \b
         territory books plan-out --out plan-out/books
         territory books plan-out --rep R07 --rep "Grace Nguyen" --rep mei.chen@example.com
+        territory books plan-out --format pdf,xlsx
 
-    Books are named rep-<name>-<id>.pdf, manager-<name>.pdf and plan-summary.pdf.
+    Books are named rep-<name>-<id>.pdf, manager-<name>.pdf and plan-summary.pdf; workbooks
+    rep-<name>-<id>.xlsx and manager-<name>.xlsx.
     """
     from territory.io.staging import check_folder_writable
 
@@ -111,13 +124,12 @@ def books(
             templates_dir=templates_dir,
             generated_on=generated_on.date() if generated_on else None,
             progress=progress,
+            formats=formats,
         )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    written = len(result.written)
     click.echo(
-        f"Wrote {written} book{'s' if written != 1 else ''} ({result.pages:,} pages) to "
-        f"{result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
+        f"Wrote {_written(result)} to {result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
         f"process{'es' if result.jobs != 1 else ''}."
     )
     if result.failures:
@@ -128,3 +140,29 @@ def books(
             f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed; "
             "the others were written."
         )
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    """'pdf', 'xlsx' or 'pdf,xlsx' as a tuple; anything else is a usage error (exit 2)."""
+    from territory.reporting.books import FORMATS
+
+    chosen = [v.strip().lower() for v in value.split(",") if v.strip()]
+    wrong = [v for v in chosen if v not in FORMATS]
+    if wrong or not chosen:
+        raise click.BadParameter(
+            f"{value!r}: the formats are {' and '.join(FORMATS)}, e.g. --format pdf,xlsx",
+            param_hint="'--format'",
+        )
+    return tuple(dict.fromkeys(chosen))
+
+
+def _written(result: Any) -> str:
+    """'16 books (123 pages)', or with workbooks '16 books (123 pages) and 20 workbooks'."""
+    pdfs = [p for p in result.written if p.suffix == ".pdf"]
+    sheets = len(result.written) - len(pdfs)
+    parts = []
+    if pdfs or not sheets:
+        parts.append(f"{len(pdfs)} book{'s' if len(pdfs) != 1 else ''} ({result.pages:,} pages)")
+    if sheets:
+        parts.append(f"{sheets} workbook{'s' if sheets != 1 else ''}")
+    return " and ".join(parts)

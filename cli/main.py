@@ -17,6 +17,7 @@ from .capacity import capacity
 from .compare import compare, diff
 from .options import CONTEXT_SETTINGS
 from .plan import plan
+from .report import report
 from .run import run
 from .score import score
 from .settings import settings
@@ -65,6 +66,7 @@ cli.add_command(plan)
 cli.add_command(score)
 cli.add_command(validate)
 cli.add_command(books)
+cli.add_command(report)
 cli.add_command(settings)
 cli.add_command(whatif)
 cli.add_command(compare)

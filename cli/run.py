@@ -83,6 +83,8 @@ def run(
         click.echo(f"Books: {len(b.written)} written to {b.out_dir}{failed}.")
         for f in b.failures:
             click.echo(f"  {f.job.filename}: {f.error}", err=True)
+    if result.report is not None:
+        click.echo(f"Review page: {result.report.path}")
     click.echo(f"Done in {result.seconds:.1f} s: {out}")
     if result.books is not None and result.books.failures:
         raise click.exceptions.Exit(1)

@@ -392,6 +392,31 @@ class OutputsConfig:
             "accounts file's column of that name, when present, gives the current owners."
         },
     )
+    # The review page and spreadsheet books (issue 16).
+    books_format: tuple[Literal["pdf", "xlsx"], ...] = setting(
+        ("pdf",),
+        "What outputs.books renders: 'pdf', 'xlsx' (each rep's accounts and each manager's team "
+        'as an Excel workbook, with the PDF\'s columns) or both, as \'pdf,xlsx\' or ["pdf", "xlsx"].',
+    )
+    report: bool = setting(
+        False,
+        "Also write the review page <dir>/report.html ('territory run'): one offline HTML file "
+        "with every rep's balance, the accounts with their reasons, moves by manager and the map "
+        "(as 'territory report').",
+    )
+    report_previous: str = setting(
+        "",
+        "With outputs.report: a previous plan folder (relative to plan.toml) whose differences "
+        "the review page lists, as 'territory report --previous'. Empty: none.",
+    )
+
+    def problem(self) -> str | None:
+        """What is wrong with the outputs as a whole (each value has been checked on its own)."""
+        if not self.books_format:
+            return "books_format names no format; use 'pdf', 'xlsx' or 'pdf,xlsx'"
+        if self.report_previous and not self.report:
+            return "report_previous is set but report is false; set report = true to write the review page"
+        return None
 
 
 @dataclass(frozen=True)
@@ -1077,6 +1102,8 @@ def _type_text(tp: Any) -> str:
         return "text"
     if get_origin(tp) is dict:
         return "a table"
+    if get_origin(tp) is tuple and get_origin(get_args(tp)[0]) is Literal:
+        return "a list of " + ", ".join(map(repr, get_args(get_args(tp)[0])))
     if get_origin(tp) is tuple:
         inner = get_args(tp)[0]
         return "a list of tables ([[...]])" if dataclasses.is_dataclass(inner) else "a list of text"

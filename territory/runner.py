@@ -20,7 +20,7 @@ from typing import Any
 
 from .assignment import Plan
 from .config import PlanConfig, apply_override, load_config
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .geo.regions import is_builtin
 from .io.sql import is_database_url
 from .pipeline import PlanInput, load_input, solve_input, write_plan_files
@@ -40,6 +40,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     folder: Any = None  # the FolderResult: whether an earlier plan (and its books) was replaced
+    report: Any = None  # the ReviewResult when outputs.report is true
 
     def __repr__(self) -> str:
         return f"<RunResult {self.plan!r} -> {self.out_dir}>"
@@ -70,7 +71,11 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         if is_builtin(cfg.inputs.region_rules)
         else _resolve(base, cfg.inputs.region_rules),
     )
-    outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
+    outputs = dataclasses.replace(
+        cfg.outputs,
+        dir=_resolve(base, cfg.outputs.dir),
+        report_previous=_resolve(base, cfg.outputs.report_previous),
+    )
     locks = dataclasses.replace(cfg.locks, opportunities=_resolve(base, cfg.locks.opportunities))
     return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks)
 
@@ -92,6 +97,9 @@ def load_plan_file(
     cfg = _with_paths(load_config(p), p.resolve().parent)
     for item in overrides:
         cfg = apply_override(cfg, item)
+    wrong = cfg.outputs.problem()  # again: --set may have changed the outputs
+    if wrong:
+        raise ConfigError(f"{p}: 'outputs': {wrong}")
     missing = [
         k
         for k, v in (
@@ -125,6 +133,7 @@ class FolderResult:
     lp_files: list[str] = field(default_factory=list)
     sweep: list[Any] | None = None
     books: Any = None
+    report: Any = None
     notes: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -140,13 +149,18 @@ def plan_to_folder(
     books: bool = False,
     protect: Sequence[str | Path | None] = (),
     progress: RunProgress | None = None,
+    books_format: Sequence[str] = ("pdf",),
+    review_page: bool = False,
+    review_previous: str | Path | None = None,
 ) -> FolderResult:
     """Solve ``inp`` and write the plan folder ``out`` as one unit, with what goes with it.
 
     Everything lands in a temporary folder beside ``out`` that replaces it only when
     complete (see ``territory.io.staging``): the plan files, the balance-versus-moves table
     (``sweep_caps``, as sweep.csv), LP files exported inside ``out`` and, with ``books``,
-    the PDF books in ``out/books``. A failure or a kill at any point leaves ``out`` as it was.
+    the PDF books in ``out/books`` (``books_format``: "pdf" and/or "xlsx") and, with
+    ``review_page``, the review page ``out/report.html`` (``review_previous``: the plan folder
+    it lists the differences to). A failure or a kill at any point leaves ``out`` as it was.
 
     :param protect: the run's input files; ``out`` must not hold any of them.
     :param progress: ``progress(stage, done, total)`` with stages "solve", "anyway" (the plan
@@ -188,12 +202,26 @@ def plan_to_folder(
         summary = write_plan_files(plan, stage.path, extra)
         result = FolderResult(plan, summary, out, lp_files=lp_files, sweep=points)
         if books:
-            _render_books_into(stage.path, stage.real, result, report)
+            _render_books_into(stage.path, stage.real, result, report, books_format)
+        if review_page:
+            _write_report_into(stage.path, stage.real, result, review_previous)
     result.replaced, result.books_removed = stage.replaced, stage.books_removed
     return result
 
 
-def _render_books_into(folder: Path, shown_as: Path, result: FolderResult, report: RunProgress) -> None:
+def _write_report_into(
+    folder: Path, shown_as: Path, result: FolderResult, previous: str | Path | None
+) -> None:
+    """Write the review page of the plan in ``folder`` to ``folder/report.html``."""
+    from .reporting.review import REPORT_NAME, write_review
+
+    done = write_review(folder, folder / REPORT_NAME, previous=previous or None, plan_name=shown_as.name)
+    result.report = dataclasses.replace(done, path=result.out_dir / REPORT_NAME)
+
+
+def _render_books_into(
+    folder: Path, shown_as: Path, result: FolderResult, report: RunProgress, formats: Sequence[str] = ("pdf",)
+) -> None:
     """Render the books of the plan in ``folder`` into ``folder/books`` (named as ``shown_as``)."""
     try:
         from .reporting import load_plan_dir, render_books
@@ -202,7 +230,9 @@ def _render_books_into(folder: Path, shown_as: Path, result: FolderResult, repor
         return
     # Books name the plan folder by its final name, not the temporary one it is built in.
     plan_dir = dataclasses.replace(load_plan_dir(folder), path=shown_as)
-    result.books = render_books(plan_dir, folder / "books", progress=lambda d, n, _o: report("books", d, n))
+    result.books = render_books(
+        plan_dir, folder / "books", progress=lambda d, n, _o: report("books", d, n), formats=formats
+    )
     result.books = dataclasses.replace(result.books, out_dir=result.out_dir / "books")
 
 
@@ -230,6 +260,15 @@ def run_plan_file(
         cfg.locks.opportunities or None,
     )
     check_output_folder(cfg.outputs.dir, inputs)  # before any work
+    if cfg.outputs.report and cfg.outputs.report_previous:
+        from .io.plandir import read_plan_folder
+
+        try:  # a missing or broken previous plan stops the run now, not after the solve
+            read_plan_folder(cfg.outputs.report_previous)
+        except InputError as e:
+            raise InputError(
+                e.problems, summary="cannot read the previous plan named by outputs.report_previous"
+            ) from None
     inp = load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg, icp_path=cfg.inputs.icp or None)
     done = plan_to_folder(
         inp,
@@ -237,8 +276,12 @@ def run_plan_file(
         books=cfg.outputs.books if books is None else books,
         protect=inputs,
         progress=progress,
+        books_format=cfg.outputs.books_format,
+        review_page=cfg.outputs.report,
+        review_previous=cfg.outputs.report_previous or None,
     )
     result = RunResult(cfg, done.plan, done.summary, done.out_dir, done.books, done.notes)
     result.folder = done
+    result.report = done.report
     result.seconds = time.perf_counter() - t0
     return result

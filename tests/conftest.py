@@ -12,3 +12,11 @@ def solver(request: pytest.FixtureRequest) -> str:
     if not solver_available(request.param):
         pytest.skip(f"{request.param} not available")
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def review_example(tmp_path_factory: pytest.TempPathFactory):
+    """The bundled example planned twice (tests/review_plans.py), shared by the review tests."""
+    from review_plans import example_plans
+
+    return example_plans(tmp_path_factory.mktemp("review"))

@@ -51,7 +51,8 @@ PLAN_FILES = (
     "scenario.json",
 )
 PLAN_PATTERNS = ("owner_changes_*.csv", "model*.lp")
-BOOK_PATTERNS = ("rep-*.pdf", "manager-*.pdf", "plan-summary.pdf")
+BOOK_PATTERNS = ("rep-*.pdf", "manager-*.pdf", "plan-summary.pdf", "rep-*.xlsx", "manager-*.xlsx")
+REPORT_FILES = ("report.html",)  # the review page (territory report), ours but never protected
 WHATIF_FILES = ("compare.csv",)
 CAPACITY_FILES = ("capacity.csv", "capacity.json")  # territory capacity
 KEEP_OUT_HINT = (
@@ -123,7 +124,10 @@ def foreign_entries(folder: Path, _depth: int = 0) -> list[str]:
             foreign.append(e.name)
         elif e.is_file():
             ours = summary is not None and (
-                e.name in PLAN_FILES or e.name in listed or _matches(e.name, PLAN_PATTERNS)
+                e.name in PLAN_FILES
+                or e.name in listed
+                or _matches(e.name, PLAN_PATTERNS)
+                or e.name in REPORT_FILES
             )
             if (
                 not ours

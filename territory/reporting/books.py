@@ -48,6 +48,7 @@ __all__ = [
 
 BookKind = Literal["rep", "manager", "summary"]
 PAGE_SIZES = ("letter", "a4")
+FORMATS = ("pdf", "xlsx")  # xlsx: rep and manager workbooks (territory.reporting.workbooks)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class BookJob:
     kind: BookKind
     key: str
     filename: str
+
+    @property
+    def format(self) -> str:
+        """'pdf' or 'xlsx', from the file name."""
+        return self.filename.rsplit(".", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -214,13 +220,18 @@ def plan_book_jobs(
     reps: bool = True,
     managers: bool = True,
     summary: bool = True,
+    formats: Sequence[str] = ("pdf",),
 ) -> list[BookJob]:
     """The books of a plan: ``rep-<name-slug>-<id>.pdf``, ``manager-<slug>.pdf``,
-    ``plan-summary.pdf``.
+    ``plan-summary.pdf``; with "xlsx" in ``formats`` also ``rep-<name-slug>-<id>.xlsx`` and
+    ``manager-<slug>.xlsx`` (the same names; no spreadsheet of the plan summary).
 
     With ``rep_ids``, only those reps' books: each is a rep id, email or name (see
     ``select_reps``; unknown or ambiguous ones raise ``InputError``).
     """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise RenderError(f"book formats are {', '.join(FORMATS)}, not {', '.join(unknown) or 'none'}")
     if rep_ids:
         chosen = select_reps(plan, rep_ids)
         managers = summary = False
@@ -229,12 +240,12 @@ def plan_book_jobs(
     jobs: list[BookJob] = []
     names = plan.rep_names
     stems = _unique([rep_book_stem(r, names.get(r, "")) for r in chosen])
-    jobs += [BookJob("rep", r, s + ".pdf") for r, s in zip(chosen, stems)]
-    if managers:
-        mgrs = managers_of(plan)
-        mstems = _unique([f"manager-{manager_slug(m)}" for m in mgrs])
-        jobs += [BookJob("manager", m, s + ".pdf") for m, s in zip(mgrs, mstems)]
-    if summary:
+    mgrs = managers_of(plan) if managers else []
+    mstems = _unique([f"manager-{manager_slug(m)}" for m in mgrs])
+    for fmt in (f for f in FORMATS if f in formats):
+        jobs += [BookJob("rep", r, f"{s}.{fmt}") for r, s in zip(chosen, stems)]
+        jobs += [BookJob("manager", m, f"{s}.{fmt}") for m, s in zip(mgrs, mstems)]
+    if summary and "pdf" in formats:
         jobs.append(BookJob("summary", "", "plan-summary.pdf"))
     return jobs
 
@@ -246,6 +257,8 @@ _STATE: dict[str, Any] = {}
 
 
 def _init_worker() -> None:
+    if not _STATE.get("pdf", True):
+        return  # spreadsheets only: no WeasyPrint
     import weasyprint  # noqa: F401  - once per worker, not once per book
 
     from .render import make_environment
@@ -268,6 +281,8 @@ def render_one(
     t0 = time.perf_counter()
     c0 = time.process_time()
     target = out_dir / job.filename
+    if job.format == "xlsx":
+        return _write_workbook(plan, job, target, generated_on or dt.date.today(), t0, c0)
     try:
         context: Any
         if job.kind == "rep":
@@ -289,6 +304,28 @@ def render_one(
         seconds_layout=stats.seconds_layout,
         seconds_write=stats.seconds_write,
         seconds_total=time.perf_counter() - t0,
+        cpu_seconds=time.process_time() - c0,
+    )
+
+
+def _write_workbook(
+    plan: PlanDir, job: BookJob, target: Path, generated_on: dt.date, t0: float, c0: float
+) -> BookOutcome:
+    from .workbooks import write_workbook
+
+    try:
+        size = write_workbook(plan, job.kind, job.key, target, generated_on=generated_on)
+    except Exception as e:  # one failing book must not stop the others
+        text = str(e) if isinstance(e, (RenderError, InputError)) else f"{type(e).__name__}: {e}"
+        return BookOutcome(job, None, False, error=text, seconds_total=time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    return BookOutcome(
+        job,
+        target,
+        True,
+        size=size,
+        seconds_write=seconds,
+        seconds_total=seconds,
         cpu_seconds=time.process_time() - c0,
     )
 
@@ -317,8 +354,12 @@ def render_books(
     reps: bool = True,
     managers: bool = True,
     summary: bool = True,
+    formats: Sequence[str] = ("pdf",),
 ) -> BooksResult:
     """Render the books of a plan directory into ``out_dir`` (default ``PLAN_DIR/books``).
+
+    ``formats``: "pdf" and/or "xlsx" (a workbook per rep and per manager, see
+    ``territory.reporting.workbooks``), rendered in the same worker pool.
 
     :param jobs: worker processes (default: all cores); 1 renders in this process.
     :param progress: called as ``progress(done, total, outcome)`` after each book.
@@ -334,14 +375,15 @@ def render_books(
     except OSError as e:
         raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     generated_on = generated_on or dt.date.today()
-    todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary)
+    todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary, formats=formats)
+    pdf = any(j.format == "pdf" for j in todo)
     only = [j.key for j in todo if j.kind == "rep"] if rep_ids else None
-    notes = tuple(w for w in [font_warning(plan, only)] if w)
+    notes = tuple(w for w in [font_warning(plan, only) if pdf else None] if w)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
 
     from .render import make_environment
 
-    env = make_environment(templates_dir)  # fail early on a bad --templates dir
+    env = make_environment(templates_dir) if pdf else None  # fail early on a bad --templates dir
     t0 = time.perf_counter()
     results: dict[BookJob, BookOutcome] = {}
 
@@ -362,6 +404,7 @@ def render_books(
             page_size=page_size,
             generated_on=generated_on,
             templates_dir=templates_dir,
+            pdf=pdf,
         )
         try:
             # Workers stop with this process, however it ends (territory.workers).

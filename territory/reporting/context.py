@@ -58,6 +58,7 @@ __all__ = [
     "manager_slug",
     "name_slug",
     "managers_of",
+    "team_moves",
     "undocumented_fields",
 ]
 
@@ -773,8 +774,9 @@ def build_rep_book(
     *,
     generated_on: dt.date | None = None,
     page_size: str = "letter",
+    maps: bool = True,
 ) -> RepBookContext:
-    """The context for one rep's book."""
+    """The context for one rep's book (``maps=False``: no map, e.g. for a spreadsheet)."""
     rep = plan.rep(rep_id)
     names = plan.rep_names
     roster = set(plan.rep_ids)
@@ -838,7 +840,7 @@ def build_rep_book(
         has_score=has_score,
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
-        geo_map=rep_map(plan, rep_id),
+        geo_map=rep_map(plan, rep_id) if maps else None,
     )
 
 
@@ -964,14 +966,29 @@ def _rep_line(rep: Mapping[str, Any]) -> RepLine:
     )
 
 
+def team_moves(plan: PlanDir, rep_ids: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A team's moves as the roll-up counts them: (joining, leaving, within).
+
+    Joining: to a rep of the team from anyone else (another team's rep, a rep who left, or
+    nobody). Leaving: from a rep of the team to anyone else. Within: between two of its reps.
+    """
+    ids = set(rep_ids)
+    moved = plan.moved_rows
+    to_team = moved["owner_id"].isin(ids)
+    from_team = moved["previous_owner_id"].isin(ids)
+    return moved[to_team & ~from_team], moved[from_team & ~to_team], moved[to_team & from_team]
+
+
 def build_manager_rollup(
     plan: PlanDir,
     manager: str,
     *,
     generated_on: dt.date | None = None,
     page_size: str = "letter",
+    maps: bool = True,
 ) -> ManagerRollupContext:
-    """The context for one manager's roll-up (``manager`` as returned by ``managers_of``)."""
+    """The context for one manager's roll-up (``manager`` as returned by ``managers_of``;
+    ``maps=False``: no map)."""
     reps = [r for r in plan.reps if (_s(r.get("manager")).strip() or NO_MANAGER) == manager]
     if not reps:
         raise InputError(
@@ -989,9 +1006,7 @@ def build_manager_rollup(
     ids = {line.rep_id for line in lines}
     names = plan.rep_names
     roster = set(plan.rep_ids)
-    moved = plan.moved_rows
-    to_team = moved["owner_id"].isin(ids)
-    from_team = moved["previous_owner_id"].isin(ids)
+    joining, leaving, within = team_moves(plan, ids)
 
     def total(values: Iterable[float | None]) -> float | None:
         known = [v for v in values if v is not None]
@@ -1014,11 +1029,11 @@ def build_manager_rollup(
             total(line.fair_tier[2] for line in lines),
         ),
         team_fair_potential=total(line.fair_potential for line in lines),
-        moves_in=_move_rows(moved[to_team & ~from_team], names, roster),
-        moves_out=_move_rows(moved[from_team & ~to_team], names, roster),
-        moves_within=_move_rows(moved[to_team & from_team], names, roster),
+        moves_in=_move_rows(joining, names, roster),
+        moves_out=_move_rows(leaving, names, roster),
+        moves_within=_move_rows(within, names, roster),
         gaps=_gap_lines(plan, reps),
-        geo_map=team_map(plan, [line.rep_id for line in lines]),
+        geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
     )
 
 
