@@ -593,7 +593,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         "pot_hi": pot_hi,
         "before": before,
         "after": after,
-        "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
+        # Accounts new to the rep: taken from another owner, or nobody's before (a rep who
+        # gets an unowned account gains it; "kept" is what the rep owned and keeps).
+        "moves_in": np.bincount(new_owner[changed], minlength=n_reps),
         "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
     }
     if "product" in accounts.columns:

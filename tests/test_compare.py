@@ -58,7 +58,7 @@ def test_compare_prints_side_by_side_and_writes_csv(plans: dict[str, Path], tmp_
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["q1", "q2", "q3"]
-    rows = {line[:30].strip(): line[30:].split() for line in lines[2:17]}
+    rows = {line[:30].strip(): line[30:].split() for line in lines[2 : lines.index("")]}
     assert rows["Reps"] == ["4", "4", "3"]
     assert rows["Accounts"] == ["48", "48", "49"]
     assert rows["Owner differs from first plan"][0] == "0"

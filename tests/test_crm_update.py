@@ -116,6 +116,67 @@ def test_a_first_owner_is_counted_as_an_owner_change(tmp_path: Path) -> None:
     )
 
 
+def test_a_first_owner_is_new_to_the_rep_in_every_per_rep_count(tmp_path: Path) -> None:
+    """A rep who gets an account nobody owned gains it: In, 'new to you' and 'kept' say so.
+
+    (They counted only accounts taken from another owner, so a rep with no book before the
+    plan read "10 kept, 44 new to you" in the book.)
+    """
+    from territory.reporting.context import build_manager_rollup, build_rep_book, load_plan_dir, managers_of
+
+    rows = account_rows()
+    unowned = {r[0] for r in rows if r[5] == "R1"}  # R1's whole book has no owner in the CRM
+    for r in rows:
+        if r[0] in unowned:
+            r[5] = ""
+    a = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, rows)
+    r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    out = tmp_path / "out"
+    code, text = invoke("plan", str(a), str(r), "--out", str(out), "--allow-mass-change")
+    assert code == 0, text
+    n = assert_moved_agrees(text, out)
+    planned = read_rows(out / "assignments.csv")
+    s = summary(out)
+    assert s["overall"]["first_owners"] == len(unowned) > 0
+    table = {line.split()[0]: line.split()[-1] for line in text.splitlines() if re.match(r"^R\d ", line)}
+    for rep in s["reps"]:
+        rid = rep["rep_id"]
+        mine = [x for x in planned if x["owner_id"] == rid]
+        gained = sum(1 for x in mine if x["previous_owner_id"] != rid)
+        kept = sum(1 for x in mine if x["previous_owner_id"] == rid)
+        lost = sum(1 for x in planned if x["previous_owner_id"] == rid and x["owner_id"] != rid)
+        assert (rep["moves_in"], rep["kept"], rep["moves_out"]) == (gained, kept, lost), rid
+        assert rep["kept"] + rep["moves_in"] == rep["accounts"]
+        assert table[rid] == f"{gained}/{lost}"
+        book = build_rep_book(load_plan_dir(out), rid)
+        assert (book.kept, book.moves_in, book.moves_out) == (kept, gained, lost)
+    assert sum(rep["moves_in"] for rep in s["reps"]) == n  # every update row is new to a rep
+    plan = load_plan_dir(out)
+    for manager in managers_of(plan):  # the roll-up's team row: joining + within = the reps' In
+        team = [rep for rep in s["reps"] if rep["manager"] == manager]
+        rollup = build_manager_rollup(plan, manager)
+        assert len(rollup.moves_in) + len(rollup.moves_within) == sum(rep["moves_in"] for rep in team)
+    # R1 owned nothing in the CRM: nothing is "kept"
+    r1 = next(rep for rep in s["reps"] if rep["rep_id"] == "R1")
+    assert r1["kept"] == 0 and r1["moves_in"] == r1["accounts"]
+
+
+def test_the_baseline_line_counts_moves_like_the_moved_line(tmp_path: Path) -> None:
+    """With accounts that had no owner, "Moved N" counts them and the baseline's number does
+    not: the baseline line says it counts accounts taken from another owner."""
+    rows = account_rows()
+    rows[4][5] = rows[7][5] = ""
+    a = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, rows)
+    r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    code, text = invoke("plan", str(a), str(r), "--out", str(tmp_path / "out"))
+    assert code == 0, text
+    b = summary(tmp_path / "out")["overall"]["baseline"]["accounts_moved"]
+    assert re.search(rf"^Spreadsheet-style baseline: {b} moved from another owner \(", text, re.M), text
+    code, text = invoke("plan", str(write_inputs(tmp_path / "in")[0]), str(r), "--out", str(tmp_path / "o2"))
+    assert code == 0, text
+    assert re.search(r"^Spreadsheet-style baseline: \d+ moved; ", text, re.M), text  # nobody was unowned
+
+
 # --------------------------------------------------------------------------- the guard
 
 
@@ -231,6 +292,30 @@ def test_whatif_withholds_per_scenario(tmp_path: Path) -> None:
     assert (tmp_path / "w" / "scenario" / "owner_changes.csv").exists()
 
 
+def test_whatif_accounts_moved_is_each_scenarios_update_rows(tmp_path: Path) -> None:
+    """whatif's "Accounts moved" is the plan's "Moved N": the rows of each scenario's
+    owner_changes.csv, accounts that had no owner included (it showed only the accounts taken
+    from another owner: 5 where the file had 7 rows)."""
+    rows = account_rows()
+    rows[4][5] = rows[7][5] = ""  # two accounts nobody owns
+    a = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, rows)
+    r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    out = tmp_path / "w"
+    code, text = invoke(
+        "whatif", str(a), str(r), "--out", str(out), "--remove-rep", "R4", "-j", "1", "--allow-mass-change"
+    )
+    assert code == 0, text
+    table = {line[:31].strip(): line[31:].split() for line in text.splitlines()}
+    files = [len(read_rows(out / name / "owner_changes.csv")) for name in ("baseline", "scenario")]
+    assert table["Accounts moved"] == [str(n) for n in files]
+    summaries = [summary(out / name)["overall"] for name in ("baseline", "scenario")]
+    assert table["of them had no owner"] == ["2", "2"]
+    assert table["Moved from another owner"] == [str(o["accounts_moved"]) for o in summaries]
+    assert [int(x) for x in table["Moved from another owner"]] == [n - 2 for n in files]
+    metrics = {row["metric"]: row for row in read_rows(out / "compare.csv") if row["section"] == "plan"}
+    assert [metrics["owner_changes"][n] for n in ("baseline", "scenario")] == [str(n) for n in files]
+
+
 # --------------------------------------------------------------------------- product ICPs
 
 
@@ -289,7 +374,8 @@ def test_product_plan_lists_every_account_and_counts_right(product_plan: tuple[P
         rep, accounts = line.split()[0], int(line[end - 8 : end])
         moves_in, moves_out = (int(x) for x in line.split()[-1].split("/"))
         assert accounts == sum(1 for r in planned if r["owner_id"] == rep), line
-        assert moves_in == sum(1 for r in moved if r["owner_id"] == rep), line
+        # In: every row new to the rep, first owners included (they are update rows too)
+        assert moves_in == sum(1 for r in planned if r["owner_id"] == rep != r["previous_owner_id"]), line
         assert moves_out == sum(1 for r in moved if r["previous_owner_id"] == rep), line
     # and the guard: more than 30 % of each product's owners change (mostly first owners)
     assert not list(out.glob("owner_changes*.csv"))
