@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_presets import data_loader_export, hubspot_export, report_export, sf_roster, write_quoted
+from test_presets import (
+    USERS,
+    data_loader_export,
+    hubspot_export,
+    report_export,
+    sf_id,
+    sf_roster,
+    write_quoted,
+)
 
 import territory
 from territory.config import load_config
@@ -210,6 +218,44 @@ def test_two_columns_for_one_canonical_column_are_refused() -> None:
     raw = pd.DataFrame({"account_id": ["A1"], "tier": ["1"], "OwnerId": ["R1"], "owner": ["R2"]})
     (p,) = parse_accounts(raw, "a.csv")[1]
     assert p.message == "columns 'OwnerId' and 'owner' both look like 'owner_id'"
+
+
+def test_two_columns_for_one_field_hint_names_the_section_the_map_goes_in(tmp_path: Path) -> None:
+    """The hint said '[columns] "X" = "ignore"', which plan.toml refuses ('columns.X' is no
+    setting): it names [columns.accounts] or [columns.roster], and the --set that works."""
+    header = [
+        "Account Owner ID",
+        "Account Owner",
+        "Account ID",
+        "Account Name",
+        "Region",
+        "Tier",
+        "Potential",
+    ]
+    rows = [
+        [USERS[owner], {r[0]: r[1] for r in ROSTER}[owner], sf_id(int(aid[1:])), name, region, tier, pot]
+        for aid, name, region, tier, pot, owner, _p, _i in account_rows()
+    ]
+    a = write_quoted(tmp_path / "report.csv", header, rows)
+    users = sf_roster(tmp_path / "users.csv")
+    code, text = run("plan", a, users, "--out", tmp_path / "o")
+    assert code == 2
+    assert "columns 'Account Owner ID' and 'Account Owner' both look like 'owner_id'" in text
+    assert (
+        'hint: keep one: map the other to "ignore" in plan.toml [columns.accounts] (e.g. '
+        '"Account Owner" = "ignore"), or --set "columns.accounts.Account Owner=ignore"; or rename one of them'
+        in text
+    )
+    code, text = run(
+        "plan", a, users, "--out", tmp_path / "o", "--set", "columns.accounts.Account Owner=ignore"
+    )
+    assert code == 0, text
+    roster = pd.DataFrame({"rep_id": ["R1"], "name": ["Ana"], "Full Name": ["Ana West"], "region": ["West"]})
+    (p,) = parse_roster(roster, "r.csv")[1]
+    assert p.message == "columns 'name' and 'Full Name' both look like 'name'"
+    assert '[columns.roster] (e.g. "Full Name" = "ignore"), or --set "columns.roster.Full Name=ignore"' in (
+        p.hint or ""
+    )
 
 
 # --------------------------------------------------------------------------- roster headers

@@ -696,14 +696,20 @@ def canonicalise_headers(
             continue
         if target in claimed:
             conflicts.append(h)
+            # The map goes in [columns.accounts] or [columns.roster]; other files have none.
+            section = {id(ACCOUNT_COLUMNS): "accounts", id(REP_COLUMNS): "roster"}.get(id(spec))
             problems.append(
                 Problem(
                     file,
                     f"columns '{claimed[target]}' and '{h}' both look like '{target}'",
                     row=1,
                     column=h,
-                    hint=f'keep one: map the other to "ignore" in plan.toml [columns] (e.g. '
-                    f'"{h}" = "ignore"), or rename one of them',
+                    hint=(
+                        f'keep one: map the other to "ignore" in plan.toml [columns.{section}] (e.g. '
+                        f'"{h}" = "ignore"), or --set "columns.{section}.{h}=ignore"; or rename one of them'
+                        if section
+                        else "keep one: delete or rename the other"
+                    ),
                 )
             )
             rename.append(h)
