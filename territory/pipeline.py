@@ -320,7 +320,7 @@ def load_input(
         reps, p = parse_roster(raw_r, r_label, roster_columns)
         problems += p
     if accounts is not None and "account_id" in accounts.columns:
-        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
+        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label, r_label)
         problems += p
         from .geo import apply_geography  # regions from rules, accounts placed on the map
 

@@ -353,6 +353,43 @@ def test_an_owner_name_two_reps_share_is_an_error_not_a_reassignment(tmp_path: P
     assert "cannot be matched to one" in out and "export the owner's id" in out
 
 
+@pytest.mark.parametrize(
+    "crm_name, roster_name",
+    [
+        ("José García", "Jose Garcia"),  # accents
+        ("Ana  West", "Ana West"),  # doubled space
+        ("West, Ana", "Ana West"),  # "Last, First"
+        ("Ana West-Lee", "Ana West Lee"),  # punctuation
+        ("JOSÉ GARCÍA", "Jose Garcia"),  # accents and case
+    ],
+)
+def test_an_owner_name_that_nearly_matches_a_rep_is_an_error(
+    tmp_path: Path, crm_name: str, roster_name: str
+) -> None:
+    """An owner written as the CRM spells a rep's name, the roster another way: read as
+    nobody on the roster, that rep's accounts would all be reassigned, under a warning that
+    says to add them to the roster (they are on it). It is refused, naming the rep."""
+    a = report_export(tmp_path / "report.csv")
+    a.write_text(a.read_text(encoding="utf-8").replace('"Ana West"', f'"{crm_name}"'), encoding="utf-8")
+    roster = sf_roster(tmp_path / "users.csv")
+    roster.write_text(roster.read_text().replace('"Ana West"', f'"{roster_name}"'))
+    code, out = run("plan", a, roster, "--out", tmp_path / "o")
+    assert code == 2, out
+    n = sum(1 for r in account_rows() if r[5] == "R1")
+    rep = salesforce_id18(USERS["R1"])
+    assert (
+        f"owner '{crm_name}' is not on the roster, but rep {rep} is named '{roster_name}' (the names "
+        f"differ only in accents, case, spaces, punctuation or word order): their {n} accounts would be "
+        "reassigned" in out
+    )
+    assert f"write the name in {roster} as the CRM has it ('{crm_name}')" in out
+    assert not (tmp_path / "o").exists()
+    # a departed rep whose name is like no one's stays a warning
+    a.write_text(a.read_text(encoding="utf-8").replace(f'"{crm_name}"', '"Sam Gone"'), encoding="utf-8")
+    code, out = run("plan", a, roster, "--out", tmp_path / "o", "--allow-mass-change")
+    assert code == 0 and f"owner 'Sam Gone' is not on the roster: {n} accounts will be reassigned" in out
+
+
 def test_per_product_and_tier_look_alike_columns() -> None:
     """tier_core / owner_id_core are product columns, read by the product plan; a 'Tier__c'
     without a tier column is a tier that would be missed."""
