@@ -184,6 +184,19 @@ def test_an_unread_owner_column_is_an_error(header: str) -> None:
     assert "looks like the accounts' current owner, but it is not read" in errors[0].message
 
 
+@pytest.mark.parametrize(
+    "header", ["Owner Assigned Date", "OWNER_ASSIGNEDDATE", "Account Owner Since", "Owner change time"]
+)
+def test_a_date_about_the_owner_is_not_an_owner_column(header: str) -> None:
+    """HubSpot's "all properties" export has 'Owner Assigned Date' next to 'Company owner':
+    a date is never the owner, so it is an extra column, not a refused owner column."""
+    raw = pd.DataFrame(
+        {"account_id": ["A1"], "tier": ["1"], "Company owner": ["R1"], header: ["2024-01-02 10:00"]}
+    )
+    _, problems = parse_accounts(raw, "a.csv", {"Company owner": "owner_id"})
+    assert not [p for p in problems if p.severity == "error"]
+
+
 def test_a_second_owner_column_is_an_error_until_declared_ignored() -> None:
     raw = pd.DataFrame({"account_id": ["A1"], "tier": ["1"], "owner_id": ["R1"], "SE Owner": ["Cy"]})
     _, problems = parse_accounts(raw, "a.csv")

@@ -1070,6 +1070,8 @@ OWNER_LIKE = re.compile(
     r"owner|salesrep|salesperson|accountmanager|accountexecutive|assignedto|"
     r"^(rep|reps|ae|am)(id|name|email)?$"
 )
+# ... but a date or time about the owner ('Owner Assigned Date' in HubSpot exports) is not one.
+OWNER_WHEN = re.compile(r"date|time|since")
 
 # Canonical account columns whose silent absence changes the plan: a header that looks like
 # one of them but is not read is an error (the 'Sales Region' that made every account regionless).
@@ -1098,6 +1100,8 @@ def _header_problems(file: str, df: pd.DataFrame, headers: Headers) -> list[Prob
     unread = [h for h in headers.unread if not PRODUCT_COLUMN.fullmatch(h)]
     for h in unread:
         if h.startswith(("(no header", "input_")) or not OWNER_LIKE.search(_key(h)):
+            continue
+        if OWNER_WHEN.search(_key(h)):
             continue
         if "owner_id" in df.columns:
             message = (
