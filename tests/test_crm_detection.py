@@ -301,6 +301,24 @@ def test_missing_rep_id_lists_the_columns_and_the_closest(tmp_path: Path) -> Non
     assert "columns found: Customer ID, tier. 'Customer ID' looks like account_id" in (p.hint or "")
 
 
+def test_missing_column_hint_suggests_an_unread_column_in_the_right_section() -> None:
+    """It suggested mapping 'parent_id' (read as the parent) to account_id, under [columns],
+    which plan.toml refuses; now only a column that is not read already is suggested, with
+    [columns.accounts] and the --set form."""
+    raw = pd.DataFrame({"Acct ID": ["1"], "parent_id": [""], "owner_id": ["R1"], "tier": ["1"]})
+    _, problems = parse_accounts(raw, "a.csv")
+    p = next(p for p in problems if p.message == "required column 'account_id' is missing")
+    assert (p.hint or "").endswith(
+        "columns found: Acct ID, parent_id, owner_id, tier. 'Acct ID' looks like account_id: map it with "
+        '[columns.accounts] "Acct ID" = "account_id" in plan.toml, or --set "columns.accounts.Acct ID=account_id"'
+    )
+    raw = pd.DataFrame({"Acct Number": ["1"], "parent_id": [""], "tier": ["1"]})
+    p = next(p for p in parse_accounts(raw, "a.csv")[1] if "'account_id' is missing" in p.message)
+    assert (p.hint or "").endswith("columns found: Acct Number, parent_id, tier.")
+    raw = pd.DataFrame({"Rep ID": ["R1"], "region": ["West"]})  # 'Rep ID' is read as rep_id
+    assert not [p for p in parse_roster(raw, "r.csv")[1] if p.severity == "error"]
+
+
 def test_roster_without_a_region_column_is_an_error_when_accounts_have_regions(tmp_path: Path) -> None:
     a, _ = _inputs(tmp_path)
     r = write_csv(tmp_path / "r.csv", ["rep_id", "name", "capacity"], [[x[0], x[1], "1"] for x in ROSTER])

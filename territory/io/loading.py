@@ -659,6 +659,11 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
 IGNORE = "ignore"
 
 
+def columns_section(spec: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The plan.toml table that maps this file's headers: 'accounts', 'roster' or None."""
+    return {id(ACCOUNT_COLUMNS): "accounts", id(REP_COLUMNS): "roster"}.get(id(spec))
+
+
 def canonicalise_headers(
     df: pd.DataFrame,
     spec: Mapping[str, tuple[str, ...]],
@@ -696,8 +701,7 @@ def canonicalise_headers(
             continue
         if target in claimed:
             conflicts.append(h)
-            # The map goes in [columns.accounts] or [columns.roster]; other files have none.
-            section = {id(ACCOUNT_COLUMNS): "accounts", id(REP_COLUMNS): "roster"}.get(id(spec))
+            section = columns_section(spec)
             problems.append(
                 Problem(
                     file,
@@ -760,12 +764,26 @@ def columns_found(raw: pd.DataFrame, limit: int = 30) -> str:
 
 
 def missing_column_hint(raw: pd.DataFrame, spec: Mapping[str, tuple[str, ...]], canon: str) -> str:
-    """ "columns found: ...", and which of them looks like ``canon`` with how to map it."""
-    candidates = [str(c) for c in raw.columns if canon in looks_like(str(c), spec)]
+    """ "columns found: ...", and which of them looks like ``canon`` with how to map it.
+
+    Only a column that is not read already is suggested ('parent_id' is the parent, whatever
+    its 'id' looks like); the map goes in [columns.accounts] or [columns.roster].
+    """
+    known = {_key(a) for canon_, aliases in spec.items() for a in (canon_, *aliases)}
+    candidates = [
+        str(c) for c in raw.columns if _key(str(c)) not in known and canon in looks_like(str(c), spec)
+    ]
     text = f"columns found: {columns_found(raw)}."
     if candidates:
         c = candidates[0]
-        text += f' \'{c}\' looks like {canon}: map it with [columns] "{c}" = "{canon}" in plan.toml'
+        section = columns_section(spec)
+        if section:
+            text += (
+                f' \'{c}\' looks like {canon}: map it with [columns.{section}] "{c}" = "{canon}" in '
+                f'plan.toml, or --set "columns.{section}.{c}={canon}"'
+            )
+        else:
+            text += f" '{c}' looks like {canon}: name the column {canon}"
     return text
 
 
