@@ -118,3 +118,29 @@ def test_regions_separated_by_commas_get_a_precise_hint(tmp_path: Path) -> None:
         "region 'West, East' of rep R1 is no account's region; several regions are separated by ';': 'West; East'"
         in text
     )
+
+
+def test_a_rep_listed_once_per_product_is_told_a_rep_carries_one_product(tmp_path: Path) -> None:
+    """The hint for a rep listed twice said to merge the regions with ';', which does not
+    apply when the two rows carry two products."""
+    import pandas as pd
+
+    from territory.io.loading import parse_roster
+
+    raw = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R1"],
+            "region": ["West", "West", "West"],
+            "product": ["core", "core", "insights"],
+        }
+    )
+    (p,) = [p for p in parse_roster(raw, "r.csv")[1] if p.severity == "error"]
+    assert p.message == "rep listed twice (first on row 2), with products 'core' and 'insights'"
+    assert p.hint == (
+        "a rep carries one product's ICP: keep one row per rep, with the product they carry "
+        "(or 'auto' to let the plan choose)"
+    )
+    raw["product"] = ["core", "core", "core"]
+    (p,) = [p for p in parse_roster(raw, "r.csv")[1] if p.severity == "error"]
+    assert p.message == "rep listed twice (first on row 2)"
+    assert p.hint == "keep one row per rep; merge their regions with ';'"

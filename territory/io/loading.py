@@ -1526,17 +1526,22 @@ def parse_roster(
     problems += _case_twins(file, df, "rep_id", "rep")
     dup = ids.duplicated(keep="first") & ids.ne("")
     dup_idx = np.flatnonzero(dup.to_numpy())
+    products = df["product"].astype(str).str.strip() if "product" in df.columns else None
     for i in dup_idx[:20]:
-        first = int(rows[np.flatnonzero((ids == ids.iat[i]).to_numpy())[0]])
-        problems.append(
-            Problem(
-                file,
-                f"rep listed twice (first on row {first})",
-                row=int(rows[i]),
-                column="rep_id",
-                value=ids.iat[i],
-                hint="keep one row per rep; merge their regions with ';'",
+        j = int(np.flatnonzero((ids == ids.iat[i]).to_numpy())[0])
+        message, hint = (
+            f"rep listed twice (first on row {int(rows[j])})",
+            "keep one row per rep; merge their regions with ';'",
+        )
+        if products is not None and products.iat[i] != products.iat[j]:
+            # one row per product: a rep carries one product's ICP, so merging would not do
+            message += f", with products '{products.iat[j]}' and '{products.iat[i]}'"
+            hint = (
+                "a rep carries one product's ICP: keep one row per rep, with the product they "
+                "carry (or 'auto' to let the plan choose)"
             )
+        problems.append(
+            Problem(file, message, row=int(rows[i]), column="rep_id", value=ids.iat[i], hint=hint)
         )
     if len(dup_idx) > 20:
         problems.append(more_problems(file, len(dup_idx) - 20, "reps listed twice", column="rep_id"))
