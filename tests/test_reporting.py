@@ -396,6 +396,9 @@ def test_plan_summary_counts_owner_changes_like_the_terminal(plan, summary, tmp_
         "Accounts that had no owner and get one: 2. Owner changes for the CRM (rows of the "
         "update file): 15." in text
     )
+    ctx = build_plan_summary(plan, generated_on=GENERATED_ON)
+    assert sum(r.moved for r in ctx.moves_by_region) == 15  # the region table counts owner changes
+    assert "Moved counts every owner change in the region, the accounts that had no owner" in text
     # without first owners, the line stays as it was
     d = copy_fixture(tmp_path)
     s = json.loads((d / "summary.json").read_text())
