@@ -29,7 +29,7 @@ from .model.aggregate import solve_pools
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
-from .products import check_products, expand_products, product_mode
+from .products import check_products, expand_products, product_mode, product_owner_problems
 from .solve import solve_problem
 from .updates import OwnerUpdates, owner_updates
 
@@ -122,6 +122,7 @@ def prepare_input(
     extras: dict[str, Any] = {}
     if product_mode(reps):
         problems = check_products(accounts, reps, accounts_file, roster_file)
+        problems += product_owner_problems(accounts, reps, config, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
         accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)

@@ -490,6 +490,43 @@ def test_current_product_owners_come_from_the_configured_field(tmp_path: Path) -
     assert "no 'Core_Owner__c' column" not in text
 
 
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {1: "Ána", 3: "Ána", 5: "R2"},  # Core_Owner__c by name, spelt with an accent
+            "column 'Core_Owner__c': owner 'Ána' is not on the roster, but rep R1 is named 'Ana' (the "
+            "names differ only in accents, case, spaces, punctuation or word order): their 2 accounts "
+            "would be reassigned",
+        ),
+        (
+            {i: f"00{i}" for i in range(1, 11)},  # the wrong column: none of them is a rep
+            "column 'Core_Owner__c': none of the 10 owners is on the roster",
+        ),
+        (
+            {1: "Bo", 3: "Bo"},  # a name two reps share
+            "column 'Core_Owner__c': owner 'Bo' is the name of 2 reps (R2, R4): 2 accounts cannot be matched",
+        ),
+    ],
+)
+def test_a_product_owner_field_is_checked_like_the_owner_column(
+    tmp_path: Path, values: dict[int, str], message: str
+) -> None:
+    """The CRM field holding a product's owner (Core_Owner__c) gets the owner column's checks:
+    read wrongly, every core account would get a new core owner."""
+    a, r = product_inputs(
+        tmp_path, extra_header=("Core_Owner__c",), extra={(i, "Core_Owner__c"): v for i, v in values.items()}
+    )
+    r.write_text(r.read_text() + "R4,Bo,bo2@example.com,Mia,West,1,core\n")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[outputs.product_owner_fields]\ncore = "Core_Owner__c"\n')
+    out = tmp_path / "out"
+    code, text = invoke("plan", str(a), str(r), "--out", str(out), "-c", str(cfg))
+    assert code == 2, text
+    assert message in " ".join(text.split()), text
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("mode", ["keep", "unassigned"])
 def test_accounts_that_fit_no_product(tmp_path: Path, mode: str) -> None:
     a, r = product_inputs(tmp_path)
