@@ -175,7 +175,10 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     a = info.assignments.set_index("account_id")["owner_id"]
     b = first.assignments.set_index("account_id")["owner_id"]
     common = a.index.intersection(b.index)
-    row["changed_vs_first"] = int((a.loc[common] != b.loc[common]).sum())
+    # Plans with no account in common (exports with other ids) cannot be compared this way.
+    row["changed_vs_first"] = (
+        int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
+    )
     solver = s.get("solver", {})
     row["gap"] = solver.get("gap")
     row["status"] = solver.get("status")
