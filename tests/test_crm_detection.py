@@ -75,6 +75,24 @@ def test_salesforce_report_without_preset_is_read_as_salesforce_and_says_so(tmp_
     assert auto.equals(given) and auto_changes == given_changes
 
 
+def test_whatif_says_it_read_an_export_as_salesforce(tmp_path: Path) -> None:
+    """whatif applied the preset without a word (plan says it on one line), and showed none of
+    the input's warnings (the footer, the departed owner)."""
+    a = report_export(tmp_path / "report.csv")
+    users = sf_roster(tmp_path / "users.csv")
+    rep = salesforce_id18(sf_roster_ids()[3])
+    code, text = run("whatif", a, users, "--out", tmp_path / "w", "--remove-rep", rep, "-j", "1")
+    assert code == 0, text
+    notice = [line for line in text.splitlines() if "read as a Salesforce export" in line]
+    assert (
+        len(notice) == 1 and notice[0].startswith("Warning: ") and "as with --preset salesforce" in notice[0]
+    )
+    assert "Warning: ignored 3 report footer line(s) at the end of the file" in text
+    assert read(tmp_path / "w" / "baseline")[1][0] == "Id,OwnerId"
+    code, text = run("whatif", a, users, "--out", tmp_path / "w", "--remove-rep", rep, "-j", "1", "-q")
+    assert code == 0 and "Warning" not in text  # --quiet: errors only
+
+
 def sf_roster_ids() -> list[str]:
     from test_presets import USERS
 
