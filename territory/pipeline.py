@@ -31,7 +31,7 @@ from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
 from .products import check_products, expand_products, product_mode, product_owner_problems
 from .solve import solve_problem
-from .updates import OwnerUpdates, owner_updates
+from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 Progress = Callable[[str, int, int], None]
 
@@ -119,6 +119,7 @@ def prepare_input(
         root_region = accounts.set_index("account_id")["region"]
         accounts["_unit_region"] = accounts["family_id"].map(root_region)
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
+    warnings += owner_value_problems(reps, config, roster_file)
     extras: dict[str, Any] = {}
     if product_mode(reps):
         problems = check_products(accounts, reps, accounts_file, roster_file)

@@ -577,3 +577,29 @@ def test_books_list_only_the_rows_a_rep_works(product_plan_written: tuple[Path, 
     for rep in summary(out)["reps"][:4]:
         book = build_rep_book(plan, rep["rep_id"])
         assert sum(len(s.rows) for s in book.sections) == rep["accounts"] == book.accounts
+
+
+def test_a_rep_without_the_owner_value_the_crm_matches_is_warned(tmp_path: Path) -> None:
+    """HubSpot's update gives owners by email; a rep without one got the rep id in the file,
+    which HubSpot matches to no user, without a word."""
+    a, r = write_inputs(tmp_path / "in")
+    r.write_text(r.read_text().replace("bo@example.com", ""))
+    out = tmp_path / "out"
+    code, text = invoke(
+        "plan",
+        str(a),
+        str(r),
+        "--out",
+        str(out),
+        "--set",
+        "outputs.owner_changes=hubspot",
+        "--allow-mass-change",
+    )
+    assert code == 0, text
+    assert (
+        "Warning: the CRM update (owner_changes) names owners by email (HubSpot matches users by email), but rep "
+        "R2 has no email: their rows would carry the rep id 'R2' instead"
+    ) in text
+    assert "hint: add their email to" in text.lower() or "Hint: add their email to" in text
+    code, text = invoke("plan", str(a), str(r), "--out", str(out), "--allow-mass-change")
+    assert code == 0 and "has no email" not in text  # the canonical file names owners by id
