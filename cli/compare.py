@@ -12,6 +12,7 @@ from .options import CONTEXT_SETTINGS
 from .text import column_width, rep_label
 
 SHARE_KEYS = {
+    "owner_changes_share",
     "moved_share",
     "potential_moved_share",
     "max_tier_deviation",

@@ -110,10 +110,14 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines.append("")
     if "baseline" in o:
         b = o["baseline"]
+        # The baseline gives the unowned accounts an owner too; its number, like the plan's
+        # "from another owner", counts the accounts it takes away from someone.
+        what = "moved from another owner (" if o.get("first_owners") else "moved; "
         lines.append(
-            f"Spreadsheet-style baseline: {b['accounts_moved']:,} moved; largest gap in % of fair share: "
+            f"Spreadsheet-style baseline: {b['accounts_moved']:,} {what}largest gap in % of fair share: "
             + ", ".join(f"Tier {t} {_pct(b['max_tier_deviation'][t])}" for t in ("1", "2", "3"))
-            + f", potential {_pct(b['max_potential_deviation'])}."
+            + f", potential {_pct(b['max_potential_deviation'])}"
+            + (")." if o.get("first_owners") else ".")
         )
     if s.get("geography"):
         from territory.geo import coverage_lines

@@ -202,6 +202,9 @@ def whatif(
     if not quiet and result.comparison is not None:
         click.echo(format_comparison(result.comparison))
         click.echo("")
+    if not quiet:  # the input's warnings (a CRM export read with its preset, ...), as plan says them
+        for w in inp.warnings:
+            click.echo(f"Warning: {w.sentence()}")
     for r in result.failed:
         click.echo(f"Scenario {r.name!r} has no plan: {r.error}", err=True)
     for name, reasons in result.withheld.items():

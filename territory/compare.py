@@ -21,10 +21,15 @@ TIERS = ("1", "2", "3")
 OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("reps", "Reps"),
     ("accounts", "Accounts"),
-    ("accounts_moved", "Accounts moved"),
-    ("moved_share", "Moved share"),
-    ("potential_moved_share", "Potential moved share"),
-    ("orphaned_accounts", "Moved because owner left"),
+    # "Accounts moved" is the plan's "Moved N": the rows of the owner-update file(s), accounts
+    # that had no owner and get one included; then the accounts taken from another owner.
+    ("owner_changes", "Accounts moved"),
+    ("owner_changes_share", "Moved share"),
+    ("first_owners", "  of them had no owner"),
+    ("accounts_moved", "Moved from another owner"),
+    ("moved_share", "  share of accounts"),
+    ("potential_moved_share", "  share of potential"),
+    ("orphaned_accounts", "  because their owner left"),
     ("changed_vs_first", "Owner differs from first plan"),
     ("max_tier_deviation", "Max tier deviation"),
     ("max_tier_deviation_1", "  Tier 1"),
@@ -36,6 +41,7 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("status", "Solver status"),
 )
 SHARE_KEYS = {
+    "owner_changes_share",
     "moved_share",
     "potential_moved_share",
     "max_tier_deviation",
@@ -157,6 +163,11 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
             "potential_cv",
         )
     }
+    # Plans written before owner_changes was recorded had no accounts without an owner counted.
+    unowned = o.get("first_owners") or 0
+    row["first_owners"] = unowned
+    row["owner_changes"] = o.get("owner_changes", (o.get("accounts_moved") or 0) + unowned)
+    row["owner_changes_share"] = o.get("owner_changes_share", o.get("moved_share"))
     vals = [float(tiers[t]) for t in TIERS if tiers.get(t) is not None]
     row["max_tier_deviation"] = max(vals) if vals else None
     for t in TIERS:
@@ -164,7 +175,10 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     a = info.assignments.set_index("account_id")["owner_id"]
     b = first.assignments.set_index("account_id")["owner_id"]
     common = a.index.intersection(b.index)
-    row["changed_vs_first"] = int((a.loc[common] != b.loc[common]).sum())
+    # Plans with no account in common (exports with other ids) cannot be compared this way.
+    row["changed_vs_first"] = (
+        int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
+    )
     solver = s.get("solver", {})
     row["gap"] = solver.get("gap")
     row["status"] = solver.get("status")

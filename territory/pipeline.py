@@ -29,9 +29,9 @@ from .model.aggregate import solve_pools
 from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
-from .products import check_products, expand_products, product_mode
+from .products import check_products, expand_products, product_mode, product_owner_problems
 from .solve import solve_problem
-from .updates import OwnerUpdates, owner_updates
+from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 Progress = Callable[[str, int, int], None]
 
@@ -124,9 +124,11 @@ def prepare_input(
         root_region = accounts.set_index("account_id")["region"]
         accounts["_unit_region"] = accounts["family_id"].map(root_region)
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
+    warnings += owner_value_problems(reps, config, roster_file)
     extras: dict[str, Any] = {}
     if product_mode(reps):
         problems = check_products(accounts, reps, accounts_file, roster_file)
+        problems += product_owner_problems(accounts, reps, config, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
         accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
@@ -336,7 +338,7 @@ def load_input(
             reps, leavers, p = split_leavers(reps, r_label)
             problems += p
     if accounts is not None and "account_id" in accounts.columns:
-        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
+        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label, r_label)
         problems += p
         from .geo import apply_geography  # regions from rules, accounts placed on the map
 
@@ -628,7 +630,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         "pot_hi": pot_hi,
         "before": before,
         "after": after,
-        "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
+        # Accounts new to the rep: taken from another owner, or nobody's before (a rep who
+        # gets an unowned account gains it; "kept" is what the rep owned and keeps).
+        "moves_in": np.bincount(new_owner[changed], minlength=n_reps),
         "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
     }
     if "product" in accounts.columns:

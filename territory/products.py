@@ -153,6 +153,32 @@ def product_owner_column(accounts: pd.DataFrame, prod: str, cfg: PlanConfig) -> 
     return by_key.get(field.strip().casefold())
 
 
+def product_owner_problems(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, accounts_file: str, roster_file: str
+) -> list[Problem]:
+    """The owner column's checks on each product's owner column (``owner_id_<product>`` or the
+    CRM field of ``outputs.product_owner_fields``): a name two reps share, a name spelt
+    another way than the roster's, a column none of whose owners is a rep. Read wrongly, every
+    account of the product would get a new owner for it."""
+    import dataclasses
+
+    from .io.presets import owners_match_nearly, owners_match_nothing, owners_match_several, resolve_owner_ids
+
+    out: list[Problem] = []
+    for prod in planned_products(accounts, reps):
+        col = product_owner_column(accounts, prod, cfg)
+        if col is None:
+            continue
+        frame = accounts.assign(owner_id=resolve_owner_ids(accounts[col].astype(str).str.strip(), reps))
+        found = (
+            owners_match_several(frame, reps, accounts_file)
+            + owners_match_nothing(frame, reps, accounts_file)
+            + owners_match_nearly(frame, reps, accounts_file, roster_file)
+        )
+        out += [dataclasses.replace(p, column=col) for p in found]
+    return out
+
+
 def no_fit_rows(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> pd.DataFrame:
     """One row per account that fits no planned product, for assignments.csv.
 

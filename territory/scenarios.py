@@ -30,8 +30,6 @@ import pandas as pd
 from .assignment import Plan
 from .config import CAPACITY, apply_override, check_number
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
-from .io.loading import rep_regions
-from .io.validation import region_key
 from .pipeline import PlanInput, prepare_input, solve_input
 
 BASELINE = "baseline"
@@ -396,14 +394,8 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     for t in scenario.transforms:
         rep_ids = reps["rep_id"].astype(str)
         if isinstance(t, AddRep):
-            known = {region_key(r) for r in accounts["region"].astype(str)}
-            wanted = [r for r in rep_regions(t.region) if r != "*"]
-            missing = [r for r in wanted if region_key(r) not in known]
-            if missing:
-                shown = ", ".join(sorted(set(accounts["region"].astype(str)) - {""})[:12])
-                raise ConfigError(
-                    f"{where}: add-rep {t.name}: no accounts are in region {missing[0]!r}; regions: {shown}"
-                )
+            # The new rep's regions are checked with the rest of the roster (check_roster, as
+            # for plan): a list such as 'West|East', '*', and a did-you-mean for a typo.
             rid = t.rep_id or _new_rep_id(set(rep_ids))
             if rid in set(rep_ids):
                 raise ConfigError(f"{where}: add-rep {t.name}: rep id {rid!r} is already on the roster")
@@ -466,7 +458,7 @@ def scenario_input_error(scenario: Scenario, e: InputError) -> InputError:
     problems = []
     for p in e.problems:
         hint: str | None
-        if p.column == "region" and p.value:
+        if p.column == "region" and p.value and "which no rep covers" in p.message:
             message = f"{where} leaves region {p.value!r} without reps: {p.message}"
             hint = f"keep a rep who covers {p.value!r} in the scenario, or add one: add-rep=NAME,{p.value},1"
         else:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .assignment import Plan
 from .config import PlanConfig
-from .errors import ConfigError
+from .errors import ConfigError, Problem
 from .products import ROLE_PREFIX
 
 # Salesforce AccountTeamMember insert (Data Loader, object Account Team Member).
@@ -106,6 +106,38 @@ def _file_name(product: str, taken: set[str]) -> str:
         n += 1
         name = f"owner_changes_{slug}-{n}.csv"
     return name
+
+
+def owner_value_problems(reps: pd.DataFrame, cfg: PlanConfig, roster_file: str) -> list[Problem]:
+    """Reps without the value the update file names owners by (HubSpot: the email).
+
+    Their rows would carry the rep id instead, which the CRM matches to no user.
+    """
+    from .io.presets import owner_changes_layout
+
+    _id_col, _owner_col, value = owner_changes_layout(
+        cfg.inputs.preset, cfg.outputs.owner_changes, cfg.outputs.owner_value
+    )
+    if value not in ("email", "name") or value not in reps.columns:
+        return []
+    missing = reps["rep_id"].astype(str)[reps[value].astype(str).str.strip().eq("")].tolist()
+    if not missing:
+        return []
+    why = " (HubSpot matches users by email)" if value == "email" else ""
+    shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+    one = len(missing) == 1
+    return [
+        Problem(
+            roster_file,
+            f"the CRM update (owner_changes) names owners by {value}{why}, but rep{'' if one else 's'} {shown} "
+            f"{'has' if one else 'have'} no {value}: their rows would carry the rep id "
+            + (f"'{missing[0]}' " if one else "")
+            + "instead, which the CRM matches to no user",
+            column=value,
+            severity="warning",
+            hint=f'add their {value} to {roster_file}, or set outputs.owner_value = "id"',
+        )
+    ]
 
 
 def check_product_owner_fields(cfg: PlanConfig, products: list[str]) -> None:

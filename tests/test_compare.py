@@ -58,7 +58,7 @@ def test_compare_prints_side_by_side_and_writes_csv(plans: dict[str, Path], tmp_
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["q1", "q2", "q3"]
-    rows = {line[:30].strip(): line[30:].split() for line in lines[2:17]}
+    rows = {line[:30].strip(): line[30:].split() for line in lines[2 : lines.index("")]}
     assert rows["Reps"] == ["4", "4", "3"]
     assert rows["Accounts"] == ["48", "48", "49"]
     assert rows["Owner differs from first plan"][0] == "0"
@@ -121,3 +121,28 @@ def test_compare_needs_plan_directories(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["compare", str(tmp_path / "empty"), "--out", str(tmp_path / "c.csv")])
     assert result.exit_code == 2
     assert f"{tmp_path / 'empty'}" in result.output and "summary.json is missing" in result.output
+
+
+def test_owner_differs_is_not_zero_for_plans_with_no_account_in_common(
+    plans: dict[str, Path], tmp_path: Path
+) -> None:
+    """Plans of two exports with other ids (15- and 18-character Salesforce ids, say) share
+    no account: "Owner differs from first plan" was 0, as if the plans agreed. It is '-'."""
+    a, r = write_inputs(tmp_path / "in")
+    rows = list(csv.reader(a.open()))
+    for row in rows[1:]:
+        row[0] = "X" + row[0]
+        row[6] = "X" + row[6] if row[6] else ""
+    with open(tmp_path / "other_ids.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "other"
+    result = CliRunner().invoke(
+        cli, ["plan", str(tmp_path / "other_ids.csv"), str(r), "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        cli, ["compare", str(plans["q1"]), str(out), "--out", str(tmp_path / "c.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Owner differs from first plan"))
+    assert line.split()[-2:] == ["0", "-"]

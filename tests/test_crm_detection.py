@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_presets import data_loader_export, hubspot_export, report_export, sf_roster, write_quoted
+from test_presets import (
+    USERS,
+    data_loader_export,
+    hubspot_export,
+    report_export,
+    sf_id,
+    sf_roster,
+    write_quoted,
+)
 
 import territory
 from territory.config import load_config
@@ -65,6 +73,24 @@ def test_salesforce_report_without_preset_is_read_as_salesforce_and_says_so(tmp_
     assert "read as a Salesforce export" not in text2
     given, given_changes = read(tmp_path / "given")
     assert auto.equals(given) and auto_changes == given_changes
+
+
+def test_whatif_says_it_read_an_export_as_salesforce(tmp_path: Path) -> None:
+    """whatif applied the preset without a word (plan says it on one line), and showed none of
+    the input's warnings (the footer, the departed owner)."""
+    a = report_export(tmp_path / "report.csv")
+    users = sf_roster(tmp_path / "users.csv")
+    rep = salesforce_id18(sf_roster_ids()[3])
+    code, text = run("whatif", a, users, "--out", tmp_path / "w", "--remove-rep", rep, "-j", "1")
+    assert code == 0, text
+    notice = [line for line in text.splitlines() if "read as a Salesforce export" in line]
+    assert (
+        len(notice) == 1 and notice[0].startswith("Warning: ") and "as with --preset salesforce" in notice[0]
+    )
+    assert "Warning: ignored 3 report footer line(s) at the end of the file" in text
+    assert read(tmp_path / "w" / "baseline")[1][0] == "Id,OwnerId"
+    code, text = run("whatif", a, users, "--out", tmp_path / "w", "--remove-rep", rep, "-j", "1", "-q")
+    assert code == 0 and "Warning" not in text  # --quiet: errors only
 
 
 def sf_roster_ids() -> list[str]:
@@ -176,6 +202,19 @@ def test_an_unread_owner_column_is_an_error(header: str) -> None:
     assert "looks like the accounts' current owner, but it is not read" in errors[0].message
 
 
+@pytest.mark.parametrize(
+    "header", ["Owner Assigned Date", "OWNER_ASSIGNEDDATE", "Account Owner Since", "Owner change time"]
+)
+def test_a_date_about_the_owner_is_not_an_owner_column(header: str) -> None:
+    """HubSpot's "all properties" export has 'Owner Assigned Date' next to 'Company owner':
+    a date is never the owner, so it is an extra column, not a refused owner column."""
+    raw = pd.DataFrame(
+        {"account_id": ["A1"], "tier": ["1"], "Company owner": ["R1"], header: ["2024-01-02 10:00"]}
+    )
+    _, problems = parse_accounts(raw, "a.csv", {"Company owner": "owner_id"})
+    assert not [p for p in problems if p.severity == "error"]
+
+
 def test_a_second_owner_column_is_an_error_until_declared_ignored() -> None:
     raw = pd.DataFrame({"account_id": ["A1"], "tier": ["1"], "owner_id": ["R1"], "SE Owner": ["Cy"]})
     _, problems = parse_accounts(raw, "a.csv")
@@ -212,6 +251,44 @@ def test_two_columns_for_one_canonical_column_are_refused() -> None:
     assert p.message == "columns 'OwnerId' and 'owner' both look like 'owner_id'"
 
 
+def test_two_columns_for_one_field_hint_names_the_section_the_map_goes_in(tmp_path: Path) -> None:
+    """The hint said '[columns] "X" = "ignore"', which plan.toml refuses ('columns.X' is no
+    setting): it names [columns.accounts] or [columns.roster], and the --set that works."""
+    header = [
+        "Account Owner ID",
+        "Account Owner",
+        "Account ID",
+        "Account Name",
+        "Region",
+        "Tier",
+        "Potential",
+    ]
+    rows = [
+        [USERS[owner], {r[0]: r[1] for r in ROSTER}[owner], sf_id(int(aid[1:])), name, region, tier, pot]
+        for aid, name, region, tier, pot, owner, _p, _i in account_rows()
+    ]
+    a = write_quoted(tmp_path / "report.csv", header, rows)
+    users = sf_roster(tmp_path / "users.csv")
+    code, text = run("plan", a, users, "--out", tmp_path / "o")
+    assert code == 2
+    assert "columns 'Account Owner ID' and 'Account Owner' both look like 'owner_id'" in text
+    assert (
+        'hint: keep one: map the other to "ignore" in plan.toml [columns.accounts] (e.g. '
+        '"Account Owner" = "ignore"), or --set "columns.accounts.Account Owner=ignore"; or rename one of them'
+        in text
+    )
+    code, text = run(
+        "plan", a, users, "--out", tmp_path / "o", "--set", "columns.accounts.Account Owner=ignore"
+    )
+    assert code == 0, text
+    roster = pd.DataFrame({"rep_id": ["R1"], "name": ["Ana"], "Full Name": ["Ana West"], "region": ["West"]})
+    (p,) = parse_roster(roster, "r.csv")[1]
+    assert p.message == "columns 'name' and 'Full Name' both look like 'name'"
+    assert '[columns.roster] (e.g. "Full Name" = "ignore"), or --set "columns.roster.Full Name=ignore"' in (
+        p.hint or ""
+    )
+
+
 # --------------------------------------------------------------------------- roster headers
 
 
@@ -240,6 +317,24 @@ def test_missing_rep_id_lists_the_columns_and_the_closest(tmp_path: Path) -> Non
     _, problems = parse_accounts(raw, "a.csv")
     p = next(p for p in problems if p.message == "required column 'account_id' is missing")
     assert "columns found: Customer ID, tier. 'Customer ID' looks like account_id" in (p.hint or "")
+
+
+def test_missing_column_hint_suggests_an_unread_column_in_the_right_section() -> None:
+    """It suggested mapping 'parent_id' (read as the parent) to account_id, under [columns],
+    which plan.toml refuses; now only a column that is not read already is suggested, with
+    [columns.accounts] and the --set form."""
+    raw = pd.DataFrame({"Acct ID": ["1"], "parent_id": [""], "owner_id": ["R1"], "tier": ["1"]})
+    _, problems = parse_accounts(raw, "a.csv")
+    p = next(p for p in problems if p.message == "required column 'account_id' is missing")
+    assert (p.hint or "").endswith(
+        "columns found: Acct ID, parent_id, owner_id, tier. 'Acct ID' looks like account_id: map it with "
+        '[columns.accounts] "Acct ID" = "account_id" in plan.toml, or --set "columns.accounts.Acct ID=account_id"'
+    )
+    raw = pd.DataFrame({"Acct Number": ["1"], "parent_id": [""], "tier": ["1"]})
+    p = next(p for p in parse_accounts(raw, "a.csv")[1] if "'account_id' is missing" in p.message)
+    assert (p.hint or "").endswith("columns found: Acct Number, parent_id, tier.")
+    raw = pd.DataFrame({"Rep ID": ["R1"], "region": ["West"]})  # 'Rep ID' is read as rep_id
+    assert not [p for p in parse_roster(raw, "r.csv")[1] if p.severity == "error"]
 
 
 def test_roster_without_a_region_column_is_an_error_when_accounts_have_regions(tmp_path: Path) -> None:
@@ -305,6 +400,43 @@ def test_an_owner_name_two_reps_share_is_an_error_not_a_reassignment(tmp_path: P
     assert code == 2
     assert "owner 'Ana West' is the name of 2 reps (" in out
     assert "cannot be matched to one" in out and "export the owner's id" in out
+
+
+@pytest.mark.parametrize(
+    "crm_name, roster_name",
+    [
+        ("José García", "Jose Garcia"),  # accents
+        ("Ana  West", "Ana West"),  # doubled space
+        ("West, Ana", "Ana West"),  # "Last, First"
+        ("Ana West-Lee", "Ana West Lee"),  # punctuation
+        ("JOSÉ GARCÍA", "Jose Garcia"),  # accents and case
+    ],
+)
+def test_an_owner_name_that_nearly_matches_a_rep_is_an_error(
+    tmp_path: Path, crm_name: str, roster_name: str
+) -> None:
+    """An owner written as the CRM spells a rep's name, the roster another way: read as
+    nobody on the roster, that rep's accounts would all be reassigned, under a warning that
+    says to add them to the roster (they are on it). It is refused, naming the rep."""
+    a = report_export(tmp_path / "report.csv")
+    a.write_text(a.read_text(encoding="utf-8").replace('"Ana West"', f'"{crm_name}"'), encoding="utf-8")
+    roster = sf_roster(tmp_path / "users.csv")
+    roster.write_text(roster.read_text().replace('"Ana West"', f'"{roster_name}"'))
+    code, out = run("plan", a, roster, "--out", tmp_path / "o")
+    assert code == 2, out
+    n = sum(1 for r in account_rows() if r[5] == "R1")
+    rep = salesforce_id18(USERS["R1"])
+    assert (
+        f"owner '{crm_name}' is not on the roster, but rep {rep} is named '{roster_name}' (the names "
+        f"differ only in accents, case, spaces, punctuation or word order): their {n} accounts would be "
+        "reassigned" in out
+    )
+    assert f"write the name in {roster} as the CRM has it ('{crm_name}')" in out
+    assert not (tmp_path / "o").exists()
+    # a departed rep whose name is like no one's stays a warning
+    a.write_text(a.read_text(encoding="utf-8").replace(f'"{crm_name}"', '"Sam Gone"'), encoding="utf-8")
+    code, out = run("plan", a, roster, "--out", tmp_path / "o", "--allow-mass-change")
+    assert code == 0 and f"owner 'Sam Gone' is not on the roster: {n} accounts will be reassigned" in out
 
 
 def test_per_product_and_tier_look_alike_columns() -> None:

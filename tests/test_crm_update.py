@@ -116,6 +116,67 @@ def test_a_first_owner_is_counted_as_an_owner_change(tmp_path: Path) -> None:
     )
 
 
+def test_a_first_owner_is_new_to_the_rep_in_every_per_rep_count(tmp_path: Path) -> None:
+    """A rep who gets an account nobody owned gains it: In, 'new to you' and 'kept' say so.
+
+    (They counted only accounts taken from another owner, so a rep with no book before the
+    plan read "10 kept, 44 new to you" in the book.)
+    """
+    from territory.reporting.context import build_manager_rollup, build_rep_book, load_plan_dir, managers_of
+
+    rows = account_rows()
+    unowned = {r[0] for r in rows if r[5] == "R1"}  # R1's whole book has no owner in the CRM
+    for r in rows:
+        if r[0] in unowned:
+            r[5] = ""
+    a = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, rows)
+    r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    out = tmp_path / "out"
+    code, text = invoke("plan", str(a), str(r), "--out", str(out), "--allow-mass-change")
+    assert code == 0, text
+    n = assert_moved_agrees(text, out)
+    planned = read_rows(out / "assignments.csv")
+    s = summary(out)
+    assert s["overall"]["first_owners"] == len(unowned) > 0
+    table = {line.split()[0]: line.split()[-1] for line in text.splitlines() if re.match(r"^R\d ", line)}
+    for rep in s["reps"]:
+        rid = rep["rep_id"]
+        mine = [x for x in planned if x["owner_id"] == rid]
+        gained = sum(1 for x in mine if x["previous_owner_id"] != rid)
+        kept = sum(1 for x in mine if x["previous_owner_id"] == rid)
+        lost = sum(1 for x in planned if x["previous_owner_id"] == rid and x["owner_id"] != rid)
+        assert (rep["moves_in"], rep["kept"], rep["moves_out"]) == (gained, kept, lost), rid
+        assert rep["kept"] + rep["moves_in"] == rep["accounts"]
+        assert table[rid] == f"{gained}/{lost}"
+        book = build_rep_book(load_plan_dir(out), rid)
+        assert (book.kept, book.moves_in, book.moves_out) == (kept, gained, lost)
+    assert sum(rep["moves_in"] for rep in s["reps"]) == n  # every update row is new to a rep
+    plan = load_plan_dir(out)
+    for manager in managers_of(plan):  # the roll-up's team row: joining + within = the reps' In
+        team = [rep for rep in s["reps"] if rep["manager"] == manager]
+        rollup = build_manager_rollup(plan, manager)
+        assert len(rollup.moves_in) + len(rollup.moves_within) == sum(rep["moves_in"] for rep in team)
+    # R1 owned nothing in the CRM: nothing is "kept"
+    r1 = next(rep for rep in s["reps"] if rep["rep_id"] == "R1")
+    assert r1["kept"] == 0 and r1["moves_in"] == r1["accounts"]
+
+
+def test_the_baseline_line_counts_moves_like_the_moved_line(tmp_path: Path) -> None:
+    """With accounts that had no owner, "Moved N" counts them and the baseline's number does
+    not: the baseline line says it counts accounts taken from another owner."""
+    rows = account_rows()
+    rows[4][5] = rows[7][5] = ""
+    a = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, rows)
+    r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    code, text = invoke("plan", str(a), str(r), "--out", str(tmp_path / "out"))
+    assert code == 0, text
+    b = summary(tmp_path / "out")["overall"]["baseline"]["accounts_moved"]
+    assert re.search(rf"^Spreadsheet-style baseline: {b} moved from another owner \(", text, re.M), text
+    code, text = invoke("plan", str(write_inputs(tmp_path / "in")[0]), str(r), "--out", str(tmp_path / "o2"))
+    assert code == 0, text
+    assert re.search(r"^Spreadsheet-style baseline: \d+ moved; ", text, re.M), text  # nobody was unowned
+
+
 # --------------------------------------------------------------------------- the guard
 
 
@@ -231,6 +292,30 @@ def test_whatif_withholds_per_scenario(tmp_path: Path) -> None:
     assert (tmp_path / "w" / "scenario" / "owner_changes.csv").exists()
 
 
+def test_whatif_accounts_moved_is_each_scenarios_update_rows(tmp_path: Path) -> None:
+    """whatif's "Accounts moved" is the plan's "Moved N": the rows of each scenario's
+    owner_changes.csv, accounts that had no owner included (it showed only the accounts taken
+    from another owner: 5 where the file had 7 rows)."""
+    rows = account_rows()
+    rows[4][5] = rows[7][5] = ""  # two accounts nobody owns
+    a = write_csv(tmp_path / "accounts.csv", ACCOUNT_HEADER, rows)
+    r = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, ROSTER)
+    out = tmp_path / "w"
+    code, text = invoke(
+        "whatif", str(a), str(r), "--out", str(out), "--remove-rep", "R4", "-j", "1", "--allow-mass-change"
+    )
+    assert code == 0, text
+    table = {line[:31].strip(): line[31:].split() for line in text.splitlines()}
+    files = [len(read_rows(out / name / "owner_changes.csv")) for name in ("baseline", "scenario")]
+    assert table["Accounts moved"] == [str(n) for n in files]
+    summaries = [summary(out / name)["overall"] for name in ("baseline", "scenario")]
+    assert table["of them had no owner"] == ["2", "2"]
+    assert table["Moved from another owner"] == [str(o["accounts_moved"]) for o in summaries]
+    assert [int(x) for x in table["Moved from another owner"]] == [n - 2 for n in files]
+    metrics = {row["metric"]: row for row in read_rows(out / "compare.csv") if row["section"] == "plan"}
+    assert [metrics["owner_changes"][n] for n in ("baseline", "scenario")] == [str(n) for n in files]
+
+
 # --------------------------------------------------------------------------- product ICPs
 
 
@@ -289,7 +374,8 @@ def test_product_plan_lists_every_account_and_counts_right(product_plan: tuple[P
         rep, accounts = line.split()[0], int(line[end - 8 : end])
         moves_in, moves_out = (int(x) for x in line.split()[-1].split("/"))
         assert accounts == sum(1 for r in planned if r["owner_id"] == rep), line
-        assert moves_in == sum(1 for r in moved if r["owner_id"] == rep), line
+        # In: every row new to the rep, first owners included (they are update rows too)
+        assert moves_in == sum(1 for r in planned if r["owner_id"] == rep != r["previous_owner_id"]), line
         assert moves_out == sum(1 for r in moved if r["previous_owner_id"] == rep), line
     # and the guard: more than 30 % of each product's owners change (mostly first owners)
     assert not list(out.glob("owner_changes*.csv"))
@@ -404,6 +490,43 @@ def test_current_product_owners_come_from_the_configured_field(tmp_path: Path) -
     assert "no 'Core_Owner__c' column" not in text
 
 
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        (
+            {1: "Ána", 3: "Ána", 5: "R2"},  # Core_Owner__c by name, spelt with an accent
+            "column 'Core_Owner__c': owner 'Ána' is not on the roster, but rep R1 is named 'Ana' (the "
+            "names differ only in accents, case, spaces, punctuation or word order): their 2 accounts "
+            "would be reassigned",
+        ),
+        (
+            {i: f"00{i}" for i in range(1, 11)},  # the wrong column: none of them is a rep
+            "column 'Core_Owner__c': none of the 10 owners is on the roster",
+        ),
+        (
+            {1: "Bo", 3: "Bo"},  # a name two reps share
+            "column 'Core_Owner__c': owner 'Bo' is the name of 2 reps (R2, R4): 2 accounts cannot be matched",
+        ),
+    ],
+)
+def test_a_product_owner_field_is_checked_like_the_owner_column(
+    tmp_path: Path, values: dict[int, str], message: str
+) -> None:
+    """The CRM field holding a product's owner (Core_Owner__c) gets the owner column's checks:
+    read wrongly, every core account would get a new core owner."""
+    a, r = product_inputs(
+        tmp_path, extra_header=("Core_Owner__c",), extra={(i, "Core_Owner__c"): v for i, v in values.items()}
+    )
+    r.write_text(r.read_text() + "R4,Bo,bo2@example.com,Mia,West,1,core\n")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[outputs.product_owner_fields]\ncore = "Core_Owner__c"\n')
+    out = tmp_path / "out"
+    code, text = invoke("plan", str(a), str(r), "--out", str(out), "-c", str(cfg))
+    assert code == 2, text
+    assert message in " ".join(text.split()), text
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("mode", ["keep", "unassigned"])
 def test_accounts_that_fit_no_product(tmp_path: Path, mode: str) -> None:
     a, r = product_inputs(tmp_path)
@@ -454,3 +577,29 @@ def test_books_list_only_the_rows_a_rep_works(product_plan_written: tuple[Path, 
     for rep in summary(out)["reps"][:4]:
         book = build_rep_book(plan, rep["rep_id"])
         assert sum(len(s.rows) for s in book.sections) == rep["accounts"] == book.accounts
+
+
+def test_a_rep_without_the_owner_value_the_crm_matches_is_warned(tmp_path: Path) -> None:
+    """HubSpot's update gives owners by email; a rep without one got the rep id in the file,
+    which HubSpot matches to no user, without a word."""
+    a, r = write_inputs(tmp_path / "in")
+    r.write_text(r.read_text().replace("bo@example.com", ""))
+    out = tmp_path / "out"
+    code, text = invoke(
+        "plan",
+        str(a),
+        str(r),
+        "--out",
+        str(out),
+        "--set",
+        "outputs.owner_changes=hubspot",
+        "--allow-mass-change",
+    )
+    assert code == 0, text
+    assert (
+        "Warning: the CRM update (owner_changes) names owners by email (HubSpot matches users by email), but rep "
+        "R2 has no email: their rows would carry the rep id 'R2' instead"
+    ) in text
+    assert "hint: add their email to" in text.lower() or "Hint: add their email to" in text
+    code, text = invoke("plan", str(a), str(r), "--out", str(out), "--allow-mass-change")
+    assert code == 0 and "has no email" not in text  # the canonical file names owners by id

@@ -377,12 +377,37 @@ def test_plan_summary(plan, summary):
     pdf = render_checked(build_plan_summary(plan, generated_on=GENERATED_ON))
     text = " ".join(pdf_text(pdf).split())
     assert summary["solver"]["status_text"] in text
-    assert f"Accounts moved: {summary['overall']['accounts_moved']}" in text
+    assert f"Accounts moved from another owner: {summary['overall']['accounts_moved']}" in text
     assert "Accounts moved because their owner left the roster: 4." in text
     assert f", {summary['solver']['pools']} pools." in text
     assert "Moves by region" in text and "West" in text and "East" in text
     for rep in summary["reps"]:
         assert rep["rep_id"] in text
+
+
+def test_plan_summary_counts_owner_changes_like_the_terminal(plan, summary, tmp_path):
+    """plan_small has 2 accounts that had no owner: "Accounts moved" (13, taken from another
+    owner) is not the number of CRM owner changes (15), and the summary says both."""
+    o = summary["overall"]
+    assert (o["accounts_moved"], o["first_owners"], o["owner_changes"]) == (13, 2, 15)
+    text = " ".join(pdf_text(render_checked(build_plan_summary(plan, generated_on=GENERATED_ON))).split())
+    assert "Accounts moved from another owner: 13 (" in text
+    assert (
+        "Accounts that had no owner and get one: 2. Owner changes for the CRM (rows of the "
+        "update file): 15." in text
+    )
+    ctx = build_plan_summary(plan, generated_on=GENERATED_ON)
+    assert sum(r.moved for r in ctx.moves_by_region) == 15  # the region table counts owner changes
+    assert "Moved counts every owner change in the region, the accounts that had no owner" in text
+    # without first owners, the line stays as it was
+    d = copy_fixture(tmp_path)
+    s = json.loads((d / "summary.json").read_text())
+    s["overall"].update(first_owners=0, owner_changes=13)
+    (d / "summary.json").write_text(json.dumps(s))
+    text = " ".join(
+        pdf_text(render_checked(build_plan_summary(load_plan_dir(d), generated_on=GENERATED_ON))).split()
+    )
+    assert "Accounts moved: 13 (" in text and "had no owner" not in text
 
 
 def test_plan_summary_counts_the_pools_listed_in_summary_json(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import territory
-from territory.errors import ConfigError, InputError
+from territory.errors import InputError
 from territory.scenarios import apply_scenario, parse_scenario
 
 from scenario_data import ROSTER, ROSTER_HEADER, write_csv, write_inputs
@@ -95,8 +95,19 @@ def test_whatif_scenarios_go_through_the_same_check(tmp_path: Path) -> None:
     assert "rep NEW01 has no region" in str(e.value)
     out = apply_scenario(inp, parse_scenario("add everywhere: add-rep=Zed,*,1"))
     assert "NEW01" in set(out.reps["rep_id"])
-    with pytest.raises(ConfigError):
+    # a misspelt region: the roster check's did-you-mean, naming the scenario
+    with pytest.raises(InputError) as e:
         apply_scenario(inp, parse_scenario("add typo: add-rep=Zed,Wset,1"))
+    (p,) = e.value.problems
+    assert p.message == (
+        "scenario 'add typo': region 'Wset' of rep NEW01 is no account's region; did you mean 'West'?"
+    )
+    # a rep covering several regions, as in the roster ('|' in --scenario, where ';' ends a step)
+    out = apply_scenario(inp, parse_scenario("both: add-rep=Zed,West|East,1"))
+    assert out.reps.set_index("rep_id").loc["NEW01", "region"] == "West|East"
+    with pytest.raises(InputError) as e:
+        apply_scenario(inp, parse_scenario("both typo: add-rep=Zed,West|Eats,1"))
+    assert "region 'Eats' of rep NEW01 is no account's region; did you mean 'East'?" in str(e.value)
 
 
 def test_regions_separated_by_commas_get_a_precise_hint(tmp_path: Path) -> None:
@@ -107,3 +118,29 @@ def test_regions_separated_by_commas_get_a_precise_hint(tmp_path: Path) -> None:
         "region 'West, East' of rep R1 is no account's region; several regions are separated by ';': 'West; East'"
         in text
     )
+
+
+def test_a_rep_listed_once_per_product_is_told_a_rep_carries_one_product(tmp_path: Path) -> None:
+    """The hint for a rep listed twice said to merge the regions with ';', which does not
+    apply when the two rows carry two products."""
+    import pandas as pd
+
+    from territory.io.loading import parse_roster
+
+    raw = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R1"],
+            "region": ["West", "West", "West"],
+            "product": ["core", "core", "insights"],
+        }
+    )
+    (p,) = [p for p in parse_roster(raw, "r.csv")[1] if p.severity == "error"]
+    assert p.message == "rep listed twice (first on row 2), with products 'core' and 'insights'"
+    assert p.hint == (
+        "a rep carries one product's ICP: keep one row per rep, with the product they carry "
+        "(or 'auto' to let the plan choose)"
+    )
+    raw["product"] = ["core", "core", "core"]
+    (p,) = [p for p in parse_roster(raw, "r.csv")[1] if p.severity == "error"]
+    assert p.message == "rep listed twice (first on row 2)"
+    assert p.hint == "keep one row per rep; merge their regions with ';'"

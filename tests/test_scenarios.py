@@ -95,10 +95,6 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
 @pytest.mark.parametrize(
     "spec, message",
     [
-        (
-            "x: add-rep=Ana,Wset,1",
-            "scenario 'x': add-rep Ana: no accounts are in region 'Wset'; regions: East, West",
-        ),
         ("x: remove-rep=R9", "scenario 'x': remove-rep=R9: no rep 'R9' on the roster; reps: R1, R2, R3, R4"),
         ("x: lock=A001,NOPE", "scenario 'x': lock=A001,NOPE: no account 'NOPE'"),
         ("x: set=balance.band=0.1", "scenario 'x': --set: unknown setting 'balance.band'"),

@@ -661,6 +661,11 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
 IGNORE = "ignore"
 
 
+def columns_section(spec: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The plan.toml table that maps this file's headers: 'accounts', 'roster' or None."""
+    return {id(ACCOUNT_COLUMNS): "accounts", id(REP_COLUMNS): "roster"}.get(id(spec))
+
+
 def canonicalise_headers(
     df: pd.DataFrame,
     spec: Mapping[str, tuple[str, ...]],
@@ -698,14 +703,19 @@ def canonicalise_headers(
             continue
         if target in claimed:
             conflicts.append(h)
+            section = columns_section(spec)
             problems.append(
                 Problem(
                     file,
                     f"columns '{claimed[target]}' and '{h}' both look like '{target}'",
                     row=1,
                     column=h,
-                    hint=f'keep one: map the other to "ignore" in plan.toml [columns] (e.g. '
-                    f'"{h}" = "ignore"), or rename one of them',
+                    hint=(
+                        f'keep one: map the other to "ignore" in plan.toml [columns.{section}] (e.g. '
+                        f'"{h}" = "ignore"), or --set "columns.{section}.{h}=ignore"; or rename one of them'
+                        if section
+                        else "keep one: delete or rename the other"
+                    ),
                 )
             )
             rename.append(h)
@@ -756,12 +766,26 @@ def columns_found(raw: pd.DataFrame, limit: int = 30) -> str:
 
 
 def missing_column_hint(raw: pd.DataFrame, spec: Mapping[str, tuple[str, ...]], canon: str) -> str:
-    """ "columns found: ...", and which of them looks like ``canon`` with how to map it."""
-    candidates = [str(c) for c in raw.columns if canon in looks_like(str(c), spec)]
+    """ "columns found: ...", and which of them looks like ``canon`` with how to map it.
+
+    Only a column that is not read already is suggested ('parent_id' is the parent, whatever
+    its 'id' looks like); the map goes in [columns.accounts] or [columns.roster].
+    """
+    known = {_key(a) for canon_, aliases in spec.items() for a in (canon_, *aliases)}
+    candidates = [
+        str(c) for c in raw.columns if _key(str(c)) not in known and canon in looks_like(str(c), spec)
+    ]
     text = f"columns found: {columns_found(raw)}."
     if candidates:
         c = candidates[0]
-        text += f' \'{c}\' looks like {canon}: map it with [columns] "{c}" = "{canon}" in plan.toml'
+        section = columns_section(spec)
+        if section:
+            text += (
+                f' \'{c}\' looks like {canon}: map it with [columns.{section}] "{c}" = "{canon}" in '
+                f'plan.toml, or --set "columns.{section}.{c}={canon}"'
+            )
+        else:
+            text += f" '{c}' looks like {canon}: name the column {canon}"
     return text
 
 
@@ -1066,6 +1090,8 @@ OWNER_LIKE = re.compile(
     r"owner|salesrep|salesperson|accountmanager|accountexecutive|assignedto|"
     r"^(rep|reps|ae|am)(id|name|email)?$"
 )
+# ... but a date or time about the owner ('Owner Assigned Date' in HubSpot exports) is not one.
+OWNER_WHEN = re.compile(r"date|time|since")
 
 # Canonical account columns whose silent absence changes the plan: a header that looks like
 # one of them but is not read is an error (the 'Sales Region' that made every account regionless).
@@ -1094,6 +1120,8 @@ def _header_problems(file: str, df: pd.DataFrame, headers: Headers) -> list[Prob
     unread = [h for h in headers.unread if not PRODUCT_COLUMN.fullmatch(h)]
     for h in unread:
         if h.startswith(("(no header", "input_")) or not OWNER_LIKE.search(_key(h)):
+            continue
+        if OWNER_WHEN.search(_key(h)):
             continue
         if "owner_id" in df.columns:
             message = (
@@ -1500,17 +1528,22 @@ def parse_roster(
     problems += _case_twins(file, df, "rep_id", "rep")
     dup = ids.duplicated(keep="first") & ids.ne("")
     dup_idx = np.flatnonzero(dup.to_numpy())
+    products = df["product"].astype(str).str.strip() if "product" in df.columns else None
     for i in dup_idx[:20]:
-        first = int(rows[np.flatnonzero((ids == ids.iat[i]).to_numpy())[0]])
-        problems.append(
-            Problem(
-                file,
-                f"rep listed twice (first on row {first})",
-                row=int(rows[i]),
-                column="rep_id",
-                value=ids.iat[i],
-                hint="keep one row per rep; merge their regions with ';'",
+        j = int(np.flatnonzero((ids == ids.iat[i]).to_numpy())[0])
+        message, hint = (
+            f"rep listed twice (first on row {int(rows[j])})",
+            "keep one row per rep; merge their regions with ';'",
+        )
+        if products is not None and products.iat[i] != products.iat[j]:
+            # one row per product: a rep carries one product's ICP, so merging would not do
+            message += f", with products '{products.iat[j]}' and '{products.iat[i]}'"
+            hint = (
+                "a rep carries one product's ICP: keep one row per rep, with the product they "
+                "carry (or 'auto' to let the plan choose)"
             )
+        problems.append(
+            Problem(file, message, row=int(rows[i]), column="rep_id", value=ids.iat[i], hint=hint)
         )
     if len(dup_idx) > 20:
         problems.append(more_problems(file, len(dup_idx) - 20, "reps listed twice", column="rep_id"))

@@ -616,7 +616,11 @@ def read_accounts(source: str | Path, opts: SourceOptions) -> tuple[pd.DataFrame
 
 
 def finish_accounts(
-    accounts: pd.DataFrame, reps: pd.DataFrame | None, preset: str, file: str
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame | None,
+    preset: str,
+    file: str,
+    roster_file: str = "the roster",
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Preset checks and reference resolution on the parsed accounts."""
     problems: list[Problem] = []
@@ -629,7 +633,63 @@ def finish_accounts(
         accounts = resolve_references(accounts, reps)
         problems += owners_match_several(accounts, reps, file)
         problems += owners_match_nothing(accounts, reps, file)
+        problems += owners_match_nearly(accounts, reps, file, roster_file)
     return accounts, problems
+
+
+def _loose(text: str) -> str:
+    """A name or email as compared loosely: no accents, case, punctuation or word order."""
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(sorted(re.findall(r"[^\W_]+", plain.casefold())))
+
+
+def owners_match_nearly(
+    accounts: pd.DataFrame, reps: pd.DataFrame, file: str, roster_file: str = "the roster"
+) -> list[Problem]:
+    """Owners not on the roster named as a rep is but for accents, case, spaces, punctuation
+    or word order ('José García' or 'Garcia, Jose' for the roster's 'Jose Garcia').
+
+    Read as nobody on the roster, the rep's accounts would all be reassigned, under a warning
+    telling the user to add to the roster a rep who is on it: stop and name the rep. (Emails
+    are ids: they match exactly, ignoring case only.)
+    """
+    if "owner_id" not in accounts.columns or "name" not in reps.columns or len(reps) == 0:
+        return []
+    owners = accounts["owner_id"].astype(str)
+    left = owners.ne("") & ~owners.isin(set(reps["rep_id"].astype(str)))
+    if not left.any():
+        return []
+    loose: dict[str, dict[str, str]] = {}  # loose name -> rep id -> name as the roster has it
+    for rid, name in zip(reps["rep_id"].astype(str), reps["name"].astype(str).str.strip()):
+        key = _loose(name)
+        if key and name != rid:  # a rep without a name is named by its id
+            loose.setdefault(key, {})[rid] = name
+    out: list[Problem] = []
+    rows = spreadsheet_rows(accounts)
+    for value in sorted(set(owners[left])):
+        hits = loose.get(_loose(value), {})
+        if len(hits) != 1:  # none, or several reps (owners_match_several names those)
+            continue
+        ((rid, written),) = hits.items()
+        idx = np.flatnonzero((owners == value).to_numpy())
+        n = len(idx)
+        out.append(
+            Problem(
+                file,
+                f"owner '{value}' is not on the roster, but rep {rid} is named '{written}' (the names "
+                "differ only in accents, case, spaces, punctuation or word order): their "
+                f"{n} account{'s' if n != 1 else ''} would be reassigned",
+                row=int(rows[idx[0]]),
+                column="owner_id",
+                value=value,
+                hint=f"if this is rep {rid}, write the name in {roster_file} as the CRM has it "
+                f"('{value}'), or export the owner's id instead (Salesforce 'Account Owner ID' / "
+                "OwnerId); if it is someone else, who left, tell them apart in the CRM or the roster",
+            )
+        )
+    return out
 
 
 def owners_match_several(accounts: pd.DataFrame, reps: pd.DataFrame, file: str) -> list[Problem]:

@@ -1055,9 +1055,13 @@ class SolverInfo:
 class OverallInfo:
     accounts: int = doc("Accounts in the plan.")
     reps: int = doc("Reps in the plan.")
-    accounts_moved: int = doc("Accounts that change owner.")
-    moved_share: float | None = doc("Share of accounts that change owner.")
-    potential_moved_share: float | None = doc("Share of potential that changes owner.")
+    accounts_moved: int = doc("Accounts taken from a current owner and given to another rep.")
+    moved_share: float | None = doc("Share of accounts taken from a current owner.")
+    potential_moved_share: float | None = doc("Share of potential taken from a current owner.")
+    first_owners: int = doc("Accounts that had no owner and get one (an owner change in the CRM too).")
+    owner_changes: int = doc(
+        "Owner changes for the CRM: accounts_moved + first_owners, the rows of owner_changes.csv."
+    )
     orphaned_accounts: int = doc("Accounts moved because their owner is not on the roster (left the team).")
     max_tier_deviation: tuple[float | None, float | None, float | None] = doc(
         "Worst relative deviation per tier."
@@ -1308,6 +1312,11 @@ def build_plan_summary(
             moved_share=_num(overall.get("moved_share")),
             potential_moved_share=_num(overall.get("potential_moved_share")),
             orphaned_accounts=opt_int(overall.get("orphaned_accounts")) or 0,
+            first_owners=opt_int(overall.get("first_owners")) or 0,
+            owner_changes=(
+                opt_int(overall.get("owner_changes"))
+                or (opt_int(overall.get("accounts_moved")) or 0) + (opt_int(overall.get("first_owners")) or 0)
+            ),
             max_tier_deviation=(_num(mtd.get(1)), _num(mtd.get(2)), _num(mtd.get(3))),
             max_potential_deviation=_num(overall.get("max_potential_deviation")),
             potential_cv=_num(overall.get("potential_cv")),
