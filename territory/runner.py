@@ -77,7 +77,7 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
 def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfig:
     """The plan file's settings with paths resolved, then ``overrides`` on top."""
     p = Path(path)
-    if p.is_dir():
+    if os.path.isdir(p):  # (False, not an error, for a name too long: the reader says so)
         raise ConfigError(f"{p}: is a folder; give the plan file, e.g. {p / 'plan.toml'}")
     cfg = _with_paths(load_config(p), p.resolve().parent)
     for item in overrides:

@@ -263,9 +263,29 @@ def many_problems(d: Path) -> Path:
     return p
 
 
+# --- issue 13 review (rev13)
+
+
+def too_many_columns(d: Path) -> Path:
+    """200,000 columns in a 2.5 MB file: not an export; refused from the header at once."""
+    p = d / "accounts.csv"
+    n = 200_000
+    p.write_text(",".join(f"c{i}" for i in range(n)) + "\n" + ",".join("1" * n) + "\n", encoding="utf-8")
+    return p
+
+
+def padded_empty_columns(d: Path) -> Path:
+    """Every row ends in 16,000 empty cells (a sheet formatted out to its last column)."""
+    p = d / "accounts.csv"
+    p.write_text("".join(line + "," * 16_000 + "\n" for line in _lines()), encoding="utf-8")
+    return p
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
+        too_many_columns,
+        padded_empty_columns,
         excel_bom,
         crlf,
         utf16_excel,
@@ -360,9 +380,25 @@ def icp_is_a_fifo(tmp: Path) -> None:
     os.mkfifo(tmp / "icp.toml")
 
 
+# --- issue 13 review (rev13)
+
+
+def config_link_loop(tmp: Path) -> None:
+    import os
+
+    os.symlink(tmp / "b.toml", tmp / "a.toml")
+    os.symlink(tmp / "a.toml", tmp / "b.toml")
+
+
+def rules_nested_deep(tmp: Path) -> None:
+    (tmp / "rules.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+
 SETUPS = {
     f.__name__: f
     for f in (
+        config_link_loop,
+        rules_nested_deep,
         out_holds_other_files,
         plan_folder,
         plan_folder_edited,
