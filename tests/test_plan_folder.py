@@ -367,6 +367,24 @@ def test_a_damaged_summary_is_refused_by_the_safe_reader(two_plans: tuple[Path, 
             assert code == 2 and message in text, f"{args[0]}: {text}"
 
 
+def test_a_plan_path_too_long_or_looping_is_an_input_error(two_plans: tuple[Path, Path], work: Path) -> None:
+    q1, _ = two_plans
+    long = work / ("p" * 300)
+    loop = work / "loop"
+    os.symlink(work / "loop2", loop)
+    os.symlink(loop, work / "loop2")
+    for bad, reason in ((long, "File name too long"), (loop, "Too many levels of symbolic links")):
+        for args in (
+            ["diff", str(bad), str(q1)],
+            ["compare", str(q1), str(bad), "--out", str(work / "c.csv")],
+            ["books", str(bad), "--out", str(work / "books"), "-q"],
+        ):
+            code, text = invoke(*args)
+            assert code == 2, f"{args[0]}: {text}"
+            assert f"{bad}:\n  - cannot be opened: {reason}" in text, text
+    assert not (work / "c.csv").exists() and not (work / "books").exists()
+
+
 def test_run_replaces_its_folder_and_books_go_inside(work: Path) -> None:
     f = work / "plan.toml"
     f.write_text('[inputs]\naccounts = "in/accounts.csv"\nroster = "in/roster.csv"\n[outputs]\ndir = "out"\n')

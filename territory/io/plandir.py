@@ -15,6 +15,7 @@ counts and owners are checked.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ def read_plan_folder(
 ) -> PlanFolder:
     """Read and check a plan folder; every problem found is reported in one ``InputError``."""
     root = Path(path)
+    try:
+        os.stat(root)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as e:  # a name too long, a loop of links
+        raise InputError(
+            [Problem(file=str(root), message=f"cannot be opened: {e.strerror or e}", hint="check the path")],
+            summary="cannot read the plan",
+        ) from None
     if not root.is_dir():
         raise InputError(
             [Problem(file=str(root), message="plan directory not found", hint=HINT_RUN)],
