@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -89,18 +90,18 @@ def books(
     target = out_dir if out_dir is not None else plan_dir / "books"
     check_folder_writable(target)
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
-    bar_cm: Any = click.progressbar(
-        length=1,  # corrected on the first callback, when the number of books is known
-        label="Rendering books",
-        file=sys.stderr,
-        show_pos=True,
-        hidden=quiet,
-    )
-    with bar_cm as bar:
+    # The bar shows with the first book, once every option has been checked: a bad --rep
+    # prints its error alone, not after "Rendering books".
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
 
         def progress(done: int, total: int, outcome: Any) -> None:
-            bar.length = total
-            bar.update(1, outcome.job.filename)
+            if not bars:
+                bar_cm: Any = click.progressbar(
+                    length=total, label="Rendering books", file=sys.stderr, show_pos=True, hidden=quiet
+                )
+                bars.append(stack.enter_context(bar_cm))
+            bars[0].update(1, outcome.job.filename)
 
         result = render_books(
             plan,

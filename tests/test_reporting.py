@@ -549,7 +549,9 @@ def test_cli_ambiguous_rep_name_is_exit_2_listing_the_matches(tmp_path):
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert "2 reps match 'Ana Ortiz': 0055e000001AbCdEFG Ana Ortiz <ana@example.com>; " in r.output
     assert "1 --rep value matches no single rep." in r.output
-    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
+    # Every option is checked before anything is made: no empty books folder, no progress label.
+    assert r.output.startswith("Error: "), r.output
+    assert not (tmp_path / "b").exists()
 
 
 # --------------------------------------------------------------------------- orchestration

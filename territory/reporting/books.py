@@ -329,10 +329,6 @@ def render_books(
     if page_size.lower() not in PAGE_SIZES:
         raise RenderError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
     out = Path(out_dir) if out_dir is not None else plan.path / "books"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     generated_on = generated_on or dt.date.today()
     todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary)
     only = [j.key for j in todo if j.kind == "rep"] if rep_ids else None
@@ -342,6 +338,11 @@ def render_books(
     from .render import make_environment
 
     env = make_environment(templates_dir)  # fail early on a bad --templates dir
+    # Only now, with every option checked (--rep, --templates), is the folder made.
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     t0 = time.perf_counter()
     results: dict[BookJob, BookOutcome] = {}
 
