@@ -935,6 +935,10 @@ def summary_dict(
     }
     if files is not None:
         summary["files"] = dict(files)
+        from .io.plandir import summary_checksum
+
+        # Of summary.json itself (all but "run"): books, compare and diff refuse an edited one.
+        summary["summary_sha256"] = summary_checksum(summary)
     summary["run"] = {
         "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},

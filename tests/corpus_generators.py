@@ -359,7 +359,7 @@ def plan_folder_legacy_truncated(tmp: Path) -> None:
 
     plan = _plan(tmp)
     summary = json.loads((plan / "summary.json").read_text())
-    del summary["files"]  # as written before checksums were recorded
+    del summary["files"], summary["summary_sha256"]  # as written before checksums were recorded
     (plan / "summary.json").write_text(json.dumps(summary))
     lines = (plan / "assignments.csv").read_text().splitlines(True)
     (plan / "assignments.csv").write_text("".join(lines[:-1]))
@@ -390,6 +390,12 @@ def config_link_loop(tmp: Path) -> None:
     os.symlink(tmp / "a.toml", tmp / "b.toml")
 
 
+def summary_edited(tmp: Path) -> None:
+    """A rep's name changed by hand in summary.json: the counts still agree."""
+    path = _plan(tmp) / "summary.json"
+    path.write_bytes(path.read_bytes().replace(b'"Ana Ortiz"', b'"Ana Ortiz-Lee"'))
+
+
 def rules_nested_deep(tmp: Path) -> None:
     (tmp / "rules.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
 
@@ -399,6 +405,7 @@ SETUPS = {
     for f in (
         config_link_loop,
         rules_nested_deep,
+        summary_edited,
         out_holds_other_files,
         plan_folder,
         plan_folder_edited,

@@ -78,7 +78,7 @@ def test_a_new_plan_leaves_nothing_of_the_earlier_one(work: Path) -> None:
     assert snapshot(work, skip=out) == before  # nothing outside --out changed
     summary = json.loads((out / "summary.json").read_text())
     assert sorted(summary["files"]) == ["assignments.csv", "owner_changes.csv"]
-    assert list(summary)[-2:] == ["files", "run"]
+    assert list(summary)[-3:] == ["files", "summary_sha256", "run"]
 
 
 def test_files_written_with_the_plan_are_listed_with_checksums(work: Path) -> None:
@@ -318,7 +318,7 @@ def test_files_from_two_plans_are_refused(two_plans: tuple[Path, Path], work: Pa
 def test_a_plan_without_checksums_is_checked_by_its_counts(two_plans: tuple[Path, Path], work: Path) -> None:
     q1, q2 = two_plans
     summary = json.loads((q1 / "summary.json").read_text())
-    del summary["files"]  # as written before checksums were recorded
+    del summary["files"], summary["summary_sha256"]  # as written before checksums were recorded
     (q1 / "summary.json").write_text(json.dumps(summary))
     assert invoke("diff", q1, q2)[0] == 0
     lines = (q1 / "assignments.csv").read_text().splitlines(keepends=True)
@@ -330,6 +330,41 @@ def test_a_plan_without_checksums_is_checked_by_its_counts(two_plans: tuple[Path
     (q1 / "summary.json").write_text(json.dumps(summary))
     code, text = invoke("diff", q1, q2)
     assert code == 2 and "assignments.csv gives accounts to 'R1', not reps in summary.json" in text
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s["reps"][0].update(name="Someone Else"),  # a name changed by hand
+        lambda s: s["reps"][0].update(potential=s["reps"][0]["potential"] * 2),  # a number
+        lambda s: s["overall"].update(accounts_moved=0),  # a figure the CSV does not hold
+        lambda s: s.pop("files"),  # the checksums of the other files taken out
+    ],
+    ids=["name", "potential", "moved", "files removed"],
+)
+def test_an_edited_summary_is_refused(two_plans: tuple[Path, Path], work: Path, edit: object) -> None:
+    """summary.json records a checksum of itself: an edit that keeps the counts consistent
+    (so no other check sees it) is still refused by books, compare and diff."""
+    q1, q2 = two_plans
+    summary = json.loads((q1 / "summary.json").read_text())
+    edit(summary)  # type: ignore[operator]
+    (q1 / "summary.json").write_text(json.dumps(summary, indent=2))
+    for args in _consumers(q1, q2, work):
+        code, text = invoke(*args)
+        assert code == 2, f"{args[0]}: {text}"
+        assert (
+            f"{q1 / 'summary.json'}:\n  - summary.json was changed after territory wrote it (it does not "
+            "match the checksum it records of itself, summary_sha256)"
+        ) in text
+    assert not (work / "books").exists() and not (work / "cmp.csv").exists()
+
+
+def test_the_summary_checksum_survives_a_reformat(two_plans: tuple[Path, Path]) -> None:
+    """The checksum is of the content, not the bytes: the same summary re-indented still reads."""
+    q1, q2 = two_plans
+    summary = json.loads((q1 / "summary.json").read_text())
+    (q1 / "summary.json").write_text(json.dumps(summary, indent=None, ensure_ascii=True))
+    assert invoke("diff", q1, q2)[0] == 0
 
 
 @pytest.mark.parametrize(

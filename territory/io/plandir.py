@@ -72,7 +72,11 @@ def read_plan_folder(
     frame, data = _read_assignments(root / "assignments.csv", required_columns, problems)
     icp = _read_icp(root / "icp.json", problems)
     if not problems:  # both read: do they belong together?
-        problems += check_files(root, summary, data) + check_counts(root, summary, frame)
+        problems += (
+            check_summary(root, summary)
+            + check_files(root, summary, data)
+            + check_counts(root, summary, frame)
+        )
     if problems:
         raise InputError(problems, summary=f"cannot read the plan in {root}")
     return PlanFolder(root, summary, frame, data, icp)
@@ -172,6 +176,40 @@ def _read_icp(ipath: Path, problems: list[Problem]) -> dict[str, Any] | None:
             )
         )
         return None
+
+
+# Left out of summary.json's checksum of itself: the checksum, and the run's times and date
+# (which differ between two runs of the same plan).
+UNCHECKED_KEYS = ("summary_sha256", "run")
+
+
+def summary_checksum(summary: dict[str, Any]) -> str:
+    """The sha256 of summary.json's content but ``UNCHECKED_KEYS``, as territory writes it.
+
+    Computed on the parsed object (written the one deterministic way) rather than the bytes,
+    so the same summary read back gives the same checksum.
+    """
+    from .writing import json_text
+
+    body = {k: v for k, v in summary.items() if k not in UNCHECKED_KEYS}
+    return hashlib.sha256(json_text(body).encode("utf-8")).hexdigest()
+
+
+def check_summary(root: Path, summary: dict[str, Any]) -> list[Problem]:
+    """summary.json is as territory wrote it (when it records its own checksum)."""
+    recorded = summary.get("summary_sha256")
+    if recorded is None:  # written before the summary recorded its own checksum
+        return []
+    if recorded == summary_checksum(summary):
+        return []
+    return [
+        Problem(
+            str(root / "summary.json"),
+            "summary.json was changed after territory wrote it (it does not match the checksum it "
+            "records of itself, summary_sha256)",
+            hint=HINT_CHANGED,
+        )
+    ]
 
 
 def _safe_name(name: str) -> bool:
