@@ -179,12 +179,39 @@ def test_output_paths_that_cannot_be_written(work: Path, monkeypatch: pytest.Mon
             "cannot write in/icp.toml: it is the input in/icp.toml",
         ),
         (["books", "q1", "--out", "in/accounts.csv/books"], "cannot write in/accounts.csv/books: "),
+        (["diff", "q1", "q1", "--out", ""], "cannot write .: it is a folder"),
     ]
     for args, message in cases:
         code, text = invoke(*args)
         assert code == 2, f"{args}: {text}"
         assert text.startswith("Error: ") and message in text, f"{args}:\n{text}"
         assert snapshot(work) == before, f"{args} changed something"
+
+
+def test_the_current_folder_is_never_swapped_out(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out .` (or "", or a folder above) in an empty folder or an earlier plan: replacing
+    it would leave the shell in a deleted folder, where `ls` shows nothing."""
+    a, r = str(work / "in/accounts.csv"), str(work / "in/roster.csv")
+    here = work / "planning" / "q3"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    before = snapshot(work)
+    for args, message in (
+        (
+            ["plan", a, r, "--out", "."],
+            "Error: cannot write .: it is the current folder, and a new plan replaces the whole folder\n"
+            "  hint: name a folder inside it, e.g. plan-out\n",
+        ),
+        (["plan", a, r, "--out", ""], "Error: cannot write .: it is the current folder"),
+        (
+            ["whatif", a, r, "--out", "..", "--remove-rep", "R1"],
+            f"Error: cannot write ..: it is a folder above the current folder ({here}), and a new plan",
+        ),
+    ):
+        code, text = invoke(*args)
+        assert code == 2 and text.startswith(message), f"{args}: {text}"
+        assert snapshot(work) == before
+        assert Path(os.getcwd()).exists() and os.path.samefile(os.getcwd(), here)
 
 
 def test_scenario_named_like_a_file_whatif_writes(work: Path) -> None:

@@ -194,6 +194,18 @@ def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = 
             f"cannot write {out}: it is a symbolic link to {os.readlink(out)}, which does not exist"
         )
     real = Path(os.path.realpath(out))
+    try:
+        here = Path(os.getcwd())
+    except FileNotFoundError:  # the current folder was deleted: nothing to protect
+        here = None
+    if here is not None and _inside(here, real):
+        # Swapping the folder a shell sits in leaves that shell in a deleted folder: `ls`
+        # shows nothing, and relative paths stop working until `cd` again.
+        where = "the current folder" if here == real else f"a folder above the current folder ({here})"
+        raise OutputError(
+            f"cannot write {out}: it is {where}, and a new plan replaces the whole folder\n"
+            f"  hint: name a folder inside it, e.g. {Path(out) / 'plan-out'}"
+        )
     for p in protect:
         if p is None or not str(p) or "://" in str(p):  # database URLs are not files
             continue
