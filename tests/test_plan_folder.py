@@ -359,6 +359,30 @@ def test_a_plan_without_checksums_is_checked_by_its_counts(two_plans: tuple[Path
     assert code == 2 and "assignments.csv gives accounts to 'R1', not reps in summary.json" in text
 
 
+def test_an_old_summary_must_hold_whole_counts_and_distinct_reps(two_plans: tuple[Path, Path]) -> None:
+    """Without checksums, the counts are all there is to check: figures that are not whole
+    numbers (which used to switch the count checks off) and repeated rep ids are refused."""
+    q1, q2 = two_plans
+    summary = json.loads((q1 / "summary.json").read_text())
+    del summary["files"], summary["summary_sha256"]
+    summary["overall"]["accounts"] = "eight"
+    summary["reps"][0]["accounts"] = None
+    summary["reps"][1]["rep_id"] = summary["reps"][2]["rep_id"]
+    (q1 / "summary.json").write_text(json.dumps(summary))
+    code, text = invoke("diff", q1, q2)
+    assert code == 2, text
+    spath = q1 / "summary.json"
+    assert (
+        f"{spath}:\n  - column 'overall.accounts': must be a whole number of accounts (value: 'eight')"
+        in text
+    )
+    assert "column 'reps[0].accounts': must be a whole number of accounts (value: 'None')" in text
+    assert (
+        f"column 'reps[2].rep_id': must be a rep id that no other rep has (value: '{summary['reps'][2]['rep_id']}')"
+        in text
+    )
+
+
 @pytest.mark.parametrize(
     "edit",
     [

@@ -117,8 +117,34 @@ def _read_summary(spath: Path, problems: list[Problem]) -> dict[str, Any]:
     reps = loaded.get("reps")
     if not isinstance(reps, list) or not all(isinstance(r, dict) for r in reps):
         problems.append(Problem(file=str(spath), column="reps", message="'reps' must be a list of objects"))
-    if not isinstance(loaded.get("overall"), dict):
+        reps = []
+    overall = loaded.get("overall")
+    if not isinstance(overall, dict):
         problems.append(Problem(file=str(spath), column="overall", message="'overall' must be an object"))
+        overall = {}
+    # The figures the other files are checked against must be what they say (a summary written
+    # before it recorded its own checksum can have been edited to anything).
+    whole = [("overall.accounts", overall.get("accounts"))]
+    whole += [(f"reps[{i}].accounts", r.get("accounts")) for i, r in enumerate(reps)]
+    for key, value in whole:
+        if not (type(value) is int and value >= 0):
+            problems.append(
+                Problem(
+                    str(spath), "must be a whole number of accounts", column=key, value=str(value), hint=HINT_CHANGED
+                )
+            )
+    ids = [r.get("rep_id") for r in reps]
+    for i, rid in enumerate(ids):
+        if not isinstance(rid, str) or not rid or ids.index(rid) != i:
+            problems.append(
+                Problem(
+                    str(spath),
+                    "must be a rep id that no other rep has",
+                    column=f"reps[{i}].rep_id",
+                    value=str(rid),
+                    hint=HINT_CHANGED,
+                )
+            )
     return loaded
 
 

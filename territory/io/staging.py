@@ -194,6 +194,14 @@ def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = 
             f"cannot write {out}: it is a symbolic link to {os.readlink(out)}, which does not exist"
         )
     real = Path(os.path.realpath(out))
+    for p in protect:
+        if p is None or not str(p) or "://" in str(p):  # database URLs are not files
+            continue
+        if _inside(Path(os.path.realpath(p)), real):
+            raise OutputError(
+                f"cannot write {out}: the input {p} is inside it, and a new plan replaces the whole "
+                "folder\n  hint: write the plan to another folder"
+            )
     try:
         here = Path(os.getcwd())
     except FileNotFoundError:  # the current folder was deleted: nothing to protect
@@ -206,14 +214,6 @@ def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = 
             f"cannot write {out}: it is {where}, and a new plan replaces the whole folder\n"
             f"  hint: name a folder inside it, e.g. {Path(out) / 'plan-out'}"
         )
-    for p in protect:
-        if p is None or not str(p) or "://" in str(p):  # database URLs are not files
-            continue
-        if _inside(Path(os.path.realpath(p)), real):
-            raise OutputError(
-                f"cannot write {out}: the input {p} is inside it, and a new plan replaces the whole "
-                "folder\n  hint: write the plan to another folder"
-            )
     if real.exists():
         if not real.is_dir():
             raise OutputError(
