@@ -396,6 +396,18 @@ def summary_edited(tmp: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b'"Ana Ortiz"', b'"Ana Ortiz-Lee"'))
 
 
+def crm_db_with_logo(tmp: Path) -> None:
+    """The base accounts as a SQLite table, with a BLOB column of images."""
+    import sqlite3
+
+    frame = pd.read_csv(tmp / "in" / "accounts.csv", dtype=str, keep_default_na=False)
+    with sqlite3.connect(tmp / "crm.db") as conn:
+        frame.to_sql("accounts", conn, index=False)
+        conn.execute("ALTER TABLE accounts ADD COLUMN logo BLOB")
+        conn.execute("UPDATE accounts SET logo = ?", (b"\x89PNG\r\n\x1a\n\xff",))
+    conn.close()
+
+
 def rules_nested_deep(tmp: Path) -> None:
     (tmp / "rules.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
 
@@ -405,6 +417,7 @@ SETUPS = {
     for f in (
         config_link_loop,
         rules_nested_deep,
+        crm_db_with_logo,
         summary_edited,
         out_holds_other_files,
         plan_folder,

@@ -130,7 +130,11 @@ def _read_summary(spath: Path, problems: list[Problem]) -> dict[str, Any]:
         if not (type(value) is int and value >= 0):
             problems.append(
                 Problem(
-                    str(spath), "must be a whole number of accounts", column=key, value=str(value), hint=HINT_CHANGED
+                    str(spath),
+                    "must be a whole number of accounts",
+                    column=key,
+                    value=str(value),
+                    hint=HINT_CHANGED,
                 )
             )
     ids = [r.get("rep_id") for r in reps]
