@@ -337,6 +337,7 @@ def load_input(
         try:
             lock_to, p = read_locks(locks_path, accounts, reps, limits=opts.limits)
             accounts["_lock_to"] = lock_to
+            accounts["_lock_row"] = lock_to.attrs["rows"]  # for messages naming the locks file's row
             problems += p
         except InputError as e:
             problems += e.problems + e.warnings
@@ -612,7 +613,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     if "_lock_auto" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
     return Plan(
-        accounts=accounts.drop(columns=["_unit_region", "_lock_to", "_lock_auto"], errors="ignore"),
+        accounts=accounts.drop(
+            columns=["_unit_region", "_lock_to", "_lock_row", "_lock_auto"], errors="ignore"
+        ),
         reps=reps_out,
         config=cfg,
         pools=results,
