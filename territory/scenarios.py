@@ -382,6 +382,12 @@ def _new_rep_id(taken: set[str]) -> str:
 READ_ONCE = ("inputs.", "columns.", "geo.", "tiering.", "outputs.dir", "outputs.books")
 
 
+def read_once(item: str) -> bool:
+    """Whether the ``key=value`` item sets a setting whatif reads once, for every scenario."""
+    key = item.partition("=")[0].strip().strip("\"'")
+    return key.startswith(READ_ONCE) or key in READ_ONCE
+
+
 def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     """A new ``PlanInput`` with the scenario's transforms applied and validated again."""
     # With product ICPs inp.accounts holds one row per account and product; start again from
@@ -427,8 +433,8 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
                 )
             accounts.loc[ids.isin(t.account_ids), "locked"] = isinstance(t, Lock)
         else:
-            key = t.item.partition("=")[0].strip().strip("\"'")
-            if key.startswith(READ_ONCE) or key in READ_ONCE:
+            if read_once(t.item):
+                key = t.item.partition("=")[0].strip().strip("\"'")
                 raise ConfigError(
                     f"{where}: set={key}: whatif reads its inputs and chooses its folders once, for "
                     f"the baseline and every scenario, so a scenario cannot change {key}; put it in "

@@ -323,3 +323,16 @@ def test_whatif_bad_step_is_a_clean_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.output.startswith("Error: scenario 'scenario': remove-rep=R9: no rep 'R9' on the roster")
+
+
+def test_whatif_set_of_a_setting_read_with_the_inputs_applies_to_the_whole_run(tmp_path: Path) -> None:
+    """--set tiering.source=icp (what a load error's hint says) or inputs.max_rows reaches the
+    loading of the inputs, for the baseline and every scenario, instead of a scenario only."""
+    a, r = write_inputs(tmp_path / "in")
+    out = tmp_path / "x"
+    result = CliRunner().invoke(
+        cli, ["whatif", str(a), str(r), "--out", str(out), "--remove-rep", "R1", "--set", "inputs.max_rows=3"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "holds more than the 3 rows an input file may hold (inputs.max_rows)" in result.output
+    assert not out.exists()
