@@ -116,16 +116,20 @@ def books(
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     written = len(result.written)
-    click.echo(
-        f"Wrote {written} book{'s' if written != 1 else ''} ({result.pages:,} pages) to "
-        f"{result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
-        f"process{'es' if result.jobs != 1 else ''}."
-    )
-    if result.failures:
-        for f in result.failures:
-            click.echo(f"  failed: {f.job.filename}: {f.error}", err=True)
-        n = len(result.failures)
-        raise click.ClickException(
-            f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed; "
-            "the others were written."
+    if not result.untouched:
+        click.echo(
+            f"Wrote {written} book{'s' if written != 1 else ''} ({result.pages:,} pages) to "
+            f"{result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
+            f"process{'es' if result.jobs != 1 else ''}."
         )
+    if result.failures:
+        n = len(result.failures)
+        total = f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed"
+        head = (
+            f"{total}; no book was written, and {result.out_dir} is as it was (the books of a plan "
+            "are replaced as one set)"
+            if result.untouched
+            else f"{total}; the others were written."
+        )
+        lines = "".join(f"\n  failed: {f.job.filename}: {f.error}" for f in result.failures)
+        raise click.ClickException(head + lines)

@@ -408,6 +408,30 @@ def crm_db_with_logo(tmp: Path) -> None:
     conn.close()
 
 
+def books_on_a_full_disk(tmp: Path) -> None:
+    """A plan, and a 16 kB file system mounted at {tmp}/full for its books (needs root)."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    _plan(tmp)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    (tmp / "full").mkdir()
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(tmp / "full")], capture_output=True
+    )
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    UNMOUNT.append(tmp / "full")
+
+
+# Mounts made by setups, unmounted by the test when it ends.
+UNMOUNT: list[Path] = []
+
+
 def rules_nested_deep(tmp: Path) -> None:
     (tmp / "rules.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
 
@@ -417,6 +441,7 @@ SETUPS = {
     for f in (
         config_link_loop,
         rules_nested_deep,
+        books_on_a_full_disk,
         crm_db_with_logo,
         summary_edited,
         out_holds_other_files,

@@ -19,7 +19,7 @@ from folder_helpers import snapshot
 
 from territory_cli.main import cli
 
-from corpus_generators import CORPUS, GENERATORS, SETUPS
+from corpus_generators import CORPUS, GENERATORS, SETUPS, UNMOUNT
 from helpers import assert_moved_agrees
 
 ALL_CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -114,8 +114,16 @@ def test_corpus_command_case(case: dict, tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     for name in ("accounts.csv", "roster.csv"):
         shutil.copy(CORPUS / "_base" / name, tmp_path / "in" / name)
-    if case.get("setup"):
-        SETUPS[case["setup"]](tmp_path)
+    try:
+        if case.get("setup"):
+            SETUPS[case["setup"]](tmp_path)
+        _run_command_case(case, tmp_path)
+    finally:
+        while UNMOUNT:
+            subprocess.run(["umount", "-l", str(UNMOUNT.pop())], check=False)
+
+
+def _run_command_case(case: dict, tmp_path: Path) -> None:
     fill = {
         "tmp": str(tmp_path),
         "accounts": str(tmp_path / "in" / "accounts.csv"),
