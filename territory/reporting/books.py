@@ -340,37 +340,22 @@ def render_books(
     from .render import make_environment
 
     env = make_environment(templates_dir)  # fail early on a bad --templates dir
-    whole = rep_ids is None and reps and managers and summary
-    if whole and _books_only(out):
-        return _render_set(
-            plan,
-            todo,
-            out,
-            n_workers,
-            notes,
-            page_size=page_size,
-            generated_on=generated_on,
-            env=env,
-            templates_dir=templates_dir,
-            progress=progress,
-        )
-    # Only now, with every option checked (--rep, --templates), is the folder made.
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
-    return _render(
-        plan,
-        todo,
-        out,
-        n_workers,
-        notes,
+    args = (plan, todo, out, n_workers, notes)
+    kw: dict[str, Any] = dict(
         page_size=page_size,
         generated_on=generated_on,
         env=env,
         templates_dir=templates_dir,
         progress=progress,
     )
+    if rep_ids is None and reps and managers and summary and _books_only(out):
+        return _render_set(*args, **kw)
+    # Only now, with every option checked (--rep, --templates), is the folder made.
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
+    return _render(*args, **kw)
 
 
 def _books_only(out: Path) -> bool:
