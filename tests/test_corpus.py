@@ -66,6 +66,26 @@ def test_corpus_is_big_enough() -> None:
     assert folders <= set(ids), f"corpus folders without a case: {folders - set(ids)}"
 
 
+def test_docs_list_every_message_the_corpus_checks() -> None:
+    """docs/input-errors.md shows every message a case checks: one of its expected fragments
+    as written, or its ``doc`` fragment (the message without the case's own rows and values),
+    which must be part of a fragment the case checks."""
+    docs = (CORPUS.parents[1] / "docs" / "input-errors.md").read_text(encoding="utf-8")
+    missing = []
+    for case in ALL_CASES:
+        checked = case.get("expect", []) + case.get("warn", [])
+        if not checked:
+            continue  # an input read as it is (the table at the top of the page)
+        if "doc" in case:
+            assert any(case["doc"] in f for f in checked), f"{case['id']}: 'doc' is not a fragment it checks"
+            shown = [case["doc"]]
+        else:
+            shown = checked
+        if not any(f in docs for f in shown):
+            missing.append(f"{case['id']}: {shown[0]!r}")
+    assert not missing, "not in docs/input-errors.md:\n" + "\n".join(missing)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_corpus_case(case: dict, tmp_path: Path) -> None:
     accounts, roster = case_files(case, tmp_path)
