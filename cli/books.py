@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -102,18 +103,18 @@ def books(
     target = out_dir if out_dir is not None else plan_dir / "books"
     check_folder_writable(target)
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
-    bar_cm: Any = click.progressbar(
-        length=1,  # corrected on the first callback, when the number of books is known
-        label="Rendering books",
-        file=sys.stderr,
-        show_pos=True,
-        hidden=quiet,
-    )
-    with bar_cm as bar:
+    # The bar shows with the first book, once every option has been checked: a bad --rep
+    # prints its error alone, not after "Rendering books".
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
 
         def progress(done: int, total: int, outcome: Any) -> None:
-            bar.length = total
-            bar.update(1, outcome.job.filename)
+            if not bars:
+                bar_cm: Any = click.progressbar(
+                    length=total, label="Rendering books", file=sys.stderr, show_pos=True, hidden=quiet
+                )
+                bars.append(stack.enter_context(bar_cm))
+            bars[0].update(1, outcome.job.filename)
 
         result = render_books(
             plan,
@@ -128,18 +129,22 @@ def books(
         )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    click.echo(
-        f"Wrote {_written(result)} to {result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
-        f"process{'es' if result.jobs != 1 else ''}."
-    )
-    if result.failures:
-        for f in result.failures:
-            click.echo(f"  failed: {f.job.filename}: {f.error}", err=True)
-        n = len(result.failures)
-        raise click.ClickException(
-            f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed; "
-            "the others were written."
+    if not result.untouched:
+        click.echo(
+            f"Wrote {_written(result)} to {result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
+            f"process{'es' if result.jobs != 1 else ''}."
         )
+    if result.failures:
+        n = len(result.failures)
+        total = f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed"
+        head = (
+            f"{total}; no book was written, and {result.out_dir} is as it was (the books of a plan "
+            "are replaced as one set)"
+            if result.untouched
+            else f"{total}; the others were written."
+        )
+        lines = "".join(f"\n  failed: {f.job.filename}: {f.error}" for f in result.failures)
+        raise click.ClickException(head + lines)
 
 
 def _formats(value: str) -> tuple[str, ...]:

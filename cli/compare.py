@@ -152,10 +152,10 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
     from territory.io.staging import check_output_file
     from territory.io.writing import write_csv
 
-    if out_path:
+    if out_path is not None:  # (an empty --out "" is a bad path, not "no file")
         check_output_file(out_path, (old, new), example="changes.csv")
     changes = diff_plans(old, new)
-    if out_path:
+    if out_path is not None:
         write_csv(changes, out_path)
     records = changes.to_dict("records")
     counts = {k: sum(1 for r in records if r["change"] == k) for k in ("moved", "added", "removed")}
@@ -174,7 +174,8 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         click.echo(f"  {key:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
     if len(shown) < len(records):
         click.echo(
-            f"  ... and {len(records) - len(shown):,} more" + ("" if out_path else "; use --out FILE for all")
+            f"  ... and {len(records) - len(shown):,} more"
+            + ("" if out_path is not None else "; use --out FILE for all")
         )
-    if out_path:
+    if out_path is not None:
         click.echo(f"Wrote {out_path}.")

@@ -24,8 +24,15 @@ from .settings import settings
 from .validate import validate
 from .whatif import whatif
 
+_MAIN_PID = os.getpid()
+
 
 def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    if os.getpid() != _MAIN_PID:
+        # A worker forked a moment ago, stopped before it set its own handler
+        # (territory.workers): it has written nothing yet, so it ends at once, quietly
+        # (unwinding would log the SystemExit with a traceback from the pool's initializer).
+        os._exit(128 + signum)
     # Unwind like Ctrl-C does: a half-built plan folder is deleted, workers are stopped.
     raise SystemExit(128 + signum)
 

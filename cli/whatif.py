@@ -79,7 +79,8 @@ from .sources import source_kwargs, source_options
     multiple=True,
     metavar="KEY=VALUE",
     help="Change a setting in the scenario, e.g. --set balance.tier_band=0.05 (the "
-    "baseline keeps --config's value).",
+    "baseline keeps --config's value). Settings read with the inputs (inputs.*, columns.*, "
+    "geo.*, tiering.source) apply to the baseline and every scenario.",
 )
 @click.option(
     "-c",
@@ -163,13 +164,23 @@ def whatif(
 
     import territory
     from territory.io.staging import check_output_folder
-    from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options, with_baseline
+    from territory.scenarios import (
+        load_scenarios,
+        parse_scenario,
+        read_once,
+        scenario_from_options,
+        with_baseline,
+    )
     from territory.scenarios import whatif as run
 
     protect = (accounts, roster, icp_path, config_path, scenarios_file, opportunities)
     check_output_folder(out_dir, protect)  # every option is checked before any work
     overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
     overrides += lock_rule_overrides(as_of, opportunities)
+    # A setting read with the inputs (e.g. tiering.source) cannot differ between scenarios:
+    # --set gives it to the whole run, as the hint of a load error says to.
+    overrides += [s for s in scenario_settings if read_once(s)]
+    scenario_settings = tuple(s for s in scenario_settings if not read_once(s))
     cfg = territory.load_config(config_path, overrides)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:

@@ -811,6 +811,10 @@ def _coerce(tp: Any, value: Any, source: str, key: str, rng: Range | None = None
             return value.lower() in ("true", "yes", "1")
         raise ConfigError(f"{source}: setting '{key}' must be true or false, not {value!r}")
     if tp is str:
+        if isinstance(value, str) and "\x00" in value:  # a TOML "\u0000": no file name or text has one
+            raise ConfigError(
+                f"{source}: setting '{key}' holds a NUL character (\\0), which no file name or label can hold"
+            )
         if isinstance(value, str):
             return value
         raise ConfigError(f"{source}: setting '{key}' must be text, not {value!r}")

@@ -458,13 +458,19 @@ def conversion_by_tier(
         )
     usable = matched & dates.notna().to_numpy()
     if not usable.any():
+        from .io.loading import spreadsheet_rows
+
+        first = int(np.flatnonzero(matched)[0])  # the first such opportunity, as an example
         raise InputError(
             [
                 Problem(
                     opportunities_file,
                     f"none of the {int(matched.sum()):,} opportunities of known accounts has a readable {date_col}",
+                    row=spreadsheet_rows(opportunities)[first],
                     column=date_col,
-                    hint="check --date-column (and --date-format)",
+                    value=str(opportunities[date_col].iat[first]),
+                    hint="check --date-column (and --date-format); dates read are YYYY-MM-DD (with a "
+                    "time and UTC offset or not), or day/month/year and month/day/year",
                 )
             ]
         )

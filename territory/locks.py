@@ -28,7 +28,8 @@ def read_locks(
 
     The file has two columns, account_id and rep_id. Unknown accounts, reps not on the roster
     and an account locked to two different reps are problems; every one is reported, with
-    the row numbers a spreadsheet shows (blank lines keep their numbers).
+    the row numbers a spreadsheet shows (blank lines keep their numbers). The result's
+    ``attrs["rows"]`` holds the locks file's row of each lock (0 = none), for messages.
     """
     label = str(path)
     raw = read_table(path, limits=limits)
@@ -111,7 +112,9 @@ def read_locks(
     pairs = pd.DataFrame({"a": ids, "r": reps_col})
     ok = pairs[ids.isin(known_accounts) & reps_col.isin(roster)].drop_duplicates("a", keep="first")
     target = dict(zip(ok["a"], ok["r"]))
+    line = dict(zip(ok["a"], rows[ok.index.to_numpy()].tolist()))
     out[:] = [target.get(a, "") for a in accounts["account_id"].tolist()]
+    out.attrs["rows"] = np.array([line.get(a, 0) for a in accounts["account_id"].tolist()], dtype=np.int64)
     return out, problems
 
 
@@ -160,6 +163,11 @@ def family_lock_conflicts(
     why = (
         accounts["_lock_why"].astype(str).to_numpy(dtype=object) if "_lock_why" in accounts.columns else None
     )
+    lock_rows = (
+        accounts["_lock_row"].to_numpy(dtype=np.int64)
+        if "_lock_row" in accounts.columns
+        else np.zeros(len(accounts), dtype=np.int64)
+    )
     by_rule = False
 
     def how(i: int) -> str:
@@ -167,7 +175,11 @@ def family_lock_conflicts(
         if why is not None and why[i] and (not from_file[i] or why[i].startswith("goes to")):
             by_rule = by_rule or "lock rule" in why[i]
             return f"{ids[i]} (row {rows[i]}) {why[i]}"
-        src = f"in {locks_file}" if from_file[i] and locks_file else "by its locked column"
+        if from_file[i] and locks_file:
+            # "(row 2)" is the accounts file's row; the locks file's row is named apart.
+            src = f"in {locks_file}" + (f" (its row {lock_rows[i]})" if lock_rows[i] else "")
+        else:
+            src = "by its locked column"
         return f"{ids[i]} (row {rows[i]}) is locked to {target[i]} {src}"
 
     first: dict[str, int] = {}

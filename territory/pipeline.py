@@ -355,6 +355,7 @@ def load_input(
         try:
             lock_to, p = read_locks(locks_path, accounts, reps, limits=opts.limits)
             accounts["_lock_to"] = lock_to
+            accounts["_lock_row"] = lock_to.attrs["rows"]  # for messages naming the locks file's row
             problems += p
         except InputError as e:
             problems += e.problems + e.warnings
@@ -651,7 +652,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     if "_lock_auto" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
     return Plan(
-        accounts=accounts.drop(columns=["_unit_region", "_lock_to", "_lock_auto"], errors="ignore"),
+        accounts=accounts.drop(
+            columns=["_unit_region", "_lock_to", "_lock_row", "_lock_auto"], errors="ignore"
+        ),
         reps=reps_out,
         config=cfg,
         pools=results,
@@ -979,6 +982,10 @@ def summary_dict(
         summary["lock_rules"] = locks
     if files is not None:
         summary["files"] = dict(files)
+        from .io.plandir import summary_checksum
+
+        # Of summary.json itself (all but "run"): books, compare and diff refuse an edited one.
+        summary["summary_sha256"] = summary_checksum(summary)
     summary["run"] = {
         "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},

@@ -92,7 +92,7 @@ def load_plan_file(
     :param required: settings ``command`` needs from the file (an error names the first missing).
     """
     p = Path(path)
-    if p.is_dir():
+    if os.path.isdir(p):  # (False, not an error, for a name too long: the reader says so)
         raise ConfigError(f"{p}: is a folder; give the plan file, e.g. {p / 'plan.toml'}")
     cfg = _with_paths(load_config(p), p.resolve().parent)
     for item in overrides:

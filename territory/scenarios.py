@@ -206,7 +206,10 @@ def parse_scenario(spec: str) -> Scenario:
             f'scenario {spec!r}: expected "NAME: step; step", e.g. '
             '"west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5"'
         )
-    steps = tuple(parse_transform(s) for s in body.split(";") if s.strip())
+    try:
+        steps = tuple(parse_transform(s) for s in body.split(";") if s.strip())
+    except ConfigError as e:  # name the scenario whose step is wrong
+        raise ConfigError(f"scenario {name!r}: {e}") from None
     if not steps:
         raise ConfigError(f'scenario {name!r} has no steps; e.g. "{name}: remove-rep=R07"')
     return Scenario(name, steps)
@@ -381,6 +384,17 @@ def _new_rep_id(taken: set[str]) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# Settings read while loading the inputs (once, for the baseline and every scenario): a
+# scenario that sets one would be planned exactly like the baseline, without a word.
+READ_ONCE = ("inputs.", "columns.", "geo.", "tiering.", "outputs.dir", "outputs.books")
+
+
+def read_once(item: str) -> bool:
+    """Whether the ``key=value`` item sets a setting whatif reads once, for every scenario."""
+    key = item.partition("=")[0].strip().strip("\"'")
+    return key.startswith(READ_ONCE) or key in READ_ONCE
+
+
 def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     """A new ``PlanInput`` with the scenario's transforms applied and validated again."""
     # With product ICPs inp.accounts holds one row per account and product; start again from
@@ -423,6 +437,13 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
                 )
             accounts.loc[ids.isin(t.account_ids), "locked"] = isinstance(t, Lock)
         else:
+            if read_once(t.item):
+                key = t.item.partition("=")[0].strip().strip("\"'")
+                raise ConfigError(
+                    f"{where}: set={key}: whatif reads its inputs and chooses its folders once, for "
+                    f"the baseline and every scenario, so a scenario cannot change {key}; put it in "
+                    "the settings file (--config), which they all read"
+                )
             try:
                 cfg = apply_override(cfg, t.item)
             except ConfigError as e:

@@ -77,7 +77,8 @@ def _init(parent: int, initializer: Callable[..., Any] | None, initargs: tuple[A
 
 def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
     """Cancel the queued work and terminate the workers now (SIGTERM, then SIGKILL)."""
-    processes = list(getattr(pool, "_processes", {}).values())
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
@@ -88,6 +89,12 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
         if p.is_alive():
             p.kill()
             p.join(1.0)
+    # Wait for the pool's manager thread to see its workers gone and close its wake-up pipe.
+    # Left running, it races the interpreter's exit hook, which then writes to the pipe as it
+    # closes and prints "Exception ignored ... OSError: Bad file descriptor" with a traceback
+    # after a `kill` (CPython 3.11, concurrent.futures.process._python_exit).
+    if manager is not None and manager.is_alive():
+        manager.join(max(1.0, deadline - time.monotonic()))
 
 
 @contextmanager

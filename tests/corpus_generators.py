@@ -263,9 +263,29 @@ def many_problems(d: Path) -> Path:
     return p
 
 
+# --- issue 13 review (rev13)
+
+
+def too_many_columns(d: Path) -> Path:
+    """200,000 columns in a 2.5 MB file: not an export; refused from the header at once."""
+    p = d / "accounts.csv"
+    n = 200_000
+    p.write_text(",".join(f"c{i}" for i in range(n)) + "\n" + ",".join("1" * n) + "\n", encoding="utf-8")
+    return p
+
+
+def padded_empty_columns(d: Path) -> Path:
+    """Every row ends in 16,000 empty cells (a sheet formatted out to its last column)."""
+    p = d / "accounts.csv"
+    p.write_text("".join(line + "," * 16_000 + "\n" for line in _lines()), encoding="utf-8")
+    return p
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
+        too_many_columns,
+        padded_empty_columns,
         excel_bom,
         crlf,
         utf16_excel,
@@ -339,7 +359,7 @@ def plan_folder_legacy_truncated(tmp: Path) -> None:
 
     plan = _plan(tmp)
     summary = json.loads((plan / "summary.json").read_text())
-    del summary["files"]  # as written before checksums were recorded
+    del summary["files"], summary["summary_sha256"]  # as written before checksums were recorded
     (plan / "summary.json").write_text(json.dumps(summary))
     lines = (plan / "assignments.csv").read_text().splitlines(True)
     (plan / "assignments.csv").write_text("".join(lines[:-1]))
@@ -360,9 +380,70 @@ def icp_is_a_fifo(tmp: Path) -> None:
     os.mkfifo(tmp / "icp.toml")
 
 
+# --- issue 13 review (rev13)
+
+
+def config_link_loop(tmp: Path) -> None:
+    import os
+
+    os.symlink(tmp / "b.toml", tmp / "a.toml")
+    os.symlink(tmp / "a.toml", tmp / "b.toml")
+
+
+def summary_edited(tmp: Path) -> None:
+    """A rep's name changed by hand in summary.json: the counts still agree."""
+    path = _plan(tmp) / "summary.json"
+    path.write_bytes(path.read_bytes().replace(b'"Ana Ortiz"', b'"Ana Ortiz-Lee"'))
+
+
+def crm_db_with_logo(tmp: Path) -> None:
+    """The base accounts as a SQLite table, with a BLOB column of images."""
+    import sqlite3
+
+    frame = pd.read_csv(tmp / "in" / "accounts.csv", dtype=str, keep_default_na=False)
+    with sqlite3.connect(tmp / "crm.db") as conn:
+        frame.to_sql("accounts", conn, index=False)
+        conn.execute("ALTER TABLE accounts ADD COLUMN logo BLOB")
+        conn.execute("UPDATE accounts SET logo = ?", (b"\x89PNG\r\n\x1a\n\xff",))
+    conn.close()
+
+
+def books_on_a_full_disk(tmp: Path) -> None:
+    """A plan, and a 16 kB file system mounted at {tmp}/full for its books (needs root)."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    _plan(tmp)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    (tmp / "full").mkdir()
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(tmp / "full")], capture_output=True
+    )
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    UNMOUNT.append(tmp / "full")
+
+
+# Mounts made by setups, unmounted by the test when it ends.
+UNMOUNT: list[Path] = []
+
+
+def rules_nested_deep(tmp: Path) -> None:
+    (tmp / "rules.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+
 SETUPS = {
     f.__name__: f
     for f in (
+        config_link_loop,
+        rules_nested_deep,
+        books_on_a_full_disk,
+        crm_db_with_logo,
+        summary_edited,
         out_holds_other_files,
         plan_folder,
         plan_folder_edited,

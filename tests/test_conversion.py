@@ -236,6 +236,18 @@ def test_no_matched_opportunity_in_the_window_is_an_error() -> None:
     assert p.hint == "widen --window or move --as-of"
 
 
+def test_no_readable_date_names_a_row_and_its_value() -> None:
+    """Epoch seconds, Excel serials, time-zone names: none reads as a date; the message
+    shows the first one and where it is, so the user sees what the column holds."""
+    for value in ("1767225600", "46023", "2024-03-01 10:00 EST"):
+        opps = OPPS.assign(created_date=value)
+        with pytest.raises(InputError) as e:
+            conversion_by_tier(ACCOUNTS, opps, opportunities_file="o.csv")
+        (p,) = e.value.problems
+        assert (p.row, p.column, p.value) == (2, "created_date", value)
+        assert p.message == "none of the 7 opportunities of known accounts has a readable created_date"
+
+
 def test_account_key_with_two_column_names() -> None:
     opps = OPPS.rename(columns={"account_id": "AccountId"})
     r = conversion_by_tier(ACCOUNTS, opps, account_key="account_id=AccountId")

@@ -19,7 +19,7 @@ from folder_helpers import snapshot
 
 from territory_cli.main import cli
 
-from corpus_generators import CORPUS, GENERATORS, SETUPS
+from corpus_generators import CORPUS, GENERATORS, SETUPS, UNMOUNT
 from helpers import assert_moved_agrees
 
 ALL_CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -64,6 +64,26 @@ def test_corpus_is_big_enough() -> None:
     assert all(c.get("what") for c in ALL_CASES), "every case needs a one-line 'what'"
     folders = {p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_")}
     assert folders <= set(ids), f"corpus folders without a case: {folders - set(ids)}"
+
+
+def test_docs_list_every_message_the_corpus_checks() -> None:
+    """docs/input-errors.md shows every message a case checks: one of its expected fragments
+    as written, or its ``doc`` fragment (the message without the case's own rows and values),
+    which must be part of a fragment the case checks."""
+    docs = (CORPUS.parents[1] / "docs" / "input-errors.md").read_text(encoding="utf-8")
+    missing = []
+    for case in ALL_CASES:
+        checked = case.get("expect", []) + case.get("warn", [])
+        if not checked:
+            continue  # an input read as it is (the table at the top of the page)
+        if "doc" in case:
+            assert any(case["doc"] in f for f in checked), f"{case['id']}: 'doc' is not a fragment it checks"
+            shown = [case["doc"]]
+        else:
+            shown = checked
+        if not any(f in docs for f in shown):
+            missing.append(f"{case['id']}: {shown[0]!r}")
+    assert not missing, "not in docs/input-errors.md:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -114,8 +134,16 @@ def test_corpus_command_case(case: dict, tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     for name in ("accounts.csv", "roster.csv"):
         shutil.copy(CORPUS / "_base" / name, tmp_path / "in" / name)
-    if case.get("setup"):
-        SETUPS[case["setup"]](tmp_path)
+    try:
+        if case.get("setup"):
+            SETUPS[case["setup"]](tmp_path)
+        _run_command_case(case, tmp_path)
+    finally:
+        while UNMOUNT:
+            subprocess.run(["umount", "-l", str(UNMOUNT.pop())], check=False)
+
+
+def _run_command_case(case: dict, tmp_path: Path) -> None:
     fill = {
         "tmp": str(tmp_path),
         "accounts": str(tmp_path / "in" / "accounts.csv"),

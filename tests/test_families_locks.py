@@ -79,6 +79,17 @@ def test_family_locked_to_two_reps_by_the_locks_file(tmp_path: Path) -> None:
     assert "C1 (row 3) is locked to R2 in " in text and "locks.csv" in text
 
 
+def test_a_family_conflict_names_the_locks_files_rows(tmp_path: Path) -> None:
+    """The accounts file's rows and the locks file's rows differ: both are named, apart."""
+    with pytest.raises(InputError) as e:
+        load(tmp_path, FAMILY, "account_id,rep_id\nW03,R1\nC1,R2\n\nP1,R1\n")
+    lock_file = tmp_path / "locks.csv"
+    assert (
+        f"P1 (row 2) is locked to R1 in {lock_file} (its row 5), C1 (row 3) is locked to R2 in "
+        f"{lock_file} (its row 3)"
+    ) in str(e.value)
+
+
 def test_locks_file_reports_the_right_account_and_rows(tmp_path: Path) -> None:
     """A repeated line, a blank line and a conflict: the conflict is W03's, on row 6."""
     locks = "account_id,rep_id\nW01,R1\nW01,R1\n\nW03,R2\nW03,R1\nNOPE,R1\n"

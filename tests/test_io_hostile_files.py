@@ -363,3 +363,29 @@ def test_more_rows_than_an_excel_sheet_can_hold_is_refused(tmp_path: Path) -> No
     """Under inputs.max_rows but over Excel's own 1,048,576: not a workbook Excel saved."""
     p = write_xlsx(tmp_path / "a.xlsx", GOOD, dimension="A1:D2000000")
     assert "a sheet holds 2,000,000 rows, more than an Excel sheet can (1,048,576)" in problems_of(p)
+
+
+# --------------------------------------------------------------------------- width
+
+
+def test_a_table_wider_than_a_spreadsheet_is_refused_at_once(tmp_path: Path) -> None:
+    """200,000 columns in a 2.5 MB file: refused from its header (it took minutes)."""
+    n = 200_000
+    p = tmp_path / "wide.csv"
+    p.write_text(",".join(f"c{i}" for i in range(n)) + "\n" + ",".join("1" * n) + "\n")
+    t0 = time.perf_counter()
+    text = problems_of(p)
+    assert time.perf_counter() - t0 < 10
+    assert f"{p}:\n  - row 1: has 200,000 columns, more than a spreadsheet holds (16,384)" in text
+
+
+def test_thousands_of_empty_columns_are_dropped_quickly(tmp_path: Path) -> None:
+    """A sheet formatted out to its last column saves 16,000 empty columns on every row:
+    they are dropped in a moment (each was looked up in a list rebuilt per column)."""
+    pad = "," * 16_000
+    p = tmp_path / "padded.csv"
+    p.write_text(HEADER.rstrip("\n") + pad + "\n" + "A1,Acme,1,West,100,R1" + pad + "\n")
+    t0 = time.perf_counter()
+    df = read_table(p)
+    assert time.perf_counter() - t0 < 10
+    assert df.columns.tolist() == HEADER.strip().split(",")

@@ -78,7 +78,7 @@ def test_a_new_plan_leaves_nothing_of_the_earlier_one(work: Path) -> None:
     assert snapshot(work, skip=out) == before  # nothing outside --out changed
     summary = json.loads((out / "summary.json").read_text())
     assert sorted(summary["files"]) == ["assignments.csv", "owner_changes.csv"]
-    assert list(summary)[-2:] == ["files", "run"]
+    assert list(summary)[-3:] == ["files", "summary_sha256", "run"]
 
 
 def test_files_written_with_the_plan_are_listed_with_checksums(work: Path) -> None:
@@ -179,12 +179,39 @@ def test_output_paths_that_cannot_be_written(work: Path, monkeypatch: pytest.Mon
             "cannot write in/icp.toml: it is the input in/icp.toml",
         ),
         (["books", "q1", "--out", "in/accounts.csv/books"], "cannot write in/accounts.csv/books: "),
+        (["diff", "q1", "q1", "--out", ""], "cannot write .: it is a folder"),
     ]
     for args, message in cases:
         code, text = invoke(*args)
         assert code == 2, f"{args}: {text}"
         assert text.startswith("Error: ") and message in text, f"{args}:\n{text}"
         assert snapshot(work) == before, f"{args} changed something"
+
+
+def test_the_current_folder_is_never_swapped_out(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out .` (or "", or a folder above) in an empty folder or an earlier plan: replacing
+    it would leave the shell in a deleted folder, where `ls` shows nothing."""
+    a, r = str(work / "in/accounts.csv"), str(work / "in/roster.csv")
+    here = work / "planning" / "q3"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    before = snapshot(work)
+    for args, message in (
+        (
+            ["plan", a, r, "--out", "."],
+            "Error: cannot write .: it is the current folder, and a new plan replaces the whole folder\n"
+            "  hint: name a folder inside it, e.g. plan-out\n",
+        ),
+        (["plan", a, r, "--out", ""], "Error: cannot write .: it is the current folder"),
+        (
+            ["whatif", a, r, "--out", "..", "--remove-rep", "R1"],
+            f"Error: cannot write ..: it is a folder above the current folder ({here}), and a new plan",
+        ),
+    ):
+        code, text = invoke(*args)
+        assert code == 2 and text.startswith(message), f"{args}: {text}"
+        assert snapshot(work) == before
+        assert Path(os.getcwd()).exists() and os.path.samefile(os.getcwd(), here)
 
 
 def test_scenario_named_like_a_file_whatif_writes(work: Path) -> None:
@@ -318,7 +345,7 @@ def test_files_from_two_plans_are_refused(two_plans: tuple[Path, Path], work: Pa
 def test_a_plan_without_checksums_is_checked_by_its_counts(two_plans: tuple[Path, Path], work: Path) -> None:
     q1, q2 = two_plans
     summary = json.loads((q1 / "summary.json").read_text())
-    del summary["files"]  # as written before checksums were recorded
+    del summary["files"], summary["summary_sha256"]  # as written before checksums were recorded
     (q1 / "summary.json").write_text(json.dumps(summary))
     assert invoke("diff", q1, q2)[0] == 0
     lines = (q1 / "assignments.csv").read_text().splitlines(keepends=True)
@@ -330,6 +357,65 @@ def test_a_plan_without_checksums_is_checked_by_its_counts(two_plans: tuple[Path
     (q1 / "summary.json").write_text(json.dumps(summary))
     code, text = invoke("diff", q1, q2)
     assert code == 2 and "assignments.csv gives accounts to 'R1', not reps in summary.json" in text
+
+
+def test_an_old_summary_must_hold_whole_counts_and_distinct_reps(two_plans: tuple[Path, Path]) -> None:
+    """Without checksums, the counts are all there is to check: figures that are not whole
+    numbers (which used to switch the count checks off) and repeated rep ids are refused."""
+    q1, q2 = two_plans
+    summary = json.loads((q1 / "summary.json").read_text())
+    del summary["files"], summary["summary_sha256"]
+    summary["overall"]["accounts"] = "eight"
+    summary["reps"][0]["accounts"] = None
+    summary["reps"][1]["rep_id"] = summary["reps"][2]["rep_id"]
+    (q1 / "summary.json").write_text(json.dumps(summary))
+    code, text = invoke("diff", q1, q2)
+    assert code == 2, text
+    spath = q1 / "summary.json"
+    assert (
+        f"{spath}:\n  - column 'overall.accounts': must be a whole number of accounts (value: 'eight')"
+        in text
+    )
+    assert "column 'reps[0].accounts': must be a whole number of accounts (value: 'None')" in text
+    assert (
+        f"column 'reps[2].rep_id': must be a rep id that no other rep has (value: '{summary['reps'][2]['rep_id']}')"
+        in text
+    )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s["reps"][0].update(name="Someone Else"),  # a name changed by hand
+        lambda s: s["reps"][0].update(potential=s["reps"][0]["potential"] * 2),  # a number
+        lambda s: s["overall"].update(accounts_moved=0),  # a figure the CSV does not hold
+        lambda s: s.pop("files"),  # the checksums of the other files taken out
+    ],
+    ids=["name", "potential", "moved", "files removed"],
+)
+def test_an_edited_summary_is_refused(two_plans: tuple[Path, Path], work: Path, edit: object) -> None:
+    """summary.json records a checksum of itself: an edit that keeps the counts consistent
+    (so no other check sees it) is still refused by books, compare and diff."""
+    q1, q2 = two_plans
+    summary = json.loads((q1 / "summary.json").read_text())
+    edit(summary)  # type: ignore[operator]
+    (q1 / "summary.json").write_text(json.dumps(summary, indent=2))
+    for args in _consumers(q1, q2, work):
+        code, text = invoke(*args)
+        assert code == 2, f"{args[0]}: {text}"
+        assert (
+            f"{q1 / 'summary.json'}:\n  - summary.json was changed after territory wrote it (it does not "
+            "match the checksum it records of itself, summary_sha256)"
+        ) in text
+    assert not (work / "books").exists() and not (work / "cmp.csv").exists()
+
+
+def test_the_summary_checksum_survives_a_reformat(two_plans: tuple[Path, Path]) -> None:
+    """The checksum is of the content, not the bytes: the same summary re-indented still reads."""
+    q1, q2 = two_plans
+    summary = json.loads((q1 / "summary.json").read_text())
+    (q1 / "summary.json").write_text(json.dumps(summary, indent=None, ensure_ascii=True))
+    assert invoke("diff", q1, q2)[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -365,6 +451,24 @@ def test_a_damaged_summary_is_refused_by_the_safe_reader(two_plans: tuple[Path, 
         for args in (["diff", str(q1), str(q2)], ["books", str(q1), "-q"]):
             code, text = invoke(*args)
             assert code == 2 and message in text, f"{args[0]}: {text}"
+
+
+def test_a_plan_path_too_long_or_looping_is_an_input_error(two_plans: tuple[Path, Path], work: Path) -> None:
+    q1, _ = two_plans
+    long = work / ("p" * 300)
+    loop = work / "loop"
+    os.symlink(work / "loop2", loop)
+    os.symlink(loop, work / "loop2")
+    for bad, reason in ((long, "File name too long"), (loop, "Too many levels of symbolic links")):
+        for args in (
+            ["diff", str(bad), str(q1)],
+            ["compare", str(q1), str(bad), "--out", str(work / "c.csv")],
+            ["books", str(bad), "--out", str(work / "books"), "-q"],
+        ):
+            code, text = invoke(*args)
+            assert code == 2, f"{args[0]}: {text}"
+            assert f"{bad}:\n  - cannot be opened: {reason}" in text, text
+    assert not (work / "c.csv").exists() and not (work / "books").exists()
 
 
 def test_run_replaces_its_folder_and_books_go_inside(work: Path) -> None:

@@ -574,7 +574,9 @@ def test_cli_ambiguous_rep_name_is_exit_2_listing_the_matches(tmp_path):
     assert r.exit_code == 2 and "Traceback" not in r.output
     assert "2 reps match 'Ana Ortiz': 0055e000001AbCdEFG Ana Ortiz <ana@example.com>; " in r.output
     assert "1 --rep value matches no single rep." in r.output
-    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
+    # Every option is checked before anything is made: no empty books folder, no progress label.
+    assert r.output.startswith("Error: "), r.output
+    assert not (tmp_path / "b").exists()
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -601,9 +603,29 @@ def test_render_books_parallel_one_failure_does_not_stop_the_others(tmp_path):
     assert [d for d, _, _ in seen] == list(range(1, 10)) and {t for _, t, _ in seen} == {9}
     assert [f.job.filename for f in result.failures] == ["rep-chloe-chen-R03.pdf"]
     assert "no_such_field" in result.failures[0].error
-    written = sorted(p.name for p in out.iterdir())
-    assert "rep-chloe-chen-R03.pdf" not in written and len(written) == 8  # no temp files left behind
+    # A whole set of books is written as one: with one failed, none is, and the folder is
+    # as it was (here: not made); the others were rendered all the same.
+    assert result.untouched and result.written == [] and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["templates"]  # no stage left behind
     assert result.jobs == 2 and result.pages > 0
+    # Into a folder of other files (not only books) they are written one by one, as before.
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = render_books(FIXTURE, out, jobs=2, templates_dir=templates, generated_on=GENERATED_ON)
+    written = sorted(p.name for p in out.iterdir())
+    assert not result.untouched and "rep-chloe-chen-R03.pdf" not in written and len(written) == 9
+
+
+def test_a_new_set_of_books_replaces_an_earlier_plans_books(tmp_path):
+    """Books of a rep who is not in the new plan do not survive next to the new books."""
+    out = tmp_path / "books"
+    out.mkdir()
+    (out / "rep-someone-gone-R99.pdf").write_bytes(b"%PDF-1.7 an earlier plan's book")
+    result = render_books(FIXTURE, out, jobs=1, generated_on=GENERATED_ON, managers=True)
+    assert result.ok and not result.untouched
+    names = sorted(p.name for p in out.iterdir())
+    assert "rep-someone-gone-R99.pdf" not in names and names == sorted(p.name for p in result.written)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["books"]
 
 
 def test_render_single_rep_in_process(tmp_path):

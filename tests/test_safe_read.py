@@ -145,3 +145,55 @@ def test_missing_files_keep_their_messages(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match=r": is a folder; name the ICP file \(a .toml file\)"):
         load_icp(tmp_path)
+
+
+def test_link_loops_and_overlong_names_are_input_errors(inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    """A settings, ICP, scenarios or region rules path that is a loop of symbolic links or a
+    name too long for the file system: exit 2 naming the path, never "probably a bug"."""
+    a, r = inputs
+    loop = tmp_path / "loop.toml"
+    os.symlink(tmp_path / "loop2.toml", loop)
+    os.symlink(loop, tmp_path / "loop2.toml")
+    long = tmp_path / ("x" * 300 + ".toml")
+    out = str(tmp_path / "out")
+    for bad, reason in ((loop, "Too many levels of symbolic links"), (long, "File name too long")):
+        for args in (
+            ["plan", str(a), str(r), "--out", out, "--config", str(bad)],
+            ["plan", str(a), str(r), "--out", out, "--icp", str(bad)],
+            ["plan", str(a), str(r), "--out", out, "--region-rules", str(bad)],
+            ["whatif", str(a), str(r), "--out", out, "--scenarios", str(bad)],
+            ["run", str(bad)],
+            ["score", str(a), "--icp", str(bad), "--out", str(tmp_path / "s.csv")],
+        ):
+            code, text = _invoke(*args)
+            assert code == 2, f"{args}: {text}"
+            assert f"{bad}: cannot be opened: {reason}" in text or (
+                f"{bad}" in text and f"cannot be opened: {reason}" in text
+            ), text
+            assert "Unexpected error" not in text and not Path(out).exists()
+
+
+def test_region_rules_toml_is_read_safely(inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    """A region rules TOML file goes through the careful reader like every other TOML file."""
+    a, r = inputs
+    deep = tmp_path / "rules.toml"
+    deep.write_text(DEEP_ARRAY)
+    dotted = tmp_path / "dotted.toml"
+    dotted.write_text(DEEP_DOTTED)
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'[[rule]]\nregion = "Caf\xe9"\nstate = "CA"\n')
+    out = str(tmp_path / "out")
+    for path, message in (
+        (deep, f"is nested more than {MAX_DEPTH} levels deep (line 1)"),
+        (dotted, f"is nested more than {MAX_DEPTH} levels deep (line 1)"),
+        (fifo, "is not a regular file (a device, a pipe or a socket)"),
+        (latin, "is not UTF-8 text (byte 0xe9 on line 2)"),
+    ):
+        t0 = time.perf_counter()
+        code, text = _invoke("plan", str(a), str(r), "--out", out, "--region-rules", str(path))
+        assert time.perf_counter() - t0 < 10
+        assert code == 2, text
+        assert message in text and str(path) in text, text
+        assert not Path(out).exists()

@@ -382,3 +382,19 @@ def test_every_wrong_setting_is_reported_at_once(tmp_path: Path) -> None:
         "--set: setting 'continuity.move_cost' must be a number from 0 to 1,000,000 (in moves), not '1e300'",
         "2 problems in the settings.",
     ]
+
+
+@pytest.mark.parametrize("key", ["inputs.icp", "inputs.accounts", "outputs.dir", "period_label"])
+def test_a_nul_character_in_a_text_setting_is_refused(tmp_path: Path, key: str) -> None:
+    """A NUL in a path setting made every file call fail with "embedded null byte" (a bug
+    message); in TOML it is written as \\u0000."""
+    with pytest.raises(ConfigError) as e:
+        load_config(overrides=[f"{key}=a\x00b"])
+    assert str(e.value) == (
+        f"--set: setting '{key}' holds a NUL character (\\0), which no file name or label can hold"
+    )
+    section, _, name = key.rpartition(".")
+    toml = tmp_path / "plan.toml"
+    toml.write_text((f"[{section}]\n" if section else "") + f'{name} = "a\\u0000b"\n')
+    with pytest.raises(ConfigError, match="holds a NUL character"):
+        load_config(toml)

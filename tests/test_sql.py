@@ -267,6 +267,18 @@ REFUSED = [
     ("SELECT pg_read_file('/etc/passwd')", "it calls pg_read_file(), which acts outside the query"),
     ("SELECT nextval('seq')", "it calls nextval(), which acts outside the query"),
     ("SELECT pg_advisory_lock(1)", "it calls pg_advisory_lock(), which takes a lock"),
+    # A quoted name calls the function as well (these ran on PostgreSQL: a read-only
+    # transaction does not stop them).
+    ('SELECT "pg_reload_conf"()', "it calls pg_reload_conf(), which acts outside the query"),
+    ('SELECT "pg_advisory_lock"(1)', "it calls pg_advisory_lock(), which takes a lock"),
+    ("SELECT \"set_config\"('a.b', 'c', false)", "it calls set_config(), which acts outside the query"),
+    ("SELECT pg_switch_wal()", "it calls pg_switch_wal(), which acts outside the query"),
+    ("SELECT pg_catalog.pg_stat_reset()", "it calls pg_stat_reset(), which acts outside the query"),
+    (
+        "SELECT pg_create_restore_point('x')",
+        "it calls pg_create_restore_point(), which acts outside the query",
+    ),
+    ("SELECT lo_creat(-1)", "it calls lo_creat(), which acts outside the query"),
     ("SELECT 'never closed", "a string is never closed"),
     ('SELECT "never closed', "a quoted name is never closed"),
     ("SELECT 1 /* never closed", "a /* comment is never closed"),
@@ -441,3 +453,26 @@ def test_queries_reach_the_driver_as_written(sqlite_db: tuple[str, Path, Path], 
     for source in (url, postgres_url):
         inp = territory.load_input(source, r, territory.PlanConfig(), query=query)
         assert len(inp.accounts) == 48, source
+
+
+def test_binary_blobs_are_refused_and_text_blobs_read(sqlite_db: tuple[str, Path, Path]) -> None:
+    """A BLOB column that is not text is refused (it reached assignments.csv as '\ufffdPNG');
+    text stored as a BLOB reads as text."""
+    import sqlite3
+
+    url, a, r = sqlite_db
+    db = url.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE accounts ADD COLUMN logo BLOB")
+        conn.execute("ALTER TABLE accounts ADD COLUMN note BLOB")
+        conn.execute("UPDATE accounts SET logo = ?, note = ?", (b"\x89PNG\xff", "caf\u00e9".encode()))
+    with pytest.raises(InputError) as e:
+        territory.load_input(url, r, territory.PlanConfig(), table="accounts")
+    assert str(e.value) == (
+        f"{url}:\n  - column 'logo': column holds binary data, which has no text form (48 value(s), the "
+        "first in result row 1)\n      hint: leave the column out of the query (select the columns the "
+        "plan needs)\n1 problem found in the input."
+    )
+    cols = ", ".join(c for c in typed_accounts(a).columns)
+    inp = territory.load_input(url, r, territory.PlanConfig(), query=f"SELECT {cols}, note FROM accounts")
+    assert set(inp.accounts["note"]) == {"caf\u00e9"}

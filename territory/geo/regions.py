@@ -12,8 +12,8 @@ See docs/geography.md for the full format and examples.
 
 from __future__ import annotations
 
+import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - 3.10 fallback
-    import tomli as tomllib
 
 from ..errors import InputError, Problem
 from .address import Addresses
@@ -282,10 +277,15 @@ def _read_csv_rules(path: Path, label: str, problems: list[Problem]) -> list[Rul
 
 
 def _read_toml_rules(path: Path, label: str, problems: list[Problem]) -> list[Rule]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        problems.append(Problem(label, f"not valid TOML: {e}", hint="see docs/geography.md for the format"))
+    from ..io.safe_read import UnreadableFile, read_toml
+
+    try:  # the careful reader: a FIFO, a huge file, deep nesting or non-UTF-8 bytes are refused
+        data = read_toml(path, what="region rules file")
+    except UnreadableFile as e:
+        problems.append(Problem(label, e.message, hint=e.hint or "see docs/geography.md for the format"))
+        return []
+    except OSError as e:
+        problems.append(Problem(label, f"cannot be read: {e.strerror or e}", hint="check the path"))
         return []
     unknown = sorted(set(data) - {"rule"})
     for k in unknown:
@@ -344,6 +344,14 @@ def load_rules(spec: str | Path) -> RuleSet:
         return RuleSet(key, builtin_rules(key))
     path = Path(text)
     label = str(path)
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as e:  # a loop of links, a name too long
+        raise InputError(
+            [Problem(label, f"cannot be opened: {e.strerror or e}", hint="check the path")]
+        ) from None
     if not path.exists():
         raise InputError(
             [

@@ -8,6 +8,7 @@ raised one at a time: the caller raises one ``InputError`` listing them all.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Mapping
@@ -106,6 +107,9 @@ def _key(header: str) -> str:
 # Excel and most CRMs cap a cell at 32,767 characters; a longer cell is almost always a stray
 # quote that swallowed the rows after it (https://support.microsoft.com/office/excel-specifications-and-limits).
 MAX_CELL_CHARS = 32_767
+# ... and a sheet at 16,384 columns (XFD); a wider "table" is not an export, and reading its
+# headers one by one would take minutes.
+MAX_COLUMNS = 16_384
 
 # Trailing lines of a Salesforce report export (see shared/data/crm-export-headers/HEADERS.md),
 # matched whole: "Grand Totals (1,000 records)", "Total", the two legal lines.
@@ -228,20 +232,46 @@ def unique_headers(headers: list[str], label: str) -> tuple[list[str], list[Prob
     return out, problems
 
 
+def check_columns(label: str, n: int) -> None:
+    """Refuse a table wider than a spreadsheet can be (a file that is not an export)."""
+    if n > MAX_COLUMNS:
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    f"has {n:,} columns, more than a spreadsheet holds ({MAX_COLUMNS:,})",
+                    row=1,
+                    hint="check that this is the right file: a CRM export has at most a few hundred columns",
+                )
+            ]
+        )
+
+
+def _blank_columns(df: pd.DataFrame, positions: list[int]) -> list[int]:
+    """Which of the columns at ``positions`` hold nothing but white space.
+
+    One pass over those cells together (a sheet formatted out to column XFD has 16,000 of
+    them; a pandas call per column took 30 s), stopping at a column's first filled cell.
+    """
+    if not positions:
+        return []
+    cells = df.iloc[:, positions].to_numpy(dtype=object)
+    nonempty = cells != ""
+    return [j for k, j in enumerate(positions) if not any(str(v).strip() for v in cells[nonempty[:, k], k])]
+
+
 def _tidy(df: pd.DataFrame, label: str) -> pd.DataFrame:
     """Drop blank rows (keeping row numbers), report footers, totals rows and over-long cells."""
+    check_columns(label, len(df.columns))
     problems: list[Problem] = list(df.attrs.get("problems", []))
     headers, dupes = unique_headers([str(c) for c in df.columns], label)
     problems += dupes
     df.columns = headers
     # Columns with neither a header nor a value (a spreadsheet's formatted but empty columns).
-    blank = [
-        j
-        for j, h in enumerate(headers)
-        if h.startswith("(no header, column ") and not df.iloc[:, j].str.strip().ne("").any()
-    ]
+    blank = _blank_columns(df, [j for j, h in enumerate(headers) if h.startswith("(no header, column ")])
     if blank:
-        df = df.iloc[:, [j for j in range(len(headers)) if j not in set(blank)]]
+        dropped = set(blank)
+        df = df.iloc[:, [j for j in range(len(headers)) if j not in dropped]]
     footer: list[str] = []
     if len(df) and len(df.columns):
         # A row is filled when any cell holds more than white space. Nearly every row has
@@ -447,6 +477,7 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         first_line = text.split("\n", 1)[0]
     delimiter = sep_line.group(1) if sep_line else _sniff_delimiter(first_line)
     header = _header_record(text, delimiter)
+    check_columns(label, len(header or ()))  # before pandas spends minutes on it
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -743,20 +774,39 @@ def looks_like(header: str, spec: Mapping[str, tuple[str, ...]]) -> list[str]:
     one-word spellings ('Sales Region' -> region, 'REGION__C' -> region, 'Rep Email' ->
     email), or when it is a near miss of a spelling ('Regoin' -> region).
     """
-    words = _words(header)
-    out: list[str] = []
-    for canon, aliases in spec.items():
-        names = {canon, *(a for a in aliases)}
-        single = {_key(a) for a in names if re.fullmatch(r"[a-z]+", _key(a))}
-        if any(w in single for w in words) and canon not in out:
-            out.append(canon)
+    return list(_looks_like(header, _spec_key(spec)))
+
+
+def _spec_key(spec: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((canon, tuple(aliases)) for canon, aliases in spec.items())
+
+
+# Cached per header and spec: a file with thousands of columns asks once per column and
+# canonical name (a 16,000-column file took minutes before).
+@functools.lru_cache(maxsize=65_536)
+def _looks_like(header: str, spec: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    words = set(_words(header))
+    single, keys = _spec_index(spec)
+    out = tuple(canon for canon, names in single if words & names)
     if out:
         return out
     import difflib
 
-    keys = {_key(a): canon for canon, aliases in spec.items() for a in (canon, *aliases)}
     close = difflib.get_close_matches(_key(header), list(keys), n=1, cutoff=0.8)
-    return [keys[close[0]]] if close else []
+    return (keys[close[0]],) if close else ()
+
+
+@functools.lru_cache(maxsize=16)
+def _spec_index(
+    spec: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[tuple[str, frozenset[str]], ...], dict[str, str]]:
+    """Per canonical column, its one-word spellings; and every spelling's key -> column."""
+    single = []
+    for canon, aliases in spec:
+        keys = {_key(a) for a in (canon, *aliases)}
+        single.append((canon, frozenset(k for k in keys if re.fullmatch(r"[a-z]+", k))))
+    keys_to = {_key(a): canon for canon, aliases in spec for a in (canon, *aliases)}
+    return tuple(single), keys_to
 
 
 def columns_found(raw: pd.DataFrame, limit: int = 30) -> str:

@@ -15,6 +15,7 @@ counts and owners are checked.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,15 @@ def read_plan_folder(
 ) -> PlanFolder:
     """Read and check a plan folder; every problem found is reported in one ``InputError``."""
     root = Path(path)
+    try:
+        os.stat(root)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as e:  # a name too long, a loop of links
+        raise InputError(
+            [Problem(file=str(root), message=f"cannot be opened: {e.strerror or e}", hint="check the path")],
+            summary="cannot read the plan",
+        ) from None
     if not root.is_dir():
         raise InputError(
             [Problem(file=str(root), message="plan directory not found", hint=HINT_RUN)],
@@ -62,7 +72,11 @@ def read_plan_folder(
     frame, data = _read_assignments(root / "assignments.csv", required_columns, problems)
     icp = _read_icp(root / "icp.json", problems)
     if not problems:  # both read: do they belong together?
-        problems += check_files(root, summary, data) + check_counts(root, summary, frame)
+        problems += (
+            check_summary(root, summary)
+            + check_files(root, summary, data)
+            + check_counts(root, summary, frame)
+        )
     if problems:
         raise InputError(problems, summary=f"cannot read the plan in {root}")
     return PlanFolder(root, summary, frame, data, icp)
@@ -103,8 +117,38 @@ def _read_summary(spath: Path, problems: list[Problem]) -> dict[str, Any]:
     reps = loaded.get("reps")
     if not isinstance(reps, list) or not all(isinstance(r, dict) for r in reps):
         problems.append(Problem(file=str(spath), column="reps", message="'reps' must be a list of objects"))
-    if not isinstance(loaded.get("overall"), dict):
+        reps = []
+    overall = loaded.get("overall")
+    if not isinstance(overall, dict):
         problems.append(Problem(file=str(spath), column="overall", message="'overall' must be an object"))
+        overall = {}
+    # The figures the other files are checked against must be what they say (a summary written
+    # before it recorded its own checksum can have been edited to anything).
+    whole = [("overall.accounts", overall.get("accounts"))]
+    whole += [(f"reps[{i}].accounts", r.get("accounts")) for i, r in enumerate(reps)]
+    for key, value in whole:
+        if not (type(value) is int and value >= 0):
+            problems.append(
+                Problem(
+                    str(spath),
+                    "must be a whole number of accounts",
+                    column=key,
+                    value=str(value),
+                    hint=HINT_CHANGED,
+                )
+            )
+    ids = [r.get("rep_id") for r in reps]
+    for i, rid in enumerate(ids):
+        if not isinstance(rid, str) or not rid or ids.index(rid) != i:
+            problems.append(
+                Problem(
+                    str(spath),
+                    "must be a rep id that no other rep has",
+                    column=f"reps[{i}].rep_id",
+                    value=str(rid),
+                    hint=HINT_CHANGED,
+                )
+            )
     return loaded
 
 
@@ -162,6 +206,40 @@ def _read_icp(ipath: Path, problems: list[Problem]) -> dict[str, Any] | None:
             )
         )
         return None
+
+
+# Left out of summary.json's checksum of itself: the checksum, and the run's times and date
+# (which differ between two runs of the same plan).
+UNCHECKED_KEYS = ("summary_sha256", "run")
+
+
+def summary_checksum(summary: dict[str, Any]) -> str:
+    """The sha256 of summary.json's content but ``UNCHECKED_KEYS``, as territory writes it.
+
+    Computed on the parsed object (written the one deterministic way) rather than the bytes,
+    so the same summary read back gives the same checksum.
+    """
+    from .writing import json_text
+
+    body = {k: v for k, v in summary.items() if k not in UNCHECKED_KEYS}
+    return hashlib.sha256(json_text(body).encode("utf-8")).hexdigest()
+
+
+def check_summary(root: Path, summary: dict[str, Any]) -> list[Problem]:
+    """summary.json is as territory wrote it (when it records its own checksum)."""
+    recorded = summary.get("summary_sha256")
+    if recorded is None:  # written before the summary recorded its own checksum
+        return []
+    if recorded == summary_checksum(summary):
+        return []
+    return [
+        Problem(
+            str(root / "summary.json"),
+            "summary.json was changed after territory wrote it (it does not match the checksum it "
+            "records of itself, summary_sha256)",
+            hint=HINT_CHANGED,
+        )
+    ]
 
 
 def _safe_name(name: str) -> bool:

@@ -63,7 +63,12 @@ def read_limited(path: str | Path, max_bytes: int, what: str = "file") -> bytes:
     everything else that is wrong raises ``UnreadableFile``.
     """
     label = str(path)
-    st = os.stat(path)  # follows symlinks; raises FileNotFoundError
+    try:
+        st = os.stat(path)  # follows symlinks
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(2, "No such file or directory", label) from None
+    except OSError as e:  # a loop of links, a name too long, no permission on a folder
+        raise UnreadableFile(label, f"cannot be opened: {e.strerror or e}", "check the path") from None
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(21, "Is a directory", label)
     if not stat.S_ISREG(st.st_mode):

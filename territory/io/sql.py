@@ -50,7 +50,21 @@ SIDE_EFFECT_FUNCTIONS = frozenset(
     """pg_read_file pg_read_binary_file pg_ls_dir pg_stat_file lo_import lo_export lo_unlink
     lo_create lo_put lo_from_bytea pg_terminate_backend pg_cancel_backend pg_reload_conf
     pg_rotate_logfile set_config nextval setval dblink dblink_exec dblink_connect
-    pg_logical_emit_message pg_notify load_extension writefile readfile edit fts3_tokenizer""".split()
+    pg_logical_emit_message pg_notify load_extension writefile readfile edit fts3_tokenizer
+    pg_switch_wal pg_switch_xlog pg_create_restore_point pg_backup_start pg_backup_stop
+    pg_start_backup pg_stop_backup pg_promote pg_wal_replay_pause pg_wal_replay_resume
+    pg_log_backend_memory_contexts pg_import_system_collations""".split()
+)
+#: Families of such functions, by the start of their name (statistics resets, replication
+#: slots and origins, adminpack's file functions, large objects, advisory locks).
+SIDE_EFFECT_PREFIXES = (
+    "pg_stat_reset",
+    "pg_create_",
+    "pg_drop_",
+    "pg_replication_origin",
+    "pg_file_",
+    "lo_",
+    "pg_advisory",
 )
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
@@ -155,6 +169,9 @@ def check_select(query: str, dialect: str = "") -> None:
     if first[0] != "word" or first[1].upper() not in ("SELECT", "WITH"):
         raise _refuse(query, f"it starts with {first[1]!r}, not SELECT or WITH")
     for k, (kind, text) in enumerate(stmt):
+        called = k + 1 < len(stmt) and stmt[k + 1] == ("punct", "(")
+        if kind == "name" and called:  # "pg_reload_conf"(): a quoted name calls the function too
+            kind, text = "word", text[1:-1]
         if kind != "word":
             continue
         word = text.upper()
@@ -162,10 +179,12 @@ def check_select(query: str, dialect: str = "") -> None:
             raise _refuse(query, f"it contains {word}")
         if word == "FOR" and k + 1 < len(stmt) and stmt[k + 1][1].upper() in ("SHARE", "KEY", "NO"):
             raise _refuse(query, "it locks rows (FOR SHARE)")
-        if text.lower() in SIDE_EFFECT_FUNCTIONS and k + 1 < len(stmt) and stmt[k + 1] == ("punct", "("):
-            raise _refuse(query, f"it calls {text}(), which acts outside the query")
-        if text.lower().startswith("pg_advisory") and k + 1 < len(stmt) and stmt[k + 1] == ("punct", "("):
+        if not called:
+            continue
+        if text.lower().startswith("pg_advisory"):
             raise _refuse(query, f"it calls {text}(), which takes a lock")
+        if text.lower() in SIDE_EFFECT_FUNCTIONS or text.lower().startswith(SIDE_EFFECT_PREFIXES):
+            raise _refuse(query, f"it calls {text}(), which acts outside the query")
 
 
 # --------------------------------------------------------------------------- read-only connections
@@ -285,14 +304,42 @@ def readonly_engine(url: str) -> Any:
         ) from None
 
 
-def _as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as text ('' for NULL), as the CSV reader gives it."""
+def _as_text(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Every cell as text ('' for NULL), as the CSV reader gives it.
+
+    A BLOB that is not UTF-8 text is refused, as a binary Parquet column is: decoded with
+    replacement characters it would reach the plan's files as "\ufffdPNG\ufffd".
+    """
     out = pd.DataFrame(index=df.index)
+    problems = []
     for col in df.columns:
         s = df[col]
+        binary = s.map(lambda v: isinstance(v, (bytes, bytearray, memoryview)) and not _is_utf8(v))
+        if binary.any():
+            i = int(binary.to_numpy().argmax())
+            problems.append(
+                Problem(
+                    label,
+                    f"column holds binary data, which has no text form ({int(binary.sum()):,} value(s), "
+                    f"the first in result row {i + 1})",
+                    column=str(col),
+                    hint="leave the column out of the query (select the columns the plan needs)",
+                )
+            )
+            continue
         text = s.map(_cell)
         out[str(col)] = text.astype(object)
+    if problems:
+        raise InputError(problems)
     return out.reset_index(drop=True)
+
+
+def _is_utf8(v: bytes | bytearray | memoryview) -> bool:
+    try:
+        bytes(v).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _cell(v: Any) -> str:
@@ -300,8 +347,8 @@ def _cell(v: Any) -> str:
         return ""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
         return str(int(v))
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).decode("utf-8")  # (checked: text stored as a BLOB)
     return str(v)
 
 
@@ -370,6 +417,6 @@ def read_sql_accounts(
         ) from None
     finally:
         engine.dispose()
-    text = _as_text(df)
+    text = _as_text(df, label)
     digest = hashlib.sha256(text.to_csv(index=False, lineterminator="\n").encode("utf-8")).hexdigest()
     return text, digest

@@ -226,6 +226,18 @@ def check_output_folder(out: str | Path, protect: Iterable[str | Path | None] = 
                 f"cannot write {out}: the input {p} is inside it, and a new plan replaces the whole "
                 "folder\n  hint: write the plan to another folder"
             )
+    try:
+        here = Path(os.getcwd())
+    except FileNotFoundError:  # the current folder was deleted: nothing to protect
+        here = None
+    if here is not None and _inside(here, real):
+        # Swapping the folder a shell sits in leaves that shell in a deleted folder: `ls`
+        # shows nothing, and relative paths stop working until `cd` again.
+        where = "the current folder" if here == real else f"a folder above the current folder ({here})"
+        raise OutputError(
+            f"cannot write {out}: it is {where}, and a new plan replaces the whole folder\n"
+            f"  hint: name a folder inside it, e.g. {Path(out) / 'plan-out'}"
+        )
     if real.exists():
         if not real.is_dir():
             raise OutputError(

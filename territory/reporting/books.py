@@ -90,6 +90,8 @@ class BooksResult:
     seconds: float
     jobs: int
     warnings: tuple[str, ...] = ()  # said once per run, e.g. characters no installed font has
+    # Books were rendered as one set and some failed: none was written, out_dir is as it was.
+    untouched: bool = False
 
     @property
     def written(self) -> list[Path]:
@@ -370,10 +372,6 @@ def render_books(
     if page_size.lower() not in PAGE_SIZES:
         raise RenderError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
     out = Path(out_dir) if out_dir is not None else plan.path / "books"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     generated_on = generated_on or dt.date.today()
     todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary, formats=formats)
     pdf = any(j.format == "pdf" for j in todo)
@@ -384,6 +382,98 @@ def render_books(
     from .render import make_environment
 
     env = make_environment(templates_dir) if pdf else None  # fail early on a bad --templates dir
+    args = (plan, todo, out, n_workers, notes)
+    kw: dict[str, Any] = dict(
+        page_size=page_size,
+        generated_on=generated_on,
+        env=env,
+        templates_dir=templates_dir,
+        progress=progress,
+        pdf=pdf,
+    )
+    if rep_ids is None and reps and managers and summary and pdf and _books_only(out):
+        return _render_set(*args, **kw)
+    # Only now, with every option checked (--rep, --templates), is the folder made.
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
+    return _render(*args, **kw)
+
+
+def _books_only(out: Path) -> bool:
+    """Whether ``out`` can be replaced as a whole by a new set of books: it is new, or holds
+    nothing but book PDFs (and leftovers of a killed render), and the shell is not in it."""
+    from ..io.staging import BOOK_PATTERNS, _inside, _is_leftover, _matches
+
+    try:
+        if _inside(Path(os.getcwd()), Path(os.path.realpath(out))):
+            return False
+        if not os.path.lexists(out):
+            return True
+        if out.is_symlink() or not out.is_dir():
+            return False
+        return all(
+            _is_leftover(e.name) or (e.is_file(follow_symlinks=False) and _matches(e.name, BOOK_PATTERNS))
+            for e in os.scandir(out)
+        )
+    except OSError:
+        return False  # the per-file path reports what is wrong with the folder
+
+
+class _SetFailed(Exception):
+    """Some books of a whole set failed: the staged folder is not swapped in."""
+
+
+def _render_set(
+    plan: PlanDir, todo: list[BookJob], out: Path, n_workers: int, notes: tuple[str, ...], **kw: Any
+) -> BooksResult:
+    """Render every book into a new folder beside ``out`` and swap it in only when all were
+    written: the books folder holds one plan's books, whole, or is left as it was (a full
+    disk, a failing book or a kill never leaves new books beside an earlier plan's)."""
+    import dataclasses
+
+    from ..errors import OutputError
+    from ..io.staging import staged_folder
+
+    result: BooksResult | None = None
+    where = ""
+    try:
+        with staged_folder(out) as stage:
+            where = str(stage.path)
+            result = _render(plan, todo, stage.path, n_workers, notes, **kw)
+            if not result.ok:
+                raise _SetFailed
+    except _SetFailed:
+        assert result is not None
+        # Name the books as the user knows them, not by the temporary folder they were in.
+        failed = tuple(
+            dataclasses.replace(o, path=None, error=o.error.replace(where, str(out))) for o in result.outcomes
+        )
+        return dataclasses.replace(result, outcomes=failed, out_dir=out, untouched=True)
+    except OutputError as e:
+        raise RenderError(str(e)) from None
+    assert result is not None
+    moved = tuple(
+        dataclasses.replace(o, path=out / o.path.name) if o.path is not None else o for o in result.outcomes
+    )
+    return dataclasses.replace(result, outcomes=moved, out_dir=out)
+
+
+def _render(
+    plan: PlanDir,
+    todo: list[BookJob],
+    out: Path,
+    n_workers: int,
+    notes: tuple[str, ...],
+    *,
+    page_size: str,
+    generated_on: dt.date,
+    env: Any,
+    templates_dir: str | Path | None,
+    progress: ProgressCallback | None,
+    pdf: bool,
+) -> BooksResult:
     t0 = time.perf_counter()
     results: dict[BookJob, BookOutcome] = {}
 
