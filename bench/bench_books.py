@@ -2,6 +2,7 @@
 
     python bench/bench_books.py                      # 200 reps x 250 accounts, all cores
     python bench/bench_books.py --reps 20 --jobs 1   # quick look
+    python bench/bench_books.py --no-maps            # without the map pages (territory.geo)
 
 Writes a seeded synthetic plan directory (docs/plan-output.md) under /tmp, renders all
 books with ``territory.reporting.render_books`` and prints wall time, books/s, pages/s and
@@ -360,6 +361,27 @@ def write_plan(
         (root / "icp.json").write_text(json.dumps(icp, indent=2) + "\n", encoding="utf-8")
 
 
+def add_coordinates(plan: Path, seed: int) -> None:
+    """Place the synthetic accounts as a plan would (by city), spread over ~50 km around each
+    city so the map has more than ten dots, with the county under each point."""
+    import numpy as np
+    import pandas as pd
+
+    from territory.geo.address import read_addresses
+    from territory.geo.geocode import county_at, place_accounts
+
+    path = plan / "assignments.csv"
+    a = pd.read_csv(path, dtype=str, keep_default_na=False)
+    p = place_accounts(a, read_addresses(a), np.arange(len(a)) + 2, str(path))
+    rng = np.random.default_rng(seed)
+    lat = np.round(p.latitude + rng.normal(0, 0.25, len(a)), 5)
+    lon = np.round(p.longitude + rng.normal(0, 0.3, len(a)), 5)
+    a["latitude"], a["longitude"] = lat.astype(str), lon.astype(str)
+    a["county_fips"] = county_at(lon, lat)
+    a["placed_by"] = "coordinates"
+    a.to_csv(path, index=False, lineterminator="\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=200)
@@ -368,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--page-size", default="letter")
     ap.add_argument("--keep", action="store_true", help="keep the plan and books under /tmp")
+    ap.add_argument(
+        "--no-maps", action="store_true", help="leave out latitude/longitude, so the books have no map page"
+    )
     args = ap.parse_args(argv)
 
     from territory.reporting import render_books
@@ -375,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="territory-bench-"))
     t = time.perf_counter()
     plan = write_synthetic_plan(work / "plan", args.reps, args.accounts, args.seed)
+    if not args.no_maps:
+        add_coordinates(plan, args.seed)
     print(
         f"synthetic plan: {plan} ({args.reps} reps, ~{args.accounts} accounts each) in {time.perf_counter() - t:.1f} s"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -35,8 +36,9 @@ from .options import CONTEXT_SETTINGS
     "--rep",
     "rep_ids",
     multiple=True,
-    metavar="ID",
-    help="Render only this rep's book (repeatable). Skips manager roll-ups and the plan summary.",
+    metavar="REP",
+    help="Render only this rep's book; REP is a rep id, email or name (repeatable). Skips "
+    "manager roll-ups and the plan summary.",
 )
 @click.option(
     "--page-size",
@@ -61,6 +63,16 @@ from .options import CONTEXT_SETTINGS
     help="Generation date printed on the books (YYYY-MM-DD). Default: today. Fix it for "
     "byte-identical re-renders.",
 )
+@click.option(
+    "--format",
+    "formats",
+    default="pdf",
+    show_default=True,
+    metavar="FORMATS",
+    callback=lambda _ctx, _param, value: _formats(value),
+    help="pdf, xlsx, or both as pdf,xlsx: xlsx writes each rep's accounts and each manager's "
+    "team as an Excel workbook (rep-<name>-<id>.xlsx, manager-<name>.xlsx).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @report_errors
 def books(
@@ -71,6 +83,7 @@ def books(
     page_size: str,
     templates_dir: Path | None,
     generated_on: dt.datetime | None,
+    formats: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Render a PDF book per rep, a roll-up per manager and a plan summary.
@@ -79,21 +92,29 @@ def books(
 
     \b
         territory books plan-out --out plan-out/books
+        territory books plan-out --rep R07 --rep "Grace Nguyen" --rep mei.chen@example.com
+        territory books plan-out --format pdf,xlsx
+
+    Books are named rep-<name>-<id>.pdf, manager-<name>.pdf and plan-summary.pdf; workbooks
+    rep-<name>-<id>.xlsx and manager-<name>.xlsx.
     """
+    from territory.io.staging import check_folder_writable
+
     target = out_dir if out_dir is not None else plan_dir / "books"
+    check_folder_writable(target)
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
-    bar_cm: Any = click.progressbar(
-        length=1,  # corrected on the first callback, when the number of books is known
-        label="Rendering books",
-        file=sys.stderr,
-        show_pos=True,
-        hidden=quiet,
-    )
-    with bar_cm as bar:
+    # The bar shows with the first book, once every option has been checked: a bad --rep
+    # prints its error alone, not after "Rendering books".
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
 
         def progress(done: int, total: int, outcome: Any) -> None:
-            bar.length = total
-            bar.update(1, outcome.job.filename)
+            if not bars:
+                bar_cm: Any = click.progressbar(
+                    length=total, label="Rendering books", file=sys.stderr, show_pos=True, hidden=quiet
+                )
+                bars.append(stack.enter_context(bar_cm))
+            bars[0].update(1, outcome.job.filename)
 
         result = render_books(
             plan,
@@ -104,18 +125,49 @@ def books(
             templates_dir=templates_dir,
             generated_on=generated_on.date() if generated_on else None,
             progress=progress,
+            formats=formats,
         )
-    written = len(result.written)
-    click.echo(
-        f"Wrote {written} book{'s' if written != 1 else ''} ({result.pages:,} pages) to "
-        f"{result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
-        f"process{'es' if result.jobs != 1 else ''}."
-    )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if not result.untouched:
+        click.echo(
+            f"Wrote {_written(result)} to {result.out_dir} in {result.seconds:.1f} s with {result.jobs} "
+            f"process{'es' if result.jobs != 1 else ''}."
+        )
     if result.failures:
-        for f in result.failures:
-            click.echo(f"  failed: {f.job.filename}: {f.error}", err=True)
         n = len(result.failures)
-        raise click.ClickException(
-            f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed; "
-            "the others were written."
+        total = f"{n} of {len(result.outcomes)} book{'s' if len(result.outcomes) != 1 else ''} failed"
+        head = (
+            f"{total}; no book was written, and {result.out_dir} is as it was (the books of a plan "
+            "are replaced as one set)"
+            if result.untouched
+            else f"{total}; the others were written."
         )
+        lines = "".join(f"\n  failed: {f.job.filename}: {f.error}" for f in result.failures)
+        raise click.ClickException(head + lines)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    """'pdf', 'xlsx' or 'pdf,xlsx' as a tuple; anything else is a usage error (exit 2)."""
+    from territory.reporting.books import FORMATS
+
+    chosen = [v.strip().lower() for v in value.split(",") if v.strip()]
+    wrong = [v for v in chosen if v not in FORMATS]
+    if wrong or not chosen:
+        raise click.BadParameter(
+            f"{value!r}: the formats are {' and '.join(FORMATS)}, e.g. --format pdf,xlsx",
+            param_hint="'--format'",
+        )
+    return tuple(dict.fromkeys(chosen))
+
+
+def _written(result: Any) -> str:
+    """'16 books (123 pages)', or with workbooks '16 books (123 pages) and 20 workbooks'."""
+    pdfs = [p for p in result.written if p.suffix == ".pdf"]
+    sheets = len(result.written) - len(pdfs)
+    parts = []
+    if pdfs or not sheets:
+        parts.append(f"{len(pdfs)} book{'s' if len(pdfs) != 1 else ''} ({result.pages:,} pages)")
+    if sheets:
+        parts.append(f"{sheets} workbook{'s' if sheets != 1 else ''}")
+    return " and ".join(parts)

@@ -9,8 +9,10 @@ import click
 
 from .errors import report_errors
 from .options import CONTEXT_SETTINGS
+from .text import column_width, rep_label
 
 SHARE_KEYS = {
+    "owner_changes_share",
     "moved_share",
     "potential_moved_share",
     "max_tier_deviation",
@@ -39,7 +41,9 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     """The side-by-side table: plan metrics, then per-rep accounts and Tier 1 with changes."""
     names = list(cmp.names)
     width = max(14, *(len(n) + 2 for n in names))
-    first_w = 30
+    rep_rows = cmp.rep_rows() if reps else []
+    rep_labels = [rep_label(str(rid), str(name or "")) for rid, name, _ in rep_rows]
+    first_w = column_width(rep_labels, "Rep: accounts / Tier 1 (change)", 30) + 1
     lines = [f"{'':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)]
     lines.append("-" * len(lines[0]))
     for key, label, values in cmp.plan_rows():
@@ -50,7 +54,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
             f"{'Rep: accounts / Tier 1 (change)':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)
         )
         lines.append("-" * len(lines[0]))
-        for rid, name, m in cmp.rep_rows():
+        for label, (_rid, _name, m) in zip(rep_labels, rep_rows):
             cells = []
             base_acc = m["accounts"][0]
             for i, (acc, t1) in enumerate(zip(m["accounts"], m["tier_1"])):
@@ -63,7 +67,6 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
                 elif i and base_acc is None:
                     text += " (new)"
                 cells.append(text)
-            label = f"{rid} {name}"[: first_w - 1]
             lines.append(f"{label:<{first_w}}" + "".join(f" {c:>{width - 1}}" for c in cells))
     return "\n".join(lines)
 
@@ -94,7 +97,9 @@ def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
         territory compare whatif-out/baseline whatif-out/scenario --out compare.csv
     """
     from territory.compare import compare_plans, write_compare
+    from territory.io.staging import check_output_file
 
+    check_output_file(out_path, plan_dirs, example="compare.csv")
     cmp = compare_plans([Path(d) for d in plan_dirs])
     write_compare(cmp, out_path)
     click.echo(format_comparison(cmp, reps=not no_reps))
@@ -125,6 +130,9 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
     """List the accounts whose owner differs between two plans, with the reason.
 
     Use it quarter over quarter: OLD is last quarter's plan directory, NEW this quarter's.
+    A reason says "owner changed in the CRM between the plans" only when the plans read
+    different accounts files (summary.json inputs.accounts.sha256) and the account's owner
+    differs between them; otherwise it says what each plan did.
 
     Example:
 
@@ -132,17 +140,28 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         territory plan examples/accounts.csv examples/roster.csv --out q1
         territory plan examples/accounts.csv examples/roster.csv --out q2 --set balance.tier_band=0.05
         territory diff q1 q2 --out changes.csv
+
+    Both plans read the same accounts file, so A00009 differs because the plans do:
+
+    \b
+        A00009  QEO Group  R12 -> R07  both plans start from R07 (same accounts
+        file); old plan: moved to restore Tier 2 balance, from R07; new plan: kept with
+        current owner
     """
     from territory.compare import diff_plans
+    from territory.io.staging import check_output_file
     from territory.io.writing import write_csv
 
+    if out_path is not None:  # (an empty --out "" is a bad path, not "no file")
+        check_output_file(out_path, (old, new), example="changes.csv")
     changes = diff_plans(old, new)
-    if out_path:
+    if out_path is not None:
         write_csv(changes, out_path)
     records = changes.to_dict("records")
     counts = {k: sum(1 for r in records if r["change"] == k) for k in ("moved", "added", "removed")}
+    unit = "account-product rows" if "product" in changes.columns else "accounts"
     click.echo(
-        f"{counts['moved']:,} accounts changed owner between {old} and {new}"
+        f"{counts['moved']:,} {unit} changed owner between {old} and {new}"
         + (f"; {counts['added']:,} added" if counts["added"] else "")
         + (f"; {counts['removed']:,} removed" if counts["removed"] else "")
         + "."
@@ -151,10 +170,12 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
     for r in shown:
         frm = r["old_owner_id"] or "-"
         to = r["new_owner_id"] or "-"
-        click.echo(f"  {r['account_id']:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
+        key = f"{r['account_id']} [{r['product']}]" if r.get("product") else r["account_id"]
+        click.echo(f"  {key:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
     if len(shown) < len(records):
         click.echo(
-            f"  ... and {len(records) - len(shown):,} more" + ("" if out_path else "; use --out FILE for all")
+            f"  ... and {len(records) - len(shown):,} more"
+            + ("" if out_path is not None else "; use --out FILE for all")
         )
-    if out_path:
+    if out_path is not None:
         click.echo(f"Wrote {out_path}.")

@@ -34,8 +34,8 @@ def report_errors(fn: F) -> F:
             raise TerritoryClickException(e.render(), e.exit_code) from None
         except TerritoryError as e:
             raise TerritoryClickException(str(e), e.exit_code) from None
-        except (click.ClickException, click.Abort, click.exceptions.Exit, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.Abort, click.exceptions.Exit, KeyboardInterrupt, BrokenPipeError):
+            raise  # a closed output pipe is handled once, in main.TerritoryGroup
         except Exception as e:  # a bug: say so plainly, keep the traceback for who asks
             if os.environ.get("TERRITORY_DEBUG"):
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -12,26 +13,58 @@ import click
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class SettingValue(click.ParamType):
+    """A flag that sets one number setting: checked against the range the settings table declares.
+
+    The value is passed on as written (e.g. "5%"), so ``--set``, TOML and the flag share one
+    check and one message.
+    """
+
+    name = "number"
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from territory.config import check_setting
+        from territory.errors import ConfigError
+
+        flag = param.opts[0] if param is not None and param.opts else self.key
+        try:
+            check_setting(self.key, value, flag)
+        except ConfigError as e:
+            raise click.UsageError(str(e), ctx) from None
+        return str(value).strip()
+
+
+def _allowed(key: str) -> str:
+    from territory.config import allowed_text, setting_range
+
+    return allowed_text(*setting_range(key))
+
+
 def solver_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--solver, --time-limit, --gap, --threads: overrides of the [solver] settings."""
     fn = click.option(
         "--threads",
-        type=click.IntRange(1, 64),
+        type=SettingValue("solver.threads"),
         default=None,
-        help="Solver threads per solve (default 1, for reproducible plans).",
+        metavar="N",
+        help=f"Solver threads per solve (default 1, for reproducible plans): {_allowed('solver.threads')}.",
     )(fn)
     fn = click.option(
         "--gap",
-        type=click.FloatRange(0, 1),
+        type=SettingValue("solver.gap"),
         default=None,
-        help="Stop when proven within this relative gap (default 0.001).",
+        metavar="SHARE",
+        help=f"Stop when proven within this relative gap (default 0.001): {_allowed('solver.gap')}.",
     )(fn)
     fn = click.option(
         "--time-limit",
-        type=click.FloatRange(min=0.1),
+        type=SettingValue("solver.time_limit"),
         default=None,
         metavar="SECONDS",
-        help="Time limit per solve in seconds (default 60).",
+        help=f"Time limit per solve in seconds (default 60): {_allowed('solver.time_limit')}.",
     )(fn)
     fn = click.option(
         "--solver",
@@ -63,7 +96,7 @@ def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def solver_overrides(
-    solver: str | None, time_limit: float | None, gap: float | None, threads: int | None
+    solver: str | None, time_limit: str | None, gap: str | None, threads: str | None
 ) -> list[str]:
     out = []
     if solver is not None:
@@ -75,3 +108,123 @@ def solver_overrides(
     if threads is not None:
         out.append(f"solver.threads={threads}")
     return out
+
+
+def allow_mass_change_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--allow-mass-change: write the owner-update file past the guard."""
+    return click.option(
+        "--allow-mass-change",
+        is_flag=True,
+        help="Write owner_changes.csv even when it would change the owner of more than "
+        "outputs.max_owner_change_share of the accounts (default 30%) or no account has a "
+        "current owner; without it the file is withheld (summary.json says why).",
+    )(fn)
+
+
+def mass_change_overrides(allow: bool) -> list[str]:
+    return ["outputs.allow_mass_change=true"] if allow else []
+
+
+def lock_rule_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of DATE and --opportunities FILE: what the [[locks.rules]] of the settings read."""
+    fn = click.option(
+        "--opportunities",
+        "opportunities",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Opportunities file (CSV/XLSX) for stage_at_least lock rules (locks.opportunities).",
+    )(fn)
+    fn = click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="The date the lock rules count from (locks.as_of); default today, recorded in summary.json.",
+    )(fn)
+    return fn
+
+
+def lock_rule_overrides(as_of: Any, opportunities: str | None) -> list[str]:
+    out = []
+    if as_of is not None:
+        out.append(f"locks.as_of={as_of:%Y-%m-%d}")
+    if opportunities:
+        out.append(f"locks.opportunities={opportunities}")
+    return out
+
+
+class StageBars:
+    """Progress bars on stderr, one per stage ("solve", "sweep", "books"), as a progress callback.
+
+    Use as a context manager so a bar left open by an error is closed.
+    """
+
+    LABELS = {
+        "solve": "Solving pools",
+        "anyway": "Solving without the lock rules",
+        "sweep": "Sweeping move caps",
+        "books": "Rendering books",
+    }
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bars: dict[str, list[Any]] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.quiet or total <= 1:
+            return
+        if stage not in self.bars:
+            bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr)
+            bar.__enter__()
+            self.bars[stage] = [bar, 0]
+        bar, seen = self.bars[stage]
+        if bar is None:
+            return
+        bar.update(done - seen)
+        self.bars[stage][1] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+            self.bars[stage][0] = None
+
+    def __enter__(self) -> StageBars:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for entry in self.bars.values():
+            if entry[0] is not None:
+                entry[0].__exit__(None, None, None)
+                entry[0] = None
+
+
+class PlansBar:
+    """One progress bar on stderr over plans solved in parallel: ``bar(done, total, name)``."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
+            )
+            self.bar.__enter__()
+        self.bar.update(1, name)
+        if done >= total:
+            self.bar.__exit__(None, None, None)
+
+
+def replaced_note(result: Any) -> str:
+    """A line saying an earlier plan (and its books) was replaced, or ''."""
+    if not result.replaced:
+        return ""
+    if not result.books_removed:
+        return f"Replaced the earlier plan in {result.out_dir}."
+    n = result.books_removed
+    return (
+        f"Replaced the earlier plan in {result.out_dir}; its {n} book{'s' if n != 1 else ''} went with it "
+        f"(run 'territory books {result.out_dir}' for this plan's books)."
+    )

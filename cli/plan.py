@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS, config_options, solver_options, solver_overrides
+from .options import (
+    CONTEXT_SETTINGS,
+    StageBars,
+    allow_mass_change_option,
+    config_options,
+    lock_rule_options,
+    lock_rule_overrides,
+    mass_change_overrides,
+    replaced_note,
+    solver_options,
+    solver_overrides,
+)
 from .sources import source_kwargs, source_options
+from .text import column_width, rep_label
 
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
+
+
+def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
+    """The "Largest gap to fair share" table: after the plan, and today's books."""
+    from territory.balance import largest_gaps
+
+    names = {str(r["rep_id"]): str(r.get("name") or r["rep_id"]) for r in reps}
+
+    def cell(g: Any) -> str:
+        if g is None:
+            return "-"
+        return f"{g.units_text()} ({g.relative:+.1%}), {names.get(g.rep_id, g.rep_id)}"
+
+    after, before = largest_gaps(reps), largest_gaps(reps, before=True)
+    left = [cell(g) for g in after]
+    right = [cell(g) for g in before] if any(before) else ["-", "-", "-", "-"]
+    w = column_width(left, "After the plan")
+    lines = [
+        "Largest gap to fair share: the rep furthest off, in accounts (potential: in money) and in % "
+        "of that rep's fair share.",
+        f"{'':<10} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
+    ]
+    for measure, a, b in zip(("Tier 1", "Tier 2", "Tier 3", "Potential"), left, right):
+        lines.append(f"{measure:<10} {a:<{w}}   {b}")
+    if not any(before):
+        lines.append("(no rep on the roster owns accounts today)")
+    return lines
 
 
 def format_summary(s: dict[str, Any], out_dir: Path) -> str:
@@ -35,55 +73,158 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         f"Planned {what} for {o['reps']} reps in {len(pools)} "
         f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
     )
-    unit = "rows" if "products" in o else "accounts"
-    moved = (
-        f"Moved {o['accounts_moved']:,} {unit} ({o['moved_share']:.1%}; "
-        f"{o['potential_moved_share']:.1%} of potential)"
-    )
-    if o["orphaned_accounts"]:
-        moved += f", {o['orphaned_accounts']:,} of them because their owner left the roster"
-    lines.append(moved + ".")
+    lines.append(format_moves(s))
+    lines += format_lock_rules(s)
+    if o.get("no_product_fit"):
+        n = o["no_product_fit"]
+        keep = s["config"]["products"].get("no_fit", "keep") == "keep"
+        lines.append(
+            f"{n:,} account{'s' if n != 1 else ''} fit no product ICP: listed in assignments.csv "
+            + ("with their current owner" if keep else "without an owner (the CRM keeps its owner)")
+            + ", in no update file."
+        )
     lines.append("")
-    header = f"{'Rep':<26} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
+    labels = []
+    for r in s["reps"]:
+        suffix = f" [{r['product']}]" if "products" in o and r.get("product") else ""
+        if r["capacity"] != 1:
+            suffix += f" ({r['capacity']:g})"
+        labels.append(rep_label(str(r["rep_id"]), str(r["name"] or ""), suffix))
+    name_w = column_width(labels, "Rep", 26)
+    header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
     lines.append(header)
     lines.append("-" * len(header))
-    for r in s["reps"]:
-        label = f"{r['rep_id']} {r['name']}"
-        if "products" in o and r.get("product"):
-            label += f" [{r['product']}]"
-        if r["capacity"] != 1:
-            label += f" ({r['capacity']:g})"
+    for label, r in zip(labels, s["reps"]):
         cells = []
         for t in ("1", "2", "3"):
             cells.append(f"{r['tier_counts'][t]:>4} ({r['fair_tier'][t]:>4.1f})")
         dev = r["potential_deviation"]
         dev_s = "-" if dev is None else f"{dev:+.1%}"
         lines.append(
-            f"{label[:26]:<26} {r['accounts']:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
-            f"{dev_s:>17}  {r['moves_in']:>3}/{r['moves_out']:<3}"
+            f"{label:<{name_w}} {r['accounts']:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
+            f"{dev_s:>17}  {r['moves_in']:>3}/{r['moves_out']:<3}".rstrip()
         )
     lines.append("(fair share in brackets)")
     lines.append("")
-    mt, bt = o["max_tier_deviation"], o["before"]["max_tier_deviation"]
-    lines.append(
-        "Largest gap to fair share, now (before): "
-        + ", ".join(f"Tier {t} {_pct(mt[t])} ({_pct(bt[t])})" for t in ("1", "2", "3"))
-        + f", potential {_pct(o['max_potential_deviation'])} ({_pct(o['before']['max_potential_deviation'])})."
-    )
+    lines.extend(format_gaps(s["reps"]))
+    lines.append("")
     if "baseline" in o:
         b = o["baseline"]
+        # The baseline gives the unowned accounts an owner too; its number, like the plan's
+        # "from another owner", counts the accounts it takes away from someone.
+        what = "moved from another owner (" if o.get("first_owners") else "moved; "
         lines.append(
-            f"Spreadsheet-style baseline: {b['accounts_moved']:,} moved, largest gaps "
+            f"Spreadsheet-style baseline: {b['accounts_moved']:,} {what}largest gap in % of fair share: "
             + ", ".join(f"Tier {t} {_pct(b['max_tier_deviation'][t])}" for t in ("1", "2", "3"))
-            + f", potential {_pct(b['max_potential_deviation'])}."
+            + f", potential {_pct(b['max_potential_deviation'])}"
+            + (")." if o.get("first_owners") else ".")
         )
+    if s.get("geography"):
+        from territory.geo import coverage_lines
+
+        lines += coverage_lines(s["geography"])
     for w in s["warnings"]:
         lines.append(f"Warning: {w}")
     lines.append("")
-    lines.append(
-        f"Wrote {out_dir / 'assignments.csv'}, {out_dir / 'owner_changes.csv'} and {out_dir / 'summary.json'}."
-    )
+    crm = s.get("crm_update", {})
+    files = [str(out_dir / "assignments.csv")]
+    if crm.get("written", True):
+        updates = crm.get("files", [{"file": "owner_changes.csv"}])
+        files += [str(out_dir / f["file"]) for f in updates]
+    lines.append(f"Wrote {', '.join(files)} and {out_dir / 'summary.json'}.")
     return "\n".join(lines)
+
+
+def format_moves(s: dict[str, Any]) -> str:
+    """The "Moved N" line: N is always the number of rows in the owner-update file(s).
+
+    A first owner (an account nobody owned) is an owner change in the CRM, so it counts;
+    the line says how many of the N were taken from another owner and how many had none.
+    """
+    o = s["overall"]
+    unit = "account-product rows" if "products" in o else "accounts"
+    moved, first = o["accounts_moved"], o.get("first_owners", 0)
+    changes = o.get("owner_changes", moved + first)
+    share = o.get("owner_changes_share", o["moved_share"])
+    left = o["orphaned_accounts"]
+    because = f", {left:,} of them because their owner left the roster" if left else ""
+    if not first:
+        return (
+            f"Moved {changes:,} {unit} ({share:.1%}; {o['potential_moved_share']:.1%} of potential){because}."
+        )
+    product = " for their product" if "products" in o else ""
+    if not moved:
+        return f"Moved {changes:,} {unit} ({share:.1%}): all {first:,} had no owner{product}."
+    return (
+        f"Moved {changes:,} {unit} ({share:.1%}): {moved:,} from another owner "
+        f"({o['potential_moved_share']:.1%} of potential){because}; {first:,} had no owner{product}."
+    )
+
+
+def format_lock_rules(s: dict[str, Any]) -> list[str]:
+    """What the lock rules kept, per rule, and where leavers' accounts went (summary.json's lock_rules)."""
+    lr = s.get("lock_rules")
+    if not lr:
+        return []
+    unit = lr.get("unit", "accounts")
+    lines = []
+
+    def units(n: int) -> str:
+        return f"{n:,} {unit if n != 1 else unit[:-1]}"
+
+    def anyway(n: int | None) -> str:
+        return "" if n is None else f", {n:,} of them would have stayed anyway"
+
+    if lr.get("rules"):
+        when = ""
+        if lr.get("as_of"):
+            when = f" as of {lr['as_of']}" + (
+                " (today; give --as-of for a plan that does not change with the day)"
+                if lr.get("as_of_from") == "today"
+                else ""
+            )
+        lines.append(
+            f"Lock rules{when}: {units(lr['kept'])} kept with their owner{anyway(lr['kept_anyway'])}."
+        )
+        for r in lr["rules"]:
+            name = f'"{r["name"]}" ' if r.get("name") else ""
+            text = f"  rule {r['rule']} {name}({r['text']}): {r['matched']:,} matched, {r['kept']:,} kept"
+            if r.get("kept_anyway") is not None:
+                text += f" ({r['kept_anyway']:,} anyway)"
+            left = r["not_kept"]["owner_left_or_none"]
+            if left:
+                text += f"; {left:,} not kept: no owner on the roster"
+            moved = r["not_kept"]["moved"]
+            if moved:
+                text += f"; {moved:,} moved (pinned to another rep)"
+            lines.append(text)
+    for lv in lr.get("successors", []):
+        lines.append(
+            f"{lv['rep_id']} leaves: {lv['to_successor']:,} of {units(lv['accounts'])} go"
+            + ("es" if lv["to_successor"] == 1 else "")
+            + f" to the named successor {lv['successor']}."
+        )
+    return lines
+
+
+def format_crm_guard(s: dict[str, Any]) -> str | None:
+    """The guard's message when it withheld the update file(s), or let them through anyway."""
+    crm = s.get("crm_update") or {}
+    names = ", ".join(f["file"] for f in crm.get("files", []))
+    if crm.get("withheld_because"):
+        lines = [f"CRM UPDATE WITHHELD: {names} not written, because"]
+        lines += [f"  - {r}" for r in crm["withheld_because"]]
+        lines.append(
+            "  Check assignments.csv and summary.json before loading anything into the CRM; to "
+            "write the update anyway, run again with --allow-mass-change (or set "
+            "outputs.allow_mass_change = true)."
+        )
+        return "\n".join(lines)
+    if crm.get("written_despite"):
+        lines = [f"Mass change: {names} written because mass changes are allowed, although"]
+        lines += [f"  - {r}" for r in crm["written_despite"]]
+        return "\n".join(lines)
+    return None
 
 
 def format_sweep(points: list[Any]) -> str:
@@ -118,7 +259,8 @@ def format_sweep(points: list[Any]) -> str:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
-    help="Folder for assignments.csv, owner_changes.csv and summary.json.",
+    help="Folder for assignments.csv, owner_changes.csv (one per product with product ICPs) "
+    "and summary.json.",
 )
 @click.option(
     "--icp",
@@ -126,6 +268,14 @@ def format_sweep(points: list[Any]) -> str:
     type=click.Path(dir_okay=False),
     default=None,
     help="Tier the accounts with this ICP file (see 'territory score').",
+)
+@click.option(
+    "--region-rules",
+    "region_rules",
+    default=None,
+    metavar="FILE|SET",
+    help="Give each account its region from country/state/postal code rules: a CSV or TOML "
+    "file, or us-census-regions / us-census-divisions (docs/geography.md).",
 )
 @click.option(
     "--locks",
@@ -136,6 +286,7 @@ def format_sweep(points: list[Any]) -> str:
 )
 @source_options
 @config_options
+@lock_rule_options
 @solver_options
 @click.option(
     "--export-lp",
@@ -152,6 +303,7 @@ def format_sweep(points: list[Any]) -> str:
     help="Also solve under each cap on accounts moved, e.g. 0,2%,5%,10%,20%, and write "
     "the balance-versus-moves table to sweep.csv.",
 )
+@allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @report_errors
 def plan(
@@ -159,19 +311,23 @@ def plan(
     roster: str,
     out_dir: str,
     icp_path: str | None,
+    region_rules: str | None,
     locks_path: str | None,
     config_path: str | None,
     settings: tuple[str, ...],
+    as_of: Any,
+    opportunities: str | None,
     preset: str | None,
     sheet: str | None,
     table: str | None,
     query: str | None,
     solver: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
+    time_limit: str | None,
+    gap: str | None,
+    threads: str | None,
     export_lp: str | None,
     sweep: str | None,
+    allow_mass_change: bool,
     quiet: bool,
 ) -> None:
     """Split the accounts into balanced books, one per rep on the roster.
@@ -190,8 +346,20 @@ def plan(
             --sweep-moves 0,2%,5%,10%,20%
     """
     import territory
+    from territory.io.staging import check_output_file, check_output_folder
+    from territory.runner import plan_to_folder
+    from territory.sweep import parse_caps
 
+    # Every option is checked before anything is read, solved or written.
+    caps = parse_caps(sweep) if sweep is not None else None
+    protect = (accounts, roster, icp_path, locks_path, config_path, opportunities)
+    check_output_folder(out_dir, protect)
+    if export_lp:
+        check_output_file(export_lp, protect, example="model.lp", out_folder=out_dir)
     overrides = list(settings) + solver_overrides(solver, time_limit, gap, threads)
+    overrides += mass_change_overrides(allow_mass_change) + lock_rule_overrides(as_of, opportunities)
+    if region_rules:
+        overrides.append(f"inputs.region_rules={region_rules}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,
@@ -201,37 +369,24 @@ def plan(
         locks_path=locks_path,
         **source_kwargs(preset, sheet, table, query),
     )
-    bar_ctx: dict[str, Any] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if quiet or total <= 1:
-            return
-        if "bar" not in bar_ctx:
-            bar_ctx["bar"] = click.progressbar(length=total, label="Solving pools", file=sys.stderr)
-            bar_ctx["bar"].__enter__()
-            bar_ctx["done"] = 0
-        bar = bar_ctx["bar"]
-        bar.update(done - bar_ctx["done"])
-        bar_ctx["done"] = done
-        if done >= total:
-            bar.__exit__(None, None, None)
-
-    result = territory.solve_input(inp, progress, export_lp=export_lp)
+    with StageBars(quiet) as bars:
+        result = plan_to_folder(
+            inp, out_dir, export_lp=export_lp, sweep_caps=caps, protect=protect, progress=bars
+        )
     out = Path(out_dir)
-    summary = territory.write_plan(result, out)
+    guard = format_crm_guard(result.summary)
     if not quiet:
-        click.echo(format_summary(summary, out))
-        if export_lp:
-            click.echo(f"Model written to {', '.join(result.extras.get('lp_files', []))}.")
-    if sweep:
-        from territory.io.writing import write_csv
-        from territory.sweep import parse_caps, sweep_frame, sweep_moves
-
-        caps = parse_caps(sweep)
-        with click.progressbar(length=len(caps), label="Sweeping move caps", file=sys.stderr) as bar:
-            points = sweep_moves(inp, caps, progress=lambda done, total: bar.update(done - bar.pos))
-        write_csv(sweep_frame(points), out / "sweep.csv")
-        if not quiet:
-            click.echo("")
-            click.echo(format_sweep(points))
-            click.echo(f"Wrote {out / 'sweep.csv'}.")
+        click.echo(format_summary(result.summary, out))
+    if guard:  # even with --quiet: the update file someone may be waiting for is not there
+        click.echo(guard, err=True)
+    if quiet:
+        return
+    if export_lp:
+        click.echo(f"Model written to {', '.join(result.lp_files)}.")
+    if result.sweep is not None:
+        click.echo("")
+        click.echo(format_sweep(result.sweep))
+        click.echo(f"Wrote {out / 'sweep.csv'}.")
+    note = replaced_note(result)
+    if note:
+        click.echo(note)

@@ -47,8 +47,10 @@ def score(accounts: str, icp_path: str, out: str, overwrite: bool) -> None:
         territory score examples/accounts.csv --icp examples/icp.toml --out scored.csv
     """
     from territory.icp import load_icp, read_accounts_table, score_accounts, score_columns, tier_distribution
+    from territory.io.staging import check_output_file
     from territory.io.writing import write_csv
 
+    check_output_file(out, (accounts, icp_path), example="scored.csv")
     icp = load_icp(icp_path)
     table = read_accounts_table(accounts)
     scored = score_accounts(table, icp, overwrite=overwrite, source=accounts)

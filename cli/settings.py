@@ -21,6 +21,10 @@ def settings() -> None:
         territory settings
         territory plan examples/accounts.csv examples/roster.csv --out plan-out --set balance.tier_band=0.05
     """
-    for key, default, help_text in describe_settings():
-        click.echo(f"{key} = {default}")
-        click.echo(click.wrap_text(help_text, initial_indent="    ", subsequent_indent="    "))
+    for row in describe_settings():
+        click.echo(f"{row.key} = {row.default}")
+        click.echo(click.wrap_text(row.help, initial_indent="    ", subsequent_indent="    "))
+        if row.allowed:
+            click.echo(
+                click.wrap_text(f"allowed: {row.allowed}", initial_indent="    ", subsequent_indent="    ")
+            )

@@ -27,10 +27,11 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
     fn = click.option(
         "--preset",
-        type=click.Choice(["salesforce", "hubspot"], case_sensitive=False),
+        type=click.Choice(["salesforce", "hubspot", "none"], case_sensitive=False),
         default=None,
         help="Read ACCOUNTS as a Salesforce or HubSpot export, as exported; "
-        "owner_changes.csv then comes out in that CRM's bulk-update form.",
+        "owner_changes.csv then comes out in that CRM's bulk-update form. Without it a "
+        "clear export gets its preset (said in one line); 'none' reads the columns as they are.",
     )(fn)
     return fn
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,16 @@ import click
 
 from .compare import format_comparison
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS, solver_options, solver_overrides
+from .options import (
+    CONTEXT_SETTINGS,
+    PlansBar,
+    allow_mass_change_option,
+    lock_rule_options,
+    lock_rule_overrides,
+    mass_change_overrides,
+    solver_options,
+    solver_overrides,
+)
 from .sources import source_kwargs, source_options
 
 
@@ -71,7 +79,8 @@ from .sources import source_kwargs, source_options
     multiple=True,
     metavar="KEY=VALUE",
     help="Change a setting in the scenario, e.g. --set balance.tier_band=0.05 (the "
-    "baseline keeps --config's value).",
+    "baseline keeps --config's value). Settings read with the inputs (inputs.*, columns.*, "
+    "geo.*, tiering.source) apply to the baseline and every scenario.",
 )
 @click.option(
     "-c",
@@ -102,7 +111,9 @@ from .sources import source_kwargs, source_options
     help="Tier the accounts with this ICP file.",
 )
 @source_options
+@lock_rule_options
 @solver_options
+@allow_mass_change_option
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @report_errors
 def whatif(
@@ -125,11 +136,14 @@ def whatif(
     sheet: str | None,
     table: str | None,
     query: str | None,
+    as_of: Any,
+    opportunities: str | None,
     config_path: str | None,
     solver: str | None,
-    time_limit: float | None,
-    gap: float | None,
-    threads: int | None,
+    time_limit: str | None,
+    gap: str | None,
+    threads: str | None,
+    allow_mass_change: bool,
     quiet: bool,
 ) -> None:
     """Plan the current roster and each what-if scenario, then compare them side by side.
@@ -149,10 +163,24 @@ def whatif(
     import os
 
     import territory
-    from territory.scenarios import load_scenarios, parse_scenario, scenario_from_options
+    from territory.io.staging import check_output_folder
+    from territory.scenarios import (
+        load_scenarios,
+        parse_scenario,
+        read_once,
+        scenario_from_options,
+        with_baseline,
+    )
     from territory.scenarios import whatif as run
 
-    overrides = solver_overrides(solver, time_limit, gap, threads)
+    protect = (accounts, roster, icp_path, config_path, scenarios_file, opportunities)
+    check_output_folder(out_dir, protect)  # every option is checked before any work
+    overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
+    overrides += lock_rule_overrides(as_of, opportunities)
+    # A setting read with the inputs (e.g. tiering.source) cannot differ between scenarios:
+    # --set gives it to the whole run, as the hint of a load error says to.
+    overrides += [s for s in scenario_settings if read_once(s)]
+    scenario_settings = tuple(s for s in scenario_settings if not read_once(s))
     cfg = territory.load_config(config_path, overrides)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:
@@ -173,31 +201,29 @@ def whatif(
             'give at least one scenario: --scenario "NAME: STEP; ...", '
             "--scenarios FILE, or flags such as --add-rep / --remove-rep / --set"
         )
+    with_baseline(scenarios)  # names: unique, not a file whatif writes, short enough
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
-    bar: dict[str, Any] = {}
+    progress = PlansBar(quiet)
 
-    def progress(done: int, total: int, scenario: str) -> None:
-        if quiet:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(
-                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
-            )
-            bar["bar"].__enter__()
-        bar["bar"].update(1, scenario)
-        if done >= total:
-            bar["bar"].__exit__(None, None, None)
-
-    result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress)
+    result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress, protect=protect)
     if not quiet and result.comparison is not None:
         click.echo(format_comparison(result.comparison))
         click.echo("")
+    if not quiet:  # the input's warnings (a CRM export read with its preset, ...), as plan says them
+        for w in inp.warnings:
+            click.echo(f"Warning: {w.sentence()}")
     for r in result.failed:
         click.echo(f"Scenario {r.name!r} has no plan: {r.error}", err=True)
+    for name, reasons in result.withheld.items():
+        click.echo(
+            f"CRM UPDATE WITHHELD in {result.dirs[name]}: " + "; ".join(reasons) + ". Run again "
+            "with --allow-mass-change to write it anyway.",
+            err=True,
+        )
     where = "on " + scheduler if scheduler else f"with {jobs} process{'es' if jobs != 1 else ''}"
     click.echo(
         f"Planned {len(result.dirs)} of {n} scenarios in {result.seconds:.1f} s ({where}); "

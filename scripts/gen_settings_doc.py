@@ -22,6 +22,14 @@ Settings come from the defaults, then a TOML file (`--config plan.toml`, or the 
 written in TOML as `name = value` under `[section]`. Unknown keys and values of the wrong type
 are errors that name the key and the file. In the file given to `territory run`, paths are
 relative to the file's folder.
+
+Every number has an allowed range (the "allowed" column), checked the same way in a TOML
+file, in `--set` and in the command-line flags that set it (`--time-limit`, `--gap`,
+`--threads`, `--sweep-moves`); a value outside it is refused with the range in the message.
+NaN and infinity are never accepted, nor a non-zero value smaller than 0.000001 (write 0).
+A **share** is a fraction of a whole: write `0.05` or `"5%"`. A plain number of 1 or more is
+refused as a share (`tier_band = 5` would be ±500 %; the message asks "did you mean 5%?"), so
+100 % is written `"100%"`.
 """
 
 
@@ -31,15 +39,15 @@ def render() -> str:
 
     lines = [INTRO]
     section = None
-    for key, default, help_text in describe_settings():
+    for key, default, help_text, allowed in describe_settings():
         head = key.split(".")[0] if "." in key else ""
         if head != section:
             section = head
             lines.append(f"\n## [{head}]\n" if head else "\n## Top level\n")
-            lines.append("| setting | default | what it does |")
-            lines.append("|---|---|---|")
+            lines.append("| setting | default | allowed | what it does |")
+            lines.append("|---|---|---|---|")
         cell = help_text.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{key}` | `{default}` | {cell} |")
+        lines.append(f"| `{key}` | `{default}` | {allowed} | {cell} |")
     return "\n".join(lines) + "\n"
 
 

@@ -134,3 +134,45 @@ def reason_texts(
             out[idx] = text(idx)
         done[idx] = True
     return out
+
+
+def family_reasons(
+    reasons: np.ndarray,
+    *,
+    row_ids: np.ndarray,
+    account_ids: np.ndarray,
+    family: np.ndarray,
+    family_base: np.ndarray,
+    locked: np.ndarray,
+    new: np.ndarray,
+    prev: np.ndarray,
+    moved: np.ndarray,
+) -> np.ndarray:
+    """Reasons for accounts owned with their family (families kept together).
+
+    A subsidiary "follows parent P" and takes the parent's reason. When a member of the
+    family is pinned (locked, or named in a locks file), the whole family goes where the pin
+    says: the pinned account keeps its own "locked to R" and every other member, the parent
+    included, says which member pinned it. ``family_base`` is the top parent's account id
+    (``family`` may carry a product suffix); ids are never split, so ``::`` in an id is safe.
+    """
+    out = reasons.copy()
+    is_child = family != row_ids
+    # Families pinned through a subsidiary (a pinned parent needs no more words: its
+    # subsidiaries "follow parent P; locked to R").
+    pinned_roots = set(family[locked & ~is_child].tolist())
+    pin_of: dict[object, int] = {}
+    for i in np.flatnonzero(locked & is_child).tolist():
+        if family[i] not in pinned_roots:
+            pin_of.setdefault(family[i], i)
+    by_pin = np.array([f in pin_of for f in family], dtype=bool) & ~locked
+    for i in np.flatnonzero(by_pin).tolist():
+        j = pin_of[family[i]]
+        text = f"family follows {account_ids[j]}, locked to {new[j]}"
+        out[i] = text + (f", from {prev[i]}" if moved[i] and prev[i] else "")
+    rest = is_child & ~by_pin & ~locked
+    if rest.any():
+        root_reason = pd.Series(reasons, index=row_ids)
+        fam_reason = root_reason.reindex(family[rest]).to_numpy(dtype=object)
+        out[rest] = "follows parent " + family_base[rest] + "; " + fam_reason
+    return out

@@ -5,6 +5,7 @@ No pulp here, so "before" and "after" are measured with the same code.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,3 +114,120 @@ def measure_metrics(
             )
         out[name] = entry
     return out
+
+
+# --------------------------------------------------------------------------- a written plan's reps
+#
+# The functions below read the per-rep records of summary.json (see docs/plan-output.md), so
+# the terminal summary, the books and the plan summary PDF word the same facts alike.
+
+MEASURES: tuple[str, ...] = ("Tier 1", "Tier 2", "Tier 3", "potential")
+POTENTIAL_TOLERANCE = 1e-6  # money; the same slack the plan's band warnings allow
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        out = float(value)
+    except ValueError:
+        return None
+    return out if np.isfinite(out) else None
+
+
+def potential_band(config: object) -> float | None:
+    """The potential band (+-share of the fair share) of a written plan's settings, summary.json's
+    ``config``: ``balance.measures.potential.band``, or ``balance.potential_band`` in plans
+    written before ``balance.measures``; None when potential is not balanced."""
+    balance = config.get("balance") if isinstance(config, Mapping) else None
+    if not isinstance(balance, Mapping):
+        return None
+    measures = balance.get("measures")
+    if isinstance(measures, Mapping):
+        entry = measures.get("potential")
+        return _number(entry.get("band")) if isinstance(entry, Mapping) else None
+    return _number(balance.get("potential_band"))
+
+
+def _tier_value(mapping: object, t: int) -> float | None:
+    if not isinstance(mapping, Mapping):
+        return None
+    return _number(mapping.get(str(t), mapping.get(t)))
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The rep furthest from fair share on one measure, in % of the fair share and in units."""
+
+    measure: str  # "Tier 1", "Tier 2", "Tier 3" or "potential"
+    rep_id: str
+    relative: float  # (actual - fair) / fair, signed
+    amount: float  # actual - fair: accounts for a tier, money for potential
+
+    def units_text(self) -> str:
+        """'+1 account', '-2.8 accounts' (tiers) or '+4,203,990' (potential)."""
+        if self.measure == "potential":
+            return f"{self.amount:+,.0f}"
+        text = f"{self.amount:+.1f}"
+        text = text[:-2] if text.endswith(".0") else text
+        return f"{text} account{'' if abs(self.amount) == 1 else 's'}"
+
+
+def largest_gaps(reps: Sequence[Mapping[str, object]], *, before: bool = False) -> list[Gap | None]:
+    """Per measure (Tier 1, 2, 3, potential), the rep with the largest relative gap to fair share.
+
+    Ties go to the larger gap in accounts (or money), then to roster order. Reps whose fair share
+    is zero have no relative gap and are left out. With ``before``, today's books (each rep's
+    ``before`` record) are measured against the plan's fair shares, over the reps who own at
+    least one account today: a new rep's empty book is not a gap anyone can close by moving
+    accounts between today's owners, and would read -100 % whatever the plan.
+    """
+    out: list[Gap | None] = []
+    for mi, measure in enumerate(MEASURES):
+        best: Gap | None = None
+        for rep in reps:
+            book: object = rep.get("before") if before else rep
+            if not isinstance(book, Mapping):
+                continue
+            if before and not (_number(book.get("accounts")) or 0) > 0:
+                continue
+            if mi < 3:
+                actual = _tier_value(book.get("tier_counts"), mi + 1)
+                fair = _tier_value(rep.get("fair_tier"), mi + 1)
+            else:
+                actual, fair = _number(book.get("potential")), _number(rep.get("fair_potential"))
+            if actual is None or fair is None or fair <= 0:
+                continue
+            gap = Gap(measure, str(rep.get("rep_id", "")), (actual - fair) / fair, actual - fair)
+            if best is None or (abs(gap.relative), abs(gap.amount)) > (abs(best.relative), abs(best.amount)):
+                best = gap
+        out.append(best)
+    return out
+
+
+def outside_bands(rep: Mapping[str, object], potential_band: float | None) -> tuple[bool, bool, bool, bool]:
+    """Whether the rep's Tier 1, 2, 3 count and potential break the plan's own bands.
+
+    The tier bands are the integer ``tier_band`` [lo, hi] recorded for the rep (+-tier_band or
+    +-tier_band_min_accounts, whichever is wider); the potential band is +-``potential_band``
+    of the fair share. This is the rule behind the plan's "outside the band" warnings.
+    """
+    flags: list[bool] = []
+    bands = rep.get("tier_band")
+    for t in TIERS:
+        count = _tier_value(rep.get("tier_counts"), t)
+        lohi = bands.get(str(t), bands.get(t)) if isinstance(bands, Mapping) else None
+        if count is None or not isinstance(lohi, (list, tuple)) or len(lohi) != 2:
+            flags.append(False)
+            continue
+        lo, hi = _number(lohi[0]), _number(lohi[1])
+        flags.append((lo is not None and count < lo) or (hi is not None and count > hi))
+    pot, fair = _number(rep.get("potential")), _number(rep.get("fair_potential"))
+    if pot is None or fair is None or fair <= 0 or potential_band is None:
+        flags.append(False)
+    else:
+        flags.append(
+            pot < (1 - potential_band) * fair - POTENTIAL_TOLERANCE
+            or pot > (1 + potential_band) * fair + POTENTIAL_TOLERANCE
+        )
+    return (flags[0], flags[1], flags[2], flags[3])

@@ -18,7 +18,7 @@ import pandas as pd
 __all__ = ["greedy_baseline"]
 
 # The roster's region cell may list several regions: "West;Central" or "West|Central"
-# (the same separators as territory.io.loading); an empty cell means every region.
+# (the same separators as territory.io.loading); '*' (or an empty cell) means every region.
 _REGION_SEP = re.compile(r"\s*[;|]\s*")
 _TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x", "t", "locked"})
 _EPS = 1e-9
@@ -149,7 +149,7 @@ def greedy_baseline(
         if not active[r]:
             continue
         parts = [p for p in _REGION_SEP.split(cell.strip()) if p]
-        if not parts:
+        if not parts or "*" in parts:
             eligible[r, :] = True
         for p in parts:
             g = region_pos.get(p)

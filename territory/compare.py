@@ -6,7 +6,6 @@ quarter compares with one made today, whichever version of territory wrote them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,15 @@ TIERS = ("1", "2", "3")
 OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("reps", "Reps"),
     ("accounts", "Accounts"),
-    ("accounts_moved", "Accounts moved"),
-    ("moved_share", "Moved share"),
-    ("potential_moved_share", "Potential moved share"),
-    ("orphaned_accounts", "Moved because owner left"),
+    # "Accounts moved" is the plan's "Moved N": the rows of the owner-update file(s), accounts
+    # that had no owner and get one included; then the accounts taken from another owner.
+    ("owner_changes", "Accounts moved"),
+    ("owner_changes_share", "Moved share"),
+    ("first_owners", "  of them had no owner"),
+    ("accounts_moved", "Moved from another owner"),
+    ("moved_share", "  share of accounts"),
+    ("potential_moved_share", "  share of potential"),
+    ("orphaned_accounts", "  because their owner left"),
     ("changed_vs_first", "Owner differs from first plan"),
     ("max_tier_deviation", "Max tier deviation"),
     ("max_tier_deviation_1", "  Tier 1"),
@@ -37,6 +41,7 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("status", "Solver status"),
 )
 SHARE_KEYS = {
+    "owner_changes_share",
     "moved_share",
     "potential_moved_share",
     "max_tier_deviation",
@@ -70,39 +75,27 @@ class PlanDirInfo:
 
 
 def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
-    """Read ``summary.json`` and ``assignments.csv`` of a plan directory."""
-    p = Path(path)
+    """Read ``summary.json`` and ``assignments.csv`` of a plan directory, checked to belong
+    together (see ``territory.io.plandir``)."""
+    from .io.plandir import read_plan_folder
+
+    f = read_plan_folder(path)
+    return PlanDirInfo(name or f.path.name, f.path, f.summary, f.assignments)
+
+
+def read_plan_dirs(paths: Sequence[str | Path], names: Sequence[str] | None = None) -> list[PlanDirInfo]:
+    """``read_plan_dir`` for each folder; the problems of all of them in one ``InputError``."""
+    infos: list[PlanDirInfo] = []
     problems: list[Problem] = []
-    summary: dict[str, Any] = {}
-    assignments = pd.DataFrame()
-    if not p.is_dir():
-        raise InputError(
-            [
-                Problem(
-                    str(p),
-                    "is not a plan directory",
-                    hint="give a folder written by 'territory plan --out' or 'territory whatif'",
-                )
-            ]
-        )
-    try:
-        summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
-        if not isinstance(summary, dict) or "overall" not in summary:
-            problems.append(Problem(str(p / "summary.json"), "not a territory plan summary"))
-    except FileNotFoundError:
-        problems.append(Problem(str(p), "has no summary.json", hint="is this a plan directory?"))
-    except json.JSONDecodeError as e:
-        problems.append(Problem(str(p / "summary.json"), f"not valid JSON: {e}"))
-    try:
-        assignments = pd.read_csv(p / "assignments.csv", dtype=str, keep_default_na=False)
-        missing = [c for c in ("account_id", "owner_id") if c not in assignments.columns]
-        if missing:
-            problems.append(Problem(str(p / "assignments.csv"), f"column '{missing[0]}' is missing"))
-    except FileNotFoundError:
-        problems.append(Problem(str(p), "has no assignments.csv", hint="is this a plan directory?"))
+    for i, d in enumerate(paths):
+        try:
+            infos.append(read_plan_dir(d, names[i] if names else None))
+        except InputError as e:
+            problems += e.problems
     if problems:
-        raise InputError(problems)
-    return PlanDirInfo(name or p.name, p, summary, assignments)
+        where = ", ".join(str(d) for d in paths)
+        raise InputError(problems, summary=f"cannot read the plans in {where}")
+    return infos
 
 
 @dataclass
@@ -170,6 +163,11 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
             "potential_cv",
         )
     }
+    # Plans written before owner_changes was recorded had no accounts without an owner counted.
+    unowned = o.get("first_owners") or 0
+    row["first_owners"] = unowned
+    row["owner_changes"] = o.get("owner_changes", (o.get("accounts_moved") or 0) + unowned)
+    row["owner_changes_share"] = o.get("owner_changes_share", o.get("moved_share"))
     vals = [float(tiers[t]) for t in TIERS if tiers.get(t) is not None]
     row["max_tier_deviation"] = max(vals) if vals else None
     for t in TIERS:
@@ -177,7 +175,10 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     a = info.assignments.set_index("account_id")["owner_id"]
     b = first.assignments.set_index("account_id")["owner_id"]
     common = a.index.intersection(b.index)
-    row["changed_vs_first"] = int((a.loc[common] != b.loc[common]).sum())
+    # Plans with no account in common (exports with other ids) cannot be compared this way.
+    row["changed_vs_first"] = (
+        int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
+    )
     solver = s.get("solver", {})
     row["gap"] = solver.get("gap")
     row["status"] = solver.get("status")
@@ -188,7 +189,7 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
     """Compare plan directories; the first is the reference for "owner differs" counts."""
     if len(dirs) < 1:
         raise InputError([Problem("compare", "no plan directories given")])
-    infos = [read_plan_dir(d, names[i] if names else None) for i, d in enumerate(dirs)]
+    infos = read_plan_dirs(dirs, names)
     labels = _unique([i.name for i in infos])
     overall = pd.DataFrame({lab: _overall(i, infos[0]) for lab, i in zip(labels, infos)})
     overall = overall.reindex([k for k, _ in OVERALL_ROWS])
@@ -256,65 +257,144 @@ def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
     """Accounts whose owner differs between two plans, with why, sorted by account id.
 
     ``change`` is 'moved' (in both plans, different owner), 'added' (only in NEW) or
-    'removed' (only in OLD). ``reason`` is NEW's own reason when NEW started from OLD's
-    owner; otherwise it says the owner was changed in the CRM between the two plans.
+    'removed' (only in OLD). With product ICPs an account is compared per product (a
+    ``product`` column follows ``account_id``). ``reason`` is NEW's own reason when NEW started
+    from OLD's owner; otherwise ``change_reason`` says why the plans differ.
     """
-    a = read_plan_dir(old).assignments.set_index("account_id")
-    b = read_plan_dir(new).assignments.set_index("account_id")
+    old_dir, new_dir = read_plan_dirs([old, new])
+    by_product = "product" in old_dir.assignments.columns and "product" in new_dir.assignments.columns
+    keys = ["account_id", "product"] if by_product else ["account_id"]
+    a = old_dir.assignments.set_index(keys)
+    b = new_dir.assignments.set_index(keys)
+    inputs_differ = _inputs_differ(old_dir.summary, new_dir.summary)
+    new_reps = {str(r.get("rep_id")) for r in new_dir.summary.get("reps", []) if isinstance(r, dict)}
     col = lambda df, c: df[c] if c in df.columns else pd.Series("", index=df.index)  # noqa: E731
     rows: list[dict[str, Any]] = []
     common = a.index.intersection(b.index)
     changed = common[(a.loc[common, "owner_id"] != b.loc[common, "owner_id"]).to_numpy()]
-    b_prev, b_reason = col(b, "previous_owner_id"), col(b, "reason")
-    for acc in changed:
-        old_owner = a.at[acc, "owner_id"]
-        if b_prev.get(acc, old_owner) == old_owner:
-            reason = b_reason.get(acc, "")
-        else:
-            reason = (
-                f"owner changed in the CRM between the plans (to {b_prev.get(acc) or 'nobody'}); "
-                f"then: {b_reason.get(acc, '')}"
-            )
+    a_prev = a["previous_owner_id"] if "previous_owner_id" in a.columns else None
+    b_prev, b_reason, a_reason = col(b, "previous_owner_id"), col(b, "reason"), col(a, "reason")
+
+    def key_cols(key: Any) -> dict[str, Any]:
+        return dict(zip(keys, key if by_product else (key,)))
+
+    for key in changed:
+        old_owner = a.at[key, "owner_id"]
         rows.append(
             {
-                "account_id": acc,
-                "name": col(b, "name").get(acc, ""),
-                "tier": col(b, "tier").get(acc, ""),
+                **key_cols(key),
+                "name": col(b, "name").get(key, ""),
+                "tier": col(b, "tier").get(key, ""),
                 "old_owner_id": old_owner,
-                "old_owner_name": col(a, "owner_name").get(acc, ""),
-                "new_owner_id": b.at[acc, "owner_id"],
-                "new_owner_name": col(b, "owner_name").get(acc, ""),
+                "old_owner_name": col(a, "owner_name").get(key, ""),
+                "new_owner_id": b.at[key, "owner_id"],
+                "new_owner_name": col(b, "owner_name").get(key, ""),
                 "change": "moved",
-                "reason": reason,
+                "reason": change_reason(
+                    old_owner=old_owner,
+                    old_prev=None if a_prev is None else a_prev.get(key, ""),
+                    new_prev=b_prev.get(key, ""),
+                    old_reason=a_reason.get(key, ""),
+                    new_reason=b_reason.get(key, ""),
+                    inputs_differ=inputs_differ,
+                    old_owner_left=bool(new_reps) and old_owner not in new_reps,
+                ),
             }
         )
-    for acc in b.index.difference(a.index):
+    for key in b.index.difference(a.index):
         rows.append(
             {
-                "account_id": acc,
-                "name": col(b, "name").get(acc, ""),
-                "tier": col(b, "tier").get(acc, ""),
+                **key_cols(key),
+                "name": col(b, "name").get(key, ""),
+                "tier": col(b, "tier").get(key, ""),
                 "old_owner_id": "",
                 "old_owner_name": "",
-                "new_owner_id": b.at[acc, "owner_id"],
-                "new_owner_name": col(b, "owner_name").get(acc, ""),
+                "new_owner_id": b.at[key, "owner_id"],
+                "new_owner_name": col(b, "owner_name").get(key, ""),
                 "change": "added",
-                "reason": "new account (not in the old plan); " + str(b_reason.get(acc, "")),
+                "reason": "new account (not in the old plan); " + str(b_reason.get(key, "")),
             }
         )
-    for acc in a.index.difference(b.index):
+    for key in a.index.difference(b.index):
         rows.append(
             {
-                "account_id": acc,
-                "name": col(a, "name").get(acc, ""),
-                "tier": col(a, "tier").get(acc, ""),
-                "old_owner_id": a.at[acc, "owner_id"],
-                "old_owner_name": col(a, "owner_name").get(acc, ""),
+                **key_cols(key),
+                "name": col(a, "name").get(key, ""),
+                "tier": col(a, "tier").get(key, ""),
+                "old_owner_id": a.at[key, "owner_id"],
+                "old_owner_name": col(a, "owner_name").get(key, ""),
                 "new_owner_id": "",
                 "new_owner_name": "",
                 "change": "removed",
                 "reason": "no longer in the accounts",
             }
         )
-    out = pd.DataFrame(rows, columns=DIFF_COLUMNS)
-    return out.sort_values("account_id", kind="stable").reset_index(drop=True)
+    columns = DIFF_COLUMNS[:1] + ["product"] + DIFF_COLUMNS[1:] if by_product else DIFF_COLUMNS
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def _inputs_differ(old: dict[str, Any], new: dict[str, Any]) -> bool | None:
+    """Whether the accounts the two plans read differ (by sha256); None when unknown."""
+
+    def fingerprint(s: dict[str, Any]) -> str | None:
+        inputs = s.get("inputs")
+        if not isinstance(inputs, dict) or not isinstance(inputs.get("accounts"), dict):
+            return None
+        return inputs["accounts"].get("sha256") or None
+
+    a, b = fingerprint(old), fingerprint(new)
+    return None if a is None or b is None else a != b
+
+
+def change_reason(
+    *,
+    old_owner: str,
+    old_prev: str | None,
+    new_prev: str,
+    old_reason: str,
+    new_reason: str,
+    inputs_differ: bool | None,
+    old_owner_left: bool = False,
+) -> str:
+    """Why an account's owner differs between two plans, in plain words.
+
+    ``old_prev``/``new_prev`` are the owners each plan started from (its input's owner;
+    ``old_prev`` None when OLD does not say). "Owner changed in the CRM" is said only when the
+    plans read different accounts files (``inputs_differ``) AND this account's owner in them
+    differs; otherwise the reason says what does differ (``old_owner_left``: OLD's owner is not
+    on NEW's roster).
+    """
+
+    def who(rep: str | None) -> str:
+        return rep or "no owner"
+
+    if new_prev == old_owner:  # NEW started where OLD ended: NEW's own reason says it all
+        return new_reason
+    if old_prev is not None and old_prev != new_prev:
+        if inputs_differ:
+            return (
+                f"owner changed in the CRM between the plans (from {who(old_prev)} to "
+                f"{who(new_prev)}); then: {new_reason}"
+            )
+        if inputs_differ is False:
+            return (
+                f"the plans take different current owners from the same accounts file "
+                f"({who(old_prev)}, then {who(new_prev)}: another roster, preset or settings); "
+                f"then: {new_reason}"
+            )
+    if old_owner_left:
+        return f"the old plan's owner {old_owner} is not on the new plan's roster; then: {new_reason}"
+    if old_prev is None or inputs_differ is None:
+        return (
+            f"the new plan started from {who(new_prev)}, not the old plan's {old_owner}; then: {new_reason}"
+        )
+    if inputs_differ:
+        return (
+            f"the CRM still has {who(new_prev)}, not the old plan's {old_owner} (was the old "
+            f"plan's update loaded?); then: {new_reason}"
+        )
+    start = f"both plans start from {who(new_prev)} (same accounts file)"
+    if old_reason == new_reason:
+        return f"{start} for the same reason ({new_reason}) but choose different reps"
+    return f"{start}; old plan: {old_reason}; new plan: {new_reason}"

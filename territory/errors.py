@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Problem:
     value: str | None = None
     hint: str | None = None
     severity: str = "error"  # "error" or "warning"
+    # How many problems this entry stands for: 1, or N for a "... and N more" line that
+    # replaces N problems of the same kind (long lists are cut; the totals stay right).
+    count: int = 1
 
     def location(self) -> str:
         parts = []
@@ -67,12 +71,17 @@ class InputError(TerritoryError):
     def __init__(self, problems: Sequence[Problem], summary: str | None = None):
         self.problems = [p for p in problems if p.severity == "error"]
         self.warnings = [p for p in problems if p.severity != "error"]
-        n = len(self.problems)
-        self.summary = summary or f"{n} problem{'s' if n != 1 else ''} found in the input"
+        self.custom_summary = summary
+        self.summary = summary or count_sentence(self.total)
         super().__init__(self.render())
 
+    @property
+    def total(self) -> int:
+        """How many problems there are, counting those a "... and N more" line stands for."""
+        return sum(p.count for p in self.problems)
+
     def render(self) -> str:
-        return render_problems(self.problems + self.warnings, self.summary)
+        return render_problems(self.problems + self.warnings, self.custom_summary)
 
 
 class ConfigError(TerritoryError):
@@ -99,18 +108,64 @@ class RenderError(TerritoryError):
     exit_code = 1
 
 
-def render_problems(problems: Iterable[Problem], summary: str) -> str:
-    """Group problems by file, errors before warnings, and end with the count."""
+class OutputError(TerritoryError):
+    """An output file or folder cannot be written: "cannot write X: reason".
+
+    Exit code 2 when the path is the problem (a file in the way, no permission, a folder
+    holding files that are not ours), 1 for a fault of the machine (a full disk, an I/O error).
+    """
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def more_problems(file: str, n: int, what: str, **fields: Any) -> Problem:
+    """The "... and N more <what>" entry that stands for ``n`` problems left out of a list."""
+    return Problem(file, f"... and {n:,} more {what}", count=n, **fields)
+
+
+# At most this many problems are printed; the rest are counted in the closing line.
+MAX_SHOWN = 100
+
+
+def count_sentence(n: int) -> str:
+    return f"{n:,} problem{'s' if n != 1 else ''} found in the input"
+
+
+def render_problems(problems: Iterable[Problem], summary: str | None = None) -> str:
+    """Group problems by file, errors before warnings, and end with the count.
+
+    When some problems are not listed one by one (a "... and N more" entry, or more than
+    ``MAX_SHOWN`` entries), the list ends with "... and N more (M problems in total)."
+    """
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
     lines: list[str] = []
+    total = shown = 0
     for file, items in by_file.items():
-        lines.append(f"{file}:")
-        items = sorted(items, key=lambda p: (p.severity != "error", p.row or 0))
+        header = f"{file}:"
+        items = sorted(items, key=lambda p: (p.severity != "error", p.count != 1, p.row or 0))
         for p in items:
-            tag = "" if p.severity == "error" else "warning: "
+            is_error = p.severity == "error"
+            total += p.count if is_error else 0
+            if shown >= MAX_SHOWN:
+                continue
+            if is_error and p.count == 1:
+                shown += 1
+            if header:
+                lines.append(header)
+                header = ""
+            tag = "" if is_error else f"{p.severity}: "
             body = p.format().replace("\n", "\n  ")
             lines.append(f"  - {tag}{body}")
-    lines.append(summary + ".")
+    if shown >= MAX_SHOWN and total > shown:
+        lines.append(f"  ... (only the first {MAX_SHOWN} problems are listed)")
+    if total > shown:
+        if summary:
+            lines.append(summary + ".")
+        lines.append(f"... and {total - shown:,} more ({total:,} problems in total).")
+    else:
+        lines.append((summary or count_sentence(total)) + ".")
     return "\n".join(lines)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - 3.10 fallback
-    import tomli as tomllib
-
+from .config import Range, check_number
 from .errors import ConfigError, InputError, Problem
 
 __all__ = [
@@ -71,6 +66,10 @@ PROFILE_KEYS: tuple[str, ...] = (
 )
 
 TIER_NAMES = {1: "best fit", 2: "good fit", 3: "bad fit"}
+
+#: Points of one criterion and the two thresholds: ICP scales are in the tens or hundreds, and a
+#: bound keeps every sum of points finite (1e308 + 1e308 would be infinity).
+SCORE_RANGE = Range(-1_000_000.0, 1_000_000.0)
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 _CRITERION_KEYS = ("column", "points", "label", "display", "separator")
@@ -177,17 +176,9 @@ class IcpSet:
 
 def load_icp(path: str | Path) -> IcpSet:
     """Read and check an ICP file; every mistake raises ``ConfigError`` naming file, product and key."""
-    source = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: ICP file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{source}: is a folder; name the ICP .toml file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{source}: not valid TOML: {e}") from None
-    return parse_icp(data, source)
+    from .io.safe_read import read_toml_setting
+
+    return parse_icp(read_toml_setting(path, "ICP file"), str(path))
 
 
 def parse_icp(data: Mapping[str, Any], source: str = "<icp>") -> IcpSet:
@@ -274,9 +265,7 @@ def _parse_product(raw: Mapping[str, Any], source: str, position: int) -> Produc
         value = thresholds.get(key)
         if value is None:
             raise ConfigError(f"{where}: thresholds: '{key}' is missing")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"{where}: thresholds: '{key}' must be a number, not {value!r}")
-        tiers[key] = float(value)
+        tiers[key] = float(check_number(value, SCORE_RANGE, f"{where}: thresholds: '{key}'"))
     if tiers["tier1"] <= tiers["tier2"]:
         raise ConfigError(
             f"{where}: thresholds out of order: tier1 ({_num(tiers['tier1'])}) must be above "
@@ -360,10 +349,7 @@ def _parse_rule(
     if kind == "criterion":
         if "points" not in raw:
             raise ConfigError(f"{where}: 'points' is missing; say what a match adds to the score")
-        p = raw["points"]
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not math.isfinite(p):
-            raise ConfigError(f"{where}: 'points' must be a number, not {p!r}")
-        points = float(p)
+        points = float(check_number(raw["points"], SCORE_RANGE, f"{where}: 'points'"))
 
     separator = raw.get("separator", ";")
     if "separator" in raw and op != "contains":
@@ -719,6 +705,7 @@ def _numeric(
                     source,
                     f"... and {len(bad_idx) - 20} more rows like this in column '{column}'",
                     column=column,
+                    count=len(bad_idx) - 20,
                 )
             )
     values = values.set_axis(series.index)

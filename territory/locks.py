@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
-from .io.loading import canonicalise_headers, read_table
+from .errors import Problem, more_problems
+from .io.loading import canonicalise_headers, missing_column_hint, read_table, spreadsheet_rows
+from .io.sheets import ReadLimits
 
 LOCK_COLUMNS: dict[str, tuple[str, ...]] = {
     "account_id": ("account_id", "accountid", "id", "account"),
@@ -17,17 +18,25 @@ LOCK_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def read_locks(
-    path: str | Path, accounts: pd.DataFrame, reps: pd.DataFrame
+    path: str | Path,
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    limits: ReadLimits | None = None,
 ) -> tuple[pd.Series, list[Problem]]:
     """The rep each account is locked to ('' = none), aligned with ``accounts``.
 
     The file has two columns, account_id and rep_id. Unknown accounts, reps not on the roster
-    and an account locked twice to different reps are problems; every one is reported.
+    and an account locked to two different reps are problems; every one is reported, with
+    the row numbers a spreadsheet shows (blank lines keep their numbers). The result's
+    ``attrs["rows"]`` holds the locks file's row of each lock (0 = none), for messages.
     """
     label = str(path)
-    raw, problems = canonicalise_headers(read_table(path), LOCK_COLUMNS, label)
+    raw = read_table(path, limits=limits)
+    table, problems = canonicalise_headers(raw, LOCK_COLUMNS, label)
+    problems = list(raw.attrs.get("problems", [])) + problems
     out = pd.Series("", index=accounts.index, dtype=object)
-    missing = [c for c in ("account_id", "rep_id") if c not in raw.columns]
+    missing = [c for c in ("account_id", "rep_id") if c not in table.columns]
     if missing:
         problems.append(
             Problem(
@@ -35,50 +44,173 @@ def read_locks(
                 f"required column{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(repr(m) for m in missing)} missing",
                 row=1,
-                hint="a locks file has two columns: account_id,rep_id",
+                hint="a locks file has two columns: account_id,rep_id; "
+                + missing_column_hint(raw, LOCK_COLUMNS, missing[0]),
             )
         )
         return out, problems
-    ids = raw["account_id"].astype(str).str.strip()
-    reps_col = raw["rep_id"].astype(str).str.strip()
+    rows = np.asarray(table.index, dtype=np.int64) + 2
+    ids = table["account_id"].astype(str).str.strip().reset_index(drop=True)
+    reps_col = table["rep_id"].astype(str).str.strip().reset_index(drop=True)
     known_accounts = pd.Index(accounts["account_id"])
     roster = set(reps["rep_id"])
-    for i in np.flatnonzero(~ids.isin(known_accounts).to_numpy())[:20]:
-        problems.append(
-            Problem(
-                label,
-                "account is not in the accounts file",
-                row=int(i) + 2,
-                column="account_id",
-                value=ids.iat[i],
-                hint="check the id, or remove the line",
-            )
-        )
-    for i in np.flatnonzero(~reps_col.isin(roster).to_numpy())[:20]:
-        problems.append(
-            Problem(
-                label,
-                "rep is not on the roster",
-                row=int(i) + 2,
-                column="rep_id",
-                value=reps_col.iat[i],
-                hint="lock accounts only to reps on the roster",
-            )
-        )
+
+    def each(mask: np.ndarray, what: str, make: object) -> None:
+        idx = np.flatnonzero(mask)
+        for i in idx[:20]:
+            problems.append(make(int(i)))  # type: ignore[operator]
+        if len(idx) > 20:
+            problems.append(more_problems(label, len(idx) - 20, what))
+
+    each(
+        ~ids.isin(known_accounts).to_numpy(),
+        "lines whose account is not in the accounts file",
+        lambda i: Problem(
+            label,
+            "account is not in the accounts file",
+            row=int(rows[i]),
+            column="account_id",
+            value=ids.iat[i],
+            hint="check the id, or remove the line",
+        ),
+    )
+    each(
+        ~reps_col.isin(roster).to_numpy(),
+        "lines whose rep is not on the roster",
+        lambda i: Problem(
+            label,
+            "rep is not on the roster",
+            row=int(rows[i]),
+            column="rep_id",
+            value=reps_col.iat[i],
+            hint="lock accounts only to reps on the roster",
+        ),
+    )
+    # An account on several lines with different reps: report each later line against the
+    # first one (same account, same rep twice is harmless).
+    first_rep: dict[str, tuple[str, int]] = {}
+    conflict = np.zeros(len(ids), dtype=bool)
+    against: dict[int, tuple[str, int]] = {}
+    for i, (a, r) in enumerate(zip(ids.tolist(), reps_col.tolist())):
+        if a not in first_rep:
+            first_rep[a] = (r, int(rows[i]))
+        elif first_rep[a][0] != r:
+            conflict[i] = True
+            against[i] = first_rep[a]
+    each(
+        conflict,
+        "accounts locked to two different reps",
+        lambda i: Problem(
+            label,
+            f"account is locked to {reps_col.iat[i]} here and to {against[i][0]} on row {against[i][1]}",
+            row=int(rows[i]),
+            column="account_id",
+            value=ids.iat[i],
+            hint="keep one line per account",
+        ),
+    )
     pairs = pd.DataFrame({"a": ids, "r": reps_col})
-    conflict = pairs.drop_duplicates().duplicated("a", keep=False)
-    for i in np.flatnonzero(conflict.to_numpy())[:20]:
-        problems.append(
-            Problem(
-                label,
-                "account is locked to two different reps",
-                row=int(i) + 2,
-                column="account_id",
-                value=ids.iat[i],
-                hint="keep one line per account",
-            )
-        )
     ok = pairs[ids.isin(known_accounts) & reps_col.isin(roster)].drop_duplicates("a", keep="first")
     target = dict(zip(ok["a"], ok["r"]))
+    line = dict(zip(ok["a"], rows[ok.index.to_numpy()].tolist()))
     out[:] = [target.get(a, "") for a in accounts["account_id"].tolist()]
+    out.attrs["rows"] = np.array([line.get(a, 0) for a in accounts["account_id"].tolist()], dtype=np.int64)
     return out, problems
+
+
+def lock_targets(accounts: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
+    """The rep each account is pinned to ('' = not pinned), as the model reads the locks.
+
+    A locks file (``_lock_to``) names the rep; a ``locked`` account stays with its owner
+    when the owner is on the roster (a lock to a rep who left cannot hold).
+    """
+    roster = set(reps["rep_id"].astype(str))
+    owner = accounts["owner_id"].astype(str).to_numpy(dtype=object)
+    lock_to = (
+        accounts["_lock_to"].astype(str).to_numpy(dtype=object)
+        if "_lock_to" in accounts.columns
+        else np.full(len(accounts), "", dtype=object)
+    )
+    locked = accounts["locked"].to_numpy(dtype=bool)
+    owner_ok = np.array([o in roster for o in owner], dtype=bool)
+    return np.where(lock_to != "", lock_to, np.where(locked & owner_ok, owner, "")).astype(object)
+
+
+def family_lock_conflicts(
+    accounts: pd.DataFrame, reps: pd.DataFrame, families: pd.Series, file: str, locks_file: str = ""
+) -> list[Problem]:
+    """Accounts of one family pinned to different reps: a family has one owner, so both
+    locks cannot hold (the model would keep one and break the other without a word)."""
+    target = lock_targets(accounts, reps)
+    pinned = np.flatnonzero(target != "")
+    if len(pinned) < 2:
+        return []
+    fam = families.astype(str).to_numpy(dtype=object)
+    shown = fam
+    if "_family_base" in accounts.columns:  # product rows: "A001::core" is family A001, product core
+        shown = (
+            accounts["_family_base"].astype(str) + " (" + accounts["product"].astype(str) + ")"
+        ).to_numpy(dtype=object)
+    ids = accounts["account_id"].astype(str).to_numpy(dtype=object)
+    rows = spreadsheet_rows(accounts)
+    from_file = (
+        accounts["_lock_to"].astype(str).to_numpy(dtype=object) != ""
+        if "_lock_to" in accounts.columns
+        else np.zeros(len(accounts), dtype=bool)
+    )
+
+    # Pins that lock rules or successors made say so ("is kept with R01 by lock rule 2 (...)").
+    why = (
+        accounts["_lock_why"].astype(str).to_numpy(dtype=object) if "_lock_why" in accounts.columns else None
+    )
+    lock_rows = (
+        accounts["_lock_row"].to_numpy(dtype=np.int64)
+        if "_lock_row" in accounts.columns
+        else np.zeros(len(accounts), dtype=np.int64)
+    )
+    by_rule = False
+
+    def how(i: int) -> str:
+        nonlocal by_rule
+        if why is not None and why[i] and (not from_file[i] or why[i].startswith("goes to")):
+            by_rule = by_rule or "lock rule" in why[i]
+            return f"{ids[i]} (row {rows[i]}) {why[i]}"
+        if from_file[i] and locks_file:
+            # "(row 2)" is the accounts file's row; the locks file's row is named apart.
+            src = f"in {locks_file}" + (f" (its row {lock_rows[i]})" if lock_rows[i] else "")
+        else:
+            src = "by its locked column"
+        return f"{ids[i]} (row {rows[i]}) is locked to {target[i]} {src}"
+
+    first: dict[str, int] = {}
+    out: list[Problem] = []
+    n = 0
+    for i in pinned.tolist():
+        f = fam[i]
+        if f not in first:
+            first[f] = i
+            continue
+        j = first[f]
+        if target[i] == target[j]:
+            continue
+        n += 1
+        if n > 20:
+            continue
+        by_rule = False
+        text = f"accounts of family {shown[i]} are locked to different reps: {how(j)}, {how(i)}"
+        out.append(
+            Problem(
+                file,
+                text,
+                row=int(rows[i]),
+                column="locked",
+                value=str(ids[i]),
+                hint="a family (a parent and its subsidiaries) has one owner: lock them to the "
+                "same rep, unlock one, "
+                + ("narrow the lock rule, " if by_rule else "")
+                + "or let families split with --set families.mode=free",
+            )
+        )
+    if n > 20:
+        out.append(more_problems(file, n - 20, "families locked to different reps", column="locked"))
+    return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -16,18 +16,20 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .assignment import FIXED_COLUMNS, InputFile, Plan, reason_texts
+from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_texts
 from .balance import balance_metrics, book_stats, measure_metrics, measure_totals
 from .config import PlanConfig, config_to_dict
-from .errors import ConfigError, InfeasiblePlanError, InputError, Problem
+from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
 from .hierarchy import resolve_families
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
+from .locks import family_lock_conflicts
 from .model import ModelInput, solve_pools
 from .model.pools import TIERS
 from .model.units import measures_of
-from .products import check_products, expand_products, product_mode
+from .products import check_products, expand_products, product_mode, product_owner_problems
+from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 Progress = Callable[[str, int, int], None]
 
@@ -79,6 +81,7 @@ def prepare_input(
     extra_problems: list[Problem] | None = None,
 ) -> PlanInput:
     """Validate parsed frames together; raise one ``InputError`` listing every problem."""
+    given = accounts
     problems = list(extra_problems or [])
     if "tier" not in accounts.columns and not product_mode(reps):
         problems.append(
@@ -92,6 +95,14 @@ def prepare_input(
     families, fam_problems = resolve_families(accounts, accounts_file)
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
+    locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
+    from .lockrules import successor_cover_warnings, successor_pins, without_successor_warnings
+
+    if not product_mode(reps):  # a leaver's accounts go to the successor (product rows: below)
+        accounts = successor_pins(accounts, reps)
+        problems += successor_cover_warnings(accounts, reps, config, accounts_file)
+    if config.families.mode == "together" and not product_mode(reps):
+        problems += family_lock_conflicts(accounts, reps, families, accounts_file, locks_file)
     from .eligibility import account_segments, eligibility, rep_segments, uncovered
 
     if account_segments(accounts, config) is not None or any(s is not None for s in rep_segments(reps)):
@@ -115,12 +126,71 @@ def prepare_input(
         root_region = accounts.set_index("account_id")["region"]
         accounts["_unit_region"] = accounts["family_id"].map(root_region)
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
+    warnings += owner_value_problems(reps, config, roster_file)
+    extras: dict[str, Any] = {}
     if product_mode(reps):
         problems = check_products(accounts, reps, accounts_file, roster_file)
+        problems += product_owner_problems(accounts, reps, config, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
-        accounts = expand_products(accounts, reps, config)
-    return PlanInput(accounts, reps, config, inputs or [], warnings)
+        accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
+        accounts = successor_pins(accounts, reps)
+        if config.families.mode == "together":  # per product: a lock holds for its rep's product
+            problems = family_lock_conflicts(accounts, reps, accounts["family_id"], accounts_file, locks_file)
+            if problems:
+                raise InputError(problems)
+    elif config.outputs.product_owner_fields:
+        warnings.append(
+            Problem(
+                "plan",
+                "outputs.product_owner_fields is set but no rep carries a product, so "
+                "owner_changes.csv updates the account owner",
+                severity="warning",
+                hint="give the reps their product in the roster's product column, or remove the setting",
+            )
+        )
+    inp = PlanInput(accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps))
+    inp.extras.update(extras)
+    return inp
+
+
+def _product_rows(
+    given: pd.DataFrame,
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    config: PlanConfig,
+    warnings: list[Problem],
+    accounts_file: str,
+) -> tuple[pd.DataFrame, dict[str, Any], list[Problem]]:
+    """Product ICPs: the rows to plan, the accounts that fit no product, honest warnings."""
+    from .products import (
+        ROLE_PREFIX,
+        departed_owner_warnings,
+        no_fit_rows,
+        planned_products,
+        product_owner_column,
+    )
+    from .updates import check_product_owner_fields
+
+    products = planned_products(accounts, reps)
+    check_product_owner_fields(config, products)
+    rows = expand_products(accounts, reps, config)
+    no_fit = no_fit_rows(accounts, reps, config)
+    warnings = departed_owner_warnings(warnings, rows, no_fit, reps, config, accounts_file)
+    for prod, field_name in sorted(config.outputs.product_owner_fields.items()):
+        if not field_name.startswith(ROLE_PREFIX) and product_owner_column(accounts, prod, config) is None:
+            warnings.append(
+                Problem(
+                    accounts_file,
+                    f"the accounts have no '{field_name}' column, so the current {prod} owners are "
+                    f"taken from owner_id (where that rep carries {prod}); owner_changes_{prod}.csv "
+                    f"may overwrite {field_name} values the CRM already has",
+                    severity="warning",
+                    hint=f"export {field_name} with the accounts so the plan starts from it",
+                )
+            )
+    # Scenarios re-expand from the accounts as given (see scenarios.apply_scenario).
+    return rows, {"no_fit": no_fit, "product_source": given}, warnings
 
 
 def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset[str] | None]) -> np.ndarray:
@@ -155,7 +225,7 @@ def _locks_outside_cover(
     owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
     rows = spreadsheet_rows(accounts)
-    return [
+    out = [
         Problem(
             file,
             f"account {accounts['account_id'].iat[i]} is locked to "
@@ -168,6 +238,13 @@ def _locks_outside_cover(
         )
         for i in outside[:20]
     ]
+    if len(outside) > 20:
+        out.append(
+            more_problems(
+                file, len(outside) - 20, "locked accounts outside their rep's region", severity="warning"
+            )
+        )
+    return out
 
 
 def load_input(
@@ -197,7 +274,14 @@ def load_input(
     problems: list[Problem] = []
     a_label, r_label = str(accounts_path), str(roster_path)
     raw_a = raw_r = None
-    from .io.presets import config_with_preset, finish_accounts, read_accounts, source_options
+    from .io.presets import (
+        config_with_preset,
+        detect_export,
+        finish_accounts,
+        prepare_raw_accounts,
+        read_accounts,
+        source_options,
+    )
 
     opts = source_options(
         config,
@@ -208,18 +292,24 @@ def load_input(
         account_columns=account_columns,
         roster_columns=roster_columns,
     )
-    config = config_with_preset(config, opts.preset)
-    account_columns, roster_columns = opts.account_columns, opts.roster_columns
     a_sha = ""
     try:
         raw_a, a_label, a_sha = read_accounts(accounts_path, opts)
+        # A CRM export read without a preset: its preset is applied when that is clear, or
+        # the read stops and asks (territory.io.presets.detect_export).
+        opts, p = detect_export(raw_a, opts, a_label)
+        problems += p
+        raw_a = prepare_raw_accounts(raw_a, opts.preset)
     except InputError as e:
         problems += e.problems + e.warnings
+    config = config_with_preset(config, opts.preset)
+    account_columns, roster_columns = opts.account_columns, opts.roster_columns
     try:
-        raw_r = read_table(roster_path)
+        raw_r = read_table(roster_path, limits=opts.limits)
     except InputError as e:
         problems += e.problems + e.warnings
     accounts = reps = None
+    geo = None
     icp_path = icp_path or config.inputs.icp or None
     icp = tier_source = None
     if icp_path:
@@ -227,7 +317,9 @@ def load_input(
 
         icp = load_icp(icp_path)
     if raw_a is not None:
-        accounts, p = parse_accounts(raw_a, a_label, account_columns)
+        from .lockrules import rule_columns  # the columns lock rules read are read as they are
+
+        accounts, p = parse_accounts(raw_a, a_label, rule_columns(config, account_columns))
         if icp is not None:
             from .icp import choose_tier_source
 
@@ -236,12 +328,24 @@ def load_input(
                 p = [q for q in p if q.column != "tier"]
                 accounts = accounts.drop(columns=[c for c in ("tier", "score") if c in accounts.columns])
         problems += p
+    leavers: list[Any] = []
+    roster_rows = 0
     if raw_r is not None:
         reps, p = parse_roster(raw_r, r_label, roster_columns)
         problems += p
+        roster_rows = len(reps)
+        if not [q for q in p if q.severity == "error"]:
+            from .lockrules import split_leavers  # reps with a successor leave the roster
+
+            reps, leavers, p = split_leavers(reps, r_label)
+            problems += p
     if accounts is not None and "account_id" in accounts.columns:
-        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label)
+        accounts, p = finish_accounts(accounts, reps, opts.preset, a_label, r_label)
         problems += p
+        from .geo import apply_geography  # regions from rules, accounts placed on the map
+
+        geo = apply_geography(accounts, reps, config, a_label, r_label)
+        accounts, problems = geo.accounts, problems + geo.problems
     if (
         locks_path is not None
         and accounts is not None
@@ -251,18 +355,39 @@ def load_input(
         from .locks import read_locks
 
         try:
-            lock_to, p = read_locks(locks_path, accounts, reps)
+            lock_to, p = read_locks(locks_path, accounts, reps, limits=opts.limits)
             accounts["_lock_to"] = lock_to
+            accounts["_lock_row"] = lock_to.attrs["rows"]  # for messages naming the locks file's row
             problems += p
+        except InputError as e:
+            problems += e.problems + e.warnings
+    rules = None
+    if accounts is not None and reps is not None and "account_id" in accounts.columns:
+        from .lockrules import apply_lock_rules  # [[locks.rules]]: keep with the owner
+
+        try:
+            rules = apply_lock_rules(accounts, reps, config, a_label, limits=opts.limits)
+            accounts = rules.accounts
+            problems += rules.problems
         except InputError as e:
             problems += e.problems + e.warnings
     if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
         raise InputError(problems)
     inputs = [
         InputFile("accounts", a_label, a_sha, len(accounts)),
-        InputFile("roster", r_label, sha256_file(roster_path), len(reps)),
+        InputFile("roster", r_label, sha256_file(roster_path), roster_rows),
     ]
     extras: dict[str, Any] = {}
+    if rules is not None and rules.info is not None:
+        extras["lock_rules"] = rules.info
+    if rules is not None and rules.opportunities is not None:
+        inputs.append(InputFile("opportunities", *rules.opportunities))
+    if leavers:
+        extras["successors"] = [lv.as_dict() for lv in leavers]
+    if geo is not None and geo.summary:
+        extras["geography"] = geo.summary
+    if geo is not None and geo.rules_file:
+        inputs.append(InputFile("region_rules", *geo.rules_file))
     if icp is not None and icp_path is not None:
         from .icp import icp_book_data, score_accounts
 
@@ -470,13 +595,23 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     family = accounts["family_id"].astype(str).to_numpy(dtype=object)
     row_ids = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
     ids = row_ids.astype(str).to_numpy(dtype=object)
-    is_child = (family != ids) & (cfg.families.mode == "together")
-    if is_child.any():
-        root_reason = pd.Series(reasons, index=ids)
-        fam_reason = root_reason.reindex(family[is_child]).to_numpy(dtype=object)
-        parent = np.array([f.split("::")[0] for f in family[is_child]], dtype=object)
-        reasons[is_child] = "follows parent " + parent + "; " + fam_reason
+    if cfg.families.mode == "together":
+        base = accounts["_family_base"] if "_family_base" in accounts.columns else accounts["family_id"]
+        reasons = family_reasons(
+            reasons,
+            row_ids=ids,
+            account_ids=accounts["account_id"].astype(str).to_numpy(dtype=object),
+            family=family,
+            family_base=base.astype(str).to_numpy(dtype=object),
+            locked=locked,
+            new=new_ids,
+            prev=prev,
+            moved=moved,
+        )
 
+    from .lockrules import rule_reasons  # "kept: renewal on ...", "... to the named successor R12"
+
+    reasons = rule_reasons(accounts, reasons, new_ids)
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
     accounts["owner_id"] = new_ids
@@ -488,6 +623,7 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     reps_out = reps.copy()
     reps_out["pool"] = pool_of_rep
     forced = int((moved & (prev_pos < 0) & (prev != "")).sum())
+    changed = prev != new_ids
     moved_pot = float(potential[moved].sum())
     total_pot = float(potential.sum())
     metrics: dict[str, Any] = {
@@ -497,6 +633,10 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         "moved_share": float(moved.mean()) if len(moved) else 0.0,
         "potential_moved_share": moved_pot / total_pot if total_pot > 0 else 0.0,
         "orphaned_accounts": forced,
+        # Rows of the owner-update file(s): a first owner is an owner change in the CRM too.
+        "owner_changes": int(changed.sum()),
+        "owner_changes_share": float(changed.mean()) if len(changed) else 0.0,
+        "first_owners": int((prev == "").sum()),
         **balance_metrics(after, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
         "max_workload_deviation": _max_rel(
             after.tier_counts @ np.asarray(cfg.balance.workload_weights[:3]),
@@ -531,13 +671,16 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
         "pot_hi": pot_hi,
         "before": before,
         "after": after,
-        "moves_in": np.bincount(new_owner[moved], minlength=n_reps),
+        # Accounts new to the rep: taken from another owner, or nobody's before (a rep who
+        # gets an unowned account gains it; "kept" is what the rep owned and keeps).
+        "moves_in": np.bincount(new_owner[changed], minlength=n_reps),
         "moves_out": np.bincount(prev_pos[moved & (prev_pos >= 0)], minlength=n_reps),
     }
     if "product" in accounts.columns:
         metrics["products"] = {
             str(k): int(v) for k, v in accounts["product"].value_counts().sort_index().items()
         }
+        metrics["no_product_fit"] = len(inp.extras.get("no_fit", ()))
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
     # The plan was checked against every rule (territory.model.verify): the bands it bends.
@@ -550,7 +693,9 @@ def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | 
     if "_lock_auto" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
     return Plan(
-        accounts=accounts.drop(columns=["_unit_region", "_lock_to", "_lock_auto"], errors="ignore"),
+        accounts=accounts.drop(
+            columns=["_unit_region", "_lock_to", "_lock_row", "_lock_auto"], errors="ignore"
+        ),
         reps=reps_out,
         config=cfg,
         pools=results,
@@ -642,28 +787,19 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
         "locked",
         "segment",
     ]
+    if "product" in a.columns and len(p.extras.get("no_fit", ())):
+        # Every input account is listed: those that fit no product ICP too (products.no_fit).
+        names = dict(zip(p.reps["rep_id"], p.reps["name"]))
+        no_fit = p.extras["no_fit"].assign(family_id=p.extras["no_fit"]["_family_base"])
+        no_fit["owner_name"] = no_fit["owner_id"].map(names).fillna("")
+        no_fit["previous_owner_name"] = no_fit["previous_owner_id"].map(names).fillna("")
+        a = pd.concat([a, no_fit[[c for c in a.columns if c in no_fit.columns]]], ignore_index=True)
     rest = [c for c in a.columns if c not in first + then + canonical and not c.startswith("_")]
     cols = first + then + [c for c in canonical if c in a.columns] + rest
     out = a[cols].copy()
     out["tier"] = out["tier"].astype("int64")
     keys = ["account_id", "product"] if "product" in out.columns else ["account_id"]
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-def owner_changes_frame(p: Plan) -> pd.DataFrame:
-    from .io.presets import owner_update_frame
-
-    a = assignments_frame(p)
-    cols = ["account_id", "product", "owner_id"] if "product" in a.columns else ["account_id", "owner_id"]
-    changes = a.loc[a["owner_id"] != a["previous_owner_id"], cols].reset_index(drop=True)
-    out = p.config.outputs
-    return owner_update_frame(
-        changes,
-        p.reps,
-        preset=p.config.inputs.preset,
-        owner_changes=out.owner_changes,
-        owner_value=out.owner_value,
-    )
 
 
 def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
@@ -683,7 +819,14 @@ def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
     return out
 
 
-def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, Any]:
+def summary_dict(
+    p: Plan,
+    *,
+    generated_at: datetime | None = None,
+    updates: OwnerUpdates | None = None,
+    files: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary.json object; ``files`` (name -> sha256, bytes, rows) is recorded before ``run``."""
     arr = p.extras["arrays"]
     reps = p.reps
     after, before = arr["after"], arr["before"]
@@ -775,35 +918,93 @@ def summary_dict(p: Plan, *, generated_at: datetime | None = None) -> dict[str, 
             },
         },
         "reps": rep_rows,
+        "crm_update": (updates or owner_updates(p)).to_dict(),
         "warnings": [w.sentence() for w in p.warnings],
-        "run": {
-            "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-            "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
-            "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
-        },
+        **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
+    }
+    from .lockrules import lock_rules_summary
+
+    locks = lock_rules_summary(p)
+    if locks is not None:
+        summary["lock_rules"] = locks
+    if files is not None:
+        summary["files"] = dict(files)
+        from .io.plandir import summary_checksum
+
+        # Of summary.json itself (all but "run"): books, compare and diff refuse an edited one.
+        summary["summary_sha256"] = summary_checksum(summary)
+    summary["run"] = {
+        "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
+        "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
     }
     return summary
 
 
-def write_plan(p: Plan, out_dir: str | Path) -> dict[str, Any]:
-    """Write assignments.csv, owner_changes.csv and summary.json (each atomically).
+PlanFiles = list[tuple[str, Any]]
 
-    Returns the summary as written.
+
+def plan_files(p: Plan, updates: OwnerUpdates | None = None) -> PlanFiles:
+    """The files of a plan folder besides summary.json, in writing order.
+
+    Each is ``(file name, content)``: a DataFrame (written as CSV), a ``Path`` of a file
+    already in the folder (only recorded, e.g. an LP export), or a JSON-able object. Add to
+    the list to write more files: summary.json records a checksum of every one of them.
+    The owner-update files are owner_changes.csv, or owner_changes_<product>.csv per
+    product; the guard in ``territory.updates`` may withhold them (summary.json's
+    ``crm_update`` says why).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    paths = {
-        "assignments": out / "assignments.csv",
-        "owner_changes": out / "owner_changes.csv",
-        "summary": out / "summary.json",
-    }
-    write_csv(assignments_frame(p), paths["assignments"])
-    write_csv(owner_changes_frame(p), paths["owner_changes"])
-    p.timings["write"] = time.perf_counter() - t0
+    updates = updates or owner_updates(p)
+    files: PlanFiles = [("assignments.csv", assignments_frame(p))]
+    files += list(updates.frames().items())
     if "icp" in p.extras:
-        paths["icp"] = out / "icp.json"
-        write_json(p.extras["icp"], paths["icp"])
-    summary = summary_dict(p)
-    write_json(summary, paths["summary"])
+        files.append(("icp.json", p.extras["icp"]))
+    return files
+
+
+def write_plan_files(p: Plan, folder: str | Path, extra: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
+    """Write ``plan_files(p)``, then ``extra``, then summary.json into ``folder``, as they are.
+
+    summary.json comes last and lists every other file with its sha256, size and rows, so
+    books, compare and diff can tell a complete, unedited plan folder from anything else.
+    Use ``write_plan`` to replace a folder as one unit.
+    """
+    from .io.writing import FileRecord, sha256_of
+
+    folder = Path(folder)
+    t0 = time.perf_counter()
+    updates = owner_updates(p)
+    records: dict[str, FileRecord] = {}
+    for name, content in [*plan_files(p, updates), *extra]:
+        target = folder / name
+        if isinstance(content, pd.DataFrame):
+            records[name] = write_csv(content, target)
+        elif isinstance(content, Path):
+            records[name] = sha256_of(content)
+        else:
+            records[name] = write_json(content, target)
+    p.timings["write"] = time.perf_counter() - t0
+    summary = summary_dict(p, updates=updates, files={n: r.as_dict() for n, r in records.items()})
+    write_json(summary, folder / "summary.json")
+    return summary
+
+
+def write_plan(
+    p: Plan,
+    out_dir: str | Path,
+    *,
+    extra: Sequence[tuple[str, Any]] = (),
+    protect: Sequence[str | Path | None] = (),
+) -> dict[str, Any]:
+    """Write the plan folder ``out_dir`` as one unit; returns the summary as written.
+
+    The files are written to a temporary folder beside ``out_dir`` that then replaces it
+    whole (see ``territory.io.staging``): after a crash, a full disk or a kill, ``out_dir``
+    holds either its earlier plan or this one, complete. ``out_dir`` must be new, empty or
+    an earlier territory output; ``protect`` (input files) must not lie inside it.
+    """
+    from .io.staging import staged_folder
+
+    with staged_folder(out_dir, protect=protect) as stage:
+        summary = write_plan_files(p, stage.path, extra)
     return summary

@@ -3,7 +3,8 @@
 When the roster names products, each account becomes one row per product it fits (its
 ``tier_<product>`` at or better than ``products.min_tier``), and the model assigns those
 rows: a rep only owns rows of the product it carries (given in the roster, or chosen by the
-model for ``product = auto``).
+model for ``product = auto``). An account that fits no product is not planned but still
+listed (``no_fit_rows``), so every input account appears in assignments.csv.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from .errors import Problem
 from .io.loading import parse_tier
 
 ROW_SEP = "::"
+# outputs.product_owner_fields: "role:<Team Role>" is a Salesforce account-team role, not a field.
+ROLE_PREFIX = "role:"
 
 
 def product_mode(reps: pd.DataFrame) -> bool:
@@ -81,19 +84,10 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
     product is ``owner_id_<product>`` when given, else ``owner_id`` if that rep carries the
     product (or chooses it: auto, or has left the roster), else nobody.
     """
-    products = sorted(
-        set(account_products(accounts)) & set(roster_products(reps))
-        | (
-            set(account_products(accounts))
-            if reps["product"].astype(str).str.lower().eq("auto").any()
-            else set()
-        )
-    )
     rep_prod = dict(zip(reps["rep_id"], reps["product"].astype(str).str.strip()))
     frames = []
-    for prod in products:
-        tier, _bad, _empty = parse_tier(accounts[f"tier_{prod}"].astype(str))
-        fits = tier.notna().to_numpy() & (tier.fillna(9).to_numpy() <= cfg.products.min_tier)
+    for prod in planned_products(accounts, reps):
+        tier, fits = product_fit(accounts, prod, cfg)
         part = accounts.loc[fits].copy()
         part["tier"] = tier[fits].astype("int64").to_numpy()
         for col in ("score", "why"):
@@ -101,8 +95,11 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
                 part[col] = part[f"{col}_{prod}"]
         if f"potential_{prod}" in part.columns:
             part["potential"] = pd.to_numeric(part[f"potential_{prod}"], errors="coerce").fillna(0.0)
-        if f"owner_id_{prod}" in part.columns:
-            owner = part[f"owner_id_{prod}"].astype(str).str.strip()
+        given = product_owner_column(part, prod, cfg)
+        if given is not None:
+            from .io.presets import resolve_owner_ids
+
+            owner = resolve_owner_ids(part[given].astype(str).str.strip(), reps)
         else:
             owner = part["owner_id"].astype(str)
             carried = owner.map(rep_prod)
@@ -125,6 +122,174 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
         else accounts.iloc[0:0].assign(product="", _lock_auto="")
     )
     return out.sort_values(["account_id", "product"], kind="stable").reset_index(drop=True)
+
+
+def planned_products(accounts: pd.DataFrame, reps: pd.DataFrame) -> list[str]:
+    """The products a plan has books for: those reps carry (all scored ones with 'auto')."""
+    scored = set(account_products(accounts))
+    auto = reps["product"].astype(str).str.lower().eq("auto").any()
+    return sorted(scored if auto else scored & set(roster_products(reps)))
+
+
+def product_fit(accounts: pd.DataFrame, prod: str, cfg: PlanConfig) -> tuple[pd.Series, np.ndarray]:
+    """The accounts' tier for ``prod`` and whether they fit it (at or better than min_tier)."""
+    tier, _bad, _empty = parse_tier(accounts[f"tier_{prod}"].astype(str))
+    fits = tier.notna().to_numpy() & (tier.fillna(9).to_numpy() <= cfg.products.min_tier)
+    return tier, fits
+
+
+def product_owner_column(accounts: pd.DataFrame, prod: str, cfg: PlanConfig) -> str | None:
+    """The accounts column holding the current owner for ``prod``, if the file has one.
+
+    ``owner_id_<product>``, else the CRM field named in ``outputs.product_owner_fields`` (the
+    field the update file writes, so an export of it round-trips), matched ignoring case.
+    """
+    if f"owner_id_{prod}" in accounts.columns:
+        return f"owner_id_{prod}"
+    field = cfg.outputs.product_owner_fields.get(prod, "")
+    if not field or field.startswith(ROLE_PREFIX):
+        return None
+    by_key = {str(c).strip().casefold(): str(c) for c in accounts.columns}
+    return by_key.get(field.strip().casefold())
+
+
+def product_owner_problems(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, accounts_file: str, roster_file: str
+) -> list[Problem]:
+    """The owner column's checks on each product's owner column (``owner_id_<product>`` or the
+    CRM field of ``outputs.product_owner_fields``): a name two reps share, a name spelt
+    another way than the roster's, a column none of whose owners is a rep. Read wrongly, every
+    account of the product would get a new owner for it."""
+    import dataclasses
+
+    from .io.presets import owners_match_nearly, owners_match_nothing, owners_match_several, resolve_owner_ids
+
+    out: list[Problem] = []
+    for prod in planned_products(accounts, reps):
+        col = product_owner_column(accounts, prod, cfg)
+        if col is None:
+            continue
+        frame = accounts.assign(owner_id=resolve_owner_ids(accounts[col].astype(str).str.strip(), reps))
+        found = (
+            owners_match_several(frame, reps, accounts_file)
+            + owners_match_nothing(frame, reps, accounts_file)
+            + owners_match_nearly(frame, reps, accounts_file, roster_file)
+        )
+        out += [dataclasses.replace(p, column=col) for p in found]
+    return out
+
+
+def no_fit_rows(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> pd.DataFrame:
+    """One row per account that fits no planned product, for assignments.csv.
+
+    ``product`` is empty, ``tier`` the best of its product tiers; with ``products.no_fit =
+    'keep'`` the account keeps its owner, with 'unassigned' it is listed without one. Either
+    way nothing changes in the CRM, so ``moved`` is false and no update file lists it.
+    """
+    fits_any = np.zeros(len(accounts), dtype=bool)
+    best = np.full(len(accounts), 3, dtype=np.int64)
+    for prod in planned_products(accounts, reps):
+        tier, fits = product_fit(accounts, prod, cfg)
+        fits_any |= fits
+        best = np.minimum(best, tier.fillna(3).to_numpy(dtype=np.int64))
+    out = accounts.loc[~fits_any].copy()
+    owner = out["owner_id"].astype(str).to_numpy(dtype=object)
+    on_roster = np.isin(owner, reps["rep_id"].astype(str).to_numpy(dtype=object))
+    keep = cfg.products.no_fit == "keep"
+    out["tier"] = best[~fits_any]
+    out["product"] = ""
+    out["_row_id"] = out["account_id"].astype(str)
+    out["_family_base"] = out["family_id"]
+    out["previous_owner_id"] = owner
+    out["owner_id"] = owner if keep else ""
+    out["moved"] = False
+    reason = np.where(
+        owner == "",
+        "fits no product ICP; no owner",
+        np.where(
+            keep,
+            "fits no product ICP; kept with current owner"
+            + np.where(on_roster, "", " " + owner + " (not on the roster)"),
+            "fits no product ICP; listed without an owner (was " + owner + ")",
+        ),
+    )
+    out["reason"] = reason
+    if "score" in out.columns:  # a score is a product's; these rows have no product
+        out["score"] = np.nan
+    if "why" in out.columns:
+        out["why"] = ""
+    return out.reset_index(drop=True)
+
+
+def departed_owner_warnings(
+    warnings: list[Problem],
+    rows: pd.DataFrame,
+    no_fit: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    accounts_file: str,
+) -> list[Problem]:
+    """The warnings with "owner X is not on the roster" counted as the product plan does it.
+
+    With product ICPs a departed owner's account is reassigned per product it fits (one row
+    each), while one that fits no product keeps its owner or goes unowned (products.no_fit).
+    """
+    on_roster = set(reps["rep_id"].astype(str))
+    prev = rows["owner_id"].astype(str)
+    left = prev.ne("") & ~prev.isin(on_roster)
+    nf_owner = no_fit["previous_owner_id"].astype(str)
+    nf_left = nf_owner.ne("") & ~nf_owner.isin(on_roster)
+    departed = sorted(set(prev[left]) | set(nf_owner[nf_left]))
+    if not departed:
+        return warnings
+    replaced = [
+        w for w in warnings if w.column == "owner_id" and w.severity == "warning" and w.value in departed
+    ]
+    old = {w.value: w for w in replaced}
+    out = [w for w in warnings if w not in replaced]
+    for owner in departed:
+        mine = rows.loc[left & prev.eq(owner)]
+        per_product = mine["product"].value_counts().sort_index()
+        n_nofit = int((nf_owner == owner).sum())
+        n_acc = int(mine["account_id"].nunique())
+        parts = []
+        if n_acc:
+            rows_text = ", ".join(f"{p} {n:,}" for p, n in per_product.items())
+            parts.append(
+                (f"{n_acc:,} accounts get" if n_acc != 1 else "1 account gets")
+                + f" a new owner ({len(mine):,} account-product row{'s' if len(mine) != 1 else ''}: "
+                f"{rows_text})"
+            )
+        if n_nofit:
+            one = n_nofit == 1
+            fate = (
+                f"{'keeps' if one else 'keep'} '{owner}' as owner"
+                if cfg.products.no_fit == "keep"
+                else f"{'is' if one else 'are'} listed without an owner"
+            )
+            parts.append(f"{n_nofit:,} {'fits' if one else 'fit'} no product ICP and {fate}")
+        first = old.get(owner)
+        out.append(
+            Problem(
+                accounts_file,
+                f"owner '{owner}' is not on the roster: " + "; ".join(parts),
+                row=first.row if first is not None else None,
+                column="owner_id",
+                value=owner,
+                severity="warning",
+                hint=(
+                    first.hint
+                    if first is not None and first.hint
+                    else f"if '{owner}' is still with the team, add them to the roster"
+                )
+                + (
+                    "; --set products.no_fit=unassigned lists accounts that fit no product without an owner"
+                    if n_nofit and cfg.products.no_fit == "keep"
+                    else ""
+                ),
+            )
+        )
+    return out
 
 
 def _product_locks(part: pd.DataFrame, prod: str, rep_prod: dict) -> None:

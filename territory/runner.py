@@ -20,9 +20,10 @@ from typing import Any
 
 from .assignment import Plan
 from .config import PlanConfig, apply_override, load_config
-from .errors import ConfigError
+from .errors import ConfigError, InputError
+from .geo.regions import is_builtin
 from .io.sql import is_database_url
-from .pipeline import load_input, solve_input, write_plan
+from .pipeline import PlanInput, load_input, solve_input, write_plan_files
 
 RunProgress = Callable[[str, int, int], None]
 
@@ -38,6 +39,8 @@ class RunResult:
     books: Any = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    folder: Any = None  # the FolderResult: whether an earlier plan (and its books) was replaced
+    report: Any = None  # the ReviewResult when outputs.report is true
 
     def __repr__(self) -> str:
         return f"<RunResult {self.plan!r} -> {self.out_dir}>"
@@ -64,19 +67,39 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         accounts=_resolve(base, cfg.inputs.accounts),
         roster=_resolve(base, cfg.inputs.roster),
         icp=_resolve(base, cfg.inputs.icp),
+        region_rules=cfg.inputs.region_rules
+        if is_builtin(cfg.inputs.region_rules)
+        else _resolve(base, cfg.inputs.region_rules),
     )
-    outputs = dataclasses.replace(cfg.outputs, dir=_resolve(base, cfg.outputs.dir))
-    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs)
+    outputs = dataclasses.replace(
+        cfg.outputs,
+        dir=_resolve(base, cfg.outputs.dir),
+        report_previous=_resolve(base, cfg.outputs.report_previous),
+    )
+    locks = dataclasses.replace(cfg.locks, opportunities=_resolve(base, cfg.locks.opportunities))
+    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks)
 
 
-def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfig:
-    """The plan file's settings with paths resolved, then ``overrides`` on top."""
+def load_plan_file(
+    path: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    required: Sequence[str] = ("inputs.accounts", "inputs.roster", "outputs.dir"),
+    command: str = "territory run",
+) -> PlanConfig:
+    """The plan file's settings with paths resolved, then ``overrides`` on top.
+
+    :param required: settings ``command`` needs from the file (an error names the first missing).
+    """
     p = Path(path)
-    if p.is_dir():
+    if os.path.isdir(p):  # (False, not an error, for a name too long: the reader says so)
         raise ConfigError(f"{p}: is a folder; give the plan file, e.g. {p / 'plan.toml'}")
     cfg = _with_paths(load_config(p), p.resolve().parent)
     for item in overrides:
         cfg = apply_override(cfg, item)
+    wrong = cfg.outputs.problem()  # again: --set may have changed the outputs
+    if wrong:
+        raise ConfigError(f"{p}: 'outputs': {wrong}")
     missing = [
         k
         for k, v in (
@@ -84,11 +107,11 @@ def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfi
             ("inputs.roster", cfg.inputs.roster),
             ("outputs.dir", cfg.outputs.dir),
         )
-        if not v
+        if not v and k in required
     ]
     if missing:
         raise ConfigError(
-            f"{p}: setting '{missing[0]}' is required for 'territory run'; e.g. "
+            f"{p}: setting '{missing[0]}' is required for '{command}'; e.g. "
             + {
                 "inputs.accounts": '[inputs] accounts = "accounts.csv"',
                 "inputs.roster": '[inputs] roster = "roster.csv"',
@@ -96,6 +119,121 @@ def load_plan_file(path: str | Path, overrides: Sequence[str] = ()) -> PlanConfi
             }[missing[0]]
         )
     return cfg
+
+
+@dataclass
+class FolderResult:
+    """A plan written as one folder: the plan, its summary, and what else went in with it."""
+
+    plan: Plan
+    summary: dict[str, Any]
+    out_dir: Path
+    replaced: bool = False
+    books_removed: int = 0
+    lp_files: list[str] = field(default_factory=list)
+    sweep: list[Any] | None = None
+    books: Any = None
+    report: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<FolderResult {self.plan!r} -> {self.out_dir}>"
+
+
+def plan_to_folder(
+    inp: PlanInput,
+    out: str | Path,
+    *,
+    export_lp: str | Path | None = None,
+    sweep_caps: Sequence[float | None] | None = None,
+    books: bool = False,
+    protect: Sequence[str | Path | None] = (),
+    progress: RunProgress | None = None,
+    books_format: Sequence[str] = ("pdf",),
+    review_page: bool = False,
+    review_previous: str | Path | None = None,
+) -> FolderResult:
+    """Solve ``inp`` and write the plan folder ``out`` as one unit, with what goes with it.
+
+    Everything lands in a temporary folder beside ``out`` that replaces it only when
+    complete (see ``territory.io.staging``): the plan files, the balance-versus-moves table
+    (``sweep_caps``, as sweep.csv), LP files exported inside ``out`` and, with ``books``,
+    the PDF books in ``out/books`` (``books_format``: "pdf" and/or "xlsx") and, with
+    ``review_page``, the review page ``out/report.html`` (``review_previous``: the plan folder
+    it lists the differences to). A failure or a kill at any point leaves ``out`` as it was.
+
+    :param protect: the run's input files; ``out`` must not hold any of them.
+    :param progress: ``progress(stage, done, total)`` with stages "solve", "anyway" (the plan
+        without the lock rules, for summary.json's kept_anyway), "sweep", "books".
+    """
+    from .io.staging import check_output_file, staged_folder
+
+    report = progress or (lambda stage, done, total: None)
+    out = Path(out)
+    if export_lp is not None:
+        check_output_file(export_lp, protect, example="model.lp", out_folder=out)
+    with staged_folder(out, protect=protect) as stage:
+        lp_target = stage.map(export_lp) or export_lp
+        plan = solve_input(inp, report, export_lp=lp_target)
+        if inp.config.locks.kept_anyway:
+            from .lockrules import kept_anyway_owners  # "how many would have stayed anyway"
+
+            t0 = time.perf_counter()
+            anyway = kept_anyway_owners(inp, lambda _s, done, total: report("anyway", done, total))
+            if anyway is not None:
+                plan.extras["kept_anyway_owners"] = anyway
+                plan.timings["kept_anyway"] = time.perf_counter() - t0
+        extra: list[tuple[str, Any]] = []
+        lp_files = []
+        for f in plan.extras.get("lp_files", []):
+            inside = Path(f).resolve()
+            if inside.is_relative_to(stage.path.resolve()):
+                rel = inside.relative_to(stage.path.resolve())
+                extra.append((rel.as_posix(), inside))
+                lp_files.append(str(out / rel))
+            else:
+                lp_files.append(f)
+        points = None
+        if sweep_caps:
+            from .sweep import sweep_frame, sweep_moves
+
+            points = sweep_moves(inp, list(sweep_caps), progress=lambda d, n: report("sweep", d, n))
+            extra.append(("sweep.csv", sweep_frame(points)))
+        summary = write_plan_files(plan, stage.path, extra)
+        result = FolderResult(plan, summary, out, lp_files=lp_files, sweep=points)
+        if books:
+            _render_books_into(stage.path, stage.real, result, report, books_format)
+        if review_page:
+            _write_report_into(stage.path, stage.real, result, review_previous)
+    result.replaced, result.books_removed = stage.replaced, stage.books_removed
+    return result
+
+
+def _write_report_into(
+    folder: Path, shown_as: Path, result: FolderResult, previous: str | Path | None
+) -> None:
+    """Write the review page of the plan in ``folder`` to ``folder/report.html``."""
+    from .reporting.review import REPORT_NAME, write_review
+
+    done = write_review(folder, folder / REPORT_NAME, previous=previous or None, plan_name=shown_as.name)
+    result.report = dataclasses.replace(done, path=result.out_dir / REPORT_NAME)
+
+
+def _render_books_into(
+    folder: Path, shown_as: Path, result: FolderResult, report: RunProgress, formats: Sequence[str] = ("pdf",)
+) -> None:
+    """Render the books of the plan in ``folder`` into ``folder/books`` (named as ``shown_as``)."""
+    try:
+        from .reporting import load_plan_dir, render_books
+    except ImportError as e:  # reporting needs WeasyPrint's system libraries
+        result.notes.append(f"books were not rendered: {e}")
+        return
+    # Books name the plan folder by its final name, not the temporary one it is built in.
+    plan_dir = dataclasses.replace(load_plan_dir(folder), path=shown_as)
+    result.books = render_books(
+        plan_dir, folder / "books", progress=lambda d, n, _o: report("books", d, n), formats=formats
+    )
+    result.books = dataclasses.replace(result.books, out_dir=result.out_dir / "books")
 
 
 def run_plan_file(
@@ -110,20 +248,40 @@ def run_plan_file(
     :param books: overrides ``outputs.books``.
     :param progress: called as ``progress(stage, done, total)`` with stages "solve" and "books".
     """
+    from .io.staging import check_output_folder
+
     t0 = time.perf_counter()
     cfg = load_plan_file(path, overrides)
-    report = progress or (lambda stage, done, total: None)
+    inputs = (
+        path,
+        cfg.inputs.accounts,
+        cfg.inputs.roster,
+        cfg.inputs.icp or None,
+        cfg.locks.opportunities or None,
+    )
+    check_output_folder(cfg.outputs.dir, inputs)  # before any work
+    if cfg.outputs.report and cfg.outputs.report_previous:
+        from .io.plandir import read_plan_folder
+
+        try:  # a missing or broken previous plan stops the run now, not after the solve
+            read_plan_folder(cfg.outputs.report_previous)
+        except InputError as e:
+            raise InputError(
+                e.problems, summary="cannot read the previous plan named by outputs.report_previous"
+            ) from None
     inp = load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg, icp_path=cfg.inputs.icp or None)
-    plan = solve_input(inp, report)
-    out = Path(cfg.outputs.dir)
-    summary = write_plan(plan, out)
-    result = RunResult(cfg, plan, summary, out)
-    if cfg.outputs.books if books is None else books:
-        try:
-            from .reporting import render_books
-        except ImportError as e:  # reporting needs WeasyPrint's system libraries
-            result.notes.append(f"books were not rendered: {e}")
-        else:
-            result.books = render_books(out, out / "books", progress=lambda d, n, _o: report("books", d, n))
+    done = plan_to_folder(
+        inp,
+        cfg.outputs.dir,
+        books=cfg.outputs.books if books is None else books,
+        protect=inputs,
+        progress=progress,
+        books_format=cfg.outputs.books_format,
+        review_page=cfg.outputs.report,
+        review_previous=cfg.outputs.report_previous or None,
+    )
+    result = RunResult(cfg, done.plan, done.summary, done.out_dir, done.books, done.notes)
+    result.folder = done
+    result.report = done.report
     result.seconds = time.perf_counter() - t0
     return result

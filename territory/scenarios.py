@@ -18,7 +18,6 @@ import dataclasses
 import itertools
 import multiprocessing
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,15 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - 3.10 fallback
-    import tomli as tomllib
-
 from .assignment import Plan
-from .config import apply_override
-from .errors import ConfigError, InfeasiblePlanError, TerritoryError
-from .io.validation import region_key
+from .config import CAPACITY, apply_override, check_number
+from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
 from .pipeline import PlanInput, prepare_input, solve_input
 
 BASELINE = "baseline"
@@ -47,12 +40,20 @@ BASELINE = "baseline"
 
 @dataclass(frozen=True)
 class AddRep:
-    """A new rep; the id is generated (NEW01, NEW02, ...) unless given."""
+    """A new rep; the id is generated (NEW01, NEW02, ...) unless given.
+
+    ``region`` may list several regions ("West;Midwest"); ``manager``, ``product`` and
+    ``segment`` fill the roster columns of the same names (``territory capacity`` hires into
+    a team or a product).
+    """
 
     name: str
     region: str
     capacity: float = 1.0
     rep_id: str = ""
+    manager: str = ""
+    product: str = ""
+    segment: str = ""
 
     def text(self) -> str:
         return f"add-rep={self.name},{self.region},{self.capacity:g}"
@@ -133,9 +134,12 @@ def _number(text: str, what: str) -> float:
         value = float(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
     except ValueError:
         raise ConfigError(f"{what}: {text.strip()!r} is not a number") from None
-    if not value > 0:
-        raise ConfigError(f"{what}: capacity must be above 0, not {text.strip()}")
-    return value
+    return _capacity(value, f"{what}: capacity")
+
+
+def _capacity(value: Any, label: str) -> float:
+    """A capacity checked against its declared range (no 0, inf, nan or 1e300)."""
+    return float(check_number(value, CAPACITY, label))
 
 
 def parse_add_rep(text: str) -> AddRep:
@@ -202,7 +206,10 @@ def parse_scenario(spec: str) -> Scenario:
             f'scenario {spec!r}: expected "NAME: step; step", e.g. '
             '"west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5"'
         )
-    steps = tuple(parse_transform(s) for s in body.split(";") if s.strip())
+    try:
+        steps = tuple(parse_transform(s) for s in body.split(";") if s.strip())
+    except ConfigError as e:  # name the scenario whose step is wrong
+        raise ConfigError(f"scenario {name!r}: {e}") from None
     if not steps:
         raise ConfigError(f'scenario {name!r} has no steps; e.g. "{name}: remove-rep=R07"')
     return Scenario(name, steps)
@@ -264,12 +271,8 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
                     f"{where}.add_rep: give name, region and optionally capacity "
                     f"and rep_id{f' (unknown key {bad[0]!r})' if bad else ''}"
                 )
-            cap = item.get("capacity", 1.0)
-            if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-                raise ConfigError(f"{where}.add_rep.capacity must be a number above 0, not {cap!r}")
-            steps.append(
-                AddRep(str(item["name"]), str(item["region"]), float(cap), str(item.get("rep_id", "")))
-            )
+            cap = _capacity(item.get("capacity", 1.0), f"{where}.add_rep.capacity")
+            steps.append(AddRep(str(item["name"]), str(item["region"]), cap, str(item.get("rep_id", ""))))
         elif isinstance(item, str):
             steps.append(parse_add_rep(item))
         else:
@@ -279,9 +282,7 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
     if not isinstance(caps, Mapping):
         raise ConfigError(f"{where}.capacity must be a table of rep id = capacity, e.g. {{ R03 = 0.5 }}")
     for rep, cap in caps.items():
-        if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-            raise ConfigError(f"{where}.capacity.{rep} must be a number above 0, not {cap!r}")
-        steps.append(SetCapacity(str(rep), float(cap)))
+        steps.append(SetCapacity(str(rep), _capacity(cap, f"{where}.capacity.{rep}")))
     for key, cls in (("lock", Lock), ("unlock", Unlock)):
         ids = _ids([str(x) for x in _as_list(raw.get(key, []), f"{where}.{key}")])
         if ids:
@@ -308,13 +309,10 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     ``[[sweep]] name = "band"`` with ``set = { "balance.tier_band" = [0.05, 0.1, 0.2] }``
     gives three scenarios, ``band balance.tier_band=0.05`` and so on.
     """
+    from .io.safe_read import read_toml_setting
+
     label = str(path)
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{label}: scenarios file not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{label}: not valid TOML: {e}") from None
+    data = read_toml_setting(path, "scenarios file")
     unknown = sorted(set(data) - {"scenario", "sweep"})
     if unknown:
         raise ConfigError(f"{label}: unknown table '{unknown[0]}'; use [[scenario]] or [[sweep]]")
@@ -342,10 +340,25 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     return out
 
 
+# Names whatif writes beside the scenario folders; a scenario folder must not take one.
+RESERVED = ("compare.csv",)
+MAX_SLUG = 120
+
+
 def _check_unique(names: Sequence[str], where: str) -> None:
     seen: set[str] = set()
     for n in names:
         key = slug(n)
+        if key in RESERVED:
+            raise ConfigError(
+                f"{where}: scenario {n!r} would be written to the folder {key}, the name of the "
+                "file whatif writes beside the scenarios; give it another name"
+            )
+        if len(key) > MAX_SLUG:
+            raise ConfigError(
+                f"{where}: scenario {n[:40]!r}... has a {len(key)}-character name, too long for a "
+                f"folder (at most {MAX_SLUG}); give it a shorter name"
+            )
         if key in seen or key == BASELINE:
             raise ConfigError(
                 f"{where}: two scenarios share the name {n!r} (or it is reserved "
@@ -371,9 +384,23 @@ def _new_rep_id(taken: set[str]) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# Settings read while loading the inputs (once, for the baseline and every scenario): a
+# scenario that sets one would be planned exactly like the baseline, without a word.
+READ_ONCE = ("inputs.", "columns.", "geo.", "tiering.", "outputs.dir", "outputs.books")
+
+
+def read_once(item: str) -> bool:
+    """Whether the ``key=value`` item sets a setting whatif reads once, for every scenario."""
+    key = item.partition("=")[0].strip().strip("\"'")
+    return key.startswith(READ_ONCE) or key in READ_ONCE
+
+
 def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     """A new ``PlanInput`` with the scenario's transforms applied and validated again."""
-    accounts = inp.accounts.drop(columns=["family_id", "_unit_region"], errors="ignore").copy()
+    # With product ICPs inp.accounts holds one row per account and product; start again from
+    # the accounts as given, so prepare_input expands them under the scenario's roster.
+    given = inp.extras.get("product_source", inp.accounts)
+    accounts = given.drop(columns=["family_id", "_unit_region"], errors="ignore").copy()
     reps = inp.reps.copy()
     cfg = inp.config
     where = f"scenario {scenario.name!r}"
@@ -381,17 +408,14 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     for t in scenario.transforms:
         rep_ids = reps["rep_id"].astype(str)
         if isinstance(t, AddRep):
-            known = {region_key(r) for r in accounts["region"].astype(str)}
-            if t.region and region_key(t.region) not in known:
-                shown = ", ".join(sorted(set(accounts["region"].astype(str)) - {""})[:12])
-                raise ConfigError(
-                    f"{where}: add-rep {t.name}: no accounts are in region {t.region!r}; regions: {shown}"
-                )
+            # The new rep's regions are checked with the rest of the roster (check_roster, as
+            # for plan): a list such as 'West|East', '*', and a did-you-mean for a typo.
             rid = t.rep_id or _new_rep_id(set(rep_ids))
             if rid in set(rep_ids):
                 raise ConfigError(f"{where}: add-rep {t.name}: rep id {rid!r} is already on the roster")
             row = {c: (np.nan if pd.api.types.is_numeric_dtype(reps[c]) else "") for c in reps.columns}
             row.update(rep_id=rid, name=t.name, region=t.region, capacity=float(t.capacity))
+            row.update({c: getattr(t, c) for c in ("manager", "product", "segment") if getattr(t, c)})
             reps = pd.concat([reps, pd.DataFrame([row])], ignore_index=True)
         elif isinstance(t, (RemoveRep, SetCapacity)):
             hit = rep_ids.eq(t.rep_id)
@@ -413,6 +437,13 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
                 )
             accounts.loc[ids.isin(t.account_ids), "locked"] = isinstance(t, Lock)
         else:
+            if read_once(t.item):
+                key = t.item.partition("=")[0].strip().strip("\"'")
+                raise ConfigError(
+                    f"{where}: set={key}: whatif reads its inputs and chooses its folders once, for "
+                    f"the baseline and every scenario, so a scenario cannot change {key}; put it in "
+                    "the settings file (--config), which they all read"
+                )
             try:
                 cfg = apply_override(cfg, t.item)
             except ConfigError as e:
@@ -420,17 +451,42 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     if len(reps) == 0:
         raise ConfigError(f"{where} removes every rep; a plan needs at least one")
     labels = {f.label: f.path for f in inp.inputs}
-    out = prepare_input(
-        accounts,
-        reps,
-        cfg,
-        accounts_file=labels.get("accounts", "accounts"),
-        roster_file=labels.get("roster", "roster"),
-        inputs=list(inp.inputs),
-    )
-    out.extras.update(getattr(inp, "extras", {}) or {})
+    try:
+        out = prepare_input(
+            accounts,
+            reps,
+            cfg,
+            accounts_file=labels.get("accounts", "accounts"),
+            roster_file=labels.get("roster", "roster"),
+            inputs=list(inp.inputs),
+        )
+    except InputError as e:
+        raise scenario_input_error(scenario, e) from None
+    for key, value in (getattr(inp, "extras", {}) or {}).items():
+        out.extras.setdefault(key, value)  # what prepare_input made for the scenario wins
     out.seconds = inp.seconds
     return out
+
+
+def scenario_input_error(scenario: Scenario, e: InputError) -> InputError:
+    """The input checks a scenario's steps broke, each naming the scenario.
+
+    The baseline passed these checks, so the scenario caused them: "scenario 'lose west'
+    leaves region 'West' without reps: ...". Warnings that merely follow from the steps
+    (a removed rep's accounts "will be reassigned") are left out.
+    """
+    where = f"scenario {scenario.name!r}"
+    problems = []
+    for p in e.problems:
+        hint: str | None
+        if p.column == "region" and p.value and "which no rep covers" in p.message:
+            message = f"{where} leaves region {p.value!r} without reps: {p.message}"
+            hint = f"keep a rep who covers {p.value!r} in the scenario, or add one: add-rep=NAME,{p.value},1"
+        else:
+            message, hint = f"{where}: {p.message}", p.hint
+        problems.append(dataclasses.replace(p, message=message, hint=hint))
+    n = len(problems)
+    return InputError(problems, summary=f"{where} cannot be planned ({n} problem{'s' if n != 1 else ''})")
 
 
 # --------------------------------------------------------------------------- running
@@ -491,7 +547,16 @@ def run_scenarios(
     solve. ``jobs`` > 1 solves in that many forked processes; ``scheduler`` (a Dask address
     such as ``tcp://10.0.0.5:8786``) solves on a Dask distributed cluster instead.
     """
-    prepared = [apply_scenario(inp, s) for s in scenarios]
+    prepared = []
+    problems: list[Problem] = []
+    for s in scenarios:
+        try:
+            prepared.append(apply_scenario(inp, s))
+        except InputError as e:  # every scenario's problems at once
+            problems += e.problems
+    if problems:
+        n = len(problems)
+        raise InputError(problems, summary=f"{n} problem{'s' if n != 1 else ''} in the scenarios")
     total = len(prepared)
     done = 0
     outcomes: dict[int, tuple[Plan | None, str, float]] = {}
@@ -506,10 +571,11 @@ def run_scenarios(
     if scheduler:
         _run_dask(scheduler, prepared, finished, scheduler_timeout)
     elif (jobs or 1) > 1 and total > 1 and "fork" in multiprocessing.get_all_start_methods():
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(jobs or 1, total), mp_context=ctx) as pool:
+        from .workers import process_pool
+
+        with process_pool(min(jobs or 1, total)) as pool:  # workers stop with this process
             futures = {pool.submit(_solve_one, p): i for i, p in enumerate(prepared)}
             for fut in as_completed(futures):
                 finished(futures[fut], fut.result())
@@ -559,6 +625,8 @@ class WhatIf:
     comparison: Any = None
     seconds: float = 0.0
     failed: list[ScenarioResult] = field(default_factory=list)
+    # scenario -> why its owner-update file was withheld (see territory.updates)
+    withheld: dict[str, list[str]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (
@@ -575,41 +643,54 @@ def whatif(
     jobs: int | None = 1,
     scheduler: str | None = None,
     progress: SweepProgress | None = None,
+    protect: Sequence[str | Path | None] = (),
 ) -> WhatIf:
     """Plan the baseline and every scenario, write a plan directory each, and compare them.
 
     Writes ``OUT/baseline/``, ``OUT/<scenario>/`` (each with ``scenario.json`` saying what
-    changed) and ``OUT/compare.csv``.
+    changed) and ``OUT/compare.csv``, as one unit: ``OUT`` is replaced whole when every plan
+    is written (see ``territory.io.staging``), so no scenario folder of an earlier run survives.
+
+    :param protect: the run's input files; ``OUT`` must not hold any of them.
     """
     from .compare import compare_plans, write_compare
-    from .io.writing import write_json
-    from .pipeline import write_plan
+    from .io.staging import check_output_folder, staged_folder
+    from .io.writing import output_error
+    from .pipeline import write_plan_files
 
     t0 = time.perf_counter()
     todo = with_baseline(scenarios)
+    check_output_folder(out_dir, protect)  # before solving
     results = run_scenarios(inp, todo, jobs=jobs, scheduler=scheduler, progress=progress)
     out = Path(out_dir)
     dirs: dict[str, Path] = {}
-    for r in results:
-        if r.plan is None:
-            continue
-        d = out / slug(r.name)
-        write_plan(r.plan, d)
-        write_json(
-            {
+    withheld: dict[str, list[str]] = {}
+    comparison = None
+    with staged_folder(out, protect=protect) as stage:
+        written: dict[str, Path] = {}
+        for r in results:
+            if r.plan is None:
+                continue
+            d = stage.path / slug(r.name)
+            try:
+                d.mkdir()
+            except OSError as e:
+                raise output_error(out / slug(r.name), e) from None
+            meta = {
                 "name": r.name,
                 "steps": [t.text() for t in r.scenario.transforms],
                 "description": r.scenario.describe(),
-            },
-            d / "scenario.json",
-        )
-        dirs[r.name] = d
+            }
+            crm = write_plan_files(r.plan, d, [("scenario.json", meta)])["crm_update"]
+            if crm["withheld_because"]:
+                withheld[r.name] = crm["withheld_because"]
+            written[r.name] = d
+            dirs[r.name] = out / slug(r.name)
+        if written:
+            comparison = compare_plans(list(written.values()), names=list(written))
+            write_compare(comparison, stage.path / "compare.csv")
     failed = [r for r in results if r.plan is None]
-    comparison = None
-    if dirs:
-        comparison = compare_plans(list(dirs.values()), names=list(dirs))
-        write_compare(comparison, out / "compare.csv")
-    return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed)
+    return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed, withheld)
 
 
 def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:

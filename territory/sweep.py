@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .config import check_setting
 from .errors import ConfigError, InfeasiblePlanError
 from .pipeline import PlanInput, solve_input
 
@@ -37,13 +38,8 @@ def parse_caps(text: str) -> list[float | None]:
         if part.lower() in ("none", "off", "no cap"):
             out.append(None)
             continue
-        try:
-            value = float(part[:-1]) / 100 if part.endswith("%") else float(part)
-        except ValueError:
-            raise ConfigError(f"--sweep-moves: {part!r} is not a share; use e.g. 0,2%,5%,10%") from None
-        if not 0 <= value <= 1:
-            raise ConfigError(f"--sweep-moves: {part!r} must be between 0 % and 100 %")
-        out.append(value)
+        # Each cap is a value of continuity.max_moved_share, checked against its declared range.
+        out.append(check_setting("continuity.max_moved_share", part, "--sweep-moves"))
     if not out:
         raise ConfigError("--sweep-moves: give at least one cap, e.g. 0,2%,5%,10%,20%")
     return out

@@ -24,3 +24,11 @@ def engine(request: pytest.FixtureRequest) -> tuple[str, str]:
     if not solver_available(solver):
         pytest.skip(f"{solver} not available")
     return solver, method
+
+
+@pytest.fixture(scope="session")
+def review_example(tmp_path_factory: pytest.TempPathFactory):
+    """The bundled example planned twice (tests/review_plans.py), shared by the review tests."""
+    from review_plans import example_plans
+
+    return example_plans(tmp_path_factory.mktemp("review"))

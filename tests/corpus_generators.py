@@ -6,6 +6,7 @@ path of the accounts file it wrote (the roster stays the base one unless noted).
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -109,9 +110,182 @@ def xlsx_named_csv(d: Path) -> Path:
     return p
 
 
+# ---------------------------------------------------------------- inputs: files (issue 13.6)
+
+
+def _filler(n: int) -> list[str]:
+    """The base accounts with ``n`` valid filler accounts after the header."""
+    lines = _lines()
+    return lines[:1] + [f"F{i:05d},Filler {i},3,West,1,R01,,CA,94105,false" for i in range(n)] + lines[1:]
+
+
+def nul_late(d: Path) -> Path:
+    """A NUL byte 80 kB into the file (past the first 64 kB the old check looked at)."""
+    p = d / "accounts.csv"
+    text = "\n".join(_filler(2000)) + "\n"
+    p.write_bytes(text.replace("Gale Partners", "Gale\x00Partners").encode("utf-8"))
+    return p
+
+
+def fifo_accounts(d: Path) -> Path:
+    """A named pipe where the accounts file should be: refused without waiting on it."""
+    import os
+
+    p = d / "accounts.csv"
+    os.mkfifo(p)
+    return p
+
+
+def too_big(d: Path) -> Path:
+    """A 1.9 MB file with inputs.max_file_mb = 1 (the case passes --set)."""
+    p = d / "accounts.csv"
+    p.write_text("\n".join(_filler(40_000)) + "\n", encoding="utf-8")
+    return p
+
+
+_CT = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WB = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Accounts" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WB_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+
+
+def _xml_cell(ref: str, v: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
+
+
+def write_xlsx(path: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0) -> Path:
+    """A minimal workbook written by hand, so a test controls every byte of the sheet XML.
+
+    Cells starting with '=' are formulas; '=FORMULA|value' has a saved result.
+    """
+    parts = []
+    for i, row in enumerate(rows, 1):
+        cells = []
+        for j, v in enumerate(row):
+            ref = f"{chr(65 + j)}{i}"
+            if v.startswith("="):
+                f, _, saved = v[1:].partition("|")
+                cells.append(f'<c r="{ref}"><f>{f}</f>' + (f"<v>{saved}</v>" if saved else "") + "</c>")
+            else:
+                cells.append(_xml_cell(ref, v))
+        parts.append(f'<row r="{i}">{"".join(cells)}</row>')
+    filler = "".join(
+        f'<row r="{len(rows) + k + 1}">{_xml_cell(f"A{len(rows) + k + 1}", "x")}</row>'
+        for k in range(extra_rows)
+    )
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{dim}<sheetData>{''.join(parts)}{filler}</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _CT)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WB)
+        z.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def _xlsx(d: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0) -> Path:
+    return write_xlsx(d / "accounts.xlsx", rows, dimension=dimension, extra_rows=extra_rows)
+
+
+def _base_rows() -> list[list[str]]:
+    return [line.split(",") for line in _lines()]
+
+
+def xlsx_declares_millions(d: Path) -> Path:
+    """A 2 kB workbook whose sheet says it holds 6 million rows."""
+    return _xlsx(d, _base_rows(), dimension="A1:J6000001")
+
+
+def xlsx_unzips_to_many_rows(d: Path) -> Path:
+    """A small workbook that unzips to 60,000 rows (the case passes inputs.max_rows = 1000)."""
+    return _xlsx(d, _base_rows(), extra_rows=60_000)
+
+
+def xlsx_formula_no_result(d: Path) -> Path:
+    """A potential computed by a formula that was never calculated (written by a script)."""
+    rows = _base_rows()
+    rows[4][4] = "=E2*2"
+    return _xlsx(d, rows)
+
+
+def parquet_float_ids(d: Path) -> Path:
+    """Numeric ids in Parquet, the parent column float because of its empty cells."""
+    import numpy as np
+
+    df = pd.read_csv(CORPUS / "_base" / "accounts.csv", dtype=str, keep_default_na=False)
+    df["account_id"] = np.arange(1, 9)
+    df["parent_id"] = [np.nan, 1.0] + [np.nan] * 6
+    df["potential"] = df["potential"].astype(float)
+    p = d / "accounts.parquet"
+    df.to_parquet(p)
+    return p
+
+
+def parquet_binary(d: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.read_csv(CORPUS / "_base" / "accounts.csv", dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(df).append_column("logo", pa.array([b"\x89PNG"] * 8, pa.binary()))
+    p = d / "accounts.parquet"
+    pq.write_table(table, p)
+    return p
+
+
+def many_problems(d: Path) -> Path:
+    """500 accounts with tier 7: 20 listed, the rest counted, the total right."""
+    p = d / "accounts.csv"
+    rows = [f"B{i:04d},Bad {i},7,West,1,R01,,CA,94105,false" for i in range(500)]
+    p.write_text("\n".join(_lines()[:1] + rows) + "\n", encoding="utf-8")
+    return p
+
+
+# --- issue 13 review (rev13)
+
+
+def too_many_columns(d: Path) -> Path:
+    """200,000 columns in a 2.5 MB file: not an export; refused from the header at once."""
+    p = d / "accounts.csv"
+    n = 200_000
+    p.write_text(",".join(f"c{i}" for i in range(n)) + "\n" + ",".join("1" * n) + "\n", encoding="utf-8")
+    return p
+
+
+def padded_empty_columns(d: Path) -> Path:
+    """Every row ends in 16,000 empty cells (a sheet formatted out to its last column)."""
+    p = d / "accounts.csv"
+    p.write_text("".join(line + "," * 16_000 + "\n" for line in _lines()), encoding="utf-8")
+    return p
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
+        too_many_columns,
+        padded_empty_columns,
         excel_bom,
         crlf,
         utf16_excel,
@@ -123,5 +297,160 @@ GENERATORS = {
         xlsx_single,
         xlsx_sheets,
         xlsx_named_csv,
+        nul_late,
+        fifo_accounts,
+        too_big,
+        xlsx_declares_millions,
+        xlsx_unzips_to_many_rows,
+        xlsx_formula_no_result,
+        parquet_float_ids,
+        parquet_binary,
+        many_problems,
+    )
+}
+
+
+# --------------------------------------------------------------------------- command cases
+# Cases with an ``argv`` (output paths, plan folders, settings files) run that command line;
+# a ``setup`` below prepares the folder it runs in. {tmp} is that folder, {accounts} and
+# {roster} are copies of the base inputs in {tmp}/in, {out} is {tmp}/out and {case} the
+# case's folder in tests/corpus.
+
+
+def _plan(tmp: Path, name: str = "plan", roster: Path | None = None) -> Path:
+    import territory
+
+    out = tmp / name
+    territory.write_plan(
+        territory.plan(tmp / "in" / "accounts.csv", roster or tmp / "in" / "roster.csv"), out
+    )
+    return out
+
+
+def out_holds_other_files(tmp: Path) -> None:
+    (tmp / "out").mkdir()
+    (tmp / "out" / "notes.txt").write_text("my notes")
+
+
+def plan_folder(tmp: Path) -> None:
+    _plan(tmp)
+
+
+def plan_folder_edited(tmp: Path) -> None:
+    """A manager gives one of R01's accounts to R02 by hand."""
+    path = _plan(tmp) / "assignments.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[(frame["owner_id"] == "R01").idxmax(), "owner_id"] = "R02"
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
+def plan_folder_mixed(tmp: Path) -> None:
+    import shutil
+
+    roster = tmp / "in" / "roster_3.csv"
+    roster.write_text("".join(x for x in (tmp / "in" / "roster.csv").read_text().splitlines(True)[:-1]))
+    _plan(tmp)
+    other = _plan(tmp, "plan2", roster)
+    shutil.copy(other / "summary.json", tmp / "plan" / "summary.json")
+
+
+def plan_folder_legacy_truncated(tmp: Path) -> None:
+    import json
+
+    plan = _plan(tmp)
+    summary = json.loads((plan / "summary.json").read_text())
+    del summary["files"], summary["summary_sha256"]  # as written before checksums were recorded
+    (plan / "summary.json").write_text(json.dumps(summary))
+    lines = (plan / "assignments.csv").read_text().splitlines(True)
+    (plan / "assignments.csv").write_text("".join(lines[:-1]))
+
+
+def summary_nested_deep(tmp: Path) -> None:
+    (_plan(tmp) / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
+
+
+def summary_not_utf8(tmp: Path) -> None:
+    path = _plan(tmp) / "summary.json"
+    path.write_bytes(path.read_bytes().replace(b"Ana Ortiz", b"Ana Ort\xedz"))
+
+
+def icp_is_a_fifo(tmp: Path) -> None:
+    import os
+
+    os.mkfifo(tmp / "icp.toml")
+
+
+# --- issue 13 review (rev13)
+
+
+def config_link_loop(tmp: Path) -> None:
+    import os
+
+    os.symlink(tmp / "b.toml", tmp / "a.toml")
+    os.symlink(tmp / "a.toml", tmp / "b.toml")
+
+
+def summary_edited(tmp: Path) -> None:
+    """A rep's name changed by hand in summary.json: the counts still agree."""
+    path = _plan(tmp) / "summary.json"
+    path.write_bytes(path.read_bytes().replace(b'"Ana Ortiz"', b'"Ana Ortiz-Lee"'))
+
+
+def crm_db_with_logo(tmp: Path) -> None:
+    """The base accounts as a SQLite table, with a BLOB column of images."""
+    import sqlite3
+
+    frame = pd.read_csv(tmp / "in" / "accounts.csv", dtype=str, keep_default_na=False)
+    with sqlite3.connect(tmp / "crm.db") as conn:
+        frame.to_sql("accounts", conn, index=False)
+        conn.execute("ALTER TABLE accounts ADD COLUMN logo BLOB")
+        conn.execute("UPDATE accounts SET logo = ?", (b"\x89PNG\r\n\x1a\n\xff",))
+    conn.close()
+
+
+def books_on_a_full_disk(tmp: Path) -> None:
+    """A plan, and a 16 kB file system mounted at {tmp}/full for its books (needs root)."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    _plan(tmp)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    (tmp / "full").mkdir()
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(tmp / "full")], capture_output=True
+    )
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+    UNMOUNT.append(tmp / "full")
+
+
+# Mounts made by setups, unmounted by the test when it ends.
+UNMOUNT: list[Path] = []
+
+
+def rules_nested_deep(tmp: Path) -> None:
+    (tmp / "rules.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+
+SETUPS = {
+    f.__name__: f
+    for f in (
+        config_link_loop,
+        rules_nested_deep,
+        books_on_a_full_disk,
+        crm_db_with_logo,
+        summary_edited,
+        out_holds_other_files,
+        plan_folder,
+        plan_folder_edited,
+        plan_folder_mixed,
+        plan_folder_legacy_truncated,
+        summary_nested_deep,
+        summary_not_utf8,
+        icp_is_a_fifo,
     )
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from territory.config import PlanConfig, load_config
@@ -36,3 +38,38 @@ def make_input(accounts: list[dict], reps: list[dict], *settings: str, solver: s
 
 def config(*settings: str) -> PlanConfig:
     return load_config(None, list(settings))
+
+
+def assert_moved_agrees(output: str, out_dir: str | Path) -> int:
+    """The terminal's "Moved N" is the row count of the owner-update file(s), always.
+
+    When the guard withheld the files, none is in the folder, the terminal says so, and N is
+    what summary.json says they would have held. Returns N.
+    """
+    import csv
+    import json
+    import re
+
+    out = Path(out_dir)
+    found = re.findall(r"^Moved ([\d,]+) ", output, flags=re.M)
+    assert len(found) == 1, f"no single 'Moved N' line in:\n{output}"
+    n = int(found[0].replace(",", ""))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    crm = summary["crm_update"]
+    assert summary["overall"]["owner_changes"] == n
+    assert sum(f["rows"] for f in crm["files"]) == n
+    on_disk = sorted(p.name for p in out.glob("owner_changes*.csv"))
+    if crm["written"]:
+        assert on_disk == sorted(f["file"] for f in crm["files"])
+        total = 0
+        for name in on_disk:
+            with open(out / name, newline="", encoding="utf-8") as fh:
+                total += sum(1 for _ in csv.DictReader(fh))
+        assert total == n, f"'Moved {n}' but the update files hold {total} rows"
+    else:
+        assert on_disk == [], f"withheld, yet {on_disk} in {out}"
+        assert "CRM UPDATE WITHHELD" in output
+    with open(out / "assignments.csv", newline="", encoding="utf-8") as fh:
+        changed = sum(1 for r in csv.DictReader(fh) if r["owner_id"] not in ("", r["previous_owner_id"]))
+    assert changed == n, f"'Moved {n}' but assignments.csv has {changed} owner changes"
+    return n

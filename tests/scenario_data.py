@@ -61,3 +61,39 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
     a = write_csv(folder / "accounts.csv", ACCOUNT_HEADER, account_rows())
     r = write_csv(folder / "roster.csv", ROSTER_HEADER, ROSTER)
     return a, r
+
+
+def product_inputs(
+    folder: Path, *, extra_header: tuple[str, ...] = (), extra: dict | None = None
+) -> tuple[Path, Path]:
+    """
+    12 accounts, West, owned by R1 (core) or R3 (insights); tier_core / tier_insights given.
+    a11 and a12 fit no product (tier 3 for both); a12 is owned by R9, who left.
+    """
+    header = [
+        "account_id",
+        "name",
+        "region",
+        "potential",
+        "owner_id",
+        "tier_core",
+        "tier_insights",
+        *extra_header,
+    ]
+    rows = []
+    for i in range(1, 13):
+        owner = "R9" if i == 12 else ("R1" if i % 2 else "R3")
+        tc, ti = (3, 3) if i >= 11 else (1 + i % 2, 2 if i % 3 else 3)
+        rows.append(
+            [f"a{i:02d}", f"Co {i}", "West", str(100 * i), owner, str(tc), str(ti)]
+            + [(extra or {}).get((i, h), "") for h in extra_header]
+        )
+    roster = [
+        ["R1", "Ana", "ana@example.com", "Mia", "West", "1", "core"],
+        ["R2", "Bo", "bo@example.com", "Mia", "West", "1", "core"],
+        ["R3", "Cy", "cy@example.com", "Mia", "West", "1", "insights"],
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    a = write_csv(folder / "accounts.csv", header, rows)
+    r = write_csv(folder / "roster.csv", [*ROSTER_HEADER, "product"], roster)
+    return a, r

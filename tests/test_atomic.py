@@ -1,9 +1,11 @@
-"""A `territory plan` killed with SIGKILL part-way never leaves a half-written file.
+"""A plan folder is whole or untouched: SIGKILL at any point, two runs at once, a full disk.
 
-Each output file is written to ``.<name>.<random>.tmp`` and renamed over the final name, so
-after a kill every final-named file is either the previous complete version or the new
-complete version; stray ``.*.tmp`` files may remain (they are safe to delete) but never
-under a final name.
+`territory plan` builds the new folder beside --out and swaps it in at the end (see
+territory/io/staging.py). These tests kill real processes at the moments that matter, via
+the test-only TERRITORY_TEST_PAUSE hook ("staged": every file written, not yet swapped;
+"swapped": swapped, the old folder not yet deleted; the process stops itself there), and
+check that --out then holds the complete old plan or the complete new one, and that the
+next run tidies up. A full disk and a read-only file system are small tmpfs mounts.
 """
 
 from __future__ import annotations
@@ -14,145 +16,193 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
+from click.testing import CliRunner
+from folder_helpers import EXE
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+from territory.io.plandir import read_plan_folder
+from territory_cli.main import cli
 
-FILES = ("assignments.csv", "owner_changes.csv", "summary.json")
-N_ACCOUNTS = 1000  # a full plan takes ~2 s here: long enough to kill at several stages
+from scenario_data import write_inputs
 
-
-def _inputs(tmp: Path) -> tuple[Path, Path, Path]:
-    rng = np.random.default_rng(7)
-    regions = np.array(["West", "East", "South", "Midwest"])
-    reps = [f"R{i:02d}" for i in range(1, 17)]
-    rep_region = {r: regions[i // 4] for i, r in enumerate(reps)}
-    region = rng.choice(regions, N_ACCOUNTS)
-    owner = np.empty(N_ACCOUNTS, dtype=object)
-    for g in regions:
-        mine = [r for r in reps if rep_region[r] == g]
-        owner[region == g] = rng.choice(mine, int((region == g).sum()))
-    accounts = tmp / "accounts.csv"
-    pd.DataFrame(
-        {
-            "account_id": [f"A{i:06d}" for i in range(N_ACCOUNTS)],
-            "name": [f"Company {i}" for i in range(N_ACCOUNTS)],
-            "tier": rng.integers(1, 4, N_ACCOUNTS),
-            "region": region,
-            "potential": rng.integers(1_000, 1_000_000, N_ACCOUNTS),
-            "owner_id": owner,
-        }
-    ).to_csv(accounts, index=False)
-    roster = pd.DataFrame(
-        {"rep_id": reps, "name": reps, "region": [rep_region[r] for r in reps], "capacity": 1.0}
-    )
-    old_roster = tmp / "roster_old.csv"
-    roster.to_csv(old_roster, index=False)
-    new_roster = tmp / "roster_new.csv"  # one rep fewer in the West: a different plan
-    roster[roster["rep_id"] != "R02"].to_csv(new_roster, index=False)
-    return accounts, old_roster, new_roster
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="SIGKILL, renameat2 and mounts are Linux")
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cmd(accounts: Path, roster: Path, out: Path) -> list[str]:
-    exe = Path(sys.executable).parent / "territory"
-    return [str(exe), "plan", str(accounts), str(roster), "--out", str(out), "-q"]
+def _without_run(folder: Path) -> tuple[bytes, dict]:
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.pop("run")
+    return (folder / "assignments.csv").read_bytes(), summary
 
 
-def _snapshot(out: Path) -> dict[str, bytes]:
-    return {f: (out / f).read_bytes() for f in FILES if (out / f).exists()}
+def invoke(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(cli, [str(a) for a in args])
+    return r.exit_code, r.output
 
 
-def _without_run(data: bytes | None) -> dict | None:
-    if data is None:
-        return None
-    doc = json.loads(data)
-    doc.pop("run", None)
-    return doc
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two different plans of the same accounts (R4 leaves in the second), as references."""
+    tmp = tmp_path_factory.mktemp("atomic")
+    a, r = write_inputs(tmp / "in")
+    r2 = tmp / "in" / "roster_new.csv"
+    r2.write_text("".join(x for x in r.read_text().splitlines(True) if not x.startswith("R4,")))
+    refs = {"accounts": a, "old_roster": r, "new_roster": r2, "old": tmp / "old", "new": tmp / "new"}
+    for name in ("old", "new"):
+        code, text = invoke("plan", a, refs[f"{name}_roster"], "--out", refs[name], "-q")
+        assert code == 0, text
+    return refs
 
 
-def _assert_complete(out: Path, old: dict[str, bytes], new: dict[str, bytes], label: str) -> None:
-    for f in FILES:
-        p = out / f
-        if not p.exists():
-            continue
-        data = p.read_bytes()
-        if f.endswith(".json"):
-            # summary.json's last key, "run", holds timings that differ run to run: compare
-            # the rest (a half-written file would not even parse)
-            got = _without_run(data)
-            assert got in (_without_run(old.get(f)), _without_run(new.get(f))), (
-                f"{label}: {f} is neither the old nor the new file"
-            )
-        else:
-            assert data in (old.get(f), new.get(f)), f"{label}: {f} is neither the old nor the new file"
-            pd.read_csv(p, dtype=str)
-    for p in out.iterdir():
-        if p.name not in FILES:
-            assert p.name.startswith(".") and p.name.endswith(".tmp"), f"{label}: stray {p.name}"
-            assert any(p.name.startswith(f".{f}.") for f in FILES)
+def _args(inputs: dict[str, Path], which: str, out: Path) -> list[str]:
+    return ["plan", str(inputs["accounts"]), str(inputs[f"{which}_roster"]), "--out", str(out), "-q"]
 
 
-def _kill_when(cmd: list[str], out: Path, when: str, at: float) -> bool:
-    """Start the plan and SIGKILL it at ``at`` seconds, or as soon as a temp file shows up.
+def _paused(args: list[str], point: str, *python: str) -> subprocess.Popen:
+    """A real ``territory`` process, stopped (SIGSTOP) at the pause point."""
+    env = {**os.environ, "TERRITORY_TEST_PAUSE": point}
+    env.pop("TERRITORY_DEBUG", None)
+    cmd = [*python, *args] if python else [EXE, *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    line = proc.stderr.readline().decode()
+    if line != f"paused at {point}\n":
+        proc.kill()
+        raise AssertionError(line + proc.stderr.read().decode())
+    return proc
 
-    Returns True when the process was killed while it was still running.
-    """
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t0 = time.perf_counter()
+
+def _assert_whole(out: Path, inputs: dict[str, Path], label: str) -> str:
+    read_plan_folder(out)  # checksums and counts agree
+    got = _without_run(out)
+    for name in ("old", "new"):
+        if got == _without_run(inputs[name]):
+            return name
+    raise AssertionError(f"{label}: {out} is neither the old nor the new plan")
+
+
+# The fallback for file systems without renameat2(RENAME_EXCHANGE): two renames.
+NO_EXCHANGE = (
+    sys.executable,
+    "-c",
+    "import territory.io.staging as s; s._RENAMEAT2 = None\n"
+    "from territory_cli.main import cli; cli(prog_name='territory')",
+)
+
+
+@pytest.mark.parametrize(
+    "point, python, expect",
+    [
+        ("staged", (), "old"),  # every file written, not swapped in yet
+        ("swapped", (), "new"),  # swapped in, the old folder not deleted yet
+        ("aside", NO_EXCHANGE, None),  # between the two renames: the next run puts the old one back
+    ],
+)
+def test_sigkill_leaves_the_old_or_the_new_plan_whole(
+    inputs: dict[str, Path], tmp_path: Path, point: str, python: tuple[str, ...], expect: str | None
+) -> None:
+    out = tmp_path / "plan-out"
+    shutil.copytree(inputs["old"], out)
+    proc = _paused(_args(inputs, "new", out), point, *python)
+    proc.kill()
+    proc.wait()
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "plan-out"]
+    assert leftovers and all(n.startswith(".plan-out.territory-") and n.endswith(".tmp") for n in leftovers)
+    if expect:
+        assert _assert_whole(out, inputs, point) == expect
+    else:
+        assert not out.exists()
+    # The next run puts back or tidies what the killed one left, then replaces the folder.
+    code, text = invoke(*_args(inputs, "new", out))
+    assert code == 0, text
+    assert _assert_whole(out, inputs, "next run") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan-out"]
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 1)])
+def test_sigterm_and_ctrl_c_leave_nothing_behind(
+    inputs: dict[str, Path], tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    out = tmp_path / "plan-out"
+    shutil.copytree(inputs["old"], out)
+    proc = _paused(_args(inputs, "new", out), "staged")
+    proc.send_signal(sig)
+    proc.send_signal(signal.SIGCONT)
+    assert proc.wait(timeout=30) == code
+    assert proc.stderr is not None and "Traceback" not in proc.stderr.read().decode()
+    proc.stderr.close()
+    assert _assert_whole(out, inputs, sig.name) == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan-out"]  # the stage is gone
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["over an earlier plan", "into a new folder"])
+def test_two_runs_into_the_same_folder(inputs: dict[str, Path], tmp_path: Path, existing: bool) -> None:
+    """Run 1 has written everything; run 2 starts, finishes and swaps in; then run 1 swaps."""
+    out = tmp_path / "plan-out"
+    if existing:
+        shutil.copytree(inputs["old"], out)
+    first = _paused(_args(inputs, "new", out), "staged")
+    code, text = invoke(*_args(inputs, "old", out))
+    assert code == 0, text
+    assert _assert_whole(out, inputs, "second run") == "old"
+    first.send_signal(signal.SIGCONT)
+    assert first.wait(timeout=60) == 0, first.stderr.read().decode() if first.stderr else ""
+    assert first.stderr is not None
+    first.stderr.close()
+    assert _assert_whole(out, inputs, "first run") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan-out"]
+
+
+def _mount(target: Path, options: str) -> None:
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    target.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode().strip()}")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    mnt = tmp_path / "mnt"
+    _mount(mnt, "size=24k")  # six pages: the small plan (five) fits once, not twice
     try:
-        while proc.poll() is None:
-            elapsed = time.perf_counter() - t0
-            if when == "time" and elapsed >= at:
-                break
-            if when != "time" and out.exists() and any(p.name.startswith(f".{when}.") for p in out.iterdir()):
-                break
-            if elapsed > 60:
-                break
-            time.sleep(0.0002)
+        yield mnt
     finally:
-        killed = proc.poll() is None
-        if killed:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    return killed
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def test_sigkill_leaves_old_or_new_complete_files(tmp_path: Path) -> None:
-    accounts, old_roster, new_roster = _inputs(tmp_path)
-    out, ref_new = tmp_path / "out", tmp_path / "ref_new"
-    runs = [
-        subprocess.Popen(_cmd(accounts, r, o), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for r, o in ((old_roster, out), (new_roster, ref_new))
-    ]
-    for r in runs:
-        assert r.wait(timeout=120) == 0, r.stderr.read() if r.stderr else ""
-    old, new = _snapshot(out), _snapshot(ref_new)
-    assert set(old) == set(FILES) and old["assignments.csv"] != new["assignments.csv"]
-    backup = tmp_path / "backup"
-    shutil.copytree(out, backup)
+def test_a_full_disk_leaves_the_earlier_plan(tiny_disk: Path, inputs: dict[str, Path]) -> None:
+    a, r = inputs["accounts"], inputs["old_roster"]
+    out = tiny_disk / "plan-out"
+    code, text = invoke("plan", a, r, "--out", out, "-q")
+    assert code == 0, text
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code, text = invoke("plan", a, r, "--out", out, "-q", "--set", "balance.tier_band=0.05")
+    assert code == 1
+    assert text == f"Error: cannot write {out}/assignments.csv: the disk is full (no space left on device)\n"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["plan-out"]
+    fresh = tiny_disk / "deep" / "fresh"
+    code, text = invoke("plan", a, r, "--out", fresh, "-q")
+    assert code == 1 and "the disk is full" in text
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["plan-out"]  # nothing made, not even deep/
 
-    stages = [("time", 0.3), ("time", 1.0), ("assignments.csv", 0), ("summary.json", 0)]
-    mid_write = 0
-    for when, at in stages:
-        label = f"killed at {at} s" if when == "time" else f"killed while writing {when}"
-        killed = _kill_when(_cmd(accounts, new_roster, out), out, when, at)
-        mid_write += killed and when != "time"
-        _assert_complete(out, old, new, label)
-        # Back to the old complete plan for the next kill.
-        shutil.rmtree(out)
-        shutil.copytree(backup, out)
-    assert mid_write >= 1, "no kill landed while a file was being written; the test proves little"
 
-    # A fresh folder killed mid-write holds no final-named partial file either.
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    _kill_when(_cmd(accounts, new_roster, fresh), fresh, "assignments.csv", 0)
-    _assert_complete(fresh, {}, new, "fresh folder")
+def test_a_read_only_file_system_is_refused_before_any_work(tmp_path: Path) -> None:
+    mnt = tmp_path / "ro"
+    _mount(mnt, "ro,size=64k")
+    try:
+        a, r = write_inputs(tmp_path / "in")
+        code, text = invoke("plan", a, r, "--out", mnt / "plan")
+        assert code == 2
+        assert text == f"Error: cannot write {mnt / 'plan'}: the file system is read-only\n"
+        code, text = invoke("books", ROOT / "tests/fixtures/plan_small", "--out", mnt / "books")
+        assert code == 2 and text.endswith(": the file system is read-only\n")
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_written_files_are_not_private(tmp_path: Path) -> None:

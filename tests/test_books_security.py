@@ -8,7 +8,14 @@ from pathlib import Path
 
 import markupsafe
 import pytest
-from conftest_books import GENERATED_ON, copy_fixture, pdf_text, render_checked, weasyprint_logs
+from conftest_books import (
+    GENERATED_ON,
+    copy_fixture,
+    pdf_text,
+    render_checked,
+    skip_without_cjk_font,
+    weasyprint_logs,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,7 +92,13 @@ def test_no_local_file_content_in_the_pdf(hostile_render):
     assert "root:x:0:0" not in text and b"root:x:0" not in pdf
 
 
+# Without a font for its CJK names, WeasyPrint writes the book's bold font with its own
+# encoding, which pypdf cannot decode (poppler can); the text checks need the font.
+PYPDF_NEEDS_CJK = ": pypdf cannot read text from a book whose CJK names had no font"
+
+
 def test_markup_is_shown_as_text(hostile_render):
+    skip_without_cjk_font(PYPDF_NEEDS_CJK)
     text = " ".join(pdf_text(hostile_render[0]).split())
     assert '<img src="file:///etc/passwd"> Evil Image Co' in text
     assert "<script>alert('x')</script> Script Corp" in text
@@ -111,10 +124,16 @@ def test_very_long_name_is_shortened_and_the_book_stays_short(hostile_render):
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) < 12
 
 
-def test_rtl_and_cjk_text_survive(hostile_render):
+def test_rtl_text_survives(hostile_render):
+    skip_without_cjk_font(PYPDF_NEEDS_CJK)
+    text = pdf_text(hostile_render[0])
+    assert "شركة" in text or "הרבח" in text or "חברה" in text
+
+
+def test_cjk_text_survives(hostile_render):
+    skip_without_cjk_font()
     text = pdf_text(hostile_render[0])
     assert "北京科技有限公司" in text or "株式会社" in text
-    assert "شركة" in text or "הרבח" in text or "חברה" in text
 
 
 def test_hostile_ids_and_managers_give_safe_file_names(hostile_plan):

@@ -112,7 +112,10 @@ def test_wrong_setting_type(tmp_path):
         cli, ["plan", ACCOUNTS, ROSTER, "--out", str(tmp_path), "--set", "balance.tier_band=wide"]
     )
     assert result.exit_code == 2
-    assert "setting 'balance.tier_band' must be a number, not 'wide'" in result.output
+    assert (
+        "setting 'balance.tier_band' must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'"
+        in result.output
+    )
 
 
 def test_bad_inputs_listed_together(tmp_path):
@@ -202,7 +205,12 @@ def test_product_icps_from_the_cli(tmp_path):
     s = json.loads((tmp_path / "summary.json").read_text())
     carried = {r["rep_id"]: r["product"] for r in s["reps"]}
     owners = {}
+    assert len({row["account_id"] for row in rows}) == 1000  # every account is listed
     for row in rows:
+        if not row["product"]:  # fits no product ICP: keeps its owner (products.no_fit = keep)
+            assert row["reason"].startswith("fits no product ICP; ")
+            assert row["owner_id"] == row["previous_owner_id"]
+            continue
         assert carried[row["owner_id"]] == row["product"]  # a rep only owns its product's rows
         owners.setdefault((row["account_id"], row["product"]), []).append(row["owner_id"])
     assert all(len(v) == 1 for v in owners.values())

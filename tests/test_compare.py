@@ -58,7 +58,7 @@ def test_compare_prints_side_by_side_and_writes_csv(plans: dict[str, Path], tmp_
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["q1", "q2", "q3"]
-    rows = {line[:30].strip(): line[30:].split() for line in lines[2:17]}
+    rows = {line[:30].strip(): line[30:].split() for line in lines[2 : lines.index("")]}
     assert rows["Reps"] == ["4", "4", "3"]
     assert rows["Accounts"] == ["48", "48", "49"]
     assert rows["Owner differs from first plan"][0] == "0"
@@ -103,7 +103,9 @@ def test_diff_lists_owner_changes_with_reasons(plans: dict[str, Path], tmp_path:
     assert left and all("owner R4 left the roster" in r["reason"] for r in left)
     assert result.output.splitlines()[0].endswith("; 1 added.")
     if "A005" in by_id:  # moved by hand in the CRM between the plans
-        assert by_id["A005"]["reason"].startswith("owner changed in the CRM between the plans (to R2)")
+        assert by_id["A005"]["reason"].startswith(
+            "owner changed in the CRM between the plans (from R1 to R2)"
+        )
 
 
 def test_diff_of_a_plan_with_itself_is_empty(plans: dict[str, Path]) -> None:
@@ -118,4 +120,29 @@ def test_compare_needs_plan_directories(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(cli, ["compare", str(tmp_path / "empty"), "--out", str(tmp_path / "c.csv")])
     assert result.exit_code == 2
-    assert f"{tmp_path / 'empty'}" in result.output and "has no summary.json" in result.output
+    assert f"{tmp_path / 'empty'}" in result.output and "summary.json is missing" in result.output
+
+
+def test_owner_differs_is_not_zero_for_plans_with_no_account_in_common(
+    plans: dict[str, Path], tmp_path: Path
+) -> None:
+    """Plans of two exports with other ids (15- and 18-character Salesforce ids, say) share
+    no account: "Owner differs from first plan" was 0, as if the plans agreed. It is '-'."""
+    a, r = write_inputs(tmp_path / "in")
+    rows = list(csv.reader(a.open()))
+    for row in rows[1:]:
+        row[0] = "X" + row[0]
+        row[6] = "X" + row[6] if row[6] else ""
+    with open(tmp_path / "other_ids.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "other"
+    result = CliRunner().invoke(
+        cli, ["plan", str(tmp_path / "other_ids.csv"), str(r), "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        cli, ["compare", str(plans["q1"]), str(out), "--out", str(tmp_path / "c.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Owner differs from first plan"))
+    assert line.split()[-2:] == ["0", "-"]

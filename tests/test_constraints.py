@@ -85,7 +85,7 @@ def test_assign_once(engine):
     inp = make_input(
         [acc("a1", 3, "R9"), acc("a2", 3, "R1"), acc("a3", 3, "R2")],
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=3",
     )
     owners, _, _ = solve_pool(inp, engine)
@@ -134,7 +134,7 @@ def test_account_balance(engine):
     inp = make_input(
         rows,
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=6",
         "balance.account_band=0.1",
     )
@@ -257,7 +257,7 @@ def test_potential_move_limit(engine):
     inp = make_input(
         rows,
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=5",
         "continuity.max_potential_moved_share=0.3",
     )
@@ -382,7 +382,7 @@ def test_workload_balance(engine):
     inp = make_input(
         rows,
         TWO_REPS,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=4",
         "balance.workload_band=0.05",
     )

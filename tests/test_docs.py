@@ -35,7 +35,7 @@ def test_command_is_documented(name):
 
 
 def test_every_setting_has_help():
-    for key, _default, help_text in describe_settings():
+    for key, _default, help_text, _allowed in describe_settings():
         assert len(help_text) > 15, f"setting {key} has no help"
 
 

@@ -135,7 +135,8 @@ def plans(draw):
                 "tier": draw(st.integers(1, 3)),
                 "potential": draw(st.sampled_from([0, 5, 50, 500])),
                 "arr": draw(st.sampled_from([0, 10, 30])),
-                "region": draw(st.sampled_from(covered)),
+                # (every rep region has an account: a region no account has is refused as a typo)
+                "region": covered[i] if i < len(covered) else draw(st.sampled_from(covered)),
                 "owner_id": draw(st.sampled_from([f"R{r}" for r in range(n_reps)] + ["R9", ""])),
                 "parent_id": "",
             }
@@ -216,7 +217,7 @@ def _cap_instance(eps: float, method: str):
     return make_input(
         rows,
         reps,
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=5",
         f"continuity.max_potential_moved_share={share}",
         f"solver.method={method}",

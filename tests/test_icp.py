@@ -490,3 +490,71 @@ def test_score_command_help_has_example(cli: click.Group) -> None:
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert "territory score examples/accounts.csv --icp examples/icp.toml" in result.output
+
+
+# --------------------------------------------------------------------------- ranges (issue 13)
+
+ICP_RANGE = "a number from -1,000,000 to 1,000,000"
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "points = 30",
+            "points = inf",
+            "criterion 1 ('industry'): 'points' must be " + ICP_RANGE + ", not inf",
+        ),
+        (
+            "points = 30",
+            "points = nan",
+            "criterion 1 ('industry'): 'points' must be " + ICP_RANGE + ", not nan",
+        ),
+        (
+            "points = 30",
+            "points = 1e300",
+            "criterion 1 ('industry'): 'points' must be " + ICP_RANGE + ", not 1e+300",
+        ),
+        (
+            "points = 30",
+            "points = -1e300",
+            "criterion 1 ('industry'): 'points' must be " + ICP_RANGE + ", not -1e+300",
+        ),
+        (
+            "points = 30",
+            "points = 1e-300",
+            "criterion 1 ('industry'): 'points' must be " + ICP_RANGE + ", not 1e-300: too small to make "
+            "any difference; write 0 for none or at least 0.000001",
+        ),
+        (
+            "points = 30",
+            'points = "30"',
+            "criterion 1 ('industry'): 'points' must be " + ICP_RANGE + ", not '30'",
+        ),
+        ("tier1 = 35", "tier1 = nan", "thresholds: 'tier1' must be " + ICP_RANGE + ", not nan"),
+        ("tier2 = 20", "tier2 = -inf", "thresholds: 'tier2' must be " + ICP_RANGE + ", not -inf"),
+        ("tier2 = 20", "tier2 = -1e300", "thresholds: 'tier2' must be " + ICP_RANGE + ", not -1e+300"),
+        ("tier2 = 20", "tier2 = true", "thresholds: 'tier2' must be " + ICP_RANGE + ", not True"),
+    ],
+)
+def test_icp_points_and_thresholds_have_a_range(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in GOOD
+    path = icp_from(GOOD.replace(old, new, 1), tmp_path)
+    with pytest.raises(ConfigError) as e:
+        load_icp(path)
+    assert (
+        str(e.value)
+        == f"{path}: product 'core'" + (", " if message.startswith("criterion") else ": ") + message
+    )
+    assert e.value.exit_code == 2
+
+
+def test_icp_score_sums_stay_finite(tmp_path: Path) -> None:
+    """Many criteria at the largest points still add up to a finite score."""
+    rules = "".join(
+        '[[product.criteria]]\ncolumn = "industry"\nin = ["Software"]\npoints = 1000000\n' for _ in range(50)
+    )
+    text = '[[product]]\nname = "core"\n[product.thresholds]\ntier1 = 1000000\ntier2 = -1000000\n' + rules
+    icp = load_icp(icp_from(text, tmp_path))
+    scored = score_accounts(ACCOUNTS, icp)
+    assert np.isfinite(scored["score_core"]).all() and scored["score_core"].max() == 50_000_000

@@ -79,7 +79,7 @@ def test_summary_has_every_measure(method: str) -> None:
         _rows(),
         REPS,
         "balance.measures.arr.band=0.25",
-        "balance.tier_band=1.0",
+        "balance.tier_band=100%",
         "balance.tier_band_min_accounts=8",
         f"solver.method={method}",
     )
@@ -104,7 +104,7 @@ def test_summary_has_every_measure(method: str) -> None:
 def test_a_measure_that_is_not_balanced_has_no_band(tmp_path: Path) -> None:
     """Potential left out of balance.measures: reported, but without a band, and the plan
     moves accounts for ARR alone."""
-    inp = make_input(_rows(), REPS, "balance.tier_band=1.0", "balance.tier_band_min_accounts=8")
+    inp = make_input(_rows(), REPS, "balance.tier_band=100%", "balance.tier_band_min_accounts=8")
     cfg = dataclasses.replace(
         inp.config,
         balance=dataclasses.replace(

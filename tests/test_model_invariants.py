@@ -44,6 +44,11 @@ def instances(draw):
                 "parent_id": "",
             }
         )
+    # A rep's region must be some account's region (a roster region no account has is an
+    # error): keep the parts the accounts drew.
+    present = {row["region"] for row in rows}
+    for rep in reps:
+        rep["region"] = ";".join(r for r in rep["region"].split(";") if r in present) or min(present)
     # a few children under an earlier account of the same region
     for i in range(1, n):
         if draw(st.booleans()) and draw(st.booleans()):

@@ -36,6 +36,16 @@ def test_wheel_contents(wheel: Path):
         "territory/report_templates/rep_book.html",
         "territory/report_templates/print.css",
         "territory/report_templates/base.html",
+        "territory/report_templates/_map.html",
+        "territory/report_templates/review.html",
+        "territory/report_templates/review.js",
+        "territory/report_templates/review.css",
+        "territory/geo/maps.py",
+        "territory/geo/data/geometry.json.gz",
+        "territory/geo/data/counties.csv.gz",
+        "territory/geo/data/county_adjacency.csv.gz",
+        "territory/geo/data/states.csv",
+        "territory/geo/data/SOURCES.md",
     ):
         assert required in names, f"{required} missing from {wheel.name}"
     entry = [n for n in names if n.endswith("entry_points.txt")]
@@ -74,4 +84,4 @@ def test_plain_install_runs_the_example(tmp_path: Path, wheel: Path):
         cwd=tmp_path,
     )
     assert books.returncode == 0, books.stderr
-    assert (out / "books" / "rep-R01.pdf").exists()
+    assert (out / "books" / "rep-ana-ortiz-R01.pdf").exists()

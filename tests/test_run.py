@@ -82,7 +82,10 @@ def test_set_beats_the_file(project: Path, tmp_path: Path) -> None:
     "text, message",
     [
         ("[balance]\ntier_bnd = 0.1\n", "unknown setting 'balance.tier_bnd'"),
-        ('[balance]\ntier_band = "wide"\n', "setting 'balance.tier_band' must be a number, not 'wide'"),
+        (
+            '[balance]\ntier_band = "wide"\n',
+            "setting 'balance.tier_band' must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'",
+        ),
         ('[input]\naccounts = "a.csv"\n', "unknown setting 'input'"),
         (
             '[inputs]\npreset = "dynamics"\n',
@@ -136,10 +139,10 @@ def test_example_plan_file_runs(tmp_path: Path) -> None:
 
 def test_every_setting_is_documented() -> None:
     rows = describe_settings()
-    undocumented = [key for key, _, help_text in rows if not help_text.strip()]
+    undocumented = [row.key for row in rows if not row.help.strip()]
     assert not undocumented, f"settings without help: {undocumented}"
     doc = (ROOT / "docs" / "settings.md").read_text()
-    missing = [key for key, _, _ in rows if f"`{key}`" not in doc]
+    missing = [row.key for row in rows if f"`{row.key}`" not in doc]
     assert not missing, f"{missing} missing from docs/settings.md; run python scripts/gen_settings_doc.py"
     check = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_settings_doc.py"), "--check"],
@@ -149,11 +152,19 @@ def test_every_setting_is_documented() -> None:
     assert check.returncode == 0, check.stderr
 
 
-def test_books_step(project: Path) -> None:
+def test_books_step(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("territory.reporting")
     pytest.importorskip("weasyprint")
+    from territory.reporting import fonts
+
+    roster = project.parent / "data" / "roster.csv"
+    roster.write_text(roster.read_text().replace("Ana West", "Zoë West"), encoding="utf-8")
+    monkeypatch.setattr(fonts, "installed_coverage", lambda: ((0x20, 0x7E),))  # ASCII only
     code, output = run(str(project), "-q", "--books")
     assert code == 0, output
     pdfs = sorted(p.name for p in (project.parent / "out" / "books").glob("*.pdf"))
     assert len(pdfs) >= 4, output
+    assert "rep-zoe-west-R1.pdf" in pdfs
     assert "Books: " in output and " written to " in output
+    assert output.count("Warning: 1 character in names (ë) has no installed font") == 1
+    assert "apt install fonts-noto-core." in output

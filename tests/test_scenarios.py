@@ -59,7 +59,22 @@ def test_parse_scenario_steps() -> None:
         ("x: grow=3", "scenario step 'grow=3': expected one of add-rep=..."),
         ("x: add-rep=Ana", "add-rep 'Ana': expected \"Name,region,capacity\""),
         ("x: add-rep=Ana,West,lots", "add-rep 'Ana,West,lots': 'lots' is not a number"),
-        ("x: capacity=R1=0", "capacity must be above 0"),
+        (
+            "x: capacity=R1=0",
+            "capacity 'R1=0': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not 0.0",
+        ),
+        (
+            "x: capacity=R1=inf",
+            "capacity 'R1=inf': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not inf",
+        ),
+        (
+            "x: capacity=R1=1e300",
+            "capacity 'R1=1e300': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not 1e+300",
+        ),
+        (
+            "x: add-rep=Ana,West,nan",
+            "add-rep 'Ana,West,nan': capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not nan",
+        ),
         ("x:  ", "scenario 'x' has no steps"),
     ],
 )
@@ -67,6 +82,8 @@ def test_parse_errors_say_what_to_write(spec: str, message: str) -> None:
     with pytest.raises(ConfigError) as e:
         parse_scenario(spec)
     assert message in str(e.value)
+    if spec.startswith("x: ") and spec.strip() != "x:":  # a step's error names its scenario
+        assert str(e.value).startswith("scenario 'x': "), str(e.value)
 
 
 def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -> None:
@@ -80,15 +97,22 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
 @pytest.mark.parametrize(
     "spec, message",
     [
-        (
-            "x: add-rep=Ana,Wset,1",
-            "scenario 'x': add-rep Ana: no accounts are in region 'Wset'; regions: East, West",
-        ),
         ("x: remove-rep=R9", "scenario 'x': remove-rep=R9: no rep 'R9' on the roster; reps: R1, R2, R3, R4"),
         ("x: lock=A001,NOPE", "scenario 'x': lock=A001,NOPE: no account 'NOPE'"),
         ("x: set=balance.band=0.1", "scenario 'x': --set: unknown setting 'balance.band'"),
-        ("x: set=balance.tier_band=wide", "must be a number, not 'wide'"),
+        ("x: set=balance.tier_band=wide", "must be a share from 0 % to 100 % (write 0.05 or 5%), not 'wide'"),
         ("x: remove-rep=R1; remove-rep=R2; remove-rep=R3; remove-rep=R4", "removes every rep"),
+        # Settings read once, while loading: a scenario setting one would be the baseline again.
+        (
+            "x: set=inputs.accounts=other.csv",
+            "scenario 'x': set=inputs.accounts: whatif reads its inputs and chooses its folders once, "
+            "for the baseline and every scenario, so a scenario cannot change inputs.accounts; put it in "
+            "the settings file (--config), which they all read",
+        ),
+        ("x: set=outputs.dir=elsewhere", "so a scenario cannot change outputs.dir"),
+        ("x: set=columns.accounts.Region=region", "so a scenario cannot change columns.accounts.Region"),
+        ("x: set=geo.locate=false", "so a scenario cannot change geo.locate"),
+        ("x: set=tiering.source=icp", "so a scenario cannot change tiering.source"),
     ],
 )
 def test_bad_scenarios_fail_before_any_solve(
@@ -229,7 +253,18 @@ set = { "balance.tier_band" = [0.05, 0.2], "continuity.move_cost" = [1, 2] }
             "give each setting a list of values",
         ),
         ('[[scenario]]\nname = "x"\n[[scenario]]\nname = "X"\n', "two scenarios share the name 'X'"),
-        ('[[scenario]]\nname = "x"\ncapacity = { R1 = -1 }\n', "capacity.R1 must be a number above 0"),
+        (
+            '[[scenario]]\nname = "x"\ncapacity = { R1 = -1 }\n',
+            "capacity.R1 must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not -1",
+        ),
+        (
+            '[[scenario]]\nname = "x"\ncapacity = { R1 = inf }\n',
+            "capacity.R1 must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not inf",
+        ),
+        (
+            '[[scenario]]\nname = "x"\nadd_rep = { name = "A", region = "West", capacity = "1" }\n',
+            "add_rep.capacity must be a number from 0.01 to 10 (1.0 = a full book, 0.5 = ramping), not '1'",
+        ),
     ],
 )
 def test_scenarios_file_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -284,3 +319,16 @@ def test_whatif_bad_step_is_a_clean_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.output.startswith("Error: scenario 'scenario': remove-rep=R9: no rep 'R9' on the roster")
+
+
+def test_whatif_set_of_a_setting_read_with_the_inputs_applies_to_the_whole_run(tmp_path: Path) -> None:
+    """--set tiering.source=icp (what a load error's hint says) or inputs.max_rows reaches the
+    loading of the inputs, for the baseline and every scenario, instead of a scenario only."""
+    a, r = write_inputs(tmp_path / "in")
+    out = tmp_path / "x"
+    result = CliRunner().invoke(
+        cli, ["whatif", str(a), str(r), "--out", str(out), "--remove-rep", "R1", "--set", "inputs.max_rows=3"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "holds more than the 3 rows an input file may hold (inputs.max_rows)" in result.output
+    assert not out.exists()

@@ -19,10 +19,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_parse_caps():
     assert parse_caps("0, 2%,5%,0.1,none") == [0.0, 0.02, 0.05, 0.1, None]
-    with pytest.raises(ConfigError, match="'lots' is not a share"):
-        parse_caps("lots")
-    with pytest.raises(ConfigError, match="between 0 % and 100 %"):
-        parse_caps("150%")
+    assert parse_caps("100%") == [1.0]
+    share = "--sweep-moves: setting 'continuity.max_moved_share' must be a share from 0 % to 100 % (write 0.05 or 5%), or none (unset), not "
+    for text, tail in [
+        ("lots", "'lots'"),
+        ("150%", "'150%'"),
+        ("nan", "'nan'"),
+        ("5", "'5': as a share, 5 means 500 %. Did you mean 5%?"),
+        ("1", "'1': as a share, 1 means 100 %. Did you mean 1%? Write 100% to mean the whole."),
+    ]:
+        with pytest.raises(ConfigError) as e:
+            parse_caps(f"0,{text}")
+        assert str(e.value) == share + tail
 
 
 def test_tighter_caps_trade_balance_for_moves(solver):

@@ -106,6 +106,18 @@ def export_lp_file(prob: object, path: Path, pool_name: str, n_pools: int) -> st
     if n_pools > 1:
         slug = re.sub(r"[^A-Za-z0-9]+", "-", pool_name).strip("-").lower() or "pool"
         path = path.with_name(f"{path.stem}-{slug}{path.suffix or '.lp'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prob.writeLP(str(path))  # type: ignore[attr-defined]
+    import os
+    import secrets
+
+    from ..io.writing import output_error
+
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        prob.writeLP(str(tmp))  # type: ignore[attr-defined]  # then renamed: never half a model
+        os.replace(tmp, path)
+    except OSError as e:
+        if tmp.is_file():
+            tmp.unlink()
+        raise output_error(path, e) from None
     return str(path)

@@ -9,17 +9,20 @@ layout time varies with book length.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError, Problem, RenderError
+from ..workers import process_pool
 from .context import (
     PlanDir,
     build_manager_rollup,
@@ -28,12 +31,24 @@ from .context import (
     load_plan_dir,
     manager_slug,
     managers_of,
+    name_slug,
 )
+from .fonts import font_warning
 
-__all__ = ["BookJob", "BookOutcome", "BooksResult", "plan_book_jobs", "render_books", "render_one"]
+__all__ = [
+    "BookJob",
+    "BookOutcome",
+    "BooksResult",
+    "plan_book_jobs",
+    "rep_book_stem",
+    "render_books",
+    "render_one",
+    "select_reps",
+]
 
 BookKind = Literal["rep", "manager", "summary"]
 PAGE_SIZES = ("letter", "a4")
+FORMATS = ("pdf", "xlsx")  # xlsx: rep and manager workbooks (territory.reporting.workbooks)
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,11 @@ class BookJob:
     kind: BookKind
     key: str
     filename: str
+
+    @property
+    def format(self) -> str:
+        """'pdf' or 'xlsx', from the file name."""
+        return self.filename.rsplit(".", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,9 @@ class BooksResult:
     out_dir: Path
     seconds: float
     jobs: int
+    warnings: tuple[str, ...] = ()  # said once per run, e.g. characters no installed font has
+    # Books were rendered as one set and some failed: none was written, out_dir is as it was.
+    untouched: bool = False
 
     @property
     def written(self) -> list[Path]:
@@ -111,6 +134,87 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+def rep_book_stem(rep_id: str, name: str) -> str:
+    """``rep-<name-slug>-<id>``: the name first so a folder of books sorts by name, the id so
+    two reps with one name never share a file. ``rep-<id>`` when the name has no ASCII
+    letters or digits (or is the id itself)."""
+    from .render import safe_filename
+
+    slug = name_slug(name) if name and name != rep_id else ""
+    safe_id = safe_filename(rep_id)
+    return f"rep-{slug}-{safe_id}" if slug else f"rep-{safe_id}"
+
+
+def _fold(text: str) -> str:
+    """Case- and spacing-insensitive form of an id, email or name for matching."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _describe(rep: Mapping[str, Any]) -> str:
+    rep_id, name, email = (str(rep.get(k) or "") for k in ("rep_id", "name", "email"))
+    text = f"{rep_id} {name}" if name and name != rep_id else rep_id
+    return text + (f" <{email}>" if email else "")
+
+
+def select_reps(plan: PlanDir, keys: Sequence[str]) -> list[str]:
+    """The rep ids that ``keys`` name, in the order given (duplicates dropped).
+
+    A key is a rep id (exact; else ignoring case; a 15-character Salesforce id also finds its
+    18-character form), an email (ignoring case) or a name (ignoring case and extra spaces).
+    Every key that names no rep, or a name several reps share, is one ``Problem`` of the
+    ``InputError`` raised, which lists the matching reps so the user can pick an id.
+    """
+    reps = plan.reps
+    ids = [str(r.get("rep_id", "")) for r in reps]
+    problems: list[Problem] = []
+    chosen: list[str] = []
+    where = str(plan.path / "summary.json")
+    for key in keys:
+        k = key.strip()
+        fk = _fold(k)
+        tries = (
+            [i for i in ids if i == k],
+            [i for i in ids if _fold(i) == fk],
+            [i for i in ids if len(k) == 15 and len(i) == 18 and i[:15] == k],
+            [str(r.get("rep_id", "")) for r in reps if r.get("email") and _fold(str(r["email"])) == fk],
+            [str(r.get("rep_id", "")) for r in reps if r.get("name") and _fold(str(r["name"])) == fk],
+        )
+        found = next((t for t in tries if t), [])
+        if len(found) == 1:
+            chosen.append(found[0])
+            continue
+        if found:
+            by_id = {str(r.get("rep_id", "")): r for r in reps}
+            problems.append(
+                Problem(
+                    file=where,
+                    value=key,
+                    message=f"{len(found)} reps match {key!r}: "
+                    + "; ".join(_describe(by_id[i]) for i in found),
+                    hint="pass the rep id or email instead, e.g. --rep " + found[0],
+                )
+            )
+            continue
+        names = {_fold(str(r.get("name") or "")): _describe(r) for r in reps}
+        close = difflib.get_close_matches(fk, [*names, *(_fold(i) for i in ids)], n=3, cutoff=0.75)
+        hint = (
+            "did you mean " + " or ".join(names.get(c, c) for c in close) + "?"
+            if close
+            else "reps in this plan: "
+            + ", ".join(ids[:8])
+            + (f" ... ({len(ids)} in all)" if len(ids) > 8 else "")
+        )
+        problems.append(
+            Problem(file=where, value=key, message=f"no rep has the id, email or name {key!r}", hint=hint)
+        )
+    if problems:
+        n = len(problems)
+        raise InputError(
+            problems, summary=f"{n} --rep value{'s match' if n != 1 else ' matches'} no single rep"
+        )
+    return list(dict.fromkeys(chosen))
+
+
 def plan_book_jobs(
     plan: PlanDir,
     rep_ids: Sequence[str] | None = None,
@@ -118,43 +222,32 @@ def plan_book_jobs(
     reps: bool = True,
     managers: bool = True,
     summary: bool = True,
+    formats: Sequence[str] = ("pdf",),
 ) -> list[BookJob]:
-    """The books of a plan: ``rep-<id>.pdf``, ``manager-<slug>.pdf``, ``plan-summary.pdf``.
+    """The books of a plan: ``rep-<name-slug>-<id>.pdf``, ``manager-<slug>.pdf``,
+    ``plan-summary.pdf``; with "xlsx" in ``formats`` also ``rep-<name-slug>-<id>.xlsx`` and
+    ``manager-<slug>.xlsx`` (the same names; no spreadsheet of the plan summary).
 
-    With ``rep_ids``, only those reps' books (unknown ids raise ``InputError``).
+    With ``rep_ids``, only those reps' books: each is a rep id, email or name (see
+    ``select_reps``; unknown or ambiguous ones raise ``InputError``).
     """
-    from .render import safe_filename
-
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise RenderError(f"book formats are {', '.join(FORMATS)}, not {', '.join(unknown) or 'none'}")
     if rep_ids:
-        known = set(plan.rep_ids)
-        unknown = [r for r in rep_ids if r not in known]
-        if unknown:
-            raise InputError(
-                [
-                    Problem(
-                        file=str(plan.path / "summary.json"),
-                        message=f"no rep {r!r} in this plan",
-                        value=r,
-                        hint="reps in this plan: "
-                        + ", ".join(plan.rep_ids[:8])
-                        + (" ..." if len(plan.rep_ids) > 8 else ""),
-                    )
-                    for r in unknown
-                ],
-                summary=f"{len(unknown)} unknown rep id{'s' if len(unknown) != 1 else ''}",
-            )
-        chosen = list(dict.fromkeys(rep_ids))
+        chosen = select_reps(plan, rep_ids)
         managers = summary = False
     else:
         chosen = plan.rep_ids if reps else []
     jobs: list[BookJob] = []
-    stems = _unique([f"rep-{safe_filename(r)}" for r in chosen])
-    jobs += [BookJob("rep", r, s + ".pdf") for r, s in zip(chosen, stems)]
-    if managers:
-        names = managers_of(plan)
-        mstems = _unique([f"manager-{manager_slug(m)}" for m in names])
-        jobs += [BookJob("manager", m, s + ".pdf") for m, s in zip(names, mstems)]
-    if summary:
+    names = plan.rep_names
+    stems = _unique([rep_book_stem(r, names.get(r, "")) for r in chosen])
+    mgrs = managers_of(plan) if managers else []
+    mstems = _unique([f"manager-{manager_slug(m)}" for m in mgrs])
+    for fmt in (f for f in FORMATS if f in formats):
+        jobs += [BookJob("rep", r, f"{s}.{fmt}") for r, s in zip(chosen, stems)]
+        jobs += [BookJob("manager", m, f"{s}.{fmt}") for m, s in zip(mgrs, mstems)]
+    if summary and "pdf" in formats:
         jobs.append(BookJob("summary", "", "plan-summary.pdf"))
     return jobs
 
@@ -166,6 +259,8 @@ _STATE: dict[str, Any] = {}
 
 
 def _init_worker() -> None:
+    if not _STATE.get("pdf", True):
+        return  # spreadsheets only: no WeasyPrint
     import weasyprint  # noqa: F401  - once per worker, not once per book
 
     from .render import make_environment
@@ -188,6 +283,8 @@ def render_one(
     t0 = time.perf_counter()
     c0 = time.process_time()
     target = out_dir / job.filename
+    if job.format == "xlsx":
+        return _write_workbook(plan, job, target, generated_on or dt.date.today(), t0, c0)
     try:
         context: Any
         if job.kind == "rep":
@@ -209,6 +306,28 @@ def render_one(
         seconds_layout=stats.seconds_layout,
         seconds_write=stats.seconds_write,
         seconds_total=time.perf_counter() - t0,
+        cpu_seconds=time.process_time() - c0,
+    )
+
+
+def _write_workbook(
+    plan: PlanDir, job: BookJob, target: Path, generated_on: dt.date, t0: float, c0: float
+) -> BookOutcome:
+    from .workbooks import write_workbook
+
+    try:
+        size = write_workbook(plan, job.kind, job.key, target, generated_on=generated_on)
+    except Exception as e:  # one failing book must not stop the others
+        text = str(e) if isinstance(e, (RenderError, InputError)) else f"{type(e).__name__}: {e}"
+        return BookOutcome(job, None, False, error=text, seconds_total=time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    return BookOutcome(
+        job,
+        target,
+        True,
+        size=size,
+        seconds_write=seconds,
+        seconds_total=seconds,
         cpu_seconds=time.process_time() - c0,
     )
 
@@ -237,8 +356,12 @@ def render_books(
     reps: bool = True,
     managers: bool = True,
     summary: bool = True,
+    formats: Sequence[str] = ("pdf",),
 ) -> BooksResult:
     """Render the books of a plan directory into ``out_dir`` (default ``PLAN_DIR/books``).
+
+    ``formats``: "pdf" and/or "xlsx" (a workbook per rep and per manager, see
+    ``territory.reporting.workbooks``), rendered in the same worker pool.
 
     :param jobs: worker processes (default: all cores); 1 renders in this process.
     :param progress: called as ``progress(done, total, outcome)`` after each book.
@@ -249,17 +372,108 @@ def render_books(
     if page_size.lower() not in PAGE_SIZES:
         raise RenderError(f"page size must be one of {', '.join(PAGE_SIZES)}, not {page_size!r}")
     out = Path(out_dir) if out_dir is not None else plan.path / "books"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     generated_on = generated_on or dt.date.today()
-    todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary)
+    todo = plan_book_jobs(plan, rep_ids, reps=reps, managers=managers, summary=summary, formats=formats)
+    pdf = any(j.format == "pdf" for j in todo)
+    only = [j.key for j in todo if j.kind == "rep"] if rep_ids else None
+    notes = tuple(w for w in [font_warning(plan, only) if pdf else None] if w)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
 
     from .render import make_environment
 
-    env = make_environment(templates_dir)  # fail early on a bad --templates dir
+    env = make_environment(templates_dir) if pdf else None  # fail early on a bad --templates dir
+    args = (plan, todo, out, n_workers, notes)
+    kw: dict[str, Any] = dict(
+        page_size=page_size,
+        generated_on=generated_on,
+        env=env,
+        templates_dir=templates_dir,
+        progress=progress,
+        pdf=pdf,
+    )
+    if rep_ids is None and reps and managers and summary and pdf and _books_only(out):
+        return _render_set(*args, **kw)
+    # Only now, with every option checked (--rep, --templates), is the folder made.
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
+    return _render(*args, **kw)
+
+
+def _books_only(out: Path) -> bool:
+    """Whether ``out`` can be replaced as a whole by a new set of books: it is new, or holds
+    nothing but book PDFs (and leftovers of a killed render), and the shell is not in it."""
+    from ..io.staging import BOOK_PATTERNS, _inside, _is_leftover, _matches
+
+    try:
+        if _inside(Path(os.getcwd()), Path(os.path.realpath(out))):
+            return False
+        if not os.path.lexists(out):
+            return True
+        if out.is_symlink() or not out.is_dir():
+            return False
+        return all(
+            _is_leftover(e.name) or (e.is_file(follow_symlinks=False) and _matches(e.name, BOOK_PATTERNS))
+            for e in os.scandir(out)
+        )
+    except OSError:
+        return False  # the per-file path reports what is wrong with the folder
+
+
+class _SetFailed(Exception):
+    """Some books of a whole set failed: the staged folder is not swapped in."""
+
+
+def _render_set(
+    plan: PlanDir, todo: list[BookJob], out: Path, n_workers: int, notes: tuple[str, ...], **kw: Any
+) -> BooksResult:
+    """Render every book into a new folder beside ``out`` and swap it in only when all were
+    written: the books folder holds one plan's books, whole, or is left as it was (a full
+    disk, a failing book or a kill never leaves new books beside an earlier plan's)."""
+    import dataclasses
+
+    from ..errors import OutputError
+    from ..io.staging import staged_folder
+
+    result: BooksResult | None = None
+    where = ""
+    try:
+        with staged_folder(out) as stage:
+            where = str(stage.path)
+            result = _render(plan, todo, stage.path, n_workers, notes, **kw)
+            if not result.ok:
+                raise _SetFailed
+    except _SetFailed:
+        assert result is not None
+        # Name the books as the user knows them, not by the temporary folder they were in.
+        failed = tuple(
+            dataclasses.replace(o, path=None, error=o.error.replace(where, str(out))) for o in result.outcomes
+        )
+        return dataclasses.replace(result, outcomes=failed, out_dir=out, untouched=True)
+    except OutputError as e:
+        raise RenderError(str(e)) from None
+    assert result is not None
+    moved = tuple(
+        dataclasses.replace(o, path=out / o.path.name) if o.path is not None else o for o in result.outcomes
+    )
+    return dataclasses.replace(result, outcomes=moved, out_dir=out)
+
+
+def _render(
+    plan: PlanDir,
+    todo: list[BookJob],
+    out: Path,
+    n_workers: int,
+    notes: tuple[str, ...],
+    *,
+    page_size: str,
+    generated_on: dt.date,
+    env: Any,
+    templates_dir: str | Path | None,
+    progress: ProgressCallback | None,
+    pdf: bool,
+) -> BooksResult:
     t0 = time.perf_counter()
     results: dict[BookJob, BookOutcome] = {}
 
@@ -280,10 +494,11 @@ def render_books(
             page_size=page_size,
             generated_on=generated_on,
             templates_dir=templates_dir,
+            pdf=pdf,
         )
         try:
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker) as pool:
+            # Workers stop with this process, however it ends (territory.workers).
+            with process_pool(n_workers, initializer=_init_worker) as pool:
                 # longest books first, so a long tail does not leave one core busy alone
                 sizes = {str(r.get("rep_id")): r.get("accounts") for r in plan.reps}
                 order = sorted(todo, key=lambda j: -_weight(j, sizes, len(plan.reps)))
@@ -299,7 +514,7 @@ def render_books(
         finally:
             _STATE.clear()
     outcomes = tuple(results[j] for j in todo)
-    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers)
+    return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers, notes)
 
 
 def _weight(job: BookJob, sizes: dict[str, Any], n_reps: int) -> float:

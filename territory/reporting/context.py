@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,11 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..assignment import FIXED_COLUMNS
+from ..balance import largest_gaps, outside_bands
+from ..balance import potential_band as potential_band_of
 from ..errors import InputError, Problem
+from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
+from ..geo.book_maps import warm as warm_maps
 
 __all__ = [
     "PlanDir",
@@ -52,7 +57,9 @@ __all__ = [
     "build_manager_rollup",
     "build_plan_summary",
     "manager_slug",
+    "name_slug",
     "managers_of",
+    "team_moves",
     "undocumented_fields",
 ]
 
@@ -109,6 +116,7 @@ class PlanDir:
     def warm(self) -> PlanDir:
         """Compute the cached indexes now (before forking workers)."""
         _ = (self.rep_names, self.rows_by_owner, self.leaving_by_rep)
+        warm_maps(self)  # outlines and projected accounts, once for every forked worker
         return self
 
     @property
@@ -142,102 +150,27 @@ def _preview(items: Sequence[str], n: int = 8) -> str:
 
 
 def load_plan_dir(path: str | Path) -> PlanDir:
-    """Read a plan directory; every problem found is reported in one ``InputError``."""
-    root = Path(path)
-    hint_run = "run `territory plan ACCOUNTS ROSTER --out DIR` first and pass that DIR"
-    if not root.is_dir():
-        raise InputError(
-            [Problem(file=str(root), message="plan directory not found", hint=hint_run)],
-            summary="cannot read the plan",
-        )
-    problems: list[Problem] = []
-    summary: dict[str, Any] = {}
-    summary_bytes = b""
-    spath = root / "summary.json"
-    try:
-        summary_bytes = spath.read_bytes()
-        loaded = json.loads(summary_bytes.decode("utf-8"))
-        if not isinstance(loaded, dict):
-            raise ValueError("the top level is not a JSON object")
-        summary = loaded
-    except FileNotFoundError:
-        problems.append(Problem(file=str(spath), message="summary.json is missing", hint=hint_run))
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        problems.append(
-            Problem(
-                file=str(spath),
-                message=f"summary.json cannot be read: {e}",
-                hint="re-run `territory plan`; the file may be truncated or edited by hand",
-            )
-        )
-    if summary:
-        fmt = summary.get("format")
-        if fmt != "territory-plan/1":
-            problems.append(
-                Problem(
-                    file=str(spath),
-                    column="format",
-                    value=str(fmt),
-                    message="unsupported plan format",
-                    hint="expected 'territory-plan/1'; re-run `territory plan` with this version",
-                )
-            )
-        reps = summary.get("reps")
-        if not isinstance(reps, list) or not all(isinstance(r, dict) for r in reps):
-            problems.append(
-                Problem(file=str(spath), column="reps", message="'reps' must be a list of objects")
-            )
+    """Read a plan directory; every problem found is reported in one ``InputError``.
 
-    apath = root / "assignments.csv"
-    frame = pd.DataFrame(columns=list(REQUIRED_COLUMNS))
-    assignments_bytes = b""
-    try:
-        assignments_bytes = apath.read_bytes()
-        # dtype=str and no NA parsing: ids stay as written ("007" is not 7) and empty cells
-        # stay empty strings. Cells prefixed with "'" (formula neutralisation) are kept as-is.
-        frame = pd.read_csv(apath, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-        for col in missing:
-            problems.append(
-                Problem(
-                    file=str(apath),
-                    column=col,
-                    message="required column is missing",
-                    hint="see docs/plan-output.md for the columns `territory plan` writes",
-                )
-            )
-    except FileNotFoundError:
-        problems.append(Problem(file=str(apath), message="assignments.csv is missing", hint=hint_run))
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as e:
-        problems.append(
-            Problem(file=str(apath), message=f"assignments.csv cannot be read: {e}", hint=hint_run)
-        )
+    Reading and checking (files that belong together, checksums) is
+    ``territory.io.plandir.read_plan_folder``, shared with compare and diff.
+    """
+    from ..io.plandir import read_plan_folder
 
-    icp: dict[str, Any] | None = None
-    ipath = root / "icp.json"
-    if ipath.exists():
-        try:
-            loaded_icp = json.loads(ipath.read_text(encoding="utf-8"))
-            if not isinstance(loaded_icp, dict) or not isinstance(loaded_icp.get("products"), dict):
-                raise ValueError("expected an object with a 'products' object")
-            icp = loaded_icp
-        except (OSError, UnicodeDecodeError, ValueError) as e:
-            problems.append(
-                Problem(
-                    file=str(ipath),
-                    message=f"icp.json cannot be read: {e}",
-                    hint="re-run `territory plan`, or delete icp.json to print books without the ICP page",
-                )
-            )
-    if problems:
-        raise InputError(problems, summary=f"cannot read the plan in {root}")
-
+    f = read_plan_folder(path, REQUIRED_COLUMNS)
     # The fingerprint identifies the plan content, not the run: the "run" object (timestamps)
     # is left out so re-rendering the same plan prints the same fingerprint.
-    stable = {k: v for k, v in summary.items() if k != "run"}
+    stable = {k: v for k, v in f.summary.items() if k != "run"}
     h = hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=True).encode())
-    h.update(assignments_bytes)
-    return PlanDir(path=root, summary=summary, assignments=frame, icp=icp, fingerprint=h.hexdigest()[:12])
+    h.update(f.assignments_bytes)
+    frame = f.assignments
+    if "product" in frame.columns:
+        # Product ICPs: a row without a product is an account that fits no product ICP; it
+        # is listed for completeness but is in nobody's book (summary.json counts none).
+        frame = frame[frame["product"] != ""].reset_index(drop=True)
+    return PlanDir(
+        path=f.path, summary=f.summary, assignments=frame, icp=f.icp, fingerprint=h.hexdigest()[:12]
+    )
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -288,9 +221,26 @@ def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
 
 
+# Latin letters that Unicode does not decompose into an ASCII base letter plus accents.
+_ASCII_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+
+
+def name_slug(text: str, limit: int = 40) -> str:
+    """A person's name as an ASCII file-name part: 'José Núñez-Łukasz' -> 'jose-nunez-lukasz'.
+
+    Accents are dropped, other characters (CJK, punctuation) become '-', at most ``limit``
+    characters, never starting or ending with '-'; empty when nothing ASCII is left.
+    """
+    flat = unicodedata.normalize("NFKD", text.lower().translate(_ASCII_LETTERS))
+    ascii_text = flat.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
+
+
 def manager_slug(manager: str) -> str:
     """A filename-safe slug for a manager name (``manager-<slug>.pdf``)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", manager.lower()).strip("-")[:60].strip("-")
+    slug = name_slug(manager, 60)
     if not slug or manager == NO_MANAGER:
         slug = "no-manager" if manager in ("", NO_MANAGER) else "manager"
     return slug
@@ -338,7 +288,9 @@ class TierLine:
     fair_share: float | None = doc("Capacity-proportional fair share of this tier for the rep.")
     band_lo: float | None = doc("Lower end of the tolerance band around the fair share.")
     band_hi: float | None = doc("Upper end of the tolerance band around the fair share.")
-    team_average: float | None = doc("Average count of this tier across all reps.")
+    pool_average: float | None = doc(
+        "Average count of this tier per rep in the rep's pool (see ``RepBookContext.pool``)."
+    )
     deviation: float | None = doc("(count - fair share) / fair share, as in summary.json.")
 
 
@@ -391,6 +343,12 @@ class TierSection:
     title: str = doc("Section heading, e.g. 'Tier 1 - best fit'.")
     count: int = doc("Accounts of this tier in the book.")
     rows: tuple[AccountRow, ...] = doc("Rows in order: families keep their subsidiaries under the parent.")
+    other_tiers_here: int = doc(
+        "Subsidiaries of another tier listed in this section, under a parent of this tier."
+    )
+    listed_elsewhere: int = doc(
+        "Accounts of this tier listed in another section, under their parent of another tier."
+    )
 
 
 @dataclass(frozen=True)
@@ -409,6 +367,21 @@ class MoveRow:
 
 
 @dataclass(frozen=True)
+class PoolInfo:
+    name: str = doc(
+        "The rep's pool: the reps who can own the same accounts (same region(s), and same "
+        "product when reps carry products), as named in summary.json."
+    )
+    label: str = doc("The pool as the book names it, e.g. 'West pool' or 'West pool, core reps'.")
+    reps: int = doc("Reps in the pool (of the rep's product), the rep included.")
+    average_accounts: float | None = doc("Average accounts per rep in the pool.")
+    average_tiers: tuple[float | None, float | None, float | None] = doc(
+        "Average Tier 1, 2, 3 counts per rep in the pool."
+    )
+    average_potential: float | None = doc("Average potential per rep in the pool.")
+
+
+@dataclass(frozen=True)
 class RepBookContext:
     """Everything ``rep_book.html`` shows for one rep."""
 
@@ -416,17 +389,20 @@ class RepBookContext:
 
     meta: BookMeta = doc("Period, date, fingerprint and page size.")
     rep: RepInfo = doc("Who the book is for.")
-    tiers: tuple[TierLine, ...] = doc("Tier mix against fair share and team average, tiers 1-3.")
-    tier_chart: tuple[ChartBar, ...] = doc("Bars of the tier-mix chart (book, fair share, team average).")
+    tiers: tuple[TierLine, ...] = doc("Tier mix against fair share, band and pool average, tiers 1-3.")
+    tier_chart: tuple[ChartBar, ...] = doc("Bars of the tier-mix chart (book, fair share, pool average).")
     chart_width: float = doc("Width of the tier-mix chart in SVG units.")
     chart_height: float = doc("Height of the tier-mix chart in SVG units.")
     chart_baseline: float = doc("y of the chart's zero line in SVG units.")
     accounts: int = doc("Accounts in the book.")
-    team_average_accounts: float | None = doc("Average accounts per rep.")
+    fair_accounts: float | None = doc("The rep's fair share of accounts (the sum of the tier fair shares).")
+    pool: PoolInfo = doc("The rep's pool and its averages per rep.")
+    band_rule: str = doc(
+        "The tier band in words, e.g. '±10 % of the fair share or ±1 account, whichever is wider'."
+    )
     potential: float | None = doc("Total potential of the book.")
     fair_potential: float | None = doc("The rep's fair share of potential.")
     potential_deviation: float | None = doc("(potential - fair) / fair.")
-    team_average_potential: float | None = doc("Average potential per rep.")
     moves_in: int = doc("Accounts new to the rep.")
     moves_out: int = doc("Accounts leaving the rep's book.")
     kept: int = doc("Accounts the rep keeps.")
@@ -435,6 +411,10 @@ class RepBookContext:
     has_score: bool = doc("True when assignments.csv has a score column.")
     sections: tuple[TierSection, ...] = doc("The account list, one section per tier.")
     leaving: tuple[MoveRow, ...] = doc("Accounts moving out of the book, for hand-over.")
+    geo_map: MapFigure | None = doc(
+        "The rep's accounts by tier on a map (territory.geo); None when the plan has no coordinates.",
+        default=None,
+    )
 
 
 def _meta(plan: PlanDir, generated_on: dt.date | None, page_size: str) -> BookMeta:
@@ -504,6 +484,64 @@ def _rep_info(plan: PlanDir, rep: Mapping[str, Any]) -> RepInfo:
     )
 
 
+def _balance_config(plan: PlanDir) -> Mapping[str, Any]:
+    config = plan.summary.get("config")
+    balance = config.get("balance") if isinstance(config, Mapping) else None
+    return balance if isinstance(balance, Mapping) else {}
+
+
+def _band_rule(plan: PlanDir) -> str:
+    """The plan's tier band in words (from the settings recorded in summary.json)."""
+    b = _balance_config(plan)
+    band, floor = _num(b.get("tier_band")), _num(b.get("tier_band_min_accounts"))
+    if band is None:
+        return "the range the plan aims to keep you in"
+    text = f"\u00b1{band * 100:.0f}\u00a0% of the fair share"
+    if floor:
+        unit = "account" if floor == 1 else "accounts"
+        text += f" or \u00b1{_short_number(floor)} {unit}, whichever is wider"
+    return text
+
+
+def _pool_key(plan: PlanDir, rep: Mapping[str, Any]) -> tuple[str, str]:
+    """(pool, product) of a rep: the reps a book compares it with. Plans written before
+    summary.json recorded pools fall back to the rep's region(s)."""
+    pool = _s(rep.get("pool"))
+    if not pool:
+        region = rep.get("region")
+        pool = ", ".join(_s(x) for x in region) if isinstance(region, (list, tuple)) else _s(region)
+    return pool, _s(rep.get("product")) if _products_plan(plan) else ""
+
+
+def _products_plan(plan: PlanDir) -> bool:
+    overall = plan.summary.get("overall")
+    return isinstance(overall, Mapping) and isinstance(overall.get("products"), Mapping)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def _pool_info(plan: PlanDir, rep: Mapping[str, Any]) -> PoolInfo:
+    key = _pool_key(plan, rep)
+    peers = [r for r in plan.reps if _pool_key(plan, r) == key]
+    tiers = [_by_tier(r.get("tier_counts")) for r in peers]
+    pool, product = key
+    label = f"{pool} pool" if pool else "pool"
+    if product:
+        label += f", {product} reps"
+    avg = [_mean([_num(c.get(t)) for c in tiers]) for t in TIERS]
+    return PoolInfo(
+        name=pool,
+        label=label,
+        reps=len(peers),
+        average_accounts=_mean([_num(r.get("accounts")) for r in peers]),
+        average_tiers=(avg[0], avg[1], avg[2]),
+        average_potential=_mean([_num(r.get("potential")) for r in peers]),
+    )
+
+
 def _default_product(plan: PlanDir) -> str:
     if plan.icp:
         return _s(plan.icp.get("default_product"))
@@ -553,10 +591,10 @@ def _icp_page(plan: PlanDir, product: str) -> IcpPage | None:
 
 
 def _tier_chart(tiers: Sequence[TierLine]) -> tuple[tuple[ChartBar, ...], float, float, float]:
-    """Grouped bars per tier: this book, fair share, team average."""
+    """Grouped bars per tier: this book, fair share, pool average per rep."""
     width, height, top, bottom = 480.0, 200.0, 22.0, 30.0
     base = height - bottom
-    values = [v for t in tiers for v in (t.count, t.fair_share, t.team_average, t.band_hi) if v is not None]
+    values = [v for t in tiers for v in (t.count, t.fair_share, t.pool_average, t.band_hi) if v is not None]
     vmax = max([1.0, *values]) * 1.08
     scale = (base - top) / vmax
     group_w = (width - 20) / max(1, len(tiers))
@@ -567,7 +605,7 @@ def _tier_chart(tiers: Sequence[TierLine]) -> tuple[tuple[ChartBar, ...], float,
         series = (
             ("This book", float(t.count), "book"),
             ("Fair share", t.fair_share, "fair"),
-            ("Team average", t.team_average, "team"),
+            ("Pool average", t.pool_average, "team"),
         )
         for j, (label, value, css) in enumerate(series):
             if value is None:
@@ -659,12 +697,16 @@ def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tupl
     placed: set[str] = set()
 
     def walk(row: AccountRow, depth: int, acc: list[AccountRow]) -> None:
-        if row.account_id in placed:
-            return
-        placed.add(row.account_id)
-        acc.append(dataclasses.replace(row, depth=min(depth, 3)))
-        for child in sorted(children.get(row.account_id, []), key=key):
-            walk(child, depth + 1, acc)
+        # Depth first with a stack, not recursion: a parent chain thousands deep is data.
+        stack = [(row, depth)]
+        while stack:
+            row, depth = stack.pop()
+            if row.account_id in placed:
+                continue
+            placed.add(row.account_id)
+            acc.append(dataclasses.replace(row, depth=min(depth, 3)))
+            kids = sorted(children.get(row.account_id, []), key=key)
+            stack.extend((child, depth + 1) for child in reversed(kids))
 
     grouped: dict[int | None, list[AccountRow]] = {}
     for top in sorted(tops, key=key):
@@ -677,11 +719,19 @@ def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tupl
     counts: dict[int | None, int] = {}
     for row, _, _ in items:
         counts[row.tier] = counts.get(row.tier, 0) + 1
+    # a subsidiary is listed under its parent, in the parent's section, whatever its own tier
+    here: dict[int | None, int] = {}
+    elsewhere: dict[int | None, int] = {}
+    for section_tier, rows in grouped.items():
+        for row in rows:
+            if row.tier != section_tier:
+                here[section_tier] = here.get(section_tier, 0) + 1
+                elsewhere[row.tier] = elsewhere.get(row.tier, 0) + 1
     titles = {1: "Tier 1 \u2013 best fit", 2: "Tier 2 \u2013 good fit", 3: "Tier 3 \u2013 weaker fit"}
     sections = []
     for tier in (*TIERS, None):
         rows = grouped.get(tier, [])
-        if not rows:
+        if not rows and not counts.get(tier):
             continue
         sections.append(
             TierSection(
@@ -689,6 +739,8 @@ def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tupl
                 title=titles.get(tier, "Not tiered") if tier is not None else "Not tiered",
                 count=counts.get(tier, 0),
                 rows=tuple(rows),
+                other_tiers_here=here.get(tier, 0),
+                listed_elsewhere=elsewhere.get(tier, 0),
             )
         )
     return tuple(sections)
@@ -723,15 +775,14 @@ def build_rep_book(
     *,
     generated_on: dt.date | None = None,
     page_size: str = "letter",
+    maps: bool = True,
 ) -> RepBookContext:
-    """The context for one rep's book."""
+    """The context for one rep's book (``maps=False``: no map, e.g. for a spreadsheet)."""
     rep = plan.rep(rep_id)
     names = plan.rep_names
     roster = set(plan.rep_ids)
     frame = plan.assignments
-    team = plan.summary.get("team_average") if isinstance(plan.summary.get("team_average"), Mapping) else {}
-    assert isinstance(team, Mapping)
-    team_tiers = _by_tier(team.get("tier_counts"))
+    pool = _pool_info(plan, rep)
     counts = _by_tier(rep.get("tier_counts"))
     fair = _by_tier(rep.get("fair_tier"))
     band = _by_tier(rep.get("tier_band"))
@@ -751,7 +802,7 @@ def build_rep_book(
                 fair_share=_num(fair.get(t)),
                 band_lo=_num(lo),
                 band_hi=_num(hi),
-                team_average=_num(team_tiers.get(t)),
+                pool_average=pool.average_tiers[t - 1],
                 deviation=_num(dev.get(t)),
             )
         )
@@ -772,11 +823,16 @@ def build_rep_book(
         chart_height=ch,
         chart_baseline=cb,
         accounts=int(_num(rep.get("accounts")) or len(mine)),
-        team_average_accounts=_num(team.get("accounts")),
+        fair_accounts=(
+            sum(t.fair_share for t in tiers if t.fair_share is not None)
+            if any(t.fair_share is not None for t in tiers)
+            else None
+        ),
+        pool=pool,
+        band_rule=_band_rule(plan),
         potential=_num(rep.get("potential")),
         fair_potential=_num(rep.get("fair_potential")),
         potential_deviation=_num(rep.get("potential_deviation")),
-        team_average_potential=_num(team.get("potential")),
         moves_in=int(moves_in if moves_in is not None else sum(1 for r, _, _ in items if r.is_new)),
         moves_out=int(moves_out if moves_out is not None else len(leaving)),
         kept=int(kept if kept is not None else sum(1 for r, _, _ in items if not r.is_new)),
@@ -785,6 +841,7 @@ def build_rep_book(
         has_score=has_score,
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
+        geo_map=rep_map(plan, rep_id) if maps else None,
     )
 
 
@@ -811,6 +868,30 @@ class RepLine:
 
 
 @dataclass(frozen=True)
+class GapLine:
+    measure: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or 'potential'.")
+    amount: str = doc("The gap in accounts ('+1 account', '-2.8 accounts') or money ('+4,203,990').")
+    relative: float = doc("The gap in % of the rep's fair share, signed (0.2 = 20 % over).")
+    rep: str = doc("The rep with that gap, 'Name (ID)'.")
+
+
+def _gap_lines(
+    plan: PlanDir, reps: Sequence[Mapping[str, Any]], *, before: bool = False
+) -> tuple[GapLine, ...]:
+    names = plan.rep_names
+    return tuple(
+        GapLine(
+            g.measure,
+            g.units_text().replace("-", "\u2212"),
+            g.relative,
+            _who(g.rep_id, names, set(plan.rep_ids)),
+        )
+        for g in largest_gaps(reps, before=before)
+        if g is not None
+    )
+
+
+@dataclass(frozen=True)
 class ManagerRollupContext:
     """Everything ``manager_rollup.html`` shows for one manager's team."""
 
@@ -822,11 +903,27 @@ class ManagerRollupContext:
     team_accounts: int = doc("Accounts across the team.")
     team_tier_counts: tuple[int, int, int] = doc("Tier 1, 2, 3 counts across the team.")
     team_potential: float = doc("Potential across the team.")
-    team_average: tuple[float | None, float | None, float | None] = doc(
-        "Company-wide average per rep, tiers 1-3."
+    team_fair_tiers: tuple[float | None, float | None, float | None] = doc(
+        "The sum of the team's reps' fair shares, tiers 1-3."
     )
-    moves_in: tuple[MoveRow, ...] = doc("Accounts moving to a rep on the team.")
-    moves_out: tuple[MoveRow, ...] = doc("Accounts moving away from a rep on the team.")
+    team_fair_potential: float | None = doc("The sum of the team's reps' fair shares of potential.")
+    moves_in: tuple[MoveRow, ...] = doc(
+        "Accounts joining the team: moving to a rep on the team from anyone else (another "
+        "team's rep, a rep who left, or nobody)."
+    )
+    moves_out: tuple[MoveRow, ...] = doc(
+        "Accounts leaving the team: moving from a rep on the team to another team's rep."
+    )
+    moves_within: tuple[MoveRow, ...] = doc(
+        "Accounts moving between two reps of the team (counted once, neither in nor out)."
+    )
+    gaps: tuple[GapLine, ...] = doc(
+        "Per Tier 1, 2, 3 and potential, the team's rep furthest from fair share."
+    )
+    geo_map: MapFigure | None = doc(
+        "The team's accounts on a map, a colour per rep (territory.geo); None without coordinates.",
+        default=None,
+    )
 
 
 def _rep_line(rep: Mapping[str, Any]) -> RepLine:
@@ -870,14 +967,29 @@ def _rep_line(rep: Mapping[str, Any]) -> RepLine:
     )
 
 
+def team_moves(plan: PlanDir, rep_ids: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A team's moves as the roll-up counts them: (joining, leaving, within).
+
+    Joining: to a rep of the team from anyone else (another team's rep, a rep who left, or
+    nobody). Leaving: from a rep of the team to anyone else. Within: between two of its reps.
+    """
+    ids = set(rep_ids)
+    moved = plan.moved_rows
+    to_team = moved["owner_id"].isin(ids)
+    from_team = moved["previous_owner_id"].isin(ids)
+    return moved[to_team & ~from_team], moved[from_team & ~to_team], moved[to_team & from_team]
+
+
 def build_manager_rollup(
     plan: PlanDir,
     manager: str,
     *,
     generated_on: dt.date | None = None,
     page_size: str = "letter",
+    maps: bool = True,
 ) -> ManagerRollupContext:
-    """The context for one manager's roll-up (``manager`` as returned by ``managers_of``)."""
+    """The context for one manager's roll-up (``manager`` as returned by ``managers_of``;
+    ``maps=False``: no map)."""
     reps = [r for r in plan.reps if (_s(r.get("manager")).strip() or NO_MANAGER) == manager]
     if not reps:
         raise InputError(
@@ -895,10 +1007,12 @@ def build_manager_rollup(
     ids = {line.rep_id for line in lines}
     names = plan.rep_names
     roster = set(plan.rep_ids)
-    moved = plan.moved_rows
-    team = plan.summary.get("team_average") if isinstance(plan.summary.get("team_average"), Mapping) else {}
-    assert isinstance(team, Mapping)
-    tt = _by_tier(team.get("tier_counts"))
+    joining, leaving, within = team_moves(plan, ids)
+
+    def total(values: Iterable[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
+
     return ManagerRollupContext(
         meta=_meta(plan, generated_on, page_size),
         manager=manager,
@@ -910,9 +1024,17 @@ def build_manager_rollup(
             sum(line.tier_counts[2] for line in lines),
         ),
         team_potential=sum(line.potential or 0.0 for line in lines),
-        team_average=(_num(tt.get(1)), _num(tt.get(2)), _num(tt.get(3))),
-        moves_in=_move_rows(moved[moved["owner_id"].isin(ids)], names, roster),
-        moves_out=_move_rows(moved[moved["previous_owner_id"].isin(ids)], names, roster),
+        team_fair_tiers=(
+            total(line.fair_tier[0] for line in lines),
+            total(line.fair_tier[1] for line in lines),
+            total(line.fair_tier[2] for line in lines),
+        ),
+        team_fair_potential=total(line.fair_potential for line in lines),
+        moves_in=_move_rows(joining, names, roster),
+        moves_out=_move_rows(leaving, names, roster),
+        moves_within=_move_rows(within, names, roster),
+        gaps=_gap_lines(plan, reps),
+        geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
     )
 
 
@@ -934,10 +1056,14 @@ class SolverInfo:
 class OverallInfo:
     accounts: int = doc("Accounts in the plan.")
     reps: int = doc("Reps in the plan.")
-    accounts_moved: int = doc("Accounts that change owner.")
-    moved_share: float | None = doc("Share of accounts that change owner.")
-    potential_moved_share: float | None = doc("Share of potential that changes owner.")
-    orphaned_accounts: int = doc("Accounts whose owner left the roster (or had none).")
+    accounts_moved: int = doc("Accounts taken from a current owner and given to another rep.")
+    moved_share: float | None = doc("Share of accounts taken from a current owner.")
+    potential_moved_share: float | None = doc("Share of potential taken from a current owner.")
+    first_owners: int = doc("Accounts that had no owner and get one (an owner change in the CRM too).")
+    owner_changes: int = doc(
+        "Owner changes for the CRM: accounts_moved + first_owners, the rows of owner_changes.csv."
+    )
+    orphaned_accounts: int = doc("Accounts moved because their owner is not on the roster (left the team).")
     max_tier_deviation: tuple[float | None, float | None, float | None] = doc(
         "Worst relative deviation per tier."
     )
@@ -961,7 +1087,16 @@ class RepBalance:
     deviations: tuple[float | None, float | None, float | None, float | None] = doc(
         "Relative deviation for tier 1, 2, 3 and potential."
     )
-    bars: tuple[ChartBar, ...] = doc("Deviation bars (x and width in SVG units of the balance strip).")
+    bars: tuple[ChartBar, ...] = doc(
+        "Deviation bars (x and width in SVG units of the balance strip); class 'over' when the "
+        "number breaks the rep's band, 'ok' otherwise."
+    )
+    zones: tuple[ChartBar, ...] = doc(
+        "The rep's own band per cell (Tier 1, 2, 3, potential) as shaded zones, in SVG units."
+    )
+    outside: tuple[bool, bool, bool, bool] = doc(
+        "Whether Tier 1, 2, 3 and potential break the rep's band (the rule of the plan's warnings)."
+    )
 
 
 @dataclass(frozen=True)
@@ -982,22 +1117,41 @@ class PlanSummaryContext:
     meta: BookMeta = doc("Period, date, fingerprint and page size.")
     solver: SolverInfo = doc("Solver status, objective, bound and gap.")
     overall: OverallInfo = doc("Plan-wide balance and disruption metrics.")
-    team_average_accounts: float | None = doc("Average accounts per rep.")
-    team_average_tiers: tuple[float | None, float | None, float | None] = doc("Average tier counts per rep.")
-    team_average_potential: float | None = doc("Average potential per rep.")
-    band: float = doc("Tier tolerance band used for the chart's shaded zone (0.10 = +-10 %).")
+    team_average_accounts: float | None = doc("Average accounts per rep over the whole plan (all pools).")
+    team_average_tiers: tuple[float | None, float | None, float | None] = doc(
+        "Average tier counts per rep over the whole plan (all pools)."
+    )
+    team_average_potential: float | None = doc("Average potential per rep over the whole plan (all pools).")
+    gaps: tuple[GapLine, ...] = doc("Per Tier 1, 2, 3 and potential, the rep furthest from fair share.")
+    gaps_before: tuple[GapLine, ...] | None = doc(
+        "The same for today's books, over the reps who own accounts today (empty when none does; "
+        "None when summary.json has no 'before' records)."
+    )
+    band_rule: str = doc(
+        "The tier band in words, e.g. '±10 % of the fair share or ±1 account, whichever is wider'."
+    )
+    potential_band: float | None = doc(
+        "The potential band (0.10 = +-10 % of the fair share); None if not recorded."
+    )
+    reps_outside: int = doc("Reps with at least one number outside their band.")
     strip_width: float = doc("Width of each rep's balance strip in SVG units.")
     strip_scale: float = doc("Deviation shown at the strip's edge (0.3 = +-30 %).")
     reps: tuple[RepBalance, ...] = doc("Every rep's balance.")
     moves_by_region: tuple[RegionMoves, ...] = doc("Moves grouped by account region.")
     warnings: tuple[str, ...] = doc("Warnings recorded by the plan.")
     managers: tuple[str, ...] = doc("Managers, in roster order.")
+    geo_map: MapFigure | None = doc(
+        "Every territory on a map (territory.geo); None when the plan has no coordinates.",
+        default=None,
+    )
 
 
 STRIP_CELL = 60.0  # width of one deviation cell in the balance strip (4 cells: T1 T2 T3 potential)
 
 
-def _deviation_bars(devs: Sequence[float | None], band: float, scale: float) -> tuple[ChartBar, ...]:
+def _deviation_bars(
+    devs: Sequence[float | None], outside: Sequence[bool], scale: float
+) -> tuple[ChartBar, ...]:
     bars = []
     labels = ("Tier 1", "Tier 2", "Tier 3", "Potential")
     for i, d in enumerate(devs):
@@ -1015,12 +1169,51 @@ def _deviation_bars(devs: Sequence[float | None], band: float, scale: float) -> 
                 y=2.0,
                 width=round(max(w, 0.6), 2),
                 height=8.0,
-                css_class="over" if abs(d) > band + 1e-9 else "ok",
+                css_class="over" if outside[i] else "ok",
                 label_x=round(mid - 2 if d >= 0 else mid + 2, 2),
                 anchor="end" if d >= 0 else "start",
             )
         )
     return tuple(bars)
+
+
+def _band_zones(rep: Mapping[str, Any], potential_band: float | None, scale: float) -> tuple[ChartBar, ...]:
+    """Each cell's shaded zone: the rep's own band as deviations from its fair share."""
+    fair = _by_tier(rep.get("fair_tier"))
+    bands = _by_tier(rep.get("tier_band"))
+    ranges: list[tuple[str, float, float] | None] = []
+    for t in TIERS:
+        f, lohi = _num(fair.get(t)), bands.get(t)
+        if f is None or f <= 0 or not isinstance(lohi, (list, tuple)) or len(lohi) != 2:
+            ranges.append(None)
+            continue
+        lo, hi = _num(lohi[0]), _num(lohi[1])
+        ranges.append(None if lo is None or hi is None else (f"Tier {t}", (lo - f) / f, (hi - f) / f))
+    has_pot = potential_band is not None and (_num(rep.get("fair_potential")) or 0) > 0
+    ranges.append(
+        ("Potential", -potential_band, potential_band) if has_pot and potential_band is not None else None
+    )
+    zones = []
+    half = STRIP_CELL / 2 - 3
+    for i, r in enumerate(ranges):
+        if r is None:
+            continue
+        label, lo_d, hi_d = r
+        mid = i * STRIP_CELL + STRIP_CELL / 2
+        x0 = mid + max(lo_d, -scale) / scale * half
+        x1 = mid + min(hi_d, scale) / scale * half
+        zones.append(
+            ChartBar(
+                label=label,
+                value_text=f"{lo_d * 100:+.0f}% to {hi_d * 100:+.0f}%",
+                x=round(x0, 2),
+                y=1.0,
+                width=round(max(x1 - x0, 0.0), 2),
+                height=10.0,
+                css_class="band",
+            )
+        )
+    return tuple(zones)
 
 
 def build_plan_summary(
@@ -1038,6 +1231,7 @@ def build_plan_summary(
     assert isinstance(balance_cfg, Mapping)
     band = _num(balance_cfg.get("tier_band"))
     band = 0.10 if band is None else band
+    potential_band = potential_band_of(config)
     baseline = overall.get("baseline") if isinstance(overall.get("baseline"), Mapping) else {}
     assert isinstance(baseline, Mapping)
     mtd = _by_tier(overall.get("max_tier_deviation"))
@@ -1057,6 +1251,7 @@ def build_plan_summary(
     reps = []
     for r, devs in raw:
         line = _rep_line(r)
+        outside = outside_bands(r, potential_band)
         reps.append(
             RepBalance(
                 rep_id=line.rep_id,
@@ -1066,7 +1261,9 @@ def build_plan_summary(
                 accounts=line.accounts,
                 tier_counts=line.tier_counts,
                 deviations=devs,
-                bars=_deviation_bars(devs, band, scale),
+                bars=_deviation_bars(devs, outside, scale),
+                zones=_band_zones(r, potential_band, scale),
+                outside=outside,
             )
         )
 
@@ -1102,7 +1299,12 @@ def build_plan_summary(
             objective=_num(solver.get("objective")),
             bound=_num(solver.get("bound")),
             gap=_num(solver.get("gap")),
-            pools=opt_int(solver.get("pools")),
+            # summary.json lists the pools (older plans gave their number)
+            pools=(
+                len(solver["pools"])
+                if isinstance(solver.get("pools"), list)
+                else opt_int(solver.get("pools"))
+            ),
         ),
         overall=OverallInfo(
             accounts=opt_int(overall.get("accounts")) or len(frame),
@@ -1111,6 +1313,11 @@ def build_plan_summary(
             moved_share=_num(overall.get("moved_share")),
             potential_moved_share=_num(overall.get("potential_moved_share")),
             orphaned_accounts=opt_int(overall.get("orphaned_accounts")) or 0,
+            first_owners=opt_int(overall.get("first_owners")) or 0,
+            owner_changes=(
+                opt_int(overall.get("owner_changes"))
+                or (opt_int(overall.get("accounts_moved")) or 0) + (opt_int(overall.get("first_owners")) or 0)
+            ),
             max_tier_deviation=(_num(mtd.get(1)), _num(mtd.get(2)), _num(mtd.get(3))),
             max_potential_deviation=_num(overall.get("max_potential_deviation")),
             potential_cv=_num(overall.get("potential_cv")),
@@ -1121,13 +1328,22 @@ def build_plan_summary(
         team_average_accounts=_num(team.get("accounts")),
         team_average_tiers=(_num(tt.get(1)), _num(tt.get(2)), _num(tt.get(3))),
         team_average_potential=_num(team.get("potential")),
-        band=band,
+        gaps=_gap_lines(plan, plan.reps),
+        gaps_before=(
+            _gap_lines(plan, plan.reps, before=True)
+            if any(isinstance(r.get("before"), Mapping) for r in plan.reps)
+            else None
+        ),
+        band_rule=_band_rule(plan),
+        potential_band=potential_band,
+        reps_outside=sum(1 for r in reps if any(r.outside)),
         strip_width=4 * STRIP_CELL,
         strip_scale=scale,
         reps=tuple(reps),
         moves_by_region=tuple(regions),
         warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
         managers=tuple(managers_of(plan)),
+        geo_map=plan_map(plan),
     )
 
 

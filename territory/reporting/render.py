@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import gc
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -268,12 +269,28 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _fixed_font_timestamps() -> Iterator[None]:
+    """Without HarfBuzz-subset (Debian: libharfbuzz-subset0) WeasyPrint subsets fonts with
+    fontTools, which stamps each subset with the current time, so two renders of one book
+    differed. fontTools honours SOURCE_DATE_EPOCH (the reproducible-builds convention); it is
+    set for the render unless the caller set it already."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
 def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> tuple[bytes, int, float, float]:
     """Lay out ``html`` and write the PDF: (pdf bytes, pages, layout s, write s)."""
     import weasyprint  # lazy: costs ~0.5 s; imported once per worker process
 
     fetch = (fetcher or AssetFetcher()).weasyprint_fetcher()
-    with _gc_paused():
+    with _gc_paused(), _fixed_font_timestamps():
         t0 = time.perf_counter()
         document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch).render()
         t1 = time.perf_counter()

@@ -1,0 +1,25 @@
+"""Small text helpers shared by the terminal tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+NAME_KEEP = 20  # a rep's name is never cut shorter than this
+LABEL_LIMIT = 64  # a rep column never grows wider than this (unless NAME_KEEP needs it)
+
+
+def rep_label(rep_id: str, name: str, suffix: str = "", limit: int = LABEL_LIMIT) -> str:
+    """'<id> <name><suffix>', the name shortened with '…' only when the label exceeds
+    ``limit``, and never below ``NAME_KEEP`` characters (an 18-character Salesforce id and a
+    real name fit whole)."""
+    name = name if name and name != rep_id else ""
+    text = f"{rep_id} {name}{suffix}" if name else f"{rep_id}{suffix}"
+    if len(text) <= limit or len(name) <= NAME_KEEP:
+        return text
+    room = max(NAME_KEEP, limit - len(rep_id) - 1 - len(suffix))
+    return f"{rep_id} {name[: room - 1]}\u2026{suffix}" if room < len(name) else text
+
+
+def column_width(labels: Sequence[str], header: str, minimum: int = 0) -> int:
+    """Width of a text column: the widest label or the header, at least ``minimum``."""
+    return max([minimum, len(header), *(len(x) for x in labels)])

@@ -1,0 +1,141 @@
+"""Geography: regions from addresses (rules), offline geocoding, and maps for the books.
+
+``apply_geography`` is the one entry point the loader calls; everything else lives in the
+submodules (``regions``, ``geocode``, ``maps``, ``units``, ``projection``, ``places``).
+See docs/geography.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from ..config import PlanConfig
+
+__all__ = ["GeoResult", "apply_geography", "coverage_lines", "GEO_COLUMNS"]
+
+# Columns the plan adds to every account when it places them (and writes to assignments.csv).
+GEO_COLUMNS = ("latitude", "longitude", "county_fips", "placed_by")
+
+
+@dataclass
+class GeoResult:
+    """What geography did to the accounts: the new frame, problems, and the summary record."""
+
+    accounts: pd.DataFrame
+    problems: list[Problem]
+    summary: dict[str, Any] = field(default_factory=dict)
+    rules_file: tuple[str, str, int] | None = None  # (path, sha256, rules) for the input list
+
+
+def _address_columns(accounts: pd.DataFrame) -> bool:
+    return any(c in accounts.columns for c in ("latitude", "longitude", "postal_code", "city"))
+
+
+def apply_geography(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame | None,
+    config: PlanConfig,
+    accounts_file: str,
+    roster_file: str,
+) -> GeoResult:
+    """Assign regions from ``inputs.region_rules`` and place every account (``geo.locate``).
+
+    Never raises for data problems, a bad rules file included: they come back as
+    ``Problem``s for the loader to report with the rest.
+    """
+    from ..io.loading import spreadsheet_rows
+    from .address import read_addresses
+
+    problems: list[Problem] = []
+    summary: dict[str, Any] = {}
+    rows = spreadsheet_rows(accounts)
+    spec = config.inputs.region_rules.strip()
+    geo = config.geo
+    if not spec and not (geo.locate and _address_columns(accounts)):
+        return GeoResult(accounts, problems)
+    addr = read_addresses(accounts)
+    out = accounts.copy()
+    rules_file = None
+    rules = None
+    if spec:
+        from .regions import apply_rules, check_roster_regions, describe, load_rules
+
+        try:
+            rules = load_rules(spec)
+        except InputError as e:  # reported with every other input problem
+            problems += e.problems + e.warnings
+    if rules is not None:
+        if rules.file:
+            rules_file = (rules.file, rules.sha256, len(rules.rules))
+        given = (
+            out["region"].astype(str).str.strip()
+            if "region" in out.columns
+            else pd.Series("", index=out.index)
+        )
+        filled = given.ne("").to_numpy()
+        source = geo.region_source
+        # with region_source = "input", accounts whose file gives a region need no rule
+        result = apply_rules(rules, addr, rows, accounts_file, need=~filled if source == "input" else None)
+        problems += result.problems
+        if reps is not None and "region" in reps.columns:
+            problems += check_roster_regions(rules, reps, roster_file)
+        if filled.any() and source == "auto":
+            problems.append(
+                Problem(
+                    accounts_file,
+                    f"the accounts have a region column ({int(filled.sum()):,} filled) and region rules "
+                    f"are given ({rules.name}); which one wins is not clear",
+                    row=1,
+                    column="region",
+                    hint='set geo.region_source = "rules" (the rules replace the column), "input" '
+                    "(the column wins, the rules fill its empty cells), or drop one of them",
+                )
+            )
+        new = result.regions.astype(object)
+        if source == "input":
+            new = np.where(filled, given.to_numpy(dtype=object), new)
+        changed = filled & (given.to_numpy(dtype=object) != new) & (result.rule_index >= 0)
+        final = pd.Series(new[new != ""], dtype=object).value_counts().sort_index()
+        summary["regions"] = {
+            **describe(rules, result),
+            "accounts_by_region": {str(k): int(v) for k, v in final.items()},
+            "source": "rules" if source != "input" else "input, rules where empty",
+            "accounts_whose_file_region_differs": int(changed.sum()) if filled.any() else 0,
+        }
+        out["region"] = new
+    if geo.locate and _address_columns(accounts):
+        from .geocode import coverage, place_accounts
+
+        placement = place_accounts(accounts, addr, rows, accounts_file)
+        problems += placement.problems
+        out["latitude"] = np.round(placement.latitude, 5)
+        out["longitude"] = np.round(placement.longitude, 5)
+        out["county_fips"] = placement.county
+        out["placed_by"] = placement.placed_by
+        summary["placement"] = coverage(placement, rows)
+    return GeoResult(out, problems, summary, rules_file)
+
+
+def coverage_lines(geography: dict[str, Any]) -> list[str]:
+    """Plain-words lines for the terminal, from summary.json's ``geography`` record."""
+    from .geocode import coverage_sentence
+
+    lines = []
+    regions = geography.get("regions")
+    if regions:
+        counts = regions.get("accounts_by_region") or {}
+        lines.append(
+            f"Regions from rules ({regions['rules']}): "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            + "."
+        )
+    if geography.get("placement"):
+        lines.append(coverage_sentence(geography["placement"]))
+    return lines

@@ -1,0 +1,315 @@
+"""Map figures for the books: the rep's territory, a manager's team, every territory.
+
+Built from a plan directory's ``assignments.csv`` (the ``latitude``, ``longitude`` and
+``county_fips`` columns the plan writes when it places accounts). Each builder returns a
+``MapFigure`` (documented like every book context field) or ``None`` when the plan has no
+coordinates, so templates show the map page only when there is something to show.
+
+The outlines, their path strings and each plan's projected points are computed once per
+process and reused by every book (forked book workers inherit them when the parent warmed
+them; see ``warm``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from . import maps
+from .projection import project
+
+if TYPE_CHECKING:
+    from ..reporting.context import PlanDir
+
+TIER_SERIES = (
+    maps.Series("Tier 1", "#0072B2", "circle", 1.2),
+    maps.Series("Tier 2", "#E69F00", "square", 1.0),
+    maps.Series("Tier 3", "#009E73", "triangle", 1.0),
+    maps.Series("No tier", "#999999", "diamond", 0.9),
+)
+REP_AREA = maps.tint("#0072B2", 0.82)
+OFF_MAP_SHOWN = 12
+MAP_WIDTH_PT = 500.0
+MAP_HEIGHT_PT = 330.0
+
+
+def _doc(help: str, **kw: Any) -> Any:
+    return field(metadata={"help": help}, **kw)
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str = _doc("What the marker stands for (a tier, a rep, a team), escaped by the template.")
+    glyph: Markup = _doc("The marker as a small inline SVG (no user text inside).")
+    count: int = _doc("Accounts drawn with this marker (on the map or listed under it).")
+
+
+@dataclass(frozen=True)
+class MapFigure:
+    """One map page: the SVG, its legend and the accounts that are not on it."""
+
+    title: str = _doc("Heading of the map page.")
+    svg: Markup = _doc(
+        "The map as inline SVG: self-contained, no external references, no user text inside "
+        "(built by territory.geo.maps.render_map)."
+    )
+    caption: str = _doc("One sentence under the map: what is drawn and what is shaded.")
+    legend: tuple[LegendItem, ...] = _doc("Marker legend, in drawing priority order.")
+    on_map: int = _doc("Accounts drawn on the map.")
+    accounts: int = _doc("Accounts the map is about (on the map or not).")
+    off_map: tuple[str, ...] = _doc(
+        "Accounts not drawn (outside the US, not placed, or in Alaska, Hawaii or Puerto Rico "
+        "when the map is zoomed to the lower 48), as 'name (where)', at most 12."
+    )
+    off_map_more: int = _doc("Further accounts not on the map beyond those listed.")
+
+
+# --------------------------------------------------------------------------- per-plan arrays
+
+
+@dataclass(frozen=True)
+class _Points:
+    x: np.ndarray
+    y: np.ndarray
+    frame: np.ndarray
+    county: np.ndarray
+    owner: np.ndarray
+    tier: np.ndarray
+    label: np.ndarray
+
+
+_CACHE: dict[tuple[int, str], _Points] = {}
+
+
+def _num(series: pd.Series) -> np.ndarray:
+    text = series.astype(str).str.strip().str.lstrip("'")
+    return np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
+
+
+def has_coordinates(plan: PlanDir) -> bool:
+    """Whether the plan placed any account on the map (else the books get no map page)."""
+    a = plan.assignments
+    if "latitude" not in a.columns or "longitude" not in a.columns:
+        return False
+    return bool(np.isfinite(_points(plan).x).any())
+
+
+def _points(plan: PlanDir) -> _Points:
+    key = (id(plan.assignments), plan.fingerprint)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    a = plan.assignments
+    lat, lon = _num(a["latitude"]), _num(a["longitude"])
+    x, y, frame = project(lon, lat)
+    tier = _num(a["tier"]) if "tier" in a.columns else np.full(len(a), np.nan)
+    tier_idx = np.where(np.isin(tier, (1, 2, 3)), np.nan_to_num(tier, nan=4) - 1, 3).astype(np.int64)
+    county = (
+        a["county_fips"].astype(str).to_numpy(dtype=object)
+        if "county_fips" in a.columns
+        else np.full(len(a), "", dtype=object)
+    )
+    # accounts outside the US (or outside every map frame) are listed, not drawn
+    off = (frame == "") | ~np.isfinite(x)
+    x = np.where(off, np.nan, x)
+    y = np.where(off, np.nan, y)
+    where = []
+    for rec in (
+        a[[c for c in ("name", "city", "state", "country") if c in a.columns]].astype(str).to_dict("records")
+    ):
+        place = ", ".join(v for k, v in rec.items() if k != "name" and v.strip())
+        where.append(f"{rec.get('name', '')} ({place or 'no address'})")
+    pts = _Points(
+        x=x,
+        y=y,
+        frame=frame,
+        county=county,
+        owner=a["owner_id"].astype(str).to_numpy(dtype=object),
+        tier=tier_idx,
+        label=np.array(where, dtype=object),
+    )
+    _CACHE.clear()  # one plan at a time
+    _CACHE[key] = pts
+    return pts
+
+
+def warm(plan: PlanDir) -> None:
+    """Load the outlines and this plan's points now (before forking book workers)."""
+    if has_coordinates(plan):
+        _points(plan)
+        maps.unit_path("state", "CA", 10.0)
+        maps.national_view()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _view(
+    p: _Points, mask: np.ndarray, zoom: bool
+) -> tuple[tuple[float, float, float, float], np.ndarray, frozenset[str] | None]:
+    """The view and which of the points it draws.
+
+    Zoomed (rep and team maps): around the points in the lower 48, and the few in Alaska,
+    Hawaii or Puerto Rico are listed under the map rather than shrinking the map to the whole
+    country; only when every point is in one inset does the view go there. Not zoomed (the
+    plan summary): the whole country with its insets.
+    """
+    on = mask & np.isfinite(p.x)
+    frames = set(p.frame[on].tolist())
+    aspect = MAP_WIDTH_PT / MAP_HEIGHT_PT
+    if not zoom or not frames:
+        return maps.national_view(), on, None
+    main = "L48" if "L48" in frames else sorted(frames)[0]
+    drawn = on & (p.frame == main)
+    min_km = 700.0 if main == "L48" else 400.0
+    return maps.fit_view(p.x[drawn], p.y[drawn], aspect, min_km=min_km), drawn, frozenset({main})
+
+
+def _off_map(p: _Points, mask: np.ndarray, drawn: np.ndarray) -> tuple[tuple[str, ...], int]:
+    off = np.flatnonzero(mask & ~drawn)
+    shown = tuple(str(v) for v in p.label[off[:OFF_MAP_SHOWN]])
+    return shown, max(0, len(off) - OFF_MAP_SHOWN)
+
+
+def _legend(series: Sequence[maps.Series], idx: np.ndarray) -> tuple[LegendItem, ...]:
+    counts = np.bincount(idx, minlength=len(series)) if len(idx) else np.zeros(len(series), dtype=int)
+    return tuple(
+        LegendItem(label=s.label, glyph=Markup(maps.glyph(s)), count=int(counts[k]))
+        for k, s in enumerate(series)
+        if counts[k] > 0
+    )
+
+
+def _figure(
+    title: str,
+    p: _Points,
+    mask: np.ndarray,
+    series: Sequence[maps.Series],
+    idx: np.ndarray,
+    county_fill: Mapping[str, str],
+    caption: str,
+    aria: str,
+    *,
+    zoom: bool = True,
+) -> MapFigure:
+    view, drawn, frames = _view(p, mask, zoom)
+    svg = maps.render_map(
+        p.x[drawn],
+        p.y[drawn],
+        idx[drawn],
+        series,
+        county_fill=county_fill,
+        view=view,
+        width_pt=MAP_WIDTH_PT,
+        height_pt=MAP_HEIGHT_PT,
+        title=aria,
+        frames=frames,
+    )
+    shown, more = _off_map(p, mask, drawn)
+    on_map = int(drawn.sum())
+    return MapFigure(
+        title=title,
+        svg=Markup(svg),
+        caption=caption.format(on_map=f"{on_map:,}"),
+        legend=_legend(series, idx[mask]),
+        on_map=on_map,
+        accounts=int(mask.sum()),
+        off_map=shown,
+        off_map_more=more,
+    )
+
+
+def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
+    """The rep's accounts by tier, over state outlines, the counties they are in shaded."""
+    if not has_coordinates(plan):
+        return None
+    p = _points(plan)
+    mask = p.owner == rep_id
+    counties = sorted({c for c in p.county[mask & np.isfinite(p.x)].tolist() if c})
+    caption = (
+        f"{{on_map}} of {int(mask.sum()):,} accounts on the map, by tier; shaded: the "
+        f"{len(counties):,} count{'y' if len(counties) == 1 else 'ies'} where you have accounts."
+    )
+    return _figure(
+        "Your territory on the map",
+        p,
+        mask,
+        TIER_SERIES,
+        p.tier,
+        {c: REP_AREA for c in counties},
+        caption,
+        "Map of the accounts in this book",
+    )
+
+
+def _group_map(
+    title: str,
+    p: _Points,
+    mask: np.ndarray,
+    keys: np.ndarray,
+    labels: Sequence[tuple[str, str]],
+    what: str,
+    *,
+    zoom: bool = True,
+) -> MapFigure:
+    """Each group (rep or team) a colour and shape; each county shaded by the group with most accounts there."""
+    order = {k: i for i, (k, _label) in enumerate(labels)}
+    idx = np.array([order.get(k, -1) for k in keys.tolist()], dtype=np.int64)
+    series = [maps.Series(label, *maps.series_style(i)) for i, (_k, label) in enumerate(labels)]
+    on = mask & np.isfinite(p.x) & (idx >= 0) & (p.county != "")
+    fill: dict[str, str] = {}
+    if on.any():
+        tab = pd.DataFrame({"county": p.county[on], "g": idx[on]})
+        counts = tab.groupby(["county", "g"]).size().reset_index(name="n")
+        counts = counts.sort_values(["county", "n", "g"], ascending=[True, False, True])
+        for county, g in counts.drop_duplicates("county")[["county", "g"]].itertuples(index=False):
+            fill[str(county)] = maps.tint(series[int(g)].colour, 0.7)
+    capped = len(labels) > maps.MAX_DISTINCT
+    caption = (
+        f"{{on_map}} of {int(mask.sum()):,} accounts on the map; each "
+        f"{what} has its own colour and marker; each county is shaded in the colour of the {what} "
+        "with most accounts there."
+        + (
+            f" With more than {maps.MAX_DISTINCT} {what}s some markers repeat: read the legend with care."
+            if capped
+            else ""
+        )
+    )
+    return _figure(title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title, zoom=zoom)
+
+
+def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
+    """A manager's reps, each a colour (and a marker shape beyond seven reps)."""
+    if not has_coordinates(plan):
+        return None
+    p = _points(plan)
+    names = plan.rep_names
+    labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in rep_ids]
+    mask = np.isin(p.owner, list(rep_ids))
+    return _group_map("The team on the map", p, mask, p.owner, labels, "rep")
+
+
+def plan_map(plan: PlanDir) -> MapFigure | None:
+    """Every territory: by rep when the legend stays readable, else by team (manager)."""
+    if not has_coordinates(plan):
+        return None
+    p = _points(plan)
+    reps = plan.reps
+    mask = np.ones(len(p.x), dtype=bool)
+    if len(reps) <= maps.MAX_DISTINCT:
+        names = plan.rep_names
+        ids = [str(r.get("rep_id", "")) for r in reps]
+        labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in ids]
+        return _group_map("Every territory on the map", p, mask, p.owner, labels, "rep", zoom=False)
+    manager_of = {
+        str(r.get("rep_id", "")): (str(r.get("manager") or "").strip() or "(no manager)") for r in reps
+    }
+    keys = np.array([manager_of.get(o, "(no manager)") for o in p.owner.tolist()], dtype=object)
+    teams = list(dict.fromkeys(manager_of.values()))
+    labels = [(t, f"{t}'s team" if t != "(no manager)" else t) for t in teams]
+    return _group_map("Every territory on the map, by team", p, mask, keys, labels, "team", zoom=False)

@@ -1,0 +1,543 @@
+"""Offline geocoding: every account gets latitude/longitude and, in the US, a county FIPS code.
+
+In this order, per account:
+
+1. the account's own ``latitude``/``longitude`` columns (Salesforce BillingLatitude/
+   BillingLongitude, or any column mapped to them), when they hold a sane point; the county
+   is the one whose (2 km-simplified) outline contains the point;
+2. else its US postal code (ZIP, ZIP+4, or a ZIP that lost its leading zeros), from the
+   ``zipcodes`` package's ZIP table (centroid and county name; the county name is matched
+   to its Census FIPS code);
+3. else its city and state, matched in USPS spelling ('St. Louis' = 'Saint Louis').
+
+Nothing is fetched from the network: the ZIP data is inside the ``zipcodes`` wheel, the
+county outlines in ``territory/geo/data``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem
+from .address import Addresses
+from .places import _plain, city_key, group_codes
+from .projection import project
+from .units import counties, shapes
+
+PLACED_BY = ("coordinates", "postal code", "city")
+
+
+# --------------------------------------------------------------------------- county lookup
+
+
+def _county_name_key(name: str) -> str:
+    t = _plain(name)
+    t = re.sub(r"^(MUNICIPALITY|CITY AND BOROUGH|BOROUGH) OF ", "", t)
+    t = re.sub(r"\b(COUNTY|PARISH|BOROUGH|CENSUS AREA|MUNICIPALITY|MUNICIPIO|CITY AND BOROUGH)\b", "", t)
+    t = re.sub(r"\bSAINT\b", "ST", t)
+    return t.replace(" ", "")
+
+
+# County names in the ZIP data that changed after the packaged 2016 county list.
+_RENAMED = {
+    ("AK", "CHUGACH"): "02261",  # Valdez-Cordova Census Area was split in 2019
+    ("AK", "COPPERRIVER"): "02261",
+    ("AK", "PRINCEOFWALESOUTERKETCHIKAN"): "02198",
+}
+
+
+@lru_cache(maxsize=1)
+def _county_index() -> dict[tuple[str, str, bool], str]:
+    out: dict[tuple[str, str, bool], str] = {}
+    for fips, c in sorted(counties().items()):
+        is_city = c.name.lower().endswith(" city")
+        out.setdefault((c.state, _county_name_key(c.name), is_city), fips)
+    return out
+
+
+@cache
+def county_fips(state: str, name: str) -> str:
+    """The FIPS code of county ``name`` ('Harris County', 'St. Louis city') in ``state``."""
+    if not name:
+        return ""
+    key = _county_name_key(name)
+    if (state, key) in _RENAMED:
+        return _RENAMED[(state, key)]
+    is_city = name.lower().endswith(" city")
+    idx = _county_index()
+    return idx.get((state, key, is_city)) or idx.get((state, key, not is_city)) or ""
+
+
+@lru_cache(maxsize=1)
+def _county_polygons() -> tuple[list[str], np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """County ids, their boxes (km) and edge arrays, from the finest packaged outlines."""
+    s = shapes()
+    g = s.grid_km
+    ids, boxes, edges = [], [], []
+    for fips, rings in sorted(s.table("county").items()):
+        a = [r * g for r in rings]
+        pts = np.concatenate(a)
+        ids.append(fips)
+        boxes.append((pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()))
+        start = np.concatenate([r for r in a])
+        end = np.concatenate([np.roll(r, -1, axis=0) for r in a])
+        edges.append((start, end))
+    return ids, np.asarray(boxes, dtype=float), edges
+
+
+def county_at(lon: np.ndarray, lat: np.ndarray, *, near_km: float = 10.0) -> np.ndarray:
+    """The county FIPS containing each point ('' when none: outside the US or at sea).
+
+    A point within ``near_km`` of a county outline but inside none (a pier, a point the
+    simplified coastline cut off) gets the nearest county.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.full(len(lon), "", dtype=object)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return out
+    x, y, _frame = project(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
+    x = np.where(ok, x, np.nan)
+    y = np.where(ok, y, np.nan)
+    todo = np.flatnonzero(np.isfinite(x))
+    if not len(todo):
+        return out
+    ids, boxes, edges = _county_polygons()
+    order = todo[np.argsort(x[todo], kind="stable")]
+    xs = x[order]
+    found = np.zeros(len(x), dtype=bool)
+    for k, fips in enumerate(ids):
+        x0, y0, x1, y1 = boxes[k]
+        lo, hi = np.searchsorted(xs, x0), np.searchsorted(xs, x1, side="right")
+        if lo == hi:
+            continue
+        cand = order[lo:hi]
+        cand = cand[(y[cand] >= y0) & (y[cand] <= y1) & ~found[cand]]
+        if not len(cand):
+            continue
+        (sx, sy), (ex, ey) = edges[k][0].T, edges[k][1].T
+        px, py = x[cand][:, None], y[cand][:, None]
+        crosses = (sy > py) != (ey > py)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xi = sx + (py - sy) * (ex - sx) / (ey - sy)
+        inside = (np.count_nonzero(crosses & (px < xi), axis=1) % 2) == 1
+        hit = cand[inside]
+        out[hit] = fips
+        found[hit] = True
+    rest = todo[~found[todo]]
+    if len(rest):
+        best = np.full(len(x), np.inf)
+        rest_order = rest[np.argsort(x[rest], kind="stable")]
+        rxs = x[rest_order]
+        for k, fips in enumerate(ids):
+            x0, y0, x1, y1 = boxes[k]
+            lo = np.searchsorted(rxs, x0 - near_km)
+            hi = np.searchsorted(rxs, x1 + near_km, side="right")
+            if lo == hi:
+                continue
+            cand = rest_order[lo:hi]
+            cand = cand[(y[cand] >= y0 - near_km) & (y[cand] <= y1 + near_km)]
+            if not len(cand):
+                continue
+            vx, vy = edges[k][0].T
+            d = np.min(np.hypot(x[cand][:, None] - vx, y[cand][:, None] - vy), axis=1)
+            better = (d < best[cand]) & (d <= near_km)
+            out[cand[better]] = fips
+            best[cand[better]] = d[better]
+    return out
+
+
+# --------------------------------------------------------------------------- ZIP and city tables
+
+
+@dataclass(frozen=True)
+class ZipTable:
+    """ZIP -> (lat, lon, state, county FIPS), and (state, city key) -> (lat, lon, county)."""
+
+    zips: dict[str, tuple[float, float, str, str]]
+    cities: dict[tuple[str, str], tuple[float, float, str]]
+    source: str = field(default="")
+
+
+@lru_cache(maxsize=1)
+def zip_table() -> ZipTable:
+    """Built once per process from the ``zipcodes`` package (about a second)."""
+    import zipcodes
+
+    rows = zipcodes.list_all()
+    zips: dict[str, tuple[float, float, str, str]] = {}
+    no_county: list[str] = []
+    primary: dict[tuple[str, str], list[tuple[float, float, str, bool]]] = defaultdict(list)
+    alias: dict[tuple[str, str], list[tuple[float, float, str, bool]]] = defaultdict(list)
+    key_of = lru_cache(maxsize=None)(city_key)  # ~20,000 distinct names for 42,000 ZIPs
+    for d in rows:
+        try:
+            lat, lon = float(d["lat"]), float(d["long"])
+        except (TypeError, ValueError):
+            continue
+        state, code = str(d["state"]), str(d["zip_code"])
+        fips = county_fips(state, str(d["county"] or ""))
+        zips[code] = (lat, lon, state, fips)
+        if not fips:
+            no_county.append(code)
+        entry = (lat, lon, code, d["zip_code_type"] == "STANDARD")
+        primary[(state, key_of(d["city"]))].append(entry)
+        for alt in d.get("acceptable_cities") or ():
+            alias[(state, key_of(alt))].append(entry)
+    # ZIPs whose county name is missing or belongs to another state: the county under the centroid
+    if no_county:
+        found = county_at(
+            np.array([zips[z][1] for z in no_county]), np.array([zips[z][0] for z in no_county])
+        )
+        for z, f in zip(no_county, found.tolist()):
+            a, b, st, _ = zips[z]
+            if f and counties()[f].state == st:
+                zips[z] = (a, b, st, f)
+    cities: dict[tuple[str, str], tuple[float, float, str]] = {}
+    for table in (primary, alias):
+        for key, entries in table.items():
+            if key in cities or not key[1]:
+                continue
+            # a postal city: the median of its standard (street-delivery) ZIP centroids, and
+            # the county holding most of its ZIPs
+            if len(entries) == 1:
+                e = entries[0]
+                cities[key] = (e[0], e[1], zips[e[2]][3])
+                continue
+            std = [e for e in entries if e[3]] or entries
+            votes = Counter(zips[e[2]][3] for e in std if zips[e[2]][3])
+            county = min(votes, key=lambda f: (-votes[f], f)) if votes else ""
+            cities[key] = (
+                round(statistics.median(e[0] for e in std), 4),
+                round(statistics.median(e[1] for e in std), 4),
+                county,
+            )
+    return ZipTable(zips, cities, source=f"zipcodes {zipcodes.__version__}")
+
+
+# --------------------------------------------------------------------------- coordinates
+
+
+def parse_coordinate(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(values with NaN for empty or bad, mask of cells that are not numbers)."""
+    s = series.astype(str).str.strip()
+    empty = s.eq("") | s.str.lower().isin(["na", "n/a", "null", "none", "-", "#n/a", "nan"])
+    t = s.where(~s.str.fullmatch(r"-?\d+,\d+"), s.str.replace(",", ".", regex=False))
+    v = np.array(pd.to_numeric(t, errors="coerce"), dtype=float)
+    bad = np.isnan(v) & ~empty.to_numpy()
+    v[empty.to_numpy()] = np.nan
+    v[~np.isfinite(v)] = np.nan
+    return v, bad
+
+
+def _in_us_box(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Loosely where US addresses can be: the 50 states, DC and the territories."""
+    west = (lon >= -180) & (lon <= -64)
+    aleutians = lon >= 172
+    pacific = (lon >= 144) & (lon <= 146.5) & (lat >= 13) & (lat <= 21)  # Guam, N. Marianas
+    return (lat >= -15) & (lat <= 72) & (west | aleutians | pacific)
+
+
+# --------------------------------------------------------------------------- placing
+
+
+@dataclass
+class Placement:
+    """Where each account is, how it was found, and what went wrong, per row."""
+
+    latitude: np.ndarray
+    longitude: np.ndarray
+    county: np.ndarray
+    placed_by: np.ndarray  # 'coordinates', 'postal code', 'city' or ''
+    reason: np.ndarray  # why an account is not placed ('' when placed)
+    problems: list[Problem]
+    restored_zips: int = 0
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _rows_text(rows: np.ndarray, limit: int = 8) -> str:
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def _warn(
+    file: str, mask: np.ndarray, rows: np.ndarray, message: str, hint: str, column: str, values: np.ndarray
+) -> list[Problem]:
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return []
+    n = len(idx)
+    return [
+        Problem(
+            file,
+            f"{n} account{'s' if n != 1 else ''} {message.format(has='has' if n == 1 else 'have')} "
+            f"(row{'s' if n != 1 else ''} {_rows_text(rows[idx])})",
+            row=int(rows[idx[0]]),
+            column=column,
+            value=str(values[idx[0]]),
+            severity="warning",
+            hint=hint,
+        )
+    ]
+
+
+def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, file: str) -> Placement:
+    """Geocode every account offline (see the module docstring for the order)."""
+    n = len(accounts)
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    county = np.full(n, "", dtype=object)
+    placed_by = np.full(n, "", dtype=object)
+    problems: list[Problem] = []
+
+    # 1. the account's own coordinates
+    if "latitude" in accounts.columns or "longitude" in accounts.columns:
+        empty = pd.Series([""] * n, index=accounts.index)
+        la, bad_la = parse_coordinate(accounts["latitude"] if "latitude" in accounts.columns else empty)
+        lo, bad_lo = parse_coordinate(accounts["longitude"] if "longitude" in accounts.columns else empty)
+        shown = np.array(
+            [
+                f"{a}, {b}"
+                for a, b in zip(
+                    (accounts["latitude"] if "latitude" in accounts.columns else empty).astype(str),
+                    (accounts["longitude"] if "longitude" in accounts.columns else empty).astype(str),
+                )
+            ],
+            dtype=object,
+        )
+        bad_text = bad_la | bad_lo
+        one = (np.isnan(la) != np.isnan(lo)) & ~bad_text
+        both = np.isfinite(la) & np.isfinite(lo)
+        zero = both & (la == 0) & (lo == 0)
+        in_range = both & (np.abs(la) <= 90) & (np.abs(lo) <= 180) & ~zero
+        # lat/long the wrong way round: the swapped pair is where the address is
+        swap_ok = both & (np.abs(lo) <= 90) & (np.abs(la) <= 180) & _in_us_box(lo, la)
+        swapped = both & ~zero & swap_ok & (~in_range | (addr.us & ~_in_us_box(la, lo)))
+        out_of_range = both & ~zero & ~in_range & ~swapped
+        cand = in_range & ~swapped
+        where = county_at(np.where(cand, lo, np.nan), np.where(cand, la, np.nan))
+        off_us = cand & addr.us & (where == "")
+        good = cand & ~off_us
+        lat[good], lon[good] = la[good], lo[good]
+        county[good] = where[good]
+        placed_by[good] = "coordinates"
+        c = "latitude"
+        hint_fallback = "placed by postal code or city instead where possible; fix the coordinates in the CRM"
+        problems += _warn(
+            file,
+            bad_text,
+            rows,
+            "{has} a latitude or longitude that is not a number",
+            hint_fallback,
+            c,
+            shown,
+        )
+        problems += _warn(
+            file, one, rows, "{has} only one of latitude and longitude", hint_fallback, c, shown
+        )
+        problems += _warn(
+            file,
+            zero,
+            rows,
+            "{has} latitude and longitude 0, 0 (a placeholder, not a place)",
+            hint_fallback,
+            c,
+            shown,
+        )
+        problems += _warn(
+            file,
+            swapped,
+            rows,
+            "{has} latitude and longitude the wrong way round (e.g. a US address at latitude "
+            "-100); they were not used",
+            "swap the two columns in the export (latitude is north-south, -90 to 90; US longitudes are negative)",
+            c,
+            shown,
+        )
+        problems += _warn(
+            file,
+            out_of_range,
+            rows,
+            "{has} coordinates out of range (latitude -90..90, longitude -180..180)",
+            hint_fallback,
+            c,
+            shown,
+        )
+        problems += _warn(
+            file,
+            off_us,
+            rows,
+            "{has} a US address but coordinates outside the US (a lost minus sign?); they were not used",
+            hint_fallback,
+            c,
+            shown,
+        )
+
+    # 2. postal code, 3. city and state
+    need_zip = (placed_by == "") & (addr.zip5 != "")
+    need_city = (placed_by == "") & addr.us & (addr.city_key != "") & (addr.state != "")
+    table: ZipTable | None = None
+    restored_used = 0
+    if need_zip.any() or need_city.any():
+        table = zip_table()
+    if table is not None and need_zip.any():
+        # one lookup per distinct ZIP, then whole-array operations (a million rows in ~1 s)
+        idx = np.flatnonzero(need_zip)
+        codes, uniq = pd.factorize(pd.Series(addr.zip5[idx]))
+        info = [table.zips.get(z) for z in uniq]
+        found = np.array([r is not None for r in info], dtype=bool)[codes]
+        u_lat = np.array([r[0] if r else np.nan for r in info], dtype=float)[codes]
+        u_lon = np.array([r[1] if r else np.nan for r in info], dtype=float)[codes]
+        u_state = np.array([r[2] if r else "" for r in info], dtype=object)[codes]
+        u_county = np.array([r[3] if r else "" for r in info], dtype=object)[codes]
+        state_now = addr.state[idx]
+        restored = addr.zip_restored[idx]
+        # a ZIP in another state is not trusted; a ZIP whose zeros were put back must be
+        # confirmed by the account's state
+        mismatch = found & (state_now != "") & (state_now != u_state)
+        use = found & ~mismatch & (~restored | (state_now == u_state))
+        hit = idx[use]
+        lat[hit], lon[hit], county[hit] = u_lat[use], u_lon[use], u_county[use]
+        placed_by[hit] = "postal code"
+        restored_used = int((use & restored).sum())
+        full_mismatch = np.zeros(n, dtype=bool)
+        full_mismatch[idx[mismatch & ~restored]] = True
+        problems += _warn(
+            file,
+            full_mismatch,
+            rows,
+            "{has} a postal code that belongs to another state than their state column; the "
+            "postal code was not used",
+            "check the state and the postal code in the CRM",
+            "postal_code",
+            addr.postal_text,
+        )
+        need_city = (placed_by == "") & addr.us & (addr.city_key != "") & (addr.state != "")
+    if table is not None and need_city.any():
+        idx = np.flatnonzero(need_city)
+        codes, first = group_codes(addr.state[idx], addr.city_key[idx])
+        cinfo = [table.cities.get((addr.state[idx[i]], addr.city_key[idx[i]])) for i in first]
+        found = np.array([r is not None for r in cinfo], dtype=bool)[codes]
+        hit = idx[found]
+        lat[hit] = np.array([r[0] if r else np.nan for r in cinfo], dtype=float)[codes][found]
+        lon[hit] = np.array([r[1] if r else np.nan for r in cinfo], dtype=float)[codes][found]
+        county[hit] = np.array([r[2] if r else "" for r in cinfo], dtype=object)[codes][found]
+        placed_by[hit] = "city"
+    if restored_used:
+        first = np.flatnonzero((placed_by == "postal code") & addr.zip_restored)
+        problems.append(
+            Problem(
+                file,
+                f"{restored_used} US postal code{'s' if restored_used != 1 else ''} had lost "
+                "leading zeros; read with the zeros back (e.g. "
+                f"'{addr.postal_text[first[0]]}' as '{addr.zip5[first[0]]}'), and each matches the account's state",
+                row=int(rows[first[0]]),
+                column="postal_code",
+                value=str(addr.postal_text[first[0]]),
+                severity="warning",
+                hint="format the column as Text before saving in a spreadsheet",
+            )
+        )
+    reason = _reasons(placed_by, addr, accounts)
+    return Placement(
+        latitude=lat,
+        longitude=lon,
+        county=county,
+        placed_by=placed_by,
+        reason=reason,
+        problems=problems,
+        restored_zips=restored_used,
+        source=table.source if table is not None else "",
+    )
+
+
+def _reasons(placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame) -> np.ndarray:
+    out = np.full(len(placed_by), "", dtype=object)
+    todo = placed_by == ""
+    non_us = todo & ~addr.us & (addr.country != "")
+    out[non_us] = "outside the US (offline data covers US addresses only)"
+    rest = todo & ~non_us
+    has_city = addr.city_key != ""
+    out[rest & has_city & (addr.state != "") & addr.us] = "city not found"
+    out[rest & (out == "") & (addr.zip5 != "")] = "postal code not found"
+    out[rest & (out == "") & has_city & (addr.state == "")] = "city without a state"
+    out[rest & (out == "") & (addr.postal != "")] = "postal code not read as a US ZIP"
+    out[rest & (out == "")] = "no address"
+    return out
+
+
+def coverage(p: Placement, rows: np.ndarray) -> dict[str, Any]:
+    """The summary.json record of how many accounts were placed, and how."""
+    n = len(p.placed_by)
+    placed = int((p.placed_by != "").sum())
+    reasons: list[dict[str, Any]] = []
+    if placed < n:
+        frame = pd.DataFrame({"reason": p.reason, "row": rows})
+        frame = frame[p.placed_by == ""]
+        for reason, g in frame.groupby("reason", sort=True):
+            reasons.append(
+                {"reason": str(reason), "accounts": int(len(g)), "rows": [int(r) for r in g["row"].head(20)]}
+            )
+        reasons.sort(key=lambda r: (-int(r["accounts"]), str(r["reason"])))
+    return {
+        "accounts": n,
+        "placed": placed,
+        "by": {k.replace(" ", "_"): int((p.placed_by == k).sum()) for k in PLACED_BY},
+        "with_county": int((p.county != "").sum()),
+        "not_placed": n - placed,
+        "not_placed_reasons": reasons,
+        "leading_zeros_restored": p.restored_zips,
+        "data": p.source,
+    }
+
+
+def coverage_sentence(cov: dict[str, Any]) -> str:
+    """'974 of 1,000 accounts placed: 950 by postal code, 24 by city; 26 not placed: rows ...'"""
+    by = cov["by"]
+    parts = [f"{by[k.replace(' ', '_')]:,} by {k}" for k in PLACED_BY if by.get(k.replace(" ", "_"))]
+    text = f"{cov['placed']:,} of {cov['accounts']:,} accounts placed on the map"
+    if parts:
+        text += ": " + ", ".join(parts)
+    if cov["not_placed"]:
+        rows = [r for g in cov["not_placed_reasons"] for r in g["rows"]]
+        shown = ", ".join(map(str, sorted(rows)[:10]))
+        more = " ..." if cov["not_placed"] > 10 else ""
+        groups = cov["not_placed_reasons"]
+        if len(groups) == 1:
+            why = groups[0]["reason"]
+        else:
+            why = "; ".join(f"{g['accounts']:,} {g['reason']}" for g in groups[:3])
+            if len(groups) > 3:
+                why += f"; {sum(g['accounts'] for g in groups[3:]):,} for other reasons"
+        text += f"; {cov['not_placed']:,} not placed ({why}): rows {shown}{more}"
+    return text + "."
+
+
+@lru_cache(maxsize=1)
+def zip3_centroids() -> dict[str, tuple[float, float, str, int]]:
+    """ZIP3 prefix -> (latitude, longitude, state, ZIPs): the median of its ZIP centroids and
+    the state most of its ZIPs are in. The units for ZIP3 territories (issue 15, phase B)."""
+    groups: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for z, (lat, lon, state, _county) in zip_table().zips.items():
+        groups[z[:3]].append((lat, lon, state))
+    out: dict[str, tuple[float, float, str, int]] = {}
+    for prefix, items in sorted(groups.items()):
+        votes = Counter(s for _a, _b, s in items)
+        state = min(votes, key=lambda s: (-votes[s], s))
+        out[prefix] = (
+            round(statistics.median(a for a, _b, _s in items), 4),
+            round(statistics.median(b for _a, b, _s in items), 4),
+            state,
+            len(items),
+        )
+    return out

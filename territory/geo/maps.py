@@ -1,0 +1,295 @@
+"""SVG maps: a pure function from projected points and shaded areas to SVG text.
+
+The SVG is self-contained (no external references, no scripts, no user text except an
+escaped title), deterministic (same input, same bytes) and small: every marker of one series
+is one ``<path>``, every outline layer one ``<path>``. Outline path strings are built once per
+process and reused by every map (``functools.lru_cache``).
+
+Colours follow the Okabe-Ito palette, which stays distinguishable for the common forms of
+colour blindness; beyond its seven colours a series also changes marker shape, so up to 35
+series are told apart by colour and shape together.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import numpy as np
+
+from .projection import FRAMES
+from .units import shapes, states
+
+# Okabe & Ito (2008), "Color Universal Design", without black (kept for outlines and text).
+PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "triangle-down")
+MAX_DISTINCT = len(PALETTE) * len(SHAPES)
+
+LAND = "#f2f2f2"
+BORDER = "#9a9a9a"
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@dataclass(frozen=True)
+class Series:
+    """How one group of markers looks (a tier, a rep, a team)."""
+
+    label: str
+    colour: str
+    shape: str = "circle"
+    size: float = 1.0
+
+
+def series_style(i: int) -> tuple[str, str]:
+    """Colour and shape of the ``i``-th series: colours first, then shapes (i < 35 distinct)."""
+    return PALETTE[i % len(PALETTE)], SHAPES[(i // len(PALETTE)) % len(SHAPES)]
+
+
+def tint(colour: str, amount: float = 0.65) -> str:
+    """``colour`` mixed with white (for shaded areas under the markers)."""
+    if not _HEX.fullmatch(colour):
+        raise ValueError(f"not a #rrggbb colour: {colour!r}")
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(c + (255 - c) * amount) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _ring_path(ring: np.ndarray) -> str:
+    d = np.diff(ring, axis=0)
+    return f"M{ring[0, 0]} {ring[0, 1]}l" + " ".join(f"{a} {b}" for a, b in d.tolist()) + "z"
+
+
+@cache
+def unit_path(level: str, unit_id: str, tolerance: float) -> str:
+    """Path data of one state or county outline in grid units (cached per process)."""
+    return "".join(_ring_path(r) for r in shapes().table(level, tolerance)[unit_id])
+
+
+@cache
+def unit_bounds(level: str, unit_id: str) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of a unit outline in kilometres (finest outline)."""
+    s = shapes()
+    pts = np.concatenate(s.table(level)[unit_id])
+    g = s.grid_km
+    return (
+        float(pts[:, 0].min()) * g,
+        float(pts[:, 1].min()) * g,
+        float(pts[:, 0].max()) * g,
+        float(pts[:, 1].max()) * g,
+    )
+
+
+def unit_ids(level: str) -> list[str]:
+    return sorted(shapes().table(level))
+
+
+@lru_cache(maxsize=1)
+def national_view() -> tuple[float, float, float, float]:
+    """The whole map (lower 48 and the insets) in kilometres, with a small margin."""
+    boxes = [unit_bounds("state", code) for code in unit_ids("state")]
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    m = 0.02 * (x1 - x0)
+    return x0 - m, y0 - m, x1 + m, y1 + m
+
+
+@lru_cache(maxsize=1)
+def inset_boxes() -> tuple[tuple[float, float, float, float], ...]:
+    """Frames drawn around the Alaska, Hawaii and Puerto Rico insets (km)."""
+    out = []
+    for code in ("AK", "HI", "PR"):
+        if code in unit_ids("state"):
+            x0, y0, x1, y1 = unit_bounds("state", code)
+            m = 40.0
+            out.append((x0 - m, y0 - m, x1 + m, y1 + m))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def state_label_points() -> dict[str, tuple[float, float]]:
+    """Where each state's code is printed (its projected centroid, km)."""
+    out = {}
+    for code, st in states().items():
+        x, y = FRAMES[state_frame(code)](np.array([st.longitude]), np.array([st.latitude]))
+        out[code] = (float(x[0]), float(y[0]))
+    return out
+
+
+def state_frame(code: str) -> str:
+    """The map frame a state is drawn in: 'AK', 'HI', 'PR' or 'L48'."""
+    return code if code in ("AK", "HI", "PR") else "L48"
+
+
+@lru_cache(maxsize=1)
+def _county_states() -> dict[str, str]:
+    from .units import counties
+
+    return {fips: c.state for fips, c in counties().items()}
+
+
+def _county_state(fips: str) -> str:
+    return _county_states().get(fips, "")
+
+
+def fit_view(
+    x: np.ndarray, y: np.ndarray, aspect: float, *, min_km: float = 700.0, margin: float = 0.12
+) -> tuple[float, float, float, float]:
+    """A view around the points with ``aspect`` = width / height, at least ``min_km`` wide."""
+    if len(x) == 0:
+        return national_view()
+    x0, x1, y0, y1 = float(np.min(x)), float(np.max(x)), float(np.min(y)), float(np.max(y))
+    w = max(x1 - x0, min_km) * (1 + 2 * margin)
+    h = max(y1 - y0, min_km / aspect) * (1 + 2 * margin)
+    w, h = max(w, h * aspect), max(h, w / aspect)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    nv = national_view()
+    if w >= nv[2] - nv[0]:
+        return nv
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+# --------------------------------------------------------------------------- markers
+
+
+def _marker(shape: str, x: float, y: float, r: float) -> str:
+    if shape == "square":
+        s = r * 0.9
+        return f"M{x - s:.1f} {y - s:.1f}h{2 * s:.1f}v{2 * s:.1f}h{-2 * s:.1f}z"
+    if shape == "triangle":
+        return f"M{x:.1f} {y - 1.2 * r:.1f}l{1.1 * r:.1f} {1.9 * r:.1f}h{-2.2 * r:.1f}z"
+    if shape == "triangle-down":
+        return f"M{x:.1f} {y + 1.2 * r:.1f}l{1.1 * r:.1f} {-1.9 * r:.1f}h{-2.2 * r:.1f}z"
+    if shape == "diamond":
+        s = 1.25 * r
+        return f"M{x:.1f} {y - s:.1f}l{s:.1f} {s:.1f}l{-s:.1f} {s:.1f}l{-s:.1f} {-s:.1f}z"
+    return f"M{x - r:.1f} {y:.1f}a{r:.1f} {r:.1f} 0 1 0 {2 * r:.1f} 0a{r:.1f} {r:.1f} 0 1 0 {-2 * r:.1f} 0"
+
+
+def glyph(s: Series, size_pt: float = 9.0) -> str:
+    """A small standalone SVG of one series' marker, for legends."""
+    if not _HEX.fullmatch(s.colour) or s.shape not in SHAPES:
+        raise ValueError(f"bad series style: {s.colour!r} {s.shape!r}")
+    c = size_pt / 2
+    d = _marker(s.shape, c, c, size_pt * 0.36)
+    return (
+        f'<svg width="{size_pt:g}pt" height="{size_pt:g}pt" viewBox="0 0 {size_pt:g} {size_pt:g}">'
+        f'<path d="{d}" fill="{s.colour}" stroke="#333333" stroke-width="0.3"/></svg>'
+    )
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def render_map(
+    x: np.ndarray,
+    y: np.ndarray,
+    series_index: np.ndarray,
+    series: Sequence[Series],
+    *,
+    state_fill: Mapping[str, str] | None = None,
+    county_fill: Mapping[str, str] | None = None,
+    view: tuple[float, float, float, float] | None = None,
+    width_pt: float = 500.0,
+    height_pt: float = 320.0,
+    marker_pt: float = 2.6,
+    title: str = "",
+    labels: bool = True,
+    frames: frozenset[str] | None = None,
+) -> str:
+    """An SVG map of points (``x``, ``y`` in map km, from ``projection.project``).
+
+    ``series_index[i]`` picks the style of point ``i`` from ``series``; series are drawn
+    last to first, so ``series[0]`` ends up on top. ``state_fill`` and ``county_fill`` shade
+    whole units (state code or county FIPS -> #rrggbb). ``view`` is (x0, y0, x1, y1) in km
+    (default: the whole country with the insets). Points outside the view are not drawn.
+    ``frames`` limits the outlines to some of 'L48', 'AK', 'HI', 'PR' (a map zoomed into the
+    lower 48 must not show an inset that happens to lie in its corner).
+    """
+    nv = national_view()
+    view = view or nv
+    vx0, vy0, vx1, vy1 = view
+    scale = width_pt / (vx1 - vx0)  # pt per km
+    height_pt = (vy1 - vy0) * scale if height_pt <= 0 else height_pt
+    g = shapes().grid_km
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_pt:.1f}pt" height="{height_pt:.1f}pt" '
+        f'viewBox="{vx0:.1f} {vy0:.1f} {vx1 - vx0:.1f} {vy1 - vy0:.1f}" preserveAspectRatio="xMidYMid meet" '
+        f'role="img" aria-label="{html.escape(title, quote=True)}">'
+    ]
+    stroke = 0.5 / scale  # 0.5 pt outlines at any zoom
+    km_per_pt = 1 / scale
+    s_tol = shapes().tolerance_for("state", km_per_pt)
+    c_tol = shapes().tolerance_for("county", km_per_pt)
+    in_view = [
+        code
+        for code in unit_ids("state")
+        if _overlaps(unit_bounds("state", code), view) and (frames is None or state_frame(code) in frames)
+    ]
+    out.append(f'<g transform="scale({g:g})">')
+    # one path for land and borders (WeasyPrint parses every vertex in Python, ~40 us each);
+    # shaded areas go on top and cover the inner half of a border line
+    out.append(
+        f'<path d="{"".join(unit_path("state", c, s_tol) for c in in_view)}" fill="{LAND}" '
+        f'stroke="{BORDER}" stroke-width="{stroke / g:.3f}" stroke-linejoin="round"/>'
+    )
+    for level, fills, tol in (("county", county_fill, c_tol), ("state", state_fill, s_tol)):
+        known = set(unit_ids(level))
+        by_colour: dict[str, list[str]] = {}
+        for uid, colour in sorted((fills or {}).items()):
+            if not _HEX.fullmatch(colour):
+                raise ValueError(f"not a #rrggbb colour: {colour!r}")
+            code = uid if level == "state" else _county_state(uid)
+            if uid in known and code in in_view and _overlaps(unit_bounds(level, uid), view):
+                by_colour.setdefault(colour.lower(), []).append(unit_path(level, uid, tol))
+        for colour, paths in sorted(by_colour.items()):
+            out.append(f'<path d="{"".join(paths)}" fill="{colour}" stroke="none"/>')
+    out.append("</g>")
+    if view == nv:
+        for bx0, by0, bx1, by1 in inset_boxes():
+            out.append(
+                f'<rect x="{bx0:.1f}" y="{by0:.1f}" width="{bx1 - bx0:.1f}" height="{by1 - by0:.1f}" '
+                f'fill="none" stroke="#c8c8c8" stroke-width="{stroke:.2f}"/>'
+            )
+    if labels:
+        font = 6.5 / scale
+        texts = []
+        for code, (lx, ly) in sorted(state_label_points().items()):
+            shown = code in in_view and (view != nv or code not in ("DC", "RI", "DE"))
+            if shown and vx0 < lx < vx1 and vy0 < ly < vy1:
+                texts.append(f'<text x="{lx:.1f}" y="{ly + font / 3:.1f}">{code}</text>')
+        if texts:
+            out.append(
+                f'<g font-family="DejaVu Sans" font-size="{font:.1f}" fill="#8a8a8a" text-anchor="middle">'
+                + "".join(texts)
+                + "</g>"
+            )
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    idx = np.asarray(series_index, dtype=np.int64)
+    inside = np.isfinite(x) & np.isfinite(y) & (x >= vx0) & (x <= vx1) & (y >= vy0) & (y <= vy1)
+    r_km = marker_pt / scale
+    for k in range(len(series) - 1, -1, -1):
+        s = series[k]
+        if not _HEX.fullmatch(s.colour) or s.shape not in SHAPES:
+            raise ValueError(f"bad series style: {s.colour!r} {s.shape!r}")
+        m = inside & (idx == k)
+        if not m.any():
+            continue
+        # one marker per cell of 3/4 of a marker's radius: markers that would cover each other
+        # add bytes and layout time, not information (10,000 accounts on a US map: ~1,000 marks)
+        cell = max(r_km * s.size * 0.75, 0.1)
+        pts = np.unique(np.round(np.column_stack([x[m], y[m]]) / cell), axis=0) * cell
+        d = "".join(_marker(s.shape, px, py, r_km * s.size) for px, py in pts.tolist())
+        out.append(f'<path d="{d}" fill="{s.colour}" stroke="#333333" stroke-width="{0.25 / scale:.2f}"/>')
+    out.append("</svg>")
+    return "".join(out)

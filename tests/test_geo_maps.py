@@ -1,0 +1,202 @@
+"""SVG maps: the pure renderer, and the map pages of the rep book, roll-up and plan summary."""
+
+from __future__ import annotations
+
+import csv
+import re
+import socket
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest_books import GENERATED_ON, copy_fixture, pdf_pages_text, render_checked
+
+from territory.geo import maps
+from territory.geo.address import read_addresses
+from territory.geo.book_maps import TIER_SERIES, plan_map, rep_map
+from territory.geo.geocode import place_accounts
+from territory.geo.projection import project
+from territory.reporting import build_manager_rollup, build_plan_summary, build_rep_book, load_plan_dir
+from territory.reporting.render import AssetFetcher
+
+SERIES = [maps.Series("A", "#0072B2", "circle"), maps.Series("B", "#E69F00", "square")]
+
+
+def points(lat: list[float], lon: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    x, y, _ = project(np.array(lon), np.array(lat))
+    return x, y
+
+
+# --------------------------------------------------------------------------- the renderer
+
+
+def test_render_is_deterministic_self_contained_and_small() -> None:
+    x, y = points([40.7, 34.05, 61.2], [-74.0, -118.25, -149.9])
+    a = maps.render_map(x, y, np.array([0, 1, 0]), SERIES, county_fill={"36061": "#aabbcc"}, title="T")
+    b = maps.render_map(x, y, np.array([0, 1, 0]), SERIES, county_fill={"36061": "#aabbcc"}, title="T")
+    assert a == b
+    assert a.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and a.endswith("</svg>")
+    for needle in ("href", "url(", "<image", "<script", "file:", "data:", "<use", "<foreignObject"):
+        assert needle not in a
+    assert len(a) < 40_000  # national view: the 10 km outlines
+    assert a.count("<path") == 1 + 1 + 2  # land and borders, one shaded colour, two series
+
+
+def test_title_is_escaped_and_styles_are_checked() -> None:
+    x, y = points([40.7], [-74.0])
+    svg = maps.render_map(x, y, np.array([0]), SERIES, title='"><script>alert(1)</script>')
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    with pytest.raises(ValueError):
+        maps.render_map(x, y, np.array([0]), [maps.Series("x", "red; stroke:url(#a)", "circle")])
+    with pytest.raises(ValueError):
+        maps.render_map(x, y, np.array([0]), SERIES, state_fill={"CA": "javascript:1"})
+
+
+def test_points_outside_the_view_are_left_out_and_stacked_points_drawn_once() -> None:
+    x, y = points([40.7, 40.7, 40.7, 34.05], [-74.0, -74.0, -74.0, -118.25])
+    view = maps.fit_view(x[:1], y[:1], 1.5)
+    svg = maps.render_map(x, y, np.array([0, 0, 0, 1]), SERIES, view=view)
+    assert svg.count('fill="#E69F00"') == 0  # Los Angeles is outside a New York view
+    marker_path = re.search(r'<path d="([^"]*)" fill="#0072B2"', svg)
+    assert marker_path is not None and marker_path.group(1).count("M") == 1
+
+
+def test_zoomed_maps_use_finer_outlines_than_the_national_map() -> None:
+    s = maps.shapes()
+    assert s.tolerance_for("state", 11.0) == 10.0
+    assert s.tolerance_for("state", 2.5) == 2.0
+    assert s.tolerance_for("county", 1.0) == 2.0
+
+
+def test_35_series_are_all_different_then_they_repeat() -> None:
+    styles = [maps.series_style(i) for i in range(maps.MAX_DISTINCT)]
+    assert len(set(styles)) == maps.MAX_DISTINCT == 35
+    assert maps.series_style(35) == maps.series_style(0)
+
+
+def test_palette_is_okabe_ito() -> None:
+    assert maps.PALETTE[:3] == ("#0072B2", "#E69F00", "#009E73")
+    assert maps.tint("#000000", 0.5) == "#808080"
+
+
+# --------------------------------------------------------------------------- book pages
+
+HOSTILE_NAME = '<img src="file:///etc/passwd"> Evil Map Co'
+
+
+def plan_with_coordinates(dest: Path, *, coordinates: bool = True) -> Path:
+    """The small fixture plan, placed by city/state, with a hostile off-map account."""
+    d = copy_fixture(dest)
+    path = d / "assignments.csv"
+    a = pd.read_csv(path, dtype=str, keep_default_na=False)
+    r01 = a.index[a["owner_id"] == "R01"]
+    a.loc[r01[0], ["name", "country", "state", "city"]] = [HOSTILE_NAME, "Canada", "ON", "Toronto"]
+    r02 = a.index[a["owner_id"] == "R02"]
+    a.loc[r02[0], ["name", "country", "state", "city"]] = ["Aloha Inc", "US", "HI", "Honolulu"]
+    if coordinates:
+        p = place_accounts(a, read_addresses(a), np.arange(len(a)) + 2, "assignments.csv")
+        a["latitude"] = [f"{v:.5f}" if np.isfinite(v) else "" for v in p.latitude]
+        a["longitude"] = [f"{v:.5f}" if np.isfinite(v) else "" for v in p.longitude]
+        a["county_fips"] = p.county
+    a.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    return d
+
+
+@pytest.fixture(scope="module")
+def geo_plan(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return load_plan_dir(plan_with_coordinates(tmp_path_factory.mktemp("geo")))
+
+
+def test_rep_book_has_a_map_page(geo_plan) -> None:  # type: ignore[no-untyped-def]
+    ctx = build_rep_book(geo_plan, "R01", generated_on=GENERATED_ON)
+    fig = ctx.geo_map
+    assert fig is not None
+    mine = geo_plan.assignments[geo_plan.assignments["owner_id"] == "R01"]
+    assert fig.accounts == len(mine) and fig.on_map == len(mine) - 1
+    assert fig.off_map == ('<img src="file:///etc/passwd"> Evil Map Co (Toronto, ON, Canada)',)
+    assert [(i.label, i.count) for i in fig.legend] == [
+        (s.label, int((pd.to_numeric(mine["tier"]) == k + 1).sum()))
+        for k, s in enumerate(TIER_SERIES[:3])
+        if (pd.to_numeric(mine["tier"]) == k + 1).any()
+    ]
+    fetcher = AssetFetcher()
+    pages = pdf_pages_text(render_checked(ctx, fetcher=fetcher))
+    page = next(p for p in pages if "Your territory on the map" in p)
+    assert f"{fig.on_map} of {fig.accounts} accounts on the map, by tier" in page
+    assert "Not on this map (1)" in page
+    assert '<img src="file:///etc/passwd"> Evil Map Co (Toronto, ON, Canada)' in page
+    assert fetcher.requested == ["territory-asset:print.css"] and fetcher.refused == []
+
+
+def test_a_rep_map_zooms_to_the_lower_48_and_lists_the_insets(geo_plan) -> None:  # type: ignore[no-untyped-def]
+    fig = rep_map(geo_plan, "R02")
+    assert fig is not None
+    assert fig.off_map == ("Aloha Inc (Honolulu, HI, US)",)
+    mine = int((geo_plan.assignments["owner_id"] == "R02").sum())
+    assert fig.on_map == mine - 1
+    summary = plan_map(geo_plan)
+    assert summary is not None and "Aloha Inc (Honolulu, HI, US)" not in summary.off_map  # drawn in its inset
+
+
+def test_roll_up_and_summary_have_team_maps(geo_plan) -> None:  # type: ignore[no-untyped-def]
+    rollup = build_manager_rollup(geo_plan, geo_plan.reps[0]["manager"], generated_on=GENERATED_ON)
+    assert rollup.geo_map is not None
+    team = [r.rep_id for r in rollup.reps]
+    assert [i.label.split(" (")[-1].rstrip(")") for i in rollup.geo_map.legend] == [
+        r for r in team if (geo_plan.assignments["owner_id"] == r).any()
+    ]
+    fetcher = AssetFetcher()
+    text = "\n".join(pdf_pages_text(render_checked(rollup, fetcher=fetcher)))
+    assert "The team on the map" in text and "each rep has its own colour and marker" in text
+    summary = build_plan_summary(geo_plan, generated_on=GENERATED_ON)
+    assert summary.geo_map is not None and summary.geo_map.accounts == len(geo_plan.assignments)
+    text = "\n".join(pdf_pages_text(render_checked(summary, fetcher=fetcher)))
+    assert "Every territory on the map" in text
+    assert fetcher.refused == []
+
+
+def test_no_coordinates_no_map_page(tmp_path: Path) -> None:
+    plan = load_plan_dir(plan_with_coordinates(tmp_path, coordinates=False))
+    assert rep_map(plan, "R01") is None and plan_map(plan) is None
+    empty = tmp_path / "empty"
+    plan_with_coordinates(empty)
+    a = pd.read_csv(empty / "plan" / "assignments.csv", dtype=str, keep_default_na=False)
+    a["latitude"] = a["longitude"] = ""  # placing ran, nothing was placed: no empty map either
+    a.to_csv(empty / "plan" / "assignments.csv", index=False, lineterminator="\n")
+    assert rep_map(load_plan_dir(empty / "plan"), "R01") is None
+    ctx = build_rep_book(plan, "R01", generated_on=GENERATED_ON)
+    assert not any("on the map" in p for p in pdf_pages_text(render_checked(ctx)))
+
+
+def test_many_reps_are_grouped_by_team_on_the_summary_map(geo_plan, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(maps, "MAX_DISTINCT", 1)
+    fig = plan_map(geo_plan)
+    assert fig is not None and fig.title == "Every territory on the map, by team"
+    managers = {str(r["manager"]) for r in geo_plan.reps}
+    assert {i.label for i in fig.legend} <= {f"{m}'s team" for m in managers}
+
+
+def test_no_network_while_drawing(geo_plan, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def refuse(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    render_checked(build_rep_book(geo_plan, "R02", generated_on=GENERATED_ON))
+
+
+def test_packaged_geography_is_small() -> None:
+    data = Path(maps.__file__).parent / "data"
+    total = sum(p.stat().st_size for p in data.iterdir() if p.is_file())
+    assert total < 2_000_000, total
+
+
+def test_a_zoomed_map_leaves_out_the_insets_in_its_corner() -> None:
+    x, y = points([34.05, 47.6], [-118.25, -122.3])
+    view = (-2700.0, -1600.0, 0.0, 1200.0)  # the West, down to the Alaska inset under it
+    ax, ay = maps.state_label_points()["AK"]
+    assert view[0] < ax < view[2] and view[1] < ay < view[3]
+    with_insets = maps.render_map(x, y, np.array([0, 0]), SERIES, view=view)
+    lower48 = maps.render_map(x, y, np.array([0, 0]), SERIES, view=view, frames=frozenset({"L48"}))
+    assert ">AK<" in with_insets and ">AK<" not in lower48 and ">CA<" in lower48

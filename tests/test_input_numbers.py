@@ -1,0 +1,106 @@
+"""Numbers in the input files have a range (issue 13, item 5, the input side), and long
+problem lists end with the right total (issue 12, item 8)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from territory.errors import InputError, Problem, render_problems
+from territory.io.loading import parse_accounts, parse_roster
+
+
+def roster_problems(column: str, values: list[str]) -> list[str]:
+    raw = pd.DataFrame({"rep_id": [f"R{i}" for i in range(len(values))], "region": "West", column: values})
+    return [p.format() for p in parse_roster(raw, "r.csv")[1]]
+
+
+def account_problems(column: str, values: list[str]) -> list[str]:
+    raw = pd.DataFrame({"account_id": [f"A{i}" for i in range(len(values))], "tier": "1", column: values})
+    return [p.format() for p in parse_accounts(raw, "a.csv")[1] if p.severity == "error"]
+
+
+CAPACITY = "'capacity' is outside the allowed range: 0.01 to 10"
+
+
+@pytest.mark.parametrize("value", ["1e300", "1e-300", "100", "0.001"])
+def test_capacity_outside_its_range_is_refused(value: str) -> None:
+    (p,) = roster_problems("capacity", ["1", value])
+    assert p.startswith(f"row 3, column 'capacity': {CAPACITY} (value: '{value}')")
+    assert "1.0 (or 100%) for a quota-carrying rep" in p
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0"])
+def test_capacity_that_is_no_share_is_refused(value: str) -> None:
+    assert roster_problems("capacity", ["1", value])
+
+
+def test_capacity_in_range_passes() -> None:
+    assert roster_problems("capacity", ["1", "0.5", "50%", "10", "0.01"]) == []
+
+
+@pytest.mark.parametrize("value", ["2.5", "0", "1e300"])
+def test_max_accounts_must_be_a_whole_number_of_at_least_one(value: str) -> None:
+    (p,) = roster_problems("max_accounts", ["", value])
+    assert p.startswith(
+        "row 3, column 'max_accounts': 'max_accounts' is outside the allowed range: a whole number from "
+        f"1 to 10,000,000 (value: '{value}')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "allowed"),
+    [
+        ("potential", "1e300", "0.000001 to 1,000,000,000,000,000 (or 0)"),
+        ("potential", "1e-300", "0.000001 to 1,000,000,000,000,000 (or 0)"),
+        ("annual_revenue", "1e300", "0.000001 to 1,000,000,000,000,000 (or 0)"),
+        ("employees", "1e12", "1 to 100,000,000 (or 0)"),
+        ("score", "1e300", "-1,000,000,000 to 1,000,000,000"),
+    ],
+)
+def test_account_numbers_outside_their_range_are_refused(column: str, value: str, allowed: str) -> None:
+    problems = account_problems(column, ["100", value])
+    assert problems and problems[0].startswith(
+        f"row 3, column '{column}': '{column}' is outside the allowed range: {allowed} (value: '{value}')"
+    ), problems
+
+
+def test_potentials_too_small_to_count_next_to_the_total_are_refused() -> None:
+    (p,) = account_problems("potential", ["900000000000000", "800000000000000", "0.01", "0"])
+    assert p.startswith(
+        "row 4, column 'potential': 1 potential(s) are too small to count next to the total of "
+        "1,700,000,000,000,000: a sum keeps about 15 significant digits (value: '0.01')"
+    )
+
+
+def test_potentials_in_range_pass() -> None:
+    assert account_problems("potential", ["0", "0.25", "1.2M", "999999999999999"]) == []
+
+
+# --------------------------------------------------------------------------- totals
+
+
+def test_a_long_list_ends_with_the_right_total() -> None:
+    raw = pd.DataFrame({"account_id": [f"A{i}" for i in range(500)], "tier": "7", "potential": "-1"})
+    _, problems = parse_accounts(raw, "a.csv")
+    e = InputError(problems)
+    assert e.total == 1000
+    text = e.render()
+    assert text.splitlines()[-1] == "... and 960 more (1,000 problems in total)."
+    assert "  - column 'tier': ... and 480 more rows like this in column 'tier'" in text
+    assert text.count("tier must be 1, 2 or 3") == 20
+
+
+def test_more_than_a_hundred_listed_problems_are_cut_and_counted() -> None:
+    problems = [Problem("a.csv", f"problem {i}", row=i + 2) for i in range(150)]
+    text = render_problems(problems)
+    assert text.count("problem ") == 100
+    assert text.splitlines()[-1] == "... and 50 more (150 problems in total)."
+
+
+def test_a_short_list_keeps_its_count_line() -> None:
+    text = render_problems(
+        [Problem("a.csv", "one"), Problem("a.csv", "two"), Problem("a.csv", "w", severity="warning")]
+    )
+    assert text.splitlines()[-1] == "2 problems found in the input."
+    assert "  - warning: w" in text

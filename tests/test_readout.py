@@ -1,0 +1,159 @@
+"""What the terminal prints about a plan: the rep table with long ids and real names, the
+"Largest gap" lines in accounts and percent, and the band rule shared with the PDFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from territory.balance import Gap, largest_gaps, outside_bands
+from territory_cli.compare import format_comparison
+from territory_cli.plan import format_summary
+from territory_cli.text import rep_label
+
+SF_ID = "0055e000001AbCdEFG"  # an 18-character Salesforce user id
+LONG_NAME = "Maria-Fernanda Castillo Villanueva"  # 34 characters
+
+
+def rep(
+    rep_id: str,
+    name: str,
+    counts: tuple[int, int, int],
+    fair: tuple[float, float, float],
+    *,
+    before: tuple[int, int, int] | None = None,
+    capacity: float = 1.0,
+    potential: float = 100.0,
+    fair_potential: float = 100.0,
+    band: tuple[tuple[int, int], ...] | None = None,
+) -> dict[str, Any]:
+    t = ("1", "2", "3")
+    b = before if before is not None else counts
+    return {
+        "rep_id": rep_id,
+        "name": name,
+        "capacity": capacity,
+        "accounts": sum(counts),
+        "tier_counts": dict(zip(t, counts)),
+        "fair_tier": dict(zip(t, fair)),
+        "tier_band": dict(zip(t, [list(x) for x in band])) if band else {},
+        "potential": potential,
+        "fair_potential": fair_potential,
+        "potential_deviation": potential / fair_potential - 1,
+        "moves_in": 0,
+        "moves_out": 0,
+        "before": {
+            "accounts": sum(b),
+            "tier_counts": dict(zip(t, b)),
+            "potential": potential if sum(b) else 0.0,
+        },
+    }
+
+
+def summary(reps: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "overall": {
+            "accounts": sum(r["accounts"] for r in reps),
+            "reps": len(reps),
+            "accounts_moved": 0,
+            "moved_share": 0.0,
+            "potential_moved_share": 0.0,
+            "orphaned_accounts": 0,
+        },
+        "solver": {"pools": [{}], "status_text": "Optimal (proven)"},
+        "run": {"seconds": {}},
+        "reps": reps,
+        "warnings": [],
+    }
+
+
+# --------------------------------------------------------------------------- long ids, real names
+
+
+def test_rep_table_keeps_an_18_character_id_and_the_whole_name():
+    text = format_summary(summary([rep(SF_ID, LONG_NAME, (5, 5, 5), (5, 5, 5))]), Path("out"))
+    line = next(x for x in text.splitlines() if x.startswith(SF_ID))
+    assert line.startswith(f"{SF_ID} {LONG_NAME} ")
+    header = next(x for x in text.splitlines() if x.startswith("Rep "))
+    assert header.index("Accounts") + len("Accounts") == line.index(" 15 ") + len(" 15")
+
+
+def test_rep_label_never_cuts_a_name_below_20_characters():
+    name = "A" * 200
+    label = rep_label(SF_ID, name, " (0.5)", limit=30)
+    assert label == f"{SF_ID} {'A' * 19}\u2026 (0.5)"
+    assert rep_label("R01", "Ana Ortiz", " (0.5)") == "R01 Ana Ortiz (0.5)"
+    assert rep_label("R01", "R01") == "R01"
+
+
+def test_comparison_table_keeps_long_ids_and_names():
+    class Cmp:
+        names = ["baseline", "west+2"]
+
+        def plan_rows(self):
+            return [("accounts", "Accounts", [10, 10])]
+
+        def rep_rows(self):
+            return [(SF_ID, LONG_NAME, {"accounts": [10, 12], "tier_1": [2, 3]})]
+
+    text = format_comparison(Cmp())
+    line = next(x for x in text.splitlines() if x.startswith(SF_ID))
+    assert line.startswith(f"{SF_ID} {LONG_NAME} ") and line.endswith("12/3 (+2)")
+
+
+# --------------------------------------------------------------------------- largest gap
+
+
+def test_largest_gap_says_accounts_and_percent():
+    reps = [
+        rep("R01", "Ana", (6, 10, 10), (5.0, 10.0, 10.0), capacity=0.5),
+        rep("R02", "Ben", (10, 11, 9), (10.0, 10.0, 10.0)),
+    ]
+    gaps = largest_gaps(reps)
+    assert gaps[0] == Gap("Tier 1", "R01", pytest.approx(0.2), pytest.approx(1.0))
+    assert gaps[0].units_text() == "+1 account"
+    assert gaps[2].units_text() == "-1 account" and gaps[2].rep_id == "R02"
+    text = format_summary(summary(reps), Path("out"))
+    assert "Tier 1     +1 account (+20.0%), Ana" in text
+    assert "Tier 2     +1 account (+10.0%), Ben" in text
+
+
+def test_gap_in_accounts_keeps_fractions():
+    gaps = largest_gaps([rep("R01", "Ana", (10, 5, 5), (8.2, 5.0, 5.0))])
+    assert gaps[0].units_text() == "+1.8 accounts"
+
+
+def test_before_leaves_out_reps_who_had_nothing():
+    """A new rep's empty book (-100 %) must not stand for "before"."""
+    reps = [
+        rep("R01", "Ana", (5, 5, 5), (5.0, 5.0, 5.0), before=(8, 6, 5)),
+        rep("R02", "Ben", (5, 5, 5), (5.0, 5.0, 5.0), before=(7, 5, 6)),
+        rep("NEW", "Cleo", (5, 5, 5), (5.0, 5.0, 5.0), before=(0, 0, 0)),
+    ]
+    before = largest_gaps(reps, before=True)
+    assert [g.rep_id for g in before if g] == ["R01", "R01", "R02", "R01"]
+    assert before[0].relative == pytest.approx(0.6) and before[0].units_text() == "+3 accounts"
+    text = format_summary(summary(reps), Path("out"))
+    assert "-100" not in text
+    assert "Today's books (reps who own accounts today)" in text
+    assert "+3 accounts (+60.0%), Ana" in text
+
+
+def test_before_when_nobody_owned_anything():
+    reps = [rep("R01", "Ana", (5, 5, 5), (5.0, 5.0, 5.0), before=(0, 0, 0))]
+    assert largest_gaps(reps, before=True) == [None, None, None, None]
+    text = format_summary(summary(reps), Path("out"))
+    assert "(no rep on the roster owns accounts today)" in text
+
+
+# --------------------------------------------------------------------------- band rule
+
+
+def test_inside_the_one_account_band_is_not_outside_even_when_over_ten_percent():
+    r = rep("R01", "Ana", (6, 9, 20), (5.0, 8.2, 18.0), band=((4, 6), (7, 9), (16, 19)))
+    assert outside_bands(r, 0.10) == (False, False, True, False)
+    r["potential"] = 111.0
+    assert outside_bands(r, 0.10)[3] is True
+    assert outside_bands(r, 0.15)[3] is False
