@@ -19,6 +19,13 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
     parent, and parent cycles. Accounts caught in a problem keep their own id as family id,
     so the rest of the checks can still run.
     """
+    root, problems = family_roots(accounts, file)
+    ids = accounts["account_id"].to_numpy(dtype=object)
+    return pd.Series(ids[root], index=accounts.index, name="family_id"), problems
+
+
+def family_roots(accounts: pd.DataFrame, file: str) -> tuple[np.ndarray, list[Problem]]:
+    """``resolve_families`` as positions: each account's top parent's row position."""
     ids = accounts["account_id"].to_numpy(dtype=object)
     parents = accounts["parent_id"].astype(str).to_numpy(dtype=object)
     n = len(ids)
@@ -34,8 +41,9 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         child_rows = np.flatnonzero(has_parent)
         # An id that lost its leading zeros upstream ("00042" -> "42") still names its parent.
         unzeroed: dict[str, str] = {}
-        for a in ids:
-            unzeroed.setdefault(str(a).lstrip("0"), str(a))
+        if dangling.any():
+            for a in ids:
+                unzeroed.setdefault(str(a).lstrip("0"), str(a))
         for i in child_rows[dangling][:20]:
             p = str(parents[i])
             twin = unzeroed.get(p.lstrip("0"))
@@ -96,9 +104,7 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         for members in loops:
             parent_pos[members] = members  # break the loop so roots exist
     # Pointer jumping: log(depth) vectorised passes to the ultimate parent.
-    root = _ends(parent_pos)
-    family = pd.Series(ids[root], index=accounts.index, name="family_id")
-    return family, problems
+    return _ends(parent_pos), problems
 
 
 def _ends(parent_pos: np.ndarray) -> np.ndarray:

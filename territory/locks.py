@@ -10,6 +10,7 @@ import pandas as pd
 from .errors import Problem, more_problems
 from .io.loading import canonicalise_headers, missing_column_hint, read_table, spreadsheet_rows
 from .io.sheets import ReadLimits
+from .io.textops import isin
 
 LOCK_COLUMNS: dict[str, tuple[str, ...]] = {
     "account_id": ("account_id", "accountid", "id", "account"),
@@ -129,7 +130,7 @@ def lock_targets(accounts: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
         else np.full(len(accounts), "", dtype=object)
     )
     locked = accounts["locked"].to_numpy(dtype=bool)
-    owner_ok = np.array([o in roster for o in owner], dtype=bool)
+    owner_ok = isin(owner, roster)
     return np.where(lock_to != "", lock_to, np.where(locked & owner_ok, owner, "")).astype(object)
 
 

@@ -20,7 +20,7 @@ from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_t
 from .balance import balance_metrics, book_stats
 from .config import PlanConfig, config_to_dict
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
-from .hierarchy import resolve_families
+from .hierarchy import family_roots
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
@@ -94,7 +94,10 @@ def prepare_input(
                 hint="give each account a tier (1, 2 or 3), or tier them from an ICP file with --icp",
             )
         )
-    families, fam_problems = resolve_families(accounts, accounts_file)
+    roots, fam_problems = family_roots(accounts, accounts_file)
+    families = pd.Series(
+        accounts["account_id"].to_numpy(dtype=object)[roots], index=accounts.index, name="family_id"
+    )
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
     locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
@@ -116,8 +119,7 @@ def prepare_input(
     accounts["family_id"] = families
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.
-        root_region = accounts.set_index("account_id")["region"]
-        accounts["_unit_region"] = accounts["family_id"].map(root_region)
+        accounts["_unit_region"] = pd.Series(accounts["region"].array.take(roots), index=accounts.index)
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
     extras: dict[str, Any] = {}
     if product_mode(reps):
@@ -188,16 +190,17 @@ def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset
 
     Evaluated once per distinct (rep, key) pair, so it stays fast at a million accounts.
     """
-    pairs = pd.DataFrame({"r": owner, "k": keys})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    from .geo.places import group_codes
+
+    codes, first = group_codes(np.asarray(owner), np.asarray(keys, dtype=object))
     ok = np.array(
         [
-            r < 0 or cover_sets[r] is None or k in cover_sets[r]  # type: ignore[operator]
-            for r, k in uniq
+            owner[i] < 0 or cover_sets[owner[i]] is None or keys[i] in cover_sets[owner[i]]  # type: ignore[operator]
+            for i in first.tolist()
         ],
         dtype=bool,
     )
-    return ok[codes] if len(uniq) else np.ones(0, dtype=bool)
+    return ok[codes] if len(first) else np.ones(0, dtype=bool)
 
 
 def _locks_outside_cover(

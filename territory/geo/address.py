@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..io.textops import matches
 from .places import (
     TERRITORY_COUNTRIES,
     US,
@@ -51,26 +52,19 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     postal_text = _col(accounts, "postal_code")
     city_text = _col(accounts, "city")
     country = per_value(country_text, country_code)
-    us_state = per_value(state_text, state_code)
+    st_codes, st_uniques = pd.factorize(state_text, sort=False)
+    us_state = _per_unique(st_codes, st_uniques, state_code)
     pc_codes, pc_uniques = pd.factorize(postal_text, sort=False)
-    pairs = [us_zip(u) for u in pc_uniques]
-    zip5 = (
-        np.array([p[0] for p in pairs] or [""], dtype=object)[pc_codes]
-        if len(pairs)
-        else np.zeros(0, dtype=object)
-    )
-    restored = (
-        np.array([p[1] for p in pairs] or [False], dtype=bool)[pc_codes]
-        if len(pairs)
-        else np.zeros(0, dtype=bool)
-    )
+    u_zip, u_restored, u_postal = _postal_uniques(np.asarray(pc_uniques, dtype=object))
+    zip5 = u_zip[pc_codes] if len(pc_uniques) else np.zeros(0, dtype=object)
+    restored = u_restored[pc_codes] if len(pc_uniques) else np.zeros(0, dtype=bool)
     territory = np.isin(country, list(TERRITORY_COUNTRIES))
     us_state = np.where(territory & (us_state == ""), country, us_state)
     # A blank country is the US when the state is a US state or the postal code is a full ZIP
     # (a 4-digit code could be Australian or Swiss, so it does not make a blank country US).
     blank_us = (country == "") & ((us_state != "") | ((zip5 != "") & ~restored))
     us = (country == US) | territory | blank_us
-    state = np.where(us, us_state, per_value(state_text, lambda t: " ".join(t.upper().split())))
+    state = np.where(us, us_state, _per_unique(st_codes, st_uniques, lambda t: " ".join(t.upper().split())))
     zip5 = np.where(us, zip5, "")
     restored = restored & us
     city_arr = city_text.to_numpy(dtype=object)
@@ -85,9 +79,31 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
         us=us.astype(bool),
         zip5=zip5.astype(object),
         zip_restored=restored,
-        postal=per_value(postal_text, postal_key),
+        postal=u_postal[pc_codes] if len(pc_uniques) else np.zeros(0, dtype=object),
         postal_text=postal_text.to_numpy(dtype=object),
         city_key=ckey,
         city_text=city_text.to_numpy(dtype=object),
         country_text=country_text.to_numpy(dtype=object),
     )
+
+
+def _per_unique(codes: np.ndarray, uniques: object, fn) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """``fn`` of each distinct value (``pd.factorize`` output), spread back over the rows."""
+    if not len(uniques):  # type: ignore[arg-type]
+        return np.zeros(len(codes), dtype=object)
+    return np.array([fn(u) for u in uniques], dtype=object)[codes]  # type: ignore[attr-defined]
+
+
+def _postal_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(``us_zip`` ZIP, leading zeros restored, ``postal_key``) of each distinct postal code.
+
+    Five plain digits (most codes of a US export) are all three as they are; only the other
+    codes go through the text rules, one by one.
+    """
+    zip5 = uniques.copy()
+    key = uniques.copy()
+    restored = np.zeros(len(uniques), dtype=bool)
+    for i in np.flatnonzero(~matches(uniques, r"^[0-9]{5}$")).tolist():
+        zip5[i], restored[i] = us_zip(uniques[i])
+        key[i] = postal_key(uniques[i])
+    return zip5, restored, key

@@ -31,6 +31,7 @@ import pandas as pd
 from ..errors import ConfigError, Problem, more_problems
 from .loading import ACCOUNT_COLUMNS, IGNORE, REP_COLUMNS, _key, report_footer_rows, spreadsheet_rows
 from .sheets import ReadLimits
+from .textops import isin
 
 PRESETS = ("salesforce", "hubspot")
 NO_PRESET = "none"  # read the columns as they are, even when the file looks like a CRM export
@@ -444,8 +445,9 @@ def _resolve(
 ) -> pd.Series:
     """Rewrite references that are not exact ids: 15/18-char Salesforce forms, then names."""
     values = series.astype(str)
-    known_set = set(known.astype(str))
-    unresolved = values.ne("") & ~values.isin(known_set)
+    given = np.flatnonzero(values.ne("").to_numpy())  # (most accounts have no parent)
+    unresolved = np.zeros(len(values), dtype=bool)
+    unresolved[given] = ~isin(values.iloc[given], known.astype(str))
     if not unresolved.any():
         return series
     out = values.copy()
@@ -456,7 +458,7 @@ def _resolve(
         for extra in (names, emails)
         if extra is not None
     ]
-    for i in np.flatnonzero(unresolved.to_numpy()):
+    for i in np.flatnonzero(unresolved):
         v = values.iat[i]
         hit = by15.get(v[:15]) if len(v) in (15, 18) else None
         for table in by_text:
