@@ -9,8 +9,6 @@ from typing import Any
 
 import click
 
-from territory.reporting import load_plan_dir, render_books
-
 from .errors import report_errors
 from .options import CONTEXT_SETTINGS
 
@@ -88,6 +86,8 @@ def books(
 
     target = out_dir if out_dir is not None else plan_dir / "books"
     check_folder_writable(target)
+    from territory.reporting import load_plan_dir, render_books
+
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
     bar_cm: Any = click.progressbar(
         length=1,  # corrected on the first callback, when the number of books is known

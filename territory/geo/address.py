@@ -3,7 +3,9 @@ code, ZIP, postal key, city key) that region rules and geocoding both use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,11 +89,12 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     )
 
 
-def _per_unique(codes: np.ndarray, uniques: object, fn) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _per_unique(codes: np.ndarray, uniques: Any, fn: Callable[[str], str]) -> np.ndarray:
     """``fn`` of each distinct value (``pd.factorize`` output), spread back over the rows."""
-    if not len(uniques):  # type: ignore[arg-type]
+    if not len(uniques):
         return np.zeros(len(codes), dtype=object)
-    return np.array([fn(u) for u in uniques], dtype=object)[codes]  # type: ignore[attr-defined]
+    mapped: np.ndarray = np.array([fn(u) for u in uniques], dtype=object)
+    return mapped[codes]
 
 
 def _postal_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -362,7 +362,7 @@ def format_floats(values: np.ndarray) -> np.ndarray:
 def _concatenated(lines) -> memoryview:  # type: ignore[no-untyped-def]
     """The UTF-8 bytes of every string of ``lines`` one after the other (no copy)."""
     bounds, raw = _utf8_view(lines)
-    return memoryview(raw[bounds[0] : bounds[-1]] if len(bounds) else raw[:0])
+    return (raw[bounds[0] : bounds[-1]] if len(bounds) else raw[:0]).data
 
 
 @dataclass(frozen=True)
