@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS
+from .options import CONTEXT_SETTINGS, StageBars
 
 
 @click.command("books", context_settings=CONTEXT_SETTINGS)
@@ -89,19 +87,7 @@ def books(
     from territory.reporting import load_plan_dir, render_books
 
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
-    bar_cm: Any = click.progressbar(
-        length=1,  # corrected on the first callback, when the number of books is known
-        label="Rendering books",
-        file=sys.stderr,
-        show_pos=True,
-        hidden=quiet,
-    )
-    with bar_cm as bar:
-
-        def progress(done: int, total: int, outcome: Any) -> None:
-            bar.length = total
-            bar.update(1, outcome.job.filename)
-
+    with StageBars(quiet) as bars:
         result = render_books(
             plan,
             target,
@@ -110,7 +96,7 @@ def books(
             page_size=page_size.lower(),
             templates_dir=templates_dir,
             generated_on=generated_on.date() if generated_on else None,
-            progress=progress,
+            progress=bars,
         )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)

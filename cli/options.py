@@ -126,28 +126,41 @@ def mass_change_overrides(allow: bool) -> list[str]:
 
 
 class StageBars:
-    """Progress bars on stderr, one per stage ("solve", "sweep", "books"), as a progress callback.
+    """The progress callback of every command (``territory.progress.Progress``): a bar on
+    stderr per stage with more than one step, showing the name of the step just finished.
 
     Use as a context manager so a bar left open by an error is closed.
     """
 
-    LABELS = {"solve": "Solving pools", "sweep": "Sweeping move caps", "books": "Rendering books"}
+    LABELS = {
+        "solve": "Solving pools",
+        "sweep": "Sweeping move caps",
+        "scenarios": "Solving {total} plans",
+        "books": "Rendering books",
+        "score": "Scoring products",
+    }
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
         self.bars: dict[str, list[Any]] = {}
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, item: str = "") -> None:
         if self.quiet or total <= 1:
             return
         if stage not in self.bars:
-            bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr)
+            bar = click.progressbar(
+                length=total,
+                label=self.LABELS.get(stage, stage).format(total=total),
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=lambda name: name,
+            )
             bar.__enter__()
             self.bars[stage] = [bar, 0]
         bar, seen = self.bars[stage]
         if bar is None:
             return
-        bar.update(done - seen)
+        bar.update(done - seen, item or None)
         self.bars[stage][1] = done
         if done >= total:
             bar.__exit__(None, None, None)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -12,6 +10,7 @@ from .compare import format_comparison
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
+    StageBars,
     allow_mass_change_option,
     mass_change_overrides,
     solver_options,
@@ -190,21 +189,8 @@ def whatif(
     )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
-    bar: dict[str, Any] = {}
-
-    def progress(done: int, total: int, scenario: str) -> None:
-        if quiet:
-            return
-        if "bar" not in bar:
-            bar["bar"] = click.progressbar(
-                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
-            )
-            bar["bar"].__enter__()
-        bar["bar"].update(1, scenario)
-        if done >= total:
-            bar["bar"].__exit__(None, None, None)
-
-    result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress, protect=protect)
+    with StageBars(quiet) as bars:
+        result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=bars, protect=protect)
     if not quiet and result.comparison is not None:
         click.echo(format_comparison(result.comparison))
         click.echo("")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,14 +30,9 @@ from .model.build import build_model
 from .model.problem import TIERS, PoolProblem, build_pools
 from .model.solution import PoolResult, SolvedPools
 from .products import check_products, expand_products, product_mode
+from .progress import SOLVE, Progress, no_progress
 from .solve import solve_problem
 from .updates import OwnerUpdates, owner_updates
-
-Progress = Callable[[str, int, int], None]
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def sha256_file(path: str | Path) -> str:
@@ -393,7 +388,7 @@ def solve_exact(
     reps: pd.DataFrame,
     cfg: PlanConfig,
     *,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
     export_lp: str | Path | None = None,
 ) -> SolvedPools:
     """One MIP per pool over (family, eligible rep) pairs: exact, for up to ~10^5 pairs per pool."""
@@ -401,7 +396,7 @@ def solve_exact(
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
     out = SolvedPools.empty(len(accounts), len(reps))
     for k, pool in enumerate(pools):
-        progress("solve", k, len(pools))
+        progress(SOLVE, k, len(pools))
         m = build_model(pool, cfg)
         if export_lp is not None:
             out.lp_files.append(_export_lp(m.prob, Path(export_lp), pool.name, len(pools)))
@@ -432,7 +427,7 @@ def solve_exact(
             out.rep_product[gidx] = [pool.products[q] for q in chosen]
         out.pool_of_rep[gidx] = pool.name
         out.pools.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
-    progress("solve", len(pools), len(pools))
+    progress(SOLVE, len(pools), len(pools))
     return out
 
 
@@ -447,7 +442,9 @@ def _extract(pool: PoolProblem, x_values: np.ndarray) -> np.ndarray:
     return owner
 
 
-def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | Path | None = None) -> Plan:
+def solve_input(
+    inp: PlanInput, progress: Progress = no_progress, *, export_lp: str | Path | None = None
+) -> Plan:
     """Build the pools, solve each, and assemble the plan with reasons and metrics.
 
     ``export_lp`` writes each pool's model in LP format (``model.lp``, or ``model-<pool>.lp``
@@ -791,7 +788,7 @@ def plan(
     config: PlanConfig | None = None,
     *,
     icp_path: str | Path | None = None,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
 ) -> Plan:
     """Load, validate and solve: the whole planning job from two files (and an ICP file)."""
     config = config or PlanConfig()

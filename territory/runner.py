@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,7 @@ from .errors import ConfigError
 from .geo.regions import is_builtin
 from .io.sql import is_database_url
 from .pipeline import PlanInput, load_input, solve_input, write_plan_files
-
-RunProgress = Callable[[str, int, int], None]
+from .progress import Progress, reporter
 
 
 @dataclass
@@ -129,7 +128,7 @@ def plan_to_folder(
     sweep_caps: Sequence[float | None] | None = None,
     books: bool = False,
     protect: Sequence[str | Path | None] = (),
-    progress: RunProgress | None = None,
+    progress: Progress | None = None,
 ) -> FolderResult:
     """Solve ``inp`` and write the plan folder ``out`` as one unit, with what goes with it.
 
@@ -139,11 +138,11 @@ def plan_to_folder(
     the PDF books in ``out/books``. A failure or a kill at any point leaves ``out`` as it was.
 
     :param protect: the run's input files; ``out`` must not hold any of them.
-    :param progress: ``progress(stage, done, total)`` with stages "solve", "sweep", "books".
+    :param progress: see ``territory.progress``; stages "solve", "sweep" and "books".
     """
     from .io.staging import check_output_file, staged_folder
 
-    report = progress or (lambda stage, done, total: None)
+    report = reporter(progress)
     out = Path(out)
     if export_lp is not None:
         check_output_file(export_lp, protect, example="model.lp", out_folder=out)
@@ -164,7 +163,7 @@ def plan_to_folder(
         if sweep_caps:
             from .sweep import sweep_frame, sweep_moves
 
-            points = sweep_moves(inp, list(sweep_caps), progress=lambda d, n: report("sweep", d, n))
+            points = sweep_moves(inp, list(sweep_caps), progress=report)
             extra.append(("sweep.csv", sweep_frame(points)))
         summary = write_plan_files(plan, stage.path, extra)
         result = FolderResult(plan, summary, out, lp_files=lp_files, sweep=points)
@@ -174,7 +173,7 @@ def plan_to_folder(
     return result
 
 
-def _render_books_into(folder: Path, shown_as: Path, result: FolderResult, report: RunProgress) -> None:
+def _render_books_into(folder: Path, shown_as: Path, result: FolderResult, report: Progress) -> None:
     """Render the books of the plan in ``folder`` into ``folder/books`` (named as ``shown_as``)."""
     try:
         from .reporting import load_plan_dir, render_books
@@ -183,7 +182,7 @@ def _render_books_into(folder: Path, shown_as: Path, result: FolderResult, repor
         return
     # Books name the plan folder by its final name, not the temporary one it is built in.
     plan_dir = dataclasses.replace(load_plan_dir(folder), path=shown_as)
-    result.books = render_books(plan_dir, folder / "books", progress=lambda d, n, _o: report("books", d, n))
+    result.books = render_books(plan_dir, folder / "books", progress=report)
     result.books = dataclasses.replace(result.books, out_dir=result.out_dir / "books")
 
 
@@ -192,12 +191,12 @@ def run_plan_file(
     overrides: Sequence[str] = (),
     *,
     books: bool | None = None,
-    progress: RunProgress | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Load, score, plan and (optionally) render books, all as ``path`` says.
 
     :param books: overrides ``outputs.books``.
-    :param progress: called as ``progress(stage, done, total)`` with stages "solve" and "books".
+    :param progress: see ``territory.progress``; stages "solve" and "books".
     """
     from .io.staging import check_output_folder
 

@@ -32,6 +32,7 @@ from .config import CAPACITY, apply_override, check_number
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
 from .io.validation import region_key
 from .pipeline import PlanInput, prepare_input, solve_input
+from .progress import SCENARIOS, Progress, reporter
 
 BASELINE = "baseline"
 
@@ -489,9 +490,6 @@ class ScenarioResult:
         return f"<ScenarioResult {self.name!r} {state}>"
 
 
-SweepProgress = Callable[[int, int, str], None]
-
-
 def _solve_one(inp: PlanInput) -> tuple[Plan | None, str, float]:
     t0 = time.perf_counter()
     try:
@@ -513,7 +511,7 @@ def run_scenarios(
     *,
     jobs: int | None = 1,
     scheduler: str | None = None,
-    progress: SweepProgress | None = None,
+    progress: Progress | None = None,
     scheduler_timeout: float = 10.0,
 ) -> list[ScenarioResult]:
     """Solve every scenario; results come back in scenario order.
@@ -535,13 +533,14 @@ def run_scenarios(
     total = len(prepared)
     done = 0
     outcomes: dict[int, tuple[Plan | None, str, float]] = {}
+    report = reporter(progress)
+    report(SCENARIOS, 0, total)
 
     def finished(i: int, outcome: tuple[Plan | None, str, float]) -> None:
         nonlocal done
         outcomes[i] = outcome
         done += 1
-        if progress is not None:
-            progress(done, total, scenarios[i].name)
+        report(SCENARIOS, done, total, scenarios[i].name)
 
     if scheduler:
         _run_dask(scheduler, prepared, finished, scheduler_timeout)
@@ -617,7 +616,7 @@ def whatif(
     *,
     jobs: int | None = 1,
     scheduler: str | None = None,
-    progress: SweepProgress | None = None,
+    progress: Progress | None = None,
     protect: Sequence[str | Path | None] = (),
 ) -> WhatIf:
     """Plan the baseline and every scenario, write a plan directory each, and compare them.
