@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem, more_problems
+from .crm import footer_patterns, preset_aliases
 from .fast_csv import read_well_formed, sniff_delimiter
 from .sheets import (
     ReadLimits,
@@ -31,48 +32,34 @@ from .sheets import (
 from .textops import plain_decimals, whole_numbers
 
 # Canonical columns and the header spellings we accept for them (compared case-insensitively,
-# ignoring spaces, dashes and underscores). CRM presets map further names onto these.
-ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
-    # Salesforce API names / report labels and HubSpot labels from
-    # shared/data/crm-export-headers/HEADERS.md are listed so an export loads as it is.
-    "account_id": ("account_id", "accountid", "id", "account id", "record id", "company id"),
-    "name": ("name", "account_name", "account name", "company", "company name"),
-    "tier": ("tier",),
-    "score": ("score",),
-    "industry": ("industry", "sector"),
-    "employees": ("employees", "number_of_employees", "numberofemployees", "headcount", "workers"),
-    "annual_revenue": ("annual_revenue", "annualrevenue", "revenue"),
-    "country": ("country", "billingcountry", "billing country", "country/region"),
-    "state": (
-        "state",
-        "billingstate",
-        "billing state/province",
-        "billing state",
-        "state/region",
-        "state/province",
-    ),
-    "city": ("city", "billingcity", "billing city"),
-    "region": ("region", "territory"),
-    "postal_code": (
-        "postal_code",
-        "postalcode",
-        "zip",
-        "zip_code",
-        "billingpostalcode",
-        "billing zip/postal code",
-        "billing postal code",
-        "zip/postal code",
-    ),
-    # Coordinates for maps (territory.geo): Salesforce's geocoded billing address, or a
-    # custom property (HubSpot has no standard latitude/longitude for companies).
-    "latitude": ("latitude", "lat", "billinglatitude", "billing latitude"),
-    "longitude": ("longitude", "long", "lng", "lon", "billinglongitude", "billing longitude"),
-    "parent_id": ("parent_id", "parentid", "parent", "parent account id"),
-    "owner_id": ("owner_id", "ownerid", "owner", "account owner id", "company owner id"),
-    "potential": ("potential",),
-    "locked": ("locked", "lock"),
-    "segment": ("segment",),
-}
+# ignoring spaces, dashes and underscores). CRM presets map further names onto these, and
+# add the spellings of their exports that are read even without the preset
+# (territory.io.crm: BillingCountry, Record ID, Country/Region, ...).
+ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = preset_aliases(
+    {
+        "account_id": ("account_id", "accountid", "id", "account id"),
+        "name": ("name", "account_name", "account name", "company", "company name"),
+        "tier": ("tier",),
+        "score": ("score",),
+        "industry": ("industry", "sector"),
+        "employees": ("employees", "number_of_employees", "numberofemployees", "headcount", "workers"),
+        "annual_revenue": ("annual_revenue", "annualrevenue", "revenue"),
+        "country": ("country",),
+        "state": ("state", "state/province"),
+        "city": ("city",),
+        "region": ("region", "territory"),
+        "postal_code": ("postal_code", "postalcode", "zip", "zip_code", "zip/postal code"),
+        # Coordinates for maps (territory.geo): a CRM's geocoded address, or a custom
+        # property (HubSpot has no standard latitude/longitude for companies).
+        "latitude": ("latitude", "lat"),
+        "longitude": ("longitude", "long", "lng", "lon"),
+        "parent_id": ("parent_id", "parentid", "parent"),
+        "owner_id": ("owner_id", "ownerid", "owner"),
+        "potential": ("potential",),
+        "locked": ("locked", "lock"),
+        "segment": ("segment",),
+    }
+)
 
 REP_COLUMNS: dict[str, tuple[str, ...]] = {
     "rep_id": ("rep_id", "repid", "id", "owner_id", "user_id"),
@@ -107,12 +94,10 @@ def _key(header: str) -> str:
 # quote that swallowed the rows after it (https://support.microsoft.com/office/excel-specifications-and-limits).
 MAX_CELL_CHARS = 32_767
 
-# Trailing lines of a Salesforce report export (see shared/data/crm-export-headers/HEADERS.md),
-# matched whole: "Grand Totals (1,000 records)", "Total", the two legal lines.
+# Trailing lines of a report export, matched whole: "Grand Totals (1,000 records)", "Total",
+# and the lines each CRM adds (territory.io.crm: Salesforce's two legal lines).
 FOOTER_LINE = re.compile(
-    r"grand totals?(\s*\(\d[\d,.]*\s+records?\))?|totals?|"
-    r"confidential information\s*-\s*do not distribute|"
-    r"copyright\s*\(c\)\s*\d{4}(\s*-\s*\d{4})?\s+salesforce\.com,?\s+inc\.?\s+all rights reserved\.?",
+    "|".join([r"grand totals?(\s*\(\d[\d,.]*\s+records?\))?", r"totals?", *footer_patterns()]),
     re.IGNORECASE,
 )
 # First cell of a spreadsheet's sum row.
