@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import InputError, Problem, more_problems
 from .crm import footer_patterns, preset_aliases
 from .fast_csv import read_well_formed, sniff_delimiter
+from .numbers import ACCOUNT_NUMBERS, measure_column, missing_measure, parse_number_columns
 from .sheets import (
     ReadLimits,
     check_file,
@@ -73,7 +74,6 @@ REP_COLUMNS: dict[str, tuple[str, ...]] = {
     "max_accounts": ("max_accounts", "maxaccounts"),
 }
 
-ACCOUNT_NUMERIC = ("employees", "annual_revenue", "potential", "score")
 REP_NUMERIC = ("capacity", "max_accounts")
 
 # Cells that mean "no value" in real exports (fortune500-hq writes NOT AVAILABLE).
@@ -1074,11 +1074,8 @@ _MUST_NOT_MISS = ("region", "tier", "potential", "parent_id", "locked")
 # Characters no one types into an id: control characters, zero-width and direction marks.
 _INVISIBLE = re.compile("[\x00-\x1f\x7f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 
-# The numbers an input file may hold, with the reason shown when one is outside.
-POTENTIAL_MAX = 1e15  # a quadrillion: above any account's worth in any currency
-EMPLOYEES_MAX = 1e8
-REVENUE_MAX = 1e15
-SCORE_MAX = 1e9
+# The numbers a roster may hold, with the reason shown when one is outside (the accounts'
+# numeric columns are declared in territory.io.numbers).
 CAPACITY_MIN, CAPACITY_MAX = 0.01, 10.0
 MAX_ACCOUNTS_MAX = 10_000_000
 
@@ -1238,46 +1235,19 @@ def _num(x: float) -> str:
     return np.format_float_positional(x, trim="-")
 
 
-def _potential_total(file: str, df: pd.DataFrame) -> list[Problem]:
-    """Potentials whose sum overflows, or that are too small to count next to it."""
-    v = df["potential"].to_numpy(dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = float(v.sum())
-    rows = spreadsheet_rows(df)
-    if not np.isfinite(total):
-        return [
-            Problem(
-                file,
-                "the potentials add up to more than a computer number can hold",
-                column="potential",
-                hint="give potential in a larger unit (thousands or millions)",
-            )
-        ]
-    # Adding less than half a unit in the last place of the total leaves the total as it was.
-    tiny = (v > 0) & (v < np.spacing(total) / 2)
-    if not tiny.any():
-        return []
-    i = int(np.flatnonzero(tiny)[0])
-    return [
-        Problem(
-            file,
-            f"{int(tiny.sum())} potential(s) are too small to count next to the total of "
-            f"{total:,.0f}: a sum keeps about 15 significant digits",
-            row=int(rows[i]),
-            column="potential",
-            value=str(v[i]),
-            hint="give potential in one unit for every account (e.g. all in dollars), or leave "
-            "negligible values empty",
-        )
-    ]
-
-
 def parse_accounts(
-    raw: pd.DataFrame, file: str, mapping: Mapping[str, str] | None = None
+    raw: pd.DataFrame,
+    file: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    measures: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn a raw text table into the canonical accounts frame, collecting every problem.
 
     The frame keeps a ``_row`` column: each account's row number as a spreadsheet shows it.
+
+    :param measures: more columns to read as balance measures, like ``potential`` (numbers
+        of 0 or more, an empty cell counting as 0; see ``territory.io.numbers``).
     """
     df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
     problems += _header_problems(file, df, headers)
@@ -1329,59 +1299,14 @@ def parse_accounts(
             )
     if "name" not in df.columns:
         df["name"] = ids
-    unparsed: dict[str, pd.Series] = {}
-    limits = {
-        "potential": (
-            1e-6,
-            POTENTIAL_MAX,
-            "potential is money (or points): 0 or more, at most a quadrillion",
-        ),
-        "employees": (1, EMPLOYEES_MAX, "a head count: 0 or more, at most 100 million"),
-        "annual_revenue": (1e-6, REVENUE_MAX, "revenue in money: 0 or more, at most a quadrillion"),
-        "score": (-SCORE_MAX, SCORE_MAX, "a fit score; leave the cell empty if unknown"),
-    }
-    for col in ACCOUNT_NUMERIC:
-        if col in df.columns:
-            vals, bad = parse_number(df[col])
-            unparsed[col] = bad
-            problems += number_problems(file, df, col, bad)
-            if col in ("potential", "employees", "annual_revenue"):
-                neg = vals < 0
-                problems += _bad_cells(
-                    file,
-                    df,
-                    col,
-                    neg.fillna(False),
-                    f"'{col}' is negative",
-                    "potential, employees and revenue cannot be below 0; leave the cell empty if unknown",
-                )
-                vals_range = vals.where(~neg.fillna(False))
-            else:
-                vals_range = vals
-            lo, hi, why = limits[col]
-            problems += _range_problems(file, df, col, vals_range, lo, hi, hint=why)
-            df[col] = vals
-    if "potential" in df.columns:
-        missing = df["potential"].isna() & ~unparsed["potential"]
-        if missing.any():
-            n = int(missing.sum())
-            first = int(np.flatnonzero(missing.to_numpy())[0])
-            if n < len(df):
-                problems.append(
-                    Problem(
-                        file,
-                        f"{n} account(s) have no potential; they count as 0 when balancing potential",
-                        row=int(rows[first]),
-                        column="potential",
-                        severity="warning",
-                        hint="fill in potential, or drop the column to balance on tiers only",
-                    )
-                )
-        df["potential"] = df["potential"].fillna(0.0)
-        pot = df["potential"]
-        clean = pot.where((pot == 0) | ((pot >= limits["potential"][0]) & (pot <= POTENTIAL_MAX)), 0.0)
-        problems += _potential_total(file, df.assign(potential=clean))
-    else:
+    extra = []
+    for name in measures:
+        if name in df.columns:
+            extra.append(measure_column(name))
+        elif name != "potential":
+            problems.append(missing_measure(file, raw, name))
+    problems += parse_number_columns(df, file, [*ACCOUNT_NUMBERS, *extra])
+    if "potential" not in df.columns:
         df["potential"] = 0.0
     if "tier" in df.columns:
         tier, bad, empty = parse_tier(df["tier"])
