@@ -90,9 +90,7 @@ def prepare_input(
             )
         )
     roots, fam_problems = family_roots(accounts, accounts_file)
-    families = pd.Series(
-        accounts["account_id"].to_numpy(dtype=object)[roots], index=accounts.index, name="family_id"
-    )
+    families = pd.Series(accounts["account_id"].array.take(roots), index=accounts.index, name="family_id")
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
     locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
@@ -208,10 +206,14 @@ def _locks_outside_cover(
     locked = accounts["locked"].to_numpy(dtype=bool)
     if not locked.any():
         return []
-    keys, cover_sets = eligibility(accounts, reps, config)
+    # Only the locked accounts are looked at (a rep's cover of the regions of the locked
+    # accounts is the same whichever other accounts there are).
+    at = np.flatnonzero(locked)
+    part = accounts.iloc[at]
+    keys, cover_sets = eligibility(part, reps, config)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
-    owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
-    outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
+    owner = part["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    outside = at[(owner >= 0) & ~owner_covers(owner, keys, cover_sets)]
     rows = spreadsheet_rows(accounts)
     out = [
         Problem(

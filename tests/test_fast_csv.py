@@ -27,7 +27,7 @@ from corpus_generators import CORPUS, GENERATORS
 def careful(path: Path, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame | InputError:
     """What the careful reader makes of ``path`` (the fast path switched off)."""
     with monkeypatch.context() as m:
-        m.setattr(loading, "read_well_formed", lambda raw: None)
+        m.setattr(loading, "read_well_formed", lambda raw, newlines=None: None)
         try:
             return loading._read_csv(path, ReadLimits())
         except InputError as e:

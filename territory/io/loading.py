@@ -30,7 +30,7 @@ from .sheets import (
     scan_xlsx,
     too_many_rows,
 )
-from .textops import plain_decimals, whole_numbers
+from .textops import any_byte_in, byte_table, longest_cell_bytes, plain_decimals, strip_text, whole_numbers
 
 # Canonical columns and the header spellings we accept for them (compared case-insensitively,
 # ignoring spaces, dashes and underscores). CRM presets map further names onto these, and
@@ -259,6 +259,8 @@ def _tidy(df: pd.DataFrame, label: str) -> pd.DataFrame:
         if not filled.all():
             df = df[filled]
         for col in df.columns:
+            if longest_cell_bytes(df[col]) <= MAX_CELL_CHARS:  # (a character takes a byte or more)
+                continue
             lengths = df[col].str.len()
             if len(lengths) and int(lengths.max()) > MAX_CELL_CHARS:
                 long = np.flatnonzero((lengths > MAX_CELL_CHARS).to_numpy())
@@ -408,7 +410,7 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         raw = fh.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:
         raise InputError([Problem(label, f"grew past {limits.mb} while it was read (inputs.max_file_mb)")])
-    if not raw.strip() or not raw.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
+    if _blank(raw):
         raise InputError([Problem(label, "file is empty", hint="export the data again with a header row")])
     lines = raw.count(b"\n")
     if lines - 1 > limits.max_rows:  # each row takes at least one line
@@ -416,7 +418,7 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         records = _count_records(raw, limits.max_rows + 2)
         if records - 1 > limits.max_rows:
             raise InputError([too_many_rows(label, records - 1, limits, at_least=True)])
-    fast = read_well_formed(raw)  # pyarrow, for files that need none of the checks below
+    fast = read_well_formed(raw, lines)  # pyarrow, for files that need none of the checks below
     if fast is not None:
         fast.attrs["problems"] = []
         return fast
@@ -477,6 +479,17 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         df.columns = header  # as written: pandas renames a repeated 'x' to 'x.1'
     df.attrs["problems"] = problems
     return df
+
+
+_NOT_TEXT = b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"  # what a file holding no text is made of
+
+
+def _blank(raw: bytes) -> bool:
+    """Only white space, NUL bytes and byte-order marks (looked at in full only when the
+    first 64 kB hold nothing else)."""
+    if raw[: 1 << 16].strip().strip(_NOT_TEXT):  # a byte of text: neither white space nor the rest
+        return False
+    return not raw.strip() or not raw.strip(_NOT_TEXT)
 
 
 def _header_record(text: str, delimiter: str) -> list[str] | None:
@@ -753,7 +766,7 @@ def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
     Returns (values as float64 with NaN for empty, mask of cells that are not numbers).
     """
-    s = series.astype(str).str.strip()
+    s = strip_text(series)
     # Plain decimals (nearly every cell of an export) are read by pyarrow in one pass;
     # only the other cells go through the rules below.
     values = plain_decimals(s)
@@ -1073,6 +1086,10 @@ _MUST_NOT_MISS = ("region", "tier", "potential", "parent_id", "locked")
 
 # Characters no one types into an id: control characters, zero-width and direction marks.
 _INVISIBLE = re.compile("[\x00-\x1f\x7f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_INVISIBLE_BYTES = byte_table(controls=True, non_ascii=True)  # (bytes that may be one of them)
+_NON_ASCII = byte_table(non_ascii=True)
+_UPPER = byte_table("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = byte_table("abcdefghijklmnopqrstuvwxyz")
 
 # The numbers a roster may hold, with the reason shown when one is outside (the accounts'
 # numeric columns are declared in territory.io.numbers).
@@ -1139,6 +1156,8 @@ def _header_problems(file: str, df: pd.DataFrame, headers: Headers) -> list[Prob
 def _id_text_problems(file: str, df: pd.DataFrame, column: str) -> list[Problem]:
     """Ids with invisible characters: they look equal on screen and match nothing."""
     ids = df[column].astype(str)
+    if not any_byte_in(ids, _INVISIBLE_BYTES):  # plain ASCII ids (nearly all): nothing to search
+        return []
     bad = ids.str.contains(_INVISIBLE, regex=True)
     if not bad.any():
         return []
@@ -1167,8 +1186,11 @@ def _id_text_problems(file: str, df: pd.DataFrame, column: str) -> list[Problem]
 def _case_twins(file: str, df: pd.DataFrame, column: str, what: str) -> list[Problem]:
     """Distinct ids that differ only in letter case (one warning, with the first pair)."""
     ids = df[column].astype(str)
+    # Ids in one case only (most: 'A0001234') cannot differ only in case: skip the search
+    # (for ASCII ids, read off their bytes).
+    if not any_byte_in(ids, _NON_ASCII) and not (any_byte_in(ids, _UPPER) and any_byte_in(ids, _LOWER)):
+        return []
     folded = ids.str.lower()
-    # Ids in one case only (most: 'A0001234') cannot differ only in case: skip the search.
     if bool((folded == ids).all()) or bool((ids.str.upper() == ids).all()):
         return []
     twins = folded.duplicated(keep=False) & ~ids.duplicated(keep=False) & ids.ne("")
@@ -1270,7 +1292,7 @@ def parse_accounts(
             )
         )
         return df, problems
-    ids = df["account_id"].astype(str).str.strip()
+    ids = strip_text(df["account_id"])
     df["account_id"] = ids
     rows = spreadsheet_rows(df)
     problems += _bad_cells(
@@ -1348,7 +1370,7 @@ def parse_accounts(
         "segment",
     ):
         if col in df.columns:
-            df[col] = df[col].astype(str).str.strip()
+            df[col] = strip_text(df[col])
     for col in ("account_id", "owner_id", "parent_id"):
         if col in df.columns:
             problems += _id_text_problems(file, df, col)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
+from .textops import first_byte_in, holding_byte_in, utf8_view
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -239,7 +240,7 @@ def _column_cells(s: pd.Series):  # type: ignore[no-untyped-def]
         text = pc.fill_null(
             pc.cast(arrow_text(s.astype(str).where(s.notna(), "")), pa.large_string()), _text("")
         )
-        formula = _first_byte_in(text, _FORMULA_BYTES)
+        formula = first_byte_in(text, _FORMULA_BYTES)
         if formula.any():
             text = pc.if_else(
                 pa.array(formula), pc.binary_join_element_wise(_text("'"), text, _text("")), text
@@ -251,7 +252,7 @@ def _quote(text):  # type: ignore[no-untyped-def]
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    need = _holding_byte_in(text, _QUOTE_BYTES)
+    need = holding_byte_in(text, _QUOTE_BYTES)
     if not need.any():
         return text
     q = _text('"')
@@ -265,38 +266,6 @@ _FORMULA_BYTES = np.zeros(256, dtype=bool)
 _FORMULA_BYTES[[ord(c) for c in FORMULA_START]] = True
 _QUOTE_BYTES = np.zeros(256, dtype=bool)
 _QUOTE_BYTES[[ord(c) for c in ',"\r\n']] = True
-
-
-def _utf8_view(text) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """(offsets, bytes) of a large_string array without nulls: cell i is bytes[offsets[i]:offsets[i + 1]]."""
-    import pyarrow as pa
-
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    _validity, offsets, data = text.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-    return bounds, raw
-
-
-def _first_byte_in(text, table: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Whether each cell's first byte is one of ``table`` (empty cells: no)."""
-    bounds, raw = _utf8_view(text)
-    starts = bounds[:-1]
-    out = np.zeros(len(starts), dtype=bool)
-    filled = bounds[1:] > starts
-    out[filled] = table[raw[starts[filled]]]
-    return out
-
-
-def _holding_byte_in(text, table: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Whether each cell holds one of the bytes of ``table`` anywhere."""
-    bounds, raw = _utf8_view(text)
-    out = np.zeros(len(bounds) - 1, dtype=bool)
-    if len(bounds) > 1:
-        at = np.flatnonzero(table[raw[bounds[0] : bounds[-1]]]) + bounds[0]
-        out[np.searchsorted(bounds, at, side="right") - 1] = True
-    return out
 
 
 def _float_cells(v: np.ndarray):  # type: ignore[no-untyped-def]
@@ -361,7 +330,7 @@ def format_floats(values: np.ndarray) -> np.ndarray:
 
 def _concatenated(lines) -> memoryview:  # type: ignore[no-untyped-def]
     """The UTF-8 bytes of every string of ``lines`` one after the other (no copy)."""
-    bounds, raw = _utf8_view(lines)
+    bounds, raw = utf8_view(lines)
     return (raw[bounds[0] : bounds[-1]] if len(bounds) else raw[:0]).data
 
 
