@@ -269,6 +269,31 @@ def build_zip_table() -> ZipTable:
     return ZipTable(zips, cities, source=f"zipcodes {zipcodes.__version__}")
 
 
+@dataclass(frozen=True)
+class _ZipColumns:
+    """The ZIP table as arrays, for looking up a million accounts at once; each array has one
+    entry more than ``index``, the one for a ZIP that is not in the table."""
+
+    index: pd.Index
+    lat: np.ndarray
+    lon: np.ndarray
+    state: np.ndarray
+    county: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def _zip_columns() -> _ZipColumns:
+    zips = zip_table().zips
+    rows = list(zips.values()) + [(np.nan, np.nan, "", "")]
+    return _ZipColumns(
+        pd.Index(list(zips), dtype=object),
+        np.array([r[0] for r in rows], dtype=float),
+        np.array([r[1] for r in rows], dtype=float),
+        np.array([r[2] for r in rows], dtype=object),
+        np.array([r[3] for r in rows], dtype=object),
+    )
+
+
 # --------------------------------------------------------------------------- coordinates
 
 
@@ -438,13 +463,12 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
     if table is not None and need_zip.any():
         # one lookup per distinct ZIP, then whole-array operations (a million rows in ~1 s)
         idx = np.flatnonzero(need_zip)
-        codes, uniq = pd.factorize(pd.Series(addr.zip5[idx]))
-        info = [table.zips.get(z) for z in uniq]
-        found = np.array([r is not None for r in info], dtype=bool)[codes]
-        u_lat = np.array([r[0] if r else np.nan for r in info], dtype=float)[codes]
-        u_lon = np.array([r[1] if r else np.nan for r in info], dtype=float)[codes]
-        u_state = np.array([r[2] if r else "" for r in info], dtype=object)[codes]
-        u_county = np.array([r[3] if r else "" for r in info], dtype=object)[codes]
+        codes, uniq = pd.factorize(addr.zip5[idx])
+        z = _zip_columns()
+        at = z.index.get_indexer(uniq)
+        found = (at >= 0)[codes]
+        row = np.where(at >= 0, at, len(z.index))[codes]  # (the last entry: not found)
+        u_lat, u_lon, u_state, u_county = z.lat[row], z.lon[row], z.state[row], z.county[row]
         state_now = addr.state[idx]
         restored = addr.zip_restored[idx]
         # a ZIP in another state is not trusted; a ZIP whose zeros were put back must be

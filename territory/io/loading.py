@@ -158,6 +158,8 @@ def nul_problems(df: pd.DataFrame, label: str) -> list[Problem]:
     out: list[Problem] = []
     for j, col in enumerate(df.columns):
         s = df.iloc[:, j].astype(str)
+        if not any_byte_in(s, _NUL):
+            continue
         hit = s.str.contains("\x00", regex=False).to_numpy()
         if hit.any():
             i = int(np.flatnonzero(hit)[0])
@@ -1088,6 +1090,7 @@ _MUST_NOT_MISS = ("region", "tier", "potential", "parent_id", "locked")
 _INVISIBLE = re.compile("[\x00-\x1f\x7f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _INVISIBLE_BYTES = byte_table(controls=True, non_ascii=True)  # (bytes that may be one of them)
 _NON_ASCII = byte_table(non_ascii=True)
+_NUL = byte_table("\x00")
 _UPPER = byte_table("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _LOWER = byte_table("abcdefghijklmnopqrstuvwxyz")
 

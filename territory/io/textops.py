@@ -196,7 +196,15 @@ def _column_bytes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarra
 def any_byte_in(values: pd.Series | np.ndarray, table: np.ndarray) -> bool:
     """Whether any cell holds a byte of ``table`` (``byte_table``)."""
     bounds, raw = _column_bytes(values)
-    return bool(len(bounds) > 1 and table[raw[bounds[0] : bounds[-1]]].any())
+    if len(bounds) < 2:
+        return False
+    body = raw[bounds[0] : bounds[-1]]
+    wanted = np.flatnonzero(table)
+    if len(wanted) <= 4:  # a few bytes: compared directly (vectorised), faster than a lookup
+        return any(bool((body == b).any()) for b in wanted.tolist())
+    if table[0x80:].all() and not table[:0x80].any():  # non-ASCII: any byte >= 0x80
+        return bool((body >= 0x80).any())
+    return bool(table[body].any())
 
 
 _EDGE = byte_table(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", non_ascii=True)  # what str.strip may remove
