@@ -228,7 +228,11 @@ def _column_cells(s: pd.Series):  # type: ignore[no-untyped-def]
     from .textops import arrow_text
 
     if pd.api.types.is_bool_dtype(s):
-        flags = pa.array(s.to_numpy(dtype=object), type=pa.bool_(), from_pandas=True)
+        flags = (
+            pa.array(s.to_numpy(dtype=bool))
+            if s.dtype == bool
+            else pa.array(s.to_numpy(dtype=object), type=pa.bool_(), from_pandas=True)
+        )
         text = pc.if_else(flags, _text("true"), _text("false"))
     elif pd.api.types.is_float_dtype(s):
         return _float_cells(s.to_numpy(dtype=np.float64, na_value=np.nan))
@@ -291,16 +295,7 @@ def _float_cells(v: np.ndarray):  # type: ignore[no-untyped-def]
         carry = digits >= 1e6
         int_part[carry] += 1
         digits[carry] = 0
-        text = pc.binary_join_element_wise(
-            pa.array(np.where(v[frac] < 0, "-", ""), pa.large_string()),
-            pc.cast(pa.array(int_part.astype(np.int64)), pa.large_string()),
-            _text("."),
-            pc.utf8_slice_codeunits(
-                pc.cast(pa.array(digits.astype(np.int64) + 1_000_000), pa.large_string()), 1
-            ),
-            _text(""),
-        )
-        text = pc.utf8_rtrim(pc.utf8_rtrim(text, "0"), ".")
+        text = _decimal_text(v[frac] < 0, int_part.astype(np.int64), digits.astype(np.int64))
         near_tie = np.abs(millionths - np.floor(millionths) - 0.5) < 1e-6
         if near_tie.any():
             text = pc.replace_with_mask(
@@ -314,11 +309,35 @@ def _float_cells(v: np.ndarray):  # type: ignore[no-untyped-def]
         parts.append((odd, pa.array([_format_float(x) for x in v[odd]], pa.large_string())))
     if len(parts) == 1 and whole.all():
         return parts[0][1]
-    out = pa.array(np.full(len(v), "", dtype=object), pa.large_string())  # NaN: empty
+    out = _empty_text(len(v))  # NaN: empty
     for mask, text in parts:
         if mask.any():
             out = pc.replace_with_mask(out, pa.array(mask), text)
     return out
+
+
+def _decimal_text(negative: np.ndarray, whole: np.ndarray, millionths: np.ndarray):  # type: ignore[no-untyped-def]
+    """'-12.5': sign, whole part, then up to 6 decimals without trailing zeros (none: no point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.binary_join_element_wise(
+        pa.array(np.where(negative, "-", ""), pa.large_string()),
+        pc.cast(pa.array(whole), pa.large_string()),
+        _text("."),
+        pc.utf8_slice_codeunits(pc.cast(pa.array(millionths + 1_000_000), pa.large_string()), 1),
+        _text(""),
+    )
+    return pc.utf8_rtrim(pc.utf8_rtrim(text, "0"), ".")
+
+
+def _empty_text(n: int):  # type: ignore[no-untyped-def]
+    """``n`` empty cells."""
+    import pyarrow as pa
+
+    return pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)), pa.py_buffer(b"")
+    )
 
 
 def format_floats(values: np.ndarray) -> np.ndarray:
