@@ -55,17 +55,12 @@ import pandas as pd
 
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
+from ..progress import SOLVE, Progress, no_progress
 from ..solve import SolveReport
 from .problem import pool_products, product_fair_shares, tier_band
 from .solution import PoolResult, SolvedPools
 
-Progress = Callable[[str, int, int], None]
-
 INF = math.inf
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -76,7 +71,7 @@ def solve_pools(
     reps: pd.DataFrame,
     cfg: PlanConfig,
     *,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
     export_lp: str | Path | None = None,
 ) -> SolvedPools:
     """Solve every pool with the method ``cfg.solver.method`` asks for.
@@ -1962,7 +1957,7 @@ def solve_aggregate(
     reps: pd.DataFrame,
     cfg: PlanConfig,
     *,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
     workers: int | None = None,
     units: Units | None = None,
 ) -> SolvedPools:
@@ -1978,7 +1973,7 @@ def solve_aggregate(
         n_workers = os.cpu_count() or 1
     big = [p for p, x in enumerate(pools) if len(x.pair_c) >= 2_000]
     results: dict[int, tuple[np.ndarray, SolveReport, dict[str, float], np.ndarray | None]] = {}
-    progress("solve", 0, len(pools))
+    progress(SOLVE, 0, len(pools))
     try:
         if n_workers > 1 and len(big) > 1 and "fork" in mp.get_all_start_methods():
             # Largest pools first so the tail is short; results are keyed by pool, so the
@@ -1989,11 +1984,11 @@ def solve_aggregate(
             ) as ex:
                 for p, res in zip(todo, ex.map(_solve_one, todo)):
                     results[p] = res
-                    progress("solve", len(results), len(pools))
+                    progress(SOLVE, len(results), len(pools))
         else:
             for p in range(len(pools)):
                 results[p] = _solve_one(p)
-                progress("solve", p + 1, len(pools))
+                progress(SOLVE, p + 1, len(pools))
     finally:
         _STATE.clear()
     owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
