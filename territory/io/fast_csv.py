@@ -42,6 +42,9 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+MAX_COLUMNS = 16_384  # a spreadsheet's width: wider files are refused (territory.io.loading)
+
+
 def read_well_formed(raw: bytes, newlines: int | None = None) -> pd.DataFrame | None:
     """The CSV bytes ``raw`` as a frame of text cells, or ``None`` to say "use the careful reader".
 
@@ -64,7 +67,7 @@ def read_well_formed(raw: bytes, newlines: int | None = None) -> pd.DataFrame | 
         return None
     delimiter = sniff_delimiter(first_line)
     header = _one_record(first_line + "\n", delimiter)
-    if header is None:
+    if header is None or len(header) > MAX_COLUMNS:  # the careful reader refuses it by name
         return None
     # Without a double quote anywhere no cell can hold a line break, and pyarrow may split
     # the file at every line break (about twice as fast).

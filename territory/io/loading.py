@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, more_problems
 from .crm import footer_patterns, preset_aliases
-from .fast_csv import read_well_formed, sniff_delimiter
+from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
 from .numbers import ACCOUNT_NUMBERS, measure_column, missing_measure, parse_number_columns
 from .sheets import (
     ReadLimits,
@@ -96,9 +96,8 @@ def _key(header: str) -> str:
 # Excel and most CRMs cap a cell at 32,767 characters; a longer cell is almost always a stray
 # quote that swallowed the rows after it (https://support.microsoft.com/office/excel-specifications-and-limits).
 MAX_CELL_CHARS = 32_767
-# ... and a sheet at 16,384 columns (XFD); a wider "table" is not an export, and reading its
-# headers one by one would take minutes.
-MAX_COLUMNS = 16_384
+# ... and a sheet at 16,384 columns (XFD, MAX_COLUMNS); a wider "table" is not an export, and
+# reading its headers one by one would take minutes.
 
 # Trailing lines of a report export, matched whole: "Grand Totals (1,000 records)", "Total",
 # and the lines each CRM adds (territory.io.crm: Salesforce's two legal lines).
