@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from territory.reporting import load_plan_dir, render_books
-
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS
+from .options import CONTEXT_SETTINGS, StageBars
 
 
 @click.command("books", context_settings=CONTEXT_SETTINGS)
@@ -102,20 +98,10 @@ def books(
 
     target = out_dir if out_dir is not None else plan_dir / "books"
     check_folder_writable(target)
+    from territory.reporting import load_plan_dir, render_books
+
     plan = load_plan_dir(plan_dir)  # read (and report problems) before any progress bar shows
-    # The bar shows with the first book, once every option has been checked: a bad --rep
-    # prints its error alone, not after "Rendering books".
-    with contextlib.ExitStack() as stack:
-        bars: list[Any] = []
-
-        def progress(done: int, total: int, outcome: Any) -> None:
-            if not bars:
-                bar_cm: Any = click.progressbar(
-                    length=total, label="Rendering books", file=sys.stderr, show_pos=True, hidden=quiet
-                )
-                bars.append(stack.enter_context(bar_cm))
-            bars[0].update(1, outcome.job.filename)
-
+    with StageBars(quiet) as bars:
         result = render_books(
             plan,
             target,
@@ -124,7 +110,7 @@ def books(
             page_size=page_size.lower(),
             templates_dir=templates_dir,
             generated_on=generated_on.date() if generated_on else None,
-            progress=progress,
+            progress=bars,
             formats=formats,
         )
     for warning in result.warnings:

@@ -11,8 +11,8 @@ import click
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
-    PlansBar,
     SettingValue,
+    StageBars,
     config_options,
     lock_rule_options,
     lock_rule_overrides,
@@ -225,17 +225,16 @@ def capacity(
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )
-    progress = PlansBar(quiet)
-
-    result = plan_capacity(
-        inp,
-        by=by,
-        target_workload=float(target_workload) if target_workload is not None else None,
-        target_accounts=float(target_accounts) if target_accounts is not None else None,
-        remove=remove,
-        jobs=jobs or (os.cpu_count() or 1),
-        progress=progress,
-    )
+    with StageBars(quiet) as bars:
+        result = plan_capacity(
+            inp,
+            by=by,
+            target_workload=float(target_workload) if target_workload is not None else None,
+            target_accounts=float(target_accounts) if target_accounts is not None else None,
+            remove=remove,
+            jobs=jobs or (os.cpu_count() or 1),
+            progress=bars,
+        )
     out = write_capacity(result, inp, out_dir, protect=protect)
     if not quiet:
         click.echo(format_capacity(result))

@@ -155,7 +155,8 @@ def lock_rule_overrides(as_of: Any, opportunities: str | None) -> list[str]:
 
 
 class StageBars:
-    """Progress bars on stderr, one per stage ("solve", "sweep", "books"), as a progress callback.
+    """The progress callback of every command (``territory.progress.Progress``): a bar on
+    stderr per stage with more than one step, showing the name of the step just finished.
 
     Use as a context manager so a bar left open by an error is closed.
     """
@@ -164,24 +165,32 @@ class StageBars:
         "solve": "Solving pools",
         "anyway": "Solving without the lock rules",
         "sweep": "Sweeping move caps",
+        "scenarios": "Solving {total} plans",
         "books": "Rendering books",
+        "score": "Scoring products",
     }
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
         self.bars: dict[str, list[Any]] = {}
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, item: str = "") -> None:
         if self.quiet or total <= 1:
             return
         if stage not in self.bars:
-            bar = click.progressbar(length=total, label=self.LABELS.get(stage, stage), file=sys.stderr)
+            bar = click.progressbar(
+                length=total,
+                label=self.LABELS.get(stage, stage).format(total=total),
+                file=sys.stderr,
+                show_pos=True,
+                item_show_func=lambda name: name,
+            )
             bar.__enter__()
             self.bars[stage] = [bar, 0]
         bar, seen = self.bars[stage]
         if bar is None:
             return
-        bar.update(done - seen)
+        bar.update(done - seen, item or None)
         self.bars[stage][1] = done
         if done >= total:
             bar.__exit__(None, None, None)
@@ -195,26 +204,6 @@ class StageBars:
             if entry[0] is not None:
                 entry[0].__exit__(None, None, None)
                 entry[0] = None
-
-
-class PlansBar:
-    """One progress bar on stderr over plans solved in parallel: ``bar(done, total, name)``."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int, name: str) -> None:
-        if self.quiet:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(
-                length=total, label=f"Solving {total} plans", file=sys.stderr, item_show_func=lambda s: s
-            )
-            self.bar.__enter__()
-        self.bar.update(1, name)
-        if done >= total:
-            self.bar.__exit__(None, None, None)
 
 
 def replaced_note(result: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .errors import report_errors
-from .options import CONTEXT_SETTINGS
+from .options import CONTEXT_SETTINGS, StageBars
 
 
 def _pct(n: int, total: int) -> str:
@@ -53,7 +53,8 @@ def score(accounts: str, icp_path: str, out: str, overwrite: bool) -> None:
     check_output_file(out, (accounts, icp_path), example="scored.csv")
     icp = load_icp(icp_path)
     table = read_accounts_table(accounts)
-    scored = score_accounts(table, icp, overwrite=overwrite, source=accounts)
+    with StageBars(False) as bars:
+        scored = score_accounts(table, icp, overwrite=overwrite, source=accounts, progress=bars)
     write_csv(scored, out)
     counts = tier_distribution(scored, icp)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from territory.io.crm import NO_PRESET, PRESETS
+
 
 def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--preset, --sheet, --table, --query (they default to the [inputs] settings)."""
@@ -27,7 +29,7 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
     fn = click.option(
         "--preset",
-        type=click.Choice(["salesforce", "hubspot", "none"], case_sensitive=False),
+        type=click.Choice([*PRESETS, NO_PRESET], case_sensitive=False),
         default=None,
         help="Read ACCOUNTS as a Salesforce or HubSpot export, as exported; "
         "owner_changes.csv then comes out in that CRM's bulk-update form. Without it a "

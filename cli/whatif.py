@@ -11,7 +11,7 @@ from .compare import format_comparison
 from .errors import report_errors
 from .options import (
     CONTEXT_SETTINGS,
-    PlansBar,
+    StageBars,
     allow_mass_change_option,
     lock_rule_options,
     lock_rule_overrides,
@@ -207,9 +207,8 @@ def whatif(
     )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
-    progress = PlansBar(quiet)
-
-    result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=progress, protect=protect)
+    with StageBars(quiet) as bars:
+        result = run(inp, scenarios, out_dir, jobs=jobs, scheduler=scheduler, progress=bars, protect=protect)
     if not quiet and result.comparison is not None:
         click.echo(format_comparison(result.comparison))
         click.echo("")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from .errors import ConfigError, InputError, TerritoryError
 from .io.loading import rep_regions
 from .io.validation import region_key
 from .pipeline import PlanInput
+from .progress import Progress
 from .scenarios import BASELINE, AddRep, RemoveRep, Scenario, apply_scenario, run_scenarios
 
 NO_MANAGER = "(no manager)"
@@ -315,13 +316,14 @@ def plan_capacity(
     target_accounts: float | None = None,
     remove: Sequence[str] = (),
     jobs: int | None = 1,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Capacity:
     """Plan today's headcount and each change of ``capacity.changes`` for every group; measure them.
 
     :param by: "region", "manager" or "product" (default ``capacity.by``).
     :param remove: reps to remove first in their group's "N-1" (and "N-2") plans.
-    :param progress: ``progress(done, total, plan name)`` as the plans finish (in parallel with ``jobs``).
+    :param progress: see ``territory.progress``: stage "scenarios", the plan's name as item, as the
+        plans finish (in parallel with ``jobs``).
     """
     t0 = time.perf_counter()
     cfg = inp.config

@@ -24,6 +24,15 @@ else:  # pragma: no cover - 3.10 fallback
     import tomli as tomllib
 
 from .errors import ConfigError
+from .io.crm import OWNER_LAYOUT_VALUES, PRESET_SETTING_VALUES
+
+# The CRM presets the settings accept come from the preset registry (territory.io.crm).
+if typing.TYPE_CHECKING:
+    PresetSetting = str
+    OwnerLayoutSetting = str
+else:
+    PresetSetting = Literal[PRESET_SETTING_VALUES]
+    OwnerLayoutSetting = Literal[OWNER_LAYOUT_VALUES]
 
 #: The smallest non-zero size a number setting may have: anything smaller changes nothing a
 #: solver can see (its tolerances are about 1e-6), so 1e-300 is refused rather than obeyed.
@@ -316,7 +325,7 @@ class InputsConfig:
         "ICP file (TOML, see docs/icp.md) to score and tier the accounts; --icp on the "
         "command line overrides it. Empty means no ICP.",
     )
-    preset: Literal["", "salesforce", "hubspot", "none"] = setting(
+    preset: PresetSetting = setting(
         "",
         "CRM export preset: 'salesforce' or 'hubspot' maps the export's headers onto the "
         "canonical columns (case-insensitive), strips report footer lines, accepts 15- and "
@@ -372,7 +381,7 @@ class ColumnsConfig:
 class OutputsConfig:
     dir: str = setting("", "Plan directory written by 'territory run' (relative to plan.toml).")
     books: bool = setting(False, "Also render the PDF books into <dir>/books ('territory run').")
-    owner_changes: Literal["auto", "canonical", "salesforce", "hubspot"] = setting(
+    owner_changes: OwnerLayoutSetting = setting(
         "auto",
         "Header layout of owner_changes.csv: 'canonical' (account_id,owner_id), 'salesforce' "
         "(Id,OwnerId), 'hubspot' (Record ID,Company owner); 'auto' follows inputs.preset.",

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import Problem, more_problems
 from .io.loading import spreadsheet_rows
+from .io.textops import positions
 
 
 def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list[Problem]]:
@@ -19,23 +20,32 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
     parent, and parent cycles. Accounts caught in a problem keep their own id as family id,
     so the rest of the checks can still run.
     """
+    root, problems = family_roots(accounts, file)
     ids = accounts["account_id"].to_numpy(dtype=object)
-    parents = accounts["parent_id"].astype(str).to_numpy(dtype=object)
-    n = len(ids)
+    return pd.Series(ids[root], index=accounts.index, name="family_id"), problems
+
+
+def family_roots(accounts: pd.DataFrame, file: str) -> tuple[np.ndarray, list[Problem]]:
+    """``resolve_families`` as positions: each account's top parent's row position."""
+    id_col = accounts["account_id"]
+    parent_col = accounts["parent_id"].astype(str)
+    n = len(accounts)
     problems: list[Problem] = []
     rows = spreadsheet_rows(accounts)
-    pos = pd.Series(np.arange(n), index=pd.Index(ids))
-    pos = pos[~pos.index.duplicated()]
-    has_parent = parents != ""
+    has_parent = parent_col.ne("").to_numpy(dtype=bool)
     parent_pos = np.arange(n)
     if has_parent.any():
-        looked = pos.reindex(parents[has_parent]).to_numpy()
-        dangling = np.isnan(looked)
         child_rows = np.flatnonzero(has_parent)
+        parents = np.full(n, "", dtype=object)
+        parents[child_rows] = parent_col.iloc[child_rows].to_numpy(dtype=object)
+        looked = positions(parents[child_rows], id_col)  # the first account of that id
+        dangling = looked < 0
+        ids = id_col.to_numpy(dtype=object) if dangling.any() else np.zeros(0, dtype=object)
         # An id that lost its leading zeros upstream ("00042" -> "42") still names its parent.
         unzeroed: dict[str, str] = {}
-        for a in ids:
-            unzeroed.setdefault(str(a).lstrip("0"), str(a))
+        if dangling.any():
+            for a in ids:
+                unzeroed.setdefault(str(a).lstrip("0"), str(a))
         for i in child_rows[dangling][:20]:
             p = str(parents[i])
             twin = unzeroed.get(p.lstrip("0"))
@@ -80,7 +90,7 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         # No recursion and no graph library: a 10^6-deep chain costs a few passes.
         loops = _loops(parent_pos)
         for members in loops[:60]:
-            names = " -> ".join(str(ids[m]) for m in members + [members[0]])
+            names = " -> ".join(str(id_col.iat[m]) for m in members + [members[0]])
             problems.append(
                 Problem(
                     file,
@@ -96,9 +106,7 @@ def resolve_families(accounts: pd.DataFrame, file: str) -> tuple[pd.Series, list
         for members in loops:
             parent_pos[members] = members  # break the loop so roots exist
     # Pointer jumping: log(depth) vectorised passes to the ultimate parent.
-    root = _ends(parent_pos)
-    family = pd.Series(ids[root], index=accounts.index, name="family_id")
-    return family, problems
+    return _ends(parent_pos), problems
 
 
 def _ends(parent_pos: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .config import Range, check_number
 from .errors import ConfigError, InputError, Problem
+from .progress import SCORE, Progress, reporter
 
 __all__ = [
     "OPERATORS",
@@ -554,6 +555,7 @@ def score_accounts(
     *,
     overwrite: bool = False,
     source: str = "accounts",
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Score and tier every account against every product; return a new frame.
 
@@ -564,6 +566,7 @@ def score_accounts(
     :param overwrite: replace output columns the accounts already have (e.g. a CRM ``tier``);
         without it such a clash raises ``ConfigError`` rather than silently dropping data.
     :param source: the accounts file name, used in error messages.
+    :param progress: see ``territory.progress``: stage "score", one step per product.
     """
     _check_columns(accounts, icp)
     new_cols = score_columns(icp)
@@ -579,11 +582,14 @@ def score_accounts(
     numeric_cache: dict[Any, Any] = {}
     problems: list[Problem] = []
     added: dict[str, Any] = {}
-    for p in icp:
+    report = reporter(progress)
+    report(SCORE, 0, len(icp))
+    for k, p in enumerate(icp):
         score, tier, why = _score_product(accounts, p, numeric_cache, problems, source)
         added[f"score_{p.name}"] = score
         added[f"tier_{p.name}"] = tier
         added[f"why_{p.name}"] = why
+        report(SCORE, k + 1, len(icp), p.name)
     if problems:
         raise InputError(
             problems,

@@ -28,10 +28,13 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 from .config import LockRule, PlanConfig
 from .errors import ConfigError, InputError, Problem, more_problems
@@ -878,7 +881,7 @@ def without_rule_locks(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def kept_anyway_owners(inp: Any, progress: Any = None) -> np.ndarray | None:
+def kept_anyway_owners(inp: Any, progress: Progress | None = None) -> np.ndarray | None:
     """The owner of every planned row in the plan the same input gives without the lock rules.
 
     ``None`` when no rule locked anything (the plan is the same) or the plan without them
@@ -886,6 +889,7 @@ def kept_anyway_owners(inp: Any, progress: Any = None) -> np.ndarray | None:
     """
     from .errors import InfeasiblePlanError
     from .pipeline import PlanInput, solve_input
+    from .progress import reporter
 
     acc = inp.accounts
     if BY_RULE not in acc.columns or not acc[BY_RULE].to_numpy(dtype=bool).any():
@@ -893,7 +897,7 @@ def kept_anyway_owners(inp: Any, progress: Any = None) -> np.ndarray | None:
     free = PlanInput(without_rule_locks(acc), inp.reps, inp.config, inp.inputs, inp.warnings)
     free.extras.update({k: v for k, v in inp.extras.items() if k != "lock_rules"})
     try:
-        plan = solve_input(free, progress or (lambda stage, done, total: None))
+        plan = solve_input(free, reporter(progress))
     except InfeasiblePlanError:
         return None
     return plan.accounts["owner_id"].astype(str).to_numpy(dtype=object)

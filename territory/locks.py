@@ -10,6 +10,7 @@ import pandas as pd
 from .errors import Problem, more_problems
 from .io.loading import canonicalise_headers, missing_column_hint, read_table, spreadsheet_rows
 from .io.sheets import ReadLimits
+from .io.textops import isin
 
 LOCK_COLUMNS: dict[str, tuple[str, ...]] = {
     "account_id": ("account_id", "accountid", "id", "account"),
@@ -125,15 +126,18 @@ def lock_targets(accounts: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
     when the owner is on the roster (a lock to a rep who left cannot hold).
     """
     roster = set(reps["rep_id"].astype(str))
-    owner = accounts["owner_id"].astype(str).to_numpy(dtype=object)
-    lock_to = (
-        accounts["_lock_to"].astype(str).to_numpy(dtype=object)
-        if "_lock_to" in accounts.columns
-        else np.full(len(accounts), "", dtype=object)
-    )
-    locked = accounts["locked"].to_numpy(dtype=bool)
-    owner_ok = np.array([o in roster for o in owner], dtype=bool)
-    return np.where(lock_to != "", lock_to, np.where(locked & owner_ok, owner, "")).astype(object)
+    out = np.full(len(accounts), "", dtype=object)
+    by_file = np.zeros(len(accounts), dtype=bool)
+    if "_lock_to" in accounts.columns:
+        lock_to = accounts["_lock_to"].astype(str).to_numpy(dtype=object)
+        by_file = lock_to != ""
+        out[by_file] = lock_to[by_file]
+    # the owners of the (few) locked accounts, when on the roster
+    at = np.flatnonzero(accounts["locked"].to_numpy(dtype=bool) & ~by_file)
+    owner = accounts["owner_id"].iloc[at].astype(str).to_numpy(dtype=object)
+    keep = isin(owner, roster)
+    out[at[keep]] = owner[keep]
+    return out
 
 
 def family_lock_conflicts(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_t
 from .balance import balance_metrics, book_stats, measure_metrics, measure_totals
 from .config import PlanConfig, config_to_dict
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
-from .hierarchy import resolve_families
+from .hierarchy import family_roots
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
@@ -29,13 +29,8 @@ from .model import ModelInput, solve_pools
 from .model.pools import TIERS
 from .model.units import measures_of
 from .products import check_products, expand_products, product_mode, product_owner_problems
+from .progress import Progress, no_progress
 from .updates import OwnerUpdates, owner_updates, owner_value_problems
-
-Progress = Callable[[str, int, int], None]
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def sha256_file(path: str | Path) -> str:
@@ -92,7 +87,8 @@ def prepare_input(
                 hint="give each account a tier (1, 2 or 3), or tier them from an ICP file with --icp",
             )
         )
-    families, fam_problems = resolve_families(accounts, accounts_file)
+    roots, fam_problems = family_roots(accounts, accounts_file)
+    families = pd.Series(accounts["account_id"].array.take(roots), index=accounts.index, name="family_id")
     problems += fam_problems
     problems += check_inputs(accounts, reps, accounts_file, roster_file)
     locks_file = next((f.path for f in inputs or [] if f.label == "locks"), "")
@@ -123,8 +119,7 @@ def prepare_input(
     accounts["family_id"] = families
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.
-        root_region = accounts.set_index("account_id")["region"]
-        accounts["_unit_region"] = accounts["family_id"].map(root_region)
+        accounts["_unit_region"] = pd.Series(accounts["region"].array.take(roots), index=accounts.index)
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
     warnings += owner_value_problems(reps, config, roster_file)
     extras: dict[str, Any] = {}
@@ -198,16 +193,17 @@ def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset
 
     Evaluated once per distinct (rep, key) pair, so it stays fast at a million accounts.
     """
-    pairs = pd.DataFrame({"r": owner, "k": keys})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    from .geo.places import group_codes
+
+    codes, first = group_codes(np.asarray(owner), np.asarray(keys, dtype=object))
     ok = np.array(
         [
-            r < 0 or cover_sets[r] is None or k in cover_sets[r]  # type: ignore[operator]
-            for r, k in uniq
+            owner[i] < 0 or cover_sets[owner[i]] is None or keys[i] in cover_sets[owner[i]]  # type: ignore[operator]
+            for i in first.tolist()
         ],
         dtype=bool,
     )
-    return ok[codes] if len(uniq) else np.ones(0, dtype=bool)
+    return ok[codes] if len(first) else np.ones(0, dtype=bool)
 
 
 def _locks_outside_cover(
@@ -220,10 +216,14 @@ def _locks_outside_cover(
     locked = accounts["locked"].to_numpy(dtype=bool)
     if not locked.any():
         return []
-    keys, cover_sets = eligibility(accounts, reps, config)
+    # Only the locked accounts are looked at (a rep's cover of the regions of the locked
+    # accounts is the same whichever other accounts there are).
+    at = np.flatnonzero(locked)
+    part = accounts.iloc[at]
+    keys, cover_sets = eligibility(part, reps, config)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
-    owner = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
-    outside = np.flatnonzero(locked & (owner >= 0) & ~owner_covers(owner, keys, cover_sets))
+    owner = part["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    outside = at[(owner >= 0) & ~owner_covers(owner, keys, cover_sets)]
     rows = spreadsheet_rows(accounts)
     out = [
         Problem(
@@ -499,7 +499,9 @@ def _eligibility_by_combination(
     return np.asarray(keys_u, dtype=object)[inv.reshape(-1)], cover
 
 
-def solve_input(inp: PlanInput, progress: Progress = _noop, *, export_lp: str | Path | None = None) -> Plan:
+def solve_input(
+    inp: PlanInput, progress: Progress = no_progress, *, export_lp: str | Path | None = None
+) -> Plan:
     """Build the pools, solve each, and assemble the plan with reasons and metrics.
 
     ``export_lp`` writes each pool's model in LP format (``model.lp``, or ``model-<pool>.lp``
@@ -756,7 +758,7 @@ def plan(
     config: PlanConfig | None = None,
     *,
     icp_path: str | Path | None = None,
-    progress: Progress = _noop,
+    progress: Progress = no_progress,
 ) -> Plan:
     """Load, validate and solve: the whole planning job from two files (and an ICP file)."""
     config = config or PlanConfig()

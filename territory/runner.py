@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,7 @@ from .errors import ConfigError, InputError
 from .geo.regions import is_builtin
 from .io.sql import is_database_url
 from .pipeline import PlanInput, load_input, solve_input, write_plan_files
-
-RunProgress = Callable[[str, int, int], None]
+from .progress import ANYWAY, Progress, reporter
 
 
 @dataclass
@@ -148,7 +147,7 @@ def plan_to_folder(
     sweep_caps: Sequence[float | None] | None = None,
     books: bool = False,
     protect: Sequence[str | Path | None] = (),
-    progress: RunProgress | None = None,
+    progress: Progress | None = None,
     books_format: Sequence[str] = ("pdf",),
     review_page: bool = False,
     review_previous: str | Path | None = None,
@@ -163,12 +162,12 @@ def plan_to_folder(
     it lists the differences to). A failure or a kill at any point leaves ``out`` as it was.
 
     :param protect: the run's input files; ``out`` must not hold any of them.
-    :param progress: ``progress(stage, done, total)`` with stages "solve", "anyway" (the plan
-        without the lock rules, for summary.json's kept_anyway), "sweep", "books".
+    :param progress: see ``territory.progress``; stages "solve", "anyway" (the plan without
+        the lock rules, for summary.json's kept_anyway), "sweep" and "books".
     """
     from .io.staging import check_output_file, staged_folder
 
-    report = progress or (lambda stage, done, total: None)
+    report = reporter(progress)
     out = Path(out)
     if export_lp is not None:
         check_output_file(export_lp, protect, example="model.lp", out_folder=out)
@@ -179,7 +178,9 @@ def plan_to_folder(
             from .lockrules import kept_anyway_owners  # "how many would have stayed anyway"
 
             t0 = time.perf_counter()
-            anyway = kept_anyway_owners(inp, lambda _s, done, total: report("anyway", done, total))
+            anyway = kept_anyway_owners(
+                inp, lambda _s, done, total, item="": report(ANYWAY, done, total, item)
+            )
             if anyway is not None:
                 plan.extras["kept_anyway_owners"] = anyway
                 plan.timings["kept_anyway"] = time.perf_counter() - t0
@@ -197,7 +198,7 @@ def plan_to_folder(
         if sweep_caps:
             from .sweep import sweep_frame, sweep_moves
 
-            points = sweep_moves(inp, list(sweep_caps), progress=lambda d, n: report("sweep", d, n))
+            points = sweep_moves(inp, list(sweep_caps), progress=report)
             extra.append(("sweep.csv", sweep_frame(points)))
         summary = write_plan_files(plan, stage.path, extra)
         result = FolderResult(plan, summary, out, lp_files=lp_files, sweep=points)
@@ -220,7 +221,7 @@ def _write_report_into(
 
 
 def _render_books_into(
-    folder: Path, shown_as: Path, result: FolderResult, report: RunProgress, formats: Sequence[str] = ("pdf",)
+    folder: Path, shown_as: Path, result: FolderResult, report: Progress, formats: Sequence[str] = ("pdf",)
 ) -> None:
     """Render the books of the plan in ``folder`` into ``folder/books`` (named as ``shown_as``)."""
     try:
@@ -230,9 +231,7 @@ def _render_books_into(
         return
     # Books name the plan folder by its final name, not the temporary one it is built in.
     plan_dir = dataclasses.replace(load_plan_dir(folder), path=shown_as)
-    result.books = render_books(
-        plan_dir, folder / "books", progress=lambda d, n, _o: report("books", d, n), formats=formats
-    )
+    result.books = render_books(plan_dir, folder / "books", progress=report, formats=formats)
     result.books = dataclasses.replace(result.books, out_dir=result.out_dir / "books")
 
 
@@ -241,12 +240,12 @@ def run_plan_file(
     overrides: Sequence[str] = (),
     *,
     books: bool | None = None,
-    progress: RunProgress | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Load, score, plan and (optionally) render books, all as ``path`` says.
 
     :param books: overrides ``outputs.books``.
-    :param progress: called as ``progress(stage, done, total)`` with stages "solve" and "books".
+    :param progress: see ``territory.progress``; stages "solve" and "books".
     """
     from .io.staging import check_output_folder
 

@@ -31,6 +31,7 @@ from .assignment import Plan
 from .config import CAPACITY, apply_override, check_number
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
 from .pipeline import PlanInput, prepare_input, solve_input
+from .progress import SCENARIOS, Progress, reporter
 
 BASELINE = "baseline"
 
@@ -514,9 +515,6 @@ class ScenarioResult:
         return f"<ScenarioResult {self.name!r} {state}>"
 
 
-SweepProgress = Callable[[int, int, str], None]
-
-
 def _solve_one(inp: PlanInput) -> tuple[Plan | None, str, float]:
     t0 = time.perf_counter()
     try:
@@ -538,7 +536,7 @@ def run_scenarios(
     *,
     jobs: int | None = 1,
     scheduler: str | None = None,
-    progress: SweepProgress | None = None,
+    progress: Progress | None = None,
     scheduler_timeout: float = 10.0,
 ) -> list[ScenarioResult]:
     """Solve every scenario; results come back in scenario order.
@@ -560,13 +558,14 @@ def run_scenarios(
     total = len(prepared)
     done = 0
     outcomes: dict[int, tuple[Plan | None, str, float]] = {}
+    report = reporter(progress)
+    report(SCENARIOS, 0, total)
 
     def finished(i: int, outcome: tuple[Plan | None, str, float]) -> None:
         nonlocal done
         outcomes[i] = outcome
         done += 1
-        if progress is not None:
-            progress(done, total, scenarios[i].name)
+        report(SCENARIOS, done, total, scenarios[i].name)
 
     if scheduler:
         _run_dask(scheduler, prepared, finished, scheduler_timeout)
@@ -642,7 +641,7 @@ def whatif(
     *,
     jobs: int | None = 1,
     scheduler: str | None = None,
-    progress: SweepProgress | None = None,
+    progress: Progress | None = None,
     protect: Sequence[str | Path | None] = (),
 ) -> WhatIf:
     """Plan the baseline and every scenario, write a plan directory each, and compare them.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from .config import check_setting
 from .errors import ConfigError, InfeasiblePlanError
 from .pipeline import PlanInput, solve_input
+from .progress import SWEEP, Progress, reporter
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,13 @@ def parse_caps(text: str) -> list[float | None]:
 
 
 def sweep_moves(
-    inp: PlanInput, caps: list[float | None], progress: Callable[[int, int], None] | None = None
+    inp: PlanInput, caps: list[float | None], progress: Progress | None = None
 ) -> list[SweepPoint]:
     """Solve ``inp`` once per cap on the share of accounts moved (forced moves not counted)."""
+    report = reporter(progress)
     points = []
     for k, cap in enumerate(caps):
-        if progress:
-            progress(k, len(caps))
+        report(SWEEP, k, len(caps))
         cfg = dataclasses.replace(
             inp.config, continuity=dataclasses.replace(inp.config.continuity, max_moved_share=cap)
         )
@@ -89,8 +89,7 @@ def sweep_moves(
                 gap=plan.gap,
             )
         )
-    if progress:
-        progress(len(caps), len(caps))
+    report(SWEEP, len(caps), len(caps))
     return points
 
 

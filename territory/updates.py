@@ -24,6 +24,7 @@ import pandas as pd
 from .assignment import Plan
 from .config import PlanConfig
 from .errors import ConfigError, Problem
+from .io.crm import PRESETS as CRM_PRESETS
 from .products import ROLE_PREFIX
 
 # Salesforce AccountTeamMember insert (Data Loader, object Account Team Member).
@@ -142,7 +143,7 @@ def owner_value_problems(reps: pd.DataFrame, cfg: PlanConfig, roster_file: str) 
 
 def check_product_owner_fields(cfg: PlanConfig, products: list[str]) -> None:
     """``outputs.product_owner_fields`` names planned products and loadable fields."""
-    from .io.presets import owner_changes_layout
+    from .io.presets import update_layout
 
     fields = cfg.outputs.product_owner_fields
     unknown = sorted(set(fields) - set(products))
@@ -151,17 +152,18 @@ def check_product_owner_fields(cfg: PlanConfig, products: list[str]) -> None:
             f"outputs.product_owner_fields names product '{unknown[0]}', which this plan does not "
             f"have; products: {', '.join(products) or 'none'}"
         )
-    layout = owner_changes_layout(cfg.inputs.preset, cfg.outputs.owner_changes, "id")[0]
+    layout = update_layout(cfg.inputs.preset, cfg.outputs.owner_changes)
     for prod, value in sorted(fields.items()):
         if not value.strip() or value.strip() == ROLE_PREFIX:
             raise ConfigError(
                 f"outputs.product_owner_fields.{prod} is empty; give the CRM field, e.g. "
                 f'"{prod.capitalize()}_Owner__c", or an account-team role, e.g. "role:{prod.capitalize()} Specialist"'
             )
-        if value.startswith(ROLE_PREFIX) and layout == "Record ID":
+        if value.startswith(ROLE_PREFIX) and layout is not None and not layout.account_teams:
+            teams = [p.title for p in CRM_PRESETS.values() if p.account_teams]
             raise ConfigError(
                 f"outputs.product_owner_fields.{prod} = {value!r}: account-team roles are a "
-                "Salesforce feature; for HubSpot give a custom owner property, e.g. "
+                f"{' and '.join(teams)} feature; for {layout.title} give a custom owner property, e.g. "
                 f'"{prod.capitalize()} Owner"'
             )
 

@@ -30,7 +30,10 @@ def test_sweep_on_a_local_dask_cluster_matches_sequential(tmp_path: Path) -> Non
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         on_dask = run_scenarios(
-            inp, todo, scheduler=cluster.scheduler_address, progress=lambda d, n, name: seen.append(name)
+            inp,
+            todo,
+            scheduler=cluster.scheduler_address,
+            progress=lambda stage, d, n, name="": seen.append(name) if d else None,
         )
     local = run_scenarios(inp, todo, jobs=1)
     assert [x.name for x in on_dask] == ["baseline", "west+1", "lose", "bad"]

@@ -11,6 +11,7 @@ import pytest
 
 from territory.geo.address import read_addresses
 from territory.geo.geocode import (
+    build_zip_table,
     county_at,
     county_fips,
     coverage,
@@ -55,6 +56,11 @@ def test_county_names_map_to_fips() -> None:
     assert county_fips("NM", "Dona Ana County") == "35013"
     assert county_fips("AK", "Chugach Census Area") == "02261"
     assert county_fips("TX", "Nowhere County") == ""
+
+
+def test_packaged_zip_table_is_the_one_the_zipcodes_package_gives() -> None:
+    # scripts/build_zip_table.py writes it; rerun it when the zipcodes pin changes
+    assert build_zip_table() == zip_table()
 
 
 def test_zip_table_maps_nearly_every_us_zip_to_a_county() -> None:

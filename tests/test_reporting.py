@@ -598,9 +598,11 @@ def test_render_books_parallel_one_failure_does_not_stop_the_others(tmp_path):
         jobs=2,
         templates_dir=templates,
         generated_on=GENERATED_ON,
-        progress=lambda done, total, o: seen.append((done, total, o.job.filename)),
+        progress=lambda stage, done, total, item="": seen.append((stage, done, total, item)),
     )
-    assert [d for d, _, _ in seen] == list(range(1, 10)) and {t for _, t, _ in seen} == {9}
+    assert {s for s, _, _, _ in seen} == {"books"} and {t for _, _, t, _ in seen} == {9}
+    assert [d for _, d, _, _ in seen] == list(range(0, 10))  # announced at 0, then book by book
+    assert "rep-chloe-chen-R03.pdf" in {i for _, _, _, i in seen}  # a failed book is a step too
     assert [f.job.filename for f in result.failures] == ["rep-chloe-chen-R03.pdf"]
     assert "no_such_field" in result.failures[0].error
     # A whole set of books is written as one: with one failed, none is, and the folder is

@@ -155,12 +155,13 @@ def test_parallel_sweep_equals_sequential(inp: territory.pipeline.PlanInput) -> 
     )
     seen: list[tuple[int, int, str]] = []
     seq = run_scenarios(inp, todo, jobs=1)
-    par = run_scenarios(inp, todo, jobs=3, progress=lambda d, n, name: seen.append((d, n, name)))
+    par = run_scenarios(inp, todo, jobs=3, progress=lambda stage, d, n, name="": seen.append((d, n, name)))
     assert [r.name for r in par] == ["baseline", "a", "b", "c"]
     for s, p in zip(seq, par):
         assert s.plan.assignment() == p.plan.assignment()
         assert s.plan.metrics == p.plan.metrics
-    assert sorted(d for d, _, _ in seen) == [1, 2, 3, 4] and {n for _, n, _ in seen} == {4}
+    assert sorted(d for d, _, _ in seen) == [0, 1, 2, 3, 4] and {n for _, n, _ in seen} == {4}
+    assert sorted(name for d, _, name in seen if d) == sorted(s.name for s in todo)
 
 
 def test_an_infeasible_scenario_does_not_stop_the_sweep(inp: territory.pipeline.PlanInput) -> None:

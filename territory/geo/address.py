@@ -3,11 +3,14 @@ code, ZIP, postal key, city key) that region rules and geocoding both use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..io.textops import matches
 from .places import (
     TERRITORY_COUNTRIES,
     US,
@@ -15,7 +18,6 @@ from .places import (
     clean_city,
     country_code,
     group_codes,
-    per_value,
     postal_key,
     state_code,
     us_zip,
@@ -50,33 +52,38 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     state_text = _col(accounts, "state")
     postal_text = _col(accounts, "postal_code")
     city_text = _col(accounts, "city")
-    country = per_value(country_text, country_code)
-    us_state = per_value(state_text, state_code)
+    # Every rule below is worked out once per distinct value (a million accounts have a few
+    # hundred countries and states and at most ~100,000 postal codes), then spread over the
+    # rows by their codes: text is compared per value, rows only as integers and booleans.
+    c_codes, c_uniques = pd.factorize(country_text, sort=False)
+    u_country = _each(c_uniques, country_code)
+    st_codes, st_uniques = pd.factorize(state_text, sort=False)
+    u_state = _each(st_uniques, state_code)
     pc_codes, pc_uniques = pd.factorize(postal_text, sort=False)
-    pairs = [us_zip(u) for u in pc_uniques]
-    zip5 = (
-        np.array([p[0] for p in pairs] or [""], dtype=object)[pc_codes]
-        if len(pairs)
-        else np.zeros(0, dtype=object)
-    )
-    restored = (
-        np.array([p[1] for p in pairs] or [False], dtype=bool)[pc_codes]
-        if len(pairs)
-        else np.zeros(0, dtype=bool)
-    )
-    territory = np.isin(country, list(TERRITORY_COUNTRIES))
-    us_state = np.where(territory & (us_state == ""), country, us_state)
+    u_zip, u_restored, u_postal = _postal_uniques(np.asarray(pc_uniques, dtype=object))
+    country = u_country[c_codes]
+    territory = np.isin(u_country, list(TERRITORY_COUNTRIES))[c_codes]
+    no_country = (u_country == "")[c_codes]
+    zip5 = u_zip[pc_codes]
+    restored = u_restored[pc_codes]
+    us_state = u_state[st_codes]
+    no_us_state = (u_state == "")[st_codes]
+    us_state = np.where(territory & no_us_state, country, us_state)
+    no_us_state &= ~territory
     # A blank country is the US when the state is a US state or the postal code is a full ZIP
     # (a 4-digit code could be Australian or Swiss, so it does not make a blank country US).
-    blank_us = (country == "") & ((us_state != "") | ((zip5 != "") & ~restored))
-    us = (country == US) | territory | blank_us
-    state = np.where(us, us_state, per_value(state_text, lambda t: " ".join(t.upper().split())))
+    blank_us = no_country & (~no_us_state | ((u_zip != "")[pc_codes] & ~restored))
+    us = (u_country == US)[c_codes] | territory | blank_us
+    state = np.where(us, us_state, _each(st_uniques, lambda t: " ".join(t.upper().split()))[st_codes])
     zip5 = np.where(us, zip5, "")
     restored = restored & us
     city_arr = city_text.to_numpy(dtype=object)
-    codes, first = group_codes(city_arr, state)
-    keys = np.array([city_key(clean_city(city_arr[i], state[i])) for i in first], dtype=object)
-    ckey = keys[codes] if len(codes) else np.zeros(0, dtype=object)
+    if "city" in accounts.columns:
+        codes, first = group_codes(city_arr, state)
+        keys = np.array([city_key(clean_city(city_arr[i], state[i])) for i in first], dtype=object)
+        ckey = keys[codes] if len(codes) else np.zeros(0, dtype=object)
+    else:
+        ckey = np.full(len(accounts), "", dtype=object)
     return Addresses(
         # territories (country 'Puerto Rico', 'PR', ...) are US addresses with that state code
         country=np.where(us, US, country),
@@ -85,9 +92,29 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
         us=us.astype(bool),
         zip5=zip5.astype(object),
         zip_restored=restored,
-        postal=per_value(postal_text, postal_key),
+        postal=u_postal[pc_codes],
         postal_text=postal_text.to_numpy(dtype=object),
         city_key=ckey,
-        city_text=city_text.to_numpy(dtype=object),
+        city_text=city_arr,
         country_text=country_text.to_numpy(dtype=object),
     )
+
+
+def _each(uniques: Any, fn: Callable[[str], str]) -> np.ndarray:
+    """``fn`` of each distinct value (as ``pd.factorize`` gives them), as an object array."""
+    return np.array([fn(u) for u in uniques] + [""], dtype=object)[:-1]
+
+
+def _postal_uniques(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(``us_zip`` ZIP, leading zeros restored, ``postal_key``) of each distinct postal code.
+
+    Five plain digits (most codes of a US export) are all three as they are; only the other
+    codes go through the text rules, one by one.
+    """
+    zip5 = uniques.copy()
+    key = uniques.copy()
+    restored = np.zeros(len(uniques), dtype=bool)
+    for i in np.flatnonzero(~matches(uniques, r"^[0-9]{5}$")).tolist():
+        zip5[i], restored[i] = us_zip(uniques[i])
+        key[i] = postal_key(uniques[i])
+    return zip5, restored, key

@@ -16,6 +16,8 @@ county outlines in ``territory/geo/data``.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -168,9 +170,52 @@ class ZipTable:
     source: str = field(default="")
 
 
+ZIP_TABLE_FILES = ("zips.csv.gz", "cities.csv.gz")
+
+
 @lru_cache(maxsize=1)
 def zip_table() -> ZipTable:
-    """Built once per process from the ``zipcodes`` package (about a second)."""
+    """The packaged ZIP and city table, read once per process (about 0.1 s).
+
+    ``scripts/build_zip_table.py`` writes it from ``build_zip_table()``; building it from the
+    ``zipcodes`` package at every run took 2-3 s, more than the rest of geocoding a million
+    accounts. ``tests/test_geo_geocode.py`` checks that the two agree.
+    """
+    from .units import _read_text
+
+    zips_text, cities_text = (_read_text(name) for name in ZIP_TABLE_FILES)
+    source, _, zips_text = zips_text.partition("\n")
+    zips: dict[str, tuple[float, float, str, str]] = {}
+    for row in csv.reader(io.StringIO(zips_text)):
+        if row and row[0] != "zip":
+            zips[row[0]] = (float(row[1]), float(row[2]), row[3], row[4])
+    cities: dict[tuple[str, str], tuple[float, float, str]] = {}
+    for row in csv.reader(io.StringIO(cities_text)):
+        if row and row[0] != "state":
+            cities[(row[0], row[1])] = (float(row[2]), float(row[3]), row[4])
+    return ZipTable(zips, cities, source=source.removeprefix("# "))
+
+
+def zip_table_csv(table: ZipTable) -> tuple[str, str]:
+    """The two packaged files of ``table`` as text (floats written exactly, rows sorted)."""
+    zips = io.StringIO()
+    zips.write(f"# {table.source}\n")
+    w = csv.writer(zips, lineterminator="\n")
+    w.writerow(["zip", "latitude", "longitude", "state", "county"])
+    for code in sorted(table.zips):
+        lat, lon, state, county = table.zips[code]
+        w.writerow([code, repr(lat), repr(lon), state, county])
+    cities = io.StringIO()
+    w = csv.writer(cities, lineterminator="\n")
+    w.writerow(["state", "city_key", "latitude", "longitude", "county"])
+    for key in sorted(table.cities):
+        lat, lon, county = table.cities[key]
+        w.writerow([key[0], key[1], repr(lat), repr(lon), county])
+    return zips.getvalue(), cities.getvalue()
+
+
+def build_zip_table() -> ZipTable:
+    """The ZIP and city table, built from the ``zipcodes`` package (2-3 s)."""
     import zipcodes
 
     rows = zipcodes.list_all()
@@ -222,6 +267,31 @@ def zip_table() -> ZipTable:
                 county,
             )
     return ZipTable(zips, cities, source=f"zipcodes {zipcodes.__version__}")
+
+
+@dataclass(frozen=True)
+class _ZipColumns:
+    """The ZIP table as arrays, for looking up a million accounts at once; each array has one
+    entry more than ``index``, the one for a ZIP that is not in the table."""
+
+    index: pd.Index
+    lat: np.ndarray
+    lon: np.ndarray
+    state: np.ndarray
+    county: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def _zip_columns() -> _ZipColumns:
+    zips = zip_table().zips
+    rows = list(zips.values()) + [(np.nan, np.nan, "", "")]
+    return _ZipColumns(
+        pd.Index(list(zips), dtype=object),
+        np.array([r[0] for r in rows], dtype=float),
+        np.array([r[1] for r in rows], dtype=float),
+        np.array([r[2] for r in rows], dtype=object),
+        np.array([r[3] for r in rows], dtype=object),
+    )
 
 
 # --------------------------------------------------------------------------- coordinates
@@ -393,13 +463,12 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
     if table is not None and need_zip.any():
         # one lookup per distinct ZIP, then whole-array operations (a million rows in ~1 s)
         idx = np.flatnonzero(need_zip)
-        codes, uniq = pd.factorize(pd.Series(addr.zip5[idx]))
-        info = [table.zips.get(z) for z in uniq]
-        found = np.array([r is not None for r in info], dtype=bool)[codes]
-        u_lat = np.array([r[0] if r else np.nan for r in info], dtype=float)[codes]
-        u_lon = np.array([r[1] if r else np.nan for r in info], dtype=float)[codes]
-        u_state = np.array([r[2] if r else "" for r in info], dtype=object)[codes]
-        u_county = np.array([r[3] if r else "" for r in info], dtype=object)[codes]
+        codes, uniq = pd.factorize(addr.zip5[idx])
+        z = _zip_columns()
+        at = z.index.get_indexer(uniq)
+        found = (at >= 0)[codes]
+        row = np.where(at >= 0, at, len(z.index))[codes]  # (the last entry: not found)
+        u_lat, u_lon, u_state, u_county = z.lat[row], z.lon[row], z.state[row], z.county[row]
         state_now = addr.state[idx]
         restored = addr.zip_restored[idx]
         # a ZIP in another state is not trusted; a ZIP whose zeros were put back must be
@@ -466,33 +535,44 @@ def _reasons(placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame) -> 
     todo = placed_by == ""
     non_us = todo & ~addr.us & (addr.country != "")
     out[non_us] = "outside the US (offline data covers US addresses only)"
-    rest = todo & ~non_us
+    left = todo & ~non_us  # the first reason that fits wins
     has_city = addr.city_key != ""
-    out[rest & has_city & (addr.state != "") & addr.us] = "city not found"
-    out[rest & (out == "") & (addr.zip5 != "")] = "postal code not found"
-    out[rest & (out == "") & has_city & (addr.state == "")] = "city without a state"
-    out[rest & (out == "") & (addr.postal != "")] = "postal code not read as a US ZIP"
-    out[rest & (out == "")] = "no address"
+    has_state = addr.state != ""
+    for reason, fits in (
+        ("city not found", has_city & has_state & addr.us),
+        ("postal code not found", addr.zip5 != ""),
+        ("city without a state", has_city & ~has_state),
+        ("postal code not read as a US ZIP", addr.postal != ""),
+        ("no address", True),
+    ):
+        hit = left & fits
+        out[hit] = reason
+        left &= ~hit
     return out
 
 
 def coverage(p: Placement, rows: np.ndarray) -> dict[str, Any]:
     """The summary.json record of how many accounts were placed, and how."""
     n = len(p.placed_by)
-    placed = int((p.placed_by != "").sum())
+    # one pass over the million labels, then counts per distinct label
+    codes, labels = pd.factorize(p.placed_by, sort=False)
+    count = dict(zip(labels.tolist(), np.bincount(codes, minlength=len(labels)).tolist()))
+    placed = n - int(count.get("", 0))
     reasons: list[dict[str, Any]] = []
     if placed < n:
-        frame = pd.DataFrame({"reason": p.reason, "row": rows})
-        frame = frame[p.placed_by == ""]
-        for reason, g in frame.groupby("reason", sort=True):
+        todo = p.placed_by == ""
+        r_codes, r_labels = pd.factorize(p.reason[todo], sort=False)
+        r_rows = np.asarray(rows)[todo]
+        for k, reason in enumerate(r_labels.tolist()):
+            members = r_rows[r_codes == k]
             reasons.append(
-                {"reason": str(reason), "accounts": int(len(g)), "rows": [int(r) for r in g["row"].head(20)]}
+                {"reason": str(reason), "accounts": len(members), "rows": [int(r) for r in members[:20]]}
             )
         reasons.sort(key=lambda r: (-int(r["accounts"]), str(r["reason"])))
     return {
         "accounts": n,
         "placed": placed,
-        "by": {k.replace(" ", "_"): int((p.placed_by == k).sum()) for k in PLACED_BY},
+        "by": {k.replace(" ", "_"): int(count.get(k, 0)) for k in PLACED_BY},
         "with_county": int((p.county != "").sum()),
         "not_placed": n - placed,
         "not_placed_reasons": reasons,

@@ -11,7 +11,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem, more_problems
+from .crm import footer_patterns, preset_aliases
+from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
+from .numbers import ACCOUNT_NUMBERS, measure_column, missing_measure, parse_number_columns
 from .sheets import (
     ReadLimits,
     check_file,
@@ -28,50 +31,37 @@ from .sheets import (
     scan_xlsx,
     too_many_rows,
 )
+from .textops import any_byte_in, byte_table, longest_cell_bytes, plain_decimals, strip_text, whole_numbers
 
 # Canonical columns and the header spellings we accept for them (compared case-insensitively,
-# ignoring spaces, dashes and underscores). CRM presets map further names onto these.
-ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
-    # Salesforce API names / report labels and HubSpot labels from
-    # shared/data/crm-export-headers/HEADERS.md are listed so an export loads as it is.
-    "account_id": ("account_id", "accountid", "id", "account id", "record id", "company id"),
-    "name": ("name", "account_name", "account name", "company", "company name"),
-    "tier": ("tier",),
-    "score": ("score",),
-    "industry": ("industry", "sector"),
-    "employees": ("employees", "number_of_employees", "numberofemployees", "headcount", "workers"),
-    "annual_revenue": ("annual_revenue", "annualrevenue", "revenue"),
-    "country": ("country", "billingcountry", "billing country", "country/region"),
-    "state": (
-        "state",
-        "billingstate",
-        "billing state/province",
-        "billing state",
-        "state/region",
-        "state/province",
-    ),
-    "city": ("city", "billingcity", "billing city"),
-    "region": ("region", "territory"),
-    "postal_code": (
-        "postal_code",
-        "postalcode",
-        "zip",
-        "zip_code",
-        "billingpostalcode",
-        "billing zip/postal code",
-        "billing postal code",
-        "zip/postal code",
-    ),
-    # Coordinates for maps (territory.geo): Salesforce's geocoded billing address, or a
-    # custom property (HubSpot has no standard latitude/longitude for companies).
-    "latitude": ("latitude", "lat", "billinglatitude", "billing latitude"),
-    "longitude": ("longitude", "long", "lng", "lon", "billinglongitude", "billing longitude"),
-    "parent_id": ("parent_id", "parentid", "parent", "parent account id"),
-    "owner_id": ("owner_id", "ownerid", "owner", "account owner id", "company owner id"),
-    "potential": ("potential",),
-    "locked": ("locked", "lock"),
-    "segment": ("segment",),
-}
+# ignoring spaces, dashes and underscores). CRM presets map further names onto these, and
+# add the spellings of their exports that are read even without the preset
+# (territory.io.crm: BillingCountry, Record ID, Country/Region, ...).
+ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = preset_aliases(
+    {
+        "account_id": ("account_id", "accountid", "id", "account id"),
+        "name": ("name", "account_name", "account name", "company", "company name"),
+        "tier": ("tier",),
+        "score": ("score",),
+        "industry": ("industry", "sector"),
+        "employees": ("employees", "number_of_employees", "numberofemployees", "headcount", "workers"),
+        "annual_revenue": ("annual_revenue", "annualrevenue", "revenue"),
+        "country": ("country",),
+        "state": ("state", "state/province"),
+        "city": ("city",),
+        "region": ("region", "territory"),
+        "postal_code": ("postal_code", "postalcode", "zip", "zip_code", "zip/postal code"),
+        # Coordinates for maps (territory.geo): a CRM's geocoded address, or a custom
+        # property (HubSpot has no standard latitude/longitude for companies).
+        "latitude": ("latitude", "lat"),
+        "longitude": ("longitude", "long", "lng", "lon"),
+        "parent_id": ("parent_id", "parentid", "parent"),
+        "owner_id": ("owner_id", "ownerid", "owner"),
+        "potential": ("potential",),
+        "locked": ("locked", "lock"),
+        "segment": ("segment",),
+    }
+)
 
 REP_COLUMNS: dict[str, tuple[str, ...]] = {
     "rep_id": ("rep_id", "repid", "id", "owner_id", "user_id"),
@@ -87,7 +77,6 @@ REP_COLUMNS: dict[str, tuple[str, ...]] = {
     "successor": ("successor", "successor_id", "successor_rep_id"),
 }
 
-ACCOUNT_NUMERIC = ("employees", "annual_revenue", "potential", "score")
 REP_NUMERIC = ("capacity", "max_accounts")
 
 # Cells that mean "no value" in real exports (fortune500-hq writes NOT AVAILABLE).
@@ -107,16 +96,13 @@ def _key(header: str) -> str:
 # Excel and most CRMs cap a cell at 32,767 characters; a longer cell is almost always a stray
 # quote that swallowed the rows after it (https://support.microsoft.com/office/excel-specifications-and-limits).
 MAX_CELL_CHARS = 32_767
-# ... and a sheet at 16,384 columns (XFD); a wider "table" is not an export, and reading its
-# headers one by one would take minutes.
-MAX_COLUMNS = 16_384
+# ... and a sheet at 16,384 columns (XFD, MAX_COLUMNS); a wider "table" is not an export, and
+# reading its headers one by one would take minutes.
 
-# Trailing lines of a Salesforce report export (see shared/data/crm-export-headers/HEADERS.md),
-# matched whole: "Grand Totals (1,000 records)", "Total", the two legal lines.
+# Trailing lines of a report export, matched whole: "Grand Totals (1,000 records)", "Total",
+# and the lines each CRM adds (territory.io.crm: Salesforce's two legal lines).
 FOOTER_LINE = re.compile(
-    r"grand totals?(\s*\(\d[\d,.]*\s+records?\))?|totals?|"
-    r"confidential information\s*-\s*do not distribute|"
-    r"copyright\s*\(c\)\s*\d{4}(\s*-\s*\d{4})?\s+salesforce\.com,?\s+inc\.?\s+all rights reserved\.?",
+    "|".join([r"grand totals?(\s*\(\d[\d,.]*\s+records?\))?", r"totals?", *footer_patterns()]),
     re.IGNORECASE,
 )
 # First cell of a spreadsheet's sum row.
@@ -177,6 +163,8 @@ def nul_problems(df: pd.DataFrame, label: str) -> list[Problem]:
     out: list[Problem] = []
     for j, col in enumerate(df.columns):
         s = df.iloc[:, j].astype(str)
+        if not any_byte_in(s, _NUL):
+            continue
         hit = s.str.contains("\x00", regex=False).to_numpy()
         if hit.any():
             i = int(np.flatnonzero(hit)[0])
@@ -304,6 +292,8 @@ def _tidy(df: pd.DataFrame, label: str) -> pd.DataFrame:
         if not filled.all():
             df = df[filled]
         for col in df.columns:
+            if longest_cell_bytes(df[col]) <= MAX_CELL_CHARS:  # (a character takes a byte or more)
+                continue
             lengths = df[col].str.len()
             if len(lengths) and int(lengths.max()) > MAX_CELL_CHARS:
                 long = np.flatnonzero((lengths > MAX_CELL_CHARS).to_numpy())
@@ -447,19 +437,13 @@ def _nul_problem(label: str, line: int) -> Problem:
     )
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
-
-
 def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     label = str(path)
     with open(path, "rb") as fh:  # the size was checked; a file that grew is cut at the limit
         raw = fh.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:
         raise InputError([Problem(label, f"grew past {limits.mb} while it was read (inputs.max_file_mb)")])
-    if not raw.strip() or not raw.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"):
+    if _blank(raw):
         raise InputError([Problem(label, "file is empty", hint="export the data again with a header row")])
     lines = raw.count(b"\n")
     if lines - 1 > limits.max_rows:  # each row takes at least one line
@@ -467,6 +451,10 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         records = _count_records(raw, limits.max_rows + 2)
         if records - 1 > limits.max_rows:
             raise InputError([too_many_rows(label, records - 1, limits, at_least=True)])
+    fast = read_well_formed(raw, lines)  # pyarrow, for files that need none of the checks below
+    if fast is not None:
+        fast.attrs["problems"] = []
+        return fast
     text = _decode(raw, label)
     del raw
     first_line = text.split("\n", 1)[0]
@@ -475,7 +463,7 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         # Excel's separator hint ("sep=;"), which Excel hides: the header is the next line.
         text = text.split("\n", 1)[1] if "\n" in text else ""
         first_line = text.split("\n", 1)[0]
-    delimiter = sep_line.group(1) if sep_line else _sniff_delimiter(first_line)
+    delimiter = sep_line.group(1) if sep_line else sniff_delimiter(first_line)
     header = _header_record(text, delimiter)
     check_columns(label, len(header or ()))  # before pandas spends minutes on it
     try:
@@ -525,6 +513,17 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         df.columns = header  # as written: pandas renames a repeated 'x' to 'x.1'
     df.attrs["problems"] = problems
     return df
+
+
+_NOT_TEXT = b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"  # what a file holding no text is made of
+
+
+def _blank(raw: bytes) -> bool:
+    """Only white space, NUL bytes and byte-order marks (looked at in full only when the
+    first 64 kB hold nothing else)."""
+    if raw[: 1 << 16].strip().strip(_NOT_TEXT):  # a byte of text: neither white space nor the rest
+        return False
+    return not raw.strip() or not raw.strip(_NOT_TEXT)
 
 
 def _header_record(text: str, delimiter: str) -> list[str] | None:
@@ -844,7 +843,21 @@ def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
     Returns (values as float64 with NaN for empty, mask of cells that are not numbers).
     """
-    s = series.astype(str).str.strip()
+    s = strip_text(series)
+    # Plain decimals (nearly every cell of an export) are read by pyarrow in one pass;
+    # only the other cells go through the rules below.
+    values = plain_decimals(s)
+    todo = np.isnan(values) & s.ne("").to_numpy(dtype=bool)
+    bad = np.zeros(len(s), dtype=bool)
+    if todo.any():
+        rest_values, rest_bad = _parse_number_cells(s[todo])
+        values[todo] = rest_values.to_numpy(dtype=float, na_value=np.nan)
+        bad[todo] = rest_bad.to_numpy(dtype=bool)
+    return pd.Series(values, index=s.index), pd.Series(bad, index=s.index)
+
+
+def _parse_number_cells(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``parse_number`` for stripped cells that are not plain decimals."""
     # Fast path: most cells are plain numbers; only the rest go through the text rules below
     # (which run row by row in Python and would take a minute on a million rows).
     fast = pd.to_numeric(s, errors="coerce").astype("float64")
@@ -945,6 +958,9 @@ def parse_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_tier(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Accept 1/2/3, '1.0', 'Tier 1', 'T1'; returns (tier Int8 with NA for empty, bad mask, empty mask)."""
+    if series.isin(["1", "2", "3"]).all():  # the usual column: no text to take apart
+        none = pd.Series(False, index=series.index)
+        return pd.Series(whole_numbers(series, np.int8), index=series.index, dtype="Int8"), none, none
     s = series.astype(str).str.strip().str.lower()
     s = s.str.replace(r"^(tier|t)\s*", "", regex=True).str.replace(r"\.0+$", "", regex=True)
     empty = s.eq("")
@@ -1149,12 +1165,14 @@ _MUST_NOT_MISS = ("region", "tier", "potential", "parent_id", "locked")
 
 # Characters no one types into an id: control characters, zero-width and direction marks.
 _INVISIBLE = re.compile("[\x00-\x1f\x7f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_INVISIBLE_BYTES = byte_table(controls=True, non_ascii=True)  # (bytes that may be one of them)
+_NON_ASCII = byte_table(non_ascii=True)
+_NUL = byte_table("\x00")
+_UPPER = byte_table("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LOWER = byte_table("abcdefghijklmnopqrstuvwxyz")
 
-# The numbers an input file may hold, with the reason shown when one is outside.
-POTENTIAL_MAX = 1e15  # a quadrillion: above any account's worth in any currency
-EMPLOYEES_MAX = 1e8
-REVENUE_MAX = 1e15
-SCORE_MAX = 1e9
+# The numbers a roster may hold, with the reason shown when one is outside (the accounts'
+# numeric columns are declared in territory.io.numbers).
 CAPACITY_MIN, CAPACITY_MAX = 0.01, 10.0
 MAX_ACCOUNTS_MAX = 10_000_000
 
@@ -1220,6 +1238,8 @@ def _header_problems(file: str, df: pd.DataFrame, headers: Headers) -> list[Prob
 def _id_text_problems(file: str, df: pd.DataFrame, column: str) -> list[Problem]:
     """Ids with invisible characters: they look equal on screen and match nothing."""
     ids = df[column].astype(str)
+    if not any_byte_in(ids, _INVISIBLE_BYTES):  # plain ASCII ids (nearly all): nothing to search
+        return []
     bad = ids.str.contains(_INVISIBLE, regex=True)
     if not bad.any():
         return []
@@ -1248,8 +1268,11 @@ def _id_text_problems(file: str, df: pd.DataFrame, column: str) -> list[Problem]
 def _case_twins(file: str, df: pd.DataFrame, column: str, what: str) -> list[Problem]:
     """Distinct ids that differ only in letter case (one warning, with the first pair)."""
     ids = df[column].astype(str)
+    # Ids in one case only (most: 'A0001234') cannot differ only in case: skip the search
+    # (for ASCII ids, read off their bytes).
+    if not any_byte_in(ids, _NON_ASCII) and not (any_byte_in(ids, _UPPER) and any_byte_in(ids, _LOWER)):
+        return []
     folded = ids.str.lower()
-    # Ids in one case only (most: 'A0001234') cannot differ only in case: skip the search.
     if bool((folded == ids).all()) or bool((ids.str.upper() == ids).all()):
         return []
     twins = folded.duplicated(keep=False) & ~ids.duplicated(keep=False) & ids.ne("")
@@ -1316,46 +1339,19 @@ def _num(x: float) -> str:
     return np.format_float_positional(x, trim="-")
 
 
-def _potential_total(file: str, df: pd.DataFrame) -> list[Problem]:
-    """Potentials whose sum overflows, or that are too small to count next to it."""
-    v = df["potential"].to_numpy(dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = float(v.sum())
-    rows = spreadsheet_rows(df)
-    if not np.isfinite(total):
-        return [
-            Problem(
-                file,
-                "the potentials add up to more than a computer number can hold",
-                column="potential",
-                hint="give potential in a larger unit (thousands or millions)",
-            )
-        ]
-    # Adding less than half a unit in the last place of the total leaves the total as it was.
-    tiny = (v > 0) & (v < np.spacing(total) / 2)
-    if not tiny.any():
-        return []
-    i = int(np.flatnonzero(tiny)[0])
-    return [
-        Problem(
-            file,
-            f"{int(tiny.sum())} potential(s) are too small to count next to the total of "
-            f"{total:,.0f}: a sum keeps about 15 significant digits",
-            row=int(rows[i]),
-            column="potential",
-            value=str(v[i]),
-            hint="give potential in one unit for every account (e.g. all in dollars), or leave "
-            "negligible values empty",
-        )
-    ]
-
-
 def parse_accounts(
-    raw: pd.DataFrame, file: str, mapping: Mapping[str, str] | None = None
+    raw: pd.DataFrame,
+    file: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    measures: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn a raw text table into the canonical accounts frame, collecting every problem.
 
     The frame keeps a ``_row`` column: each account's row number as a spreadsheet shows it.
+
+    :param measures: more columns to read as balance measures, like ``potential`` (numbers
+        of 0 or more, an empty cell counting as 0; see ``territory.io.numbers``).
     """
     df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
     problems += _header_problems(file, df, headers)
@@ -1378,14 +1374,15 @@ def parse_accounts(
             )
         )
         return df, problems
-    ids = df["account_id"].astype(str).str.strip()
+    ids = strip_text(df["account_id"])
     df["account_id"] = ids
     rows = spreadsheet_rows(df)
     problems += _bad_cells(
         file, df, "account_id", ids.eq(""), "account_id is empty", "every account needs an id"
     )
     problems += _id_problems(file, df, "account_id", "account")
-    dup = ids.duplicated(keep=False) & ids.ne("")
+    unique = pd.Index(ids).is_unique  # (a hash of the ids, 3x faster than duplicated())
+    dup = pd.Series(False, index=ids.index) if unique else ids.duplicated(keep=False) & ids.ne("")
     if dup.any():
         first = ids[dup].groupby(ids[dup]).head(1)
         for i in first.index[:20]:
@@ -1406,59 +1403,14 @@ def parse_accounts(
             )
     if "name" not in df.columns:
         df["name"] = ids
-    unparsed: dict[str, pd.Series] = {}
-    limits = {
-        "potential": (
-            1e-6,
-            POTENTIAL_MAX,
-            "potential is money (or points): 0 or more, at most a quadrillion",
-        ),
-        "employees": (1, EMPLOYEES_MAX, "a head count: 0 or more, at most 100 million"),
-        "annual_revenue": (1e-6, REVENUE_MAX, "revenue in money: 0 or more, at most a quadrillion"),
-        "score": (-SCORE_MAX, SCORE_MAX, "a fit score; leave the cell empty if unknown"),
-    }
-    for col in ACCOUNT_NUMERIC:
-        if col in df.columns:
-            vals, bad = parse_number(df[col])
-            unparsed[col] = bad
-            problems += number_problems(file, df, col, bad)
-            if col in ("potential", "employees", "annual_revenue"):
-                neg = vals < 0
-                problems += _bad_cells(
-                    file,
-                    df,
-                    col,
-                    neg.fillna(False),
-                    f"'{col}' is negative",
-                    "potential, employees and revenue cannot be below 0; leave the cell empty if unknown",
-                )
-                vals_range = vals.where(~neg.fillna(False))
-            else:
-                vals_range = vals
-            lo, hi, why = limits[col]
-            problems += _range_problems(file, df, col, vals_range, lo, hi, hint=why)
-            df[col] = vals
-    if "potential" in df.columns:
-        missing = df["potential"].isna() & ~unparsed["potential"]
-        if missing.any():
-            n = int(missing.sum())
-            first = int(np.flatnonzero(missing.to_numpy())[0])
-            if n < len(df):
-                problems.append(
-                    Problem(
-                        file,
-                        f"{n} account(s) have no potential; they count as 0 when balancing potential",
-                        row=int(rows[first]),
-                        column="potential",
-                        severity="warning",
-                        hint="fill in potential, or drop the column to balance on tiers only",
-                    )
-                )
-        df["potential"] = df["potential"].fillna(0.0)
-        pot = df["potential"]
-        clean = pot.where((pot == 0) | ((pot >= limits["potential"][0]) & (pot <= POTENTIAL_MAX)), 0.0)
-        problems += _potential_total(file, df.assign(potential=clean))
-    else:
+    extra = []
+    for name in measures:
+        if name in df.columns:
+            extra.append(measure_column(name))
+        elif name != "potential":
+            problems.append(missing_measure(file, raw, name))
+    problems += parse_number_columns(df, file, [*ACCOUNT_NUMBERS, *extra])
+    if "potential" not in df.columns:
         df["potential"] = 0.0
     if "tier" in df.columns:
         tier, bad, empty = parse_tier(df["tier"])
@@ -1500,7 +1452,7 @@ def parse_accounts(
         "segment",
     ):
         if col in df.columns:
-            df[col] = df[col].astype(str).str.strip()
+            df[col] = strip_text(df[col])
     for col in ("account_id", "owner_id", "parent_id"):
         if col in df.columns:
             problems += _id_text_problems(file, df, col)

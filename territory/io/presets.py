@@ -1,19 +1,21 @@
-"""CRM export presets: Salesforce and HubSpot exports in, bulk-update files out.
+"""CRM export presets applied: exports in as they are, bulk-update files out.
 
-A preset is three things:
+What each CRM's exports look like is declared once, in the preset registry
+(``territory.io.crm``); this module applies the presets to frames:
 
-* a header map (export header -> canonical column), matched case-insensitively because
+* header maps (export header -> canonical column), matched case-insensitively because
   Salesforce Data Loader changed header case across versions (ALL CAPS up to v61, lowercase
   in v62, ALL CAPS again with ``sfdc.extraction.allCapsHeaders`` in v63) and HubSpot changes
   label capitalisation between versions;
 * clean-up of the raw table before parsing: report-export footer lines ("Grand Totals",
   "Confidential Information - Do Not Distribute", "Copyright ... salesforce.com") are dropped;
-* reference resolution after parsing: Salesforce ids match in their 15- or 18-character form,
-  and owners or parents given by *name* (report exports and HubSpot give names) are matched to
-  the roster's rep ids and the accounts' ids.
+* recognising an export read without a preset (``detect_export``);
+* reference resolution after parsing: ids match in each CRM's other id form (Salesforce's
+  15- and 18-character ids), and owners or parents given by *name* (report exports and
+  HubSpot give names) are matched to the roster's rep ids and the accounts' ids;
+* the owner_changes.csv layout of each CRM's bulk update.
 
-Sources for every header: ``shared/data/crm-export-headers/HEADERS.md``. Nothing here reads
-files; the loader hands the raw frames in.
+Nothing here reads files; the loader hands the raw frames in.
 """
 
 from __future__ import annotations
@@ -28,92 +30,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, Problem, more_problems
+from ..errors import ConfigError, Problem
+from .crm import CANONICAL_LAYOUT, CANONICAL_UPDATE_HEADERS, NO_PRESET, CrmPreset
+from .crm import PRESETS as CRM_PRESETS
+from .crm import salesforce_id18 as salesforce_id18  # (re-exported: its home was here)
 from .loading import ACCOUNT_COLUMNS, IGNORE, REP_COLUMNS, _key, report_footer_rows, spreadsheet_rows
 from .sheets import ReadLimits
+from .textops import isin
 
-PRESETS = ("salesforce", "hubspot")
-NO_PRESET = "none"  # read the columns as they are, even when the file looks like a CRM export
-CRM_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
-
-# Data Loader / API field names and report labels (Account object).
-SALESFORCE_ACCOUNTS: dict[str, str] = {
-    "Id": "account_id",
-    "Account ID": "account_id",
-    "Name": "name",
-    "Account Name": "name",
-    "Industry": "industry",
-    "NumberOfEmployees": "employees",
-    "Employees": "employees",
-    "AnnualRevenue": "annual_revenue",
-    "Annual Revenue": "annual_revenue",
-    "BillingCountry": "country",
-    "Billing Country": "country",
-    "BillingState": "state",
-    "Billing State/Province": "state",
-    "BillingCity": "city",
-    "Billing City": "city",
-    "BillingPostalCode": "postal_code",
-    "Billing Zip/Postal Code": "postal_code",
-    "ParentId": "parent_id",
-    "Parent Account ID": "parent_id",
-    "Parent Account": "parent_id",
-    "OwnerId": "owner_id",
-    "Account Owner ID": "owner_id",
-    "Account Owner": "owner_id",
-    # Conventional custom fields; any other name goes in plan.toml [columns.accounts].
-    "Region__c": "region",
-    "Territory__c": "region",
-    "Tier__c": "tier",
-    "Potential__c": "potential",
-    "Segment__c": "segment",
-    "Locked__c": "locked",
-}
-
-# Companies export (view or "all properties"); labels as exported in English.
-HUBSPOT_ACCOUNTS: dict[str, str] = {
-    "Record ID": "account_id",
-    "Company ID": "account_id",
-    "Company name": "name",
-    "Industry": "industry",
-    "Number of Employees": "employees",
-    "Annual Revenue": "annual_revenue",
-    "Country/Region": "country",
-    "State/Region": "state",
-    "City": "city",
-    "Postal Code": "postal_code",
-    "Parent Company": "parent_id",
-    "Parent Company ID": "parent_id",
-    "Company owner": "owner_id",
-    "HubSpot Owner": "owner_id",
-    "hubspot_owner_id": "owner_id",
-    # HubSpot's standard "Ideal customer profile tier" holds "Tier 1" / "Tier 2" / "Tier 3".
-    "Ideal Customer Profile Tier": "tier",
-}
-
-SALESFORCE_ROSTER: dict[str, str] = {"User ID": "rep_id", "Full Name": "name"}
-HUBSPOT_ROSTER: dict[str, str] = {"Owner ID": "rep_id", "User ID": "rep_id"}
-
-ACCOUNT_PRESETS = {"salesforce": SALESFORCE_ACCOUNTS, "hubspot": HUBSPOT_ACCOUNTS}
-ROSTER_PRESETS = {"salesforce": SALESFORCE_ROSTER, "hubspot": HUBSPOT_ROSTER}
-
-# Bulk-update headers for owner_changes.csv: (account id column, owner column).
-OWNER_CHANGE_HEADERS = {
-    "canonical": ("account_id", "owner_id"),
-    "salesforce": ("Id", "OwnerId"),
-    "hubspot": ("Record ID", "Company owner"),
-}
-
-_SF_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
-_SF_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+# The presets themselves (headers, id forms, footers, detection marks, update layouts) live in
+# territory/io/crm.py; this module applies them to frames.
 
 
 def _check_preset(preset: str | None) -> str:
-    """The preset in lower case: '', 'none' or one of ``PRESETS``."""
+    """The preset in lower case: '', 'none' or one of the registry's (``territory.io.crm``)."""
     p = (preset or "").strip().lower()
-    if p and p not in PRESETS and p != NO_PRESET:
+    if p and p not in CRM_PRESETS and p != NO_PRESET:
         raise ConfigError(
-            f"unknown CRM preset {preset!r}: use one of {', '.join(PRESETS)} (or 'none'), or map "
+            f"unknown CRM preset {preset!r}: use one of {', '.join(CRM_PRESETS)} (or 'none'), or map "
             "the headers in plan.toml [columns.accounts]"
         )
     return p
@@ -134,7 +68,7 @@ def account_mapping(preset: str | None, extra: Mapping[str, str] | None = None) 
     p = _check_preset(preset)
     extra = dict(extra or {})
     _check_targets(extra, ACCOUNT_COLUMNS, "columns.accounts")
-    return {**ACCOUNT_PRESETS.get(p, {}), **extra}
+    return {**(CRM_PRESETS[p].accounts if p in CRM_PRESETS else {}), **extra}
 
 
 def roster_mapping(preset: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -142,7 +76,7 @@ def roster_mapping(preset: str | None, extra: Mapping[str, str] | None = None) -
     p = _check_preset(preset)
     extra = dict(extra or {})
     _check_targets(extra, REP_COLUMNS, "columns.roster")
-    return {**ROSTER_PRESETS.get(p, {}), **extra}
+    return {**(CRM_PRESETS[p].roster if p in CRM_PRESETS else {}), **extra}
 
 
 def strip_report_footer(raw: pd.DataFrame) -> pd.DataFrame:
@@ -166,123 +100,55 @@ def prepare_raw_accounts(raw: pd.DataFrame, preset: str | None) -> pd.DataFrame:
     """Clean a raw accounts export for ``parse_accounts`` (footer lines off)."""
     p = _check_preset(preset)
     # Footer lines come with CRM report exports; a canonical file is read as it is.
-    return strip_report_footer(raw) if p in PRESETS else raw
+    return strip_report_footer(raw) if p in CRM_PRESETS else raw
 
 
 # --------------------------------------------------------------------------- recognising exports
-
-# Salesforce API field names as Data Loader writes them (any case, no spaces), standard
-# Account fields from shared/data/crm-export-headers/HEADERS.md.
-_SF_API = {
-    "ownerid",
-    "parentid",
-    "billingstreet",
-    "billingcity",
-    "billingstate",
-    "billingpostalcode",
-    "billingcountry",
-    "billinglatitude",
-    "billinglongitude",
-    "billingstatecode",
-    "billingcountrycode",
-    "shippingstreet",
-    "shippingcity",
-    "shippingstate",
-    "numberofemployees",
-    "annualrevenue",
-    "accountnumber",
-    "accountsource",
-    "createddate",
-    "createdbyid",
-    "lastmodifieddate",
-    "lastmodifiedbyid",
-    "systemmodstamp",
-    "isdeleted",
-    "masterrecordid",
-    "recordtypeid",
-    "lastactivitydate",
-    "sicdesc",
-    "tickersymbol",
-    "photourl",
-}
-# Report labels only a Salesforce report writes; the first group changes what is read.
-_SF_DECISIVE = {"accountowner", "parentaccount", "accountownerid", "parentaccountid"}
-_SF_LABELS = {
-    "billingstate/province",
-    "billingzip/postalcode",
-    "accountsource",
-    "accountsite",
-    "lastactivity",
-    "accountphone",
-    "accountfax",
-    "accounttype",
-}
-# HubSpot company export labels; the first group changes what is read.
-_HS_DECISIVE = {
-    "companyowner",
-    "hubspotowner",
-    "hubspotownerid",
-    "parentcompany",
-    "parentcompanyid",
-    "idealcustomerprofiletier",
-    "companyid",
-}
-_HS_LABELS = {
-    "recordid",
-    "companyname",
-    "companydomainname",
-    "country/region",
-    "state/region",
-    "lifecyclestage",
-    "leadstatus",
-    "createdate",
-    "lastactivitydate",
-    "websiteurl",
-    "phonenumber",
-    "timezone",
-    "yearfounded",
-    "totalrevenue",
-    "streetaddress",
-}
-_SF_LEGAL = re.compile(r"confidential information|salesforce\.com", re.IGNORECASE)
 
 
 def export_evidence(headers: list[str], footer: list[str]) -> dict[str, tuple[list[str], bool]]:
     """Per CRM, the headers (and footer lines) that mark a file as its export.
 
     The flag is True when the evidence is decisive: one header whose meaning only that CRM's
-    preset reads ('Account Owner', 'Company owner', a custom '__c' field, ...), a Salesforce
-    report footer, or at least two of its other marks.
+    preset reads ('Account Owner', 'Company owner', a custom '__c' field, ...), a report
+    footer of that CRM, or at least two of its other marks (``CrmPreset`` lists them).
     """
-    # Per CRM: (decisive marks, other marks); decisive ones are listed first.
-    sf: tuple[list[str], list[str]] = ([], [])
-    hs: tuple[list[str], list[str]] = ([], [])
+    out: dict[str, tuple[list[str], bool]] = {}
+    for preset in CRM_PRESETS.values():
+        strong, weak = _marks(preset, headers)
+        if preset.footer_marks and any(
+            re.search(preset.footer_marks, line, re.IGNORECASE) for line in footer
+        ):
+            strong.append(f"a {preset.title} report footer")
+        if strong or weak:
+            out[preset.name] = (strong + weak, bool(strong) or len(weak) >= 2)
+    return out
+
+
+def _marks(preset: CrmPreset, headers: list[str]) -> tuple[list[str], list[str]]:
+    """The headers that mark an export of ``preset``: (decisive ones, other ones), quoted."""
+    strong: list[str] = []
+    weak: list[str] = []
     for h in headers:
         text = h.strip()
         k = _key(text)
-        if k in _SF_DECISIVE or text.lower().endswith("__c"):
-            sf[0].append(f"'{text}'")
-        elif re.fullmatch(r"[A-Za-z]+", text) and k in _SF_API or k in _SF_LABELS:
-            sf[1].append(f"'{text}'")
-        if k in _HS_DECISIVE:
-            hs[0].append(f"'{text}'")
-        elif k in _HS_LABELS or text.lower().startswith("associated "):
-            hs[1].append(f"'{text}'")
-    if any(_SF_LEGAL.search(line) for line in footer):
-        sf[0].append("a Salesforce report footer")
-    out: dict[str, tuple[list[str], bool]] = {}
-    for name, (strong, weak) in (("salesforce", sf), ("hubspot", hs)):
-        if strong or weak:
-            out[name] = (strong + weak, bool(strong) or len(weak) >= 2)
-    return out
+        lower = text.lower()
+        if k in preset.decisive or lower.endswith(preset.decisive_suffixes or ("\0",)):
+            strong.append(f"'{text}'")
+        elif (
+            (re.fullmatch(r"[A-Za-z]+", text) and k in preset.api_names)
+            or k in preset.labels
+            or lower.startswith(preset.label_prefixes or ("\0",))
+        ):
+            weak.append(f"'{text}'")
+    return strong, weak
 
 
 def _ids_fit(preset: str, ids: pd.Series) -> tuple[bool, str]:
     """Whether the account ids look like the CRM's (and an example that does not)."""
     v = ids.astype(str).str.strip()
     v = v[v.ne("")]
-    pattern = _SF_ID if preset == "salesforce" else re.compile(r"^\d+$")
-    bad = v[~v.str.fullmatch(pattern)]
+    bad = v[~v.str.fullmatch(CRM_PRESETS[preset].id_pattern)]
     return bad.empty, (str(bad.iat[0]) if len(bad) else "")
 
 
@@ -317,7 +183,7 @@ def detect_export(raw: pd.DataFrame, opts: SourceOptions, label: str) -> tuple[S
         return opts, []
     hint_choose = 'say how to read it: --preset {p} (or inputs.preset = "{p}" in plan.toml), or --preset none to read the columns as they are'
     if len(decisive) > 1:
-        marks = "; ".join(f"{CRM_NAMES[p]}: {', '.join(evidence[p][0][:3])}" for p in decisive)
+        marks = "; ".join(f"{CRM_PRESETS[p].title}: {', '.join(evidence[p][0][:3])}" for p in decisive)
         return opts, [
             Problem(
                 label,
@@ -329,9 +195,9 @@ def detect_export(raw: pd.DataFrame, opts: SourceOptions, label: str) -> tuple[S
         ]
     preset = decisive[0]
     marks = ", ".join(evidence[preset][0][:4])
-    mapping = {**ACCOUNT_PRESETS[preset], **opts.user_account_columns}
+    mapping = {**CRM_PRESETS[preset].accounts, **opts.user_account_columns}
     ids = _column_for(raw, mapping, "account_id")
-    crm = CRM_NAMES[preset]
+    crm = CRM_PRESETS[preset].title
     if ids is None:
         ok, example = False, ""
     else:
@@ -364,71 +230,6 @@ def detect_export(raw: pd.DataFrame, opts: SourceOptions, label: str) -> tuple[S
     ]
 
 
-# --------------------------------------------------------------------------- Salesforce ids
-
-
-def salesforce_id18(sf_id: str) -> str:
-    """The 18-character, case-insensitive-safe form of a 15- or 18-character Salesforce id."""
-    if len(sf_id) == 18:
-        return sf_id[:15] + salesforce_id18(sf_id[:15])[15:]
-    if len(sf_id) != 15:
-        raise ValueError(f"not a 15- or 18-character Salesforce id: {sf_id!r}")
-    suffix = ""
-    for chunk in range(3):
-        bits = 0
-        for j, ch in enumerate(sf_id[chunk * 5 : chunk * 5 + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << j
-        suffix += _SF_SUFFIX[bits]
-    return sf_id + suffix
-
-
-def check_salesforce_ids(accounts: pd.DataFrame, file: str) -> list[Problem]:
-    """Every account id must be a 15- or 18-character Salesforce id, each account once."""
-    problems: list[Problem] = []
-    if "account_id" not in accounts.columns:
-        return problems
-    ids = accounts["account_id"].astype(str)
-    rows = spreadsheet_rows(accounts)
-
-    def listed(mask: np.ndarray, message: str, hint: str, what: str) -> None:
-        idx = np.flatnonzero(mask)
-        for i in idx[:20]:
-            problems.append(
-                Problem(file, message, row=int(rows[i]), column="account_id", value=ids.iat[i], hint=hint)
-            )
-        if len(idx) > 20:
-            problems.append(more_problems(file, len(idx) - 20, what, column="account_id"))
-
-    bad = (~ids.str.fullmatch(_SF_ID) & ids.ne("")).to_numpy()
-    listed(
-        bad,
-        "not a Salesforce id (15 or 18 letters and digits)",
-        "export the Id / Account ID field unchanged; Excel may have cut or reformatted it",
-        "ids that are not Salesforce ids",
-    )
-    ok18 = ids.str.len().eq(18).to_numpy() & ~bad
-    wrong = np.zeros(len(ids), dtype=bool)
-    for i in np.flatnonzero(ok18):
-        v = ids.iat[i]
-        wrong[i] = salesforce_id18(v[:15]) != v
-    listed(
-        wrong,
-        "the last 3 characters of this 18-character id do not match its first 15",
-        "the id's letter case was changed; export it again (ids are case-sensitive)",
-        "18-character ids whose last 3 characters do not match",
-    )
-    key15 = ids.str.slice(0, 15)
-    twin = (key15.duplicated(keep="first") & ~ids.duplicated(keep="first")).to_numpy() & ~bad
-    listed(
-        twin,
-        "the same account appears with a 15- and an 18-character id",
-        "keep one row per account",
-        "accounts listed with both id forms",
-    )
-    return problems
-
-
 # --------------------------------------------------------------------------- references
 
 
@@ -444,21 +245,32 @@ def _resolve(
 ) -> pd.Series:
     """Rewrite references that are not exact ids: 15/18-char Salesforce forms, then names."""
     values = series.astype(str)
-    known_set = set(known.astype(str))
-    unresolved = values.ne("") & ~values.isin(known_set)
+    given = np.flatnonzero(values.ne("").to_numpy())  # (most accounts have no parent)
+    unresolved = np.zeros(len(values), dtype=bool)
+    unresolved[given] = ~isin(values.iloc[given], known.astype(str))
     if not unresolved.any():
         return series
     out = values.copy()
-    sf_like = known.astype(str).str.fullmatch(_SF_ID)
-    by15 = _unique_lookup(known.astype(str)[sf_like].str.slice(0, 15), known.astype(str)[sf_like])
+    # Two forms of one record id (a 15- and an 18-character Salesforce id), per CRM.
+    by_id = []
+    for preset in CRM_PRESETS.values():
+        if preset.id_key is not None:
+            keys = known.astype(str).map(preset.id_key)
+            has = keys.notna()
+            by_id.append((preset.id_key, _unique_lookup(keys[has], known.astype(str)[has])))
     by_text = [
         _unique_lookup(extra.astype(str).str.strip().str.casefold(), known)
         for extra in (names, emails)
         if extra is not None
     ]
-    for i in np.flatnonzero(unresolved.to_numpy()):
+    for i in np.flatnonzero(unresolved):
         v = values.iat[i]
-        hit = by15.get(v[:15]) if len(v) in (15, 18) else None
+        hit = None
+        for id_key, table in by_id:
+            key = id_key(v)
+            hit = table.get(key) if key is not None else None
+            if hit is not None:
+                break
         for table in by_text:
             if hit is not None:
                 break
@@ -497,11 +309,17 @@ def owner_changes_layout(
     preset: str, owner_changes: str = "auto", owner_value: str = "auto"
 ) -> tuple[str, str, str]:
     """(account header, owner header, owner value kind) for owner_changes.csv."""
-    p = _check_preset(preset)
-    layout = owner_changes if owner_changes != "auto" else (p if p in PRESETS else "canonical")
-    value = owner_value if owner_value != "auto" else ("email" if layout == "hubspot" else "id")
-    id_col, owner_col = OWNER_CHANGE_HEADERS[layout]
+    layout = update_layout(preset, owner_changes)
+    id_col, owner_col = layout.update_headers if layout is not None else CANONICAL_UPDATE_HEADERS
+    value = owner_value if owner_value != "auto" else (layout.update_owner_value if layout else "id")
     return id_col, owner_col, value
+
+
+def update_layout(preset: str, owner_changes: str = "auto") -> CrmPreset | None:
+    """The CRM whose bulk-update layout owner_changes.csv takes (None: the canonical one)."""
+    p = _check_preset(preset)
+    name = owner_changes if owner_changes != "auto" else p
+    return None if name == CANONICAL_LAYOUT else CRM_PRESETS.get(name)
 
 
 def owner_update_frame(
@@ -624,8 +442,9 @@ def finish_accounts(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Preset checks and reference resolution on the parsed accounts."""
     problems: list[Problem] = []
-    if preset == "salesforce":
-        problems += check_salesforce_ids(accounts, file)
+    checks = CRM_PRESETS[preset].check_ids if preset in CRM_PRESETS else None
+    if checks is not None:
+        problems += checks(accounts, file)
     if reps is not None and "rep_id" in reps.columns:
         # Owners and parents given by name or in the other Salesforce id form are matched
         # whatever the preset: a unique match is the only reading, and leaving them would

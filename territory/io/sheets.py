@@ -368,7 +368,7 @@ def read_parquet_text(path: Path, limits: ReadLimits) -> pd.DataFrame:
             text = pa.array([""] * len(col), pa.string())
         else:
             text = pc.fill_null(pc.cast(col, pa.string()), "")
-        columns[i] = text.to_pandas(types_mapper=None).astype(object)
+        columns[i] = text.to_pandas()  # pandas' own text dtype, as the CSV reader gives
     df = pd.DataFrame(columns)
     df.columns = [str(f.name) for f in table.schema]
     return df

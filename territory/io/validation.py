@@ -189,10 +189,13 @@ def check_inputs(
     keys, covers_all = covered_regions(reps)
     if not covers_all:
         regions = accounts["region"].astype(str)
-        rk = regions.map(region_key)
-        missing = rk[~rk.isin(keys)]
+        rk = pd.Series(region_keys(regions), index=regions.index)
+        miss = ~rk.isin(keys).to_numpy()
+        missing = rk[miss]
+        at = np.flatnonzero(miss)
+        first_row = dict(zip(rk.iloc[at[::-1]].tolist(), at[::-1].tolist()))  # the first wins
         for key, count in missing.value_counts().sort_index().items():
-            first = int(np.flatnonzero((rk == key).to_numpy())[0])
+            first = int(first_row[key])
             shown = regions.iat[first] if regions.iat[first] else "(empty)"
             problems.append(
                 Problem(
@@ -214,8 +217,10 @@ def check_inputs(
         for r in sorted(rep_ids):
             unzeroed.setdefault(str(r).lstrip("0"), str(r))
             folded.setdefault(str(r).casefold(), str(r))
+        at = np.flatnonzero(orphan.to_numpy())
+        first_row = dict(zip(owners.iloc[at[::-1]].tolist(), at[::-1].tolist()))  # the first wins
         for owner, count in owners[orphan].value_counts().sort_index().items():
-            first = int(np.flatnonzero((owners == owner).to_numpy())[0])
+            first = int(first_row[owner])
             twin = unzeroed.get(str(owner).lstrip("0"))
             case_twin = folded.get(str(owner).casefold())
             if case_twin:

@@ -13,6 +13,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OutputError
+from .textops import first_byte_in, holding_byte_in, utf8_view
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -150,62 +152,205 @@ def _format_float(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
-def format_floats(values: np.ndarray) -> np.ndarray:
-    """``_format_float`` over a whole column, vectorised: whole numbers without a decimal
-    point, others with up to 6 decimals and no trailing zeros, NaN as empty."""
-    v = np.asarray(values, dtype=np.float64)
-    out = np.full(v.shape, "", dtype=object)
-    finite = np.isfinite(v)
-    whole = finite & (np.abs(v) < 1e15) & (v == np.round(v))
-    out[whole] = v[whole].astype(np.int64).astype(str)
-    frac = finite & ~whole
-    if frac.any():
-        text = pd.Series(np.char.mod("%.6f", v[frac])).str.rstrip("0").str.rstrip(".")
-        out[frac] = text.to_numpy(dtype=object)
-    inf = np.isinf(v)
-    if inf.any():
-        out[inf] = [_format_float(x) for x in v[inf]]
-    return out
+# --------------------------------------------------------------------------- CSV
+#
+# A CSV file is written column by column with pyarrow.compute (pandas' to_csv goes cell by
+# cell in Python: 12 s for the 10^6 rows of an XL plan). The rules are those of Python's
+# csv writer as pandas used it (tests/reference_csv_writer.py keeps that writer, and
+# tests/test_csv_writer.py holds this one to it, byte for byte):
+#
+# * a cell is quoted when it holds a comma, a double quote, a line feed or a carriage
+#   return (Python 3.11's writer left a lone CR unquoted; every reader then split the row
+#   there), with its double quotes doubled;
+# * text that a spreadsheet would run as a formula gets a leading ' (``neutralise_cell``);
+# * floats: whole numbers below 10^15 without a decimal point, others with up to 6
+#   decimals and no trailing zeros, NaN as an empty cell; booleans as true/false;
+# * the only cell of a one-column row is written "" when empty, so the row is not blank;
+# * lines end with LF; the text is UTF-8.
+
+
+def frame_to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The CSV file of ``df`` (see the rules above) as UTF-8 bytes."""
+    return b"".join(_csv_parts(df))
+
+
+def _csv_parts(df: pd.DataFrame) -> list[bytes | memoryview]:
+    """The CSV file of ``df`` in pieces (the header line, then every row at once)."""
+
+    header = [_quoted_cell(neutralise_cell(str(c))) for c in df.columns]
+    if len(df.columns) == 1 and header == [""]:
+        header = ['""']
+    head = (",".join(header) + "\n").encode("utf-8")
+    if len(df) == 0 or len(df.columns) == 0:
+        return [head]
+    # Row blocks are independent, and pyarrow releases the GIL: write them side by side.
+    workers = min(2, os.cpu_count() or 1)
+    bounds = np.linspace(0, len(df), num=min(2 * workers, len(df)) + 1, dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        blocks = pool.map(lambda b: _csv_rows(df.iloc[bounds[b] : bounds[b + 1]]), range(len(bounds) - 1))
+        return [head, *blocks]
+
+
+def _csv_rows(df: pd.DataFrame) -> memoryview:
+    """The CSV lines of the rows of ``df`` (at least one row and one column), header left out."""
+    import pyarrow.compute as pc
+
+    cells = [_quote(_column_cells(df.iloc[:, j])) for j in range(len(df.columns))]
+    if len(cells) == 1:
+        cells = [pc.if_else(pc.equal(cells[0], _text("")), _text('""'), cells[0])]
+    cells[-1] = pc.binary_join_element_wise(cells[-1], _text(""), _text("\n"))  # the line end
+    row = pc.binary_join_element_wise(*cells, _text(",")) if len(cells) > 1 else cells[0]
+    return _concatenated(row)
 
 
 def frame_to_csv_text(df: pd.DataFrame) -> str:
     """CSV text with a fixed float format, LF line ends and formula-safe cells."""
-    # Neutralise text first: numbers formatted below are numbers, and "-5" must stay -5.
-    out = neutralise_frame(df)
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_bool_dtype(s):
-            out[col] = s.map({True: "true", False: "false"})
-        elif pd.api.types.is_float_dtype(s):
-            out[col] = format_floats(s.to_numpy())
-        elif pd.api.types.is_integer_dtype(s):
-            out[col] = s.astype("string").fillna("")
-    text = out.to_csv(index=False, lineterminator="\n")
-    # A carriage return anywhere in the text came from a cell (our line ends are LF): one
-    # search of the finished text instead of one per column (3 s at 10^6 rows).
-    if "\r" in text:
-        return _csv_text_quoting_cr(out)
+    return frame_to_csv_bytes(df).decode("utf-8")
+
+
+def _text(value: str):  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    return pa.scalar(value, pa.large_string())
+
+
+def _quoted_cell(text: str) -> str:
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def _csv_text_quoting_cr(df: pd.DataFrame) -> str:
-    """CSV text for frames with a carriage return inside a cell.
+def _column_cells(s: pd.Series):  # type: ignore[no-untyped-def]
+    """The text of each cell of one column, before quoting (a pyarrow large_string array)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    Python's csv writer (3.11) leaves a lone CR unquoted when the line terminator is LF, and
-    every reader then splits the row there. Quote such cells ourselves, as RFC 4180 asks.
+    from .textops import arrow_text
+
+    if pd.api.types.is_bool_dtype(s):
+        flags = (
+            pa.array(s.to_numpy(dtype=bool))
+            if s.dtype == bool
+            else pa.array(s.to_numpy(dtype=object), type=pa.bool_(), from_pandas=True)
+        )
+        text = pc.if_else(flags, _text("true"), _text("false"))
+    elif pd.api.types.is_float_dtype(s):
+        return _float_cells(s.to_numpy(dtype=np.float64, na_value=np.nan))
+    elif pd.api.types.is_integer_dtype(s):
+        text = pc.cast(pa.array(s, from_pandas=True), pa.large_string())
+    elif pd.api.types.is_numeric_dtype(s):  # complex and other numbers: as Python writes them
+        text = arrow_text(s.astype(str))
+    else:
+        text = pc.fill_null(
+            pc.cast(arrow_text(s.astype(str).where(s.notna(), "")), pa.large_string()), _text("")
+        )
+        formula = first_byte_in(text, _FORMULA_BYTES)
+        if formula.any():
+            text = pc.if_else(
+                pa.array(formula), pc.binary_join_element_wise(_text("'"), text, _text("")), text
+            )
+    return pc.fill_null(pc.cast(text, pa.large_string()), _text(""))
+
+
+def _quote(text):  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    need = holding_byte_in(text, _QUOTE_BYTES)
+    if not need.any():
+        return text
+    q = _text('"')
+    quoted = pc.binary_join_element_wise(q, pc.replace_substring(text, '"', '""'), q, _text(""))
+    return pc.if_else(pa.array(need), quoted, text)
+
+
+# Bytes (as a lookup table) that make a cell a formula when first, or need quotes anywhere.
+# In UTF-8 an ASCII byte is always that character: bytes of other characters are >= 0x80.
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in FORMULA_START]] = True
+_QUOTE_BYTES = np.zeros(256, dtype=bool)
+_QUOTE_BYTES[[ord(c) for c in ',"\r\n']] = True
+
+
+def _float_cells(v: np.ndarray):  # type: ignore[no-untyped-def]
+    """Floats as text: whole numbers as integers, others with up to 6 decimals, NaN empty.
+
+    Computed with integers: the whole part, and the fraction times 10^6 rounded (half to
+    even, as printf's %.6f does on exact ties). Where that rounding is within 10^-6 of a
+    tie, or the number is 10^15 or more, or infinite, printf itself writes the cell.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    def quote(s: pd.Series) -> pd.Series:
-        t = s.astype(str)
-        need = t.str.contains(r'[,"\r\n]', regex=True)
-        return t.where(~need, '"' + t.str.replace('"', '""', regex=False) + '"')
+    finite = np.isfinite(v)
+    small = finite & (np.abs(v) < 1e15)
+    whole = small & (v == np.round(v))
+    frac = small & ~whole
+    parts = [(whole, pc.cast(pa.array(v[whole].astype(np.int64)), pa.large_string()))]
+    if frac.any():
+        a = np.abs(v[frac])
+        int_part = np.floor(a)
+        millionths = (a - int_part) * 1e6  # (a - int_part) is exact; the product is off by < 1e-9
+        digits = np.rint(millionths)
+        carry = digits >= 1e6
+        int_part[carry] += 1
+        digits[carry] = 0
+        text = _decimal_text(v[frac] < 0, int_part.astype(np.int64), digits.astype(np.int64))
+        near_tie = np.abs(millionths - np.floor(millionths) - 0.5) < 1e-6
+        if near_tie.any():
+            text = pc.replace_with_mask(
+                text,
+                pa.array(near_tie),
+                pa.array([_format_float(x) for x in v[frac][near_tie]], pa.large_string()),
+            )
+        parts.append((frac, text))
+    odd = finite & ~small | np.isinf(v)
+    if odd.any():
+        parts.append((odd, pa.array([_format_float(x) for x in v[odd]], pa.large_string())))
+    if len(parts) == 1 and whole.all():
+        return parts[0][1]
+    out = _empty_text(len(v))  # NaN: empty
+    for mask, text in parts:
+        if mask.any():
+            out = pc.replace_with_mask(out, pa.array(mask), text)
+    return out
 
-    header = ",".join(quote(pd.Series([str(c) for c in df.columns])).tolist())
-    if len(df) == 0:
-        return header + "\n"
-    cols = [quote(df[c]) for c in df.columns]
-    body = cols[0].str.cat(cols[1:], sep=",") if len(cols) > 1 else cols[0]
-    return header + "\n" + "\n".join(body.tolist()) + "\n"
+
+def _decimal_text(negative: np.ndarray, whole: np.ndarray, millionths: np.ndarray):  # type: ignore[no-untyped-def]
+    """'-12.5': sign, whole part, then up to 6 decimals without trailing zeros (none: no point)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.binary_join_element_wise(
+        pa.array(np.where(negative, "-", ""), pa.large_string()),
+        pc.cast(pa.array(whole), pa.large_string()),
+        _text("."),
+        pc.utf8_slice_codeunits(pc.cast(pa.array(millionths + 1_000_000), pa.large_string()), 1),
+        _text(""),
+    )
+    return pc.utf8_rtrim(pc.utf8_rtrim(text, "0"), ".")
+
+
+def _empty_text(n: int):  # type: ignore[no-untyped-def]
+    """``n`` empty cells."""
+    import pyarrow as pa
+
+    return pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)), pa.py_buffer(b"")
+    )
+
+
+def format_floats(values: np.ndarray) -> np.ndarray:
+    """``_format_float`` over a whole column, vectorised: whole numbers without a decimal
+    point, others with up to 6 decimals and no trailing zeros, NaN as empty."""
+    v = np.asarray(values, dtype=np.float64)
+    return np.asarray(_float_cells(v).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _concatenated(lines) -> memoryview:  # type: ignore[no-untyped-def]
+    """The UTF-8 bytes of every string of ``lines`` one after the other (no copy)."""
+    bounds, raw = utf8_view(lines)
+    return (raw[bounds[0] : bounds[-1]] if len(bounds) else raw[:0]).data
 
 
 @dataclass(frozen=True)
@@ -232,7 +377,13 @@ def write_text(text: str, path: str | Path, rows: int | None = None) -> FileReco
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> FileRecord:
     """Write ``df`` as UTF-8 CSV, atomically, with formula-safe cells."""
-    return write_text(frame_to_csv_text(df), path, rows=len(df))
+    parts = _csv_parts(df)
+    digest = hashlib.sha256()
+    with atomic_path(path, "wb") as fh:
+        for part in parts:
+            fh.write(part)
+            digest.update(part)
+    return FileRecord(digest.hexdigest(), sum(len(p) for p in parts), len(df))
 
 
 def _jsonable(obj: Any, digits: int = 6) -> Any:

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from ..config import PlanConfig
+from ..progress import SOLVE, Progress, no_progress
 from ..solve import SolveReport
 from .inputs import ModelInput
 from .pools import Pool, build_pools
-from .solution import Progress, SolvedPools, no_progress
+from .solution import SolvedPools
 from .units import Units, build_units
 from .verify import refuse, verify
 
@@ -102,7 +103,7 @@ def run_pools(
         n_workers = os.cpu_count() or 1
     size = [len(p.class_start) * p.n_reps for p in pools]
     results: dict[int, tuple[np.ndarray, np.ndarray, SolveReport]] = {}
-    progress("solve", 0, len(pools))
+    progress(SOLVE, 0, len(pools))
     big = sum(s >= 2_000 for s in size)
     if n_workers > 1 and big > 1 and "fork" in mp.get_all_start_methods():
         _STATE.update(pools=pools, units=units, cfg=cfg, solve=solve_one)
@@ -112,13 +113,13 @@ def run_pools(
             with ProcessPoolExecutor(max_workers=min(n_workers, len(todo)), mp_context=ctx) as ex:
                 for p, res in zip(todo, ex.map(_solve_one, todo)):
                     results[p] = res
-                    progress("solve", len(results), len(pools))
+                    progress(SOLVE, len(results), len(pools))
         finally:
             _STATE.clear()
     else:
         for p, pool in enumerate(pools):
             results[p] = solve_one(pool, units, cfg)
-            progress("solve", p + 1, len(pools))
+            progress(SOLVE, p + 1, len(pools))
     return [results[p] for p in range(len(pools))]
 
 

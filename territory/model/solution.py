@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,13 +12,6 @@ from ..solve import SolveReport
 if TYPE_CHECKING:
     from .families import Violation
     from .pools import Pool
-
-
-Progress = Callable[[str, int, int], None]
-
-
-def no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError, Problem, RenderError
+from ..progress import BOOKS, Progress, reporter
 from ..workers import process_pool
 from .context import (
     PlanDir,
@@ -114,9 +115,6 @@ class BooksResult:
             f"<BooksResult [{len(self.written)} written, {len(self.failures)} failed, "
             f"{self.pages} pages, {self.seconds:.1f} s]>"
         )
-
-
-ProgressCallback = Callable[[int, int, BookOutcome], None]
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -352,7 +350,7 @@ def render_books(
     page_size: str = "letter",
     templates_dir: str | Path | None = None,
     generated_on: dt.date | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     reps: bool = True,
     managers: bool = True,
     summary: bool = True,
@@ -364,7 +362,8 @@ def render_books(
     ``territory.reporting.workbooks``), rendered in the same worker pool.
 
     :param jobs: worker processes (default: all cores); 1 renders in this process.
-    :param progress: called as ``progress(done, total, outcome)`` after each book.
+    :param progress: see ``territory.progress``: stage "books", the book's file name as item;
+        a book that failed is in the result's ``failures``.
     :param generated_on: the date printed on the books (and in the PDF metadata); fix it
         to make two renders of the same plan byte-identical.
     """
@@ -471,16 +470,18 @@ def _render(
     generated_on: dt.date,
     env: Any,
     templates_dir: str | Path | None,
-    progress: ProgressCallback | None,
+    progress: Progress | None,
     pdf: bool,
 ) -> BooksResult:
     t0 = time.perf_counter()
     results: dict[BookJob, BookOutcome] = {}
 
+    report = reporter(progress)
+    report(BOOKS, 0, len(todo))
+
     def done(outcome: BookOutcome) -> None:
         results[outcome.job] = outcome
-        if progress is not None:
-            progress(len(results), len(todo), outcome)
+        report(BOOKS, len(results), len(todo), outcome.job.filename)
 
     if n_workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         for job in todo:
