@@ -282,7 +282,10 @@ def write_plan(
             "accounts": {"file": "accounts.csv", "sha256": "0" * 64, "rows": len(rows)},
             "roster": {"file": "roster.csv", "sha256": "1" * 64, "rows": len(reps)},
         },
-        "config": {"period_label": period_label, "balance": {"tier_band": band, "potential_band": 0.1}},
+        "config": {
+            "period_label": period_label,
+            "balance": {"tier_band": band, "measures": {"potential": {"band": 0.1}}},
+        },
         "solver": {
             "name": "highs",
             "status": "optimal",

@@ -551,6 +551,29 @@ def add_products(
     return acc, ros
 
 
+def add_measures(
+    accounts: pd.DataFrame, seed: int, measures: tuple[str, ...] = ("arr", "pipeline")
+) -> pd.DataFrame:
+    """Extra numeric account columns to balance besides potential (``balance.measures``).
+
+    Each is lognormal and correlated with potential (rank correlation about 0.4-0.5), as ARR,
+    open pipeline or renewals due are in a real book, with about 20 % of the accounts at 0
+    (no contract, no open deal). Seeded by ``seed`` and the column's position.
+    """
+    acc = accounts.copy()
+    pot = acc["potential"].to_numpy(dtype=np.float64)
+    z_pot = (np.log(np.maximum(pot, 1.0)) - np.log(np.maximum(pot, 1.0)).mean()) / max(
+        np.log(np.maximum(pot, 1.0)).std(), 1e-9
+    )
+    for k, name in enumerate(measures):
+        rng = np.random.default_rng([seed, 104729, k])
+        z = 0.75 * z_pot + 0.66 * rng.standard_normal(len(acc))
+        value = np.round(4_000.0 * (k + 1) * np.exp(0.8 * z), 2)
+        value[rng.random(len(acc)) < 0.2] = 0.0
+        acc[name] = value
+    return acc
+
+
 def write_instance(accounts: pd.DataFrame, roster: pd.DataFrame, out: str | Path) -> tuple[Path, Path]:
     """Write ``accounts.csv`` and ``roster.csv`` into ``out`` (locked as true/false)."""
     out = Path(out)
@@ -590,6 +613,9 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="with --products: share of reps with product = auto (default 1)",
     )
+    parser.add_argument(
+        "--measures", default="", help="extra numeric columns to balance, e.g. arr,pipeline (seeded)"
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     accounts, roster = generate(args.size, args.seed)
@@ -600,6 +626,10 @@ def main(argv: list[str] | None = None) -> int:
             args.seed,
             tuple(p.strip() for p in args.products.split(",") if p.strip()),
             args.auto_share,
+        )
+    if args.measures:
+        accounts = add_measures(
+            accounts, args.seed, tuple(m.strip() for m in args.measures.split(",") if m.strip())
         )
     t1 = time.perf_counter()
     acc_path, ros_path = write_instance(accounts, roster, args.out)

@@ -141,11 +141,11 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         territory plan examples/accounts.csv examples/roster.csv --out q2 --set balance.tier_band=0.05
         territory diff q1 q2 --out changes.csv
 
-    Both plans read the same accounts file, so A00025 differs because the plans do:
+    Both plans read the same accounts file, so A00009 differs because the plans do:
 
     \b
-        A00025  Arsenal Strength  R12 -> R10  both plans start from R10 (same accounts
-        file); old plan: moved to restore Tier 3 balance, from R10; new plan: kept with
+        A00009  QEO Group  R12 -> R07  both plans start from R07 (same accounts
+        file); old plan: moved to restore Tier 2 balance, from R07; new plan: kept with
         current owner
     """
     from territory.compare import diff_plans

@@ -333,9 +333,9 @@ PLAN_EDITS: dict[str, Callable[[Path], None]] = {
 SET_KEYS = [
     "balance.tier_band",
     "balance.tier_band_min_accounts",
-    "balance.potential_band",
     "balance.tier_penalty",
-    "balance.potential_penalty",
+    "balance.measures.potential.band",
+    "balance.measures.potential.penalty",
     "balance.account_band",
     "balance.workload_band",
     "balance.workload_weights",

@@ -46,7 +46,9 @@ def example_plan(out: Path) -> dict[str, str]:
 
 def tiny_lp(out: Path) -> dict[str, str]:
     from territory.model.build import build_model
-    from territory.model.problem import build_pools
+    from territory.model.items import singletons
+    from territory.model.pools import build_pools
+    from territory.pipeline import model_input
 
     from helpers import make_input
 
@@ -62,10 +64,10 @@ def tiny_lp(out: Path) -> dict[str, str]:
     ]
     reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West", "capacity": 0.5}]
     inp = make_input(rows, reps, "continuity.max_moved_share=0.5")
-    pool = build_pools(inp.accounts, inp.reps, inp.config)[0]
-    m = build_model(pool, inp.config)
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    b = build_model(singletons(pool), inp.config)
     path = out / "tiny.lp"
-    m.prob.writeLP(str(path))
+    b.m.to_pulp().writeLP(str(path))
     return {"tiny.lp": path.read_text(encoding="utf-8")}
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model.problem import TIERS
+from .model.pools import TIERS
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,45 @@ def balance_metrics(
     return out
 
 
+def measure_totals(values: np.ndarray, owner_pos: np.ndarray, n_reps: int) -> np.ndarray:
+    """(R, M) totals of each measure per rep; ``owner_pos`` -1 counts for nobody."""
+    ok = owner_pos >= 0
+    out = np.zeros((n_reps, values.shape[1]))
+    for m in range(values.shape[1]):
+        out[:, m] = np.bincount(owner_pos[ok], weights=values[ok, m], minlength=n_reps)[:n_reps]
+    return out
+
+
+def measure_metrics(
+    names: list[str],
+    after: np.ndarray,
+    before: np.ndarray,
+    fair: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    balanced: list[bool],
+) -> dict[str, dict[str, object]]:
+    """Per measure: the largest relative deviation from fair share, the CV of the ratio to fair
+    share, reps outside the band (balanced measures), and the largest deviation before."""
+    out: dict[str, dict[str, object]] = {}
+    for m, name in enumerate(names):
+        ratio = np.where(fair[:, m] > 0, after[:, m] / np.where(fair[:, m] > 0, fair[:, m], 1), np.nan)
+        ratio = ratio[~np.isnan(ratio)]
+        entry: dict[str, object] = {
+            "max_deviation": _nanmax_abs(relative_deviation(after[:, m], fair[:, m])),
+            "cv": float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0,
+            "balanced": bool(balanced[m]),
+            "before_max_deviation": _nanmax_abs(relative_deviation(before[:, m], fair[:, m])),
+        }
+        if balanced[m]:
+            has = fair[:, m] > 0
+            entry["reps_outside_band"] = int(
+                (has & ((after[:, m] < lo[:, m]) | (after[:, m] > hi[:, m]))).sum()
+            )
+        out[name] = entry
+    return out
+
+
 # --------------------------------------------------------------------------- a written plan's reps
 #
 # The functions below read the per-rep records of summary.json (see docs/plan-output.md), so
@@ -94,6 +133,20 @@ def _number(value: object) -> float | None:
     except ValueError:
         return None
     return out if np.isfinite(out) else None
+
+
+def potential_band(config: object) -> float | None:
+    """The potential band (+-share of the fair share) of a written plan's settings, summary.json's
+    ``config``: ``balance.measures.potential.band``, or ``balance.potential_band`` in plans
+    written before ``balance.measures``; None when potential is not balanced."""
+    balance = config.get("balance") if isinstance(config, Mapping) else None
+    if not isinstance(balance, Mapping):
+        return None
+    measures = balance.get("measures")
+    if isinstance(measures, Mapping):
+        entry = measures.get("potential")
+        return _number(entry.get("band")) if isinstance(entry, Mapping) else None
+    return _number(balance.get("potential_band"))
 
 
 def _tier_value(mapping: object, t: int) -> float | None:

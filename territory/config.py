@@ -107,6 +107,21 @@ WEIGHTS = Range(0.0, 1_000.0, length=3, some_positive=True)
 
 
 @dataclass(frozen=True)
+class MeasureConfig:
+    band: float = setting(
+        0.10,
+        "Allowed relative deviation of each rep's total of the measure from its fair share.",
+        allowed=SHARE,
+    )
+    penalty: float = setting(
+        1000.0,
+        "Cost of being outside the band by 100 % of the rep's fair share, in units of one "
+        "account moved (1000 = 10 moves per 1 % outside the band).",
+        allowed=PENALTY,
+    )
+
+
+@dataclass(frozen=True)
 class BalanceConfig:
     tier_band: float = setting(
         0.10,
@@ -120,22 +135,21 @@ class BalanceConfig:
         "share, so small shares stay feasible (+-10 % or +-1 account, whichever is wider).",
         allowed=Range(0.0, 1_000_000.0, unit="accounts"),
     )
-    potential_band: float = setting(
-        0.10,
-        "Allowed relative deviation of each rep's total potential from its fair share.",
-        allowed=SHARE,
-    )
     tier_penalty: float = setting(
         100.0,
         "Cost of each account outside a tier band, in units of one account moved. High "
         "values make the bands nearly hard rules.",
         allowed=PENALTY,
     )
-    potential_penalty: float = setting(
-        1000.0,
-        "Cost of being outside the potential band by 100 % of the rep's fair potential, in "
-        "units of one account moved (1000 = 10 moves per 1 % outside the band).",
-        allowed=PENALTY,
+    measures: dict[str, MeasureConfig] = field(
+        default_factory=lambda: {"potential": MeasureConfig()},
+        metadata={
+            "help": "Numeric account columns balanced per rep, each within its own band around "
+            "a capacity-proportional fair share, e.g. [balance.measures.potential] band = 0.10, "
+            "penalty = 1000 and [balance.measures.arr] band = 0.15. A table in plan.toml lists "
+            "every balanced measure (leave potential out to stop balancing it); "
+            "--set balance.measures.arr.band=0.15 adds or changes one."
+        },
     )
     account_band: float | None = setting(
         None,
@@ -156,7 +170,7 @@ class BalanceConfig:
     )
     hard_bands: bool = setting(
         False,
-        "Treat the tier and potential bands as hard rules: if they cannot all hold, the plan "
+        "Treat the tier and measure bands as hard rules: if they cannot all hold, the plan "
         "fails with an explanation instead of bending the bands at a penalty.",
     )
 
@@ -740,6 +754,12 @@ def deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 T = typing.TypeVar("T")
 
+# Settings that moved, with where they live now (named in the unknown-setting error).
+RENAMED = {
+    "balance.potential_band": "balance.measures.potential.band",
+    "balance.potential_penalty": "balance.measures.potential.penalty",
+}
+
 
 def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") -> T:
     """Check ``data`` against the dataclass ``cls`` and build it; errors name the key."""
@@ -752,6 +772,8 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any], source: str, prefix:
     for name in sorted(set(data) - set(known)):
         close = [prefix + k for k in known if k.split("_")[0] in name]
         hint = f" Did you mean {close[0]}?" if close else ""
+        if prefix + name in RENAMED:
+            hint = f" It is now {RENAMED[prefix + name]}."
         errors.append(
             f"{source}: unknown setting '{prefix + name}'.{hint} Run 'territory settings' to list them."
         )
@@ -828,6 +850,15 @@ def _coerce(tp: Any, value: Any, source: str, key: str, rng: Range | None = None
             return value
         raise ConfigError(f"{source}: setting '{key}' must be text, not {value!r}")
     raise ConfigError(f"{source}: setting '{key}' has an unsupported type")  # pragma: no cover
+
+
+def _table_of(tp: Any) -> Any:
+    """The dataclass of a ``dict[str, Dataclass]`` setting (a table of named entries), else None."""
+    if get_origin(tp) is dict:
+        vt = get_args(tp)[1]
+        if dataclasses.is_dataclass(vt):
+            return vt
+    return None
 
 
 def _coerce_tables(cls: type, value: Any, source: str, key: str) -> tuple[Any, ...]:
@@ -959,7 +990,13 @@ def _one_number(tp: Any, value: Any, rng: Range, refuse: Any) -> float | int:
 def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
     path = dotted.split(".")
     tp: Any = cls
-    for i, part in enumerate(path):
+    i = 0
+    while i < len(path):
+        part = path[i]
+        if _table_of(tp) is not None:  # a named entry of a table, e.g. measures.arr
+            tp = _table_of(tp)
+            i += 1
+            continue
         if get_origin(tp) is dict and i > 0 and not dataclasses.is_dataclass(get_args(tp)[1]):
             # A table such as columns.accounts: the rest of the key, dots and all, is one entry
             # ("columns.accounts.revenue.2024" maps the header "revenue.2024").
@@ -971,8 +1008,12 @@ def _field_type(cls: type, dotted: str) -> tuple[Any, list[str]]:
             raise ConfigError(f"--set: '{'.'.join(path[:i])}' has no sub-settings")
         hints = get_type_hints(tp)
         if part not in hints:
-            raise ConfigError(f"--set: unknown setting '{dotted}'. Run 'territory settings' to list them.")
+            hint = f" It is now {RENAMED[dotted]}." if dotted in RENAMED else ""
+            raise ConfigError(
+                f"--set: unknown setting '{dotted}'.{hint} Run 'territory settings' to list them."
+            )
         tp = hints[part]
+        i += 1
     return tp, path
 
 
@@ -980,7 +1021,8 @@ def _field_range(path: list[str]) -> Range | None:
     """The declared range of the setting at ``path`` (a list of field names), if any."""
     cls: Any = PlanConfig
     for part in path[:-1]:
-        cls = get_type_hints(cls)[part]
+        entry = _table_of(cls)  # a named entry of a table (balance.measures.arr.band)
+        cls = entry if entry is not None else get_type_hints(cls)[part]
     meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[path[-1]]
     return meta.get("range")
 
@@ -1047,15 +1089,26 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
 
 def _get_path(obj: Any, path: list[str]) -> Any:
     for part in path:
-        obj = getattr(obj, part)
+        obj = obj[part] if isinstance(obj, Mapping) else getattr(obj, part)
     return obj
 
 
-def _replace_path(obj: Any, path: list[str], value: Any) -> Any:
+def _replace_path(obj: Any, path: list[str], value: Any, tp: Any = None) -> Any:
+    entry_tp = _table_of(tp)
+    if entry_tp is not None:  # a table of named entries: change or add one entry
+        out = dict(obj)
+        if len(path) == 1:
+            out[path[0]] = value
+        else:
+            entry = out.get(path[0]) or entry_tp()
+            out[path[0]] = _replace_path(entry, path[1:], value, entry_tp)
+        return out
     if len(path) == 1:
         return dataclasses.replace(obj, **{path[0]: value})
-    child = getattr(obj, path[0])
-    return dataclasses.replace(obj, **{path[0]: _replace_path(child, path[1:], value)})
+    child_tp = get_type_hints(type(obj))[path[0]]
+    return dataclasses.replace(
+        obj, **{path[0]: _replace_path(getattr(obj, path[0]), path[1:], value, child_tp)}
+    )
 
 
 def config_to_dict(cfg: Any) -> dict[str, Any]:
@@ -1066,6 +1119,8 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
         name = f.metadata.get("key", f.name)
         if dataclasses.is_dataclass(v):
             out[name] = config_to_dict(v)
+        elif isinstance(v, dict) and any(dataclasses.is_dataclass(x) for x in v.values()):
+            out[name] = {k: config_to_dict(x) for k, x in v.items()}
         elif isinstance(v, tuple):
             out[name] = [config_to_dict(x) if dataclasses.is_dataclass(x) else x for x in v]
         else:
@@ -1096,11 +1151,13 @@ def describe_settings(cls: type = PlanConfig, prefix: str = "") -> list[SettingR
         rng = f.metadata.get("range")
         allowed = allowed_text(tp, rng) if rng is not None else _type_text(tp)
         name = f.metadata.get("key", f.name)
-        rows.append(
-            SettingRow(prefix + name, repr(default) if default is not None else "unset", help_text, allowed)
-        )
-        if get_origin(tp) is dict and dataclasses.is_dataclass(get_args(tp)[1]):
-            rows.extend(describe_settings(get_args(tp)[1], f"{prefix}{f.name}.<name>."))
+        entry = _table_of(tp)
+        shown = repr(default) if default is not None else "unset"
+        if entry is not None:  # a table of named entries shows its keys (balance.measures: potential)
+            shown = ", ".join(default) or "{}"
+        rows.append(SettingRow(prefix + name, shown, help_text, allowed))
+        if entry is not None:
+            rows.extend(describe_settings(entry, f"{prefix}{f.name}.<name>."))
         if get_origin(tp) is tuple and dataclasses.is_dataclass(get_args(tp)[0]):
             rows.extend(describe_settings(get_args(tp)[0], f"{prefix}{f.name}[]."))
     return rows

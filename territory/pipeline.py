@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_texts
-from .balance import balance_metrics, book_stats
+from .balance import balance_metrics, book_stats, measure_metrics, measure_totals
 from .config import PlanConfig, config_to_dict
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
 from .hierarchy import family_roots
@@ -25,13 +25,11 @@ from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import write_csv, write_json
 from .locks import family_lock_conflicts
-from .model.aggregate import solve_pools
-from .model.build import build_model
-from .model.problem import TIERS, PoolProblem, build_pools
-from .model.solution import PoolResult, SolvedPools
+from .model import ModelInput, solve_pools
+from .model.pools import TIERS
+from .model.units import measures_of
 from .products import check_products, expand_products, product_mode, product_owner_problems
-from .progress import SOLVE, Progress, no_progress
-from .solve import solve_problem
+from .progress import Progress, no_progress
 from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 
@@ -109,6 +107,10 @@ def prepare_input(
             keyed["_unit_region"] = keyed["family_id"].map(accounts.set_index("account_id")["region"])
         if not [p for p in problems if p.severity == "error" and p.column == "region"]:
             problems += uncovered(keyed, *eligibility(keyed, reps, config), accounts_file)
+    from .model.measures import prepare_measures
+
+    accounts, measure_problems = prepare_measures(accounts, config, accounts_file)
+    problems += measure_problems
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(problems)
@@ -420,63 +422,81 @@ def load_input(
     return inp
 
 
-def solve_exact(
-    accounts: pd.DataFrame,
-    reps: pd.DataFrame,
-    cfg: PlanConfig,
-    *,
-    progress: Progress = no_progress,
-    export_lp: str | Path | None = None,
-) -> SolvedPools:
-    """One MIP per pool over (family, eligible rep) pairs: exact, for up to ~10^5 pairs per pool."""
-    pools = build_pools(accounts, reps, cfg)
-    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
-    out = SolvedPools.empty(len(accounts), len(reps))
-    for k, pool in enumerate(pools):
-        progress(SOLVE, k, len(pools))
-        m = build_model(pool, cfg)
-        if export_lp is not None:
-            out.lp_files.append(_export_lp(m.prob, Path(export_lp), pool.name, len(pools)))
-        report = solve_problem(m.prob, cfg.solver)
-        if not report.has_solution:
-            raise InfeasiblePlanError(_explain_no_solution(pool, cfg, report.status))
-        values = np.array([v.varValue or 0.0 for v in m.x])
-        owner_local = _extract(pool, values)
-        gidx = np.array([rep_pos[r] for r in pool.rep_ids], dtype=np.int64)
-        for u, rows in enumerate(pool.account_index):
-            out.owner[rows] = gidx[owner_local[u]]
-        chosen = pool.rep_product.copy()
-        for (r, q), var in m.z.items():
-            if (var.varValue or 0) > 0.5:
-                chosen[r] = q
-        chosen = np.where(chosen >= 0, chosen, 0)
-        ar = np.arange(pool.n_reps)
-        tau = cfg.balance.potential_band
-        out.fair_tier[gidx] = pool.fair_tier_p[ar, chosen]
-        out.fair_potential[gidx] = pool.fair_pot_p[ar, chosen]
-        out.tier_lo[gidx] = pool.tier_lo_p[ar, chosen]
-        out.tier_hi[gidx] = pool.tier_hi_p[ar, chosen]
-        out.pot_lo[gidx] = (1 - tau) * pool.fair_pot_p[ar, chosen]
-        out.pot_hi[gidx] = (1 + tau) * pool.fair_pot_p[ar, chosen]
-        if "product" in accounts.columns:
-            if out.rep_product is None:
-                out.rep_product = np.full(len(reps), "", dtype=object)
-            out.rep_product[gidx] = [pool.products[q] for q in chosen]
-        out.pool_of_rep[gidx] = pool.name
-        out.pools.append(PoolResult(pool.name, pool.rep_ids, report, int(pool.unit_size.sum()), pool.n_units))
-    progress(SOLVE, len(pools), len(pools))
-    return out
+def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> ModelInput:
+    """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
+
+    The one place that reads the frames' helper columns: ``_row_id`` (an account-product row
+    with product ICPs), ``_unit_region`` (a family takes its top parent's region),
+    ``_lock_to`` (a locks file's rep) and ``_lock_auto`` (a lock held by a rep with product =
+    auto only if it takes the row's product).
+    """
+    rep_index = pd.Index(reps["rep_id"].astype(str))
+
+    def rep_of(col: str) -> np.ndarray:
+        if col not in accounts.columns:
+            return np.full(len(accounts), -1, dtype=np.int64)
+        return rep_index.get_indexer(accounts[col].astype(str)).astype(np.int64)
+
+    row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    unit_key = accounts["family_id"] if cfg.families.mode == "together" else row_key
+    owner = rep_of("owner_id")
+    lock_to = rep_of("_lock_to")
+    target = np.where(lock_to >= 0, lock_to, owner)
+    locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (target >= 0)
+    keyed = (
+        accounts.assign(region=accounts["_unit_region"]) if "_unit_region" in accounts.columns else accounts
+    )
+    keys, cover = _eligibility_by_combination(keyed, reps, cfg)
+    products = "product" in accounts.columns
+    return ModelInput(
+        unit_key=unit_key.astype(str).to_numpy(dtype=object),
+        tier=accounts["tier"].to_numpy(dtype=np.int64),
+        values=np.column_stack(
+            [
+                pd.to_numeric(accounts[m.name], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+                if m.name in accounts.columns
+                else np.zeros(len(accounts))
+                for m in measures_of(cfg)
+            ]
+        ),
+        owner=owner,
+        lock_target=np.where(locked, target, -1),
+        lock_auto=rep_of("_lock_auto"),
+        product=accounts["product"].astype(str).to_numpy(dtype=object) if products else None,
+        keys=keys,
+        cover=cover,
+        rep_ids=reps["rep_id"].astype(str).tolist(),
+        capacity=reps["capacity"].to_numpy(dtype=np.float64),
+        max_accounts=reps["max_accounts"].to_numpy(dtype=np.float64),
+        rep_region=reps["region"].astype(str).tolist(),
+        rep_product=(
+            reps["product"].astype(str).str.strip().replace("", "auto").tolist()
+            if products and "product" in reps.columns
+            else [""] * len(reps)
+        ),
+    )
 
 
-def _extract(pool: PoolProblem, x_values: np.ndarray) -> np.ndarray:
-    """Owner (local rep index) per unit from the solved pair values."""
-    owner = np.full(pool.n_units, -1, dtype=np.int64)
-    best = np.full(pool.n_units, -1.0)
-    for i, (u, r) in enumerate(zip(pool.pair_u.tolist(), pool.pair_r.tolist())):
-        if x_values[i] > best[u]:
-            best[u] = x_values[i]
-            owner[u] = r
-    return owner
+def _eligibility_by_combination(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig
+) -> tuple[np.ndarray, list[frozenset[str] | None]]:
+    """``territory.eligibility.eligibility`` evaluated once per distinct (region, segment,
+    product) combination rather than once per account (keys are per-row string work; at 10^6
+    accounts that is seconds), when segments come from columns only."""
+    from .eligibility import eligibility
+
+    if cfg.segments:
+        keys, cover = eligibility(accounts, reps, cfg)
+        return np.asarray(keys, dtype=object), cover
+    cols = [c for c in ("region", "segment", "product") if c in accounts.columns]
+    codes = np.zeros(len(accounts), dtype=np.int64)
+    for c in cols:
+        cc, uu = pd.factorize(accounts[c].astype(str))
+        codes = codes * (len(uu) + 1) + cc
+    _uniq, first_row, inv = np.unique(codes, return_index=True, return_inverse=True)
+    small = accounts.iloc[first_row][cols].reset_index(drop=True)
+    keys_u, cover = eligibility(small, reps, cfg)
+    return np.asarray(keys_u, dtype=object)[inv.reshape(-1)], cover
 
 
 def solve_input(
@@ -492,10 +512,7 @@ def solve_input(
     t0 = time.perf_counter()
     accounts = inp.accounts.copy()
     reps = inp.reps.reset_index(drop=True)
-    model_accounts = accounts
-    if "_unit_region" in accounts.columns:
-        model_accounts = accounts.assign(region=accounts["_unit_region"])
-    solved = solve_pools(model_accounts, reps, cfg, progress=progress, export_lp=export_lp)
+    solved = solve_pools(model_input(accounts, reps, cfg), cfg, progress=progress, export_lp=export_lp)
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
     fair_tier, fair_pot = solved.fair_tier, solved.fair_potential
@@ -518,6 +535,14 @@ def solve_input(
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     before = book_stats(tier, potential, prev_pos, n_reps)
     after = book_stats(tier, potential, new_owner, n_reps)
+    measure_values = np.column_stack(
+        [
+            pd.to_numeric(accounts[m], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+            for m in solved.measures
+        ]
+    )
+    after_values = measure_totals(measure_values, new_owner, n_reps)
+    before_values = measure_totals(measure_values, prev_pos, n_reps)
     new_ids = rep_ids[new_owner]
     # A move takes an account away from a previous owner; an unowned account getting its
     # first owner is not a move (it is still an owner change for the CRM).
@@ -623,7 +648,22 @@ def solve_input(
             **balance_metrics(before, fair_tier, fair_pot, tier_lo, tier_hi, pot_lo, pot_hi),
         },
     }
+    metrics["measures"] = measure_metrics(
+        solved.measures,
+        after_values,
+        before_values,
+        solved.fair_value,
+        solved.value_lo,
+        solved.value_hi,
+        solved.balanced,
+    )
     arrays = {
+        "measures": solved.measures,
+        "fair_value": solved.fair_value,
+        "value_lo": solved.value_lo,
+        "value_hi": solved.value_hi,
+        "after_values": after_values,
+        "before_values": before_values,
         "rep_product": solved.rep_product,
         "fair_tier": fair_tier,
         "fair_potential": fair_pot,
@@ -645,9 +685,10 @@ def solve_input(
         metrics["no_product_fit"] = len(inp.extras.get("no_fit", ()))
     if "product" not in accounts.columns:
         metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
-    warnings = list(inp.warnings) + _band_warnings(reps, arrays)
-    discretionary = moved & (prev_pos >= 0) & prev_eligible
-    warnings += _cap_warnings(cfg, reps, discretionary, prev_pos, new_owner, potential, solved.method)
+    # The plan was checked against every rule (territory.model.verify): the bands it bends.
+    warnings = list(inp.warnings) + [
+        Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
+    ]
     timings["total_solve"] = time.perf_counter() - t0
     if "_lock_to" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
@@ -666,28 +707,6 @@ def solve_input(
         timings=timings,
         extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method, **inp.extras},
     )
-
-
-def _export_lp(prob: Any, path: Path, pool_name: str, n_pools: int) -> str:
-    import os
-    import re
-    import secrets
-
-    from .io.writing import output_error
-
-    if n_pools > 1:
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", pool_name).strip("-").lower() or "pool"
-        path = path.with_name(f"{path.stem}-{slug}{path.suffix or '.lp'}")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        prob.writeLP(str(tmp))  # then renamed: never half a model under the final name
-        os.replace(tmp, path)
-    except OSError as e:
-        if tmp.is_file():
-            tmp.unlink()
-        raise output_error(path, e) from None
-    return str(path)
 
 
 def _max_rel(actual: np.ndarray, fair: np.ndarray) -> float:
@@ -731,99 +750,6 @@ def _baseline_metrics(
             arrays["pot_hi"],
         ),
     }
-
-
-def _cap_warnings(
-    cfg: PlanConfig,
-    reps: pd.DataFrame,
-    disc: np.ndarray,
-    prev_pos: np.ndarray,
-    new_owner: np.ndarray,
-    potential: np.ndarray,
-    method: str,
-) -> list[Problem]:
-    """Check the continuity caps on the finished plan (both methods enforce them; this is a
-    safety net that says so if a plan ever breaks one)."""
-    c = cfg.continuity
-    out: list[Problem] = []
-    hint = (
-        "please report this; meanwhile use --set solver.method=exact (slower) or relax the cap"
-        if method != "exact"
-        else "please report this"
-    )
-    n_reps = len(reps)
-    if c.max_moves_per_rep is not None:
-        lost = np.bincount(prev_pos[disc], minlength=n_reps)
-        gained = np.bincount(new_owner[disc], minlength=n_reps)
-        for r in np.flatnonzero((lost > c.max_moves_per_rep) | (gained > c.max_moves_per_rep))[:20]:
-            out.append(
-                Problem(
-                    "plan",
-                    f"{reps['rep_id'].iat[r]} loses {lost[r]} and gains {gained[r]} "
-                    f"accounts, above continuity.max_moves_per_rep = {c.max_moves_per_rep}",
-                    severity="warning",
-                    hint=hint,
-                )
-            )
-    total = float(potential.sum())
-    if c.max_potential_moved_share is not None and total > 0:
-        share = float(potential[disc].sum()) / total
-        if share > c.max_potential_moved_share + 1e-9:
-            out.append(
-                Problem(
-                    "plan",
-                    f"{share:.1%} of potential moves, above "
-                    f"continuity.max_potential_moved_share = {c.max_potential_moved_share:.1%}",
-                    severity="warning",
-                    hint=hint,
-                )
-            )
-    return out
-
-
-def _band_warnings(reps: pd.DataFrame, arrays: dict[str, Any]) -> list[Problem]:
-    """Say in plain words where a band had to bend."""
-    out: list[Problem] = []
-    after = arrays["after"]
-    for r, rep in enumerate(reps["rep_id"]):
-        for ti, t in enumerate(TIERS):
-            c = int(after.tier_counts[r, ti])
-            lo, hi = int(arrays["tier_lo"][r, ti]), int(arrays["tier_hi"][r, ti])
-            if c < lo or c > hi:
-                out.append(
-                    Problem(
-                        "plan",
-                        f"{rep}: Tier {t} accounts {c} is outside the band "
-                        f"{lo}-{hi} (fair share {arrays['fair_tier'][r, ti]:.1f})",
-                        severity="warning",
-                        hint="locks, families or eligibility leave no better split; widen "
-                        "balance.tier_band or review the locks",
-                    )
-                )
-        fair = arrays["fair_potential"][r]
-        if fair > 0:
-            p = after.potential[r]
-            if p < arrays["pot_lo"][r] - 1e-6 or p > arrays["pot_hi"][r] + 1e-6:
-                out.append(
-                    Problem(
-                        "plan",
-                        f"{rep}: potential {p:,.0f} is {p / fair - 1:+.1%} from the "
-                        f"fair share {fair:,.0f}, outside the band",
-                        severity="warning",
-                        hint="a few large accounts or families may make the band "
-                        "unreachable; widen balance.potential_band",
-                    )
-                )
-    return out
-
-
-def _explain_no_solution(pool: PoolProblem, cfg: PlanConfig, status: str) -> str:
-    if status == "infeasible":
-        from .explain import explain_pool
-
-        lines = explain_pool(pool, cfg)
-        return f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines)
-    return f"The solver found no plan for {pool.name} within {cfg.solver.time_limit:g} s. Raise --time-limit."
 
 
 def plan(
@@ -878,6 +804,23 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
+    """Every measure of one rep: total, fair share, deviation, band (None when not balanced)
+    and the total before the plan."""
+    out: dict[str, Any] = {}
+    for m, name in enumerate(arr.get("measures", [])):
+        value, fair = float(arr["after_values"][r, m]), float(arr["fair_value"][r, m])
+        lo, hi = float(arr["value_lo"][r, m]), float(arr["value_hi"][r, m])
+        out[name] = {
+            "value": value,
+            "fair": fair,
+            "deviation": value / fair - 1 if fair > 0 else None,
+            "band": [lo, hi] if np.isfinite(lo) and np.isfinite(hi) and fair > 0 else None,
+            "before": float(arr["before_values"][r, m]),
+        }
+    return out
+
+
 def summary_dict(
     p: Plan,
     *,
@@ -925,6 +868,7 @@ def summary_dict(
                 "potential": float(after.potential[r]),
                 "fair_potential": fair_p,
                 "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
+                "measures": _rep_measures(arr, r),
                 "moves_in": int(arr["moves_in"][r]),
                 "moves_out": int(arr["moves_out"][r]),
                 "kept": int(after.accounts[r] - arr["moves_in"][r]),
@@ -971,6 +915,9 @@ def summary_dict(
             "accounts": float(after.accounts.sum() / n),
             "tier_counts": {k: float(after.tier_counts[:, i].sum() / n) for i, k in enumerate(t)},
             "potential": float(after.potential.sum() / n),
+            "measures": {
+                name: float(arr["after_values"][:, m].sum() / n) for m, name in enumerate(arr["measures"])
+            },
         },
         "reps": rep_rows,
         "crm_update": (updates or owner_updates(p)).to_dict(),

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pulp
 
@@ -140,13 +141,17 @@ def solve_problem(prob: pulp.LpProblem, cfg: SolverConfig, *, mip: bool = True) 
 
 
 def _highs_report(prob: pulp.LpProblem, seconds: float, log: str) -> SolveReport:
-    h = prob.solverModel
+    return highs_report(prob.solverModel, seconds, log)
+
+
+def highs_report(h: Any, seconds: float, log: str = "", *, mip: bool = True) -> SolveReport:
+    """Classify a finished ``highspy.Highs`` run (model status, solution status, dual bound)."""
     status = h.getModelStatus()
     info = h.getInfo()
     S = type(status)
     has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
     obj = float(info.objective_function_value) if has_sol else None
-    bound = info.mip_dual_bound if info.mip_node_count >= 0 else None
+    bound = info.mip_dual_bound if (mip and info.mip_node_count >= 0) else None
     if bound is not None and (bound != bound or abs(bound) == float("inf")):
         bound = None
     if status == S.kOptimal:

@@ -14,6 +14,18 @@ def solver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+ENGINES = [("highs", "exact"), ("cbc", "exact"), ("highs", "aggregate")]
+
+
+@pytest.fixture(params=ENGINES, ids=["highs-exact", "cbc-exact", "highs-aggregate"])
+def engine(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(solver, method): the exact method on every solver, and the scale method (HiGHS)."""
+    solver, method = request.param
+    if not solver_available(solver):
+        pytest.skip(f"{solver} not available")
+    return solver, method
+
+
 @pytest.fixture(scope="session")
 def review_example(tmp_path_factory: pytest.TempPathFactory):
     """The bundled example planned twice (tests/review_plans.py), shared by the review tests."""

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate, write_instance  # noqa: E402
 
 from territory.config import PlanConfig  # noqa: E402
-from territory.pipeline import load_input, solve_input  # noqa: E402
+from territory.pipeline import load_input, model_input, solve_input  # noqa: E402
 
 
 def _cfg(method: str, solver: str = "highs") -> PlanConfig:
@@ -68,23 +68,23 @@ def test_hard_rules_hold(tmp_path: Path) -> None:
 
 
 def test_deterministic_across_workers(tmp_path: Path) -> None:
-    from territory.model.aggregate import solve_aggregate
+    from territory.model import solve_pools
 
     inp, _ = _plan(tmp_path, (3_000, 15, 4), 2, "aggregate")
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
-    one = solve_aggregate(acc, reps, inp.config, workers=1)
-    two = solve_aggregate(acc, reps, inp.config, workers=2)
+    one = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=1)
+    two = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=2)
     assert np.array_equal(one.owner, two.owner)
 
 
 def test_auto_dispatch(tmp_path: Path) -> None:
     _, small = _plan(tmp_path, (500, 5, 1), 3, "auto")
     assert small.extras["method"] == "exact"
-    from territory.model.aggregate import build_units
+    from territory.model.units import build_units
 
     inp, _ = _plan(tmp_path, (500, 5, 1), 3, "exact")
-    u = build_units(inp.accounts, inp.reps.reset_index(drop=True), inp.config)
+    u = build_units(model_input(inp.accounts, inp.reps.reset_index(drop=True), inp.config), inp.config)
     assert u.n_units <= 500 and u.n_pairs <= 500 * 5
 
 
@@ -124,7 +124,8 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     finished plan with the exact model's own data (``add_moves_per_rep``,
     ``add_potential_move_limit``): only discretionary moves (owner on the roster and still
     eligible for the unit) count. The potential share is the worst over pools."""
-    from territory.model.problem import build_pools
+    from territory.model.items import singletons
+    from territory.model.pools import build_pools
 
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
@@ -133,21 +134,19 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     lost = np.zeros(len(reps))
     worst_share = 0.0
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"].astype(str))}
-    for pool in build_pools(acc, reps, inp.config):
+    for pool in build_pools(model_input(acc, reps, inp.config), inp.config):
+        it = singletons(pool)
         chosen = np.array([pool.rep_ids.index(new_owner[u]) for u in pool.unit_ids])
-        sel = np.flatnonzero(chosen[pool.pair_u] == pool.pair_r)
+        sel = np.flatnonzero(chosen[it.pair_i] == it.pair_r)
         assert len(sel) == pool.n_units  # every unit on an eligible pair
-        owned = np.bincount(pool.own_u, weights=pool.own_n, minlength=pool.n_units)
-        own_here = {(int(u), int(r)): n for u, r, n in zip(pool.own_u, pool.own_r, pool.own_n)}
         for k in sel.tolist():
-            u, r = int(pool.pair_u[k]), int(pool.pair_r[k])
-            gained[rep_pos[pool.rep_ids[r]]] += owned[u] - own_here.get((u, r), 0)
+            gained[rep_pos[pool.rep_ids[it.pair_r[k]]]] += it.pair_cost[k]
         for u, r, n in zip(pool.own_u.tolist(), pool.own_r.tolist(), pool.own_n.tolist()):
             if chosen[u] != r:
                 lost[rep_pos[pool.rep_ids[r]]] += n
-        total = float(pool.unit_potential.sum())
+        total = float(pool.value[:, 0].sum())
         if total > 0:
-            worst_share = max(worst_share, float(pool.pair_pot_moved[sel].sum()) / total)
+            worst_share = max(worst_share, float(it.pair_pot_moved[sel].sum()) / total)
     return gained, lost, worst_share
 
 
@@ -283,7 +282,10 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     """With max_potential_moved_share binding, the bound comes from the potential-aware LP:
     well above the count-only LP (which ignores the potential bands) and still below the exact
     optimum."""
-    from territory.model.aggregate import _class_model, build_pool_data, build_units
+    from territory.model.build import build_model
+    from territory.model.classlp import solve_class
+    from territory.model.items import classes
+    from territory.model.pools import build_pools
 
     d = tmp_path / "potcap"
     write_instance(*generate((300, 5, 1), 1), d)
@@ -295,8 +297,10 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     )
     acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
     reps = inp.reps.reset_index(drop=True)
-    pools = build_pool_data(acc, reps, cfg, build_units(acc, reps, cfg))
-    count_bound = sum(_class_model(p, cfg, 30, count_only=True, integer=False).bound for p in pools)
+    count_bound = sum(
+        solve_class(build_model(classes(p), cfg, measures="none", integer=False), cfg, 30).bound
+        for p in build_pools(model_input(acc, reps, cfg), cfg)
+    )
     bound, opt = _total(agg, "bound"), _total(exact, "objective")
     assert all(p.report.status == "optimal" for p in exact.pools)
     # measured: count-only 8.0, potential-aware 110.7, exact optimum 110.8 (the plan: 142.8;

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from territory.model.problem import tier_band
+from territory.model.pools import tier_band
 from territory.pipeline import solve_input
 
 from helpers import make_input

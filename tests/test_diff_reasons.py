@@ -36,7 +36,7 @@ def test_the_help_example_says_what_each_plan_did(tmp_path: Path) -> None:
     commands = [line.strip() for line in help_text.splitlines() if line.strip().startswith("territory ")]
     assert len(commands) == 3
     flat = " ".join(help_text.split())
-    sample = flat.split("so A00025 differs because the plans do: ")[1].split(" Options:")[0]
+    sample = flat.split("so A00009 differs because the plans do: ")[1].split(" Options:")[0]
     for command in commands:
         args = shlex.split(command)[1:]
         args = [str(tmp_path / a) if a in ("q1", "q2", "changes.csv") else a for a in args]

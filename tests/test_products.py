@@ -71,21 +71,23 @@ def test_auto_products_chosen_by_demand(solver):
 
 def test_product_choice_is_needed(solver):
     """Without the product-choice rows an auto rep would take rows of both products."""
-    import numpy as np
 
-    from territory.model.build import build_model
-    from territory.model.problem import build_pools
-    from territory.solve import solve_problem
+    from territory.model.build import build_model, solve_model
+    from territory.model.items import singletons
+    from territory.model.pools import build_pools
+    from territory.pipeline import model_input
 
     reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 3)]
     inp = make_input(rows_two_products(), reps, solver=solver)
-    pool = build_pools(inp.accounts, inp.reps, inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    items = singletons(pool)
 
     def products_per_rep(drop):
-        m = build_model(pool, inp.config, drop=frozenset(drop))
-        assert solve_problem(m.prob, inp.config.solver).status == "optimal"
-        x = np.array([v.varValue or 0 for v in m.x]) > 0.5
-        return [len(set(pool.unit_product[pool.pair_u[x & (pool.pair_r == r)]].tolist())) for r in range(2)]
+        b = build_model(items, inp.config, drop=frozenset(drop))
+        sol = solve_model(b, inp.config.solver)
+        assert sol.report.status == "optimal"
+        x = sol.x[b.y] > 0.5
+        return [len(set(items.product[items.pair_i[x & (items.pair_r == r)]].tolist())) for r in range(2)]
 
     assert products_per_rep(set()) == [1, 1]
     assert max(products_per_rep({"product_choice"})) == 2
@@ -137,7 +139,7 @@ def test_auto_reps_shared_per_capacity_level():
     carries each product is fixed and the fair shares of its reps add up to its accounts."""
     import numpy as np
 
-    from territory.model.problem import product_fair_shares
+    from territory.model.pools import product_fair_shares
 
     cap = np.array([1.0, 1.0, 1.0, 0.5, 1.0])
     rep_prod = np.array([-1, -1, -1, -1, 0])  # four auto reps, one rep carries product 0
@@ -224,30 +226,87 @@ def test_lock_with_auto_rep_needs_its_rows(solver):
     would give a locked row of its product away when that balances the books better."""
     import numpy as np
 
-    from territory.model.build import build_model
-    from territory.model.problem import build_pools
-    from territory.solve import solve_problem
+    from territory.model.build import build_model, solve_model
+    from territory.model.items import singletons
+    from territory.model.pools import build_pools
+    from territory.pipeline import model_input
 
     rows = rows_two_products()
     for r in rows:
         r["locked"] = "true" if r["account_id"] in ("a1", "a2", "a3", "a4", "a5", "a6") else "false"
     reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
     inp = make_input(rows, reps, solver=solver)
-    pool = build_pools(inp.accounts, inp.reps, inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    items = singletons(pool)
     r1 = pool.rep_ids.index("R1")
-    locked_units = np.flatnonzero(pool.unit_lock_auto == r1)
+    locked_units = np.flatnonzero(items.lock_auto == r1)
     assert locked_units.size == 12  # a1..a6, each in core and in insights
 
     def kept(drop):
-        m = build_model(pool, inp.config, drop=frozenset(drop))
-        assert solve_problem(m.prob, inp.config.solver).status == "optimal"
-        x = np.array([v.varValue or 0 for v in m.x]) > 0.5
-        q = next(q for (r, q), v in m.z.items() if r == r1 and (v.varValue or 0) > 0.5)
-        mine = locked_units[pool.unit_product[locked_units] == q]
-        held = [bool(x[(pool.pair_u == u) & (pool.pair_r == r1)].any()) for u in mine.tolist()]
+        b = build_model(items, inp.config, drop=frozenset(drop))
+        sol = solve_model(b, inp.config.solver)
+        assert sol.report.status == "optimal"
+        x = sol.x[b.y] > 0.5
+        q = int(np.argmax(sol.x[b.z[r1]]))
+        mine = locked_units[items.product[locked_units] == q]
+        held = [bool(x[(items.pair_i == u) & (items.pair_r == r1)].any()) for u in mine.tolist()]
         return sum(held), len(mine)
 
     held, n = kept(set())
     assert held == n  # every locked row of R1's product stays with R1
     held, n = kept({"auto_locks"})
     assert held < n  # without the rows R1 hands locked rows on to balance potential
+
+
+def _choice_lp(inp, drop):
+    """The scale method's choice model (classes, count rows, z relaxed, links where they bind)
+    with some families dropped, solved: (items, build, solution)."""
+    from territory.model.build import build_model
+    from territory.model.classlp import solve_class
+    from territory.model.families import active_families
+    from territory.model.items import classes
+    from territory.model.pools import build_pools
+    from territory.pipeline import model_input
+
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    items = classes(pool)
+    fams = active_families(inp.config, frozenset(drop))
+    b = build_model(items, inp.config, families=fams, measures="none", integer=False, links="owned")
+    return items, b, solve_class(b, inp.config, 30)
+
+
+def test_product_choice_is_needed_at_scale():
+    """In the scale method the choice model carries the product-choice rows: without them a
+    rep with product = auto takes no product at all (z = 0 frees it from every band)."""
+    import numpy as np
+
+    reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
+    inp = make_input(rows_two_products(), reps)
+    _, _, lp = _choice_lp(inp, set())
+    assert np.allclose(lp.z.sum(axis=1), 1.0)
+    _, _, lp = _choice_lp(inp, {"product_choice"})
+    assert not np.allclose(lp.z.sum(axis=1), 1.0)
+
+
+def test_lock_with_auto_rep_needs_its_rows_at_scale():
+    """In the scale method's choice model the keeps_locked rows hold R1's locked classes to
+    the product R1 takes: y = n z. R1 owns (and has locked) every account, far above its tier
+    bands: without the rows R1 takes a product and hands locked rows of it on."""
+    import numpy as np
+
+    rows = rows_two_products()
+    for r in rows:
+        r["locked"] = "true"
+    reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
+    inp = make_input(rows, reps)
+
+    def gap_to_lock(drop):
+        items, b, lp = _choice_lp(inp, drop)
+        r1 = items.pool.rep_ids.index("R1")
+        k = np.flatnonzero((items.lock_auto[items.pair_i] == r1) & (items.pair_r == r1))
+        z = lp.z[0]  # R1 is the first auto rep
+        want = items.n[items.pair_i[k]] * z[items.product[items.pair_i[k]]]
+        return float(np.abs(lp.y[k] - want).max())
+
+    assert gap_to_lock(set()) < 1e-6
+    assert gap_to_lock({"auto_locks"}) > 0.5

@@ -126,7 +126,7 @@ def test_a_map_that_could_fetch_is_refused(example, monkeypatch):
 def test_every_rep_number_is_the_one_in_summary_json(example):
     data = review_data(example)
     summary = example.summary
-    band = summary["config"]["balance"]["potential_band"]
+    band = summary["config"]["balance"]["measures"]["potential"]["band"]
     assert [m["label"] for m in data["measures"]] == ["Tier 1", "Tier 2", "Tier 3", "Potential"]
     for rep, row in zip(summary["reps"], data["reps"]):
         assert data["people"][row["person"]]["id"] == rep["rep_id"]

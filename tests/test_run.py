@@ -54,7 +54,7 @@ def test_run_writes_the_plan_where_the_file_says(
     summary = json.loads((out / "summary.json").read_text())
     assert summary["period_label"] == "FY27 Q2"
     assert summary["config"]["balance"]["tier_band"] == 0.2  # file over default
-    assert summary["config"]["balance"]["potential_band"] == 0.1  # default
+    assert summary["config"]["balance"]["measures"]["potential"]["band"] == 0.1  # default
     assert (out / "owner_changes.csv").read_text().startswith("account_id,owner_id\n")
     assert output.splitlines()[-1] == f"Done in {output.split('Done in ')[1].split(' s')[0]} s: {out}"
 

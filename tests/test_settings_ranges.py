@@ -45,7 +45,7 @@ REFUSED = [
         "least 0.000001",
     ),
     (
-        "balance.potential_band",
+        "balance.measures.potential.band",
         "10",
         f"must be {SHARE}, not '10': as a share, 10 means 1,000 %. Did you mean 10%?",
     ),
@@ -68,7 +68,11 @@ REFUSED = [
     ),
     ("solver.gap", "101", f"must be {SHARE}, not '101'"),
     ("balance.tier_penalty", "-1", "must be a number from 0 to 1,000,000 (in moves), not '-1'"),
-    ("balance.potential_penalty", "1e300", "must be a number from 0 to 1,000,000 (in moves), not '1e300'"),
+    (
+        "balance.measures.potential.penalty",
+        "1e300",
+        "must be a number from 0 to 1,000,000 (in moves), not '1e300'",
+    ),
     (
         "continuity.move_cost",
         "1e-300",
@@ -165,7 +169,7 @@ def test_set_refuses_out_of_range(key: str, value: str, tail: str) -> None:
 )
 def test_toml_refuses_the_same(tmp_path: Path, key: str, value: str, tail: str) -> None:
     """The same range from a TOML file (numbers written bare, so 1e300 is a TOML float)."""
-    section, name = key.split(".")
+    section, name = key.rsplit(".", 1)
     f = tmp_path / "plan.toml"
     f.write_text(f"[{section}]\n{name} = {_toml_value(value)}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as e:
@@ -249,9 +253,15 @@ def test_values_in_range_are_kept(item: str, attr: tuple[str, str], expected: ob
 
 def test_percent_strings_work_in_toml(tmp_path: Path) -> None:
     f = tmp_path / "plan.toml"
-    f.write_text('[balance]\ntier_band = "5%"\npotential_band = "100%"\n[solver]\ngap = 0.01\n')
+    f.write_text(
+        '[balance]\ntier_band = "5%"\n[balance.measures.potential]\nband = "100%"\n[solver]\ngap = 0.01\n'
+    )
     cfg = load_config(f)
-    assert (cfg.balance.tier_band, cfg.balance.potential_band, cfg.solver.gap) == (0.05, 1.0, 0.01)
+    assert (cfg.balance.tier_band, cfg.balance.measures["potential"].band, cfg.solver.gap) == (
+        0.05,
+        1.0,
+        0.01,
+    )
 
 
 def test_segment_min_must_be_below_max(tmp_path: Path) -> None:
@@ -320,7 +330,7 @@ def test_the_shares() -> None:
     """The settings that are fractions of a whole, where a plain 5 must be refused."""
     assert sorted(SHARES) == [
         "balance.account_band",
-        "balance.potential_band",
+        "balance.measures.<name>.band",
         "balance.tier_band",
         "balance.workload_band",
         "continuity.max_moved_share",
@@ -364,14 +374,16 @@ def test_any_number_is_kept_only_inside_its_range(key: str, x: float) -> None:
 
 def test_every_wrong_setting_is_reported_at_once(tmp_path: Path) -> None:
     f = tmp_path / "plan.toml"
-    f.write_text("[balance]\ntier_band = 5\ntier_bnd = 0.1\npotential_penalty = -1\n[solver]\nthreads = 0\n")
+    f.write_text(
+        "[balance]\ntier_band = 5\ntier_bnd = 0.1\nmeasures.potential.penalty = -1\n[solver]\nthreads = 0\n"
+    )
     with pytest.raises(ConfigError) as e:
         load_config(f, ["solver.gap=nan", "continuity.move_cost=1e300"])
     assert str(e.value).splitlines() == [
         f"{f}: unknown setting 'balance.tier_bnd'. Did you mean balance.tier_band? Run 'territory settings' "
         "to list them.",
         f"{f}: setting 'balance.tier_band' must be {SHARE}, not 5: as a share, 5 means 500 %. Did you mean 5%?",
-        f"{f}: setting 'balance.potential_penalty' must be a number from 0 to 1,000,000 (in moves), not -1",
+        f"{f}: setting 'balance.measures.potential.penalty' must be a number from 0 to 1,000,000 (in moves), not -1",
         f"{f}: setting 'solver.threads' must be a whole number from 1 to 256, not 0",
         "4 problems in the settings.",
     ]

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..assignment import FIXED_COLUMNS
 from ..balance import largest_gaps, outside_bands
+from ..balance import potential_band as potential_band_of
 from ..errors import InputError, Problem
 from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
 from ..geo.book_maps import warm as warm_maps
@@ -1230,7 +1231,7 @@ def build_plan_summary(
     assert isinstance(balance_cfg, Mapping)
     band = _num(balance_cfg.get("tier_band"))
     band = 0.10 if band is None else band
-    potential_band = _num(balance_cfg.get("potential_band"))
+    potential_band = potential_band_of(config)
     baseline = overall.get("baseline") if isinstance(overall.get("baseline"), Mapping) else {}
     assert isinstance(baseline, Mapping)
     mtd = _by_tier(overall.get("max_tier_deviation"))

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from ..balance import POTENTIAL_TOLERANCE, outside_bands
+from ..balance import POTENTIAL_TOLERANCE, outside_bands, potential_band
 from ..errors import RenderError
 from ..geo.book_maps import MapFigure
 from .context import (
@@ -97,9 +97,7 @@ def _measures(plan: PlanDir) -> list[_Measure]:
 
 
 def _potential_band(plan: PlanDir) -> float | None:
-    config = plan.summary.get("config")
-    balance = config.get("balance") if isinstance(config, Mapping) else None
-    return _num(balance.get("potential_band")) if isinstance(balance, Mapping) else None
+    return potential_band(plan.summary.get("config"))
 
 
 def _count(value: float | None) -> str:

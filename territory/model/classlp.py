@@ -1,0 +1,204 @@
+"""The class model of the scale method, solved as an LP (with envelope cuts) and rounded.
+
+The class model is ``build_model`` over ``classes(pool)``: the same families as the per-unit
+model, with ``y[c, r]`` units of class c to rep r. Its LP relaxation is a lower bound for the
+full model: any account-level plan projects onto a feasible point with the same objective
+(counts, moves and caps are exact at class level; a measure that varies within a class is
+carried by ``q`` columns whose envelope holds for every whole plan; in the count-only model
+the measure rows are left out, which only lowers the optimum).
+
+HiGHS gets the model from arrays (``Highs.passModel``): the class models have 10^4-10^5
+columns and are re-solved after cuts, where pulp's hand-off alone would cost more than the
+solve (perf-notes §3).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import PlanConfig
+from .families import Build
+
+INF = math.inf
+
+
+@dataclass
+class ClassLP:
+    """A solved class model: counts per pair, the LP value (a bound when the model is a
+    relaxation), reduced costs, the measures each pair receives, the product choice."""
+
+    y: np.ndarray  # (K,) counts per pair (fractional for an LP)
+    value: float  # objective (-inf unless solved to optimality)
+    bound: float  # a lower bound on the model's optimum (the LP value, or the MIP's dual bound)
+    status: str  # "lp" | "mip" | "infeasible" | "stopped"
+    rc: np.ndarray  # (K,) reduced costs of y (LP only)
+    received: np.ndarray  # (M, K) measure each pair receives, in the measure's units
+    z: np.ndarray | None  # (auto reps, products): the product choice, if any
+    seconds: float
+    cut_rounds: int = 0
+
+
+def solve_class(
+    b: Build,
+    cfg: PlanConfig,
+    time_limit: float,
+    *,
+    mip: bool = False,
+    cuts: int = 0,
+    lp_solver: str = "auto",
+    iteration_limit: int | None = None,
+    gap: float | None = None,
+) -> ClassLP:
+    """Solve ``b``'s model with HiGHS: an LP (``mip=False``; interior point for big ones, with
+    crossover for a vertex) followed by up to ``cuts`` rounds of envelope cuts, or a MIP."""
+    import highspy
+
+    h = b.m.to_highs(relax=not mip)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(cfg.solver.seed))
+    h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
+    if iteration_limit is not None:
+        h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
+    if mip:
+        h.setOptionValue("mip_rel_gap", float(cfg.solver.gap if gap is None else gap))
+    has_z = bool((b.z >= 0).any())
+    # Interior point for big LPs, except where simplex measured faster: with the product
+    # choice (its z columns: 4.3 s vs 1.9 s at L) and where the caller asks for it.
+    if not mip and b.m.n_cols > 20_000 and lp_solver != "simplex" and not has_z:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "on")
+    elif not mip and (has_z or lp_solver == "simplex"):
+        h.setOptionValue("solver", "simplex")
+    t0 = time.perf_counter()
+    h.run()
+    value = _value(h)
+    rounds = 0
+    if not mip and (b.q >= 0).any():
+        for rounds in range(1, cuts + 1):  # noqa: B007 - the count is reported
+            if not _add_cuts(b, h):
+                break
+            h.setOptionValue("solver", "simplex")
+            h.run()
+            value = max(value, _value(h))
+    seconds = time.perf_counter() - t0
+    st = h.getModelStatus()
+    S = highspy.HighsModelStatus
+    has_sol = h.getInfo().primal_solution_status == 2
+    if st == S.kInfeasible:
+        status = "infeasible"
+    elif st == S.kOptimal:
+        status = "mip" if mip else "lp"
+    else:
+        status = "stopped"
+    K = len(b.y)
+    bound = value
+    if mip:
+        db = float(h.getInfo().mip_dual_bound)
+        bound = db if math.isfinite(db) else -INF
+    if not has_sol:
+        st_ = status if status == "infeasible" else "stopped"
+        return ClassLP(
+            np.zeros(K), value, bound, st_, np.zeros(K), np.zeros((b.q.shape[0], K)), None, seconds, rounds
+        )
+    sol = np.asarray(h.getSolution().col_value)
+    rc = np.asarray(h.getSolution().col_dual)[b.y] if not mip else np.zeros(K)
+    auto = np.flatnonzero((b.z >= 0).any(axis=1)) if b.z.size else np.zeros(0, dtype=np.int64)
+    z = sol[b.z[auto]] if auto.size else None
+    return ClassLP(sol[b.y], value, bound, status, rc, received(b, sol), z, seconds, rounds)
+
+
+def received(b: Build, sol: np.ndarray) -> np.ndarray:
+    """(M, K): the measure each pair's rep receives from the item, in the measure's units."""
+    it = b.items
+    y = sol[b.y]
+    out = it.vlo[it.pair_i].T * y[None, :]
+    for m in range(b.q.shape[0]):
+        k = np.flatnonzero(b.q[m] >= 0)
+        out[m, k] = sol[b.q[m, k]] * b.ps[m]
+    return out
+
+
+def _value(h: Any) -> float:
+    import highspy
+
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return -INF
+    return float(h.getInfo().objective_function_value)
+
+
+def _add_cuts(b: Build, h: Any) -> bool:
+    """Tangents of the convex lower envelope S_low(k) (the k smallest units) and the concave
+    upper one S_high(k) (the k largest) of each item's sorted values, at the LP's y, where the
+    LP's q lies outside them. Valid for every whole plan. Returns whether any was added."""
+    it = b.items
+    sol = np.asarray(h.getSolution().col_value)
+    new_i: list[np.ndarray] = []
+    new_j: list[np.ndarray] = []
+    new_v: list[np.ndarray] = []
+    nlo: list[np.ndarray] = []
+    nhi: list[np.ndarray] = []
+    nrows = 0
+    for m in range(b.q.shape[0]):
+        qk = np.flatnonzero(b.q[m] >= 0)
+        if not qk.size:
+            continue
+        ps = b.ps[m]
+        sv = it.sorted_values[m] / ps
+        prefix = it.prefix[m] / ps
+        i = it.pair_i[qk]
+        cs = it.start[i]
+        nq = it.n[i]
+        y = np.clip(sol[b.y[qk]], 0, nq)
+        q = sol[b.q[m, qk]]
+        k = np.minimum(np.floor(y + 1e-9), nq - 1).astype(np.int64)
+        kf = k.astype(np.float64)
+        nqi = nq.astype(np.int64)
+        slope_lo = sv[cs + k]
+        low_k = prefix[cs + k] - prefix[cs]
+        slope_hi = sv[cs + nqi - 1 - k]
+        high_k = (prefix[cs + nqi] - prefix[cs]) - (prefix[cs + nqi - k] - prefix[cs])
+        tol = 1e-7 * np.maximum(1.0, it.vtot[i, m] / ps)
+        for sel, slope, base, is_lo in (
+            (q < low_k + slope_lo * (y - kf) - tol, slope_lo, low_k, True),
+            (q > high_k + slope_hi * (y - kf) + tol, slope_hi, high_k, False),
+        ):
+            arr = np.flatnonzero(sel)
+            if not arr.size:
+                continue
+            rr = nrows + np.arange(arr.size)
+            nrows += arr.size
+            new_i += [rr, rr]
+            new_j += [b.q[m, qk[arr]], b.y[qk[arr]]]
+            new_v += [np.ones(arr.size), -slope[arr]]
+            rhs = base[arr] - slope[arr] * kf[arr]
+            nlo.append(rhs if is_lo else np.full(arr.size, -INF))
+            nhi.append(np.full(arr.size, INF) if is_lo else rhs)
+    if not nrows:
+        return False
+    ii, jj, vv = np.concatenate(new_i), np.concatenate(new_j), np.concatenate(new_v)
+    o = np.argsort(ii, kind="stable")
+    ii, jj, vv = ii[o], jj[o], vv[o]
+    rs = np.searchsorted(ii, np.arange(nrows)).astype(np.int32)
+    h.addRows(nrows, np.concatenate(nlo), np.concatenate(nhi), len(vv), rs, jj.astype(np.int32), vv)
+    return True
+
+
+def counts_ok(b: Build, y: np.ndarray) -> bool:
+    """Whole, non-negative counts that add up to every item's units."""
+    it = b.items
+    if y.shape != it.pair_i.shape or (y < 0).any():
+        return False
+    tot = np.bincount(it.pair_i, weights=y, minlength=it.n_items)
+    return bool(np.array_equal(tot, it.n))
+
+
+def counts_add_up(b: Build, y: np.ndarray) -> bool:
+    """LP counts that add up to every item's units (a solve that did not stop early)."""
+    it = b.items
+    tot = np.bincount(it.pair_i, weights=y, minlength=it.n_items)
+    return bool(np.allclose(tot, it.n, atol=1e-6))

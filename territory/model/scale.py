@@ -1,0 +1,263 @@
+"""The scale method: the class model per pool, rounded, split back to units and polished.
+
+1. *Classes* are runs of interchangeable units (``items.classes``): same eligibility, tier
+   composition, current owner, product and auto lock; ``y[c, r]`` counts the units of class c
+   that rep r gets. Every family writes its rows over them as over single units.
+2. *Bound*: the class model without the measure rows (``measures="none"``) as an LP over
+   every eligible pair: a relaxation of the full model (dropping priced rows lowers the
+   optimum; counts, moves and caps are exact at class level; a measure a cap counts enters at
+   each class's smallest unit), totally unimodular without caps, so it solves fast. With
+   ``continuity.max_potential_moved_share`` on pools up to ``POTENTIAL_BOUND_MAX_PAIRS``
+   pairs, the class model with its measure envelopes over every pair is solved as well: a
+   relaxation too, and its flows give a second plan.
+3. *Plan*: the class model with measure envelopes over the pairs that can matter (today's
+   owners, the count LP's flows and up to ``TIED_PER_CLASS`` pairs per class tied with them),
+   then a TU rounding: the count model with every ``y`` boxed in [floor, ceil] of that LP has
+   an integral vertex (caps may break that: a small MIP settles it).
+4. *Disaggregation* (``disaggregate``), then *repair and local search* (``search``) through
+   the families' trackers, then the plan is evaluated with the families' own objective.
+5. Reps with product = auto: before step 2 their products are chosen (``choice``).
+
+Pools run in parallel processes (``dispatch.run_pools``). When a pool has no plan that keeps the hard rules, the
+class model is solved again in elastic form and the bent rows are worded as in the exact
+method (``explain``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..config import PlanConfig
+from ..errors import InfeasiblePlanError
+from ..solve import SolveReport
+from .build import build_model
+from .choice import choose_products, fix_products, lost_products
+from .classlp import ClassLP, counts_add_up, counts_ok, solve_class
+from .disaggregate import disaggregate
+from .families import Build, Family, active_families
+from .items import Items, classes
+from .pools import Pool, primary_measure
+from .repair import Objective
+from .search import improve
+from .state import PoolState
+from .units import Units
+
+POTENTIAL_BOUND_MAX_PAIRS = 30_000  # with a potential cap: the envelope LP over every pair
+CUT_ROUNDS = 1  # rounds of tangent cuts on the measure envelopes
+TIED_PER_CLASS = 3  # pairs tied with the count LP's flows kept per class
+TIED = 1e-6  # reduced cost below which a pair is tied with the count LP's optimum
+
+
+def solve_pool_scale(
+    pool: Pool, units: Units, cfg: PlanConfig, *, drop: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray, SolveReport]:
+    """One pool by the scale method: (rep per unit, product per rep, report). ``drop`` leaves
+    families out (the tests that show each one matters)."""
+    t0 = time.perf_counter()
+    if not pool.n_units:
+        empty = SolveReport("highs", "optimal", 0.0, 0.0, 0.0)
+        return np.zeros(0, dtype=np.int64), np.maximum(pool.rep_product, 0), empty
+    fams = active_families(cfg, drop)
+    limit = float(cfg.solver.time_limit)
+    items = classes(pool)
+    chosen = np.maximum(pool.rep_product, 0)
+    bound0: float | None = None
+    cs0: ClassLP | None = None
+    if (pool.rep_product < 0).any():
+        items, chosen, bound0, cs0 = settle_products(items, cfg, fams, limit)
+    # 1. The bound: the count-only class LP over every eligible pair.
+    if cs0 is None:
+        b0 = build_model(items, cfg, families=fams, measures="none", integer=False)
+        cs0 = solve_class(b0, cfg, limit)
+    if cs0.status == "infeasible":
+        raise infeasible(pool, cfg)
+    # With products chosen here, the models below have them fixed: restrictions of the full
+    # model, so only the choice models' value is a bound (``settle_products``).
+    chosen_here = bound0 is not None
+    bound: float = bound0 if bound0 is not None else cs0.bound
+    plans = []
+    # 2. With a cap on potential moved, balance and continuity compete for potential, which
+    #    the count LP does not see (L, 5 % cap: gaps of 13-82 % against it). The envelope LP
+    #    over every pair is a relaxation too, so its value is a bound, and its flows a second
+    #    plan. Simplex (0.7-3.4 s against 2.7-10 s for interior point per pool at L), with a
+    #    third of the time and an iteration cap, so whether it counts does not depend on how
+    #    busy the machine is.
+    if cfg.continuity.max_potential_moved_share is not None and items.n_pairs <= POTENTIAL_BOUND_MAX_PAIRS:
+        left = max(limit - (time.perf_counter() - t0), 1.0)
+        bf = build_model(items, cfg, families=fams, measures="envelope", integer=False)
+        full = solve_class(bf, cfg, left / 3, cuts=CUT_ROUNDS, lp_solver="simplex", iteration_limit=100_000)
+        if full.status == "lp" and counts_add_up(bf, full.y):
+            if not chosen_here:
+                bound = max(bound, full.bound)
+            plans.append(_finish(pool, items, items, full, cs0, cfg, fams, units, t0, chosen, bound))
+    # 3. The plan model over the pairs that can matter.
+    sub = items.restrict(_pairs_that_matter(items, cs0, chosen))
+    left = max(limit - (time.perf_counter() - t0), 1.0)
+    bs = build_model(sub, cfg, families=fams, measures="envelope", integer=False)
+    lp = solve_class(bs, cfg, min(left, 20.0), cuts=CUT_ROUNDS)
+    plans.append(_finish(pool, items, sub, lp, cs0, cfg, fams, units, t0, chosen, bound))
+    kept = [pl for pl in plans if pl[1].has_solution]
+    if not kept:
+        raise infeasible(pool, cfg, left=[pl[1].log for pl in plans if pl[1].log])
+    rep_of_unit, report = min(kept, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
+    return rep_of_unit, chosen, report
+
+
+def _pairs_that_matter(items: Items, cs0: ClassLP, chosen: np.ndarray) -> np.ndarray:
+    """Today's owners, the count LP's flows, and per class up to ``TIED_PER_CLASS`` pairs with
+    a reduced cost of about 0, to the reps the count plan leaves poorest."""
+    pool = items.pool
+    base = (items.pair_r == items.owner[items.pair_i]) | (cs0.y > 1e-9)
+    tied = (cs0.rc <= TIED) & ~base
+    prim = primary_measure(pool.measures)
+    fair = pool.shares(chosen).fair_value[:, prim]
+    fair = np.where(fair > 0, fair, 1.0)
+    mean = items.vtot[:, prim] / np.maximum(items.n, 1)
+    est = np.bincount(items.pair_r, weights=cs0.y * mean[items.pair_i], minlength=pool.n_reps) / fair
+    ti = np.flatnonzero(tied)
+    ti = ti[np.lexsort((items.pair_r[ti], est[items.pair_r[ti]], items.pair_i[ti]))]
+    first = np.searchsorted(items.pair_i[ti], items.pair_i[ti], side="left")
+    keep = base.copy()
+    keep[ti[(np.arange(ti.size) - first) < TIED_PER_CLASS]] = True
+    return keep
+
+
+def _finish(
+    pool: Pool,
+    items: Items,
+    sub: Items,
+    lp: ClassLP,
+    cs0: ClassLP,
+    cfg: PlanConfig,
+    fams: list[Family],
+    units: Units,
+    t0: float,
+    chosen: np.ndarray,
+    bound: float,
+) -> tuple[np.ndarray, SolveReport]:
+    """Round the envelope LP over ``sub``'s pairs, disaggregate, repair and polish; evaluate
+    the plan against the bound. (``items``: the pool's classes with every product fixed;
+    ``pool``: the pool as given, whose product rules the plan is checked against.)"""
+    limit = float(cfg.solver.time_limit)
+    left = max(limit - (time.perf_counter() - t0), 1.0)
+    prim = primary_measure(items.pool.measures)
+    # TU rounding: the count model with every count boxed in [floor, ceil] of the LP keeps an
+    # integral vertex within one unit of the LP's flows on every pair. The potential cap
+    # counts each pair's units at the LP's potential per unit and may stretch at a price far
+    # above any band (the repair gives units back until it holds).
+    per_unit = np.divide(lp.received, lp.y, out=np.zeros_like(lp.received), where=lp.y > 1e-9)
+    mean = (sub.vtot / np.maximum(sub.n, 1)[:, None])[sub.pair_i].T
+    per_unit = np.where(lp.y > 1e-9, per_unit, mean)
+    box = (np.floor(lp.y + 1e-7), np.ceil(lp.y - 1e-7))
+    b = cfg.balance
+    price = 1e3 * max([b.tier_penalty, 1.0] + [m.penalty for m in b.measures.values()])
+
+    def rounding(integer: bool) -> Build:
+        return build_model(
+            sub,
+            cfg,
+            families=fams,
+            measures="none",
+            integer=integer,
+            y_bounds=box,
+            move_pot=per_unit[0],
+            bend=frozenset({"potential_move_limit"}),
+            bend_cost=price,
+        )
+
+    br = rounding(False)
+    rnd = solve_class(br, cfg, left)
+    y = np.round(rnd.y).astype(np.int64)
+    if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
+        mip = solve_class(rounding(True), cfg, min(left, 3.0), mip=True, gap=max(cfg.solver.gap, 2e-3))
+        y = np.round(mip.y).astype(np.int64)
+    target = y * per_unit[prim]
+    use = sub
+    if not counts_ok(br, y):  # a solve stopped early: the count LP's vertex, or the count MIP
+        use = items
+        b0 = build_model(items, cfg, families=fams, measures="none", integer=True)
+        y = np.round(cs0.y).astype(np.int64)
+        if not counts_ok(b0, y):
+            count = solve_class(b0, cfg, left, mip=True, gap=max(cfg.solver.gap, 2e-3))
+            y = np.round(count.y).astype(np.int64)
+        target = y * (items.vtot[:, prim] / np.maximum(items.n, 1))[items.pair_i]
+    t1 = time.perf_counter()
+    rep_of_unit = disaggregate(use, y, target)
+    if (rep_of_unit < 0).any():  # counts that do not add up: a model without assign_once
+        # (the tests that drop it) leaves those units unowned, which is then its plan.
+        status = "no_solution" if any(f.name == "assign_once" for f in fams) else "feasible"
+        return rep_of_unit, SolveReport("highs", status, None, None, time.perf_counter() - t0)
+    st = PoolState(pool, units, items, cfg, rep_of_unit, chosen)
+    obj = Objective(st, fams)
+    steps = improve(obj)
+    hard = [v for v in obj.violations() if v.hard]
+    if hard:  # the rounding and repair left a hard rule broken: not a plan (see solve_pool_scale)
+        msg = "; ".join(v.message for v in hard[:3])
+        return st.rep_of_unit, SolveReport("highs", "no_solution", None, None, time.perf_counter() - t0, msg)
+    objective = obj.penalty()
+    bound = min(bound, objective)
+    gap = (objective - bound) / max(abs(objective), 1e-9)
+    status = "optimal" if gap <= cfg.solver.gap + 1e-12 else "feasible"
+    log = (
+        f"aggregate: {items.n_items} classes, {items.n_pairs} pairs ({sub.n_pairs} in the plan model), "
+        f"{lp.cut_rounds} cut rounds, {steps} repair and search steps in {time.perf_counter() - t1:.2f} s"
+    )
+    return st.rep_of_unit, SolveReport("highs", status, objective, bound, time.perf_counter() - t0, log)
+
+
+def settle_products(
+    items: Items, cfg: PlanConfig, fams: list[Family], limit: float
+) -> tuple[Items, np.ndarray, float | None, ClassLP]:
+    """Fix the product of every auto rep: the rounded relaxed choice, or, when that split has
+    no plan, the choice MIP's. Returns the items with products fixed, the choice, the bound
+    the choice models prove, and the fixed items' count LP."""
+    pool = items.pool
+    chosen, lpz = choose_products(items, cfg, fams, limit)
+    if lpz is not None and lpz.status != "lp":
+        raise infeasible(pool, cfg)
+    bound = lpz.bound if lpz is not None else None
+    fixed = fix_products(items, chosen)
+    cs0 = None
+    if not lost_products(pool, fixed):
+        b0 = build_model(fixed, cfg, families=fams, measures="none", integer=False)
+        cs0 = solve_class(b0, cfg, limit)
+    if lpz is not None and (cs0 is None or cs0.status == "infeasible"):
+        chosen, lpe = choose_products(items, cfg, fams, limit, exact=True)
+        if lpe is None or lpe.z is None:
+            raise infeasible(pool, cfg)
+        fixed = fix_products(items, chosen)
+        lost = lost_products(pool, fixed)
+        if lost:
+            raise InfeasiblePlanError(
+                f"In {pool.name} no rep carries {', '.join(lost)} once reps with product = auto are "
+                "shared between products by demand; add a rep for it, or give some reps that "
+                "product in the roster."
+            )
+        b0 = build_model(fixed, cfg, families=fams, measures="none", integer=False)
+        cs0 = solve_class(b0, cfg, limit)
+        bound = max(bound if bound is not None else -np.inf, lpe.bound)
+    assert cs0 is not None
+    return fixed, chosen, bound, cs0
+
+
+def infeasible(pool: Pool, cfg: PlanConfig, left: list[str] | None = None) -> InfeasiblePlanError:
+    """No plan keeps the hard rules: the elastic class model says which rule, for whom, by how
+    much (the same words as the exact method's). If nothing has to bend there, the rules can
+    hold and the scale method failed to find such a plan: say so, and what to do."""
+    from .explain import explain_bends
+
+    lines = explain_bends(pool, cfg, items=classes(pool), measures="envelope")
+    if not lines and left:
+        return InfeasiblePlanError(
+            f"The scale method found no plan for {pool.name} that keeps every hard rule "
+            f"({left[0]}), though one may exist; solve it with --set solver.method=exact "
+            "(slower), or relax that rule."
+        )
+    if not lines:
+        lines = [
+            f"{pool.name}: the hard rules conflict, but no single rule explains it; "
+            "relax the caps one at a time to find the conflict."
+        ]
+    return InfeasiblePlanError(f"No plan for {pool.name} keeps every hard rule:\n  - " + "\n  - ".join(lines))

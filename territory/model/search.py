@@ -1,0 +1,304 @@
+"""Repair and local search of the scale method, through the families' trackers only.
+
+After disaggregation a plan may break a cap by a little (rounding) and leave reps a little
+outside a band (the class model's envelopes are not the units themselves). Every step here
+proposes moves or swaps of units and takes one only when ``Objective.delta`` says every
+family allows it (hard rules) and it lowers the objective (move cost plus band penalties),
+so the search applies the families' own definitions; none is written again here.
+
+Candidates are screened in batches (numpy over every candidate at once) and re-checked one
+by one against the current plan before they are taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .families.base import PairSum
+from .pools import primary_measure
+from .repair import Objective, give_back
+
+INF = np.inf
+
+
+def improve(obj: Objective) -> int:
+    """Repair and polish a plan in place: caps first, tier bands, measure bands, then moves
+    given back where the bands allow. Returns the number of moves and swaps taken."""
+    done = give_back(obj)
+    for _ in range(3):  # again while a round finds something: a polish can open a swap
+        step = tier_repair(obj) + balance_swaps(obj) + transfers(obj) + move_polish(obj)
+        done += step
+        if not step:
+            break
+    done += give_back(obj)  # a safety net: nothing to do normally
+    return done
+
+
+def _take(obj: Objective, moves: list[tuple[int, int]]) -> None:
+    for u, r in moves:
+        obj.move(u, r)
+
+
+def _gain(
+    obj: Objective,
+    a: np.ndarray,
+    r: Any,
+    r2: Any,
+    b: np.ndarray | None = None,
+    ignore: frozenset[str] = frozenset(),
+) -> np.ndarray:
+    """Objective decrease of each candidate, -inf where some rule forbids it."""
+    dpen, ok = obj.delta(a, r, r2, b, ignore)
+    return np.where(ok, -dpen, -INF)
+
+
+def tier_repair(obj: Objective, max_rounds: int = 1000) -> int:
+    """Move single accounts of a tier from a rep outside its band to reps with room (or to a
+    rep below its band from reps with some to spare), the best for the objective first. The
+    measure bands are left to the swaps that follow (which keep the tier counts), so a move
+    that mends a tier band is not refused for the measure it shifts."""
+    tt: Any = obj.find("tier_balance")
+    st = obj.st
+    cfg = st.cfg
+    if tt is None or cfg.balance.tier_penalty <= cfg.continuity.move_cost:
+        return 0
+    p, sh = st.pool, st.shares
+    single = (p.size == 1) & (p.owner != -2) & ~p.locked
+    stuck = np.zeros((st.R, 3), dtype=bool)
+    done = 0
+    for _ in range(max_rounds):
+        counts = tt.T
+        over = counts - sh.tier_hi
+        under = sh.tier_lo - counts
+        worst = np.where(stuck, -1, np.maximum(over, under))
+        flat = int(np.argmax(worst))
+        r, t = flat // 3, flat % 3
+        if worst[r, t] <= 0:
+            break
+        if over[r, t] > 0:
+            givers, takers = np.array([r]), np.flatnonzero(counts[:, t] < sh.tier_hi[:, t])
+        else:
+            givers, takers = np.flatnonzero(counts[:, t] > sh.tier_lo[:, t]), np.array([r])
+        cand = np.flatnonzero(single & (p.comp[:, t] == 1) & np.isin(st.rep_of_unit, givers))
+        if not cand.size or not takers.size:
+            stuck[r, t] = True
+            continue
+        a = np.repeat(cand, takers.size)
+        r2 = np.tile(takers, cand.size)
+        cur = st.rep_of_unit[a]
+        gain = np.where(cur != r2, _gain(obj, a, cur, r2, ignore=frozenset({"measure_balance"})), -INF)
+        i = int(np.argmax(gain))
+        if gain[i] <= 1e-9:
+            stuck[r, t] = True
+            continue
+        obj.move(int(a[i]), int(r2[i]))
+        done += 1
+    return done
+
+
+def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, screen: int = 16) -> int:
+    """Swaps that bring every rep's measures into their bands: the rep furthest outside a
+    band swaps a unit with one of the reps with the most room, two units of the same class
+    (free in moves and tiers) or of the same tier mix, whose difference in that measure is
+    closest to what the rep must shed or gain. The candidates are screened on that measure's
+    change and the best of them weighed on the whole objective, once per round."""
+    st = obj.st
+    p = st.pool
+    meas: list[Any] = [t for t in obj.trackers if t.family.name == "measure_balance"]
+    if not meas:
+        return 0
+    R = st.R
+    item = st.item_of_unit
+    ckey = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
+    movable = p.owner != -2  # mixed-owner families are left alone
+    elig = st.items.eligible()
+    stuck = np.zeros((R, len(meas)), dtype=bool)
+    swaps = 0
+    for _ in range(max_rounds):
+        viol = np.stack([np.maximum(t.T - t.hi, t.lo - t.T) * t.inv for t in meas], axis=1)
+        has = np.stack([t.has for t in meas], axis=1)
+        viol[~has | stuck] = -1
+        flat = int(np.argmax(viol))
+        r, j = flat // len(meas), flat % len(meas)
+        if viol[r, j] <= 1e-12:
+            break
+        t = meas[j]
+        vals = p.value[:, t.m]
+        T, lo, hi, fair = t.T, t.lo, t.hi, t.fair
+        margin = 0.002 * fair
+        down = T[r] > hi[r]
+        want_r = (T[r] - (hi[r] - margin[r])) if down else ((lo[r] + margin[r]) - T[r])
+        mine = np.flatnonzero((st.rep_of_unit == r) & movable)
+        room = ((hi - margin) - T) if down else (T - (lo + margin))
+        room[r] = -INF
+        if mine.size:
+            room[~elig[np.unique(item[mine])].any(axis=0)] = -INF
+        sign = 1.0 if down else -1.0
+        span = float(vals.max() - vals.min() + 1.0) * 4 if vals.size else 1.0
+        ca: list[np.ndarray] = []
+        cb: list[np.ndarray] = []
+        c2: list[np.ndarray] = []
+        for r2 in np.argsort(-room, kind="stable")[:partners].tolist():
+            if room[r2] <= 0 or not mine.size:
+                break
+            want = min(want_r, room[r2])
+            theirs = np.flatnonzero((st.rep_of_unit == r2) & movable)
+            if not theirs.size:
+                continue
+            for key_a, key_b in ((item[mine], item[theirs]), (ckey[mine], ckey[theirs])):
+                bo = np.lexsort((vals[theirs], key_b))
+                bu = theirs[bo]
+                bk = key_b[bo] * span + vals[bu]
+                j0 = np.searchsorted(bk, key_a * span + vals[mine] - sign * want)
+                for dj in (-1, 0):
+                    jj = np.clip(j0 + dj, 0, len(bu) - 1)
+                    cand = np.flatnonzero(key_b[bo][jj] == key_a)
+                    if not cand.size:
+                        continue
+                    bb = bu[jj[cand]]
+                    dm, _ = t.delta(mine[cand], r, r2, bb)  # screen on the measure's own change
+                    best = np.argsort(dm, kind="stable")[:screen]
+                    ca.append(mine[cand[best]])
+                    cb.append(bb[best])
+                    c2.append(np.full(best.size, r2))
+        if not ca:
+            stuck[r, j] = True
+            continue
+        A, B, R2 = np.concatenate(ca), np.concatenate(cb), np.concatenate(c2)
+        g = _gain(obj, A, r, R2, B)
+        i = int(np.argmax(g))
+        if g[i] <= 1e-9:
+            stuck[r, j] = True
+            continue
+        _take(obj, [(int(A[i]), int(R2[i])), (int(B[i]), r)])
+        swaps += 1
+    return swaps
+
+
+def transfers(obj: Objective, max_rounds: int = 500, most: int = 256, screen: int = 64) -> int:
+    """Single units into or out of the rep whose bands cost most, the best for the objective
+    first: what the swaps cannot mend (an account band, a workload band, a measure band that
+    needs one more or one less unit, not a trade). Candidates are the rep's largest units to
+    any rep, and the largest units of the costliest other reps to it; they are screened on the
+    family that costs the rep most, then weighed on the whole objective."""
+    st = obj.st
+    p = st.pool
+    soft = [t for t in obj.trackers if isinstance(t, PairSum) and not t.total_rule and not t.family.hard]
+    if not soft:
+        return 0
+    R = st.R
+    reps = np.arange(R)
+    movable = (p.owner != -2) & ~p.locked
+    prim = p.value[:, primary_measure(p.measures)] if p.value.shape[1] else np.zeros(p.n_units)
+    elig = st.items.eligible()
+    stuck = np.zeros(R, dtype=bool)
+    done = 0
+    for _ in range(max_rounds):
+        parts = np.stack([t.cost(reps, t.T) for t in soft])
+        cost = np.where(stuck, 0.0, parts.sum(axis=0))
+        r = int(np.argmax(cost))
+        if cost[r] <= 1e-9:
+            break
+        t = soft[int(np.argmax(parts[:, r]))]
+        rou = st.rep_of_unit
+        mine = np.flatnonzero((rou == r) & movable)
+        mine = mine[np.argsort(-prim[mine], kind="stable")[:most]]
+        others = np.argsort(-np.where(reps == r, -1.0, parts.sum(axis=0)), kind="stable")[:8]
+        theirs = np.flatnonzero(np.isin(rou, others) & movable)
+        theirs = theirs[elig[st.item_of_unit[theirs], r]]
+        theirs = theirs[np.argsort(-prim[theirs], kind="stable")[:most]]
+        a = np.concatenate([np.repeat(mine, R), theirs])
+        src = np.concatenate([np.full(mine.size * R, r), rou[theirs]])
+        dst = np.concatenate([np.tile(reps, mine.size), np.full(theirs.size, r)])
+        keep = src != dst
+        a, src, dst = a[keep], src[keep], dst[keep]
+        if not a.size:
+            stuck[r] = True
+            continue
+        d_t, ok_t = t.delta(a, src, dst)
+        sel = np.flatnonzero(ok_t)
+        sel = sel[np.argsort(d_t[sel], kind="stable")[:screen]]
+        gain = _gain(obj, a[sel], src[sel], dst[sel])
+        i = int(np.argmax(gain)) if gain.size else 0
+        if not gain.size or gain[i] <= 1e-9:
+            stuck[r] = True
+            continue
+        u, r1, r2 = int(a[sel[i]]), int(src[sel[i]]), int(dst[sel[i]])
+        obj.move(u, r2)
+        stuck[[r1, r2]] = False
+        done += 1
+    return done
+
+
+def move_polish(obj: Objective, passes: int = 3) -> int:
+    """Take moves back where the objective allows: a moved unit returns to its owner alone,
+    or in exchange for a unit of the same tier mix that the owner received from someone else
+    (one or two moves fewer)."""
+    st = obj.st
+    p = st.pool
+    own = np.where(p.locked, -1, p.owner)  # uniform owners only (mixed: -2, none: -1)
+    if not (own >= 0).any():
+        return 0
+    elig = st.items.eligible()
+    item = st.item_of_unit
+    ck = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
+    n_ck = int(ck.max(initial=0)) + 1
+    prim = p.value[:, 0] if p.value.shape[1] else np.zeros(p.n_units)
+    rank = np.empty(p.n_units)
+    rank[np.argsort(prim, kind="stable")] = np.arange(p.n_units) / (2.0 * max(p.n_units, 1))
+    done = 0
+    for _ in range(passes):
+        changed = 0
+        rou = st.rep_of_unit
+        moved = np.flatnonzero((own >= 0) & (rou != own))
+        moved = moved[elig[item[moved], own[moved]]]
+        if not moved.size:
+            break
+        # 1. returns, best first; each re-checked against the plan as it is then
+        g = _gain(obj, moved, rou[moved], own[moved])
+        for k in np.argsort(-g, kind="stable").tolist():
+            if g[k] <= 1e-9:
+                break
+            u = int(moved[k])
+            if _gain(obj, np.array([u]), rou[u], own[u])[0] > 1e-9:
+                obj.move(u, int(own[u]))
+                changed += 1
+        # 2. exchanges with a unit of the same tier mix the owner holds but does not own
+        rou = st.rep_of_unit
+        left = moved[rou[moved] != own[moved]]
+        recv = np.flatnonzero((rou != own) & (p.owner != -2))
+        if left.size and recv.size:
+            key = (rou[recv] * n_ck + ck[recv]) + rank[recv]
+            o = np.argsort(key, kind="stable")
+            recv, key = recv[o], key[o]
+            want = (own[left] * n_ck + ck[left]) + rank[left]
+            j0 = np.searchsorted(key, want)
+            offs = np.arange(-3, 3)
+            jj = np.clip(j0[:, None] + offs[None, :], 0, len(recv) - 1)
+            cu = np.repeat(left, len(offs))
+            cw = recv[jj].reshape(-1)
+            sane = (np.floor(key[jj.reshape(-1)]) == np.floor(np.repeat(want, len(offs)))) & (cw != cu)
+            cu, cw = cu[sane], cw[sane]
+            if cu.size:
+                g = _gain(obj, cu, rou[cu], own[cu], cw)
+                order = np.argsort(-g, kind="stable")
+                used: set[int] = set()
+                for k in order.tolist():
+                    if g[k] <= 1e-9:
+                        break
+                    uu, ww = int(cu[k]), int(cw[k])
+                    if uu in used or ww in used:
+                        continue
+                    r_u, o_u = int(st.rep_of_unit[uu]), int(own[uu])
+                    if st.rep_of_unit[ww] != o_u or r_u == o_u:
+                        continue
+                    if _gain(obj, np.array([uu]), r_u, o_u, np.array([ww]))[0] > 1e-9:
+                        _take(obj, [(uu, o_u), (ww, r_u)])
+                        used.update((uu, ww))
+                        changed += 1
+        done += changed
+        if not changed:
+            break
+    return done
