@@ -163,6 +163,7 @@ class StageBars:
     LABELS = {
         "solve": "Solving pools",
         "anyway": "Solving without the lock rules",
+        "requests": "Pricing requests",
         "sweep": "Sweeping move caps",
         "books": "Rendering books",
     }
