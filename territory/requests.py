@@ -756,10 +756,13 @@ def solve_with_requests(inp: Any, progress: Progress = _noop, *, export_lp: str 
     they are taken in file order and a later one that breaks the plan is refused. Raises
     what ``solve_input`` raises when the plan without requests cannot be made.
     """
+    import time
+
     from .pipeline import solve_input
 
     rs: RequestSet = inp.extras["requests"]
     base = solve_input(inp, progress, export_lp=export_lp)
+    t0 = time.perf_counter()
     todo = list(rs.requests)
     outcomes: list[RequestOutcome] = []
     for k, q in enumerate(todo):
@@ -777,6 +780,7 @@ def solve_with_requests(inp: Any, progress: Progress = _noop, *, export_lp: str 
         "objective": base.objective,
     }
     _request_reasons(plan, inp, [o.request for o in outcomes if o.honoured])
+    plan.timings["requests"] = time.perf_counter() - t0  # pricing and the plan with them
     return plan
 
 

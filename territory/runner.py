@@ -165,7 +165,8 @@ def plan_to_folder(
 
     :param protect: the run's input files; ``out`` must not hold any of them.
     :param progress: ``progress(stage, done, total)`` with stages "solve", "anyway" (the plan
-        without the lock rules, for summary.json's kept_anyway), "sweep", "books".
+        without the lock rules, for summary.json's kept_anyway), "requests" (each request
+        priced, see ``territory.requests``), "sweep", "books".
     """
     from .io.staging import check_output_file, staged_folder
 
