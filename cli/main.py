@@ -15,6 +15,7 @@ from territory import __version__
 from .books import books
 from .capacity import capacity
 from .compare import compare, diff
+from .explain import explain
 from .options import CONTEXT_SETTINGS
 from .plan import plan
 from .report import report
@@ -80,3 +81,4 @@ cli.add_command(compare)
 cli.add_command(diff)
 cli.add_command(run)
 cli.add_command(capacity)
+cli.add_command(explain)

@@ -164,6 +164,7 @@ class StageBars:
     LABELS = {
         "solve": "Solving pools",
         "anyway": "Solving without the lock rules",
+        "requests": "Pricing requests",
         "sweep": "Sweeping move caps",
         "scenarios": "Solving {total} plans",
         "books": "Rendering books",

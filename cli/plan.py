@@ -75,6 +75,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     )
     lines.append(format_moves(s))
     lines += format_lock_rules(s)
+    lines += format_requests(s)
     if o.get("no_product_fit"):
         n = o["no_product_fit"]
         keep = s["config"]["products"].get("no_fit", "keep") == "keep"
@@ -207,6 +208,36 @@ def format_lock_rules(s: dict[str, Any]) -> list[str]:
     return lines
 
 
+def format_requests(s: dict[str, Any]) -> list[str]:
+    """Managers' requests: honoured or refused, each with its price (summary.json's requests)."""
+    rq = s.get("requests")
+    if not rq:
+        return []
+    extra = rq.get("extra_moves")
+    lines = [
+        f"Requests ({rq['file']}): {rq['honoured']} of {rq['requests']} honoured, {rq['refused']} refused"
+        + (
+            f"; with them the plan moves {abs(extra):,} account{'s' if abs(extra) != 1 else ''} "
+            f"{'more' if extra >= 0 else 'fewer'} than without."
+            if extra is not None
+            else "."
+        )
+    ]
+    rows = [
+        (
+            f"row {r['row']}" if r.get("row") else "",
+            r["account_id"],
+            f"keep ({r['rep_id']})" if r["requested_rep"] == "keep" else r["requested_rep"],
+            r,
+        )
+        for r in rq["list"]
+    ]
+    w = max(len(f"{a} -> {b}") for _, a, b, _ in rows)
+    for row, a, b, r in rows:
+        lines.append(f"  {row:<7} {a + ' -> ' + b:<{w}}  {r['reason']}")
+    return lines
+
+
 def format_crm_guard(s: dict[str, Any]) -> str | None:
     """The guard's message when it withheld the update file(s), or let them through anyway."""
     crm = s.get("crm_update") or {}
@@ -284,6 +315,15 @@ def format_sweep(points: list[Any]) -> str:
     default=None,
     help="CSV of account_id,rep_id: accounts pinned to a rep whatever the balance.",
 )
+@click.option(
+    "--requests",
+    "requests_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Managers' requests (CSV/XLSX): account_id,rep_id,requested_by,note, rep_id 'keep' "
+    "for the current owner. Each is honoured when the rules allow, refused otherwise, and "
+    "priced (requests.csv).",
+)
 @source_options
 @config_options
 @lock_rule_options
@@ -313,6 +353,7 @@ def plan(
     icp_path: str | None,
     region_rules: str | None,
     locks_path: str | None,
+    requests_path: str | None,
     config_path: str | None,
     settings: tuple[str, ...],
     as_of: Any,
@@ -352,7 +393,7 @@ def plan(
 
     # Every option is checked before anything is read, solved or written.
     caps = parse_caps(sweep) if sweep is not None else None
-    protect = (accounts, roster, icp_path, locks_path, config_path, opportunities)
+    protect = (accounts, roster, icp_path, locks_path, config_path, opportunities, requests_path)
     check_output_folder(out_dir, protect)
     if export_lp:
         check_output_file(export_lp, protect, example="model.lp", out_folder=out_dir)
@@ -367,6 +408,7 @@ def plan(
         cfg,
         icp_path=icp_path,
         locks_path=locks_path,
+        requests_path=requests_path,
         **source_kwargs(preset, sheet, table, query),
     )
     with StageBars(quiet) as bars:

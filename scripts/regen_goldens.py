@@ -38,6 +38,7 @@ def example_plan(out: Path) -> dict[str, str]:
     summary.pop("files")
     for f in summary["inputs"].values():  # line endings differ on checkouts; the rows do not
         f.pop("sha256")
+        f.pop("path")  # where the checkout lives
     return {
         "example_owner_changes.csv": (out / "owner_changes.csv").read_text(encoding="utf-8"),
         "example_summary.json": json.dumps(summary, indent=2, ensure_ascii=False) + "\n",

@@ -349,6 +349,12 @@ class InputsConfig:
     query: str = setting(
         "", "SQL query returning the accounts (with a database URL; instead of inputs.table)."
     )
+    requests: str = setting(
+        "",
+        "Managers' requests file (CSV/XLSX), relative to plan.toml (--requests): columns "
+        "account_id, rep_id (a rep, or 'keep' for the current owner), requested_by and note. "
+        "Each request the rules allow is honoured and priced (see docs/requests.md).",
+    )
     region_rules: str = setting(
         "",
         "Assign each account's region from its country, state and postal code with first-match-"
@@ -646,6 +652,16 @@ class LocksConfig:
 
 
 @dataclass(frozen=True)
+class RequestsConfig:
+    bands: Literal["hold", "bend"] = setting(
+        "hold",
+        "'hold': a request is refused when honouring it would put a rep outside a tier or "
+        "potential band (or further outside) compared with the plan without it; 'bend': "
+        "honour every request the hard rules allow, the bands bending at their penalty.",
+    )
+
+
+@dataclass(frozen=True)
 class CapacityConfig:
     by: Literal["region", "manager", "product"] = setting(
         "region",
@@ -703,6 +719,7 @@ class PlanConfig:
     geo: GeoConfig = setting(GeoConfig, "Geography: regions from rules, and placing accounts on the map.")
     locks: LocksConfig = setting(LocksConfig, "Lock rules from the data, and the as-of date they count from.")
     capacity: CapacityConfig = setting(CapacityConfig, "Headcount questions: 'territory capacity'.")
+    requests: RequestsConfig = setting(RequestsConfig, "Managers' requests: when a request is refused.")
 
 
 # --------------------------------------------------------------------------- loading

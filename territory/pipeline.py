@@ -260,6 +260,7 @@ def load_input(
     table: str | None = None,
     query: str | None = None,
     locks_path: str | Path | None = None,
+    requests_path: str | Path | None = None,
 ) -> PlanInput:
     """Read and validate both files, collecting all problems before raising.
 
@@ -371,6 +372,23 @@ def load_input(
             problems += rules.problems
         except InputError as e:
             problems += e.problems + e.warnings
+    requests = None
+    requests_path = requests_path or config.inputs.requests or None
+    if (
+        requests_path is not None
+        and accounts is not None
+        and reps is not None
+        and "account_id" in accounts.columns
+    ):
+        from .requests import read_requests  # managers' requests: checked with everything else
+
+        try:
+            requests, p = read_requests(
+                requests_path, accounts, reps, config, a_label, limits=opts.limits, problems_so_far=problems
+            )
+            problems += p
+        except InputError as e:
+            problems += e.problems + e.warnings
     if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
         raise InputError(problems)
     inputs = [
@@ -408,6 +426,9 @@ def load_input(
                 "locks", str(locks_path), sha256_file(locks_path), int((accounts["_lock_to"] != "").sum())
             )
         )
+    if requests is not None:
+        inputs.append(InputFile("requests", requests.file, requests.sha256, len(requests.requests)))
+        extras["requests"] = requests
     inp = prepare_input(
         accounts,
         reps,
@@ -886,7 +907,8 @@ def summary_dict(
         "territory_version": __version__,
         "period_label": p.config.period_label,
         "inputs": {
-            f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows} for f in p.inputs
+            f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows, **_input_path(f)}
+            for f in p.inputs
         },
         "config": config_to_dict(p.config),
         "solver": {
@@ -929,6 +951,10 @@ def summary_dict(
     locks = lock_rules_summary(p)
     if locks is not None:
         summary["lock_rules"] = locks
+    if "requests" in p.extras and "request_outcomes" in p.extras:
+        from .requests import requests_summary
+
+        summary["requests"] = requests_summary(p)
     if files is not None:
         summary["files"] = dict(files)
         from .io.plandir import summary_checksum
@@ -941,6 +967,15 @@ def summary_dict(
         "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
     }
     return summary
+
+
+def _input_path(f: InputFile) -> dict[str, str]:
+    """Where an input file was read from (absolute), so `territory explain` can read it again."""
+    from .io.sql import is_database_url
+
+    if not f.path or is_database_url(f.path):
+        return {}
+    return {"path": str(Path(f.path).resolve())}
 
 
 PlanFiles = list[tuple[str, Any]]
@@ -961,6 +996,10 @@ def plan_files(p: Plan, updates: OwnerUpdates | None = None) -> PlanFiles:
     files += list(updates.frames().items())
     if "icp" in p.extras:
         files.append(("icp.json", p.extras["icp"]))
+    if "request_outcomes" in p.extras:
+        from .requests import REQUESTS_FILE, requests_frame
+
+        files.append((REQUESTS_FILE, requests_frame(p)))
     return files
 
 

@@ -20,11 +20,12 @@ from typing import Protocol
 
 SOLVE = "solve"  # pools of the balancing model solved
 ANYWAY = "anyway"  # the plan without the lock rules solved (summary.json's kept_anyway)
+REQUESTS = "requests"  # managers' requests priced, one solve each (territory.requests)
 SWEEP = "sweep"  # caps of a balance-versus-moves sweep solved
 SCENARIOS = "scenarios"  # what-if scenarios planned (item: the scenario's name)
 BOOKS = "books"  # PDF books rendered (item: the book's file name)
 SCORE = "score"  # ICP products scored (item: the product's name)
-STAGES = (SOLVE, ANYWAY, SWEEP, SCENARIOS, BOOKS, SCORE)
+STAGES = (SOLVE, ANYWAY, REQUESTS, SWEEP, SCENARIOS, BOOKS, SCORE)
 
 
 class Progress(Protocol):

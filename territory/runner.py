@@ -66,6 +66,7 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         accounts=_resolve(base, cfg.inputs.accounts),
         roster=_resolve(base, cfg.inputs.roster),
         icp=_resolve(base, cfg.inputs.icp),
+        requests=_resolve(base, cfg.inputs.requests),
         region_rules=cfg.inputs.region_rules
         if is_builtin(cfg.inputs.region_rules)
         else _resolve(base, cfg.inputs.region_rules),
@@ -163,7 +164,8 @@ def plan_to_folder(
 
     :param protect: the run's input files; ``out`` must not hold any of them.
     :param progress: see ``territory.progress``; stages "solve", "anyway" (the plan without
-        the lock rules, for summary.json's kept_anyway), "sweep" and "books".
+        the lock rules, for summary.json's kept_anyway), "requests" (each request priced, see
+        ``territory.requests``), "sweep" and "books".
     """
     from .io.staging import check_output_file, staged_folder
 
@@ -173,7 +175,12 @@ def plan_to_folder(
         check_output_file(export_lp, protect, example="model.lp", out_folder=out)
     with staged_folder(out, protect=protect) as stage:
         lp_target = stage.map(export_lp) or export_lp
-        plan = solve_input(inp, report, export_lp=lp_target)
+        if "requests" in inp.extras:  # managers' requests: honoured or refused, each priced
+            from .requests import solve_with_requests
+
+            plan = solve_with_requests(inp, report, export_lp=lp_target)
+        else:
+            plan = solve_input(inp, report, export_lp=lp_target)
         if inp.config.locks.kept_anyway:
             from .lockrules import kept_anyway_owners  # "how many would have stayed anyway"
 
@@ -257,6 +264,7 @@ def run_plan_file(
         cfg.inputs.roster,
         cfg.inputs.icp or None,
         cfg.locks.opportunities or None,
+        cfg.inputs.requests or None,
     )
     check_output_folder(cfg.outputs.dir, inputs)  # before any work
     if cfg.outputs.report and cfg.outputs.report_previous:
