@@ -195,7 +195,7 @@ def read_requests(
             Problem(
                 label,
                 f"required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)} missing",
+                f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} missing",
                 row=1,
                 hint="a requests file has the columns account_id,rep_id,requested_by,note; "
                 + missing_column_hint(raw, REQUEST_COLUMNS, missing[0]),
