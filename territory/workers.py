@@ -56,6 +56,8 @@ def worker_started(parent: int) -> None:
     IN_PROGRESS.clear()  # the parent's, inherited by the fork
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
+    if signal.SIGTERM in _DEFERRED:  # stopped between the fork and this handler
+        _stop()
     armed = False
     if sys.platform.startswith("linux"):
         try:
@@ -97,6 +99,42 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
         manager.join(max(1.0, deadline - time.monotonic()))
 
 
+_STOPS = (signal.SIGTERM, signal.SIGINT)
+_DEFERRED: list[int] = []
+
+
+@contextmanager
+def _stops_deferred() -> Iterator[None]:
+    """SIGTERM and Ctrl-C wait until the block is over (then act as usual).
+
+    Forking runs the interpreter's at-fork hooks (logging's lock release, ...), and an
+    exception raised by a signal handler inside one of them is printed as "Exception ignored
+    ... Traceback" and lost; the pool forks its workers in ``submit``, so it submits with the
+    stops deferred.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _DEFERRED.clear()
+    previous = {s: signal.getsignal(s) for s in _STOPS}
+    for s in _STOPS:
+        signal.signal(s, lambda signum, _frame: _DEFERRED.append(signum))
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        pending, _DEFERRED[:] = list(_DEFERRED), []
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)
+
+
+class _Pool(ProcessPoolExecutor):
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        with _stops_deferred():
+            return super().submit(fn, *args, **kwargs)
+
+
 @contextmanager
 def process_pool(
     workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple[Any, ...] = ()
@@ -107,9 +145,7 @@ def process_pool(
     (KeyboardInterrupt and SystemExit included) it stops the workers first.
     """
     ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init, initargs=(os.getpid(), initializer, initargs)
-    )
+    pool = _Pool(workers, mp_context=ctx, initializer=_init, initargs=(os.getpid(), initializer, initargs))
     try:
         yield pool
     except BaseException:
