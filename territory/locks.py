@@ -37,13 +37,14 @@ def read_locks(
     table, problems = canonicalise_headers(raw, LOCK_COLUMNS, label)
     problems = list(raw.attrs.get("problems", [])) + problems
     out = pd.Series("", index=accounts.index, dtype=object)
+    out.attrs["rows"] = np.zeros(len(accounts), dtype=np.int64)  # also when the file is refused
     missing = [c for c in ("account_id", "rep_id") if c not in table.columns]
     if missing:
         problems.append(
             Problem(
                 label,
                 f"required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)} missing",
+                f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} missing",
                 row=1,
                 hint="a locks file has two columns: account_id,rep_id; "
                 + missing_column_hint(raw, LOCK_COLUMNS, missing[0]),

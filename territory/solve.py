@@ -88,10 +88,13 @@ def _quiet_stdout() -> Iterator[list[str]]:
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, ValueError, OSError):
+        fd = 1  # stdout replaced (a notebook, a test runner): HiGHS still writes to descriptor 1
+    try:
+        sys.stdout.flush()
+        saved = os.dup(fd)
+    except (OSError, ValueError):
         yield captured
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
     with tempfile.TemporaryFile(mode="w+b") as tmp:
         os.dup2(tmp.fileno(), fd)
         try:
