@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputError, Problem
+from .plan_result import PlanSummary
 
 TIERS = ("1", "2", "3")
 
@@ -72,6 +73,7 @@ class PlanDirInfo:
     path: Path
     summary: dict[str, Any]
     assignments: pd.DataFrame
+    result: PlanSummary  # summary.json, typed
 
 
 def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
@@ -80,7 +82,7 @@ def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
     from .io.plandir import read_plan_folder
 
     f = read_plan_folder(path)
-    return PlanDirInfo(name or f.path.name, f.path, f.summary, f.assignments)
+    return PlanDirInfo(name or f.path.name, f.path, f.summary, f.assignments, f.result)
 
 
 def read_plan_dirs(paths: Sequence[str | Path], names: Sequence[str] | None = None) -> list[PlanDirInfo]:

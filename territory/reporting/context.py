@@ -33,6 +33,7 @@ from ..balance import potential_band as potential_band_of
 from ..errors import InputError, Problem
 from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
 from ..geo.book_maps import warm as warm_maps
+from ..plan_result import PlanSummary
 
 __all__ = [
     "PlanDir",
@@ -85,6 +86,7 @@ class PlanDir:
     assignments: pd.DataFrame
     icp: Mapping[str, Any] | None
     fingerprint: str
+    result: PlanSummary  # summary.json, typed (``summary`` is the same file as read)
 
     def __repr__(self) -> str:
         return (
@@ -169,7 +171,12 @@ def load_plan_dir(path: str | Path) -> PlanDir:
         # is listed for completeness but is in nobody's book (summary.json counts none).
         frame = frame[frame["product"] != ""].reset_index(drop=True)
     return PlanDir(
-        path=f.path, summary=f.summary, assignments=frame, icp=f.icp, fingerprint=h.hexdigest()[:12]
+        path=f.path,
+        summary=f.summary,
+        assignments=frame,
+        icp=f.icp,
+        fingerprint=h.hexdigest()[:12],
+        result=f.result,
     )
 
 
