@@ -55,6 +55,41 @@ def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def format_rep_table(s: dict[str, Any], labels: list[str], name_w: int) -> list[str]:
+    """Per rep: accounts, tiers (fair share in brackets), each measure against its fair share
+    ("!" outside the measure's band), moves in and out."""
+    from territory.plan_result import PlanSummary, band_text, measure_label
+
+    result = PlanSummary.from_dict(s)
+    names = result.measure_names()
+    heads = [f"{measure_label(n)} vs fair" for n in names]
+    widths = [max(len(h), 9) for h in heads]
+    header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  "
+    header += "".join(f"{h:>{w}}  " for h, w in zip(heads, widths)) + f"{'In/Out':>7}"
+    lines = [header, "-" * len(header)]
+    outside = False
+    for label, r in zip(labels, result.reps):
+        cells = [f"{r.tier_counts[t]:>4} ({r.fair_tier[t]:>4.1f})" for t in ("1", "2", "3")]
+        measures = dict(r.measure_items())
+        devs = []
+        for n, w in zip(names, widths):
+            m = measures.get(n)
+            text = "-" if m is None or m.deviation is None else f"{m.deviation:+.1%}"
+            if m is not None and m.outside():
+                text, outside = text + " !", True
+            devs.append(f"{text:>{w}}  ")
+        lines.append(
+            f"{label:<{name_w}} {r.accounts:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
+            + "".join(devs)
+            + f"{r.moves_in:>3}/{r.moves_out:<3}".rstrip()
+        )
+    bands = ", ".join(f"{measure_label(n)} {band_text(result.measure_band(n))}" for n in names)
+    lines.append("(fair share in brackets; measures: % above or below the rep's fair share; " + bands + ")")
+    if outside:
+        lines.append("(! outside the rep's band)")
+    return lines
+
+
 def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     """The short plain-words summary printed after a plan."""
     o = s["overall"]
@@ -91,20 +126,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
             suffix += f" ({r['capacity']:g})"
         labels.append(rep_label(str(r["rep_id"]), str(r["name"] or ""), suffix))
     name_w = column_width(labels, "Rep", 26)
-    header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for label, r in zip(labels, s["reps"]):
-        cells = []
-        for t in ("1", "2", "3"):
-            cells.append(f"{r['tier_counts'][t]:>4} ({r['fair_tier'][t]:>4.1f})")
-        dev = r["potential_deviation"]
-        dev_s = "-" if dev is None else f"{dev:+.1%}"
-        lines.append(
-            f"{label:<{name_w}} {r['accounts']:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
-            f"{dev_s:>17}  {r['moves_in']:>3}/{r['moves_out']:<3}".rstrip()
-        )
-    lines.append("(fair share in brackets)")
+    lines += format_rep_table(s, labels, name_w)
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
     lines.append("")

@@ -380,6 +380,39 @@ class PlanSummary:
         return _load(cls, data, "", strict)
 
 
+# --------------------------------------------------------------------------- measures in words
+
+ACRONYMS = frozenset({"arr", "atr", "mrr", "acv", "tcv", "nrr", "grr", "ltv", "cltv", "tam", "sam", "ai"})
+
+
+def measure_label(name: str) -> str:
+    """A measure's column name as a sales-ops person reads it: 'arr' -> 'ARR',
+    'renewals_next_2q' -> 'Renewals next 2q', 'potential' -> 'Potential'."""
+    words = [w.upper() if w.lower() in ACRONYMS else w for w in name.replace("-", "_").split("_") if w]
+    text = " ".join(words) or name
+    return text[:1].upper() + text[1:]
+
+
+def amount_text(value: float) -> str:
+    """1204000.0 -> '1,204,000'; 12.5 -> '12.5' (an amount of any measure)."""
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def band_text(share: float | None) -> str:
+    """0.1 -> 'band ±10 %'; None -> 'not balanced'."""
+    if share is None:
+        return "not balanced"
+    pct = share * 100
+    return f"band ±{pct:.0f} %" if abs(pct - round(pct)) < 1e-9 else f"band ±{pct:.1f} %"
+
+
+def measure_sentence(name: str, m: RepMeasure, band_share: float | None) -> str:
+    """'ARR: 1,204,000 (fair share 1,150,000, band ±10 %)'."""
+    return f"{measure_label(name)}: {amount_text(m.value)} (fair share {amount_text(m.fair)}, {band_text(band_share if m.band is not None else None)})"
+
+
 # --------------------------------------------------------------------------- conversion
 
 T = TypeVar("T")
