@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest_books import pdf_text, render_checked
 
+from territory.reporting import build_manager_rollup, build_plan_summary, build_rep_book, load_plan_dir
 from territory_cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-MEASURES = ["--set", "balance.measures.arr.band=0.1", "--set", "balance.measures.pipeline.band=0.15"]
+MEASURES = ["--set", "balance.measures.arr.band=0.1", "--set", "balance.measures.pipeline.band=0.02"]
 
 
 def _accounts_with_measures(path: Path) -> None:
-    """The example's accounts with ARR and open pipeline (derived from potential and the row,
-    so every rep's book holds some)."""
+    """The example's accounts with ARR (derived from potential) and open pipeline on one
+    account in ten, in lumps no plan can split within a ±2 % band for every rep."""
     with open(ROOT / "examples" / "accounts.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -26,7 +28,13 @@ def _accounts_with_measures(path: Path) -> None:
         w.writeheader()
         for i, r in enumerate(rows):
             pot = int(r["potential"])
-            w.writerow({**r, "arr": pot // (5 + i % 7) // 100 * 100, "pipeline": (i * 7919) % 50 * 1000})
+            w.writerow(
+                {
+                    **r,
+                    "arr": pot // (5 + i % 7) // 100 * 100,
+                    "pipeline": (i * 7919) % 50 * 1000 if i % 10 == 0 else 0,
+                }
+            )
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +53,7 @@ def test_the_terminal_table_has_a_column_per_measure(plan3: tuple[Path, str]) ->
     _, output = plan3
     header = next(line for line in output.splitlines() if line.startswith("Rep "))
     assert re.search(r"Potential vs fair\s+ARR vs fair\s+Pipeline vs fair\s+In/Out", header)
-    assert "Potential band ±10 %, ARR band ±10 %, Pipeline band ±15 %" in output
+    assert "Potential band ±10 %, ARR band ±10 %, Pipeline band ±2 %" in output
 
 
 def test_compare_shows_every_measure(plan3: tuple[Path, str], tmp_path: Path) -> None:
@@ -73,3 +81,42 @@ def test_compare_shows_every_measure(plan3: tuple[Path, str], tmp_path: Path) ->
     assert float(r01["arr"]) == arr01["value"] and float(r01["arr_fair_share"]) == pytest.approx(
         arr01["fair"]
     )
+
+
+def test_books_show_every_measure_red_only_outside_its_band(plan3: tuple[Path, str]) -> None:
+    plan = load_plan_dir(plan3[0])
+    summary = plan.result
+    outside = [r for r in summary.reps if r.measures and r.measures["pipeline"].outside()]
+    inside = [r for r in summary.reps if r.measures and not r.measures["pipeline"].outside()]
+    assert outside and inside  # a ±2 % pipeline band is more than the plan can hold for everyone
+    rep = outside[0]
+    arr = rep.measures["arr"]
+    text = pdf_text(render_checked(build_rep_book(plan, rep.rep_id)))
+    flat = " ".join(text.split())
+    assert f"ARR: {arr.value:,.0f} (fair share {arr.fair:,.0f}, band ±10 %)" in flat
+    assert "Pipeline: " in flat and "band ±2 %): " in flat and "outside your band" in flat
+    ctx = build_rep_book(plan, inside[0].rep_id)
+    assert [(m.label, m.outside) for m in ctx.measures] == [
+        ("Potential", False),
+        ("ARR", False),
+        ("Pipeline", False),
+    ]
+
+    summary_ctx = build_plan_summary(plan)
+    assert summary_ctx.measure_labels == ("Potential", "ARR", "Pipeline")
+    red = {r.rep_id for r in summary_ctx.rep_measures if any(c is not None and c.outside for c in r.cells)}
+    assert red == {r.rep_id for r in outside if any(m.outside() for m in r.measures.values())}
+    text = " ".join(pdf_text(render_checked(summary_ctx)).split())
+    assert "Each rep's measures against fair share" in text
+    assert "Potential (vs fair) ARR (vs fair) Pipeline (vs fair)" in text
+    assert "Potential: band ±10 %; ARR: band ±10 %; Pipeline: band ±2 %" in text
+    from territory.reporting.render import render_html
+
+    html = render_html(summary_ctx)
+    assert html.count('class="n outside"') == sum(
+        1 for r in summary_ctx.rep_measures for c in r.cells if c is not None and c.outside
+    )
+
+    manager = summary.reps[0].manager
+    text = " ".join(pdf_text(render_checked(build_manager_rollup(plan, manager))).split())
+    assert "Potential (vs fair) ARR (vs fair) Pipeline (vs fair)" in text

@@ -389,6 +389,82 @@ class PoolInfo:
 
 
 @dataclass(frozen=True)
+class MeasureLine:
+    """One rep's number for one balance measure (potential, ARR, pipeline, ...)."""
+
+    name: str = doc("The measure's column, as in balance.measures ('arr').")
+    label: str = doc("The measure as a sales-ops person reads it ('ARR').")
+    value: float = doc("The rep's total after the plan.")
+    fair: float = doc("The rep's fair share.")
+    deviation: float | None = doc("(value - fair) / fair; None when the fair share is 0.")
+    band_lo: float | None = doc("Low end of the rep's band; None when the measure is not balanced.")
+    band_hi: float | None = doc("High end of the rep's band; None when the measure is not balanced.")
+    band_text: str = doc("The band in words: 'band ±10 %' or 'not balanced'.")
+    before: float | None = doc("The rep's total today.")
+    outside: bool = doc("True when the value is outside the rep's band (shown red).")
+    sentence: str = doc("'ARR: 1,204,000 (fair share 1,150,000, band ±10 %)'.")
+
+
+@dataclass(frozen=True)
+class RepMeasures:
+    """Every measure of one rep, in the plan's order (a row of the measures table)."""
+
+    rep_id: str = doc("Rep id.")
+    name: str = doc("Rep name.")
+    cells: tuple[MeasureLine | None, ...] = doc("One per measure of the table; None where the rep has none.")
+
+
+def measure_lines(plan: PlanDir, rep_id: str) -> tuple[MeasureLine, ...]:
+    """Every measure of one rep (potential alone for plans written before measures)."""
+    from ..plan_result import band_text, measure_label, measure_sentence
+
+    rep = plan.result.rep(rep_id)
+    if rep is None:
+        return ()
+    out = []
+    for name, m in rep.measure_items():
+        share = plan.result.measure_band(name) if m.band is not None else None
+        out.append(
+            MeasureLine(
+                name=name,
+                label=measure_label(name),
+                value=m.value,
+                fair=m.fair,
+                deviation=m.deviation,
+                band_lo=m.band[0] if m.band is not None else None,
+                band_hi=m.band[1] if m.band is not None else None,
+                band_text=band_text(share) if m.band is not None else "not balanced",
+                before=m.before if math.isfinite(m.before) else None,
+                outside=m.outside(),
+                sentence=measure_sentence(name, m, share),
+            )
+        )
+    return tuple(out)
+
+
+def measures_table(
+    plan: PlanDir, rep_ids: Sequence[str]
+) -> tuple[tuple[str, ...], str, tuple[RepMeasures, ...]]:
+    """The labels of every measure of the plan, their bands in words, and per rep its line
+    for each."""
+    from ..plan_result import band_text, measure_label
+
+    names = plan.result.measure_names()
+    rows = []
+    for rid in rep_ids:
+        by_name = {line.name: line for line in measure_lines(plan, rid)}
+        rows.append(
+            RepMeasures(
+                rep_id=rid,
+                name=plan.rep_names.get(rid, rid),
+                cells=tuple(by_name.get(n) for n in names),
+            )
+        )
+    legend = "; ".join(f"{measure_label(n)}: {band_text(plan.result.measure_band(n))}" for n in names)
+    return tuple(measure_label(n) for n in names), legend, tuple(rows)
+
+
+@dataclass(frozen=True)
 class RepBookContext:
     """Everything ``rep_book.html`` shows for one rep."""
 
@@ -421,6 +497,9 @@ class RepBookContext:
     geo_map: MapFigure | None = doc(
         "The rep's accounts by tier on a map (territory.geo); None when the plan has no coordinates.",
         default=None,
+    )
+    measures: tuple[MeasureLine, ...] = doc(
+        "Every balance measure of the rep (potential, ARR, ...) against fair share and band.", default=()
     )
 
 
@@ -849,6 +928,7 @@ def build_rep_book(
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
         geo_map=rep_map(plan, rep_id) if maps else None,
+        measures=measure_lines(plan, rep_id),
     )
 
 
@@ -930,6 +1010,11 @@ class ManagerRollupContext:
     geo_map: MapFigure | None = doc(
         "The team's accounts on a map, a colour per rep (territory.geo); None without coordinates.",
         default=None,
+    )
+    measure_labels: tuple[str, ...] = doc("Every balance measure of the plan, as column heads.", default=())
+    measure_legend: str = doc("Each measure's band in words ('ARR: band ±10 %; ...').", default="")
+    rep_measures: tuple[RepMeasures, ...] = doc(
+        "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
 
 
@@ -1042,6 +1127,7 @@ def build_manager_rollup(
         moves_within=_move_rows(within, names, roster),
         gaps=_gap_lines(plan, reps),
         geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
+        **_measures_fields(plan, [line.rep_id for line in lines]),
     )
 
 
@@ -1150,6 +1236,11 @@ class PlanSummaryContext:
     geo_map: MapFigure | None = doc(
         "Every territory on a map (territory.geo); None when the plan has no coordinates.",
         default=None,
+    )
+    measure_labels: tuple[str, ...] = doc("Every balance measure of the plan, as column heads.", default=())
+    measure_legend: str = doc("Each measure's band in words ('ARR: band ±10 %; ...').", default="")
+    rep_measures: tuple[RepMeasures, ...] = doc(
+        "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
 
 
@@ -1351,7 +1442,13 @@ def build_plan_summary(
         warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
         managers=tuple(managers_of(plan)),
         geo_map=plan_map(plan),
+        **_measures_fields(plan, plan.rep_ids),
     )
+
+
+def _measures_fields(plan: PlanDir, rep_ids: Sequence[str]) -> dict[str, Any]:
+    labels, legend, rows = measures_table(plan, rep_ids)
+    return {"measure_labels": labels, "measure_legend": legend, "rep_measures": rows}
 
 
 # --------------------------------------------------------------------------- introspection
