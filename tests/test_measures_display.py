@@ -18,11 +18,16 @@ ROOT = Path(__file__).resolve().parents[1]
 MEASURES = ["--set", "balance.measures.arr.band=0.1", "--set", "balance.measures.pipeline.band=0.02"]
 
 
+REGIONS = ("Northeast", "West")  # two of the example's four pools keep the tests quick
+
+
 def _accounts_with_measures(path: Path) -> None:
-    """The example's accounts with ARR (derived from potential) and open pipeline on one
-    account in ten, in lumps no plan can split within a ±2 % band for every rep."""
+    """The example's accounts of two regions with ARR (derived from potential) and open
+    pipeline on one account in ten, in lumps no plan can split within a ±2 % band for every
+    rep; and their reps."""
     with open(ROOT / "examples" / "accounts.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = [r for r in csv.DictReader(fh) if r["region"] in REGIONS]
+    ids = {r["account_id"] for r in rows}
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, [*rows[0], "arr", "pipeline"])
         w.writeheader()
@@ -31,10 +36,17 @@ def _accounts_with_measures(path: Path) -> None:
             w.writerow(
                 {
                     **r,
+                    "parent_id": r["parent_id"] if r["parent_id"] in ids else "",
                     "arr": pot // (5 + i % 7) // 100 * 100,
                     "pipeline": (i * 7919) % 50 * 1000 if i % 10 == 0 else 0,
                 }
             )
+    with open(ROOT / "examples" / "roster.csv", encoding="utf-8", newline="") as fh:
+        reps = [r for r in csv.DictReader(fh) if r["region"] in REGIONS]
+    with open(path.parent / "roster.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, list(reps[0]))
+        w.writeheader()
+        w.writerows(reps)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +55,7 @@ def plan3(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     accounts = tmp / "accounts.csv"
     _accounts_with_measures(accounts)
     out = tmp / "plan"
-    args = ["plan", str(accounts), str(ROOT / "examples" / "roster.csv"), "--out", str(out), *MEASURES]
+    args = ["plan", str(accounts), str(tmp / "roster.csv"), "--out", str(out), *MEASURES]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return out, result.output
@@ -120,3 +132,23 @@ def test_books_show_every_measure_red_only_outside_its_band(plan3: tuple[Path, s
     manager = summary.reps[0].manager
     text = " ".join(pdf_text(render_checked(build_manager_rollup(plan, manager))).split())
     assert "Potential (vs fair) ARR (vs fair) Pipeline (vs fair)" in text
+
+
+def test_whatif_side_by_side_shows_every_measure(plan3: tuple[Path, str], tmp_path: Path) -> None:
+    accounts = plan3[0].parent / "accounts.csv"
+    roster = str(plan3[0].parent / "roster.csv")
+    config = tmp_path / "plan.toml"  # for the baseline and the scenario (--set is the scenario's)
+    config.write_text(
+        "[balance.measures.potential]\nband = 0.1\n[balance.measures.arr]\nband = 0.1\n"
+        "[balance.measures.pipeline]\nband = 0.02\n",
+        encoding="utf-8",
+    )
+    args = ["whatif", str(accounts), roster, "--out", str(tmp_path / "w"), "--remove-rep", "R15", "-j", "1"]
+    args += ["--config", str(config)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for label in ("Max ARR deviation", "Max Pipeline deviation", "  reps outside the Potential band"):
+        row = next(line for line in lines if line.startswith(label))
+        values = row[len(label) :].split()  # one per plan: the baseline and the scenario
+        assert len(values) == 2 and all(re.fullmatch(r"\d+(\.\d%)?", v) for v in values), row
