@@ -119,6 +119,12 @@ def test_books_show_every_measure_red_only_outside_its_band(plan3: tuple[Path, s
     red = {r.rep_id for r in summary_ctx.rep_measures if any(c is not None and c.outside for c in r.cells)}
     assert red == {r.rep_id for r in outside if any(m.outside() for m in r.measures.values())}
     text = " ".join(pdf_text(render_checked(summary_ctx)).split())
+    any_out = {r.rep_id for r in summary.reps if r.measures and any(m.outside() for m in r.measures.values())}
+    assert summary_ctx.reps_outside_any >= len(any_out) > summary_ctx.reps_outside
+    assert (
+        f"Reps with a number outside their band (a tier or any measure): {summary_ctx.reps_outside_any} of"
+        in text
+    )
     assert "Each rep's measures against fair share" in text
     assert "Potential (vs fair) ARR (vs fair) Pipeline (vs fair)" in text
     assert "Potential: band ±10 %; ARR: band ±10 %; Pipeline: band ±2 %" in text

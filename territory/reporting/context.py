@@ -1226,7 +1226,7 @@ class PlanSummaryContext:
     potential_band: float | None = doc(
         "The potential band (0.10 = +-10 % of the fair share); None if not recorded."
     )
-    reps_outside: int = doc("Reps with at least one number outside their band.")
+    reps_outside: int = doc("Reps with a tier count or potential outside their band (the red bars).")
     strip_width: float = doc("Width of each rep's balance strip in SVG units.")
     strip_scale: float = doc("Deviation shown at the strip's edge (0.3 = +-30 %).")
     reps: tuple[RepBalance, ...] = doc("Every rep's balance.")
@@ -1239,6 +1239,9 @@ class PlanSummaryContext:
     )
     measure_labels: tuple[str, ...] = doc("Every balance measure of the plan, as column heads.", default=())
     measure_legend: str = doc("Each measure's band in words ('ARR: band ±10 %; ...').", default="")
+    reps_outside_any: int = doc(
+        "Reps with any number outside their band: a tier count or any measure.", default=0
+    )
     rep_measures: tuple[RepMeasures, ...] = doc(
         "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
@@ -1443,6 +1446,9 @@ def build_plan_summary(
         managers=tuple(managers_of(plan)),
         geo_map=plan_map(plan),
         **_measures_fields(plan, plan.rep_ids),
+        reps_outside_any=sum(
+            1 for r in reps if any(r.outside) or any(m.outside for m in measure_lines(plan, r.rep_id))
+        ),
     )
 
 
