@@ -30,7 +30,7 @@ def _pct(x: float | None) -> str:
 
 def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
     """The "Largest gap to fair share" table: after the plan, and today's books."""
-    from territory.balance import largest_gaps
+    from territory.balance import gap_labels, largest_gaps
 
     names = {str(r["rep_id"]): str(r.get("name") or r["rep_id"]) for r in reps}
 
@@ -41,15 +41,20 @@ def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
 
     after, before = largest_gaps(reps), largest_gaps(reps, before=True)
     left = [cell(g) for g in after]
-    right = [cell(g) for g in before] if any(before) else ["-", "-", "-", "-"]
+    right = [cell(g) for g in before] if any(before) else ["-"] * len(left)
     w = column_width(left, "After the plan")
+    labels = gap_labels(reps)
+    lw = max(10, *(len(x) for x in labels))
+    units = (
+        "potential: in money" if len(labels) == 4 else "potential and the other measures: in their own units"
+    )
     lines = [
-        "Largest gap to fair share: the rep furthest off, in accounts (potential: in money) and in % "
+        f"Largest gap to fair share: the rep furthest off, in accounts ({units}) and in % "
         "of that rep's fair share.",
-        f"{'':<10} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
+        f"{'':<{lw}} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
     ]
-    for measure, a, b in zip(("Tier 1", "Tier 2", "Tier 3", "Potential"), left, right):
-        lines.append(f"{measure:<10} {a:<{w}}   {b}")
+    for measure, a, b in zip(labels, left, right):
+        lines.append(f"{measure:<{lw}} {a:<{w}}   {b}".rstrip())
     if not any(before):
         lines.append("(no rep on the roster owns accounts today)")
     return lines

@@ -151,28 +151,24 @@ def _plain(v: Any) -> Any:
 
 
 def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
-    s = info.summary
-    o = s.get("overall", {})
-    tiers = o.get("max_tier_deviation", {}) or {}
+    o = info.result.overall
+    tiers = o.max_tier_deviation
     row: dict[str, Any] = {
-        k: o.get(k)
-        for k in (
-            "reps",
-            "accounts",
-            "accounts_moved",
-            "moved_share",
-            "potential_moved_share",
-            "orphaned_accounts",
-            "max_potential_deviation",
-            "potential_cv",
-        )
+        "reps": o.reps,
+        "accounts": o.accounts,
+        "accounts_moved": o.accounts_moved,
+        "moved_share": o.moved_share,
+        "potential_moved_share": o.potential_moved_share,
+        "orphaned_accounts": o.orphaned_accounts,
+        "max_potential_deviation": o.max_potential_deviation,
+        "potential_cv": o.potential_cv,
     }
     # Plans written before owner_changes was recorded had no accounts without an owner counted.
-    unowned = o.get("first_owners") or 0
+    unowned = o.first_owners or 0
     row["first_owners"] = unowned
-    row["owner_changes"] = o.get("owner_changes", (o.get("accounts_moved") or 0) + unowned)
-    row["owner_changes_share"] = o.get("owner_changes_share", o.get("moved_share"))
-    vals = [float(tiers[t]) for t in TIERS if tiers.get(t) is not None]
+    row["owner_changes"] = o.owner_changes if o.owner_changes is not None else o.accounts_moved + unowned
+    row["owner_changes_share"] = o.owner_changes_share if o.owner_changes_share is not None else o.moved_share
+    vals = [float(v) for t in TIERS if (v := tiers.get(t)) is not None]
     row["max_tier_deviation"] = max(vals) if vals else None
     for t in TIERS:
         row[f"max_tier_deviation_{t}"] = tiers.get(t)
@@ -183,10 +179,14 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     row["changed_vs_first"] = (
         int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
     )
-    solver = s.get("solver", {})
-    row["gap"] = solver.get("gap")
-    row["status"] = solver.get("status")
-    return row
+    row["gap"] = info.result.solver.gap
+    row["status"] = info.result.solver.status
+    return {k: v if k.startswith("max_tier_deviation") else _as_written(v) for k, v in row.items()}
+
+
+def _as_written(v: Any) -> Any:
+    """A whole number as summary.json writes it (0, not 0.0), so compare.csv shows it so."""
+    return int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v
 
 
 def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None) -> Comparison:
@@ -213,19 +213,18 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
                     cells.setdefault((rep.rep_id, n), {})[lab] = m.value
                     cells.setdefault((rep.rep_id, f"{n}_fair_share"), {})[lab] = m.fair
                     cells.setdefault((rep.rep_id, f"{n}_deviation"), {})[lab] = m.deviation
-        for r in info.summary.get("reps", []):
-            rid = str(r["rep_id"])
-            rep_names.setdefault(rid, str(r.get("name", "")))
-            counts = r.get("tier_counts", {})
+        for r in info.result.reps:
+            rid = r.rep_id
+            rep_names.setdefault(rid, r.name)
             values = {
-                "accounts": r.get("accounts"),
-                "tier_1": counts.get("1"),
-                "tier_2": counts.get("2"),
-                "tier_3": counts.get("3"),
-                "potential": r.get("potential"),
-                "potential_deviation": r.get("potential_deviation"),
-                "moves_in": r.get("moves_in"),
-                "moves_out": r.get("moves_out"),
+                "accounts": r.accounts,
+                "tier_1": r.tier_counts.get("1"),
+                "tier_2": r.tier_counts.get("2"),
+                "tier_3": r.tier_counts.get("3"),
+                "potential": r.potential,
+                "potential_deviation": r.potential_deviation,
+                "moves_in": r.moves_in,
+                "moves_out": r.moves_out,
             }
             for m, v in values.items():
                 cells.setdefault((rid, m), {})[lab] = v

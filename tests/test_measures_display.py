@@ -66,6 +66,10 @@ def test_the_terminal_table_has_a_column_per_measure(plan3: tuple[Path, str]) ->
     header = next(line for line in output.splitlines() if line.startswith("Rep "))
     assert re.search(r"Potential vs fair\s+ARR vs fair\s+Pipeline vs fair\s+In/Out", header)
     assert "Potential band ±10 %, ARR band ±10 %, Pipeline band ±2 %" in output
+    gaps = output[output.index("Largest gap to fair share") :].splitlines()
+    arr = next(line for line in gaps if line.startswith("ARR "))
+    assert re.match(r"ARR\s+[+-][\d,]+ \([+-]\d+\.\d%\), \w+", arr), arr
+    assert any(line.startswith("Pipeline ") for line in gaps)
 
 
 def test_compare_shows_every_measure(plan3: tuple[Path, str], tmp_path: Path) -> None:
@@ -126,6 +130,8 @@ def test_books_show_every_measure_red_only_outside_its_band(plan3: tuple[Path, s
         in text
     )
     assert "Each rep's measures against fair share" in text
+    assert summary_ctx.gap_measures == ("Tier 1", "Tier 2", "Tier 3", "potential", "ARR", "Pipeline")
+    assert re.search(r"Largest gap to fair share .* ARR [+−][\d,]+ \([+−]\d+\.\d %\)", text)
     assert "Potential (vs fair) ARR (vs fair) Pipeline (vs fair)" in text
     assert "Potential: band ±10 %; ARR: band ±10 %; Pipeline: band ±2 %" in text
     from territory.reporting.render import render_html

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..assignment import FIXED_COLUMNS
-from ..balance import largest_gaps, outside_bands
+from ..balance import gap_labels, largest_gaps, outside_bands
 from ..balance import potential_band as potential_band_of
 from ..errors import InputError, Problem
 from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
@@ -956,8 +956,10 @@ class RepLine:
 
 @dataclass(frozen=True)
 class GapLine:
-    measure: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or 'potential'.")
-    amount: str = doc("The gap in accounts ('+1 account', '-2.8 accounts') or money ('+4,203,990').")
+    measure: str = doc("'Tier 1', 'Tier 2', 'Tier 3', 'potential', or another measure in words ('ARR').")
+    amount: str = doc(
+        "The gap in accounts ('+1 account', '-2.8 accounts') or the measure's units ('+4,203,990')."
+    )
     relative: float = doc("The gap in % of the rep's fair share, signed (0.2 = 20 % over).")
     rep: str = doc("The rep with that gap, 'Name (ID)'.")
 
@@ -1242,6 +1244,10 @@ class PlanSummaryContext:
     reps_outside_any: int = doc(
         "Reps with any number outside their band: a tier count or any measure.", default=0
     )
+    gap_measures: tuple[str, ...] = doc(
+        "The rows of the largest-gap table: 'Tier 1', 'Tier 2', 'Tier 3', 'potential', then each other measure.",
+        default=("Tier 1", "Tier 2", "Tier 3", "potential"),
+    )
     rep_measures: tuple[RepMeasures, ...] = doc(
         "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
@@ -1446,6 +1452,7 @@ def build_plan_summary(
         managers=tuple(managers_of(plan)),
         geo_map=plan_map(plan),
         **_measures_fields(plan, plan.rep_ids),
+        gap_measures=("Tier 1", "Tier 2", "Tier 3", "potential", *gap_labels(plan.reps)[4:]),
         reps_outside_any=sum(
             1 for r in reps if any(r.outside) or any(m.outside for m in measure_lines(plan, r.rep_id))
         ),
