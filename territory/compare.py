@@ -226,8 +226,8 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
                 "moves_in": r.moves_in,
                 "moves_out": r.moves_out,
             }
-            for m, v in values.items():
-                cells.setdefault((rid, m), {})[lab] = v
+            for key, v in values.items():
+                cells.setdefault((rid, key), {})[lab] = v
     index = pd.MultiIndex.from_tuples(
         [(rid, m) for rid in rep_names for m in rep_metrics], names=["rep_id", "metric"]
     )
