@@ -164,3 +164,25 @@ def test_whatif_side_by_side_shows_every_measure(plan3: tuple[Path, str], tmp_pa
         row = next(line for line in lines if line.startswith(label))
         values = row[len(label) :].split()  # one per plan: the baseline and the scenario
         assert len(values) == 2 and all(re.fullmatch(r"\d+(\.\d%)?", v) for v in values), row
+
+
+def test_workbooks_list_every_measure(plan3: tuple[Path, str]) -> None:
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from territory.reporting.workbooks import manager_workbook, rep_workbook
+
+    plan = load_plan_dir(plan3[0])
+    rep = plan.result.reps[0]
+    on = dt.date(2026, 12, 3)
+    balance = openpyxl.load_workbook(io.BytesIO(rep_workbook(plan, rep.rep_id, generated_on=on)))["Balance"]
+    rows = {r[0]: r for r in balance.iter_rows(values_only=True)}
+    arr = rep.measures["arr"]
+    assert rows["ARR"][1:5] == (arr.value, arr.fair, arr.band[0], arr.band[1])
+    assert "Pipeline" in rows
+    team = openpyxl.load_workbook(io.BytesIO(manager_workbook(plan, rep.manager, generated_on=on)))["Team"]
+    head, first = list(team.iter_rows(values_only=True, max_row=2))
+    assert head[-6:] == ("ARR", "Fair ARR", "ARR gap", "Pipeline", "Fair Pipeline", "Pipeline gap")
+    assert first[0] == rep.rep_id and first[-6] == arr.value
