@@ -96,28 +96,32 @@ def format_rep_table(s: dict[str, Any], labels: list[str], name_w: int) -> list[
 
 
 def format_summary(s: dict[str, Any], out_dir: Path) -> str:
-    """The short plain-words summary printed after a plan."""
-    o = s["overall"]
+    """The short plain-words summary printed after a plan (``s``: summary.json as written)."""
+    from territory.plan_result import PlanSummary
+
+    result = PlanSummary.from_dict(s)
+    o = result.overall
     lines = []
-    pools = s["solver"]["pools"]
-    secs = s["run"]["seconds"]
+    pools = result.solver.pools
+    n_pools = pools if isinstance(pools, int) else len(pools)
+    secs = (result.run or {}).get("seconds", {})
     total = secs.get("load", 0) + secs.get("total_solve", 0) + secs.get("write", 0)
-    what = f"{o['accounts']:,} accounts"
-    if "products" in o:  # product ICPs: one row per account and product it fits
+    what = f"{o.accounts:,} accounts"
+    if o.products is not None:  # product ICPs: one row per account and product it fits
         what = (
-            f"{o['accounts']:,} account-product rows ("
-            + ", ".join(f"{p} {n:,}" for p, n in o["products"].items())
+            f"{o.accounts:,} account-product rows ("
+            + ", ".join(f"{p} {n:,}" for p, n in o.products.items())
             + ")"
         )
     lines.append(
-        f"Planned {what} for {o['reps']} reps in {len(pools)} "
-        f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
+        f"Planned {what} for {o.reps} reps in {n_pools} "
+        f"pool{'s' if n_pools != 1 else ''}: {result.solver.status_text} ({total:.1f} s)."
     )
     lines.append(format_moves(s))
     lines += format_lock_rules(s)
-    if o.get("no_product_fit"):
-        n = o["no_product_fit"]
-        keep = s["config"]["products"].get("no_fit", "keep") == "keep"
+    if o.no_product_fit:
+        n = o.no_product_fit
+        keep = result.config["products"].get("no_fit", "keep") == "keep"
         lines.append(
             f"{n:,} account{'s' if n != 1 else ''} fit no product ICP: listed in assignments.csv "
             + ("with their current owner" if keep else "without an owner (the CRM keeps its owner)")
@@ -125,39 +129,39 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         )
     lines.append("")
     labels = []
-    for r in s["reps"]:
-        suffix = f" [{r['product']}]" if "products" in o and r.get("product") else ""
-        if r["capacity"] != 1:
-            suffix += f" ({r['capacity']:g})"
-        labels.append(rep_label(str(r["rep_id"]), str(r["name"] or ""), suffix))
+    for r in result.reps:
+        suffix = f" [{r.product}]" if o.products is not None and r.product else ""
+        if r.capacity != 1:
+            suffix += f" ({r.capacity:g})"
+        labels.append(rep_label(r.rep_id, r.name or "", suffix))
     name_w = column_width(labels, "Rep", 26)
     lines += format_rep_table(s, labels, name_w)
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
     lines.append("")
-    if "baseline" in o:
-        b = o["baseline"]
+    if o.baseline is not None:
+        b = o.baseline
         # The baseline gives the unowned accounts an owner too; its number, like the plan's
         # "from another owner", counts the accounts it takes away from someone.
-        what = "moved from another owner (" if o.get("first_owners") else "moved; "
+        what = "moved from another owner (" if o.first_owners else "moved; "
         lines.append(
-            f"Spreadsheet-style baseline: {b['accounts_moved']:,} {what}largest gap in % of fair share: "
-            + ", ".join(f"Tier {t} {_pct(b['max_tier_deviation'][t])}" for t in ("1", "2", "3"))
-            + f", potential {_pct(b['max_potential_deviation'])}"
-            + (")." if o.get("first_owners") else ".")
+            f"Spreadsheet-style baseline: {b.accounts_moved:,} {what}largest gap in % of fair share: "
+            + ", ".join(f"Tier {t} {_pct(b.max_tier_deviation[t])}" for t in ("1", "2", "3"))
+            + f", potential {_pct(b.max_potential_deviation)}"
+            + (")." if o.first_owners else ".")
         )
-    if s.get("geography"):
+    if result.geography:
         from territory.geo import coverage_lines
 
-        lines += coverage_lines(s["geography"])
-    for w in s["warnings"]:
+        lines += coverage_lines(result.geography)
+    for w in result.warnings:
         lines.append(f"Warning: {w}")
     lines.append("")
-    crm = s.get("crm_update", {})
     files = [str(out_dir / "assignments.csv")]
-    if crm.get("written", True):
-        updates = crm.get("files", [{"file": "owner_changes.csv"}])
-        files += [str(out_dir / f["file"]) for f in updates]
+    crm = result.crm_update
+    if crm is None or crm.written:
+        names = [f.file for f in crm.files] if crm is not None else ["owner_changes.csv"]
+        files += [str(out_dir / name) for name in names]
     lines.append(f"Wrote {', '.join(files)} and {out_dir / 'summary.json'}.")
     return "\n".join(lines)
 
