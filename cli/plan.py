@@ -30,7 +30,7 @@ def _pct(x: float | None) -> str:
 
 def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
     """The "Largest gap to fair share" table: after the plan, and today's books."""
-    from territory.balance import largest_gaps
+    from territory.balance import gap_labels, largest_gaps
 
     names = {str(r["rep_id"]): str(r.get("name") or r["rep_id"]) for r in reps}
 
@@ -41,44 +41,88 @@ def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
 
     after, before = largest_gaps(reps), largest_gaps(reps, before=True)
     left = [cell(g) for g in after]
-    right = [cell(g) for g in before] if any(before) else ["-", "-", "-", "-"]
+    right = [cell(g) for g in before] if any(before) else ["-"] * len(left)
     w = column_width(left, "After the plan")
+    labels = gap_labels(reps)
+    lw = max(10, *(len(x) for x in labels))
+    units = (
+        "potential: in money" if len(labels) == 4 else "potential and the other measures: in their own units"
+    )
     lines = [
-        "Largest gap to fair share: the rep furthest off, in accounts (potential: in money) and in % "
+        f"Largest gap to fair share: the rep furthest off, in accounts ({units}) and in % "
         "of that rep's fair share.",
-        f"{'':<10} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
+        f"{'':<{lw}} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
     ]
-    for measure, a, b in zip(("Tier 1", "Tier 2", "Tier 3", "Potential"), left, right):
-        lines.append(f"{measure:<10} {a:<{w}}   {b}")
+    for measure, a, b in zip(labels, left, right):
+        lines.append(f"{measure:<{lw}} {a:<{w}}   {b}".rstrip())
     if not any(before):
         lines.append("(no rep on the roster owns accounts today)")
     return lines
 
 
+def format_rep_table(s: dict[str, Any], labels: list[str], name_w: int) -> list[str]:
+    """Per rep: accounts, tiers (fair share in brackets), each measure against its fair share
+    ("!" outside the measure's band), moves in and out."""
+    from territory.plan_result import PlanSummary, band_text, measure_label
+
+    result = PlanSummary.from_dict(s)
+    names = result.measure_names()
+    heads = [f"{measure_label(n)} vs fair" for n in names]
+    widths = [max(len(h), 9) for h in heads]
+    header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  "
+    header += "".join(f"{h:>{w}}  " for h, w in zip(heads, widths)) + f"{'In/Out':>7}"
+    lines = [header, "-" * len(header)]
+    outside = False
+    for label, r in zip(labels, result.reps):
+        cells = [f"{r.tier_counts[t]:>4} ({r.fair_tier[t]:>4.1f})" for t in ("1", "2", "3")]
+        measures = dict(r.measure_items())
+        devs = []
+        for n, w in zip(names, widths):
+            m = measures.get(n)
+            text = "-" if m is None or m.deviation is None else f"{m.deviation:+.1%}"
+            if m is not None and m.outside():
+                text, outside = text + " !", True
+            devs.append(f"{text:>{w}}  ")
+        lines.append(
+            f"{label:<{name_w}} {r.accounts:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
+            + "".join(devs)
+            + f"{r.moves_in:>3}/{r.moves_out:<3}".rstrip()
+        )
+    bands = ", ".join(f"{measure_label(n)} {band_text(result.measure_band(n))}" for n in names)
+    lines.append("(fair share in brackets; measures: % above or below the rep's fair share; " + bands + ")")
+    if outside:
+        lines.append("(! outside the rep's band)")
+    return lines
+
+
 def format_summary(s: dict[str, Any], out_dir: Path) -> str:
-    """The short plain-words summary printed after a plan."""
-    o = s["overall"]
+    """The short plain-words summary printed after a plan (``s``: summary.json as written)."""
+    from territory.plan_result import PlanSummary
+
+    result = PlanSummary.from_dict(s)
+    o = result.overall
     lines = []
-    pools = s["solver"]["pools"]
-    secs = s["run"]["seconds"]
+    pools = result.solver.pools
+    n_pools = pools if isinstance(pools, int) else len(pools)
+    secs = (result.run or {}).get("seconds", {})
     total = secs.get("load", 0) + secs.get("total_solve", 0) + secs.get("write", 0)
-    what = f"{o['accounts']:,} accounts"
-    if "products" in o:  # product ICPs: one row per account and product it fits
+    what = f"{o.accounts:,} accounts"
+    if o.products is not None:  # product ICPs: one row per account and product it fits
         what = (
-            f"{o['accounts']:,} account-product rows ("
-            + ", ".join(f"{p} {n:,}" for p, n in o["products"].items())
+            f"{o.accounts:,} account-product rows ("
+            + ", ".join(f"{p} {n:,}" for p, n in o.products.items())
             + ")"
         )
     lines.append(
-        f"Planned {what} for {o['reps']} reps in {len(pools)} "
-        f"pool{'s' if len(pools) != 1 else ''}: {s['solver']['status_text']} ({total:.1f} s)."
+        f"Planned {what} for {o.reps} reps in {n_pools} "
+        f"pool{'s' if n_pools != 1 else ''}: {result.solver.status_text} ({total:.1f} s)."
     )
     lines.append(format_moves(s))
     lines += format_lock_rules(s)
     lines += format_requests(s)
-    if o.get("no_product_fit"):
-        n = o["no_product_fit"]
-        keep = s["config"]["products"].get("no_fit", "keep") == "keep"
+    if o.no_product_fit:
+        n = o.no_product_fit
+        keep = result.config["products"].get("no_fit", "keep") == "keep"
         lines.append(
             f"{n:,} account{'s' if n != 1 else ''} fit no product ICP: listed in assignments.csv "
             + ("with their current owner" if keep else "without an owner (the CRM keeps its owner)")
@@ -86,52 +130,39 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         )
     lines.append("")
     labels = []
-    for r in s["reps"]:
-        suffix = f" [{r['product']}]" if "products" in o and r.get("product") else ""
-        if r["capacity"] != 1:
-            suffix += f" ({r['capacity']:g})"
-        labels.append(rep_label(str(r["rep_id"]), str(r["name"] or ""), suffix))
+    for r in result.reps:
+        suffix = f" [{r.product}]" if o.products is not None and r.product else ""
+        if r.capacity != 1:
+            suffix += f" ({r.capacity:g})"
+        labels.append(rep_label(r.rep_id, r.name or "", suffix))
     name_w = column_width(labels, "Rep", 26)
-    header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  {'Potential vs fair':>17}  {'In/Out':>7}"
-    lines.append(header)
-    lines.append("-" * len(header))
-    for label, r in zip(labels, s["reps"]):
-        cells = []
-        for t in ("1", "2", "3"):
-            cells.append(f"{r['tier_counts'][t]:>4} ({r['fair_tier'][t]:>4.1f})")
-        dev = r["potential_deviation"]
-        dev_s = "-" if dev is None else f"{dev:+.1%}"
-        lines.append(
-            f"{label:<{name_w}} {r['accounts']:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
-            f"{dev_s:>17}  {r['moves_in']:>3}/{r['moves_out']:<3}".rstrip()
-        )
-    lines.append("(fair share in brackets)")
+    lines += format_rep_table(s, labels, name_w)
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
     lines.append("")
-    if "baseline" in o:
-        b = o["baseline"]
+    if o.baseline is not None:
+        b = o.baseline
         # The baseline gives the unowned accounts an owner too; its number, like the plan's
         # "from another owner", counts the accounts it takes away from someone.
-        what = "moved from another owner (" if o.get("first_owners") else "moved; "
+        what = "moved from another owner (" if o.first_owners else "moved; "
         lines.append(
-            f"Spreadsheet-style baseline: {b['accounts_moved']:,} {what}largest gap in % of fair share: "
-            + ", ".join(f"Tier {t} {_pct(b['max_tier_deviation'][t])}" for t in ("1", "2", "3"))
-            + f", potential {_pct(b['max_potential_deviation'])}"
-            + (")." if o.get("first_owners") else ".")
+            f"Spreadsheet-style baseline: {b.accounts_moved:,} {what}largest gap in % of fair share: "
+            + ", ".join(f"Tier {t} {_pct(b.max_tier_deviation[t])}" for t in ("1", "2", "3"))
+            + f", potential {_pct(b.max_potential_deviation)}"
+            + (")." if o.first_owners else ".")
         )
-    if s.get("geography"):
+    if result.geography:
         from territory.geo import coverage_lines
 
-        lines += coverage_lines(s["geography"])
-    for w in s["warnings"]:
+        lines += coverage_lines(result.geography)
+    for w in result.warnings:
         lines.append(f"Warning: {w}")
     lines.append("")
-    crm = s.get("crm_update", {})
     files = [str(out_dir / "assignments.csv")]
-    if crm.get("written", True):
-        updates = crm.get("files", [{"file": "owner_changes.csv"}])
-        files += [str(out_dir / f["file"]) for f in updates]
+    crm = result.crm_update
+    if crm is None or crm.written:
+        names = [f.file for f in crm.files] if crm is not None else ["owner_changes.csv"]
+        files += [str(out_dir / name) for name in names]
     lines.append(f"Wrote {', '.join(files)} and {out_dir / 'summary.json'}.")
     return "\n".join(lines)
 

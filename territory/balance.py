@@ -165,16 +165,35 @@ class Gap:
     amount: float  # actual - fair: accounts for a tier, money for potential
 
     def units_text(self) -> str:
-        """'+1 account', '-2.8 accounts' (tiers) or '+4,203,990' (potential)."""
-        if self.measure == "potential":
-            return f"{self.amount:+,.0f}"
+        """'+1 account', '-2.8 accounts' (tiers) or '+4,203,990' (potential, ARR, ...)."""
+        if self.measure not in MEASURES[:3]:
+            return f"{self.amount:+,.0f}" if abs(self.amount) >= 100 else f"{self.amount:+,.2f}"
         text = f"{self.amount:+.1f}"
         text = text[:-2] if text.endswith(".0") else text
         return f"{text} account{'' if abs(self.amount) == 1 else 's'}"
 
 
+def gap_measures(reps: Sequence[Mapping[str, object]]) -> list[str]:
+    """The measures besides potential that the reps' ``measures`` records list (ARR, ...)."""
+    names: dict[str, None] = {}
+    for rep in reps:
+        record = rep.get("measures")
+        if isinstance(record, Mapping):
+            names.update(dict.fromkeys(str(k) for k in record if k != "potential"))
+    return list(names)
+
+
+def gap_labels(reps: Sequence[Mapping[str, object]]) -> list[str]:
+    """The row labels of ``largest_gaps``: Tier 1, 2, 3, Potential, then each other measure."""
+    from .plan_result import measure_label
+
+    return ["Tier 1", "Tier 2", "Tier 3", "Potential", *(measure_label(n) for n in gap_measures(reps))]
+
+
 def largest_gaps(reps: Sequence[Mapping[str, object]], *, before: bool = False) -> list[Gap | None]:
-    """Per measure (Tier 1, 2, 3, potential), the rep with the largest relative gap to fair share.
+    """Per measure (Tier 1, 2, 3, potential, then each other measure of the reps' ``measures``
+    records, named as ``gap_labels`` names them), the rep with the largest relative gap to fair
+    share.
 
     Ties go to the larger gap in accounts (or money), then to roster order. Reps whose fair share
     is zero have no relative gap and are left out. With ``before``, today's books (each rep's
@@ -199,6 +218,23 @@ def largest_gaps(reps: Sequence[Mapping[str, object]], *, before: bool = False) 
             if actual is None or fair is None or fair <= 0:
                 continue
             gap = Gap(measure, str(rep.get("rep_id", "")), (actual - fair) / fair, actual - fair)
+            if best is None or (abs(gap.relative), abs(gap.amount)) > (abs(best.relative), abs(best.amount)):
+                best = gap
+        out.append(best)
+    for name, label in zip(gap_measures(reps), gap_labels(reps)[4:]):
+        best = None
+        for rep in reps:
+            record = rep.get("measures")
+            entry = record.get(name) if isinstance(record, Mapping) else None
+            today = rep.get("before")
+            if not isinstance(entry, Mapping) or (
+                before and not (isinstance(today, Mapping) and (_number(today.get("accounts")) or 0) > 0)
+            ):
+                continue
+            actual, fair = _number(entry.get("before" if before else "value")), _number(entry.get("fair"))
+            if actual is None or fair is None or fair <= 0:
+                continue
+            gap = Gap(label, str(rep.get("rep_id", "")), (actual - fair) / fair, actual - fair)
             if best is None or (abs(gap.relative), abs(gap.amount)) > (abs(best.relative), abs(best.amount)):
                 best = gap
         out.append(best)

@@ -7,13 +7,14 @@ quarter compares with one made today, whichever version of territory wrote them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import InputError, Problem
+from .plan_result import PlanSummary
 
 TIERS = ("1", "2", "3")
 
@@ -72,6 +73,7 @@ class PlanDirInfo:
     path: Path
     summary: dict[str, Any]
     assignments: pd.DataFrame
+    result: PlanSummary  # summary.json, typed
 
 
 def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
@@ -80,7 +82,7 @@ def read_plan_dir(path: str | Path, name: str | None = None) -> PlanDirInfo:
     from .io.plandir import read_plan_folder
 
     f = read_plan_folder(path)
-    return PlanDirInfo(name or f.path.name, f.path, f.summary, f.assignments)
+    return PlanDirInfo(name or f.path.name, f.path, f.summary, f.assignments, f.result)
 
 
 def read_plan_dirs(paths: Sequence[str | Path], names: Sequence[str] | None = None) -> list[PlanDirInfo]:
@@ -106,6 +108,8 @@ class Comparison:
     overall: pd.DataFrame
     reps: pd.DataFrame
     rep_names: dict[str, str]
+    row_labels: dict[str, str] = field(default_factory=lambda: dict(OVERALL_ROWS))
+    rep_metrics: tuple[str, ...] = REP_METRICS
 
     def to_frame(self) -> pd.DataFrame:
         """The long table written to compare.csv: section, rep_id, metric, one column per plan."""
@@ -120,7 +124,7 @@ class Comparison:
 
     def plan_rows(self) -> list[tuple[str, str, list[Any]]]:
         """(key, label, value per plan) for every plan-level metric, as plain Python values."""
-        labels = dict(OVERALL_ROWS)
+        labels = self.row_labels
         return [(k, labels[k], [_plain(v) for v in self.overall.loc[k].tolist()]) for k in self.overall.index]
 
     def rep_rows(self) -> list[tuple[str, str, dict[str, list[Any]]]]:
@@ -128,7 +132,7 @@ class Comparison:
         out = []
         for rid, name in self.rep_names.items():
             block = self.reps.loc[rid]
-            values = {m: [_plain(v) for v in block.loc[m].tolist()] for m in REP_METRICS}
+            values = {m: [_plain(v) for v in block.loc[m].tolist()] for m in self.rep_metrics}
             for m in ("accounts", "tier_1", "tier_2", "tier_3", "moves_in", "moves_out"):
                 values[m] = [None if v is None else int(v) for v in values[m]]
             out.append((rid, name, values))
@@ -147,28 +151,24 @@ def _plain(v: Any) -> Any:
 
 
 def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
-    s = info.summary
-    o = s.get("overall", {})
-    tiers = o.get("max_tier_deviation", {}) or {}
+    o = info.result.overall
+    tiers = o.max_tier_deviation
     row: dict[str, Any] = {
-        k: o.get(k)
-        for k in (
-            "reps",
-            "accounts",
-            "accounts_moved",
-            "moved_share",
-            "potential_moved_share",
-            "orphaned_accounts",
-            "max_potential_deviation",
-            "potential_cv",
-        )
+        "reps": o.reps,
+        "accounts": o.accounts,
+        "accounts_moved": o.accounts_moved,
+        "moved_share": o.moved_share,
+        "potential_moved_share": o.potential_moved_share,
+        "orphaned_accounts": o.orphaned_accounts,
+        "max_potential_deviation": o.max_potential_deviation,
+        "potential_cv": o.potential_cv,
     }
     # Plans written before owner_changes was recorded had no accounts without an owner counted.
-    unowned = o.get("first_owners") or 0
+    unowned = o.first_owners or 0
     row["first_owners"] = unowned
-    row["owner_changes"] = o.get("owner_changes", (o.get("accounts_moved") or 0) + unowned)
-    row["owner_changes_share"] = o.get("owner_changes_share", o.get("moved_share"))
-    vals = [float(tiers[t]) for t in TIERS if tiers.get(t) is not None]
+    row["owner_changes"] = o.owner_changes if o.owner_changes is not None else o.accounts_moved + unowned
+    row["owner_changes_share"] = o.owner_changes_share if o.owner_changes_share is not None else o.moved_share
+    vals = [float(v) for t in TIERS if (v := tiers.get(t)) is not None]
     row["max_tier_deviation"] = max(vals) if vals else None
     for t in TIERS:
         row[f"max_tier_deviation_{t}"] = tiers.get(t)
@@ -179,10 +179,14 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     row["changed_vs_first"] = (
         int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
     )
-    solver = s.get("solver", {})
-    row["gap"] = solver.get("gap")
-    row["status"] = solver.get("status")
-    return row
+    row["gap"] = info.result.solver.gap
+    row["status"] = info.result.solver.status
+    return {k: v if k.startswith("max_tier_deviation") else _as_written(v) for k, v in row.items()}
+
+
+def _as_written(v: Any) -> Any:
+    """A whole number as summary.json writes it (0, not 0.0), so compare.csv shows it so."""
+    return int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v
 
 
 def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None) -> Comparison:
@@ -191,32 +195,89 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
         raise InputError([Problem("compare", "no plan directories given")])
     infos = read_plan_dirs(dirs, names)
     labels = _unique([i.name for i in infos])
-    overall = pd.DataFrame({lab: _overall(i, infos[0]) for lab, i in zip(labels, infos)})
-    overall = overall.reindex([k for k, _ in OVERALL_ROWS])
-    rep_names: dict[str, str] = {}
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for lab, info in zip(labels, infos):
-        for r in info.summary.get("reps", []):
-            rid = str(r["rep_id"])
-            rep_names.setdefault(rid, str(r.get("name", "")))
-            counts = r.get("tier_counts", {})
-            values = {
-                "accounts": r.get("accounts"),
-                "tier_1": counts.get("1"),
-                "tier_2": counts.get("2"),
-                "tier_3": counts.get("3"),
-                "potential": r.get("potential"),
-                "potential_deviation": r.get("potential_deviation"),
-                "moves_in": r.get("moves_in"),
-                "moves_out": r.get("moves_out"),
-            }
-            for m, v in values.items():
-                rows.setdefault((rid, m), {})[lab] = v
-    index = pd.MultiIndex.from_tuples(
-        [(rid, m) for rid in rep_names for m in REP_METRICS], names=["rep_id", "metric"]
+    measures = _measure_names(infos)
+    rows = _overall_rows(measures)
+    overall = pd.DataFrame(
+        {lab: {**_overall(i, infos[0]), **_measure_overall(i)} for lab, i in zip(labels, infos)}
     )
-    reps = pd.DataFrame([rows.get(k, {}) for k in index], index=index, columns=labels)
-    return Comparison(labels, overall, reps, rep_names)
+    overall = overall.reindex([k for k, _ in rows])
+    rep_metrics = REP_METRICS + tuple(
+        f"{n}{suffix}" for n in measures if n != "potential" for suffix in ("", "_fair_share", "_deviation")
+    )
+    rep_names: dict[str, str] = {}
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for lab, info in zip(labels, infos):
+        for rep in info.result.reps:
+            for n, m in rep.measure_items():
+                if n != "potential":
+                    cells.setdefault((rep.rep_id, n), {})[lab] = m.value
+                    cells.setdefault((rep.rep_id, f"{n}_fair_share"), {})[lab] = m.fair
+                    cells.setdefault((rep.rep_id, f"{n}_deviation"), {})[lab] = m.deviation
+        for r in info.result.reps:
+            rid = r.rep_id
+            rep_names.setdefault(rid, r.name)
+            values = {
+                "accounts": r.accounts,
+                "tier_1": r.tier_counts.get("1"),
+                "tier_2": r.tier_counts.get("2"),
+                "tier_3": r.tier_counts.get("3"),
+                "potential": r.potential,
+                "potential_deviation": r.potential_deviation,
+                "moves_in": r.moves_in,
+                "moves_out": r.moves_out,
+            }
+            for key, v in values.items():
+                cells.setdefault((rid, key), {})[lab] = v
+    index = pd.MultiIndex.from_tuples(
+        [(rid, m) for rid in rep_names for m in rep_metrics], names=["rep_id", "metric"]
+    )
+    reps = pd.DataFrame([cells.get(k, {}) for k in index], index=index, columns=labels)
+    return Comparison(labels, overall, reps, rep_names, dict(rows), rep_metrics)
+
+
+def _measure_names(infos: Sequence[PlanDirInfo]) -> list[str]:
+    """Every measure of any of the plans, in the order they list them."""
+    names: dict[str, None] = {}
+    for info in infos:
+        for n in info.result.measure_names():
+            names.setdefault(n)
+    return list(names)
+
+
+def _overall_rows(measures: Sequence[str]) -> list[tuple[str, str]]:
+    """OVERALL_ROWS with, after the potential rows, each measure's largest deviation and the
+    reps outside its band."""
+    from .plan_result import measure_label
+
+    rows = list(OVERALL_ROWS)
+    at = [k for k, _ in rows].index("potential_cv") + 1
+    extra: list[tuple[str, str]] = []
+    for n in measures:
+        label = measure_label(n)
+        if n != "potential":
+            extra.append((f"max_{n}_deviation", f"Max {label} deviation"))
+        extra.append((f"{n}_reps_outside_band", f"  reps outside the {label} band"))
+    return rows[:at] + extra + rows[at:]
+
+
+def _measure_overall(info: PlanDirInfo) -> dict[str, Any]:
+    """Per measure: the largest deviation from fair share and the reps outside its band (from
+    the reps' records, so plans written before measures count potential too)."""
+    out: dict[str, Any] = {}
+    recorded = info.result.overall.measures or {}
+    for n in info.result.measure_names():
+        if n in recorded:  # as the plan counted them
+            if n != "potential":
+                out[f"max_{n}_deviation"] = recorded[n].max_deviation
+            out[f"{n}_reps_outside_band"] = recorded[n].reps_outside_band
+            continue
+        ms = [m for r in info.result.reps for name, m in r.measure_items() if name == n]
+        devs = [abs(m.deviation) for m in ms if m.deviation is not None]
+        if n != "potential":
+            out[f"max_{n}_deviation"] = max(devs) if devs else None
+        balanced = any(m.band is not None for m in ms)
+        out[f"{n}_reps_outside_band"] = sum(m.outside() for m in ms) if balanced else None
+    return out
 
 
 def _unique(names: list[str]) -> list[str]:

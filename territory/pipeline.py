@@ -966,7 +966,10 @@ def summary_dict(
         "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
         "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
     }
-    return summary
+    from .plan_result import PlanSummary
+
+    # Written through the typed plan result: a key it does not declare stops here.
+    return PlanSummary.from_dict(summary, strict=True).to_dict()
 
 
 def _input_path(f: InputFile) -> dict[str, str]:

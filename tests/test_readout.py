@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +32,25 @@ def rep(
 ) -> dict[str, Any]:
     t = ("1", "2", "3")
     b = before if before is not None else counts
-    return {
+    return {  # a rep record as summary.json holds it (territory.plan_result.Rep)
         "rep_id": rep_id,
         "name": name,
+        "email": "",
+        "manager": "",
+        "region": "West",
         "capacity": capacity,
+        "product": None,
         "accounts": sum(counts),
         "tier_counts": dict(zip(t, counts)),
         "fair_tier": dict(zip(t, fair)),
         "tier_band": dict(zip(t, [list(x) for x in band])) if band else {},
+        "tier_deviation": {k: (c - f) / f if f else None for k, c, f in zip(t, counts, fair)},
         "potential": potential,
         "fair_potential": fair_potential,
         "potential_deviation": potential / fair_potential - 1,
         "moves_in": 0,
         "moves_out": 0,
+        "kept": sum(counts),
         "before": {
             "accounts": sum(b),
             "tier_counts": dict(zip(t, b)),
@@ -52,21 +59,26 @@ def rep(
     }
 
 
+GOLDEN = Path(__file__).resolve().parent / "goldens" / "example_summary.json"
+
+
 def summary(reps: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "overall": {
-            "accounts": sum(r["accounts"] for r in reps),
-            "reps": len(reps),
-            "accounts_moved": 0,
-            "moved_share": 0.0,
-            "potential_moved_share": 0.0,
-            "orphaned_accounts": 0,
-        },
-        "solver": {"pools": [{}], "status_text": "Optimal (proven)"},
-        "run": {"seconds": {}},
-        "reps": reps,
-        "warnings": [],
-    }
+    """A whole summary.json (the example's) with these reps and nothing moved."""
+    s = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    s["overall"].update(
+        accounts=sum(r["accounts"] for r in reps),
+        reps=len(reps),
+        accounts_moved=0,
+        moved_share=0.0,
+        potential_moved_share=0.0,
+        orphaned_accounts=0,
+        owner_changes=0,
+        owner_changes_share=0.0,
+    )
+    del s["overall"]["baseline"], s["geography"]
+    s["solver"]["pools"] = s["solver"]["pools"][:1]
+    s.update(reps=reps, warnings=[], run={"seconds": {}})
+    return s
 
 
 # --------------------------------------------------------------------------- long ids, real names

@@ -413,7 +413,8 @@ def test_plan_summary_counts_owner_changes_like_the_terminal(plan, summary, tmp_
 def test_plan_summary_counts_the_pools_listed_in_summary_json(tmp_path):
     d = copy_fixture(tmp_path)
     s = json.loads((d / "summary.json").read_text())
-    s["solver"]["pools"] = [{"name": "West"}, {"name": "East"}]  # what `territory plan` writes
+    pool = {"reps": 3, "accounts": 40, "units": 40, "status": "optimal", "objective": 1, "bound": 1, "gap": 0}
+    s["solver"]["pools"] = [{"name": "West", **pool}, {"name": "East", **pool}]  # as `territory plan` writes
     (d / "summary.json").write_text(json.dumps(s))
     assert build_plan_summary(load_plan_dir(d)).solver.pools == 2
 

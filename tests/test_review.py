@@ -189,12 +189,12 @@ def test_any_measure_in_summary_json_gets_a_column(tmp_path):
     lines = [lines[0] + ",ARR"] + [line + f",{i}" for i, line in enumerate(lines[1:])]
     (d / "assignments.csv").write_text("\n".join(lines) + "\n")
     data = review_data(load_plan_dir(d))
-    assert [m["label"] for m in data["measures"]] == ["Tier 1", "Tier 2", "Tier 3", "Potential", "arr"]
+    assert [m["label"] for m in data["measures"]] == ["Tier 1", "Tier 2", "Tier 3", "Potential", "ARR"]
     arr = [r["cells"][4] for r in data["reps"]]
     assert [c["value"] for c in arr] == [1000, 1100, 1200, 1300, 1400, 1500]
     assert [c["out"] for c in arr] == [True, False, False, False, True, True]
     assert arr[0]["band_text"] == "1.1k\u20131.3k"
-    assert data["accounts"]["amount_labels"] == {"m:potential": "Potential", "m:ARR": "arr"}
+    assert data["accounts"]["amount_labels"] == {"m:potential": "Potential", "m:ARR": "ARR"}
     col = data["accounts"]["columns"].index("m:ARR")
     assert [row[col] for row in data["accounts"]["rows"][:3]] == [0, 1, 2]
 

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..plan_result import PlanSummary, SummaryError
 from .safe_read import JSON_MAX_BYTES, UnreadableFile, read_json, read_limited
 
 PLAN_FORMAT = "territory-plan/1"
@@ -46,6 +47,7 @@ class PlanFolder:
     assignments: pd.DataFrame
     assignments_bytes: bytes
     icp: dict[str, Any] | None
+    result: PlanSummary  # summary.json as the typed plan result
 
 
 def read_plan_folder(
@@ -77,9 +79,27 @@ def read_plan_folder(
             + check_files(root, summary, data)
             + check_counts(root, summary, frame)
         )
-    if problems:
+    result = _typed(root / "summary.json", summary, problems) if not problems else None
+    if problems or result is None:
         raise InputError(problems, summary=f"cannot read the plan in {root}")
-    return PlanFolder(root, summary, frame, data, icp)
+    return PlanFolder(root, summary, frame, data, icp, result)
+
+
+def _typed(spath: Path, summary: dict[str, Any], problems: list[Problem]) -> PlanSummary | None:
+    """The typed plan result; a key missing or of another kind (a plan of an older version,
+    or a summary edited before checksums existed) is refused with the key named."""
+    try:
+        return PlanSummary.from_dict(summary)
+    except SummaryError as e:
+        problems.append(
+            Problem(
+                str(spath),
+                f"summary.json is not one this version of territory can read: {e.message}",
+                column=e.key,
+                hint="plan again with this version: `territory plan ACCOUNTS ROSTER --out DIR`",
+            )
+        )
+        return None
 
 
 def _reason(e: OSError | UnreadableFile) -> str:

@@ -28,11 +28,12 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from ..assignment import FIXED_COLUMNS
-from ..balance import largest_gaps, outside_bands
+from ..balance import gap_labels, largest_gaps, outside_bands
 from ..balance import potential_band as potential_band_of
 from ..errors import InputError, Problem
 from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
 from ..geo.book_maps import warm as warm_maps
+from ..plan_result import PlanSummary
 
 __all__ = [
     "PlanDir",
@@ -85,6 +86,7 @@ class PlanDir:
     assignments: pd.DataFrame
     icp: Mapping[str, Any] | None
     fingerprint: str
+    result: PlanSummary  # summary.json, typed (``summary`` is the same file as read)
 
     def __repr__(self) -> str:
         return (
@@ -169,7 +171,12 @@ def load_plan_dir(path: str | Path) -> PlanDir:
         # is listed for completeness but is in nobody's book (summary.json counts none).
         frame = frame[frame["product"] != ""].reset_index(drop=True)
     return PlanDir(
-        path=f.path, summary=f.summary, assignments=frame, icp=f.icp, fingerprint=h.hexdigest()[:12]
+        path=f.path,
+        summary=f.summary,
+        assignments=frame,
+        icp=f.icp,
+        fingerprint=h.hexdigest()[:12],
+        result=f.result,
     )
 
 
@@ -382,6 +389,82 @@ class PoolInfo:
 
 
 @dataclass(frozen=True)
+class MeasureLine:
+    """One rep's number for one balance measure (potential, ARR, pipeline, ...)."""
+
+    name: str = doc("The measure's column, as in balance.measures ('arr').")
+    label: str = doc("The measure as a sales-ops person reads it ('ARR').")
+    value: float = doc("The rep's total after the plan.")
+    fair: float = doc("The rep's fair share.")
+    deviation: float | None = doc("(value - fair) / fair; None when the fair share is 0.")
+    band_lo: float | None = doc("Low end of the rep's band; None when the measure is not balanced.")
+    band_hi: float | None = doc("High end of the rep's band; None when the measure is not balanced.")
+    band_text: str = doc("The band in words: 'band ±10 %' or 'not balanced'.")
+    before: float | None = doc("The rep's total today.")
+    outside: bool = doc("True when the value is outside the rep's band (shown red).")
+    sentence: str = doc("'ARR: 1,204,000 (fair share 1,150,000, band ±10 %)'.")
+
+
+@dataclass(frozen=True)
+class RepMeasures:
+    """Every measure of one rep, in the plan's order (a row of the measures table)."""
+
+    rep_id: str = doc("Rep id.")
+    name: str = doc("Rep name.")
+    cells: tuple[MeasureLine | None, ...] = doc("One per measure of the table; None where the rep has none.")
+
+
+def measure_lines(plan: PlanDir, rep_id: str) -> tuple[MeasureLine, ...]:
+    """Every measure of one rep (potential alone for plans written before measures)."""
+    from ..plan_result import band_text, measure_label, measure_sentence
+
+    rep = plan.result.rep(rep_id)
+    if rep is None:
+        return ()
+    out = []
+    for name, m in rep.measure_items():
+        share = plan.result.measure_band(name) if m.band is not None else None
+        out.append(
+            MeasureLine(
+                name=name,
+                label=measure_label(name),
+                value=m.value,
+                fair=m.fair,
+                deviation=m.deviation,
+                band_lo=m.band[0] if m.band is not None else None,
+                band_hi=m.band[1] if m.band is not None else None,
+                band_text=band_text(share) if m.band is not None else "not balanced",
+                before=m.before if math.isfinite(m.before) else None,
+                outside=m.outside(),
+                sentence=measure_sentence(name, m, share),
+            )
+        )
+    return tuple(out)
+
+
+def measures_table(
+    plan: PlanDir, rep_ids: Sequence[str]
+) -> tuple[tuple[str, ...], str, tuple[RepMeasures, ...]]:
+    """The labels of every measure of the plan, their bands in words, and per rep its line
+    for each."""
+    from ..plan_result import band_text, measure_label
+
+    names = plan.result.measure_names()
+    rows = []
+    for rid in rep_ids:
+        by_name = {line.name: line for line in measure_lines(plan, rid)}
+        rows.append(
+            RepMeasures(
+                rep_id=rid,
+                name=plan.rep_names.get(rid, rid),
+                cells=tuple(by_name.get(n) for n in names),
+            )
+        )
+    legend = "; ".join(f"{measure_label(n)}: {band_text(plan.result.measure_band(n))}" for n in names)
+    return tuple(measure_label(n) for n in names), legend, tuple(rows)
+
+
+@dataclass(frozen=True)
 class RepBookContext:
     """Everything ``rep_book.html`` shows for one rep."""
 
@@ -414,6 +497,9 @@ class RepBookContext:
     geo_map: MapFigure | None = doc(
         "The rep's accounts by tier on a map (territory.geo); None when the plan has no coordinates.",
         default=None,
+    )
+    measures: tuple[MeasureLine, ...] = doc(
+        "Every balance measure of the rep (potential, ARR, ...) against fair share and band.", default=()
     )
 
 
@@ -842,6 +928,7 @@ def build_rep_book(
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
         geo_map=rep_map(plan, rep_id) if maps else None,
+        measures=measure_lines(plan, rep_id),
     )
 
 
@@ -869,8 +956,10 @@ class RepLine:
 
 @dataclass(frozen=True)
 class GapLine:
-    measure: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or 'potential'.")
-    amount: str = doc("The gap in accounts ('+1 account', '-2.8 accounts') or money ('+4,203,990').")
+    measure: str = doc("'Tier 1', 'Tier 2', 'Tier 3', 'potential', or another measure in words ('ARR').")
+    amount: str = doc(
+        "The gap in accounts ('+1 account', '-2.8 accounts') or the measure's units ('+4,203,990')."
+    )
     relative: float = doc("The gap in % of the rep's fair share, signed (0.2 = 20 % over).")
     rep: str = doc("The rep with that gap, 'Name (ID)'.")
 
@@ -923,6 +1012,11 @@ class ManagerRollupContext:
     geo_map: MapFigure | None = doc(
         "The team's accounts on a map, a colour per rep (territory.geo); None without coordinates.",
         default=None,
+    )
+    measure_labels: tuple[str, ...] = doc("Every balance measure of the plan, as column heads.", default=())
+    measure_legend: str = doc("Each measure's band in words ('ARR: band ±10 %; ...').", default="")
+    rep_measures: tuple[RepMeasures, ...] = doc(
+        "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
 
 
@@ -1035,6 +1129,7 @@ def build_manager_rollup(
         moves_within=_move_rows(within, names, roster),
         gaps=_gap_lines(plan, reps),
         geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
+        **_measures_fields(plan, [line.rep_id for line in lines]),
     )
 
 
@@ -1133,7 +1228,7 @@ class PlanSummaryContext:
     potential_band: float | None = doc(
         "The potential band (0.10 = +-10 % of the fair share); None if not recorded."
     )
-    reps_outside: int = doc("Reps with at least one number outside their band.")
+    reps_outside: int = doc("Reps with a tier count or potential outside their band (the red bars).")
     strip_width: float = doc("Width of each rep's balance strip in SVG units.")
     strip_scale: float = doc("Deviation shown at the strip's edge (0.3 = +-30 %).")
     reps: tuple[RepBalance, ...] = doc("Every rep's balance.")
@@ -1143,6 +1238,18 @@ class PlanSummaryContext:
     geo_map: MapFigure | None = doc(
         "Every territory on a map (territory.geo); None when the plan has no coordinates.",
         default=None,
+    )
+    measure_labels: tuple[str, ...] = doc("Every balance measure of the plan, as column heads.", default=())
+    measure_legend: str = doc("Each measure's band in words ('ARR: band ±10 %; ...').", default="")
+    reps_outside_any: int = doc(
+        "Reps with any number outside their band: a tier count or any measure.", default=0
+    )
+    gap_measures: tuple[str, ...] = doc(
+        "The rows of the largest-gap table: 'Tier 1', 'Tier 2', 'Tier 3', 'potential', then each other measure.",
+        default=("Tier 1", "Tier 2", "Tier 3", "potential"),
+    )
+    rep_measures: tuple[RepMeasures, ...] = doc(
+        "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
 
 
@@ -1344,7 +1451,17 @@ def build_plan_summary(
         warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
         managers=tuple(managers_of(plan)),
         geo_map=plan_map(plan),
+        **_measures_fields(plan, plan.rep_ids),
+        gap_measures=("Tier 1", "Tier 2", "Tier 3", "potential", *gap_labels(plan.reps)[4:]),
+        reps_outside_any=sum(
+            1 for r in reps if any(r.outside) or any(m.outside for m in measure_lines(plan, r.rep_id))
+        ),
     )
+
+
+def _measures_fields(plan: PlanDir, rep_ids: Sequence[str]) -> dict[str, Any]:
+    labels, legend, rows = measures_table(plan, rep_ids)
+    return {"measure_labels": labels, "measure_legend": legend, "rep_measures": rows}
 
 
 # --------------------------------------------------------------------------- introspection

@@ -85,14 +85,11 @@ class _Measure:
 
 def _measures(plan: PlanDir) -> list[_Measure]:
     """Tiers 1-3, then potential, then every other measure the reps' records list."""
+    from ..plan_result import measure_label
+
     out = [_Measure(f"tier:{t}", f"Tier {t}", "count") for t in TIERS]
-    names: dict[str, None] = {"potential": None}
-    for rep in plan.reps:
-        record = rep.get("measures")
-        if isinstance(record, Mapping):
-            names.update(dict.fromkeys(str(k) for k in record))
-    for name in names:
-        out.append(_Measure(name, "Potential" if name == "potential" else name, "amount"))
+    for name in dict.fromkeys(["potential", *plan.result.measure_names()]):
+        out.append(_Measure(name, measure_label(name), "amount"))
     return out
 
 

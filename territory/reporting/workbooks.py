@@ -233,6 +233,9 @@ def _balance_sheet(wb: Any, book: RepBookContext) -> None:
             book.potential_deviation,
         ]
     )
+    for m in book.measures:  # every other balance measure (ARR, pipeline, ...)
+        if m.name != "potential":
+            sheet.add([m.label, m.value, m.fair, m.band_lo, m.band_hi, None, m.deviation])
     sheet.add(["Accounts", book.accounts, book.fair_accounts, None, None, book.pool.average_accounts, None])
     for label, value in (("New to you", book.moves_in), ("Leaving you", book.moves_out), ("Kept", book.kept)):
         sheet.add([label, value])
@@ -257,6 +260,7 @@ def manager_workbook(plan: PlanDir, manager: str, *, generated_on: dt.date) -> b
     """A manager's workbook: Team (one line per rep), Accounts (every rep's book, the rep's
     columns first) and Moves (joining, leaving and within the team)."""
     rollup = build_manager_rollup(plan, manager, generated_on=generated_on, maps=False)
+    others = [label for label in rollup.measure_labels if label != "Potential"]  # ARR, pipeline, ...
     wb = _workbook()
     team = _Sheet(
         wb.create_sheet("Team"),
@@ -278,9 +282,24 @@ def manager_workbook(plan: PlanDir, manager: str, *, generated_on: dt.date) -> b
             Column("New to the rep", 14, COUNT),
             Column("Leaving the rep", 15, COUNT),
             Column("Kept", 8, COUNT),
+            *(
+                Column(f"{head}{label}{tail}", width, fmt)
+                for label in others
+                for head, tail, width, fmt in (
+                    ("", "", 14, MONEY),
+                    ("Fair ", "", 14, MONEY),
+                    ("", " gap", 13, SHARE),
+                )
+            ),
         ),
     )
-    for r in rollup.reps:
+    for r, row in zip(rollup.reps, rollup.rep_measures):
+        extra = [
+            value
+            for cell, label in zip(row.cells, rollup.measure_labels)
+            if label in others
+            for value in ((cell.value, cell.fair, cell.deviation) if cell is not None else (None, None, None))
+        ]
         team.add(
             [
                 r.rep_id,
@@ -296,6 +315,7 @@ def manager_workbook(plan: PlanDir, manager: str, *, generated_on: dt.date) -> b
                 r.moves_in,
                 r.moves_out,
                 r.kept,
+                *extra,
             ]
         )
     team.finish()
