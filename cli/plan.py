@@ -107,6 +107,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines.append("(fair share in brackets)")
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
+    lines += format_teams(s)
     lines.append("")
     if "baseline" in o:
         b = o["baseline"]
@@ -133,6 +134,30 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         files += [str(out_dir / f["file"]) for f in updates]
     lines.append(f"Wrote {', '.join(files)} and {out_dir / 'summary.json'}.")
     return "\n".join(lines)
+
+
+def format_teams(s: dict[str, Any]) -> list[str]:
+    """One line per manager's team when the plan balances teams (``balance.team_band``):
+    each tier's count against the team's fair share and band, each measure's gap to fair."""
+    teams = s.get("teams")
+    if not teams:
+        return []
+    band = s["config"]["balance"]["team_band"]
+    out = [f"Teams (band +-{band:.0%} around each team's fair share):"]
+    for t in teams:
+        parts = [
+            f"Tier {k} {t['tier_counts'][k]} (fair {t['fair_tier'][k]:.1f}, band "
+            f"{t['tier_band'][k][0]}-{t['tier_band'][k][1]})"
+            for k in ("1", "2", "3")
+            if t["fair_tier"][k] > 0
+        ]
+        parts += [
+            f"{name} {m['deviation']:+.1%} vs fair"
+            for name, m in t["measures"].items()
+            if m["deviation"] is not None
+        ]
+        out.append(f"  {t['manager']} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
+    return out
 
 
 def format_moves(s: dict[str, Any]) -> str:

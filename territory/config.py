@@ -168,6 +168,15 @@ class BalanceConfig:
         "Effort of one Tier 1, Tier 2 and Tier 3 account, for the workload band.",
         allowed=WEIGHTS,
     )
+    team_band: float | None = setting(
+        None,
+        "Balance each manager's team too (reps grouped by the roster's manager column): each "
+        "team's count of each tier and its total of each balanced measure within +-this share "
+        "of the team's fair share (team capacity / pool capacity x the pool's total), e.g. "
+        "0.10; unset = only reps are balanced. Tier counts are priced at balance.tier_penalty "
+        "per account outside, measures at their own penalty.",
+        allowed=SHARE,
+    )
     hard_bands: bool = setting(
         False,
         "Treat the tier and measure bands as hard rules: if they cannot all hold, the plan "

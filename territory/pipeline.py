@@ -474,6 +474,9 @@ def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
             if products and "product" in reps.columns
             else [""] * len(reps)
         ),
+        rep_manager=(
+            reps["manager"].fillna("").astype(str).str.strip().tolist() if "manager" in reps.columns else None
+        ),
     )
 
 
@@ -821,6 +824,54 @@ def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
     return out
 
 
+def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> list[dict[str, Any]] | None:
+    """Balance per manager's team in each pool, with ``balance.team_band`` set (else None):
+    tier counts and every balanced measure against the team's fair share (the sum of its
+    reps' fair shares: team capacity / pool capacity x the pool's total) and the team band
+    the model held it to."""
+    band = cfg.balance.team_band
+    if band is None:
+        return None
+    from .model.pools import tier_band
+
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rep_rows:
+        manager = str(row.get("manager") or "").strip()
+        if manager:
+            groups.setdefault((str(row["pool"]), manager), []).append(row)
+    balanced = [name for name in cfg.balance.measures]
+    out = []
+    for (pool, manager), rows in groups.items():
+        tiers = [str(t) for t in TIERS]
+        fair_t = np.array([sum(r["fair_tier"][t] for r in rows) for t in tiers])
+        lo, hi = tier_band(fair_t, band, cfg.balance.tier_band_min_accounts)
+        measures = {}
+        for name in balanced:
+            value = sum(r["measures"][name]["value"] for r in rows if name in r["measures"])
+            fair = sum(r["measures"][name]["fair"] for r in rows if name in r["measures"])
+            measures[name] = {
+                "value": value,
+                "fair": fair,
+                "deviation": value / fair - 1 if fair > 0 else None,
+                "band": [(1 - band) * fair, (1 + band) * fair] if fair > 0 else None,
+            }
+        counts = {t: sum(r["tier_counts"][t] for r in rows) for t in tiers}
+        out.append(
+            {
+                "manager": manager,
+                "pool": pool,
+                "reps": [r["rep_id"] for r in rows],
+                "capacity": float(sum(r["capacity"] for r in rows)),
+                "accounts": sum(r["accounts"] for r in rows),
+                "tier_counts": counts,
+                "fair_tier": {t: float(f) for t, f in zip(tiers, fair_t)},
+                "tier_band": {t: [int(a), int(b)] for t, a, b in zip(tiers, lo, hi)},
+                "measures": measures,
+            }
+        )
+    return out
+
+
 def summary_dict(
     p: Plan,
     *,
@@ -924,6 +975,9 @@ def summary_dict(
         "warnings": [w.sentence() for w in p.warnings],
         **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
     }
+    teams = team_balance_summary(rep_rows, p.config)
+    if teams is not None:
+        summary["teams"] = teams
     from .lockrules import lock_rules_summary
 
     locks = lock_rules_summary(p)

@@ -186,6 +186,9 @@ class Pool:
     acc_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     acc_local_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     acc_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # discretionary, or -1
+    # each rep's team (its manager on the roster): index into ``teams``, -1 for none
+    rep_team: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    teams: list[str] = field(default_factory=list)
 
     @property
     def n_units(self) -> int:
@@ -394,6 +397,9 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
         if product_mode:
             name += " / " + ", ".join(prods)
+        managers = [(mi.rep_manager or [""] * n_reps)[r] for r in comp_reps]
+        teams = sorted({m for m in managers if m})
+        rep_team = np.array([teams.index(m) if m else -1 for m in managers], dtype=np.int64)
         pools.append(
             Pool(
                 name=name,
@@ -431,6 +437,8 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 acc_rows=arows,
                 acc_local_unit=a_unit,
                 acc_owner=acc_owner,
+                rep_team=rep_team,
+                teams=teams,
             )
         )
     seen: dict[str, int] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -72,3 +73,13 @@ class PoolState:
         """Exact sum of measure ``m`` over the pool's accounts selected by ``mask``."""
         vals = self.units.acc_values[self.pool.acc_rows[mask], m]
         return sum((Fraction(v) for v in vals.tolist()), Fraction(0))
+
+    def within(self, m: int, tot: float, lo: float, hi: float, mask: Any, exact: bool) -> tuple[bool, float]:
+        """Whether a sum ``tot`` of measure ``m`` lies in [lo, hi], and the sum: within a
+        billionth of an end, with ``exact``, decided on the accounts' own values (``mask()``
+        selects them among the pool's accounts) in exact arithmetic."""
+        near = min(abs(tot - lo), abs(tot - hi)) <= 1e-9 * max(abs(lo), abs(hi), 1.0)
+        if exact and near:
+            s = self.exact_sum(m, mask())
+            return Fraction(lo) <= s <= Fraction(hi), float(s)
+        return lo <= tot <= hi, tot
