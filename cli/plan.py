@@ -108,6 +108,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
     lines += format_teams(s)
+    lines += format_continuity(s)
     lines.append("")
     if "baseline" in o:
         b = o["baseline"]
@@ -158,6 +159,20 @@ def format_teams(s: dict[str, Any]) -> list[str]:
         ]
         out.append(f"  {t['manager']} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
     return out
+
+
+def format_continuity(s: dict[str, Any]) -> list[str]:
+    """With a previous plan: the accounts this plan moves that the previous one moved too."""
+    c = s.get("continuity")
+    if not c:
+        return []
+    n = c["moved_again"]
+    listed = ", ".join(c["moved_again_accounts"][:10]) + (", ..." if n > 10 else "")
+    return [
+        f"Previous plan {c['previous']}: {c['moved_in_previous_and_here']:,} of these accounts moved "
+        f"there; {n:,} of them move{'s' if n == 1 else ''} again (a repeat move costs "
+        f"{c['repeat_move_weight']:g} moves)" + (f": {listed}." if n else ".")
+    ]
 
 
 def format_moves(s: dict[str, Any]) -> str:
@@ -303,6 +318,15 @@ def format_sweep(points: list[Any]) -> str:
     "file, or us-census-regions / us-census-divisions (docs/geography.md).",
 )
 @click.option(
+    "--previous",
+    "previous",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Last quarter's plan folder: an account it moved costs continuity.repeat_move_weight "
+    "moves to move again, and the summary counts accounts moved twice in a row.",
+)
+@click.option(
     "--locks",
     "locks_path",
     type=click.Path(dir_okay=False),
@@ -337,6 +361,7 @@ def plan(
     out_dir: str,
     icp_path: str | None,
     region_rules: str | None,
+    previous: str | None,
     locks_path: str | None,
     config_path: str | None,
     settings: tuple[str, ...],
@@ -369,6 +394,7 @@ def plan(
             --set balance.tier_band=0.05 --time-limit 30
         territory plan examples/accounts.csv examples/roster.csv --out plan-out \\
             --sweep-moves 0,2%,5%,10%,20%
+        territory plan q2-accounts.csv q2-roster.csv --out plan-q2 --previous plan-q1
     """
     import territory
     from territory.io.staging import check_output_file, check_output_folder
@@ -385,6 +411,8 @@ def plan(
     overrides += mass_change_overrides(allow_mass_change) + lock_rule_overrides(as_of, opportunities)
     if region_rules:
         overrides.append(f"inputs.region_rules={region_rules}")
+    if previous:
+        overrides.append(f"continuity.previous={previous}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,

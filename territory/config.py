@@ -203,6 +203,18 @@ class ContinuityConfig:
         "forced moves do not count.",
         allowed=SHARE,
     )
+    previous: str = setting(
+        "",
+        "The previous plan's folder (as `territory plan` wrote it; also --previous DIR): an "
+        "account it moved costs continuity.repeat_move_weight moves to move again, and the "
+        "summary counts the accounts moved twice in a row. Empty = no previous plan.",
+    )
+    repeat_move_weight: float = setting(
+        2.0,
+        "With a previous plan: moving an account that the previous plan moved costs this many "
+        "moves (1 = no different from any other move).",
+        allowed=Range(1.0, 1000.0, unit="moves"),
+    )
     max_moves_per_rep: int | None = setting(
         None,
         "Cap on the accounts any one rep gains from, or loses to, other reps on the roster, so "

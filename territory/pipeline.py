@@ -144,6 +144,14 @@ def prepare_input(
                 hint="give the reps their product in the roster's product column, or remove the setting",
             )
         )
+    if config.continuity.previous:  # quarter after quarter: the accounts the last plan moved
+        from .continuity import previous_moves
+
+        moved_before, prev_warnings, extras["previous"] = previous_moves(
+            config.continuity.previous, accounts["account_id"]
+        )
+        accounts = accounts.assign(_moved_before=moved_before)
+        warnings += prev_warnings
     inp = PlanInput(accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps))
     inp.extras.update(extras)
     return inp
@@ -474,6 +482,9 @@ def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
             if products and "product" in reps.columns
             else [""] * len(reps)
         ),
+        moved_before=(
+            accounts["_moved_before"].to_numpy(dtype=bool) if "_moved_before" in accounts.columns else None
+        ),
         rep_manager=(
             reps["manager"].fillna("").astype(str).str.strip().tolist() if "manager" in reps.columns else None
         ),
@@ -617,6 +628,9 @@ def solve_input(
     from .lockrules import rule_reasons  # "kept: renewal on ...", "... to the named successor R12"
 
     reasons = rule_reasons(accounts, reasons, new_ids)
+    if "_moved_before" in accounts.columns:
+        again = moved & accounts["_moved_before"].to_numpy(dtype=bool)
+        reasons = np.where(again, reasons + "; moved in the previous plan too", reasons)
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
     accounts["owner_id"] = new_ids
@@ -975,6 +989,17 @@ def summary_dict(
         "warnings": [w.sentence() for w in p.warnings],
         **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
     }
+    if "previous" in p.extras:
+        from .continuity import continuity_summary
+
+        a = p.accounts
+        summary["continuity"] = continuity_summary(
+            p.extras["previous"],
+            a["account_id"].astype(str).to_numpy(dtype=object),
+            a["moved"].to_numpy(dtype=bool),
+            a["_moved_before"].to_numpy(dtype=bool),
+            p.config.continuity.repeat_move_weight,
+        )
     teams = team_balance_summary(rep_rows, p.config)
     if teams is not None:
         summary["teams"] = teams

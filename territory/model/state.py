@@ -48,6 +48,12 @@ class PoolState:
         """Accounts of unit ``u`` that rep ``r`` owns today and may keep (vectorised)."""
         return self._own_lookup(u, r, self.pool.own_n)
 
+    def keep_repeat(self, u: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Of those accounts, the ones that moved in the previous plan too."""
+        if not self.pool.own_rn.size:
+            return np.zeros(np.broadcast(np.asarray(u), np.asarray(r)).shape)
+        return self._own_lookup(u, r, self.pool.own_rn)
+
     def keep_value(self, u: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Potential of those accounts."""
         return self._own_lookup(u, r, self.pool.own_v)
