@@ -135,6 +135,13 @@ def diff(plans: tuple[str, ...], out_path: str | None, limit: int) -> None:
     different accounts files (summary.json inputs.accounts.sha256) and the account's owner
     differs between them; otherwise it says what each plan did.
 
+    With three or more plans (each planned with --previous the one before), it prints each
+    moved account's owner after every plan and counts the accounts moved by two or more
+    plans in a row:
+
+    \b
+        territory diff plan-q1 plan-q2 plan-q3 --out chain.csv
+
     Example:
 
     \b
@@ -148,13 +155,6 @@ def diff(plans: tuple[str, ...], out_path: str | None, limit: int) -> None:
         A00009  QEO Group  R12 -> R07  both plans start from R07 (same accounts
         file); old plan: moved to restore Tier 2 balance, from R07; new plan: kept with
         current owner
-
-    With three or more plans (each planned with --previous the one before), it prints each
-    moved account's owner after every plan and counts the accounts moved by two or more
-    plans in a row:
-
-    \b
-        territory diff plan-q1 plan-q2 plan-q3 --out chain.csv
     """
     if len(plans) < 2:
         raise click.UsageError("give two plan folders (old, new), or three or more to follow a chain")

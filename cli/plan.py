@@ -166,12 +166,13 @@ def format_continuity(s: dict[str, Any]) -> list[str]:
     c = s.get("continuity")
     if not c:
         return []
-    n = c["moved_again"]
+    n, left, w = c["moved_again"], c["moved_again_owner_left"], c["repeat_move_weight"]
     listed = ", ".join(c["moved_again_accounts"][:10]) + (", ..." if n > 10 else "")
+    because = f", {left:,} because their owner left the roster" if left else ""
     return [
         f"Previous plan {c['previous']}: {c['moved_in_previous_and_here']:,} of these accounts moved "
-        f"there; {n:,} of them move{'s' if n == 1 else ''} again (a repeat move costs "
-        f"{c['repeat_move_weight']:g} moves)" + (f": {listed}." if n else ".")
+        f"there; {n:,} of them move{'s' if n == 1 else ''} again{because} (a repeat move costs "
+        f"{w:g} move{'' if w == 1 else 's'})" + (f": {listed}." if n else ".")
     ]
 
 

@@ -99,17 +99,28 @@ def previous_moves(
 
 
 def continuity_summary(
-    info: dict[str, Any], account_ids: np.ndarray, moved: np.ndarray, moved_before: np.ndarray, weight: float
+    info: dict[str, Any],
+    account_ids: np.ndarray,
+    moved: np.ndarray,
+    moved_before: np.ndarray,
+    owner_left: np.ndarray,
+    weight: float,
 ) -> dict[str, Any]:
-    """summary.json's ``continuity`` object: the accounts moved in the previous plan and again now."""
-    again = pd.unique(pd.Series(account_ids[moved & moved_before]).astype(str))
-    before = pd.unique(pd.Series(account_ids[moved_before]).astype(str))
+    """summary.json's ``continuity`` object: the accounts moved in the previous plan and again
+    now, and how many of those moved again because their owner left the roster (a move no
+    weight can spare)."""
+
+    def distinct(mask: np.ndarray) -> list[str]:
+        return sorted(pd.unique(pd.Series(account_ids[mask]).astype(str)).tolist())
+
+    again = distinct(moved & moved_before)
     return {
         **info,
         "repeat_move_weight": float(weight),
-        "moved_in_previous_and_here": len(before),
+        "moved_in_previous_and_here": len(distinct(moved_before)),
         "moved_again": len(again),
-        "moved_again_accounts": sorted(again.tolist()),
+        "moved_again_owner_left": len(distinct(moved & moved_before & owner_left)),
+        "moved_again_accounts": again,
     }
 
 

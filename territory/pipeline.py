@@ -998,6 +998,7 @@ def summary_dict(
             a["account_id"].astype(str).to_numpy(dtype=object),
             a["moved"].to_numpy(dtype=bool),
             a["_moved_before"].to_numpy(dtype=bool),
+            ~a["previous_owner_id"].astype(str).isin(p.reps["rep_id"].astype(str)).to_numpy(dtype=bool),
             p.config.continuity.repeat_move_weight,
         )
     teams = team_balance_summary(rep_rows, p.config)

@@ -109,6 +109,7 @@ def test_second_quarter_reports_accounts_moved_twice(tmp_path):
         "repeat_move_weight": 2.0,
         "moved_in_previous_and_here": 1,
         "moved_again": 1,
+        "moved_again_owner_left": 0,
         "moved_again_accounts": ["a1"],
     }
     assert s["warnings"] == [
@@ -185,3 +186,16 @@ def test_diff_needs_two_plans(tmp_path):
     result = CliRunner().invoke(cli, ["diff", str(tmp_path)])
     assert result.exit_code == 2
     assert "give two plan folders (old, new), or three or more to follow a chain" in result.output
+
+
+def test_repeat_moves_of_a_leavers_accounts_are_told_apart(tmp_path):
+    """q1 moved a1 to R1; R1 leaves before q2, so a1 moves again whatever the weight."""
+    lock1 = write_csv(tmp_path / "lock1.csv", [{"account_id": "a1", "rep_id": "R1"}])
+    q1, _ = cli_plan(tmp_path, "q1", rows("R2"), REPS, "--locks", str(lock1), *WIDE)
+    q2, out = cli_plan(tmp_path, "q2", rows("R1"), [rep("R2"), rep("R3")], "--previous", str(q1), *WIDE)
+    c = json.loads((q2 / "summary.json").read_text(encoding="utf-8"))["continuity"]
+    assert (c["moved_again"], c["moved_again_owner_left"], c["moved_again_accounts"]) == (1, 1, ["a1"])
+    assert (
+        "Previous plan q1: 1 of these accounts moved there; 1 of them moves again, 1 because their "
+        "owner left the roster (a repeat move costs 2 moves): a1." in out
+    )
