@@ -144,8 +144,14 @@ def format_teams(s: dict[str, Any]) -> list[str]:
     if not teams:
         return []
     band = s["config"]["balance"]["team_band"]
-    out = [f"Teams (band +-{band:.0%} around each team's fair share):"]
+    per_pool: dict[str, int] = {}
     for t in teams:
+        per_pool[t["pool"]] = per_pool.get(t["pool"], 0) + 1
+    shared = [t for t in teams if per_pool[t["pool"]] > 1]  # a team alone holds its pool's whole share
+    if not shared:
+        return ["Teams: no pool has two managers' teams, so each team holds its whole pool's share."]
+    out = [f"Teams sharing a pool (band +-{band:.0%} around each team's fair share):"]
+    for t in shared:
         parts = [
             f"Tier {k} {t['tier_counts'][k]} (fair {t['fair_tier'][k]:.1f}, band "
             f"{t['tier_band'][k][0]}-{t['tier_band'][k][1]})"

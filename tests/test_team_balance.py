@@ -69,7 +69,7 @@ def test_team_band_balances_teams_and_summary_shows_them(tmp_path):
     assert mia["measures"]["potential"]["fair"] == 400.0
     assert mia["measures"]["potential"]["band"] == [360.0, 440.0]
     assert s["overall"]["accounts_moved"] == 2
-    assert "Teams (band +-10% around each team's fair share):" in output
+    assert "Teams sharing a pool (band +-10% around each team's fair share):" in output
     assert "  Mia Manager (West, 2 reps): Tier 1 4 (fair 4.0, band 3-5), potential +0.0% vs fair" in output
 
 
@@ -97,3 +97,19 @@ def test_manager_rollup_shows_the_team_band(tmp_path):
         "Team balance against the team's fair share and band: Tier 1 4 (fair 4, band 3-5); "
         "potential 400 (fair 400, band 360-440)." in html
     )
+
+
+def test_a_team_alone_in_its_pool_is_not_listed(tmp_path):
+    acc, roster = teams_instance(tmp_path)
+    text = roster.read_text(encoding="utf-8").replace("Otto Boss", "Mia Manager")
+    roster.write_text(text, encoding="utf-8")
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(
+        cli, ["plan", str(acc), str(roster), "--out", str(out), "--set", "balance.team_band=0.1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "Teams: no pool has two managers' teams, so each team holds its whole pool's share." in result.output
+    )
+    teams = json.loads((out / "summary.json").read_text(encoding="utf-8"))["teams"]
+    assert [(t["manager"], t["reps"]) for t in teams] == [("Mia Manager", ["R1", "R2", "R3", "R4"])]
