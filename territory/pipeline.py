@@ -840,49 +840,56 @@ def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
 
 def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> list[dict[str, Any]] | None:
     """Balance per manager's team in each pool, with ``balance.team_band`` set (else None):
-    tier counts and every balanced measure against the team's fair share (the sum of its
-    reps' fair shares: team capacity / pool capacity x the pool's total) and the team band
-    the model held it to."""
+    tier counts and every balanced measure against the team's fair share, as the model's
+    ``team_balance`` family defines it (team capacity / pool capacity x the pool's total;
+    every account of a pool is held by a rep of it), and the team band it was held to."""
     band = cfg.balance.team_band
     if band is None:
         return None
     from .model.pools import tier_band
 
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    tiers = [str(t) for t in TIERS]
+    balanced = list(cfg.balance.measures)
+    pools: dict[str, list[dict[str, Any]]] = {}
     for row in rep_rows:
-        manager = str(row.get("manager") or "").strip()
-        if manager:
-            groups.setdefault((str(row["pool"]), manager), []).append(row)
-    balanced = [name for name in cfg.balance.measures]
+        pools.setdefault(str(row["pool"]), []).append(row)
     out = []
-    for (pool, manager), rows in groups.items():
-        tiers = [str(t) for t in TIERS]
-        fair_t = np.array([sum(r["fair_tier"][t] for r in rows) for t in tiers])
-        lo, hi = tier_band(fair_t, band, cfg.balance.tier_band_min_accounts)
-        measures = {}
-        for name in balanced:
-            value = sum(r["measures"][name]["value"] for r in rows if name in r["measures"])
-            fair = sum(r["measures"][name]["fair"] for r in rows if name in r["measures"])
-            measures[name] = {
-                "value": value,
-                "fair": fair,
-                "deviation": value / fair - 1 if fair > 0 else None,
-                "band": [(1 - band) * fair, (1 + band) * fair] if fair > 0 else None,
-            }
-        counts = {t: sum(r["tier_counts"][t] for r in rows) for t in tiers}
-        out.append(
-            {
-                "manager": manager,
-                "pool": pool,
-                "reps": [r["rep_id"] for r in rows],
-                "capacity": float(sum(r["capacity"] for r in rows)),
-                "accounts": sum(r["accounts"] for r in rows),
-                "tier_counts": counts,
-                "fair_tier": {t: float(f) for t, f in zip(tiers, fair_t)},
-                "tier_band": {t: [int(a), int(b)] for t, a, b in zip(tiers, lo, hi)},
-                "measures": measures,
-            }
-        )
+    for pool, reps in pools.items():
+        cap = sum(r["capacity"] for r in reps)
+        n_t = np.array([sum(r["tier_counts"][t] for r in reps) for t in tiers], dtype=float)
+        v_m = {m: sum(r["measures"][m]["value"] for r in reps if m in r["measures"]) for m in balanced}
+        teams: dict[str, list[dict[str, Any]]] = {}
+        for r in reps:
+            manager = str(r.get("manager") or "").strip()
+            if manager:
+                teams.setdefault(manager, []).append(r)
+        for manager, rows in teams.items():
+            share = sum(r["capacity"] for r in rows) / cap if cap > 0 else 0.0
+            fair_t = n_t * share
+            lo, hi = tier_band(fair_t, band, cfg.balance.tier_band_min_accounts)
+            measures = {}
+            for name in balanced:
+                value = sum(r["measures"][name]["value"] for r in rows if name in r["measures"])
+                fair = v_m[name] * share
+                measures[name] = {
+                    "value": value,
+                    "fair": fair,
+                    "deviation": value / fair - 1 if fair > 0 else None,
+                    "band": [(1 - band) * fair, (1 + band) * fair] if fair > 0 else None,
+                }
+            out.append(
+                {
+                    "manager": manager,
+                    "pool": pool,
+                    "reps": [r["rep_id"] for r in rows],
+                    "capacity": float(sum(r["capacity"] for r in rows)),
+                    "accounts": sum(r["accounts"] for r in rows),
+                    "tier_counts": {t: sum(r["tier_counts"][t] for r in rows) for t in tiers},
+                    "fair_tier": {t: float(f) for t, f in zip(tiers, fair_t)},
+                    "tier_band": {t: [int(a), int(b)] for t, a, b in zip(tiers, lo, hi)},
+                    "measures": measures,
+                }
+            )
     return out
 
 

@@ -199,3 +199,23 @@ def test_repeat_moves_of_a_leavers_accounts_are_told_apart(tmp_path):
         "Previous plan q1: 1 of these accounts moved there; 1 of them moves again, 1 because their "
         "owner left the roster (a repeat move costs 2 moves): a1." in out
     )
+
+
+def test_plan_toml_previous_is_relative_to_the_file(tmp_path):
+    """continuity.previous in plan.toml names the folder relative to plan.toml, as every path."""
+    from territory.runner import run_plan_file
+
+    lock1 = write_csv(tmp_path / "lock1.csv", [{"account_id": "a1", "rep_id": "R1"}])
+    cli_plan(tmp_path, "q1", rows("R2"), REPS, "--locks", str(lock1), *WIDE)
+    write_csv(tmp_path / "q2-accounts.csv", rows("R1"))
+    write_csv(tmp_path / "q2-roster.csv", REPS)
+    (tmp_path / "plan.toml").write_text(
+        '[inputs]\naccounts = "q2-accounts.csv"\nroster = "q2-roster.csv"\n'
+        '[outputs]\ndir = "q2"\n'
+        '[continuity]\nprevious = "q1"\nrepeat_move_weight = 3\n'
+        '[balance]\ntier_band_min_accounts = 4\n[balance.measures.potential]\nband = "100%"\n',
+        encoding="utf-8",
+    )
+    result = run_plan_file(tmp_path / "plan.toml", books=False)
+    c = result.summary["continuity"]
+    assert (c["previous"], c["repeat_move_weight"], c["moved_in_previous_and_here"]) == ("q1", 3.0, 1)
