@@ -108,8 +108,7 @@ def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
 
 
 @click.command("diff", context_settings=CONTEXT_SETTINGS)
-@click.argument("old", type=click.Path(file_okay=False))
-@click.argument("new", type=click.Path(file_okay=False))
+@click.argument("plans", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option(
     "-o",
     "--out",
@@ -126,13 +125,22 @@ def compare(plan_dirs: tuple[str, ...], out_path: str, no_reps: bool) -> None:
     help="Print at most this many accounts (0 = all).",
 )
 @report_errors
-def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
-    """List the accounts whose owner differs between two plans, with the reason.
+def diff(plans: tuple[str, ...], out_path: str | None, limit: int) -> None:
+    """List the accounts whose owner differs between two plans, with the reason; or follow
+    each account's owner through several plans (three or more, oldest first).
 
-    Use it quarter over quarter: OLD is last quarter's plan directory, NEW this quarter's.
+    Use it quarter over quarter: the first plan is last quarter's plan directory, the second
+    this quarter's.
     A reason says "owner changed in the CRM between the plans" only when the plans read
     different accounts files (summary.json inputs.accounts.sha256) and the account's owner
     differs between them; otherwise it says what each plan did.
+
+    With three or more plans (each planned with --previous the one before), it prints each
+    moved account's owner after every plan and counts the accounts moved by two or more
+    plans in a row:
+
+    \b
+        territory diff plan-q1 plan-q2 plan-q3 --out chain.csv
 
     Example:
 
@@ -148,6 +156,12 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         file); old plan: moved to restore Tier 2 balance, from R07; new plan: kept with
         current owner
     """
+    if len(plans) < 2:
+        raise click.UsageError("give two plan folders (old, new), or three or more to follow a chain")
+    if len(plans) > 2:
+        _chain(plans, out_path, limit)
+        return
+    old, new = plans
     from territory.compare import diff_plans
     from territory.io.staging import check_output_file
     from territory.io.writing import write_csv
@@ -172,10 +186,47 @@ def diff(old: str, new: str, out_path: str | None, limit: int) -> None:
         to = r["new_owner_id"] or "-"
         key = f"{r['account_id']} [{r['product']}]" if r.get("product") else r["account_id"]
         click.echo(f"  {key:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
-    if len(shown) < len(records):
-        click.echo(
-            f"  ... and {len(records) - len(shown):,} more"
-            + ("" if out_path is not None else "; use --out FILE for all")
-        )
+    _tail(len(records) - len(shown), out_path)
+
+
+def _chain(plans: tuple[str, ...], out_path: str | None, limit: int) -> None:
+    """``territory diff P1 P2 P3 ...``: owners over time and repeat moves."""
+    from territory.continuity import plan_chain
+    from territory.io.staging import check_output_file
+    from territory.io.writing import write_csv
+
+    if out_path is not None:
+        check_output_file(out_path, plans, example="chain.csv")
+    chain = plan_chain(plans)
+    frame = chain.to_frame()
+    if out_path is not None:
+        write_csv(frame, out_path)
+    moved = chain.moved[chain.names]
+    click.echo(f"{len(chain.names)} plans, oldest first: {', '.join(chain.names)}.")
+    click.echo(
+        "Accounts moved by each plan: " + ", ".join(f"{n} {int(moved[n].sum()):,}" for n in chain.names) + "."
+    )
+    repeats = chain.repeat_counts()
+    total = sum(repeats.values())
+    click.echo(
+        f"Moved by 2 or more plans in a row: {total:,} account{'s' if total != 1 else ''}"
+        + (" (" + ", ".join(f"{k} in a row: {v:,}" for k, v in repeats.items()) + ")" if total else "")
+        + "."
+    )
+    rows = frame[frame["moved_in"] != ""].sort_values(
+        ["consecutive_moves", "account_id"], ascending=[False, True], kind="stable"
+    )
+    shown = rows if limit == 0 else rows.head(limit)
+    for r in shown.to_dict("records"):
+        owners = " -> ".join(str(r[n]) or "-" for n in chain.names)
+        runs = f" ({r['consecutive_moves']} in a row)" if r["consecutive_moves"] >= 2 else ""
+        click.echo(f"  {r['account_id']:<20} {owners}   moved by {r['moved_in'].replace(';', ', ')}{runs}")
+    _tail(len(rows) - len(shown), out_path)
+
+
+def _tail(left: int, out_path: str | None) -> None:
+    """The closing lines of a listing: how many were not printed, and the file written."""
+    if left > 0:
+        click.echo(f"  ... and {left:,} more" + ("" if out_path is not None else "; use --out FILE for all"))
     if out_path is not None:
         click.echo(f"Wrote {out_path}.")

@@ -139,6 +139,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines += format_rep_table(s, labels, name_w)
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
+    lines += format_teams(s)
+    lines += format_continuity(s)
     lines.append("")
     if o.baseline is not None:
         b = o.baseline
@@ -165,6 +167,51 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         files += [str(out_dir / name) for name in names]
     lines.append(f"Wrote {', '.join(files)} and {out_dir / 'summary.json'}.")
     return "\n".join(lines)
+
+
+def format_teams(s: dict[str, Any]) -> list[str]:
+    """One line per manager's team when the plan balances teams (``balance.team_band``):
+    each tier's count against the team's fair share and band, each measure's gap to fair."""
+    teams = s.get("teams")
+    if not teams:
+        return []
+    band = s["config"]["balance"]["team_band"]
+    per_pool: dict[str, int] = {}
+    for t in teams:
+        per_pool[t["pool"]] = per_pool.get(t["pool"], 0) + 1
+    shared = [t for t in teams if per_pool[t["pool"]] > 1]  # a team alone holds its pool's whole share
+    if not shared:
+        return ["Teams: no pool has two managers' teams, so each team holds its whole pool's share."]
+    out = [f"Teams sharing a pool (band +-{band:.0%} around each team's fair share):"]
+    for t in shared:
+        parts = [
+            f"Tier {k} {t['tier_counts'][k]} (fair {t['fair_tier'][k]:.1f}, band "
+            f"{t['tier_band'][k][0]}-{t['tier_band'][k][1]})"
+            for k in ("1", "2", "3")
+            if t["fair_tier"][k] > 0
+        ]
+        parts += [
+            f"{name} {m['deviation']:+.1%} vs fair"
+            for name, m in t["measures"].items()
+            if m["deviation"] is not None
+        ]
+        out.append(f"  {t['manager']} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
+    return out
+
+
+def format_continuity(s: dict[str, Any]) -> list[str]:
+    """With a previous plan: the accounts this plan moves that the previous one moved too."""
+    c = s.get("continuity")
+    if not c:
+        return []
+    n, left, w = c["moved_again"], c["moved_again_owner_left"], c["repeat_move_weight"]
+    listed = ", ".join(c["moved_again_accounts"][:10]) + (", ..." if n > 10 else "")
+    because = f", {left:,} because their owner left the roster" if left else ""
+    return [
+        f"Previous plan {c['previous']}: {c['moved_in_previous_and_here']:,} of these accounts moved "
+        f"there; {n:,} of them move{'s' if n == 1 else ''} again{because} (a repeat move costs "
+        f"{w:g} move{'' if w == 1 else 's'})" + (f": {listed}." if n else ".")
+    ]
 
 
 def format_moves(s: dict[str, Any]) -> str:
@@ -340,6 +387,15 @@ def format_sweep(points: list[Any]) -> str:
     "file, or us-census-regions / us-census-divisions (docs/geography.md).",
 )
 @click.option(
+    "--previous",
+    "previous",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Last quarter's plan folder: an account it moved costs continuity.repeat_move_weight "
+    "moves to move again, and the summary counts accounts moved twice in a row.",
+)
+@click.option(
     "--locks",
     "locks_path",
     type=click.Path(dir_okay=False),
@@ -383,6 +439,7 @@ def plan(
     out_dir: str,
     icp_path: str | None,
     region_rules: str | None,
+    previous: str | None,
     locks_path: str | None,
     requests_path: str | None,
     config_path: str | None,
@@ -416,6 +473,7 @@ def plan(
             --set balance.tier_band=0.05 --time-limit 30
         territory plan examples/accounts.csv examples/roster.csv --out plan-out \\
             --sweep-moves 0,2%,5%,10%,20%
+        territory plan q2-accounts.csv q2-roster.csv --out plan-q2 --previous plan-q1
     """
     import territory
     from territory.io.staging import check_output_file, check_output_folder
@@ -432,6 +490,8 @@ def plan(
     overrides += mass_change_overrides(allow_mass_change) + lock_rule_overrides(as_of, opportunities)
     if region_rules:
         overrides.append(f"inputs.region_rules={region_rules}")
+    if previous:
+        overrides.append(f"continuity.previous={previous}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,

@@ -168,6 +168,15 @@ class BalanceConfig:
         "Effort of one Tier 1, Tier 2 and Tier 3 account, for the workload band.",
         allowed=WEIGHTS,
     )
+    team_band: float | None = setting(
+        None,
+        "Balance each manager's team too (reps grouped by the roster's manager column): each "
+        "team's count of each tier and its total of each balanced measure within +-this share "
+        "of the team's fair share (team capacity / pool capacity x the pool's total), e.g. "
+        "0.10; unset = only reps are balanced. Tier counts are priced at balance.tier_penalty "
+        "per account outside, measures at their own penalty.",
+        allowed=SHARE,
+    )
     hard_bands: bool = setting(
         False,
         "Treat the tier and measure bands as hard rules: if they cannot all hold, the plan "
@@ -193,6 +202,18 @@ class ContinuityConfig:
         "Cap on the share of potential that changes owner (0.10 = at most 10 %), per pool; "
         "forced moves do not count.",
         allowed=SHARE,
+    )
+    previous: str = setting(
+        "",
+        "The previous plan's folder (as `territory plan` wrote it; also --previous DIR): an "
+        "account it moved costs continuity.repeat_move_weight moves to move again, and the "
+        "summary counts the accounts moved twice in a row. Empty = no previous plan.",
+    )
+    repeat_move_weight: float = setting(
+        2.0,
+        "With a previous plan: moving an account that the previous plan moved costs this many "
+        "moves (1 = no different from any other move).",
+        allowed=Range(1.0, 1000.0, unit="moves"),
     )
     max_moves_per_rep: int | None = setting(
         None,

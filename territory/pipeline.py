@@ -144,6 +144,14 @@ def prepare_input(
                 hint="give the reps their product in the roster's product column, or remove the setting",
             )
         )
+    if config.continuity.previous:  # quarter after quarter: the accounts the last plan moved
+        from .continuity import previous_moves
+
+        moved_before, prev_warnings, extras["previous"] = previous_moves(
+            config.continuity.previous, accounts["account_id"]
+        )
+        accounts = accounts.assign(_moved_before=moved_before)
+        warnings += prev_warnings
     inp = PlanInput(accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps))
     inp.extras.update(extras)
     return inp
@@ -495,6 +503,12 @@ def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
             if products and "product" in reps.columns
             else [""] * len(reps)
         ),
+        moved_before=(
+            accounts["_moved_before"].to_numpy(dtype=bool) if "_moved_before" in accounts.columns else None
+        ),
+        rep_manager=(
+            reps["manager"].fillna("").astype(str).str.strip().tolist() if "manager" in reps.columns else None
+        ),
     )
 
 
@@ -635,6 +649,9 @@ def solve_input(
     from .lockrules import rule_reasons  # "kept: renewal on ...", "... to the named successor R12"
 
     reasons = rule_reasons(accounts, reasons, new_ids)
+    if "_moved_before" in accounts.columns:
+        again = moved & accounts["_moved_before"].to_numpy(dtype=bool)
+        reasons = np.where(again, reasons + "; moved in the previous plan too", reasons)
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
     accounts["owner_id"] = new_ids
@@ -842,6 +859,61 @@ def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
     return out
 
 
+def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> list[dict[str, Any]] | None:
+    """Balance per manager's team in each pool, with ``balance.team_band`` set (else None):
+    tier counts and every balanced measure against the team's fair share, as the model's
+    ``team_balance`` family defines it (team capacity / pool capacity x the pool's total;
+    every account of a pool is held by a rep of it), and the team band it was held to."""
+    band = cfg.balance.team_band
+    if band is None:
+        return None
+    from .model.pools import tier_band
+
+    tiers = [str(t) for t in TIERS]
+    balanced = list(cfg.balance.measures)
+    pools: dict[str, list[dict[str, Any]]] = {}
+    for row in rep_rows:
+        pools.setdefault(str(row["pool"]), []).append(row)
+    out = []
+    for pool, reps in pools.items():
+        cap = sum(r["capacity"] for r in reps)
+        n_t = np.array([sum(r["tier_counts"][t] for r in reps) for t in tiers], dtype=float)
+        v_m = {m: sum(r["measures"][m]["value"] for r in reps if m in r["measures"]) for m in balanced}
+        teams: dict[str, list[dict[str, Any]]] = {}
+        for r in reps:
+            manager = str(r.get("manager") or "").strip()
+            if manager:
+                teams.setdefault(manager, []).append(r)
+        for manager, rows in teams.items():
+            share = sum(r["capacity"] for r in rows) / cap if cap > 0 else 0.0
+            fair_t = n_t * share
+            lo, hi = tier_band(fair_t, band, cfg.balance.tier_band_min_accounts)
+            measures = {}
+            for name in balanced:
+                value = sum(r["measures"][name]["value"] for r in rows if name in r["measures"])
+                fair = v_m[name] * share
+                measures[name] = {
+                    "value": value,
+                    "fair": fair,
+                    "deviation": value / fair - 1 if fair > 0 else None,
+                    "band": [(1 - band) * fair, (1 + band) * fair] if fair > 0 else None,
+                }
+            out.append(
+                {
+                    "manager": manager,
+                    "pool": pool,
+                    "reps": [r["rep_id"] for r in rows],
+                    "capacity": float(sum(r["capacity"] for r in rows)),
+                    "accounts": sum(r["accounts"] for r in rows),
+                    "tier_counts": {t: sum(r["tier_counts"][t] for r in rows) for t in tiers},
+                    "fair_tier": {t: float(f) for t, f in zip(tiers, fair_t)},
+                    "tier_band": {t: [int(a), int(b)] for t, a, b in zip(tiers, lo, hi)},
+                    "measures": measures,
+                }
+            )
+    return out
+
+
 def summary_dict(
     p: Plan,
     *,
@@ -946,6 +1018,21 @@ def summary_dict(
         "warnings": [w.sentence() for w in p.warnings],
         **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
     }
+    if "previous" in p.extras:
+        from .continuity import continuity_summary
+
+        a = p.accounts
+        summary["continuity"] = continuity_summary(
+            p.extras["previous"],
+            a["account_id"].astype(str).to_numpy(dtype=object),
+            a["moved"].to_numpy(dtype=bool),
+            a["_moved_before"].to_numpy(dtype=bool),
+            ~a["previous_owner_id"].astype(str).isin(p.reps["rep_id"].astype(str)).to_numpy(dtype=bool),
+            p.config.continuity.repeat_move_weight,
+        )
+    teams = team_balance_summary(rep_rows, p.config)
+    if teams is not None:
+        summary["teams"] = teams
     from .lockrules import lock_rules_summary
 
     locks = lock_rules_summary(p)

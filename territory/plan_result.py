@@ -332,6 +332,16 @@ class PlanSummary:
     geography: Mapping[str, Any] | None = info(
         "how accounts were placed and regions assigned (see geography.md)", omit_none=True
     )
+    continuity: Mapping[str, Any] | None = info(
+        "with a previous plan (--previous): the previous folder, the accounts it moved, and the "
+        "accounts moved by both plans (see teams-and-quarters.md)",
+        omit_none=True,
+    )
+    teams: tuple[Mapping[str, Any], ...] | None = info(
+        "with balance.team_band: per manager's team in each pool, its tier counts and measures "
+        "against the team's fair share and band (see teams-and-quarters.md)",
+        omit_none=True,
+    )
     lock_rules: Mapping[str, Any] | None = info(
         "per lock rule and leaver, the accounts kept (see lock-rules.md)", omit_none=True
     )

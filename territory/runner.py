@@ -77,7 +77,8 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
         report_previous=_resolve(base, cfg.outputs.report_previous),
     )
     locks = dataclasses.replace(cfg.locks, opportunities=_resolve(base, cfg.locks.opportunities))
-    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks)
+    continuity = dataclasses.replace(cfg.continuity, previous=_resolve(base, cfg.continuity.previous))
+    return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks, continuity=continuity)
 
 
 def load_plan_file(

@@ -406,3 +406,53 @@ def test_second_measure_balance(engine):
     assert sorted(o[0] for o in owners.values()) == ["R1", "R2", "R2", "R2"]
     _, moved, _ = solve_pool(inp, engine, drop={"measure_balance[arr]"})
     assert moved == 0
+
+
+TEAMS = [rep("R1", manager="M1"), rep("R2", manager="M1"), rep("R3", manager="M2"), rep("R4", manager="M2")]
+
+
+def test_team_balance_tiers(engine):
+    """
+        team M1: R1 a1 a2 a3   R2 b1 b2 b3        team M2: R3 c1   R4 d1      (all Tier 1)
+    Fair share 2 Tier 1 accounts per rep, band 1-3: every rep is inside its own band. Team
+    fair share 4 (half the capacity), team band +-10 % or +-1 account: 3-5, so team M1 with 6
+    is outside and one Tier 1 account moves from M1 to M2 (one move). Without the team rows
+    nothing moves.
+    """
+    rows = [acc(f"a{i}", 1, "R1") for i in (1, 2, 3)] + [acc(f"b{i}", 1, "R2") for i in (1, 2, 3)]
+    rows += [acc("c1", 1, "R3"), acc("d1", 1, "R4")]
+    inp = make_input(rows, TEAMS, "balance.tier_band=0.5", "balance.team_band=0.1")
+    owners, moved, _ = solve_pool(inp, engine)
+    assert moved == 1
+    team = {"R1": "M1", "R2": "M1", "R3": "M2", "R4": "M2"}
+    assert sum(team[o[0]] == "M1" for o in owners.values()) == 5
+    _, moved, _ = solve_pool(inp, engine, drop={"team_balance"})
+    assert moved == 0
+
+
+def test_team_balance_measures(engine):
+    """
+        team M1: R1 x1 (arr 60) x2 (arr 50)   R2 v1 (60) v2 (50)     rep ARR 110, 110
+        team M2: R3 y1 (arr 50) y2 (arr 40)   R4 w1 (50) w2 (40)     rep ARR 90, 90
+    Fair ARR 100 per rep, rep band +-15 % (85-115): every rep is inside. Team fair 200, team
+    band +-5 % (190-210): M1 has 220. No single account of 10-30 exists, so two accounts swap
+    teams (a 60 or 50 for a 40: two moves, M1 200 or 210). Without the team rows nothing moves.
+    """
+    rows = [
+        acc("x1", 3, "R1", arr=60),
+        acc("x2", 3, "R1", arr=50),
+        acc("v1", 3, "R2", arr=60),
+        acc("v2", 3, "R2", arr=50),
+        acc("y1", 3, "R3", arr=50),
+        acc("y2", 3, "R3", arr=40),
+        acc("w1", 3, "R4", arr=50),
+        acc("w2", 3, "R4", arr=40),
+    ]
+    inp = make_input(rows, TEAMS, "balance.measures.arr.band=0.15", "balance.team_band=0.05")
+    owners, moved, _ = solve_pool(inp, engine)
+    assert moved == 2
+    team = {"R1": "M1", "R2": "M1", "R3": "M2", "R4": "M2"}
+    arr = {r["account_id"]: r["arr"] for r in rows}
+    assert 190 <= sum(arr[u] for u, o in owners.items() if team[o[0]] == "M1") <= 210
+    _, moved, _ = solve_pool(inp, engine, drop={"team_balance"})
+    assert moved == 0

@@ -62,3 +62,36 @@ def test_moves_per_rep_conflicts_with_max_accounts(solver):
         "R1 would have to lose 2 accounts, but continuity.max_moves_per_rep is 1" in text
         or "R1 may hold at most 1 accounts (max_accounts in the roster), but the plan needs 2" in text
     )
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_hard_team_band_explained(method):
+    """
+        team M1: R1 a0 a1 a2   R2 a3 a4 a5   (Tier 1, locked)     team M2: R3 b0   R4 b1 (Tier 1)
+    and c0 (Tier 3, free, so that the four reps plan in one pool). Team fair share 4 Tier 1
+    accounts (half the capacity), hard team band +-10 % or +-1 account: 3-5. M1 keeps 6
+    locked accounts, so the band cannot hold; both methods say which team, the count and how
+    wide the band must be (6 vs 4 is +50 %).
+    """
+    rows = [acc(f"a{i}", 1, "R1" if i < 3 else "R2", locked="true") for i in range(6)]
+    rows += [acc("b0", 1, "R3"), acc("b1", 1, "R4"), acc("c0", 3, "R1")]
+    reps = [
+        {"rep_id": r, "region": "West", "manager": m}
+        for r, m in (("R1", "M1"), ("R2", "M1"), ("R3", "M2"), ("R4", "M2"))
+    ]
+    inp = make_input(
+        rows,
+        reps,
+        "balance.hard_bands=true",
+        "balance.tier_band=100%",
+        "balance.team_band=0.1",
+        f"solver.method={method}",
+    )
+    with pytest.raises(InfeasiblePlanError) as e:
+        solve_input(inp)
+    text = str(e.value)
+    assert (
+        "Team band +-10% cannot hold for M1's team in West: the best split gives it 6 Tier 1 "
+        "accounts where the band allows 3-5 (fair share 4.0)." in text
+    )
+    assert "Widen balance.team_band to +-50 %, or set balance.hard_bands = false." in text

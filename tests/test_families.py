@@ -34,6 +34,7 @@ from helpers import make_input
 EVERY_FAMILY = (
     "balance.account_band=0.5",
     "balance.workload_band=0.5",
+    "balance.team_band=0.5",
     "balance.measures.arr.band=0.5",
     "continuity.max_moved_share=0.9",
     "continuity.max_potential_moved_share=0.9",
@@ -59,9 +60,9 @@ def every_family_instance(method: str):
             }
         )
     reps = [
-        {"rep_id": "R1", "region": "West", "product": "auto"},
-        {"rep_id": "R2", "region": "West", "product": "auto"},
-        {"rep_id": "R3", "region": "West", "product": "core", "max_accounts": 30},
+        {"rep_id": "R1", "region": "West", "product": "auto", "manager": "M1"},
+        {"rep_id": "R2", "region": "West", "product": "auto", "manager": "M2"},
+        {"rep_id": "R3", "region": "West", "product": "core", "max_accounts": 30, "manager": "M1"},
         {"rep_id": "R4", "region": "West", "product": "insights"},
     ]
     return make_input(rows, reps, *EVERY_FAMILY, "products.min_tier=3", f"solver.method={method}")
@@ -123,6 +124,7 @@ def plans(draw):
             "region": draw(st.sampled_from(["East", "West", "East;West"])),
             "capacity": draw(st.sampled_from([1.0, 0.5])),
             "max_accounts": draw(st.sampled_from(["", "", "3"])),
+            "manager": draw(st.sampled_from(["", "M1", "M2"])),
         }
         for r in range(n_reps)
     ]
@@ -154,6 +156,7 @@ def plans(draw):
         f"continuity.max_moves_per_rep={draw(st.integers(0, 3))}",
         "balance.account_band=0.2",
         "balance.workload_band=0.1",
+        f"balance.team_band={draw(st.sampled_from([0.05, 0.3]))}",
         "balance.measures.arr.band=0.2",
         f"balance.hard_bands={draw(st.booleans())}",
     ]

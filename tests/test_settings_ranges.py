@@ -331,6 +331,7 @@ def test_the_shares() -> None:
     assert sorted(SHARES) == [
         "balance.account_band",
         "balance.measures.<name>.band",
+        "balance.team_band",
         "balance.tier_band",
         "balance.workload_band",
         "continuity.max_moved_share",

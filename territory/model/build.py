@@ -100,6 +100,8 @@ def _add_envelopes(b: Build, fams: list[Family]) -> None:
     relaxation of the per-unit model (tangent cuts tighten the envelope, see ``cuts``)."""
     it, m = b.items, b.m
     need = {getattr(f, "index", None) for f in fams if f.name == "measure_balance"}
+    if any(f.name == "team_balance" for f in fams):  # team rows sum every balanced measure
+        need |= {k for k, m in enumerate(b.pool.measures) if m.balanced}
     if any(f.name == "potential_move_limit" for f in fams):
         need.add(0)
     varied = it.varied

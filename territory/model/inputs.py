@@ -32,6 +32,8 @@ class ModelInput:
     max_accounts: np.ndarray  # (R,) NaN = no cap
     rep_region: list[str]  # (R,) as the roster gives it (pool names)
     rep_product: list[str]  # (R,) product carried, "auto", or "" without product ICPs
+    rep_manager: list[str] | None = None  # (R,) the rep's manager (its team), "" for none
+    moved_before: np.ndarray | None = None  # (N,) bool: the row moved in the previous plan
 
     @property
     def n_accounts(self) -> int:

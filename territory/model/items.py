@@ -46,6 +46,8 @@ class Items:
     vtot: np.ndarray  # (I, M) item total
     sorted_values: np.ndarray  # (M, U) unit values sorted ascending within each item
     prefix: np.ndarray  # (M, U+1) their running sums
+    # (K,) of pair_cost, the accounts that moved in the previous plan too (a repeat move)
+    pair_repeat: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_items(self) -> int:
@@ -75,6 +77,7 @@ class Items:
             pair_keep=self.pair_keep[keep],
             pair_cost=self.pair_cost[keep],
             pair_pot_moved=self.pair_pot_moved[keep],
+            pair_repeat=self.pair_repeat[keep],
         )
 
     def with_products(self, chosen: np.ndarray) -> Items:
@@ -129,6 +132,9 @@ def _items(pool: Pool, start: np.ndarray, kind: str) -> Items:
     disc = np.bincount(oi, weights=on, minlength=n_it)
     disc_v = np.bincount(oi, weights=ov, minlength=n_it)
     pair_cost = disc[pair_i] - pair_keep
+    orn = pool.own_rn[first_unit] if pool.own_rn.size else np.zeros(len(oi))
+    pair_keep_rep = np.where(hit, orn[pos] if len(orn) else 0.0, 0.0)
+    pair_repeat = np.bincount(oi, weights=orn, minlength=n_it)[pair_i] - pair_keep_rep
     owner = pool.owner[first] if n_it else np.zeros(0, dtype=np.int64)
     # Measures: per item range and total; values sorted within each item (for envelopes).
     vals = pool.value
@@ -179,6 +185,7 @@ def _items(pool: Pool, start: np.ndarray, kind: str) -> Items:
         vtot=vtot,
         sorted_values=sorted_values,
         prefix=prefix,
+        pair_repeat=pair_repeat,
     )
 
 

@@ -186,6 +186,11 @@ class Pool:
     acc_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     acc_local_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     acc_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # discretionary, or -1
+    # each rep's team (its manager on the roster): index into ``teams``, -1 for none
+    rep_team: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    teams: list[str] = field(default_factory=list)
+    # of the discretionary accounts (own_u, own_r): how many moved in the previous plan too
+    own_rn: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_units(self) -> int:
@@ -284,7 +289,8 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
     okey[mixed] = -3 - mixed
     prim = primary_measure(units.measures)
     pv = units.value[:, prim] if units.value.shape[1] else np.zeros(units.n_units)
-    order = np.lexsort((pv, units.lock_auto, okey, units.prod, comp_id, units.sig, unit_pool))
+    repeat = units.repeat if units.repeat.size else np.zeros(units.n_units)
+    order = np.lexsort((pv, repeat, units.lock_auto, okey, units.prod, comp_id, units.sig, unit_pool))
     up = unit_pool[order]
     pool_bounds = np.searchsorted(up, np.arange(len(comps) + 1))
     # Accounts per pool, for exact sums and for the mixed-owner units.
@@ -307,7 +313,14 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
         local = np.full(n_reps, -1, dtype=np.int64)
         local[comp_reps] = np.arange(R)
         # Classes: runs of equal (sig, comp, owner key, product, auto lock) in the sorted order.
-        keys = (units.sig[uidx], comp_id[uidx], okey[uidx], units.prod[uidx], units.lock_auto[uidx])
+        keys = (
+            units.sig[uidx],
+            comp_id[uidx],
+            okey[uidx],
+            units.prod[uidx],
+            units.lock_auto[uidx],
+            repeat[uidx],
+        )
         new = np.zeros(U, dtype=bool)
         new[:1] = True
         for k in keys:
@@ -341,6 +354,7 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
         orr = [owner[ou[0]]]
         on = [size[ou[0]].astype(np.float64)]
         ov = [value[ou[0], 0] if value.shape[1] else np.zeros(len(ou[0]))]
+        orn = [repeat[uidx][ou[0]]]
         # Pool accounts (global rows), local units, and per-account owners of mixed units.
         arows = acc_order[acc_bounds[p] : acc_bounds[p + 1]]
         a_unit = local_of_unit[units.acc_unit[arows]]
@@ -365,6 +379,8 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
             orr.append(uk % (R + 1))
             on.append(np.bincount(inv.reshape(-1), minlength=len(uk)).astype(np.float64))
             ov.append(np.bincount(inv.reshape(-1), weights=pv_m, minlength=len(uk)))
+            rep_m = units.acc_repeat[rows_m[elig]] if units.acc_repeat.size else np.zeros(int(elig.sum()))
+            orn.append(np.bincount(inv.reshape(-1), weights=rep_m, minlength=len(uk)))
         own_u = np.concatenate(ou).astype(np.int64)
         own_o = np.argsort(own_u, kind="stable")
         # Fair shares exactly as for every method: reps with product = auto shared between
@@ -394,6 +410,9 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
         name = " + ".join(covered) if len(covered) <= 3 else f"{covered[0]} + {len(covered) - 1} more"
         if product_mode:
             name += " / " + ", ".join(prods)
+        managers = [(mi.rep_manager or [""] * n_reps)[r] for r in comp_reps]
+        teams = sorted({m for m in managers if m})
+        rep_team = np.array([teams.index(m) if m else -1 for m in managers], dtype=np.int64)
         pools.append(
             Pool(
                 name=name,
@@ -431,6 +450,9 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 acc_rows=arows,
                 acc_local_unit=a_unit,
                 acc_owner=acc_owner,
+                rep_team=rep_team,
+                teams=teams,
+                own_rn=np.concatenate(orn)[own_o],
             )
         )
     seen: dict[str, int] = {}

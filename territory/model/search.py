@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .families.base import PairSum
+from .families.base import PairSum, band_excess
 from .pools import primary_measure
 from .repair import Objective, give_back
 
@@ -28,7 +28,7 @@ def improve(obj: Objective) -> int:
     given back where the bands allow. Returns the number of moves and swaps taken."""
     done = give_back(obj)
     for _ in range(3):  # again while a round finds something: a polish can open a swap
-        step = tier_repair(obj) + balance_swaps(obj) + transfers(obj) + move_polish(obj)
+        step = tier_repair(obj) + balance_swaps(obj) + transfers(obj) + team_repair(obj) + move_polish(obj)
         done += step
         if not step:
             break
@@ -301,4 +301,66 @@ def move_polish(obj: Objective, passes: int = 3) -> int:
         done += changed
         if not changed:
             break
+    return done
+
+
+def team_repair(obj: Objective, max_rounds: int = 500, most: int = 48) -> int:
+    """Transfers and swaps across teams that bring each manager's team into its bands: the
+    team furthest outside (by the price of its bands) gives or takes single units, or trades
+    one with another team, the candidates being the units that carry most of the dimension
+    it is outside on; the best for the whole objective is taken while it lowers it."""
+    tt: Any = obj.find("team_balance")
+    if tt is None or not tt.sh.G:
+        return 0
+    st, sh = obj.st, tt.sh
+    p = st.pool
+    movable = (p.owner != -2) & ~p.locked
+    elig = st.items.eligible()
+    item = st.item_of_unit
+    amounts = sh.amounts(p, np.arange(p.n_units))
+    teams = np.arange(sh.G)
+    stuck = np.zeros(sh.G, dtype=bool)
+    done = 0
+    for _ in range(max_rounds):
+        cost = np.where(stuck, 0.0, tt._cost(teams, tt.T))
+        g = int(np.argmax(cost))
+        if cost[g] <= 1e-9:
+            break
+        d = int(np.argmax(band_excess(tt.T[g], sh.lo[g], sh.hi[g]) * sh.weight[g]))
+        rou = st.rep_of_unit
+        inside = sh.rep_team[rou] == g
+        by = np.argsort(-amounts[:, d], kind="stable")
+        mine = by[(inside & movable)[by]][:most]
+        theirs = by[(~inside & movable)[by]][:most]
+        out_reps = np.flatnonzero(sh.rep_team != g)
+        in_reps = np.flatnonzero(sh.rep_team == g)
+        a = np.concatenate([np.repeat(mine, out_reps.size), np.repeat(theirs, in_reps.size)])
+        dst = np.concatenate([np.tile(out_reps, mine.size), np.tile(in_reps, theirs.size)])
+        sa, sb = np.repeat(mine, theirs.size), np.tile(theirs, mine.size)
+        a_all = np.concatenate([a, sa])
+        dst_all = np.concatenate([dst, rou[sb]])
+        b_all = np.concatenate([np.full(a.size, -1), sb])
+        ok = elig[item[a_all], dst_all]
+        swap = b_all >= 0
+        ok[swap] &= elig[item[b_all[swap]], rou[a_all[swap]]]
+        a_all, dst_all, b_all, swap = a_all[ok], dst_all[ok], b_all[ok], swap[ok]
+        if not a_all.size:
+            stuck[g] = True
+            continue
+        gain = np.full(a_all.size, -INF)
+        one = np.flatnonzero(~swap)
+        two = np.flatnonzero(swap)
+        if one.size:
+            gain[one] = _gain(obj, a_all[one], rou[a_all[one]], dst_all[one])
+        if two.size:
+            gain[two] = _gain(obj, a_all[two], rou[a_all[two]], dst_all[two], b_all[two])
+        i = int(np.argmax(gain))
+        if gain[i] <= 1e-9:
+            stuck[g] = True
+            continue
+        u, r1, r2 = int(a_all[i]), int(rou[a_all[i]]), int(dst_all[i])
+        moves = [(u, r2)] + ([(int(b_all[i]), r1)] if swap[i] else [])
+        _take(obj, moves)
+        stuck[:] = False
+        done += 1
     return done

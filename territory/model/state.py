@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,12 @@ class PoolState:
         """Accounts of unit ``u`` that rep ``r`` owns today and may keep (vectorised)."""
         return self._own_lookup(u, r, self.pool.own_n)
 
+    def keep_repeat(self, u: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Of those accounts, the ones that moved in the previous plan too."""
+        if not self.pool.own_rn.size:
+            return np.zeros(np.broadcast(np.asarray(u), np.asarray(r)).shape)
+        return self._own_lookup(u, r, self.pool.own_rn)
+
     def keep_value(self, u: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Potential of those accounts."""
         return self._own_lookup(u, r, self.pool.own_v)
@@ -72,3 +79,13 @@ class PoolState:
         """Exact sum of measure ``m`` over the pool's accounts selected by ``mask``."""
         vals = self.units.acc_values[self.pool.acc_rows[mask], m]
         return sum((Fraction(v) for v in vals.tolist()), Fraction(0))
+
+    def within(self, m: int, tot: float, lo: float, hi: float, mask: Any, exact: bool) -> tuple[bool, float]:
+        """Whether a sum ``tot`` of measure ``m`` lies in [lo, hi], and the sum: within a
+        billionth of an end, with ``exact``, decided on the accounts' own values (``mask()``
+        selects them among the pool's accounts) in exact arithmetic."""
+        near = min(abs(tot - lo), abs(tot - hi)) <= 1e-9 * max(abs(lo), abs(hi), 1.0)
+        if exact and near:
+            s = self.exact_sum(m, mask())
+            return Fraction(lo) <= s <= Fraction(hi), float(s)
+        return lo <= tot <= hi, tot

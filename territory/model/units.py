@@ -63,6 +63,8 @@ class Units:
     prod: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) product code
     product_names: list[str] = field(default_factory=lambda: [""])
     lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) rep or -1
+    acc_repeat: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (N,) 1.0: moved in the last plan
+    repeat: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (U,) such accounts per unit
 
 
 def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
@@ -167,6 +169,9 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
     sig_reps = [np.asarray(t, dtype=np.int64) for t in sig_list]
     sig_len = np.array([len(t) for t in sig_list], dtype=np.int64)
     n_pairs = int(sig_len[sig].sum()) if U else 0
+    acc_repeat = (
+        np.zeros(len(acc_unit)) if mi.moved_before is None else np.asarray(mi.moved_before, dtype=np.float64)
+    )
     return Units(
         n_units=U,
         acc_unit=acc_unit,
@@ -185,4 +190,6 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         prod=prod,
         product_names=product_names,
         lock_auto=lock_auto,
+        acc_repeat=acc_repeat,
+        repeat=np.bincount(acc_unit, weights=acc_repeat, minlength=U),
     )

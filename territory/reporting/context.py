@@ -981,6 +981,62 @@ def _gap_lines(
 
 
 @dataclass(frozen=True)
+class TeamBandLine:
+    """One dimension of a team's balance in one pool, against the team band (plans with
+    ``balance.team_band``)."""
+
+    pool: str = doc("The pool (region) the team's reps plan in.")
+    what: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or a measure's name.")
+    value: float = doc("The team's count (tiers) or total (measures).")
+    fair: float = doc("The team's fair share: team capacity / pool capacity x the pool's total.")
+    low: float = doc("The team band's lower end.")
+    high: float = doc("The team band's upper end.")
+    money: bool = doc("A measure (shown as an amount) rather than a count of accounts.")
+
+    @property
+    def inside(self) -> bool:
+        return self.low <= self.value <= self.high
+
+
+def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
+    out = []
+    for t in plan.summary.get("teams") or []:
+        if _s(t.get("manager")).strip() != manager:
+            continue
+        pool = _s(t.get("pool"))
+        for k in ("1", "2", "3"):
+            fair = _num(t["fair_tier"].get(k)) or 0.0
+            if fair > 0:
+                lo, hi = t["tier_band"][k]
+                out.append(
+                    TeamBandLine(
+                        pool=pool,
+                        what=f"Tier {k}",
+                        value=float(t["tier_counts"][k]),
+                        fair=fair,
+                        low=float(lo),
+                        high=float(hi),
+                        money=False,
+                    )
+                )
+        for name, m in (t.get("measures") or {}).items():
+            if m.get("band"):
+                lo, hi = m["band"]
+                out.append(
+                    TeamBandLine(
+                        pool=pool,
+                        what=str(name),
+                        value=float(m["value"]),
+                        fair=float(m["fair"]),
+                        low=float(lo),
+                        high=float(hi),
+                        money=True,
+                    )
+                )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class ManagerRollupContext:
     """Everything ``manager_rollup.html`` shows for one manager's team."""
 
@@ -1017,6 +1073,11 @@ class ManagerRollupContext:
     measure_legend: str = doc("Each measure's band in words ('ARR: band ±10 %; ...').", default="")
     rep_measures: tuple[RepMeasures, ...] = doc(
         "Per rep, each measure against fair share and band (a row of the measures table).", default=()
+    )
+    team_bands: tuple[TeamBandLine, ...] = doc(
+        "The team's balance against its own band (balance.team_band), per pool, tier and "
+        "measure; empty when the plan does not balance teams.",
+        default=(),
     )
 
 
@@ -1130,6 +1191,7 @@ def build_manager_rollup(
         gaps=_gap_lines(plan, reps),
         geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
         **_measures_fields(plan, [line.rep_id for line in lines]),
+        team_bands=_team_bands(plan, manager),
     )
 
 

@@ -7,7 +7,6 @@ coefficients are shares of the rep's fair share and the slack is priced per 100 
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -154,17 +153,9 @@ class _Measure(PairSum):
         hard = bool(st.cfg.balance.hard_bands)
         out = []
         reps = np.flatnonzero(self.has)
-        acc_rep = st.account_reps() if exact else None
         for r in reps.tolist():
             tot, lo, hi = float(self.T[r]), float(self.lo[r]), float(self.hi[r])
-            near = min(abs(tot - lo), abs(tot - hi)) <= 1e-9 * max(abs(lo), abs(hi), 1.0)
-            if exact and near:
-                assert acc_rep is not None
-                s = st.exact_sum(self.m, acc_rep == r)
-                inside = Fraction(lo) <= s <= Fraction(hi)
-                tot = float(s)
-            else:
-                inside = lo <= tot <= hi
+            inside, tot = st.within(self.m, tot, lo, hi, lambda r=r: st.account_reps() == r, exact)
             if inside:
                 continue
             fair = float(self.fair[r])
