@@ -46,6 +46,8 @@ class Items:
     vtot: np.ndarray  # (I, M) item total
     sorted_values: np.ndarray  # (M, U) unit values sorted ascending within each item
     prefix: np.ndarray  # (M, U+1) their running sums
+    pair_hi: np.ndarray | None = None  # (K,) most units a pair may take (default: the item's n)
+    pair_kind: np.ndarray | None = None  # (K,) 1 for an owner's keep pair of a type (``bound``)
 
     @property
     def n_items(self) -> int:
@@ -75,6 +77,8 @@ class Items:
             pair_keep=self.pair_keep[keep],
             pair_cost=self.pair_cost[keep],
             pair_pot_moved=self.pair_pot_moved[keep],
+            pair_hi=None if self.pair_hi is None else self.pair_hi[keep],
+            pair_kind=None if self.pair_kind is None else self.pair_kind[keep],
         )
 
     def with_products(self, chosen: np.ndarray) -> Items:

@@ -32,6 +32,7 @@ import numpy as np
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
 from ..solve import SolveReport
+from .bound import count_bound
 from .build import build_model
 from .choice import choose_products, fix_products, lost_products
 from .classlp import ClassLP, counts_add_up, counts_ok, solve_class
@@ -69,8 +70,7 @@ def solve_pool_scale(
         items, chosen, bound0, cs0 = settle_products(items, cfg, fams, limit)
     # 1. The bound: the count-only class LP over every eligible pair.
     if cs0 is None:
-        b0 = build_model(items, cfg, families=fams, measures="none", integer=False)
-        cs0 = solve_class(b0, cfg, limit)
+        cs0 = count_bound(items, cfg, fams, limit)
     if cs0.status == "infeasible":
         raise infeasible(pool, cfg)
     # With products chosen here, the models below have them fixed: restrictions of the full
