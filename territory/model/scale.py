@@ -39,6 +39,7 @@ from .classlp import ClassLP, counts_add_up, counts_ok, solve_class
 from .disaggregate import disaggregate
 from .families import Build, Family, active_families
 from .items import Items, classes
+from .polish import polish_exact
 from .pools import Pool, primary_measure
 from .repair import Objective
 from .search import improve
@@ -102,6 +103,9 @@ def solve_pool_scale(
     if not kept:
         raise infeasible(pool, cfg, left=[pl[1].log for pl in plans if pl[1].log])
     rep_of_unit, report = min(kept, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
+    if not drop:  # a small pool left with a gap: the exact MIP from this plan (``polish``)
+        left = limit - (time.perf_counter() - t0)
+        rep_of_unit, report = polish_exact(pool, units, cfg, fams, rep_of_unit, chosen, report, left)
     return rep_of_unit, chosen, report
 
 
