@@ -37,3 +37,13 @@ def test_small_pool_with_a_gap_is_closed_by_the_exact_mip(
     assert closed.report.gap <= cfg.solver.gap
     assert closed.report.objective <= alone.report.objective
     assert closed.report.bound >= alone.report.bound - 1e-9
+
+
+def test_a_plan_not_proven_optimal_says_how_far_off_it_may_be() -> None:
+    from territory.solve import SolveReport, describe_status
+
+    report = SolveReport("highs", "feasible", 31.0, 23.0, 1.0)
+    assert report.describe() == (
+        "Feasible, not proven optimal (objective 31.0 against a proven bound of 23.0: 8.0 (25.81%))"
+    )
+    assert describe_status("feasible", None) == "Feasible, not proven optimal"
