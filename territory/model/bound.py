@@ -78,7 +78,6 @@ def owner_free(items: Items) -> tuple[Items, np.ndarray]:
     g_i, g_r = g_i[plain], g_r[plain]
     has_owner = items.owner[rep_c] >= 0
     g_cost = np.where(has_owner[g_i], disc[rep_c][g_i], 0.0)
-    g_pot = np.where(has_owner[g_i], _vmin(items, type_of, T)[g_i, 0] if items.vlo.shape[1] else 0.0, 0.0)
     # Keep pairs: every class with an owner, to that owner.
     kc = np.flatnonzero(items.owner >= 0)
     kp = _pair_of(items, kc, items.owner[kc])
@@ -87,17 +86,27 @@ def owner_free(items: Items) -> tuple[Items, np.ndarray]:
     mk = np.flatnonzero(np.isin(items.pair_i, mc))
     pair_i = np.concatenate([g_i, type_of[kc], type_of[items.pair_i[mk]]])
     pair_r = np.concatenate([g_r, items.owner[kc], items.pair_r[mk]])
+    g_pot = np.where(has_owner[g_i], _vmin(items, type_of, T)[g_i, 0] if items.vlo.shape[1] else 0.0, 0.0)
     kind_p = np.concatenate([np.zeros(g_i.size), np.ones(kc.size), np.zeros(mk.size)])
     order = np.lexsort((kind_p, pair_r, pair_i))
     cat = np.concatenate
     zg = np.zeros(g_i.size)
-    vm = items.vtot.shape[1]
-    vtot = np.zeros((T, vm))
-    np.add.at(vtot, type_of, items.vtot)
+    # The type's units sorted by each measure (for envelopes: any k units of the type).
+    unit_type = type_of[np.repeat(np.arange(C), np.diff(items.start))]
+    vals = pool.value
+    vm = vals.shape[1]
+    sorted_values = np.zeros((vm, unit_type.size))
+    prefix = np.zeros((vm, unit_type.size + 1))
+    for m in range(vm):
+        o = np.lexsort((vals[:, m], unit_type))
+        sorted_values[m] = vals[o, m]
+        prefix[m, 1:] = np.cumsum(sorted_values[m])
+    start = np.concatenate([[0], np.cumsum(np.bincount(unit_type, minlength=T))]).astype(np.int64)
+    vtot = (prefix[:, start[1:]] - prefix[:, start[:-1]]).T
     types = Items(
         pool=pool,
         kind="type",
-        start=np.concatenate([[0], np.cumsum(n)]).astype(np.int64),
+        start=start,
         n=n,
         size=items.size[rep_c],
         comp=items.comp[rep_c],
@@ -110,11 +119,11 @@ def owner_free(items: Items) -> tuple[Items, np.ndarray]:
         pair_keep=cat([zg, items.pair_keep[kp], items.pair_keep[mk]])[order],
         pair_cost=cat([g_cost, np.zeros(kc.size), items.pair_cost[mk]])[order],
         pair_pot_moved=cat([g_pot, np.zeros(kc.size), items.pair_pot_moved[mk]])[order],
-        vlo=_vmin(items, type_of, T),
-        vhi=_vmax(items, type_of, T),
+        vlo=sorted_values[:, start[:-1]].T,
+        vhi=sorted_values[:, start[1:] - 1].T,
         vtot=vtot,
-        sorted_values=np.zeros((vm, 0)),
-        prefix=np.zeros((vm, 1)),
+        sorted_values=sorted_values,
+        prefix=prefix,
         pair_hi=cat([n[g_i], items.n[kc], items.n[items.pair_i[mk]]])[order],
         pair_kind=kind_p[order].astype(np.int8),
     )
@@ -187,10 +196,4 @@ def _pair_of(items: Items, cls: np.ndarray, reps: np.ndarray) -> np.ndarray:
 def _vmin(items: Items, type_of: np.ndarray, T: int) -> np.ndarray:
     out = np.full((T, items.vlo.shape[1]), np.inf)
     np.minimum.at(out, type_of, items.vlo)
-    return out
-
-
-def _vmax(items: Items, type_of: np.ndarray, T: int) -> np.ndarray:
-    out = np.full((T, items.vhi.shape[1]), -np.inf)
-    np.maximum.at(out, type_of, items.vhi)
     return out

@@ -5,8 +5,11 @@ small (at most ``EXACT_POLISH_MAX_PAIRS`` eligible (unit, rep) pairs), the exact
 solved from the scale plan as its start, for what is left of the pool's time (at most
 ``EXACT_POLISH_SECONDS``). Its plan is kept when it keeps every hard rule exactly and costs
 less; its dual bound is a bound for the full model (the per-unit model is the full model), so
-the pool's bound is the larger of the two. Whatever the MIP finds, the pool never ends up
-worse than the scale plan.
+the pool's bound is the larger of the two. A larger pool left above 1 % gets the MIP over a
+neighbourhood of the scale plan instead: each unit may stay with its owner or go to any rep
+holding units of its class in the scale plan (a restriction of the full model, so its plan
+counts and its bound does not). Whatever the MIP finds, the pool never ends up worse than
+the scale plan.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .verify import check_all, evaluate, pool_state
 
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
 EXACT_POLISH_SECONDS = 20.0  # at most this long per pool
+RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
 
 
 def polish_exact(
@@ -49,8 +53,20 @@ def polish_exact(
     ):
         return rep_of_unit, report
     items = singletons(pool)
-    if items.n_pairs > EXACT_POLISH_MAX_PAIRS:
-        return rep_of_unit, report
+    whole = items.n_pairs <= EXACT_POLISH_MAX_PAIRS
+    if not whole:
+        # Too big for the whole MIP: units may go to their owner or to a rep who holds some of
+        # their class in the scale plan (a restriction: its plan counts, its bound does not).
+        if gap <= RESTRICTED_MIN_GAP:
+            return rep_of_unit, report
+        cls = np.repeat(np.arange(len(pool.class_start) - 1), np.diff(pool.class_start))
+        held = np.zeros((len(pool.class_start) - 1, pool.n_reps), dtype=bool)
+        held[cls, rep_of_unit] = True
+        items = items.restrict(
+            held[cls[items.pair_i], items.pair_r] | (items.pair_r == pool.owner[items.pair_i])
+        )
+        if items.n_pairs > EXACT_POLISH_MAX_PAIRS:
+            return rep_of_unit, report
     t0 = time.perf_counter()
     b = build_model(items, cfg, families=fams)
     h = b.m.to_highs()
@@ -77,7 +93,7 @@ def polish_exact(
             if obj2 < objective - 1e-9:
                 out, objective = st.rep_of_unit, obj2
     bound = float(report.bound or 0.0)
-    if mip.bound is not None:
+    if whole and mip.bound is not None:
         bound = max(bound, mip.bound)
     bound = min(bound, objective)
     gap2 = (objective - bound) / max(abs(objective), 1e-9)
