@@ -157,7 +157,14 @@ def to_classes(items: Items, types: Items, type_of: np.ndarray, sol: ClassLP) ->
     own_pair = _pair_of(items, kc, items.owner[kc])
     kept = np.minimum(np.maximum(sol.y[kt[kpos]], 0.0), items.n[kc])
     y[own_pair] += kept
-    rc[own_pair] = sol.rc[kt[kpos]]
+    # A class its owner keeps whole (keep pair at its upper bound, reduced cost < 0) has the
+    # class dual pi_c = pi_t + rc_keep, so its other pairs cost -rc_keep more than the type's:
+    # the class LP's own reduced costs (a dual-feasible point of it).
+    rk = sol.rc[kt[kpos]]
+    adj = np.zeros(items.n_items)
+    adj[kc] = np.minimum(rk, 0.0)
+    rc -= adj[items.pair_i]
+    rc[own_pair] = rk
     # Mixed-owner classes: their pairs verbatim.
     mk = np.flatnonzero(items.owner[items.pair_i] == -2)
     if mk.size:

@@ -52,13 +52,14 @@ def polish_exact(
         or seconds_left < 1.0
     ):
         return rep_of_unit, report
+    n_pairs = int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
+    whole = n_pairs <= EXACT_POLISH_MAX_PAIRS
+    if not whole and gap <= RESTRICTED_MIN_GAP:
+        return rep_of_unit, report
     items = singletons(pool)
-    whole = items.n_pairs <= EXACT_POLISH_MAX_PAIRS
     if not whole:
         # Too big for the whole MIP: units may go to their owner or to a rep who holds some of
         # their class in the scale plan (a restriction: its plan counts, its bound does not).
-        if gap <= RESTRICTED_MIN_GAP:
-            return rep_of_unit, report
         cls = np.repeat(np.arange(len(pool.class_start) - 1), np.diff(pool.class_start))
         held = np.zeros((len(pool.class_start) - 1, pool.n_reps), dtype=bool)
         held[cls, rep_of_unit] = True
