@@ -19,7 +19,7 @@ from territory.config import PlanConfig  # noqa: E402
 from territory.pipeline import load_input, solve_input  # noqa: E402
 
 
-@pytest.mark.parametrize("seed", [1, 3, 5])
+@pytest.mark.parametrize("seed", [1, 5, 7])
 def test_small_pool_with_a_gap_is_closed_by_the_exact_mip(
     tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -52,7 +52,7 @@ def test_a_plan_not_proven_optimal_says_how_far_off_it_may_be() -> None:
 def test_a_larger_pool_gets_the_mip_over_a_neighbourhood_whose_bound_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_instance(*generate((1500, 6, 1), 3, children=0.08, locks=0.02), tmp_path)
+    write_instance(*generate((1900, 7, 1), 7, children=0.08, locks=0.02), tmp_path)
     c = PlanConfig()
     cfg = dataclasses.replace(c, solver=dataclasses.replace(c.solver, method="aggregate"))
     inp = load_input(tmp_path / "accounts.csv", tmp_path / "roster.csv", cfg)
@@ -62,5 +62,5 @@ def test_a_larger_pool_gets_the_mip_over_a_neighbourhood_whose_bound_is_not_used
     monkeypatch.setattr(polish, "EXACT_POLISH_MAX_PAIRS", 5_000)
     monkeypatch.setattr(polish, "RESTRICTED_MIN_GAP", 0.0)
     (near,) = solve_input(inp).pools
-    assert near.report.objective < alone.report.objective  # 63 -> 60 here
+    assert near.report.objective < alone.report.objective
     assert near.report.bound == alone.report.bound  # a restriction proves nothing
