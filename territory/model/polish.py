@@ -28,7 +28,9 @@ from .units import Units
 from .verify import check_all, evaluate, pool_state
 
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
-EXACT_POLISH_SECONDS = 20.0  # at most this long per pool
+EXACT_POLISH_SECONDS = 20.0  # at most this long per pool (a safety net: the node limit stops it)
+NEIGHBOURHOOD_SECONDS = 5.0  # the MIP over a larger pool's neighbourhood: at most this long
+EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
 RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
 
 
@@ -71,8 +73,10 @@ def polish_exact(
     t0 = time.perf_counter()
     b = build_model(items, cfg, families=fams)
     h = b.m.to_highs()
-    h.setOptionValue("time_limit", float(min(seconds_left, EXACT_POLISH_SECONDS)))
+    cap = EXACT_POLISH_SECONDS if whole else NEIGHBOURHOOD_SECONDS
+    h.setOptionValue("time_limit", float(min(seconds_left, cap)))
     h.setOptionValue("mip_rel_gap", float(cfg.solver.gap))
+    h.setOptionValue("mip_max_nodes", EXACT_POLISH_NODES)
     h.setOptionValue("threads", int(cfg.solver.threads))
     h.setOptionValue("random_seed", int(cfg.solver.seed))
     start = np.zeros(b.m.n_cols)
