@@ -388,10 +388,18 @@ def _roster(
     return roster, owner_ids, owner_region, owner_weight, owner_new
 
 
-def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate(
+    size: str | tuple[int, int, int],
+    seed: int,
+    *,
+    children: float = CHILD_SHARE,
+    locks: float = LOCKED_SHARE,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generate ``(accounts, roster)`` for a named size (S, M, L, XL) or (accounts, reps, regions).
 
-    Same arguments give identical frames. ``locked`` is a bool column (``write_instance``
+    ``children`` and ``locks`` are the shares of accounts that are children of a parent and
+    that are locked (the "families" instances of bench/gaps.py: 8 % and 2 %). Same arguments
+    give identical frames. ``locked`` is a bool column (``write_instance``
     writes it as true/false); ``parent_id`` is missing for accounts without a parent.
     """
     n_acc, n_rep, n_reg = _resolve_size(size)
@@ -403,7 +411,7 @@ def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame,
     rostered[:n_rep] = True  # _roster puts rostered reps first in the owner arrays
 
     # --- family structure: top-level accounts ("roots") and children -------------------------
-    n_child_target = int(round(CHILD_SHARE * n_acc))
+    n_child_target = int(round(children * n_acc))
     n_fam = int(round(n_child_target / 2.5))  # 1-4 children per family, 2.5 on average
     kids = rng.integers(1, 5, n_fam) if n_fam else np.zeros(0, dtype=np.int64)
     # trim so that the roots plus children fit into n_acc
@@ -474,7 +482,7 @@ def generate(size: str | tuple[int, int, int], seed: int) -> tuple[pd.DataFrame,
 
     # --- locks: ~1 % of accounts, only where the owner is on the roster ----------------------
     on_roster = rostered[owner]
-    p_lock = LOCKED_SHARE * n_acc / max(1, int(on_roster.sum()))
+    p_lock = locks * n_acc / max(1, int(on_roster.sum()))
     locked = on_roster & (rng.random(n_acc) < p_lock)
 
     width = max(6, len(str(n_acc)))
@@ -613,12 +621,14 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="with --products: share of reps with product = auto (default 1)",
     )
+    parser.add_argument("--children", type=float, default=CHILD_SHARE, help="share of child accounts")
+    parser.add_argument("--locks", type=float, default=LOCKED_SHARE, help="share of locked accounts")
     parser.add_argument(
         "--measures", default="", help="extra numeric columns to balance, e.g. arr,pipeline (seeded)"
     )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    accounts, roster = generate(args.size, args.seed)
+    accounts, roster = generate(args.size, args.seed, children=args.children, locks=args.locks)
     if args.products:
         accounts, roster = add_products(
             accounts,

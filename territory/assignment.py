@@ -80,7 +80,9 @@ class Plan:
         return int(self.accounts["moved"].sum())
 
     def status_text(self) -> str:
-        return describe_status(self.status, self.gap, self.config.solver.time_limit)
+        return describe_status(
+            self.status, self.gap, self.config.solver.time_limit, objective=self.objective, bound=self.bound
+        )
 
     def assignment(self) -> dict[str, str]:
         return dict(zip(self.accounts["account_id"], self.accounts["owner_id"]))

@@ -55,11 +55,20 @@ class SolveReport:
         return self.status in ("optimal", "feasible", "time_limit")
 
     def describe(self, time_limit: float | None = None) -> str:
-        return describe_status(self.status, self.gap, time_limit)
+        return describe_status(self.status, self.gap, time_limit, objective=self.objective, bound=self.bound)
 
 
-def describe_status(status: str, gap: float | None, time_limit: float | None = None) -> str:
-    """Plain words for a solve outcome, for one pool or a whole plan."""
+def describe_status(
+    status: str,
+    gap: float | None,
+    time_limit: float | None = None,
+    *,
+    objective: float | None = None,
+    bound: float | None = None,
+) -> str:
+    """Plain words for a solve outcome, for one pool or a whole plan. With the objective and
+    the bound, a plan not proven optimal says how far it may be off, absolute and relative:
+    "objective 730 against a proven bound of 723: 7 (0.96 %)"."""
     if status == "optimal":
         g = gap or 0.0
         return "Optimal (proven)" if g < 5e-5 else f"Optimal within {g:.2%} (proven)"
@@ -67,6 +76,11 @@ def describe_status(status: str, gap: float | None, time_limit: float | None = N
         g_text = f"gap {gap:.1%}, " if gap is not None else "no bound, "
         limit = f"the {time_limit:g} s limit" if time_limit else "the time limit"
         return f"Feasible, not proven optimal ({g_text}stopped at {limit})"
+    if status == "feasible" and objective is not None and bound is not None and gap is not None:
+        return (
+            f"Feasible, not proven optimal (objective {objective:,.1f} against a proven bound of "
+            f"{bound:,.1f}: {objective - bound:,.1f} ({gap:.2%}))"
+        )
     return STATUS_TEXT.get(status, status.replace("_", " ").capitalize())
 
 

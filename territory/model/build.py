@@ -49,7 +49,8 @@ def build_model(
     bends = frozenset(f.name for f in fams if f.bends) if elastic else frozenset(bend)
     m = ArrayModel(lp_name("territory", pool=pool.name), elastic=bends, bend_cost=bend_cost)
     K = items.n_pairs
-    lo, hi = (np.zeros(K), items.n[items.pair_i]) if y_bounds is None else y_bounds
+    most = items.n[items.pair_i] if items.pair_hi is None else items.pair_hi
+    lo, hi = (np.zeros(K), most) if y_bounds is None else y_bounds
     y = m.add_cols(
         "x" if items.kind == "unit" else "y",
         K,

@@ -48,6 +48,8 @@ class Items:
     prefix: np.ndarray  # (M, U+1) their running sums
     # (K,) of pair_cost, the accounts that moved in the previous plan too (a repeat move)
     pair_repeat: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    pair_hi: np.ndarray | None = None  # (K,) most units a pair may take (default: the item's n)
+    pair_kind: np.ndarray | None = None  # (K,) 1 for an owner's keep pair of a type (``bound``)
 
     @property
     def n_items(self) -> int:
@@ -78,6 +80,8 @@ class Items:
             pair_cost=self.pair_cost[keep],
             pair_pot_moved=self.pair_pot_moved[keep],
             pair_repeat=self.pair_repeat[keep],
+            pair_hi=None if self.pair_hi is None else self.pair_hi[keep],
+            pair_kind=None if self.pair_kind is None else self.pair_kind[keep],
         )
 
     def with_products(self, chosen: np.ndarray) -> Items:

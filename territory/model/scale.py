@@ -32,12 +32,14 @@ import numpy as np
 from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
 from ..solve import SolveReport
+from .bound import count_bound
 from .build import build_model
 from .choice import choose_products, fix_products, lost_products
 from .classlp import ClassLP, counts_add_up, counts_ok, solve_class
 from .disaggregate import disaggregate
 from .families import Build, Family, active_families
 from .items import Items, classes
+from .polish import polish_exact
 from .pools import Pool, primary_measure
 from .repair import Objective
 from .search import improve
@@ -69,8 +71,7 @@ def solve_pool_scale(
         items, chosen, bound0, cs0 = settle_products(items, cfg, fams, limit)
     # 1. The bound: the count-only class LP over every eligible pair.
     if cs0 is None:
-        b0 = build_model(items, cfg, families=fams, measures="none", integer=False)
-        cs0 = solve_class(b0, cfg, limit)
+        cs0 = count_bound(items, cfg, fams, limit)
     if cs0.status == "infeasible":
         raise infeasible(pool, cfg)
     # With products chosen here, the models below have them fixed: restrictions of the full
@@ -102,6 +103,9 @@ def solve_pool_scale(
     if not kept:
         raise infeasible(pool, cfg, left=[pl[1].log for pl in plans if pl[1].log])
     rep_of_unit, report = min(kept, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
+    if not drop:  # a small pool left with a gap: the exact MIP from this plan (``polish``)
+        left = limit - (time.perf_counter() - t0)
+        rep_of_unit, report = polish_exact(pool, units, cfg, fams, rep_of_unit, chosen, report, left)
     return rep_of_unit, chosen, report
 
 

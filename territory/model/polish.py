@@ -1,0 +1,107 @@
+"""The exact model on a small pool the scale method left with a gap.
+
+When a pool's scale plan is not proven within ``solver.gap`` and the pool's per-unit model is
+small (at most ``EXACT_POLISH_MAX_PAIRS`` eligible (unit, rep) pairs), the exact MIP is
+solved from the scale plan as its start, for what is left of the pool's time (at most
+``EXACT_POLISH_SECONDS``). Its plan is kept when it keeps every hard rule exactly and costs
+less; its dual bound is a bound for the full model (the per-unit model is the full model), so
+the pool's bound is the larger of the two. A larger pool left above 1 % gets the MIP over a
+neighbourhood of the scale plan instead: each unit may stay with its owner or go to any rep
+holding units of its class in the scale plan (a restriction of the full model, so its plan
+counts and its bound does not). Whatever the MIP finds, the pool never ends up worse than
+the scale plan.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..config import PlanConfig
+from ..solve import SolveReport, highs_report
+from .build import build_model, owners_from
+from .families import Family
+from .items import singletons
+from .pools import Pool
+from .units import Units
+from .verify import check_all, evaluate, pool_state
+
+EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
+EXACT_POLISH_SECONDS = 20.0  # at most this long per pool (a safety net: the node limit stops it)
+NEIGHBOURHOOD_SECONDS = 5.0  # the MIP over a larger pool's neighbourhood: at most this long
+EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
+RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
+
+
+def polish_exact(
+    pool: Pool,
+    units: Units,
+    cfg: PlanConfig,
+    fams: list[Family],
+    rep_of_unit: np.ndarray,
+    chosen: np.ndarray,
+    report: SolveReport,
+    seconds_left: float,
+) -> tuple[np.ndarray, SolveReport]:
+    """The better of the scale plan and the exact MIP started from it (see the module)."""
+    gap = report.gap
+    if (
+        gap is None
+        or gap <= cfg.solver.gap
+        or cfg.solver.name != "highs"
+        or (pool.rep_product < 0).any()
+        or seconds_left < 1.0
+    ):
+        return rep_of_unit, report
+    n_pairs = int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
+    whole = n_pairs <= EXACT_POLISH_MAX_PAIRS
+    if not whole and gap <= RESTRICTED_MIN_GAP:
+        return rep_of_unit, report
+    items = singletons(pool)
+    if not whole:
+        # Too big for the whole MIP: units may go to their owner or to a rep who holds some of
+        # their class in the scale plan (a restriction: its plan counts, its bound does not).
+        cls = np.repeat(np.arange(len(pool.class_start) - 1), np.diff(pool.class_start))
+        held = np.zeros((len(pool.class_start) - 1, pool.n_reps), dtype=bool)
+        held[cls, rep_of_unit] = True
+        items = items.restrict(
+            held[cls[items.pair_i], items.pair_r] | (items.pair_r == pool.owner[items.pair_i])
+        )
+        if items.n_pairs > EXACT_POLISH_MAX_PAIRS:
+            return rep_of_unit, report
+    t0 = time.perf_counter()
+    b = build_model(items, cfg, families=fams)
+    h = b.m.to_highs()
+    cap = EXACT_POLISH_SECONDS if whole else NEIGHBOURHOOD_SECONDS
+    h.setOptionValue("time_limit", float(min(seconds_left, cap)))
+    h.setOptionValue("mip_rel_gap", float(cfg.solver.gap))
+    h.setOptionValue("mip_max_nodes", EXACT_POLISH_NODES)
+    h.setOptionValue("threads", int(cfg.solver.threads))
+    h.setOptionValue("random_seed", int(cfg.solver.seed))
+    start = np.zeros(b.m.n_cols)
+    start[b.y[items.pair_r == rep_of_unit[items.pair_i]]] = 1.0
+    sol = h.getSolution()
+    sol.col_value = start.tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
+    h.run()
+    mip = highs_report(h, time.perf_counter() - t0)
+    out = rep_of_unit
+    objective = float(report.objective or 0.0)
+    if mip.has_solution:
+        x = np.asarray(h.getSolution().col_value)
+        rep2, chosen2 = owners_from(b, x)
+        st = pool_state(pool, units, cfg, rep2, chosen2, items)
+        if not any(v.hard for v in check_all(st, fams)):
+            obj2 = evaluate(st, fams)
+            if obj2 < objective - 1e-9:
+                out, objective = st.rep_of_unit, obj2
+    bound = float(report.bound or 0.0)
+    if whole and mip.bound is not None:
+        bound = max(bound, mip.bound)
+    bound = min(bound, objective)
+    gap2 = (objective - bound) / max(abs(objective), 1e-9)
+    status = "optimal" if gap2 <= cfg.solver.gap + 1e-12 else "feasible"
+    log = f"{report.log}\nexact MIP from the scale plan: {mip.status} in {mip.seconds:.2f} s"
+    return out, SolveReport(report.solver, status, objective, bound, report.seconds + mip.seconds, log)

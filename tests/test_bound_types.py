@@ -1,0 +1,85 @@
+"""The scale method's bound on types (classes with the owner aggregated away): the same LP
+value as the count LP over every (class, rep) pair, and never above the exact optimum."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import generate, write_instance  # noqa: E402
+
+from territory.config import PlanConfig  # noqa: E402
+from territory.model.bound import count_bound, owner_free  # noqa: E402
+from territory.model.build import build_model  # noqa: E402
+from territory.model.classlp import counts_add_up, solve_class  # noqa: E402
+from territory.model.exact import solve_pool_exact  # noqa: E402
+from territory.model.families import active_families  # noqa: E402
+from territory.model.items import classes  # noqa: E402
+from territory.model.pools import build_pools  # noqa: E402
+from territory.model.units import build_units  # noqa: E402
+from territory.pipeline import load_input, model_input  # noqa: E402
+
+SETTINGS = [
+    {},
+    {"continuity": {"max_moves_per_rep": 3}},
+    {"continuity": {"max_moved_share": 0.04}},
+    {"balance": {"account_band": 0.05, "workload_band": 0.08}},
+]
+
+
+def _cfg(over: dict) -> PlanConfig:
+    c = PlanConfig()
+    for section, values in over.items():
+        c = dataclasses.replace(c, **{section: dataclasses.replace(getattr(c, section), **values)})
+    return c
+
+
+def _instance(tmp: Path, seed: int) -> Path:
+    """A small instance with families, locks, departed owners and mixed-owner families."""
+    rng = np.random.default_rng(seed)
+    acc, reps = generate((220 + 20 * seed, 4 + seed % 3, 1 + seed % 2), seed)
+    child = np.flatnonzero(acc["parent_id"].notna().to_numpy())
+    flip = child[rng.random(child.size) < 0.3]  # some children with another owner
+    acc.loc[flip, "owner_id"] = rng.choice(reps["rep_id"].to_numpy(), flip.size)
+    acc.loc[flip, "locked"] = False
+    d = tmp / f"inst-{seed}"
+    write_instance(acc, reps, d)
+    return d
+
+
+def _pools(d: Path, cfg: PlanConfig):
+    inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
+    mi = model_input(inp.accounts.copy(), inp.reps.reset_index(drop=True), cfg)
+    units = build_units(mi, cfg)
+    return units, build_pools(mi, cfg, units)
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_type_bound_equals_class_bound_and_stays_below_the_optimum(tmp_path: Path, seed: int) -> None:
+    d = _instance(tmp_path, seed)
+    over = SETTINGS[seed % len(SETTINGS)]
+    cfg = _cfg(over)
+    fams = active_families(cfg)
+    units, pools = _pools(d, cfg)
+    assert any((p.owner == -2).any() for p in pools) or seed > 2  # mixed owners are exercised
+    for pool in pools:
+        items = classes(pool)
+        types, _ = owner_free(items)
+        assert types.n_pairs < items.n_pairs or items.n_pairs < 40
+        by_class = solve_class(
+            build_model(items, cfg, families=fams, measures="none", integer=False), cfg, 30
+        )
+        by_type = count_bound(items, cfg, fams, 30)
+        assert by_type.bound == pytest.approx(by_class.bound, rel=1e-9, abs=1e-6), over
+        # its flows split back into whole classes
+        assert counts_add_up(build_model(items, cfg, families=fams, measures="none"), by_type.y)
+        exact = solve_pool_exact(pool, units, cfg)[2]
+        assert exact.status == "optimal"
+        assert by_type.bound <= exact.objective + 1e-6, (over, by_type.bound, exact.objective)
