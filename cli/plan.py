@@ -278,6 +278,14 @@ def format_sweep(points: list[Any]) -> str:
     "file, or us-census-regions / us-census-divisions (docs/geography.md).",
 )
 @click.option(
+    "--geo-units",
+    "geo_units",
+    default=None,
+    metavar="state|county|zip3",
+    help="Make territories from whole states, counties or ZIP3 areas, each rep's one connected "
+    "piece (setting geo.units; docs/geography.md).",
+)
+@click.option(
     "--locks",
     "locks_path",
     type=click.Path(dir_okay=False),
@@ -312,6 +320,7 @@ def plan(
     out_dir: str,
     icp_path: str | None,
     region_rules: str | None,
+    geo_units: str | None,
     locks_path: str | None,
     config_path: str | None,
     settings: tuple[str, ...],
@@ -360,6 +369,8 @@ def plan(
     overrides += mass_change_overrides(allow_mass_change) + lock_rule_overrides(as_of, opportunities)
     if region_rules:
         overrides.append(f"inputs.region_rules={region_rules}")
+    if geo_units:
+        overrides.append(f"geo.units={geo_units}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,

@@ -32,6 +32,8 @@ class ModelInput:
     max_accounts: np.ndarray  # (R,) NaN = no cap
     rep_region: list[str]  # (R,) as the roster gives it (pool names)
     rep_product: list[str]  # (R,) product carried, "auto", or "" without product ICPs
+    # geo.units: unit key -> the keys of the units it touches (the contiguity family's graph)
+    unit_nbrs: dict[str, tuple[str, ...]] | None = None
 
     @property
     def n_accounts(self) -> int:

@@ -63,6 +63,13 @@ class Units:
     prod: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) product code
     product_names: list[str] = field(default_factory=lambda: [""])
     lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) rep or -1
+    # geo.units: the units each unit touches, as CSR arrays (``nbrs(u)``); None otherwise
+    nbr_ptr: np.ndarray | None = None
+    nbr_idx: np.ndarray | None = None
+
+    def nbrs(self, u: int) -> np.ndarray:
+        assert self.nbr_ptr is not None and self.nbr_idx is not None
+        return self.nbr_idx[self.nbr_ptr[u] : self.nbr_ptr[u + 1]]
 
 
 def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
@@ -167,6 +174,12 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
     sig_reps = [np.asarray(t, dtype=np.int64) for t in sig_list]
     sig_len = np.array([len(t) for t in sig_list], dtype=np.int64)
     n_pairs = int(sig_len[sig].sum()) if U else 0
+    nbr_ptr = nbr_idx = None
+    if mi.unit_nbrs is not None:  # the contiguity family's graph, over unit indices
+        pos = {str(k): i for i, k in enumerate(uniq)}
+        lists = [sorted(pos[v] for v in mi.unit_nbrs.get(str(k), ()) if v in pos) for k in uniq]
+        nbr_ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+        nbr_idx = np.asarray([v for x in lists for v in x], dtype=np.int64)
     return Units(
         n_units=U,
         acc_unit=acc_unit,
@@ -185,4 +198,6 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         prod=prod,
         product_names=product_names,
         lock_auto=lock_auto,
+        nbr_ptr=nbr_ptr,
+        nbr_idx=nbr_idx,
     )

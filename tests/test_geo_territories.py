@@ -1,0 +1,128 @@
+"""Territories of whole geographic units (geo.units): contiguity, units, locks (issue 15)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from territory.geo.territories import geo_setup, unit_graph
+from territory.model import solve_pools
+from territory.pipeline import model_input, solve_input
+
+from helpers import make_input
+
+COUNTY = {"WA": "53033", "OR": "41051", "CA": "06037"}
+
+
+def chain(n_wa: int = 5, n_or: int = 10, n_ca: int = 5, locked_ca: int = 0, *settings: str):
+    """WA - OR - CA (WA does not touch CA). Today R1 holds WA and CA, R2 holds OR: perfectly
+    balanced with no move, but R1's territory is in two pieces."""
+    rows = []
+    for state, n, owner in (("WA", n_wa, "R1"), ("OR", n_or, "R2"), ("CA", n_ca, "R1")):
+        for i in range(n):
+            rows.append(
+                {
+                    "account_id": f"{state}{i}",
+                    "region": "West",
+                    "tier": 1,
+                    "potential": 100,
+                    "owner_id": owner,
+                    "county_fips": COUNTY[state],
+                    "locked": "true" if state == "CA" and i < locked_ca else "false",
+                }
+            )
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    return make_input(rows, reps, "geo.units=state", *settings)
+
+
+def owners_by_state(plan) -> dict[str, set[str]]:
+    a = plan.accounts
+    out: dict[str, set[str]] = {}
+    for acc, owner in zip(a["account_id"], a["owner_id"]):
+        out.setdefault(acc[:2], set()).add(owner)
+    return out
+
+
+def test_state_graph_links_only_touching_states() -> None:
+    g = unit_graph("state", {"WA", "OR", "CA"})
+    pos = g.index()
+    assert sorted(g.ids[v] for v in g.nbrs[pos["OR"]]) == ["CA", "WA"]
+    assert g.ids.index("CA") not in g.nbrs[pos["WA"]]
+    assert g.links == ()
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_dropping_contiguity_gives_the_disconnected_plan(method: str) -> None:
+    """Without the contiguity family the best plan keeps today's books (R1: WA and CA, which do
+    not touch); with it, every territory is one piece and each state has one owner."""
+    inp = chain(5, 10, 5, 0, f"solver.method={method}")
+    cfg = inp.config
+    geo = geo_setup(inp.accounts, inp.reps, "state", "")
+    mi = model_input(inp.accounts, inp.reps, cfg, geo)
+    dropped = dataclasses.replace(cfg, geo=dataclasses.replace(cfg.geo, units="none"))
+    loose = solve_pools(mi, dropped)
+    by_unit = dict(zip(mi.unit_key.tolist(), loose.owner.tolist()))
+    assert by_unit["geo:WA"] == by_unit["geo:CA"] != by_unit["geo:OR"]
+    plan = solve_input(inp)
+    states = owners_by_state(plan)
+    assert all(len(v) == 1 for v in states.values())  # accounts follow their unit
+    (wa,), (or_,), (ca,) = states["WA"], states["OR"], states["CA"]
+    assert or_ in (wa, ca) and wa != ca  # one piece each: OR joins WA or CA
+
+
+def test_locked_accounts_stay_account_level() -> None:
+    inp = chain(5, 10, 5, 2)
+    plan = solve_input(inp)
+    a = plan.accounts.set_index("account_id")["owner_id"]
+    assert a["CA0"] == a["CA1"] == "R1"  # locked to R1, wherever CA goes
+    rest = {a[f"CA{i}"] for i in range(2, 5)}
+    assert len(rest) == 1
+
+
+def test_every_unit_of_the_covered_states_has_one_owner() -> None:
+    rows = [
+        {
+            "account_id": f"a{i}",
+            "region": "West",
+            "tier": 1 + i % 3,
+            "potential": 10 + i,
+            "owner_id": "",
+            "county_fips": f,
+            "locked": "false",
+        }
+        for i, f in enumerate(["41051", "41005", "41067", "41047", "41039", "41029"])
+    ]
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    inp = make_input(rows, reps, "geo.units=county")
+    plan = solve_input(inp)
+    terr = plan.extras.get("territories")
+    assert terr is not None
+    oregon = [u for u in unit_graph("county", {"OR"}).ids]
+    assert sorted(terr["unit_id"]) == sorted(oregon)  # 36 counties, 6 with accounts
+    assert set(terr["owner_id"]) <= {"R1", "R2"}
+    assert int(terr["accounts"].sum()) == 6
+    own = dict(zip(terr["unit_id"], terr["owner_id"]))
+    a = plan.accounts
+    for f, o in zip(a["county_fips"], a["owner_id"]):
+        assert own[f] == o
+
+
+def test_the_final_check_finds_a_territory_in_two_pieces() -> None:
+    """The contiguity family's exact check (networkx) names the rep whose units do not touch."""
+    from territory.model.families import active_families
+    from territory.model.pools import build_pools
+    from territory.model.units import build_units
+    from territory.model.verify import check_all, pool_state
+
+    inp = chain(5, 10, 5)
+    cfg = inp.config
+    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""))
+    units = build_units(mi, cfg)
+    (pool,) = build_pools(mi, cfg, units)
+    r1 = pool.rep_ids.index("R1")
+    rep_of_unit = np.array([r1 if u in ("geo:WA", "geo:CA") else 1 - r1 for u in pool.unit_ids])
+    st = pool_state(pool, units, cfg, rep_of_unit, np.zeros(2, dtype=np.int64))
+    broken = [v for v in check_all(st, active_families(cfg)) if v.family == "contiguity"]
+    assert [v.message for v in broken] == ["R1's territory is in 2 pieces that do not touch (geo.units)"]
