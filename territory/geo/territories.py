@@ -184,21 +184,25 @@ def join_components(nbrs: list[list[int]], lat: np.ndarray, lon: np.ndarray) -> 
         work[b].append(a)
 
 
-def attach_empty(g: UnitGraph, has_accounts: np.ndarray) -> np.ndarray:
+def attach_empty(g: UnitGraph, has_accounts: np.ndarray, zone: np.ndarray | None = None) -> np.ndarray:
     """The unit with accounts that each unit joins (itself when it has accounts): a
     breadth-first search from every unit with accounts at once, a unit without accounts
-    joining the first to reach it (ties: the smaller unit index). Each group is connected."""
+    joining the first to reach it (ties: the smaller unit index). Each group is connected.
+
+    With ``zone`` (each unit's region), the search first stays inside each zone, so a unit
+    joins a group of its own region (whose reps may hold it); units it cannot reach so
+    then join any neighbour."""
     anchor = np.full(g.n, -1, dtype=np.int64)
-    todo: deque[int] = deque()
-    for u in np.flatnonzero(has_accounts).tolist():
-        anchor[u] = u
-        todo.append(u)
-    while todo:
-        u = todo.popleft()
-        for v in g.nbrs[u]:
-            if anchor[v] < 0:
-                anchor[v] = anchor[u]
-                todo.append(v)
+    seeds = np.flatnonzero(has_accounts).tolist()
+    anchor[seeds] = seeds
+    for same_zone in (True, False) if zone is not None else (False,):
+        todo: deque[int] = deque(u for u in range(g.n) if anchor[u] >= 0)
+        while todo:
+            u = todo.popleft()
+            for v in g.nbrs[u]:
+                if anchor[v] < 0 and (not same_zone or zone[v] == zone[u]):  # type: ignore[index]
+                    anchor[v] = anchor[u]
+                    todo.append(v)
     return anchor
 
 
@@ -356,6 +360,28 @@ def covered_states(unit_states: set[str], region_rules: str, roster_regions: set
     return out
 
 
+def unit_zones(
+    g: UnitGraph, accounts: pd.DataFrame, own: np.ndarray, state_of: dict[str, str], region_rules: str
+) -> np.ndarray:
+    """Each unit's region for ``attach_empty``: a built-in Census set's region or division
+    of its state; else the region of the accounts in its state when they all have one
+    ('' when they differ or the state has none)."""
+    from . import units
+
+    spec = region_rules.strip()
+    if spec in ("us-census-regions", "us-census-divisions"):
+        st = units.states()
+        zone_of = {c: (s.region if spec == "us-census-regions" else s.division) for c, s in st.items()}
+    else:
+        regions = accounts["region"].astype(str).tolist() if "region" in accounts.columns else [""] * len(own)
+        seen: dict[str, set[str]] = {}
+        for u, r in zip(own.tolist(), regions):
+            if u in state_of:
+                seen.setdefault(state_of[u], set()).add(r)
+        zone_of = {s: next(iter(rs)) for s, rs in seen.items() if len(rs) == 1}
+    return np.array([zone_of.get(s, "") for s in g.state], dtype=object)
+
+
 def geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str) -> GeoSetup:
     """The graph and the units of a plan with ``geo.units = kind`` (accounts already checked:
     every account that follows a unit has one, see ``unit_problems``)."""
@@ -389,7 +415,7 @@ def geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rule
         )
     has = np.zeros(g.n, dtype=bool)
     has[unit_of_row[follows & (unit_of_row >= 0)]] = True
-    anchor = attach_empty(g, has)
+    anchor = attach_empty(g, has, unit_zones(g, accounts, own, state_of, region_rules))
     key = np.full(len(accounts), "", dtype=object)
     sel = np.flatnonzero(follows & (unit_of_row >= 0))
     key[sel] = [unit_key(g.ids[u]) for u in unit_of_row[sel].tolist()]

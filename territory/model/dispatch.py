@@ -153,8 +153,9 @@ def solve_contiguous(
     st = pool_state(pool, units, cfg, rep_of_unit.copy(), chosen)
     obj = Objective(st, fams)
     connect(obj)
-    improve(obj)
-    boundary_moves(obj)
+    for _ in range(3):  # again while a round finds something: a border move can open a swap
+        if not improve(obj) + boundary_moves(obj):
+            break
     objective = evaluate(st, fams)
     bound = report.bound if report.bound is None else min(report.bound, objective)
     status = report.status
