@@ -23,6 +23,8 @@ from .options import (
 from .sources import source_kwargs, source_options
 from .text import column_width, rep_label
 
+GEO_UNITS = ("state", "county", "zip3", "none")
+
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
@@ -369,7 +371,11 @@ def plan(
     overrides += mass_change_overrides(allow_mass_change) + lock_rule_overrides(as_of, opportunities)
     if region_rules:
         overrides.append(f"inputs.region_rules={region_rules}")
-    if geo_units:
+    if geo_units is not None:
+        if geo_units not in GEO_UNITS:
+            raise territory.ConfigError(
+                f"--geo-units must be one of {', '.join(map(repr, GEO_UNITS))}, not {geo_units!r}"
+            )
         overrides.append(f"geo.units={geo_units}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(

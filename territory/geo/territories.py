@@ -455,8 +455,9 @@ def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) ->
     return [
         Problem(
             file,
-            f"{len(rows):,} accounts have no {word} (not placed on the map), so they cannot follow "
-            f"a {word} (geo.units = {kind}): rows {shown}",
+            f"{len(rows):,} {'account has' if len(rows) == 1 else 'accounts have'} no {word} (not "
+            f"placed on the map), so {'it' if len(rows) == 1 else 'they'} cannot follow a {word} "
+            f"(geo.units = {kind}): {'row' if len(rows) == 1 else 'rows'} {shown}",
             column="postal_code",
             hint="give them a US postal code, city and state, or latitude/longitude; or lock them "
             "to a rep (locked accounts stay with their rep)",
