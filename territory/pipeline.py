@@ -486,6 +486,7 @@ def model_input(
             else [""] * len(reps)
         ),
         unit_nbrs=geo.group_nbrs() if geo is not None else None,
+        unit_place=geo.places() if geo is not None else None,
     )
 
 

@@ -126,3 +126,48 @@ def test_the_final_check_finds_a_territory_in_two_pieces() -> None:
     st = pool_state(pool, units, cfg, rep_of_unit, np.zeros(2, dtype=np.int64))
     broken = [v for v in check_all(st, active_families(cfg)) if v.family == "contiguity"]
     assert [v.message for v in broken] == ["R1's territory is in 2 pieces that do not touch (geo.units)"]
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_compactness_penalty_gives_a_unit_to_the_nearer_territory(method: str) -> None:
+    """OR (one new account) touches both territories. By balance it goes to R2 (CA: 4
+    accounts, R1 has 6 in WA); priced by distance to today's centres it goes to R1, whose
+    WA is about 390 km away against about 750 km for CA."""
+    rows = [
+        {
+            "account_id": f"{s}{i}",
+            "region": "West",
+            "tier": 1,
+            "potential": 100,
+            "owner_id": o,
+            "county_fips": COUNTY[s],
+            "locked": "false",
+        }
+        for s, n, o in (("WA", 6, "R1"), ("OR", 1, ""), ("CA", 4, "R2"))
+        for i in range(n)
+    ]
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    plain = solve_input(make_input(rows, reps, "geo.units=state", f"solver.method={method}"))
+    priced = solve_input(
+        make_input(rows, reps, "geo.units=state", "geo.compactness_penalty=1000", f"solver.method={method}")
+    )
+    assert plain.accounts.set_index("account_id")["owner_id"]["OR0"] == "R2"
+    assert priced.accounts.set_index("account_id")["owner_id"]["OR0"] == "R1"
+
+
+def test_territories_csv_lists_every_unit_with_its_accounts(tmp_path) -> None:
+    from territory.pipeline import write_plan
+
+    inp = chain(5, 10, 5, 2)
+    plan = solve_input(inp)
+    summary = write_plan(plan, tmp_path / "plan")
+    text = (tmp_path / "plan" / "territories.csv").read_text(encoding="utf-8").splitlines()
+    assert text[0] == "unit_id,unit_name,state,owner_id,accounts,tier_1,tier_2,tier_3,potential"
+    rows = {line.split(",")[0]: line for line in text[1:]}
+    assert sorted(rows) == ["CA", "OR", "WA"]
+    own = plan.accounts.set_index("account_id")["owner_id"]
+    assert rows["CA"] == f"CA,California,CA,{own['CA4']},3,3,0,0,300"  # 2 of 5 locked: account-level
+    assert "territories.csv" in summary["files"]
+    terr = summary["geography"]["territories"]
+    assert terr["units_total"] == 3 and terr["accounts_account_level"] == 2
+    assert terr["every_territory_one_piece"] is True

@@ -273,6 +273,14 @@ class GeoSetup:
     follows: np.ndarray  # (N,) bool: the account follows a unit (not locked)
     key: np.ndarray  # (N,) object: the model unit key of rows that follow a unit
 
+    def places(self) -> dict[str, tuple[float, float]]:
+        """Model unit key -> the centre (latitude, longitude) of its own unit."""
+        g = self.graph
+        return {
+            unit_key(g.ids[a]): (float(g.lat[a]), float(g.lon[a]))
+            for a in np.unique(self.anchor[self.anchor >= 0]).tolist()
+        }
+
     def group_nbrs(self) -> dict[str, tuple[str, ...]]:
         """Model unit key -> the keys of the groups it touches."""
         adj = group_adjacency(self.graph, self.anchor)

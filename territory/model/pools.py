@@ -186,6 +186,7 @@ class Pool:
     acc_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     acc_local_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     acc_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # discretionary, or -1
+    place: np.ndarray | None = None  # (U, 2) latitude, longitude of geographic units (geo.units); NaN others
 
     @property
     def n_units(self) -> int:
@@ -431,6 +432,9 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 acc_rows=arows,
                 acc_local_unit=a_unit,
                 acc_owner=acc_owner,
+                place=None
+                if units.lat is None or units.lon is None
+                else np.column_stack([units.lat[uidx], units.lon[uidx]]),
             )
         )
     seen: dict[str, int] = {}

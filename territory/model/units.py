@@ -66,6 +66,8 @@ class Units:
     # geo.units: the units each unit touches, as CSR arrays (``nbrs(u)``); None otherwise
     nbr_ptr: np.ndarray | None = None
     nbr_idx: np.ndarray | None = None
+    lat: np.ndarray | None = None  # (U,) the unit's centre, NaN for a unit that is not geographic
+    lon: np.ndarray | None = None
 
     def nbrs(self, u: int) -> np.ndarray:
         assert self.nbr_ptr is not None and self.nbr_idx is not None
@@ -180,6 +182,11 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         lists = [sorted(pos[v] for v in mi.unit_nbrs.get(str(k), ()) if v in pos) for k in uniq]
         nbr_ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
         nbr_idx = np.asarray([v for x in lists for v in x], dtype=np.int64)
+    lat = lon = None
+    if mi.unit_place is not None:
+        place = [mi.unit_place.get(str(k), (np.nan, np.nan)) for k in uniq]
+        lat = np.array([p[0] for p in place], dtype=float)
+        lon = np.array([p[1] for p in place], dtype=float)
     return Units(
         n_units=U,
         acc_unit=acc_unit,
@@ -200,4 +207,6 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         lock_auto=lock_auto,
         nbr_ptr=nbr_ptr,
         nbr_idx=nbr_idx,
+        lat=lat,
+        lon=lon,
     )
