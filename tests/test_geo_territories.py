@@ -171,3 +171,30 @@ def test_territories_csv_lists_every_unit_with_its_accounts(tmp_path) -> None:
     terr = summary["geography"]["territories"]
     assert terr["units_total"] == 3 and terr["accounts_account_level"] == 2
     assert terr["every_territory_one_piece"] is True
+
+
+def test_book_maps_shade_the_whole_territory(tmp_path) -> None:
+    """With territories of whole states, a rep's map shades every county of the rep's states
+    (not only those with accounts), and the plan map colours every county by its owner."""
+    from territory.geo.book_maps import plan_map, rep_map, territory_counties
+    from territory.geo.units import counties
+    from territory.pipeline import write_plan
+    from territory.reporting.context import load_plan_dir
+
+    inp = chain(5, 10, 5)
+    inp.accounts["latitude"] = inp.accounts["county_fips"].map(lambda f: f"{counties()[f].latitude:.5f}")
+    inp.accounts["longitude"] = inp.accounts["county_fips"].map(lambda f: f"{counties()[f].longitude:.5f}")
+    plan = solve_input(inp)
+    write_plan(plan, tmp_path / "plan")
+    pd_ = load_plan_dir(tmp_path / "plan")
+    terr = territory_counties(pd_)
+    assert terr is not None
+    owner = plan.accounts.set_index("account_id")["owner_id"]
+    wa = sum(c.state == "WA" for c in counties().values())
+    assert sum(1 for f, o in terr.items() if counties()[f].state == "WA" and o == owner["WA0"]) == wa
+    fig = rep_map(pd_, str(owner["WA0"]))
+    assert fig is not None
+    mine = sum(1 for o in terr.values() if o == owner["WA0"])
+    assert f"shaded: your territory, {mine:,} counties." in fig.caption
+    whole = plan_map(pd_)
+    assert whole is not None and "shaded in the colour of the rep whose territory it is" in whole.caption
