@@ -198,3 +198,30 @@ def test_book_maps_shade_the_whole_territory(tmp_path) -> None:
     assert f"shaded: your territory, {mine:,} counties." in fig.caption
     whole = plan_map(pd_)
     assert whole is not None and "shaded in the colour of the rep whose territory it is" in whole.caption
+
+
+def test_the_geo_example_plans_county_territories(tmp_path) -> None:
+    """examples/geo: regions from the Census divisions, territories of whole counties; every
+    county of the 50 states and DC has one owner, and every account is in a territory."""
+    import csv
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from territory_cli.main import cli
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "geo"
+    out = tmp_path / "plan"
+    args = ["plan", str(ex / "accounts.csv"), str(ex / "roster.csv"), "--out", str(out)]
+    args += ["--region-rules", "us-census-divisions", "--geo-units", "county", "--allow-mass-change"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert (
+        "Territories of whole counties: 3,142 counties (275 with accounts), every territory one connected piece"
+        in r.output
+    )
+    with (out / "territories.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len({x["unit_id"] for x in rows}) == 3142
+    assert sum(int(x["accounts"]) for x in rows) == 992
+    assert all(x["owner_id"] for x in rows)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 UNIT_KINDS = ("state", "county", "zip3")
 KIND_WORDS = {"state": "state", "county": "county", "zip3": "ZIP3 area"}
+KIND_PLURAL = {"state": "states", "county": "counties", "zip3": "ZIP3 areas"}
 ZIP3_NEIGHBOURS = 5  # a ZIP3 touches its 5 nearest ZIP3s (and every ZIP3 that counts it among its 5)
 ZIP3_MAX_KM = 250.0  # ... within this distance
 
