@@ -225,3 +225,33 @@ def test_the_geo_example_plans_county_territories(tmp_path) -> None:
     assert len(rows) == len({x["unit_id"] for x in rows}) == 3142
     assert sum(int(x["accounts"]) for x in rows) == 992
     assert all(x["owner_id"] for x in rows)
+
+
+def test_zip3_graph_is_symmetric_and_connected() -> None:
+    """ZIP3 areas touch their nearest ZIP3 centres (within 250 km), both ways; links join
+    what stays apart, so one territory can always be one piece."""
+    from territory.geo.territories import components
+
+    g = unit_graph("zip3", {"OR", "WA", "HI"})
+    assert g.n > 20 and all(i in g.nbrs[j] for i in range(g.n) for j in g.nbrs[i])
+    assert len(components(g.nbrs)) == 1
+    assert any("967" in link or "968" in link for link in g.links)  # Hawaii joined by a link
+
+
+def test_zip3_unit_of_an_account_is_its_zip_prefix() -> None:
+    import pandas as pd
+
+    from territory.geo.territories import account_unit_ids
+
+    a = pd.DataFrame(
+        {
+            "country": ["US", "US"],
+            "state": ["OR", "WA"],
+            "postal_code": ["97201", "98101-1234"],
+            "county_fips": ["41051", "53033"],
+            "latitude": ["45.5", "47.6"],
+            "longitude": ["-122.7", "-122.3"],
+        }
+    )
+    assert account_unit_ids(a, "zip3").tolist() == ["972", "981"]
+    assert account_unit_ids(a, "state").tolist() == ["OR", "WA"]
