@@ -23,6 +23,8 @@ from .options import (
 from .sources import source_kwargs, source_options
 from .text import column_width, rep_label
 
+GEO_UNITS = ("state", "county", "zip3", "none")
+
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
@@ -396,6 +398,14 @@ def format_sweep(points: list[Any]) -> str:
     "moves to move again, and the summary counts accounts moved twice in a row.",
 )
 @click.option(
+    "--geo-units",
+    "geo_units",
+    default=None,
+    metavar="state|county|zip3",
+    help="Make territories from whole states, counties or ZIP3 areas, each rep's one connected "
+    "piece (setting geo.units; docs/geography.md).",
+)
+@click.option(
     "--locks",
     "locks_path",
     type=click.Path(dir_okay=False),
@@ -440,6 +450,7 @@ def plan(
     icp_path: str | None,
     region_rules: str | None,
     previous: str | None,
+    geo_units: str | None,
     locks_path: str | None,
     requests_path: str | None,
     config_path: str | None,
@@ -492,6 +503,12 @@ def plan(
         overrides.append(f"inputs.region_rules={region_rules}")
     if previous:
         overrides.append(f"continuity.previous={previous}")
+    if geo_units is not None:
+        if geo_units not in GEO_UNITS:
+            raise territory.ConfigError(
+                f"--geo-units must be one of {', '.join(map(repr, GEO_UNITS))}, not {geo_units!r}"
+            )
+        overrides.append(f"geo.units={geo_units}")
     cfg = territory.load_config(config_path, overrides)
     inp = territory.load_input(
         accounts,

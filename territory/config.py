@@ -483,6 +483,20 @@ class GeoConfig:
         "latitude/longitude columns, else its postal code, else its city and state; the plan "
         "reports how many were placed. false skips it.",
     )
+    units: Literal["none", "state", "county", "zip3"] = setting(
+        "none",
+        "Make territories from whole geographic units: 'state', 'county' or 'zip3'. Every unit "
+        "of the covered states goes to one rep, each rep's units are one connected piece, and "
+        "accounts follow their unit (locked accounts stay with their rep). 'none': territories "
+        "are lists of accounts.",
+    )
+    compactness_penalty: float = setting(
+        0.0,
+        "With geo.units: the price of each 100 km between a unit of average potential and the "
+        "centre of the territory its rep holds today (potential-weighted); 0 leaves "
+        "compactness unpriced (it is still reported).",
+        Range(0.0, 1_000_000.0, unit="in moves per 100 km"),
+    )
 
 
 DAYS = Range(0, 36_525, unit="days; 36,525 is 100 years")

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from .model.units import measures_of
 from .products import check_products, expand_products, product_mode, product_owner_problems
 from .progress import Progress, no_progress
 from .updates import OwnerUpdates, owner_updates, owner_value_problems
+
+if TYPE_CHECKING:
+    from .geo.territories import GeoSetup
 
 
 def sha256_file(path: str | Path) -> str:
@@ -397,6 +400,10 @@ def load_input(
             problems += p
         except InputError as e:
             problems += e.problems + e.warnings
+    if accounts is not None and config.geo.units != "none" and "account_id" in accounts.columns:
+        from .geo.territories import unit_problems  # territories of whole geographic units
+
+        problems += unit_problems(accounts, config.geo.units, a_label, config.geo.locate)
     if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
         raise InputError(problems)
     inputs = [
@@ -451,7 +458,9 @@ def load_input(
     return inp
 
 
-def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> ModelInput:
+def model_input(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, geo: GeoSetup | None = None
+) -> ModelInput:
     """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
 
     The one place that reads the frames' helper columns: ``_row_id`` (an account-product row
@@ -468,6 +477,8 @@ def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
 
     row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
     unit_key = accounts["family_id"] if cfg.families.mode == "together" else row_key
+    if geo is not None:  # accounts follow their geographic unit; locked ones stay account-level
+        unit_key = pd.Series(np.where(geo.follows, geo.key, unit_key.astype(str)), index=accounts.index)
     owner = rep_of("owner_id")
     lock_to = rep_of("_lock_to")
     target = np.where(lock_to >= 0, lock_to, owner)
@@ -509,6 +520,8 @@ def model_input(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
         rep_manager=(
             reps["manager"].fillna("").astype(str).str.strip().tolist() if "manager" in reps.columns else None
         ),
+        unit_nbrs=geo.group_nbrs() if geo is not None else None,
+        unit_place=geo.places() if geo is not None else None,
     )
 
 
@@ -547,7 +560,12 @@ def solve_input(
     t0 = time.perf_counter()
     accounts = inp.accounts.copy()
     reps = inp.reps.reset_index(drop=True)
-    solved = solve_pools(model_input(accounts, reps, cfg), cfg, progress=progress, export_lp=export_lp)
+    geo = None
+    if cfg.geo.units != "none":
+        from .geo.territories import geo_setup
+
+        geo = geo_setup(accounts, reps, cfg.geo.units, cfg.inputs.region_rules)
+    solved = solve_pools(model_input(accounts, reps, cfg, geo), cfg, progress=progress, export_lp=export_lp)
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
     fair_tier, fair_pot = solved.fair_tier, solved.fair_potential
@@ -732,6 +750,14 @@ def solve_input(
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
     if "_lock_auto" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
+    extras = {"arrays": arrays, "lp_files": lp_files, "method": solved.method, **inp.extras}
+    if geo is not None:  # geo.units: every unit's owner, each territory checked to be one piece
+        from .geo.territories import territories
+
+        extras["territories"], terr = territories(
+            geo, accounts, new_owner, reps["rep_id"].astype(str).tolist()
+        )
+        extras["geography"] = {**extras.get("geography", {}), "territories": terr}
     return Plan(
         accounts=accounts.drop(
             columns=["_unit_region", "_lock_to", "_lock_row", "_lock_auto"], errors="ignore"
@@ -743,7 +769,7 @@ def solve_input(
         metrics=metrics,
         warnings=warnings,
         timings=timings,
-        extras={"arrays": arrays, "lp_files": lp_files, "method": solved.method, **inp.extras},
+        extras=extras,
     )
 
 
@@ -1084,6 +1110,8 @@ def plan_files(p: Plan, updates: OwnerUpdates | None = None) -> PlanFiles:
     updates = updates or owner_updates(p)
     files: PlanFiles = [("assignments.csv", assignments_frame(p))]
     files += list(updates.frames().items())
+    if "territories" in p.extras:  # geo.units: one row per geographic unit
+        files.append(("territories.csv", p.extras["territories"]))
     if "icp" in p.extras:
         files.append(("icp.json", p.extras["icp"]))
     if "request_outcomes" in p.extras:

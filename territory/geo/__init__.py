@@ -138,4 +138,20 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
         )
     if geography.get("placement"):
         lines.append(coverage_sentence(geography["placement"]))
+    terr = geography.get("territories")
+    if terr:
+        from .territories import KIND_PLURAL
+
+        words = KIND_PLURAL[terr["units"]]
+        mean = terr["compactness_km"]["mean"]
+        lines.append(
+            f"Territories of whole {words}: {terr['units_total']:,} {words} "
+            f"({terr['units_with_accounts']:,} with accounts), every territory one connected piece"
+            + (
+                f"; on average {mean:,.0f} km from a territory's centre (potential-weighted)."
+                if mean is not None
+                else "."
+            )
+            + " The bound and gap are against the plan without contiguity."
+        )
     return lines

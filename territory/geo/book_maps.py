@@ -224,17 +224,43 @@ def _figure(
     )
 
 
+def territory_counties(plan: PlanDir) -> dict[str, str] | None:
+    """County FIPS -> owner of the plan's territories (territories.csv of a plan made with
+    geo.units = county or state; a state's owner holds all its counties), else None."""
+    terr = (plan.summary.get("geography") or {}).get("territories") or {}
+    kind = terr.get("units")
+    path = plan.path / "territories.csv"
+    if kind not in ("county", "state") or not path.is_file():
+        return None
+    t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    own = dict(zip(t["unit_id"], t["owner_id"]))
+    if kind == "county":
+        return own
+    from .units import counties
+
+    return {f: own[c.state] for f, c in counties().items() if c.state in own}
+
+
 def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
-    """The rep's accounts by tier, over state outlines, the counties they are in shaded."""
+    """The rep's accounts by tier, over state outlines, the counties they are in shaded (with
+    territories of whole units: every county of the territory)."""
     if not has_coordinates(plan):
         return None
     p = _points(plan)
     mask = p.owner == rep_id
-    counties = sorted({c for c in p.county[mask & np.isfinite(p.x)].tolist() if c})
-    caption = (
-        f"{{on_map}} of {int(mask.sum()):,} accounts on the map, by tier; shaded: the "
-        f"{len(counties):,} count{'y' if len(counties) == 1 else 'ies'} where you have accounts."
-    )
+    terr = territory_counties(plan)
+    if terr is not None:
+        counties = sorted(c for c, o in terr.items() if o == rep_id)
+        caption = (
+            f"{{on_map}} of {int(mask.sum()):,} accounts on the map, by tier; shaded: your "
+            f"territory, {len(counties):,} count{'y' if len(counties) == 1 else 'ies'}."
+        )
+    else:
+        counties = sorted({c for c in p.county[mask & np.isfinite(p.x)].tolist() if c})
+        caption = (
+            f"{{on_map}} of {int(mask.sum()):,} accounts on the map, by tier; shaded: the "
+            f"{len(counties):,} count{'y' if len(counties) == 1 else 'ies'} where you have accounts."
+        )
     return _figure(
         "Your territory on the map",
         p,
@@ -256,14 +282,21 @@ def _group_map(
     what: str,
     *,
     zoom: bool = True,
+    unit_group: Mapping[str, str] | None = None,
 ) -> MapFigure:
-    """Each group (rep or team) a colour and shape; each county shaded by the group with most accounts there."""
+    """Each group (rep or team) a colour and shape; each county shaded by the group with most
+    accounts there, or with territories of whole units (``unit_group``: county -> group), by
+    the group whose territory it is."""
     order = {k: i for i, (k, _label) in enumerate(labels)}
     idx = np.array([order.get(k, -1) for k in keys.tolist()], dtype=np.int64)
     series = [maps.Series(label, *maps.series_style(i)) for i, (_k, label) in enumerate(labels)]
     on = mask & np.isfinite(p.x) & (idx >= 0) & (p.county != "")
     fill: dict[str, str] = {}
-    if on.any():
+    if unit_group is not None:
+        for county, g in sorted(unit_group.items()):
+            if g in order:
+                fill[county] = maps.tint(series[order[g]].colour, 0.7)
+    elif on.any():
         tab = pd.DataFrame({"county": p.county[on], "g": idx[on]})
         counts = tab.groupby(["county", "g"]).size().reset_index(name="n")
         counts = counts.sort_values(["county", "n", "g"], ascending=[True, False, True])
@@ -273,7 +306,7 @@ def _group_map(
     caption = (
         f"{{on_map}} of {int(mask.sum()):,} accounts on the map; each "
         f"{what} has its own colour and marker; each county is shaded in the colour of the {what} "
-        "with most accounts there."
+        + ("whose territory it is." if unit_group is not None else "with most accounts there.")
         + (
             f" With more than {maps.MAX_DISTINCT} {what}s some markers repeat: read the legend with care."
             if capped
@@ -291,7 +324,8 @@ def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
     names = plan.rep_names
     labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in rep_ids]
     mask = np.isin(p.owner, list(rep_ids))
-    return _group_map("The team on the map", p, mask, p.owner, labels, "rep")
+    terr = territory_counties(plan)
+    return _group_map("The team on the map", p, mask, p.owner, labels, "rep", unit_group=terr)
 
 
 def plan_map(plan: PlanDir) -> MapFigure | None:
@@ -301,15 +335,21 @@ def plan_map(plan: PlanDir) -> MapFigure | None:
     p = _points(plan)
     reps = plan.reps
     mask = np.ones(len(p.x), dtype=bool)
+    terr = territory_counties(plan)
     if len(reps) <= maps.MAX_DISTINCT:
         names = plan.rep_names
         ids = [str(r.get("rep_id", "")) for r in reps]
         labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in ids]
-        return _group_map("Every territory on the map", p, mask, p.owner, labels, "rep", zoom=False)
+        return _group_map(
+            "Every territory on the map", p, mask, p.owner, labels, "rep", zoom=False, unit_group=terr
+        )
     manager_of = {
         str(r.get("rep_id", "")): (str(r.get("manager") or "").strip() or "(no manager)") for r in reps
     }
     keys = np.array([manager_of.get(o, "(no manager)") for o in p.owner.tolist()], dtype=object)
     teams = list(dict.fromkeys(manager_of.values()))
     labels = [(t, f"{t}'s team" if t != "(no manager)" else t) for t in teams]
-    return _group_map("Every territory on the map, by team", p, mask, keys, labels, "team", zoom=False)
+    by_team = None if terr is None else {c: manager_of.get(o, "(no manager)") for c, o in terr.items()}
+    return _group_map(
+        "Every territory on the map, by team", p, mask, keys, labels, "team", zoom=False, unit_group=by_team
+    )

@@ -34,6 +34,9 @@ class ModelInput:
     rep_product: list[str]  # (R,) product carried, "auto", or "" without product ICPs
     rep_manager: list[str] | None = None  # (R,) the rep's manager (its team), "" for none
     moved_before: np.ndarray | None = None  # (N,) bool: the row moved in the previous plan
+    # geo.units: unit key -> the keys of the units it touches (the contiguity family's graph)
+    unit_nbrs: dict[str, tuple[str, ...]] | None = None
+    unit_place: dict[str, tuple[float, float]] | None = None  # unit key -> (latitude, longitude)
 
     @property
     def n_accounts(self) -> int:

@@ -191,6 +191,7 @@ class Pool:
     teams: list[str] = field(default_factory=list)
     # of the discretionary accounts (own_u, own_r): how many moved in the previous plan too
     own_rn: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    place: np.ndarray | None = None  # (U, 2) latitude, longitude of geographic units (geo.units); NaN others
 
     @property
     def n_units(self) -> int:
@@ -453,6 +454,9 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 rep_team=rep_team,
                 teams=teams,
                 own_rn=np.concatenate(orn)[own_o],
+                place=None
+                if units.lat is None or units.lon is None
+                else np.column_stack([units.lat[uidx], units.lon[uidx]]),
             )
         )
     seen: dict[str, int] = {}

@@ -65,6 +65,15 @@ class Units:
     lock_auto: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,) rep or -1
     acc_repeat: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (N,) 1.0: moved in the last plan
     repeat: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (U,) such accounts per unit
+    # geo.units: the units each unit touches, as CSR arrays (``nbrs(u)``); None otherwise
+    nbr_ptr: np.ndarray | None = None
+    nbr_idx: np.ndarray | None = None
+    lat: np.ndarray | None = None  # (U,) the unit's centre, NaN for a unit that is not geographic
+    lon: np.ndarray | None = None
+
+    def nbrs(self, u: int) -> np.ndarray:
+        assert self.nbr_ptr is not None and self.nbr_idx is not None
+        return self.nbr_idx[self.nbr_ptr[u] : self.nbr_ptr[u + 1]]
 
 
 def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
@@ -172,6 +181,17 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
     acc_repeat = (
         np.zeros(len(acc_unit)) if mi.moved_before is None else np.asarray(mi.moved_before, dtype=np.float64)
     )
+    nbr_ptr = nbr_idx = None
+    if mi.unit_nbrs is not None:  # the contiguity family's graph, over unit indices
+        pos = {str(k): i for i, k in enumerate(uniq)}
+        lists = [sorted(pos[v] for v in mi.unit_nbrs.get(str(k), ()) if v in pos) for k in uniq]
+        nbr_ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+        nbr_idx = np.asarray([v for x in lists for v in x], dtype=np.int64)
+    lat = lon = None
+    if mi.unit_place is not None:
+        place = [mi.unit_place.get(str(k), (np.nan, np.nan)) for k in uniq]
+        lat = np.array([p[0] for p in place], dtype=float)
+        lon = np.array([p[1] for p in place], dtype=float)
     return Units(
         n_units=U,
         acc_unit=acc_unit,
@@ -192,4 +212,8 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         lock_auto=lock_auto,
         acc_repeat=acc_repeat,
         repeat=np.bincount(acc_unit, weights=acc_repeat, minlength=U),
+        nbr_ptr=nbr_ptr,
+        nbr_idx=nbr_idx,
+        lat=lat,
+        lon=lon,
     )

@@ -1,0 +1,548 @@
+"""Territories made of whole geographic units (``geo.units``: state, county or ZIP3).
+
+The plan's territories are built from units of a *graph*: the units of the covered area and
+which of them touch. This module gives the graph (``unit_graph``), each account's unit
+(``account_units``), the attachment of units without accounts to a neighbour that has some
+(``attach_empty``: so every unit of the map has an owner and a territory never has a hole),
+and the checks and measures of a finished plan (``pieces``, ``compactness``). The model sees
+only the units that hold accounts, with the adjacency of their attached groups
+(``territory.model.families.contiguity``). See docs/geography.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+UNIT_KINDS = ("state", "county", "zip3")
+KIND_WORDS = {"state": "state", "county": "county", "zip3": "ZIP3 area"}
+KIND_PLURAL = {"state": "states", "county": "counties", "zip3": "ZIP3 areas"}
+ZIP3_NEIGHBOURS = 5  # a ZIP3 touches its 5 nearest ZIP3s (and every ZIP3 that counts it among its 5)
+ZIP3_MAX_KM = 250.0  # ... within this distance
+
+
+@dataclass(frozen=True)
+class UnitGraph:
+    """The units of the covered area: ids, names, states, centroids and neighbours.
+
+    ``links`` are the pairs the graph adds so that it is connected: each group of units
+    that touches no other (Hawaii, Alaska, Puerto Rico, an island county) is linked to the
+    nearest unit outside it, by centroid (``join_components``)."""
+
+    kind: str
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    state: tuple[str, ...]
+    lat: np.ndarray
+    lon: np.ndarray
+    nbrs: tuple[tuple[int, ...], ...]
+    links: tuple[tuple[str, str], ...]
+
+    def index(self) -> dict[str, int]:
+        return {u: i for i, u in enumerate(self.ids)}
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km (haversine, Earth radius 6,371 km)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+@lru_cache(maxsize=4)
+def _all_units(
+    kind: str,
+) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray, dict[str, tuple[str, ...]]]:
+    """Every unit of ``kind`` in the packaged data: ids, names, states, centroids, neighbours."""
+    from . import units
+
+    if kind == "state":
+        st = units.states()
+        ids = sorted(st)
+        return (
+            ids,
+            [st[s].name for s in ids],
+            ids,
+            np.array([st[s].latitude for s in ids]),
+            np.array([st[s].longitude for s in ids]),
+            units.adjacency("state"),
+        )
+    if kind == "county":
+        co = units.counties()
+        ids = sorted(co)
+        return (
+            ids,
+            [f"{co[f].name}, {co[f].state}" for f in ids],
+            [co[f].state for f in ids],
+            np.array([co[f].latitude for f in ids]),
+            np.array([co[f].longitude for f in ids]),
+            units.adjacency("county"),
+        )
+    from .geocode import zip3_centroids
+
+    z3 = zip3_centroids()
+    ids = sorted(z3)
+    lat = np.array([z3[z][0] for z in ids])
+    lon = np.array([z3[z][1] for z in ids])
+    return ids, [f"ZIP {z}xx" for z in ids], [z3[z][2] for z in ids], lat, lon, _zip3_adjacency(ids, lat, lon)
+
+
+def _zip3_adjacency(ids: list[str], lat: np.ndarray, lon: np.ndarray) -> dict[str, tuple[str, ...]]:
+    """ZIP3 areas have no published adjacency: each is linked to its ``ZIP3_NEIGHBOURS``
+    nearest centroids within ``ZIP3_MAX_KM`` (and so the relation is symmetric)."""
+    d = km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    np.fill_diagonal(d, np.inf)
+    nb: dict[str, set[str]] = {z: set() for z in ids}
+    order = np.argsort(d, axis=1, kind="stable")[:, :ZIP3_NEIGHBOURS]
+    for i, row in enumerate(order.tolist()):
+        for j in row:
+            if d[i, j] <= ZIP3_MAX_KM:
+                nb[ids[i]].add(ids[j])
+                nb[ids[j]].add(ids[i])
+    return {z: tuple(sorted(v)) for z, v in nb.items()}
+
+
+def unit_graph(kind: str, states: set[str]) -> UnitGraph:
+    """The graph of every unit of ``kind`` in ``states`` (the covered area), connected by
+    linking each group of units that touches no other to its nearest unit outside it."""
+    ids, names, st, lat, lon, adj = _all_units(kind)
+    keep = [i for i, s in enumerate(st) if s in states]
+    sub_ids = [ids[i] for i in keep]
+    pos = {u: k for k, u in enumerate(sub_ids)}
+    nbrs = [sorted(pos[v] for v in adj.get(u, ()) if v in pos) for u in sub_ids]
+    la, lo = lat[keep], lon[keep]
+    links = join_components(nbrs, la, lo)
+    for a, b in links:
+        nbrs[a].append(b)
+        nbrs[b].append(a)
+    return UnitGraph(
+        kind=kind,
+        ids=tuple(sub_ids),
+        names=tuple(names[i] for i in keep),
+        state=tuple(st[i] for i in keep),
+        lat=la,
+        lon=lo,
+        nbrs=tuple(tuple(sorted(set(n))) for n in nbrs),
+        links=tuple((sub_ids[a], sub_ids[b]) for a, b in links),
+    )
+
+
+def components(
+    nbrs: list[list[int]] | tuple[tuple[int, ...], ...], nodes: list[int] | None = None
+) -> list[list[int]]:
+    """Connected components of the subgraph on ``nodes`` (default: all), each sorted,
+    in order of their smallest node."""
+    allowed = set(range(len(nbrs)) if nodes is None else nodes)
+    seen: set[int] = set()
+    out = []
+    for s in sorted(allowed):
+        if s in seen:
+            continue
+        comp, todo = [], deque([s])
+        seen.add(s)
+        while todo:
+            u = todo.popleft()
+            comp.append(u)
+            for v in nbrs[u]:
+                if v in allowed and v not in seen:
+                    seen.add(v)
+                    todo.append(v)
+        out.append(sorted(comp))
+    return out
+
+
+def join_components(nbrs: list[list[int]], lat: np.ndarray, lon: np.ndarray) -> list[tuple[int, int]]:
+    """Links that make the graph connected: while there are several components, the
+    smallest one is linked to the nearest unit of another (by centroid)."""
+    links: list[tuple[int, int]] = []
+    work = [list(n) for n in nbrs]
+    while True:
+        comps = components(work)
+        if len(comps) <= 1:
+            return links
+        small = min(comps, key=lambda c: (len(c), c[0]))
+        inside = np.zeros(len(work), dtype=bool)
+        inside[small] = True
+        outside = np.flatnonzero(~inside)
+        d = km(lat[small][:, None], lon[small][:, None], lat[outside][None, :], lon[outside][None, :])
+        i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+        a, b = small[int(i)], int(outside[int(j)])
+        links.append((min(a, b), max(a, b)))
+        work[a].append(b)
+        work[b].append(a)
+
+
+def attach_empty(g: UnitGraph, has_accounts: np.ndarray, zone: np.ndarray | None = None) -> np.ndarray:
+    """The unit with accounts that each unit joins (itself when it has accounts): a
+    breadth-first search from every unit with accounts at once, a unit without accounts
+    joining the first to reach it (ties: the smaller unit index). Each group is connected.
+
+    With ``zone`` (each unit's region), the search first stays inside each zone, so a unit
+    joins a group of its own region (whose reps may hold it); units it cannot reach so
+    then join any neighbour."""
+    anchor = np.full(g.n, -1, dtype=np.int64)
+    seeds = np.flatnonzero(has_accounts).tolist()
+    anchor[seeds] = seeds
+    for same_zone in (True, False) if zone is not None else (False,):
+        todo: deque[int] = deque(u for u in range(g.n) if anchor[u] >= 0)
+        while todo:
+            u = todo.popleft()
+            for v in g.nbrs[u]:
+                if anchor[v] < 0 and (not same_zone or zone[v] == zone[u]):  # type: ignore[index]
+                    anchor[v] = anchor[u]
+                    todo.append(v)
+    return anchor
+
+
+def group_adjacency(g: UnitGraph, anchor: np.ndarray) -> dict[int, set[int]]:
+    """Anchor -> the anchors of the groups its group touches."""
+    out: dict[int, set[int]] = {int(a): set() for a in np.unique(anchor[anchor >= 0]).tolist()}
+    for u in range(g.n):
+        a = int(anchor[u])
+        if a < 0:
+            continue
+        for v in g.nbrs[u]:
+            b = int(anchor[v])
+            if b >= 0 and b != a:
+                out[a].add(b)
+    return out
+
+
+def pieces(g: UnitGraph, owner: np.ndarray) -> dict[int, list[list[int]]]:
+    """Owner -> the connected pieces of its units (a contiguous territory has one)."""
+    by: dict[int, list[int]] = {}
+    for u, o in enumerate(owner.tolist()):
+        if o >= 0:
+            by.setdefault(int(o), []).append(u)
+    import networkx as nx
+
+    out: dict[int, list[list[int]]] = {}
+    for o, nodes in by.items():
+        h = nx.Graph()
+        h.add_nodes_from(nodes)
+        ns = set(nodes)
+        h.add_edges_from((u, v) for u in nodes for v in g.nbrs[u] if v in ns and u < v)
+        out[o] = sorted((sorted(c) for c in nx.connected_components(h)), key=lambda c: c[0])
+    return out
+
+
+def compactness(g: UnitGraph, owner: np.ndarray, weight: np.ndarray, n_reps: int) -> np.ndarray:
+    """Per rep: the potential-weighted mean distance (km) of its units' centroids to the
+    territory's centre (the potential-weighted mean of those centroids); NaN without weight."""
+    out = np.full(n_reps, np.nan)
+    for r in range(n_reps):
+        sel = np.flatnonzero(owner == r)
+        w = weight[sel]
+        if not sel.size or w.sum() <= 0:
+            continue
+        clat = float((g.lat[sel] * w).sum() / w.sum())
+        clon = float((g.lon[sel] * w).sum() / w.sum())
+        d = km(g.lat[sel], g.lon[sel], np.full(sel.size, clat), np.full(sel.size, clon))
+        out[r] = float((d * w).sum() / w.sum())
+    return out
+
+
+def fmt_km(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 1)
+
+
+# --------------------------------------------------------------------------- the plan's units
+
+
+@dataclass(frozen=True)
+class GeoSetup:
+    """The geographic units of one plan: the graph, each unit's anchor (the unit with
+    accounts whose group it joins, -1 when nothing reaches it), and each account row's unit
+    (-1 for an account that stays account-level: locked, or in a locked family)."""
+
+    graph: UnitGraph
+    anchor: np.ndarray  # (G,)
+    row_unit: np.ndarray  # (N,) graph index of the account's own unit, -1 when not placed
+    follows: np.ndarray  # (N,) bool: the account follows a unit (not locked)
+    key: np.ndarray  # (N,) object: the model unit key of rows that follow a unit
+
+    def places(self) -> dict[str, tuple[float, float]]:
+        """Model unit key -> the centre (latitude, longitude) of its own unit."""
+        g = self.graph
+        return {
+            unit_key(g.ids[a]): (float(g.lat[a]), float(g.lon[a]))
+            for a in np.unique(self.anchor[self.anchor >= 0]).tolist()
+        }
+
+    def group_nbrs(self) -> dict[str, tuple[str, ...]]:
+        """Model unit key -> the keys of the groups it touches."""
+        adj = group_adjacency(self.graph, self.anchor)
+        ids = self.graph.ids
+        return {unit_key(ids[a]): tuple(sorted(unit_key(ids[b]) for b in bs)) for a, bs in adj.items()}
+
+
+def unit_key(unit_id: str) -> str:
+    return f"geo:{unit_id}"
+
+
+def locked_rows(accounts: pd.DataFrame) -> np.ndarray:
+    """Rows locked to a rep (the ``locked`` flag, a locks file or a lock rule)."""
+    locked = (
+        accounts["locked"].to_numpy(dtype=bool)
+        if "locked" in accounts.columns
+        else np.zeros(len(accounts), bool)
+    )
+    if "_lock_to" in accounts.columns:
+        locked = locked | accounts["_lock_to"].astype(str).ne("").to_numpy()
+    return locked
+
+
+def account_unit_ids(accounts: pd.DataFrame, kind: str) -> np.ndarray:
+    """Each account's unit id ('' when not placed): its county's state or FIPS code, or
+    the ZIP3 of its US ZIP code (else of the nearest ZIP3 centroid in its state)."""
+    from . import units
+
+    n = len(accounts)
+    county = (
+        accounts["county_fips"].astype(str).to_numpy(dtype=object)
+        if "county_fips" in accounts.columns
+        else np.full(n, "", dtype=object)
+    )
+    if kind == "county":
+        return county
+    if kind == "state":
+        co = units.counties()
+        return np.array([co[c].state if c in co else "" for c in county.tolist()], dtype=object)
+    from .address import read_addresses
+    from .geocode import zip3_centroids
+
+    z3 = zip3_centroids()
+    addr = read_addresses(accounts)
+    out = np.full(n, "", dtype=object)
+    ids = sorted(z3)
+    zl = np.array([z3[z][0] for z in ids])
+    zo = np.array([z3[z][1] for z in ids])
+    zs = np.array([z3[z][2] for z in ids], dtype=object)
+    lat = pd_num(accounts, "latitude")
+    lon = pd_num(accounts, "longitude")
+    for i in range(n):
+        p = str(addr.postal[i])[:3] if bool(addr.us[i]) else ""
+        if len(p) == 3 and p in z3 and str(addr.postal[i])[:5].isdigit():
+            out[i] = p
+        elif not (math.isnan(lat[i]) or math.isnan(lon[i])) and county[i]:
+            state = units.counties()[county[i]].state if county[i] in units.counties() else ""
+            sel = np.flatnonzero(zs == state) if state else np.arange(len(ids))
+            if sel.size:
+                d = km(np.full(sel.size, lat[i]), np.full(sel.size, lon[i]), zl[sel], zo[sel])
+                out[i] = ids[int(sel[int(np.argmin(d))])]
+    return out
+
+
+def pd_num(accounts: pd.DataFrame, col: str) -> np.ndarray:
+    import pandas as pd
+
+    if col not in accounts.columns:
+        return np.full(len(accounts), np.nan)
+    return pd.to_numeric(accounts[col], errors="coerce").to_numpy(dtype=float)
+
+
+def covered_states(unit_states: set[str], region_rules: str, roster_regions: set[str]) -> set[str]:
+    """The states whose units the plan assigns: every state that holds an account that follows
+    a unit, and with a built-in Census rule set every state of a roster region."""
+    from . import units
+
+    out = set(unit_states)
+    spec = region_rules.strip()
+    if spec in ("us-census-regions", "us-census-divisions"):
+        for code, s in units.states().items():
+            name = s.region if spec == "us-census-regions" else s.division
+            if name and name in roster_regions:
+                out.add(code)
+    return out
+
+
+def unit_zones(
+    g: UnitGraph, accounts: pd.DataFrame, own: np.ndarray, state_of: dict[str, str], region_rules: str
+) -> np.ndarray:
+    """Each unit's region for ``attach_empty``: a built-in Census set's region or division
+    of its state; else the region of the accounts in its state when they all have one
+    ('' when they differ or the state has none)."""
+    from . import units
+
+    spec = region_rules.strip()
+    if spec in ("us-census-regions", "us-census-divisions"):
+        st = units.states()
+        zone_of = {c: (s.region if spec == "us-census-regions" else s.division) for c, s in st.items()}
+    else:
+        regions = accounts["region"].astype(str).tolist() if "region" in accounts.columns else [""] * len(own)
+        seen: dict[str, set[str]] = {}
+        for u, r in zip(own.tolist(), regions):
+            if u in state_of:
+                seen.setdefault(state_of[u], set()).add(r)
+        zone_of = {s: next(iter(rs)) for s, rs in seen.items() if len(rs) == 1}
+    return np.array([zone_of.get(s, "") for s in g.state], dtype=object)
+
+
+def geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str) -> GeoSetup:
+    """The graph and the units of a plan with ``geo.units = kind`` (accounts already checked:
+    every account that follows a unit has one, see ``unit_problems``)."""
+    ids, _names, st, *_ = _all_units(kind)
+    state_of = dict(zip(ids, st))
+    own = account_unit_ids(accounts, kind)
+    locked = locked_rows(accounts)
+    if "family_id" in accounts.columns:  # a family with a locked account stays account-level
+        fam = accounts["family_id"].astype(str)
+        locked = fam.isin(set(fam[locked])).to_numpy()
+    follows = ~locked & (own != "")
+    roster_regions = set(reps["region"].astype(str)) if "region" in reps.columns else set()
+    states = covered_states(
+        {state_of[u] for u in own[follows].tolist() if u in state_of}, region_rules, roster_regions
+    )
+    g = unit_graph(kind, states)
+    pos = g.index()
+    row_unit = np.array([pos.get(u, -1) for u in own.tolist()], dtype=np.int64)
+    # A family follows one unit: its head's (the account whose id is the family id), else
+    # the smallest unit of its members.
+    unit_of_row = row_unit.copy()
+    if "family_id" in accounts.columns:
+        fam = accounts["family_id"].astype(str).to_numpy(dtype=object)
+        acc = accounts["account_id"].astype(str).to_numpy(dtype=object)
+        head: dict[str, int] = {}
+        for f, a, u, ok in zip(fam.tolist(), acc.tolist(), row_unit.tolist(), follows.tolist()):
+            if ok and u >= 0 and (a == f or f not in head):
+                head[f] = u if a == f else min(u, head.get(f, u))
+        unit_of_row = np.array(
+            [head.get(f, u) for f, u in zip(fam.tolist(), row_unit.tolist())], dtype=np.int64
+        )
+    has = np.zeros(g.n, dtype=bool)
+    has[unit_of_row[follows & (unit_of_row >= 0)]] = True
+    anchor = attach_empty(g, has, unit_zones(g, accounts, own, state_of, region_rules))
+    key = np.full(len(accounts), "", dtype=object)
+    sel = np.flatnonzero(follows & (unit_of_row >= 0))
+    key[sel] = [unit_key(g.ids[u]) for u in unit_of_row[sel].tolist()]
+    return GeoSetup(g, anchor, row_unit, follows & (unit_of_row >= 0), key)
+
+
+def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) -> list:
+    """Input problems of ``geo.units``: accounts that should follow a unit but have none."""
+    from ..errors import Problem
+    from ..io.loading import spreadsheet_rows
+
+    if not locate:
+        return [
+            Problem(
+                file,
+                f"geo.units = {kind} needs the accounts placed on the map, but geo.locate is false",
+                hint="set geo.locate = true, or geo.units = none",
+            )
+        ]
+    if "product" in accounts.columns:
+        return [
+            Problem(
+                file,
+                f"geo.units = {kind} cannot be combined with product ICPs (a rep per product)",
+                hint="plan one product at a time, or set geo.units = none",
+            )
+        ]
+    own = account_unit_ids(accounts, kind)
+    missing = (own == "") & ~locked_rows(accounts)
+    if not missing.any():
+        return []
+    rows = spreadsheet_rows(accounts)[missing]
+    shown = ", ".join(str(int(r)) for r in rows[:20]) + (
+        f" and {len(rows) - 20} more" if len(rows) > 20 else ""
+    )
+    word = KIND_WORDS[kind]
+    return [
+        Problem(
+            file,
+            f"{len(rows):,} {'account has' if len(rows) == 1 else 'accounts have'} no {word} (not "
+            f"placed on the map), so {'it' if len(rows) == 1 else 'they'} cannot follow a {word} "
+            f"(geo.units = {kind}): {'row' if len(rows) == 1 else 'rows'} {shown}",
+            column="postal_code",
+            hint="give them a US postal code, city and state, or latitude/longitude; or lock them "
+            "to a rep (locked accounts stay with their rep)",
+        )
+    ]
+
+
+def territories(
+    geo: GeoSetup, accounts: pd.DataFrame, new_owner: np.ndarray, rep_ids: list[str]
+) -> tuple[pd.DataFrame, dict]:
+    """territories.csv (one row per unit: its owner, the accounts that follow it, their
+    tiers and potential) and summary.json's ``geography.territories``. Raises
+    ``InfeasiblePlanError`` if a unit has no owner or a territory is not one piece."""
+    import pandas as pd
+
+    from ..errors import InfeasiblePlanError
+
+    g = geo.graph
+    pos = g.index()
+    rows = np.flatnonzero(geo.follows)
+    key_unit = np.array([pos[k[4:]] for k in geo.key[rows].tolist()], dtype=np.int64)
+    owner_of_anchor = np.full(g.n, -1, dtype=np.int64)
+    owner_of_anchor[key_unit] = new_owner[rows]
+    owner = np.where(geo.anchor >= 0, owner_of_anchor[np.maximum(geo.anchor, 0)], -1)
+    tier = accounts["tier"].to_numpy(dtype=np.int64)[rows]
+    pot = pd.to_numeric(accounts["potential"], errors="coerce").fillna(0.0).to_numpy(dtype=float)[rows]
+    n_acc = np.bincount(key_unit, minlength=g.n)
+    tiers = [np.bincount(key_unit, weights=(tier == t), minlength=g.n).astype(np.int64) for t in (1, 2, 3)]
+    potential = np.bincount(key_unit, weights=pot, minlength=g.n)
+    if (owner < 0).any():
+        missing = [g.ids[u] for u in np.flatnonzero(owner < 0)[:10].tolist()]
+        raise InfeasiblePlanError(
+            f"{int((owner < 0).sum())} units got no owner (e.g. {missing}); this is a bug, please report it"
+        )
+    broken = {o: ps for o, ps in pieces(g, owner).items() if len(ps) > 1}
+    if broken:
+        lines = [
+            f"{rep_ids[o]}: {len(ps)} pieces ({', '.join(g.ids[p[0]] for p in ps[:5])} ...)"
+            for o, ps in sorted(broken.items())
+        ]
+        raise InfeasiblePlanError(
+            "A territory is not one connected piece, so the plan is not written:\n  - "
+            + "\n  - ".join(lines)
+            + "\nThis is a bug; please report it with your inputs."
+        )
+    rep_arr = np.asarray(rep_ids, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "unit_id": list(g.ids),
+            "unit_name": list(g.names),
+            "state": list(g.state),
+            "owner_id": rep_arr[owner],
+            "accounts": n_acc,
+            "tier_1": tiers[0],
+            "tier_2": tiers[1],
+            "tier_3": tiers[2],
+            "potential": np.round(potential, 2),
+        }
+    )
+    comp = compactness(g, owner, potential, len(rep_ids))
+    units_per_rep = np.bincount(owner, minlength=len(rep_ids))
+    summary = {
+        "units": g.kind,
+        "units_total": g.n,
+        "units_with_accounts": int((n_acc > 0).sum()),
+        "units_without_accounts": int((n_acc == 0).sum()),
+        "accounts_following_units": int(rows.size),
+        "accounts_account_level": int(len(accounts) - rows.size),
+        "added_links": [list(x) for x in g.links],
+        "every_territory_one_piece": True,
+        "bound": "the model's bound without contiguity (the gap includes what contiguity costs)",
+        "compactness_km": {
+            "meaning": "potential-weighted mean distance of a territory's unit centres to its centre",
+            "mean": fmt_km(float(np.nanmean(comp))) if np.isfinite(comp).any() else None,
+            "per_rep": {rep_ids[r]: fmt_km(float(comp[r])) for r in range(len(rep_ids))},
+        },
+        "units_per_rep": {rep_ids[r]: int(units_per_rep[r]) for r in range(len(rep_ids))},
+    }
+    return frame, summary

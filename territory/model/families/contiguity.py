@@ -1,0 +1,225 @@
+"""Contiguity (``geo.units``): each rep's geographic units form one connected piece.
+
+The graph is the units' adjacency (``Units.nbrs``: states, counties or ZIP3 areas, each
+with the units without accounts attached to it, see ``territory.geo.territories``). Units
+that are not geographic (locked accounts, which stay account-level) are not in it.
+
+The rule is not written into the MIP: each method solves the model without it (so the bound
+the plan reports is the bound *without* contiguity, and the gap says what contiguity costs
+at most), then ``connect`` gives every piece of a territory but its largest to a touching rep
+(the one that raises the objective least), and the local search improves the plan with moves
+that keep every territory in one piece (this tracker's ``delta``). The final verification
+checks every territory with networkx and refuses a plan with a broken one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from ...config import PlanConfig
+from ..state import PoolState
+from .base import Build, Family, Tracker, Violation, register
+
+BIG = 1e12  # a hard rule broken while a piece moves weighs more than any band
+
+
+@register
+class Contiguity(Family):
+    name = "contiguity"
+    order = 95
+    hard = True
+
+    @classmethod
+    def active(cls, cfg: PlanConfig) -> bool:
+        return cfg.geo.units != "none"
+
+    def emit(self, b: Build) -> None:
+        """No rows: the model is solved without contiguity (see the module docstring)."""
+
+    def tracker(self, st: PoolState) -> Pieces:
+        return Pieces(self, st)
+
+
+class Pieces(Tracker):
+    """Each rep's geographic units and the number of pieces they form."""
+
+    def __init__(self, family: Family, st: PoolState):
+        super().__init__(family, st)
+        p, units = st.pool, st.units
+        glob = np.asarray(p.units, dtype=np.int64)
+        self.geo = np.zeros(p.n_units, dtype=bool)
+        self.nb: list[list[int]] = [[] for _ in range(p.n_units)]
+        if units.nbr_ptr is not None:
+            local = {g: i for i, g in enumerate(glob.tolist())}
+            self.geo = np.array(
+                [str(units.unit_ids[g]).startswith("geo:") for g in glob.tolist()], dtype=bool
+            )
+            for i, g in enumerate(glob.tolist()):
+                self.nb[i] = [local[v] for v in units.nbrs(g).tolist() if v in local]
+        self.members: list[set[int]] = [set() for _ in range(st.R)]
+        for u in np.flatnonzero(self.geo).tolist():
+            self.members[int(st.rep_of_unit[u])].add(u)
+        self.count = [self.count_of(m) for m in self.members]
+
+    def pieces_of(self, nodes: set[int]) -> list[list[int]]:
+        seen: set[int] = set()
+        out = []
+        for s in sorted(nodes):
+            if s in seen:
+                continue
+            comp, todo = [], deque([s])
+            seen.add(s)
+            while todo:
+                u = todo.popleft()
+                comp.append(u)
+                for v in self.nb[u]:
+                    if v in nodes and v not in seen:
+                        seen.add(v)
+                        todo.append(v)
+            out.append(comp)
+        return out
+
+    def count_of(self, nodes: set[int]) -> int:
+        return len(self.pieces_of(nodes))
+
+    def delta(
+        self, a: np.ndarray, r: Any, r2: Any, b: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = max(np.size(a), np.size(r), np.size(r2), np.size(b) if b is not None else 1)
+        aa = np.broadcast_to(np.asarray(a, dtype=np.int64), (n,))
+        rr = np.broadcast_to(np.asarray(r, dtype=np.int64), (n,))
+        rr2 = np.broadcast_to(np.asarray(r2, dtype=np.int64), (n,))
+        bb = np.broadcast_to(np.asarray(b, dtype=np.int64), (n,)) if b is not None else None
+        ok = np.ones(n, dtype=bool)
+        touched = self.geo[aa] | (self.geo[bb] if bb is not None else False)
+        for k in np.flatnonzero(touched & (rr != rr2)).tolist():
+            u, x, y = int(aa[k]), int(rr[k]), int(rr2[k])
+            mx, my = set(self.members[x]), set(self.members[y])
+            if self.geo[u]:
+                mx.discard(u)
+                my.add(u)
+            if bb is not None and self.geo[bb[k]]:
+                v = int(bb[k])
+                my.discard(v)
+                mx.add(v)
+            ok[k] = self.count_of(mx) <= max(self.count[x], 1) and self.count_of(my) <= max(self.count[y], 1)
+        return np.zeros(n), ok
+
+    def move(self, u: int, r1: int, r2: int) -> None:
+        if r1 != r2 and self.geo[u]:
+            self.members[r1].discard(u)
+            self.members[r2].add(u)
+            self.count[r1] = self.count_of(self.members[r1])
+            self.count[r2] = self.count_of(self.members[r2])
+
+    def excess(self) -> float:
+        """0: a broken territory is mended by ``connect``, not by giving units back."""
+        return 0.0
+
+    def violations(self, exact: bool = False) -> list[Violation]:
+        st = self.st
+        out = []
+        for r, nodes in enumerate(self.members):
+            n_pieces = self._nx_pieces(nodes) if exact else self.count[r]
+            if n_pieces > 1:
+                rep = st.pool.rep_ids[r]
+                out.append(
+                    Violation(
+                        self.family.key,
+                        f"{rep}'s territory is in {n_pieces} pieces that do not touch (geo.units)",
+                        hint="a rep's units must form one connected piece",
+                        rep=rep,
+                        amount=float(n_pieces - 1),
+                    )
+                )
+        return out
+
+    def _nx_pieces(self, nodes: set[int]) -> int:
+        """The number of pieces, counted by networkx (the final verification's own count)."""
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(nodes)
+        g.add_edges_from((u, v) for u in nodes for v in self.nb[u] if v in nodes and u < v)
+        return nx.number_connected_components(g)
+
+
+def connect(obj: Any) -> int:
+    """Give every piece of a territory but its largest (accounts, then potential) to a rep
+    whose territory touches it and who may hold all of it, the one that raises the
+    objective least; repeat until every territory is one piece or no piece can move.
+    Returns the number of pieces moved."""
+    tr = obj.find("contiguity")
+    if tr is None:
+        return 0
+    st = obj.st
+    p = st.pool
+    elig = st.items.eligible()
+    moved = 0
+    for _round in range(50):
+        changed = False
+        for r in range(st.R):
+            comps = tr.pieces_of(tr.members[r])
+            if len(comps) <= 1:
+                continue
+            weight = [
+                (int(p.size[c].sum()), float(p.value[c, 0].sum()) if p.value.shape[1] else 0.0) for c in comps
+            ]
+            main = max(range(len(comps)), key=lambda i: (weight[i], -min(comps[i])))
+            for i in sorted(range(len(comps)), key=lambda i: (weight[i], min(comps[i]))):
+                if i == main:
+                    continue
+                piece = comps[i]
+                touching = {int(st.rep_of_unit[v]) for u in piece for v in tr.nb[u] if v not in piece}
+                touching.discard(r)
+                cands = [x for x in sorted(touching) if all(elig[st.item_of_unit[u], x] for u in piece)]
+                best, best_score = -1, np.inf
+                for x in cands:
+                    for u in piece:
+                        obj.move(u, x)
+                    score = obj.penalty() + BIG * obj.excess()
+                    for u in piece:
+                        obj.move(u, r)
+                    if score < best_score - 1e-12:
+                        best, best_score = x, score
+                if best >= 0:
+                    for u in piece:
+                        obj.move(u, best)
+                    moved += 1
+                    changed = True
+        if not changed:
+            break
+    return moved
+
+
+def boundary_moves(obj: Any, passes: int = 20) -> int:
+    """Local search on the territories' borders: a unit goes to a touching rep when every
+    family allows it (contiguity included: both territories stay one piece) and the objective
+    goes down, the best move of each unit first. Returns the moves taken."""
+    tr = obj.find("contiguity")
+    if tr is None:
+        return 0
+    st = obj.st
+    elig = st.items.eligible()
+    taken = 0
+    for _ in range(passes):
+        step = 0
+        for u in np.flatnonzero(tr.geo).tolist():
+            r = int(st.rep_of_unit[u])
+            cands = sorted({int(st.rep_of_unit[v]) for v in tr.nb[u]} - {r})
+            cands = [x for x in cands if elig[st.item_of_unit[u], x]]
+            if not cands:
+                continue
+            dpen, ok = obj.delta(np.full(len(cands), u), r, np.asarray(cands))
+            gain = np.where(ok, -dpen, -np.inf)
+            k = int(np.argmax(gain))
+            if gain[k] > 1e-9:
+                obj.move(u, cands[k])
+                step += 1
+        taken += step
+        if not step:
+            break
+    return taken

@@ -1,0 +1,257 @@
+"""Territories of whole geographic units (geo.units): contiguity, units, locks (issue 15)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from territory.geo.territories import geo_setup, unit_graph
+from territory.model import solve_pools
+from territory.pipeline import model_input, solve_input
+
+from helpers import make_input
+
+COUNTY = {"WA": "53033", "OR": "41051", "CA": "06037"}
+
+
+def chain(n_wa: int = 5, n_or: int = 10, n_ca: int = 5, locked_ca: int = 0, *settings: str):
+    """WA - OR - CA (WA does not touch CA). Today R1 holds WA and CA, R2 holds OR: perfectly
+    balanced with no move, but R1's territory is in two pieces."""
+    rows = []
+    for state, n, owner in (("WA", n_wa, "R1"), ("OR", n_or, "R2"), ("CA", n_ca, "R1")):
+        for i in range(n):
+            rows.append(
+                {
+                    "account_id": f"{state}{i}",
+                    "region": "West",
+                    "tier": 1,
+                    "potential": 100,
+                    "owner_id": owner,
+                    "county_fips": COUNTY[state],
+                    "locked": "true" if state == "CA" and i < locked_ca else "false",
+                }
+            )
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    return make_input(rows, reps, "geo.units=state", *settings)
+
+
+def owners_by_state(plan) -> dict[str, set[str]]:
+    a = plan.accounts
+    out: dict[str, set[str]] = {}
+    for acc, owner in zip(a["account_id"], a["owner_id"]):
+        out.setdefault(acc[:2], set()).add(owner)
+    return out
+
+
+def test_state_graph_links_only_touching_states() -> None:
+    g = unit_graph("state", {"WA", "OR", "CA"})
+    pos = g.index()
+    assert sorted(g.ids[v] for v in g.nbrs[pos["OR"]]) == ["CA", "WA"]
+    assert g.ids.index("CA") not in g.nbrs[pos["WA"]]
+    assert g.links == ()
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_dropping_contiguity_gives_the_disconnected_plan(method: str) -> None:
+    """Without the contiguity family the best plan keeps today's books (R1: WA and CA, which do
+    not touch); with it, every territory is one piece and each state has one owner."""
+    inp = chain(5, 10, 5, 0, f"solver.method={method}")
+    cfg = inp.config
+    geo = geo_setup(inp.accounts, inp.reps, "state", "")
+    mi = model_input(inp.accounts, inp.reps, cfg, geo)
+    dropped = dataclasses.replace(cfg, geo=dataclasses.replace(cfg.geo, units="none"))
+    loose = solve_pools(mi, dropped)
+    by_unit = dict(zip(mi.unit_key.tolist(), loose.owner.tolist()))
+    assert by_unit["geo:WA"] == by_unit["geo:CA"] != by_unit["geo:OR"]
+    plan = solve_input(inp)
+    states = owners_by_state(plan)
+    assert all(len(v) == 1 for v in states.values())  # accounts follow their unit
+    (wa,), (or_,), (ca,) = states["WA"], states["OR"], states["CA"]
+    assert or_ in (wa, ca) and wa != ca  # one piece each: OR joins WA or CA
+
+
+def test_locked_accounts_stay_account_level() -> None:
+    inp = chain(5, 10, 5, 2)
+    plan = solve_input(inp)
+    a = plan.accounts.set_index("account_id")["owner_id"]
+    assert a["CA0"] == a["CA1"] == "R1"  # locked to R1, wherever CA goes
+    rest = {a[f"CA{i}"] for i in range(2, 5)}
+    assert len(rest) == 1
+
+
+def test_every_unit_of_the_covered_states_has_one_owner() -> None:
+    rows = [
+        {
+            "account_id": f"a{i}",
+            "region": "West",
+            "tier": 1 + i % 3,
+            "potential": 10 + i,
+            "owner_id": "",
+            "county_fips": f,
+            "locked": "false",
+        }
+        for i, f in enumerate(["41051", "41005", "41067", "41047", "41039", "41029"])
+    ]
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    inp = make_input(rows, reps, "geo.units=county")
+    plan = solve_input(inp)
+    terr = plan.extras.get("territories")
+    assert terr is not None
+    oregon = [u for u in unit_graph("county", {"OR"}).ids]
+    assert sorted(terr["unit_id"]) == sorted(oregon)  # 36 counties, 6 with accounts
+    assert set(terr["owner_id"]) <= {"R1", "R2"}
+    assert int(terr["accounts"].sum()) == 6
+    own = dict(zip(terr["unit_id"], terr["owner_id"]))
+    a = plan.accounts
+    for f, o in zip(a["county_fips"], a["owner_id"]):
+        assert own[f] == o
+
+
+def test_the_final_check_finds_a_territory_in_two_pieces() -> None:
+    """The contiguity family's exact check (networkx) names the rep whose units do not touch."""
+    from territory.model.families import active_families
+    from territory.model.pools import build_pools
+    from territory.model.units import build_units
+    from territory.model.verify import check_all, pool_state
+
+    inp = chain(5, 10, 5)
+    cfg = inp.config
+    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""))
+    units = build_units(mi, cfg)
+    (pool,) = build_pools(mi, cfg, units)
+    r1 = pool.rep_ids.index("R1")
+    rep_of_unit = np.array([r1 if u in ("geo:WA", "geo:CA") else 1 - r1 for u in pool.unit_ids])
+    st = pool_state(pool, units, cfg, rep_of_unit, np.zeros(2, dtype=np.int64))
+    broken = [v for v in check_all(st, active_families(cfg)) if v.family == "contiguity"]
+    assert [v.message for v in broken] == ["R1's territory is in 2 pieces that do not touch (geo.units)"]
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_compactness_penalty_gives_a_unit_to_the_nearer_territory(method: str) -> None:
+    """OR (one new account) touches both territories. By balance it goes to R2 (CA: 4
+    accounts, R1 has 6 in WA); priced by distance to today's centres it goes to R1, whose
+    WA is about 390 km away against about 750 km for CA."""
+    rows = [
+        {
+            "account_id": f"{s}{i}",
+            "region": "West",
+            "tier": 1,
+            "potential": 100,
+            "owner_id": o,
+            "county_fips": COUNTY[s],
+            "locked": "false",
+        }
+        for s, n, o in (("WA", 6, "R1"), ("OR", 1, ""), ("CA", 4, "R2"))
+        for i in range(n)
+    ]
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    plain = solve_input(make_input(rows, reps, "geo.units=state", f"solver.method={method}"))
+    priced = solve_input(
+        make_input(rows, reps, "geo.units=state", "geo.compactness_penalty=1000", f"solver.method={method}")
+    )
+    assert plain.accounts.set_index("account_id")["owner_id"]["OR0"] == "R2"
+    assert priced.accounts.set_index("account_id")["owner_id"]["OR0"] == "R1"
+
+
+def test_territories_csv_lists_every_unit_with_its_accounts(tmp_path) -> None:
+    from territory.pipeline import write_plan
+
+    inp = chain(5, 10, 5, 2)
+    plan = solve_input(inp)
+    summary = write_plan(plan, tmp_path / "plan")
+    text = (tmp_path / "plan" / "territories.csv").read_text(encoding="utf-8").splitlines()
+    assert text[0] == "unit_id,unit_name,state,owner_id,accounts,tier_1,tier_2,tier_3,potential"
+    rows = {line.split(",")[0]: line for line in text[1:]}
+    assert sorted(rows) == ["CA", "OR", "WA"]
+    own = plan.accounts.set_index("account_id")["owner_id"]
+    assert rows["CA"] == f"CA,California,CA,{own['CA4']},3,3,0,0,300"  # 2 of 5 locked: account-level
+    assert "territories.csv" in summary["files"]
+    terr = summary["geography"]["territories"]
+    assert terr["units_total"] == 3 and terr["accounts_account_level"] == 2
+    assert terr["every_territory_one_piece"] is True
+
+
+def test_book_maps_shade_the_whole_territory(tmp_path) -> None:
+    """With territories of whole states, a rep's map shades every county of the rep's states
+    (not only those with accounts), and the plan map colours every county by its owner."""
+    from territory.geo.book_maps import plan_map, rep_map, territory_counties
+    from territory.geo.units import counties
+    from territory.pipeline import write_plan
+    from territory.reporting.context import load_plan_dir
+
+    inp = chain(5, 10, 5)
+    inp.accounts["latitude"] = inp.accounts["county_fips"].map(lambda f: f"{counties()[f].latitude:.5f}")
+    inp.accounts["longitude"] = inp.accounts["county_fips"].map(lambda f: f"{counties()[f].longitude:.5f}")
+    plan = solve_input(inp)
+    write_plan(plan, tmp_path / "plan")
+    pd_ = load_plan_dir(tmp_path / "plan")
+    terr = territory_counties(pd_)
+    assert terr is not None
+    owner = plan.accounts.set_index("account_id")["owner_id"]
+    wa = sum(c.state == "WA" for c in counties().values())
+    assert sum(1 for f, o in terr.items() if counties()[f].state == "WA" and o == owner["WA0"]) == wa
+    fig = rep_map(pd_, str(owner["WA0"]))
+    assert fig is not None
+    mine = sum(1 for o in terr.values() if o == owner["WA0"])
+    assert f"shaded: your territory, {mine:,} counties." in fig.caption
+    whole = plan_map(pd_)
+    assert whole is not None and "shaded in the colour of the rep whose territory it is" in whole.caption
+
+
+def test_the_geo_example_plans_county_territories(tmp_path) -> None:
+    """examples/geo: regions from the Census divisions, territories of whole counties; every
+    county of the 50 states and DC has one owner, and every account is in a territory."""
+    import csv
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from territory_cli.main import cli
+
+    ex = Path(__file__).resolve().parents[1] / "examples" / "geo"
+    out = tmp_path / "plan"
+    args = ["plan", str(ex / "accounts.csv"), str(ex / "roster.csv"), "--out", str(out)]
+    args += ["--region-rules", "us-census-divisions", "--geo-units", "county", "--allow-mass-change"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert (
+        "Territories of whole counties: 3,142 counties (275 with accounts), every territory one connected piece"
+        in r.output
+    )
+    with (out / "territories.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len({x["unit_id"] for x in rows}) == 3142
+    assert sum(int(x["accounts"]) for x in rows) == 992
+    assert all(x["owner_id"] for x in rows)
+
+
+def test_zip3_graph_is_symmetric_and_connected() -> None:
+    """ZIP3 areas touch their nearest ZIP3 centres (within 250 km), both ways; links join
+    what stays apart, so one territory can always be one piece."""
+    from territory.geo.territories import components
+
+    g = unit_graph("zip3", {"OR", "WA", "HI"})
+    assert g.n > 20 and all(i in g.nbrs[j] for i in range(g.n) for j in g.nbrs[i])
+    assert len(components(g.nbrs)) == 1
+    assert any("967" in link or "968" in link for link in g.links)  # Hawaii joined by a link
+
+
+def test_zip3_unit_of_an_account_is_its_zip_prefix() -> None:
+    import pandas as pd
+
+    from territory.geo.territories import account_unit_ids
+
+    a = pd.DataFrame(
+        {
+            "country": ["US", "US"],
+            "state": ["OR", "WA"],
+            "postal_code": ["97201", "98101-1234"],
+            "county_fips": ["41051", "53033"],
+            "latitude": ["45.5", "47.6"],
+            "longitude": ["-122.7", "-122.3"],
+        }
+    )
+    assert account_unit_ids(a, "zip3").tolist() == ["972", "981"]
+    assert account_unit_ids(a, "state").tolist() == ["OR", "WA"]
