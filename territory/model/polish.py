@@ -86,10 +86,16 @@ def polish_exact(
     sol.value_valid = True
     h.setSolution(sol)
     h.run()
+    import highspy
+
+    # Stopped by the clock, the MIP's answer depends on the machine's speed and load: the same
+    # input must give the same plan, so such an answer is dropped (the node limit, which does
+    # not depend on the machine, is what normally stops it).
+    timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     mip = highs_report(h, time.perf_counter() - t0)
     out = rep_of_unit
     objective = float(report.objective or 0.0)
-    if mip.has_solution:
+    if mip.has_solution and not timed_out:
         x = np.asarray(h.getSolution().col_value)
         rep2, chosen2 = owners_from(b, x)
         st = pool_state(pool, units, cfg, rep2, chosen2, items)
@@ -98,10 +104,14 @@ def polish_exact(
             if obj2 < objective - 1e-9:
                 out, objective = st.rep_of_unit, obj2
     bound = float(report.bound or 0.0)
-    if whole and mip.bound is not None:
+    if whole and mip.bound is not None and not timed_out:
         bound = max(bound, mip.bound)
     bound = min(bound, objective)
     gap2 = (objective - bound) / max(abs(objective), 1e-9)
     status = "optimal" if gap2 <= cfg.solver.gap + 1e-12 else "feasible"
-    log = f"{report.log}\nexact MIP from the scale plan: {mip.status} in {mip.seconds:.2f} s"
+    log = f"{report.log}\nexact MIP from the scale plan: {mip.status} in {mip.seconds:.2f} s" + (
+        " (stopped by its time cap: not used, so the plan does not depend on the machine's speed)"
+        if timed_out
+        else ""
+    )
     return out, SolveReport(report.solver, status, objective, bound, report.seconds + mip.seconds, log)
