@@ -35,16 +35,31 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
         # (unwinding would log the SystemExit with a traceback from the pool's initializer).
         os._exit(128 + signum)
     # Unwind like Ctrl-C does: a half-built plan folder is deleted, workers are stopped.
+    from territory.stops import note_stop
+
+    note_stop(signum)  # in case the exit below is lost in a finaliser: no folder is swapped in
     raise SystemExit(128 + signum)
+
+
+def _stop_on_sigint(signum: int, frame: Any) -> None:
+    from territory.stops import note_stop
+
+    note_stop(signum)
+    raise KeyboardInterrupt
 
 
 class TerritoryGroup(click.Group):
     """The command group; the one place that handles SIGTERM and a closed output pipe."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        previous = None
+        from territory.stops import STOPPED
+
+        STOPPED.clear()  # (a test may run several commands in one process)
+        previous = previous_int = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                previous_int = signal.signal(signal.SIGINT, _stop_on_sigint)
         try:
             return super().main(*args, **kwargs)
         except BrokenPipeError:
@@ -56,6 +71,8 @@ class TerritoryGroup(click.Group):
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+            if previous_int is not None:
+                signal.signal(signal.SIGINT, previous_int)
 
 
 @click.group(cls=TerritoryGroup, context_settings=CONTEXT_SETTINGS)

@@ -213,3 +213,22 @@ def test_written_files_are_not_private(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "s.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_stop_lost_in_a_finaliser_still_stops_the_swap(tmp_path: Path, sig: signal.Signals) -> None:
+    """Python drops an exception a signal handler raises inside a finaliser; the stop the
+    CLI noted still keeps the new folder from being swapped in."""
+    from territory.io.staging import staged_folder
+    from territory.stops import STOPPED, note_stop
+
+    out = tmp_path / "plan-out"
+    expected = KeyboardInterrupt if sig == signal.SIGINT else SystemExit
+    try:
+        with pytest.raises(expected):
+            with staged_folder(out) as stage:
+                (stage.path / "summary.json").write_text("new", encoding="utf-8")
+                note_stop(sig)  # what the handler does before its exception is lost
+    finally:
+        STOPPED.clear()
+    assert list(tmp_path.iterdir()) == []  # neither the new folder nor its stage

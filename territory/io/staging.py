@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import OutputError
+from ..stops import check_stopped
 from .writing import first_file_above, output_error
 
 _T = TypeVar("_T")
@@ -477,6 +478,7 @@ class StagedFolder:
     def _commit(self) -> None:
         _fsync_dir(self.path)
         _pause("staged")
+        check_stopped()  # a stop lost in a finaliser still stops the swap
         for _ in range(20):
             if os.path.lexists(self.real):
                 if self.real.is_symlink() or not self.real.is_dir():
