@@ -406,8 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         f"synthetic plan: {plan} ({args.reps} reps, ~{args.accounts} accounts each) in {time.perf_counter() - t:.1f} s"
     )
 
-    def progress(done: int, total: int, outcome: Any) -> None:
-        if done % 20 == 0 or done == total:
+    def progress(stage: str, done: int, total: int, item: str = "") -> None:
+        if done and (done % 20 == 0 or done == total):
             print(f"  {done}/{total} books", file=sys.stderr)
 
     result = render_books(
