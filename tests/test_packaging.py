@@ -48,6 +48,22 @@ def test_wheel_contents(wheel: Path):
         "territory/geo/data/SOURCES.md",
     ):
         assert required in names, f"{required} missing from {wheel.name}"
+    # Every module and data file of the source tree, so a new subpackage or data file that
+    # pyproject.toml does not list fails here (an editable install would not notice).
+    tree = {
+        **{f"territory/{p.relative_to(ROOT / 'territory')}": p for p in (ROOT / "territory").rglob("*")},
+        **{f"territory_cli/{p.relative_to(ROOT / 'cli')}": p for p in (ROOT / "cli").rglob("*")},
+        **{
+            f"territory/report_templates/{p.relative_to(ROOT / 'report_templates')}": p
+            for p in (ROOT / "report_templates").rglob("*")
+        },
+    }
+    shipped = {
+        name
+        for name, p in tree.items()
+        if p.is_file() and "__pycache__" not in p.parts and not name.endswith((".pyc", ".orig", ".rej"))
+    }
+    assert not shipped - names, f"missing from {wheel.name}: {sorted(shipped - names)}"
     entry = [n for n in names if n.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry[0]).decode()
     assert "territory = territory_cli.main:cli" in text
