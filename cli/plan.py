@@ -62,12 +62,12 @@ def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def format_rep_table(s: dict[str, Any], labels: list[str], name_w: int) -> list[str]:
-    """Per rep: accounts, tiers (fair share in brackets), each measure against its fair share
-    ("!" outside the measure's band), moves in and out."""
-    from territory.plan_result import PlanSummary, band_text, measure_label
+def format_rep_table(result: Any, labels: list[str], name_w: int) -> list[str]:
+    """Per rep of ``result`` (the plan's PlanSummary): accounts, tiers (fair share in
+    brackets), each measure against its fair share ("!" outside the measure's band), moves in
+    and out."""
+    from territory.plan_result import band_text, measure_label
 
-    result = PlanSummary.from_dict(s)
     names = result.measure_names()
     heads = [f"{measure_label(n)} vs fair" for n in names]
     widths = [max(len(h), 9) for h in heads]
@@ -138,7 +138,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
             suffix += f" ({r.capacity:g})"
         labels.append(rep_label(r.rep_id, r.name or "", suffix))
     name_w = column_width(labels, "Rep", 26)
-    lines += format_rep_table(s, labels, name_w)
+    lines += format_rep_table(result, labels, name_w)
     lines.append("")
     lines.extend(format_gaps(s["reps"]))
     lines += format_teams(s)

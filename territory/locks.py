@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, more_problems
-from .io.loading import canonicalise_headers, missing_column_hint, read_table, spreadsheet_rows
+from .io.loading import canonicalise_headers, missing_columns_problem, read_table, spreadsheet_rows
 from .io.sheets import ReadLimits
 from .io.textops import isin
 
@@ -38,19 +38,16 @@ def read_locks(
     problems = list(raw.attrs.get("problems", [])) + problems
     out = pd.Series("", index=accounts.index, dtype=object)
     out.attrs["rows"] = np.zeros(len(accounts), dtype=np.int64)  # also when the file is refused
-    missing = [c for c in ("account_id", "rep_id") if c not in table.columns]
-    if missing:
-        problems.append(
-            Problem(
-                label,
-                f"required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} missing",
-                row=1,
-                hint="a locks file has two columns: account_id,rep_id; "
-                + missing_column_hint(raw, LOCK_COLUMNS, missing[0]),
-            )
-        )
-        return out, problems
+    bad_file = missing_columns_problem(
+        label,
+        raw,
+        table,
+        LOCK_COLUMNS,
+        ("account_id", "rep_id"),
+        "a locks file has two columns: account_id,rep_id; ",
+    )
+    if bad_file is not None:
+        return out, [*problems, bad_file]
     rows = np.asarray(table.index, dtype=np.int64) + 2
     ids = table["account_id"].astype(str).str.strip().reset_index(drop=True)
     reps_col = table["rep_id"].astype(str).str.strip().reset_index(drop=True)

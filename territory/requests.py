@@ -181,7 +181,7 @@ def read_requests(
     cannot carry the account (region, segment). The eligibility checks run only when the
     accounts have no other errors (their regions may not be right yet).
     """
-    from .io.loading import canonicalise_headers, missing_column_hint, read_table
+    from .io.loading import canonicalise_headers, missing_columns_problem, read_table
     from .pipeline import sha256_file
 
     label = str(path)
@@ -189,19 +189,16 @@ def read_requests(
     table, problems = canonicalise_headers(raw, REQUEST_COLUMNS, label)
     problems = list(raw.attrs.get("problems", [])) + problems
     empty = RequestSet(label, sha256_file(path), ())
-    missing = [c for c in ("account_id", "rep_id") if c not in table.columns]
-    if missing:
-        problems.append(
-            Problem(
-                label,
-                f"required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} missing",
-                row=1,
-                hint="a requests file has the columns account_id,rep_id,requested_by,note; "
-                + missing_column_hint(raw, REQUEST_COLUMNS, missing[0]),
-            )
-        )
-        return empty, problems
+    bad_file = missing_columns_problem(
+        label,
+        raw,
+        table,
+        REQUEST_COLUMNS,
+        ("account_id", "rep_id"),
+        "a requests file has the columns account_id,rep_id,requested_by,note; ",
+    )
+    if bad_file is not None:
+        return empty, [*problems, bad_file]
     rows = [int(i) + 2 for i in table.index]
 
     def col(name: str) -> list[str]:

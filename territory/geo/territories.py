@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -140,12 +141,10 @@ def unit_graph(kind: str, states: set[str]) -> UnitGraph:
     )
 
 
-def components(
-    nbrs: list[list[int]] | tuple[tuple[int, ...], ...], nodes: list[int] | None = None
-) -> list[list[int]]:
-    """Connected components of the subgraph on ``nodes`` (default: all), each sorted,
-    in order of their smallest node."""
-    allowed = set(range(len(nbrs)) if nodes is None else nodes)
+def bfs_pieces(nbrs: list[list[int]] | tuple[tuple[int, ...], ...], nodes: Iterable[int]) -> list[list[int]]:
+    """Connected pieces of the subgraph on ``nodes``, in order of their smallest node, each in
+    breadth-first order from it (the contiguity family's check and repair use this order)."""
+    allowed = set(nodes)
     seen: set[int] = set()
     out = []
     for s in sorted(allowed):
@@ -160,8 +159,16 @@ def components(
                 if v in allowed and v not in seen:
                     seen.add(v)
                     todo.append(v)
-        out.append(sorted(comp))
+        out.append(comp)
     return out
+
+
+def components(
+    nbrs: list[list[int]] | tuple[tuple[int, ...], ...], nodes: list[int] | None = None
+) -> list[list[int]]:
+    """Connected components of the subgraph on ``nodes`` (default: all), each sorted,
+    in order of their smallest node."""
+    return [sorted(c) for c in bfs_pieces(nbrs, range(len(nbrs)) if nodes is None else nodes)]
 
 
 def join_components(nbrs: list[list[int]], lat: np.ndarray, lon: np.ndarray) -> list[tuple[int, int]]:

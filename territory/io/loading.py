@@ -814,6 +814,28 @@ def columns_found(raw: pd.DataFrame, limit: int = 30) -> str:
     return shown + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
 
 
+def missing_columns_problem(
+    label: str,
+    raw: pd.DataFrame,
+    table: pd.DataFrame,
+    spec: Mapping[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    hint: str,
+) -> Problem | None:
+    """The problem of a small side file (locks, requests) that lacks a required column, or
+    None; ``hint`` says what the file holds, the closest header follows it."""
+    missing = [c for c in required if c not in table.columns]
+    if not missing:
+        return None
+    return Problem(
+        label,
+        f"required column{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} missing",
+        row=1,
+        hint=hint + missing_column_hint(raw, spec, missing[0]),
+    )
+
+
 def missing_column_hint(raw: pd.DataFrame, spec: Mapping[str, tuple[str, ...]], canon: str) -> str:
     """ "columns found: ...", and which of them looks like ``canon`` with how to map it.
 

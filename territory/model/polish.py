@@ -45,6 +45,8 @@ def polish_exact(
     seconds_left: float,
 ) -> tuple[np.ndarray, SolveReport]:
     """The better of the scale plan and the exact MIP started from it (see the module)."""
+    import highspy
+
     gap = report.gap
     if (
         gap is None
@@ -86,8 +88,6 @@ def polish_exact(
     sol.value_valid = True
     h.setSolution(sol)
     h.run()
-    import highspy
-
     # Stopped by the clock, the MIP's answer depends on the machine's speed and load: the same
     # input must give the same plan, so such an answer is dropped (the node limit, which does
     # not depend on the machine, is what normally stops it).

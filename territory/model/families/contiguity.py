@@ -14,12 +14,12 @@ checks every territory with networkx and refuses a plan with a broken one.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 import numpy as np
 
 from ...config import PlanConfig
+from ...geo.territories import bfs_pieces
 from ..state import PoolState
 from .base import Build, Family, Tracker, Violation, register
 
@@ -65,22 +65,7 @@ class Pieces(Tracker):
         self.count = [self.count_of(m) for m in self.members]
 
     def pieces_of(self, nodes: set[int]) -> list[list[int]]:
-        seen: set[int] = set()
-        out = []
-        for s in sorted(nodes):
-            if s in seen:
-                continue
-            comp, todo = [], deque([s])
-            seen.add(s)
-            while todo:
-                u = todo.popleft()
-                comp.append(u)
-                for v in self.nb[u]:
-                    if v in nodes and v not in seen:
-                        seen.add(v)
-                        todo.append(v)
-            out.append(comp)
-        return out
+        return bfs_pieces(self.nb, nodes)
 
     def count_of(self, nodes: set[int]) -> int:
         return len(self.pieces_of(nodes))
