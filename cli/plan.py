@@ -309,7 +309,7 @@ def format_requests(s: dict[str, Any]) -> list[str]:
     rows = [
         (
             f"row {r['row']}" if r.get("row") else "",
-            r["account_id"],
+            r["account_id"] + (f" ({r['product']})" if r.get("product") else ""),
             f"keep ({r['rep_id']})" if r["requested_rep"] == "keep" else r["requested_rep"],
             r,
         )

@@ -453,6 +453,14 @@ def load_input(
         inputs=inputs,
         extra_problems=problems,
     )
+    if requests is not None and product_mode(reps):  # requests name account-product rows
+        from .requests import product_requests
+
+        inp.extras["requests"] = requests
+        p = product_requests(inp)
+        if any(q.severity == "error" for q in p):
+            raise InputError(p + inp.warnings)
+        extras["requests"] = inp.extras["requests"]
     inp.extras.update(extras)
     inp.seconds = time.perf_counter() - t0
     return inp
