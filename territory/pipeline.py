@@ -33,7 +33,7 @@ from .progress import Progress, no_progress
 from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 if TYPE_CHECKING:
-    from .geo.territories import GeoSetup
+    from .geo.territories import GeoSetup, ProductGeo
 
 
 def sha256_file(path: str | Path) -> str:
@@ -467,7 +467,7 @@ def load_input(
 
 
 def model_input(
-    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, geo: GeoSetup | None = None
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, geo: GeoSetup | ProductGeo | None = None
 ) -> ModelInput:
     """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
 
