@@ -337,3 +337,61 @@ def test_product_maps_show_the_reps_product_territory(tmp_path) -> None:
     assert f"shaded: your territory, {n:,} counties." in fig.caption
     team = team_map(d, ["R1", "R3"])
     assert team is not None and "with most accounts there" in team.caption
+
+
+def test_cli_plans_product_territories(tmp_path) -> None:
+    """`--geo-units` with a roster that carries products plans (it used to be refused):
+    territories.csv has a row per state and product, each product's reps hold them all."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from territory_cli.main import cli
+
+    accounts = tmp_path / "accounts.csv"
+    rows = [
+        [
+            "account_id",
+            "name",
+            "region",
+            "tier_core",
+            "tier_ins",
+            "potential",
+            "owner_id",
+            "latitude",
+            "longitude",
+        ]
+    ]
+    for state, n in (("WA", 3), ("OR", 4), ("CA", 3)):
+        for i in range(n):
+            rows.append([f"{state}{i}", f"{state} Co {i}", "West", "1", "2", "100", "", *PLACE[state]])
+    with accounts.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "rep_id,name,region,capacity,product\nR1,One,West,1,core\nR2,Two,West,1,core\nR3,Three,West,1,ins\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(accounts),
+            str(roster),
+            "--out",
+            str(out),
+            "--geo-units",
+            "state",
+            "--allow-mass-change",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Territories of whole states, per product: core: 3 states (3 with accounts)" in result.output
+    with open(out / "territories.csv", newline="", encoding="utf-8") as fh:
+        terr = list(csv.DictReader(fh))
+    assert [(r["product"], r["unit_id"]) for r in terr] == [
+        (p, s) for p in ("core", "ins") for s in ("CA", "OR", "WA")
+    ]
+    assert {r["owner_id"] for r in terr if r["product"] == "ins"} == {"R3"}
+    assert {r["owner_id"] for r in terr if r["product"] == "core"} == {"R1", "R2"}
