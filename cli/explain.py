@@ -37,9 +37,16 @@ def _input_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, .
     help="Read this input of the plan from FILE instead of where summary.json says it was "
     "(labels: accounts, roster, icp, locks, requests, opportunities, region_rules). Repeatable.",
 )
+@click.option(
+    "--product",
+    default="",
+    metavar="PRODUCT",
+    help="With product ICPs: the product whose owner is asked for (needed for keep or a rep "
+    "with product = auto when the account fits several products).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @report_errors
-def explain(plan_dir: str, account: str, rep: str, inputs: dict[str, str], quiet: bool) -> None:
+def explain(plan_dir: str, account: str, rep: str, inputs: dict[str, str], product: str, quiet: bool) -> None:
     """Say what giving ACCOUNT to a rep would cost the plan in PLAN, without changing it.
 
     The plan is solved again from its own inputs and settings, then with ACCOUNT pinned to
@@ -55,10 +62,10 @@ def explain(plan_dir: str, account: str, rep: str, inputs: dict[str, str], quiet
     from territory.requests import explain_request
 
     with StageBars(quiet) as bars:
-        answer = explain_request(plan_dir, account, rep, inputs=inputs, progress=bars)
+        answer = explain_request(plan_dir, account, rep, inputs=inputs, progress=bars, product=product)
     o = answer.outcome
     q = o.request
     asked = f"keep with {q.target}" if q.keep else q.target
-    click.echo(f"{q.account_id} -> {asked} (the plan gives it to {o.planned_owner}): {o.reason}")
+    click.echo(f"{q.label} -> {asked} (the plan gives it to {o.planned_owner}): {o.reason}")
     for note in answer.notes:
         click.echo(f"Note: {note}")

@@ -178,10 +178,12 @@ def format_teams(s: dict[str, Any]) -> list[str]:
     if not teams:
         return []
     band = s["config"]["balance"]["team_band"]
-    per_pool: dict[str, int] = {}
-    for t in teams:
-        per_pool[t["pool"]] = per_pool.get(t["pool"], 0) + 1
-    shared = [t for t in teams if per_pool[t["pool"]] > 1]  # a team alone holds its pool's whole share
+    per_pool: dict[tuple[str, str], int] = {}
+    for t in teams:  # (with product ICPs a team is balanced within each product)
+        key = (t["pool"], t.get("product") or "")
+        per_pool[key] = per_pool.get(key, 0) + 1
+    # a team alone holds its pool's whole share
+    shared = [t for t in teams if per_pool[(t["pool"], t.get("product") or "")] > 1]
     if not shared:
         return ["Teams: no pool has two managers' teams, so each team holds its whole pool's share."]
     out = [f"Teams sharing a pool (band +-{band:.0%} around each team's fair share):"]
@@ -197,7 +199,8 @@ def format_teams(s: dict[str, Any]) -> list[str]:
             for name, m in t["measures"].items()
             if m["deviation"] is not None
         ]
-        out.append(f"  {t['manager']} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
+        product = f" [{t['product']}]" if t.get("product") else ""
+        out.append(f"  {t['manager']}{product} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
     return out
 
 
@@ -306,7 +309,7 @@ def format_requests(s: dict[str, Any]) -> list[str]:
     rows = [
         (
             f"row {r['row']}" if r.get("row") else "",
-            r["account_id"],
+            r["account_id"] + (f" ({r['product']})" if r.get("product") else ""),
             f"keep ({r['rep_id']})" if r["requested_rep"] == "keep" else r["requested_rep"],
             r,
         )

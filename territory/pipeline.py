@@ -33,7 +33,7 @@ from .progress import Progress, no_progress
 from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 if TYPE_CHECKING:
-    from .geo.territories import GeoSetup
+    from .geo.territories import GeoSetup, ProductGeo
 
 
 def sha256_file(path: str | Path) -> str:
@@ -453,13 +453,21 @@ def load_input(
         inputs=inputs,
         extra_problems=problems,
     )
+    if requests is not None and product_mode(reps):  # requests name account-product rows
+        from .requests import product_requests
+
+        inp.extras["requests"] = requests
+        p = product_requests(inp)
+        if any(q.severity == "error" for q in p):
+            raise InputError(p + inp.warnings)
+        extras["requests"] = inp.extras["requests"]
     inp.extras.update(extras)
     inp.seconds = time.perf_counter() - t0
     return inp
 
 
 def model_input(
-    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, geo: GeoSetup | None = None
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, geo: GeoSetup | ProductGeo | None = None
 ) -> ModelInput:
     """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
 
@@ -889,7 +897,11 @@ def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> lis
     """Balance per manager's team in each pool, with ``balance.team_band`` set (else None):
     tier counts and every balanced measure against the team's fair share, as the model's
     ``team_balance`` family defines it (team capacity / pool capacity x the pool's total;
-    every account of a pool is held by a rep of it), and the team band it was held to."""
+    every account of a pool is held by a rep of it), and the team band it was held to.
+
+    With product ICPs a team is balanced within each product its reps carry: one entry per
+    manager, pool and product, whose fair share is the sum of its reps' fair shares of that
+    product."""
     band = cfg.balance.team_band
     if band is None:
         return None
@@ -905,19 +917,27 @@ def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> lis
         cap = sum(r["capacity"] for r in reps)
         n_t = np.array([sum(r["tier_counts"][t] for r in reps) for t in tiers], dtype=float)
         v_m = {m: sum(r["measures"][m]["value"] for r in reps if m in r["measures"]) for m in balanced}
-        teams: dict[str, list[dict[str, Any]]] = {}
+        teams: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in reps:
             manager = str(r.get("manager") or "").strip()
             if manager:
-                teams.setdefault(manager, []).append(r)
-        for manager, rows in teams.items():
-            share = sum(r["capacity"] for r in rows) / cap if cap > 0 else 0.0
-            fair_t = n_t * share
+                teams.setdefault((manager, str(r.get("product") or "")), []).append(r)
+        for (manager, product), rows in teams.items():
+            if product:  # the sum of the reps' fair shares of their product
+                fair_t = np.array([sum(r["fair_tier"][t] for r in rows) for t in tiers], dtype=float)
+                fair_m = {
+                    m: sum(r["measures"][m]["fair"] or 0.0 for r in rows if m in r["measures"])
+                    for m in balanced
+                }
+            else:
+                share = sum(r["capacity"] for r in rows) / cap if cap > 0 else 0.0
+                fair_t = n_t * share
+                fair_m = {m: v_m[m] * share for m in balanced}
             lo, hi = tier_band(fair_t, band, cfg.balance.tier_band_min_accounts)
             measures = {}
             for name in balanced:
                 value = sum(r["measures"][name]["value"] for r in rows if name in r["measures"])
-                fair = v_m[name] * share
+                fair = fair_m[name]
                 measures[name] = {
                     "value": value,
                     "fair": fair,
@@ -928,6 +948,7 @@ def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> lis
                 {
                     "manager": manager,
                     "pool": pool,
+                    **({"product": product} if product else {}),
                     "reps": [r["rep_id"] for r in rows],
                     "capacity": float(sum(r["capacity"] for r in rows)),
                     "accounts": sum(r["accounts"] for r in rows),

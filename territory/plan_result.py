@@ -338,8 +338,8 @@ class PlanSummary:
         omit_none=True,
     )
     teams: tuple[Mapping[str, Any], ...] | None = info(
-        "with balance.team_band: per manager's team in each pool, its tier counts and measures "
-        "against the team's fair share and band (see teams-and-quarters.md)",
+        "with balance.team_band: per manager's team in each pool (and product, with product ICPs), "
+        "its tier counts and measures against the team's fair share and band (see teams-and-quarters.md)",
         omit_none=True,
     )
     lock_rules: Mapping[str, Any] | None = info(

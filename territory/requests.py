@@ -47,6 +47,7 @@ REQUEST_COLUMNS: dict[str, tuple[str, ...]] = {
     "rep_id": ("rep_id", "repid", "rep", "requested_rep", "to_rep", "owner_id", "owner"),
     "requested_by": ("requested_by", "requestedby", "requester", "by", "manager"),
     "note": ("note", "notes", "comment", "comments", "why"),
+    "product": ("product", "product_name"),  # with product ICPs: the account-product row asked for
 }
 
 
@@ -60,10 +61,23 @@ class Request:
     target: str
     requested_by: str = ""
     note: str = ""
+    product: str = ""  # with product ICPs: the product whose owner is asked for
 
     @property
     def keep(self) -> bool:
         return self.rep.casefold() == KEEP
+
+    @property
+    def row_key(self) -> str:
+        """The plan row the request is about: the account, or its product row (``A1::core``)."""
+        from .products import ROW_SEP
+
+        return self.account_id + (ROW_SEP + self.product if self.product else "")
+
+    @property
+    def label(self) -> str:
+        """ "A00012", or "A00012 (core)" with product ICPs."""
+        return self.account_id + (f" ({self.product})" if self.product else "")
 
     def reason(self) -> str:
         """The account's reason in assignments.csv: "requested by Rachel Goldberg: <note>"."""
@@ -117,6 +131,7 @@ class RequestOutcome:
         return {
             "row": r.row,
             "account_id": r.account_id,
+            **({"product": r.product} if r.product else {}),
             "requested_rep": r.rep,
             "rep_id": r.target,
             "requested_by": r.requested_by,
@@ -207,22 +222,29 @@ def read_requests(
         return [_clean(str(x)) for x in table[name].fillna("").astype(str).tolist()]
 
     wanted = [
-        Request(row, a, r, r, by, note)
-        for row, a, r, by, note in zip(
-            rows, col("account_id"), col("rep_id"), col("requested_by"), col("note")
+        Request(row, a, r, r, by, note, prod)
+        for row, a, r, by, note, prod in zip(
+            rows, col("account_id"), col("rep_id"), col("requested_by"), col("note"), col("product")
         )
     ]
     from .products import product_mode
 
     if product_mode(reps):
-        problems.append(
-            Problem(
-                label,
-                "requests are not supported when reps carry products (product ICPs) yet",
-                hint="pin accounts with --locks instead, or plan without --requests",
+        # Checked once the accounts are product rows (``check_product_requests``).
+        return dataclasses.replace(empty, requests=tuple(wanted)), problems
+    for q in wanted:
+        if q.product:
+            problems.append(
+                Problem(
+                    label,
+                    "the line names a product, but no rep carries a product (product ICPs)",
+                    row=q.row,
+                    column="product",
+                    value=q.product,
+                    hint="leave the product column empty, or give the reps their product in the "
+                    "roster's product column",
+                )
             )
-        )
-        return empty, problems
     found, p = check_requests(wanted, accounts, reps, cfg, label, accounts_file, problems_so_far)
     return dataclasses.replace(empty, requests=tuple(found)), problems + p
 
@@ -235,8 +257,12 @@ def check_requests(
     label: str,
     accounts_file: str,
     problems_so_far: Sequence[Problem] = (),
+    families: Sequence[str] | None = None,
 ) -> tuple[list[Request], list[Problem]]:
-    """The requests that can be planned (``target`` filled in), and the problems of the rest."""
+    """The requests that can be planned (``target`` filled in), and the problems of the rest.
+
+    ``families``: each row's family when the rows are not the accounts file's (product rows,
+    whose families are per product); else families come from ``parent_id``."""
     from .io.loading import spreadsheet_rows
 
     ids = accounts["account_id"].astype(str).tolist()
@@ -382,7 +408,9 @@ def check_requests(
         return "", ""
 
     fam = None
-    if "parent_id" in accounts.columns and cfg.families.mode == "together":
+    if families is not None and cfg.families.mode == "together":
+        fam = [str(f) for f in families]
+    elif "parent_id" in accounts.columns and cfg.families.mode == "together":
         from .hierarchy import resolve_families
 
         fam = resolve_families(accounts, accounts_file)[0].astype(str).tolist()
@@ -506,6 +534,194 @@ def _eligible(
     return out
 
 
+# --------------------------------------------------------------------------- product ICPs
+
+
+def check_product_requests(
+    wanted: Sequence[Request],
+    rows: pd.DataFrame,
+    given: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    label: str,
+    accounts_file: str,
+) -> tuple[list[Request], list[Problem]]:
+    """Requests when reps carry products: each names an account-product row.
+
+    The product is the requested rep's (a rep with product = auto, or ``keep``: the line's
+    ``product`` column, or the account's only product row, or for ``keep`` its only row with an
+    owner on the roster). Problems: the checks of ``check_requests`` on the product rows, an
+    unknown product, a product the line names that is not the rep's, an account that does not
+    fit the product, and a request whose product is ambiguous. ``rows`` are the plan's product
+    rows, ``given`` the accounts as read (their ``tier_<product>`` columns)."""
+    from .products import ROW_SEP, planned_products
+
+    ids = given["account_id"].astype(str).tolist()
+    known = set(ids)
+    rep_ids = reps["rep_id"].astype(str).tolist()
+    rep_prod = dict(zip(rep_ids, reps["product"].astype(str).str.strip()))
+    products = planned_products(given, reps)
+    row_acc = rows["account_id"].astype(str).tolist()
+    row_prod = rows["product"].astype(str).tolist()
+    row_owner = rows["owner_id"].astype(str).tolist()
+    of_account: dict[str, list[str]] = {}
+    owned: dict[str, list[str]] = {}
+    for a, q, o in zip(row_acc, row_prod, row_owner):
+        of_account.setdefault(a, []).append(q)
+        if o in rep_prod:
+            owned.setdefault(a, []).append(q)
+    problems: list[Problem] = []
+    name_it = (
+        "name the product with --product"
+        if label == "--to"
+        else "add a product column to the requests file and name the product on this line"
+    )
+
+    def bad(q: Request, message: str, hint: str, column: str = "rep_id", value: str | None = None) -> None:
+        problems.append(
+            Problem(
+                label, message, row=q.row, column=column, value=q.rep if value is None else value, hint=hint
+            )
+        )
+
+    def fits_text(a: str) -> str:
+        have = of_account.get(a, [])
+        return f"it fits {', '.join(have)}" if have else "it fits no product ICP"
+
+    def tier_text(a: str, prod: str) -> str:
+        col = f"tier_{prod}"
+        i = ids.index(a)
+        tier = str(given[col].iat[i]).strip() if col in given.columns else ""
+        shown = f"its {prod} tier is {tier}" if tier else f"it has no {prod} tier"
+        return f"{shown}; products.min_tier = {cfg.products.min_tier}"
+
+    out: list[Request] = []
+    basic: list[Request] = []  # unknown ids: worded by check_requests as without products
+    for q in wanted:
+        if not q.account_id or q.account_id not in known or not q.rep or not (q.keep or q.rep in rep_prod):
+            basic.append(q)
+            continue
+        a, asked = q.account_id, q.product
+        if asked and asked not in products:
+            bad(
+                q,
+                f"product '{asked}' is not a product of the plan",
+                "the plan's products are " + ", ".join(products),
+                column="product",
+                value=asked,
+            )
+            continue
+        have = of_account.get(a, [])
+        if not have:
+            bad(
+                q,
+                f"{a} fits no product ICP (products.min_tier = {cfg.products.min_tier}), so the plan "
+                "gives it no owner to request",
+                "remove the line, or score the account so it fits a product",
+            )
+            continue
+        if q.keep:
+            with_owner = owned.get(a, [])
+            prod = asked or (have[0] if len(have) == 1 else with_owner[0] if len(with_owner) == 1 else "")
+            if not prod:
+                bad(
+                    q,
+                    f"keep asks to keep {a} with its owner, but it fits "
+                    + ", ".join(have)
+                    + (f" and has an owner for each of {', '.join(with_owner)}" if with_owner else "")
+                    + ": say which product's owner to keep",
+                    name_it,
+                )
+                continue
+        elif rep_prod[q.rep].lower() != "auto":
+            prod = rep_prod[q.rep]
+            if asked and asked != prod:
+                bad(
+                    q,
+                    f"{q.rep} carries {prod}, but the line asks for {a}'s {asked} owner",
+                    f"ask for a rep who carries {asked}, or leave the product column empty",
+                )
+                continue
+        else:
+            prod = asked or (have[0] if len(have) == 1 else "")
+            if not prod:
+                bad(
+                    q,
+                    f"{q.rep} has product = auto (the plan chooses it) and {a} fits {', '.join(have)}: "
+                    f"say which product's owner {q.rep} should be",
+                    name_it,
+                )
+                continue
+        if prod not in have:
+            who = f"{q.rep} carries {prod}, but " if not q.keep and not asked else ""
+            bad(
+                q,
+                f"{who}{a} does not fit {prod} ({tier_text(a, prod)}), so it has no {prod} owner to "
+                f"request; {fits_text(a)}",
+                "ask for a rep of a product the account fits, or remove the line",
+            )
+            continue
+        out.append(dataclasses.replace(q, product=prod))
+    _none, first = check_requests(
+        basic, given, reps, cfg, label, accounts_file, families=given["account_id"].astype(str).tolist()
+    )
+    keyed = rows.assign(account_id=rows["_row_id"].astype(str))
+    found, more = check_requests(
+        [dataclasses.replace(q, account_id=q.row_key) for q in out],
+        keyed,
+        reps,
+        cfg,
+        label,
+        accounts_file,
+        families=rows["family_id"].astype(str).tolist(),
+    )
+    # Back to account ids; the messages name a product row as "A00012 (core)".
+    shown = {q.row_key: q.label for q in out}
+
+    def words(text: str | None) -> str | None:
+        if not text or ROW_SEP not in text:
+            return text
+        return re.sub(
+            r"[^\s,;:()']+" + re.escape(ROW_SEP) + r"[^\s,;:()']+",
+            lambda m: shown.get(m.group(0), m.group(0).replace(ROW_SEP, " (") + ")"),
+            text,
+        )
+
+    more = first + [
+        dataclasses.replace(p, message=words(p.message) or "", hint=words(p.hint), value=words(p.value))
+        for p in more
+    ]
+    back = {q.row_key: q for q in out}
+    found = [
+        dataclasses.replace(f, account_id=back[f.account_id].account_id, product=back[f.account_id].product)
+        if f.account_id in back
+        else f
+        for f in found
+    ]
+    problems = sorted(problems + more, key=lambda p: p.row or 0)
+    return found, problems
+
+
+def product_requests(inp: Any) -> list[Problem]:
+    """With product ICPs: check the plan input's requests against its product rows and keep
+    those that can be planned (``inp.extras["requests"]``); returns the problems."""
+    rs: RequestSet | None = inp.extras.get("requests")
+    if rs is None or "product" not in inp.accounts.columns:
+        return []
+    accounts_file = next((f.path for f in inp.inputs if f.label == "accounts"), "accounts")
+    found, problems = check_product_requests(
+        rs.requests,
+        inp.accounts,
+        inp.extras.get("product_source", inp.accounts),
+        inp.reps,
+        inp.config,
+        rs.file,
+        accounts_file,
+    )
+    inp.extras["requests"] = dataclasses.replace(rs, requests=tuple(found))
+    return problems
+
+
 # --------------------------------------------------------------------------- solving and pricing
 
 
@@ -519,8 +735,10 @@ def pinned(inp: Any, requests: Sequence[Request]) -> Any:
         if "_lock_to" in acc.columns
         else np.full(len(acc), "", dtype=object)
     ).copy()
-    target = {q.account_id: q.target for q in requests}
-    ids = acc["account_id"].astype(str).to_numpy(dtype=object)
+    target = {q.row_key: q.target for q in requests}
+    ids = (
+        (acc["_row_id"] if "_row_id" in acc.columns else acc["account_id"]).astype(str).to_numpy(dtype=object)
+    )
     hit = np.array([a in target for a in ids], dtype=bool)
     lock_to[hit] = [target[a] for a in ids[hit]]
     acc["_lock_to"] = lock_to
@@ -657,8 +875,8 @@ def price_request(
     from .pipeline import solve_input
 
     solve = solve or (lambda i: solve_input(i))
-    ids = base.accounts["account_id"].astype(str).tolist()
-    i = ids.index(q.account_id)
+    ids = _row_keys(base.accounts)
+    i = ids.index(q.row_key)
     planned = str(base.accounts["owner_id"].iat[i])
     tier = int(base.accounts["tier"].iat[i])
     if planned == q.target:
@@ -666,7 +884,7 @@ def price_request(
             q,
             HONOURED,
             planned,
-            f"honoured: the plan gives {q.account_id} to {q.target} anyway; no price",
+            f"honoured: the plan gives {q.label} to {q.target} anyway; no price",
             moves=0,
             changed=0,
             cost=0.0,
@@ -679,7 +897,7 @@ def price_request(
         plan = solve(trial)
     except InfeasiblePlanError as e:
         if not cfg.balance.hard_bands:
-            return RequestOutcome(q, REFUSED, planned, "refused: " + _infeasible_text(e))
+            return RequestOutcome(q, REFUSED, planned, "refused: " + _infeasible_text(e) + _auto_note(inp, q))
         # Hard bands: price the request with the bands bending, to say how far they would bend.
         soft = dataclasses.replace(cfg, balance=dataclasses.replace(cfg.balance, hard_bands=False))
         soft_base_inp = pinned(_with_config(inp, soft), others)
@@ -698,6 +916,30 @@ def price_request(
             needs=needs,
         )
     return judge(q, base, plan, planned, tier, cfg)
+
+
+def _auto_note(inp: Any, q: Request) -> str:
+    """Why a request to a rep with product = auto can be refused outright."""
+    reps = inp.reps
+    if not q.product or "product" not in reps.columns:
+        return ""
+    carried = dict(zip(reps["rep_id"].astype(str), reps["product"].astype(str).str.strip().str.lower()))
+    if carried.get(q.target) != "auto":
+        return ""
+    return (
+        f"; {q.target} has product = auto, and the plan shares such reps between products by "
+        f"demand (products.tier_weights), which may leave no {q.product} place for {q.target}: give "
+        f"{q.target} {q.product} in the roster's product column to ask for this"
+    )
+
+
+def _row_keys(accounts: pd.DataFrame) -> list[str]:
+    """Each plan row's key: the account id, or ``A1::core`` for an account-product row."""
+    return (
+        (accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"])
+        .astype(str)
+        .tolist()
+    )
 
 
 def _infeasible_text(e: Exception) -> str:
@@ -835,7 +1077,7 @@ def _request_reasons(plan: Any, inp: Any, honoured: Sequence[Request]) -> None:
     if not honoured:
         return
     a = plan.accounts
-    ids = a["account_id"].astype(str).tolist()
+    ids = _row_keys(a)
     pos = {x: i for i, x in enumerate(ids)}
     reasons = a["reason"].astype(str).to_numpy(dtype=object).copy()
     family = a["family_id"].astype(str).to_numpy(dtype=object) if "family_id" in a.columns else None
@@ -847,7 +1089,7 @@ def _request_reasons(plan: Any, inp: Any, honoured: Sequence[Request]) -> None:
     )
     locked = a["locked"].to_numpy(dtype=bool).copy()
     for q in honoured:
-        i = pos[q.account_id]
+        i = pos[q.row_key]
         reasons[i] = q.reason()
         # The request pinned the account; its "locked" cell says what the CRM export said.
         locked[i] = given_locked[i] or given_pin[i]
@@ -895,6 +1137,7 @@ def requests_frame(plan: Any) -> pd.DataFrame:
             {
                 "row": r.row if r.row is not None else "",
                 "account_id": r.account_id,
+                "product": r.product,
                 "requested_rep": r.rep,
                 "rep_id": r.target,
                 "requested_by": r.requested_by,
@@ -907,9 +1150,11 @@ def requests_frame(plan: Any) -> pd.DataFrame:
                 "reason": o.reason,
             }
         )
+    products = any(o.request.product for o in plan.extras["request_outcomes"])
     cols = [
         "row",
         "account_id",
+        *(["product"] if products else []),
         "requested_rep",
         "rep_id",
         "requested_by",
@@ -1004,6 +1249,14 @@ def plan_inputs(
     return paths, problems
 
 
+def _plan_keys(frame: pd.DataFrame) -> list[str]:
+    """(account, product) keys of a plan's rows, as text."""
+    acc = frame["account_id"].astype(str)
+    if "product" not in frame.columns:
+        return acc.tolist()
+    return (acc + "::" + frame["product"].fillna("").astype(str)).tolist()
+
+
 def explain_request(
     plan_dir: str | Path,
     account_id: str,
@@ -1011,8 +1264,13 @@ def explain_request(
     *,
     inputs: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    product: str = "",
 ) -> ExplainAnswer:
     """What giving ``account_id`` to ``rep`` (or ``keep``) would cost the plan in ``plan_dir``.
+
+    With product ICPs the question is about one account-product row: the rep's product, or
+    ``product`` (needed for a rep with product = auto, or ``keep``, when the account fits
+    several products).
 
     The plan folder is read and verified; its inputs (from the paths summary.json records, or
     ``inputs`` = label -> path) must match their recorded checksums. The plan is solved
@@ -1031,10 +1289,13 @@ def explain_request(
     reps = [str(r.get("rep_id")) for r in folder.summary.get("reps") or []]
     names = {str(r.get("rep_id")): str(r.get("name") or "") for r in folder.summary.get("reps") or []}
     problems = []
-    if "product" in folder.assignments.columns:
+    if product and "product" not in folder.assignments.columns:
         problems.append(
             Problem(
-                where, "explain --to is not supported for plans where reps carry products (product ICPs) yet"
+                "--product",
+                "the plan's reps carry no products (product ICPs)",
+                value=product,
+                hint="leave out --product",
             )
         )
     if account_id not in ids:
@@ -1083,27 +1344,38 @@ def explain_request(
         locks_path=paths.get("locks"),
         requests_path=paths.get("requests"),
     )
+    asked = Request(None, account_id, rep, rep, product=product)
+    if "product" in inp.accounts.columns:
+        found, problems = check_product_requests(
+            [asked],
+            inp.accounts,
+            inp.extras.get("product_source", inp.accounts),
+            inp.reps,
+            cfg,
+            "--to",
+            paths["accounts"],
+        )
+    else:
+        found, problems = check_requests([asked], inp.accounts, inp.reps, cfg, "--to", paths["accounts"])
+    if problems:
+        raise InputError(problems, summary=f"{asked.label} cannot go to {rep}")
+    asked = found[0]
     rs: RequestSet | None = inp.extras.get("requests")
     if rs is not None:
         made = solve_with_requests(inp, progress)
         others = [
             o.request
             for o in made.extras["request_outcomes"]
-            if o.honoured and o.request.account_id != account_id
+            if o.honoured and o.request.row_key != asked.row_key
         ]
     else:
         made = solve_input(inp, progress)
         others = []
-    asked = Request(None, account_id, rep, rep)
-    found, problems = check_requests([asked], inp.accounts, inp.reps, cfg, "--to", paths["accounts"])
-    if problems:
-        raise InputError(problems, summary=f"{account_id} cannot go to {rep}")
-    asked = found[0]
     honoured = [o for o in made.extras.get("request_outcomes", []) if o.honoured]
     base = made if len(others) == len(honoured) else solve_input(pinned(inp, others))
     outcome = price_request(inp, base, asked, others=others)
-    given = dict(zip(ids, folder.assignments["owner_id"].astype(str).tolist()))
-    now = dict(zip(made.accounts["account_id"].astype(str), made.accounts["owner_id"].astype(str)))
+    given = dict(zip(_plan_keys(folder.assignments), folder.assignments["owner_id"].astype(str).tolist()))
+    now = dict(zip(_plan_keys(made.accounts), made.accounts["owner_id"].astype(str)))
     answer = ExplainAnswer(Path(plan_dir), outcome, sum(1 for a, o in now.items() if given.get(a) != o))
     if answer.differs:
         answer.notes.append(

@@ -456,3 +456,36 @@ def test_team_balance_measures(engine):
     assert 190 <= sum(arr[u] for u, o in owners.items() if team[o[0]] == "M1") <= 210
     _, moved, _ = solve_pool(inp, engine, drop={"team_balance"})
     assert moved == 0
+
+
+PRODUCT_TEAMS = [
+    rep("R1", manager="M1", product="core"),
+    rep("R2", manager="M1", product="ins"),
+    rep("R3", manager="M2", product="core"),
+    rep("R4", manager="M2", product="auto"),
+]
+
+
+def test_team_balance_per_product(engine):
+    """
+        core (all Tier 1):  M1's R1 owns a1..a5     M2's R3 owns c1
+        ins  (all Tier 1):  M1's R2 owns b1         M2's R4 (auto, takes ins) owns d1..d5
+    Each product: 6 accounts over 2 reps, fair 3 per rep, rep band +-70 % (1-5): every rep
+    is inside. Over both products each team holds 6 of 12 (its fair share), so a team band
+    over the pool's rows sees nothing. Per product the team fair share is 3 with band 2-4:
+    M1 has 5 core and 1 ins, so one core account moves from R1 to R3 and one ins account
+    from R4 to R2 (two moves). Without the team rows nothing moves.
+    """
+    rows = [acc(f"a{i}", 1, "R1", tier_core=1, tier_ins="") for i in range(1, 6)]
+    rows += [acc("c1", 1, "R3", tier_core=1, tier_ins="")]
+    rows += [acc("b1", 1, "R2", tier_core="", tier_ins=1)]
+    rows += [acc(f"d{i}", 1, "R4", tier_core="", tier_ins=1) for i in range(1, 6)]
+    for r in rows:
+        del r["tier"]
+    inp = make_input(rows, PRODUCT_TEAMS, "balance.tier_band=0.7", "balance.team_band=0.1")
+    owners, moved, _ = solve_pool(inp, engine)
+    assert moved == 2
+    assert sorted(o[0] for u, o in owners.items() if u.endswith("::core")) == ["R1"] * 4 + ["R3"] * 2
+    assert sorted(o[0] for u, o in owners.items() if u.endswith("::ins")) == ["R2"] * 2 + ["R4"] * 4
+    _, moved, _ = solve_pool(inp, engine, drop={"team_balance"})
+    assert moved == 0

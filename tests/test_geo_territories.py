@@ -255,3 +255,143 @@ def test_zip3_unit_of_an_account_is_its_zip_prefix() -> None:
     )
     assert account_unit_ids(a, "zip3").tolist() == ["972", "981"]
     assert account_unit_ids(a, "state").tolist() == ["OR", "WA"]
+
+
+PLACE = {"WA": (47.61, -122.33), "OR": (45.52, -122.68), "CA": (34.05, -118.24)}
+
+
+def product_chain(*settings: str):
+    """The WA - OR - CA chain with product ICPs: every account fits core and ins. Today R1
+    (core) and R3 (ins) hold WA and CA, R2 (core) and R4 (ins, via owner_id_ins) hold OR:
+    balanced within each product, but R1's and R3's territories are in two pieces."""
+    rows = []
+    for state, n, core, ins in (("WA", 5, "R1", "R3"), ("OR", 10, "R2", "R4"), ("CA", 5, "R1", "R3")):
+        for i in range(n):
+            rows.append(
+                {
+                    "account_id": f"{state}{i}",
+                    "region": "West",
+                    "tier_core": 1,
+                    "tier_ins": 1 + i % 2,
+                    "potential": 100,
+                    "owner_id": core,
+                    "owner_id_ins": ins,
+                    "county_fips": COUNTY[state],
+                    "latitude": PLACE[state][0],
+                    "longitude": PLACE[state][1],
+                    "locked": "false",
+                }
+            )
+    reps = [
+        {"rep_id": r, "region": "West", "product": p}
+        for r, p in (("R1", "core"), ("R2", "core"), ("R3", "ins"), ("R4", "ins"))
+    ]
+    return make_input(rows, reps, "geo.units=state", *settings)
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_product_territories_are_per_product(method: str) -> None:
+    """Each product's reps split that product's units: every state has one owner per product,
+    every territory is one piece, and territories.csv has a row per unit and product."""
+    plan = solve_input(product_chain(f"solver.method={method}"))
+    a = plan.accounts
+    for prod, reps in (("core", {"R1", "R2"}), ("ins", {"R3", "R4"})):
+        mine = a[a["product"] == prod]
+        by_state: dict[str, set[str]] = {}
+        for acc, owner in zip(mine["account_id"], mine["owner_id"]):
+            by_state.setdefault(acc[:2], set()).add(owner)
+        assert all(len(v) == 1 for v in by_state.values()), (prod, by_state)
+        (wa,), (or_,), (ca,) = by_state["WA"], by_state["OR"], by_state["CA"]
+        assert {wa, or_, ca} <= reps
+        assert or_ in (wa, ca) and wa != ca  # one piece each
+    terr = plan.extras["territories"]
+    assert list(terr.columns[:5]) == ["unit_id", "unit_name", "state", "product", "owner_id"]
+    assert sorted(zip(terr["product"], terr["unit_id"])) == [
+        (p, s) for p in ("core", "ins") for s in ("CA", "OR", "WA")
+    ]
+    assert int(terr["accounts"].sum()) == len(a)
+    geo = plan.extras["geography"]["territories"]
+    assert sorted(geo["products"]) == ["core", "ins"]
+    assert geo["products"]["core"]["units_total"] == 3
+    assert geo["every_territory_one_piece"] is True
+
+
+def test_product_maps_show_the_reps_product_territory(tmp_path) -> None:
+    """A rep's map shades the territory of the product it carries; a map of reps of several
+    products has no single owner per county, so it shades counties by their accounts."""
+    from territory.geo.book_maps import rep_map, team_map, territory_counties
+    from territory.pipeline import write_plan
+    from territory.reporting import load_plan_dir
+
+    plan = solve_input(product_chain())
+    write_plan(plan, tmp_path / "plan")
+    d = load_plan_dir(tmp_path / "plan")
+    core, ins = territory_counties(d, ["R1"]), territory_counties(d, ["R3"])
+    assert core is not None and ins is not None
+    assert set(core.values()) == {"R1", "R2"} and set(ins.values()) == {"R3", "R4"}
+    assert set(core) == set(ins) == set(territory_counties(d, ["R1", "R2"]) or ())
+    assert territory_counties(d) is None and territory_counties(d, ["R1", "R3"]) is None
+    fig = rep_map(d, "R1")
+    assert fig is not None
+    n = sum(o == "R1" for o in core.values())
+    assert f"shaded: your territory, {n:,} counties." in fig.caption
+    team = team_map(d, ["R1", "R3"])
+    assert team is not None and "with most accounts there" in team.caption
+
+
+def test_cli_plans_product_territories(tmp_path) -> None:
+    """`--geo-units` with a roster that carries products plans (it used to be refused):
+    territories.csv has a row per state and product, each product's reps hold them all."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from territory_cli.main import cli
+
+    accounts = tmp_path / "accounts.csv"
+    rows = [
+        [
+            "account_id",
+            "name",
+            "region",
+            "tier_core",
+            "tier_ins",
+            "potential",
+            "owner_id",
+            "latitude",
+            "longitude",
+        ]
+    ]
+    for state, n in (("WA", 3), ("OR", 4), ("CA", 3)):
+        for i in range(n):
+            rows.append([f"{state}{i}", f"{state} Co {i}", "West", "1", "2", "100", "", *PLACE[state]])
+    with accounts.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "rep_id,name,region,capacity,product\nR1,One,West,1,core\nR2,Two,West,1,core\nR3,Three,West,1,ins\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(accounts),
+            str(roster),
+            "--out",
+            str(out),
+            "--geo-units",
+            "state",
+            "--allow-mass-change",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Territories of whole states, per product: core: 3 states (3 with accounts)" in result.output
+    with open(out / "territories.csv", newline="", encoding="utf-8") as fh:
+        terr = list(csv.DictReader(fh))
+    assert [(r["product"], r["unit_id"]) for r in terr] == [
+        (p, s) for p in ("core", "ins") for s in ("CA", "OR", "WA")
+    ]
+    assert {r["owner_id"] for r in terr if r["product"] == "ins"} == {"R3"}
+    assert {r["owner_id"] for r in terr if r["product"] == "core"} == {"R1", "R2"}

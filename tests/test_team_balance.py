@@ -113,3 +113,43 @@ def test_a_team_alone_in_its_pool_is_not_listed(tmp_path):
     )
     teams = json.loads((out / "summary.json").read_text(encoding="utf-8"))["teams"]
     assert [(t["manager"], t["reps"]) for t in teams] == [("Mia Manager", ["R1", "R2", "R3", "R4"])]
+
+
+def test_team_band_per_product(tmp_path):
+    """Product ICPs: each team is balanced within each product its reps carry. M1 (R1 core,
+    R2 ins) holds 5 of 6 core accounts and 1 of 6 ins accounts; M2 (R3 core, R4 auto, which
+    takes ins) the rest. Over both products each team holds half, so only a per-product team
+    band moves anything: one core account to M2, one ins account to M1."""
+    owners = ["R1"] * 5 + ["R3"] + ["R2"] + ["R4"] * 5
+    accounts = [
+        {
+            "account_id": f"A{i:02d}",
+            "name": f"Account {i}",
+            "region": "West",
+            "tier_core": "1" if i <= 6 else "",
+            "tier_ins": "" if i <= 6 else "1",
+            "potential": "0",
+            "owner_id": o,
+        }
+        for i, o in enumerate(owners, 1)
+    ]
+    reps = [
+        {"rep_id": r, "name": f"Rep {r}", "region": "West", "capacity": "1", "manager": m, "product": p}
+        for r, m, p in (("R1", "M1", "core"), ("R2", "M1", "ins"), ("R3", "M2", "core"), ("R4", "M2", "auto"))
+    ]
+    acc = write_csv(tmp_path / "accounts.csv", accounts)
+    roster = write_csv(tmp_path / "roster.csv", reps)
+    out = tmp_path / "plan"
+    args = ["plan", str(acc), str(roster), "--out", str(out), "--set", "balance.tier_band=0.7"]
+    result = CliRunner().invoke(cli, [*args, "--set", "balance.team_band=0.1", "--allow-mass-change"])
+    assert result.exit_code == 0, result.output
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    got = {(t["manager"], t["product"]): (t["tier_counts"]["1"], t["fair_tier"]["1"]) for t in s["teams"]}
+    assert got == {
+        ("M1", "core"): (4, 3.0),
+        ("M1", "ins"): (2, 3.0),
+        ("M2", "core"): (2, 3.0),
+        ("M2", "ins"): (4, 3.0),
+    }
+    assert s["overall"]["accounts_moved"] == 2
+    assert "  M1 [core] (West / core, ins, 1 reps): Tier 1 4 (fair 3.0, band 2-4)" in result.output

@@ -143,15 +143,30 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
         from .territories import KIND_PLURAL
 
         words = KIND_PLURAL[terr["units"]]
-        mean = terr["compactness_km"]["mean"]
-        lines.append(
-            f"Territories of whole {words}: {terr['units_total']:,} {words} "
-            f"({terr['units_with_accounts']:,} with accounts), every territory one connected piece"
-            + (
-                f"; on average {mean:,.0f} km from a territory's centre (potential-weighted)."
-                if mean is not None
-                else "."
+
+        def sentence(t: dict[str, Any]) -> str:
+            mean = t["compactness_km"]["mean"]
+            return f"{t['units_total']:,} {words} ({t['units_with_accounts']:,} with accounts)" + (
+                f", on average {mean:,.0f} km from a territory's centre (potential-weighted)" if mean else ""
             )
-            + " The bound and gap are against the plan without contiguity."
-        )
+
+        if "products" in terr:  # product ICPs: each product's reps split its own units
+            lines.append(
+                f"Territories of whole {words}, per product: "
+                + "; ".join(f"{prod}: {sentence(t)}" for prod, t in terr["products"].items())
+                + ". Every territory one connected piece. The bound and gap are against the plan "
+                "without contiguity."
+            )
+        else:
+            mean = terr["compactness_km"]["mean"]
+            lines.append(
+                f"Territories of whole {words}: {terr['units_total']:,} {words} "
+                f"({terr['units_with_accounts']:,} with accounts), every territory one connected piece"
+                + (
+                    f"; on average {mean:,.0f} km from a territory's centre (potential-weighted)."
+                    if mean is not None
+                    else "."
+                )
+                + " The bound and gap are against the plan without contiguity."
+            )
     return lines

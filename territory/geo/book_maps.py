@@ -224,15 +224,25 @@ def _figure(
     )
 
 
-def territory_counties(plan: PlanDir) -> dict[str, str] | None:
+def territory_counties(plan: PlanDir, reps: Sequence[str] | None = None) -> dict[str, str] | None:
     """County FIPS -> owner of the plan's territories (territories.csv of a plan made with
-    geo.units = county or state; a state's owner holds all its counties), else None."""
+    geo.units = county or state; a state's owner holds all its counties), else None.
+
+    With product ICPs every product's reps split the map, so a county has one owner per
+    product: the map is that of the product ``reps`` carry (all reps when None), and None
+    when they carry several (the map then shades each county by its accounts)."""
     terr = (plan.summary.get("geography") or {}).get("territories") or {}
     kind = terr.get("units")
     path = plan.path / "territories.csv"
     if kind not in ("county", "state") or not path.is_file():
         return None
     t = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "product" in t.columns:
+        carried = {str(r.get("rep_id", "")): str(r.get("product") or "") for r in plan.reps}
+        wanted = {carried.get(r, "") for r in (carried if reps is None else reps)} - {""}
+        if len(wanted) != 1:
+            return None
+        t = t[t["product"] == wanted.pop()]
     own = dict(zip(t["unit_id"], t["owner_id"]))
     if kind == "county":
         return own
@@ -248,7 +258,7 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
         return None
     p = _points(plan)
     mask = p.owner == rep_id
-    terr = territory_counties(plan)
+    terr = territory_counties(plan, [rep_id])
     if terr is not None:
         counties = sorted(c for c, o in terr.items() if o == rep_id)
         caption = (
@@ -324,7 +334,7 @@ def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
     names = plan.rep_names
     labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in rep_ids]
     mask = np.isin(p.owner, list(rep_ids))
-    terr = territory_counties(plan)
+    terr = territory_counties(plan, rep_ids)
     return _group_map("The team on the map", p, mask, p.owner, labels, "rep", unit_group=terr)
 
 

@@ -11,6 +11,7 @@ only the units that hold accounts, with the adjacency of their attached groups
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+ROW_SEP = "::"  # (territory.products.ROW_SEP: an account-product row's key)
 UNIT_KINDS = ("state", "county", "zip3")
 KIND_WORDS = {"state": "state", "county": "county", "zip3": "ZIP3 area"}
 KIND_PLURAL = {"state": "states", "county": "counties", "zip3": "ZIP3 areas"}
@@ -280,20 +282,46 @@ class GeoSetup:
     row_unit: np.ndarray  # (N,) graph index of the account's own unit, -1 when not placed
     follows: np.ndarray  # (N,) bool: the account follows a unit (not locked)
     key: np.ndarray  # (N,) object: the model unit key of rows that follow a unit
+    product: str = ""  # with product ICPs: the product whose rows these are (keys end in ::product)
+
+    @property
+    def suffix(self) -> str:
+        return ROW_SEP + self.product if self.product else ""
 
     def places(self) -> dict[str, tuple[float, float]]:
         """Model unit key -> the centre (latitude, longitude) of its own unit."""
         g = self.graph
         return {
-            unit_key(g.ids[a]): (float(g.lat[a]), float(g.lon[a]))
+            unit_key(g.ids[a]) + self.suffix: (float(g.lat[a]), float(g.lon[a]))
             for a in np.unique(self.anchor[self.anchor >= 0]).tolist()
         }
 
     def group_nbrs(self) -> dict[str, tuple[str, ...]]:
         """Model unit key -> the keys of the groups it touches."""
         adj = group_adjacency(self.graph, self.anchor)
-        ids = self.graph.ids
-        return {unit_key(ids[a]): tuple(sorted(unit_key(ids[b]) for b in bs)) for a, bs in adj.items()}
+        ids, sfx = self.graph.ids, self.suffix
+        return {
+            unit_key(ids[a]) + sfx: tuple(sorted(unit_key(ids[b]) + sfx for b in bs)) for a, bs in adj.items()
+        }
+
+
+@dataclass(frozen=True)
+class ProductGeo:
+    """Geographic units with product ICPs: each product's reps split that product's units, so
+    every product has its own ``GeoSetup`` over its rows (``parts``; ``rows``: their positions
+    among the plan's rows). The model's unit keys end in ``::product``, so a unit is one per
+    product and the contiguity family sees one graph per product."""
+
+    parts: dict[str, GeoSetup]
+    rows: dict[str, np.ndarray]
+    follows: np.ndarray  # (N,)
+    key: np.ndarray  # (N,)
+
+    def places(self) -> dict[str, tuple[float, float]]:
+        return {k: v for part in self.parts.values() for k, v in part.places().items()}
+
+    def group_nbrs(self) -> dict[str, tuple[str, ...]]:
+        return {k: v for part in self.parts.values() for k, v in part.group_nbrs().items()}
 
 
 def unit_key(unit_id: str) -> str:
@@ -398,9 +426,38 @@ def unit_zones(
     return np.array([zone_of.get(s, "") for s in g.state], dtype=object)
 
 
-def geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str) -> GeoSetup:
+def geo_setup(
+    accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str
+) -> GeoSetup | ProductGeo:
     """The graph and the units of a plan with ``geo.units = kind`` (accounts already checked:
-    every account that follows a unit has one, see ``unit_problems``)."""
+    every account that follows a unit has one, see ``unit_problems``). With product ICPs
+    (a ``product`` column: account-product rows) one setup per product, over its rows and the
+    area of its accounts and of its reps' regions (``ProductGeo``)."""
+    if "product" not in accounts.columns:
+        return _geo_setup(accounts, reps, kind, region_rules)
+    n = len(accounts)
+    prods = accounts["product"].astype(str).to_numpy(dtype=object)
+    carried = reps["product"].astype(str).str.strip() if "product" in reps.columns else None
+    parts: dict[str, GeoSetup] = {}
+    rows: dict[str, np.ndarray] = {}
+    follows = np.zeros(n, dtype=bool)
+    key = np.full(n, "", dtype=object)
+    for prod in sorted(set(prods.tolist())):
+        at = np.flatnonzero(prods == prod)
+        mine = reps if carried is None else reps[carried.isin([prod, "auto", "AUTO", "Auto"]).to_numpy()]
+        part = dataclasses.replace(_geo_setup(accounts.iloc[at], mine, kind, region_rules), product=prod)
+        sfx = part.suffix
+        part = dataclasses.replace(
+            part, key=np.array([k + sfx if k else "" for k in part.key.tolist()], dtype=object)
+        )
+        parts[prod], rows[prod] = part, at
+        follows[at] = part.follows
+        key[at] = part.key
+    return ProductGeo(parts, rows, follows, key)
+
+
+def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str) -> GeoSetup:
+    """``geo_setup`` for one set of rows (all of them, or one product's)."""
     ids, _names, st, *_ = _all_units(kind)
     state_of = dict(zip(ids, st))
     own = account_unit_ids(accounts, kind)
@@ -451,14 +508,6 @@ def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) ->
                 hint="set geo.locate = true, or geo.units = none",
             )
         ]
-    if "product" in accounts.columns:
-        return [
-            Problem(
-                file,
-                f"geo.units = {kind} cannot be combined with product ICPs (a rep per product)",
-                hint="plan one product at a time, or set geo.units = none",
-            )
-        ]
     own = account_unit_ids(accounts, kind)
     missing = (own == "") & ~locked_rows(accounts)
     if not missing.any():
@@ -482,11 +531,47 @@ def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) ->
 
 
 def territories(
-    geo: GeoSetup, accounts: pd.DataFrame, new_owner: np.ndarray, rep_ids: list[str]
+    geo: GeoSetup | ProductGeo, accounts: pd.DataFrame, new_owner: np.ndarray, rep_ids: list[str]
 ) -> tuple[pd.DataFrame, dict]:
     """territories.csv (one row per unit: its owner, the accounts that follow it, their
     tiers and potential) and summary.json's ``geography.territories``. Raises
-    ``InfeasiblePlanError`` if a unit has no owner or a territory is not one piece."""
+    ``InfeasiblePlanError`` if a unit has no owner or a territory is not one piece.
+
+    With product ICPs: one row per unit and product (a ``product`` column after ``state``),
+    and the summary per product (``products``) with every rep's compactness and units."""
+    if isinstance(geo, GeoSetup):
+        return _territories(geo, accounts, new_owner, rep_ids)
+    import pandas as pd
+
+    frames, per = [], {}
+    for prod, part in geo.parts.items():
+        at = geo.rows[prod]
+        frame, summary = _territories(part, accounts.iloc[at], new_owner[at], rep_ids)
+        frame.insert(3, "product", prod)
+        frames.append(frame)
+        held = set(np.unique(new_owner[at]).tolist())
+        summary["compactness_km"]["per_rep"] = {
+            r: v for i, (r, v) in enumerate(summary["compactness_km"]["per_rep"].items()) if i in held
+        }
+        summary["units_per_rep"] = {
+            r: v for i, (r, v) in enumerate(summary["units_per_rep"].items()) if i in held
+        }
+        for k in ("every_territory_one_piece", "bound", "units"):
+            summary.pop(k)
+        per[prod] = summary
+    kind = next(iter(geo.parts.values())).graph.kind
+    return pd.concat(frames, ignore_index=True), {
+        "units": kind,
+        "products": per,
+        "every_territory_one_piece": True,
+        "bound": "the model's bound without contiguity (the gap includes what contiguity costs)",
+    }
+
+
+def _territories(
+    geo: GeoSetup, accounts: pd.DataFrame, new_owner: np.ndarray, rep_ids: list[str]
+) -> tuple[pd.DataFrame, dict]:
+    """``territories`` for one set of rows (all of them, or one product's)."""
     import pandas as pd
 
     from ..errors import InfeasiblePlanError
@@ -494,7 +579,8 @@ def territories(
     g = geo.graph
     pos = g.index()
     rows = np.flatnonzero(geo.follows)
-    key_unit = np.array([pos[k[4:]] for k in geo.key[rows].tolist()], dtype=np.int64)
+    cut = len(geo.suffix)
+    key_unit = np.array([pos[k[4 : len(k) - cut]] for k in geo.key[rows].tolist()], dtype=np.int64)
     owner_of_anchor = np.full(g.n, -1, dtype=np.int64)
     owner_of_anchor[key_unit] = new_owner[rows]
     owner = np.where(geo.anchor >= 0, owner_of_anchor[np.maximum(geo.anchor, 0)], -1)

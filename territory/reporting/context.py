@@ -985,7 +985,9 @@ class TeamBandLine:
     """One dimension of a team's balance in one pool, against the team band (plans with
     ``balance.team_band``)."""
 
-    pool: str = doc("The pool (region) the team's reps plan in.")
+    pool: str = doc(
+        'The pool (region) the team\'s reps plan in; with product ICPs followed by the product, e.g. "West / core, insights (core)".'
+    )
     what: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or a measure's name.")
     value: float = doc("The team's count (tiers) or total (measures).")
     fair: float = doc("The team's fair share: team capacity / pool capacity x the pool's total.")
@@ -1003,7 +1005,7 @@ def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
     for t in plan.summary.get("teams") or []:
         if _s(t.get("manager")).strip() != manager:
             continue
-        pool = _s(t.get("pool"))
+        pool = _s(t.get("pool")) + (f" ({_s(t.get('product'))})" if t.get("product") else "")
         for k in ("1", "2", "3"):
             fair = _num(t["fair_tier"].get(k)) or 0.0
             if fair > 0:

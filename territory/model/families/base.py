@@ -163,6 +163,7 @@ def band_rows(
     labels: dict[str, Any],
     info: dict[str, Any],
     z_terms: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    z_ends: bool = False,
 ) -> None:
     """A band ``lo <= sum <= hi`` per row, with priced slacks (``<slack>_under`` and
     ``<slack>_over``) unless the bands are hard.
@@ -171,7 +172,9 @@ def band_rows(
     row ``lo <= sum + under - over <= hi`` (exported as ``<kind>_lo`` and ``<kind>_hi``).
     ``z_terms`` (row, z column, lo coefficient, hi coefficient) scale the band's ends by the
     product choice of a rep with product = auto: such rows are two one-sided rows,
-    sum - lo z >= 0 and sum - hi z <= 0.
+    sum - lo z >= 0 and sum - hi z <= 0; with ``z_ends`` they keep ``lo`` and ``hi`` as the
+    part of the band that does not depend on the choice (sum - lo_z z >= lo, a row may hold
+    several z terms: a team with several such reps).
     """
     i, j, v = terms
     if z_terms is None:
@@ -210,7 +213,8 @@ def band_rows(
                 i_.append(local[zr[zt]])
                 j_.append(zc[zt])
                 v_.append(-np.asarray(zlo if part == "_lo" else zhi, dtype=np.float64)[zt])
-                end = np.where(scaled[rows], 0.0, (lo if part == "_lo" else hi)[rows])
+                end = (lo if part == "_lo" else hi)[rows]
+                end = end if z_ends else np.where(scaled[rows], 0.0, end)
                 row_lo, row_hi = (end, np.inf) if part == "_lo" else (-np.inf, end)
             else:
                 row_lo, row_hi = lo[rows], hi[rows]

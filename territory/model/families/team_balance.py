@@ -23,37 +23,67 @@ from .base import Build, Family, Solution, Tracker, Violation, band_excess, band
 
 
 class TeamShares:
-    """Fair shares and bands of each team of a pool, over ``3 + M`` dimensions: the three
-    tiers (accounts), then the balanced measures (in their own units)."""
+    """Fair shares and bands of each team of a pool, per product its reps carry, over
+    ``3 + M`` dimensions: the three tiers (accounts), then the balanced measures (in their
+    own units).
 
-    def __init__(self, pool: Pool, cfg: PlanConfig):
+    A *group* is one team's reps of one product (``g * P + q``; without product ICPs P = 1
+    and a group is a team). Its fair share is the sum of its reps' fair shares for that
+    product. A rep with product = auto whose product is not chosen yet (``chosen`` None and
+    ``rep_product`` -1, as in the exact MIP) counts in no group's fixed share: its share
+    enters a group's band with the product choice (``auto_fair``, see ``TeamBalance.emit``).
+    """
+
+    def __init__(self, pool: Pool, cfg: PlanConfig, chosen: np.ndarray | None = None):
         band = cfg.balance.team_band
         assert band is not None
         self.band = float(band)
         meas = measures_of(cfg)
         self.measure_index = [k for k, m in enumerate(meas) if m.balanced]
         self.names = [f"Tier {t}" for t in TIERS] + [meas[k].name for k in self.measure_index]
-        self.G = len(pool.teams)
+        P = self.P = max(len(pool.products), 1)
         team = pool.rep_team if pool.rep_team.size else np.full(pool.n_reps, -1, dtype=np.int64)
         self.rep_team = team
-        cap = np.asarray(pool.capacity, dtype=float)
-        total_cap = float(cap.sum())
-        self.team_cap = np.array([cap[team == g].sum() for g in range(self.G)], dtype=float)
-        share = self.team_cap / total_cap if total_cap > 0 else np.zeros(self.G)
-        totals = np.concatenate(
-            [pool.comp.sum(axis=0).astype(float), pool.value[:, self.measure_index].sum(axis=0)]
-        )
-        self.fair = share[:, None] * totals[None, :]  # (G, D)
+        self.G = len(pool.teams) * P
+        rp = np.asarray(pool.rep_product if chosen is None else chosen, dtype=np.int64)
+        self.rep_group = np.where((team >= 0) & (rp >= 0), team * P + np.maximum(rp, 0), -1)
+        self.auto = np.flatnonzero((team >= 0) & (rp < 0))  # product still to be chosen
+        share = np.concatenate(
+            [pool.fair_tier_p, pool.fair_value_p[:, :, self.measure_index]], axis=2
+        )  # (R, P, D): each rep's fair share if it carries product q
+        D = share.shape[2]
+        self.fair = np.zeros((self.G, D))
+        fixed = np.flatnonzero(self.rep_group >= 0)
+        np.add.at(self.fair, self.rep_group[fixed], share[fixed, rp[fixed]])
+        # auto_fair[a, q]: what auto rep a adds to its team's group of q when it carries q
+        self.auto_fair = share[self.auto]  # (A, P, D)
+        self.auto_group = (team[self.auto][:, None] * P + np.arange(P)[None, :]).astype(np.int64)
         lo_t, hi_t = tier_band(self.fair[:, :3], self.band, cfg.balance.tier_band_min_accounts)
         self.lo = np.concatenate([lo_t.astype(float), (1 - self.band) * self.fair[:, 3:]], axis=1)
         self.hi = np.concatenate([hi_t.astype(float), (1 + self.band) * self.fair[:, 3:]], axis=1)
         self.has = self.fair > 0
+        may = self.has.copy()  # a group that may hold something: a fixed share or an auto rep's
+        if self.auto.size:
+            np.logical_or.at(may, self.auto_group.reshape(-1), (self.auto_fair > 0).reshape(-1, D))
+        self.may = may
         self.penalty = np.asarray(
             [cfg.balance.tier_penalty] * 3 + [meas[k].penalty for k in self.measure_index], dtype=float
         )
         inv = np.where(self.has, 1.0 / np.where(self.has, self.fair, 1.0), 0.0)
         inv[:, :3] = self.has[:, :3]
         self.weight = self.penalty[None, :] * inv  # the price of one unit (account, euro) outside
+        self.teams = list(pool.teams)
+        self.products = list(pool.products)
+
+    def label(self, k: int) -> str:
+        """ "Rachel Goldberg's team", with " (core)" when reps carry products."""
+        team = self.teams[k // self.P]
+        prod = self.products[k % self.P] if self.P > 1 or (self.products and self.products[0]) else ""
+        return f"{team}'s team" + (f" ({prod})" if prod else "")
+
+    def group_of(self, r: np.ndarray) -> np.ndarray:
+        """The group of each rep (-1: no team)."""
+        return self.rep_group[np.asarray(r, dtype=np.int64)]
 
     def amounts(self, pool: Pool, u: np.ndarray) -> np.ndarray:
         """(n, D) what units ``u`` add to their holder's team."""
@@ -77,44 +107,75 @@ class TeamBalance(Family):
     def emit(self, b: Build) -> None:
         p, it = b.pool, b.items
         sh = TeamShares(p, b.cfg)
-        k_all = np.flatnonzero(sh.rep_team[it.pair_r] >= 0)
-        g_of = sh.rep_team[it.pair_r[k_all]]
-        # (the count-only relaxation leaves the measure rows out, as measure_balance does)
+        P = sh.P
+        team_of = sh.rep_team[it.pair_r]
+        prod = it.product[it.pair_i] if P > 1 else np.zeros(it.n_pairs, dtype=np.int64)
+        k_all = np.flatnonzero(team_of >= 0)
+        g_of = team_of[k_all] * P + prod[k_all]
+        # Reps with product = auto (exact MIP): a group's band grows with the product choice,
+        # by each such rep's fair share of the product (a linear band: the rep's share times
+        # 1 -+ team_band, never narrower than the band of the choice; the finished plan is
+        # checked against the exact band of the reps' chosen products).
+        a_idx, a_q = np.nonzero(np.ones((sh.auto.size, P), dtype=bool))
+        a_z = b.z[sh.auto[a_idx], a_q] if sh.auto.size and b.z.size else np.zeros(0, dtype=np.int64)
+        a_g = sh.auto_group[a_idx, a_q] if sh.auto.size else np.zeros(0, dtype=np.int64)
+        a_p = np.zeros(0)  # for measure rows: the chance each auto rep takes each product
+        if a_z.size:
+            lvl = p.rep_level[sh.auto[a_idx]]
+            per_level = np.maximum(p.auto_count.sum(axis=0), 1)
+            a_p = p.auto_count[a_q, lvl] / per_level[lvl]
         for d in range(len(sh.names) if b.measures != "none" else 3):
-            teams = np.flatnonzero(sh.has[:, d])
-            if not teams.size:
+            groups = np.flatnonzero(sh.may[:, d])
+            if not groups.size:
                 continue
             rowmap = np.full(sh.G, -1)
-            rowmap[teams] = np.arange(teams.size)
+            rowmap[groups] = np.arange(groups.size)
+            a_f = sh.auto_fair[a_idx, a_q, d] if a_z.size else np.zeros(0)
+            a_keep = np.flatnonzero((a_f > 0) & (a_z >= 0) & (rowmap[a_g] >= 0)) if a_z.size else a_z
+            zr, zc, zf = rowmap[a_g[a_keep]], a_z[a_keep], a_f[a_keep]
+            lo, hi = sh.lo[groups, d], sh.hi[groups, d]
             if d < 3:
                 cols, coef = b.y[k_all], it.comp[it.pair_i[k_all], d]
-                lo, hi, penalty = sh.lo[teams, d], sh.hi[teams, d], b.cfg.balance.tier_penalty
+                penalty = b.cfg.balance.tier_penalty
             else:  # in shares of the team's fair share, priced per 100 % of it
                 cols, coef = b.measure_terms(sh.measure_index[d - 3], k_all)
-                coef = np.round(coef / np.where(sh.has[g_of, d], sh.fair[g_of, d], 1.0), 9)
-                lo = np.full(teams.size, round(1 - sh.band, 9))
-                hi = np.full(teams.size, round(1 + sh.band, 9))
+                scale = sh.fair[:, d].copy()
+                if a_keep.size:
+                    np.add.at(scale, a_g[a_keep], zf * a_p[a_keep])
+                scale = np.where(scale > 0, scale, 1.0)
+                coef = np.round(coef / scale[g_of], 9)
+                lo, hi = np.round(lo / scale[groups], 9), np.round(hi / scale[groups], 9)
+                zf = zf / scale[a_g[a_keep]]
                 penalty = sh.penalty[d]
             nz = (coef != 0) & (rowmap[g_of] >= 0)
             what = sh.names[d].replace(" ", "_").lower()
+            labels: dict[str, Any] = {"team": np.asarray(sh.teams, dtype=object)[groups // P]}
+            if P > 1:
+                labels["product"] = np.asarray(sh.products, dtype=object)[groups % P]
             band_rows(
                 b,
                 self.name,
                 f"team_{what}_band",
                 f"team_{what}",
-                teams.size,
+                groups.size,
                 (rowmap[g_of[nz]], cols[nz], coef[nz]),
                 lo.astype(np.float64),
                 hi.astype(np.float64),
                 penalty=penalty,
-                labels={"team": np.asarray(p.teams, dtype=object)[teams]},
+                labels=labels,
                 info={
-                    "team": teams,
-                    "dim": np.full(teams.size, d),
-                    "lo": sh.lo[teams, d],
-                    "hi": sh.hi[teams, d],
-                    "fair": sh.fair[teams, d],
+                    "team": groups,
+                    "dim": np.full(groups.size, d),
+                    "lo": sh.lo[groups, d],
+                    "hi": sh.hi[groups, d],
+                    "fair": sh.fair[groups, d],
                 },
+                z_terms=(
+                    (zr, zc, np.round((1 - sh.band) * zf, 9), np.round((1 + sh.band) * zf, 9))
+                    if zr.size
+                    else None
+                ),
+                z_ends=True,
             )
 
     def tracker(self, st: PoolState) -> Tracker:
@@ -124,26 +185,29 @@ class TeamBalance(Family):
         b = sol.b
         g, d = int(info["team"]), int(info["dim"])
         sh = TeamShares(b.pool, b.cfg)
-        reps = np.flatnonzero(sh.rep_team == g)
+        q = g % sh.P
+        reps = np.flatnonzero(sh.rep_team == g // sh.P)
         total = 0.0
         for r in reps.tolist():
+            if q not in b.pool.rep_products(r):
+                continue
             if d < 3:
-                total += sol.rep_sum(r, b.items.comp[b.items.pair_i, d])
+                total += sol.rep_sum(r, b.items.comp[b.items.pair_i, d], q if sh.P > 1 else None)
             else:
-                total += sol.rep_measure(sh.measure_index[d - 3], r)
+                total += sol.rep_measure(sh.measure_index[d - 3], r, q if sh.P > 1 else None)
         fair = float(info["fair"])
         need = abs(total - fair) / fair if fair > 0 else math.inf
         notes["team_band"] = max(notes.get("team_band", 0.0), need)
         what = sh.names[d]
-        team = b.pool.teams[g]
+        team = sh.label(g)
         if d < 3:
             return [
-                f"Team band +-{sh.band:.0%} cannot hold for {team}'s team in {b.pool.name}: the best "
+                f"Team band +-{sh.band:.0%} cannot hold for {team} in {b.pool.name}: the best "
                 f"split gives it {total:.0f} {what} accounts where the band allows "
                 f"{float(info['lo']):.0f}-{float(info['hi']):.0f} (fair share {fair:.1f})."
             ]
         return [
-            f"Team band +-{sh.band:.0%} cannot hold for {team}'s team in {b.pool.name}: {what} "
+            f"Team band +-{sh.band:.0%} cannot hold for {team} in {b.pool.name}: {what} "
             f"{total:,.0f} against a fair share of {fair:,.0f} ({total / fair - 1:+.1%})."
         ]
 
@@ -159,10 +223,10 @@ class _Teams(Tracker):
 
     def __init__(self, family: Family, st: PoolState):
         super().__init__(family, st)
-        self.sh = sh = TeamShares(st.pool, st.cfg)
+        self.sh = sh = TeamShares(st.pool, st.cfg, st.chosen)
         self.T = np.zeros((sh.G, len(sh.names)))
         if sh.G:
-            g = sh.rep_team[st.rep_of_unit]
+            g = sh.rep_group[st.rep_of_unit]
             held = np.flatnonzero(g >= 0)
             np.add.at(self.T, g[held], sh.amounts(st.pool, held))
 
@@ -185,7 +249,7 @@ class _Teams(Tracker):
 
     def move(self, u: int, r1: int, r2: int) -> None:
         sh = self.sh
-        g1, g2 = int(sh.rep_team[r1]), int(sh.rep_team[r2])
+        g1, g2 = int(sh.rep_group[r1]), int(sh.rep_group[r2])
         if g1 == g2:
             return
         a = sh.amounts(self.st.pool, np.array([u]))[0]
@@ -202,8 +266,8 @@ class _Teams(Tracker):
         if not sh.G:
             return np.zeros(n), np.ones(n, dtype=bool)
         a = np.broadcast_to(np.asarray(a, dtype=np.int64), (n,))
-        g1 = sh.rep_team[np.broadcast_to(np.asarray(r, dtype=np.int64), (n,))]
-        g2 = sh.rep_team[np.broadcast_to(np.asarray(r2, dtype=np.int64), (n,))]
+        g1 = sh.rep_group[np.broadcast_to(np.asarray(r, dtype=np.int64), (n,))]
+        g2 = sh.rep_group[np.broadcast_to(np.asarray(r2, dtype=np.int64), (n,))]
         d = sh.amounts(self.st.pool, a)
         if b is not None:
             d = d - sh.amounts(self.st.pool, np.broadcast_to(np.asarray(b, dtype=np.int64), (n,)))
@@ -236,19 +300,19 @@ class _Teams(Tracker):
                 else:
                     m = sh.measure_index[d - 3]
                     inside, tot = st.within(
-                        m, tot, lo, hi, lambda g=g: sh.rep_team[st.account_reps()] == g, exact
+                        m, tot, lo, hi, lambda g=g: sh.rep_group[st.account_reps()] == g, exact
                     )
                 if inside:
                     continue
-                team, what, fair = st.pool.teams[g], sh.names[d], float(sh.fair[g, d])
+                team, what, fair = sh.label(g), sh.names[d], float(sh.fair[g, d])
                 if d < 3:
                     msg = (
-                        f"{team}'s team: {what} accounts {tot:.0f} is outside the team band "
+                        f"{team}: {what} accounts {tot:.0f} is outside the team band "
                         f"{lo:.0f}-{hi:.0f} (fair share {fair:.1f})"
                     )
                 else:
                     msg = (
-                        f"{team}'s team: {what} {tot:,.0f} is {tot / fair - 1:+.1%} from the team's fair "
+                        f"{team}: {what} {tot:,.0f} is {tot / fair - 1:+.1%} from the team's fair "
                         f"share {fair:,.0f}, outside the band"
                     )
                 out.append(
@@ -257,7 +321,7 @@ class _Teams(Tracker):
                         msg,
                         hint="locks, families or eligibility leave no better split; widen balance.team_band",
                         hard=hard,
-                        rep=team,
+                        rep=st.pool.teams[g // sh.P],
                         amount=float(max(lo - tot, tot - hi)),
                         side="lo" if tot < lo else "hi",
                     )
