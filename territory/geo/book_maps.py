@@ -227,7 +227,7 @@ def _figure(
 def territory_counties(plan: PlanDir) -> dict[str, str] | None:
     """County FIPS -> owner of the plan's territories (territories.csv of a plan made with
     geo.units = county or state; a state's owner holds all its counties), else None."""
-    terr = (plan.summary.get("geography") or {}).get("territories") or {}
+    terr = (plan.result.geography or {}).get("territories") or {}
     kind = terr.get("units")
     path = plan.path / "territories.csv"
     if kind not in ("county", "state") or not path.is_file():
@@ -338,14 +338,12 @@ def plan_map(plan: PlanDir) -> MapFigure | None:
     terr = territory_counties(plan)
     if len(reps) <= maps.MAX_DISTINCT:
         names = plan.rep_names
-        ids = [str(r.get("rep_id", "")) for r in reps]
+        ids = [r.rep_id for r in reps]
         labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in ids]
         return _group_map(
             "Every territory on the map", p, mask, p.owner, labels, "rep", zoom=False, unit_group=terr
         )
-    manager_of = {
-        str(r.get("rep_id", "")): (str(r.get("manager") or "").strip() or "(no manager)") for r in reps
-    }
+    manager_of = {r.rep_id: (r.manager.strip() or "(no manager)") for r in reps}
     keys = np.array([manager_of.get(o, "(no manager)") for o in p.owner.tolist()], dtype=object)
     teams = list(dict.fromkeys(manager_of.values()))
     labels = [(t, f"{t}'s team" if t != "(no manager)" else t) for t in teams]
