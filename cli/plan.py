@@ -30,11 +30,12 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
 
 
-def format_gaps(reps: list[dict[str, Any]]) -> list[str]:
-    """The "Largest gap to fair share" table: after the plan, and today's books."""
+def format_gaps(reps: Any) -> list[str]:
+    """The "Largest gap to fair share" table: after the plan, and today's books (``reps``: the
+    plan result's ``Rep`` records)."""
     from territory.balance import gap_labels, largest_gaps
 
-    names = {str(r["rep_id"]): str(r.get("name") or r["rep_id"]) for r in reps}
+    names = {r.rep_id: r.name or r.rep_id for r in reps}
 
     def cell(g: Any) -> str:
         if g is None:
@@ -140,7 +141,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     name_w = column_width(labels, "Rep", 26)
     lines += format_rep_table(result, labels, name_w)
     lines.append("")
-    lines.extend(format_gaps(s["reps"]))
+    lines.extend(format_gaps(result.reps))
     lines += format_teams(s)
     lines += format_continuity(s)
     lines.append("")

@@ -5,12 +5,16 @@ No pulp here, so "before" and "after" are measured with the same code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .model.pools import TIERS
+
+if TYPE_CHECKING:
+    from .plan_result import Rep
 
 
 @dataclass(frozen=True)
@@ -118,41 +122,16 @@ def measure_metrics(
 
 # --------------------------------------------------------------------------- a written plan's reps
 #
-# The functions below read the per-rep records of summary.json (see docs/plan-output.md), so
-# the terminal summary, the books and the plan summary PDF word the same facts alike.
+# The functions below read the per-rep records of summary.json (``territory.plan_result.Rep``,
+# see docs/plan-output.md), so the terminal summary, the books and the plan summary PDF word
+# the same facts alike.
 
 MEASURES: tuple[str, ...] = ("Tier 1", "Tier 2", "Tier 3", "potential")
 POTENTIAL_TOLERANCE = 1e-6  # money; the same slack the plan's band warnings allow
 
 
-def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        out = float(value)
-    except ValueError:
-        return None
-    return out if np.isfinite(out) else None
-
-
-def potential_band(config: object) -> float | None:
-    """The potential band (+-share of the fair share) of a written plan's settings, summary.json's
-    ``config``: ``balance.measures.potential.band``, or ``balance.potential_band`` in plans
-    written before ``balance.measures``; None when potential is not balanced."""
-    balance = config.get("balance") if isinstance(config, Mapping) else None
-    if not isinstance(balance, Mapping):
-        return None
-    measures = balance.get("measures")
-    if isinstance(measures, Mapping):
-        entry = measures.get("potential")
-        return _number(entry.get("band")) if isinstance(entry, Mapping) else None
-    return _number(balance.get("potential_band"))
-
-
-def _tier_value(mapping: object, t: int) -> float | None:
-    if not isinstance(mapping, Mapping):
-        return None
-    return _number(mapping.get(str(t), mapping.get(t)))
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and np.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -173,24 +152,27 @@ class Gap:
         return f"{text} account{'' if abs(self.amount) == 1 else 's'}"
 
 
-def gap_measures(reps: Sequence[Mapping[str, object]]) -> list[str]:
+def gap_measures(reps: Sequence[Rep]) -> list[str]:
     """The measures besides potential that the reps' ``measures`` records list (ARR, ...)."""
     names: dict[str, None] = {}
     for rep in reps:
-        record = rep.get("measures")
-        if isinstance(record, Mapping):
-            names.update(dict.fromkeys(str(k) for k in record if k != "potential"))
+        if rep.measures:
+            names.update(dict.fromkeys(k for k in rep.measures if k != "potential"))
     return list(names)
 
 
-def gap_labels(reps: Sequence[Mapping[str, object]]) -> list[str]:
+def gap_labels(reps: Sequence[Rep]) -> list[str]:
     """The row labels of ``largest_gaps``: Tier 1, 2, 3, Potential, then each other measure."""
     from .plan_result import measure_label
 
     return ["Tier 1", "Tier 2", "Tier 3", "Potential", *(measure_label(n) for n in gap_measures(reps))]
 
 
-def largest_gaps(reps: Sequence[Mapping[str, object]], *, before: bool = False) -> list[Gap | None]:
+def _owned_today(rep: Rep) -> bool:
+    return rep.before is not None and rep.before.accounts > 0
+
+
+def largest_gaps(reps: Sequence[Rep], *, before: bool = False) -> list[Gap | None]:
     """Per measure (Tier 1, 2, 3, potential, then each other measure of the reps' ``measures``
     records, named as ``gap_labels`` names them), the rep with the largest relative gap to fair
     share.
@@ -201,47 +183,50 @@ def largest_gaps(reps: Sequence[Mapping[str, object]], *, before: bool = False) 
     least one account today: a new rep's empty book is not a gap anyone can close by moving
     accounts between today's owners, and would read -100 % whatever the plan.
     """
+
+    def best_of(label: str, pairs: Iterable[tuple[Rep, float | None, float | None]]) -> Gap | None:
+        best: Gap | None = None
+        for rep, actual, fair in pairs:
+            if actual is None or fair is None or fair <= 0:
+                continue
+            gap = Gap(label, rep.rep_id, (actual - fair) / fair, actual - fair)
+            if best is None or (abs(gap.relative), abs(gap.amount)) > (abs(best.relative), abs(best.amount)):
+                best = gap
+        return best
+
+    books = [(rep, rep.before if before else rep) for rep in reps if not before or _owned_today(rep)]
     out: list[Gap | None] = []
     for mi, measure in enumerate(MEASURES):
-        best: Gap | None = None
-        for rep in reps:
-            book: object = rep.get("before") if before else rep
-            if not isinstance(book, Mapping):
-                continue
-            if before and not (_number(book.get("accounts")) or 0) > 0:
-                continue
-            if mi < 3:
-                actual = _tier_value(book.get("tier_counts"), mi + 1)
-                fair = _tier_value(rep.get("fair_tier"), mi + 1)
-            else:
-                actual, fair = _number(book.get("potential")), _number(rep.get("fair_potential"))
-            if actual is None or fair is None or fair <= 0:
-                continue
-            gap = Gap(measure, str(rep.get("rep_id", "")), (actual - fair) / fair, actual - fair)
-            if best is None or (abs(gap.relative), abs(gap.amount)) > (abs(best.relative), abs(best.amount)):
-                best = gap
-        out.append(best)
+        if mi < 3:
+            key = str(mi + 1)
+            pairs = [
+                (rep, _finite(book.tier_counts.get(key)), _finite(rep.fair_tier.get(key)))
+                for rep, book in books
+                if book is not None
+            ]
+        else:
+            pairs = [
+                (rep, _finite(book.potential), _finite(rep.fair_potential))
+                for rep, book in books
+                if book is not None
+            ]
+        out.append(best_of(measure, pairs))
     for name, label in zip(gap_measures(reps), gap_labels(reps)[4:]):
-        best = None
-        for rep in reps:
-            record = rep.get("measures")
-            entry = record.get(name) if isinstance(record, Mapping) else None
-            today = rep.get("before")
-            if not isinstance(entry, Mapping) or (
-                before and not (isinstance(today, Mapping) and (_number(today.get("accounts")) or 0) > 0)
-            ):
-                continue
-            actual, fair = _number(entry.get("before" if before else "value")), _number(entry.get("fair"))
-            if actual is None or fair is None or fair <= 0:
-                continue
-            gap = Gap(label, str(rep.get("rep_id", "")), (actual - fair) / fair, actual - fair)
-            if best is None or (abs(gap.relative), abs(gap.amount)) > (abs(best.relative), abs(best.amount)):
-                best = gap
-        out.append(best)
+        entries = [(rep, rep.measures.get(name)) for rep, _ in books if rep.measures]
+        out.append(
+            best_of(
+                label,
+                [
+                    (rep, _finite(m.before if before else m.value), _finite(m.fair))
+                    for rep, m in entries
+                    if m is not None
+                ],
+            )
+        )
     return out
 
 
-def outside_bands(rep: Mapping[str, object], potential_band: float | None) -> tuple[bool, bool, bool, bool]:
+def outside_bands(rep: Rep, potential_band: float | None) -> tuple[bool, bool, bool, bool]:
     """Whether the rep's Tier 1, 2, 3 count and potential break the plan's own bands.
 
     The tier bands are the integer ``tier_band`` [lo, hi] recorded for the rep (+-tier_band or
@@ -249,17 +234,11 @@ def outside_bands(rep: Mapping[str, object], potential_band: float | None) -> tu
     of the fair share. This is the rule behind the plan's "outside the band" warnings.
     """
     flags: list[bool] = []
-    bands = rep.get("tier_band")
     for t in TIERS:
-        count = _tier_value(rep.get("tier_counts"), t)
-        lohi = bands.get(str(t), bands.get(t)) if isinstance(bands, Mapping) else None
-        if count is None or not isinstance(lohi, (list, tuple)) or len(lohi) != 2:
-            flags.append(False)
-            continue
-        lo, hi = _number(lohi[0]), _number(lohi[1])
-        flags.append((lo is not None and count < lo) or (hi is not None and count > hi))
-    pot, fair = _number(rep.get("potential")), _number(rep.get("fair_potential"))
-    if pot is None or fair is None or fair <= 0 or potential_band is None:
+        count, lohi = rep.tier_counts.get(str(t)), rep.tier_band.get(str(t))
+        flags.append(count is not None and lohi is not None and not lohi[0] <= count <= lohi[1])
+    pot, fair = rep.potential, rep.fair_potential
+    if fair <= 0 or potential_band is None:
         flags.append(False)
     else:
         flags.append(

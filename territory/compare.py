@@ -327,8 +327,8 @@ def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
     keys = ["account_id", "product"] if by_product else ["account_id"]
     a = old_dir.assignments.set_index(keys)
     b = new_dir.assignments.set_index(keys)
-    inputs_differ = _inputs_differ(old_dir.summary, new_dir.summary)
-    new_reps = {str(r.get("rep_id")) for r in new_dir.summary.get("reps", []) if isinstance(r, dict)}
+    inputs_differ = _inputs_differ(old_dir.result, new_dir.result)
+    new_reps = {r.rep_id for r in new_dir.result.reps}
     col = lambda df, c: df[c] if c in df.columns else pd.Series("", index=df.index)  # noqa: E731
     rows: list[dict[str, Any]] = []
     common = a.index.intersection(b.index)
@@ -395,14 +395,12 @@ def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def _inputs_differ(old: dict[str, Any], new: dict[str, Any]) -> bool | None:
+def _inputs_differ(old: PlanSummary, new: PlanSummary) -> bool | None:
     """Whether the accounts the two plans read differ (by sha256); None when unknown."""
 
-    def fingerprint(s: dict[str, Any]) -> str | None:
-        inputs = s.get("inputs")
-        if not isinstance(inputs, dict) or not isinstance(inputs.get("accounts"), dict):
-            return None
-        return inputs["accounts"].get("sha256") or None
+    def fingerprint(s: PlanSummary) -> str | None:
+        accounts = s.inputs.get("accounts")
+        return (accounts.sha256 or None) if accounts is not None else None
 
     a, b = fingerprint(old), fingerprint(new)
     return None if a is None or b is None else a != b

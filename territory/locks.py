@@ -147,28 +147,30 @@ def family_lock_conflicts(
     pinned = np.flatnonzero(target != "")
     if len(pinned) < 2:
         return []
-    fam = families.astype(str).to_numpy(dtype=object)
+    # Only the pinned rows are looked at (a few percent of the accounts): every array below
+    # is of them, indexed by position among the pinned.
+    part = accounts.iloc[pinned]
+    target = target[pinned]
+    fam = families.iloc[pinned].astype(str).to_numpy(dtype=object)
     shown = fam
-    if "_family_base" in accounts.columns:  # product rows: "A001::core" is family A001, product core
-        shown = (
-            accounts["_family_base"].astype(str) + " (" + accounts["product"].astype(str) + ")"
-        ).to_numpy(dtype=object)
-    ids = accounts["account_id"].astype(str).to_numpy(dtype=object)
-    rows = spreadsheet_rows(accounts)
+    if "_family_base" in part.columns:  # product rows: "A001::core" is family A001, product core
+        shown = (part["_family_base"].astype(str) + " (" + part["product"].astype(str) + ")").to_numpy(
+            dtype=object
+        )
+    ids = part["account_id"].astype(str).to_numpy(dtype=object)
+    rows = spreadsheet_rows(accounts)[pinned]
     from_file = (
-        accounts["_lock_to"].astype(str).to_numpy(dtype=object) != ""
-        if "_lock_to" in accounts.columns
-        else np.zeros(len(accounts), dtype=bool)
+        part["_lock_to"].astype(str).to_numpy(dtype=object) != ""
+        if "_lock_to" in part.columns
+        else np.zeros(len(part), dtype=bool)
     )
 
     # Pins that lock rules or successors made say so ("is kept with R01 by lock rule 2 (...)").
-    why = (
-        accounts["_lock_why"].astype(str).to_numpy(dtype=object) if "_lock_why" in accounts.columns else None
-    )
+    why = part["_lock_why"].astype(str).to_numpy(dtype=object) if "_lock_why" in part.columns else None
     lock_rows = (
-        accounts["_lock_row"].to_numpy(dtype=np.int64)
-        if "_lock_row" in accounts.columns
-        else np.zeros(len(accounts), dtype=np.int64)
+        part["_lock_row"].to_numpy(dtype=np.int64)
+        if "_lock_row" in part.columns
+        else np.zeros(len(part), dtype=np.int64)
     )
     by_rule = False
 
@@ -187,7 +189,7 @@ def family_lock_conflicts(
     first: dict[str, int] = {}
     out: list[Problem] = []
     n = 0
-    for i in pinned.tolist():
+    for i in range(len(pinned)):
         f = fam[i]
         if f not in first:
             first[f] = i

@@ -5,6 +5,7 @@ This module only orchestrates; each step's logic lives in its own module.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
@@ -23,11 +24,27 @@ from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_
 from .hierarchy import family_roots
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
-from .io.writing import write_csv, write_json
+from .io.writing import FileRecord, write_csv, write_json
 from .locks import family_lock_conflicts
 from .model import ModelInput, solve_pools
 from .model.pools import TIERS
 from .model.units import measures_of
+from .plan_result import (
+    PLAN_FORMAT,
+    BalanceMetrics,
+    BaselineMetrics,
+    FileEntry,
+    MeasureOverall,
+    Overall,
+    PlanSummary,
+    PoolResult,
+    Rep,
+    RepBefore,
+    RepMeasure,
+    SolverResult,
+    TeamAverage,
+)
+from .plan_result import InputFile as ResultInput
 from .products import check_products, expand_products, product_mode, product_owner_problems
 from .progress import Progress, no_progress
 from .updates import OwnerUpdates, owner_updates, owner_value_problems
@@ -876,24 +893,24 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, Any]:
+def _rep_measures(arr: Mapping[str, Any], r: int) -> dict[str, RepMeasure]:
     """Every measure of one rep: total, fair share, deviation, band (None when not balanced)
     and the total before the plan."""
-    out: dict[str, Any] = {}
+    out: dict[str, RepMeasure] = {}
     for m, name in enumerate(arr.get("measures", [])):
         value, fair = float(arr["after_values"][r, m]), float(arr["fair_value"][r, m])
         lo, hi = float(arr["value_lo"][r, m]), float(arr["value_hi"][r, m])
-        out[name] = {
-            "value": value,
-            "fair": fair,
-            "deviation": value / fair - 1 if fair > 0 else None,
-            "band": [lo, hi] if np.isfinite(lo) and np.isfinite(hi) and fair > 0 else None,
-            "before": float(arr["before_values"][r, m]),
-        }
+        out[name] = RepMeasure(
+            value=value,
+            fair=fair,
+            deviation=value / fair - 1 if fair > 0 else None,
+            band=(lo, hi) if np.isfinite(lo) and np.isfinite(hi) and fair > 0 else None,
+            before=float(arr["before_values"][r, m]),
+        )
     return out
 
 
-def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> list[dict[str, Any]] | None:
+def team_balance_summary(reps: Sequence[Rep], cfg: PlanConfig) -> list[dict[str, Any]] | None:
     """Balance per manager's team in each pool, with ``balance.team_band`` set (else None):
     tier counts and every balanced measure against the team's fair share, as the model's
     ``team_balance`` family defines it (team capacity / pool capacity x the pool's total;
@@ -909,34 +926,38 @@ def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> lis
 
     tiers = [str(t) for t in TIERS]
     balanced = list(cfg.balance.measures)
-    pools: dict[str, list[dict[str, Any]]] = {}
-    for row in rep_rows:
-        pools.setdefault(str(row["pool"]), []).append(row)
+    pools: dict[str, list[Rep]] = {}
+    for rep in reps:
+        pools.setdefault(rep.pool, []).append(rep)
+
+    def total(rows: Sequence[Rep], name: str) -> float:
+        return sum(r.measures[name].value for r in rows if r.measures and name in r.measures)
+
     out = []
-    for pool, reps in pools.items():
-        cap = sum(r["capacity"] for r in reps)
-        n_t = np.array([sum(r["tier_counts"][t] for r in reps) for t in tiers], dtype=float)
-        v_m = {m: sum(r["measures"][m]["value"] for r in reps if m in r["measures"]) for m in balanced}
-        teams: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for r in reps:
-            manager = str(r.get("manager") or "").strip()
+    for pool, members in pools.items():
+        cap = sum(r.capacity for r in members)
+        n_t = np.array([sum(r.tier_counts[t] for r in members) for t in tiers], dtype=float)
+        v_m = {m: total(members, m) for m in balanced}
+        teams: dict[tuple[str, str], list[Rep]] = {}
+        for r in members:
+            manager = r.manager.strip()
             if manager:
-                teams.setdefault((manager, str(r.get("product") or "")), []).append(r)
+                teams.setdefault((manager, r.product or ""), []).append(r)
         for (manager, product), rows in teams.items():
             if product:  # the sum of the reps' fair shares of their product
-                fair_t = np.array([sum(r["fair_tier"][t] for r in rows) for t in tiers], dtype=float)
+                fair_t = np.array([sum(r.fair_tier[t] for r in rows) for t in tiers], dtype=float)
                 fair_m = {
-                    m: sum(r["measures"][m]["fair"] or 0.0 for r in rows if m in r["measures"])
+                    m: sum(r.measures[m].fair or 0.0 for r in rows if r.measures and m in r.measures)
                     for m in balanced
                 }
             else:
-                share = sum(r["capacity"] for r in rows) / cap if cap > 0 else 0.0
+                share = sum(r.capacity for r in rows) / cap if cap > 0 else 0.0
                 fair_t = n_t * share
                 fair_m = {m: v_m[m] * share for m in balanced}
             lo, hi = tier_band(fair_t, band, cfg.balance.tier_band_min_accounts)
             measures = {}
             for name in balanced:
-                value = sum(r["measures"][name]["value"] for r in rows if name in r["measures"])
+                value = total(rows, name)
                 fair = fair_m[name]
                 measures[name] = {
                     "value": value,
@@ -949,10 +970,10 @@ def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> lis
                     "manager": manager,
                     "pool": pool,
                     **({"product": product} if product else {}),
-                    "reps": [r["rep_id"] for r in rows],
-                    "capacity": float(sum(r["capacity"] for r in rows)),
-                    "accounts": sum(r["accounts"] for r in rows),
-                    "tier_counts": {t: sum(r["tier_counts"][t] for r in rows) for t in tiers},
+                    "reps": [r.rep_id for r in rows],
+                    "capacity": float(sum(r.capacity for r in rows)),
+                    "accounts": sum(r.accounts for r in rows),
+                    "tier_counts": {t: sum(r.tier_counts[t] for r in rows) for t in tiers},
                     "fair_tier": {t: float(f) for t, f in zip(tiers, fair_t)},
                     "tier_band": {t: [int(a), int(b)] for t, a, b in zip(tiers, lo, hi)},
                     "measures": measures,
@@ -961,115 +982,118 @@ def team_balance_summary(rep_rows: list[dict[str, Any]], cfg: PlanConfig) -> lis
     return out
 
 
-def summary_dict(
-    p: Plan,
-    *,
-    generated_at: datetime | None = None,
-    updates: OwnerUpdates | None = None,
-    files: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The summary.json object; ``files`` (name -> sha256, bytes, rows) is recorded before ``run``."""
+def _rep_records(p: Plan) -> tuple[Rep, ...]:
+    """summary.json's ``reps``: every rep of the roster and the rep's book, in roster order."""
     arr = p.extras["arrays"]
-    reps = p.reps
     after, before = arr["after"], arr["before"]
     t = [str(x) for x in TIERS]
-    rep_rows = []
     weights = np.asarray(p.config.balance.workload_weights[:3], dtype=float)
-    for r in range(len(reps)):
-        row = reps.iloc[r]
+    out = []
+    for r, row in enumerate(p.reps.to_dict("records")):
         fair_t = arr["fair_tier"][r]
         counts = after.tier_counts[r]
         fair_p = float(arr["fair_potential"][r])
-        rep_rows.append(
-            {
-                "rep_id": row["rep_id"],
-                "name": row["name"],
-                "email": row["email"],
-                "manager": row["manager"],
-                "region": row["region"],
-                "capacity": float(row["capacity"]),
-                "product": (
+        out.append(
+            Rep(
+                rep_id=row["rep_id"],
+                name=row["name"],
+                email=row["email"],
+                manager=row["manager"],
+                region=row["region"],
+                capacity=float(row["capacity"]),
+                product=(
                     str(arr["rep_product"][r])
                     if arr.get("rep_product") is not None
                     else (row["product"] or None)
                 ),
-                "pool": row["pool"],
-                "accounts": int(after.accounts[r]),
-                "tier_counts": {k: int(c) for k, c in zip(t, counts)},
-                "fair_tier": {k: float(f) for k, f in zip(t, fair_t)},
-                "tier_band": {
-                    k: [int(lo), int(hi)] for k, lo, hi in zip(t, arr["tier_lo"][r], arr["tier_hi"][r])
+                pool=row["pool"],
+                accounts=int(after.accounts[r]),
+                tier_counts={k: int(c) for k, c in zip(t, counts)},
+                fair_tier={k: float(f) for k, f in zip(t, fair_t)},
+                tier_band={
+                    k: (int(lo), int(hi)) for k, lo, hi in zip(t, arr["tier_lo"][r], arr["tier_hi"][r])
                 },
-                "tier_deviation": {
+                tier_deviation={
                     k: (float((c - f) / f) if f > 0 else None) for k, c, f in zip(t, counts, fair_t)
                 },
-                "workload": float(counts @ weights),
-                "fair_workload": float(fair_t @ weights),
-                "potential": float(after.potential[r]),
-                "fair_potential": fair_p,
-                "potential_deviation": (float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
-                "measures": _rep_measures(arr, r),
-                "moves_in": int(arr["moves_in"][r]),
-                "moves_out": int(arr["moves_out"][r]),
-                "kept": int(after.accounts[r] - arr["moves_in"][r]),
-                "before": {
-                    "accounts": int(before.accounts[r]),
-                    "tier_counts": {k: int(c) for k, c in zip(t, before.tier_counts[r])},
-                    "potential": float(before.potential[r]),
-                },
-            }
+                workload=float(counts @ weights),
+                fair_workload=float(fair_t @ weights),
+                potential=float(after.potential[r]),
+                fair_potential=fair_p,
+                potential_deviation=(float(after.potential[r] / fair_p - 1) if fair_p > 0 else None),
+                measures=_rep_measures(arr, r),
+                moves_in=int(arr["moves_in"][r]),
+                moves_out=int(arr["moves_out"][r]),
+                kept=int(after.accounts[r] - arr["moves_in"][r]),
+                before=RepBefore(
+                    accounts=int(before.accounts[r]),
+                    tier_counts={k: int(c) for k, c in zip(t, before.tier_counts[r])},
+                    potential=float(before.potential[r]),
+                ),
+            )
         )
+    return tuple(out)
+
+
+def _overall_record(metrics: Mapping[str, Any]) -> Overall:
+    """summary.json's ``overall`` from the plan's metrics (``Plan.metrics``, as the solve
+    computed them); a metric no field of ``Overall`` declares stops here (TypeError)."""
+    before, measures, baseline = (metrics.get(k) for k in ("before", "measures", "baseline"))
+    return Overall(
+        **{
+            **metrics,
+            "before": BalanceMetrics(**before) if before is not None else None,
+            "measures": {k: MeasureOverall(**v) for k, v in measures.items()}
+            if measures is not None
+            else None,
+            "baseline": BaselineMetrics(**baseline) if baseline is not None else None,
+        }
+    )
+
+
+def _solver_record(p: Plan) -> SolverResult:
+    return SolverResult(
+        name=p.config.solver.name,
+        status=p.status,
+        status_text=p.status_text(),
+        objective=p.objective,
+        bound=p.bound,
+        gap=p.gap,
+        pools=tuple(
+            PoolResult(
+                name=pr.name,
+                reps=len(pr.rep_ids),
+                accounts=pr.accounts,
+                units=pr.units,
+                status=pr.report.status,
+                objective=pr.report.objective,
+                bound=pr.report.bound,
+                gap=pr.report.gap,
+            )
+            for pr in p.pools
+        ),
+    )
+
+
+def plan_result(
+    p: Plan,
+    *,
+    generated_at: datetime | None = None,
+    updates: OwnerUpdates | None = None,
+    files: Mapping[str, FileRecord] | None = None,
+) -> PlanSummary:
+    """The plan result (summary.json), built record by record; ``files`` (the plan folder's
+    other files as written) is recorded with the summary's checksum of itself, before ``run``."""
+    arr = p.extras["arrays"]
+    after = arr["after"]
+    reps = _rep_records(p)
     n = max(len(reps), 1)
-    solver_cfg = p.config.solver
-    summary: dict[str, Any] = {
-        "format": "territory-plan/1",
-        "territory_version": __version__,
-        "period_label": p.config.period_label,
-        "inputs": {
-            f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows, **_input_path(f)}
-            for f in p.inputs
-        },
-        "config": config_to_dict(p.config),
-        "solver": {
-            "name": solver_cfg.name,
-            "status": p.status,
-            "status_text": p.status_text(),
-            "objective": p.objective,
-            "bound": p.bound,
-            "gap": p.gap,
-            "pools": [
-                {
-                    "name": pr.name,
-                    "reps": len(pr.rep_ids),
-                    "accounts": pr.accounts,
-                    "units": pr.units,
-                    "status": pr.report.status,
-                    "objective": pr.report.objective,
-                    "bound": pr.report.bound,
-                    "gap": pr.report.gap,
-                }
-                for pr in p.pools
-            ],
-        },
-        "overall": p.metrics,
-        "team_average": {
-            "accounts": float(after.accounts.sum() / n),
-            "tier_counts": {k: float(after.tier_counts[:, i].sum() / n) for i, k in enumerate(t)},
-            "potential": float(after.potential.sum() / n),
-            "measures": {
-                name: float(arr["after_values"][:, m].sum() / n) for m, name in enumerate(arr["measures"])
-            },
-        },
-        "reps": rep_rows,
-        "crm_update": (updates or owner_updates(p)).to_dict(),
-        "warnings": [w.sentence() for w in p.warnings],
-        **({"geography": p.extras["geography"]} if "geography" in p.extras else {}),
-    }
+    continuity = None
     if "previous" in p.extras:
         from .continuity import continuity_summary
 
         a = p.accounts
-        summary["continuity"] = continuity_summary(
+        continuity = continuity_summary(
             p.extras["previous"],
             a["account_id"].astype(str).to_numpy(dtype=object),
             a["moved"].to_numpy(dtype=bool),
@@ -1077,42 +1101,82 @@ def summary_dict(
             ~a["previous_owner_id"].astype(str).isin(p.reps["rep_id"].astype(str)).to_numpy(dtype=bool),
             p.config.continuity.repeat_move_weight,
         )
-    teams = team_balance_summary(rep_rows, p.config)
-    if teams is not None:
-        summary["teams"] = teams
+    teams = team_balance_summary(reps, p.config)
     from .lockrules import lock_rules_summary
 
-    locks = lock_rules_summary(p)
-    if locks is not None:
-        summary["lock_rules"] = locks
+    requests = None
     if "requests" in p.extras and "request_outcomes" in p.extras:
         from .requests import requests_summary
 
-        summary["requests"] = requests_summary(p)
+        requests = requests_summary(p)
+    result = PlanSummary(
+        format=PLAN_FORMAT,
+        territory_version=__version__,
+        period_label=p.config.period_label,
+        inputs={
+            f.label: ResultInput(file=Path(f.path).name, sha256=f.sha256, rows=f.rows, path=_input_path(f))
+            for f in p.inputs
+        },
+        config=config_to_dict(p.config),
+        solver=_solver_record(p),
+        overall=_overall_record(p.metrics),
+        team_average=TeamAverage(
+            accounts=float(after.accounts.sum() / n),
+            tier_counts={str(k): float(after.tier_counts[:, i].sum() / n) for i, k in enumerate(TIERS)},
+            potential=float(after.potential.sum() / n),
+            measures={
+                name: float(arr["after_values"][:, m].sum() / n) for m, name in enumerate(arr["measures"])
+            },
+        ),
+        reps=reps,
+        crm_update=(updates or owner_updates(p)).record(),
+        warnings=tuple(w.sentence() for w in p.warnings),
+        geography=p.extras.get("geography"),
+        continuity=continuity,
+        teams=tuple(teams) if teams is not None else None,
+        lock_rules=lock_rules_summary(p),
+        requests=requests,
+    )
     if files is not None:
-        summary["files"] = dict(files)
         from .io.plandir import summary_checksum
 
+        result = dataclasses.replace(
+            result,
+            files={
+                name: FileEntry(sha256=rec.sha256, bytes=rec.bytes, rows=rec.rows)
+                for name, rec in files.items()
+            },
+        )
         # Of summary.json itself (all but "run"): books, compare and diff refuse an edited one.
-        summary["summary_sha256"] = summary_checksum(summary)
-    summary["run"] = {
-        "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-        "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
-        "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
-    }
-    from .plan_result import PlanSummary
+        result = dataclasses.replace(result, summary_sha256=summary_checksum(result.to_dict()))
+    return dataclasses.replace(
+        result,
+        run={
+            "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+            "seconds": {k: round(v, 3) for k, v in sorted(p.timings.items())},
+            "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
+        },
+    )
 
-    # Written through the typed plan result: a key it does not declare stops here.
-    return PlanSummary.from_dict(summary, strict=True).to_dict()
+
+def summary_dict(
+    p: Plan,
+    *,
+    generated_at: datetime | None = None,
+    updates: OwnerUpdates | None = None,
+    files: Mapping[str, FileRecord] | None = None,
+) -> dict[str, Any]:
+    """The summary.json object (``plan_result(...).to_dict()``)."""
+    return plan_result(p, generated_at=generated_at, updates=updates, files=files).to_dict()
 
 
-def _input_path(f: InputFile) -> dict[str, str]:
+def _input_path(f: InputFile) -> str | None:
     """Where an input file was read from (absolute), so `territory explain` can read it again."""
     from .io.sql import is_database_url
 
     if not f.path or is_database_url(f.path):
-        return {}
-    return {"path": str(Path(f.path).resolve())}
+        return None
+    return str(Path(f.path).resolve())
 
 
 PlanFiles = list[tuple[str, Any]]
@@ -1149,7 +1213,7 @@ def write_plan_files(p: Plan, folder: str | Path, extra: Sequence[tuple[str, Any
     books, compare and diff can tell a complete, unedited plan folder from anything else.
     Use ``write_plan`` to replace a folder as one unit.
     """
-    from .io.writing import FileRecord, sha256_of
+    from .io.writing import sha256_of
 
     folder = Path(folder)
     t0 = time.perf_counter()
@@ -1164,7 +1228,7 @@ def write_plan_files(p: Plan, folder: str | Path, extra: Sequence[tuple[str, Any
         else:
             records[name] = write_json(content, target)
     p.timings["write"] = time.perf_counter() - t0
-    summary = summary_dict(p, updates=updates, files={n: r.as_dict() for n, r in records.items()})
+    summary = summary_dict(p, updates=updates, files=records)
     write_json(summary, folder / "summary.json")
     return summary
 

@@ -1,9 +1,10 @@
 """summary.json as one typed object: the plan result.
 
 ``PlanSummary`` and the records it holds are frozen dataclasses, one field per key of
-summary.json, in the order the file lists them. The plan writer builds one
-(``territory.pipeline.summary_dict``) and writes ``to_dict()``; books, compare, diff and the
-review page read one with ``from_dict`` after the plan folder was checked
+summary.json, in the order the file lists them. The plan writer builds the records
+(``territory.pipeline.plan_result``) and writes ``to_dict()``, which writes each value as its
+field declares it and refuses a value of another kind with its key named; books, compare,
+diff and the review page read one with ``from_dict`` after the plan folder was checked
 (``territory.io.plandir``). docs/plan-output.md's summary.json section is generated from the
 fields' ``help`` (``scripts/gen_plan_output_doc.py``; ``tests/test_plan_result.py`` fails when
 the two disagree).
@@ -15,9 +16,10 @@ Adding a key: add a field to the record it belongs in, with ``info("what it mean
 * ``omit_none=True`` when the key is left out of the file (not written as ``null``) where it
   does not apply, e.g. ``geography`` in a plan that placed no account.
 
-Then fill it in the writer and run ``scripts/gen_plan_output_doc.py``. A JSON object whose
-inner keys are owned elsewhere (``config``: docs/settings.md; ``geography``: docs/geography.md)
-is typed ``Mapping[str, Any]`` and kept as it is.
+Then pass it where the writer constructs the record (a field without a default that the
+writer does not fill fails mypy) and run ``scripts/gen_plan_output_doc.py``. A JSON object
+whose inner keys are owned elsewhere (``config``: docs/settings.md; ``geography``:
+docs/geography.md) is typed ``Mapping[str, Any]`` and kept as it is.
 """
 
 from __future__ import annotations
@@ -387,8 +389,10 @@ class PlanSummary:
         return float(band) if isinstance(band, (int, float)) and not isinstance(band, bool) else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object, keys in the order of the fields."""
-        out = _dump(self)
+        """The JSON object, keys in the order of the fields; each value written as its field
+        declares it (a whole number in a ``float`` field is written as ``2.0``). A value of
+        another kind (text for a number, a NumPy integer) raises ``SummaryError`` naming it."""
+        out = _dump(PlanSummary, self, "")
         assert isinstance(out, dict)
         return out
 
@@ -445,19 +449,77 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _dump(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+def _dump(tp: Any, value: Any, key: str) -> Any:
+    """``value`` as the JSON value of type ``tp`` (the mirror of ``_load``)."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        alt = next((a for a in inner if _is(a, value)), inner[0])
+        return _dump(alt, value, key)
+    if tp is Any:
+        return _plain(value)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        if not isinstance(value, tp):
+            raise SummaryError(key or "summary", f"must be a {tp.__name__} record, not {value!r}")
+        hints = _hints(tp)
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if value is None and (f.metadata.get("omit_none") or f.metadata.get("since")):
+        for f in dataclasses.fields(tp):
+            v = getattr(value, f.name)
+            if v is None and (f.metadata.get("omit_none") or f.metadata.get("since")):
                 continue
-            out[f.name] = _dump(value)
+            out[f.name] = _dump(hints[f.name], v, f"{key}.{f.name}" if key else f.name)
         return out
+    if not _is(tp, value):
+        raise SummaryError(key, f"must be {_kind(tp)}, not {value!r}")
+    if tp is float:
+        return float(value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return [_dump(args[0], v, f"{key}[{i}]") for i, v in enumerate(value)]
+        if len(value) != len(args):
+            raise SummaryError(key, f"must be a list of {len(args)}")
+        return [_dump(a, v, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value))]
+    if origin is Mapping or tp is Mapping:
+        args = typing.get_args(tp)
+        vt = args[1] if args else Any
+        return {str(k): _dump(vt, v, f"{key}.{k}") for k, v in value.items()}
+    return value
+
+
+def _is(tp: Any, value: Any) -> bool:
+    """``value`` is of the kind ``tp`` declares (a whole number counts as a ``float``)."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if tp is bool:
+        return type(value) is bool
+    if tp is int:
+        return type(value) is int
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is str:
+        return isinstance(value, str)
+    if origin is tuple:
+        return isinstance(value, (list, tuple))
+    if origin is Mapping or tp is Mapping:
+        return isinstance(value, Mapping)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return isinstance(value, tp)
+    return False
+
+
+def _plain(obj: Any) -> Any:
+    """A value of a ``Mapping[str, Any]`` field (owned elsewhere) as JSON, as it is."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _dump(type(obj), obj, "")
     if isinstance(obj, Mapping):
-        return {str(k): _dump(v) for k, v in obj.items()}
+        return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_dump(v) for v in obj]
+        return [_plain(v) for v in obj]
     return obj
 
 
@@ -477,7 +539,9 @@ def _kind(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if tp is str:
         return "text"
-    if tp in (int, float):
+    if tp is int:
+        return "a whole number"
+    if tp is float:
         return "a number"
     if tp is bool:
         return "true or false"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ from .assignment import Plan
 from .config import PlanConfig
 from .errors import ConfigError, Problem
 from .io.crm import PRESETS as CRM_PRESETS
+from .plan_result import CrmFile, CrmUpdate
 from .products import ROLE_PREFIX
 
 # Salesforce AccountTeamMember insert (Data Loader, object Account Team Member).
@@ -73,26 +73,26 @@ class OwnerUpdates:
         """File name -> frame for the files to write (none when withheld)."""
         return {f.file: f.frame for f in self.files} if self.written else {}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``crm_update`` object of summary.json."""
-        return {
-            "written": self.written,
-            "withheld_because": [] if self.written else list(self.reasons),
-            "written_despite": list(self.reasons) if self.written else [],
-            "max_owner_change_share": self.max_share,
-            "files": [
-                {
-                    "file": f.file,
-                    "product": f.product,
-                    "owner_field": f.owner_field,
-                    "rows": f.rows,
-                    "first_owners": f.first_owners,
-                    "accounts": f.accounts,
-                    "share": f.share,
-                }
+    def record(self) -> CrmUpdate:
+        """The ``crm_update`` record of summary.json."""
+        return CrmUpdate(
+            written=self.written,
+            withheld_because=() if self.written else self.reasons,
+            written_despite=self.reasons if self.written else (),
+            max_owner_change_share=self.max_share,
+            files=tuple(
+                CrmFile(
+                    file=f.file,
+                    product=f.product,
+                    owner_field=f.owner_field,
+                    rows=f.rows,
+                    first_owners=f.first_owners,
+                    accounts=f.accounts,
+                    share=f.share,
+                )
                 for f in self.files
-            ],
-        }
+            ),
+        )
 
 
 def share_text(share: float) -> str:

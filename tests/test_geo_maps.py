@@ -140,7 +140,7 @@ def test_a_rep_map_zooms_to_the_lower_48_and_lists_the_insets(geo_plan) -> None:
 
 
 def test_roll_up_and_summary_have_team_maps(geo_plan) -> None:  # type: ignore[no-untyped-def]
-    rollup = build_manager_rollup(geo_plan, geo_plan.reps[0]["manager"], generated_on=GENERATED_ON)
+    rollup = build_manager_rollup(geo_plan, geo_plan.reps[0].manager, generated_on=GENERATED_ON)
     assert rollup.geo_map is not None
     team = [r.rep_id for r in rollup.reps]
     assert [i.label.split(" (")[-1].rstrip(")") for i in rollup.geo_map.legend] == [
@@ -173,7 +173,7 @@ def test_many_reps_are_grouped_by_team_on_the_summary_map(geo_plan, monkeypatch)
     monkeypatch.setattr(maps, "MAX_DISTINCT", 1)
     fig = plan_map(geo_plan)
     assert fig is not None and fig.title == "Every territory on the map, by team"
-    managers = {str(r["manager"]) for r in geo_plan.reps}
+    managers = {r.manager for r in geo_plan.reps}
     assert {i.label for i in fig.legend} <= {f"{m}'s team" for m in managers}
 
 

@@ -54,6 +54,33 @@ def test_the_writer_refuses_a_key_no_field_declares() -> None:
     assert e.value.key == "overall.surprise"
 
 
+def test_the_writer_writes_each_value_as_its_field_declares_it() -> None:
+    """Records are built by the writer, not read: a whole number in a float field is written
+    as a float, and a value of another kind (a NumPy integer, text) is refused with its key."""
+    import dataclasses
+
+    import numpy as np
+
+    result = PlanSummary.from_dict(golden())
+    zero = dataclasses.replace(result.overall, moved_share=0, max_potential_deviation=1)
+    out = dataclasses.replace(result, overall=zero).to_dict()["overall"]
+    assert (repr(out["moved_share"]), repr(out["max_potential_deviation"])) == ("0.0", "1.0")
+    reps = list(result.reps)
+    reps[2] = dataclasses.replace(reps[2], accounts=np.int64(3))
+    with pytest.raises(SummaryError) as e:
+        dataclasses.replace(result, reps=tuple(reps)).to_dict()
+    assert str(e.value) == "reps[2].accounts: must be a whole number, not np.int64(3)"
+
+
+def test_the_writer_refuses_a_metric_no_field_declares() -> None:
+    from territory.pipeline import _overall_record
+
+    metrics = golden()["overall"]
+    assert _overall_record(metrics) == PlanSummary.from_dict(golden()).overall
+    with pytest.raises(TypeError, match="surprise"):
+        _overall_record({**metrics, "surprise": 1})
+
+
 def test_a_plan_written_before_measures_still_reads_with_potential_as_its_measure() -> None:
     data = golden()
     for rep in data["reps"]:

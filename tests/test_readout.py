@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from territory.balance import Gap, largest_gaps, outside_bands
+from territory.plan_result import PlanSummary, Rep
 from territory_cli.compare import format_comparison
 from territory_cli.plan import format_summary
 from territory_cli.text import rep_label
@@ -81,6 +82,11 @@ def summary(reps: list[dict[str, Any]]) -> dict[str, Any]:
     return s
 
 
+def typed(reps: list[dict[str, Any]]) -> tuple[Rep, ...]:
+    """The reps as the plan result reads them."""
+    return PlanSummary.from_dict(summary(reps)).reps
+
+
 # --------------------------------------------------------------------------- long ids, real names
 
 
@@ -123,7 +129,7 @@ def test_largest_gap_says_accounts_and_percent():
         rep("R01", "Ana", (6, 10, 10), (5.0, 10.0, 10.0), capacity=0.5),
         rep("R02", "Ben", (10, 11, 9), (10.0, 10.0, 10.0)),
     ]
-    gaps = largest_gaps(reps)
+    gaps = largest_gaps(typed(reps))
     assert gaps[0] == Gap("Tier 1", "R01", pytest.approx(0.2), pytest.approx(1.0))
     assert gaps[0].units_text() == "+1 account"
     assert gaps[2].units_text() == "-1 account" and gaps[2].rep_id == "R02"
@@ -133,7 +139,7 @@ def test_largest_gap_says_accounts_and_percent():
 
 
 def test_gap_in_accounts_keeps_fractions():
-    gaps = largest_gaps([rep("R01", "Ana", (10, 5, 5), (8.2, 5.0, 5.0))])
+    gaps = largest_gaps(typed([rep("R01", "Ana", (10, 5, 5), (8.2, 5.0, 5.0))]))
     assert gaps[0].units_text() == "+1.8 accounts"
 
 
@@ -144,7 +150,7 @@ def test_before_leaves_out_reps_who_had_nothing():
         rep("R02", "Ben", (5, 5, 5), (5.0, 5.0, 5.0), before=(7, 5, 6)),
         rep("NEW", "Cleo", (5, 5, 5), (5.0, 5.0, 5.0), before=(0, 0, 0)),
     ]
-    before = largest_gaps(reps, before=True)
+    before = largest_gaps(typed(reps), before=True)
     assert [g.rep_id for g in before if g] == ["R01", "R01", "R02", "R01"]
     assert before[0].relative == pytest.approx(0.6) and before[0].units_text() == "+3 accounts"
     text = format_summary(summary(reps), Path("out"))
@@ -155,7 +161,7 @@ def test_before_leaves_out_reps_who_had_nothing():
 
 def test_before_when_nobody_owned_anything():
     reps = [rep("R01", "Ana", (5, 5, 5), (5.0, 5.0, 5.0), before=(0, 0, 0))]
-    assert largest_gaps(reps, before=True) == [None, None, None, None]
+    assert largest_gaps(typed(reps), before=True) == [None, None, None, None]
     text = format_summary(summary(reps), Path("out"))
     assert "(no rep on the roster owns accounts today)" in text
 
@@ -165,7 +171,7 @@ def test_before_when_nobody_owned_anything():
 
 def test_inside_the_one_account_band_is_not_outside_even_when_over_ten_percent():
     r = rep("R01", "Ana", (6, 9, 20), (5.0, 8.2, 18.0), band=((4, 6), (7, 9), (16, 19)))
-    assert outside_bands(r, 0.10) == (False, False, True, False)
+    assert outside_bands(typed([r])[0], 0.10) == (False, False, True, False)
     r["potential"] = 111.0
-    assert outside_bands(r, 0.10)[3] is True
-    assert outside_bands(r, 0.15)[3] is False
+    assert outside_bands(typed([r])[0], 0.10)[3] is True
+    assert outside_bands(typed([r])[0], 0.15)[3] is False

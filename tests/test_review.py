@@ -140,7 +140,7 @@ def test_every_rep_number_is_the_one_in_summary_json(example):
             assert c["dev"] == rep["tier_deviation"][str(t)]
         assert cells[3]["value"] == rep["potential"] and cells[3]["fair"] == rep["fair_potential"]
         assert cells[3]["text"] == f"{rep['potential']:,.0f}"
-        assert [c["out"] for c in cells] == list(outside_bands(rep, band))
+        assert [c["out"] for c in cells] == list(outside_bands(example.rep(rep["rep_id"]), band))
     facts = dict(data["facts"])
     overall = summary["overall"]
     assert facts["Accounts"] == "1,000" and facts["Reps"] == "16"
@@ -377,3 +377,23 @@ def test_a_product_plan_lists_each_account_per_product(tmp_path):
     )
     assert data["previous"]["columns"][:2] == ["account_id", "product"]
     assert len(data["previous"]["rows"]) == len(diff_plans(tmp_path / "q1", tmp_path / "q2"))
+
+
+def test_books_and_the_page_read_the_typed_plan_result_only(example):
+    """Every figure comes from the typed plan result (``PlanDir.result``), none from the raw
+    summary.json dict, so a renamed field fails type-checking instead of showing nothing."""
+    import dataclasses
+    import datetime as dt
+
+    from territory.reporting.context import build_manager_rollup, build_plan_summary, build_rep_book
+
+    blind = dataclasses.replace(example, summary={})
+    day = dt.date(2026, 1, 5)
+    rep_id, manager = example.reps[0].rep_id, example.reps[0].manager
+    assert review_data(blind) == review_data(example)
+    assert build_plan_summary(blind, generated_on=day) == build_plan_summary(example, generated_on=day)
+    assert build_rep_book(blind, rep_id, generated_on=day) == build_rep_book(
+        example, rep_id, generated_on=day
+    )
+    rollups = [build_manager_rollup(p, manager, generated_on=day) for p in (blind, example)]
+    assert rollups[0] == rollups[1]

@@ -177,15 +177,14 @@ def test_rep_strips_show_the_summary_numbers(pages, tab):
     )
     assert len(shown) == len(plan.reps) == 16
     for rep, (name, *cells) in zip(plan.reps, shown):
-        assert name == rep["name"] + rep["rep_id"]
-        counts, fair, band = rep["tier_counts"], rep["fair_tier"], rep["tier_band"]
-        for t in (1, 2, 3):
-            value, dev, words, out = cells[t - 1]
-            assert value == str(counts[str(t)])
-            assert dev == f"{rep['tier_deviation'][str(t)] * 100:+.1f}\u00a0%".replace("-", "\u2212")
-            lo, hi = band[str(t)]
-            assert words == f"fair {round(fair[str(t)], 1):g} \u00b7 band {lo}\u2013{hi}" and not out
-        assert cells[3][0] == f"{rep['potential']:,.0f}" and not cells[3][3]
+        assert name == rep.name + rep.rep_id
+        for t in ("1", "2", "3"):
+            value, dev, words, out = cells[int(t) - 1]
+            assert value == str(rep.tier_counts[t])
+            assert dev == f"{rep.tier_deviation[t] * 100:+.1f}\u00a0%".replace("-", "\u2212")
+            lo, hi = rep.tier_band[t]
+            assert words == f"fair {round(rep.fair_tier[t], 1):g} \u00b7 band {lo}\u2013{hi}" and not out
+        assert cells[3][0] == f"{rep.potential:,.0f}" and not cells[3][3]
     tab.page.check("#reps-outside")
     assert tab.page.locator("#reps-table tbody tr").count() == 0  # the example keeps every band
     assert tab.page.locator("#reps-count").text_content() == "0 reps shown of 16."

@@ -82,7 +82,7 @@ def test_no_cell_is_ever_a_formula(tmp_path):
         frame.loc[frame.index[frame["owner_id"] == "R01"][i], "name"] = text
     for data in (
         rep_workbook(plan, "R01", generated_on=DAY),
-        manager_workbook(plan, plan.rep("R01")["manager"], generated_on=DAY),
+        manager_workbook(plan, plan.rep("R01").manager, generated_on=DAY),
     ):
         wb = openpyxl.load_workbook(io.BytesIO(data))
         cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]

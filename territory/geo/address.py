@@ -54,49 +54,52 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     city_text = _col(accounts, "city")
     # Every rule below is worked out once per distinct value (a million accounts have a few
     # hundred countries and states and at most ~100,000 postal codes), then spread over the
-    # rows by their codes: text is compared per value, rows only as integers and booleans.
+    # rows by their codes: text is compared per value, rows only as integers and booleans, and
+    # each text column is built by one take from its distinct values (not per row).
     c_codes, c_uniques = pd.factorize(country_text, sort=False)
     u_country = _each(c_uniques, country_code)
     st_codes, st_uniques = pd.factorize(state_text, sort=False)
     u_state = _each(st_uniques, state_code)
     pc_codes, pc_uniques = pd.factorize(postal_text, sort=False)
-    u_zip, u_restored, u_postal = _postal_uniques(np.asarray(pc_uniques, dtype=object))
-    country = u_country[c_codes]
+    u_pc = np.asarray(pc_uniques, dtype=object)
+    u_zip, u_restored, u_postal = _postal_uniques(u_pc)
+    n_c, n_st, n_pc = len(u_country), len(u_state), len(u_zip)
     territory = np.isin(u_country, list(TERRITORY_COUNTRIES))[c_codes]
     no_country = (u_country == "")[c_codes]
-    zip5 = u_zip[pc_codes]
     restored = u_restored[pc_codes]
-    us_state = u_state[st_codes]
-    no_us_state = (u_state == "")[st_codes]
-    us_state = np.where(territory & no_us_state, country, us_state)
-    no_us_state &= ~territory
+    no_state = (u_state == "")[st_codes]
+    from_country = territory & no_state  # a territory's own code is its state
+    no_us_state = no_state & ~territory
     # A blank country is the US when the state is a US state or the postal code is a full ZIP
     # (a 4-digit code could be Australian or Swiss, so it does not make a blank country US).
     blank_us = no_country & (~no_us_state | ((u_zip != "")[pc_codes] & ~restored))
     us = (u_country == US)[c_codes] | territory | blank_us
-    state = np.where(us, us_state, _each(st_uniques, lambda t: " ".join(t.upper().split()))[st_codes])
-    zip5 = np.where(us, zip5, "")
-    restored = restored & us
+    # state: the US state code; the country's code for a territory; else the text upper-cased
+    states = np.concatenate([u_state, _each(st_uniques, lambda t: " ".join(t.upper().split())), u_country])
+    state_at = np.where(us, np.where(from_country, 2 * n_st + c_codes, st_codes), n_st + st_codes)
     city_arr = city_text.to_numpy(dtype=object)
     if "city" in accounts.columns:
+        state = states[state_at]
         codes, first = group_codes(city_arr, state)
         keys = np.array([city_key(clean_city(city_arr[i], state[i])) for i in first], dtype=object)
         ckey = keys[codes] if len(codes) else np.zeros(0, dtype=object)
     else:
         ckey = np.full(len(accounts), "", dtype=object)
+    # territories (country 'Puerto Rico', 'PR', ...) are US addresses with that state code
+    countries = np.append(u_country, US).astype(object)
+    zips = np.append(u_zip, "").astype(object)
     return Addresses(
-        # territories (country 'Puerto Rico', 'PR', ...) are US addresses with that state code
-        country=np.where(us, US, country),
-        state=state.astype(object),
-        state_text=state_text.to_numpy(dtype=object),
+        country=countries[np.where(us, n_c, c_codes)],
+        state=states[state_at],
+        state_text=np.asarray(st_uniques, dtype=object)[st_codes],
         us=us.astype(bool),
-        zip5=zip5.astype(object),
-        zip_restored=restored,
+        zip5=zips[np.where(us, pc_codes, n_pc)],
+        zip_restored=restored & us,
         postal=u_postal[pc_codes],
-        postal_text=postal_text.to_numpy(dtype=object),
+        postal_text=u_pc[pc_codes],
         city_key=ckey,
         city_text=city_arr,
-        country_text=country_text.to_numpy(dtype=object),
+        country_text=np.asarray(c_uniques, dtype=object)[c_codes],
     )
 
 

@@ -231,7 +231,7 @@ def territory_counties(plan: PlanDir, reps: Sequence[str] | None = None) -> dict
     With product ICPs every product's reps split the map, so a county has one owner per
     product: the map is that of the product ``reps`` carry (all reps when None), and None
     when they carry several (the map then shades each county by its accounts)."""
-    terr = (plan.summary.get("geography") or {}).get("territories") or {}
+    terr = (plan.result.geography or {}).get("territories") or {}
     kind = terr.get("units")
     path = plan.path / "territories.csv"
     if kind not in ("county", "state") or not path.is_file():
@@ -348,14 +348,12 @@ def plan_map(plan: PlanDir) -> MapFigure | None:
     terr = territory_counties(plan)
     if len(reps) <= maps.MAX_DISTINCT:
         names = plan.rep_names
-        ids = [str(r.get("rep_id", "")) for r in reps]
+        ids = [r.rep_id for r in reps]
         labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in ids]
         return _group_map(
             "Every territory on the map", p, mask, p.owner, labels, "rep", zoom=False, unit_group=terr
         )
-    manager_of = {
-        str(r.get("rep_id", "")): (str(r.get("manager") or "").strip() or "(no manager)") for r in reps
-    }
+    manager_of = {r.rep_id: (r.manager.strip() or "(no manager)") for r in reps}
     keys = np.array([manager_of.get(o, "(no manager)") for o in p.owner.tolist()], dtype=object)
     teams = list(dict.fromkeys(manager_of.values()))
     labels = [(t, f"{t}'s team" if t != "(no manager)" else t) for t in teams]

@@ -535,18 +535,19 @@ def _reasons(placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame) -> 
     todo = placed_by == ""
     non_us = todo & ~addr.us & (addr.country != "")
     out[non_us] = "outside the US (offline data covers US addresses only)"
-    left = todo & ~non_us  # the first reason that fits wins
-    has_city = addr.city_key != ""
-    has_state = addr.state != ""
+    at = np.flatnonzero(todo & ~non_us)  # the rows left; the first reason that fits wins
+    left = np.ones(len(at), dtype=bool)
+    has_city = addr.city_key[at] != ""
+    has_state = addr.state[at] != ""
     for reason, fits in (
-        ("city not found", has_city & has_state & addr.us),
-        ("postal code not found", addr.zip5 != ""),
+        ("city not found", has_city & has_state & addr.us[at]),
+        ("postal code not found", addr.zip5[at] != ""),
         ("city without a state", has_city & ~has_state),
-        ("postal code not read as a US ZIP", addr.postal != ""),
+        ("postal code not read as a US ZIP", addr.postal[at] != ""),
         ("no address", True),
     ):
         hit = left & fits
-        out[hit] = reason
+        out[at[hit]] = reason
         left &= ~hit
     return out
 

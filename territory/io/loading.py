@@ -11,7 +11,7 @@ import csv
 import functools
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import InputError, Problem, more_problems
 from .crm import footer_patterns, preset_aliases
 from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
-from .numbers import ACCOUNT_NUMBERS, measure_column, missing_measure, parse_number_columns
+from .numbers import ACCOUNT_NUMBERS, parse_number_columns
 from .sheets import (
     ReadLimits,
     check_file,
@@ -1365,15 +1365,12 @@ def parse_accounts(
     raw: pd.DataFrame,
     file: str,
     mapping: Mapping[str, str] | None = None,
-    *,
-    measures: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn a raw text table into the canonical accounts frame, collecting every problem.
 
     The frame keeps a ``_row`` column: each account's row number as a spreadsheet shows it.
-
-    :param measures: more columns to read as balance measures, like ``potential`` (numbers
-        of 0 or more, an empty cell counting as 0; see ``territory.io.numbers``).
+    Balance measures besides potential are read later, by
+    ``territory.model.measures.prepare_measures``.
     """
     df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
     problems += _header_problems(file, df, headers)
@@ -1425,13 +1422,7 @@ def parse_accounts(
             )
     if "name" not in df.columns:
         df["name"] = ids
-    extra = []
-    for name in measures:
-        if name in df.columns:
-            extra.append(measure_column(name))
-        elif name != "potential":
-            problems.append(missing_measure(file, raw, name))
-    problems += parse_number_columns(df, file, [*ACCOUNT_NUMBERS, *extra])
+    problems += parse_number_columns(df, file, ACCOUNT_NUMBERS)
     if "potential" not in df.columns:
         df["potential"] = 0.0
     if "tier" in df.columns:

@@ -8,8 +8,8 @@ parses every declared column present in the frame with the same rules and messag
 (``territory.io.loading.parse_number``: '1,200', '$1.2M', '(300)'; percentages, NaN, decimal
 commas and spreadsheet errors named as such).
 
-To read more measures, pass ``measure_column(name)`` for each; see ``parse_accounts``'s
-``measures`` argument.
+A balance measure (``balance.measures``) is read by ``read_measure(measure_column(name,
+column))`` with the same rules, from ``territory.model.measures.prepare_measures``.
 """
 
 from __future__ import annotations
@@ -37,22 +37,29 @@ class NumberColumn:
     negative_ok: bool = False
     negative_hint: str = ""  # shown for a negative value (when ``negative_ok`` is False)
     zero_ok: bool = True
-    # A measure balanced across reps: an empty cell counts as 0 (said once), and the column's
+    # The balance measure the column is read for ("potential", "arr"), empty for another
+    # column: an empty cell counts as 0 (said once, with ``empty_hint``), and the column's
     # total must be a number a sum can hold, with no value too small to count in it.
-    measure: bool = False
+    measure: str = ""
     plural: str = ""  # "potentials": how messages about the whole column name its values
+    what: str = "a number"  # what a cell must be: "'arr' is not an amount"
+    empty_hint: str = ""
 
 
-def measure_column(name: str) -> NumberColumn:
-    """A money-like balance measure (``potential``, ``arr``, ``pipeline``...): 0 or more."""
+def measure_column(name: str, column: str | None = None) -> NumberColumn:
+    """The balance measure ``name`` (``arr``, ``pipeline``...), read from the accounts column
+    ``column`` (default: the measure's name): money or points, 0 or more."""
+    col = column or name
     return NumberColumn(
-        name,
+        col,
         SMALLEST,
         MONEY_MAX,
         f"{name} is money (or points): 0 or more, at most a quadrillion",
-        negative_hint=f"{name} cannot be below 0; leave the cell empty if unknown",
-        measure=True,
-        plural=f"values of '{name}'",
+        negative_hint=f"{name} is balanced across reps, so it cannot be below 0; leave the cell empty if unknown",
+        measure=name,
+        plural=f"values of '{col}'",
+        what="an amount",
+        empty_hint=f"fill in {col}, or remove [balance.measures.{name}] to stop balancing it",
     )
 
 
@@ -66,8 +73,9 @@ POTENTIAL = NumberColumn(
     MONEY_MAX,
     "potential is money (or points): 0 or more, at most a quadrillion",
     negative_hint=_CONTRACT_NEGATIVE,
-    measure=True,
+    measure="potential",
     plural="potentials",
+    empty_hint="fill in potential, or drop the column to balance on tiers only",
 )
 EMPLOYEES = NumberColumn(
     "employees", 1, 1e8, "a head count: 0 or more, at most 100 million", negative_hint=_CONTRACT_NEGATIVE
@@ -91,39 +99,53 @@ def parse_number_columns(df: pd.DataFrame, file: str, columns: Sequence[NumberCo
     Bad cells (text, percentages, out of range, negative where not allowed) are reported
     and left empty; a measure's empty cells become 0 with one warning, and its total is checked.
     """
-    from .loading import _bad_cells, _range_problems, number_problems
-
     problems: list[Problem] = []
     present = [c for c in columns if c.name in df.columns]
     unread: dict[str, pd.Series] = {}
     for col in present:  # every cell of every column first, then what measures add
-        vals, bad = _parse(df[col.name])
-        unread[col.name] = bad
-        problems += number_problems(file, df, col.name, bad)
-        in_range = vals
-        if not col.negative_ok:
-            neg = (vals < 0).fillna(False)
-            problems += _bad_cells(file, df, col.name, neg, f"'{col.name}' is negative", col.negative_hint)
-            in_range = vals.where(~neg)
-        problems += _range_problems(
-            file, df, col.name, in_range, col.lo, col.hi, zero_ok=col.zero_ok, hint=col.hint
-        )
-        df[col.name] = vals
+        df[col.name], unread[col.name], p = _read_cells(df, file, col)
+        problems += p
     for col in present:
         if col.measure:
-            vals = df[col.name]
-            problems += _empty_as_zero(file, df, col, vals.isna() & ~unread[col.name])
-            vals = vals.fillna(0.0)
-            clean = vals.where((vals == 0) | ((vals >= col.lo) & (vals <= col.hi)), 0.0)
-            problems += measure_total_problems(file, df, col, clean.to_numpy(dtype=float))
-            df[col.name] = vals
+            df[col.name], p = _as_measure(df, file, col, df[col.name], unread[col.name])
+            problems += p
     return problems
 
 
-def _parse(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    from .loading import parse_number
+def read_measure(df: pd.DataFrame, file: str, col: NumberColumn) -> tuple[pd.Series, list[Problem]]:
+    """The values of one balance measure's column (``measure_column``) as float64, an empty or
+    bad cell as 0, and every problem found: the rules and messages of potential."""
+    vals, bad, problems = _read_cells(df, file, col)
+    vals, more = _as_measure(df, file, col, vals, bad)
+    return vals, problems + more
 
-    return parse_number(series)
+
+def _read_cells(df: pd.DataFrame, file: str, col: NumberColumn) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """Every cell of one column parsed (bad cells empty), the bad cells, and their problems."""
+    from .loading import _bad_cells, _range_problems, number_problems, parse_number
+
+    vals, bad = parse_number(df[col.name])
+    problems = number_problems(file, df, col.name, bad, what=col.what)
+    in_range = vals
+    if not col.negative_ok:
+        neg = (vals < 0).fillna(False)
+        problems += _bad_cells(file, df, col.name, neg, f"'{col.name}' is negative", col.negative_hint)
+        in_range = vals.where(~neg)
+    problems += _range_problems(
+        file, df, col.name, in_range, col.lo, col.hi, zero_ok=col.zero_ok, hint=col.hint
+    )
+    return vals, bad, problems
+
+
+def _as_measure(
+    df: pd.DataFrame, file: str, col: NumberColumn, vals: pd.Series, bad: pd.Series
+) -> tuple[pd.Series, list[Problem]]:
+    """A measure's empty cells as 0 (one warning), and its total checked."""
+    problems = _empty_as_zero(file, df, col, vals.isna() & ~bad)
+    vals = vals.fillna(0.0)
+    clean = vals.where((vals == 0) | ((vals >= col.lo) & (vals <= col.hi)), 0.0)
+    problems += measure_total_problems(file, df, col, clean.to_numpy(dtype=float))
+    return vals, problems
 
 
 def _empty_as_zero(file: str, df: pd.DataFrame, col: NumberColumn, missing: pd.Series) -> list[Problem]:
@@ -136,11 +158,11 @@ def _empty_as_zero(file: str, df: pd.DataFrame, col: NumberColumn, missing: pd.S
     return [
         Problem(
             file,
-            f"{n} account(s) have no {col.name}; they count as 0 when balancing {col.name}",
+            f"{n} account(s) have no {col.name}; they count as 0 when balancing {col.measure}",
             row=int(spreadsheet_rows(df)[first]),
             column=col.name,
             severity="warning",
-            hint=f"fill in {col.name}, or drop the column to balance on tiers only",
+            hint=col.empty_hint,
         )
     ]
 
@@ -177,17 +199,3 @@ def measure_total_problems(file: str, df: pd.DataFrame, col: NumberColumn, v: np
             "negligible values empty",
         )
     ]
-
-
-def missing_measure(file: str, raw: pd.DataFrame, name: str) -> Problem:
-    """A balance measure the accounts file has no column for."""
-    from .loading import columns_found
-
-    return Problem(
-        file,
-        f"balance measure '{name}' is not a column of the accounts file",
-        row=1,
-        column=name,
-        hint=f"columns found: {columns_found(raw)}; add the column to the export, or take {name} "
-        "off balance.measures",
-    )

@@ -263,20 +263,27 @@ def _resolve(
         for extra in (names, emails)
         if extra is not None
     ]
-    for i in np.flatnonzero(unresolved):
-        v = values.iat[i]
-        hit = None
+
+    def lookup(v: str) -> str | None:
         for id_key, table in by_id:
             key = id_key(v)
             hit = table.get(key) if key is not None else None
             if hit is not None:
-                break
+                return hit
         for table in by_text:
-            if hit is not None:
-                break
             hit = table.get(v.strip().casefold())
-        if hit is not None:
-            out.iat[i] = hit
+            if hit is not None:
+                return hit
+        return None
+
+    # Once per distinct value (a departed owner's thousands of accounts are one lookup).
+    at = np.flatnonzero(unresolved)
+    codes, uniques = pd.factorize(values.iloc[at], sort=False)
+    hits = [lookup(str(v)) for v in uniques]
+    found = np.array([h is not None for h in hits], dtype=bool)[codes]
+    if found.any():
+        new = np.array([h or "" for h in hits], dtype=object)[codes]
+        out.iloc[at[found]] = new[found]
     return out
 
 

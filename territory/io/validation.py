@@ -150,18 +150,22 @@ def _managers_elsewhere(reps: pd.DataFrame, rows: list[int | None], file: str) -
         for k, v in enumerate(reps[col].astype(str).str.strip().str.casefold().tolist()):
             if v:
                 who.setdefault(v, k)
-    regions = [frozenset(region_key(p) for p in rep_regions(c)) for c in reps["region"].astype(str)]
-    for m in sorted(set(managers) - {""}):
+    region_text = reps["region"].astype(str).tolist()
+    regions = [frozenset(region_key(p) for p in rep_regions(c)) for c in region_text]
+    teams: dict[str, list[int]] = {}  # manager -> the reps they manage, in roster order
+    for j, mm in enumerate(managers.tolist()):
+        teams.setdefault(mm, []).append(j)
+    for m in sorted(set(teams) - {""}):
         found = who.get(m.casefold())
         if found is None or "*" in regions[found] or not regions[found]:
             continue
         i = found
-        team = [j for j, mm in enumerate(managers.tolist()) if mm == m and j != i]
+        team = [j for j in teams[m] if j != i]
         team_regions = frozenset().union(*(regions[j] for j in team)) if team else frozenset()
         if not team_regions or "*" in team_regions or regions[i] & team_regions:
             continue
-        own = reps["region"].astype(str).iat[i]
-        theirs = sorted({reps["region"].astype(str).iat[j] for j in team})
+        own = region_text[i]
+        theirs = sorted({region_text[j] for j in team})
         out.append(
             Problem(
                 file,

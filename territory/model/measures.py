@@ -1,10 +1,12 @@
 """The measures a plan balances (``balance.measures``): account columns made numeric.
 
-Each measure names an account column (potential, arr, pipeline, renewals_next_2q ...). Its
-cells are read as amounts ('1,200', '$1.2M'), blank cells count as 0 with a warning, and a
-missing column, text or a negative amount is an input problem naming the file, row, column
-and value. The column is matched by its name, or by the name with case, spaces, dashes and
-underscores ignored ('ARR', 'Renewals next 2Q'), when that is unambiguous.
+Each measure names an account column (potential, arr, pipeline, renewals_next_2q ...). The
+column is matched by its name, or by the name with case, spaces, dashes and underscores
+ignored ('ARR', 'Renewals next 2Q'), when that is unambiguous. Its cells are read with
+potential's rules and messages (``territory.io.numbers.read_measure``): amounts ('1,200',
+'$1.2M'), blank cells counting as 0 with a warning; a missing column, text, a percentage, a
+negative or out-of-range amount, or a total too large to add up is an input problem naming
+the file, row, column and value.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def prepare_measures(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The accounts with every balanced measure as a float column under its own name, and the
     problems found (all of them). ``potential`` is the loader's (0 when there is none)."""
-    from ..io.loading import _bad_cells, number_problems, parse_number, spreadsheet_rows
+    from ..io.numbers import measure_column, read_measure
 
     problems: list[Problem] = []
     out = accounts
@@ -71,28 +73,7 @@ def prepare_measures(
                 )
             )
             continue
-        vals, bad = parse_number(out[col])
-        problems += number_problems(file, out, col, bad, what="an amount")
-        problems += _bad_cells(
-            file,
-            out,
-            col,
-            (vals < 0).fillna(False),
-            f"'{col}' is negative",
-            f"{name} is balanced across reps, so it cannot be below 0; leave the cell empty if unknown",
-        )
-        missing = vals.isna() & ~bad
-        if missing.any() and not missing.all():
-            first = int(np.flatnonzero(missing.to_numpy())[0])
-            problems.append(
-                Problem(
-                    file,
-                    f"{int(missing.sum())} account(s) have no {col}; they count as 0 when balancing {name}",
-                    row=int(spreadsheet_rows(out)[first]),
-                    column=col,
-                    severity="warning",
-                    hint=f"fill in {col}, or remove [balance.measures.{name}] to stop balancing it",
-                )
-            )
-        out = out.assign(**{name: vals.fillna(0.0).to_numpy(dtype=float)})
+        vals, found = read_measure(out, file, measure_column(name, col))
+        problems += found
+        out = out.assign(**{name: vals.to_numpy(dtype=float)})
     return out, problems

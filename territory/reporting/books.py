@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError, Problem, RenderError
+from ..plan_result import Rep
 from ..progress import BOOKS, Progress, reporter
 from ..workers import process_pool
 from .context import (
@@ -148,8 +149,8 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _describe(rep: Mapping[str, Any]) -> str:
-    rep_id, name, email = (str(rep.get(k) or "") for k in ("rep_id", "name", "email"))
+def _describe(rep: Rep) -> str:
+    rep_id, name, email = rep.rep_id, rep.name, rep.email
     text = f"{rep_id} {name}" if name and name != rep_id else rep_id
     return text + (f" <{email}>" if email else "")
 
@@ -163,7 +164,7 @@ def select_reps(plan: PlanDir, keys: Sequence[str]) -> list[str]:
     ``InputError`` raised, which lists the matching reps so the user can pick an id.
     """
     reps = plan.reps
-    ids = [str(r.get("rep_id", "")) for r in reps]
+    ids = [r.rep_id for r in reps]
     problems: list[Problem] = []
     chosen: list[str] = []
     where = str(plan.path / "summary.json")
@@ -174,15 +175,15 @@ def select_reps(plan: PlanDir, keys: Sequence[str]) -> list[str]:
             [i for i in ids if i == k],
             [i for i in ids if _fold(i) == fk],
             [i for i in ids if len(k) == 15 and len(i) == 18 and i[:15] == k],
-            [str(r.get("rep_id", "")) for r in reps if r.get("email") and _fold(str(r["email"])) == fk],
-            [str(r.get("rep_id", "")) for r in reps if r.get("name") and _fold(str(r["name"])) == fk],
+            [r.rep_id for r in reps if r.email and _fold(r.email) == fk],
+            [r.rep_id for r in reps if r.name and _fold(r.name) == fk],
         )
         found = next((t for t in tries if t), [])
         if len(found) == 1:
             chosen.append(found[0])
             continue
         if found:
-            by_id = {str(r.get("rep_id", "")): r for r in reps}
+            by_id = {r.rep_id: r for r in reps}
             problems.append(
                 Problem(
                     file=where,
@@ -193,7 +194,7 @@ def select_reps(plan: PlanDir, keys: Sequence[str]) -> list[str]:
                 )
             )
             continue
-        names = {_fold(str(r.get("name") or "")): _describe(r) for r in reps}
+        names = {_fold(r.name): _describe(r) for r in reps}
         close = difflib.get_close_matches(fk, [*names, *(_fold(i) for i in ids)], n=3, cutoff=0.75)
         hint = (
             "did you mean " + " or ".join(names.get(c, c) for c in close) + "?"
@@ -501,7 +502,7 @@ def _render(
             # Workers stop with this process, however it ends (territory.workers).
             with process_pool(n_workers, initializer=_init_worker) as pool:
                 # longest books first, so a long tail does not leave one core busy alone
-                sizes = {str(r.get("rep_id")): r.get("accounts") for r in plan.reps}
+                sizes = {r.rep_id: r.accounts for r in plan.reps}
                 order = sorted(todo, key=lambda j: -_weight(j, sizes, len(plan.reps)))
                 futures: dict[Future[BookOutcome], BookJob] = {pool.submit(_work, j): j for j in order}
                 for fut in as_completed(futures):
@@ -518,13 +519,10 @@ def _render(
     return BooksResult(outcomes, out, time.perf_counter() - t0, n_workers, notes)
 
 
-def _weight(job: BookJob, sizes: dict[str, Any], n_reps: int) -> float:
+def _weight(job: BookJob, sizes: dict[str, int], n_reps: int) -> float:
     """Rough cost of a book, to start the longest first."""
     if job.kind == "summary":
         return 2.0 * n_reps
     if job.kind == "manager":
         return 50.0
-    try:
-        return float(sizes.get(job.key) or 0)
-    except (TypeError, ValueError):
-        return 0.0
+    return float(sizes.get(job.key, 0))

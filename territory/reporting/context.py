@@ -29,11 +29,10 @@ import pandas as pd
 
 from ..assignment import FIXED_COLUMNS
 from ..balance import gap_labels, largest_gaps, outside_bands
-from ..balance import potential_band as potential_band_of
 from ..errors import InputError, Problem
 from ..geo.book_maps import MapFigure, plan_map, rep_map, team_map
 from ..geo.book_maps import warm as warm_maps
-from ..plan_result import PlanSummary
+from ..plan_result import PlanSummary, Rep
 
 __all__ = [
     "PlanDir",
@@ -122,17 +121,17 @@ class PlanDir:
         return self
 
     @property
-    def reps(self) -> list[Mapping[str, Any]]:
-        return list(self.summary.get("reps") or [])
+    def reps(self) -> tuple[Rep, ...]:
+        return self.result.reps
 
     @property
     def rep_ids(self) -> list[str]:
-        return [str(r.get("rep_id", "")) for r in self.reps]
+        return [r.rep_id for r in self.reps]
 
-    def rep(self, rep_id: str) -> Mapping[str, Any]:
-        for r in self.reps:
-            if str(r.get("rep_id", "")) == rep_id:
-                return r
+    def rep(self, rep_id: str) -> Rep:
+        found = self.result.rep(rep_id)
+        if found is not None:
+            return found
         raise InputError(
             [
                 Problem(
@@ -210,16 +209,6 @@ def _tier(value: Any) -> int | None:
     return int(n)
 
 
-def _by_tier(mapping: Any) -> dict[int, Any]:
-    out: dict[int, Any] = {}
-    if isinstance(mapping, Mapping):
-        for k, v in mapping.items():
-            t = _tier(k)
-            if t is not None:
-                out[t] = v
-    return out
-
-
 def _s(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -257,7 +246,7 @@ def managers_of(plan: PlanDir) -> list[str]:
     """Manager names in roster order, ``(no manager)`` last for reps without one."""
     seen: dict[str, None] = {}
     for r in plan.reps:
-        seen.setdefault(_s(r.get("manager")).strip() or NO_MANAGER, None)
+        seen.setdefault(r.manager.strip() or NO_MANAGER, None)
     names = [m for m in seen if m != NO_MANAGER]
     return names + ([NO_MANAGER] if NO_MANAGER in seen else [])
 
@@ -504,16 +493,12 @@ class RepBookContext:
 
 
 def _meta(plan: PlanDir, generated_on: dt.date | None, page_size: str) -> BookMeta:
-    config = plan.summary.get("config")
-    label = _s(plan.summary.get("period_label"))
-    if not label and isinstance(config, Mapping):
-        label = _s(config.get("period_label"))
     return BookMeta(
-        period_label=label,
+        period_label=plan.result.period_label or _s(plan.result.config.get("period_label")),
         generated_on=generated_on or dt.date.today(),
         fingerprint=plan.fingerprint,
         plan_name=plan.path.resolve().name,
-        territory_version=_s(plan.summary.get("territory_version")),
+        territory_version=plan.result.territory_version,
         page_size="A4" if page_size.lower() == "a4" else "letter",
     )
 
@@ -528,9 +513,8 @@ def _names(plan: PlanDir) -> dict[str, str]:
                 if rid and name:
                     out[rid] = name
     for r in plan.reps:
-        rid = _s(r.get("rep_id"))
-        if r.get("name"):
-            out[rid] = _s(r.get("name"))
+        if r.name:
+            out[r.rep_id] = r.name
     return out
 
 
@@ -553,26 +537,20 @@ def _location(row: Mapping[str, Any]) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _rep_info(plan: PlanDir, rep: Mapping[str, Any]) -> RepInfo:
-    region = rep.get("region")
-    if isinstance(region, (list, tuple)):
-        region_text = ", ".join(_s(x) for x in region)
-    else:
-        region_text = _s(region)
+def _rep_info(plan: PlanDir, rep: Rep) -> RepInfo:
     return RepInfo(
-        rep_id=_s(rep.get("rep_id")),
-        name=_s(rep.get("name")) or _s(rep.get("rep_id")),
-        email=_s(rep.get("email")),
-        manager=_s(rep.get("manager")),
-        region=region_text,
-        capacity=_num(rep.get("capacity")),
-        product=_s(rep.get("product")) or _default_product(plan),
+        rep_id=rep.rep_id,
+        name=rep.name or rep.rep_id,
+        email=rep.email,
+        manager=rep.manager,
+        region=rep.region,
+        capacity=_num(rep.capacity),
+        product=rep.product or _default_product(plan),
     )
 
 
 def _balance_config(plan: PlanDir) -> Mapping[str, Any]:
-    config = plan.summary.get("config")
-    balance = config.get("balance") if isinstance(config, Mapping) else None
+    balance = plan.result.config.get("balance")
     return balance if isinstance(balance, Mapping) else {}
 
 
@@ -589,19 +567,14 @@ def _band_rule(plan: PlanDir) -> str:
     return text
 
 
-def _pool_key(plan: PlanDir, rep: Mapping[str, Any]) -> tuple[str, str]:
+def _pool_key(plan: PlanDir, rep: Rep) -> tuple[str, str]:
     """(pool, product) of a rep: the reps a book compares it with. Plans written before
     summary.json recorded pools fall back to the rep's region(s)."""
-    pool = _s(rep.get("pool"))
-    if not pool:
-        region = rep.get("region")
-        pool = ", ".join(_s(x) for x in region) if isinstance(region, (list, tuple)) else _s(region)
-    return pool, _s(rep.get("product")) if _products_plan(plan) else ""
+    return rep.pool or rep.region, (rep.product or "") if _products_plan(plan) else ""
 
 
 def _products_plan(plan: PlanDir) -> bool:
-    overall = plan.summary.get("overall")
-    return isinstance(overall, Mapping) and isinstance(overall.get("products"), Mapping)
+    return plan.result.overall.products is not None
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -609,22 +582,21 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return sum(known) / len(known) if known else None
 
 
-def _pool_info(plan: PlanDir, rep: Mapping[str, Any]) -> PoolInfo:
+def _pool_info(plan: PlanDir, rep: Rep) -> PoolInfo:
     key = _pool_key(plan, rep)
     peers = [r for r in plan.reps if _pool_key(plan, r) == key]
-    tiers = [_by_tier(r.get("tier_counts")) for r in peers]
     pool, product = key
     label = f"{pool} pool" if pool else "pool"
     if product:
         label += f", {product} reps"
-    avg = [_mean([_num(c.get(t)) for c in tiers]) for t in TIERS]
+    avg = [_mean([_num(r.tier_counts.get(str(t))) for r in peers]) for t in TIERS]
     return PoolInfo(
         name=pool,
         label=label,
         reps=len(peers),
-        average_accounts=_mean([_num(r.get("accounts")) for r in peers]),
+        average_accounts=_mean([r.accounts for r in peers]),
         average_tiers=(avg[0], avg[1], avg[2]),
-        average_potential=_mean([_num(r.get("potential")) for r in peers]),
+        average_potential=_mean([_num(r.potential) for r in peers]),
     )
 
 
@@ -869,27 +841,22 @@ def build_rep_book(
     roster = set(plan.rep_ids)
     frame = plan.assignments
     pool = _pool_info(plan, rep)
-    counts = _by_tier(rep.get("tier_counts"))
-    fair = _by_tier(rep.get("fair_tier"))
-    band = _by_tier(rep.get("tier_band"))
-    dev = _by_tier(rep.get("tier_deviation"))
     mine = plan.rows_by_owner.get(rep_id, frame.iloc[0:0])
     tiers = []
     for t in TIERS:
-        lohi = band.get(t)
-        lo, hi = (lohi[0], lohi[1]) if isinstance(lohi, (list, tuple)) and len(lohi) == 2 else (None, None)
-        count = _num(counts.get(t))
-        if count is None:  # fall back to counting the CSV when summary.json has no counts
-            count = float((mine["tier"].map(_tier) == t).sum())
+        lohi = rep.tier_band.get(str(t))
+        count = rep.tier_counts.get(str(t))
+        if count is None:  # fall back to counting the CSV when summary.json has no count
+            count = int((mine["tier"].map(_tier) == t).sum())
         tiers.append(
             TierLine(
                 tier=t,
-                count=int(count),
-                fair_share=_num(fair.get(t)),
-                band_lo=_num(lo),
-                band_hi=_num(hi),
+                count=count,
+                fair_share=_num(rep.fair_tier.get(str(t))),
+                band_lo=_num(lohi[0]) if lohi is not None else None,
+                band_hi=_num(lohi[1]) if lohi is not None else None,
                 pool_average=pool.average_tiers[t - 1],
-                deviation=_num(dev.get(t)),
+                deviation=_num(rep.tier_deviation.get(str(t))),
             )
         )
     chart, cw, ch, cb = _tier_chart(tiers)
@@ -897,9 +864,6 @@ def build_rep_book(
     items = _account_rows(mine, rep_id, names, roster)
     leaving = plan.leaving_by_rep.get(rep_id, frame.iloc[0:0])
     info = _rep_info(plan, rep)
-    moves_in = _num(rep.get("moves_in"))
-    moves_out = _num(rep.get("moves_out"))
-    kept = _num(rep.get("kept"))
     return RepBookContext(
         meta=_meta(plan, generated_on, page_size),
         rep=info,
@@ -908,7 +872,7 @@ def build_rep_book(
         chart_width=cw,
         chart_height=ch,
         chart_baseline=cb,
-        accounts=int(_num(rep.get("accounts")) or len(mine)),
+        accounts=rep.accounts,
         fair_accounts=(
             sum(t.fair_share for t in tiers if t.fair_share is not None)
             if any(t.fair_share is not None for t in tiers)
@@ -916,12 +880,12 @@ def build_rep_book(
         ),
         pool=pool,
         band_rule=_band_rule(plan),
-        potential=_num(rep.get("potential")),
-        fair_potential=_num(rep.get("fair_potential")),
-        potential_deviation=_num(rep.get("potential_deviation")),
-        moves_in=int(moves_in if moves_in is not None else sum(1 for r, _, _ in items if r.is_new)),
-        moves_out=int(moves_out if moves_out is not None else len(leaving)),
-        kept=int(kept if kept is not None else sum(1 for r, _, _ in items if not r.is_new)),
+        potential=_num(rep.potential),
+        fair_potential=_num(rep.fair_potential),
+        potential_deviation=_num(rep.potential_deviation),
+        moves_in=rep.moves_in,
+        moves_out=rep.moves_out,
+        kept=rep.kept if rep.kept is not None else sum(1 for r, _, _ in items if not r.is_new),
         icp=_icp_page(plan, info.product),
         sorted_by="score" if has_score else "potential",
         has_score=has_score,
@@ -964,9 +928,7 @@ class GapLine:
     rep: str = doc("The rep with that gap, 'Name (ID)'.")
 
 
-def _gap_lines(
-    plan: PlanDir, reps: Sequence[Mapping[str, Any]], *, before: bool = False
-) -> tuple[GapLine, ...]:
+def _gap_lines(plan: PlanDir, reps: Sequence[Rep], *, before: bool = False) -> tuple[GapLine, ...]:
     names = plan.rep_names
     return tuple(
         GapLine(
@@ -1002,7 +964,7 @@ class TeamBandLine:
 
 def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
     out = []
-    for t in plan.summary.get("teams") or []:
+    for t in plan.result.teams or ():
         if _s(t.get("manager")).strip() != manager:
             continue
         pool = _s(t.get("pool")) + (f" ({_s(t.get('product'))})" if t.get("product") else "")
@@ -1083,11 +1045,10 @@ class ManagerRollupContext:
     )
 
 
-def _rep_line(rep: Mapping[str, Any]) -> RepLine:
-    counts = _by_tier(rep.get("tier_counts"))
-    fair = _by_tier(rep.get("fair_tier"))
-    dev = _by_tier(rep.get("tier_deviation"))
-    c = tuple(int(_num(counts.get(t)) or 0) for t in TIERS)
+def _rep_line(rep: Rep) -> RepLine:
+    fair = [_num(rep.fair_tier.get(str(t))) for t in TIERS]
+    dev = [_num(rep.tier_deviation.get(str(t))) for t in TIERS]
+    c = tuple(rep.tier_counts.get(str(t), 0) for t in TIERS)
     total = sum(c) or 1
     mix, x = [], 0.0
     for t, n in zip(TIERS, c):
@@ -1104,22 +1065,21 @@ def _rep_line(rep: Mapping[str, Any]) -> RepLine:
             )
         )
         x += w
-    region = rep.get("region")
     return RepLine(
-        rep_id=_s(rep.get("rep_id")),
-        name=_s(rep.get("name")) or _s(rep.get("rep_id")),
-        region=", ".join(_s(r) for r in region) if isinstance(region, (list, tuple)) else _s(region),
-        capacity=_num(rep.get("capacity")),
-        accounts=int(_num(rep.get("accounts")) or sum(c)),
+        rep_id=rep.rep_id,
+        name=rep.name or rep.rep_id,
+        region=rep.region,
+        capacity=_num(rep.capacity),
+        accounts=rep.accounts,
         tier_counts=(c[0], c[1], c[2]),
-        fair_tier=(_num(fair.get(1)), _num(fair.get(2)), _num(fair.get(3))),
-        tier_deviation=(_num(dev.get(1)), _num(dev.get(2)), _num(dev.get(3))),
-        potential=_num(rep.get("potential")),
-        fair_potential=_num(rep.get("fair_potential")),
-        potential_deviation=_num(rep.get("potential_deviation")),
-        moves_in=int(_num(rep.get("moves_in")) or 0),
-        moves_out=int(_num(rep.get("moves_out")) or 0),
-        kept=int(_num(rep.get("kept")) or 0),
+        fair_tier=(fair[0], fair[1], fair[2]),
+        tier_deviation=(dev[0], dev[1], dev[2]),
+        potential=_num(rep.potential),
+        fair_potential=_num(rep.fair_potential),
+        potential_deviation=_num(rep.potential_deviation),
+        moves_in=rep.moves_in,
+        moves_out=rep.moves_out,
+        kept=rep.kept or 0,
         mix=tuple(mix),
     )
 
@@ -1147,7 +1107,7 @@ def build_manager_rollup(
 ) -> ManagerRollupContext:
     """The context for one manager's roll-up (``manager`` as returned by ``managers_of``;
     ``maps=False``: no map)."""
-    reps = [r for r in plan.reps if (_s(r.get("manager")).strip() or NO_MANAGER) == manager]
+    reps = [r for r in plan.reps if (r.manager.strip() or NO_MANAGER) == manager]
     if not reps:
         raise InputError(
             [
@@ -1348,19 +1308,17 @@ def _deviation_bars(
     return tuple(bars)
 
 
-def _band_zones(rep: Mapping[str, Any], potential_band: float | None, scale: float) -> tuple[ChartBar, ...]:
+def _band_zones(rep: Rep, potential_band: float | None, scale: float) -> tuple[ChartBar, ...]:
     """Each cell's shaded zone: the rep's own band as deviations from its fair share."""
-    fair = _by_tier(rep.get("fair_tier"))
-    bands = _by_tier(rep.get("tier_band"))
     ranges: list[tuple[str, float, float] | None] = []
     for t in TIERS:
-        f, lohi = _num(fair.get(t)), bands.get(t)
-        if f is None or f <= 0 or not isinstance(lohi, (list, tuple)) or len(lohi) != 2:
+        f, lohi = _num(rep.fair_tier.get(str(t))), rep.tier_band.get(str(t))
+        if f is None or f <= 0 or lohi is None:
             ranges.append(None)
             continue
-        lo, hi = _num(lohi[0]), _num(lohi[1])
-        ranges.append(None if lo is None or hi is None else (f"Tier {t}", (lo - f) / f, (hi - f) / f))
-    has_pot = potential_band is not None and (_num(rep.get("fair_potential")) or 0) > 0
+        lo, hi = lohi
+        ranges.append((f"Tier {t}", (lo - f) / f, (hi - f) / f))
+    has_pot = potential_band is not None and (_num(rep.fair_potential) or 0) > 0
     ranges.append(
         ("Potential", -potential_band, potential_band) if has_pot and potential_band is not None else None
     )
@@ -1391,29 +1349,22 @@ def build_plan_summary(
     plan: PlanDir, *, generated_on: dt.date | None = None, page_size: str = "letter"
 ) -> PlanSummaryContext:
     """The context for the sales-ops plan summary."""
-    s = plan.summary
-    solver = s.get("solver") if isinstance(s.get("solver"), Mapping) else {}
-    overall = s.get("overall") if isinstance(s.get("overall"), Mapping) else {}
-    team = s.get("team_average") if isinstance(s.get("team_average"), Mapping) else {}
-    config = s.get("config") if isinstance(s.get("config"), Mapping) else {}
-    assert isinstance(solver, Mapping) and isinstance(overall, Mapping)
-    assert isinstance(team, Mapping) and isinstance(config, Mapping)
-    balance_cfg = config.get("balance") if isinstance(config.get("balance"), Mapping) else {}
-    assert isinstance(balance_cfg, Mapping)
-    band = _num(balance_cfg.get("tier_band"))
+    result = plan.result
+    solver, overall, team = result.solver, result.overall, result.team_average
+    band = _num(_balance_config(plan).get("tier_band"))
     band = 0.10 if band is None else band
-    potential_band = potential_band_of(config)
-    baseline = overall.get("baseline") if isinstance(overall.get("baseline"), Mapping) else {}
-    assert isinstance(baseline, Mapping)
-    mtd = _by_tier(overall.get("max_tier_deviation"))
-    btd = _by_tier(baseline.get("max_tier_deviation"))
-    tt = _by_tier(team.get("tier_counts"))
+    potential_band = result.measure_band("potential")
+    baseline = overall.baseline
+
+    def tiers3(mapping: Mapping[str, float | None] | None) -> tuple[float | None, float | None, float | None]:
+        got = [_num(mapping.get(str(t))) if mapping is not None else None for t in TIERS]
+        return (got[0], got[1], got[2])
 
     devs_all: list[float] = []
     raw = []
     for r in plan.reps:
-        d = _by_tier(r.get("tier_deviation"))
-        devs = (_num(d.get(1)), _num(d.get(2)), _num(d.get(3)), _num(r.get("potential_deviation")))
+        t1, t2, t3 = tiers3(r.tier_deviation)
+        devs = (t1, t2, t3, _num(r.potential_deviation))
         devs_all.extend(abs(x) for x in devs if x is not None)
         raw.append((r, devs))
     # the strip shows at least +-2 bands, more when a rep is further out, capped at +-50 %
@@ -1427,7 +1378,7 @@ def build_plan_summary(
             RepBalance(
                 rep_id=line.rep_id,
                 name=line.name,
-                manager=_s(r.get("manager")),
+                manager=r.manager,
                 region=line.region,
                 accounts=line.accounts,
                 tier_counts=line.tier_counts,
@@ -1457,53 +1408,46 @@ def build_plan_summary(
                 )
             )
 
-    def opt_int(v: Any) -> int | None:
-        n = _num(v)
-        return None if n is None else int(n)
-
+    pools = solver.pools  # summary.json lists the pools (older plans gave their number)
     return PlanSummaryContext(
         meta=_meta(plan, generated_on, page_size),
         solver=SolverInfo(
-            name=_s(solver.get("name")),
-            status=_s(solver.get("status")),
-            status_text=_s(solver.get("status_text")) or _s(solver.get("status")),
-            objective=_num(solver.get("objective")),
-            bound=_num(solver.get("bound")),
-            gap=_num(solver.get("gap")),
-            # summary.json lists the pools (older plans gave their number)
-            pools=(
-                len(solver["pools"])
-                if isinstance(solver.get("pools"), list)
-                else opt_int(solver.get("pools"))
-            ),
+            name=solver.name,
+            status=solver.status,
+            status_text=solver.status_text or solver.status,
+            objective=_num(solver.objective),
+            bound=_num(solver.bound),
+            gap=_num(solver.gap),
+            pools=pools if isinstance(pools, int) else len(pools),
         ),
         overall=OverallInfo(
-            accounts=opt_int(overall.get("accounts")) or len(frame),
-            reps=opt_int(overall.get("reps")) or len(plan.reps),
-            accounts_moved=opt_int(overall.get("accounts_moved")) or int(moved.sum()),
-            moved_share=_num(overall.get("moved_share")),
-            potential_moved_share=_num(overall.get("potential_moved_share")),
-            orphaned_accounts=opt_int(overall.get("orphaned_accounts")) or 0,
-            first_owners=opt_int(overall.get("first_owners")) or 0,
+            accounts=overall.accounts,
+            reps=overall.reps,
+            accounts_moved=overall.accounts_moved,
+            moved_share=_num(overall.moved_share),
+            potential_moved_share=_num(overall.potential_moved_share),
+            orphaned_accounts=overall.orphaned_accounts,
+            first_owners=overall.first_owners or 0,
             owner_changes=(
-                opt_int(overall.get("owner_changes"))
-                or (opt_int(overall.get("accounts_moved")) or 0) + (opt_int(overall.get("first_owners")) or 0)
+                overall.owner_changes
+                if overall.owner_changes is not None
+                else overall.accounts_moved + (overall.first_owners or 0)
             ),
-            max_tier_deviation=(_num(mtd.get(1)), _num(mtd.get(2)), _num(mtd.get(3))),
-            max_potential_deviation=_num(overall.get("max_potential_deviation")),
-            potential_cv=_num(overall.get("potential_cv")),
-            baseline_moved=opt_int(baseline.get("accounts_moved")),
-            baseline_tier_deviation=(_num(btd.get(1)), _num(btd.get(2)), _num(btd.get(3))),
-            baseline_potential_deviation=_num(baseline.get("max_potential_deviation")),
+            max_tier_deviation=tiers3(overall.max_tier_deviation),
+            max_potential_deviation=_num(overall.max_potential_deviation),
+            potential_cv=_num(overall.potential_cv),
+            baseline_moved=baseline.accounts_moved if baseline is not None else None,
+            baseline_tier_deviation=tiers3(baseline.max_tier_deviation if baseline is not None else None),
+            baseline_potential_deviation=_num(baseline.max_potential_deviation)
+            if baseline is not None
+            else None,
         ),
-        team_average_accounts=_num(team.get("accounts")),
-        team_average_tiers=(_num(tt.get(1)), _num(tt.get(2)), _num(tt.get(3))),
-        team_average_potential=_num(team.get("potential")),
+        team_average_accounts=_num(team.accounts),
+        team_average_tiers=tiers3(team.tier_counts),
+        team_average_potential=_num(team.potential),
         gaps=_gap_lines(plan, plan.reps),
         gaps_before=(
-            _gap_lines(plan, plan.reps, before=True)
-            if any(isinstance(r.get("before"), Mapping) for r in plan.reps)
-            else None
+            _gap_lines(plan, plan.reps, before=True) if any(r.before is not None for r in plan.reps) else None
         ),
         band_rule=_band_rule(plan),
         potential_band=potential_band,
@@ -1512,7 +1456,7 @@ def build_plan_summary(
         strip_scale=scale,
         reps=tuple(reps),
         moves_by_region=tuple(regions),
-        warnings=tuple(_s(w) for w in (s.get("warnings") or [])),
+        warnings=result.warnings,
         managers=tuple(managers_of(plan)),
         geo_map=plan_map(plan),
         **_measures_fields(plan, plan.rep_ids),

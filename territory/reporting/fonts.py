@@ -109,12 +109,9 @@ def _plan_texts(plan: PlanDir, rep_ids: Sequence[str] | None = None) -> list[str
     texts: set[str] = set()
     chosen = set(rep_ids) if rep_ids else None
     for r in plan.reps:
-        if chosen is not None and str(r.get("rep_id", "")) not in chosen:
+        if chosen is not None and r.rep_id not in chosen:
             continue
-        for key in ("name", "manager", "region"):
-            value = r.get(key)
-            values = value if isinstance(value, (list, tuple)) else [value]
-            texts.update(str(v) for v in values if v)
+        texts.update(v for v in (r.name, r.manager, r.region) if v)
     frame = plan.assignments
     if chosen is not None:
         frame = frame[frame["owner_id"].isin(chosen) | frame["previous_owner_id"].isin(chosen)]

@@ -32,14 +32,14 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from ..balance import POTENTIAL_TOLERANCE, outside_bands, potential_band
+from ..balance import POTENTIAL_TOLERANCE, outside_bands
 from ..errors import RenderError
 from ..geo.book_maps import MapFigure
+from ..plan_result import Overall, Rep, SolverResult
 from .context import (
     NO_MANAGER,
     PlanDir,
     _band_rule,
-    _by_tier,
     _num,
     _s,
     _tier,
@@ -93,15 +93,11 @@ def _measures(plan: PlanDir) -> list[_Measure]:
     return out
 
 
-def _potential_band(plan: PlanDir) -> float | None:
-    return potential_band(plan.summary.get("config"))
-
-
 def _count(value: float | None) -> str:
     return num(value, 1)
 
 
-def _cell(rep: Mapping[str, Any], m: _Measure, potential_band: float | None) -> dict[str, Any]:
+def _cell(rep: Rep, m: _Measure, potential_band: float | None) -> dict[str, Any]:
     """One rep's number for one measure: value, fair share, band, deviation, outside the band.
 
     Tiers and potential follow ``territory.balance.outside_bands`` (the rule of the plan's
@@ -109,34 +105,38 @@ def _cell(rep: Mapping[str, Any], m: _Measure, potential_band: float | None) -> 
     when its value leaves the band its record gives.
     """
     flags = outside_bands(rep, potential_band)
+    value: float | None
+    fair: float | None
+    dev: float | None
+    lo: float | None
+    hi: float | None
     if m.key.startswith("tier:"):
-        t = int(m.key.split(":")[1])
-        lohi = _by_tier(rep.get("tier_band")).get(t)
-        lo, hi = (
-            (_num(lohi[0]), _num(lohi[1]))
-            if isinstance(lohi, (list, tuple)) and len(lohi) == 2
-            else (None, None)
-        )
-        value = _num(_by_tier(rep.get("tier_counts")).get(t))
-        fair = _num(_by_tier(rep.get("fair_tier")).get(t))
-        dev = _num(_by_tier(rep.get("tier_deviation")).get(t))
-        out = flags[t - 1]
+        t = m.key.split(":")[1]
+        lohi = rep.tier_band.get(t)
+        lo, hi = (float(lohi[0]), float(lohi[1])) if lohi is not None else (None, None)
+        count = rep.tier_counts.get(t)
+        value = float(count) if count is not None else None
+        fair, dev = _num(rep.fair_tier.get(t)), _num(rep.tier_deviation.get(t))
+        out = flags[int(t) - 1]
     else:
-        record = rep.get("measures")
-        entry = record.get(m.key) if isinstance(record, Mapping) else None
-        band: Any = None
-        if isinstance(entry, Mapping):
-            value, fair, dev = _num(entry.get("value")), _num(entry.get("fair")), _num(entry.get("deviation"))
-            band = entry.get("band")
+        entry = rep.measures.get(m.key) if rep.measures else None
+        lo = hi = None
+        if entry is not None:
+            value, fair, dev = _num(entry.value), _num(entry.fair), _num(entry.deviation)
+            if entry.band is not None:
+                lo, hi = _num(entry.band[0]), _num(entry.band[1])
         elif m.key == "potential":
-            value, fair = _num(rep.get("potential")), _num(rep.get("fair_potential"))
-            dev = _num(rep.get("potential_deviation"))
+            value, fair = _num(rep.potential), _num(rep.fair_potential)
+            dev = _num(rep.potential_deviation)
         else:
             value = fair = dev = None
-        lo = hi = None
-        if isinstance(band, (list, tuple)) and len(band) == 2:
-            lo, hi = _num(band[0]), _num(band[1])
-        elif m.key == "potential" and potential_band is not None and fair is not None and fair > 0:
+        if (
+            lo is None
+            and m.key == "potential"
+            and potential_band is not None
+            and fair is not None
+            and fair > 0
+        ):
             lo, hi = (1 - potential_band) * fair, (1 + potential_band) * fair
         if m.key == "potential":
             out = flags[3]
@@ -208,11 +208,10 @@ def _people(plan: PlanDir, managers: list[str]) -> tuple[list[dict[str, Any]], d
     people: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for r in plan.reps:
-        rid = _s(r.get("rep_id"))
-        index[rid] = len(people)
-        manager = _s(r.get("manager")).strip() or NO_MANAGER
+        index[r.rep_id] = len(people)
+        manager = r.manager.strip() or NO_MANAGER
         people.append(
-            {"id": rid, "name": _s(r.get("name")) or rid, "team": team.get(manager, -1), "left": False}
+            {"id": r.rep_id, "name": r.name or r.rep_id, "team": team.get(manager, -1), "left": False}
         )
     names = plan.rep_names
     a = plan.assignments
@@ -328,11 +327,8 @@ def review_data(plan: PlanDir, previous: str | Path | None = None) -> dict[str, 
 def _review_data(
     plan: PlanDir, previous: str | Path | None, figure: MapFigure | None, name: str
 ) -> dict[str, Any]:
-    s = plan.summary
-    overall = s.get("overall") if isinstance(s.get("overall"), Mapping) else {}
-    solver = s.get("solver") if isinstance(s.get("solver"), Mapping) else {}
-    assert isinstance(overall, Mapping) and isinstance(solver, Mapping)
-    potential_band = _potential_band(plan)
+    result = plan.result
+    potential_band = result.measure_band("potential")
     measures = _measures(plan)
     managers = managers_of(plan)
     people, who = _people(plan, managers)
@@ -343,29 +339,24 @@ def _review_data(
     for r in plan.reps:
         cells = [_cell(r, m, potential_band) for m in measures]
         cells_all.append(cells)
-        rid = _s(r.get("rep_id"))
         rep_rows.append(
             {
-                "person": who[rid],
-                "region": ", ".join(_s(x) for x in r["region"])
-                if isinstance(r.get("region"), (list, tuple))
-                else _s(r.get("region")),
-                "capacity": _num(r.get("capacity")),
-                "accounts": int(_num(r.get("accounts")) or 0),
-                "moves_in": int(_num(r.get("moves_in")) or 0),
-                "moves_out": int(_num(r.get("moves_out")) or 0),
+                "person": who[r.rep_id],
+                "region": r.region,
+                "capacity": _num(r.capacity),
+                "accounts": r.accounts,
+                "moves_in": r.moves_in,
+                "moves_out": r.moves_out,
                 "cells": cells,
             }
         )
-    balance_cfg = (s.get("config") or {}).get("balance") if isinstance(s.get("config"), Mapping) else None
+    balance_cfg = result.config.get("balance")
     tier_band = _num(balance_cfg.get("tier_band")) if isinstance(balance_cfg, Mapping) else None
 
     pot = plan.assignments["potential"].map(_num).fillna(0.0) if len(plan.assignments) else None
     teams = []
     for manager in managers:
-        ids = [
-            _s(r.get("rep_id")) for r in plan.reps if (_s(r.get("manager")).strip() or NO_MANAGER) == manager
-        ]
+        ids = [r.rep_id for r in plan.reps if (r.manager.strip() or NO_MANAGER) == manager]
         joining, leaving, within = team_moves(plan, ids)
 
         def moved(frame: pd.DataFrame) -> dict[str, Any]:
@@ -376,7 +367,7 @@ def _review_data(
             {
                 "name": manager,
                 "reps": [who[i] for i in ids],
-                "accounts": sum(int(_num(plan.rep(i).get("accounts")) or 0) for i in ids),
+                "accounts": sum(plan.rep(i).accounts for i in ids),
                 "joining": moved(joining),
                 "leaving": moved(leaving),
                 "within": moved(within),
@@ -386,11 +377,11 @@ def _review_data(
     return {
         "plan": {
             "name": name,
-            "period_label": _s(s.get("period_label")),
+            "period_label": result.period_label,
             "fingerprint": plan.fingerprint,
-            "territory_version": _s(s.get("territory_version")),
+            "territory_version": result.territory_version,
         },
-        "facts": _facts(plan, overall, solver, rep_rows),
+        "facts": _facts(plan, result.overall, result.solver, rep_rows),
         "band_rule": _band_rule(plan),
         "potential_band": potential_band,
         "scale": _scale(cells_all, tier_band),
@@ -410,29 +401,28 @@ def _review_data(
             "off_map": list(figure.off_map),
             "off_map_more": figure.off_map_more,
         },
-        "warnings": [_s(w) for w in (s.get("warnings") or [])],
+        "warnings": list(result.warnings),
         "texts": texts.items,
     }
 
 
 def _facts(
-    plan: PlanDir, overall: Mapping[str, Any], solver: Mapping[str, Any], reps: list[dict[str, Any]]
+    plan: PlanDir, overall: Overall, solver: SolverResult, reps: list[dict[str, Any]]
 ) -> list[list[str]]:
     """(label, value) lines at the top of the page, worded as the plan summary PDF words them."""
     outside = sum(1 for r in reps if any(c["out"] for c in r["cells"]))
-    moved = _num(overall.get("accounts_moved"))
-    status = _s(solver.get("status_text")) or _s(solver.get("status")) or "unknown"
+    status = solver.status_text or solver.status or "unknown"
     facts = [
-        ["Accounts", int_commas(_num(overall.get("accounts")) or len(plan.assignments))],
-        ["Reps", int_commas(_num(overall.get("reps")) or len(plan.reps))],
+        ["Accounts", int_commas(overall.accounts)],
+        ["Reps", int_commas(overall.reps)],
         [
             "Accounts moved",
-            f"{int_commas(moved)} ({pct(overall.get('moved_share'))} of accounts, "
-            f"{pct(overall.get('potential_moved_share'))} of potential)",
+            f"{int_commas(overall.accounts_moved)} ({pct(overall.moved_share)} of accounts, "
+            f"{pct(overall.potential_moved_share)} of potential)",
         ],
-        ["Moved because their owner left", int_commas(_num(overall.get("orphaned_accounts")) or 0)],
+        ["Moved because their owner left", int_commas(overall.orphaned_accounts)],
         ["Reps with a number outside their band", f"{outside:,} of {len(reps):,}"],
-        ["Solver", f"{status}, gap {pct(solver.get('gap'), 2)}"],
+        ["Solver", f"{status}, gap {pct(solver.gap, 2)}"],
     ]
     return facts
 
