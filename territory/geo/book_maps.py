@@ -238,7 +238,7 @@ def territory_counties(plan: PlanDir, reps: Sequence[str] | None = None) -> dict
         return None
     t = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "product" in t.columns:
-        carried = {str(r.get("rep_id", "")): str(r.get("product") or "") for r in plan.reps}
+        carried = {r.rep_id: r.product or "" for r in plan.reps}
         wanted = {carried.get(r, "") for r in (carried if reps is None else reps)} - {""}
         if len(wanted) != 1:
             return None
