@@ -123,10 +123,15 @@ def run_cli(
     exe = Path(sys.executable).parent / "territory"
     if exe.exists():
         cmd[0] = str(exe)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = ru0.ru_maxrss
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the child and its workers: less sensitive to a busy machine than the wall
+    cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    print(f"territory plan: wall {wall:.2f} s, CPU {cpu:.2f} s (user + system, workers included)")
     # ru_maxrss of children is the max over all waited-for children; runs go largest first.
     rss_gb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024**2
     if proc.returncode != 0:

@@ -43,8 +43,10 @@ def polish_exact(
     chosen: np.ndarray,
     report: SolveReport,
     seconds_left: float,
+    neighbourhood: bool = True,
 ) -> tuple[np.ndarray, SolveReport]:
-    """The better of the scale plan and the exact MIP started from it (see the module)."""
+    """The better of the scale plan and the exact MIP started from it (see the module).
+    ``neighbourhood=False``: only the whole pool's MIP, never the one over a neighbourhood."""
     import highspy
 
     gap = report.gap
@@ -58,7 +60,7 @@ def polish_exact(
         return rep_of_unit, report
     n_pairs = int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
     whole = n_pairs <= EXACT_POLISH_MAX_PAIRS
-    if not whole and gap <= RESTRICTED_MIN_GAP:
+    if not whole and (gap <= RESTRICTED_MIN_GAP or not neighbourhood):
         return rep_of_unit, report
     items = singletons(pool)
     if not whole:

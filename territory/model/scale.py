@@ -105,7 +105,13 @@ def solve_pool_scale(
     rep_of_unit, report = min(kept, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
     if not drop:  # a small pool left with a gap: the exact MIP from this plan (``polish``)
         left = limit - (time.perf_counter() - t0)
-        rep_of_unit, report = polish_exact(pool, units, cfg, fams, rep_of_unit, chosen, report, left)
+        # With several balanced measures the MIP over a larger pool's neighbourhood is not
+        # tried: at L it took 19-40 s a pool (1.5-2 s with one measure), past its 5 s cap, and
+        # so was dropped after costing most of the solve (docs/benchmarks.md).
+        single = sum(m.balanced for m in pool.measures) <= 1
+        rep_of_unit, report = polish_exact(
+            pool, units, cfg, fams, rep_of_unit, chosen, report, left, neighbourhood=single
+        )
     return rep_of_unit, chosen, report
 
 

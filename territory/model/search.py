@@ -28,7 +28,8 @@ def improve(obj: Objective) -> int:
     given back where the bands allow. Returns the number of moves and swaps taken."""
     done = give_back(obj)
     for _ in range(3):  # again while a round finds something: a polish can open a swap
-        step = tier_repair(obj) + balance_swaps(obj) + transfers(obj) + team_repair(obj) + move_polish(obj)
+        step = tier_repair(obj) + class_swaps(obj) + balance_swaps(obj) + transfers(obj)
+        step += team_repair(obj) + move_polish(obj)
         done += step
         if not step:
             break
@@ -96,6 +97,111 @@ def tier_repair(obj: Objective, max_rounds: int = 1000) -> int:
         obj.move(int(a[i]), int(r2[i]))
         done += 1
     return done
+
+
+def class_swaps(
+    obj: Objective,
+    max_rounds: int = 500,
+    per_round: int = 16,
+    offer: int = 48,
+    most: int = 100_000,
+    screen: int = 8,
+) -> int:
+    """Trades that change only the measures: two units of one class between the reps holding
+    them (free in moves, tier counts, accounts and workload: a class's units are
+    interchangeable for those), or two moved units of the same tier mix between their new
+    holders (free in tier counts, and in moves unless one goes back to its owner). This is
+    how the choice of *which* units each rep gets, which the class model leaves open, serves
+    every measure, not only the primary one the disaggregation sorts by.
+
+    Each round, the costliest reps outside a measure band offer their units in trade for
+    every such partner unit; the candidates are screened on the measures, the best of each
+    rep weighed on the whole objective (every family, every measure at once), and the best
+    trade of each rep is taken, costliest reps first, each re-checked against the plan as it
+    is then, at most one per rep and round. Rounds repeat while some rep can still gain."""
+    st = obj.st
+    p = st.pool
+    meas: list[Any] = [t for t in obj.trackers if t.family.name == "measure_balance"]
+    if not meas:
+        return 0
+    R = st.R
+    reps = np.arange(R)
+    item = st.item_of_unit
+    own = np.where(p.locked, -2, p.owner)  # uniform owners only (mixed: -2, none: -1)
+    ck = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
+    stuck = np.zeros(R, dtype=bool)
+    done = 0
+    for _ in range(max_rounds):
+        cost = np.where(stuck, 0.0, sum(t.cost(reps, t.T) for t in meas))
+        if cost.max(initial=0.0) <= 1e-9:
+            break
+        rou = st.rep_of_unit
+        worst = np.argsort(-cost, kind="stable")[:per_round]
+        worst = worst[cost[worst] > 1e-9]
+        mine = np.flatnonzero(np.isin(rou, worst))
+        # of each rep, the units it would best give away: high in what it has too much of,
+        # low in what it lacks (in shares of its fair shares, weighted by the penalties)
+        lean = np.stack(
+            [
+                t.meas.penalty * t.inv * np.sign(np.maximum(t.T - t.hi, 0) - np.maximum(t.lo - t.T, 0))
+                for t in meas
+            ],
+            axis=1,
+        )
+        score = (p.value[mine][:, [t.m for t in meas]] * lean[rou[mine]]).sum(axis=1)
+        o = np.lexsort((mine, -score, rou[mine]))
+        first = np.searchsorted(rou[mine][o], rou[mine][o], side="left")
+        mine = np.sort(mine[o[(np.arange(o.size) - first) < offer]])
+        moved = np.flatnonzero((own >= 0) & (rou != own))
+        # same class (units in pool order, so a class is a run) / moved units of one tier mix
+        a1, b1 = _same_key(mine, item[mine], np.arange(p.n_units), item, most)
+        mm = mine[(own[mine] >= 0) & (rou[mine] != own[mine])]
+        a2, b2 = _same_key(mm, ck[mm], moved, ck[moved], most)
+        a, b = np.concatenate([a1, a2]), np.concatenate([b1, b2])
+        keep = rou[b] != rou[a]
+        a, b = a[keep], b[keep]
+        r1, r2 = rou[a], rou[b]
+        # screened on the measures, the best ``screen`` of each rep weighed on everything
+        dm = sum(t.delta(a, r1, r2, b)[0] for t in meas)
+        o = np.lexsort((b, a, dm, r1))
+        first = np.searchsorted(r1[o], r1[o], side="left")
+        sel = o[(np.arange(o.size) - first) < screen]
+        a, b, r1, r2 = a[sel], b[sel], r1[sel], r2[sel]
+        g = _gain(obj, a, r1, r2, b)
+        good = g > 1e-9
+        stuck[worst] = True
+        stuck[np.unique(r1[good])] = False
+        if not good.any():
+            continue
+        a, b, r1, g = a[good], b[good], r1[good], g[good]
+        o = np.lexsort((b, a, -g, -cost[r1]))  # per rep its best candidate, costliest reps first
+        used = np.zeros(R, dtype=bool)
+        for k in o.tolist():
+            u, w = int(a[k]), int(b[k])
+            ra, rb = int(st.rep_of_unit[u]), int(st.rep_of_unit[w])
+            if used[ra] or used[rb] or ra == rb:
+                continue
+            if _gain(obj, np.array([u]), ra, rb, np.array([w]))[0] > 1e-9:
+                _take(obj, [(u, rb), (w, ra)])
+                used[[ra, rb]] = True
+                done += 1
+        stuck[used] = False  # a trade changes what its partner can do next
+    return done
+
+
+def _same_key(
+    a: np.ndarray, ka: np.ndarray, b: np.ndarray, kb: np.ndarray, most: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b) with the same key, as two arrays; when there are more than ``most``,
+    every n-th b of each key (deterministically) so that about ``most`` remain."""
+    o = np.argsort(kb, kind="stable")
+    b, kb = b[o], kb[o]
+    lo = np.searchsorted(kb, ka, side="left")
+    cnt = np.searchsorted(kb, ka, side="right") - lo
+    step = max(1, -(-int(cnt.sum()) // most))
+    take = -(-cnt // step)
+    within = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
+    return np.repeat(a, take), b[np.repeat(lo, take) + within * step]
 
 
 def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, screen: int = 16) -> int:
