@@ -74,27 +74,27 @@ def adopt(plan: Plan, inp: PlanInput) -> Plan:
 # --------------------------------------------------------------------------- running tasks
 
 
-def _solve(inp: PlanInput) -> tuple[str, Any, float]:
-    """("ok", plan) or ("infeasible" / "error", the message), and the seconds it took."""
+def _attempt(fn: Callable[..., Plan], *args: Any) -> tuple[str, Any, float]:
+    """("ok", ``fn(*args)``) or ("infeasible" / "error", the message), and the seconds it took."""
     t0 = time.perf_counter()
     try:
-        return "ok", solve_input(inp), time.perf_counter() - t0
+        return "ok", fn(*args), time.perf_counter() - t0
     except InfeasiblePlanError as e:
         return "infeasible", str(e), time.perf_counter() - t0
     except TerritoryError as e:
         return "error", str(e), time.perf_counter() - t0
 
 
+def _solve(inp: PlanInput) -> tuple[str, Any, float]:
+    """Rounds 1 and 2: one plan (see ``_attempt``)."""
+    return _attempt(solve_input, inp)
+
+
 def _finish(task: tuple[PlanInput, Plan, list[Any]]) -> tuple[str, Any, float]:
     """Round 3: the plan with every honoured request (``territory.requests.with_requests``)."""
     from .requests import with_requests
 
-    inp, base, outcomes = task
-    t0 = time.perf_counter()
-    try:
-        return "ok", with_requests(inp, base, outcomes), time.perf_counter() - t0
-    except TerritoryError as e:
-        return "error", str(e), time.perf_counter() - t0
+    return _attempt(with_requests, *task)
 
 
 class Runner:
@@ -172,12 +172,14 @@ def solve_plans(
     progress: Progress | None = None,
     stage: str = SCENARIOS,
     scheduler_timeout: float = 10.0,
+    strict: bool = False,
 ) -> list[Outcome]:
     """Plan every input, honouring its requests as ``solve_with_requests`` would; results in order.
 
     A plan that cannot be made (infeasible, or a request's solve failing) has ``None`` and
-    the reason; the others go on. ``progress``: ``stage`` as each plan is done (item: its
-    name), and "requests" as each request is priced (item: "<name>: <account>").
+    the reason; the others go on. With ``strict``, only an infeasible plan does: any other
+    failure (no solver, ...) stops the run. ``progress``: ``stage`` as each plan is done
+    (item: its name), and "requests" as each request is priced (item: "<name>: <account>").
     """
     report = reporter(progress)
     total = len(prepared)
@@ -185,9 +187,16 @@ def solve_plans(
     results: dict[int, Outcome] = {}
     seconds = [0.0] * total
 
-    def finished(i: int, plan: Plan | None, error: str = "") -> None:
+    def finished(i: int, plan: Plan | None, error: str = "", kind: str = "") -> None:
+        if strict and kind == "error":
+            raise TerritoryError(error)
         results[i] = (plan, error, seconds[i])
         report(stage, len(results), total, names[i])
+
+    def ended(i: int, res: tuple[str, Any, float]) -> None:
+        """Plan ``i`` is done: ``res`` is ``_solve``'s or ``_finish``'s answer."""
+        kind, value, _ = res
+        finished(i, value if kind == "ok" else None, "" if kind == "ok" else value, kind)
 
     keys = [plan_key(p) for p in prepared]
     with Runner(jobs, scheduler, scheduler_timeout) as runner:
@@ -202,7 +211,7 @@ def solve_plans(
             for i in (i for i, key in enumerate(keys) if key == k):
                 seconds[i] += res[2]
                 if res[0] != "ok":
-                    finished(i, None, res[1])
+                    ended(i, res)
                 elif "requests" not in prepared[i].extras:
                     finished(i, adopt(res[1], prepared[i]))
 
@@ -240,20 +249,21 @@ def solve_plans(
             base = adopt(bases[keys[i]][1], prepared[i])
             try:
                 outcomes = price_all(prepared[i], base, solved)
-            except TerritoryError as e:
+            except InfeasiblePlanError as e:
                 finished(i, None, str(e))
+                continue
+            except TerritoryError as e:
+                finished(i, None, str(e), "error")
                 continue
             if any(o.honoured and not o.already for o in outcomes):
                 finishing.append((i, (prepared[i], base, outcomes)))
             else:  # no request changes the plan: nothing to solve
-                kind, plan, _ = _finish((prepared[i], base, outcomes))
-                finished(i, plan if kind == "ok" else None, "" if kind == "ok" else plan)
+                ended(i, _finish((prepared[i], base, outcomes)))
         # 3. The plan with every honoured request.
 
         def final_done(j: int, res: tuple[str, Any, float]) -> None:
-            i = finishing[j][0]
-            seconds[i] += res[2]
-            finished(i, res[1] if res[0] == "ok" else None, "" if res[0] == "ok" else res[1])
+            seconds[finishing[j][0]] += res[2]
+            ended(finishing[j][0], res)
 
         runner.run(_finish, [task for _, task in finishing], final_done)
     return [results[i] for i in range(total)]

@@ -279,13 +279,15 @@ def request_table(infos: Sequence[PlanDirInfo], labels: Sequence[str]) -> pd.Dat
                     "requested_rep": key[1],
                     "requested_by": r.get("requested_by") or "",
                     "note": r.get("note") or "",
+                    **dict.fromkeys(labels, ""),
                 },
             )
             row[lab] = r["status"]
     if not rows:
         return None
-    cols = ["account_id", "requested_rep", "requested_by", "note", *labels]
-    return pd.DataFrame(list(rows.values()), columns=cols).fillna("")
+    return pd.DataFrame(
+        list(rows.values()), columns=["account_id", "requested_rep", "requested_by", "note", *labels]
+    )
 
 
 def _measure_names(infos: Sequence[PlanDirInfo]) -> list[str]:

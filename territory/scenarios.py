@@ -550,6 +550,7 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
             )
         except InputError as e:
             raise scenario_input_error(scenario, e) from None
+        problems = [_removed_rep(p, scenario) for p in problems]
         if any(p.severity == "error" for p in problems):
             raise scenario_input_error(scenario, InputError(problems))
         out.warnings = [*out.warnings, *problems]
@@ -572,10 +573,24 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
         p = why.get(q.row) if q.row is not None else None
         if p is None:  # past the problems listed per kind: ask again for this one alone
             p = check_requests([w], out.accounts, out.reps, out.config, rs.file, accounts_file)[1][0]
+        p = _removed_rep(p, scenario)
         said = p.message + (f" ({p.value})" if p.value and p.value not in p.message else "")
-        ruled_out.append((q, f"refused: not possible in scenario {scenario.name!r}: {said}"))
+        ruled_out.append((q, f"refused in scenario {scenario.name!r}: {said}"))
     if ruled_out:
         out.extras[RULED_OUT] = tuple(ruled_out)
+
+
+def _removed_rep(p: Problem, scenario: Scenario) -> Problem:
+    """A request's "rep is not on the roster" said as the scenario's doing when it removes the rep."""
+    removed = {t.rep_id for t in scenario.transforms if isinstance(t, RemoveRep)}
+    if p.column != "rep_id" or p.value not in removed or p.message != "rep is not on the roster":
+        return p
+    return dataclasses.replace(
+        p,
+        message=f"{p.value} leaves the roster (remove-rep={p.value})",
+        value=None,
+        hint="ask for a rep the scenario keeps, or leave the request out of the scenario's file",
+    )
 
 
 def scenario_input_error(scenario: Scenario, e: InputError) -> InputError:
