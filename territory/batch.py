@@ -56,16 +56,17 @@ def plan_key(inp: PlanInput) -> str:
     return h.hexdigest()
 
 
-def adopt(plan: Plan, inp: PlanInput) -> Plan:
-    """``plan`` (solved for an input with ``inp``'s key) as the plan of ``inp``: its settings,
-    input files and requests, in a copy that can be changed without touching ``plan``."""
+def adopt(plan: Plan, inp: PlanInput, source: PlanInput) -> Plan:
+    """``plan`` (solved from ``source``, an input with ``inp``'s key) as the plan of ``inp``:
+    its settings, input files, warnings and requests, in a copy that can be changed without
+    touching ``plan``."""
     extras = {k: v for k, v in plan.extras.items() if not k.startswith("request")}
     extras.update({k: v for k, v in inp.extras.items() if k.startswith("request")})
     return dataclasses.replace(
         plan,
         config=inp.config,
         inputs=list(inp.inputs),
-        warnings=list(plan.warnings),
+        warnings=[*inp.warnings, *plan.warnings[len(source.warnings) :]],  # the solve's own after the input's
         timings=dict(plan.timings),
         extras=extras,
     )
@@ -213,7 +214,7 @@ def solve_plans(
                 if res[0] != "ok":
                     ended(i, res)
                 elif "requests" not in prepared[i].extras:
-                    finished(i, adopt(res[1], prepared[i]))
+                    finished(i, adopt(res[1], prepared[i], by_key[k]))
 
         runner.run(_solve, [by_key[k] for k in firsts], base_done)
         asking = [i for i in range(total) if i not in results]
@@ -246,7 +247,7 @@ def solve_plans(
         # Each request judged against its plan (no solve: the solves above are looked up).
         finishing: list[tuple[int, tuple[PlanInput, Plan, list[Any]]]] = []
         for i in asking:
-            base = adopt(bases[keys[i]][1], prepared[i])
+            base = adopt(bases[keys[i]][1], prepared[i], by_key[keys[i]])
             try:
                 outcomes = price_all(prepared[i], base, solved)
             except InfeasiblePlanError as e:

@@ -110,6 +110,22 @@ def test_each_scenario_honours_the_requests_as_plan_would(files, tmp_path):
     assert owners["A5"] == "R1" and owners["A10"] == "R1"
 
 
+def test_hard_bands_in_a_scenario_price_as_plan_does(files):
+    """With hard bands a request that breaks a band makes its solve infeasible; its price is
+    then measured with the bands bending (solves round 2 did not make), as plan does it."""
+    accounts, roster, req = files
+    inp = load_input(accounts, roster, load_config(None, ["solver.gap=0"]), requests_path=req)
+    [hard] = run_scenarios(inp, [parse_scenario("hard: set=balance.hard_bands=true")], jobs=2)
+    assert status(hard.plan) == [("A5", "refused"), ("A10", "honoured"), ("A11", "honoured")]
+    assert hard.plan.extras["request_outcomes"][0].reason.endswith(
+        "honouring it needs balance.tier_band >= 0.67"
+    )
+    alone = load_input(
+        accounts, roster, load_config(None, ["solver.gap=0", "balance.hard_bands=true"]), requests_path=req
+    )
+    same_plan(hard.plan, solve_with_requests(alone))
+
+
 def test_plans_that_differ_only_in_their_requests_are_solved_once(files, monkeypatch):
     """baseline, 'bend' (requests.bands) and 'none' (no requests) share the plan without
     requests, and baseline and 'bend' share each request's solve: 1 + 2 + 2 solves for three
@@ -468,3 +484,16 @@ def test_whatif_library_writes_the_request_table(files, tmp_path):
         ("A5", "R1", {"refused": ["baseline"], "honoured": ["wide"]})
     ]
     assert (tmp_path / "w" / "requests.csv").exists()
+
+
+def test_requests_on_a_local_dask_cluster_match_sequential(files):
+    distributed = pytest.importorskip("distributed", reason="Dask sweeps need: pip install 'territory[dask]'")
+    accounts, roster, req = files
+    inp = load_input(accounts, roster, load_config(None, ["solver.gap=0"]), requests_path=req)
+    todo = with_baseline([parse_scenario("wide: set=balance.tier_band=0.67")])
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        on_dask = run_scenarios(inp, todo, scheduler=cluster.scheduler_address)
+    for d, s in zip(on_dask, run_scenarios(inp, todo)):
+        same_plan(d.plan, s.plan)
