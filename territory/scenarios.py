@@ -527,7 +527,7 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
     elsewhere) is refused in this scenario, saying why (``extras["requests_ruled_out"]``).
     """
     from .batch import RULED_OUT
-    from .requests import Request, RequestSet, check_requests, read_requests
+    from .requests import RequestSet, check_requests, read_requests
 
     own = [t for t in scenario.transforms if isinstance(t, UseRequests)]
     rs: RequestSet | None = out.extras.pop("requests", None)
@@ -559,16 +559,16 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
         return
     if rs is None:
         return
-    wanted = [Request(q.row, q.account_id, q.rep, q.rep, q.requested_by, q.note) for q in rs.requests]
+    wanted = [dataclasses.replace(q, target=q.rep) for q in rs.requests]  # as the file says it
     kept, problems = check_requests(wanted, out.accounts, out.reps, out.config, rs.file, accounts_file)
-    left = {q.account_id for q in kept}  # one request per account in a checked file
+    left = {(q.row, q.account_id) for q in kept}  # a line of the file, or an account
     out.extras["requests"] = dataclasses.replace(
-        rs, requests=tuple(q for q in rs.requests if q.account_id in left)
+        rs, requests=tuple(q for q in rs.requests if (q.row, q.account_id) in left)
     )
     why = {p.row: p for p in problems if p.row is not None}
     ruled_out = []
     for q, w in zip(rs.requests, wanted):
-        if q.account_id in left:
+        if (q.row, q.account_id) in left:
             continue
         p = why.get(q.row) if q.row is not None else None
         if p is None:  # past the problems listed per kind: ask again for this one alone
