@@ -74,7 +74,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
 
 def format_request_changes(cmp: Any) -> list[str]:
     """The requests honoured in some plans and refused in others, one line each."""
-    changes = cmp.request_changes()
+    changes = cmp.request_changes() if hasattr(cmp, "request_changes") else []  # any comparison-like object
     if not changes:
         return []
     labels = [f"{a} -> {r}" for a, r, _ in changes]
