@@ -48,6 +48,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     lines.append("-" * len(lines[0]))
     for key, label, values in cmp.plan_rows():
         lines.append(f"{label:<{first_w}}" + "".join(f"{_cell(key, v):>{width}}" for v in values))
+    lines += format_request_changes(cmp)
     if reps:
         lines.append("")
         lines.append(
@@ -69,6 +70,20 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
                 cells.append(text)
             lines.append(f"{label:<{first_w}}" + "".join(f" {c:>{width - 1}}" for c in cells))
     return "\n".join(lines)
+
+
+def format_request_changes(cmp: Any) -> list[str]:
+    """The requests honoured in some plans and refused in others, one line each."""
+    changes = cmp.request_changes() if hasattr(cmp, "request_changes") else []  # any comparison-like object
+    if not changes:
+        return []
+    labels = [f"{a} -> {r}" for a, r, _ in changes]
+    w = max(len(t) for t in labels)
+    lines = ["", "Requests honoured in some plans and refused in others:"]
+    for label, (_, _, by) in zip(labels, changes):
+        said = "; ".join(f"{status} in {', '.join(plans)}" for status, plans in by.items())
+        lines.append(f"  {label:<{w}}  {said}")
+    return lines
 
 
 @click.command("compare", context_settings=CONTEXT_SETTINGS)

@@ -343,25 +343,39 @@ def format_crm_guard(s: dict[str, Any]) -> str | None:
 
 
 def format_sweep(points: list[Any]) -> str:
-    """The balance-versus-moves table, one line per move cap."""
+    """The balance-versus-moves table, one line per move cap (with requests: how many each
+    cap honours, then the requests refused at some caps)."""
+    from territory.sweep import cap_label
+
+    asked = any(p.requests is not None for p in points)
+    head = f"{'Requests':>9}  " if asked else ""
     lines = [
         "Balance versus moves (forced moves of departed owners not capped):",
         f"{'Move cap':>9}  {'Moved':>7}  {'Share':>6}  {'Worst tier gap':>14}  {'Worst potential gap':>19}  "
-        f"{'Outside bands':>13}  Status",
+        f"{'Outside bands':>13}  {head}Status",
     ]
     for p in points:
-        cap = (
-            "none" if p.cap is None else f"{p.cap:.0%}" if p.cap * 100 == int(p.cap * 100) else f"{p.cap:.1%}"
-        )
+        cap = cap_label(p.cap)
         if p.status == "infeasible":
+            cells = f"{'-':>9}  " if asked else ""
             lines.append(
-                f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  {'-':>13}  infeasible: {p.note}"
+                f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  {'-':>13}  {cells}infeasible: {p.note}"
             )
             continue
+        cells = f"{f'{p.requests_honoured} of {p.requests}':>9}  " if asked else ""
         lines.append(
             f"{cap:>9}  {p.accounts_moved:>7,}  {p.moved_share:>6.1%}  {p.max_tier_deviation:>14.1%}  "
-            f"{p.max_potential_deviation:>19.1%}  {p.accounts_outside_tier_bands:>13,}  {p.status}"
+            f"{p.max_potential_deviation:>19.1%}  {p.accounts_outside_tier_bands:>13,}  {cells}{p.status}"
         )
+    refused: dict[str, list[str]] = {}
+    for p in points:
+        for r in (p.requests_refused or "").split("; "):
+            if r:
+                refused.setdefault(r, []).append(cap_label(p.cap))
+    if refused:
+        lines.append("Requests refused, by move cap:")
+        w = max(len(r) for r in refused)
+        lines += [f"  {r:<{w}}  refused at {', '.join(caps)}" for r, caps in refused.items()]
     return "\n".join(lines)
 
 

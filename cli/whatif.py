@@ -104,6 +104,15 @@ from .sources import source_kwargs, source_options
     help="Solve on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (pip install 'territory[dask]').",
 )
 @click.option(
+    "--requests",
+    "requests_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Managers' requests (CSV/XLSX: account_id,rep_id,requested_by,note) honoured in the "
+    "baseline and every scenario; a scenario takes its own with the step requests=FILE, or "
+    "none with requests=none (see docs/requests.md).",
+)
+@click.option(
     "--icp",
     "icp_path",
     type=click.Path(dir_okay=False),
@@ -131,6 +140,7 @@ def whatif(
     scenario_settings: tuple[str, ...],
     jobs: int | None,
     scheduler: str | None,
+    requests_path: str | None,
     icp_path: str | None,
     preset: str | None,
     sheet: str | None,
@@ -159,6 +169,9 @@ def whatif(
         territory whatif examples/accounts.csv examples/roster.csv --out whatif-out \\
             --scenario "west+2: add-rep=Ana,West,1; add-rep=Bo,West,0.5" \\
             --scenario "tight: set=balance.tier_band=0.05"
+        territory whatif examples/accounts.csv examples/roster.csv --out whatif-out \\
+            --requests examples/requests.csv --scenario "wide: set=balance.tier_band=0.4" \\
+            --scenario "no requests: requests=none"
     """
     import os
 
@@ -173,7 +186,7 @@ def whatif(
     )
     from territory.scenarios import whatif as run
 
-    protect = (accounts, roster, icp_path, config_path, scenarios_file, opportunities)
+    protect = (accounts, roster, icp_path, config_path, scenarios_file, opportunities, requests_path)
     check_output_folder(out_dir, protect)  # every option is checked before any work
     overrides = solver_overrides(solver, time_limit, gap, threads) + mass_change_overrides(allow_mass_change)
     overrides += lock_rule_overrides(as_of, opportunities)
@@ -203,7 +216,12 @@ def whatif(
         )
     with_baseline(scenarios)  # names: unique, not a file whatif writes, short enough
     inp = territory.load_input(
-        accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
+        accounts,
+        roster,
+        cfg,
+        icp_path=icp_path,
+        requests_path=requests_path,
+        **source_kwargs(preset, sheet, table, query),
     )
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
@@ -224,9 +242,12 @@ def whatif(
             err=True,
         )
     where = "on " + scheduler if scheduler else f"with {jobs} process{'es' if jobs != 1 else ''}"
+    asked = result.comparison is not None and result.comparison.requests is not None
+    files = [f"{len(result.dirs)} plan directories", str(Path(out_dir) / "compare.csv")]
+    files += [str(Path(out_dir) / "requests.csv")] if asked else []
     click.echo(
         f"Planned {len(result.dirs)} of {n} scenarios in {result.seconds:.1f} s ({where}); "
-        f"wrote {len(result.dirs)} plan directories and {Path(out_dir) / 'compare.csv'}."
+        f"wrote {', '.join(files[:-1])} and {files[-1]}."
     )
     if result.failed:
         raise click.exceptions.Exit(1)

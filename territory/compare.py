@@ -32,6 +32,10 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("potential_moved_share", "  share of potential"),
     ("orphaned_accounts", "  because their owner left"),
     ("changed_vs_first", "Owner differs from first plan"),
+    ("requests", "Requests"),
+    ("requests_honoured", "  honoured"),
+    ("requests_refused", "  refused"),
+    ("requests_extra_moves", "  extra moves for them"),
     ("max_tier_deviation", "Max tier deviation"),
     ("max_tier_deviation_1", "  Tier 1"),
     ("max_tier_deviation_2", "  Tier 2"),
@@ -41,6 +45,7 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("gap", "Gap"),
     ("status", "Solver status"),
 )
+REQUEST_ROWS = ("requests", "requests_honoured", "requests_refused", "requests_extra_moves")
 SHARE_KEYS = {
     "owner_changes_share",
     "moved_share",
@@ -110,6 +115,8 @@ class Comparison:
     rep_names: dict[str, str]
     row_labels: dict[str, str] = field(default_factory=lambda: dict(OVERALL_ROWS))
     rep_metrics: tuple[str, ...] = REP_METRICS
+    # Managers' requests of any of the plans: one row per request, its status per plan.
+    requests: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The long table written to compare.csv: section, rep_id, metric, one column per plan."""
@@ -136,6 +143,21 @@ class Comparison:
             for m in ("accounts", "tier_1", "tier_2", "tier_3", "moves_in", "moves_out"):
                 values[m] = [None if v is None else int(v) for v in values[m]]
             out.append((rid, name, values))
+        return out
+
+    def request_changes(self) -> list[tuple[str, str, dict[str, list[str]]]]:
+        """(account, rep asked for, status -> plans) of each request honoured in some plans and
+        refused in others, in the order of the requests."""
+        out: list[tuple[str, str, dict[str, list[str]]]] = []
+        if self.requests is None:
+            return out
+        for _, row in self.requests.iterrows():
+            by: dict[str, list[str]] = {}
+            for n in self.names:
+                if row[n]:
+                    by.setdefault(str(row[n]), []).append(n)
+            if len(by) > 1:
+                out.append((str(row["account_id"]), str(row["requested_rep"]), by))
         return out
 
     def __repr__(self) -> str:
@@ -179,6 +201,11 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     row["changed_vs_first"] = (
         int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
     )
+    asked = info.result.requests
+    row["requests"] = asked.get("requests") if asked else None
+    row["requests_honoured"] = asked.get("honoured") if asked else None
+    row["requests_refused"] = asked.get("refused") if asked else None
+    row["requests_extra_moves"] = asked.get("extra_moves") if asked else None
     row["gap"] = info.result.solver.gap
     row["status"] = info.result.solver.status
     return {k: v if k.startswith("max_tier_deviation") else _as_written(v) for k, v in row.items()}
@@ -197,6 +224,9 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
     labels = _unique([i.name for i in infos])
     measures = _measure_names(infos)
     rows = _overall_rows(measures)
+    asked = request_table(infos, labels)
+    if asked is None:  # the request rows only when a plan has requests
+        rows = [r for r in rows if r[0] not in REQUEST_ROWS]
     overall = pd.DataFrame(
         {lab: {**_overall(i, infos[0]), **_measure_overall(i)} for lab, i in zip(labels, infos)}
     )
@@ -232,7 +262,32 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
         [(rid, m) for rid in rep_names for m in rep_metrics], names=["rep_id", "metric"]
     )
     reps = pd.DataFrame([cells.get(k, {}) for k in index], index=index, columns=labels)
-    return Comparison(labels, overall, reps, rep_names, dict(rows), rep_metrics)
+    return Comparison(labels, overall, reps, rep_names, dict(rows), rep_metrics, asked)
+
+
+def request_table(infos: Sequence[PlanDirInfo], labels: Sequence[str]) -> pd.DataFrame | None:
+    """One row per request of any plan (account and rep asked for, in the order the plans list
+    them) with its status in each plan ('' when that plan was not asked); None without requests."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for lab, info in zip(labels, infos):
+        for r in (info.result.requests or {}).get("list", []):
+            key = (str(r["account_id"]), str(r["requested_rep"]))
+            row = rows.setdefault(
+                key,
+                {
+                    "account_id": key[0],
+                    "requested_rep": key[1],
+                    "requested_by": r.get("requested_by") or "",
+                    "note": r.get("note") or "",
+                    **dict.fromkeys(labels, ""),
+                },
+            )
+            row[lab] = r["status"]
+    if not rows:
+        return None
+    return pd.DataFrame(
+        list(rows.values()), columns=["account_id", "requested_rep", "requested_by", "note", *labels]
+    )
 
 
 def _measure_names(infos: Sequence[PlanDirInfo]) -> list[str]:

@@ -1010,18 +1010,38 @@ def solve_with_requests(
     for k, q in enumerate(todo, start=1):
         outcomes.append(price_request(inp, base, q))
         progress(REQUESTS, k, len(todo), str(q.account_id))
+    return with_requests(inp, base, outcomes, export_lp=export_lp, seconds=time.perf_counter() - t0)
+
+
+def with_requests(
+    inp: Any,
+    base: Any,
+    outcomes: list[RequestOutcome],
+    *,
+    export_lp: str | Path | None = None,
+    seconds: float = 0.0,
+) -> Any:
+    """The plan with every request of ``outcomes`` that is honoured (each priced against
+    ``base``, the plan of ``inp`` without requests), with the requests' reasons and extras.
+
+    Solves once when a request the plan does not grant anyway is honoured (more when they
+    clash: see ``_together``), else returns ``base`` itself. ``seconds``: the time spent
+    pricing, added to the plan's ``requests`` timing.
+    """
+    import time
+
+    t0 = time.perf_counter()
     honoured = [o for o in outcomes if o.honoured]
-    final = base
+    plan = base
     if any(not o.already for o in honoured):
-        final = _together(inp, base, honoured, export_lp)
-    plan = final
+        plan = _together(inp, base, honoured, export_lp)
     plan.extras["request_outcomes"] = outcomes
     plan.extras["requests_base"] = {
         "accounts_moved": int(base.metrics["accounts_moved"]),
         "objective": base.objective,
     }
     _request_reasons(plan, inp, [o.request for o in outcomes if o.honoured])
-    plan.timings["requests"] = time.perf_counter() - t0  # pricing and the plan with them
+    plan.timings["requests"] = seconds + time.perf_counter() - t0  # pricing and the plan with them
     return plan
 
 

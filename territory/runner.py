@@ -206,7 +206,7 @@ def plan_to_folder(
         if sweep_caps:
             from .sweep import sweep_frame, sweep_moves
 
-            points = sweep_moves(inp, list(sweep_caps), progress=report)
+            points = sweep_moves(inp, list(sweep_caps), progress=report, known=plan)  # its own cap: this plan
             extra.append(("sweep.csv", sweep_frame(points)))
         summary = write_plan_files(plan, stage.path, extra)
         result = FolderResult(plan, summary, out, lp_files=lp_files, sweep=points)

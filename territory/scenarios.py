@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import multiprocessing
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,9 @@ import pandas as pd
 
 from .assignment import Plan
 from .config import CAPACITY, apply_override, check_number
-from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, TerritoryError
-from .pipeline import PlanInput, prepare_input, solve_input
-from .progress import SCENARIOS, Progress, reporter
+from .errors import ConfigError, InputError, Problem
+from .pipeline import PlanInput, prepare_input
+from .progress import SCENARIOS, Progress
 
 BASELINE = "baseline"
 
@@ -107,7 +106,19 @@ class SetSetting:
         return f"set={self.item}"
 
 
-Transform = AddRep | RemoveRep | SetCapacity | Lock | Unlock | SetSetting
+@dataclass(frozen=True)
+class UseRequests:
+    """The scenario's own requests file instead of the run's (``path`` "": no requests)."""
+
+    path: str
+
+    def text(self) -> str:
+        return f"requests={self.path or NO_REQUESTS}"
+
+
+NO_REQUESTS = "none"
+
+Transform = AddRep | RemoveRep | SetCapacity | Lock | Unlock | SetSetting | UseRequests
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,7 @@ class Scenario:
 # --------------------------------------------------------------------------- parsing
 
 _NAME = re.compile(r"^[^:;=]{1,60}$")
-_KINDS = ("add-rep", "remove-rep", "capacity", "lock", "unlock", "set")
+_KINDS = ("add-rep", "remove-rep", "capacity", "lock", "unlock", "set", "requests")
 
 
 def _number(text: str, what: str) -> float:
@@ -170,7 +181,7 @@ def _ids(text: str | Iterable[str]) -> tuple[str, ...]:
 
 def parse_transform(text: str) -> Transform:
     """One transform: add-rep=NAME,REGION,CAP | remove-rep=ID | capacity=ID=CAP |
-    lock=ID,ID | unlock=ID,ID | set=KEY=VALUE."""
+    lock=ID,ID | unlock=ID,ID | set=KEY=VALUE | requests=FILE (or requests=none)."""
     kind, sep, rest = text.strip().partition("=")
     kind = kind.strip().lower().replace("_", "-")
     if not sep or kind not in _KINDS:
@@ -188,6 +199,8 @@ def parse_transform(text: str) -> Transform:
         return RemoveRep(rest)
     if kind == "capacity":
         return parse_capacity(rest)
+    if kind == "requests":
+        return parse_requests(rest, "requests")
     if kind in ("lock", "unlock"):
         ids = _ids(rest)
         if not ids:
@@ -196,6 +209,19 @@ def parse_transform(text: str) -> Transform:
     if "=" not in rest:
         raise ConfigError(f"set {rest!r}: expected key=value, e.g. set=balance.tier_band=0.05")
     return SetSetting(rest)
+
+
+def parse_requests(value: Any, where: str, base: Path | None = None) -> UseRequests:
+    """``requests=FILE`` (relative to ``base`` when given) or ``requests=none``."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in (NO_REQUESTS, "off", "false")):
+        return UseRequests("")
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(
+            f"{where}: give a requests file (e.g. requests=asks.csv), or none to plan the "
+            "scenario without the run's requests"
+        )
+    path = Path(value.strip()).expanduser()
+    return UseRequests(str(base / path if base is not None and not path.is_absolute() else path))
 
 
 def parse_scenario(spec: str) -> Scenario:
@@ -213,7 +239,18 @@ def parse_scenario(spec: str) -> Scenario:
         raise ConfigError(f"scenario {name!r}: {e}") from None
     if not steps:
         raise ConfigError(f'scenario {name!r} has no steps; e.g. "{name}: remove-rep=R07"')
-    return Scenario(name, steps)
+    return _checked(Scenario(name, steps))
+
+
+def _checked(scenario: Scenario) -> Scenario:
+    """``scenario``, refused when it names more than one requests file."""
+    files = [t for t in scenario.transforms if isinstance(t, UseRequests)]
+    if len(files) > 1:
+        raise ConfigError(
+            f"scenario {scenario.name!r} takes requests twice ({files[0].text()}, {files[1].text()}); "
+            "a scenario plans with one requests file"
+        )
+    return scenario
 
 
 def scenario_from_options(
@@ -236,7 +273,7 @@ def scenario_from_options(
     return Scenario(name, tuple(steps)) if steps else None
 
 
-_TOML_KEYS = ("name", "description", "add_rep", "remove_rep", "capacity", "lock", "unlock", "set")
+_TOML_KEYS = ("name", "description", "add_rep", "remove_rep", "capacity", "lock", "unlock", "set", "requests")
 
 
 def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
@@ -256,7 +293,7 @@ def _toml_value(v: Any) -> str:
     return str(v)
 
 
-def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
+def _scenario_from_table(raw: Mapping[str, Any], where: str, base: Path | None = None) -> Scenario:
     unknown = sorted(set(raw) - set(_TOML_KEYS))
     if unknown:
         raise ConfigError(f"{where}: unknown key '{unknown[0]}'; a scenario takes " + ", ".join(_TOML_KEYS))
@@ -292,6 +329,8 @@ def _scenario_from_table(raw: Mapping[str, Any], where: str) -> Scenario:
     if not isinstance(sets, Mapping):
         raise ConfigError(f'{where}.set must be a table, e.g. set = {{ "balance.tier_band" = 0.05 }}')
     steps += [SetSetting(f"{k}={_toml_value(v)}") for k, v in _flatten("", sets)]
+    if "requests" in raw:  # a path relative to the scenarios file, as paths in plan.toml are
+        steps.append(parse_requests(raw["requests"], f"{where}.requests", base))
     return Scenario(name.strip(), tuple(steps))
 
 
@@ -318,8 +357,9 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     if unknown:
         raise ConfigError(f"{label}: unknown table '{unknown[0]}'; use [[scenario]] or [[sweep]]")
     out: list[Scenario] = []
+    here = Path(path).resolve().parent
     for i, raw in enumerate(_as_list(data.get("scenario", []), f"{label}: scenario")):
-        out.append(_scenario_from_table(raw, f"{label}: scenario[{i}]"))
+        out.append(_scenario_from_table(raw, f"{label}: scenario[{i}]", here))
     for i, raw in enumerate(_as_list(data.get("sweep", []), f"{label}: sweep")):
         where = f"{label}: sweep[{i}]"
         if not isinstance(raw, Mapping):
@@ -330,7 +370,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
                 f"{where}.set: give each setting a list of values, e.g. "
                 'set = { "balance.tier_band" = [0.05, 0.1] }'
             )
-        base = _scenario_from_table({k: v for k, v in raw.items() if k != "set"}, where)
+        base = _scenario_from_table({k: v for k, v in raw.items() if k != "set"}, where, here)
         for combo in itertools.product(*[v for _, v in grid]):
             sets = tuple(SetSetting(f"{k}={_toml_value(v)}") for (k, _), v in zip(grid, combo))
             suffix = " ".join(s.item for s in sets)
@@ -342,7 +382,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
 
 
 # Names whatif writes beside the scenario folders; a scenario folder must not take one.
-RESERVED = ("compare.csv",)
+RESERVED = ("compare.csv", "requests.csv")
 MAX_SLUG = 120
 
 
@@ -437,9 +477,16 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
                     + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
                 )
             accounts.loc[ids.isin(t.account_ids), "locked"] = isinstance(t, Lock)
+        elif isinstance(t, UseRequests):
+            cfg = dataclasses.replace(cfg, inputs=dataclasses.replace(cfg.inputs, requests=t.path))
         else:
             if read_once(t.item):
                 key = t.item.partition("=")[0].strip().strip("\"'")
+                if key == "inputs.requests":
+                    raise ConfigError(
+                        f"{where}: set=inputs.requests: a scenario takes its own requests file "
+                        "with the step requests=FILE (requests=none plans it without requests)"
+                    )
                 raise ConfigError(
                     f"{where}: set={key}: whatif reads its inputs and chooses its folders once, for "
                     f"the baseline and every scenario, so a scenario cannot change {key}; put it in "
@@ -466,7 +513,84 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     for key, value in (getattr(inp, "extras", {}) or {}).items():
         out.extras.setdefault(key, value)  # what prepare_input made for the scenario wins
     out.seconds = inp.seconds
+    if scenario.transforms:
+        _scenario_requests(out, scenario, labels.get("accounts", "accounts"))
     return out
+
+
+def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -> None:
+    """The scenario's requests, in ``out.extras["requests"]`` and its input files.
+
+    A scenario's own file (``requests=FILE``) is read and checked against the scenario's
+    roster and accounts; its problems are input errors naming the scenario. The run's requests
+    are checked again: one the scenario's steps rule out (its rep removed, its account locked
+    elsewhere) is refused in this scenario, saying why (``extras["requests_ruled_out"]``).
+    """
+    from .batch import RULED_OUT
+    from .requests import RequestSet, check_requests, read_requests
+
+    own = [t for t in scenario.transforms if isinstance(t, UseRequests)]
+    rs: RequestSet | None = out.extras.pop("requests", None)
+    out.extras.pop(RULED_OUT, None)
+    if own:
+        out.inputs = [f for f in out.inputs if f.label != "requests"]
+        if not own[0].path:
+            return
+        from .io.sheets import ReadLimits
+        from .pipeline import InputFile
+
+        try:
+            own_rs, problems = read_requests(
+                own[0].path,
+                out.accounts,
+                out.reps,
+                out.config,
+                accounts_file,
+                limits=ReadLimits.from_config(out.config),
+            )
+        except InputError as e:
+            raise scenario_input_error(scenario, e) from None
+        problems = [_removed_rep(p, scenario) for p in problems]
+        if any(p.severity == "error" for p in problems):
+            raise scenario_input_error(scenario, InputError(problems))
+        out.warnings = [*out.warnings, *problems]
+        out.inputs.append(InputFile("requests", own_rs.file, own_rs.sha256, len(own_rs.requests)))
+        out.extras["requests"] = own_rs
+        return
+    if rs is None:
+        return
+    wanted = [dataclasses.replace(q, target=q.rep) for q in rs.requests]  # as the file says it
+    kept, problems = check_requests(wanted, out.accounts, out.reps, out.config, rs.file, accounts_file)
+    left = {(q.row, q.account_id) for q in kept}  # a line of the file, or an account
+    out.extras["requests"] = dataclasses.replace(
+        rs, requests=tuple(q for q in rs.requests if (q.row, q.account_id) in left)
+    )
+    why = {p.row: p for p in problems if p.row is not None}
+    ruled_out = []
+    for q, w in zip(rs.requests, wanted):
+        if (q.row, q.account_id) in left:
+            continue
+        p = why.get(q.row) if q.row is not None else None
+        if p is None:  # past the problems listed per kind: ask again for this one alone
+            p = check_requests([w], out.accounts, out.reps, out.config, rs.file, accounts_file)[1][0]
+        p = _removed_rep(p, scenario)
+        said = p.message + (f" ({p.value})" if p.value and p.value not in p.message else "")
+        ruled_out.append((q, f"refused in scenario {scenario.name!r}: {said}"))
+    if ruled_out:
+        out.extras[RULED_OUT] = tuple(ruled_out)
+
+
+def _removed_rep(p: Problem, scenario: Scenario) -> Problem:
+    """A request's "rep is not on the roster" said as the scenario's doing when it removes the rep."""
+    removed = {t.rep_id for t in scenario.transforms if isinstance(t, RemoveRep)}
+    if p.column != "rep_id" or p.value not in removed or p.message != "rep is not on the roster":
+        return p
+    return dataclasses.replace(
+        p,
+        message=f"{p.value} leaves the roster (remove-rep={p.value})",
+        value=None,
+        hint="ask for a rep the scenario keeps, or leave the request out of the scenario's file",
+    )
 
 
 def scenario_input_error(scenario: Scenario, e: InputError) -> InputError:
@@ -515,14 +639,6 @@ class ScenarioResult:
         return f"<ScenarioResult {self.name!r} {state}>"
 
 
-def _solve_one(inp: PlanInput) -> tuple[Plan | None, str, float]:
-    t0 = time.perf_counter()
-    try:
-        return solve_input(inp), "", time.perf_counter() - t0
-    except (InfeasiblePlanError, TerritoryError) as e:
-        return None, str(e), time.perf_counter() - t0
-
-
 def with_baseline(scenarios: Sequence[Scenario]) -> list[Scenario]:
     """The baseline (current roster) first, then the scenarios, names checked unique."""
     out = [Scenario(BASELINE)] + [s for s in scenarios if s.transforms or s.name != BASELINE]
@@ -543,7 +659,9 @@ def run_scenarios(
 
     Every scenario is applied and validated here first, so a typo stops the sweep before any
     solve. ``jobs`` > 1 solves in that many forked processes; ``scheduler`` (a Dask address
-    such as ``tcp://10.0.0.5:8786``) solves on a Dask distributed cluster instead.
+    such as ``tcp://10.0.0.5:8786``) solves on a Dask distributed cluster instead. A scenario
+    with requests honours them as ``territory plan --requests`` does (see
+    ``territory.batch``): progress stage "requests" as they are priced.
     """
     prepared = []
     problems: list[Problem] = []
@@ -555,60 +673,19 @@ def run_scenarios(
     if problems:
         n = len(problems)
         raise InputError(problems, summary=f"{n} problem{'s' if n != 1 else ''} in the scenarios")
-    total = len(prepared)
-    done = 0
-    outcomes: dict[int, tuple[Plan | None, str, float]] = {}
-    report = reporter(progress)
-    report(SCENARIOS, 0, total)
+    from .batch import solve_plans
 
-    def finished(i: int, outcome: tuple[Plan | None, str, float]) -> None:
-        nonlocal done
-        outcomes[i] = outcome
-        done += 1
-        report(SCENARIOS, done, total, scenarios[i].name)
-
-    if scheduler:
-        _run_dask(scheduler, prepared, finished, scheduler_timeout)
-    elif (jobs or 1) > 1 and total > 1 and "fork" in multiprocessing.get_all_start_methods():
-        from concurrent.futures import as_completed
-
-        from .workers import process_pool
-
-        with process_pool(min(jobs or 1, total)) as pool:  # workers stop with this process
-            futures = {pool.submit(_solve_one, p): i for i, p in enumerate(prepared)}
-            for fut in as_completed(futures):
-                finished(futures[fut], fut.result())
-    else:
-        for i, p in enumerate(prepared):
-            finished(i, _solve_one(p))
-    return [ScenarioResult(s, *outcomes[i]) for i, s in enumerate(scenarios)]
-
-
-def _run_dask(
-    address: str,
-    prepared: Sequence[PlanInput],
-    finished: Callable[[int, tuple[Plan | None, str, float]], None],
-    timeout: float,
-) -> None:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise ConfigError("--scheduler needs Dask: pip install 'territory[dask]'") from None
-    try:
-        client = Client(address, timeout=f"{timeout}s")
-    except (OSError, TimeoutError) as e:
-        raise ConfigError(
-            f"cannot reach the Dask scheduler at {address}: {e}. Start one with "
-            "'dask scheduler' (and 'dask worker ADDRESS'), or leave out --scheduler "
-            "to use this machine"
-        ) from None
-    try:
-        futures = [client.submit(_solve_one, p, pure=False) for p in prepared]
-        index = {f.key: i for i, f in enumerate(futures)}
-        for fut in as_completed(futures):
-            finished(index[fut.key], fut.result())
-    finally:
-        client.close()
+    names = [s.name for s in scenarios]
+    outcomes = solve_plans(
+        prepared,
+        names,
+        jobs=jobs,
+        scheduler=scheduler,
+        progress=progress,
+        stage=SCENARIOS,
+        scheduler_timeout=scheduler_timeout,
+    )
+    return [ScenarioResult(s, *outcome) for s, outcome in zip(scenarios, outcomes)]
 
 
 # --------------------------------------------------------------------------- what-if
@@ -647,7 +724,8 @@ def whatif(
     """Plan the baseline and every scenario, write a plan directory each, and compare them.
 
     Writes ``OUT/baseline/``, ``OUT/<scenario>/`` (each with ``scenario.json`` saying what
-    changed) and ``OUT/compare.csv``, as one unit: ``OUT`` is replaced whole when every plan
+    changed), ``OUT/compare.csv`` and, when the plans have requests, ``OUT/requests.csv`` (each
+    request's status per scenario), as one unit: ``OUT`` is replaced whole when every plan
     is written (see ``territory.io.staging``), so no scenario folder of an earlier run survives.
 
     :param protect: the run's input files; ``OUT`` must not hold any of them.
@@ -659,6 +737,11 @@ def whatif(
 
     t0 = time.perf_counter()
     todo = with_baseline(scenarios)
+    # The scenarios' own requests files are inputs too: OUT must not hold them.
+    protect = [
+        *protect,
+        *(t.path for s in todo for t in s.transforms if isinstance(t, UseRequests) and t.path),
+    ]
     check_output_folder(out_dir, protect)  # before solving
     results = run_scenarios(inp, todo, jobs=jobs, scheduler=scheduler, progress=progress)
     out = Path(out_dir)
@@ -675,10 +758,12 @@ def whatif(
                 d.mkdir()
             except OSError as e:
                 raise output_error(out / slug(r.name), e) from None
+            asked = r.plan.extras.get("requests")
             meta = {
                 "name": r.name,
                 "steps": [t.text() for t in r.scenario.transforms],
                 "description": r.scenario.describe(),
+                **({"requests": asked.file} if asked is not None else {}),  # the file it honoured
             }
             crm = write_plan_files(r.plan, d, [("scenario.json", meta)])["crm_update"]
             if crm["withheld_because"]:
@@ -688,6 +773,10 @@ def whatif(
         if written:
             comparison = compare_plans(list(written.values()), names=list(written))
             write_compare(comparison, stage.path / "compare.csv")
+            if comparison.requests is not None:  # each request's status in each scenario
+                from .io.writing import write_csv
+
+                write_csv(comparison.requests, stage.path / "requests.csv")
     failed = [r for r in results if r.plan is None]
     return WhatIf(out, results, dirs, comparison, time.perf_counter() - t0, failed, withheld)
 

@@ -101,7 +101,7 @@ def test_solve_sweep_and_scenarios_report_their_stages(inp: territory.pipeline.P
     assert_well_formed(rec.stage(SOLVE))
     rec = Recorder()
     sweep_moves(inp, [None, 0.1], progress=rec)
-    assert rec.stage(SWEEP) == [(0, 2, ""), (1, 2, ""), (2, 2, "")]
+    assert rec.stage(SWEEP) == [(0, 2, ""), (1, 2, "none"), (2, 2, "10%")]  # each cap as it is done
     rec = Recorder()
     todo = with_baseline([parse_scenario("lose: remove-rep=R3")])
     run_scenarios(inp, todo, jobs=1, progress=rec)
