@@ -1,35 +1,38 @@
 """Contiguity inside the MIP (``geo.units``): the per-unit model with separator cuts.
 
 A pool small enough (at most ``CUT_LOOP_MAX_PAIRS`` eligible (unit, rep) pairs) is solved
-again, after the heuristic of ``dispatch.solve_contiguous`` has made its plan connected, as
-the exact per-unit MIP with contiguity enforced lazily:
+again, after the repair heuristic (``connect`` and the local search, ``_mend``) has made its
+plan connected, as the exact per-unit MIP with contiguity enforced lazily:
 
 1. solve the MIP (started from the best connected plan known);
 2. find each rep's pieces; if every territory is one piece, stop;
-3. otherwise add, for every piece ``S`` of a rep and every other piece of the same rep
-   (its first unit ``b``), the *a-b separator* rows
+3. otherwise add, for every piece ``S`` of a rep and every other piece ``T`` of the same rep
+   (``a``: the first unit of S, ``b``: the first unit of T), the *a-b separator* rows
 
-       x[a, r'] + x[b, r'] - 1 <= sum of x[c, r'] over c in C      (every a in S, every rep r')
+       x[a, r'] + x[b, r'] - 1 <= sum of x[c, r'] over c in C      (every rep r')
 
    where ``C`` is the minimal separator of ``S`` and ``b`` inside the boundary ``N(S)`` (the
    units of ``N(S)`` that touch the part of the graph ``b`` reaches without crossing
    ``N(S)``). Any rep holding ``a`` and ``b`` in one piece holds a path between them, and
    every such path crosses ``C``: the row keeps every connected plan and cuts off this one.
    The rows hold for every rep, not only the one whose territory broke, so all are added;
-4. solve again; repeat.
+4. mend the broken plan with the heuristic and keep it if it is the best connected plan;
+   solve again; repeat.
 
 Every solve is a relaxation of the model *with* contiguity (its rows keep every connected
 plan), so its dual bound is a proven bound of that model; the bound reported is the largest
 of them and of the bound without contiguity. When the loop ends with a connected plan that
-the MIP proved optimal, that plan is the optimum with contiguity. A plan that breaks a
-territory in a round is mended by the heuristic (``connect`` and the local search) and, if
-better, becomes the next round's start, so the loop never ends worse than it began.
+the MIP proved optimal, or the best connected plan meets the bound, the plan is proven
+optimal with contiguity. Otherwise (``CUT_LOOP_ROUNDS`` solves, or the bound has not risen
+for ``CUT_LOOP_STALL`` solves) one closing solve of the flow formulation (``add_flow``: every
+solution connected) with every row found starts from the best connected plan. The loop never
+ends worse than it began.
 
-Limits that do not depend on the machine stop it: ``CUT_LOOP_ROUNDS`` solves, each at most
-``CUT_LOOP_NODES`` branch-and-bound nodes. ``CUT_LOOP_SECONDS`` is a safety net only: a
-solve stopped by the clock would make the plan depend on the machine's speed, so the loop's
-result is then dropped entirely (as ``polish`` does). Why cuts rather than a flow
-formulation: docs/geography.md.
+Limits that do not depend on the machine stop it: solves of at most ``CUT_LOOP_NODES``
+branch-and-bound nodes (``FLOW_NODES`` for the closing one). ``CUT_LOOP_SECONDS`` is a safety
+net only: a solve stopped by the clock would make the plan depend on the machine's speed, so
+the loop's result (or the closing solve's) is then dropped (as ``polish`` does). Why cuts
+first and flow only to close, with measurements: docs/geography.md.
 """
 
 from __future__ import annotations
