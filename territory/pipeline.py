@@ -780,7 +780,7 @@ def solve_input(
         from .geo.territories import territories
 
         extras["territories"], terr = territories(
-            geo, accounts, new_owner, reps["rep_id"].astype(str).tolist()
+            geo, accounts, new_owner, reps["rep_id"].astype(str).tolist(), [pr.report for pr in results]
         )
         extras["geography"] = {**extras.get("geography", {}), "territories": terr}
     return Plan(

@@ -42,6 +42,9 @@ class SolveReport:
     bound: float | None
     seconds: float
     log: str = ""
+    # geo.units: the bound of the model without contiguity (``bound`` is then the best
+    # proven bound of the model with it, at least this one); None otherwise
+    bound_without_contiguity: float | None = None
 
     @property
     def gap(self) -> float | None:

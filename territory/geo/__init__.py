@@ -154,8 +154,8 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
             lines.append(
                 f"Territories of whole {words}, per product: "
                 + "; ".join(f"{prod}: {sentence(t)}" for prod, t in terr["products"].items())
-                + ". Every territory one connected piece. The bound and gap are against the plan "
-                "without contiguity."
+                + ". Every territory one connected piece."
+                + contiguity_sentence(terr)
             )
         else:
             mean = terr["compactness_km"]["mean"]
@@ -167,6 +167,17 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
                     if mean is not None
                     else "."
                 )
-                + " The bound and gap are against the plan without contiguity."
+                + contiguity_sentence(terr)
             )
     return lines
+
+
+def contiguity_sentence(terr: dict) -> str:
+    """What the bound and gap of a plan of whole units are measured against."""
+    n, proven = terr.get("pools", 0), terr.get("pools_proven_optimal_with_contiguity", 0)
+    without = terr.get("bound_without_contiguity")
+    tail = f" (without contiguity the bound is {without:,.1f})" if without is not None else ""
+    return (
+        f" The bound and gap are against the model with contiguity{tail}; "
+        f"{proven:,} of {n:,} {'pool' if n == 1 else 'pools'} proven optimal with contiguity."
+    )

@@ -24,6 +24,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..solve import SolveReport
+
 ROW_SEP = "::"  # (territory.products.ROW_SEP: an account-product row's key)
 UNIT_KINDS = ("state", "county", "zip3")
 KIND_WORDS = {"state": "state", "county": "county", "zip3": "ZIP3 area"}
@@ -262,6 +264,24 @@ def compactness(g: UnitGraph, owner: np.ndarray, weight: np.ndarray, n_reps: int
         d = km(g.lat[sel], g.lon[sel], np.full(sel.size, clat), np.full(sel.size, clon))
         out[r] = float((d * w).sum() / w.sum())
     return out
+
+
+def contiguity_bounds(reports: list[SolveReport]) -> dict:
+    """summary.json's bounds of a plan of whole units: the solver's ``bound`` is the best
+    proven bound of the model *with* contiguity (the cut loop's, where it ran, else the
+    bound without it); this adds the bound of the model without contiguity, summed over the
+    pools, and how many pools the cut loop proved optimal with contiguity."""
+    without = [r.bound_without_contiguity for r in reports]
+    with_ = [r.bound for r in reports]
+    return {
+        "bound_with_contiguity": None if None in with_ else round(float(sum(with_)), 6),  # type: ignore[arg-type]
+        "bound_without_contiguity": None if None in without else round(float(sum(without)), 6),  # type: ignore[arg-type]
+        "pools_proven_optimal_with_contiguity": sum(r.status == "optimal" for r in reports),
+        "pools": len(reports),
+        "bound_meaning": "solver.bound and solver.gap are against the model with contiguity: the "
+        "largest proven bound of the separator-cut MIP (docs/geography.md) and of the model without "
+        "contiguity, whose bound is bound_without_contiguity",
+    }
 
 
 def fmt_km(x: float) -> float | None:
@@ -531,16 +551,21 @@ def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) ->
 
 
 def territories(
-    geo: GeoSetup | ProductGeo, accounts: pd.DataFrame, new_owner: np.ndarray, rep_ids: list[str]
+    geo: GeoSetup | ProductGeo,
+    accounts: pd.DataFrame,
+    new_owner: np.ndarray,
+    rep_ids: list[str],
+    reports: list[SolveReport] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """territories.csv (one row per unit: its owner, the accounts that follow it, their
-    tiers and potential) and summary.json's ``geography.territories``. Raises
+    tiers and potential) and summary.json's ``geography.territories``, with the bounds of
+    the pools' ``reports`` with and without contiguity. Raises
     ``InfeasiblePlanError`` if a unit has no owner or a territory is not one piece.
 
     With product ICPs: one row per unit and product (a ``product`` column after ``state``),
     and the summary per product (``products``) with every rep's compactness and units."""
     if isinstance(geo, GeoSetup):
-        return _territories(geo, accounts, new_owner, rep_ids)
+        return _territories(geo, accounts, new_owner, rep_ids, reports)
     import pandas as pd
 
     frames, per = [], {}
@@ -556,7 +581,7 @@ def territories(
         summary["units_per_rep"] = {
             r: v for i, (r, v) in enumerate(summary["units_per_rep"].items()) if i in held
         }
-        for k in ("every_territory_one_piece", "bound", "units"):
+        for k in ("every_territory_one_piece", "units", *contiguity_bounds([])):
             summary.pop(k)
         per[prod] = summary
     kind = next(iter(geo.parts.values())).graph.kind
@@ -564,12 +589,16 @@ def territories(
         "units": kind,
         "products": per,
         "every_territory_one_piece": True,
-        "bound": "the model's bound without contiguity (the gap includes what contiguity costs)",
+        **contiguity_bounds(reports or []),
     }
 
 
 def _territories(
-    geo: GeoSetup, accounts: pd.DataFrame, new_owner: np.ndarray, rep_ids: list[str]
+    geo: GeoSetup,
+    accounts: pd.DataFrame,
+    new_owner: np.ndarray,
+    rep_ids: list[str],
+    reports: list[SolveReport] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """``territories`` for one set of rows (all of them, or one product's)."""
     import pandas as pd
@@ -630,7 +659,7 @@ def _territories(
         "accounts_account_level": int(len(accounts) - rows.size),
         "added_links": [list(x) for x in g.links],
         "every_territory_one_piece": True,
-        "bound": "the model's bound without contiguity (the gap includes what contiguity costs)",
+        **contiguity_bounds(reports or []),
         "compactness_km": {
             "meaning": "potential-weighted mean distance of a territory's unit centres to its centre",
             "mean": fmt_km(float(np.nanmean(comp))) if np.isfinite(comp).any() else None,

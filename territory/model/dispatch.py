@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -74,7 +72,9 @@ def solve_pools(
     from .scale import solve_pool_scale
 
     solve_one: PoolSolver = solve_pool_exact if method == "exact" else solve_pool_scale
-    if units.nbr_ptr is not None:  # geo.units: solved without contiguity, then connected
+    if units.nbr_ptr is not None:  # geo.units: contiguity by repair, or by cuts in the MIP
+        from .contiguous import solve_contiguous
+
         solve_one = partial(solve_contiguous, solve_one)
     results = run_pools(pools, units, cfg, solve_one, progress, workers)
     owner_of_unit = np.full(units.n_units, -1, dtype=np.int64)
@@ -131,40 +131,3 @@ def run_pools(
 def _solve_one(p: int) -> tuple[np.ndarray, np.ndarray, SolveReport]:
     solve: PoolSolver = _STATE["solve"]
     return solve(_STATE["pools"][p], _STATE["units"], _STATE["cfg"])
-
-
-def solve_contiguous(
-    solve_one: PoolSolver, pool: Pool, units: Units, cfg: PlanConfig
-) -> tuple[np.ndarray, np.ndarray, SolveReport]:
-    """A pool of geographic units: the method solves the model without contiguity (its bound
-    is the bound without contiguity), then every territory is made one piece
-    (``contiguity.connect``) and the local search improves it with moves that keep it so."""
-    from .families import active_families
-    from .families.contiguity import boundary_moves, connect
-    from .repair import Objective
-    from .search import improve
-    from .verify import evaluate, pool_state
-
-    rep_of_unit, chosen, report = solve_one(pool, units, replace(cfg, geo=replace(cfg.geo, units="none")))
-    if not pool.n_units:
-        return rep_of_unit, chosen, report
-    t0 = time.perf_counter()
-    fams = active_families(cfg)
-    st = pool_state(pool, units, cfg, rep_of_unit.copy(), chosen)
-    obj = Objective(st, fams)
-    connect(obj)
-    for _ in range(3):  # again while a round finds something: a border move can open a swap
-        if not improve(obj) + boundary_moves(obj):
-            break
-    objective = evaluate(st, fams)
-    bound = report.bound if report.bound is None else min(report.bound, objective)
-    status = report.status
-    slack = cfg.solver.gap * max(abs(objective), 1e-9) + 1e-6 * max(abs(objective), 1.0)
-    if status == "optimal" and bound is not None and objective - bound > slack:
-        status = "feasible"
-    seconds = report.seconds + time.perf_counter() - t0
-    return (
-        st.rep_of_unit,
-        st.chosen,
-        SolveReport(report.solver, status, objective, bound, seconds, report.log),
-    )

@@ -4,12 +4,14 @@ The graph is the units' adjacency (``Units.nbrs``: states, counties or ZIP3 area
 with the units without accounts attached to it, see ``territory.geo.territories``). Units
 that are not geographic (locked accounts, which stay account-level) are not in it.
 
-The rule is not written into the MIP: each method solves the model without it (so the bound
-the plan reports is the bound *without* contiguity, and the gap says what contiguity costs
-at most), then ``connect`` gives every piece of a territory but its largest to a touching rep
-(the one that raises the objective least), and the local search improves the plan with moves
-that keep every territory in one piece (this tracker's ``delta``). The final verification
-checks every territory with networkx and refuses a plan with a broken one.
+The family writes no rows into the model the methods solve: each method solves the model
+without it, then ``connect`` gives every piece of a territory but its largest to a touching
+rep (the one that raises the objective least), and the local search improves the plan with
+moves that keep every territory in one piece (this tracker's ``delta``). On small pools the
+cut loop (``territory.model.contiguous``) then solves the per-unit MIP with contiguity
+written in as separator rows, added as broken plans show them; its bound is a bound of the
+model with contiguity. The final verification checks every territory with networkx and
+refuses a plan with a broken one.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class Contiguity(Family):
         return cfg.geo.units != "none"
 
     def emit(self, b: Build) -> None:
-        """No rows: the model is solved without contiguity (see the module docstring)."""
+        """No rows: the cut loop adds its own (see the module docstring)."""
 
     def tracker(self, st: PoolState) -> Pieces:
         return Pieces(self, st)
