@@ -103,14 +103,16 @@ class Instance:
         return out
 
 
-def load_instance(accounts: Path, roster: Path):
-    """territory's own loading and units: the plan input and the Instance built from it."""
+def load_instance(accounts: Path, roster: Path, time_limit: float | None = None):
+    """territory's own loading and units: the plan input and the Instance built from it
+    (``time_limit``: territory's solver.time_limit, default its own 60 s per solve)."""
     import pandas as pd
 
     import territory
     from territory.geo.territories import geo_setup
 
-    cfg = territory.load_config(None, ["geo.units=county"])
+    sets = ["geo.units=county"] + ([] if time_limit is None else [f"solver.time_limit={time_limit:g}"])
+    cfg = territory.load_config(None, sets)
     inp = territory.load_input(accounts, roster, cfg)
     acc, reps = inp.accounts, inp.reps.reset_index(drop=True)
     geo = geo_setup(acc, reps, "county", cfg.inputs.region_rules)
@@ -385,7 +387,7 @@ def rss_mb() -> float:
 
 def child(args) -> int:
     """Run one tool on the instance in ``args.folder``; write its unit owners as JSON."""
-    inp, inst = load_instance(args.folder / "accounts.csv", args.folder / "roster.csv")
+    inp, inst = load_instance(args.folder / "accounts.csv", args.folder / "roster.csv", args.time_limit)
     rss0 = rss_mb()
     out: dict = {"tool": args.child}
     if args.child == "territory":
@@ -479,6 +481,12 @@ def main() -> int:
     ap.add_argument("--regions", default="division", choices=("division", "region"))
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--steps", type=int, default=1000, help="ReCom chain length per region")
+    ap.add_argument(
+        "--time-limit",
+        type=float,
+        help="territory's solver.time_limit (wall clock per solve; default 60 s): on a loaded "
+        "machine the default cuts territory's solves short",
+    )
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per tool before it is stopped")
     ap.add_argument("--child", choices=TOOLS, help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -518,6 +526,7 @@ def main() -> int:
             out = folder / f"{tool}.json"
             cmd = [sys.executable, __file__, "--child", tool, "--folder", str(folder), "--result", str(out)]
             cmd += ["--seed", str(args.seed), "--steps", str(args.steps)]
+            cmd += [] if args.time_limit is None else ["--time-limit", str(args.time_limit)]
             t0 = time.perf_counter()
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
