@@ -335,6 +335,7 @@ def run_gerrychain(inst: Instance, region: str, k: int, seed: int, args) -> np.n
     from gerrychain.constraints import within_percent_of_ideal_population
     from gerrychain.partition import recursive_tree_part
     from gerrychain.proposals import recom
+    from gerrychain.tree import bipartition_tree
     from gerrychain.updaters import Tally
 
     units = inst.region_units(region)
@@ -347,7 +348,14 @@ def run_gerrychain(inst: Instance, region: str, k: int, seed: int, args) -> np.n
     graph = Graph.from_networkx(h)
     target = float(inst.unit_potential[units].sum()) / k
     rng = random.Random(seed)
-    start = recursive_tree_part(graph, range(k), target, "pot", BAND, rng=rng)
+    try:  # GerryChain's default is 100,000 spanning trees per split, which can run for hours
+        split = partial(bipartition_tree, max_attempts=args.attempts)
+        start = recursive_tree_part(graph, range(k), target, "pot", BAND, bipartition_tree_fn=split, rng=rng)
+    except Exception as e:  # noqa: BLE001 (GerryChain raises several kinds)
+        raise SystemExit(
+            f"GerryChain found no first plan of {region} ({k} territories, potential within "
+            f"+-{BAND:.0%}) in {args.attempts:,} spanning trees per split: {type(e).__name__}"
+        ) from None
     part = Partition(graph, start, updaters={"pot": Tally("pot", alias="pot")})
     counts = inst.unit_owner_counts(units, inst.region_reps(region))
     chain = MarkovChain(
@@ -480,7 +488,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--regions", default="division", choices=("division", "region"))
     ap.add_argument("--tools", default=",".join(TOOLS))
-    ap.add_argument("--steps", type=int, default=1000, help="ReCom chain length per region")
+    ap.add_argument("--steps", type=int, default=100, help="ReCom chain length per region")
+    ap.add_argument(
+        "--attempts", type=int, default=10_000, help="GerryChain: spanning trees per split of its first plan"
+    )
     ap.add_argument(
         "--time-limit",
         type=float,
@@ -525,7 +536,7 @@ def main() -> int:
         for tool in tools:
             out = folder / f"{tool}.json"
             cmd = [sys.executable, __file__, "--child", tool, "--folder", str(folder), "--result", str(out)]
-            cmd += ["--seed", str(args.seed), "--steps", str(args.steps)]
+            cmd += ["--seed", str(args.seed), "--steps", str(args.steps), "--attempts", str(args.attempts)]
             cmd += [] if args.time_limit is None else ["--time-limit", str(args.time_limit)]
             t0 = time.perf_counter()
             try:
