@@ -45,7 +45,11 @@ def placed_at_centroid(counties: list) -> set[str]:
     return {c.fips for c, got in zip(counties, pl.county.tolist()) if got == c.fips}
 
 
-def generate(folder: Path, n_accounts: int, n_reps: int, seed: int) -> tuple[Path, Path]:
+def generate(
+    folder: Path, n_accounts: int, n_reps: int, seed: int, regions: str = "division"
+) -> tuple[Path, Path]:
+    """Write accounts.csv and roster.csv into ``folder``; each account's region is its
+    state's Census ``regions`` ("division", 9, or "region", 4)."""
     from territory.geo import units
 
     rng = random.Random(seed)
@@ -54,7 +58,7 @@ def generate(folder: Path, n_accounts: int, n_reps: int, seed: int) -> tuple[Pat
     counties = [c for c in counties if c.fips in placed]
     weights = [rng.lognormvariate(0.0, 1.0) for _ in counties]
     picks = rng.choices(counties, weights=weights, k=n_accounts)
-    division = {code: s.division for code, s in units.states().items()}
+    division = {code: getattr(s, regions) for code, s in units.states().items()}
     per_div: dict[str, int] = {}
     for c in picks:
         per_div[division[c.state]] = per_div.get(division[c.state], 0) + 1
