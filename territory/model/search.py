@@ -233,7 +233,7 @@ def transfers(obj: Objective, max_rounds: int = 500, most: int = 256, screen: in
     return done
 
 
-def move_polish(obj: Objective, passes: int = 5) -> int:
+def move_polish(obj: Objective, passes: int = 3) -> int:
     """Take moves back where the objective allows: a moved unit returns to its owner alone,
     or in exchange for a unit the owner holds (``exchanges``)."""
     st = obj.st
@@ -261,37 +261,60 @@ def move_polish(obj: Objective, passes: int = 5) -> int:
                 obj.move(u, int(own[u]))
                 changed += 1
         # 2. exchanges with a unit the owner holds
-        changed += exchanges(obj, own, moved[st.rep_of_unit[moved] != own[moved]], elig)
+        if not changed:  # returns first; exchanges where they leave nothing more to return
+            changed += exchanges(obj, own, moved[st.rep_of_unit[moved] != own[moved]], elig)
         done += changed
         if not changed:
             break
     return done
 
 
-def exchanges(obj: Objective, own: np.ndarray, moved: np.ndarray, elig: np.ndarray) -> int:
+def exchanges(obj: Objective, own: np.ndarray, moved: np.ndarray, elig: np.ndarray, near: int = 2) -> int:
     """Moved units go back to their owners, each in exchange for a unit the owner holds,
-    where the objective allows: a unit the owner received from someone else (one move
-    fewer), or a smaller one of its own (a family of 4 returns and a single goes in its
-    place: 3 moves fewer), whatever their tiers, the bands deciding. The best exchange of the
-    plan is taken first, each re-checked against the plan as it is then. Returns the number
-    taken."""
+    where the objective allows: any unit the owner received from someone else (one move
+    fewer), or, for a family, a smaller unit of its own (a family of 4 returns and a single
+    goes in its place: 3 moves fewer; of each tier mix, the ``near`` units closest in the
+    primary measure on either side). The bands decide, not the tier mix. The best exchange of the plan is taken first, each re-checked against the plan
+    as it is then. Returns the number taken."""
     st = obj.st
     p = st.pool
-    rou = st.rep_of_unit
     if not moved.size:
         return 0
+    rou = st.rep_of_unit
     item = st.item_of_unit
-    disc = p.disc
     movable = (p.owner != -2) & ~p.locked
-    by_rep = np.argsort(rou, kind="stable")
-    starts = np.searchsorted(rou[by_rep], np.arange(st.R + 1))
     o = own[moved]
-    n = starts[o + 1] - starts[o]
+    # 1. units the owner received: every one of them, for every moved unit of that owner
+    recv = np.flatnonzero(movable & (rou != own))
+    recv = recv[np.argsort(rou[recv], kind="stable")]
+    lo = np.searchsorted(rou[recv], o, side="left")
+    n = np.searchsorted(rou[recv], o, side="right") - lo
     cu = np.repeat(moved, n)
-    first = np.repeat(starts[o] - np.cumsum(n) + n, n)
-    cw = by_rep[first + np.arange(int(n.sum()))]
-    # Screen on moves alone: the owner's own unit must be smaller than the one it gets back.
-    keep = movable[cw] & elig[item[cw], rou[cu]] & ((own[cw] != own[cu]) | (disc[cw] < disc[cu]))
+    cw = recv[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
+    # 2. families: smaller units of the owner's own, of every tier mix, closest in value
+    fam = moved[p.size[moved] >= 2]
+    if fam.size:
+        prim = p.value[:, primary_measure(p.measures)] if p.value.shape[1] else np.zeros(p.n_units)
+        rank = np.empty(p.n_units)
+        rank[np.lexsort((np.arange(p.n_units), prim))] = np.arange(p.n_units) / (p.n_units + 1.0)
+        codes, first, mix = np.unique(
+            p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_index=True, return_inverse=True
+        )
+        mix = mix.reshape(-1)
+        n_mix = len(codes)
+        mine = np.flatnonzero(movable & (own == rou))
+        key = (rou[mine] * n_mix + mix[mine]) + rank[mine]
+        order = np.argsort(key, kind="stable")
+        mine, key = mine[order], key[order]
+        fu, fm = np.nonzero(p.comp[first].sum(axis=1)[None, :] < p.size[fam][:, None])
+        want = (own[fam[fu]] * n_mix + fm) + rank[fam[fu]]
+        offs = np.arange(-near, near)
+        jj = np.clip(np.searchsorted(key, want)[:, None] + offs[None, :], 0, max(mine.size - 1, 0))
+        if mine.size:
+            ok = np.floor(key[jj]) == np.floor(want)[:, None]
+            cu = np.concatenate([cu, np.repeat(fam[fu], offs.size)[ok.reshape(-1)]])
+            cw = np.concatenate([cw, mine[jj][ok]])
+    keep = (cw != cu) & elig[item[cw], rou[cu]]
     cu, cw = cu[keep], cw[keep]
     if not cu.size:
         return 0
