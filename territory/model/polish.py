@@ -29,7 +29,7 @@ from .verify import check_all, evaluate, pool_state
 
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
 EXACT_POLISH_SECONDS = 20.0  # at most this long per pool (a safety net: the node limit stops it)
-NEIGHBOURHOOD_SECONDS = 15.0  # its LP and MIP: a safety net (about 1 s each on the families instance; see below)
+NEIGHBOURHOOD_SECONDS = 15.0  # its LP and MIP: a safety net (each about 1 s on bench/gaps.py)
 EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
 RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
 LP_AGREES = 1e-6  # a unit whose LP value on its plan's rep is at least 1 - this stays there

@@ -21,14 +21,13 @@ from .pools import primary_measure
 from .repair import Objective, give_back
 
 INF = np.inf
-ROUNDS = 3
 
 
 def improve(obj: Objective) -> int:
     """Repair and polish a plan in place: caps first, tier bands, measure bands, then moves
     given back where the bands allow. Returns the number of moves and swaps taken."""
     done = give_back(obj)
-    for _ in range(ROUNDS):  # again while a round finds something: a polish can open a swap
+    for _ in range(3):  # again while a round finds something: a polish can open a swap
         step = tier_repair(obj) + balance_swaps(obj) + transfers(obj) + team_repair(obj) + move_polish(obj)
         done += step
         if not step:
