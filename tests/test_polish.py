@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,15 +20,20 @@ from territory.config import PlanConfig  # noqa: E402
 from territory.pipeline import load_input, solve_input  # noqa: E402
 
 
-@pytest.mark.parametrize("seed", [1, 5, 7])
+def _families_instance(tmp: Path, size: tuple[int, int, int], seed: int):  # type: ignore[no-untyped-def]
+    """Families, locks and departed owners: 8 % children, 2 % locks (bench/gaps.py's family);
+    the scale method's settings and the loaded input."""
+    write_instance(*generate(size, seed, children=0.08, locks=0.02), tmp)
+    c = PlanConfig()
+    cfg = dataclasses.replace(c, solver=dataclasses.replace(c.solver, method="aggregate"))
+    return cfg, load_input(tmp / "accounts.csv", tmp / "roster.csv", cfg)
+
+
+@pytest.mark.parametrize("seed", [4, 5, 9])
 def test_small_pool_with_a_gap_is_closed_by_the_exact_mip(
     tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # families, locks and departed owners: 8 % children, 2 % locks (bench/gaps.py's family)
-    write_instance(*generate((1200 + 100 * seed, 6 + seed % 3, 1), seed, children=0.08, locks=0.02), tmp_path)
-    c = PlanConfig()
-    cfg = dataclasses.replace(c, solver=dataclasses.replace(c.solver, method="aggregate"))
-    inp = load_input(tmp_path / "accounts.csv", tmp_path / "roster.csv", cfg)
+    cfg, inp = _families_instance(tmp_path, (1200 + 100 * seed, 6 + seed % 3, 1), seed)
     monkeypatch.setattr(polish, "EXACT_POLISH_MAX_PAIRS", 0)
     (alone,) = solve_input(inp).pools
     assert alone.report.gap > cfg.solver.gap  # the scale method alone leaves a gap here
@@ -52,10 +58,7 @@ def test_a_plan_not_proven_optimal_says_how_far_off_it_may_be() -> None:
 def test_a_larger_pool_gets_the_mip_over_a_neighbourhood_whose_bound_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_instance(*generate((1900, 7, 1), 7, children=0.08, locks=0.02), tmp_path)
-    c = PlanConfig()
-    cfg = dataclasses.replace(c, solver=dataclasses.replace(c.solver, method="aggregate"))
-    inp = load_input(tmp_path / "accounts.csv", tmp_path / "roster.csv", cfg)
+    cfg, inp = _families_instance(tmp_path, (1600, 7, 1), 4)
     monkeypatch.setattr(polish, "EXACT_POLISH_MAX_PAIRS", 0)
     (alone,) = solve_input(inp).pools
     # the whole per-unit model is "too big", the neighbourhood of the scale plan is not
@@ -64,3 +67,28 @@ def test_a_larger_pool_gets_the_mip_over_a_neighbourhood_whose_bound_is_not_used
     (near,) = solve_input(inp).pools
     assert near.report.objective < alone.report.objective
     assert near.report.bound == alone.report.bound  # a restriction proves nothing
+
+
+def test_the_neighbourhood_mip_frees_only_the_units_its_lp_places_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, inp = _families_instance(tmp_path, (1600, 7, 1), 4)
+    monkeypatch.setattr(polish, "EXACT_POLISH_MAX_PAIRS", 5_000)
+    monkeypatch.setattr(polish, "RESTRICTED_MIN_GAP", 0.0)
+    built = []
+    real = polish.build_model
+
+    def spy(items, cfg, **kw):  # type: ignore[no-untyped-def]
+        built.append((items, kw.get("integer", True)))
+        return real(items, cfg, **kw)
+
+    monkeypatch.setattr(polish, "build_model", spy)
+    (near,) = solve_input(inp).pools
+    (lp, lp_int), (mip, mip_int) = built
+    assert (lp_int, mip_int) == (False, True)
+    # every unit keeps a pair in the MIP, but only some keep more than their plan's rep
+    assert set(mip.pair_i.tolist()) == set(range(lp.n_items))
+    free = np.unique(mip.pair_i[np.diff(mip.pair_i, prepend=-1) == 0])
+    assert 0 < free.size < lp.n_items / 4
+    assert mip.n_pairs < lp.n_pairs
+    assert near.report.objective == 111.0  # the exact optimum (test above: the exact MIP proves it)

@@ -28,8 +28,9 @@ import numpy as np
 from ..config import PlanConfig
 from .build import build_model
 from .classlp import ClassLP, solve_class
-from .families import Family
+from .families import Build, Family
 from .items import Items, _expand
+from .turnover import add_turnover_cuts
 
 
 def count_bound(items: Items, cfg: PlanConfig, fams: list[Family], limit: float) -> ClassLP:
@@ -43,15 +44,38 @@ def count_bound(items: Items, cfg: PlanConfig, fams: list[Family], limit: float)
         and not (items.pair_repeat.size and items.pair_repeat.any())
     )
     if not use_types:
-        return solve_class(build_model(items, cfg, families=fams, measures="none", integer=False), cfg, limit)
+        b = _count_model(items, cfg, fams)
+        return _raised(solve_class(b, cfg, limit), b, cfg, fams, limit)
     types, type_of = owner_free(items)
-    sol = solve_class(build_model(types, cfg, families=fams, measures="none", integer=False), cfg, limit)
+    b = _count_model(types, cfg, fams)
+    sol = solve_class(b, cfg, limit)
     if sol.status != "lp":
         K = items.n_pairs
         return dataclasses.replace(
             sol, y=np.zeros(K), rc=np.zeros(K), received=np.zeros((sol.received.shape[0], K))
         )
-    return to_classes(items, types, type_of, sol)
+    return to_classes(items, types, type_of, _raised(sol, b, cfg, fams, limit))
+
+
+def _count_model(items: Items, cfg: PlanConfig, fams: list[Family]) -> Build:
+    return build_model(items, cfg, families=fams, measures="none", integer=False)
+
+
+def _raised(sol: ClassLP, b: Build, cfg: PlanConfig, fams: list[Family], limit: float) -> ClassLP:
+    """``sol``, the count LP's solution of ``b``, with its bound raised by the measure bands'
+    turnover cuts (``turnover``): ``b`` again with the cuts, whose value is a bound too. The
+    flows stay the count LP's: the plans that followed the flows with the cuts were worse
+    (7,624 against 7,600 moves on the 100,000-account families instance), as the cuts'
+    fractional flows chase measure bands that the plan model and the search settle anyway."""
+    if sol.status != "lp":
+        return sol
+    rows, charge = add_turnover_cuts(b, fams, at=sol.y)
+    if not rows or charge <= 1e-9:  # the LP's point pays no cut: it is optimal with them
+        return sol
+    cut = solve_class(b, cfg, limit)
+    if cut.status != "lp" or cut.bound <= sol.bound:
+        return sol
+    return dataclasses.replace(sol, value=cut.value, bound=cut.bound)
 
 
 def owner_free(items: Items) -> tuple[Items, np.ndarray]:

@@ -22,16 +22,17 @@ from ..config import PlanConfig
 from ..solve import SolveReport, highs_report
 from .build import build_model, owners_from
 from .families import Family
-from .items import singletons
+from .items import Items, singletons
 from .pools import Pool
 from .units import Units
 from .verify import check_all, evaluate, pool_state
 
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
 EXACT_POLISH_SECONDS = 20.0  # at most this long per pool (a safety net: the node limit stops it)
-NEIGHBOURHOOD_SECONDS = 5.0  # the MIP over a larger pool's neighbourhood: at most this long
+NEIGHBOURHOOD_SECONDS = 15.0  # its LP and MIP: a safety net (each about 1 s on bench/gaps.py)
 EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
 RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
+LP_AGREES = 1e-6  # a unit whose LP value on its plan's rep is at least 1 - this stays there
 
 
 def polish_exact(
@@ -75,6 +76,11 @@ def polish_exact(
         if items.n_pairs > EXACT_POLISH_MAX_PAIRS:
             return rep_of_unit, report
     t0 = time.perf_counter()
+    if not whole:
+        free = _disagreeing(items, cfg, fams, rep_of_unit, min(seconds_left, NEIGHBOURHOOD_SECONDS))
+        if free is None:
+            return rep_of_unit, report
+        items = free
     b = build_model(items, cfg, families=fams)
     h = b.m.to_highs()
     cap = EXACT_POLISH_SECONDS if whole else NEIGHBOURHOOD_SECONDS
@@ -117,3 +123,29 @@ def polish_exact(
         else ""
     )
     return out, SolveReport(report.solver, status, objective, bound, report.seconds + mip.seconds, log)
+
+
+def _disagreeing(
+    items: Items, cfg: PlanConfig, fams: list[Family], rep_of_unit: np.ndarray, seconds: float
+) -> Items | None:
+    """The neighbourhood's pairs with every unit fixed to its rep in the plan, except the units
+    the neighbourhood's LP relaxation places elsewhere (in part or whole): the MIP then works
+    on those alone (relaxation induced neighbourhood search). On the families instances the
+    MIP over the whole neighbourhood spent its time in the root's cuts (5-7 s per pool on a
+    busy machine); over these units it finds the same plans in under a second. None when the
+    LP is stopped by the clock (which would make the plan depend on the machine's speed)."""
+    import highspy
+
+    b = build_model(items, cfg, families=fams, integer=False)
+    h = b.m.to_highs(relax=True)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(cfg.solver.seed))
+    h.setOptionValue("time_limit", float(seconds))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    x = np.asarray(h.getSolution().col_value)[b.y]
+    here = items.pair_r == rep_of_unit[items.pair_i]
+    agree = np.zeros(items.n_items, dtype=bool)
+    agree[items.pair_i[here & (x >= 1.0 - LP_AGREES)]] = True
+    return items.restrict(here | ~agree[items.pair_i])

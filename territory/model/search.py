@@ -340,8 +340,7 @@ def transfers(obj: Objective, max_rounds: int = 500, most: int = 256, screen: in
 
 def move_polish(obj: Objective, passes: int = 3) -> int:
     """Take moves back where the objective allows: a moved unit returns to its owner alone,
-    or in exchange for a unit of the same tier mix that the owner received from someone else
-    (one or two moves fewer)."""
+    or in exchange for a unit the owner holds (``exchanges``)."""
     st = obj.st
     p = st.pool
     own = np.where(p.locked, -1, p.owner)  # uniform owners only (mixed: -2, none: -1)
@@ -349,11 +348,6 @@ def move_polish(obj: Objective, passes: int = 3) -> int:
         return 0
     elig = st.items.eligible()
     item = st.item_of_unit
-    ck = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
-    n_ck = int(ck.max(initial=0)) + 1
-    prim = p.value[:, 0] if p.value.shape[1] else np.zeros(p.n_units)
-    rank = np.empty(p.n_units)
-    rank[np.argsort(prim, kind="stable")] = np.arange(p.n_units) / (2.0 * max(p.n_units, 1))
     done = 0
     for _ in range(passes):
         changed = 0
@@ -371,43 +365,81 @@ def move_polish(obj: Objective, passes: int = 3) -> int:
             if _gain(obj, np.array([u]), rou[u], own[u])[0] > 1e-9:
                 obj.move(u, int(own[u]))
                 changed += 1
-        # 2. exchanges with a unit of the same tier mix the owner holds but does not own
-        rou = st.rep_of_unit
-        left = moved[rou[moved] != own[moved]]
-        recv = np.flatnonzero((rou != own) & (p.owner != -2))
-        if left.size and recv.size:
-            key = (rou[recv] * n_ck + ck[recv]) + rank[recv]
-            o = np.argsort(key, kind="stable")
-            recv, key = recv[o], key[o]
-            want = (own[left] * n_ck + ck[left]) + rank[left]
-            j0 = np.searchsorted(key, want)
-            offs = np.arange(-3, 3)
-            jj = np.clip(j0[:, None] + offs[None, :], 0, len(recv) - 1)
-            cu = np.repeat(left, len(offs))
-            cw = recv[jj].reshape(-1)
-            sane = (np.floor(key[jj.reshape(-1)]) == np.floor(np.repeat(want, len(offs)))) & (cw != cu)
-            cu, cw = cu[sane], cw[sane]
-            if cu.size:
-                g = _gain(obj, cu, rou[cu], own[cu], cw)
-                order = np.argsort(-g, kind="stable")
-                used: set[int] = set()
-                for k in order.tolist():
-                    if g[k] <= 1e-9:
-                        break
-                    uu, ww = int(cu[k]), int(cw[k])
-                    if uu in used or ww in used:
-                        continue
-                    r_u, o_u = int(st.rep_of_unit[uu]), int(own[uu])
-                    if st.rep_of_unit[ww] != o_u or r_u == o_u:
-                        continue
-                    if _gain(obj, np.array([uu]), r_u, o_u, np.array([ww]))[0] > 1e-9:
-                        _take(obj, [(uu, o_u), (ww, r_u)])
-                        used.update((uu, ww))
-                        changed += 1
+        # 2. exchanges with a unit the owner holds
+        if not changed:  # returns first; exchanges where they leave nothing more to return
+            changed += exchanges(obj, own, moved[st.rep_of_unit[moved] != own[moved]], elig)
         done += changed
         if not changed:
             break
     return done
+
+
+def exchanges(obj: Objective, own: np.ndarray, moved: np.ndarray, elig: np.ndarray, near: int = 2) -> int:
+    """Moved units go back to their owners, each in exchange for a unit the owner holds,
+    where the objective allows: any unit the owner received from someone else (one move
+    fewer), or, for a family, a smaller unit of its own (a family of 4 returns and a single
+    goes in its place: 3 moves fewer; of each tier mix, the ``near`` units closest in the
+    primary measure on either side). The bands decide, not the tier mix. The best exchange of the plan is taken first, each re-checked against the plan
+    as it is then. Returns the number taken."""
+    st = obj.st
+    p = st.pool
+    if not moved.size:
+        return 0
+    rou = st.rep_of_unit
+    item = st.item_of_unit
+    movable = (p.owner != -2) & ~p.locked
+    o = own[moved]
+    # 1. units the owner received: every one of them, for every moved unit of that owner
+    recv = np.flatnonzero(movable & (rou != own))
+    recv = recv[np.argsort(rou[recv], kind="stable")]
+    lo = np.searchsorted(rou[recv], o, side="left")
+    n = np.searchsorted(rou[recv], o, side="right") - lo
+    cu = np.repeat(moved, n)
+    cw = recv[np.repeat(lo - np.cumsum(n) + n, n) + np.arange(int(n.sum()))]
+    # 2. families: smaller units of the owner's own, of every tier mix, closest in value
+    fam = moved[p.size[moved] >= 2]
+    if fam.size:
+        prim = p.value[:, primary_measure(p.measures)] if p.value.shape[1] else np.zeros(p.n_units)
+        rank = np.empty(p.n_units)
+        rank[np.lexsort((np.arange(p.n_units), prim))] = np.arange(p.n_units) / (p.n_units + 1.0)
+        codes, first, mix = np.unique(
+            p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_index=True, return_inverse=True
+        )
+        mix = mix.reshape(-1)
+        n_mix = len(codes)
+        mine = np.flatnonzero(movable & (own == rou))
+        key = (rou[mine] * n_mix + mix[mine]) + rank[mine]
+        order = np.argsort(key, kind="stable")
+        mine, key = mine[order], key[order]
+        fu, fm = np.nonzero(p.comp[first].sum(axis=1)[None, :] < p.size[fam][:, None])
+        want = (own[fam[fu]] * n_mix + fm) + rank[fam[fu]]
+        offs = np.arange(-near, near)
+        jj = np.clip(np.searchsorted(key, want)[:, None] + offs[None, :], 0, max(mine.size - 1, 0))
+        if mine.size:
+            ok = np.floor(key[jj]) == np.floor(want)[:, None]
+            cu = np.concatenate([cu, np.repeat(fam[fu], offs.size)[ok.reshape(-1)]])
+            cw = np.concatenate([cw, mine[jj][ok]])
+    keep = (cw != cu) & elig[item[cw], rou[cu]]
+    cu, cw = cu[keep], cw[keep]
+    if not cu.size:
+        return 0
+    g = _gain(obj, cu, rou[cu], own[cu], cw)
+    used: set[int] = set()
+    taken = 0
+    for k in np.argsort(-g, kind="stable").tolist():
+        if g[k] <= 1e-9:
+            break
+        uu, ww = int(cu[k]), int(cw[k])
+        if uu in used or ww in used:
+            continue
+        r_u, o_u = int(st.rep_of_unit[uu]), int(own[uu])
+        if st.rep_of_unit[ww] != o_u or r_u == o_u:
+            continue
+        if _gain(obj, np.array([uu]), r_u, o_u, np.array([ww]))[0] > 1e-9:
+            _take(obj, [(uu, o_u), (ww, r_u)])
+            used.update((uu, ww))
+            taken += 1
+    return taken
 
 
 def team_repair(obj: Objective, max_rounds: int = 500, most: int = 48) -> int:
