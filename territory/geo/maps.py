@@ -121,14 +121,14 @@ def area_path(level: str, ids: Iterable[str], tolerance: float) -> str:
     out = []
     for start in sorted(nbrs):
         while nbrs[start]:
-            ring = [start]
+            walk = [start]
             prev, cur = start, nbrs[start].pop()
             nbrs[cur].remove(prev)
             while cur != start:
-                ring.append(cur)
+                walk.append(cur)
                 prev, cur = cur, nbrs[cur].pop()
                 nbrs[cur].remove(prev)
-            out.append(_ring_path(np.array(ring, dtype=np.int64)))
+            out.append(_ring_path(np.array(walk, dtype=np.int64)))
     return "".join(out)
 
 
@@ -194,8 +194,14 @@ def _county_states() -> dict[str, str]:
     return {fips: c.state for fips, c in counties().items()}
 
 
-def _county_state(fips: str) -> str:
-    return _county_states().get(fips, "")
+def _unit_state(level: str, uid: str) -> str:
+    if level == "state":
+        return uid
+    if level == "zip3":
+        from .units import zip3_areas
+
+        return zip3_areas().state.get(uid, "")
+    return _county_states().get(uid, "")
 
 
 def fit_view(
@@ -293,6 +299,7 @@ def render_map(
     *,
     state_fill: Mapping[str, str] | None = None,
     county_fill: Mapping[str, str] | None = None,
+    zip3_fill: Mapping[str, str] | None = None,
     view: tuple[float, float, float, float] | None = None,
     width_pt: float = 500.0,
     height_pt: float = 320.0,
@@ -304,8 +311,8 @@ def render_map(
     """An SVG map of points (``x``, ``y`` in map km, from ``projection.project``).
 
     ``series_index[i]`` picks the style of point ``i`` from ``series``; series are drawn
-    last to first, so ``series[0]`` ends up on top. ``state_fill`` and ``county_fill`` shade
-    whole units (state code or county FIPS -> #rrggbb). ``view`` is (x0, y0, x1, y1) in km
+    last to first, so ``series[0]`` ends up on top. ``state_fill``, ``county_fill`` and
+    ``zip3_fill`` shade whole units (state code, county FIPS or ZIP3 prefix -> #rrggbb). ``view`` is (x0, y0, x1, y1) in km
     (default: the whole country with the insets). Points outside the view are not drawn.
     ``frames`` limits the outlines to some of 'L48', 'AK', 'HI', 'PR' (a map zoomed into the
     lower 48 must not show an inset that happens to lie in its corner).
@@ -325,6 +332,7 @@ def render_map(
     km_per_pt = 1 / scale
     s_tol = shapes().tolerance_for("state", km_per_pt)
     c_tol = shapes().tolerance_for("county", km_per_pt)
+    z_tol = shapes().tolerance_for("zip3", km_per_pt) if zip3_fill else c_tol
     in_view = [
         code
         for code in unit_ids("state")
@@ -337,13 +345,16 @@ def render_map(
         f'<path d="{"".join(unit_path("state", c, s_tol) for c in in_view)}" fill="{LAND}" '
         f'stroke="{BORDER}" stroke-width="{stroke / g:.3f}" stroke-linejoin="round"/>'
     )
-    for level, fills, tol in (("county", county_fill, c_tol), ("state", state_fill, s_tol)):
+    layers = (("county", county_fill, c_tol), ("zip3", zip3_fill, z_tol), ("state", state_fill, s_tol))
+    for level, fills, tol in layers:
+        if not fills:
+            continue
         known = set(unit_ids(level))
         by_colour: dict[str, list[str]] = {}
         for uid, colour in sorted((fills or {}).items()):
             if not _HEX.fullmatch(colour):
                 raise ValueError(f"not a #rrggbb colour: {colour!r}")
-            code = uid if level == "state" else _county_state(uid)
+            code = _unit_state(level, uid)
             if uid in known and code in in_view and _overlaps(unit_bounds(level, uid), view):
                 by_colour.setdefault(colour.lower(), []).append(uid)
         for colour, uids in sorted(by_colour.items()):
