@@ -443,8 +443,11 @@ def main(argv: list[str] | None = None) -> int:
         f"the workers were waiting for a core); on {result.jobs} idle cores the set would take "
         f"~{cpu / result.jobs:.0f} s"
     )
-    if reps:
-        print(f"rep book CPU: {sum(o.cpu_seconds for o in reps) / len(reps):.2f} s each")
+    # CPU time per book is what compares runs on a busy machine (wall time does not)
+    for kind, label in (("rep", "rep book"), ("manager", "manager roll-up"), ("summary", "plan summary")):
+        done = [o for o in result.outcomes if o.job.kind == kind]
+        if done:
+            print(f"{label} CPU: {sum(o.cpu_seconds for o in done) / len(done):.2f} s each")
     for f in result.failures[:10]:
         print(f"FAILED {f.job.filename}: {f.error}")
     if not args.keep:

@@ -192,6 +192,17 @@ def test_packaged_geography_is_small() -> None:
     assert total < 2_000_000, total
 
 
+def labels(svg: str) -> dict[str, tuple[float, float]]:
+    """State code -> (x of its first letter, y) from the one <text> of a map's labels."""
+    m = re.search(r'<text x="([^"]*)" y="([^"]*)"[^>]*>([A-Z]*)</text>', svg)
+    assert m is not None and svg.count("<text") == 1
+    xs = [float(v) for v in m.group(1).split()]
+    ys = [float(v) for v in m.group(2).split()]
+    text = m.group(3)
+    assert len(xs) == len(ys) == len(text) and len(text) % 2 == 0  # a position per letter
+    return {text[i : i + 2]: (xs[i], ys[i]) for i in range(0, len(text), 2)}
+
+
 def test_a_zoomed_map_leaves_out_the_insets_in_its_corner() -> None:
     x, y = points([34.05, 47.6], [-118.25, -122.3])
     view = (-2700.0, -1600.0, 0.0, 1200.0)  # the West, down to the Alaska inset under it
@@ -199,4 +210,66 @@ def test_a_zoomed_map_leaves_out_the_insets_in_its_corner() -> None:
     assert view[0] < ax < view[2] and view[1] < ay < view[3]
     with_insets = maps.render_map(x, y, np.array([0, 0]), SERIES, view=view)
     lower48 = maps.render_map(x, y, np.array([0, 0]), SERIES, view=view, frames=frozenset({"L48"}))
-    assert ">AK<" in with_insets and ">AK<" not in lower48 and ">CA<" in lower48
+    assert "AK" in labels(with_insets) and "AK" not in labels(lower48) and "CA" in labels(lower48)
+
+
+# --------------------------------------------------------------------------- cost of a map
+# WeasyPrint parses SVG in Python: every element and path command costs (docs/geography.md).
+
+
+def ring_areas(d: str) -> list[float]:
+    """Signed areas (grid units) of the rings of a path written by maps._ring_path."""
+    out = []
+    for ring in re.findall(r"M([^z]*)z", d):
+        head, _, rest = ring.partition("l")
+        x, y = (float(v) for v in head.split())
+        pts = [(x, y)]
+        nums = [float(v) for v in rest.split()]
+        for dx, dy in zip(nums[::2], nums[1::2]):
+            x, y = x + dx, y + dy
+            pts.append((x, y))
+        out.append(sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1])) / 2)
+    return out
+
+
+def test_a_shaded_area_is_one_outline_without_the_borders_inside_it() -> None:
+    # Los Angeles County and its neighbour Orange County; and three in a row with a middle
+    la, orange = "06037", "06059"
+    one = [abs(a) for a in ring_areas(maps.area_path("county", [la], 2.0))]
+    two = [abs(a) for a in ring_areas(maps.area_path("county", [orange], 2.0))]
+    both = maps.area_path("county", [la, orange], 2.0)
+    # the islands of LA County stay rings of their own; the mainland parts become one
+    assert len(ring_areas(both)) == len(one) + len(two) - 1
+    assert sum(abs(a) for a in ring_areas(both)) == pytest.approx(sum(one) + sum(two))
+    separate = maps.unit_path("county", la, 2.0) + maps.unit_path("county", orange, 2.0)
+    assert both.count(" ") < separate.count(" ")  # the shared border is gone
+    # a hole: Fairfax County, VA round the independent city of Fairfax (51600); shaded
+    # together they are one ring, the county alone a ring with the city's ring inside it
+    county = sorted(abs(a) for a in ring_areas(maps.area_path("county", ["51059"], 2.0)))
+    city = [abs(a) for a in ring_areas(maps.area_path("county", ["51600"], 2.0))]
+    assert len(county) == 2 and county[0] == pytest.approx(city[0])
+    whole = [abs(a) for a in ring_areas(maps.area_path("county", ["51059", "51600"], 2.0))]
+    assert whole == [pytest.approx(county[1])]
+    assert maps.area_path("county", [], 2.0) == ""
+
+
+def test_a_map_shades_each_colour_as_one_even_odd_outline() -> None:
+    x, y = points([34.05], [-118.25])
+    svg = maps.render_map(x, y, np.array([0]), SERIES, county_fill={"06037": "#aabbcc", "06059": "#aabbcc"})
+    shade = re.findall(r'<path d="([^"]*)" fill="#aabbcc" fill-rule="evenodd" stroke="none"/>', svg)
+    assert shade == [maps.area_path("county", ["06037", "06059"], 5.0)]
+
+
+def test_labels_are_one_text_and_circles_are_curves_not_arcs() -> None:
+    x, y = points([40.7, 34.05], [-74.0, -118.25])
+    svg = maps.render_map(x, y, np.array([0, 1]), SERIES)
+    found = labels(svg)
+    assert {"CA", "TX", "NY"} <= set(found) and "RI" not in found  # small states left out nationally
+    # each code centred on its state's label point: its first letter starts half its width
+    # (DejaVu Sans: C 1430, A 1401 units of 1/2048 em) left of the point
+    cx, _cy = maps.state_label_points()["CA"]
+    font = float(re.search(r'<text [^>]*font-size="([^"]*)"', svg).group(1))  # type: ignore[union-attr]
+    assert found["CA"][0] == pytest.approx(cx - font * (1430 + 1401) / 2048 / 2, abs=0.1)
+    circles = re.search(r'<path d="([^"]*)" fill="#0072B2"', svg)
+    assert circles is not None and "a" not in circles.group(1) and circles.group(1).count("c") == 1
+    assert "a" not in re.search(r'd="([^"]*)"', maps.glyph(SERIES[0])).group(1)  # type: ignore[union-attr]

@@ -176,7 +176,7 @@ def test_territories_csv_lists_every_unit_with_its_accounts(tmp_path) -> None:
 def test_book_maps_shade_the_whole_territory(tmp_path) -> None:
     """With territories of whole states, a rep's map shades every county of the rep's states
     (not only those with accounts), and the plan map colours every county by its owner."""
-    from territory.geo.book_maps import plan_map, rep_map, territory_counties
+    from territory.geo.book_maps import plan_map, rep_map, territory_units
     from territory.geo.units import counties
     from territory.pipeline import write_plan
     from territory.reporting.context import load_plan_dir
@@ -187,8 +187,9 @@ def test_book_maps_shade_the_whole_territory(tmp_path) -> None:
     plan = solve_input(inp)
     write_plan(plan, tmp_path / "plan")
     pd_ = load_plan_dir(tmp_path / "plan")
-    terr = territory_counties(pd_)
-    assert terr is not None
+    units = territory_units(pd_)
+    assert units is not None and units[0] == "county"
+    terr = units[1]
     owner = plan.accounts.set_index("account_id")["owner_id"]
     wa = sum(c.state == "WA" for c in counties().values())
     assert sum(1 for f, o in terr.items() if counties()[f].state == "WA" and o == owner["WA0"]) == wa
@@ -228,7 +229,7 @@ def test_the_geo_example_plans_county_territories(tmp_path) -> None:
 
 
 def test_zip3_graph_is_symmetric_and_connected() -> None:
-    """ZIP3 areas touch their nearest ZIP3 centres (within 250 km), both ways; links join
+    """ZIP3 areas touch when their packaged outlines share a border, both ways; links join
     what stays apart, so one territory can always be one piece."""
     from territory.geo.territories import components
 
@@ -236,6 +237,100 @@ def test_zip3_graph_is_symmetric_and_connected() -> None:
     assert g.n > 20 and all(i in g.nbrs[j] for i in range(g.n) for j in g.nbrs[i])
     assert len(components(g.nbrs)) == 1
     assert any("967" in link or "968" in link for link in g.links)  # Hawaii joined by a link
+
+
+def test_zip3_neighbours_are_the_areas_whose_outlines_share_a_border() -> None:
+    """The graph a ZIP3 plan keeps connected is the one the map draws: two ZIP3 areas are
+    neighbours exactly when their outlines share an edge, so a one-piece territory is one
+    piece on the map."""
+    from territory.geo.units import zip3_areas
+
+    z = zip3_areas()
+    edges: dict[tuple[int, int, int, int], set[str]] = {}
+    for zid, rings in z.outlines[2.0].items():
+        for ring in rings:
+            pts = ring.tolist()
+            for (ax, ay), (bx, by) in zip(pts, pts[1:] + pts[:1]):
+                key = (ax, ay, bx, by) if (ax, ay) < (bx, by) else (bx, by, ax, ay)
+                edges.setdefault(key, set()).add(zid)
+    sharing = {tuple(sorted(u)) for u in edges.values() if len(u) == 2}
+    linked = {tuple(sorted(pair)) for pair in z.adjacency}
+    inside = {pair for pair in linked if set(pair) & set(z.without_area)}
+    assert linked - inside == sharing
+    # Portland (972) touches Beaverton/Hillsboro (971), not Seattle (981, 230 km away); areas
+    # touch across the state line too (Oregon's and Washington's along the Columbia)
+    nb = unit_graph("zip3", {"OR", "WA"})
+    i = nb.index()
+    assert "971" in {nb.ids[j] for j in nb.nbrs[i["972"]]}
+    assert "981" not in {nb.ids[j] for j in nb.nbrs[i["972"]]}
+    assert any(nb.state[a] != nb.state[b] for a in range(nb.n) for b in nb.nbrs[a]) and not nb.links
+
+
+def test_zip3_areas_cover_their_states_without_overlap() -> None:
+    """Every ZIP3 of the 50 states, DC and Puerto Rico with a ZIP of its own has an area; the
+    areas of a state add up to the state (the Voronoi cells are clipped to its outline)."""
+    from territory.geo.geocode import zip3_centroids
+    from territory.geo.maps import area_path
+    from territory.geo.units import shapes, states, zip3_areas
+
+    z = zip3_areas()
+    on_map = {k for k, v in zip3_centroids().items() if v[2] in states()}
+    assert set(z.without_area) == {"192", "459", "733", "938"}  # on other ZIP3s' points
+    # and two DC ZIP3s whose centre the ZIP data puts at 0, 0: 888 (ZIP 88888, letters to
+    # Santa) and 569 (federal agencies; the few of its ZIPs placed in DC make a speck)
+    assert on_map - set(z.outlines[2.0]) == set(z.without_area) | {"569", "888"}
+
+    def area(d: str) -> float:
+        total = 0.0
+        for ring in d.split("M")[1:]:
+            head, _, rest = ring.rstrip("z").partition("l")
+            x, y = (float(v) for v in head.split())
+            nums = [float(v) for v in rest.split()]
+            pts = [(x, y)]
+            for dx, dy in zip(nums[::2], nums[1::2]):
+                x, y = x + dx, y + dy
+                pts.append((x, y))
+            total += abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1])) / 2)
+        return total
+
+    oregon = [k for k, st in z.state.items() if st == "OR"]
+    union = area(area_path("zip3", oregon, 2.0))
+    state = area(area_path("state", ["OR"], 2.0))
+    assert union == pytest.approx(state, rel=0.02) and shapes().grid_km == 0.5
+
+
+def test_zip3_territory_maps_shade_the_territorys_zip3_areas(tmp_path) -> None:
+    """With --geo-units zip3 the maps shade the ZIP3 areas of each territory (not the counties
+    that hold its accounts): the rep's map its own, the plan map every one in its owner's
+    colour."""
+    import json
+    import re
+
+    import pandas as pd
+    from test_geo_maps import plan_with_coordinates
+
+    from territory.geo.book_maps import plan_map, rep_map, territory_units
+    from territory.geo.maps import area_path
+    from territory.reporting.context import load_plan_dir
+
+    plan = plan_with_coordinates(tmp_path / "plan")
+    summary = json.loads((plan / "summary.json").read_text())
+    summary["geography"] = {"territories": {"units": "zip3"}}
+    (plan / "summary.json").write_text(json.dumps(summary))
+    owners = {"970": "R01", "971": "R01", "972": "R01", "973": "R02"}
+    pd.DataFrame({"unit_id": list(owners), "owner_id": list(owners.values())}).to_csv(
+        plan / "territories.csv", index=False
+    )
+    pd_ = load_plan_dir(plan)
+    assert territory_units(pd_) == ("zip3", owners)
+    fig = rep_map(pd_, "R01")
+    assert fig is not None and "shaded: your territory, 3 ZIP3 areas." in fig.caption
+    whole = plan_map(pd_)
+    assert whole is not None and "each ZIP3 area is shaded in the colour of the rep" in whole.caption
+    shades = re.findall(r'<path d="([^"]*)" fill="#[0-9a-f]{6}" fill-rule="evenodd"', str(whole.svg))
+    assert sorted(shades) == sorted(
+        [area_path("zip3", ["970", "971", "972"], 5.0), area_path("zip3", ["973"], 5.0)]
+    )
 
 
 def test_zip3_unit_of_an_account_is_its_zip_prefix() -> None:
@@ -319,18 +414,21 @@ def test_product_territories_are_per_product(method: str) -> None:
 def test_product_maps_show_the_reps_product_territory(tmp_path) -> None:
     """A rep's map shades the territory of the product it carries; a map of reps of several
     products has no single owner per county, so it shades counties by their accounts."""
-    from territory.geo.book_maps import rep_map, team_map, territory_counties
+    from territory.geo.book_maps import rep_map, team_map, territory_units
     from territory.pipeline import write_plan
     from territory.reporting import load_plan_dir
 
     plan = solve_input(product_chain())
     write_plan(plan, tmp_path / "plan")
     d = load_plan_dir(tmp_path / "plan")
-    core, ins = territory_counties(d, ["R1"]), territory_counties(d, ["R3"])
-    assert core is not None and ins is not None
+    core_u, ins_u = territory_units(d, ["R1"]), territory_units(d, ["R3"])
+    assert core_u is not None and ins_u is not None
+    (level, core), (_, ins) = core_u, ins_u
+    assert level == "county"
     assert set(core.values()) == {"R1", "R2"} and set(ins.values()) == {"R3", "R4"}
-    assert set(core) == set(ins) == set(territory_counties(d, ["R1", "R2"]) or ())
-    assert territory_counties(d) is None and territory_counties(d, ["R1", "R3"]) is None
+    both = territory_units(d, ["R1", "R2"])
+    assert both is not None and set(core) == set(ins) == set(both[1])
+    assert territory_units(d) is None and territory_units(d, ["R1", "R3"]) is None
     fig = rep_map(d, "R1")
     assert fig is not None
     n = sum(o == "R1" for o in core.values())

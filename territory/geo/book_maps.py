@@ -191,19 +191,22 @@ def _figure(
     mask: np.ndarray,
     series: Sequence[maps.Series],
     idx: np.ndarray,
-    county_fill: Mapping[str, str],
+    fill: Mapping[str, str],
     caption: str,
     aria: str,
     *,
     zoom: bool = True,
+    level: str = "county",
 ) -> MapFigure:
+    """``fill`` shades units of ``level`` ('county' or 'zip3')."""
     view, drawn, frames = _view(p, mask, zoom)
     svg = maps.render_map(
         p.x[drawn],
         p.y[drawn],
         idx[drawn],
         series,
-        county_fill=county_fill,
+        county_fill=fill if level == "county" else None,
+        zip3_fill=fill if level == "zip3" else None,
         view=view,
         width_pt=MAP_WIDTH_PT,
         height_pt=MAP_HEIGHT_PT,
@@ -224,17 +227,18 @@ def _figure(
     )
 
 
-def territory_counties(plan: PlanDir, reps: Sequence[str] | None = None) -> dict[str, str] | None:
-    """County FIPS -> owner of the plan's territories (territories.csv of a plan made with
-    geo.units = county or state; a state's owner holds all its counties), else None.
+def territory_units(plan: PlanDir, reps: Sequence[str] | None = None) -> tuple[str, dict[str, str]] | None:
+    """('county' or 'zip3', unit -> owner) of the plan's territories (territories.csv of a plan
+    made with geo.units = county, state or zip3; a state's owner holds all its counties),
+    else None.
 
-    With product ICPs every product's reps split the map, so a county has one owner per
+    With product ICPs every product's reps split the map, so a unit has one owner per
     product: the map is that of the product ``reps`` carry (all reps when None), and None
     when they carry several (the map then shades each county by its accounts)."""
     terr = (plan.result.geography or {}).get("territories") or {}
     kind = terr.get("units")
     path = plan.path / "territories.csv"
-    if kind not in ("county", "state") or not path.is_file():
+    if kind not in ("county", "state", "zip3") or not path.is_file():
         return None
     t = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "product" in t.columns:
@@ -244,11 +248,14 @@ def territory_counties(plan: PlanDir, reps: Sequence[str] | None = None) -> dict
             return None
         t = t[t["product"] == wanted.pop()]
     own = dict(zip(t["unit_id"], t["owner_id"]))
-    if kind == "county":
-        return own
+    if kind != "state":
+        return kind, own
     from .units import counties
 
-    return {f: own[c.state] for f, c in counties().items() if c.state in own}
+    return "county", {f: own[c.state] for f, c in counties().items() if c.state in own}
+
+
+UNIT_WORDS = {"county": ("county", "counties"), "zip3": ("ZIP3 area", "ZIP3 areas")}
 
 
 def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
@@ -258,12 +265,15 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
         return None
     p = _points(plan)
     mask = p.owner == rep_id
-    terr = territory_counties(plan, [rep_id])
+    terr = territory_units(plan, [rep_id])
+    level = "county"
     if terr is not None:
-        counties = sorted(c for c, o in terr.items() if o == rep_id)
+        level, owners = terr
+        counties = sorted(c for c, o in owners.items() if o == rep_id)
+        word = UNIT_WORDS[level][0 if len(counties) == 1 else 1]
         caption = (
             f"{{on_map}} of {int(mask.sum()):,} accounts on the map, by tier; shaded: your "
-            f"territory, {len(counties):,} count{'y' if len(counties) == 1 else 'ies'}."
+            f"territory, {len(counties):,} {word}."
         )
     else:
         counties = sorted({c for c in p.county[mask & np.isfinite(p.x)].tolist() if c})
@@ -280,6 +290,7 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
         {c: REP_AREA for c in counties},
         caption,
         "Map of the accounts in this book",
+        level=level,
     )
 
 
@@ -292,20 +303,21 @@ def _group_map(
     what: str,
     *,
     zoom: bool = True,
-    unit_group: Mapping[str, str] | None = None,
+    unit_group: tuple[str, Mapping[str, str]] | None = None,
 ) -> MapFigure:
     """Each group (rep or team) a colour and shape; each county shaded by the group with most
-    accounts there, or with territories of whole units (``unit_group``: county -> group), by
-    the group whose territory it is."""
+    accounts there, or with territories of whole units (``unit_group``: 'county' or 'zip3' and
+    unit -> group), by the group whose territory it is."""
     order = {k: i for i, (k, _label) in enumerate(labels)}
     idx = np.array([order.get(k, -1) for k in keys.tolist()], dtype=np.int64)
     series = [maps.Series(label, *maps.series_style(i)) for i, (_k, label) in enumerate(labels)]
     on = mask & np.isfinite(p.x) & (idx >= 0) & (p.county != "")
     fill: dict[str, str] = {}
+    level = "county" if unit_group is None else unit_group[0]
     if unit_group is not None:
-        for county, g in sorted(unit_group.items()):
+        for unit, g in sorted(unit_group[1].items()):
             if g in order:
-                fill[county] = maps.tint(series[order[g]].colour, 0.7)
+                fill[unit] = maps.tint(series[order[g]].colour, 0.7)
     elif on.any():
         tab = pd.DataFrame({"county": p.county[on], "g": idx[on]})
         counts = tab.groupby(["county", "g"]).size().reset_index(name="n")
@@ -315,7 +327,7 @@ def _group_map(
     capped = len(labels) > maps.MAX_DISTINCT
     caption = (
         f"{{on_map}} of {int(mask.sum()):,} accounts on the map; each "
-        f"{what} has its own colour and marker; each county is shaded in the colour of the {what} "
+        f"{what} has its own colour and marker; each {UNIT_WORDS[level][0]} is shaded in the colour of the {what} "
         + ("whose territory it is." if unit_group is not None else "with most accounts there.")
         + (
             f" With more than {maps.MAX_DISTINCT} {what}s some markers repeat: read the legend with care."
@@ -323,7 +335,9 @@ def _group_map(
             else ""
         )
     )
-    return _figure(title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title, zoom=zoom)
+    return _figure(
+        title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title, zoom=zoom, level=level
+    )
 
 
 def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
@@ -334,7 +348,7 @@ def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
     names = plan.rep_names
     labels = [(r, f"{names.get(r, r)} ({r})" if names.get(r, r) != r else r) for r in rep_ids]
     mask = np.isin(p.owner, list(rep_ids))
-    terr = territory_counties(plan, rep_ids)
+    terr = territory_units(plan, rep_ids)
     return _group_map("The team on the map", p, mask, p.owner, labels, "rep", unit_group=terr)
 
 
@@ -345,7 +359,7 @@ def plan_map(plan: PlanDir) -> MapFigure | None:
     p = _points(plan)
     reps = plan.reps
     mask = np.ones(len(p.x), dtype=bool)
-    terr = territory_counties(plan)
+    terr = territory_units(plan)
     if len(reps) <= maps.MAX_DISTINCT:
         names = plan.rep_names
         ids = [r.rep_id for r in reps]
@@ -357,7 +371,11 @@ def plan_map(plan: PlanDir) -> MapFigure | None:
     keys = np.array([manager_of.get(o, "(no manager)") for o in p.owner.tolist()], dtype=object)
     teams = list(dict.fromkeys(manager_of.values()))
     labels = [(t, f"{t}'s team" if t != "(no manager)" else t) for t in teams]
-    by_team = None if terr is None else {c: manager_of.get(o, "(no manager)") for c, o in terr.items()}
+    by_team = (
+        None
+        if terr is None
+        else (terr[0], {c: manager_of.get(o, "(no manager)") for c, o in terr[1].items()})
+    )
     return _group_map(
         "Every territory on the map, by team", p, mask, keys, labels, "team", zoom=False, unit_group=by_team
     )

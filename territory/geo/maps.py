@@ -2,8 +2,16 @@
 
 The SVG is self-contained (no external references, no scripts, no user text except an
 escaped title), deterministic (same input, same bytes) and small: every marker of one series
-is one ``<path>``, every outline layer one ``<path>``. Outline path strings are built once per
-process and reused by every map (``functools.lru_cache``).
+is one ``<path>`` (two for round markers), every outline layer one ``<path>``, every shaded
+colour one ``<path>`` of the dissolved outline (the borders between the units it joins are
+left out), all state labels one ``<text>``. Outline path strings are built once per process and
+reused by every map (``functools.lru_cache``).
+
+WeasyPrint draws SVG in Python, so what a map costs is the number of elements and commands
+it parses: a ``<text>`` element costs about as much as 40 outline vertices (it is laid out
+once whole and once per letter with Pango), a circle of two arcs about 17 (each arc is
+converted to Bezier curves point by point). So circles are written as four Bezier curves
+(10 vertices' worth) and the labels share one ``<text>`` with a position per letter.
 
 Colours follow the Okabe-Ito palette, which stays distinguishable for the common forms of
 colour blindness; beyond its seven colours a series also changes marker shape, so up to 35
@@ -14,7 +22,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -30,6 +39,17 @@ MAX_DISTINCT = len(PALETTE) * len(SHAPES)
 
 LAND = "#f2f2f2"
 BORDER = "#9a9a9a"
+LABEL = "#8a8a8a"
+LABEL_FONT = "DejaVu Sans"
+# Advance widths of DejaVu Sans capitals (font units of 1/2048 em), to centre each state code
+# letter by letter in the one <text> of the labels (SVG text-anchor works per text chunk).
+_CAPS_WIDTH = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (1401, 1405, 1430, 1577, 1294, 1178, 1587, 1540, 604, 604, 1343, 1141, 1767)
+        + (1532, 1612, 1235, 1612, 1423, 1300, 1251, 1499, 1401, 2025, 1403, 1251, 1403),
+    )
+)
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -69,6 +89,47 @@ def _ring_path(ring: np.ndarray) -> str:
 def unit_path(level: str, unit_id: str, tolerance: float) -> str:
     """Path data of one state or county outline in grid units (cached per process)."""
     return "".join(_ring_path(r) for r in shapes().table(level, tolerance)[unit_id])
+
+
+def area_path(level: str, ids: Iterable[str], tolerance: float) -> str:
+    """Path data of the area the units ``ids`` cover together, in grid units: the outline of
+    their union, with the borders between them left out (draw with ``fill-rule="evenodd"``).
+
+    The packaged outlines are a coverage (a border shared by two units has the same vertices
+    in both), so a border is inside the area exactly when two of its units use it: every
+    edge used an odd number of times is kept, and the kept edges are chained into rings. A
+    rep's 60 counties make about half the vertices of 60 county outlines, which WeasyPrint
+    would parse one by one.
+    """
+    table = shapes().table(level, tolerance)
+    count: dict[tuple[int, int, int, int], int] = {}
+    for uid in ids:
+        for ring in table.get(uid, ()):
+            pts = ring.tolist()
+            for (ax, ay), (bx, by) in zip(pts, pts[1:] + pts[:1]):
+                if (ax, ay) == (bx, by):
+                    continue
+                key = (ax, ay, bx, by) if (ax, ay) < (bx, by) else (bx, by, ax, ay)
+                count[key] = count.get(key, 0) + 1
+    nbrs: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for (ax, ay, bx, by), n in count.items():
+        if n % 2:
+            nbrs[(ax, ay)].append((bx, by))
+            nbrs[(bx, by)].append((ax, ay))
+    # every vertex of the kept edges has an even degree, so walking always closes a ring;
+    # how rings are split at a vertex where two meet does not change the even-odd fill
+    out = []
+    for start in sorted(nbrs):
+        while nbrs[start]:
+            walk = [start]
+            prev, cur = start, nbrs[start].pop()
+            nbrs[cur].remove(prev)
+            while cur != start:
+                walk.append(cur)
+                prev, cur = cur, nbrs[cur].pop()
+                nbrs[cur].remove(prev)
+            out.append(_ring_path(np.array(walk, dtype=np.int64)))
+    return "".join(out)
 
 
 @cache
@@ -133,8 +194,14 @@ def _county_states() -> dict[str, str]:
     return {fips: c.state for fips, c in counties().items()}
 
 
-def _county_state(fips: str) -> str:
-    return _county_states().get(fips, "")
+def _unit_state(level: str, uid: str) -> str:
+    if level == "state":
+        return uid
+    if level == "zip3":
+        from .units import zip3_areas
+
+        return zip3_areas().state.get(uid, "")
+    return _county_states().get(uid, "")
 
 
 def fit_view(
@@ -172,7 +239,41 @@ def _marker(shape: str, x: float, y: float, r: float) -> str:
     if shape == "diamond":
         s = 1.25 * r
         return f"M{x:.1f} {y - s:.1f}l{s:.1f} {s:.1f}l{-s:.1f} {s:.1f}l{-s:.1f} {-s:.1f}z"
-    return f"M{x - r:.1f} {y:.1f}a{r:.1f} {r:.1f} 0 1 0 {2 * r:.1f} 0a{r:.1f} {r:.1f} 0 1 0 {-2 * r:.1f} 0"
+    # a circle as four cubic Bezier quarters (one 'c', then 's' reflects the control point):
+    # WeasyPrint turns an arc ('a') into curves point by point, which costs twice as much
+    k, j = 0.5523 * r, r - 0.5523 * r
+    return (
+        f"M{x - r:.1f} {y:.1f}c0 {-k:.1f} {j:.1f} {-r:.1f} {r:.1f} {-r:.1f}"
+        f"s{r:.1f} {j:.1f} {r:.1f} {r:.1f}s{-j:.1f} {r:.1f} {-r:.1f} {r:.1f}s{-r:.1f} {-j:.1f} {-r:.1f} {-r:.1f}z"
+    )
+
+
+def _markers(s: Series, pts: list[list[float]], r: float, outline: float) -> list[str]:
+    """The markers of one series at ``pts``, radius ``r``, with a dark ``outline``: one path."""
+    d = "".join(_marker(s.shape, px, py, r) for px, py in pts)
+    return [f'<path d="{d}" fill="{s.colour}" stroke="#333333" stroke-width="{outline:.2f}"/>']
+
+
+def label_text(labels: Sequence[tuple[str, float, float]], font: float) -> str:
+    """One ``<text>`` of all ``labels`` (code, x, y centre of its baseline), each letter at
+    its own position, so WeasyPrint sets up the text once, not once per label."""
+    xs: list[str] = []
+    ys: list[str] = []
+    chars: list[str] = []
+    for code, lx, ly in labels:
+        widths = [font * _CAPS_WIDTH.get(c, 1400) / 2048 for c in code]
+        left = lx - sum(widths) / 2
+        for c, w in zip(code, widths):
+            xs.append(f"{left:.1f}")
+            ys.append(f"{ly:.1f}")
+            chars.append(c)
+            left += w
+    if not chars:
+        return ""
+    return (
+        f'<text x="{" ".join(xs)}" y="{" ".join(ys)}" font-family="{LABEL_FONT}" '
+        f'font-size="{font:.1f}" fill="{LABEL}">{html.escape("".join(chars))}</text>'
+    )
 
 
 def glyph(s: Series, size_pt: float = 9.0) -> str:
@@ -198,6 +299,7 @@ def render_map(
     *,
     state_fill: Mapping[str, str] | None = None,
     county_fill: Mapping[str, str] | None = None,
+    zip3_fill: Mapping[str, str] | None = None,
     view: tuple[float, float, float, float] | None = None,
     width_pt: float = 500.0,
     height_pt: float = 320.0,
@@ -209,8 +311,8 @@ def render_map(
     """An SVG map of points (``x``, ``y`` in map km, from ``projection.project``).
 
     ``series_index[i]`` picks the style of point ``i`` from ``series``; series are drawn
-    last to first, so ``series[0]`` ends up on top. ``state_fill`` and ``county_fill`` shade
-    whole units (state code or county FIPS -> #rrggbb). ``view`` is (x0, y0, x1, y1) in km
+    last to first, so ``series[0]`` ends up on top. ``state_fill``, ``county_fill`` and
+    ``zip3_fill`` shade whole units (state code, county FIPS or ZIP3 prefix -> #rrggbb). ``view`` is (x0, y0, x1, y1) in km
     (default: the whole country with the insets). Points outside the view are not drawn.
     ``frames`` limits the outlines to some of 'L48', 'AK', 'HI', 'PR' (a map zoomed into the
     lower 48 must not show an inset that happens to lie in its corner).
@@ -230,6 +332,7 @@ def render_map(
     km_per_pt = 1 / scale
     s_tol = shapes().tolerance_for("state", km_per_pt)
     c_tol = shapes().tolerance_for("county", km_per_pt)
+    z_tol = shapes().tolerance_for("zip3", km_per_pt) if zip3_fill else c_tol
     in_view = [
         code
         for code in unit_ids("state")
@@ -242,17 +345,21 @@ def render_map(
         f'<path d="{"".join(unit_path("state", c, s_tol) for c in in_view)}" fill="{LAND}" '
         f'stroke="{BORDER}" stroke-width="{stroke / g:.3f}" stroke-linejoin="round"/>'
     )
-    for level, fills, tol in (("county", county_fill, c_tol), ("state", state_fill, s_tol)):
+    layers = (("county", county_fill, c_tol), ("zip3", zip3_fill, z_tol), ("state", state_fill, s_tol))
+    for level, fills, tol in layers:
+        if not fills:
+            continue
         known = set(unit_ids(level))
         by_colour: dict[str, list[str]] = {}
         for uid, colour in sorted((fills or {}).items()):
             if not _HEX.fullmatch(colour):
                 raise ValueError(f"not a #rrggbb colour: {colour!r}")
-            code = uid if level == "state" else _county_state(uid)
+            code = _unit_state(level, uid)
             if uid in known and code in in_view and _overlaps(unit_bounds(level, uid), view):
-                by_colour.setdefault(colour.lower(), []).append(unit_path(level, uid, tol))
-        for colour, paths in sorted(by_colour.items()):
-            out.append(f'<path d="{"".join(paths)}" fill="{colour}" stroke="none"/>')
+                by_colour.setdefault(colour.lower(), []).append(uid)
+        for colour, uids in sorted(by_colour.items()):
+            d = area_path(level, uids, tol)
+            out.append(f'<path d="{d}" fill="{colour}" fill-rule="evenodd" stroke="none"/>')
     out.append("</g>")
     if view == nv:
         for bx0, by0, bx1, by1 in inset_boxes():
@@ -262,17 +369,15 @@ def render_map(
             )
     if labels:
         font = 6.5 / scale
-        texts = []
-        for code, (lx, ly) in sorted(state_label_points().items()):
-            shown = code in in_view and (view != nv or code not in ("DC", "RI", "DE"))
-            if shown and vx0 < lx < vx1 and vy0 < ly < vy1:
-                texts.append(f'<text x="{lx:.1f}" y="{ly + font / 3:.1f}">{code}</text>')
-        if texts:
-            out.append(
-                f'<g font-family="DejaVu Sans" font-size="{font:.1f}" fill="#8a8a8a" text-anchor="middle">'
-                + "".join(texts)
-                + "</g>"
-            )
+        shown = [
+            (code, lx, ly + font / 3)
+            for code, (lx, ly) in sorted(state_label_points().items())
+            if code in in_view
+            and (view != nv or code not in ("DC", "RI", "DE"))
+            and vx0 < lx < vx1
+            and vy0 < ly < vy1
+        ]
+        out.append(label_text(shown, font))
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     idx = np.asarray(series_index, dtype=np.int64)
@@ -289,7 +394,6 @@ def render_map(
         # add bytes and layout time, not information (10,000 accounts on a US map: ~1,000 marks)
         cell = max(r_km * s.size * 0.75, 0.1)
         pts = np.unique(np.round(np.column_stack([x[m], y[m]]) / cell), axis=0) * cell
-        d = "".join(_marker(s.shape, px, py, r_km * s.size) for px, py in pts.tolist())
-        out.append(f'<path d="{d}" fill="{s.colour}" stroke="#333333" stroke-width="{0.25 / scale:.2f}"/>')
+        out += _markers(s, pts.tolist(), r_km * s.size, 0.25 / scale)
     out.append("</svg>")
     return "".join(out)

@@ -30,8 +30,6 @@ ROW_SEP = "::"  # (territory.products.ROW_SEP: an account-product row's key)
 UNIT_KINDS = ("state", "county", "zip3")
 KIND_WORDS = {"state": "state", "county": "county", "zip3": "ZIP3 area"}
 KIND_PLURAL = {"state": "states", "county": "counties", "zip3": "ZIP3 areas"}
-ZIP3_NEIGHBOURS = 5  # a ZIP3 touches its 5 nearest ZIP3s (and every ZIP3 that counts it among its 5)
-ZIP3_MAX_KM = 250.0  # ... within this distance
 
 
 @dataclass(frozen=True)
@@ -102,21 +100,21 @@ def _all_units(
     ids = sorted(z3)
     lat = np.array([z3[z][0] for z in ids])
     lon = np.array([z3[z][1] for z in ids])
-    return ids, [f"ZIP {z}xx" for z in ids], [z3[z][2] for z in ids], lat, lon, _zip3_adjacency(ids, lat, lon)
+    return ids, [f"ZIP {z}xx" for z in ids], [z3[z][2] for z in ids], lat, lon, _zip3_adjacency(ids)
 
 
-def _zip3_adjacency(ids: list[str], lat: np.ndarray, lon: np.ndarray) -> dict[str, tuple[str, ...]]:
-    """ZIP3 areas have no published adjacency: each is linked to its ``ZIP3_NEIGHBOURS``
-    nearest centroids within ``ZIP3_MAX_KM`` (and so the relation is symmetric)."""
-    d = km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    np.fill_diagonal(d, np.inf)
+def _zip3_adjacency(ids: list[str]) -> dict[str, tuple[str, ...]]:
+    """ZIP3 areas have no published adjacency: two touch when the packaged ZIP3 areas (the
+    outlines the maps draw, ``units.zip3_areas``) share a border, so a territory that is one
+    piece in the graph is one piece on the map. A ZIP3 without an area of its own touches the
+    area around its centre; one without any link is joined by ``join_components``."""
+    from .units import zip3_areas
+
     nb: dict[str, set[str]] = {z: set() for z in ids}
-    order = np.argsort(d, axis=1, kind="stable")[:, :ZIP3_NEIGHBOURS]
-    for i, row in enumerate(order.tolist()):
-        for j in row:
-            if d[i, j] <= ZIP3_MAX_KM:
-                nb[ids[i]].add(ids[j])
-                nb[ids[j]].add(ids[i])
+    for a, b in zip3_areas().adjacency:
+        if a in nb and b in nb:
+            nb[a].add(b)
+            nb[b].add(a)
     return {z: tuple(sorted(v)) for z, v in nb.items()}
 
 

@@ -127,14 +127,20 @@ class Shapes:
     states: dict[float, dict[str, Rings]]
     counties: dict[float, dict[str, Rings]]
 
+    def _levels(self, level: str) -> dict[float, dict[str, Rings]]:
+        if level == "zip3":
+            return zip3_areas().outlines
+        return self.states if level == "state" else self.counties
+
     def table(self, level: str, tolerance: float | None = None) -> dict[str, Rings]:
-        """The outlines of ``level`` ('state' or 'county') at ``tolerance`` (default finest)."""
-        levels = self.states if level == "state" else self.counties
+        """The outlines of ``level`` ('state', 'county' or 'zip3') at ``tolerance`` (default
+        finest)."""
+        levels = self._levels(level)
         return levels[min(levels) if tolerance is None else tolerance]
 
     def tolerance_for(self, level: str, km_per_pt: float) -> float:
         """The coarsest tolerance that stays under one printed point."""
-        levels = sorted(self.states if level == "state" else self.counties)
+        levels = sorted(self._levels(level))
         fitting = [t for t in levels if t <= km_per_pt]
         return fitting[-1] if fitting else levels[0]
 
@@ -155,4 +161,31 @@ def shapes() -> Shapes:
         grid_km=float(data["grid_km"]),
         states={float(k): {u["id"]: _rings(u["rings"]) for u in v} for k, v in data["states"].items()},
         counties={float(k): {u["id"]: _rings(u["rings"]) for u in v} for k, v in data["counties"].items()},
+    )
+
+
+@dataclass(frozen=True)
+class Zip3Areas:
+    """ZIP3 areas: outlines built from the ZIP centroids (``scripts/build_zip3_areas.py``:
+    Voronoi cells of the ZIPs clipped to the state outlines, joined by ZIP3), on the grid of
+    ``Shapes``, at 2 and 5 km; each area's state; and which areas share a border."""
+
+    outlines: dict[float, dict[str, Rings]]
+    state: dict[str, str]
+    adjacency: tuple[tuple[str, str], ...]
+    without_area: tuple[str, ...]  # ZIP3s on other ZIP3s' points, linked to the area round them
+
+
+@lru_cache(maxsize=1)
+def zip3_areas() -> Zip3Areas:
+    """The packaged ZIP3 areas, decoded once per process (only maps and plans of ZIP3 units
+    read them)."""
+    data: dict[str, Any] = json.loads(_read_text("zip3_areas.json.gz"))
+    if float(data["grid_km"]) != shapes().grid_km:
+        raise ValueError("zip3_areas.json.gz and geometry.json.gz use different grids")
+    return Zip3Areas(
+        outlines={float(k): {u["id"]: _rings(u["rings"]) for u in v} for k, v in data["levels"].items()},
+        state={u["id"]: u["state"] for u in next(iter(data["levels"].values()))},
+        adjacency=tuple((a, b) for a, b in data["adjacency"]),
+        without_area=tuple(data["without_area"]),
     )
