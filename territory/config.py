@@ -1116,7 +1116,9 @@ def apply_override(cfg: PlanConfig, item: str) -> PlanConfig:
         table[path[-1]] = _coerce(tp, _unquote(raw), "--set", key)
         return _replace_path(cfg, path[:-1], table)
     value: Any = raw
-    if raw.lower() in ("none", "null", ""):
+    if get_origin(tp) is Literal and raw.lower() in get_args(tp):
+        value = raw.lower()  # a choice spelt 'none' (geo.units = none) is that choice, not null
+    elif raw.lower() in ("none", "null", ""):
         value = None
     elif raw.startswith("[") or raw.startswith('"'):
         from .io.safe_read import UnreadableFile, check_toml_depth

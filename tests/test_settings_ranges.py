@@ -244,6 +244,9 @@ def test_sweep_moves_shares_max_moved_share(tmp_path: Path) -> None:
         ("solver.time_limit=0.1", ("solver", "time_limit"), 0.1),
         ("balance.workload_weights=[0, 0, 1]", ("balance", "workload_weights"), (0.0, 0.0, 1.0)),
         ("products.tier_weights=4,2,1", ("products", "tier_weights"), (4.0, 2.0, 1.0)),
+        ("geo.units=none", ("geo", "units"), "none"),  # a choice named 'none', not null
+        ("geo.units=None", ("geo", "units"), "none"),
+        ("geo.units=county", ("geo", "units"), "county"),
     ],
 )
 def test_values_in_range_are_kept(item: str, attr: tuple[str, str], expected: object) -> None:
@@ -411,3 +414,23 @@ def test_a_nul_character_in_a_text_setting_is_refused(tmp_path: Path, key: str) 
     toml.write_text((f"[{section}]\n" if section else "") + f'{name} = "a\\u0000b"\n')
     with pytest.raises(ConfigError, match="holds a NUL character"):
         load_config(toml)
+
+
+def test_geo_units_none_from_the_command_line(tmp_path: Path) -> None:
+    """'--geo-units none' plans account by account (it was refused: "must be one of 'none',
+    ..., not None")."""
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "plan",
+            str(ex / "accounts.csv"),
+            str(ex / "roster.csv"),
+            "--out",
+            str(tmp_path / "p"),
+            "--geo-units",
+            "none",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "p" / "territories.csv").exists()
