@@ -17,6 +17,7 @@ from territory.geo.geocode import (
     coverage,
     coverage_sentence,
     place_accounts,
+    zip3_centroids,
     zip_table,
 )
 
@@ -202,3 +203,23 @@ def test_zip3_units_for_phase_b() -> None:
     assert state == "CA" and 37.6 < lat < 37.9 and -122.6 < lon < -122.3 and n > 20
     assert z3["021"][2] == "MA"
     assert 850 < len(z3) < 1000
+
+
+def test_military_mail_zips_are_not_placed_at_0_0() -> None:
+    """The ZIP table lists military mail (AE, AA, AP) and some special-use ZIPs at 0, 0: an
+    account with one is not placed (it was drawn at 0, 0, in the Gulf of Guinea, and counted
+    as placed); a city and state still place it."""
+    p, _ = place(
+        country=["US", "US", "US"],
+        state=["AE", "AP", "WA"],
+        postal_code=["09001", "96201", "98101"],
+        city=["APO", "FPO", ""],
+    )
+    assert p.placed_by.tolist() == ["", "", "postal code"]
+    assert np.isnan(p.latitude[:2]).all() and p.county.tolist()[:2] == ["", ""]
+    assert (
+        p.reason.tolist()[:2]
+        == ["military mail or special-use address (APO/FPO/DPO): no place on the map"] * 2
+    )
+    z3 = zip3_centroids()
+    assert "090" not in z3 and all((lat, lon) != (0, 0) for lat, lon, _s, _n in z3.values())

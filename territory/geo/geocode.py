@@ -368,6 +368,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
     lon = np.full(n, np.nan)
     county = np.full(n, "", dtype=object)
     placed_by = np.full(n, "", dtype=object)
+    no_location = np.zeros(n, dtype=bool)  # a ZIP the table lists without a place
     problems: list[Problem] = []
 
     # 1. the account's own coordinates
@@ -474,7 +475,10 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         # a ZIP in another state is not trusted; a ZIP whose zeros were put back must be
         # confirmed by the account's state
         mismatch = found & (state_now != "") & (state_now != u_state)
-        use = found & ~mismatch & (~restored | (state_now == u_state))
+        # military mail (AE, AA, AP) and some special-use ZIPs are listed at 0, 0: no place
+        unlocated = found & (u_lat == 0) & (u_lon == 0)
+        use = found & ~unlocated & ~mismatch & (~restored | (state_now == u_state))
+        no_location[idx[unlocated]] = True
         hit = idx[use]
         lat[hit], lon[hit], county[hit] = u_lat[use], u_lon[use], u_county[use]
         placed_by[hit] = "postal code"
@@ -496,6 +500,9 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         idx = np.flatnonzero(need_city)
         codes, first = group_codes(addr.state[idx], addr.city_key[idx])
         cinfo = [table.cities.get((addr.state[idx[i]], addr.city_key[idx[i]])) for i in first]
+        nowhere = np.array([r is not None and r[0] == 0 and r[1] == 0 for r in cinfo], dtype=bool)
+        no_location[idx[nowhere[codes]]] = True  # APO/FPO/DPO: listed at 0, 0
+        cinfo = [None if gone else r for r, gone in zip(cinfo, nowhere.tolist())]
         found = np.array([r is not None for r in cinfo], dtype=bool)[codes]
         hit = idx[found]
         lat[hit] = np.array([r[0] if r else np.nan for r in cinfo], dtype=float)[codes][found]
@@ -517,7 +524,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
                 hint="format the column as Text before saving in a spreadsheet",
             )
         )
-    reason = _reasons(placed_by, addr, accounts)
+    reason = _reasons(placed_by, addr, accounts, no_location)
     return Placement(
         latitude=lat,
         longitude=lon,
@@ -530,7 +537,9 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
     )
 
 
-def _reasons(placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame) -> np.ndarray:
+def _reasons(
+    placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame, no_location: np.ndarray
+) -> np.ndarray:
     out = np.full(len(placed_by), "", dtype=object)
     todo = placed_by == ""
     non_us = todo & ~addr.us & (addr.country != "")
@@ -540,6 +549,7 @@ def _reasons(placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame) -> 
     has_city = addr.city_key[at] != ""
     has_state = addr.state[at] != ""
     for reason, fits in (
+        ("military mail or special-use address (APO/FPO/DPO): no place on the map", no_location[at]),
         ("city not found", has_city & has_state & addr.us[at]),
         ("postal code not found", addr.zip5[at] != ""),
         ("city without a state", has_city & ~has_state),
@@ -610,6 +620,8 @@ def zip3_centroids() -> dict[str, tuple[float, float, str, int]]:
     the state most of its ZIPs are in. The units for ZIP3 territories (issue 15, phase B)."""
     groups: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for z, (lat, lon, state, _county) in zip_table().zips.items():
+        if lat == 0 and lon == 0:  # military mail and special-use ZIPs: no place
+            continue
         groups[z[:3]].append((lat, lon, state))
     out: dict[str, tuple[float, float, str, int]] = {}
     for prefix, items in sorted(groups.items()):
