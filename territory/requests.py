@@ -1208,8 +1208,9 @@ HINT_INPUT = (
 )
 
 
-def _plan_config(summary: Mapping[str, Any], where: str) -> PlanConfig:
-    """The settings a plan folder records, as a ``PlanConfig`` (unset values left out)."""
+def _plan_config(recorded: Mapping[str, Any], where: str) -> PlanConfig:
+    """The settings a plan folder records (summary.json ``config``), as a ``PlanConfig``
+    (unset values left out)."""
     from .config import config_from_dict
 
     def strip(v: Any) -> Any:
@@ -1219,7 +1220,7 @@ def _plan_config(summary: Mapping[str, Any], where: str) -> PlanConfig:
             return [strip(x) for x in v]
         return v
 
-    return config_from_dict(PlanConfig, strip(summary.get("config") or {}), where)
+    return config_from_dict(PlanConfig, strip(dict(recorded or {})), where)
 
 
 def plan_inputs(
@@ -1229,7 +1230,7 @@ def plan_inputs(
     from .pipeline import sha256_file
 
     spath = str(Path(folder.path) / "summary.json")
-    recorded = folder.summary.get("inputs") or {}
+    recorded = folder.result.inputs
     overrides = dict(overrides or {})
     problems: list[Problem] = []
     for label in sorted(set(overrides) - set(recorded)):
@@ -1243,8 +1244,7 @@ def plan_inputs(
         )
     paths: dict[str, str] = {}
     for label, rec in recorded.items():
-        rec = rec if isinstance(rec, dict) else {}
-        path = overrides.get(label) or rec.get("path")
+        path = overrides.get(label) or rec.path
         hint = HINT_INPUT.format(label=label)
         if not path:
             problems.append(
@@ -1255,7 +1255,7 @@ def plan_inputs(
         if not p.is_file():
             problems.append(Problem(path, f"the plan's {label} file is not there any more", hint=hint))
             continue
-        if rec.get("sha256") and sha256_file(p) != rec["sha256"]:
+        if rec.sha256 and sha256_file(p) != rec.sha256:
             problems.append(
                 Problem(
                     path,
@@ -1306,8 +1306,8 @@ def explain_request(
     folder = read_plan_folder(plan_dir)
     where = str(Path(plan_dir) / "summary.json")
     ids = folder.assignments["account_id"].astype(str).tolist()
-    reps = [str(r.get("rep_id")) for r in folder.summary.get("reps") or []]
-    names = {str(r.get("rep_id")): str(r.get("name") or "") for r in folder.summary.get("reps") or []}
+    reps = [r.rep_id for r in folder.result.reps]
+    names = {r.rep_id: r.name for r in folder.result.reps}
     problems = []
     if product and "product" not in folder.assignments.columns:
         problems.append(
@@ -1341,8 +1341,8 @@ def explain_request(
     paths, problems = plan_inputs(folder, inputs)
     if problems:
         raise InputError(problems, summary=f"cannot solve the plan in {plan_dir} again")
-    cfg = _plan_config(folder.summary, where)
-    lock_info = folder.summary.get("lock_rules") or {}
+    cfg = _plan_config(folder.result.config, where)
+    lock_info = folder.result.lock_rules or {}
     locks_cfg = cfg.locks
     if not locks_cfg.as_of and lock_info.get("as_of"):  # the day the plan's date rules counted from
         locks_cfg = dc.replace(locks_cfg, as_of=str(lock_info["as_of"]))
