@@ -286,7 +286,8 @@ class SolverConfig:
     )
     time_limit: float = setting(
         60.0,
-        "Wall-clock limit for each solve, in seconds.",
+        "Wall-clock limit per pool, in seconds: a safety net (solves stop on work limits, so the "
+        "plan does not depend on the machine); a pool it stops gets status time_limit and a warning.",
         allowed=Range(0.1, 604_800.0, unit="seconds; 604,800 is a week"),
     )
     gap: float = setting(

@@ -51,6 +51,7 @@ from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 if TYPE_CHECKING:
     from .geo.territories import GeoSetup, ProductGeo
+    from .model.solution import PoolResult as SolvedPool
 
 
 def sha256_file(path: str | Path) -> str:
@@ -770,6 +771,7 @@ def solve_input(
     warnings = list(inp.warnings) + [
         Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
     ]
+    warnings += stopped_warning(results, cfg.solver.time_limit)
     timings["total_solve"] = time.perf_counter() - t0
     if "_lock_to" in accounts.columns:
         accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
@@ -796,6 +798,24 @@ def solve_input(
         timings=timings,
         extras=extras,
     )
+
+
+def stopped_warning(pools: Sequence[SolvedPool], time_limit: float) -> list[Problem]:
+    """The warning for pools the time limit stopped (a safety net: normally work limits stop
+    every solve, so the plan does not depend on the machine's speed; this one may)."""
+    names = [p.name for p in pools if p.report.status == "time_limit"]
+    if not names:
+        return []
+    where = f"{names[0]}" if len(names) == 1 else f"{len(names)} pools ({', '.join(names)})"
+    return [
+        Problem(
+            "plan",
+            f"{where} stopped by the time limit ({time_limit:g} s a pool): a faster or quieter "
+            "machine may give a different plan",
+            severity="warning",
+            hint="raise --time-limit",
+        )
+    ]
 
 
 def _max_rel(actual: np.ndarray, fair: np.ndarray) -> float:

@@ -41,6 +41,7 @@ class ClassLP:
     z: np.ndarray | None  # (auto reps, products): the product choice, if any
     seconds: float
     cut_rounds: int = 0
+    timed_out: bool = False  # stopped by the time limit (the safety net): see ``Budget``
 
 
 def solve_class(
@@ -52,10 +53,15 @@ def solve_class(
     cuts: int = 0,
     lp_solver: str = "auto",
     iteration_limit: int | None = None,
+    node_limit: int | None = None,
     gap: float | None = None,
 ) -> ClassLP:
     """Solve ``b``'s model with HiGHS: an LP (``mip=False``; interior point for big ones, with
-    crossover for a vertex) followed by up to ``cuts`` rounds of envelope cuts, or a MIP."""
+    crossover for a vertex) followed by up to ``cuts`` rounds of envelope cuts, or a MIP.
+
+    ``time_limit`` is a safety net only (``timed_out`` says when it stopped the solve: the
+    caller must then drop the result or say so); ``iteration_limit`` (simplex iterations) and
+    ``node_limit`` (branch-and-bound nodes) are limits that do not depend on the machine."""
     import highspy
 
     h = b.m.to_highs(relax=not mip)
@@ -64,6 +70,8 @@ def solve_class(
     h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
     if iteration_limit is not None:
         h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
     if mip:
         h.setOptionValue("mip_rel_gap", float(cfg.solver.gap if gap is None else gap))
     has_z = bool((b.z >= 0).any())
@@ -76,6 +84,7 @@ def solve_class(
         h.setOptionValue("solver", "simplex")
     t0 = time.perf_counter()
     h.run()
+    timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     value = _value(h)
     rounds = 0
     if not mip and (b.q >= 0).any():
@@ -84,6 +93,7 @@ def solve_class(
                 break
             h.setOptionValue("solver", "simplex")
             h.run()
+            timed_out |= h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
             value = max(value, _value(h))
     seconds = time.perf_counter() - t0
     st = h.getModelStatus()
@@ -103,13 +113,22 @@ def solve_class(
     if not has_sol:
         st_ = status if status == "infeasible" else "stopped"
         return ClassLP(
-            np.zeros(K), value, bound, st_, np.zeros(K), np.zeros((b.q.shape[0], K)), None, seconds, rounds
+            np.zeros(K),
+            value,
+            bound,
+            st_,
+            np.zeros(K),
+            np.zeros((b.q.shape[0], K)),
+            None,
+            seconds,
+            rounds,
+            timed_out,
         )
     sol = np.asarray(h.getSolution().col_value)
     rc = np.asarray(h.getSolution().col_dual)[b.y] if not mip else np.zeros(K)
     auto = np.flatnonzero((b.z >= 0).any(axis=1)) if b.z.size else np.zeros(0, dtype=np.int64)
     z = sol[b.z[auto]] if auto.size else None
-    return ClassLP(sol[b.y], value, bound, status, rc, received(b, sol), z, seconds, rounds)
+    return ClassLP(sol[b.y], value, bound, status, rc, received(b, sol), z, seconds, rounds, timed_out)
 
 
 def received(b: Build, sol: np.ndarray) -> np.ndarray:

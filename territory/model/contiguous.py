@@ -29,9 +29,10 @@ solution connected) with every row found starts from the best connected plan. Th
 ends worse than it began.
 
 Limits that do not depend on the machine stop it: solves of at most ``CUT_LOOP_NODES``
-branch-and-bound nodes (``FLOW_NODES`` for the closing one). ``CUT_LOOP_SECONDS`` is a safety
-net only: a solve stopped by the clock would make the plan depend on the machine's speed, so
-the loop's result (or the closing solve's) is then dropped (as ``polish`` does). Why cuts
+branch-and-bound nodes (``FLOW_NODES`` for the closing one). What is left of the pool's
+``solver.time_limit`` is a safety net only (``budget``): a solve stopped by the clock would
+make the plan depend on the machine's speed, so the loop's result (or the closing solve's)
+is then dropped (as ``polish`` does) and the pool's status says ``time_limit``. Why cuts
 first and flow only to close, with measurements: docs/geography.md.
 """
 
@@ -49,6 +50,7 @@ import numpy as np
 from ..config import PlanConfig
 from ..geo.territories import bfs_pieces
 from ..solve import SolveReport, highs_report
+from .budget import MIN_SECONDS, STOPPED_STATUS, Budget
 from .build import build_model, owners_from
 from .families import Build, Family, active_families
 from .items import singletons
@@ -66,7 +68,6 @@ CUT_LOOP_STALL = 2  # ... ended early when the bound has not risen for this many
 FLOW_MAX_PAIRS = 100  # ... and only on pools this small (its big-M rows make each node slow)
 FLOW_NODES = 20  # the closing solve of the flow formulation: branch-and-bound nodes
 ENDS = 1  # separator rows per pair of pieces: for the first units of the piece
-CUT_LOOP_SECONDS = 20.0  # a safety net per pool: a solve stopped by it drops the loop's result
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class LoopResult:
     cuts: int
     seconds: float
     note: str
+    timed_out: bool = False  # the time limit (a safety net) stopped a solve: its answer was dropped
 
 
 def solve_contiguous(
@@ -118,6 +120,7 @@ def solve_contiguous(
     if not pool.n_units:
         return loose, chosen, replace(report, bound_without_contiguity=report.bound)
     t0 = time.perf_counter()
+    budget = Budget(cfg.solver.time_limit, spent=report.seconds)
     fams = active_families(cfg)
     rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
     bound = report.bound
@@ -133,7 +136,6 @@ def solve_contiguous(
             rou, obj, ok = _mend(pool, units, cfg, fams, plan, chosen)
             return (rou, obj) if ok else None
 
-        left = cfg.solver.time_limit - report.seconds - (time.perf_counter() - t0)
         res = cut_loop(
             pool,
             units,
@@ -141,7 +143,7 @@ def solve_contiguous(
             fams,
             rep_of_unit,
             objective if connected else math.inf,
-            left,
+            budget,
             seed_plans=(loose,),
             mend=mend,
         )
@@ -153,12 +155,16 @@ def solve_contiguous(
             f"\ncontiguity cut loop: {res.rounds} solves, {res.cuts} separator rows, "
             f"{res.seconds:.2f} s: {res.note}"
         )
+        budget.note("the contiguity cut loop", res.timed_out)
     bound = bound if bound is None else min(bound, objective)
     status = report.status
     if bound is not None and objective - bound <= _slack(cfg, objective) and report.has_solution:
         status = "optimal"
     elif status == "optimal":
         status = "feasible"
+    if budget.stopped or report.status == STOPPED_STATUS:  # the safety net stopped a solve
+        status = STOPPED_STATUS  # (the plan may depend on the machine: say so)
+        log += "\n" + budget.log() if budget.stopped else ""
     seconds = report.seconds + time.perf_counter() - t0
     return (
         rep_of_unit,
@@ -240,7 +246,7 @@ def cut_loop(
     fams: list[Family],
     start: np.ndarray,
     start_objective: float,
-    seconds_left: float,
+    budget: Budget,
     *,
     seed_plans: tuple[np.ndarray, ...] = (),
     mend: Mend | None = None,
@@ -290,9 +296,9 @@ def cut_loop(
     note = f"the loop's {rounds} solves ran out with a territory still in pieces"
     done = stalled = 0
     for done in range(1, rounds + 1):
-        status = _run(h, b, best, seconds_left - (time.perf_counter() - t0))
+        status = _run(h, b, best, budget.left())
         if status is None:  # stopped by the clock: the answer depends on the machine; dropped
-            return _dropped(start_objective, done, n_rows, t0, "stopped by its time cap: not used")
+            return _dropped(start_objective, done, n_rows, t0, "stopped by the time limit: not used")
         rep = highs_report(h, 0.0)
         if status == highspy.HighsModelStatus.kInfeasible or not rep.has_solution:
             note = f"solve {done}: {rep.status}"
@@ -340,9 +346,10 @@ def cut_loop(
         start_of = add_flow(bf, nb, geo)
         hf = _highs(bf, cfg, flow_nodes)
         _add_rows(hf, separator_rows(known, col, pool.n_reps))
-        status = _run(hf, bf, best, seconds_left - (time.perf_counter() - t0), start_of)
+        status = _run(hf, bf, best, budget.left(), start_of)
         if status is None:
-            note += "; the closing flow solve was stopped by its time cap: not used"
+            note += "; the closing flow solve was stopped by the time limit: not used"
+            budget.note("the contiguity cut loop")
         elif status != highspy.HighsModelStatus.kInfeasible:
             rep = highs_report(hf, 0.0)
             if rep.bound is not None:
@@ -382,13 +389,11 @@ def _highs(b: Build, cfg: PlanConfig, nodes: int, heuristics: bool = True) -> An
 
 
 def _run(h: Any, b: Build, plan: np.ndarray, left: float, flow: FlowStart | None = None) -> Any:
-    """Solve from ``plan`` (local rep per unit); the model status, or None when there was
-    no time for it or the clock stopped it."""
+    """Solve from ``plan`` (local rep per unit); the model status, or None when the clock
+    (``left`` seconds, a safety net) stopped it."""
     import highspy
 
-    if left <= 0.5:
-        return None
-    h.setOptionValue("time_limit", float(min(left, CUT_LOOP_SECONDS)))
+    h.setOptionValue("time_limit", float(max(left, MIN_SECONDS)))
     it = b.items
     x0 = np.zeros(b.m.n_cols)
     x0[b.y[it.pair_r == plan[it.pair_i]]] = 1.0
@@ -542,4 +547,4 @@ def _slack(cfg: PlanConfig, objective: float) -> float:
 
 
 def _dropped(objective: float, rounds: int, cuts: int, t0: float, note: str) -> LoopResult:
-    return LoopResult(None, objective, None, False, rounds, cuts, time.perf_counter() - t0, note)
+    return LoopResult(None, objective, None, False, rounds, cuts, time.perf_counter() - t0, note, True)

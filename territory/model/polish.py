@@ -2,13 +2,15 @@
 
 When a pool's scale plan is not proven within ``solver.gap`` and the pool's per-unit model is
 small (at most ``EXACT_POLISH_MAX_PAIRS`` eligible (unit, rep) pairs), the exact MIP is
-solved from the scale plan as its start, for what is left of the pool's time (at most
-``EXACT_POLISH_SECONDS``). Its plan is kept when it keeps every hard rule exactly and costs
-less; its dual bound is a bound for the full model (the per-unit model is the full model), so
-the pool's bound is the larger of the two. A larger pool left above 1 % gets the MIP over a
-neighbourhood of the scale plan instead: each unit may stay with its owner or go to any rep
-holding units of its class in the scale plan (a restriction of the full model, so its plan
-counts and its bound does not). Whatever the MIP finds, the pool never ends up worse than
+solved from the scale plan as its start, for at most ``EXACT_POLISH_NODES`` branch-and-bound
+nodes and ``EXACT_POLISH_CHECKPOINTS`` of HiGHS's checkpoints (limits that do not depend on the
+machine; what is left of the pool's time limit is a safety net only: an answer it stops is
+dropped and the report's status says ``time_limit``). Its plan is kept when it keeps every
+hard rule exactly and costs less; its dual bound is a bound for the full model (the per-unit
+model is the full model), so the pool's bound is the larger of the two. A larger pool left
+above 1 % gets the MIP over a neighbourhood of the scale plan instead: each unit may stay with
+its owner or go to any rep holding units of its class in the scale plan (a restriction of the
+full model, so its plan counts and its bound does not). Whatever the MIP finds, the pool never ends up worse than
 the scale plan.
 """
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from ..config import PlanConfig
 from ..solve import SolveReport, highs_report
+from .budget import Checkpoints
 from .build import build_model, owners_from
 from .families import Family
 from .items import Items, singletons
@@ -28,9 +31,8 @@ from .units import Units
 from .verify import check_all, evaluate, pool_state
 
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
-EXACT_POLISH_SECONDS = 20.0  # at most this long per pool (a safety net: the node limit stops it)
-NEIGHBOURHOOD_SECONDS = 15.0  # its LP and MIP: a safety net (each about 1 s on bench/gaps.py)
 EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
+EXACT_POLISH_CHECKPOINTS = 30  # ... and HiGHS's search checkpoints (``budget.Checkpoints``)
 RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
 LP_AGREES = 1e-6  # a unit whose LP value on its plan's rep is at least 1 - this stays there
 
@@ -51,13 +53,7 @@ def polish_exact(
     import highspy
 
     gap = report.gap
-    if (
-        gap is None
-        or gap <= cfg.solver.gap
-        or cfg.solver.name != "highs"
-        or (pool.rep_product < 0).any()
-        or seconds_left < 1.0
-    ):
+    if gap is None or gap <= cfg.solver.gap or cfg.solver.name != "highs" or (pool.rep_product < 0).any():
         return rep_of_unit, report
     n_pairs = int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
     whole = n_pairs <= EXACT_POLISH_MAX_PAIRS
@@ -77,16 +73,16 @@ def polish_exact(
             return rep_of_unit, report
     t0 = time.perf_counter()
     if not whole:
-        free = _disagreeing(items, cfg, fams, rep_of_unit, min(seconds_left, NEIGHBOURHOOD_SECONDS))
+        free = _disagreeing(items, cfg, fams, rep_of_unit, seconds_left)
         if free is None:
             return rep_of_unit, report
         items = free
     b = build_model(items, cfg, families=fams)
     h = b.m.to_highs()
-    cap = EXACT_POLISH_SECONDS if whole else NEIGHBOURHOOD_SECONDS
-    h.setOptionValue("time_limit", float(min(seconds_left, cap)))
+    h.setOptionValue("time_limit", float(seconds_left))
     h.setOptionValue("mip_rel_gap", float(cfg.solver.gap))
     h.setOptionValue("mip_max_nodes", EXACT_POLISH_NODES)
+    work = Checkpoints(h, EXACT_POLISH_CHECKPOINTS)
     h.setOptionValue("threads", int(cfg.solver.threads))
     h.setOptionValue("random_seed", int(cfg.solver.seed))
     start = np.zeros(b.m.n_cols)
@@ -117,10 +113,11 @@ def polish_exact(
     bound = min(bound, objective)
     gap2 = (objective - bound) / max(abs(objective), 1e-9)
     status = "optimal" if gap2 <= cfg.solver.gap + 1e-12 else "feasible"
-    log = f"{report.log}\nexact MIP from the scale plan: {mip.status} in {mip.seconds:.2f} s" + (
-        " (stopped by its time cap: not used, so the plan does not depend on the machine's speed)"
-        if timed_out
-        else ""
+    if timed_out:  # dropped, but a quieter machine would have used it: the plan must say so
+        status = "time_limit"
+    what = "stopped at its work limit" if work.hit and not timed_out else mip.status
+    log = f"{report.log}\nexact MIP from the scale plan: {what} in {mip.seconds:.2f} s" + (
+        " (stopped by the time limit: not used)" if timed_out else ""
     )
     return out, SolveReport(report.solver, status, objective, bound, report.seconds + mip.seconds, log)
 

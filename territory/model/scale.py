@@ -18,6 +18,11 @@
    the families' trackers, then the plan is evaluated with the families' own objective.
 5. Reps with product = auto: before step 2 their products are chosen (``choice``).
 
+Every stage stops on work limits (simplex iterations, branch-and-bound nodes, search steps);
+``solver.time_limit`` per pool is a safety net only: a stage it stops is noted and the pool's
+status is then ``time_limit`` (``budget``), so the plan does not silently depend on the
+machine's speed or load.
+
 Pools run in parallel processes (``dispatch.run_pools``). When a pool has no plan that keeps the hard rules, the
 class model is solved again in elastic form and the bent rows are worded as in the exact
 method (``explain``).
@@ -25,6 +30,7 @@ method (``explain``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -33,6 +39,7 @@ from ..config import PlanConfig
 from ..errors import InfeasiblePlanError
 from ..solve import SolveReport
 from .bound import count_bound
+from .budget import STOPPED_STATUS, Budget
 from .build import build_model
 from .choice import choose_products, fix_products, lost_products
 from .classlp import ClassLP, counts_add_up, counts_ok, solve_class
@@ -50,6 +57,8 @@ POTENTIAL_BOUND_MAX_PAIRS = 30_000  # with a potential cap: the envelope LP over
 CUT_ROUNDS = 1  # rounds of tangent cuts on the measure envelopes
 TIED_PER_CLASS = 3  # pairs tied with the count LP's flows kept per class
 TIED = 1e-6  # reduced cost below which a pair is tied with the count LP's optimum
+ENVELOPE_ITERATIONS = 100_000  # simplex iterations of the envelope LP over every pair
+ROUNDING_NODES = 500  # branch-and-bound nodes of the MIPs that settle a rounding
 
 
 def solve_pool_scale(
@@ -57,21 +66,21 @@ def solve_pool_scale(
 ) -> tuple[np.ndarray, np.ndarray, SolveReport]:
     """One pool by the scale method: (rep per unit, product per rep, report). ``drop`` leaves
     families out (the tests that show each one matters)."""
-    t0 = time.perf_counter()
     if not pool.n_units:
         empty = SolveReport("highs", "optimal", 0.0, 0.0, 0.0)
         return np.zeros(0, dtype=np.int64), np.maximum(pool.rep_product, 0), empty
     fams = active_families(cfg, drop)
-    limit = float(cfg.solver.time_limit)
+    budget = Budget(cfg.solver.time_limit)
     items = classes(pool)
     chosen = np.maximum(pool.rep_product, 0)
     bound0: float | None = None
     cs0: ClassLP | None = None
     if (pool.rep_product < 0).any():
-        items, chosen, bound0, cs0 = settle_products(items, cfg, fams, limit)
+        items, chosen, bound0, cs0 = settle_products(items, cfg, fams, budget)
     # 1. The bound: the count-only class LP over every eligible pair.
     if cs0 is None:
-        cs0 = count_bound(items, cfg, fams, limit)
+        cs0 = count_bound(items, cfg, fams, budget.left())
+        budget.note("the count LP (the bound)", cs0.timed_out)
     if cs0.status == "infeasible":
         raise infeasible(pool, cfg)
     # With products chosen here, the models below have them fixed: restrictions of the full
@@ -82,35 +91,41 @@ def solve_pool_scale(
     # 2. With a cap on potential moved, balance and continuity compete for potential, which
     #    the count LP does not see (L, 5 % cap: gaps of 13-82 % against it). The envelope LP
     #    over every pair is a relaxation too, so its value is a bound, and its flows a second
-    #    plan. Simplex (0.7-3.4 s against 2.7-10 s for interior point per pool at L), with a
-    #    third of the time and an iteration cap, so whether it counts does not depend on how
-    #    busy the machine is.
+    #    plan. Simplex (0.7-3.4 s against 2.7-10 s for interior point per pool at L), with an
+    #    iteration cap, so whether it counts does not depend on how busy the machine is.
     if cfg.continuity.max_potential_moved_share is not None and items.n_pairs <= POTENTIAL_BOUND_MAX_PAIRS:
-        left = max(limit - (time.perf_counter() - t0), 1.0)
         bf = build_model(items, cfg, families=fams, measures="envelope", integer=False)
-        full = solve_class(bf, cfg, left / 3, cuts=CUT_ROUNDS, lp_solver="simplex", iteration_limit=100_000)
+        full = solve_class(
+            bf, cfg, budget.left(), cuts=CUT_ROUNDS, lp_solver="simplex", iteration_limit=ENVELOPE_ITERATIONS
+        )
+        budget.note("the envelope LP over every pair", full.timed_out)
         if full.status == "lp" and counts_add_up(bf, full.y):
             if not chosen_here:
                 bound = max(bound, full.bound)
-            plans.append(_finish(pool, items, items, full, cs0, cfg, fams, units, t0, chosen, bound))
+            plans.append(_finish(pool, items, items, full, cs0, cfg, fams, units, budget, chosen, bound))
     # 3. The plan model over the pairs that can matter.
     sub = items.restrict(_pairs_that_matter(items, cs0, chosen))
-    left = max(limit - (time.perf_counter() - t0), 1.0)
     bs = build_model(sub, cfg, families=fams, measures="envelope", integer=False)
-    lp = solve_class(bs, cfg, min(left, 20.0), cuts=CUT_ROUNDS)
-    plans.append(_finish(pool, items, sub, lp, cs0, cfg, fams, units, t0, chosen, bound))
+    lp = solve_class(bs, cfg, budget.left(), cuts=CUT_ROUNDS)
+    budget.note("the plan LP", lp.timed_out)
+    plans.append(_finish(pool, items, sub, lp, cs0, cfg, fams, units, budget, chosen, bound))
     kept = [pl for pl in plans if pl[1].has_solution]
     if not kept:
-        raise infeasible(pool, cfg, left=[pl[1].log for pl in plans if pl[1].log])
+        logs = [budget.log() + "; raise --time-limit"] if budget.stopped else []
+        raise infeasible(pool, cfg, left=logs + [pl[1].log for pl in plans if pl[1].log])
     rep_of_unit, report = min(kept, key=lambda pl: float(pl[1].objective or 0.0))  # (first on a tie)
     if not drop:  # a small pool left with a gap: the exact MIP from this plan (``polish``)
-        left = limit - (time.perf_counter() - t0)
         # With several balanced measures the MIP over a larger pool's neighbourhood is not
         # tried: at L it took 19-40 s a pool (1.5-2 s with one measure), past its 5 s cap, and
         # so was dropped after costing most of the solve (docs/benchmarks.md).
         single = sum(m.balanced for m in pool.measures) <= 1
         rep_of_unit, report = polish_exact(
-            pool, units, cfg, fams, rep_of_unit, chosen, report, left, neighbourhood=single
+            pool, units, cfg, fams, rep_of_unit, chosen, report, budget.left(), neighbourhood=single
+        )
+        budget.note("the exact MIP from the scale plan", report.status == STOPPED_STATUS)
+    if budget.stopped:  # the safety net stopped a stage: the plan may depend on the machine
+        report = dataclasses.replace(
+            report, status=STOPPED_STATUS, log="\n".join(x for x in (report.log, budget.log()) if x)
         )
     return rep_of_unit, chosen, report
 
@@ -143,15 +158,13 @@ def _finish(
     cfg: PlanConfig,
     fams: list[Family],
     units: Units,
-    t0: float,
+    budget: Budget,
     chosen: np.ndarray,
     bound: float,
 ) -> tuple[np.ndarray, SolveReport]:
     """Round the envelope LP over ``sub``'s pairs, disaggregate, repair and polish; evaluate
     the plan against the bound. (``items``: the pool's classes with every product fixed;
     ``pool``: the pool as given, whose product rules the plan is checked against.)"""
-    limit = float(cfg.solver.time_limit)
-    left = max(limit - (time.perf_counter() - t0), 1.0)
     prim = primary_measure(items.pool.measures)
     # TU rounding: the count model with every count boxed in [floor, ceil] of the LP keeps an
     # integral vertex within one unit of the LP's flows on every pair. The potential cap
@@ -178,10 +191,19 @@ def _finish(
         )
 
     br = rounding(False)
-    rnd = solve_class(br, cfg, left)
+    rnd = solve_class(br, cfg, budget.left())
+    budget.note("the rounding LP", rnd.timed_out)
     y = np.round(rnd.y).astype(np.int64)
     if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
-        mip = solve_class(rounding(True), cfg, min(left, 3.0), mip=True, gap=max(cfg.solver.gap, 2e-3))
+        mip = solve_class(
+            rounding(True),
+            cfg,
+            budget.left(),
+            mip=True,
+            gap=max(cfg.solver.gap, 2e-3),
+            node_limit=ROUNDING_NODES,
+        )
+        budget.note("the rounding MIP", mip.timed_out)
         y = np.round(mip.y).astype(np.int64)
     target = y * per_unit[prim]
     use = sub
@@ -190,7 +212,10 @@ def _finish(
         b0 = build_model(items, cfg, families=fams, measures="none", integer=True)
         y = np.round(cs0.y).astype(np.int64)
         if not counts_ok(b0, y):
-            count = solve_class(b0, cfg, left, mip=True, gap=max(cfg.solver.gap, 2e-3))
+            count = solve_class(
+                b0, cfg, budget.left(), mip=True, gap=max(cfg.solver.gap, 2e-3), node_limit=ROUNDING_NODES
+            )
+            budget.note("the count MIP", count.timed_out)
             y = np.round(count.y).astype(np.int64)
         target = y * (items.vtot[:, prim] / np.maximum(items.n, 1))[items.pair_i]
     t1 = time.perf_counter()
@@ -198,14 +223,16 @@ def _finish(
     if (rep_of_unit < 0).any():  # counts that do not add up: a model without assign_once
         # (the tests that drop it) leaves those units unowned, which is then its plan.
         status = "no_solution" if any(f.name == "assign_once" for f in fams) else "feasible"
-        return rep_of_unit, SolveReport("highs", status, None, None, time.perf_counter() - t0)
+        return rep_of_unit, SolveReport("highs", status, None, None, time.perf_counter() - budget.t0)
     st = PoolState(pool, units, items, cfg, rep_of_unit, chosen)
     obj = Objective(st, fams)
     steps = improve(obj)
     hard = [v for v in obj.violations() if v.hard]
     if hard:  # the rounding and repair left a hard rule broken: not a plan (see solve_pool_scale)
         msg = "; ".join(v.message for v in hard[:3])
-        return st.rep_of_unit, SolveReport("highs", "no_solution", None, None, time.perf_counter() - t0, msg)
+        return st.rep_of_unit, SolveReport(
+            "highs", "no_solution", None, None, time.perf_counter() - budget.t0, msg
+        )
     objective = obj.penalty()
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
@@ -214,17 +241,20 @@ def _finish(
         f"aggregate: {items.n_items} classes, {items.n_pairs} pairs ({sub.n_pairs} in the plan model), "
         f"{lp.cut_rounds} cut rounds, {steps} repair and search steps in {time.perf_counter() - t1:.2f} s"
     )
-    return st.rep_of_unit, SolveReport("highs", status, objective, bound, time.perf_counter() - t0, log)
+    return st.rep_of_unit, SolveReport(
+        "highs", status, objective, bound, time.perf_counter() - budget.t0, log
+    )
 
 
 def settle_products(
-    items: Items, cfg: PlanConfig, fams: list[Family], limit: float
+    items: Items, cfg: PlanConfig, fams: list[Family], budget: Budget
 ) -> tuple[Items, np.ndarray, float | None, ClassLP]:
     """Fix the product of every auto rep: the rounded relaxed choice, or, when that split has
     no plan, the choice MIP's. Returns the items with products fixed, the choice, the bound
     the choice models prove, and the fixed items' count LP."""
     pool = items.pool
-    chosen, lpz = choose_products(items, cfg, fams, limit)
+    chosen, lpz = choose_products(items, cfg, fams, budget.left())
+    budget.note("the product choice LP", lpz is not None and lpz.timed_out)
     if lpz is not None and lpz.status != "lp":
         raise infeasible(pool, cfg)
     bound = lpz.bound if lpz is not None else None
@@ -232,9 +262,11 @@ def settle_products(
     cs0 = None
     if not lost_products(pool, fixed):
         b0 = build_model(fixed, cfg, families=fams, measures="none", integer=False)
-        cs0 = solve_class(b0, cfg, limit)
+        cs0 = solve_class(b0, cfg, budget.left())
+        budget.note("the count LP (the bound)", cs0.timed_out)
     if lpz is not None and (cs0 is None or cs0.status == "infeasible"):
-        chosen, lpe = choose_products(items, cfg, fams, limit, exact=True)
+        chosen, lpe = choose_products(items, cfg, fams, budget.left(), exact=True)
+        budget.note("the product choice MIP", lpe is not None and lpe.timed_out)
         if lpe is None or lpe.z is None:
             raise infeasible(pool, cfg)
         fixed = fix_products(items, chosen)
@@ -246,7 +278,8 @@ def settle_products(
                 "product in the roster."
             )
         b0 = build_model(fixed, cfg, families=fams, measures="none", integer=False)
-        cs0 = solve_class(b0, cfg, limit)
+        cs0 = solve_class(b0, cfg, budget.left())
+        budget.note("the count LP (the bound)", cs0.timed_out)
         bound = max(bound if bound is not None else -np.inf, lpe.bound)
     assert cs0 is not None
     return fixed, chosen, bound, cs0
