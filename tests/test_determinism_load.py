@@ -44,7 +44,7 @@ def slow_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def scale_input(tmp_path: Path):
     """One pool the scale method leaves with a gap, closed by the exact MIP from its plan
     (tests/test_polish.py): every stage of the scale method runs."""
-    write_instance(*generate((1300, 7, 1), 1, children=0.08, locks=0.02), tmp_path)
+    write_instance(*generate((1600, 7, 1), 4, children=0.08, locks=0.02), tmp_path)
     c = PlanConfig()
     cfg = dataclasses.replace(c, solver=dataclasses.replace(c.solver, method="aggregate"))
     return load_input(tmp_path / "accounts.csv", tmp_path / "roster.csv", cfg)
