@@ -1271,10 +1271,12 @@ def plan_inputs(
 
 def _plan_keys(frame: pd.DataFrame) -> list[str]:
     """(account, product) keys of a plan's rows, as text."""
+    from .products import ROW_SEP
+
     acc = frame["account_id"].astype(str)
     if "product" not in frame.columns:
         return acc.tolist()
-    return (acc + "::" + frame["product"].fillna("").astype(str)).tolist()
+    return (acc + ROW_SEP + frame["product"].fillna("").astype(str)).tolist()
 
 
 def explain_request(
