@@ -29,7 +29,8 @@ def _families_instance(tmp: Path, size: tuple[int, int, int], seed: int):  # typ
     return cfg, load_input(tmp / "accounts.csv", tmp / "roster.csv", cfg)
 
 
-@pytest.mark.parametrize("seed", [4, 9, 10])
+# (seed 10 is now proven optimal by the scale method alone: seed 12 leaves it a gap)
+@pytest.mark.parametrize("seed", [4, 9, 12])
 def test_small_pool_with_a_gap_is_closed_by_the_exact_mip(
     tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

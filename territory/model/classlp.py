@@ -55,16 +55,20 @@ def solve_class(
     iteration_limit: int | None = None,
     node_limit: int | None = None,
     gap: float | None = None,
+    checkpoints: int | None = None,
 ) -> ClassLP:
     """Solve ``b``'s model with HiGHS: an LP (``mip=False``; interior point for big ones, with
-    crossover for a vertex) followed by up to ``cuts`` rounds of envelope cuts, or a MIP.
+    crossover for a vertex) followed by up to ``cuts`` rounds of envelope cuts, or a MIP
+    (with ``cuts``: over the LP's cut rounds first, so the MIP has their tangents too).
 
     ``time_limit`` is a safety net only (``timed_out`` says when it stopped the solve: the
     caller must then drop the result or say so); ``iteration_limit`` (simplex iterations) and
-    ``node_limit`` (branch-and-bound nodes) are limits that do not depend on the machine."""
+    ``node_limit`` (branch-and-bound nodes) and ``checkpoints`` (a MIP's calls of HiGHS's
+    interrupt callback, ``budget.Checkpoints``) are limits that do not depend on the machine."""
     import highspy
 
-    h = b.m.to_highs(relax=not mip)
+    cut_first = mip and cuts > 0 and bool((b.q >= 0).any())
+    h = b.m.to_highs(relax=not mip or cut_first)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", int(cfg.solver.seed))
     h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
@@ -72,22 +76,26 @@ def solve_class(
         h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
-    if mip:
+    if mip and not cut_first:
         h.setOptionValue("mip_rel_gap", float(cfg.solver.gap if gap is None else gap))
+        if checkpoints is not None:
+            from .budget import Checkpoints
+
+            Checkpoints(h, checkpoints)
     has_z = bool((b.z >= 0).any())
     # Interior point for big LPs, except where simplex measured faster: with the product
     # choice (its z columns: 4.3 s vs 1.9 s at L) and where the caller asks for it.
-    if not mip and b.m.n_cols > 20_000 and lp_solver != "simplex" and not has_z:
+    if (not mip or cut_first) and b.m.n_cols > 20_000 and lp_solver != "simplex" and not has_z:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "on")
-    elif not mip and (has_z or lp_solver == "simplex"):
+    elif (not mip or cut_first) and (has_z or lp_solver == "simplex"):
         h.setOptionValue("solver", "simplex")
     t0 = time.perf_counter()
     h.run()
     timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     value = _value(h)
     rounds = 0
-    if not mip and (b.q >= 0).any():
+    if (not mip or cut_first) and (b.q >= 0).any():
         for rounds in range(1, cuts + 1):  # noqa: B007 - the count is reported
             if not _add_cuts(b, h):
                 break
@@ -95,6 +103,19 @@ def solve_class(
             h.run()
             timed_out |= h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
             value = max(value, _value(h))
+    if cut_first:  # the same model with its cuts, now with whole counts
+        integ = b.m.arrays()[3]
+        cols = np.flatnonzero(integ).astype(np.int32)
+        h.changeColsIntegrality(cols.size, cols, np.asarray(integ)[cols].astype(np.uint8))
+        h.setOptionValue("solver", "choose")
+        h.setOptionValue("mip_rel_gap", float(cfg.solver.gap if gap is None else gap))
+        if checkpoints is not None:
+            from .budget import Checkpoints
+
+            Checkpoints(h, checkpoints)
+        h.run()
+        timed_out |= h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+        value = _value(h)
     seconds = time.perf_counter() - t0
     st = h.getModelStatus()
     S = highspy.HighsModelStatus

@@ -33,7 +33,7 @@ from .verify import check_all, evaluate, pool_state
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
 EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
 EXACT_POLISH_CHECKPOINTS = 30  # ... and HiGHS's search checkpoints (``budget.Checkpoints``)
-RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap
+RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap (no cap on moves)
 LP_AGREES = 1e-6  # a unit whose LP value on its plan's rep is at least 1 - this stays there
 
 
@@ -47,9 +47,12 @@ def polish_exact(
     report: SolveReport,
     seconds_left: float,
     neighbourhood: bool = True,
+    min_gap: float | None = None,
 ) -> tuple[np.ndarray, SolveReport]:
     """The better of the scale plan and the exact MIP started from it (see the module).
-    ``neighbourhood=False``: only the whole pool's MIP, never the one over a neighbourhood."""
+    ``neighbourhood=False``: only the whole pool's MIP, never the one over a neighbourhood;
+    ``min_gap``: the gap above which a larger pool gets the one over a neighbourhood
+    (``RESTRICTED_MIN_GAP`` unless said)."""
     import highspy
 
     gap = report.gap
@@ -57,7 +60,7 @@ def polish_exact(
         return rep_of_unit, report
     n_pairs = int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
     whole = n_pairs <= EXACT_POLISH_MAX_PAIRS
-    if not whole and (gap <= RESTRICTED_MIN_GAP or not neighbourhood):
+    if not whole and (gap <= (RESTRICTED_MIN_GAP if min_gap is None else min_gap) or not neighbourhood):
         return rep_of_unit, report
     items = singletons(pool)
     if not whole:

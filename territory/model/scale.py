@@ -59,6 +59,9 @@ TIED_PER_CLASS = 3  # pairs tied with the count LP's flows kept per class
 TIED = 1e-6  # reduced cost below which a pair is tied with the count LP's optimum
 ENVELOPE_ITERATIONS = 100_000  # simplex iterations of the envelope LP over every pair
 ROUNDING_NODES = 500  # branch-and-bound nodes of the MIPs that settle a rounding
+ROUNDING_CHECKPOINTS = 30  # ... and HiGHS's checkpoints of the class MIP (``budget.Checkpoints``)
+MOVE_CAPS = ("move_limit", "moves_per_rep", "potential_move_limit")  # the caps on moves
+BOX_LOST = 1e-4  # the box rounding costs this much more than its LP: try the class MIP too
 
 
 def solve_pool_scale(
@@ -119,8 +122,19 @@ def solve_pool_scale(
         # tried: at L it took 19-40 s a pool (1.5-2 s with one measure), past its 5 s cap, and
         # so was dropped after costing most of the solve (docs/benchmarks.md).
         single = sum(m.balanced for m in pool.measures) <= 1
+        # At a cap on moves the local search has little left to trade (every step that moves
+        # one more unit is refused), so the MIP over a neighbourhood runs on any gap.
         rep_of_unit, report = polish_exact(
-            pool, units, cfg, fams, rep_of_unit, chosen, report, budget.left(), neighbourhood=single
+            pool,
+            units,
+            cfg,
+            fams,
+            rep_of_unit,
+            chosen,
+            report,
+            budget.left(),
+            neighbourhood=single,
+            min_gap=cfg.solver.gap if caps_moves(fams) else None,
         )
         budget.note("the exact MIP from the scale plan", report.status == STOPPED_STATUS)
     if budget.stopped:  # the safety net stopped a stage: the plan may depend on the machine
@@ -194,8 +208,9 @@ def _finish(
     rnd = solve_class(br, cfg, budget.left())
     budget.note("the rounding LP", rnd.timed_out)
     y = np.round(rnd.y).astype(np.int64)
+    boxed: ClassLP | None = None
     if np.abs(rnd.y - y).max(initial=0) > 1e-6:  # not a vertex: settle it with a MIP
-        mip = solve_class(
+        boxed = solve_class(
             rounding(True),
             cfg,
             budget.left(),
@@ -203,8 +218,8 @@ def _finish(
             gap=max(cfg.solver.gap, 2e-3),
             node_limit=ROUNDING_NODES,
         )
-        budget.note("the rounding MIP", mip.timed_out)
-        y = np.round(mip.y).astype(np.int64)
+        budget.note("the rounding MIP", boxed.timed_out)
+        y = np.round(boxed.y).astype(np.int64)
     target = y * per_unit[prim]
     use = sub
     if not counts_ok(br, y):  # a solve stopped early: the count LP's vertex, or the count MIP
@@ -219,31 +234,80 @@ def _finish(
             y = np.round(count.y).astype(np.int64)
         target = y * (items.vtot[:, prim] / np.maximum(items.n, 1))[items.pair_i]
     t1 = time.perf_counter()
-    rep_of_unit = disaggregate(use, y, target)
-    if (rep_of_unit < 0).any():  # counts that do not add up: a model without assign_once
-        # (the tests that drop it) leaves those units unowned, which is then its plan.
-        status = "no_solution" if any(f.name == "assign_once" for f in fams) else "feasible"
-        return rep_of_unit, SolveReport("highs", status, None, None, time.perf_counter() - budget.t0)
-    st = PoolState(pool, units, items, cfg, rep_of_unit, chosen)
-    obj = Objective(st, fams)
-    steps = improve(obj)
-    hard = [v for v in obj.violations() if v.hard]
-    if hard:  # the rounding and repair left a hard rule broken: not a plan (see solve_pool_scale)
-        msg = "; ".join(v.message for v in hard[:3])
-        return st.rep_of_unit, SolveReport(
-            "highs", "no_solution", None, None, time.perf_counter() - budget.t0, msg
+    candidates = [(use, y, target)]
+    if (
+        caps_moves(fams)
+        and boxed is not None
+        and use is sub
+        and boxed.value > rnd.value + BOX_LOST * max(abs(rnd.value), 1.0)
+    ):
+        # A cap (moves, potential moved) made the LP fractional and the box [floor, ceil]
+        # around it costs more than the LP (on the families instance with a 4 % move cap, four
+        # accounts outside a tier band that the class model can keep in): the class model
+        # over the same pairs as a MIP, counts free, every cap held and the measures through
+        # their envelopes. Both plans are finished; the better one is kept.
+        free = _capped_mip(sub, cfg, fams, budget)
+        if free is not None:
+            candidates.append((sub, np.round(free.y).astype(np.int64), free.received[prim]))
+    steps = 0
+    best: tuple[np.ndarray, float | None, str] | None = None  # (plan, objective, what is broken)
+    for use_c, y_c, target_c in candidates:
+        rep_of_unit = disaggregate(use_c, y_c, target_c)
+        if (rep_of_unit < 0).any():  # counts that do not add up: a model without assign_once
+            # (the tests that drop it) leaves those units unowned, which is then its plan.
+            status = "no_solution" if any(f.name == "assign_once" for f in fams) else "feasible"
+            return rep_of_unit, SolveReport("highs", status, None, None, time.perf_counter() - budget.t0)
+        st = PoolState(pool, units, items, cfg, rep_of_unit, chosen)
+        obj = Objective(st, fams)
+        steps += improve(obj)
+        hard = [v for v in obj.violations() if v.hard]
+        # a plan that leaves a hard rule broken is no plan (see solve_pool_scale)
+        plan = (st.rep_of_unit, None if hard else obj.penalty(), "; ".join(v.message for v in hard[:3]))
+        if best is None or (plan[1] is not None and (best[1] is None or plan[1] < best[1] - 1e-9)):
+            best = plan
+    assert best is not None
+    rep_of_unit, found, broken = best
+    if found is None:  # the rounding and repair left a hard rule broken
+        return rep_of_unit, SolveReport(
+            "highs", "no_solution", None, None, time.perf_counter() - budget.t0, broken
         )
-    objective = obj.penalty()
+    objective = found
     bound = min(bound, objective)
     gap = (objective - bound) / max(abs(objective), 1e-9)
     status = "optimal" if gap <= cfg.solver.gap + 1e-12 else "feasible"
     log = (
         f"aggregate: {items.n_items} classes, {items.n_pairs} pairs ({sub.n_pairs} in the plan model), "
         f"{lp.cut_rounds} cut rounds, {steps} repair and search steps in {time.perf_counter() - t1:.2f} s"
+        + (f", {len(candidates)} roundings finished" if len(candidates) > 1 else "")
     )
-    return st.rep_of_unit, SolveReport(
-        "highs", status, objective, bound, time.perf_counter() - budget.t0, log
+    return rep_of_unit, SolveReport("highs", status, objective, bound, time.perf_counter() - budget.t0, log)
+
+
+def caps_moves(fams: list[Family]) -> bool:
+    """Whether a cap on moves is active (``MOVE_CAPS``)."""
+    return any(f.name in MOVE_CAPS for f in fams)
+
+
+def _capped_mip(sub: Items, cfg: PlanConfig, fams: list[Family], budget: Budget) -> ClassLP | None:
+    """The class model over ``sub``'s pairs as a MIP: whole counts, measures through their
+    envelopes (with the plan LP's round of tangent cuts), every cap a hard row; stopped at ``ROUNDING_NODES`` nodes and
+    ``ROUNDING_CHECKPOINTS`` of HiGHS's checkpoints (limits that do not depend on the
+    machine). None when it found no whole plan, or the time limit stopped it."""
+    b = build_model(sub, cfg, families=fams, measures="envelope", integer=True)
+    sol = solve_class(
+        b,
+        cfg,
+        budget.left(),
+        mip=True,
+        gap=max(cfg.solver.gap, 2e-3),
+        node_limit=ROUNDING_NODES,
+        checkpoints=ROUNDING_CHECKPOINTS,
+        cuts=CUT_ROUNDS,
     )
+    budget.note("the class MIP over the plan's pairs", sol.timed_out)
+    if sol.timed_out or sol.status not in ("mip", "stopped") or not counts_ok(b, np.round(sol.y)):
+        return None
+    return sol
 
 
 def settle_products(

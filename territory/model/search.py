@@ -110,7 +110,8 @@ def class_swaps(
     """Trades that change only the measures: two units of one class between the reps holding
     them (free in moves, tier counts, accounts and workload: a class's units are
     interchangeable for those), or two moved units of the same tier mix between their new
-    holders (free in tier counts, and in moves unless one goes back to its owner). This is
+    holders (free in tier counts, and in moves unless one goes back to its owner: with a
+    cap on moves, the trades left). This is
     how the choice of *which* units each rep gets, which the class model leaves open, serves
     every measure, not only the primary one the disaggregation sorts by.
 
@@ -153,9 +154,11 @@ def class_swaps(
         first = np.searchsorted(rou[mine][o], rou[mine][o], side="left")
         mine = np.sort(mine[o[(np.arange(o.size) - first) < offer]])
         moved = np.flatnonzero((own >= 0) & (rou != own))
-        # same class (units in pool order, so a class is a run) / moved units of one tier mix
+        # same class (units in pool order, so a class is a run) / moved units of one tier mix:
+        # every moved unit of the reps outside their bands, not only the ones they offer (at
+        # a cap on moves these trades are what is left)
         a1, b1 = _same_key(mine, item[mine], np.arange(p.n_units), item, most)
-        mm = mine[(own[mine] >= 0) & (rou[mine] != own[mine])]
+        mm = moved[np.isin(rou[moved], worst)]
         a2, b2 = _same_key(mm, ck[mm], moved, ck[moved], most)
         a, b = np.concatenate([a1, a2]), np.concatenate([b1, b2])
         keep = rou[b] != rou[a]
@@ -246,27 +249,38 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
         ca: list[np.ndarray] = []
         cb: list[np.ndarray] = []
         c2: list[np.ndarray] = []
-        for r2 in np.argsort(-room, kind="stable")[:partners].tolist():
-            if room[r2] <= 0 or not mine.size:
-                break
+        # partners: the reps with most room (any of r's units for any of theirs), and the
+        # trades that move nothing more, the only ones left at a cap on moves: a unit r
+        # received goes home to its owner, or one of r's own units comes home
+        trades: list[tuple[int, np.ndarray, int]] = [
+            (r2, mine, -1) for r2 in np.argsort(-room, kind="stable")[:partners].tolist()
+        ]
+        for o in np.unique(p.owner[mine]).tolist():
+            if o >= 0 and o != r:
+                trades.append((o, mine[p.owner[mine] == o], -1))
+        gone = (p.owner == r) & (st.rep_of_unit != r) & movable
+        trades += [(h, mine, r) for h in np.unique(st.rep_of_unit[gone]).tolist()]
+        for r2, mine_k, home in trades:
+            if room[r2] <= 0 or not mine_k.size:
+                continue
             want = min(want_r, room[r2])
-            theirs = np.flatnonzero((st.rep_of_unit == r2) & movable)
+            theirs = np.flatnonzero((st.rep_of_unit == r2) & movable & ((p.owner == home) | (home < 0)))
             if not theirs.size:
                 continue
-            for key_a, key_b in ((item[mine], item[theirs]), (ckey[mine], ckey[theirs])):
+            for key_a, key_b in ((item[mine_k], item[theirs]), (ckey[mine_k], ckey[theirs])):
                 bo = np.lexsort((vals[theirs], key_b))
                 bu = theirs[bo]
                 bk = key_b[bo] * span + vals[bu]
-                j0 = np.searchsorted(bk, key_a * span + vals[mine] - sign * want)
+                j0 = np.searchsorted(bk, key_a * span + vals[mine_k] - sign * want)
                 for dj in (-1, 0):
                     jj = np.clip(j0 + dj, 0, len(bu) - 1)
                     cand = np.flatnonzero(key_b[bo][jj] == key_a)
                     if not cand.size:
                         continue
                     bb = bu[jj[cand]]
-                    dm, _ = t.delta(mine[cand], r, r2, bb)  # screen on the measure's own change
+                    dm, _ = t.delta(mine_k[cand], r, r2, bb)  # screen on the measure's own change
                     best = np.argsort(dm, kind="stable")[:screen]
-                    ca.append(mine[cand[best]])
+                    ca.append(mine_k[cand[best]])
                     cb.append(bb[best])
                     c2.append(np.full(best.size, r2))
         if not ca:
