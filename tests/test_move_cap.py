@@ -22,19 +22,23 @@ from territory.config import PlanConfig  # noqa: E402
 from territory.pipeline import load_input, solve_input  # noqa: E402
 
 
+def _cfg(method: str, share: float | None = 0.04) -> PlanConfig:
+    """At most ``share`` of the accounts move; ``method`` solves."""
+    c = PlanConfig()
+    return dataclasses.replace(
+        c,
+        solver=dataclasses.replace(c.solver, method=method),
+        continuity=dataclasses.replace(c.continuity, max_moved_share=share),
+    )
+
+
 def _capped(tmp: Path, seed: int, method: str, share: float | None = 0.04):  # type: ignore[no-untyped-def]
     """bench/gaps.py's family (8 % children, 2 % locks, departed owners), one region, with at
     most ``share`` of the accounts moving; the input loaded for ``method``."""
     d = tmp / f"inst-{seed}"
     if not (d / "accounts.csv").exists():
         write_instance(*generate((1500 + 100 * seed, 7 + seed % 3, 1), seed, children=0.08, locks=0.02), d)
-    c = PlanConfig()
-    cfg = dataclasses.replace(
-        c,
-        solver=dataclasses.replace(c.solver, method=method),
-        continuity=dataclasses.replace(c.continuity, max_moved_share=share),
-    )
-    return load_input(d / "accounts.csv", d / "roster.csv", cfg)
+    return load_input(d / "accounts.csv", d / "roster.csv", _cfg(method, share))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 6])
@@ -73,3 +77,42 @@ def test_without_a_cap_on_moves_there_is_one_rounding(
     monkeypatch.setattr(scale, "_capped_mip", lambda *a: calls.append(a))
     solve_input(_capped(tmp_path, 1, "aggregate", share=None))
     assert not calls
+
+
+def test_no_trade_of_two_moved_units_of_one_tier_mix_is_left_for_a_rep_outside_its_band(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a cap on moves, a trade of two moved units of one tier mix between their holders is
+    free in moves and tiers: ``class_swaps`` tries every moved unit of the reps outside their
+    measure bands (before: only the 48 each offered for the other trades, and on this
+    instance, 5,000 accounts x 25 reps, 53 such trades that lower the objective were left)."""
+    import numpy as np
+
+    from territory.model.families import active_families
+    from territory.model.pools import build_pools
+    from territory.model.repair import Objective
+    from territory.model.units import build_units
+    from territory.model.verify import pool_state
+    from territory.pipeline import model_input
+
+    monkeypatch.setattr(polish, "EXACT_POLISH_MAX_PAIRS", 0)  # the scale plan alone
+    d = tmp_path / "inst"
+    write_instance(*generate((5000, 25, 1), 3, children=0.08, locks=0.02), d)
+    cfg = _cfg("aggregate")
+    inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
+    mi = model_input(inp.accounts.copy(), inp.reps.reset_index(drop=True), cfg)
+    units = build_units(mi, cfg)
+    (pool,) = build_pools(mi, cfg, units)
+    rep_of_unit, chosen, _ = scale.solve_pool_scale(pool, units, cfg)
+    obj = Objective(pool_state(pool, units, cfg, rep_of_unit.copy(), chosen), active_families(cfg))
+    meas = [t for t in obj.trackers if t.family.name == "measure_balance"]
+    cost = sum(t.cost(np.arange(pool.n_reps), t.T) for t in meas)  # type: ignore[attr-defined]
+    own = np.where(pool.locked, -2, pool.owner)
+    moved = np.flatnonzero((own >= 0) & (rep_of_unit != own))
+    mix = np.unique(pool.comp, axis=0, return_inverse=True)[1].reshape(-1)
+    a, b = (x.ravel() for x in np.meshgrid(moved, moved, indexing="ij"))
+    r1, r2 = rep_of_unit[a], rep_of_unit[b]
+    sel = (mix[a] == mix[b]) & (r1 != r2) & (cost[r1] > 1e-9)
+    assert sel.sum() > 100  # such trades exist: the search weighed them
+    change, ok = obj.delta(a[sel], r1[sel], r2[sel], b[sel])
+    assert not (ok & (change < -1e-9)).any()

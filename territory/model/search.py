@@ -249,38 +249,27 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
         ca: list[np.ndarray] = []
         cb: list[np.ndarray] = []
         c2: list[np.ndarray] = []
-        # partners: the reps with most room (any of r's units for any of theirs), and the
-        # trades that move nothing more, the only ones left at a cap on moves: a unit r
-        # received goes home to its owner, or one of r's own units comes home
-        trades: list[tuple[int, np.ndarray, int]] = [
-            (r2, mine, -1) for r2 in np.argsort(-room, kind="stable")[:partners].tolist()
-        ]
-        for o in np.unique(p.owner[mine]).tolist():
-            if o >= 0 and o != r:
-                trades.append((o, mine[p.owner[mine] == o], -1))
-        gone = (p.owner == r) & (st.rep_of_unit != r) & movable
-        trades += [(h, mine, r) for h in np.unique(st.rep_of_unit[gone]).tolist()]
-        for r2, mine_k, home in trades:
-            if room[r2] <= 0 or not mine_k.size:
-                continue
+        for r2 in np.argsort(-room, kind="stable")[:partners].tolist():
+            if room[r2] <= 0 or not mine.size:
+                break
             want = min(want_r, room[r2])
-            theirs = np.flatnonzero((st.rep_of_unit == r2) & movable & ((p.owner == home) | (home < 0)))
+            theirs = np.flatnonzero((st.rep_of_unit == r2) & movable)
             if not theirs.size:
                 continue
-            for key_a, key_b in ((item[mine_k], item[theirs]), (ckey[mine_k], ckey[theirs])):
+            for key_a, key_b in ((item[mine], item[theirs]), (ckey[mine], ckey[theirs])):
                 bo = np.lexsort((vals[theirs], key_b))
                 bu = theirs[bo]
                 bk = key_b[bo] * span + vals[bu]
-                j0 = np.searchsorted(bk, key_a * span + vals[mine_k] - sign * want)
+                j0 = np.searchsorted(bk, key_a * span + vals[mine] - sign * want)
                 for dj in (-1, 0):
                     jj = np.clip(j0 + dj, 0, len(bu) - 1)
                     cand = np.flatnonzero(key_b[bo][jj] == key_a)
                     if not cand.size:
                         continue
                     bb = bu[jj[cand]]
-                    dm, _ = t.delta(mine_k[cand], r, r2, bb)  # screen on the measure's own change
+                    dm, _ = t.delta(mine[cand], r, r2, bb)  # screen on the measure's own change
                     best = np.argsort(dm, kind="stable")[:screen]
-                    ca.append(mine_k[cand[best]])
+                    ca.append(mine[cand[best]])
                     cb.append(bb[best])
                     c2.append(np.full(best.size, r2))
         if not ca:
