@@ -766,7 +766,8 @@ def solve_input(
         }
         metrics["no_product_fit"] = len(inp.extras.get("no_fit", ()))
     if "product" not in accounts.columns:
-        metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
+        prev_text = accounts["previous_owner_id"]  # prev as a text column (owner_id is the new owner now)
+        metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev_text, arrays)
     # The plan was checked against every rule (territory.model.verify): the bands it bends.
     warnings = list(inp.warnings) + [
         Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
@@ -829,24 +830,28 @@ def _baseline_metrics(
     cfg: PlanConfig,
     tier: np.ndarray,
     potential: np.ndarray,
-    prev: np.ndarray,
+    prev_owner: pd.Series,
     arrays: dict[str, Any],
 ) -> dict[str, Any]:
-    """The spreadsheet-style greedy baseline on the same input, measured with the same code."""
-    from .baseline import greedy_baseline
+    """The spreadsheet-style greedy baseline on the same input, measured with the same code.
 
-    # Same eligibility as the plan (families by their top parent's region), today's owners.
+    ``prev_owner``: today's owner of every account, as text (``accounts["owner_id"]`` may
+    already hold the plan's)."""
+    from .baseline import greedy_owner_positions
+
+    # Same eligibility as the plan (families by their top parent's region), today's owners;
+    # only the columns the baseline reads (no copy of the others).
+    cols = ["account_id", "region", "tier", "potential", "locked"]
+    base_in = accounts[[c for c in cols if c in accounts.columns]]
+    base_in = base_in.assign(owner_id=prev_owner)
     if cfg.families.mode == "together" and "_unit_region" in accounts.columns:
-        base_in = accounts.assign(region=accounts["_unit_region"], owner_id=prev)
-    else:
-        base_in = accounts.drop(columns=["family_id"]).assign(owner_id=prev)
-    owners = greedy_baseline(
+        base_in = base_in.assign(region=accounts["_unit_region"], family_id=accounts["family_id"])
+    pos = greedy_owner_positions(
         base_in, reps, tier_band=cfg.balance.tier_band, min_band_accounts=cfg.balance.tier_band_min_accounts
     )
-    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
-    pos = owners.map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     stats = book_stats(tier, potential, pos, len(reps))
-    moved = (owners.to_numpy(dtype=object) != prev) & (prev != "")
+    prev = prev_owner.to_numpy(dtype=object)
+    moved = (reps["rep_id"].astype(str).to_numpy(dtype=object)[pos] != prev) & (prev != "")
     return {
         "accounts_moved": int(moved.sum()),
         **balance_metrics(
