@@ -1,0 +1,57 @@
+"""Per-distinct-value look-ups of the plan assembly agree with the pandas operations they
+replace (they exist because those hash every one of a million rows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from territory.assignment import _reasons_of
+from territory.pipeline import _mapped
+
+IDS = st.sampled_from(["A1", "A2", "P1", "P2", "", "a1", "A1 "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(IDS, min_size=1, max_size=10, unique=True), st.lists(IDS, min_size=1, max_size=10))
+def test_reasons_of_is_reindex(row_ids, wanted):
+    """The reason of the row holding each wanted id; NaN where no row holds it."""
+    rows = np.array(row_ids, dtype=object)
+    reasons = np.array([f"reason {i}" for i in range(len(rows))], dtype=object)
+    want = np.array(wanted, dtype=object)
+    expected = pd.Series(reasons, index=rows).reindex(want).to_numpy(dtype=object)
+    got = _reasons_of(reasons, rows, want)
+    assert got.dtype == object
+    assert [None if pd.isna(x) else x for x in got] == [None if pd.isna(x) else x for x in expected]
+
+
+def test_reasons_of_with_an_id_on_two_rows_fails_as_reindex_does():
+    rows = np.array(["P1", "P1", "A2"], dtype=object)
+    reasons = np.array(["a", "b", "c"], dtype=object)
+    try:
+        pd.Series(reasons, index=rows).reindex(np.array(["P1"], dtype=object))
+    except ValueError as e:
+        expected = str(e)
+    try:
+        _reasons_of(reasons, rows, np.array(["P1"], dtype=object))
+    except ValueError as e:
+        assert str(e) == expected
+    else:
+        raise AssertionError("no error")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(IDS, st.none()), min_size=0, max_size=12))
+def test_mapped_is_map_then_fillna(values):
+    """Rep ids to positions and names: unknown ids, missing cells and a missing name all give
+    the default, as ``map(...).fillna(default)`` does."""
+    column = pd.Series(values, dtype="str")
+    names = {"A1": "Ann", "P1": "Pat", "": "blank", "a1": None}
+    expected = column.map(names).fillna("").tolist()
+    assert _mapped(column, names, "").tolist() == expected
+    pos = {"A1": 0, "P2": 3}
+    assert (
+        _mapped(column, pos, -1).astype(np.int64).tolist() == column.map(pos).fillna(-1).astype(int).tolist()
+    )
