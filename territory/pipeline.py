@@ -609,7 +609,7 @@ def solve_input(
 
     rep_ids = reps["rep_id"].to_numpy(dtype=object)
     prev = accounts["owner_id"].astype(str).to_numpy(dtype=object)
-    prev_pos = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    prev_pos = _mapped(accounts["owner_id"], rep_pos, -1).astype(np.int64)
     tier = accounts["tier"].to_numpy(dtype=np.int64)
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     before = book_stats(tier, potential, prev_pos, n_reps)
@@ -629,9 +629,7 @@ def solve_input(
 
     # Reasons, from the books as they were before the plan.
     region = accounts["region"].astype(str).to_numpy(dtype=object)
-    from .eligibility import eligibility
-
-    keys, cover_sets = eligibility(accounts, reps, cfg)
+    keys, cover_sets = _eligibility_by_combination(accounts, reps, cfg)
     prev_eligible = owner_covers(prev_pos, keys, cover_sets)
     tidx = tier - 1
     safe_prev = np.where(prev_pos >= 0, prev_pos, 0)
@@ -701,8 +699,8 @@ def solve_input(
     accounts["owner_id"] = new_ids
     accounts["moved"] = moved
     accounts["reason"] = reasons
-    accounts["owner_name"] = accounts["owner_id"].map(names).fillna("")
-    accounts["previous_owner_name"] = accounts["previous_owner_id"].map(names).fillna("")
+    accounts["owner_name"] = _mapped(accounts["owner_id"], names, "")
+    accounts["previous_owner_name"] = _mapped(accounts["previous_owner_id"], names, "")
 
     reps_out = reps.copy()
     reps_out["pool"] = pool_of_rep
@@ -799,6 +797,15 @@ def solve_input(
         timings=timings,
         extras=extras,
     )
+
+
+def _mapped(column: pd.Series, mapping: Mapping[Any, Any], default: Any) -> np.ndarray:
+    """``column.map(mapping).fillna(default)`` as an object array, looked up once per distinct
+    value (a million accounts have a thousand owners)."""
+    codes, uniques = pd.factorize(column)
+    values = [mapping.get(u, default) for u in uniques]
+    values = [default if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values]
+    return np.array([*values, default], dtype=object)[codes]  # a code of -1 (missing) takes default
 
 
 def stopped_warning(pools: Sequence[SolvedPool], time_limit: float) -> list[Problem]:
