@@ -55,3 +55,27 @@ def test_mapped_is_map_then_fillna(values):
     assert (
         _mapped(column, pos, -1).astype(np.int64).tolist() == column.map(pos).fillna(-1).astype(int).tolist()
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(IDS, st.text(max_size=4)), min_size=0, max_size=12))
+def test_sorted_codes_are_factorize_sorted(values):
+    """Unit codes in sorted order of the unit ids, for any text (accents, CJK, emoji,
+    control characters: UTF-8 byte order is Python's code point order)."""
+    from territory.model.units import sorted_codes
+
+    arr = np.array(values, dtype=object)
+    expected_codes, expected_uniques = pd.factorize(pd.Series(arr, dtype=object), sort=True)
+    codes, uniques = sorted_codes(arr)
+    assert codes.dtype == np.int64 and uniques.dtype == object
+    assert codes.tolist() == expected_codes.tolist()
+    assert uniques.tolist() == list(expected_uniques)
+
+
+def test_sorted_codes_of_values_that_are_not_all_text_fall_back_to_pandas():
+    from territory.model.units import sorted_codes
+
+    arr = np.array(["b", 3, "a", None], dtype=object)
+    expected_codes, expected_uniques = pd.factorize(pd.Series(arr), sort=True)
+    codes, uniques = sorted_codes(arr)
+    assert codes.tolist() == expected_codes.tolist() and uniques.tolist() == list(expected_uniques)
