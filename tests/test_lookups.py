@@ -79,3 +79,27 @@ def test_sorted_codes_of_values_that_are_not_all_text_fall_back_to_pandas():
     expected_codes, expected_uniques = pd.factorize(pd.Series(arr), sort=True)
     codes, uniques = sorted_codes(arr)
     assert codes.tolist() == expected_codes.tolist() and uniques.tolist() == list(expected_uniques)
+
+
+def test_model_input_owners_and_locks_are_roster_positions():
+    """model_input's owner and lock target per account: the rep's row in the roster, -1 for
+    an owner not on it, a blank owner or a missing cell (looked up once per distinct id)."""
+    from territory.config import PlanConfig
+    from territory.pipeline import model_input
+
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A3", "A4", "A5"],
+            "region": "West",
+            "tier": [1, 2, 3, 1, 2],
+            "potential": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "owner_id": pd.Series(["R2", "GONE", "", None, "R1"], dtype="str"),
+            "locked": [False, False, False, False, True],
+            "_lock_to": pd.Series(["", "R1", "", "", ""], dtype="str"),
+            "family_id": ["A1", "A2", "A3", "A4", "A5"],
+        }
+    )
+    reps = pd.DataFrame({"rep_id": ["R1", "R2"], "region": "West", "capacity": 1.0, "max_accounts": np.inf})
+    mi = model_input(accounts, reps, PlanConfig())
+    assert mi.owner.tolist() == [1, -1, -1, -1, 0]
+    assert mi.lock_target.tolist() == [-1, 0, -1, -1, 0]
