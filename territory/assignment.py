@@ -174,7 +174,18 @@ def family_reasons(
         out[i] = text + (f", from {prev[i]}" if moved[i] and prev[i] else "")
     rest = is_child & ~by_pin & ~locked
     if rest.any():
-        root_reason = pd.Series(reasons, index=row_ids)
-        fam_reason = root_reason.reindex(family[rest]).to_numpy(dtype=object)
+        fam_reason = _reasons_of(reasons, row_ids, family[rest])
         out[rest] = "follows parent " + family_base[rest] + "; " + fam_reason
     return out
+
+
+def _reasons_of(reasons: np.ndarray, row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``pd.Series(reasons, index=row_ids).reindex(wanted)`` as an object array, without
+    building an index of every row (a Python set of the few distinct ``wanted`` ids, the
+    parents, is what the rows are checked against)."""
+    names = set(wanted.tolist())
+    rows = np.flatnonzero(np.fromiter((r in names for r in row_ids), dtype=bool, count=len(row_ids)))
+    of_id = dict(zip(row_ids[rows].tolist(), reasons[rows].tolist()))
+    if len(of_id) != rows.size:  # an id on several rows: let reindex say so
+        return pd.Series(reasons, index=row_ids).reindex(wanted).to_numpy(dtype=object)
+    return np.array([of_id.get(w, np.nan) for w in wanted.tolist()], dtype=object)

@@ -94,6 +94,30 @@ def greedy_baseline(
     :raises ValueError: an account's region is covered by no rep with capacity above 0 (the
         message names the regions), duplicate ids, or a missing required column or tier.
     """
+    acc_ids, rep_order, owner = _greedy(accounts, reps, tier_band, min_band_accounts)
+    owner_ids = pd.Index(_text(reps["rep_id"])[rep_order]).take(owner)
+    return pd.Series(owner_ids, index=acc_ids, name="owner_id")
+
+
+def greedy_owner_positions(
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    *,
+    tier_band: float = 0.10,
+    min_band_accounts: float = 1.0,
+) -> npt.NDArray[np.int64]:
+    """``greedy_baseline``'s new owner of every account (in the order of ``accounts``) as a
+    row position in ``reps``: the same plan without turning a million rep ids into text and
+    back (the pipeline measures the baseline by positions)."""
+    _acc_ids, rep_order, owner = _greedy(accounts, reps, tier_band, min_band_accounts)
+    return rep_order[owner]
+
+
+def _greedy(
+    accounts: pd.DataFrame, reps: pd.DataFrame, tier_band: float, min_band_accounts: float
+) -> tuple[pd.Index, IntArray, IntArray]:
+    """The account ids, the reps' order by rep_id and each account's new owner as a position
+    in that order (see ``greedy_baseline``)."""
     for col in ("account_id", "region", "tier", "potential"):
         if col not in accounts.columns:
             raise ValueError(f"accounts need a {col!r} column")
@@ -137,9 +161,11 @@ def greedy_baseline(
         pd.to_numeric(accounts["potential"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     )
     owner_acc: IntArray = np.full(n_acc, -1, dtype=np.int64)  # -1: no owner, or not on the roster
-    if "owner_id" in accounts.columns:
-        owner_acc = pd.Index(rep_ids).get_indexer(_str_col(accounts["owner_id"])).astype(np.int64)
-        owner_acc[_str_col(accounts["owner_id"]).eq("").to_numpy()] = -1
+    if "owner_id" in accounts.columns:  # looked up once per distinct owner, not per account
+        owner_code, owner_names = pd.factorize(_str_col(accounts["owner_id"]))
+        owner_of_name = pd.Index(rep_ids).get_indexer(owner_names).astype(np.int64)
+        owner_of_name[np.asarray(owner_names == "", dtype=bool)] = -1
+        owner_acc = np.append(owner_of_name, -1)[owner_code]  # (a code of -1 takes the -1 at the end)
     locked_acc = _as_bool(accounts["locked"]) if "locked" in accounts.columns else np.zeros(n_acc, bool)
 
     # --- eligibility: rep x region --------------------------------------------------------------
@@ -184,12 +210,12 @@ def greedy_baseline(
     if "family_id" in accounts.columns:
         fam = accounts["family_id"]
         fam_text = _str_col(fam.where(fam.notna() & fam.astype(str).ne(""), accounts["account_id"]))
-        unit_codes, _ = pd.factorize(fam_text)
-        unit: IntArray = np.asarray(unit_codes, dtype=np.int64)
+        is_parent_acc = fam_text.eq(pd.Series(acc_ids.array)).to_numpy(dtype=bool)
+        unit: IntArray = _family_units(fam_text, acc_ids, is_parent_acc)
         n_units = int(unit.max()) + 1 if n_acc else 0
         head = np.full(n_units, n_acc, dtype=np.int64)
         np.minimum.at(head, unit, np.arange(n_acc, dtype=np.int64))  # first member
-        is_parent = np.flatnonzero(fam_text.eq(pd.Series(acc_ids.array)).to_numpy(dtype=bool))
+        is_parent = np.flatnonzero(is_parent_acc)
         head[unit[is_parent]] = is_parent  # the parent, when present
         unit_locked = np.bincount(unit, weights=locked_acc, minlength=n_units) > 0
     else:
@@ -255,8 +281,7 @@ def greedy_baseline(
     rest = rest[np.lexsort((rest, -u_pot[rest], u_best[rest]))]
     _deal(rest, assign, count, rep_pot, fair, fair_pot, eligible, u_best, u_region, u_tiers, u_pot, u_size)
 
-    owner_ids = pd.Index(rep_ids).take(assign[unit])
-    return pd.Series(owner_ids, index=acc_ids, name="owner_id")
+    return acc_ids, rep_order, assign[unit]
 
 
 def _deal(
@@ -323,6 +348,33 @@ def _deal(
     assign[order] = out
     count[:] = np.asarray(cnt, dtype=np.float64).reshape(count.shape)
     rep_pot[:] = pot
+
+
+def _family_units(fam_text: pd.Series, acc_ids: pd.Index, is_parent: BoolArray) -> IntArray:
+    """``pd.factorize(fam_text)``'s codes (a unit per distinct family, numbered in order of
+    first appearance), without hashing a million distinct ids: a family is its parent's row
+    (looked up among the few distinct families of subsidiaries) or, when the parent is not
+    among the accounts, its id."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(fam_text)
+    root = np.arange(n, dtype=np.int64)  # a parent (or a stand-alone account) is its own family
+    child = np.flatnonzero(~is_parent)
+    if child.size:
+        child_fam = pa.array(fam_text.iloc[child], pa.large_string(), from_pandas=True)
+        names = pc.unique(child_fam)
+        hit = pc.index_in(pa.array(acc_ids.array, pa.large_string(), from_pandas=True), value_set=names)
+        found = hit.is_valid().to_numpy(zero_copy_only=False)
+        row_of_name = np.full(len(names), -1, dtype=np.int64)
+        row_of_name[hit.filter(found).to_numpy()] = np.flatnonzero(found)  # ids are unique
+        absent = row_of_name < 0  # a family whose parent is not an account: keyed by its id
+        row_of_name[absent] = n + np.arange(int(absent.sum()), dtype=np.int64)
+        root[child] = row_of_name[pc.index_in(child_fam, value_set=names).to_numpy()]
+    keys, first, inverse = np.unique(root, return_index=True, return_inverse=True)
+    rank = np.empty(keys.size, dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(keys.size, dtype=np.int64)
+    return rank[inverse.reshape(-1)]
 
 
 def _group_sum(keys: IntArray, rows: FloatArray, n_groups: int) -> FloatArray:

@@ -499,7 +499,9 @@ def model_input(
     def rep_of(col: str) -> np.ndarray:
         if col not in accounts.columns:
             return np.full(len(accounts), -1, dtype=np.int64)
-        return rep_index.get_indexer(accounts[col].astype(str)).astype(np.int64)
+        # once per distinct value: a million cells name a thousand reps
+        codes, names = pd.factorize(accounts[col].astype(str))
+        return np.append(rep_index.get_indexer(names), -1).astype(np.int64)[codes]
 
     row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
     unit_key = accounts["family_id"] if cfg.families.mode == "together" else row_key
@@ -609,7 +611,7 @@ def solve_input(
 
     rep_ids = reps["rep_id"].to_numpy(dtype=object)
     prev = accounts["owner_id"].astype(str).to_numpy(dtype=object)
-    prev_pos = accounts["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    prev_pos = _mapped(accounts["owner_id"], rep_pos, -1).astype(np.int64)
     tier = accounts["tier"].to_numpy(dtype=np.int64)
     potential = accounts["potential"].to_numpy(dtype=np.float64)
     before = book_stats(tier, potential, prev_pos, n_reps)
@@ -629,9 +631,7 @@ def solve_input(
 
     # Reasons, from the books as they were before the plan.
     region = accounts["region"].astype(str).to_numpy(dtype=object)
-    from .eligibility import eligibility
-
-    keys, cover_sets = eligibility(accounts, reps, cfg)
+    keys, cover_sets = _eligibility_by_combination(accounts, reps, cfg)
     prev_eligible = owner_covers(prev_pos, keys, cover_sets)
     tidx = tier - 1
     safe_prev = np.where(prev_pos >= 0, prev_pos, 0)
@@ -701,8 +701,8 @@ def solve_input(
     accounts["owner_id"] = new_ids
     accounts["moved"] = moved
     accounts["reason"] = reasons
-    accounts["owner_name"] = accounts["owner_id"].map(names).fillna("")
-    accounts["previous_owner_name"] = accounts["previous_owner_id"].map(names).fillna("")
+    accounts["owner_name"] = _mapped(accounts["owner_id"], names, "")
+    accounts["previous_owner_name"] = _mapped(accounts["previous_owner_id"], names, "")
 
     reps_out = reps.copy()
     reps_out["pool"] = pool_of_rep
@@ -766,7 +766,8 @@ def solve_input(
         }
         metrics["no_product_fit"] = len(inp.extras.get("no_fit", ()))
     if "product" not in accounts.columns:
-        metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev, arrays)
+        prev_text = accounts["previous_owner_id"]  # prev as a text column (owner_id is the new owner now)
+        metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev_text, arrays)
     # The plan was checked against every rule (territory.model.verify): the bands it bends.
     warnings = list(inp.warnings) + [
         Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
@@ -800,6 +801,15 @@ def solve_input(
     )
 
 
+def _mapped(column: pd.Series, mapping: Mapping[Any, Any], default: Any) -> np.ndarray:
+    """``column.map(mapping).fillna(default)`` as an object array, looked up once per distinct
+    value (a million accounts have a thousand owners)."""
+    codes, uniques = pd.factorize(column)
+    values = [mapping.get(u, default) for u in uniques]
+    values = [default if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values]
+    return np.array([*values, default], dtype=object)[codes]  # a code of -1 (missing) takes default
+
+
 def stopped_warning(pools: Sequence[SolvedPool], time_limit: float) -> list[Problem]:
     """The warning for pools the time limit stopped (a safety net: normally work limits stop
     every solve, so the plan does not depend on the machine's speed; this one may)."""
@@ -829,24 +839,28 @@ def _baseline_metrics(
     cfg: PlanConfig,
     tier: np.ndarray,
     potential: np.ndarray,
-    prev: np.ndarray,
+    prev_owner: pd.Series,
     arrays: dict[str, Any],
 ) -> dict[str, Any]:
-    """The spreadsheet-style greedy baseline on the same input, measured with the same code."""
-    from .baseline import greedy_baseline
+    """The spreadsheet-style greedy baseline on the same input, measured with the same code.
 
-    # Same eligibility as the plan (families by their top parent's region), today's owners.
+    ``prev_owner``: today's owner of every account, as text (``accounts["owner_id"]`` may
+    already hold the plan's)."""
+    from .baseline import greedy_owner_positions
+
+    # Same eligibility as the plan (families by their top parent's region), today's owners;
+    # only the columns the baseline reads (no copy of the others).
+    cols = ["account_id", "region", "tier", "potential", "locked"]
+    base_in = accounts[[c for c in cols if c in accounts.columns]]
+    base_in = base_in.assign(owner_id=prev_owner)
     if cfg.families.mode == "together" and "_unit_region" in accounts.columns:
-        base_in = accounts.assign(region=accounts["_unit_region"], owner_id=prev)
-    else:
-        base_in = accounts.drop(columns=["family_id"]).assign(owner_id=prev)
-    owners = greedy_baseline(
+        base_in = base_in.assign(region=accounts["_unit_region"], family_id=accounts["family_id"])
+    pos = greedy_owner_positions(
         base_in, reps, tier_band=cfg.balance.tier_band, min_band_accounts=cfg.balance.tier_band_min_accounts
     )
-    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
-    pos = owners.map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     stats = book_stats(tier, potential, pos, len(reps))
-    moved = (owners.to_numpy(dtype=object) != prev) & (prev != "")
+    prev = prev_owner.to_numpy(dtype=object)
+    moved = (reps["rep_id"].astype(str).to_numpy(dtype=object)[pos] != prev) & (prev != "")
     return {
         "accounts_moved": int(moved.sum()),
         **balance_metrics(
@@ -1104,6 +1118,22 @@ def plan_result(
 ) -> PlanSummary:
     """The plan result (summary.json), built record by record; ``files`` (the plan folder's
     other files as written) is recorded with the summary's checksum of itself, before ``run``."""
+    result = _unchecked_result(p, generated_at, updates, files)
+    if files is not None:
+        from .io.plandir import summary_checksum
+
+        # Of summary.json itself (all but "run"): books, compare and diff refuse an edited one.
+        result = dataclasses.replace(result, summary_sha256=summary_checksum(result.to_dict()))
+    return result
+
+
+def _unchecked_result(
+    p: Plan,
+    generated_at: datetime | None,
+    updates: OwnerUpdates | None,
+    files: Mapping[str, FileRecord] | None,
+) -> PlanSummary:
+    """``plan_result`` but its checksum of itself."""
     arr = p.extras["arrays"]
     after = arr["after"]
     reps = _rep_records(p)
@@ -1158,8 +1188,6 @@ def plan_result(
         requests=requests,
     )
     if files is not None:
-        from .io.plandir import summary_checksum
-
         result = dataclasses.replace(
             result,
             files={
@@ -1167,9 +1195,7 @@ def plan_result(
                 for name, rec in files.items()
             },
         )
-        # Of summary.json itself (all but "run"): books, compare and diff refuse an edited one.
-        result = dataclasses.replace(result, summary_sha256=summary_checksum(result.to_dict()))
-    return dataclasses.replace(
+    result = dataclasses.replace(
         result,
         run={
             "generated_at": (generated_at or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
@@ -1177,6 +1203,7 @@ def plan_result(
             "solver_seconds": [round(pr.report.seconds, 3) for pr in p.pools],
         },
     )
+    return result
 
 
 def summary_dict(
@@ -1186,8 +1213,16 @@ def summary_dict(
     updates: OwnerUpdates | None = None,
     files: Mapping[str, FileRecord] | None = None,
 ) -> dict[str, Any]:
-    """The summary.json object (``plan_result(...).to_dict()``)."""
-    return plan_result(p, generated_at=generated_at, updates=updates, files=files).to_dict()
+    """The summary.json object: ``plan_result(...).to_dict()``, with the records converted
+    once (not once for the checksum and again for the file: 1,000 reps are 10^5 values)."""
+    from .io.plandir import UNCHECKED_KEYS, summary_checksum
+
+    if files is None:
+        return plan_result(p, generated_at=generated_at, updates=updates).to_dict()
+    whole = _unchecked_result(p, generated_at, updates, files).to_dict()
+    body = {k: v for k, v in whole.items() if k not in UNCHECKED_KEYS}
+    # summary_sha256 and run are the last fields, in this order
+    return {**body, "summary_sha256": summary_checksum(body), "run": whole["run"]}
 
 
 def _input_path(f: InputFile) -> str | None:

@@ -9,6 +9,8 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territory.baseline import greedy_baseline
 
@@ -238,3 +240,43 @@ def test_generated_instance_invariants_and_determinism():
     # shuffling the rows does not change the plan (potentials are distinct here)
     shuffled = accounts.sample(frac=1.0, random_state=1)
     assert greedy_baseline(shuffled, roster).sort_index().equals(owners.sort_index())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["", "P1", "P2", "A3", "GONE", " P1 "]), st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_family_units_number_families_as_factorize_does(rows):
+    """A unit per distinct family id, numbered in order of first appearance (the order that
+    breaks ties in the deal): parents listed after their subsidiaries, parents that are not
+    accounts, blank family cells (the account is its own family) and padded ids."""
+    from territory.baseline import _family_units, _str_col
+
+    ids = [f"A{i}" for i in range(len(rows))]
+    ids[: min(2, len(ids))] = ["P1", "P2"][: min(2, len(ids))]
+    fam = pd.Series([f if use else None for f, use in rows], dtype="str")
+    account_id = pd.Series(ids, dtype="str")
+    fam_text = _str_col(fam.where(fam.notna() & fam.astype(str).ne(""), account_id))
+    acc_ids = pd.Index(_str_col(account_id))
+    is_parent = fam_text.eq(pd.Series(acc_ids.array)).to_numpy(dtype=bool)
+    expected, _ = pd.factorize(fam_text)
+    assert _family_units(fam_text, acc_ids, is_parent).tolist() == expected.tolist()
+
+
+def test_owner_positions_are_the_baselines_owners_as_roster_rows():
+    """``greedy_owner_positions`` is ``greedy_baseline`` by roster row (the roster here is not
+    sorted by rep_id, which is the baseline's own tie-break order)."""
+    from territory.baseline import greedy_owner_positions
+
+    gen = _bench_generate()
+    accounts, roster = gen.generate("S", seed=5)
+    accounts["family_id"] = accounts["parent_id"].fillna(accounts["account_id"])
+    roster = roster.iloc[::-1].reset_index(drop=True)
+    pos = greedy_owner_positions(accounts, roster)
+    owners = greedy_baseline(accounts, roster)
+    assert pos.dtype == np.int64
+    assert roster["rep_id"].to_numpy()[pos].tolist() == owners.tolist()
