@@ -104,3 +104,82 @@ def test_a_short_list_keeps_its_count_line() -> None:
     )
     assert text.splitlines()[-1] == "2 problems found in the input."
     assert "  - warning: w" in text
+
+
+# --------------------------------------------------------------------------- dots that group thousands
+
+AMBIGUOUS = "'potential' is ambiguous: its dot may group thousands"
+GROUPING_HINT = (
+    "hint: export the numbers without thousands separators and with a dot as the decimal mark "
+    "(313700, or 313.7 if a decimal is meant)"
+)
+
+
+def csv_problems(tmp_path, text: str) -> tuple[pd.DataFrame, list[str]]:
+    from territory.io.loading import read_table
+
+    path = tmp_path / "a.csv"
+    path.write_text(text, encoding="utf-8")
+    df, problems = parse_accounts(read_table(path), "a.csv")
+    return df, [p.format() for p in problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_a_semicolon_file_whose_dots_group_thousands_is_refused(tmp_path, eol: str) -> None:
+    """European Excel writes 313700 as '313.700' in a ';' file: read as 313.7 it would be a
+    thousand times too small, next to '950' read right, and nothing would say so."""
+    text = eol.join(
+        ["account_id;tier;potential", "A1;1;313.700", "A2;2;950", "A3;3;45.250", "A4;1;2.000", ""]
+    )
+    _, problems = csv_problems(tmp_path, text)
+    why = "(the file is separated by ';', as a European Excel writes it)"
+    assert problems == [
+        f"row 2, column 'potential': {AMBIGUOUS} {why}, which makes it a thousand times what it reads as "
+        f"(value: '313.700')\n    {GROUPING_HINT}",
+        f"row 4, column 'potential': {AMBIGUOUS} {why}, which makes it a thousand times what it reads as "
+        f"(value: '45.250')\n    {GROUPING_HINT}",
+        f"row 5, column 'potential': {AMBIGUOUS} {why}, which makes it a thousand times what it reads as "
+        f"(value: '2.000')\n    {GROUPING_HINT}",
+    ]
+
+
+def test_dots_before_three_digits_in_a_column_with_dot_groups_are_refused(tmp_path) -> None:
+    """'1.856.700' can only group thousands; '313.700' in the same column then most likely
+    does too: both are named at once, whatever the separator."""
+    _, problems = csv_problems(tmp_path, "account_id,tier,potential\nA1,1,313.700\nA2,2,1.856.700\nA3,3,5\n")
+    assert problems == [
+        "row 3, column 'potential': 'potential' uses dots to group thousands (value: '1.856.700')\n"
+        "    hint: export the numbers without thousands separators and with a dot as the decimal mark "
+        "(e.g. 1234567 or 1200.50)",
+        f"row 2, column 'potential': {AMBIGUOUS} (row 3 writes '1.856.700'), which makes it a thousand "
+        f"times what it reads as (value: '313.700')\n    {GROUPING_HINT}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sep, values",
+    [
+        (",", ["313.700", "45.250"]),  # a comma file: the dot is a decimal point
+        (";", ["313.700", "5.5"]),  # '5.5' shows the dot is a decimal point in this file
+        (";", ["313.7", "45.25"]),
+        (";", ["0.125", "2000"]),
+    ],
+)
+def test_dots_that_are_decimal_points_are_read_as_decimals(tmp_path, sep: str, values: list[str]) -> None:
+    rows = [f"A{i}{sep}1{sep}{v}" for i, v in enumerate(values)]
+    df, problems = csv_problems(tmp_path, "\n".join([f"account_id{sep}tier{sep}potential", *rows, ""]))
+    assert problems == []
+    assert df["potential"].tolist() == [float(v) for v in values]
+
+
+def test_a_balanced_measure_with_dot_groups_is_refused_too() -> None:
+    from territory.io.numbers import measure_column, read_measure
+
+    raw = pd.DataFrame({"arr": ["1.250.000", "313.700", "12"]})
+    _, problems = read_measure(raw, "a.csv", measure_column("arr"))
+    texts = [p.format() for p in problems]
+    assert texts[0].startswith("row 2, column 'arr': 'arr' uses dots to group thousands (value: '1.250.000')")
+    assert texts[1].startswith(
+        "row 3, column 'arr': 'arr' is ambiguous: its dot may group thousands (row 2 writes '1.250.000')"
+    )
+    assert len(texts) == 2

@@ -454,6 +454,8 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     fast = read_well_formed(raw, lines)  # pyarrow, for files that need none of the checks below
     if fast is not None:
         fast.attrs["problems"] = []
+        first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+        fast.attrs["delimiter"] = sniff_delimiter(first.decode("utf-8", "replace"))
         return fast
     text = _decode(raw, label)
     del raw
@@ -512,6 +514,7 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     if header is not None and len(header) == len(df.columns):
         df.columns = header  # as written: pandas renames a repeated 'x' to 'x.1'
     df.attrs["problems"] = problems
+    df.attrs["delimiter"] = delimiter  # ';' is European Excel's, where a dot groups thousands
     return df
 
 
@@ -958,6 +961,12 @@ def number_problems(
                 f"'{column}' uses a decimal comma",
                 "export numbers with a dot as the decimal mark (e.g. 1200.50)",
             )
+        elif re.fullmatch(r"-?[1-9]\d{0,2}(\.\d{3}){2,}", v.strip()):
+            msg, hint = (
+                f"'{column}' uses dots to group thousands",
+                "export the numbers without thousands separators and with a dot as the decimal "
+                "mark (e.g. 1234567 or 1200.50)",
+            )
         elif re.fullmatch(r"#\w+[!?/]?\w*[!?]?", v.strip()):
             msg, hint = (
                 f"'{column}' holds a spreadsheet error ({v.strip()})",
@@ -1372,6 +1381,7 @@ def parse_accounts(
     Balance measures besides potential are read later, by
     ``territory.model.measures.prepare_measures``.
     """
+    delimiter = raw.attrs.get("delimiter")  # (a CSV file's separator; _start clears attrs)
     df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
     problems += _header_problems(file, df, headers)
     if "account_id" not in df.columns:
@@ -1422,7 +1432,7 @@ def parse_accounts(
             )
     if "name" not in df.columns:
         df["name"] = ids
-    problems += parse_number_columns(df, file, ACCOUNT_NUMBERS)
+    problems += parse_number_columns(df, file, ACCOUNT_NUMBERS, delimiter=delimiter)
     if "potential" not in df.columns:
         df["potential"] = 0.0
     if "tier" in df.columns:

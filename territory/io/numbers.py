@@ -93,18 +93,28 @@ SCORE = NumberColumn("score", -1e9, 1e9, "a fit score; leave the cell empty if u
 ACCOUNT_NUMBERS = (EMPLOYEES, ANNUAL_REVENUE, POTENTIAL, SCORE)
 
 
-def parse_number_columns(df: pd.DataFrame, file: str, columns: Sequence[NumberColumn]) -> list[Problem]:
+def parse_number_columns(
+    df: pd.DataFrame, file: str, columns: Sequence[NumberColumn], *, delimiter: str | None = None
+) -> list[Problem]:
     """Parse each of ``columns`` present in ``df`` into float64 in place; every problem found.
 
     Bad cells (text, percentages, out of range, negative where not allowed) are reported
     and left empty; a measure's empty cells become 0 with one warning, and its total is checked.
+    ``delimiter``: the CSV file's separator (None for other sources); with ';', European
+    Excel's, a dot before three digits may group thousands (``grouping_problems``).
     """
     problems: list[Problem] = []
     present = [c for c in columns if c.name in df.columns]
     unread: dict[str, pd.Series] = {}
     for col in present:  # every cell of every column first, then what measures add
-        df[col.name], unread[col.name], p = _read_cells(df, file, col)
+        vals, unread[col.name], p = _read_cells(df, file, col)
         problems += p
+        more = grouping_problems(df, file, col.name, vals, unread[col.name], delimiter == ";")
+        df[col.name] = vals
+        if more:
+            df[col.name] = df[col.name].where(~more[0])  # read neither way: reported
+            unread[col.name] = unread[col.name] | more[0]
+            problems += more[1]
     for col in present:
         if col.measure:
             df[col.name], p = _as_measure(df, file, col, df[col.name], unread[col.name])
@@ -112,10 +122,69 @@ def parse_number_columns(df: pd.DataFrame, file: str, columns: Sequence[NumberCo
     return problems
 
 
+# A dot before exactly three digits: a decimal point (313.700 = 313.7) in most exports, a
+# thousands separator (313.700 = 313700) in European ones. Two groups, or a decimal comma
+# after them, can only be European.
+_ONE_GROUP = r"[1-9]\d{0,2}\.\d{3}"
+_EUROPEAN = r"-?[1-9]\d{0,2}(?:\.\d{3}){2,}(?:,\d+)?|-?\d{1,3}(?:\.\d{3})*,\d+"
+
+
+def grouping_problems(
+    df: pd.DataFrame, file: str, column: str, vals: pd.Series, bad: pd.Series, european_file: bool
+) -> tuple[pd.Series, list[Problem]] | None:
+    """Cells of the text column ``df[column]`` (parsed: ``vals``, ``bad``) such as '313.700'
+    (or '2.000') that read as 313.7 (2) where the column or the file shows that a dot groups
+    thousands: a bad cell writes '1.856.700' or '1.234,56', or the file is separated by ';'
+    (European Excel) and no decimal of the column has other than three digits after its dot.
+    Returns (the ambiguous cells, one problem each), or None.
+
+    Only the text of cells between 1 and 1,000 is looked at: a column of amounts above that
+    costs two comparisons per cell.
+    """
+    from .loading import _bad_cells
+    from .textops import strip_text
+
+    v = vals.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        small = (v >= 1) & (v < 1000)
+        fraction = np.isfinite(v) & (v != np.floor(v))
+    if not small.any():
+        return None
+    text = strip_text(df[column])
+    ambiguous = pd.Series(False, index=df.index)
+    ambiguous[small] = text[small].str.fullmatch(_ONE_GROUP)
+    if not ambiguous.any():
+        return None
+    bad_text = text[bad.to_numpy(dtype=bool)]
+    european = bad_text[bad_text.str.fullmatch(_EUROPEAN)]
+    if len(european):
+        row = int(df["_row"].loc[european.index[0]]) if "_row" in df.columns else int(european.index[0]) + 2
+        why = f"row {row} writes '{european.iat[0]}'"
+    elif european_file and not (fraction & ~ambiguous.to_numpy(dtype=bool)).any():  # no '5.5'
+        why = "the file is separated by ';', as a European Excel writes it"
+    else:
+        return None
+    problems = _bad_cells(
+        file,
+        df,
+        column,
+        ambiguous,
+        f"'{column}' is ambiguous: its dot may group thousands ({why}), which makes it a "
+        "thousand times what it reads as",
+        "export the numbers without thousands separators and with a dot as the decimal mark "
+        "(313700, or 313.7 if a decimal is meant)",
+    )
+    return ambiguous, problems
+
+
 def read_measure(df: pd.DataFrame, file: str, col: NumberColumn) -> tuple[pd.Series, list[Problem]]:
     """The values of one balance measure's column (``measure_column``) as float64, an empty or
     bad cell as 0, and every problem found: the rules and messages of potential."""
     vals, bad, problems = _read_cells(df, file, col)
+    grouped = grouping_problems(df, file, col.name, vals, bad, european_file=False)
+    if grouped:
+        vals, bad = vals.where(~grouped[0]), bad | grouped[0]
+        problems += grouped[1]
     vals, more = _as_measure(df, file, col, vals, bad)
     return vals, problems + more
 
