@@ -204,7 +204,10 @@ def format_teams(result: PlanSummary) -> list[str]:
             if m["deviation"] is not None
         ]
         product = f" [{t['product']}]" if t.get("product") else ""
-        out.append(f"  {t['manager']}{product} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
+        n = len(t["reps"])
+        out.append(
+            f"  {t['manager']}{product} ({t['pool']}, {n} rep{'s' if n != 1 else ''}): " + ", ".join(parts)
+        )
     return out
 
 
