@@ -993,7 +993,7 @@ def parse_tier(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         none = pd.Series(False, index=series.index)
         return pd.Series(whole_numbers(series, np.int8), index=series.index, dtype="Int8"), none, none
     s = series.astype(str).str.strip().str.lower()
-    s = s.str.replace(r"^(tier|t)\s*", "", regex=True).str.replace(r"\.0+$", "", regex=True)
+    s = s.str.replace(r"^(tier|t)[\s_-]*", "", regex=True).str.replace(r"\.0+$", "", regex=True)
     empty = s.eq("")
     ok = s.isin(["1", "2", "3"])
     tier = pd.Series(pd.NA, index=s.index, dtype="Int8")
