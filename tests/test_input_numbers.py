@@ -183,3 +183,37 @@ def test_a_balanced_measure_with_dot_groups_is_refused_too() -> None:
         "row 3, column 'arr': 'arr' is ambiguous: its dot may group thousands (row 2 writes '1.250.000')"
     )
     assert len(texts) == 2
+
+
+# --------------------------------------------------------------------------- files cut at Excel's last row
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_that_ends_on_an_excel_sheets_last_row_is_refused(tmp_path, monkeypatch, kind: str) -> None:
+    """Excel keeps 1,048,576 rows of a longer file and saves the rest away without a word: a
+    file whose last row is that row is all but surely cut, and its missing accounts would
+    drop out of the plan. (The limit is lowered to 6 rows here; tests/corpus has the real one.)"""
+    from territory.io import sheets
+    from territory.io.loading import read_table
+
+    from corpus_generators import write_xlsx
+
+    monkeypatch.setattr(sheets, "EXCEL_MAX_ROWS", 6)
+    rows = [["account_id", "tier"], *[[f"A{i}", "1"] for i in range(5)]]
+    if kind == "csv":
+        path = tmp_path / "a.csv"
+        path.write_text("".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        path = write_xlsx(tmp_path / "a.xlsx", rows)
+    problems = [p.format() for p in parse_accounts(read_table(path), str(path))[1]]
+    assert problems == [
+        "row 6: the file ends on row 6, the last row an Excel sheet holds: it was probably cut off when it "
+        "was saved from Excel, and the rows after it are missing\n"
+        "    hint: export the file from the CRM again and do not open and save it in Excel; a complete file "
+        "of exactly this many rows can be read as Parquet"
+    ]
+    if kind == "csv":  # a row short of the limit is a file like any other
+        path.write_text("account_id,tier\nA1,1\n", encoding="utf-8")
+    else:
+        write_xlsx(path, rows[:-1])
+    assert parse_accounts(read_table(path), str(path))[1] == []

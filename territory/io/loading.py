@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem, more_problems
+from . import sheets
 from .crm import footer_patterns, preset_aliases
 from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
 from .numbers import ACCOUNT_NUMBERS, parse_number_columns
@@ -155,7 +156,23 @@ def read_table(
         df.attrs["problems"] = nul_problems(df, label)
     else:
         df = _read_csv(path, limits)
-    return _tidy(df, label)
+    df = _tidy(df, label)
+    parquet = suffix == ".parquet" or head.startswith(b"PAR1")
+    if len(df) and not parquet and int(df.index[-1]) + 2 == sheets.EXCEL_MAX_ROWS:
+        df.attrs["problems"].append(_cut_at_excel_limit(label))
+    return df
+
+
+def _cut_at_excel_limit(label: str) -> Problem:
+    """A CSV or XLSX whose last row is an Excel sheet's last row: almost surely cut off."""
+    return Problem(
+        label,
+        f"the file ends on row {sheets.EXCEL_MAX_ROWS:,}, the last row an Excel sheet holds: it was "
+        "probably cut off when it was saved from Excel, and the rows after it are missing",
+        row=sheets.EXCEL_MAX_ROWS,
+        hint="export the file from the CRM again and do not open and save it in Excel; a complete "
+        "file of exactly this many rows can be read as Parquet",
+    )
 
 
 def nul_problems(df: pd.DataFrame, label: str) -> list[Problem]:
