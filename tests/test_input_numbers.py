@@ -217,3 +217,57 @@ def test_a_file_that_ends_on_an_excel_sheets_last_row_is_refused(tmp_path, monke
     else:
         write_xlsx(path, rows[:-1])
     assert parse_accounts(read_table(path), str(path))[1] == []
+
+
+# --------------------------------------------------------------------------- currencies
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("USD 313,700.00", 313700.0),  # a multi-currency Salesforce org's report
+        ("EUR 1,200", 1200.0),
+        ("US$ 500", 500.0),
+        ("1'234.50", 1234.5),  # Swiss grouping
+        ("CHF 1’234", 1234.0),
+        ("500 EUR", 500.0),
+        ("₹2,500", 2500.0),
+    ],
+)
+def test_amounts_with_a_currency_code_or_symbol_are_read(text: str, value: float) -> None:
+    from territory.io.loading import parse_number
+
+    values, bad = parse_number(pd.Series([text, "7"]))
+    assert values.tolist() == [value, 7.0] and not bad.any()
+
+
+def test_a_column_that_mixes_currencies_is_refused() -> None:
+    """'$1,200' and '€900' read as 1200 and 900 would be added up as one currency: each
+    amount in another currency than most of the column's is named."""
+    raw = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(6)],
+            "tier": "1",
+            "potential": ["$1,200", "USD 900", "€500", "500 EUR", "300 gbp", "400"],
+        }
+    )
+    df, problems = parse_accounts(raw, "a.csv")
+    hint = (
+        "    hint: convert every amount to one currency before the export (a Salesforce report can show "
+        "amounts converted to the corporate currency): the plan adds the amounts up"
+    )
+    head = "'potential' mixes currencies: this amount is in"
+    assert [p.format() for p in problems if p.severity == "error"] == [
+        f"row 4, column 'potential': {head} EUR, the column's others in USD (row 2: '$1,200') (value: '€500')\n{hint}",
+        f"row 5, column 'potential': {head} EUR, the column's others in USD (row 2: '$1,200') (value: '500 EUR')\n{hint}",
+        f"row 6, column 'potential': {head} GBP, the column's others in USD (row 2: '$1,200') (value: '300 gbp')\n{hint}",
+    ]
+    assert df["potential"].tolist()[:2] == [1200.0, 900.0]
+
+
+def test_one_currency_written_several_ways_is_one_currency() -> None:
+    raw = pd.DataFrame(
+        {"account_id": ["A1", "A2", "A3", "A4"], "tier": "1", "potential": ["$5", "USD 6", "7 usd", "8"]}
+    )
+    df, problems = parse_accounts(raw, "a.csv")
+    assert problems == [] and df["potential"].tolist() == [5.0, 6.0, 7.0, 8.0]

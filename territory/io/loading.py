@@ -82,6 +82,14 @@ REP_NUMERIC = ("capacity", "max_accounts")
 
 # Cells that mean "no value" in real exports (fortune500-hq writes NOT AVAILABLE).
 EMPTY_WORDS = ["na", "n/a", "null", "none", "-", "not available", "#n/a"]
+# The currency of an amount, before or after it: a symbol ('$1,200', '€ 500') or an ISO code
+# ('USD 1,200.00' as a multi-currency Salesforce org's report writes it, '500 EUR').
+CURRENCY_CODES = (
+    "usd|eur|gbp|jpy|cny|inr|cad|aud|nzd|chf|sek|nok|dkk|pln|czk|huf|brl|mxn|zar|sgd|hkd|krw|ils|aed|sar|try"
+)
+CURRENCY_MARK = (
+    rf"^(?:us\$|[$€£¥₹]|(?:{CURRENCY_CODES})(?=\s*[\d(+\-.]))\s*|(?<=[\d)])\s*(?:{CURRENCY_CODES}|[$€£¥₹])$"
+)
 
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "t", "locked"}
 FALSE_WORDS = {"false", "no", "n", "0", "", "f"}
@@ -158,7 +166,13 @@ def read_table(
         df = _read_csv(path, limits)
     df = _tidy(df, label)
     parquet = suffix == ".parquet" or head.startswith(b"PAR1")
-    if len(df) and not parquet and int(df.index[-1]) + 2 == sheets.EXCEL_MAX_ROWS:
+    rows = df.index  # the spreadsheet row - 2, when the reader could number the rows
+    if (
+        len(df)
+        and not parquet
+        and pd.api.types.is_integer_dtype(rows)
+        and rows[-1] + 2 == sheets.EXCEL_MAX_ROWS
+    ):
         df.attrs["problems"].append(_cut_at_excel_limit(label))
     return df
 
@@ -919,8 +933,8 @@ def _parse_number_cells(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _parse_number_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     empty = s.eq("") | s.str.lower().isin(EMPTY_WORDS)
-    t = s.str.replace(r"^[\$€£¥]\s*|\s*(?:usd|eur|gbp)$", "", regex=True, case=False)
-    t = t.str.replace(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}\b)", "", regex=True)
+    t = s.str.replace(CURRENCY_MARK, "", regex=True, case=False)
+    t = t.str.replace(r"(?<=\d)[,\u00a0\u202f '’](?=\d{3}\b)", "", regex=True)
     t = t.str.replace("$", "", regex=False)
     mult = pd.Series(1.0, index=s.index)
     lower = t.str.lower()

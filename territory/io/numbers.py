@@ -189,12 +189,68 @@ def read_measure(df: pd.DataFrame, file: str, col: NumberColumn) -> tuple[pd.Ser
     return vals, problems + more
 
 
+_MARK_BYTES = np.ones(256, dtype=bool)  # every byte but a plain number's
+_MARK_BYTES[[ord(c) for c in "0123456789.,+-() \t"]] = False
+_SAME_CURRENCY = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+
+def currency_problems(df: pd.DataFrame, file: str, column: str) -> tuple[pd.Series, list[Problem]] | None:
+    """Amounts of one column in different currencies ('$1,200' and '€900', 'USD 5' and
+    'EUR 5'): read as numbers they would be added up as one currency. Returns (the cells in
+    another currency than most, one problem each), or None when the column has one currency."""
+    from .loading import CURRENCY_CODES, _bad_cells, spreadsheet_rows
+    from .textops import any_byte_in, plain_decimals, strip_text
+
+    if not any_byte_in(df[column], _MARK_BYTES):  # digits and signs only: no currency
+        return None
+    text = strip_text(df[column])
+    # Only cells that are not plain numbers can carry a currency; they are looked at by their
+    # first and last characters (a regular expression per cell takes seconds at a million).
+    sub = text[np.isnan(plain_decimals(text)) & text.ne("").to_numpy(dtype=bool)]
+    codes = [c.upper() for c in CURRENCY_CODES.split("|")]
+    symbols = list(_SAME_CURRENCY)
+    head3, tail3 = sub.str[:3].str.upper(), sub.str[-3:].str.upper()
+    head1, tail1 = sub.str[:1], sub.str[-1:]
+    mark = pd.Series("", index=sub.index, dtype=object)
+    for part, known in ((tail3, codes), (tail1, symbols), (head3, codes), (head1, symbols), (head3, ["US$"])):
+        hit = part.isin(known).to_numpy(dtype=bool)
+        mark[hit] = part[hit].astype(object)
+    mark = mark[mark.ne("")].replace(_SAME_CURRENCY)
+    counts = mark.value_counts(sort=True)
+    if len(counts) < 2:
+        return None
+    main = str(counts.index[0])
+    first = mark.index[mark.eq(main)][0]
+    row = int(spreadsheet_rows(df)[df.index.get_loc(first)])
+    every = pd.Series(False, index=df.index)
+    problems: list[Problem] = []
+    for other in counts.index[1:]:
+        cells = pd.Series(False, index=df.index)
+        cells[mark.index[mark.eq(other)]] = True
+        every |= cells
+        problems += _bad_cells(
+            file,
+            df,
+            column,
+            cells,
+            f"'{column}' mixes currencies: this amount is in {other}, the column's others in {main} "
+            f"(row {row}: '{text[first]}')",
+            "convert every amount to one currency before the export (a Salesforce report can show "
+            "amounts converted to the corporate currency): the plan adds the amounts up",
+        )
+    return every, problems
+
+
 def _read_cells(df: pd.DataFrame, file: str, col: NumberColumn) -> tuple[pd.Series, pd.Series, list[Problem]]:
     """Every cell of one column parsed (bad cells empty), the bad cells, and their problems."""
     from .loading import _bad_cells, _range_problems, number_problems, parse_number
 
     vals, bad = parse_number(df[col.name])
     problems = number_problems(file, df, col.name, bad, what=col.what)
+    mixed = currency_problems(df, file, col.name)
+    if mixed is not None:
+        vals, bad = vals.where(~mixed[0]), bad | mixed[0]
+        problems += mixed[1]
     in_range = vals
     if not col.negative_ok:
         neg = (vals < 0).fillna(False)
