@@ -21,7 +21,7 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width, rep_label
+from .text import column_width, one_line, rep_label
 
 if TYPE_CHECKING:
     from territory.plan_result import PlanSummary
@@ -38,7 +38,7 @@ def format_gaps(reps: Any) -> list[str]:
     plan result's ``Rep`` records)."""
     from territory.balance import gap_labels, largest_gaps
 
-    names = {r.rep_id: r.name or r.rep_id for r in reps}
+    names = {r.rep_id: one_line(r.name or r.rep_id) for r in reps}
 
     def cell(g: Any) -> str:
         if g is None:

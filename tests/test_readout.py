@@ -90,6 +90,22 @@ def typed(reps: list[dict[str, Any]]) -> tuple[Rep, ...]:
 # --------------------------------------------------------------------------- long ids, real names
 
 
+def test_a_name_with_a_line_break_or_a_direction_override_stays_on_its_row():
+    """A roster name from a quoted CRM cell holding a line break ('Ana\\nOrtiz') split the rep
+    table's row in two, the numbers under a line that named only 'Ortiz'; a right-to-left
+    override (U+202E) showed the numbers after it in reverse order."""
+    reps = [
+        rep("R01", "Ana\nOrtiz", (5, 5, 5), (5, 5, 5)),
+        rep("R02", "Ben\t\u202eLi", (4, 5, 6), (5, 5, 5), potential=90.0),
+    ]
+    text = format_summary(summary(reps), Path("out"))
+    rows = [x for x in text.splitlines() if x.startswith(("R01", "R02"))]
+    assert [r.split("  ")[0] for r in rows] == ["R01 Ana Ortiz", "R02 Ben Li"]
+    assert "Ortiz" not in [x.split(" ")[0] for x in text.splitlines()]
+    assert "\u202e" not in text
+    assert "(-10.0%), Ben Li" in text  # the largest gap names the rep on one line too
+
+
 def test_rep_table_keeps_an_18_character_id_and_the_whole_name():
     text = format_summary(summary([rep(SF_ID, LONG_NAME, (5, 5, 5), (5, 5, 5))]), Path("out"))
     line = next(x for x in text.splitlines() if x.startswith(SF_ID))
