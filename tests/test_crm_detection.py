@@ -518,3 +518,15 @@ def test_preset_none_writes_the_canonical_update_file() -> None:
 
     assert owner_changes_layout("none") == ("account_id", "owner_id", "id")
     assert owner_changes_layout("salesforce") == ("Id", "OwnerId", "id")
+
+
+def test_a_roster_column_like_no_roster_column_is_not_said_to_be_a_rep_id() -> None:
+    """'Start date' looks like nothing the roster holds: the hint says to declare it ignored,
+    not to map it onto rep_id."""
+    raw = pd.DataFrame({"rep_id": ["R1"], "region": ["West"], "Start date": ["2026-01-05"]})
+    (p,) = [p for p in parse_roster(raw, "r.csv")[1] if p.column == "Start date"]
+    assert p.message == "column 'Start date' is not a roster column territory reads"
+    assert p.hint.startswith(
+        'declare it ignored: [columns.roster] "Start date" = "ignore" in plan.toml, or --set '
+        '"columns.roster.Start date=ignore"; or map it onto the roster column it holds. Roster columns: rep_id,'
+    )

@@ -1205,11 +1205,22 @@ def _postal_warnings(file: str, df: pd.DataFrame) -> list[Problem]:
     ]
 
 
-def _swapped_hint(raw: pd.DataFrame, other: Mapping[str, tuple[str, ...]], key: str) -> str:
-    keys = {_key(str(c)) for c in raw.columns}
-    if any(_key(a) in keys for a in other[key]):
-        return " This looks like the other file: are the accounts and roster swapped?"
-    return ""
+def _swapped(
+    raw: pd.DataFrame, file: str, missing: str, marks: tuple[str, ...], other: str
+) -> Problem | None:
+    """The one problem of a file that has the other file's columns (``marks``) and lacks its
+    own id column ``missing``: the two were given the other way round. What else is wrong
+    with it (its columns 'look like' an owner, an id) follows from that, so it is not listed."""
+    found = [str(c) for c in raw.columns if _key(str(c)) in {_key(m) for m in marks}]
+    if not found:
+        return None
+    return Problem(
+        file,
+        f"this looks like the {other} (it has {', '.join(found)}), not the "
+        f"{'accounts file' if missing == 'account_id' else 'roster'}: are the accounts and roster swapped?",
+        row=1,
+        hint="give the accounts first: territory plan ACCOUNTS ROSTER --out DIR",
+    )
 
 
 # Headers that name who owns an account: 'Account Owner', 'Owner', 'Company owner', 'Owner Id',
@@ -1416,14 +1427,16 @@ def parse_accounts(
     df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
     problems += _header_problems(file, df, headers)
     if "account_id" not in df.columns:
+        swapped = _swapped(raw, file, "account_id", ("rep_id", "capacity"), "roster")
+        if swapped is not None:
+            return df, [p for p in problems if p.row != 1] + [swapped]
         problems.append(
             Problem(
                 file,
                 "required column 'account_id' is missing",
                 row=1,
                 hint="the accounts file needs a unique id per account (Salesforce 'Id', HubSpot "
-                f"'Record ID'); {missing_column_hint(raw, ACCOUNT_COLUMNS, 'account_id')}"
-                + _swapped_hint(raw, {"rep": ("rep_id", "capacity")}, "rep"),
+                f"'Record ID'); {missing_column_hint(raw, ACCOUNT_COLUMNS, 'account_id')}",
             )
         )
         return df, problems
@@ -1531,16 +1544,23 @@ def _roster_header_problems(file: str, unread: list[str]) -> list[Problem]:
         if OWNER_LIKE.search(_key(h)) and "rep_id" not in like:
             like = ["rep_id", *like]
         guess = f"; '{h}' looks like {' or '.join(like)}" if like else ""
-        target = like[0] if like else "rep_id"
+        if like:
+            hint = (
+                f'map it: [columns.roster] "{h}" = "{like[0]}" in plan.toml, or --set '
+                f'"columns.roster.{h}={like[0]}"; or declare it ignored: "{h}" = "ignore". '
+            )
+        else:  # (a guess such as rep_id for 'industry' would be no help)
+            hint = (
+                f'declare it ignored: [columns.roster] "{h}" = "ignore" in plan.toml, or --set '
+                f'"columns.roster.{h}=ignore"; or map it onto the roster column it holds. '
+            )
         out.append(
             Problem(
                 file,
                 f"column '{h}' is not a roster column territory reads{guess}",
                 row=1,
                 column=h,
-                hint=f'map it: [columns.roster] "{h}" = "{target}" in plan.toml, or --set '
-                f'"columns.roster.{h}={target}"; or declare it ignored: "{h}" = "ignore". '
-                f"Roster columns: {', '.join(REP_COLUMNS)}",
+                hint=hint + f"Roster columns: {', '.join(REP_COLUMNS)}",
             )
         )
     return out
@@ -1555,18 +1575,24 @@ def parse_roster(
     a roster is short and typed by hand, and a column read as nothing (a 'Sales Region'
     that is not 'region') would change whom each rep may own.
     """
+    if "accountid" in {_key(str(c)) for c in raw.columns}:  # no roster has one: the accounts
+        swapped = _swapped(raw, file, "rep_id", ("account_id", "tier", "potential"), "accounts file")
+        assert swapped is not None
+        return pd.DataFrame(columns=["rep_id"]), [swapped]
     df, problems, headers = _start(raw, REP_COLUMNS, file, mapping)
     problems += _roster_header_problems(file, headers.unread)
     df = df.drop(columns=[c for c in headers.ignored if c in df.columns])
     if "rep_id" not in df.columns:
+        swapped = _swapped(raw, file, "rep_id", ("account_id", "tier", "potential"), "accounts file")
+        if swapped is not None:
+            return df, [p for p in problems if p.row != 1] + [swapped]
         problems.append(
             Problem(
                 file,
                 "required column 'rep_id' is missing",
                 row=1,
                 hint="the roster needs a rep_id per rep, matching owner_id in the accounts; "
-                + missing_column_hint(raw, REP_COLUMNS, "rep_id")
-                + _swapped_hint(raw, {"acc": ("account_id", "tier", "potential")}, "acc"),
+                + missing_column_hint(raw, REP_COLUMNS, "rep_id"),
             )
         )
         return df, problems
