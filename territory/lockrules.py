@@ -378,7 +378,7 @@ def _date_rule(
         serial = bad & (number >= 20_000) & (number < 80_000) & (number == np.floor(number))
         if serial.any():
             first = int(np.flatnonzero(serial)[0])
-            day = EXCEL_EPOCH + timedelta(days=int(number[first]))
+            when = EXCEL_EPOCH + timedelta(days=int(number[first]))
             problems += _bad_cells(
                 df,
                 serial,
@@ -387,7 +387,7 @@ def _date_rule(
                 file,
                 f"{label} needs a date here, not a spreadsheet's day number",
                 f"Excel writes a date it does not format as its day number ({text.iat[first]} is "
-                f"{day.isoformat()}): format the column as a date (YYYY-MM-DD) before saving, or "
+                f"{when.isoformat()}): format the column as a date (YYYY-MM-DD) before saving, or "
                 "export the file from the CRM again",
                 f"cells of '{col}' that are day numbers",
             )
