@@ -232,6 +232,7 @@ def test_a_file_that_ends_on_an_excel_sheets_last_row_is_refused(tmp_path, monke
         ("CHF 1’234", 1234.0),
         ("500 EUR", 500.0),
         ("₹2,500", 2500.0),
+        ("€2,500", 2500.0),
     ],
 )
 def test_amounts_with_a_currency_code_or_symbol_are_read(text: str, value: float) -> None:
@@ -254,7 +255,7 @@ def test_a_column_that_mixes_currencies_is_refused() -> None:
     df, problems = parse_accounts(raw, "a.csv")
     hint = (
         "    hint: convert every amount to one currency before the export (a Salesforce report can show "
-        "amounts converted to the corporate currency): the plan adds the amounts up"
+        "amounts converted to the corporate currency): amounts in different currencies cannot be added up or compared"
     )
     head = "'potential' mixes currencies: this amount is in"
     assert [p.format() for p in problems if p.severity == "error"] == [

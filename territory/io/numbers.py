@@ -236,7 +236,7 @@ def currency_problems(df: pd.DataFrame, file: str, column: str) -> tuple[pd.Seri
             f"'{column}' mixes currencies: this amount is in {other}, the column's others in {main} "
             f"(row {row}: '{text[first]}')",
             "convert every amount to one currency before the export (a Salesforce report can show "
-            "amounts converted to the corporate currency): the plan adds the amounts up",
+            "amounts converted to the corporate currency): amounts in different currencies cannot be added up or compared",
         )
     return every, problems
 
