@@ -9,7 +9,7 @@ import click
 
 from .errors import report_errors
 from .options import CONTEXT_SETTINGS
-from .text import column_width, rep_label
+from .text import column_width, one_line, rep_label
 
 SHARE_KEYS = {
     "owner_changes_share",
@@ -200,7 +200,7 @@ def diff(plans: tuple[str, ...], out_path: str | None, limit: int) -> None:
         frm = r["old_owner_id"] or "-"
         to = r["new_owner_id"] or "-"
         key = f"{r['account_id']} [{r['product']}]" if r.get("product") else r["account_id"]
-        click.echo(f"  {key:<20} {str(r['name'])[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
+        click.echo(f"  {key:<20} {one_line(str(r['name']))[:28]:<28} {frm:>8} -> {to:<8} {r['reason']}")
     _tail(len(records) - len(shown), out_path)
 
 

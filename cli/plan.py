@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,7 +21,10 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width, rep_label
+from .text import column_width, one_line, rep_label
+
+if TYPE_CHECKING:
+    from territory.plan_result import PlanSummary
 
 GEO_UNITS = ("state", "county", "zip3", "none")
 
@@ -35,7 +38,7 @@ def format_gaps(reps: Any) -> list[str]:
     plan result's ``Rep`` records)."""
     from territory.balance import gap_labels, largest_gaps
 
-    names = {r.rep_id: r.name or r.rep_id for r in reps}
+    names = {r.rep_id: one_line(r.name or r.rep_id) for r in reps}
 
     def cell(g: Any) -> str:
         if g is None:
@@ -120,8 +123,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         f"Planned {what} for {o.reps} reps in {n_pools} "
         f"pool{'s' if n_pools != 1 else ''}: {result.solver.status_text} ({total:.1f} s)."
     )
-    lines.append(format_moves(s))
-    lines += format_lock_rules(s)
+    lines.append(format_moves(result))
+    lines += format_lock_rules(result)
     lines += format_requests(s)
     if o.no_product_fit:
         n = o.no_product_fit
@@ -142,8 +145,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines += format_rep_table(result, labels, name_w)
     lines.append("")
     lines.extend(format_gaps(result.reps))
-    lines += format_teams(s)
-    lines += format_continuity(s)
+    lines += format_teams(result)
+    lines += format_continuity(result)
     lines.append("")
     if o.baseline is not None:
         b = o.baseline
@@ -172,13 +175,13 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def format_teams(s: dict[str, Any]) -> list[str]:
+def format_teams(result: PlanSummary) -> list[str]:
     """One line per manager's team when the plan balances teams (``balance.team_band``):
     each tier's count against the team's fair share and band, each measure's gap to fair."""
-    teams = s.get("teams")
+    teams = result.teams
     if not teams:
         return []
-    band = s["config"]["balance"]["team_band"]
+    band = result.config["balance"]["team_band"]
     per_pool: dict[tuple[str, str], int] = {}
     for t in teams:  # (with product ICPs a team is balanced within each product)
         key = (t["pool"], t.get("product") or "")
@@ -201,13 +204,16 @@ def format_teams(s: dict[str, Any]) -> list[str]:
             if m["deviation"] is not None
         ]
         product = f" [{t['product']}]" if t.get("product") else ""
-        out.append(f"  {t['manager']}{product} ({t['pool']}, {len(t['reps'])} reps): " + ", ".join(parts))
+        n = len(t["reps"])
+        out.append(
+            f"  {t['manager']}{product} ({t['pool']}, {n} rep{'s' if n != 1 else ''}): " + ", ".join(parts)
+        )
     return out
 
 
-def format_continuity(s: dict[str, Any]) -> list[str]:
+def format_continuity(result: PlanSummary) -> list[str]:
     """With a previous plan: the accounts this plan moves that the previous one moved too."""
-    c = s.get("continuity")
+    c = result.continuity
     if not c:
         return []
     n, left, w = c["moved_again"], c["moved_again_owner_left"], c["repeat_move_weight"]
@@ -220,35 +226,33 @@ def format_continuity(s: dict[str, Any]) -> list[str]:
     ]
 
 
-def format_moves(s: dict[str, Any]) -> str:
+def format_moves(result: PlanSummary) -> str:
     """The "Moved N" line: N is always the number of rows in the owner-update file(s).
 
     A first owner (an account nobody owned) is an owner change in the CRM, so it counts;
     the line says how many of the N were taken from another owner and how many had none.
     """
-    o = s["overall"]
-    unit = "account-product rows" if "products" in o else "accounts"
-    moved, first = o["accounts_moved"], o.get("first_owners", 0)
-    changes = o.get("owner_changes", moved + first)
-    share = o.get("owner_changes_share", o["moved_share"])
-    left = o["orphaned_accounts"]
+    o = result.overall
+    unit = "account-product rows" if o.products is not None else "accounts"
+    moved, first = o.accounts_moved, o.first_owners or 0
+    changes = o.owner_changes if o.owner_changes is not None else moved + first
+    share = o.owner_changes_share if o.owner_changes_share is not None else o.moved_share
+    left = o.orphaned_accounts
     because = f", {left:,} of them because their owner left the roster" if left else ""
     if not first:
-        return (
-            f"Moved {changes:,} {unit} ({share:.1%}; {o['potential_moved_share']:.1%} of potential){because}."
-        )
-    product = " for their product" if "products" in o else ""
+        return f"Moved {changes:,} {unit} ({share:.1%}; {o.potential_moved_share:.1%} of potential){because}."
+    product = " for their product" if o.products is not None else ""
     if not moved:
         return f"Moved {changes:,} {unit} ({share:.1%}): all {first:,} had no owner{product}."
     return (
         f"Moved {changes:,} {unit} ({share:.1%}): {moved:,} from another owner "
-        f"({o['potential_moved_share']:.1%} of potential){because}; {first:,} had no owner{product}."
+        f"({o.potential_moved_share:.1%} of potential){because}; {first:,} had no owner{product}."
     )
 
 
-def format_lock_rules(s: dict[str, Any]) -> list[str]:
+def format_lock_rules(result: PlanSummary) -> list[str]:
     """What the lock rules kept, per rule, and where leavers' accounts went (summary.json's lock_rules)."""
-    lr = s.get("lock_rules")
+    lr = result.lock_rules
     if not lr:
         return []
     unit = lr.get("unit", "accounts")

@@ -714,6 +714,19 @@ def _numeric(
                     count=len(bad_idx) - 20,
                 )
             )
+        # Amounts in several currencies, or with dots grouping thousands, are refused as
+        # the plan refuses them (territory.io.numbers), rows counted as above.
+        from .io.numbers import currency_problems, grouping_problems
+
+        frame = pd.DataFrame({column: series.to_numpy()})
+        values, bad = values.reset_index(drop=True), bad.reset_index(drop=True)
+        for found in (
+            currency_problems(frame, source, column),
+            grouping_problems(frame, source, column, values, bad, european_file=False),
+        ):
+            if found is not None:
+                values = values.where(~found[0].to_numpy())
+                problems += found[1]
     values = values.set_axis(series.index)
     cache[column] = values
     return values

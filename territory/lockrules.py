@@ -27,7 +27,7 @@ import dataclasses
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -295,6 +295,9 @@ def _as_of(cfg: PlanConfig, today: date | None) -> tuple[date, str]:
     return (today or date.today()), "today"
 
 
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its day numbers count from here)
+
+
 def date_noun(column: str) -> str:
     """'renewal_date' -> 'renewal', 'owner_since' -> 'owner since', 'Contract End Date' -> 'contract end'."""
     words = column.replace("_", " ").replace("-", " ").split()
@@ -370,6 +373,25 @@ def _date_rule(
         yr = pd.to_numeric(year, errors="coerce").to_numpy()
         placeholder = unread & ~np.isnan(yr) & ((yr < 1900) | (yr > 2199))
         bad = unread & ~placeholder
+        # Excel's day numbers (46439 is 2027-02-21): a date column saved without its format.
+        number = pd.to_numeric(text.where(bad, ""), errors="coerce").to_numpy(dtype=float)
+        serial = bad & (number >= 20_000) & (number < 80_000) & (number == np.floor(number))
+        if serial.any():
+            first = int(np.flatnonzero(serial)[0])
+            when = EXCEL_EPOCH + timedelta(days=int(number[first]))
+            problems += _bad_cells(
+                df,
+                serial,
+                col,
+                text,
+                file,
+                f"{label} needs a date here, not a spreadsheet's day number",
+                f"Excel writes a date it does not format as its day number ({text.iat[first]} is "
+                f"{when.isoformat()}): format the column as a date (YYYY-MM-DD) before saving, or "
+                "export the file from the CRM again",
+                f"cells of '{col}' that are day numbers",
+            )
+            bad = bad & ~serial
         fmt = f"dates as {rule.date_format}" if rule.date_format else "dates as YYYY-MM-DD"
         problems += _bad_cells(
             df,

@@ -155,8 +155,11 @@ def _capacity(value: Any, label: str) -> float:
 
 
 def parse_add_rep(text: str) -> AddRep:
-    """``"Name,region,capacity"`` (capacity optional, default 1.0)."""
+    """``"Name,region,capacity"`` (capacity optional, default 1.0). A name may hold commas
+    ("Smith, Ana,West,1") when the capacity is given: region and capacity are the last two."""
     parts = [p.strip() for p in text.split(",")]
+    if len(parts) > 3:
+        parts = [p.strip() for p in text.rsplit(",", 2)]
     if len(parts) not in (2, 3) or not parts[0]:
         raise ConfigError(
             f'add-rep {text!r}: expected "Name,region,capacity", e.g. '

@@ -172,13 +172,18 @@ def _xml_cell(ref: str, v: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
 
 
-def write_xlsx(path: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0) -> Path:
+def write_xlsx(
+    path: Path, rows: list[list[str]], *, dimension: str = "", extra_rows: int = 0, last_row: int = 0
+) -> Path:
     """A minimal workbook written by hand, so a test controls every byte of the sheet XML.
 
-    Cells starting with '=' are formulas; '=FORMULA|value' has a saved result.
+    Cells starting with '=' are formulas; '=FORMULA|value' has a saved result. ``last_row``:
+    the sheet row of the last of ``rows`` (the rows between are empty).
     """
     parts = []
     for i, row in enumerate(rows, 1):
+        if last_row and i == len(rows):
+            i = last_row
         cells = []
         for j, v in enumerate(row):
             ref = f"{chr(65 + j)}{i}"
@@ -281,6 +286,17 @@ def padded_empty_columns(d: Path) -> Path:
     return p
 
 
+def cut_at_excel_limit(d: Path) -> Path:
+    """A CSV whose last account is on row 1,048,576, an Excel sheet's last row (what Excel
+    keeps of a longer file it saves); blank rows in between keep the file at 1 MB."""
+    lines = _lines()
+    p = d / "accounts.csv"
+    p.write_text(
+        "\n".join([*lines[:-1], *[""] * (1_048_576 - len(lines)), lines[-1]]) + "\n", encoding="utf-8"
+    )
+    return p
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
@@ -306,6 +322,7 @@ GENERATORS = {
         parquet_float_ids,
         parquet_binary,
         many_problems,
+        cut_at_excel_limit,
     )
 }
 

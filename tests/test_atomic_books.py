@@ -69,3 +69,35 @@ def test_sigkill_during_books_leaves_complete_pdfs(tmp_path: Path) -> None:
                     assert p.read_bytes() == complete[p.name], f"{p.name} is not the complete book"
                 else:
                     assert p.name.startswith(".") and p.name.endswith(".tmp"), f"stray {p.name}"
+
+
+def test_a_book_that_cannot_be_written_says_why_in_plain_words(tmp_path: Path, monkeypatch) -> None:
+    """A full disk while a book is written: the reason, as the plan says it, not the name of
+    an exception class ("OutputError: cannot write ...")."""
+    from territory.errors import OutputError
+    from territory.reporting import render
+
+    def full(context, target, **kw):  # type: ignore[no-untyped-def]
+        raise OutputError(f"cannot write {target}: the disk is full (no space left on device)", exit_code=1)
+
+    monkeypatch.setattr(render, "render_pdf", full)
+    out = tmp_path / "books"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "books",
+            str(ROOT / "tests/fixtures/plan_small"),
+            "--out",
+            str(out),
+            "-j",
+            "1",
+            "-q",
+            "--rep",
+            "R01",
+        ],
+    )
+    assert r.exit_code == 1
+    assert r.output.endswith(
+        f"\n  failed: rep-ana-ortiz-R01.pdf: cannot write {out}/rep-ana-ortiz-R01.pdf: the disk is full "
+        "(no space left on device)\n"
+    ), r.output

@@ -8,6 +8,7 @@ territory does not know. Column maps work from ``--set columns.accounts.X=Y`` as
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -406,7 +407,6 @@ def test_an_owner_name_two_reps_share_is_an_error_not_a_reassignment(tmp_path: P
     "crm_name, roster_name",
     [
         ("José García", "Jose Garcia"),  # accents
-        ("Ana  West", "Ana West"),  # doubled space
         ("West, Ana", "Ana West"),  # "Last, First"
         ("Ana West-Lee", "Ana West Lee"),  # punctuation
         ("JOSÉ GARCÍA", "Jose Garcia"),  # accents and case
@@ -437,6 +437,35 @@ def test_an_owner_name_that_nearly_matches_a_rep_is_an_error(
     a.write_text(a.read_text(encoding="utf-8").replace(f'"{crm_name}"', '"Sam Gone"'), encoding="utf-8")
     code, out = run("plan", a, roster, "--out", tmp_path / "o", "--allow-mass-change")
     assert code == 0 and f"owner 'Sam Gone' is not on the roster: {n} accounts will be reassigned" in out
+
+
+@pytest.mark.parametrize(
+    "crm_name, roster_name",
+    [
+        ("Ana  West", "Ana West"),  # doubled space
+        ("Ana\u00a0West", "Ana West"),  # a non-breaking space pasted from a web page
+        ("ana west ", "Ana West"),  # case and a trailing space
+        ("Jos\u00e9 Garc\u00eda", "Jose\u0301 Garci\u0301a"),  # the roster saved on a Mac (NFD)
+    ],
+)
+def test_an_owner_name_that_reads_the_same_matches_the_rep(
+    tmp_path: Path, crm_name: str, roster_name: str
+) -> None:
+    """Names that are the same text to a reader (spaces of another kind or number, the two
+    Unicode forms of an accented letter, case) are one name: the owner is the rep. Refusing
+    them named a rep whose name looks exactly like the owner's, which no one can fix."""
+    a = report_export(tmp_path / "report.csv")
+    a.write_text(a.read_text(encoding="utf-8").replace('"Ana West"', f'"{crm_name}"'), encoding="utf-8")
+    roster = sf_roster(tmp_path / "users.csv")
+    roster.write_text(
+        roster.read_text(encoding="utf-8").replace('"Ana West"', f'"{roster_name}"'), encoding="utf-8"
+    )
+    code, out = run("plan", a, roster, "--out", tmp_path / "o", "-q")
+    assert code == 0, out
+    rep = salesforce_id18(USERS["R1"])
+    with open(tmp_path / "o" / "assignments.csv", newline="", encoding="utf-8") as fh:
+        previous = [r["previous_owner_id"] for r in csv.DictReader(fh)]
+    assert previous.count(rep) == sum(1 for r in account_rows() if r[5] == "R1")
 
 
 def test_per_product_and_tier_look_alike_columns() -> None:
@@ -489,3 +518,15 @@ def test_preset_none_writes_the_canonical_update_file() -> None:
 
     assert owner_changes_layout("none") == ("account_id", "owner_id", "id")
     assert owner_changes_layout("salesforce") == ("Id", "OwnerId", "id")
+
+
+def test_a_roster_column_like_no_roster_column_is_not_said_to_be_a_rep_id() -> None:
+    """'Start date' looks like nothing the roster holds: the hint says to declare it ignored,
+    not to map it onto rep_id."""
+    raw = pd.DataFrame({"rep_id": ["R1"], "region": ["West"], "Start date": ["2026-01-05"]})
+    (p,) = [p for p in parse_roster(raw, "r.csv")[1] if p.column == "Start date"]
+    assert p.message == "column 'Start date' is not a roster column territory reads"
+    assert p.hint.startswith(
+        'declare it ignored: [columns.roster] "Start date" = "ignore" in plan.toml, or --set '
+        '"columns.roster.Start date=ignore"; or map it onto the roster column it holds. Roster columns: rep_id,'
+    )

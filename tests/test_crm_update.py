@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from territory.plan_result import PlanSummary
 from territory_cli.main import cli
 from territory_cli.plan import format_moves
 
@@ -89,10 +90,10 @@ def test_moved_agrees_on_every_plan_fixture(
     assert code == 0, text
     assert_moved_agrees(text, tmp_path / "run")
     fixture = ROOT / "tests" / "fixtures" / "plan_small"
-    assert assert_moved_agrees(format_moves(summary(fixture)), fixture) == 15
+    assert assert_moved_agrees(format_moves(PlanSummary.from_dict(summary(fixture))), fixture) == 15
     goldens = ROOT / "tests" / "goldens"
     golden = json.loads((goldens / "example_summary.json").read_text(encoding="utf-8"))
-    n = int(re.match(r"Moved ([\d,]+) ", format_moves(golden))[1].replace(",", ""))
+    n = int(re.match(r"Moved ([\d,]+) ", format_moves(PlanSummary.from_dict(golden)))[1].replace(",", ""))
     assert (
         n == len(read_rows(goldens / "example_owner_changes.csv")) == golden["crm_update"]["files"][0]["rows"]
     )

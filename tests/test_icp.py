@@ -558,3 +558,18 @@ def test_icp_score_sums_stay_finite(tmp_path: Path) -> None:
     icp = load_icp(icp_from(text, tmp_path))
     scored = score_accounts(ACCOUNTS, icp)
     assert np.isfinite(scored["score_core"]).all() and scored["score_core"].max() == 50_000_000
+
+
+def test_an_icp_rule_on_amounts_in_two_currencies_or_dot_groups_is_refused() -> None:
+    """'territory score' reads amounts as the plan does: '€20,400,000' next to '$19,000,000',
+    or '17.300' next to '19.100.000', is not compared with the rule's threshold as it reads."""
+    df = pd.DataFrame({"annual_revenue": ["19.100.000", "17.300", "$19,000,000", "€20,400,000"]})
+    icp = parse_icp(one_rule('column = "annual_revenue"\nat_least = 10000'), "t.toml")
+    with pytest.raises(InputError) as e:
+        score_accounts(df, icp, source="acc.csv")
+    found = sorted((p.row, p.value, p.message.split(":")[0]) for p in e.value.problems)
+    assert found == [
+        (2, "19.100.000", "not a number, but an ICP rule compares it with numbers"),
+        (3, "17.300", "'annual_revenue' is ambiguous"),
+        (5, "€20,400,000", "'annual_revenue' mixes currencies"),
+    ]

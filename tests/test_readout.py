@@ -90,6 +90,22 @@ def typed(reps: list[dict[str, Any]]) -> tuple[Rep, ...]:
 # --------------------------------------------------------------------------- long ids, real names
 
 
+def test_a_name_with_a_line_break_or_a_direction_override_stays_on_its_row():
+    """A roster name from a quoted CRM cell holding a line break ('Ana\\nOrtiz') split the rep
+    table's row in two, the numbers under a line that named only 'Ortiz'; a right-to-left
+    override (U+202E) showed the numbers after it in reverse order."""
+    reps = [
+        rep("R01", "Ana\nOrtiz", (5, 5, 5), (5, 5, 5)),
+        rep("R02", "Ben\t\u202eLi", (4, 5, 6), (5, 5, 5), potential=90.0),
+    ]
+    text = format_summary(summary(reps), Path("out"))
+    rows = [x for x in text.splitlines() if x.startswith(("R01", "R02"))]
+    assert [r.split("  ")[0] for r in rows] == ["R01 Ana Ortiz", "R02 Ben Li"]
+    assert "Ortiz" not in [x.split(" ")[0] for x in text.splitlines()]
+    assert "\u202e" not in text
+    assert "(-10.0%), Ben Li" in text  # the largest gap names the rep on one line too
+
+
 def test_rep_table_keeps_an_18_character_id_and_the_whole_name():
     text = format_summary(summary([rep(SF_ID, LONG_NAME, (5, 5, 5), (5, 5, 5))]), Path("out"))
     line = next(x for x in text.splitlines() if x.startswith(SF_ID))
@@ -175,3 +191,73 @@ def test_inside_the_one_account_band_is_not_outside_even_when_over_ten_percent()
     r["potential"] = 111.0
     assert outside_bands(typed([r])[0], 0.10)[3] is True
     assert outside_bands(typed([r])[0], 0.15)[3] is False
+
+
+def test_the_moves_lock_rule_team_and_continuity_lines_read_the_typed_plan_result() -> None:
+    """The "Moved N", lock-rule, team and continuity lines take the plan result
+    (territory.plan_result.PlanSummary), like the rep table, not summary.json as a dict."""
+    from dataclasses import replace
+
+    from territory_cli.plan import format_continuity, format_lock_rules, format_moves, format_teams
+
+    root = Path(__file__).resolve().parents[1]
+    golden = json.loads((root / "tests" / "goldens" / "example_summary.json").read_text(encoding="utf-8"))
+    lock_rules = {
+        "unit": "accounts",
+        "as_of": "2026-12-03",
+        "as_of_from": "locks.as_of",
+        "rules": [
+            {
+                "rule": 1,
+                "name": "renewal",
+                "text": 'column = "renewal_date", within_days = 90',
+                "matched": 116,
+                "kept": 108,
+                "kept_anyway": 104,
+                "not_kept": {"owner_left_or_none": 8, "moved": 1},
+            }
+        ],
+        "kept": 108,
+        "kept_anyway": 104,
+        "successors": [{"rep_id": "R08", "successor": "R12", "accounts": 49, "to_successor": 1}],
+    }
+    continuity = {
+        "previous": "plan-q1",
+        "repeat_move_weight": 2,
+        "moved_in_previous_and_here": 101,
+        "moved_again": 1,
+        "moved_again_owner_left": 1,
+        "moved_again_accounts": ["A00041"],
+    }
+    team = {"pool": "West", "manager": "Kenji Watanabe", "reps": ["R13", "R14"]}
+    team |= {"tier_counts": {"1": 20, "2": 50, "3": 70}, "fair_tier": {"1": 20.0, "2": 50.0, "3": 70.0}}
+    team |= {"tier_band": {"1": [18, 22], "2": [45, 55], "3": [63, 77]}}
+    team |= {"measures": {"potential": {"deviation": 0.0125}}}
+    config = {**golden["config"], "balance": {**golden["config"]["balance"], "team_band": 0.1}}
+    result = replace(
+        PlanSummary.from_dict(golden),
+        lock_rules=lock_rules,
+        continuity=continuity,
+        teams=(team, {**team, "manager": "Ana", "reps": ["R15"]}),
+        config=config,
+    )
+    assert format_moves(result) == (
+        "Moved 101 accounts (10.1%; 15.6% of potential), 40 of them because their owner left the roster."
+    )
+    assert format_lock_rules(result) == [
+        "Lock rules as of 2026-12-03: 108 accounts kept with their owner, 104 of them would have stayed anyway.",
+        '  rule 1 "renewal" (column = "renewal_date", within_days = 90): 116 matched, 108 kept (104 anyway); '
+        "8 not kept: no owner on the roster; 1 moved (pinned to another rep)",
+        "R08 leaves: 1 of 49 accounts goes to the named successor R12.",
+    ]
+    assert format_continuity(result) == [
+        "Previous plan plan-q1: 101 of these accounts moved there; 1 of them moves again, 1 because their "
+        "owner left the roster (a repeat move costs 2 moves): A00041."
+    ]
+    assert format_teams(result) == [
+        "Teams sharing a pool (band +-10% around each team's fair share):",
+        "  Kenji Watanabe (West, 2 reps): Tier 1 20 (fair 20.0, band 18-22), Tier 2 50 (fair 50.0, band "
+        "45-55), Tier 3 70 (fair 70.0, band 63-77), potential +1.2% vs fair",
+        "  Ana (West, 1 rep): Tier 1 20 (fair 20.0, band 18-22), Tier 2 50 (fair 50.0, band 45-55), "
+        "Tier 3 70 (fair 70.0, band 63-77), potential +1.2% vs fair",
+    ]

@@ -333,3 +333,14 @@ def test_whatif_set_of_a_setting_read_with_the_inputs_applies_to_the_whole_run(t
     assert result.exit_code == 2, result.output
     assert "holds more than the 3 rows an input file may hold (inputs.max_rows)" in result.output
     assert not out.exists()
+
+
+def test_add_rep_takes_a_name_written_last_name_first() -> None:
+    """'Smith, Ana' (a CRM's Last, First) was refused as a fourth field: with the capacity
+    given, the region and capacity are the last two fields and the name is the rest."""
+    from territory.scenarios import AddRep, parse_add_rep
+
+    assert parse_add_rep("Smith, Ana,West,0.5") == AddRep("Smith, Ana", "West", 0.5)
+    assert parse_add_rep("Ana Ortiz,West") == AddRep("Ana Ortiz", "West", 1.0)
+    with pytest.raises(territory.ConfigError, match="expected"):
+        parse_add_rep("Ana")

@@ -152,4 +152,4 @@ def test_team_band_per_product(tmp_path):
         ("M2", "ins"): (4, 3.0),
     }
     assert s["overall"]["accounts_moved"] == 2
-    assert "  M1 [core] (West / core, ins, 1 reps): Tier 1 4 (fair 3.0, band 2-4)" in result.output
+    assert "  M1 [core] (West / core, ins, 1 rep): Tier 1 4 (fair 3.0, band 2-4)" in result.output

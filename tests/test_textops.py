@@ -58,3 +58,11 @@ def test_isin_both_ways_round() -> None:
 def test_matches_and_whole_numbers() -> None:
     assert matches(pd.Series(["02134", "2134", "02134-1"]), r"^[0-9]{5}$").tolist() == [True, False, False]
     assert whole_numbers(pd.Series(["1", "3"]), np.int8).tolist() == [1, 3]
+
+
+def test_tier_as_hubspot_writes_its_internal_values() -> None:
+    """HubSpot's 'Ideal Customer Profile Tier' holds tier_1 / tier_2 / tier_3 when exported by
+    internal value (API, workflows, reverse ETL): read as the tier, like 'Tier 1'."""
+    tier, bad, empty = parse_tier(pd.Series(["tier_1", "TIER_2", "Tier-3", "tier 1", "tier_4"], dtype="str"))
+    assert tier.tolist()[:4] == [1, 2, 3, 1]
+    assert bad.tolist() == [False, False, False, False, True] and not empty.any()

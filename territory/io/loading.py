@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem, more_problems
+from . import sheets
 from .crm import footer_patterns, preset_aliases
 from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
 from .numbers import ACCOUNT_NUMBERS, parse_number_columns
@@ -81,6 +82,14 @@ REP_NUMERIC = ("capacity", "max_accounts")
 
 # Cells that mean "no value" in real exports (fortune500-hq writes NOT AVAILABLE).
 EMPTY_WORDS = ["na", "n/a", "null", "none", "-", "not available", "#n/a"]
+# The currency of an amount, before or after it: a symbol ('$1,200', '€ 500') or an ISO code
+# ('USD 1,200.00' as a multi-currency Salesforce org's report writes it, '500 EUR').
+CURRENCY_CODES = (
+    "usd|eur|gbp|jpy|cny|inr|cad|aud|nzd|chf|sek|nok|dkk|pln|czk|huf|brl|mxn|zar|sgd|hkd|krw|ils|aed|sar|try"
+)
+CURRENCY_MARK = (
+    rf"^(?:us\$|[$€£¥₹]|(?:{CURRENCY_CODES})(?=\s*[\d(+\-.]))\s*|(?<=[\d)])\s*(?:{CURRENCY_CODES}|[$€£¥₹])$"
+)
 
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "t", "locked"}
 FALSE_WORDS = {"false", "no", "n", "0", "", "f"}
@@ -155,7 +164,29 @@ def read_table(
         df.attrs["problems"] = nul_problems(df, label)
     else:
         df = _read_csv(path, limits)
-    return _tidy(df, label)
+    df = _tidy(df, label)
+    parquet = suffix == ".parquet" or head.startswith(b"PAR1")
+    rows = df.index  # the spreadsheet row - 2, when the reader could number the rows
+    if (
+        len(df)
+        and not parquet
+        and pd.api.types.is_integer_dtype(rows)
+        and rows[-1] + 2 == sheets.EXCEL_MAX_ROWS
+    ):
+        df.attrs["problems"].append(_cut_at_excel_limit(label))
+    return df
+
+
+def _cut_at_excel_limit(label: str) -> Problem:
+    """A CSV or XLSX whose last row is an Excel sheet's last row: almost surely cut off."""
+    return Problem(
+        label,
+        f"the file ends on row {sheets.EXCEL_MAX_ROWS:,}, the last row an Excel sheet holds: it was "
+        "probably cut off when it was saved from Excel, and the rows after it are missing",
+        row=sheets.EXCEL_MAX_ROWS,
+        hint="export the file from the CRM again and do not open and save it in Excel; a complete "
+        "file of exactly this many rows can be read as Parquet",
+    )
 
 
 def nul_problems(df: pd.DataFrame, label: str) -> list[Problem]:
@@ -454,6 +485,8 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     fast = read_well_formed(raw, lines)  # pyarrow, for files that need none of the checks below
     if fast is not None:
         fast.attrs["problems"] = []
+        first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+        fast.attrs["delimiter"] = sniff_delimiter(first.decode("utf-8", "replace"))
         return fast
     text = _decode(raw, label)
     del raw
@@ -512,6 +545,7 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     if header is not None and len(header) == len(df.columns):
         df.columns = header  # as written: pandas renames a repeated 'x' to 'x.1'
     df.attrs["problems"] = problems
+    df.attrs["delimiter"] = delimiter  # ';' is European Excel's, where a dot groups thousands
     return df
 
 
@@ -899,8 +933,8 @@ def _parse_number_cells(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _parse_number_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     empty = s.eq("") | s.str.lower().isin(EMPTY_WORDS)
-    t = s.str.replace(r"^[\$€£¥]\s*|\s*(?:usd|eur|gbp)$", "", regex=True, case=False)
-    t = t.str.replace(r"(?<=\d)[,\u00a0\u202f ](?=\d{3}\b)", "", regex=True)
+    t = s.str.replace(CURRENCY_MARK, "", regex=True, case=False)
+    t = t.str.replace(r"(?<=\d)[,\u00a0\u202f '’](?=\d{3}\b)", "", regex=True)
     t = t.str.replace("$", "", regex=False)
     mult = pd.Series(1.0, index=s.index)
     lower = t.str.lower()
@@ -958,6 +992,12 @@ def number_problems(
                 f"'{column}' uses a decimal comma",
                 "export numbers with a dot as the decimal mark (e.g. 1200.50)",
             )
+        elif re.fullmatch(r"-?[1-9]\d{0,2}(\.\d{3}){2,}", v.strip()):
+            msg, hint = (
+                f"'{column}' uses dots to group thousands",
+                "export the numbers without thousands separators and with a dot as the decimal "
+                "mark (e.g. 1234567 or 1200.50)",
+            )
         elif re.fullmatch(r"#\w+[!?/]?\w*[!?]?", v.strip()):
             msg, hint = (
                 f"'{column}' holds a spreadsheet error ({v.strip()})",
@@ -984,7 +1024,7 @@ def parse_tier(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         none = pd.Series(False, index=series.index)
         return pd.Series(whole_numbers(series, np.int8), index=series.index, dtype="Int8"), none, none
     s = series.astype(str).str.strip().str.lower()
-    s = s.str.replace(r"^(tier|t)\s*", "", regex=True).str.replace(r"\.0+$", "", regex=True)
+    s = s.str.replace(r"^(tier|t)[\s_-]*", "", regex=True).str.replace(r"\.0+$", "", regex=True)
     empty = s.eq("")
     ok = s.isin(["1", "2", "3"])
     tier = pd.Series(pd.NA, index=s.index, dtype="Int8")
@@ -1165,11 +1205,22 @@ def _postal_warnings(file: str, df: pd.DataFrame) -> list[Problem]:
     ]
 
 
-def _swapped_hint(raw: pd.DataFrame, other: Mapping[str, tuple[str, ...]], key: str) -> str:
-    keys = {_key(str(c)) for c in raw.columns}
-    if any(_key(a) in keys for a in other[key]):
-        return " This looks like the other file: are the accounts and roster swapped?"
-    return ""
+def _swapped(
+    raw: pd.DataFrame, file: str, missing: str, marks: tuple[str, ...], other: str
+) -> Problem | None:
+    """The one problem of a file that has the other file's columns (``marks``) and lacks its
+    own id column ``missing``: the two were given the other way round. What else is wrong
+    with it (its columns 'look like' an owner, an id) follows from that, so it is not listed."""
+    found = [str(c) for c in raw.columns if _key(str(c)) in {_key(m) for m in marks}]
+    if not found:
+        return None
+    return Problem(
+        file,
+        f"this looks like the {other} (it has {', '.join(found)}), not the "
+        f"{'accounts file' if missing == 'account_id' else 'roster'}: are the accounts and roster swapped?",
+        row=1,
+        hint="give the accounts first: territory plan ACCOUNTS ROSTER --out DIR",
+    )
 
 
 # Headers that name who owns an account: 'Account Owner', 'Owner', 'Company owner', 'Owner Id',
@@ -1372,17 +1423,20 @@ def parse_accounts(
     Balance measures besides potential are read later, by
     ``territory.model.measures.prepare_measures``.
     """
+    delimiter = raw.attrs.get("delimiter")  # (a CSV file's separator; _start clears attrs)
     df, problems, headers = _start(raw, ACCOUNT_COLUMNS, file, mapping)
     problems += _header_problems(file, df, headers)
     if "account_id" not in df.columns:
+        swapped = _swapped(raw, file, "account_id", ("rep_id", "capacity"), "roster")
+        if swapped is not None:
+            return df, [p for p in problems if p.row != 1] + [swapped]
         problems.append(
             Problem(
                 file,
                 "required column 'account_id' is missing",
                 row=1,
                 hint="the accounts file needs a unique id per account (Salesforce 'Id', HubSpot "
-                f"'Record ID'); {missing_column_hint(raw, ACCOUNT_COLUMNS, 'account_id')}"
-                + _swapped_hint(raw, {"rep": ("rep_id", "capacity")}, "rep"),
+                f"'Record ID'); {missing_column_hint(raw, ACCOUNT_COLUMNS, 'account_id')}",
             )
         )
         return df, problems
@@ -1422,7 +1476,7 @@ def parse_accounts(
             )
     if "name" not in df.columns:
         df["name"] = ids
-    problems += parse_number_columns(df, file, ACCOUNT_NUMBERS)
+    problems += parse_number_columns(df, file, ACCOUNT_NUMBERS, delimiter=delimiter)
     if "potential" not in df.columns:
         df["potential"] = 0.0
     if "tier" in df.columns:
@@ -1490,16 +1544,23 @@ def _roster_header_problems(file: str, unread: list[str]) -> list[Problem]:
         if OWNER_LIKE.search(_key(h)) and "rep_id" not in like:
             like = ["rep_id", *like]
         guess = f"; '{h}' looks like {' or '.join(like)}" if like else ""
-        target = like[0] if like else "rep_id"
+        if like:
+            hint = (
+                f'map it: [columns.roster] "{h}" = "{like[0]}" in plan.toml, or --set '
+                f'"columns.roster.{h}={like[0]}"; or declare it ignored: "{h}" = "ignore". '
+            )
+        else:  # (a guess such as rep_id for 'industry' would be no help)
+            hint = (
+                f'declare it ignored: [columns.roster] "{h}" = "ignore" in plan.toml, or --set '
+                f'"columns.roster.{h}=ignore"; or map it onto the roster column it holds. '
+            )
         out.append(
             Problem(
                 file,
                 f"column '{h}' is not a roster column territory reads{guess}",
                 row=1,
                 column=h,
-                hint=f'map it: [columns.roster] "{h}" = "{target}" in plan.toml, or --set '
-                f'"columns.roster.{h}={target}"; or declare it ignored: "{h}" = "ignore". '
-                f"Roster columns: {', '.join(REP_COLUMNS)}",
+                hint=hint + f"Roster columns: {', '.join(REP_COLUMNS)}",
             )
         )
     return out
@@ -1514,18 +1575,24 @@ def parse_roster(
     a roster is short and typed by hand, and a column read as nothing (a 'Sales Region'
     that is not 'region') would change whom each rep may own.
     """
+    if "accountid" in {_key(str(c)) for c in raw.columns}:  # no roster has one: the accounts
+        swapped = _swapped(raw, file, "rep_id", ("account_id", "tier", "potential"), "accounts file")
+        assert swapped is not None
+        return pd.DataFrame(columns=["rep_id"]), [swapped]
     df, problems, headers = _start(raw, REP_COLUMNS, file, mapping)
     problems += _roster_header_problems(file, headers.unread)
     df = df.drop(columns=[c for c in headers.ignored if c in df.columns])
     if "rep_id" not in df.columns:
+        swapped = _swapped(raw, file, "rep_id", ("account_id", "tier", "potential"), "accounts file")
+        if swapped is not None:
+            return df, [p for p in problems if p.row != 1] + [swapped]
         problems.append(
             Problem(
                 file,
                 "required column 'rep_id' is missing",
                 row=1,
                 hint="the roster needs a rep_id per rep, matching owner_id in the accounts; "
-                + missing_column_hint(raw, REP_COLUMNS, "rep_id")
-                + _swapped_hint(raw, {"acc": ("account_id", "tier", "potential")}, "acc"),
+                + missing_column_hint(raw, REP_COLUMNS, "rep_id"),
             )
         )
         return df, problems

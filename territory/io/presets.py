@@ -240,6 +240,13 @@ def _unique_lookup(keys: pd.Series, values: pd.Series) -> dict[str, str]:
     return dict(zip(k[once], values.astype(str)[once]))
 
 
+def _same_text(texts: pd.Series) -> pd.Series:
+    """Names (or emails) as compared for an exact match: the same text to a reader, so case,
+    Unicode's two forms of an accented letter (macOS writes 'e' + accent) and the kind and
+    number of spaces (a non-breaking space pasted from a web page) do not count."""
+    return texts.str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
+
+
 def _resolve(
     series: pd.Series, known: pd.Series, names: pd.Series | None, emails: pd.Series | None = None
 ) -> pd.Series:
@@ -259,9 +266,7 @@ def _resolve(
             has = keys.notna()
             by_id.append((preset.id_key, _unique_lookup(keys[has], known.astype(str)[has])))
     by_text = [
-        _unique_lookup(extra.astype(str).str.strip().str.casefold(), known)
-        for extra in (names, emails)
-        if extra is not None
+        _unique_lookup(_same_text(extra.astype(str)), known) for extra in (names, emails) if extra is not None
     ]
 
     def lookup(v: str) -> str | None:
@@ -271,7 +276,7 @@ def _resolve(
             if hit is not None:
                 return hit
         for table in by_text:
-            hit = table.get(v.strip().casefold())
+            hit = table.get(_same_text(pd.Series([v])).iat[0])
             if hit is not None:
                 return hit
         return None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import InputError, Problem, RenderError
+from ..errors import InputError, OutputError, Problem, RenderError
 from ..plan_result import Rep
 from ..progress import BOOKS, Progress, reporter
 from ..workers import process_pool
@@ -294,7 +294,7 @@ def render_one(
             context = build_plan_summary(plan, generated_on=generated_on, page_size=page_size)
         _, stats = render_pdf(context, target, env=env)
     except Exception as e:  # one failing book must not stop the others
-        text = str(e) if isinstance(e, (RenderError, InputError)) else f"{type(e).__name__}: {e}"
+        text = str(e) if isinstance(e, (RenderError, InputError, OutputError)) else f"{type(e).__name__}: {e}"
         return BookOutcome(job, None, False, error=text, seconds_total=time.perf_counter() - t0)
     return BookOutcome(
         job,
@@ -317,7 +317,7 @@ def _write_workbook(
     try:
         size = write_workbook(plan, job.kind, job.key, target, generated_on=generated_on)
     except Exception as e:  # one failing book must not stop the others
-        text = str(e) if isinstance(e, (RenderError, InputError)) else f"{type(e).__name__}: {e}"
+        text = str(e) if isinstance(e, (RenderError, InputError, OutputError)) else f"{type(e).__name__}: {e}"
         return BookOutcome(job, None, False, error=text, seconds_total=time.perf_counter() - t0)
     seconds = time.perf_counter() - t0
     return BookOutcome(
@@ -433,7 +433,6 @@ def _render_set(
     disk, a failing book or a kill never leaves new books beside an earlier plan's)."""
     import dataclasses
 
-    from ..errors import OutputError
     from ..io.staging import staged_folder
 
     result: BooksResult | None = None
