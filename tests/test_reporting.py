@@ -714,3 +714,52 @@ def test_generated_on_defaults_to_today(plan):
     ctx = build_rep_book(plan, "R01")
     assert ctx.meta.generated_on == dt.date.today()
     assert dataclasses.is_dataclass(ctx)
+
+
+# --------------------------------------------------------------------------- render cost
+
+
+def test_a_books_boxes_are_freed_before_the_collector_resumes(plan):
+    """WeasyPrint's box graph of a book is garbage the moment the PDF is written. Freed while
+    the cyclic collector is still paused, it is collected once, as garbage; freed after, it is
+    first scanned alive by the collection that resumes (and moved to an older generation),
+    then scanned again when that generation is collected: about 5 % of a rep book's time."""
+    import gc
+
+    from weasyprint.formatting_structure.boxes import Box
+
+    from territory.reporting.render import html_to_pdf
+
+    html = render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
+    html_to_pdf(html)  # warm (fonts, stylesheet caches)
+    gc.collect()
+    assert gc.isenabled()
+    html_to_pdf(html)
+    survivors = [o for g in (1, 2) for o in gc.get_objects(generation=g) if isinstance(o, Box)]
+    assert survivors == []
+    assert gc.isenabled()
+
+
+def test_books_do_not_measure_text_for_auto_widths(plan, monkeypatch):
+    """Margin boxes and tables with automatic widths make WeasyPrint measure the min- and
+    max-content width of their text (a text layout per word, on every page): about a fifth of
+    a rep book's text layouts. The books give them set widths; what is left is the cover's
+    labels (floats) and the summary's chart caption: a handful of texts per book."""
+    from weasyprint.layout import preferred
+
+    calls: list[int] = []
+    measure = preferred.inline_line_widths
+
+    def counted(*args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return measure(*args, **kw)
+
+    monkeypatch.setattr(preferred, "inline_line_widths", counted)
+    for context in (
+        build_rep_book(plan, "R01", generated_on=GENERATED_ON),
+        build_manager_rollup(plan, managers_of(plan)[0], generated_on=GENERATED_ON),
+        build_plan_summary(plan, generated_on=GENERATED_ON),
+    ):
+        calls.clear()
+        render_checked(context)
+        assert len(calls) <= 10, type(context).__name__
