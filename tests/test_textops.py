@@ -8,14 +8,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territory.io.loading import _parse_number_cells, parse_number, parse_tier
-from territory.io.textops import isin, matches, plain_decimals, whole_numbers
+from territory.io.textops import grouped_amounts, isin, matches, plain_decimals, whole_numbers
 
 NUMBERISH = st.text(alphabet=st.sampled_from(list("0123456789.,+-eE $%kKmM()\u00a0٣")), max_size=18)
 
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.lists(st.one_of(NUMBERISH, st.from_regex(r"[+-]?\d{1,17}(\.\d{0,17})?", fullmatch=True)), max_size=30)
+    st.lists(
+        st.one_of(
+            NUMBERISH,
+            st.from_regex(r"[+-]?\d{1,17}(\.\d{0,17})?", fullmatch=True),
+            st.from_regex(r"\$?\d{1,4}(,\d{2,4}){0,5}(\.\d{0,3})?", fullmatch=True),  # '$1,200.50'
+        ),
+        max_size=30,
+    )
 )
 def test_parse_number_reads_every_cell_as_the_careful_rules_do(cells: list[str]) -> None:
     s = pd.Series(cells, dtype="str")
@@ -24,6 +31,16 @@ def test_parse_number_reads_every_cell_as_the_careful_rules_do(cells: list[str])
     want_values, want_bad = _parse_number_cells(s.astype(str).str.strip())
     np.testing.assert_array_equal(values.to_numpy(dtype=float), want_values.to_numpy(dtype=float))
     assert bad.tolist() == want_bad.tolist()
+
+
+def test_grouped_amounts_take_dollar_amounts_and_thousands_commas_only() -> None:
+    got = grouped_amounts(
+        pd.Series(
+            ["$1,200.50", "1,200", "$300", "$.5", "12,345,678", "1,2000", "12,34", "$-5", "€1,200", "1,200k"]
+        )
+    )
+    want = [1200.5, 1200, 300, 0.5, 12345678, np.nan, np.nan, np.nan, np.nan, np.nan]
+    np.testing.assert_array_equal(got, np.array(want, dtype=float))
 
 
 def test_plain_decimals_take_only_short_plain_numbers() -> None:

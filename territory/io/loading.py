@@ -32,7 +32,15 @@ from .sheets import (
     scan_xlsx,
     too_many_rows,
 )
-from .textops import any_byte_in, byte_table, longest_cell_bytes, plain_decimals, strip_text, whole_numbers
+from .textops import (
+    any_byte_in,
+    byte_table,
+    grouped_amounts,
+    longest_cell_bytes,
+    plain_decimals,
+    strip_text,
+    whole_numbers,
+)
 
 # Canonical columns and the header spellings we accept for them (compared case-insensitively,
 # ignoring spaces, dashes and underscores). CRM presets map further names onto these, and
@@ -904,6 +912,10 @@ def parse_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     # only the other cells go through the rules below.
     values = plain_decimals(s)
     todo = np.isnan(values) & s.ne("").to_numpy(dtype=bool)
+    if todo.any():  # '$1,200.50' and '1,200': a currency-formatted export's every cell
+        grouped = np.flatnonzero(todo)
+        values[grouped] = grouped_amounts(s.to_numpy(dtype=object)[grouped])
+        todo = np.isnan(values) & todo
     bad = np.zeros(len(s), dtype=bool)
     if todo.any():
         rest_values, rest_bad = _parse_number_cells(s[todo])
