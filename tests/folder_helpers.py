@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -10,6 +11,16 @@ from pathlib import Path
 from typing import Any
 
 EXE = str(Path(sys.executable).parent / "territory")
+
+
+def as_at_a_terminal() -> None:
+    """``preexec_fn`` for a run the test stops with Ctrl-C: SIGINT as a terminal delivers it.
+
+    A shell starts a background job (``pytest &``, some CI runners) with SIGINT ignored, and a
+    child inherits that: its Ctrl-C would then do nothing and the test would fail for a reason
+    that is not the product's.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def snapshot(folder: Path, skip: Path | None = None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from folder_helpers import EXE
+from folder_helpers import EXE, as_at_a_terminal
 
 from territory.io.plandir import read_plan_folder
 from territory_cli.main import cli
@@ -65,7 +65,9 @@ def _paused(args: list[str], point: str, *python: str) -> subprocess.Popen:
     env = {**os.environ, "TERRITORY_TEST_PAUSE": point}
     env.pop("TERRITORY_DEBUG", None)
     cmd = [*python, *args] if python else [EXE, *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=as_at_a_terminal
+    )
     assert proc.stderr is not None
     line = proc.stderr.readline().decode()
     if line != f"paused at {point}\n":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from folder_helpers import EXE, alive, children
+from folder_helpers import EXE, alive, as_at_a_terminal, children
 
 from territory_cli.main import cli
 
@@ -34,7 +34,9 @@ def example_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _start(args: list[str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "TERRITORY_DEBUG"}
-    return subprocess.Popen([EXE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    return subprocess.Popen(
+        [EXE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=as_at_a_terminal
+    )
 
 
 def _wait_for(what: str, test, timeout: float = 60) -> None:
