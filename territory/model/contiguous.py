@@ -181,7 +181,7 @@ def _mend(
     """A plan made connected by the heuristic (``connect``, then the local search with moves
     that keep every territory one piece): (rep per unit, objective, whether it keeps every
     hard rule, contiguity included)."""
-    from .families.contiguity import boundary_moves, connect
+    from .families.contiguity import boundary_moves, chain_moves, connect
     from .repair import Objective
     from .search import improve
 
@@ -189,7 +189,7 @@ def _mend(
     obj = Objective(st, fams)
     connect(obj)
     for _ in range(3):  # again while a round finds something: a border move can open a swap
-        if not improve(obj) + boundary_moves(obj):
+        if not improve(obj) + boundary_moves(obj) + chain_moves(obj):
             break
     ok = not any(v.hard for v in check_all(st, fams))
     return st.rep_of_unit, evaluate(st, fams), ok
