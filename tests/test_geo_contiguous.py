@@ -236,3 +236,44 @@ def test_chains_pass_a_surplus_on_where_single_moves_are_stuck(tmp_path) -> None
     assert not [v for v in check_all(st, fams) if v.hard]
     tr = obj.find("contiguity")
     assert all(len(bfs_pieces(tr.nb, m)) <= 1 for m in tr.members)
+
+
+def test_the_cut_loop_takes_a_pool_of_some_200_pairs(tmp_path) -> None:
+    """bench/geo_units.py's instance (100,000 accounts x 100 reps, seed 15), its New England
+    division alone: 66 county units x 3 reps = 198 pairs. The repair and the local search end
+    at 1,059 (accounts moved); the cut loop, which now takes pools of up to 250 pairs, finds
+    a contiguous plan of 410 (the bound without contiguity is 362)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    import territory
+    from territory.model.contiguous import CUT_LOOP_MAX_PAIRS, pairs_of
+    from territory.model.scale import solve_pool_scale
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "geo_units.py"
+    spec = importlib.util.spec_from_file_location("bench_geo_units", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_geo_units"] = bench
+    spec.loader.exec_module(bench)
+    acc, ros = bench.generate(tmp_path, 100_000, 100, 15)
+    for f in (acc, ros):
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        frame[frame["region"] == "New England"].to_csv(f, index=False)
+    cfg = territory.load_config(None, ["geo.units=county"])
+    inp = territory.load_input(acc, ros, cfg)
+    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "county", ""))
+    units = build_units(mi, cfg)
+    (pool,) = build_pools(mi, cfg, units)
+    assert pairs_of(pool) == 198 <= CUT_LOOP_MAX_PAIRS
+    _, _, heuristic = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0)
+    rep_of_unit, chosen, report = solve_contiguous(solve_pool_scale, pool, units, cfg)
+    assert heuristic.objective == pytest.approx(1059.0)
+    assert report.objective == pytest.approx(410.0)
+    assert report.bound_without_contiguity == pytest.approx(362.0)
+    assert "contiguity cut loop" in report.log
+    st = pool_state(pool, units, cfg, rep_of_unit, chosen)
+    assert not [v for v in check_all(st, active_families(cfg)) if v.hard]

@@ -61,7 +61,7 @@ from .verify import check_all, evaluate, pool_state
 PoolSolver = Callable[[Pool, Units, PlanConfig], tuple[np.ndarray, np.ndarray, SolveReport]]
 Mend = Callable[[np.ndarray], "tuple[np.ndarray, float] | None"]
 
-CUT_LOOP_MAX_PAIRS = 100  # per-unit (unit, rep) pairs of a pool the loop may take on
+CUT_LOOP_MAX_PAIRS = 250  # per-unit (unit, rep) pairs of a pool the loop may take on
 CUT_LOOP_ROUNDS = 8  # solves of the MIP, each with the rows the previous ones found
 CUT_LOOP_NODES = 20  # branch-and-bound nodes per solve (a limit that is the same everywhere)
 CUT_LOOP_STALL = 2  # ... ended early when the bound has not risen for this many solves
