@@ -7,7 +7,8 @@ that are not geographic (locked accounts, which stay account-level) are not in i
 The family writes no rows into the model the methods solve: each method solves the model
 without it, then ``connect`` gives every piece of a territory but its largest to a touching
 rep (the one that raises the objective least), and the local search improves the plan with
-moves that keep every territory in one piece (this tracker's ``delta``). On small pools the
+moves that keep every territory in one piece (this tracker's ``delta``, checked locally by
+``keeps_one_piece``) and with ejection chains along touching territories (``chain_moves``). On small pools the
 cut loop (``territory.model.contiguous``) then solves the per-unit MIP with contiguity
 written in as separator rows, added as broken plans show them; its bound is a bound of the
 model with contiguity. The final verification checks every territory with networkx and
