@@ -204,23 +204,16 @@ def test_the_local_one_piece_check_agrees_with_counting_pieces(seed: int, n_reps
         assert bool(ok[0]) == counted, (u, v, x, y)
 
 
-def test_chains_pass_a_surplus_on_where_single_moves_are_stuck(tmp_path) -> None:
-    """bench/geo_units.py's generator, 3,000 accounts x 30 reps, state units: in South
-    Atlantic (8 states, 5 reps) the repair and the local search (single moves and swaps that
-    keep every territory one piece) get stuck; an ejection chain (one rep gives a border state
-    to a neighbour, who passes one on) lowers the objective, and every territory stays one
-    piece with every hard rule kept."""
+def bench_pools(tmp_path, n_accounts: int, n_reps: int, seed: int, kind: str, division: str):
+    """bench/geo_units.py's seeded instance, one Census division of it alone, loaded with
+    ``geo.units = kind``: (config, units, pools)."""
     import importlib.util
     import sys
-    from dataclasses import replace
     from pathlib import Path
 
+    import pandas as pd
+
     import territory
-    from territory.geo.territories import bfs_pieces
-    from territory.model.families.contiguity import boundary_moves, chain_moves, connect
-    from territory.model.repair import Objective
-    from territory.model.scale import solve_pool_scale
-    from territory.model.search import improve
 
     path = Path(__file__).resolve().parents[1] / "bench" / "geo_units.py"
     spec = importlib.util.spec_from_file_location("bench_geo_units", path)
@@ -228,12 +221,32 @@ def test_chains_pass_a_surplus_on_where_single_moves_are_stuck(tmp_path) -> None
     bench = importlib.util.module_from_spec(spec)
     sys.modules["bench_geo_units"] = bench
     spec.loader.exec_module(bench)
-    acc, ros = bench.generate(tmp_path, 3000, 30, 1)
-    cfg = territory.load_config(None, ["geo.units=state"])
+    acc, ros = bench.generate(tmp_path, n_accounts, n_reps, seed)
+    for f in (acc, ros):
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        frame[frame["region"] == division].to_csv(f, index=False)
+    cfg = territory.load_config(None, [f"geo.units={kind}"])
     inp = territory.load_input(acc, ros, cfg)
-    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""))
+    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, kind, ""))
     units = build_units(mi, cfg)
-    (pool,) = [p for p in build_pools(mi, cfg, units) if p.name == "South Atlantic"]
+    return cfg, units, build_pools(mi, cfg, units)
+
+
+def test_chains_pass_a_surplus_on_where_single_moves_are_stuck(tmp_path) -> None:
+    """bench/geo_units.py's generator, 3,000 accounts x 30 reps, state units: in South
+    Atlantic (8 states, 5 reps) the repair and the local search (single moves and swaps that
+    keep every territory one piece) get stuck; an ejection chain (one rep gives a border state
+    to a neighbour, who passes one on) lowers the objective, and every territory stays one
+    piece with every hard rule kept."""
+    from dataclasses import replace
+
+    from territory.geo.territories import bfs_pieces
+    from territory.model.families.contiguity import boundary_moves, chain_moves, connect
+    from territory.model.repair import Objective
+    from territory.model.scale import solve_pool_scale
+    from territory.model.search import improve
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 3000, 30, 1, "state", "South Atlantic")
     fams = active_families(cfg)
     no_geo = replace(cfg, geo=replace(cfg.geo, units="none"))
     loose, chosen, _ = solve_pool_scale(pool, units, no_geo)
@@ -255,31 +268,11 @@ def test_the_cut_loop_takes_a_pool_of_some_200_pairs(tmp_path) -> None:
     division alone: 66 county units x 3 reps = 198 pairs. The repair and the local search end
     at 1,059 (accounts moved); the cut loop, which now takes pools of up to 250 pairs, finds
     a contiguous plan of 410 (the bound without contiguity is 362)."""
-    import importlib.util
-    import sys
-    from pathlib import Path
 
-    import pandas as pd
-
-    import territory
     from territory.model.contiguous import CUT_LOOP_MAX_PAIRS, pairs_of
     from territory.model.scale import solve_pool_scale
 
-    path = Path(__file__).resolve().parents[1] / "bench" / "geo_units.py"
-    spec = importlib.util.spec_from_file_location("bench_geo_units", path)
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    sys.modules["bench_geo_units"] = bench
-    spec.loader.exec_module(bench)
-    acc, ros = bench.generate(tmp_path, 100_000, 100, 15)
-    for f in (acc, ros):
-        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
-        frame[frame["region"] == "New England"].to_csv(f, index=False)
-    cfg = territory.load_config(None, ["geo.units=county"])
-    inp = territory.load_input(acc, ros, cfg)
-    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "county", ""))
-    units = build_units(mi, cfg)
-    (pool,) = build_pools(mi, cfg, units)
+    cfg, units, (pool,) = bench_pools(tmp_path, 100_000, 100, 15, "county", "New England")
     assert pairs_of(pool) == 198 <= CUT_LOOP_MAX_PAIRS
     _, _, heuristic = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0)
     rep_of_unit, chosen, report = solve_contiguous(solve_pool_scale, pool, units, cfg)
