@@ -435,9 +435,16 @@ def unit_zones(
         st = units.states()
         zone_of = {c: (s.region if spec == "us-census-regions" else s.division) for c, s in st.items()}
     else:
-        regions = accounts["region"].astype(str).tolist() if "region" in accounts.columns else [""] * len(own)
+        import pandas as pd
+
+        regions = (
+            accounts["region"].astype(str).to_numpy()
+            if "region" in accounts.columns
+            else np.full(len(own), "")
+        )
         seen: dict[str, set[str]] = {}
-        for u, r in zip(own.tolist(), regions):
+        pairs = pd.DataFrame({"unit": own, "region": regions}).drop_duplicates()  # each pair once
+        for u, r in zip(pairs["unit"].tolist(), pairs["region"].tolist()):
             if u in state_of:
                 seen.setdefault(state_of[u], set()).add(r)
         zone_of = {s: next(iter(rs)) for s, rs in seen.items() if len(rs) == 1}
@@ -486,7 +493,7 @@ def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rul
     follows = ~locked & (own != "")
     roster_regions = set(reps["region"].astype(str)) if "region" in reps.columns else set()
     states = covered_states(
-        {state_of[u] for u in own[follows].tolist() if u in state_of}, region_rules, roster_regions
+        {state_of[u] for u in pd.unique(own[follows]).tolist() if u in state_of}, region_rules, roster_regions
     )
     g = unit_graph(kind, states)
     row_unit = pd.Index(g.ids).get_indexer(pd.Index(own)).astype(np.int64)
@@ -509,19 +516,17 @@ def family_units(accounts: pd.DataFrame, row_unit: np.ndarray, follows: np.ndarr
 
     if "family_id" not in accounts.columns:
         return row_unit.copy()
-    fam = accounts["family_id"].astype(str).to_numpy(dtype=object)
+    fam = accounts["family_id"].astype(str)
     rid = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    code, names = pd.factorize(fam)
     ok = follows & (row_unit >= 0)
-    votes = pd.DataFrame({"unit": row_unit[ok], "head": (rid.astype(str).to_numpy(dtype=object) == fam)[ok]})
-    votes.index = pd.Index(fam[ok], name="family")
-    # the head's unit sorts first within its family, then the members' units, smallest first
-    chosen = (
-        votes.sort_values(["head", "unit"], ascending=[False, True], kind="stable")
-        .groupby(level=0)["unit"]
-        .first()
-    )
-    mapped = pd.Index(chosen.index).get_indexer(pd.Index(fam))
-    return np.where(mapped >= 0, chosen.to_numpy(dtype=np.int64)[mapped], row_unit).astype(np.int64)
+    head = ok & (rid.astype(str).to_numpy() == fam.to_numpy())
+    big = np.iinfo(np.int64).max
+    smallest = np.full(len(names), big, dtype=np.int64)
+    np.minimum.at(smallest, code[ok], row_unit[ok])
+    chosen = smallest.copy()
+    chosen[code[head]] = row_unit[head]  # the head's unit wins (one head per family)
+    return np.where(chosen[code] != big, chosen[code], row_unit).astype(np.int64)
 
 
 def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) -> list:
