@@ -102,3 +102,31 @@ def test_a_plan_the_time_limit_stopped_says_so(tmp_path: Path, monkeypatch: pyte
     assert result.solver.pools[0].status == "time_limit"
     assert result.warnings[-1] == WARNING.format(pool.name)
     assert plan.status_text().endswith("stopped at the 60 s limit)")
+
+
+def test_a_plan_of_many_territories_does_not_depend_on_the_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench/geo_units.py's generator at 3,000 accounts x 30 reps, its South Atlantic
+    division (8 states, 5 reps) with state units, where the local search's chains are at
+    work (tests/test_geo_contiguous.py): the repair, the local search and the cut loop stop
+    on steps, never on the clock, so a busy machine gives the same owner for every account."""
+    import pandas as pd
+    from geo_units import generate as generate_geo
+
+    import territory
+
+    acc, ros = generate_geo(tmp_path, 3000, 30, 1)
+    for f in (acc, ros):  # South Atlantic alone
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        frame[frame["region"] == "South Atlantic"].to_csv(f, index=False)
+    inp = territory.load_input(acc, ros, territory.load_config(None, ["geo.units=state"]))
+    quiet = solve_input(inp)
+    slow_clock(monkeypatch)
+    busy = solve_input(inp)
+    stopped = [p.name for p in busy.pools if p.report.status == "time_limit"]
+    assert busy.assignment() == quiet.assignment() or stopped
+    assert [p.report.objective for p in busy.pools if p.name not in stopped] == [
+        p.report.objective for p in quiet.pools if p.name not in stopped
+    ]
+    assert quiet.extras["geography"]["territories"]["every_territory_one_piece"] is True

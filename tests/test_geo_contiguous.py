@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territory.geo.territories import geo_setup
 from territory.model.contiguous import Cut, separators, solve_contiguous
@@ -149,3 +151,134 @@ def test_the_plan_reports_both_bounds() -> None:
         "The bound and gap are against the model with contiguity (without contiguity the bound "
         "is 4.0); 1 of 1 pool proven optimal with contiguity."
     )
+
+
+def grid(n: int) -> list[list[int]]:
+    """An n x n grid of units, each touching the units left, right, above and below."""
+    nb: list[list[int]] = [[] for _ in range(n * n)]
+    for i, j in itertools.product(range(n), range(n)):
+        for di, dj in ((0, 1), (1, 0)):
+            if i + di < n and j + dj < n:
+                a, b = i * n + j, (i + di) * n + j + dj
+                nb[a].append(b)
+                nb[b].append(a)
+    return nb
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(2, 6))
+@settings(max_examples=40, deadline=None)
+def test_the_local_one_piece_check_agrees_with_counting_pieces(seed: int, n_reps: int) -> None:
+    """``keeps_one_piece`` (the local search's check) says a move keeps both territories one
+    piece exactly when counting their pieces after the move (breadth-first) says so, for every
+    unit and every other rep on random connected plans of a 6 x 6 grid (grown from seeds);
+    and the tracker's answer for swaps agrees with counting as well."""
+    from territory.geo.territories import bfs_pieces
+    from territory.model.families.contiguity import Pieces, keeps_one_piece
+
+    rng = np.random.default_rng(seed)
+    nb = grid(6)
+    rep = np.full(36, -1)
+    rep[rng.choice(36, n_reps, replace=False)] = np.arange(n_reps)
+    while (rep < 0).any():  # grow: a random free unit next to a territory joins it
+        edge = [(u, rep[v]) for u in np.flatnonzero(rep < 0).tolist() for v in nb[u] if rep[v] >= 0]
+        u, r = edge[int(rng.integers(len(edge)))]
+        rep[u] = r
+    members = [set(np.flatnonzero(rep == r).tolist()) for r in range(n_reps)]
+    for u, y in itertools.product(range(36), range(n_reps)):
+        x = int(rep[u])
+        if x == y:
+            continue
+        mx, my = members[x] - {u}, members[y] | {u}
+        counted = len(bfs_pieces(nb, mx)) <= 1 and len(bfs_pieces(nb, my)) == 1
+        assert keeps_one_piece(nb, members[x], members[y], u) == counted, (u, x, y)
+    # swaps (u to y while v comes to x): the tracker's quick refusal agrees with counting too
+    tr = Pieces.__new__(Pieces)
+    tr.nb, tr.geo, tr.members, tr.count = nb, np.ones(36, dtype=bool), members, [1] * n_reps
+    for u, v in rng.integers(36, size=(150, 2)).tolist():
+        x, y = int(rep[u]), int(rep[v])
+        if x == y:
+            continue
+        mx, my = members[x] - {u} | {v}, members[y] - {v} | {u}
+        counted = len(bfs_pieces(nb, mx)) == 1 and len(bfs_pieces(nb, my)) == 1
+        _, ok = tr.delta(np.array([u]), x, y, np.array([v]))
+        assert bool(ok[0]) == counted, (u, v, x, y)
+
+
+def bench_pools(tmp_path, n_accounts: int, n_reps: int, seed: int, kind: str, division: str):
+    """bench/geo_units.py's seeded instance, one Census division of it alone, loaded with
+    ``geo.units = kind``: (config, units, pools)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    import territory
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "geo_units.py"
+    spec = importlib.util.spec_from_file_location("bench_geo_units", path)
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_geo_units"] = bench
+    spec.loader.exec_module(bench)
+    acc, ros = bench.generate(tmp_path, n_accounts, n_reps, seed)
+    for f in (acc, ros):
+        frame = pd.read_csv(f, dtype=str, keep_default_na=False)
+        frame[frame["region"] == division].to_csv(f, index=False)
+    cfg = territory.load_config(None, [f"geo.units={kind}"])
+    inp = territory.load_input(acc, ros, cfg)
+    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, kind, ""))
+    units = build_units(mi, cfg)
+    return cfg, units, build_pools(mi, cfg, units)
+
+
+def test_chains_pass_a_surplus_on_where_single_moves_are_stuck(tmp_path) -> None:
+    """bench/geo_units.py's generator, 3,000 accounts x 30 reps, state units: in South
+    Atlantic (8 states, 5 reps) the repair and the local search (single moves and swaps that
+    keep every territory one piece) get stuck; an ejection chain (one rep gives a border state
+    to a neighbour, who passes one on) lowers the objective, and every territory stays one
+    piece with every hard rule kept."""
+    from dataclasses import replace
+
+    from territory.geo.territories import bfs_pieces
+    from territory.model.families.contiguity import boundary_moves, chain_moves, connect
+    from territory.model.repair import Objective
+    from territory.model.scale import solve_pool_scale
+    from territory.model.search import improve
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 3000, 30, 1, "state", "South Atlantic")
+    fams = active_families(cfg)
+    no_geo = replace(cfg, geo=replace(cfg.geo, units="none"))
+    loose, chosen, _ = solve_pool_scale(pool, units, no_geo)
+    st = pool_state(pool, units, cfg, loose.copy(), chosen)
+    obj = Objective(st, fams)
+    connect(obj)
+    while improve(obj) + boundary_moves(obj):
+        pass
+    stuck = evaluate(st, fams)
+    assert chain_moves(obj) >= 1
+    assert evaluate(st, fams) < stuck - 1.0
+    assert not [v for v in check_all(st, fams) if v.hard]
+    tr = obj.find("contiguity")
+    assert all(len(bfs_pieces(tr.nb, m)) <= 1 for m in tr.members)
+
+
+def test_the_cut_loop_takes_a_pool_of_some_200_pairs(tmp_path) -> None:
+    """bench/geo_units.py's instance (100,000 accounts x 100 reps, seed 15), its New England
+    division alone: 66 county units x 3 reps = 198 pairs. The repair and the local search end
+    at 1,059 (accounts moved); the cut loop, which now takes pools of up to 250 pairs, finds
+    a contiguous plan of 410 (the bound without contiguity is 362)."""
+
+    from territory.model.contiguous import CUT_LOOP_MAX_PAIRS, pairs_of
+    from territory.model.scale import solve_pool_scale
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 100_000, 100, 15, "county", "New England")
+    assert pairs_of(pool) == 198 <= CUT_LOOP_MAX_PAIRS
+    _, _, heuristic = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0)
+    rep_of_unit, chosen, report = solve_contiguous(solve_pool_scale, pool, units, cfg)
+    assert heuristic.objective == pytest.approx(1059.0)
+    assert report.objective == pytest.approx(410.0)
+    assert report.bound_without_contiguity == pytest.approx(362.0)
+    assert "contiguity cut loop" in report.log
+    st = pool_state(pool, units, cfg, rep_of_unit, chosen)
+    assert not [v for v in check_all(st, active_families(cfg)) if v.hard]

@@ -495,3 +495,32 @@ def test_cli_plans_product_territories(tmp_path) -> None:
     ]
     assert {r["owner_id"] for r in terr if r["product"] == "ins"} == {"R3"}
     assert {r["owner_id"] for r in terr if r["product"] == "core"} == {"R1", "R2"}
+
+
+def test_a_family_without_its_head_row_follows_its_smallest_unit() -> None:
+    """A family follows its head's unit; when the head's row is not among the rows (here:
+    family_id names an account that is not there), it follows the smallest unit of its
+    members (CA, before WA in the graph), not the unit of whichever member comes first."""
+    inp = chain(2, 1, 2)
+    a = inp.accounts.copy()
+    a.loc[a["account_id"].isin(["WA0", "CA0"]), "family_id"] = "GONE"
+    g = unit_graph("state", {"WA", "OR", "CA"})
+    assert g.index()["CA"] < g.index()["WA"]
+    geo = geo_setup(a, inp.reps, "state", "")
+    key = dict(zip(a["account_id"], geo.key.tolist()))
+    assert (key["WA0"], key["CA0"], key["WA1"], key["CA1"]) == ("geo:CA", "geo:CA", "geo:WA", "geo:CA")
+
+
+def test_a_family_follows_its_heads_unit_with_product_icps() -> None:
+    """With product ICPs a row's family id is the head's row id (account::product), not its
+    account id: the family still follows its head (OR0, in OR), not its first member (CA0)."""
+    inp = product_chain()
+    a = inp.accounts.copy()
+    for prod in ("core", "ins"):
+        a.loc[a["_row_id"] == f"CA0::{prod}", "family_id"] = f"OR0::{prod}"
+        a.loc[a["_row_id"] == f"WA0::{prod}", "family_id"] = f"OR0::{prod}"
+    geo = geo_setup(a, inp.reps, "state", "")
+    key = dict(zip(a["_row_id"], geo.key.tolist()))
+    for prod in ("core", "ins"):
+        assert key[f"CA0::{prod}"] == key[f"WA0::{prod}"] == key[f"OR0::{prod}"] == key[f"OR1::{prod}"]
+        assert key[f"CA1::{prod}"] != key[f"OR0::{prod}"]

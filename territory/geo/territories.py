@@ -435,9 +435,16 @@ def unit_zones(
         st = units.states()
         zone_of = {c: (s.region if spec == "us-census-regions" else s.division) for c, s in st.items()}
     else:
-        regions = accounts["region"].astype(str).tolist() if "region" in accounts.columns else [""] * len(own)
+        import pandas as pd
+
+        regions = (
+            accounts["region"].astype(str).to_numpy()
+            if "region" in accounts.columns
+            else np.full(len(own), "")
+        )
         seen: dict[str, set[str]] = {}
-        for u, r in zip(own.tolist(), regions):
+        pairs = pd.DataFrame({"unit": own, "region": regions}).drop_duplicates()  # each pair once
+        for u, r in zip(pairs["unit"].tolist(), pairs["region"].tolist()):
             if u in state_of:
                 seen.setdefault(state_of[u], set()).add(r)
         zone_of = {s: next(iter(rs)) for s, rs in seen.items() if len(rs) == 1}
@@ -465,9 +472,7 @@ def geo_setup(
         mine = reps if carried is None else reps[carried.isin([prod, "auto", "AUTO", "Auto"]).to_numpy()]
         part = dataclasses.replace(_geo_setup(accounts.iloc[at], mine, kind, region_rules), product=prod)
         sfx = part.suffix
-        part = dataclasses.replace(
-            part, key=np.array([k + sfx if k else "" for k in part.key.tolist()], dtype=object)
-        )
+        part = dataclasses.replace(part, key=np.where(part.key != "", part.key + sfx, "").astype(object))
         parts[prod], rows[prod] = part, at
         follows[at] = part.follows
         key[at] = part.key
@@ -476,6 +481,8 @@ def geo_setup(
 
 def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str) -> GeoSetup:
     """``geo_setup`` for one set of rows (all of them, or one product's)."""
+    import pandas as pd
+
     ids, _names, st, *_ = _all_units(kind)
     state_of = dict(zip(ids, st))
     own = account_unit_ids(accounts, kind)
@@ -486,31 +493,40 @@ def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rul
     follows = ~locked & (own != "")
     roster_regions = set(reps["region"].astype(str)) if "region" in reps.columns else set()
     states = covered_states(
-        {state_of[u] for u in own[follows].tolist() if u in state_of}, region_rules, roster_regions
+        {state_of[u] for u in pd.unique(own[follows]).tolist() if u in state_of}, region_rules, roster_regions
     )
     g = unit_graph(kind, states)
-    pos = g.index()
-    row_unit = np.array([pos.get(u, -1) for u in own.tolist()], dtype=np.int64)
-    # A family follows one unit: its head's (the account whose id is the family id), else
-    # the smallest unit of its members.
-    unit_of_row = row_unit.copy()
-    if "family_id" in accounts.columns:
-        fam = accounts["family_id"].astype(str).to_numpy(dtype=object)
-        acc = accounts["account_id"].astype(str).to_numpy(dtype=object)
-        head: dict[str, int] = {}
-        for f, a, u, ok in zip(fam.tolist(), acc.tolist(), row_unit.tolist(), follows.tolist()):
-            if ok and u >= 0 and (a == f or f not in head):
-                head[f] = u if a == f else min(u, head.get(f, u))
-        unit_of_row = np.array(
-            [head.get(f, u) for f, u in zip(fam.tolist(), row_unit.tolist())], dtype=np.int64
-        )
+    row_unit = pd.Index(g.ids).get_indexer(pd.Index(own)).astype(np.int64)
+    unit_of_row = family_units(accounts, row_unit, follows)
     has = np.zeros(g.n, dtype=bool)
     has[unit_of_row[follows & (unit_of_row >= 0)]] = True
     anchor = attach_empty(g, has, unit_zones(g, accounts, own, state_of, region_rules))
     key = np.full(len(accounts), "", dtype=object)
     sel = np.flatnonzero(follows & (unit_of_row >= 0))
-    key[sel] = [unit_key(g.ids[u]) for u in unit_of_row[sel].tolist()]
+    key[sel] = np.array([unit_key(u) for u in g.ids], dtype=object)[unit_of_row[sel]]
     return GeoSetup(g, anchor, row_unit, follows & (unit_of_row >= 0), key)
+
+
+def family_units(accounts: pd.DataFrame, row_unit: np.ndarray, follows: np.ndarray) -> np.ndarray:
+    """The unit each row follows: a family follows one unit, its head's (the row whose id,
+    ``_row_id`` with product ICPs, else ``account_id``, is the family id), else the smallest
+    unit of its members; rows without a family (or whose family has no unit) keep their own
+    (``row_unit``, -1 for none). Only rows that ``follows`` and have a unit vote."""
+    import pandas as pd
+
+    if "family_id" not in accounts.columns:
+        return row_unit.copy()
+    fam = accounts["family_id"].astype(str)
+    rid = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    code, names = pd.factorize(fam)
+    ok = follows & (row_unit >= 0)
+    head = ok & (rid.astype(str).to_numpy() == fam.to_numpy())
+    big = np.iinfo(np.int64).max
+    smallest = np.full(len(names), big, dtype=np.int64)
+    np.minimum.at(smallest, code[ok], row_unit[ok])
+    chosen = smallest.copy()
+    chosen[code[head]] = row_unit[head]  # the head's unit wins (one head per family)
+    return np.where(chosen[code] != big, chosen[code], row_unit).astype(np.int64)
 
 
 def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) -> list:

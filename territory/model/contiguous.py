@@ -61,7 +61,7 @@ from .verify import check_all, evaluate, pool_state
 PoolSolver = Callable[[Pool, Units, PlanConfig], tuple[np.ndarray, np.ndarray, SolveReport]]
 Mend = Callable[[np.ndarray], "tuple[np.ndarray, float] | None"]
 
-CUT_LOOP_MAX_PAIRS = 100  # per-unit (unit, rep) pairs of a pool the loop may take on
+CUT_LOOP_MAX_PAIRS = 250  # per-unit (unit, rep) pairs of a pool the loop may take on
 CUT_LOOP_ROUNDS = 8  # solves of the MIP, each with the rows the previous ones found
 CUT_LOOP_NODES = 20  # branch-and-bound nodes per solve (a limit that is the same everywhere)
 CUT_LOOP_STALL = 2  # ... ended early when the bound has not risen for this many solves
@@ -181,7 +181,7 @@ def _mend(
     """A plan made connected by the heuristic (``connect``, then the local search with moves
     that keep every territory one piece): (rep per unit, objective, whether it keeps every
     hard rule, contiguity included)."""
-    from .families.contiguity import boundary_moves, connect
+    from .families.contiguity import boundary_moves, chain_moves, connect
     from .repair import Objective
     from .search import improve
 
@@ -189,7 +189,7 @@ def _mend(
     obj = Objective(st, fams)
     connect(obj)
     for _ in range(3):  # again while a round finds something: a border move can open a swap
-        if not improve(obj) + boundary_moves(obj):
+        if not improve(obj) + boundary_moves(obj) + chain_moves(obj):
             break
     ok = not any(v.hard for v in check_all(st, fams))
     return st.rep_of_unit, evaluate(st, fams), ok

@@ -7,7 +7,8 @@ that are not geographic (locked accounts, which stay account-level) are not in i
 The family writes no rows into the model the methods solve: each method solves the model
 without it, then ``connect`` gives every piece of a territory but its largest to a touching
 rep (the one that raises the objective least), and the local search improves the plan with
-moves that keep every territory in one piece (this tracker's ``delta``). On small pools the
+moves that keep every territory in one piece (this tracker's ``delta``, checked locally by
+``keeps_one_piece``) and with ejection chains along touching territories (``chain_moves``). On small pools the
 cut loop (``territory.model.contiguous``) then solves the per-unit MIP with contiguity
 written in as separator rows, added as broken plans show them; its bound is a bound of the
 model with contiguity. The final verification checks every territory with networkx and
@@ -84,12 +85,25 @@ class Pieces(Tracker):
         touched = self.geo[aa] | (self.geo[bb] if bb is not None else False)
         for k in np.flatnonzero(touched & (rr != rr2)).tolist():
             u, x, y = int(aa[k]), int(rr[k]), int(rr2[k])
+            if bb is None and self.count[x] == 1 and self.count[y] <= 1:
+                ok[k] = keeps_one_piece(self.nb, self.members[x], self.members[y], u)
+                continue
+            v = int(bb[k]) if bb is not None and self.geo[bb[k]] else -1
+            if (
+                self.count[x] == 1
+                and self.count[y] == 1
+                and not (
+                    _comes_in(self.nb, self.members[y], u if self.geo[u] else -1, v)
+                    and _comes_in(self.nb, self.members[x], v, u if self.geo[u] else -1)
+                )
+            ):
+                ok[k] = False  # a unit that comes in touches nothing of what stays: two pieces
+                continue
             mx, my = set(self.members[x]), set(self.members[y])
             if self.geo[u]:
                 mx.discard(u)
                 my.add(u)
-            if bb is not None and self.geo[bb[k]]:
-                v = int(bb[k])
+            if v >= 0:
                 my.discard(v)
                 mx.add(v)
             ok[k] = self.count_of(mx) <= max(self.count[x], 1) and self.count_of(my) <= max(self.count[y], 1)
@@ -97,10 +111,13 @@ class Pieces(Tracker):
 
     def move(self, u: int, r1: int, r2: int) -> None:
         if r1 != r2 and self.geo[u]:
-            self.members[r1].discard(u)
-            self.members[r2].add(u)
-            self.count[r1] = self.count_of(self.members[r1])
-            self.count[r2] = self.count_of(self.members[r2])
+            mx, my = self.members[r1], self.members[r2]
+            # both one piece before and after (the local check): no need to count them again
+            local = self.count[r1] == 1 and self.count[r2] <= 1 and keeps_one_piece(self.nb, mx, my, u)
+            mx.discard(u)
+            my.add(u)
+            self.count[r1] = (1 if mx else 0) if local else self.count_of(mx)
+            self.count[r2] = 1 if local else self.count_of(my)
 
     def excess(self) -> float:
         """0: a broken territory is mended by ``connect``, not by giving units back."""
@@ -132,6 +149,36 @@ class Pieces(Tracker):
         g.add_nodes_from(nodes)
         g.add_edges_from((u, v) for u in nodes for v in self.nb[u] if v in nodes and u < v)
         return nx.number_connected_components(g)
+
+
+def _comes_in(nb: list[list[int]], nodes: set[int], u: int, out: int) -> bool:
+    """Whether unit ``u`` (-1: none) joining ``nodes`` while ``out`` leaves them touches what
+    stays, or is alone: False is a quick proof that the territory breaks in two."""
+    return u < 0 or len(nodes) == (out in nodes) or any(v in nodes and v != out for v in nb[u])
+
+
+def keeps_one_piece(nb: list[list[int]], mx: set[int], my: set[int], u: int) -> bool:
+    """Whether unit ``u`` may go from territory ``mx`` to ``my`` when both are one piece (or
+    ``my`` is empty) and both stay so, checked locally: ``my`` stays one piece when it is
+    empty or ``u`` touches it; ``mx`` when ``u``'s neighbours in it still reach each other
+    without ``u`` (a search from one of them that stops once it has found them all). The
+    same answer as counting the pieces of both territories after the move, usually without
+    visiting more than a few units."""
+    if my and not any(v in my for v in nb[u]):
+        return False
+    ends = [v for v in nb[u] if v in mx]
+    if len(ends) <= 1:
+        return True  # a leaf of mx (or its last unit): the rest stays one piece
+    want = set(ends[1:])
+    seen, todo = {u, ends[0]}, [ends[0]]
+    while todo and want:
+        w = todo.pop()
+        for v in nb[w]:
+            if v in mx and v not in seen:
+                seen.add(v)
+                want.discard(v)
+                todo.append(v)
+    return not want
 
 
 def connect(obj: Any) -> int:
@@ -208,5 +255,84 @@ def boundary_moves(obj: Any, passes: int = 20) -> int:
                 step += 1
         taken += step
         if not step:
+            break
+    return taken
+
+
+def chain_moves(obj: Any, depth: int = 3, passes: int = 10) -> int:
+    """Ejection chains on the territories' borders: rep r0 gives a border unit to a touching
+    rep r1, r1 one to r2, ... (up to ``depth`` moves along a path of touching reps, each unit
+    the best of its step for the objective, every family allowing it: both territories stay
+    one piece). A chain is kept when the objective goes down at its end, the best chain from
+    each rep first. Where single moves are stuck (a rep over its band whose neighbours are
+    all full, an empty rep far from the reps who have too much), a chain passes the surplus
+    on. After the first pass, only chains from reps next to a change are looked for again.
+    Returns the chains taken."""
+    tr = obj.find("contiguity")
+    if tr is None:
+        return 0
+    st = obj.st
+    elig = st.items.eligible()
+    rou = st.rep_of_unit
+    nb, geo = tr.nb, tr.geo
+    taken = 0
+
+    def touching(a: int) -> list[int]:
+        return sorted({int(rou[v]) for u in tr.members[a] for v in nb[u] if geo[v]} - {a})
+
+    def steps(a: int, bs: list[int], used: set[int]) -> list[tuple[int, int, float]]:
+        """For each rep b of ``bs``, the best unit for rep ``a`` to give it and the change of
+        objective: (b, unit, change), for the reps some unit may go to."""
+        us, rs = [], []
+        for u in sorted(tr.members[a] - used):
+            for b in sorted({int(rou[v]) for v in nb[u]}.intersection(bs)):
+                if elig[st.item_of_unit[u], b]:
+                    us.append(u)
+                    rs.append(b)
+        if not us:
+            return []
+        dpen, ok = obj.delta(np.asarray(us), a, np.asarray(rs))
+        best: dict[int, tuple[int, float]] = {}
+        for u, b, d, o in zip(us, rs, dpen.tolist(), ok.tolist()):
+            if o and (b not in best or d < best[b][1] - 1e-12):
+                best[b] = (u, d)
+        return [(b, u, d) for b, (u, d) in sorted(best.items())]
+
+    def best_chain(r0: int) -> list[tuple[int, int, int]]:
+        """The chain from ``r0`` that lowers the objective most: (unit, from, to) per move
+        (empty when none lowers it). Every move is undone before it returns."""
+        best: tuple[float, list[tuple[int, int, int]]] = (-1e-9, [])
+        path: list[tuple[int, int, int]] = []
+
+        def grow(a: int, total: float, on_path: set[int]) -> None:
+            nonlocal best
+            bs = [b for b in touching(a) if b not in on_path]
+            for b, u, d in steps(a, bs, {m[0] for m in path}):
+                obj.move(u, b)
+                path.append((u, a, b))
+                if total + d < best[0]:
+                    best = (total + d, list(path))
+                if len(path) < depth:
+                    grow(b, total + d, on_path | {b})
+                path.pop()
+                obj.move(u, a)
+
+        grow(r0, 0.0, {r0})
+        return best[1]
+
+    dirty = set(range(st.R))
+    for _ in range(passes):
+        found = 0
+        for r0 in range(st.R):
+            if r0 not in dirty:
+                continue
+            dirty.discard(r0)
+            chain = best_chain(r0)
+            for u, a, b in chain:
+                obj.move(u, b)
+                dirty.update((a, b), touching(a), touching(b))
+            found += bool(chain)
+        taken += found
+        if not found:
             break
     return taken
