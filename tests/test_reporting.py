@@ -763,3 +763,49 @@ def test_books_do_not_measure_text_for_auto_widths(plan, monkeypatch):
         calls.clear()
         render_checked(context)
         assert len(calls) <= 10, type(context).__name__
+
+
+def _cell_overflows(html: str, table_class: str) -> list[str]:
+    """Text of the cells of ``table.<table_class>`` that reaches outside its cell's content box
+    (a number written over its neighbour's), from WeasyPrint's laid-out boxes."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from territory.reporting.render import AssetFetcher
+
+    def walk(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from walk(child)
+
+    found = []
+    fetch = AssetFetcher().weasyprint_fetcher()
+    for page in weasyprint.HTML(string=html, url_fetcher=fetch).render().pages:
+        for table in walk(page._page_box):
+            if not (isinstance(table, boxes.TableBox) and table_class in (table.element.get("class") or "")):
+                continue
+            for cell in (b for b in walk(table) if isinstance(b, boxes.TableCellBox)):
+                left, right = cell.content_box_x(), cell.content_box_x() + cell.width
+                for text in (b for b in walk(cell) if isinstance(b, boxes.TextBox)):
+                    if text.position_x < left - 0.01 or text.position_x + text.width > right + 0.01:
+                        found.append(text.text)
+    return found
+
+
+@pytest.mark.parametrize("page_size", ["letter", "a4"])
+def test_rollup_numbers_with_fair_shares_fit_their_cells(plan, page_size):
+    """A team of 1,882 accounts showed its Team row as '271 (280.4)59 (655.9)952 (934.8)':
+    the tier cells were narrower than a count with its fair share, and did not wrap."""
+    ctx = build_manager_rollup(plan, "Maya Lindqvist", generated_on=GENERATED_ON, page_size=page_size)
+    big = dataclasses.replace(
+        ctx,
+        reps=tuple(
+            dataclasses.replace(r, tier_counts=(271, 1659, 952), fair_tier=(280.4, 1655.9, 934.8))
+            for r in ctx.reps
+        ),
+        team_tier_counts=(12154, 21659, 9952),
+        team_fair_tiers=(12626.8, 21655.9, 9934.8),
+    )
+    assert _cell_overflows(render_html(big), "list") == []
+    text = pdf_text(render_checked(big))
+    assert "12,154 (12,626.8)" in text.replace("\n", " ")
