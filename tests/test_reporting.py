@@ -291,7 +291,40 @@ def test_family_is_shown_parent_first_with_indented_subsidiaries(plan):
     assert order[i : i + 3] == ["A-010", "A-011", "A-012"]
     assert [r.depth for r in rows[i : i + 3]] == [0, 1, 2]
     html = render_html(ctx)
-    assert re.search(r'class="a d1[^"]*">↳ <b>Northwind Logistics</b>', html)
+    assert re.search(r'class="a d1[^"]*"><b>↳ Northwind Logistics</b>', html)
+
+
+def test_an_account_entry_is_three_pieces_of_text(plan):
+    """Each separate piece of text costs WeasyPrint a text layout to place it and another to
+    draw it, whatever its length: an entry is the bold name (with a subsidiary's arrow), the
+    rest of its first line, and its second line; only a new account's status adds a piece,
+    for its colour."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from territory.reporting.render import AssetFetcher
+
+    def walk(box):  # type: ignore[no-untyped-def]
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from walk(child)
+
+    html = render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
+    document = weasyprint.HTML(string=html, url_fetcher=AssetFetcher().weasyprint_fetcher()).render()
+    pieces = {}
+    for page in document.pages:
+        for box in walk(page._page_box):
+            classes = (box.element.get("class") or "").split() if box.element is not None else []
+            if type(box) is boxes.BlockBox and box.element_tag == "div" and "a" in classes:
+                texts = [b.text for b in walk(box) if isinstance(b, boxes.TextBox)]
+                # the entry's own block, not the anonymous block of its first line (the same element)
+                n = len(texts) - any(
+                    isinstance(b, boxes.InlineBox) and "new" in (b.element.get("class") or "")
+                    for b in walk(box)
+                )
+                pieces[texts[0]] = max(n, pieces.get(texts[0], 0))
+    assert "↳ Northwind Logistics" in pieces
+    assert set(pieces.values()) == {3}, {k: v for k, v in pieces.items() if v != 3}
 
 
 def test_leaving_page_lists_accounts_and_new_owner(r02_pdf, rows):
