@@ -294,35 +294,40 @@ def test_family_is_shown_parent_first_with_indented_subsidiaries(plan):
     assert re.search(r'class="a d1[^"]*"><b>↳ Northwind Logistics</b>', html)
 
 
+def _walk(box):  # type: ignore[no-untyped-def]
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _walk(child)
+
+
+def _laid_out(html: str):  # type: ignore[no-untyped-def]
+    """Every box of every page of ``html`` as WeasyPrint lays it out, with the book's assets."""
+    import weasyprint
+
+    from territory.reporting.render import AssetFetcher
+
+    document = weasyprint.HTML(string=html, url_fetcher=AssetFetcher().weasyprint_fetcher()).render()
+    for page in document.pages:
+        yield from _walk(page._page_box)
+
+
 def test_an_account_entry_is_three_pieces_of_text(plan):
     """Each separate piece of text costs WeasyPrint a text layout to place it and another to
     draw it, whatever its length: an entry is the bold name (with a subsidiary's arrow), the
     rest of its first line, and its second line; only a new account's status adds a piece,
     for its colour."""
-    import weasyprint
     from weasyprint.formatting_structure import boxes
 
-    from territory.reporting.render import AssetFetcher
-
-    def walk(box):  # type: ignore[no-untyped-def]
-        yield box
-        for child in getattr(box, "children", ()):
-            yield from walk(child)
-
-    html = render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
-    document = weasyprint.HTML(string=html, url_fetcher=AssetFetcher().weasyprint_fetcher()).render()
     pieces = {}
-    for page in document.pages:
-        for box in walk(page._page_box):
-            classes = (box.element.get("class") or "").split() if box.element is not None else []
-            if type(box) is boxes.BlockBox and box.element_tag == "div" and "a" in classes:
-                texts = [b.text for b in walk(box) if isinstance(b, boxes.TextBox)]
-                # the entry's own block, not the anonymous block of its first line (the same element)
-                n = len(texts) - any(
-                    isinstance(b, boxes.InlineBox) and "new" in (b.element.get("class") or "")
-                    for b in walk(box)
-                )
-                pieces[texts[0]] = max(n, pieces.get(texts[0], 0))
+    for box in _laid_out(render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON))):
+        classes = (box.element.get("class") or "").split() if box.element is not None else []
+        if type(box) is boxes.BlockBox and box.element_tag == "div" and "a" in classes:
+            texts = [b.text for b in _walk(box) if isinstance(b, boxes.TextBox)]
+            # the entry's own block, not the anonymous block of its first line (the same element)
+            n = len(texts) - any(
+                isinstance(b, boxes.InlineBox) and "new" in (b.element.get("class") or "") for b in _walk(box)
+            )
+            pieces[texts[0]] = max(n, pieces.get(texts[0], 0))
     assert "↳ Northwind Logistics" in pieces
     assert set(pieces.values()) == {3}, {k: v for k, v in pieces.items() if v != 3}
 
@@ -801,33 +806,22 @@ def test_books_do_not_measure_text_for_auto_widths(plan, monkeypatch):
 def _cell_overflows(html: str, table_class: str) -> list[str]:
     """Text of the cells of ``table.<table_class>`` that reaches outside its cell's content box
     (a number written over its neighbour's), from WeasyPrint's laid-out boxes."""
-    import weasyprint
     from weasyprint.formatting_structure import boxes
 
-    from territory.reporting.render import AssetFetcher
-
-    def walk(box):  # type: ignore[no-untyped-def]
-        yield box
-        for child in getattr(box, "children", ()):
-            yield from walk(child)
-
     found = []
-    fetch = AssetFetcher().weasyprint_fetcher()
-    for page in weasyprint.HTML(string=html, url_fetcher=fetch).render().pages:
-        for table in walk(page._page_box):
-            if not (isinstance(table, boxes.TableBox) and table_class in (table.element.get("class") or "")):
-                continue
-            for cell in (b for b in walk(table) if isinstance(b, boxes.TableCellBox)):
-                left, right = cell.content_box_x(), cell.content_box_x() + cell.width
-                # a space left hanging at a wrap is drawn as nothing
-                for text in (
-                    b
-                    for b in walk(cell)
-                    if (isinstance(b, boxes.TextBox) and b.text.strip())
-                    or isinstance(b, boxes.InlineReplacedBox)
-                ):
-                    if text.position_x < left - 0.01 or text.position_x + text.width > right + 0.01:
-                        found.append(getattr(text, "text", text.element_tag))  # a mix bar: its <svg>
+    for table in _laid_out(html):
+        if not (isinstance(table, boxes.TableBox) and table_class in (table.element.get("class") or "")):
+            continue
+        for cell in (b for b in _walk(table) if isinstance(b, boxes.TableCellBox)):
+            left, right = cell.content_box_x(), cell.content_box_x() + cell.width
+            # a space left hanging at a wrap is drawn as nothing
+            for text in (
+                b
+                for b in _walk(cell)
+                if (isinstance(b, boxes.TextBox) and b.text.strip()) or isinstance(b, boxes.InlineReplacedBox)
+            ):
+                if text.position_x < left - 0.01 or text.position_x + text.width > right + 0.01:
+                    found.append(getattr(text, "text", text.element_tag))  # a mix bar: its <svg>
     return found
 
 
