@@ -291,7 +291,45 @@ def test_family_is_shown_parent_first_with_indented_subsidiaries(plan):
     assert order[i : i + 3] == ["A-010", "A-011", "A-012"]
     assert [r.depth for r in rows[i : i + 3]] == [0, 1, 2]
     html = render_html(ctx)
-    assert re.search(r'class="a d1[^"]*">↳ <b>Northwind Logistics</b>', html)
+    assert re.search(r'class="a d1[^"]*"><b>↳ Northwind Logistics</b>', html)
+
+
+def _walk(box):  # type: ignore[no-untyped-def]
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _walk(child)
+
+
+def _laid_out(html: str):  # type: ignore[no-untyped-def]
+    """Every box of every page of ``html`` as WeasyPrint lays it out, with the book's assets."""
+    import weasyprint
+
+    from territory.reporting.render import AssetFetcher
+
+    document = weasyprint.HTML(string=html, url_fetcher=AssetFetcher().weasyprint_fetcher()).render()
+    for page in document.pages:
+        yield from _walk(page._page_box)
+
+
+def test_an_account_entry_is_three_pieces_of_text(plan):
+    """Each separate piece of text costs WeasyPrint a text layout to place it and another to
+    draw it, whatever its length: an entry is the bold name (with a subsidiary's arrow), the
+    rest of its first line, and its second line; only a new account's status adds a piece,
+    for its colour."""
+    from weasyprint.formatting_structure import boxes
+
+    pieces = {}
+    for box in _laid_out(render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON))):
+        classes = (box.element.get("class") or "").split() if box.element is not None else []
+        if type(box) is boxes.BlockBox and box.element_tag == "div" and "a" in classes:
+            texts = [b.text for b in _walk(box) if isinstance(b, boxes.TextBox)]
+            # the entry's own block, not the anonymous block of its first line (the same element)
+            n = len(texts) - any(
+                isinstance(b, boxes.InlineBox) and "new" in (b.element.get("class") or "") for b in _walk(box)
+            )
+            pieces[texts[0]] = max(n, pieces.get(texts[0], 0))
+    assert "↳ Northwind Logistics" in pieces
+    assert set(pieces.values()) == {3}, {k: v for k, v in pieces.items() if v != 3}
 
 
 def test_leaving_page_lists_accounts_and_new_owner(r02_pdf, rows):
@@ -763,3 +801,60 @@ def test_books_do_not_measure_text_for_auto_widths(plan, monkeypatch):
         calls.clear()
         render_checked(context)
         assert len(calls) <= 10, type(context).__name__
+
+
+def _cell_overflows(html: str, table_class: str) -> list[str]:
+    """Text of the cells of ``table.<table_class>`` that reaches outside its cell's content box
+    (a number written over its neighbour's), from WeasyPrint's laid-out boxes."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for table in _laid_out(html):
+        if not (isinstance(table, boxes.TableBox) and table_class in (table.element.get("class") or "")):
+            continue
+        for cell in (b for b in _walk(table) if isinstance(b, boxes.TableCellBox)):
+            left, right = cell.content_box_x(), cell.content_box_x() + cell.width
+            # a space left hanging at a wrap is drawn as nothing
+            for text in (
+                b
+                for b in _walk(cell)
+                if (isinstance(b, boxes.TextBox) and b.text.strip()) or isinstance(b, boxes.InlineReplacedBox)
+            ):
+                if text.position_x < left - 0.01 or text.position_x + text.width > right + 0.01:
+                    found.append(getattr(text, "text", text.element_tag))  # a mix bar: its <svg>
+    return found
+
+
+@pytest.mark.parametrize("page_size", ["letter", "a4"])
+def test_rollup_numbers_with_fair_shares_fit_their_cells(plan, page_size):
+    """A team of 1,882 accounts showed its Team row as '271 (280.4)59 (655.9)952 (934.8)':
+    the tier cells were narrower than a count with its fair share, and did not wrap."""
+    ctx = build_manager_rollup(plan, "Maya Lindqvist", generated_on=GENERATED_ON, page_size=page_size)
+    big = dataclasses.replace(
+        ctx,
+        reps=tuple(
+            dataclasses.replace(
+                r,
+                region="Mid-Atlantic",
+                capacity=0.75,
+                accounts=2882,
+                tier_counts=(271, 1659, 952),
+                fair_tier=(280.4, 1655.9, 934.8),
+                potential=123_456_789,
+                potential_deviation=-0.114,
+                moves_in=104,
+                moves_out=180,
+            )
+            for r in ctx.reps
+        ),
+        team_tier_counts=(12154, 21659, 9952),
+        team_fair_tiers=(12626.8, 21655.9, 9934.8),
+    )
+    assert _cell_overflows(render_html(big), "list") == []
+    text = pdf_text(render_checked(big))
+    words = text.split()  # overlapping cells came out of the PDF glued: '(279.2)54'
+    for count, fair in zip(
+        ("12,154", "21,659", "9,952"), ("(12,626.8)", "(21,655.9)", "(9,934.8)"), strict=True
+    ):
+        assert count in words and fair in words
+    assert text.count("Mid-Atlantic") == len(ctx.reps)  # a region is not broken inside a word
