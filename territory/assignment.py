@@ -10,6 +10,7 @@ import pandas as pd
 
 from .config import PlanConfig
 from .errors import Problem
+from .io.textops import isin
 from .model.solution import PoolResult
 from .solve import describe_status
 
@@ -181,10 +182,9 @@ def family_reasons(
 
 def _reasons_of(reasons: np.ndarray, row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """``pd.Series(reasons, index=row_ids).reindex(wanted)`` as an object array, without
-    building an index of every row (a Python set of the few distinct ``wanted`` ids, the
-    parents, is what the rows are checked against)."""
-    names = set(wanted.tolist())
-    rows = np.flatnonzero(np.fromiter((r in names for r in row_ids), dtype=bool, count=len(row_ids)))
+    building an index of every row (the rows are checked against the few distinct
+    ``wanted`` ids, the parents, by ``isin``)."""
+    rows = np.flatnonzero(isin(row_ids, set(wanted.tolist())))
     of_id = dict(zip(row_ids[rows].tolist(), reasons[rows].tolist()))
     if len(of_id) != rows.size:  # an id on several rows: let reindex say so
         return pd.Series(reasons, index=row_ids).reindex(wanted).to_numpy(dtype=object)

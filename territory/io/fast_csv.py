@@ -50,7 +50,8 @@ def read_well_formed(raw: bytes, newlines: int | None = None) -> pd.DataFrame | 
 
     Columns are the header row as written (a repeated header stays repeated), the index
     counts records from 0, and every cell is the text between the separators (quotes
-    removed, nothing stripped). ``newlines`` is ``raw.count(b"\\n")`` when the caller has it.
+    removed, nothing stripped); ``attrs["delimiter"]`` is the separator it found.
+    ``newlines`` is ``raw.count(b"\\n")`` when the caller has it.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.find(b"\x00") >= 0:
         return None
@@ -88,6 +89,7 @@ def read_well_formed(raw: bytes, newlines: int | None = None) -> pd.DataFrame | 
         return None
     df = table.to_pandas()
     df.columns = header
+    df.attrs["delimiter"] = delimiter
     return df
 
 

@@ -493,8 +493,6 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     fast = read_well_formed(raw, lines)  # pyarrow, for files that need none of the checks below
     if fast is not None:
         fast.attrs["problems"] = []
-        first = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
-        fast.attrs["delimiter"] = sniff_delimiter(first.decode("utf-8", "replace"))
         return fast
     text = _decode(raw, label)
     del raw

@@ -243,6 +243,14 @@ class Shares:
     tier_hi: np.ndarray
 
 
+def tier_mixes(comp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's tier mix (its Tier 1/2/3 account counts, ``comp``) as an id 0..k-1 in the
+    order of the mixes, and the first unit of each mix."""
+    key = comp[:, 0] * 1_000_003**2 + comp[:, 1] * 1_000_003 + comp[:, 2]
+    _, first, ids = np.unique(key, return_index=True, return_inverse=True)
+    return ids.reshape(-1), first
+
+
 def primary_measure(measures: list[Measure]) -> int:
     """The measure units are sorted by within their class (the first balanced one)."""
     return next((k for k, m in enumerate(measures) if m.balanced), 0)
@@ -281,9 +289,7 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
     product_mode = mi.product_mode
     rep_product_all = mi.rep_product
     # Tier composition id per unit (few distinct).
-    comp_key = units.comp[:, 0] * 1_000_003**2 + units.comp[:, 1] * 1_000_003 + units.comp[:, 2]
-    _, comp_id = np.unique(comp_key, return_inverse=True)
-    comp_id = comp_id.reshape(-1)
+    comp_id = tier_mixes(units.comp)[0]
     # Owner key: uniform owner rep, -1 for departed; mixed-owner units get a class of their own.
     okey = units.owner.copy()
     mixed = np.flatnonzero(okey == -2)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .families.base import PairSum, band_excess
-from .pools import primary_measure
+from .pools import primary_measure, tier_mixes
 from .repair import Objective, give_back
 
 INF = np.inf
@@ -129,7 +129,7 @@ def class_swaps(
     reps = np.arange(R)
     item = st.item_of_unit
     own = np.where(p.locked, -2, p.owner)  # uniform owners only (mixed: -2, none: -1)
-    ck = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
+    ck = tier_mixes(p.comp)[0]
     stuck = np.zeros(R, dtype=bool)
     done = 0
     for _ in range(max_rounds):
@@ -220,7 +220,7 @@ def balance_swaps(obj: Objective, max_rounds: int = 2000, partners: int = 6, scr
         return 0
     R = st.R
     item = st.item_of_unit
-    ckey = np.unique(p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_inverse=True)[1].reshape(-1)
+    ckey = tier_mixes(p.comp)[0]
     movable = p.owner != -2  # mixed-owner families are left alone
     elig = st.items.eligible()
     stuck = np.zeros((R, len(meas)), dtype=bool)
@@ -405,11 +405,8 @@ def exchanges(obj: Objective, own: np.ndarray, moved: np.ndarray, elig: np.ndarr
         prim = p.value[:, primary_measure(p.measures)] if p.value.shape[1] else np.zeros(p.n_units)
         rank = np.empty(p.n_units)
         rank[np.lexsort((np.arange(p.n_units), prim))] = np.arange(p.n_units) / (p.n_units + 1.0)
-        codes, first, mix = np.unique(
-            p.comp @ np.array([1_000_003**2, 1_000_003, 1]), return_index=True, return_inverse=True
-        )
-        mix = mix.reshape(-1)
-        n_mix = len(codes)
+        mix, first = tier_mixes(p.comp)
+        n_mix = len(first)
         mine = np.flatnonzero(movable & (own == rou))
         key = (rou[mine] * n_mix + mix[mine]) + rank[mine]
         order = np.argsort(key, kind="stable")
