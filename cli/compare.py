@@ -49,6 +49,9 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     for key, label, values in cmp.plan_rows():
         lines.append(f"{label:<{first_w}}" + "".join(f"{_cell(key, v):>{width}}" for v in values))
     lines += format_request_changes(cmp)
+    notes = getattr(cmp, "notes", [])  # any comparison-like object
+    if notes:
+        lines += ["", *notes]
     if reps:
         lines.append("")
         lines.append(

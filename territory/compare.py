@@ -32,6 +32,9 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("potential_moved_share", "  share of potential"),
     ("orphaned_accounts", "  because their owner left"),
     ("changed_vs_first", "Owner differs from first plan"),
+    # Only when the plans cover other accounts: then "owner differs" counts the common ones.
+    ("accounts_not_in_first", "  accounts not in the first plan"),
+    ("first_accounts_missing", "  first plan's accounts not in it"),
     ("requests", "Requests"),
     ("requests_honoured", "  honoured"),
     ("requests_refused", "  refused"),
@@ -46,6 +49,7 @@ OVERALL_ROWS: tuple[tuple[str, str], ...] = (
     ("status", "Solver status"),
 )
 REQUEST_ROWS = ("requests", "requests_honoured", "requests_refused", "requests_extra_moves")
+ACCOUNT_SET_ROWS = ("accounts_not_in_first", "first_accounts_missing")
 SHARE_KEYS = {
     "owner_changes_share",
     "moved_share",
@@ -117,6 +121,8 @@ class Comparison:
     rep_metrics: tuple[str, ...] = REP_METRICS
     # Managers' requests of any of the plans: one row per request, its status per plan.
     requests: pd.DataFrame | None = None
+    # Plain sentences about what the figures compare (plans of other account sets).
+    notes: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """The long table written to compare.csv: section, rep_id, metric, one column per plan."""
@@ -201,6 +207,8 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     row["changed_vs_first"] = (
         int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
     )
+    row["accounts_not_in_first"] = int(len(a.index.difference(b.index)))
+    row["first_accounts_missing"] = int(len(b.index.difference(a.index)))
     asked = info.result.requests
     row["requests"] = asked.get("requests") if asked else None
     row["requests_honoured"] = asked.get("honoured") if asked else None
@@ -230,6 +238,19 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
     overall = pd.DataFrame(
         {lab: {**_overall(i, infos[0]), **_measure_overall(i)} for lab, i in zip(labels, infos)}
     )
+    notes: list[str] = []
+    if not overall.loc[list(ACCOUNT_SET_ROWS)].astype(bool).to_numpy().any():
+        rows = [r for r in rows if r[0] not in ACCOUNT_SET_ROWS]  # the same accounts: said by nothing
+    else:
+        for lab in labels[1:]:
+            extra, gone = (int(overall.at[k, lab]) for k in ACCOUNT_SET_ROWS)
+            if extra or gone:
+                common = int(overall.at["accounts", labels[0]]) - gone
+                notes.append(
+                    f"{lab} covers other accounts than {labels[0]}: {extra:,} not in {labels[0]}, "
+                    f"{gone:,} of {labels[0]} not in {lab}; 'Owner differs from first plan' counts the "
+                    f"{common:,} accounts in both, and the balance figures are each plan's own accounts."
+                )
     overall = overall.reindex([k for k, _ in rows])
     rep_metrics = REP_METRICS + tuple(
         f"{n}{suffix}" for n in measures if n != "potential" for suffix in ("", "_fair_share", "_deviation")
@@ -262,7 +283,7 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
         [(rid, m) for rid in rep_names for m in rep_metrics], names=["rep_id", "metric"]
     )
     reps = pd.DataFrame([cells.get(k, {}) for k in index], index=index, columns=labels)
-    return Comparison(labels, overall, reps, rep_names, dict(rows), rep_metrics, asked)
+    return Comparison(labels, overall, reps, rep_names, dict(rows), rep_metrics, asked, notes)
 
 
 def request_table(infos: Sequence[PlanDirInfo], labels: Sequence[str]) -> pd.DataFrame | None:

@@ -1180,7 +1180,7 @@ def _unchecked_result(
         ),
         reps=reps,
         crm_update=(updates or owner_updates(p)).record(),
-        warnings=tuple(w.sentence() for w in p.warnings),
+        warnings=tuple(_without_folders(w.sentence(), p.inputs) for w in p.warnings),
         geography=p.extras.get("geography"),
         continuity=continuity,
         teams=tuple(teams) if teams is not None else None,
@@ -1223,6 +1223,18 @@ def summary_dict(
     body = {k: v for k, v in whole.items() if k not in UNCHECKED_KEYS}
     # summary_sha256 and run are the last fields, in this order
     return {**body, "summary_sha256": summary_checksum(body), "run": whole["run"]}
+
+
+def _without_folders(text: str, inputs: list[InputFile]) -> str:
+    """A warning as summary.json keeps it: input files by name, as ``inputs`` names them, so
+    the same inputs give the same summary whether given by a relative or an absolute path."""
+    from .io.sql import is_database_url
+
+    for path in sorted({f.path for f in inputs}, key=len, reverse=True):
+        name = Path(path).name
+        if path and path != name and not is_database_url(path):
+            text = text.replace(path, name)
+    return text
 
 
 def _input_path(f: InputFile) -> str | None:

@@ -146,3 +146,28 @@ def test_owner_differs_is_not_zero_for_plans_with_no_account_in_common(
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("Owner differs from first plan"))
     assert line.split()[-2:] == ["0", "-"]
+
+
+def test_compare_says_when_plans_cover_other_accounts(plans: dict[str, Path], tmp_path: Path) -> None:
+    """q3's export has a new account (A099): the comparison said nothing, so 'Owner differs'
+    and the balance rows read as if the plans split the same accounts."""
+    out = tmp_path / "c.csv"
+    result = CliRunner().invoke(cli, ["compare", str(plans["q1"]), str(plans["q3"]), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    row = next(x for x in lines if x.startswith("  accounts not in the first plan"))
+    assert row.split()[-2:] == ["0", "1"]
+    row = next(x for x in lines if x.startswith("  first plan's accounts not in it"))
+    assert row.split()[-2:] == ["0", "0"]
+    n = sum(1 for _ in csv.reader((plans["q1"] / "assignments.csv").open())) - 1
+    assert (
+        f"q3 covers other accounts than q1: 1 not in q1, 0 of q1 not in q3; 'Owner differs from first "
+        f"plan' counts the {n} accounts in both, and the balance figures are each plan's own accounts."
+    ) in lines
+    table = list(csv.DictReader(out.open()))
+    assert [r["q3"] for r in table if r["metric"] == "accounts_not_in_first"] == ["1"]
+    # plans of the same accounts: neither the rows nor the sentence
+    same = CliRunner().invoke(
+        cli, ["compare", str(plans["q1"]), str(plans["q2"]), "--out", str(tmp_path / "s.csv")]
+    )
+    assert "accounts not in the first plan" not in same.output and "covers other accounts" not in same.output

@@ -58,7 +58,8 @@ def apply_geography(
     rows = spreadsheet_rows(accounts)
     spec = config.inputs.region_rules.strip()
     geo = config.geo
-    if not spec and not (geo.locate and _address_columns(accounts)):
+    has_county = "county_fips" in accounts.columns
+    if not spec and not (geo.locate and _address_columns(accounts)) and not has_county:
         return GeoResult(accounts, problems)
     addr = read_addresses(accounts)
     out = accounts.copy()
@@ -110,17 +111,50 @@ def apply_geography(
             "accounts_whose_file_region_differs": int(changed.sum()) if filled.any() else 0,
         }
         out["region"] = new
+    given_county = None
+    if has_county:  # the file's own county column: read as FIPS codes, never taken as it is
+        from .geocode import read_county_column
+
+        given_county, p = read_county_column(accounts["county_fips"], rows, accounts_file)
+        problems += p
+        out["county_fips"] = given_county
     if geo.locate and _address_columns(accounts):
         from .geocode import coverage, place_accounts
 
         placement = place_accounts(accounts, addr, rows, accounts_file)
         problems += placement.problems
+        if given_county is not None:
+            problems += _county_disagreements(given_county, placement.county, rows, accounts_file)
+            placement.county = np.where(given_county != "", given_county, placement.county)
         out["latitude"] = np.round(placement.latitude, 5)
         out["longitude"] = np.round(placement.longitude, 5)
         out["county_fips"] = placement.county
         out["placed_by"] = placement.placed_by
         summary["placement"] = coverage(placement, rows)
     return GeoResult(out, problems, summary, rules_file)
+
+
+def _county_disagreements(given: np.ndarray, found: np.ndarray, rows: np.ndarray, file: str) -> list[Problem]:
+    """A warning for accounts whose county_fips column names another county than their address."""
+    differ = np.flatnonzero((given != "") & (found != "") & (given != found))
+    if not len(differ):
+        return []
+    first = int(differ[0])
+    n = len(differ)
+    return [
+        Problem(
+            file,
+            f"{n:,} account{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} a county_fips other "
+            f"than the county of {'their' if n != 1 else 'its'} address ('{given[first]}' where the address "
+            f"is in '{found[first]}'); the county_fips column is used",
+            row=int(rows[first]),
+            column="county_fips",
+            value=str(given[first]),
+            severity="warning",
+            hint="a ZIP code can cross a county line, so the column may be right; if it is not, fix "
+            "it or leave it empty to place by address",
+        )
+    ]
 
 
 def coverage_lines(geography: dict[str, Any]) -> list[str]:

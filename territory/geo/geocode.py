@@ -317,6 +317,63 @@ def _in_us_box(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return (lat >= -15) & (lat <= 72) & (west | aleutians | pacific)
 
 
+# --------------------------------------------------------------------------- a county column
+
+
+def read_county_column(series: pd.Series, rows: np.ndarray, file: str) -> tuple[np.ndarray, list[Problem]]:
+    """An input ``county_fips`` column as 5-digit FIPS codes ('' where empty), and its problems.
+
+    A 4-digit code lost its leading zero in a spreadsheet ('6037' is Los Angeles County,
+    '06037'): the zero is put back, with a warning. A code that is no US county, or not a
+    code at all, is an error: the account would silently follow no county."""
+    text = series.astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
+    empty = text.eq("") | text.str.lower().isin(["na", "n/a", "null", "none", "-", "#n/a", "nan"])
+    short = text.str.fullmatch(r"\d{4}") & ~empty
+    fips = text.where(~short, text.str.zfill(5)).where(~empty, "")
+    known = counties()
+    bad = (~empty & ~fips.isin(list(known))).to_numpy()
+    problems: list[Problem] = []
+    for i in np.flatnonzero(bad)[:20]:
+        value = str(series.iat[int(i)])
+        problems.append(
+            Problem(
+                file,
+                f"'{value}' is not a US county FIPS code, so the account's county is unknown",
+                row=int(rows[i]),
+                column="county_fips",
+                value=value,
+                hint="give the county's 5-digit FIPS code (state 2 digits + county 3, e.g. '06037' "
+                "for Los Angeles County, CA), or leave the cell empty to place the account by its address",
+            )
+        )
+    if bad.sum() > 20:
+        problems.append(
+            Problem(
+                file,
+                f"{int(bad.sum()) - 20:,} more county_fips values are not US county FIPS codes",
+                column="county_fips",
+                hint="give 5-digit county FIPS codes, or leave the cells empty",
+            )
+        )
+    restored = short.to_numpy() & ~bad
+    if restored.any():
+        first = int(np.flatnonzero(restored)[0])
+        n = int(restored.sum())
+        problems.append(
+            Problem(
+                file,
+                f"{n:,} county FIPS code{'s' if n != 1 else ''} had lost {'their' if n != 1 else 'its'} "
+                f"leading zero; read with the zero back (e.g. '{text.iat[first]}' as '{fips.iat[first]}')",
+                row=int(rows[first]),
+                column="county_fips",
+                value=str(series.iat[first]),
+                severity="warning",
+                hint="format the column as Text before saving in a spreadsheet",
+            )
+        )
+    return np.where(bad, "", fips.to_numpy(dtype=object)).astype(object), problems
+
+
 # --------------------------------------------------------------------------- placing
 
 

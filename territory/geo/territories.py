@@ -546,22 +546,39 @@ def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) ->
     missing = (own == "") & ~locked_rows(accounts)
     if not missing.any():
         return []
-    rows = spreadsheet_rows(accounts)[missing]
-    shown = ", ".join(str(int(r)) for r in rows[:20]) + (
-        f" and {len(rows) - 20} more" if len(rows) > 20 else ""
-    )
     word = KIND_WORDS[kind]
-    return [
-        Problem(
-            file,
-            f"{len(rows):,} {'account has' if len(rows) == 1 else 'accounts have'} no {word} (not "
-            f"placed on the map), so {'it' if len(rows) == 1 else 'they'} cannot follow a {word} "
-            f"(geo.units = {kind}): {'row' if len(rows) == 1 else 'rows'} {shown}",
-            column="postal_code",
-            hint="give them a US postal code, city and state, or latitude/longitude; or lock them "
-            "to a rep (locked accounts stay with their rep)",
+    # Placed but in no unit: the US territories but Puerto Rico have no county in the data.
+    placed = ~np.isnan(pd_num(accounts, "latitude")) & ~np.isnan(pd_num(accounts, "longitude"))
+    out = []
+    for mask, why in (
+        (missing & ~placed, "not placed on the map"),
+        (
+            missing & placed,
+            f"placed on the map, but outside the 50 states, DC and Puerto Rico, where the offline "
+            f"data has no {KIND_PLURAL[kind]}",
+        ),
+    ):
+        if not mask.any():
+            continue
+        rows = spreadsheet_rows(accounts)[mask]
+        shown = ", ".join(str(int(r)) for r in rows[:20]) + (
+            f" and {len(rows) - 20} more" if len(rows) > 20 else ""
         )
-    ]
+        out.append(
+            Problem(
+                file,
+                f"{len(rows):,} {'account has' if len(rows) == 1 else 'accounts have'} no {word} ({why}), "
+                f"so {'it' if len(rows) == 1 else 'they'} cannot follow a {word} "
+                f"(geo.units = {kind}): {'row' if len(rows) == 1 else 'rows'} {shown}",
+                column="postal_code",
+                hint="give them a US postal code, city and state, or latitude/longitude; or lock them "
+                "to a rep (locked accounts stay with their rep)"
+                if why == "not placed on the map"
+                else "lock them to a rep (locked accounts stay with their rep), or plan them without "
+                "geo.units in a plan of their own",
+            )
+        )
+    return out
 
 
 def territories(

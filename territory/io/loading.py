@@ -1191,7 +1191,9 @@ def _postal_warnings(file: str, df: pd.DataFrame) -> list[Problem]:
     if "country" in df.columns:
         c = df["country"].str.strip().str.upper()
         us = c.isin(["", "US", "USA", "UNITED STATES", "UNITED STATES OF AMERICA", "U.S.", "U.S.A."])
-    short = us & pc.str.fullmatch(r"\d{3,4}(-\d{4})?")
+    # '2134', '2134-1234' and Excel's '2134.0' alike (as territory.geo.places.us_zip reads them),
+    # so this count and the geography's "had lost leading zeros" count agree
+    short = us & pc.str.strip().str.fullmatch(r"\d{3,4}(?:\.0+|[ -]\d{4})?")
     if not short.any():
         return []
     idx = np.flatnonzero(short.to_numpy())
@@ -1199,7 +1201,7 @@ def _postal_warnings(file: str, df: pd.DataFrame) -> list[Problem]:
     state = str(df["state"].iat[first]).strip().upper() if "state" in df.columns else ""
     where = f" (a {state} ZIP starts with 0)" if state in ZERO_ZIP_STATES else ""
     value = str(pc.iat[first])
-    fixed = value.split("-")[0].zfill(5)
+    fixed = re.split(r"[ .-]", value.strip())[0].zfill(5)
     return [
         Problem(
             file,
