@@ -102,6 +102,27 @@ def xlsx_sheets(d: Path) -> Path:
     return p
 
 
+def xlsx_hidden_sheet(d: Path) -> Path:
+    """Last quarter's accounts left on a hidden sheet next to the visible one."""
+    p = d / "accounts.xlsx"
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        _frame().to_excel(xw, sheet_name="Q4 old", index=False)
+        _frame().to_excel(xw, sheet_name="Accounts", index=False)
+        xw.book["Q4 old"].sheet_state = "hidden"
+    return p
+
+
+def xlsx_merged_cells(d: Path) -> Path:
+    """The region typed once for three rows and the cells merged (C2:C4), as a report is laid out."""
+    p = d / "accounts.xlsx"
+    df = _frame()
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        df.to_excel(xw, sheet_name="Accounts", index=False)
+        col = list(df.columns).index("region") + 1
+        xw.book["Accounts"].merge_cells(start_row=2, start_column=col, end_row=4, end_column=col)
+    return p
+
+
 def xlsx_named_csv(d: Path) -> Path:
     """A real workbook saved with a .csv name: read by its content."""
     tmp = xlsx_single(d)
@@ -312,6 +333,8 @@ GENERATORS = {
         long_cell_ok,
         xlsx_single,
         xlsx_sheets,
+        xlsx_hidden_sheet,
+        xlsx_merged_cells,
         xlsx_named_csv,
         nul_late,
         fifo_accounts,

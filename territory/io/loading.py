@@ -28,6 +28,7 @@ from .sheets import (
     check_file,
     column_letters,
     formula_problems,
+    merged_problems,
     read_parquet_text,
     scan_xlsx,
     too_many_rows,
@@ -660,7 +661,7 @@ def _short_rows(text: str, delimiter: str, n_fields: int, label: str) -> list[Pr
 
 def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.DataFrame:
     label = str(path)
-    unsaved = scan_xlsx(path, limits)  # sizes and row counts first: a zip bomb stops here
+    scan = scan_xlsx(path, limits)  # sizes and row counts first: a zip bomb stops here
     try:
         book = pd.read_excel(
             path,
@@ -686,14 +687,23 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
         # Blank sheets (Excel's default "Sheet2", "Sheet3") do not make the choice ambiguous.
         used = [n for n in names if len(book[n].columns) or len(book[n])]
         if len(used) > 1:
+            shown = [f"{n} (hidden)" if n in scan.hidden else n for n in used]
+            shown_hidden = [n for n in used if n in scan.hidden]
             raise InputError(
                 [
                     Problem(
                         label,
-                        f"workbook has {len(used)} sheets with data ({', '.join(used)}); "
-                        "which one holds the data is not clear",
-                        hint="delete the other sheets, or save the data sheet on its own "
-                        "(File > Save As > CSV UTF-8)",
+                        f"workbook has {len(used)} sheets with data ({', '.join(shown)}); "
+                        "which one holds the data is not clear"
+                        + (
+                            f" (Excel does not show hidden sheets: Home > Format > Hide & Unhide > Unhide "
+                            f"Sheet shows {', '.join(repr(n) for n in shown_hidden)})"
+                            if shown_hidden
+                            else ""
+                        ),
+                        hint=f"for the accounts, name the sheet to read: --sheet {_quoted_arg(([n for n in used if n not in scan.hidden] or used)[0])} "
+                        "(inputs.sheet in plan.toml); or delete the other sheets, or save the data sheet "
+                        "on its own (File > Save As > CSV UTF-8)",
                     )
                 ]
             )
@@ -720,10 +730,19 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
     headers = [str(h) for h in grid.iloc[0].tolist()] if len(grid) else [str(c) for c in grid.columns]
     df = grid.iloc[1:].reset_index(drop=True)
     df.columns = headers
-    df.attrs["problems"] = formula_problems(label, unsaved.get(str(key), []), headers) + nul_problems(
-        df, label
+    df.attrs["problems"] = (
+        formula_problems(label, scan.unsaved.get(str(key), []), headers)
+        + merged_problems(label, scan.merged.get(str(key), []), headers)
+        + nul_problems(df, label)
     )
     return df
+
+
+def _quoted_arg(name: str) -> str:
+    """A sheet name as a shell argument: quoted when it has spaces or quotes."""
+    import shlex
+
+    return shlex.quote(name)
 
 
 # A mapping to this target keeps the column as it is, uninterpreted, and says so on purpose

@@ -120,6 +120,8 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTA
 _VALUE = re.compile(rb"<(?:\w+:)?v\s*/>|<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.DOTALL)
 _STRING_TYPE = re.compile(rb'\bt="str"')
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_MERGE_TAGS = (b"<mergeCell", b":mergeCell")
 _CHUNK = 1 << 22
 # An Excel sheet holds at most 1,048,576 rows; a workbook with more was not made by Excel
 # (and would take openpyxl minutes to parse).
@@ -161,13 +163,47 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def scan_xlsx(path: Path, limits: ReadLimits) -> dict[str, list[UnsavedFormula]]:
+def hidden_sheets(book: zipfile.ZipFile) -> set[str]:
+    """Names of the sheets Excel does not show (state hidden or veryHidden)."""
+    try:
+        wb = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    except (KeyError, ElementTree.ParseError):
+        return set()
+    return {
+        sh.get("name", "")
+        for sh in wb.findall("m:sheets/m:sheet", _NS)
+        if sh.get("state") in ("hidden", "veryHidden")
+    }
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    """Merged cells of a sheet: ``first``/``last`` column letters, 1-based rows."""
+
+    first: str
+    top: int
+    last: str
+    bottom: int
+
+
+@dataclass
+class XlsxScan:
+    """What scan_xlsx found, per sheet name: formulas without a result, merged cells; and the
+    hidden sheets."""
+
+    unsaved: dict[str, list[UnsavedFormula]]
+    merged: dict[str, list[MergedRange]]
+    hidden: set[str]
+
+
+def scan_xlsx(path: Path, limits: ReadLimits) -> XlsxScan:
     """Check an XLSX's unzipped size and row count before parsing it.
 
     Every worksheet is streamed through the decompressor once: a sheet that declares or holds
     more than ``limits.max_rows`` rows, or that unzips to more than ``limits.max_bytes``, stops
     the read there (a zip bomb costs a fraction of a second, not minutes). Returns, per sheet
-    name, the formula cells that have no saved result.
+    name, the formula cells that have no saved result and the merged cells (a sheet is read a
+    second time only when it has some), and the hidden sheets.
     """
     label = str(path)
     try:
@@ -188,23 +224,32 @@ def scan_xlsx(path: Path, limits: ReadLimits) -> dict[str, list[UnsavedFormula]]
         if declared > limits.max_bytes:
             raise InputError([_too_big(label, f"unzips to {_mb(declared)}", limits)])
         names = {member: name for name, member in _sheet_paths(book).items()}
-        out: dict[str, list[UnsavedFormula]] = {}
+        out = XlsxScan({}, {}, hidden_sheets(book))
         unzipped = 0
         for info in infos:
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                 continue
-            has_formula, unzipped = _stream_sheet(book, info, label, limits, unzipped)
-            if has_formula:
-                out[names.get(info.filename, info.filename)] = _unsaved_formulas(book.read(info))
+            has_formula, has_merge, unzipped = _stream_sheet(book, info, label, limits, unzipped)
+            name = names.get(info.filename, info.filename)
+            if has_formula or has_merge:
+                xml = book.read(info)
+                if has_formula:
+                    out.unsaved[name] = _unsaved_formulas(xml)
+                if has_merge:
+                    out.merged[name] = [
+                        MergedRange(a.decode(), int(t), b.decode(), int(d))
+                        for a, t, b, d in _MERGE.findall(xml)
+                    ]
         return out
 
 
 def _stream_sheet(
     book: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: ReadLimits, unzipped: int
-) -> tuple[bool, int]:
+) -> tuple[bool, bool, int]:
     rows = 0
     tail = b""
     has_formula = False
+    has_merge = False
     first = True
     try:
         with book.open(info) as fh:
@@ -222,6 +267,7 @@ def _stream_sheet(
                 text = tail + chunk
                 rows += sum(text.count(t) - tail.count(t) for t in _ROW_TAGS)
                 has_formula = has_formula or b"<f" in text or b":f>" in text or b":f " in text
+                has_merge = has_merge or any(t in text for t in _MERGE_TAGS)
                 if rows - 1 > limits.max_rows:
                     raise InputError([too_many_rows(label, rows - 1, limits, at_least=True)])
                 if rows > EXCEL_MAX_ROWS:
@@ -237,7 +283,7 @@ def _stream_sheet(
                 )
             ]
         ) from None
-    return has_formula, unzipped
+    return has_formula, has_merge, unzipped
 
 
 def _unsaved_formulas(xml: bytes) -> list[UnsavedFormula]:
@@ -302,6 +348,34 @@ def formula_problems(label: str, cells: list[UnsavedFormula], headers: list[str]
         )
     if len(cells) > 20:
         out.append(more_problems(label, len(cells) - 20, "formula cells without a saved result"))
+    return out
+
+
+def merged_problems(label: str, ranges: list[MergedRange], headers: list[str]) -> list[Problem]:
+    """One error per merged range that covers data cells: Excel keeps a merged range's value in
+    its top-left cell only, so the other cells read as empty (20 listed, the rest counted)."""
+    out: list[Problem] = []
+    data = [m for m in ranges if m.bottom >= 2]  # a merged title in the header row is not data
+    for m in data[:20]:
+        cols = [
+            headers[i]
+            for i in range(column_index(m.first), column_index(m.last) + 1)
+            if 0 <= i < len(headers)
+        ]
+        rows = f"row {m.top}" if m.top == m.bottom else f"rows {m.top}-{m.bottom}"
+        out.append(
+            Problem(
+                label,
+                f"cells {m.first}{m.top}:{m.last}{m.bottom} are merged ({rows}); a merged range keeps "
+                f"its value in {m.first}{m.top} only, so the other cells would read as empty",
+                row=m.top,
+                column=", ".join(cols) if cols else None,
+                hint="unmerge the cells (Home > Merge & Center > Unmerge Cells) and fill the value into "
+                "every row (select the range, then Fill > Down)",
+            )
+        )
+    if len(data) > 20:
+        out.append(more_problems(label, len(data) - 20, "merged cell ranges"))
     return out
 
 
