@@ -209,6 +209,26 @@ def test_rule_matching_nothing_is_a_warning_with_its_row(tmp_path: Path) -> None
     ]
 
 
+def test_a_rule_an_earlier_rule_shadows_is_named_with_that_rule(tmp_path: Path) -> None:
+    """'Bay Area' below 'West' matches the San Francisco accounts, but 'West' takes them first:
+    the warning said 'matches no account', which was not true."""
+    rules = write(tmp_path, "rules.csv", "region,state,postal_code\nWest,CA;OR,\nBay Area,CA,940*;941*\n")
+    got, problems = regions_of(
+        rules, country=["US", "US", "US"], state=["CA", "CA", "OR"], postal_code=["94103", "94110", "97201"]
+    )
+    assert got == ["West", "West", "West"]
+    assert [(p.severity, p.row, p.message, p.hint) for p in problems] == [
+        (
+            "warning",
+            3,
+            "rule for region 'Bay Area' is never used: the 2 accounts it matches are taken first by an "
+            "earlier rule: row 2 (region 'West')",
+            "the first rule that matches wins: move this rule above the one that takes its accounts, "
+            "or narrow that rule",
+        )
+    ]
+
+
 def test_unmatched_accounts_are_grouped_with_counts_and_rows(tmp_path: Path) -> None:
     rules = write(tmp_path, "rules.csv", "region,state\nWest,CA\n")
     _, problems = regions_of(

@@ -429,18 +429,42 @@ def apply_rules(
     if len(miss):
         problems += _unmatched(addr, miss, rows, accounts_file, rules)
     used = set(np.unique(idx[idx >= 0]).tolist())
+    counts_per_combo = np.bincount(codes, minlength=len(rep_rows)) if len(rep_rows) else np.zeros(0, np.int64)
     for k, rule in enumerate(rules.rules):
         if k not in used and not rule.builtin:
+            row = int(rule.where.split()[-1]) if rule.where.split()[-1].isdigit() else None
+            # Would it match accounts on its own? Then an earlier rule takes them (first match wins).
+            alone = np.ones(len(rep_rows), dtype=bool)
+            for f, cond in rule.conditions.items():
+                alone &= cond.mask(field_codes[f][1])[combo[f]]
+            if alone.any():
+                n = int(counts_per_combo[alone].sum())
+                takers = [rules.rules[int(j)] for j in np.unique(first[alone])]
+                said = "; ".join(f"{t.where} (region '{t.region}')" for t in takers[:3])
+                problems.append(
+                    Problem(
+                        rules.name,
+                        f"rule for region '{rule.region}' is never used: the {n:,} account"
+                        f"{'s' if n != 1 else ''} it matches {'are' if n != 1 else 'is'} taken first by "
+                        f"{'an earlier rule' if len(takers) == 1 else 'earlier rules'}: {said}",
+                        row=row,
+                        column="region",
+                        value=rule.region,
+                        severity="warning",
+                        hint="the first rule that matches wins: move this rule above the one that takes "
+                        "its accounts, or narrow that rule",
+                    )
+                )
+                continue
             problems.append(
                 Problem(
                     rules.name,
                     f"rule for region '{rule.region}' matches no account",
-                    row=int(rule.where.split()[-1]) if rule.where.split()[-1].isdigit() else None,
+                    row=row,
                     column="region",
                     value=rule.region,
                     severity="warning",
-                    hint="an earlier rule may catch these accounts first (first match wins), or "
-                    "the values may be misspelt",
+                    hint="the values may be misspelt, or no account is there",
                 )
             )
     counts = {str(k): int(v) for k, v in pd.Series(regions[idx >= 0]).value_counts().sort_index().items()}
