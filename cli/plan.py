@@ -101,6 +101,21 @@ def format_rep_table(result: Any, labels: list[str], name_w: int) -> list[str]:
     return lines
 
 
+def settings_lines(settings: Any) -> list[str]:
+    """One line per setting the command line gave over the settings file's own value."""
+    if not settings:
+        return []
+    name = settings.get("file", "the settings file")
+    said = [
+        f"{key} = {e['value']!r} (the file said {e['file_value']!r})"
+        for key, e in (settings.get("command_line") or {}).items()
+        if "file_value" in e and e["file_value"] != e["value"]
+    ]
+    if not said:
+        return []
+    return [f"Settings from the command line over {name}: " + "; ".join(said) + "."]
+
+
 def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     """The short plain-words summary printed after a plan (``s``: summary.json as written)."""
     from territory.plan_result import PlanSummary
@@ -163,6 +178,7 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
         from territory.geo import coverage_lines
 
         lines += coverage_lines(result.geography)
+    lines += settings_lines(result.settings)
     for w in result.warnings:
         lines.append(f"Warning: {w}")
     lines.append("")
@@ -509,6 +525,7 @@ def plan(
         territory plan q2-accounts.csv q2-roster.csv --out plan-q2 --previous plan-q1
     """
     import territory
+    from territory.config import settings_record
     from territory.io.staging import check_output_file, check_output_folder
     from territory.runner import plan_to_folder
     from territory.sweep import parse_caps
@@ -541,6 +558,7 @@ def plan(
         requests_path=requests_path,
         **source_kwargs(preset, sheet, table, query),
     )
+    inp.extras["settings"] = settings_record(config_path, overrides)  # summary.json: which won
     with StageBars(quiet) as bars:
         result = plan_to_folder(
             inp, out_dir, export_lp=export_lp, sweep_caps=caps, protect=protect, progress=bars

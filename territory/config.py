@@ -786,6 +786,52 @@ def load_config(
     return cfg
 
 
+def settings_record(path: str | Path | None, overrides: Iterable[str]) -> dict[str, Any] | None:
+    """Where the settings came from, for summary.json ``settings``: the settings file (name and
+    SHA-256) and each command-line setting with the value used and, when the file set the same
+    key, the file's value it replaced (the command line wins). None when neither was given."""
+    from .io.safe_read import read_toml_setting
+
+    file_data: Mapping[str, Any] = read_toml_setting(path, "config file") if path is not None else {}
+    given: dict[str, str] = {}
+    for item in overrides:
+        key, raw = _split_override(item)
+        given[key] = raw  # the last one wins, as load_config applies them
+    if path is None and not given:
+        return None
+    final = config_to_dict(load_config(path, overrides))
+    out: dict[str, Any] = {}
+    if path is not None:
+        import hashlib
+
+        out["file"] = Path(path).name
+        out["sha256"] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    line: dict[str, Any] = {}
+    for key in given:
+        used = _dotted(final, key)
+        entry: dict[str, Any] = {"value": given[key] if used is _ABSENT else used}
+        in_file = _dotted(file_data, key)
+        if in_file is not _ABSENT:
+            entry["file_value"] = in_file
+        line[key] = entry
+    if line:
+        out["command_line"] = line
+    return out
+
+
+_ABSENT = object()
+
+
+def _dotted(data: Mapping[str, Any], key: str) -> Any:
+    """The value at a dotted key ('balance.tier_band'), or _ABSENT."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
 def _all_of(errors: list[str]) -> ConfigError:
     """One error for every wrong setting, one line each, ending with the count when several."""
     lines = [

@@ -1182,6 +1182,7 @@ def _unchecked_result(
         crm_update=(updates or owner_updates(p)).record(),
         warnings=tuple(_without_folders(w.sentence(), p.inputs) for w in p.warnings),
         geography=p.extras.get("geography"),
+        settings=p.extras.get("settings"),
         continuity=continuity,
         teams=tuple(teams) if teams is not None else None,
         lock_rules=lock_rules_summary(p),

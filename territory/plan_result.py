@@ -352,6 +352,13 @@ class PlanSummary:
         "(see requests.md)",
         omit_none=True,
     )
+    settings: Mapping[str, Any] | None = info(
+        "where the settings came from, when a settings file or the command line set any: "
+        "'file' (its name) and 'sha256', and 'command_line' (each setting given on the command "
+        "line: its 'value' as used and, when the file set it too, the 'file_value' it replaced; the "
+        "command line wins)",
+        omit_none=True,
+    )
     files: Mapping[str, FileEntry] | None = info(
         "every other file of the plan folder: sha256, bytes, rows", omit_none=True
     )

@@ -216,3 +216,35 @@ def test_product_icps_from_the_cli(tmp_path):
     assert all(len(v) == 1 for v in owners.values())
     assert {carried[r] for r in ("R05", "R10", "R12", "R15")} <= {"core", "insights"}
     assert (tmp_path / "icp.json").exists()
+
+
+def test_summary_says_which_settings_the_command_line_gave_over_the_file(tmp_path):
+    """tier_band in plan.toml and again with --set: the command line wins, and the summary
+    said nothing of it (summary.json's config shows only the value used)."""
+    toml = tmp_path / "plan.toml"
+    toml.write_text("[balance]\ntier_band = 0.2\n[solver]\ntime_limit = 30\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        cli,
+        ["plan", ACCOUNTS, ROSTER, "--out", str(out), "--config", str(toml)]
+        + ["--set", "balance.tier_band=0.3", "--time-limit", "30", "--set", "families.mode=free"],
+    )
+    assert r.exit_code == 0, r.output
+    assert (
+        "\nSettings from the command line over plan.toml: balance.tier_band = 0.3 (the file said 0.2).\n"
+        in r.output
+    )
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["config"]["balance"]["tier_band"] == 0.3
+    import hashlib
+
+    assert s["settings"] == {
+        "file": "plan.toml",
+        "sha256": hashlib.sha256(toml.read_bytes()).hexdigest(),
+        "command_line": {
+            "balance.tier_band": {"value": 0.3, "file_value": 0.2},
+            "families.mode": {"value": "free"},
+            "solver.time_limit": {"value": 30, "file_value": 30},
+        },
+    }
+    assert list(s).index("settings") == list(s).index("files") - 1
