@@ -66,7 +66,7 @@ class CrmPreset:
 
 def header_key(header: str) -> str:
     """A header compared ignoring case, spaces, dashes and underscores."""
-    return re.sub(r"[\s_\-]+", "", header.strip().lower())
+    return re.sub(r"[\s_\-]+", "", header.strip().translate({0x130: "I", 0x131: "i"}).lower())
 
 
 # --------------------------------------------------------------------------- Salesforce

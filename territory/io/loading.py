@@ -107,8 +107,13 @@ FALSE_WORDS = {"false", "no", "n", "0", "", "f"}
 REGION_SEP = re.compile(r"\s*[;|]\s*")
 
 
+# A header typed or upper-cased in a Turkish Excel: 'ACCOUNT_İD' (dotted capital I), 'account_ıd'
+# (dotless i). str.lower() makes 'İ' an 'i' plus a combining dot, so they would match nothing.
+TURKISH_I = str.maketrans({"İ": "I", "ı": "i"})
+
+
 def _key(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "", header.strip().lower())
+    return re.sub(r"[\s_\-]+", "", header.strip().translate(TURKISH_I).lower())
 
 
 # Excel and most CRMs cap a cell at 32,767 characters; a longer cell is almost always a stray
