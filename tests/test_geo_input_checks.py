@@ -190,3 +190,30 @@ def test_both_lost_zero_warnings_count_the_same_zips(tmp_path: Path) -> None:
         "'7102.0' is probably '07102';" in out
     )
     assert "Warning: 2 US postal codes had lost leading zeros; read with the zeros back" in out
+
+
+def test_a_territory_joined_only_by_an_added_link_is_said(tmp_path: Path) -> None:
+    """Regions from the accounts' own column: the covered area is CA, FL and NY alone, so the
+    plan links them nearest to nearest. R2's territory (FL and NY) shares no border, yet the
+    terminal said 'every territory one connected piece' and nothing more."""
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,name,region,country,state,postal_code,owner_id,potential,tier\n"
+        "A1,a,West,US,CA,94103,R1,100,1\nA2,b,West,US,CA,90001,R1,100,2\nA3,c,West,US,NY,10001,R2,100,1\n"
+        "A4,d,West,US,NY,10002,R2,100,2\nA5,e,West,US,FL,33101,R2,100,3\nA6,f,West,US,CA,94105,R1,100,3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "roster.csv").write_text("rep_id,name,region\nR1,Ann,West\nR2,Bob,West\n", encoding="utf-8")
+    r = CliRunner().invoke(
+        cli,
+        ["plan", str(tmp_path / "accounts.csv"), str(tmp_path / "roster.csv"), "--out", str(tmp_path / "out")]
+        + ["--geo-units", "state"],
+    )
+    assert r.exit_code == 0, r.output
+    assert (
+        "Territories of whole states: 3 states (3 with accounts), every territory one connected piece "
+        "(counting 1 link between units that share no border, each to its nearest unit: R2 across FL-NY; "
+        "see geography.territories.added_links);" in r.output
+    )
+    terr = json.loads((tmp_path / "out" / "summary.json").read_text())["geography"]["territories"]
+    assert terr["added_links"] == [["CA", "FL"], ["FL", "NY"]]
+    assert terr["links_inside_territories"] == [["FL", "NY", "R2"]]

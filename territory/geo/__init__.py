@@ -196,6 +196,7 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
             lines.append(
                 f"Territories of whole {words}: {terr['units_total']:,} {words} "
                 f"({terr['units_with_accounts']:,} with accounts), every territory one connected piece"
+                + linked_pieces(terr.get("links_inside_territories") or [])
                 + (
                     f"; on average {mean:,.0f} km from a territory's centre (potential-weighted)."
                     if mean is not None
@@ -204,6 +205,19 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
                 + contiguity_sentence(terr)
             )
     return lines
+
+
+def linked_pieces(links: list) -> str:
+    """How territories are one piece across units that share no border (an island, or units
+    with no covered unit between them), or '' when none is."""
+    if not links:
+        return ""
+    shown = ", ".join(f"{rep} across {a}-{b}" for a, b, rep in links[:5])
+    more = f" and {len(links) - 5} more" if len(links) > 5 else ""
+    return (
+        f" (counting {len(links):,} link{'s' if len(links) != 1 else ''} between units that share no "
+        f"border, each to its nearest unit: {shown}{more}; see geography.territories.added_links)"
+    )
 
 
 def contiguity_sentence(terr: dict) -> str:

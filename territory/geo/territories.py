@@ -689,6 +689,11 @@ def _territories(
         "accounts_following_units": int(rows.size),
         "accounts_account_level": int(len(accounts) - rows.size),
         "added_links": [list(x) for x in g.links],
+        # an added link (units that share no border) inside one territory: that territory is
+        # one piece only through it, which the terminal says
+        "links_inside_territories": [
+            [a, b, rep_ids[int(owner[pos[a]])]] for a, b in g.links if owner[pos[a]] == owner[pos[b]]
+        ],
         "every_territory_one_piece": True,
         **contiguity_bounds(reports or []),
         "compactness_km": {
