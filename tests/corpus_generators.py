@@ -123,6 +123,25 @@ def xlsx_merged_cells(d: Path) -> Path:
     return p
 
 
+def xlsx_report_title(d: Path) -> Path:
+    """A formatted report: a title, a 'generated' line and a blank row above the header."""
+    import openpyxl
+
+    p = d / "accounts.xlsx"
+    df = _frame()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Accounts"
+    ws.append(["Accounts by Region - FY27 Q1"])
+    ws.append(["Generated 2026-12-01 by Jane Ops"])
+    ws.append([])
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append(list(row))
+    wb.save(p)
+    return p
+
+
 def xlsx_named_csv(d: Path) -> Path:
     """A real workbook saved with a .csv name: read by its content."""
     tmp = xlsx_single(d)
@@ -335,6 +354,7 @@ GENERATORS = {
         xlsx_sheets,
         xlsx_hidden_sheet,
         xlsx_merged_cells,
+        xlsx_report_title,
         xlsx_named_csv,
         nul_late,
         fifo_accounts,

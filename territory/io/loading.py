@@ -535,6 +535,12 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
                 f"a value containing the separator '{delimiter}' (often a name or an amount "
                 "like 1,200) must be in double quotes; re-export with quoting on"
             )
+            if m.group(1) == "1":  # one cell on the first line: a report's title, not a header
+                msg += f" ({first_line.strip()[:60]!r}): the first line looks like a report's title, not the header"
+                hint = (
+                    "delete the lines above the header so it is the first line (a Salesforce report: "
+                    "export it as 'Details Only'), then read the file again"
+                )
         m = re.search(r"EOF inside string starting at row (\d+)", msg)
         if m:
             row = int(m.group(1)) + 1
@@ -1259,6 +1265,33 @@ def _swapped(
     )
 
 
+def _header_below(
+    raw: pd.DataFrame, file: str, spec: Mapping[str, tuple[str, ...]], missing: str
+) -> Problem | None:
+    """The one problem of a file whose header row is not its first: a report's title rows
+    above the table ('Accounts by Region - Q1', 'Generated ...'), so the title was read as
+    the header. Found when a row of the first 30 holds the missing id column's header."""
+    names = {_key(a) for a in spec.get(missing, (missing,))} | {_key(missing)}
+    head = raw.iloc[:30]
+    for p in range(len(head)):
+        cells = [str(v).strip() for v in head.iloc[p].tolist()]
+        if not any(_key(c) in names for c in cells if c):
+            continue
+        index = raw.index
+        row = int(index[p]) + 2 if pd.api.types.is_integer_dtype(index) else p + 2
+        shown = ", ".join(repr(c) for c in cells if c)
+        above = "row 1" if row == 2 else f"rows 1-{row - 1}"
+        return Problem(
+            file,
+            f"the header is on row {row}, not row 1 ({shown[:200]}); {above} above it look like a "
+            "report's title, so they were read as the header",
+            row=row,
+            hint=f"delete {above} so the header is the first row (a Salesforce report: export it as "
+            "'Details Only'), then read the file again",
+        )
+    return None
+
+
 # Headers that name who owns an account: 'Account Owner', 'Owner', 'Company owner', 'Owner Id',
 # 'Sales Rep', 'Account Manager', 'AE', ... (compared as ``_key``: lower case, no spaces).
 OWNER_LIKE = re.compile(
@@ -1466,6 +1499,9 @@ def parse_accounts(
         swapped = _swapped(raw, file, "account_id", ("rep_id", "capacity"), "roster")
         if swapped is not None:
             return df, [p for p in problems if p.row != 1] + [swapped]
+        below = _header_below(raw, file, ACCOUNT_COLUMNS, "account_id")
+        if below is not None:  # what else the title 'looks like' follows from it
+            return df, [p for p in problems if p.row != 1] + [below]
         problems.append(
             Problem(
                 file,
@@ -1622,6 +1658,9 @@ def parse_roster(
         swapped = _swapped(raw, file, "rep_id", ("account_id", "tier", "potential"), "accounts file")
         if swapped is not None:
             return df, [p for p in problems if p.row != 1] + [swapped]
+        below = _header_below(raw, file, REP_COLUMNS, "rep_id")
+        if below is not None:
+            return df, [p for p in problems if p.row != 1] + [below]
         problems.append(
             Problem(
                 file,
