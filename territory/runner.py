@@ -278,6 +278,9 @@ def run_plan_file(
                 e.problems, summary="cannot read the previous plan named by outputs.report_previous"
             ) from None
     inp = load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg, icp_path=cfg.inputs.icp or None)
+    from .config import settings_record
+
+    inp.extras["settings"] = settings_record(path, overrides)  # summary.json: which setting won
     done = plan_to_folder(
         inp,
         cfg.outputs.dir,

@@ -248,3 +248,20 @@ def test_summary_says_which_settings_the_command_line_gave_over_the_file(tmp_pat
         },
     }
     assert list(s).index("settings") == list(s).index("files") - 1
+
+
+def test_run_says_which_settings_the_command_line_gave_over_the_plan_file(tmp_path):
+    out = tmp_path / "run-out"
+    r = CliRunner().invoke(
+        cli,
+        ["run", str(ROOT / "examples" / "plan.toml"), "--set", "balance.tier_band=0.2"]
+        + ["--set", f"outputs.dir={out}"],
+    )
+    assert r.exit_code == 0, r.output
+    assert (
+        "Settings from the command line over plan.toml: balance.tier_band = 0.2 (the file said 0.1); "
+        in r.output
+    )
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["settings"]["command_line"]["balance.tier_band"] == {"value": 0.2, "file_value": 0.1}
+    assert s["settings"]["file"] == "plan.toml"
