@@ -425,6 +425,25 @@ def plan_folder_legacy_truncated(tmp: Path) -> None:
     (plan / "assignments.csv").write_text("".join(lines[:-1]))
 
 
+def plan_folder_legacy_swapped(tmp: Path) -> None:
+    """A plan without checksums (older territory) where a manager swapped the owners of two
+    accounts of different reps: every rep keeps its count of accounts."""
+    import json
+
+    plan = _plan(tmp)
+    summary = json.loads((plan / "summary.json").read_text())
+    del summary["files"], summary["summary_sha256"]  # as written before checksums were recorded
+    (plan / "summary.json").write_text(json.dumps(summary))
+    path = plan / "assignments.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    a = frame.index[frame["account_id"] == "A001"][0]
+    b = frame.index[(frame["owner_id"] != frame.at[a, "owner_id"]) & (frame["tier"] != frame.at[a, "tier"])][
+        0
+    ]
+    frame.loc[[a, b], "owner_id"] = frame.loc[[b, a], "owner_id"].to_numpy()
+    frame.to_csv(path, index=False, lineterminator="\n")
+
+
 def summary_nested_deep(tmp: Path) -> None:
     (_plan(tmp) / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
 
@@ -509,6 +528,7 @@ SETUPS = {
         plan_folder_edited,
         plan_folder_mixed,
         plan_folder_legacy_truncated,
+        plan_folder_legacy_swapped,
         summary_nested_deep,
         summary_not_utf8,
         icp_is_a_fifo,

@@ -23,6 +23,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
@@ -389,4 +390,54 @@ def check_counts(root: Path, summary: dict[str, Any], frame: pd.DataFrame) -> li
                 hint=HINT_CHANGED,
             )
         )
+    elif "product" not in frame.columns:
+        # A plan folder without checksums (written before they were recorded) edited by hand:
+        # owners swapped between two accounts keep every rep's count, not the rest of the row.
+        problems += _edited_rows(apath, frame, reps)
+    return problems
+
+
+def _edited_rows(apath: str, frame: pd.DataFrame, reps: dict[str, Any]) -> list[Problem]:
+    """Rows whose owner disagrees with their own 'moved' column, and reps whose tier counts
+    differ from summary.json's: what a hand edit of owner_id leaves behind."""
+    problems: list[Problem] = []
+    cols = {"owner_id", "previous_owner_id", "moved"}
+    if cols <= set(frame.columns):
+        differs = frame["owner_id"].astype(str) != frame["previous_owner_id"].astype(str)
+        moved = frame["moved"].astype(str).str.strip().str.lower() == "true"
+        bad = np.flatnonzero((differs != moved).to_numpy())
+        if len(bad):
+            first = frame.iloc[int(bad[0])]
+            problems.append(
+                Problem(
+                    apath,
+                    f"{len(bad):,} row{'s' if len(bad) != 1 else ''} of assignments.csv "
+                    f"{'disagree' if len(bad) != 1 else 'disagrees'} with {'their' if len(bad) != 1 else 'its'} "
+                    f"own moved column (e.g. {first.get('account_id', '')}: owner {first['owner_id']}, "
+                    f"previous owner {first['previous_owner_id']}, moved {first['moved']})",
+                    row=int(bad[0]) + 2,
+                    column="owner_id",
+                    hint=HINT_CHANGED,
+                )
+            )
+    if "tier" in frame.columns and "owner_id" in frame.columns:
+        counts = frame.groupby([frame["owner_id"].astype(str), frame["tier"].astype(str)]).size()
+        off = []
+        for rid, r in reps.items():
+            want = r.get("tier_counts")
+            if not isinstance(want, dict):
+                continue
+            have = {t: int(counts.get((rid, t), 0)) for t in want}
+            if any(have[t] != want[t] for t in want if isinstance(want[t], int)):
+                off.append(rid)
+        if off:
+            problems.append(
+                Problem(
+                    apath,
+                    f"tier counts per rep differ from summary.json for {', '.join(off[:5])}"
+                    + (f" and {len(off) - 5} more" if len(off) > 5 else ""),
+                    column="owner_id",
+                    hint=HINT_CHANGED,
+                )
+            )
     return problems
