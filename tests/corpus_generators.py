@@ -142,6 +142,20 @@ def xlsx_report_title(d: Path) -> Path:
     return p
 
 
+def xlsx_hidden_rows(d: Path) -> Path:
+    """A sheet filtered to the West in Excel and saved: the East rows are hidden, not gone."""
+    p = d / "accounts.xlsx"
+    df = _frame()
+    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+        df.to_excel(xw, sheet_name="Accounts", index=False)
+        ws = xw.book["Accounts"]
+        ws.auto_filter.ref = f"A1:J{len(df) + 1}"
+        for i, region in enumerate(df["region"], start=2):
+            if region != "West":
+                ws.row_dimensions[i].hidden = True
+    return p
+
+
 def xlsx_named_csv(d: Path) -> Path:
     """A real workbook saved with a .csv name: read by its content."""
     tmp = xlsx_single(d)
@@ -355,6 +369,7 @@ GENERATORS = {
         xlsx_hidden_sheet,
         xlsx_merged_cells,
         xlsx_report_title,
+        xlsx_hidden_rows,
         xlsx_named_csv,
         nul_late,
         fifo_accounts,

@@ -28,6 +28,7 @@ from .sheets import (
     check_file,
     column_letters,
     formula_problems,
+    hidden_row_problems,
     merged_problems,
     read_parquet_text,
     scan_xlsx,
@@ -744,6 +745,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
     df.attrs["problems"] = (
         formula_problems(label, scan.unsaved.get(str(key), []), headers)
         + merged_problems(label, scan.merged.get(str(key), []), headers)
+        + hidden_row_problems(label, scan.hidden_rows.get(str(key), []))
         + nul_problems(df, label)
     )
     return df

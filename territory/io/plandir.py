@@ -403,7 +403,8 @@ def _edited_rows(apath: str, frame: pd.DataFrame, reps: dict[str, Any]) -> list[
     problems: list[Problem] = []
     cols = {"owner_id", "previous_owner_id", "moved"}
     if cols <= set(frame.columns):
-        differs = frame["owner_id"].astype(str) != frame["previous_owner_id"].astype(str)
+        prev = frame["previous_owner_id"].astype(str)
+        differs = (frame["owner_id"].astype(str) != prev) & (prev != "")  # a first owner is no move
         moved = frame["moved"].astype(str).str.strip().str.lower() == "true"
         bad = np.flatnonzero((differs != moved).to_numpy())
         if len(bad):

@@ -9,6 +9,7 @@ into text the way a CSV would hold them (an integer id stays ``2``, not ``2.0``)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -122,6 +123,10 @@ _STRING_TYPE = re.compile(rb'\bt="str"')
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _MERGE_TAGS = (b"<mergeCell", b":mergeCell")
+_HIDDEN_TAGS = (b'hidden="1"', b'hidden="true"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_ROW_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
 _CHUNK = 1 << 22
 # An Excel sheet holds at most 1,048,576 rows; a workbook with more was not made by Excel
 # (and would take openpyxl minutes to parse).
@@ -194,6 +199,7 @@ class XlsxScan:
     unsaved: dict[str, list[UnsavedFormula]]
     merged: dict[str, list[MergedRange]]
     hidden: set[str]
+    hidden_rows: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # 1-based, per sheet
 
 
 def scan_xlsx(path: Path, limits: ReadLimits) -> XlsxScan:
@@ -229,10 +235,16 @@ def scan_xlsx(path: Path, limits: ReadLimits) -> XlsxScan:
         for info in infos:
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                 continue
-            has_formula, has_merge, unzipped = _stream_sheet(book, info, label, limits, unzipped)
+            has_formula, has_merge, has_hidden, unzipped = _stream_sheet(book, info, label, limits, unzipped)
             name = names.get(info.filename, info.filename)
-            if has_formula or has_merge:
+            if has_formula or has_merge or has_hidden:
                 xml = book.read(info)
+                if has_hidden:
+                    out.hidden_rows[name] = [
+                        int(n.group(1))
+                        for m in _ROW_TAG.finditer(xml)
+                        if _ROW_HIDDEN.search(m.group(1)) and (n := _ROW_NUMBER.search(m.group(1)))
+                    ]
                 if has_formula:
                     out.unsaved[name] = _unsaved_formulas(xml)
                 if has_merge:
@@ -245,11 +257,12 @@ def scan_xlsx(path: Path, limits: ReadLimits) -> XlsxScan:
 
 def _stream_sheet(
     book: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: ReadLimits, unzipped: int
-) -> tuple[bool, bool, int]:
+) -> tuple[bool, bool, bool, int]:
     rows = 0
     tail = b""
     has_formula = False
     has_merge = False
+    has_hidden = False
     first = True
     try:
         with book.open(info) as fh:
@@ -268,6 +281,7 @@ def _stream_sheet(
                 rows += sum(text.count(t) - tail.count(t) for t in _ROW_TAGS)
                 has_formula = has_formula or b"<f" in text or b":f>" in text or b":f " in text
                 has_merge = has_merge or any(t in text for t in _MERGE_TAGS)
+                has_hidden = has_hidden or any(t in text for t in _HIDDEN_TAGS)
                 if rows - 1 > limits.max_rows:
                     raise InputError([too_many_rows(label, rows - 1, limits, at_least=True)])
                 if rows > EXCEL_MAX_ROWS:
@@ -283,7 +297,7 @@ def _stream_sheet(
                 )
             ]
         ) from None
-    return has_formula, has_merge, unzipped
+    return has_formula, has_merge, has_hidden, unzipped
 
 
 def _unsaved_formulas(xml: bytes) -> list[UnsavedFormula]:
@@ -377,6 +391,27 @@ def merged_problems(label: str, ranges: list[MergedRange], headers: list[str]) -
     if len(data) > 20:
         out.append(more_problems(label, len(data) - 20, "merged cell ranges"))
     return out
+
+
+def hidden_row_problems(label: str, rows: list[int]) -> list[Problem]:
+    """One error for data rows Excel does not show (hidden by hand or by a filter): they
+    would be planned though the person who saved the sheet did not see them."""
+    data = sorted(r for r in rows if r >= 2)
+    if not data:
+        return []
+    shown = ", ".join(str(r) for r in data[:20]) + (f" and {len(data) - 20} more" if len(data) > 20 else "")
+    n = len(data)
+    return [
+        Problem(
+            label,
+            f"{n:,} row{'s' if n != 1 else ''} of the sheet {'are' if n != 1 else 'is'} hidden (by a filter "
+            f"or by hand), so whether {'they' if n != 1 else 'it'} should be planned is not clear: "
+            f"row{'s' if n != 1 else ''} {shown}",
+            row=data[0],
+            hint="to plan them, clear the filter (Data > Clear) or unhide the rows; to leave them out, "
+            "delete them (or copy only the visible cells to a new sheet), then save",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- Parquet
