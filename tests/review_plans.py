@@ -118,6 +118,7 @@ def scaled_plan(source: Path, dest: Path, times: int) -> Path:
     summary["overall"]["accounts"] *= times
     for rep in summary["reps"]:
         rep["accounts"] *= times
+        rep["tier_counts"] = {t: n * times for t, n in rep["tier_counts"].items()}  # checked too
     (dest / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     if (source / "icp.json").exists():
         shutil.copy(source / "icp.json", dest / "icp.json")
