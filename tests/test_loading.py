@@ -54,3 +54,30 @@ def test_one_swallowed_row_is_reported_with_or_without_a_final_newline(tmp_path,
     assert len(df) == 2
     msgs = [p.message for p in df.attrs["problems"]]
     assert any("following row(s) were read into this one cell" in m for m in msgs), msgs
+
+
+def test_a_roster_with_a_title_row_names_the_row_of_its_header(tmp_path) -> None:
+    """A roster saved from a report: 'Team roster FY27' above the header was read as the header,
+    and the message asked to map it as a column."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from territory_cli.main import cli
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["Team roster FY27"], ["rep_id", "name", "region"], ["R1", "Ann", "West"]):
+        ws.append(row)
+    wb.save(tmp_path / "roster.xlsx")
+    (tmp_path / "accounts.csv").write_text("account_id,name,region,tier,potential\nA1,a,West,1,10\n")
+    r = CliRunner().invoke(
+        cli,
+        ["plan", str(tmp_path / "accounts.csv"), str(tmp_path / "roster.xlsx"), "--out", str(tmp_path / "o")],
+    )
+    assert r.exit_code == 2, r.output
+    assert (
+        "  - row 2: the header is on row 2, not row 1 ('rep_id', 'name', 'region'); row 1 above it looks "
+        "like a report's title, so it was read as the header\n"
+        "      hint: delete row 1 so the header is the first row (a Salesforce report: export it as "
+        "'Details Only'), then read the file again\n1 problem found in the input." in r.output
+    )

@@ -1285,8 +1285,13 @@ def _header_below(
         above = "row 1" if row == 2 else f"rows 1-{row - 1}"
         return Problem(
             file,
-            f"the header is on row {row}, not row 1 ({shown[:200]}); {above} above it look like a "
-            "report's title, so they were read as the header",
+            f"the header is on row {row}, not row 1 ({shown[:200]}); {above} above it "
+            + (
+                "looks like a report's title, so it was"
+                if row == 2
+                else "look like a report's title, so they were"
+            )
+            + " read as the header",
             row=row,
             hint=f"delete {above} so the header is the first row (a Salesforce report: export it as "
             "'Details Only'), then read the file again",
