@@ -398,10 +398,13 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
             [rep_product_all[r] for r in comp_reps],
             product_mode,
         )
+        # (a lookup per product name, not per unit: classes split by product, so every
+        # unit's product is one of prods)
         p_index = {q: i for i, q in enumerate(prods)}
-        unit_prod = np.array(
-            [p_index[units.product_names[i]] for i in units.prod[uidx].tolist()], dtype=np.int64
-        )
+        unit_prod = np.array([p_index.get(n, -1) for n in units.product_names], dtype=np.int64)[
+            units.prod[uidx]
+        ]
+        assert (unit_prod >= 0).all()
         fair_tier_p, fair_value_p, auto_count, rep_level = product_fair_shares(
             cap,
             rep_prod,
@@ -428,7 +431,7 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 capacity=cap,
                 max_accounts=max_acc_all[comp_reps],
                 units=uidx,
-                unit_ids=[str(x) for x in units.unit_ids[uidx].tolist()],
+                unit_ids=units.unit_ids[uidx].tolist(),  # (already str: units.sorted_codes)
                 size=size,
                 comp=units.comp[uidx],
                 value=value,
