@@ -18,9 +18,18 @@ linux_with_status = pytest.mark.skipif(
 )
 
 
+# The setting passes to child processes, and this test process may have run the CLI already:
+# each child turns huge pages back on first, and checks that they are.
+_FRESH = (
+    "import ctypes\n"
+    "assert ctypes.CDLL(None).prctl(41, 0, 0, 0, 0) == 0\n"
+    "assert 'THP_enabled:\\t1' in open('/proc/self/status').read()\n"
+)
+
+
 def _status_after(code: str) -> str:
     run = subprocess.run(
-        [sys.executable, "-c", code + "\nprint(open('/proc/self/status').read())"],
+        [sys.executable, "-c", _FRESH + code + "\nprint(open('/proc/self/status').read())"],
         capture_output=True,
         text=True,
         cwd=ROOT,

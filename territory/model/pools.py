@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -251,6 +252,14 @@ def tier_mixes(comp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids.reshape(-1), first
 
 
+def _as_text(ids: list[Any]) -> list[str]:
+    """``ids`` as text; the list itself when it is text already (the pipeline's unit ids are:
+    a str() of each of a million ids costs 0.5 s)."""
+    if all(type(x) is str for x in ids):
+        return ids
+    return [str(x) for x in ids]
+
+
 def primary_measure(measures: list[Measure]) -> int:
     """The measure units are sorted by within their class (the first balanced one)."""
     return next((k for k, m in enumerate(measures) if m.balanced), 0)
@@ -431,7 +440,7 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 capacity=cap,
                 max_accounts=max_acc_all[comp_reps],
                 units=uidx,
-                unit_ids=units.unit_ids[uidx].tolist(),  # (already str: units.sorted_codes)
+                unit_ids=_as_text(units.unit_ids[uidx].tolist()),
                 size=size,
                 comp=units.comp[uidx],
                 value=value,

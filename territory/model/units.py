@@ -78,19 +78,20 @@ class Units:
 
 def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, sort=True)`` for an array of text: int64 codes and the distinct
-    values (an object array of ``str``) in sorted order. pyarrow hashes and sorts a million
-    distinct ids in a fraction of the time numpy takes to sort Python strings; UTF-8 byte
-    order is code point order, the order Python sorts ``str`` in, so the codes are the same."""
+    values (object array) in sorted order. pyarrow hashes and sorts a million distinct ids in
+    a fraction of the time numpy takes to sort Python strings; UTF-8 byte order is code point
+    order, the order Python sorts ``str`` in, so the codes are the same."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
         encoded = pa.array(values, pa.large_string()).dictionary_encode()
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas does it
-        encoded = None
-    if encoded is None or encoded.null_count:  # (a missing value: code -1)
         codes, uniq = pd.factorize(pd.Series(values), sort=True)
-        return codes.astype(np.int64), np.array([str(u) for u in uniq], dtype=object)
+        return codes.astype(np.int64), np.asarray(uniq, dtype=object)
+    if encoded.null_count:  # a missing value: pandas does it (code -1)
+        codes, uniq = pd.factorize(pd.Series(values), sort=True)
+        return codes.astype(np.int64), np.asarray(uniq, dtype=object)
     order = pc.sort_indices(encoded.dictionary).to_numpy()
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
