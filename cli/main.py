@@ -52,8 +52,10 @@ class TerritoryGroup(click.Group):
     """The command group; the one place that handles SIGTERM and a closed output pipe."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        from territory.memory import prefer_small_pages
         from territory.stops import STOPPED
 
+        prefer_small_pages()  # (faster and steadier at 10^6 accounts: see territory.memory)
         STOPPED.clear()  # (a test may run several commands in one process)
         previous = previous_int = None
         if threading.current_thread() is threading.main_thread():

@@ -351,6 +351,13 @@ def cut_at_excel_limit(d: Path) -> Path:
     return p
 
 
+def empty_lines_below_header(d: Path) -> Path:
+    """The header, then a million empty lines (a sheet formatted down to its last rows)."""
+    p = d / "accounts.csv"
+    p.write_bytes((_lines()[0] + "\r\n").encode("utf-8") + b"\r\n" * 1_000_000)
+    return p
+
+
 GENERATORS = {
     f.__name__: f
     for f in (
@@ -381,6 +388,7 @@ GENERATORS = {
         parquet_binary,
         many_problems,
         cut_at_excel_limit,
+        empty_lines_below_header,
     )
 }
 

@@ -497,6 +497,9 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         records = _count_records(raw, limits.max_rows + 2)
         if records - 1 > limits.max_rows:
             raise InputError([too_many_rows(label, records - 1, limits, at_least=True)])
+    header_end = _header_over_empty_lines(raw)
+    if header_end is not None:  # read as the header alone: the rows below it would all be dropped
+        raw, lines = raw[:header_end], 1
     fast = read_well_formed(raw, lines)  # pyarrow, for files that need none of the checks below
     if fast is not None:
         fast.attrs["problems"] = []
@@ -566,6 +569,23 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     df.attrs["problems"] = problems
     df.attrs["delimiter"] = delimiter  # ';' is European Excel's, where a dot groups thousands
     return df
+
+
+def _header_over_empty_lines(raw: bytes) -> int | None:
+    """Where the header line ends when every line below it is empty ("\\n" or "\\r\\n", as a
+    sheet with formatted but empty rows saves): the careful reader would read each as a row
+    and drop it, seconds at 10^6 lines, to say there is no data row. None otherwise."""
+    end = raw.find(b"\n")
+    if end < 0 or raw[end + 1 : end + 2] not in (b"\n", b"\r"):  # (data on the second line)
+        return None
+    first = raw[:end].removeprefix(b"\xef\xbb\xbf")
+    if first.count(b'"') % 2 or re.fullmatch(rb"\s*sep=.\s*", first):
+        return None  # a header spanning lines, or Excel's sep= line above the header
+    if not re.sub(rb'[\s",;]', b"", first):
+        return None  # no column named: the careful reader keeps the rows (and says so)
+    if raw[end + 1 :].replace(b"\r\n", b"\n").strip(b"\n"):
+        return None
+    return end + 1
 
 
 _NOT_TEXT = b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n"  # what a file holding no text is made of

@@ -188,11 +188,12 @@ def _csv_parts(df: pd.DataFrame) -> list[bytes | memoryview]:
     bounds = np.linspace(0, len(df), num=min(2 * workers, len(df)) + 1, dtype=np.int64)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         blocks = pool.map(lambda b: _csv_rows(df.iloc[bounds[b] : bounds[b + 1]]), range(len(bounds) - 1))
-        return [head, *blocks]
+        return [head, *(part for block in blocks for part in block)]
 
 
-def _csv_rows(df: pd.DataFrame) -> memoryview:
-    """The CSV lines of the rows of ``df`` (at least one row and one column), header left out."""
+def _csv_rows(df: pd.DataFrame) -> list[memoryview]:
+    """The CSV lines of the rows of ``df`` (at least one row and one column), header left out,
+    in pieces (pyarrow's chunks, written one after the other rather than copied into one)."""
     import pyarrow.compute as pc
 
     cells = [_quote(_column_cells(df.iloc[:, j])) for j in range(len(df.columns))]
@@ -347,10 +348,15 @@ def format_floats(values: np.ndarray) -> np.ndarray:
     return np.asarray(_float_cells(v).to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _concatenated(lines) -> memoryview:  # type: ignore[no-untyped-def]
-    """The UTF-8 bytes of every string of ``lines`` one after the other (no copy)."""
-    bounds, raw = utf8_view(lines)
-    return (raw[bounds[0] : bounds[-1]] if len(bounds) else raw[:0]).data
+def _concatenated(lines) -> list[memoryview]:  # type: ignore[no-untyped-def]
+    """The UTF-8 bytes of every string of ``lines`` one after the other, one piece per chunk
+    (no copy)."""
+    out = []
+    for chunk in getattr(lines, "chunks", [lines]):
+        bounds, raw = utf8_view(chunk)
+        if len(bounds) > 1 and bounds[-1] > bounds[0]:
+            out.append(raw[bounds[0] : bounds[-1]].data)
+    return out
 
 
 @dataclass(frozen=True)

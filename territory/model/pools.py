@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -251,6 +252,14 @@ def tier_mixes(comp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids.reshape(-1), first
 
 
+def _as_text(ids: list[Any]) -> list[str]:
+    """``ids`` as text; the list itself when it is text already (the pipeline's unit ids are:
+    a str() of each of a million ids costs 0.5 s)."""
+    if all(type(x) is str for x in ids):
+        return ids
+    return [str(x) for x in ids]
+
+
 def primary_measure(measures: list[Measure]) -> int:
     """The measure units are sorted by within their class (the first balanced one)."""
     return next((k for k, m in enumerate(measures) if m.balanced), 0)
@@ -398,10 +407,13 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
             [rep_product_all[r] for r in comp_reps],
             product_mode,
         )
+        # (a lookup per product name, not per unit: classes split by product, so every
+        # unit's product is one of prods)
         p_index = {q: i for i, q in enumerate(prods)}
-        unit_prod = np.array(
-            [p_index[units.product_names[i]] for i in units.prod[uidx].tolist()], dtype=np.int64
-        )
+        unit_prod = np.array([p_index.get(n, -1) for n in units.product_names], dtype=np.int64)[
+            units.prod[uidx]
+        ]
+        assert (unit_prod >= 0).all()
         fair_tier_p, fair_value_p, auto_count, rep_level = product_fair_shares(
             cap,
             rep_prod,
@@ -428,7 +440,7 @@ def build_pools(mi: ModelInput, cfg: PlanConfig, units: Units | None = None) -> 
                 capacity=cap,
                 max_accounts=max_acc_all[comp_reps],
                 units=uidx,
-                unit_ids=[str(x) for x in units.unit_ids[uidx].tolist()],
+                unit_ids=_as_text(units.unit_ids[uidx].tolist()),
                 size=size,
                 comp=units.comp[uidx],
                 value=value,
