@@ -1,4 +1,14 @@
-"""Contiguity inside the MIP (``geo.units``): the per-unit model with separator cuts.
+"""Contiguous territories (``geo.units``): guided starts, and the per-unit model with separator cuts.
+
+Every pool first gets a connected plan from the repair heuristic (``connect`` and the local
+search, ``_mend``). Its start is what decides how good that plan is: the plan without
+contiguity has many optima of one cost, whose territories lie scattered in pieces, and
+``connect`` hands the pieces out at a loss. So the heuristic also starts from *guided* plans
+(``guided_starts``, after Hess's districting model): the pool solved again without
+contiguity with a price on each unit's distance to its rep's centre (the compactness family
+with ``Pool.anchors``: the centres of the plan without contiguity, then of the best connected
+plan), whose optima lie around those centres and need little mending. The price guides the
+search only: every plan is evaluated on the true objective, and the best connected one kept.
 
 A pool small enough (at most ``CUT_LOOP_MAX_PAIRS`` eligible (unit, rep) pairs) is solved
 again, after the repair heuristic (``connect`` and the local search, ``_mend``) has made its
@@ -68,8 +78,10 @@ CUT_LOOP_STALL = 2  # ... ended early when the bound has not risen for this many
 FLOW_MAX_PAIRS = 100  # ... and only on pools this small (its big-M rows make each node slow)
 FLOW_NODES = 20  # the closing solve of the flow formulation: branch-and-bound nodes
 ENDS = 1  # separator rows per pair of pieces: for the first units of the piece
-GUIDE_PRICE = 0.1  # the guided starts: compactness price per 100 km (a move costs 1)
-GUIDE_ROUNDS = 2  # ... guided solves per pool, each from the centres of the best plan so far
+GUIDE_PRICES = (0.1, 1.0)  # the guided starts: compactness prices per 100 km (a move costs 1)
+GUIDE_ROUNDS = 2  # ... guided solves per price, each from the centres of the best plan so far
+SMALL_POOL_PAIRS = 2_000  # pools this small: every price, and the plan without contiguity mended
+# too; larger ones the first price alone (each round there costs seconds)
 
 
 @dataclass(frozen=True)
@@ -108,10 +120,13 @@ def solve_contiguous(
     cfg: PlanConfig,
     *,
     max_pairs: int = CUT_LOOP_MAX_PAIRS,
+    guided: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, SolveReport]:
     """A pool of geographic units: the method solves the model without contiguity, every
     territory is made one piece (``contiguity.connect``) and the local search improves it
-    with moves that keep it so; then, when the pool's per-unit model has at most
+    with moves that keep it so, from that plan (on pools of at most ``SMALL_POOL_PAIRS``
+    pairs, or with ``guided=False``) and from the guided starts (``guided_starts``), the best
+    kept; then, when the pool's per-unit model has at most
     ``max_pairs`` pairs (and the solver is HiGHS), the cut loop solves the model with
     contiguity from that plan (see the module).
 
@@ -124,12 +139,24 @@ def solve_contiguous(
     t0 = time.perf_counter()
     budget = Budget(cfg.solver.time_limit, spent=report.seconds)
     fams = active_families(cfg)
+    guide = guided and (pool.rep_product >= 0).all() and pool.place is not None
     rep_of_unit, objective, connected = loose, math.inf, False
-    if (pool.rep_product >= 0).all() and pool.place is not None:
+    small = pairs_of(pool) <= SMALL_POOL_PAIRS
+    if not guide or small:  # the plan without contiguity, mended
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+    if guide:
         rep_of_unit, objective, connected = guided_starts(
-            pool, units, cfg, fams, loose, chosen, (rep_of_unit, objective, connected), budget
+            pool,
+            units,
+            cfg,
+            fams,
+            loose,
+            chosen,
+            (rep_of_unit, objective, connected),
+            budget,
+            GUIDE_PRICES if small else GUIDE_PRICES[:1],
         )
-    if not connected:  # no guided start (or none kept every rule): the plan without contiguity
+    if not connected and objective == math.inf:  # no guided start kept every rule
         rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
     bound = report.bound
     log = report.log
@@ -207,27 +234,42 @@ def guided_starts(
     chosen: np.ndarray,
     best: tuple[np.ndarray, float, bool],
     budget: Budget,
-    rounds: int | None = None,
+    prices: tuple[float, ...] = GUIDE_PRICES,
 ) -> tuple[np.ndarray, float, bool]:
     """Better starts for ``_mend`` (Hess's districting heuristic): the pool solved again by the
-    scale method without contiguity but with distance priced (the compactness family at
-    ``GUIDE_PRICE`` per 100 km, measured from each rep's centre in the plan without
-    contiguity, then in the best connected plan so far), then mended. The plan without
-    contiguity has many optima of the same cost, its territories scattered in pieces that
-    ``connect`` hands out at a loss; among those optima the guided solve takes ones whose
-    territories lie around a centre, which the repair makes one piece at little cost.
-    The objective is only a guide: each mended plan is evaluated on the true objective, and
+    scale method without contiguity but with distance priced (the compactness family at each
+    of ``prices`` per 100 km in turn, ``GUIDE_ROUNDS`` times each: measured from each rep's
+    centre in the plan without contiguity, then in the best connected plan so far), then
+    mended. The plan without contiguity has many optima of the same cost, its territories
+    scattered in pieces that ``connect`` hands out at a loss; among those optima the guided
+    solve takes ones whose territories lie around a centre, which the repair makes one piece
+    at little cost. The objective is only a guide: each mended plan is evaluated on the true objective, and
     kept when it keeps every hard rule and costs less than ``best`` (rep per unit, objective,
     whether it keeps every hard rule). Returns the best of them."""
-    from dataclasses import replace as _replace
+    for price in prices:
+        best = _guided(pool, units, cfg, fams, loose, chosen, best, budget, price)
+    return best
 
+
+def _guided(
+    pool: Pool,
+    units: Units,
+    cfg: PlanConfig,
+    fams: list[Family],
+    loose: np.ndarray,
+    chosen: np.ndarray,
+    best: tuple[np.ndarray, float, bool],
+    budget: Budget,
+    price: float,
+) -> tuple[np.ndarray, float, bool]:
+    """``guided_starts`` at one price."""
     from .scale import solve_pool_scale
 
-    guide = _replace(cfg, geo=_replace(cfg.geo, compactness_penalty=cfg.geo.compactness_penalty + GUIDE_PRICE))
+    guide = replace(cfg, geo=replace(cfg.geo, compactness_penalty=cfg.geo.compactness_penalty + price))
     from_plan = loose
-    for _ in range(GUIDE_ROUNDS if rounds is None else rounds):
+    for _ in range(GUIDE_ROUNDS):
         plan, _chosen, rep = solve_pool_scale(
-            _replace(pool, anchors=centres(pool, from_plan)), units, guide, drop=frozenset({"contiguity"})
+            replace(pool, anchors=centres(pool, from_plan)), units, guide, drop=frozenset({"contiguity"})
         )
         if rep.status == STOPPED_STATUS:  # the plan would depend on the machine: dropped
             budget.note("a guided start")
