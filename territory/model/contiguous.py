@@ -126,9 +126,9 @@ def solve_contiguous(
     territory is made one piece (``contiguity.connect``) and the local search improves it
     with moves that keep it so, from that plan (on pools of at most ``SMALL_POOL_PAIRS``
     pairs, or with ``guided=False``) and from the guided starts (``guided_starts``), the best
-    kept; then, when the pool's per-unit model has at most
-    ``max_pairs`` pairs (and the solver is HiGHS), the cut loop solves the model with
-    contiguity from that plan (see the module).
+    kept; then, when the pool's per-unit model has at most ``max_pairs`` pairs (and the
+    solver is HiGHS), the cut loop solves the model with contiguity from that plan (see the
+    module).
 
     The report's ``bound`` is the best proven bound of the model *with* contiguity (at least
     the bound without it); ``bound_without_contiguity`` keeps the latter."""
@@ -243,9 +243,9 @@ def guided_starts(
     mended. The plan without contiguity has many optima of the same cost, its territories
     scattered in pieces that ``connect`` hands out at a loss; among those optima the guided
     solve takes ones whose territories lie around a centre, which the repair makes one piece
-    at little cost. The objective is only a guide: each mended plan is evaluated on the true objective, and
-    kept when it keeps every hard rule and costs less than ``best`` (rep per unit, objective,
-    whether it keeps every hard rule). Returns the best of them."""
+    at little cost. The price is only a guide: each mended plan is evaluated on the true
+    objective, and kept when it keeps every hard rule and costs less than ``best`` (rep per
+    unit, objective, whether it keeps every hard rule). Returns the best of them."""
     for price in prices:
         best = _guided(pool, units, cfg, fams, loose, chosen, best, budget, price)
     return best

@@ -5,9 +5,9 @@ mean unit potential) x (km from the unit's centre to the rep's *anchor*) / 100. 
 the potential-weighted centre of the units the rep holds today, fixed before the solve, so
 the term is linear and the same in every method. A rep who holds no unit today has no
 anchor, and their units cost nothing here. (The guided starts of contiguous territories set
-the anchors themselves, ``Pool.anchors``: see ``territory.model.contiguous``.) In the class model a class's units may lie apart:
-each pair is priced at the class's nearest unit, which only lowers the model's value, so its
-bound stays valid. (The compactness the plan *reports* is measured on the plan itself, around
+the anchors themselves, ``Pool.anchors``: see ``territory.model.contiguous``.) In the class
+model a class's units may lie apart: each pair is priced at the class's nearest unit, which
+only lowers the model's value, so its bound stays valid. (The compactness the plan *reports* is measured on the plan itself, around
 each territory's own centre: ``territory.geo.territories.compactness``.)
 """
 
