@@ -362,3 +362,21 @@ def test_the_compactness_family_measures_from_the_pools_anchors() -> None:
     assert d[3, 0] == 0.0 and (d[np.arange(7) != 3, 0] > 0).all()
     assert (d[:, 1] == 0).all()
     assert not np.allclose(distance_cost(pool), d)
+
+
+def test_a_guided_solve_that_finds_no_plan_leaves_the_mended_plan(tmp_path, monkeypatch) -> None:
+    """If a guided solve fails (the scale method finds no plan under the guide's prices),
+    the pool keeps the plan without contiguity, mended, instead of failing the plan."""
+    import territory.model.scale as scale
+    from territory.errors import InfeasiblePlanError
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 3000, 30, 2, "state", "Mountain")
+    real = scale.solve_pool_scale
+    _, _, plain = solve_contiguous(real, pool, units, cfg, max_pairs=0, guided=False)
+
+    def no_plan(*args, **kwargs):
+        raise InfeasiblePlanError("no plan")
+
+    monkeypatch.setattr(scale, "solve_pool_scale", no_plan)
+    _, _, report = solve_contiguous(real, pool, units, cfg, max_pairs=0)
+    assert report.objective == pytest.approx(plain.objective) == pytest.approx(2375.0)

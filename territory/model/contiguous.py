@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from ..config import PlanConfig
+from ..errors import InfeasiblePlanError
 from ..geo.territories import bfs_pieces
 from ..solve import SolveReport, highs_report
 from .budget import MIN_SECONDS, STOPPED_STATUS, Budget
@@ -268,9 +269,12 @@ def _guided(
     guide = replace(cfg, geo=replace(cfg.geo, compactness_penalty=cfg.geo.compactness_penalty + price))
     from_plan = loose
     for _ in range(GUIDE_ROUNDS):
-        plan, _chosen, rep = solve_pool_scale(
-            replace(pool, anchors=centres(pool, from_plan)), units, guide, drop=frozenset({"contiguity"})
-        )
+        try:
+            plan, _chosen, rep = solve_pool_scale(
+                replace(pool, anchors=centres(pool, from_plan)), units, guide, drop=frozenset({"contiguity"})
+            )
+        except InfeasiblePlanError:  # the guide found no plan where the unguided solve did:
+            break  # no start from it (the plan without contiguity is mended instead)
         if rep.status == STOPPED_STATUS:  # the plan would depend on the machine: dropped
             budget.note("a guided start")
             break
