@@ -266,19 +266,117 @@ def test_chains_pass_a_surplus_on_where_single_moves_are_stuck(tmp_path) -> None
 def test_the_cut_loop_takes_a_pool_of_some_200_pairs(tmp_path) -> None:
     """bench/geo_units.py's instance (100,000 accounts x 100 reps, seed 15), its New England
     division alone: 66 county units x 3 reps = 198 pairs. The repair and the local search end
-    at 1,059 (accounts moved); the cut loop, which now takes pools of up to 250 pairs, finds
-    a contiguous plan of 410 (the bound without contiguity is 362)."""
+    at 1,059 (accounts moved) from the plan without contiguity, at 529 from the guided starts;
+    the cut loop, which takes pools of up to 250 pairs, finds a contiguous plan of 410 (the
+    bound without contiguity is 362)."""
 
     from territory.model.contiguous import CUT_LOOP_MAX_PAIRS, pairs_of
     from territory.model.scale import solve_pool_scale
 
     cfg, units, (pool,) = bench_pools(tmp_path, 100_000, 100, 15, "county", "New England")
     assert pairs_of(pool) == 198 <= CUT_LOOP_MAX_PAIRS
+    _, _, plain = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0, guided=False)
     _, _, heuristic = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0)
     rep_of_unit, chosen, report = solve_contiguous(solve_pool_scale, pool, units, cfg)
-    assert heuristic.objective == pytest.approx(1059.0)
+    assert plain.objective == pytest.approx(1059.0)
+    assert heuristic.objective == pytest.approx(529.0)
     assert report.objective == pytest.approx(410.0)
     assert report.bound_without_contiguity == pytest.approx(362.0)
     assert "contiguity cut loop" in report.log
     st = pool_state(pool, units, cfg, rep_of_unit, chosen)
     assert not [v for v in check_all(st, active_families(cfg)) if v.hard]
+
+
+def brute_force_connected(pool, units, cfg) -> float:
+    """``brute_force`` over the plans whose territories are each one piece (counted first, so
+    that only those are checked against every family)."""
+    from territory.geo.territories import bfs_pieces
+    from territory.model.families.contiguity import Pieces
+
+    fams = active_families(cfg)
+    chosen = np.zeros(pool.n_reps, dtype=np.int64)
+    start = pool_state(pool, units, cfg, np.zeros(pool.n_units, dtype=np.int64), chosen)
+    nb = Pieces(next(f for f in fams if f.name == "contiguity"), start).nb
+    best = np.inf
+    for combo in itertools.product(range(pool.n_reps), repeat=pool.n_units):
+        held = [[u for u, r in enumerate(combo) if r == rep] for rep in range(pool.n_reps)]
+        if any(len(bfs_pieces(nb, m)) > 1 for m in held):
+            continue
+        st = pool_state(pool, units, cfg, np.array(combo), chosen)
+        if not any(v.hard for v in check_all(st, fams)):
+            best = min(best, evaluate(st, fams))
+    return float(best)
+
+
+def test_guided_starts_find_the_optimum_the_repair_alone_misses(tmp_path) -> None:
+    """bench/geo_units.py's generator, 3,000 accounts x 30 reps, seed 2, state units: Mountain
+    (8 states, 3 reps). Mending the plan without contiguity (connect, local search, chains)
+    ends at 2,375; the guided starts (the pool solved again with distance to each rep's
+    centre priced, then mended) find 1,486.5, the optimum: brute force over every plan whose
+    territories are each one piece. The cut loop is off (max_pairs = 0): this is the
+    heuristic alone, as on pools too large for the loop."""
+    from territory.geo.territories import bfs_pieces
+    from territory.model.repair import Objective
+    from territory.model.scale import solve_pool_scale
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 3000, 30, 2, "state", "Mountain")
+    assert (pool.n_units, pool.n_reps) == (8, 3)
+    optimum = brute_force_connected(pool, units, cfg)
+    _, _, plain = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0, guided=False)
+    rep_of_unit, chosen, guided = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0)
+    assert optimum == pytest.approx(1486.495, abs=1e-3)
+    assert plain.objective == pytest.approx(2375.0)
+    assert guided.objective == pytest.approx(optimum)
+    fams = active_families(cfg)
+    st = pool_state(pool, units, cfg, rep_of_unit, chosen)
+    assert not [v for v in check_all(st, fams) if v.hard]
+    nb = Objective(st, fams).find("contiguity").nb
+    assert all(len(bfs_pieces(nb, [u for u in range(8) if rep_of_unit[u] == r])) == 1 for r in range(3))
+
+
+def test_guided_starts_are_deterministic_and_never_worse(tmp_path) -> None:
+    """The same pool twice gives the same plan; and the guided starts never end above the
+    mended plan without contiguity (Mountain, seed 1: 2,484.4 mended, 1,180 guided; the
+    optimum, by brute force, is 1,116)."""
+    from territory.model.scale import solve_pool_scale
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 3000, 30, 1, "state", "Mountain")
+    runs = [solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0) for _ in range(2)]
+    (a, _, ra), (b, _, rb) = runs
+    assert a.tolist() == b.tolist() and ra.objective == rb.objective
+    _, _, plain = solve_contiguous(solve_pool_scale, pool, units, cfg, max_pairs=0, guided=False)
+    assert plain.objective == pytest.approx(2484.362, abs=1e-3)
+    assert ra.objective == pytest.approx(1180.0)
+
+
+def test_the_compactness_family_measures_from_the_pools_anchors() -> None:
+    """With ``Pool.anchors`` (the guided starts' centres) distance is measured from them,
+    not from what each rep holds today; a rep without an anchor (NaN) costs nothing."""
+    from dataclasses import replace
+
+    from territory.model.families.compactness import distance_cost
+
+    pool, _units, _cfg = one_pool(seven_states())
+    anchors = np.array([pool.place[3], [np.nan, np.nan]])
+    d = distance_cost(replace(pool, anchors=anchors))
+    assert d[3, 0] == 0.0 and (d[np.arange(7) != 3, 0] > 0).all()
+    assert (d[:, 1] == 0).all()
+    assert not np.allclose(distance_cost(pool), d)
+
+
+def test_a_guided_solve_that_finds_no_plan_leaves_the_mended_plan(tmp_path, monkeypatch) -> None:
+    """If a guided solve fails (the scale method finds no plan under the guide's prices),
+    the pool keeps the plan without contiguity, mended, instead of failing the plan."""
+    import territory.model.scale as scale
+    from territory.errors import InfeasiblePlanError
+
+    cfg, units, (pool,) = bench_pools(tmp_path, 3000, 30, 2, "state", "Mountain")
+    real = scale.solve_pool_scale
+    _, _, plain = solve_contiguous(real, pool, units, cfg, max_pairs=0, guided=False)
+
+    def no_plan(*args, **kwargs):
+        raise InfeasiblePlanError("no plan")
+
+    monkeypatch.setattr(scale, "solve_pool_scale", no_plan)
+    _, _, report = solve_contiguous(real, pool, units, cfg, max_pairs=0)
+    assert report.objective == pytest.approx(plain.objective) == pytest.approx(2375.0)

@@ -1,4 +1,14 @@
-"""Contiguity inside the MIP (``geo.units``): the per-unit model with separator cuts.
+"""Contiguous territories (``geo.units``): guided starts, and the per-unit model with separator cuts.
+
+Every pool first gets a connected plan from the repair heuristic (``connect`` and the local
+search, ``_mend``). Its start is what decides how good that plan is: the plan without
+contiguity has many optima of one cost, whose territories lie scattered in pieces, and
+``connect`` hands the pieces out at a loss. So the heuristic also starts from *guided* plans
+(``guided_starts``, after Hess's districting model): the pool solved again without
+contiguity with a price on each unit's distance to its rep's centre (the compactness family
+with ``Pool.anchors``: the centres of the plan without contiguity, then of the best connected
+plan), whose optima lie around those centres and need little mending. The price guides the
+search only: every plan is evaluated on the true objective, and the best connected one kept.
 
 A pool small enough (at most ``CUT_LOOP_MAX_PAIRS`` eligible (unit, rep) pairs) is solved
 again, after the repair heuristic (``connect`` and the local search, ``_mend``) has made its
@@ -48,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from ..config import PlanConfig
+from ..errors import InfeasiblePlanError
 from ..geo.territories import bfs_pieces
 from ..solve import SolveReport, highs_report
 from .budget import MIN_SECONDS, STOPPED_STATUS, Budget
@@ -68,6 +79,10 @@ CUT_LOOP_STALL = 2  # ... ended early when the bound has not risen for this many
 FLOW_MAX_PAIRS = 100  # ... and only on pools this small (its big-M rows make each node slow)
 FLOW_NODES = 20  # the closing solve of the flow formulation: branch-and-bound nodes
 ENDS = 1  # separator rows per pair of pieces: for the first units of the piece
+GUIDE_PRICES = (0.1, 1.0)  # the guided starts: compactness prices per 100 km (a move costs 1)
+GUIDE_ROUNDS = 2  # ... guided solves per price, each from the centres of the best plan so far
+SMALL_POOL_PAIRS = 2_000  # pools this small: every price, and the plan without contiguity mended
+# too; larger ones the first price alone (each round there costs seconds)
 
 
 @dataclass(frozen=True)
@@ -106,12 +121,15 @@ def solve_contiguous(
     cfg: PlanConfig,
     *,
     max_pairs: int = CUT_LOOP_MAX_PAIRS,
+    guided: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, SolveReport]:
     """A pool of geographic units: the method solves the model without contiguity, every
     territory is made one piece (``contiguity.connect``) and the local search improves it
-    with moves that keep it so; then, when the pool's per-unit model has at most
-    ``max_pairs`` pairs (and the solver is HiGHS), the cut loop solves the model with
-    contiguity from that plan (see the module).
+    with moves that keep it so, from that plan (on pools of at most ``SMALL_POOL_PAIRS``
+    pairs, or with ``guided=False``) and from the guided starts (``guided_starts``), the best
+    kept; then, when the pool's per-unit model has at most ``max_pairs`` pairs (and the
+    solver is HiGHS), the cut loop solves the model with contiguity from that plan (see the
+    module).
 
     The report's ``bound`` is the best proven bound of the model *with* contiguity (at least
     the bound without it); ``bound_without_contiguity`` keeps the latter."""
@@ -122,7 +140,25 @@ def solve_contiguous(
     t0 = time.perf_counter()
     budget = Budget(cfg.solver.time_limit, spent=report.seconds)
     fams = active_families(cfg)
-    rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+    guide = guided and (pool.rep_product >= 0).all() and pool.place is not None
+    rep_of_unit, objective, connected = loose, math.inf, False
+    small = pairs_of(pool) <= SMALL_POOL_PAIRS
+    if not guide or small:  # the plan without contiguity, mended
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+    if guide:
+        rep_of_unit, objective, connected = guided_starts(
+            pool,
+            units,
+            cfg,
+            fams,
+            loose,
+            chosen,
+            (rep_of_unit, objective, connected),
+            budget,
+            GUIDE_PRICES if small else GUIDE_PRICES[:1],
+        )
+    if not connected and objective == math.inf:  # no guided start kept every rule
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
     bound = report.bound
     log = report.log
     if (
@@ -173,6 +209,82 @@ def solve_contiguous(
             report.solver, status, objective, bound, seconds, log, bound_without_contiguity=report.bound
         ),
     )
+
+
+def centres(pool: Pool, plan: np.ndarray) -> np.ndarray:
+    """(R, 2): each rep's centre in ``plan`` (local rep per unit), the account-weighted mean
+    latitude and longitude of its geographic units; NaN for a rep who holds none."""
+    out = np.full((pool.n_reps, 2), np.nan)
+    if pool.place is None:
+        return out
+    geo = ~np.isnan(pool.place[:, 0])
+    w = pool.size[geo].astype(float)
+    held = np.bincount(plan[geo], weights=w, minlength=pool.n_reps)
+    for k in range(2):
+        tot = np.bincount(plan[geo], weights=w * pool.place[geo, k], minlength=pool.n_reps)
+        out[:, k] = np.divide(tot, held, out=np.full(pool.n_reps, np.nan), where=held > 0)
+    return out
+
+
+def guided_starts(
+    pool: Pool,
+    units: Units,
+    cfg: PlanConfig,
+    fams: list[Family],
+    loose: np.ndarray,
+    chosen: np.ndarray,
+    best: tuple[np.ndarray, float, bool],
+    budget: Budget,
+    prices: tuple[float, ...] = GUIDE_PRICES,
+) -> tuple[np.ndarray, float, bool]:
+    """Better starts for ``_mend`` (Hess's districting heuristic): the pool solved again by the
+    scale method without contiguity but with distance priced (the compactness family at each
+    of ``prices`` per 100 km in turn, ``GUIDE_ROUNDS`` times each: measured from each rep's
+    centre in the plan without contiguity, then in the best connected plan so far), then
+    mended. The plan without contiguity has many optima of the same cost, its territories
+    scattered in pieces that ``connect`` hands out at a loss; among those optima the guided
+    solve takes ones whose territories lie around a centre, which the repair makes one piece
+    at little cost. The price is only a guide: each mended plan is evaluated on the true
+    objective, and kept when it keeps every hard rule and costs less than ``best`` (rep per
+    unit, objective, whether it keeps every hard rule). Returns the best of them."""
+    for price in prices:
+        best = _guided(pool, units, cfg, fams, loose, chosen, best, budget, price)
+    return best
+
+
+def _guided(
+    pool: Pool,
+    units: Units,
+    cfg: PlanConfig,
+    fams: list[Family],
+    loose: np.ndarray,
+    chosen: np.ndarray,
+    best: tuple[np.ndarray, float, bool],
+    budget: Budget,
+    price: float,
+) -> tuple[np.ndarray, float, bool]:
+    """``guided_starts`` at one price."""
+    from .scale import solve_pool_scale
+
+    guide = replace(cfg, geo=replace(cfg.geo, compactness_penalty=cfg.geo.compactness_penalty + price))
+    from_plan = loose
+    for _ in range(GUIDE_ROUNDS):
+        try:
+            plan, _chosen, rep = solve_pool_scale(
+                replace(pool, anchors=centres(pool, from_plan)), units, guide, drop=frozenset({"contiguity"})
+            )
+        except InfeasiblePlanError:  # the guide found no plan where the unguided solve did:
+            break  # no start from it (the plan without contiguity is mended instead)
+        if rep.status == STOPPED_STATUS:  # the plan would depend on the machine: dropped
+            budget.note("a guided start")
+            break
+        if not rep.has_solution or (plan < 0).any():
+            break
+        found = _mend(pool, units, cfg, fams, plan, chosen)
+        if found[2] and (not best[2] or found[1] < best[1] - 1e-9):
+            best = found
+        from_plan = best[0]
+    return best
 
 
 def _mend(

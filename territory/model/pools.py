@@ -193,6 +193,10 @@ class Pool:
     # of the discretionary accounts (own_u, own_r): how many moved in the previous plan too
     own_rn: np.ndarray = field(default_factory=lambda: np.zeros(0))
     place: np.ndarray | None = None  # (U, 2) latitude, longitude of geographic units (geo.units); NaN others
+    # (R, 2) latitude, longitude that the compactness family measures each rep from, instead
+    # of the centre of what the rep holds today (the guided starts of ``contiguous``); NaN:
+    # the rep's units cost nothing
+    anchors: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:

@@ -4,9 +4,10 @@ Each geographic unit a rep holds costs ``compactness_penalty`` x (its potential 
 mean unit potential) x (km from the unit's centre to the rep's *anchor*) / 100. The anchor is
 the potential-weighted centre of the units the rep holds today, fixed before the solve, so
 the term is linear and the same in every method. A rep who holds no unit today has no
-anchor, and their units cost nothing here. In the class model a class's units may lie apart:
-each pair is priced at the class's nearest unit, which only lowers the model's value, so its
-bound stays valid. (The compactness the plan *reports* is measured on the plan itself, around
+anchor, and their units cost nothing here. (The guided starts of contiguous territories set
+the anchors themselves, ``Pool.anchors``: see ``territory.model.contiguous``.) In the class
+model a class's units may lie apart: each pair is priced at the class's nearest unit, which
+only lowers the model's value, so its bound stays valid. (The compactness the plan *reports* is measured on the plan itself, around
 each territory's own centre: ``territory.geo.territories.compactness``.)
 """
 
@@ -33,6 +34,12 @@ def distance_cost(p: Pool) -> np.ndarray:
     w = pot if pot.sum() > 0 else p.size.astype(float)
     w = w / max(float(w.mean()), 1e-12)
     geo = ~np.isnan(lat)
+    if p.anchors is not None:  # the guided starts' centres (``territory.model.contiguous``)
+        for r in np.flatnonzero(~np.isnan(p.anchors[:, 0])).tolist():
+            alat, alon = float(p.anchors[r, 0]), float(p.anchors[r, 1])
+            d = km(lat[geo], lon[geo], np.full(int(geo.sum()), alat), np.full(int(geo.sum()), alon))
+            out[geo, r] = w[geo] * d / 100.0
+        return out
     for r in range(R):
         mine = p.own_u[(p.own_r == r)]
         mine = mine[geo[mine]]
