@@ -83,8 +83,11 @@ def test_markup_that_is_not_xml_is_left_to_the_html_parser(books: dict[str, str]
 def test_the_document_has_the_attributes_weasyprint_sets(books: dict[str, str]) -> None:
     """Catches a WeasyPrint release that sets other attributes in ``HTML.__init__``."""
     html = books["small-summary"]
-    fetch = AssetFetcher().weasyprint_fetcher()
-    fast, slow = _weasyprint_html(html, fetch, True), _weasyprint_html(html, fetch, False)
+    (fast, sheets), (slow, none) = (
+        _weasyprint_html(html, AssetFetcher(), True),
+        _weasyprint_html(html, AssetFetcher(), False),
+    )
+    assert len(sheets) == 1 and none == []
     assert type(fast) is type(slow)
     assert sorted(vars(fast)) == sorted(vars(slow))
     assert (fast.base_url, fast.media_type) == (slow.base_url, slow.media_type)
@@ -94,3 +97,20 @@ def test_only_the_packaged_templates_skip_the_html_parser(tmp_path: Path) -> Non
     assert is_packaged(make_environment())
     (tmp_path / "rep_book.html").write_text('{% extends "default:rep_book.html" %}', encoding="utf-8")
     assert not is_packaged(make_environment(tmp_path))
+
+
+def test_the_packaged_stylesheet_is_fetched_for_every_book_and_parsed_once(books: dict[str, str]) -> None:
+    from territory.reporting import render
+
+    render._PARSED_CSS.clear()
+    fetchers = [AssetFetcher(), AssetFetcher()]
+    first = [
+        html_to_pdf(books[name], f, packaged=True)[0]
+        for name, f in zip(("small-rep-R01", "small-manager"), fetchers)
+    ]
+    parsed = list(render._PARSED_CSS.values())
+    assert len(parsed) == 1
+    assert [f.requested for f in fetchers] == [["territory-asset:print.css"]] * 2
+    again = html_to_pdf(books["small-rep-R01"], AssetFetcher(), packaged=True)[0]
+    assert list(render._PARSED_CSS.values()) == parsed  # the same object: not parsed again
+    assert again == first[0] == html_to_pdf(books["small-rep-R01"], AssetFetcher(), packaged=False)[0]

@@ -45,6 +45,7 @@ __all__ = [
 
 TEMPLATE_PACKAGE = "territory.report_templates"
 ASSET_SCHEME = "territory-asset:"
+PACKAGED_CSS = ASSET_SCHEME + "print.css"  # what base.html links
 ASSET_TYPES = {
     ".css": "text/css",
     ".woff": "font/woff",
@@ -344,24 +345,60 @@ def packaged_tree(html: str) -> ElementTree.Element | None:
     return root
 
 
-def _weasyprint_html(html: str, fetch: Any, packaged: bool) -> Any:
-    """A ``weasyprint.HTML`` of ``html``: from ``packaged_tree`` when ``packaged`` and the
-    markup is XML, else parsed by WeasyPrint. The first sets the attributes that
-    ``HTML.__init__`` sets after parsing (as in WeasyPrint 70; tests/test_books_parse.py checks
-    they are still the same ones)."""
+# The packaged stylesheet, parsed once per process: {css text: weasyprint.CSS}
+_PARSED_CSS: dict[str, Any] = {}
+
+
+def _packaged_stylesheet(root: ElementTree.Element, fetcher: AssetFetcher) -> list[Any]:
+    """Take the packaged stylesheet's ``<link>`` out of the tree and return it parsed.
+
+    Parsing print.css and indexing its selectors cost about 3 % of a rep book, the same work
+    for every book. The CSS is still fetched through ``fetcher`` (so the fetch policy applies
+    and ``requested`` says what a book used) and parsed again only when its text changes.
+    Only when the link is the first stylesheet of <head>: WeasyPrint applies stylesheets
+    passed to ``render`` at the "user" origin, below every author stylesheet, which is where
+    a first stylesheet stands when nothing in it conflicts with the ``<style>`` after it
+    (the page size); tests/test_books_parse.py checks the PDFs are the same.
+    """
+    import weasyprint
+
+    head = root.find("head")
+    assert head is not None  # packaged_tree checked
+    first = next((e for e in head if e.tag in ("link", "style")), None)
+    href = first.get("href", "") if first is not None else ""
+    if first is None or first.tag != "link" or first.get("rel") != "stylesheet" or href != PACKAGED_CSS:
+        return []
+    body, _ = fetcher.resolve(href)
+    text = body.decode("utf-8")
+    css = _PARSED_CSS.get(text)
+    if css is None:
+        css = weasyprint.CSS(string=text, url_fetcher=fetcher.weasyprint_fetcher(), media_type="print")
+        _PARSED_CSS.clear()
+        _PARSED_CSS[text] = css
+    head.remove(first)
+    return [css]
+
+
+def _weasyprint_html(html: str, fetcher: AssetFetcher, packaged: bool) -> tuple[Any, list[Any]]:
+    """A ``weasyprint.HTML`` of ``html`` and the stylesheets to pass to its ``render``: from
+    ``packaged_tree`` when ``packaged`` and the markup is XML, else parsed by WeasyPrint. The
+    first sets the attributes that ``HTML.__init__`` sets after parsing (as in WeasyPrint 70;
+    tests/test_books_parse.py checks they are still the same ones)."""
     import cssselect2
     import weasyprint
 
+    fetch = fetcher.weasyprint_fetcher()
     root = packaged_tree(html) if packaged else None
     if root is None:
-        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch)
+        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch), []
+    stylesheets = _packaged_stylesheet(root, fetcher)
     document = weasyprint.HTML.__new__(weasyprint.HTML)
     document.base_url = None  # the templates have no <base>
     document.url_fetcher = fetch
     document.media_type = "print"
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
     document.etree_element = document.wrapper_element.etree_element
-    return document
+    return document, stylesheets
 
 
 def html_to_pdf(
@@ -373,10 +410,10 @@ def html_to_pdf(
     """
     import weasyprint  # noqa: F401  - lazy: costs ~0.5 s; imported once per worker process
 
-    fetch = (fetcher or AssetFetcher()).weasyprint_fetcher()
     with _gc_paused(), _fixed_font_timestamps():
         t0 = time.perf_counter()
-        document = _weasyprint_html(html, fetch, packaged).render()
+        source, stylesheets = _weasyprint_html(html, fetcher or AssetFetcher(), packaged)
+        document = source.render(stylesheets=stylesheets)
         t1 = time.perf_counter()
         # the PDF identifier is derived from the content by pydyf and the creation date comes
         # from the <meta name="dcterms.created"> we print, so the same inputs give the same bytes
