@@ -4,6 +4,7 @@ the HTML parser for markup that is not XML."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,21 @@ def test_the_packaged_stylesheet_is_fetched_for_every_book_and_parsed_once(books
     again = html_to_pdf(books["small-rep-R01"], AssetFetcher(), packaged=True)[0]
     assert list(render._PARSED_CSS.values()) == parsed  # the same object: not parsed again
     assert again == first[0] == html_to_pdf(books["small-rep-R01"], AssetFetcher(), packaged=False)[0]
+
+
+def test_books_share_one_font_configuration_per_process(books: dict[str, str]) -> None:
+    from territory.reporting import render
+
+    render._FONT_CONFIG.clear()
+    first = html_to_pdf(books["geo-rep-R01"], packaged=True)[0]
+    shared = list(render._FONT_CONFIG.values())
+    assert len(shared) == 1
+    assert (
+        html_to_pdf(books["geo-manager"], packaged=True)[0]
+        == html_to_pdf(books["geo-manager"], packaged=False)[0]
+    )
+    assert html_to_pdf(books["geo-rep-R01"], packaged=True)[0] == first
+    assert list(render._FONT_CONFIG.values()) == shared
+    render._FONT_CONFIG[-1] = render._FONT_CONFIG.pop(next(iter(render._FONT_CONFIG)))  # as if forked
+    assert html_to_pdf(books["geo-rep-R01"], packaged=True)[0] == first
+    assert list(render._FONT_CONFIG) == [os.getpid()] and render._FONT_CONFIG[os.getpid()] is not shared[0]
