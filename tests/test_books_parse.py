@@ -73,7 +73,7 @@ def test_markup_that_is_not_xml_is_left_to_the_html_parser(books: dict[str, str]
     html = books["small-rep-R01"]
     marker = "Your accounts"
     assert marker in html
-    for odd in ("\x01", "&nbsp;", "<br>x</p>"):
+    for odd in ("\x01", "\ud800", "&nbsp;", "<br>x</p>"):
         assert packaged_tree(html.replace(marker, marker + odd, 1)) is None, repr(odd)
     assert packaged_tree("<p>not a book</p>") is None
     # the HTML parser then reads it; the book still renders

@@ -313,12 +313,14 @@ def packaged_tree(html: str) -> ElementTree.Element | None:
     void elements are closed. The tree is made to match tinyhtml5's to the last whitespace
     (tests/test_books_parse.py compares them for every kind of book): SVG elements in the
     SVG namespace, no text before <head>, what follows </body> moved into the body.
-    ``None`` when the markup is not XML (a control character or an entity in the data, a
-    custom template): the caller then lets WeasyPrint parse it as HTML.
+    ``None`` when the markup is not XML (a control character, a lone surrogate or an entity
+    in the data): the caller then lets WeasyPrint parse it as HTML. Custom templates never
+    come here (``is_packaged``): XML that is not the HTML they mean, such as a table without
+    <tbody>, would parse without an error into another tree.
     """
     try:
         root = ElementTree.fromstring(_VOID.sub(r"<\1\2/>", html))
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, ValueError):  # ValueError: a lone surrogate
         return None
     body = root.find("body")
     if root.tag != "html" or root.find("head") is None or body is None:
