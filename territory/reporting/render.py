@@ -13,7 +13,9 @@ import datetime as dt
 import gc
 import math
 import os
+import re
 import time
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ __all__ = [
     "make_environment",
     "render_html",
     "html_to_pdf",
+    "is_packaged",
+    "packaged_tree",
     "render_pdf",
     "write_atomic",
     "safe_filename",
@@ -41,6 +45,7 @@ __all__ = [
 
 TEMPLATE_PACKAGE = "territory.report_templates"
 ASSET_SCHEME = "territory-asset:"
+PACKAGED_CSS = ASSET_SCHEME + "print.css"  # what base.html links
 ASSET_TYPES = {
     ".css": "text/css",
     ".woff": "font/woff",
@@ -160,6 +165,14 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
     )
     env.filters.update(FILTERS)
     return env
+
+
+def is_packaged(env: jinja2.Environment) -> bool:
+    """Whether ``env`` renders the packaged templates only (no ``templates_dir``)."""
+    loader = env.loader
+    return isinstance(loader, jinja2.ChoiceLoader) and not any(
+        isinstance(part, jinja2.FileSystemLoader) for part in loader.loaders
+    )
 
 
 def render_html(context: Any, env: jinja2.Environment | None = None) -> str:
@@ -285,14 +298,145 @@ def _fixed_font_timestamps() -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> tuple[bytes, int, float, float]:
-    """Lay out ``html`` and write the PDF: (pdf bytes, pages, layout s, write s)."""
-    import weasyprint  # lazy: costs ~0.5 s; imported once per worker process
+_SVG = "{http://www.w3.org/2000/svg}"
+_XMLNS = "{http://www.w3.org/2000/xmlns/}xmlns"
+_VOID = re.compile(r"<(meta|link|col|br|img|hr|wbr)\b([^<>]*?)\s*/?>")
 
-    fetch = (fetcher or AssetFetcher()).weasyprint_fetcher()
+
+def packaged_tree(html: str) -> ElementTree.Element | None:
+    """The document tree of a book made from the packaged templates, parsed with expat.
+
+    WeasyPrint parses HTML with tinyhtml5, a pure-Python HTML5 parser: about 50 ms of a
+    1.1 s rep book and 100 ms of a manager roll-up. The packaged templates write well-formed
+    markup (every element closed except the void ones, no named entities; the data in it is
+    escaped by Jinja), so the XML parser in the standard library reads it in 2-3 ms once the
+    void elements are closed. The tree is made to match tinyhtml5's to the last whitespace
+    (tests/test_books_parse.py compares them for every kind of book): SVG elements in the
+    SVG namespace, no text before <head>, what follows </body> moved into the body.
+    ``None`` when the markup is not XML (a control character, a lone surrogate or an entity
+    in the data): the caller then lets WeasyPrint parse it as HTML. Custom templates never
+    come here (``is_packaged``): XML that is not the HTML they mean, such as a table without
+    <tbody>, would parse without an error into another tree.
+    """
+    try:
+        root = ElementTree.fromstring(_VOID.sub(r"<\1\2/>", html))
+    except (ElementTree.ParseError, ValueError):  # ValueError: a lone surrogate
+        return None
+    body = root.find("body")
+    if root.tag != "html" or root.find("head") is None or body is None:
+        return None
+
+    def adopt_svg(element: ElementTree.Element, inside: bool) -> None:
+        if element.tag == _SVG + "svg" and not inside:
+            element.set(_XMLNS, "http://www.w3.org/2000/svg")  # as tinyhtml5 records it
+            inside = True
+        elif element.tag == "svg":
+            inside = True
+        if inside and not element.tag.startswith("{"):
+            element.tag = _SVG + element.tag
+        for child in element:
+            adopt_svg(child, inside)
+
+    adopt_svg(root, False)
+    root.text = None
+    tail, body.tail = body.tail or "", None
+    if tail and len(body):
+        body[-1].tail = (body[-1].tail or "") + tail
+    elif tail:
+        body.text = (body.text or "") + tail
+    return root
+
+
+# The packaged stylesheet, parsed once per process: {css text: weasyprint.CSS}
+_PARSED_CSS: dict[str, Any] = {}
+
+
+def _packaged_stylesheet(root: ElementTree.Element, fetcher: AssetFetcher) -> list[Any]:
+    """Take the packaged stylesheet's ``<link>`` out of the tree and return it parsed.
+
+    Parsing print.css and indexing its selectors cost about 3 % of a rep book, the same work
+    for every book. The CSS is still fetched through ``fetcher`` (so the fetch policy applies
+    and ``requested`` says what a book used) and parsed again only when its text changes.
+    Only when the link is the first stylesheet of <head>: WeasyPrint applies stylesheets
+    passed to ``render`` at the "user" origin, below every author stylesheet, which is where
+    a first stylesheet stands when nothing in it conflicts with the ``<style>`` after it
+    (the page size); tests/test_books_parse.py checks the PDFs are the same.
+    """
+    import weasyprint
+
+    head = root.find("head")
+    assert head is not None  # packaged_tree checked
+    first = next((e for e in head if e.tag in ("link", "style")), None)
+    href = first.get("href", "") if first is not None else ""
+    if first is None or first.tag != "link" or first.get("rel") != "stylesheet" or href != PACKAGED_CSS:
+        return []
+    body, _ = fetcher.resolve(href)
+    text = body.decode("utf-8")
+    css = _PARSED_CSS.get(text)
+    if css is None:
+        css = weasyprint.CSS(string=text, url_fetcher=fetcher.weasyprint_fetcher(), media_type="print")
+        _PARSED_CSS.clear()
+        _PARSED_CSS[text] = css
+    head.remove(first)
+    return [css]
+
+
+# One FontConfiguration per process, by pid: a forked worker makes its own.
+_FONT_CONFIG: dict[int, Any] = {}
+
+
+def _shared_font_config() -> Any:
+    """The process's ``weasyprint.text.fonts.FontConfiguration`` for packaged books.
+
+    WeasyPrint makes a new one per document unless given one: a new Pango font map whose
+    fonts fontconfig finds again for every book (about 2.4 % of a rep book's instructions).
+    The packaged stylesheet has no @font-face, so the configuration holds nothing a book
+    adds; the PDFs are byte-identical (tests/test_books_parse.py)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    pid = os.getpid()
+    if pid not in _FONT_CONFIG:
+        _FONT_CONFIG.clear()
+        _FONT_CONFIG[pid] = FontConfiguration()
+    return _FONT_CONFIG[pid]
+
+
+def _weasyprint_html(html: str, fetcher: AssetFetcher, packaged: bool) -> tuple[Any, list[Any]]:
+    """A ``weasyprint.HTML`` of ``html`` and the stylesheets to pass to its ``render``: from
+    ``packaged_tree`` when ``packaged`` and the markup is XML, else parsed by WeasyPrint. The
+    first sets the attributes that ``HTML.__init__`` sets after parsing (as in WeasyPrint 70;
+    tests/test_books_parse.py checks they are still the same ones)."""
+    import cssselect2
+    import weasyprint
+
+    fetch = fetcher.weasyprint_fetcher()
+    root = packaged_tree(html) if packaged else None
+    if root is None:
+        return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch), []
+    stylesheets = _packaged_stylesheet(root, fetcher)
+    document = weasyprint.HTML.__new__(weasyprint.HTML)
+    document.base_url = None  # the templates have no <base>
+    document.url_fetcher = fetch
+    document.media_type = "print"
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document, stylesheets
+
+
+def html_to_pdf(
+    html: str, fetcher: AssetFetcher | None = None, *, packaged: bool = False
+) -> tuple[bytes, int, float, float]:
+    """Lay out ``html`` and write the PDF: (pdf bytes, pages, layout s, write s).
+
+    ``packaged``: the HTML comes from the packaged templates only (see ``packaged_tree``).
+    """
+    import weasyprint  # noqa: F401  - lazy: costs ~0.5 s; imported once per worker process
+
     with _gc_paused(), _fixed_font_timestamps():
         t0 = time.perf_counter()
-        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch).render()
+        source, stylesheets = _weasyprint_html(html, fetcher or AssetFetcher(), packaged)
+        fonts = _shared_font_config() if stylesheets else None  # only with the packaged stylesheet
+        document = source.render(stylesheets=stylesheets, font_config=fonts)
         t1 = time.perf_counter()
         # the PDF identifier is derived from the content by pydyf and the creation date comes
         # from the <meta name="dcterms.created"> we print, so the same inputs give the same bytes
@@ -323,10 +467,11 @@ def render_pdf(
 ) -> tuple[bytes, RenderStats]:
     """Render a context to PDF bytes, and write them atomically to ``path`` when given."""
     t0 = time.perf_counter()
+    env = env or make_environment()
     html = render_html(context, env)
     t1 = time.perf_counter()
     try:
-        data, pages, t_layout, t_write = html_to_pdf(html, fetcher)
+        data, pages, t_layout, t_write = html_to_pdf(html, fetcher, packaged=is_packaged(env))
     except RenderError:
         raise
     except Exception as e:  # WeasyPrint/pango failures become our error with the cause
