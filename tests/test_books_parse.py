@@ -133,3 +133,17 @@ def test_books_share_one_font_configuration_per_process(books: dict[str, str]) -
     render._FONT_CONFIG[-1] = render._FONT_CONFIG.pop(next(iter(render._FONT_CONFIG)))  # as if forked
     assert html_to_pdf(books["geo-rep-R01"], packaged=True)[0] == first
     assert list(render._FONT_CONFIG) == [os.getpid()] and render._FONT_CONFIG[os.getpid()] is not shared[0]
+
+
+def test_a_weasyprint_that_sets_other_attributes_gets_the_ordinary_parser(
+    books: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from territory.reporting import render
+
+    monkeypatch.setattr(render, "_FAST_ATTRIBUTES", frozenset({"base_url"}))
+    monkeypatch.setattr(render, "_FAST_PATH_FITS", [])
+    source, sheets = _weasyprint_html(books["small-summary"], AssetFetcher(), True)
+    assert sheets == [] and render._FAST_PATH_FITS == [False]
+    monkeypatch.setattr(render, "_FAST_ATTRIBUTES", frozenset(vars(source)))
+    monkeypatch.setattr(render, "_FAST_PATH_FITS", [])
+    assert len(_weasyprint_html(books["small-summary"], AssetFetcher(), True)[1]) == 1

@@ -401,6 +401,25 @@ def _shared_font_config() -> Any:
     return _FONT_CONFIG[pid]
 
 
+_FAST_ATTRIBUTES = frozenset({"base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element"})
+_FAST_PATH_FITS: list[bool] = []  # once per process: does this WeasyPrint set those attributes?
+
+
+def _fast_path_fits() -> bool:
+    """Whether ``weasyprint.HTML.__init__`` of the installed release sets exactly the
+    attributes ``_weasyprint_html`` sets; checked once per process on a one-line document,
+    so a release that changes them gets the ordinary (slower) path, not broken books."""
+    if not _FAST_PATH_FITS:
+        import weasyprint
+
+        try:
+            probe = weasyprint.HTML(string="<p>x</p>", base_url=None)
+            _FAST_PATH_FITS.append(set(vars(probe)) == _FAST_ATTRIBUTES)
+        except Exception:  # pragma: no cover - a release whose HTML() differs
+            _FAST_PATH_FITS.append(False)
+    return _FAST_PATH_FITS[0]
+
+
 def _weasyprint_html(html: str, fetcher: AssetFetcher, packaged: bool) -> tuple[Any, list[Any]]:
     """A ``weasyprint.HTML`` of ``html`` and the stylesheets to pass to its ``render``: from
     ``packaged_tree`` when ``packaged`` and the markup is XML, else parsed by WeasyPrint. The
@@ -410,7 +429,7 @@ def _weasyprint_html(html: str, fetcher: AssetFetcher, packaged: bool) -> tuple[
     import weasyprint
 
     fetch = fetcher.weasyprint_fetcher()
-    root = packaged_tree(html) if packaged else None
+    root = packaged_tree(html) if packaged and _fast_path_fits() else None
     if root is None:
         return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetch), []
     stylesheets = _packaged_stylesheet(root, fetcher)
