@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import Problem, more_problems
 from .address import Addresses
 from .places import _plain, city_key, group_codes
 from .projection import project
@@ -297,10 +297,14 @@ def _zip_columns() -> _ZipColumns:
 # --------------------------------------------------------------------------- coordinates
 
 
+# Cells of a coordinate or county column that mean "no value" (read as empty, not as bad).
+NO_VALUE = ["na", "n/a", "null", "none", "-", "#n/a", "nan"]
+
+
 def parse_coordinate(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(values with NaN for empty or bad, mask of cells that are not numbers)."""
     s = series.astype(str).str.strip()
-    empty = s.eq("") | s.str.lower().isin(["na", "n/a", "null", "none", "-", "#n/a", "nan"])
+    empty = s.eq("") | s.str.lower().isin(NO_VALUE)
     t = s.where(~s.str.fullmatch(r"-?\d+,\d+"), s.str.replace(",", ".", regex=False))
     v = np.array(pd.to_numeric(t, errors="coerce"), dtype=float)
     bad = np.isnan(v) & ~empty.to_numpy()
@@ -327,7 +331,7 @@ def read_county_column(series: pd.Series, rows: np.ndarray, file: str) -> tuple[
     '06037'): the zero is put back, with a warning. A code that is no US county, or not a
     code at all, is an error: the account would silently follow no county."""
     text = series.astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
-    empty = text.eq("") | text.str.lower().isin(["na", "n/a", "null", "none", "-", "#n/a", "nan"])
+    empty = text.eq("") | text.str.lower().isin(NO_VALUE)
     short = text.str.fullmatch(r"\d{4}") & ~empty
     fips = text.where(~short, text.str.zfill(5)).where(~empty, "")
     known = counties()
@@ -348,9 +352,10 @@ def read_county_column(series: pd.Series, rows: np.ndarray, file: str) -> tuple[
         )
     if bad.sum() > 20:
         problems.append(
-            Problem(
+            more_problems(
                 file,
-                f"{int(bad.sum()) - 20:,} more county_fips values are not US county FIPS codes",
+                int(bad.sum()) - 20,
+                "county_fips values that are not US county FIPS codes",
                 column="county_fips",
                 hint="give 5-digit county FIPS codes, or leave the cells empty",
             )

@@ -64,9 +64,14 @@ class CrmPreset:
         return f"<CrmPreset {self.name}: {len(self.accounts)} headers, owner_changes {','.join(self.update_headers)}>"
 
 
+# A header typed or upper-cased in a Turkish Excel: 'ACCOUNT_İD' (dotted capital I), 'account_ıd'
+# (dotless i). str.lower() makes 'İ' an 'i' plus a combining dot, so they would match nothing.
+TURKISH_I = str.maketrans({"İ": "I", "ı": "i"})
+
+
 def header_key(header: str) -> str:
-    """A header compared ignoring case, spaces, dashes and underscores."""
-    return re.sub(r"[\s_\-]+", "", header.strip().translate({0x130: "I", 0x131: "i"}).lower())
+    """A header compared ignoring case, spaces, dashes and underscores (and Turkish I's dot)."""
+    return re.sub(r"[\s_\-]+", "", header.strip().translate(TURKISH_I).lower())
 
 
 # --------------------------------------------------------------------------- Salesforce

@@ -11,6 +11,7 @@ import csv
 import functools
 import io
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem, more_problems
 from . import sheets
-from .crm import footer_patterns, preset_aliases
+from .crm import footer_patterns, header_key, preset_aliases
 from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
 from .numbers import ACCOUNT_NUMBERS, parse_number_columns
 from .sheets import (
@@ -108,13 +109,7 @@ FALSE_WORDS = {"false", "no", "n", "0", "", "f"}
 REGION_SEP = re.compile(r"\s*[;|]\s*")
 
 
-# A header typed or upper-cased in a Turkish Excel: 'ACCOUNT_İD' (dotted capital I), 'account_ıd'
-# (dotless i). str.lower() makes 'İ' an 'i' plus a combining dot, so they would match nothing.
-TURKISH_I = str.maketrans({"İ": "I", "ı": "i"})
-
-
-def _key(header: str) -> str:
-    return re.sub(r"[\s_\-]+", "", header.strip().translate(TURKISH_I).lower())
+_key = header_key  # headers compare as the CRM presets compare them
 
 
 # Excel and most CRMs cap a cell at 32,767 characters; a longer cell is almost always a stray
@@ -733,7 +728,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
                             if shown_hidden
                             else ""
                         ),
-                        hint=f"for the accounts, name the sheet to read: --sheet {_quoted_arg(([n for n in used if n not in scan.hidden] or used)[0])} "
+                        hint=f"for the accounts, name the sheet to read: --sheet {shlex.quote(([n for n in used if n not in scan.hidden] or used)[0])} "
                         "(inputs.sheet in plan.toml); or delete the other sheets, or save the data sheet "
                         "on its own (File > Save As > CSV UTF-8)",
                     )
@@ -769,13 +764,6 @@ def _read_xlsx(path: Path, sheet: str | int | None, limits: ReadLimits) -> pd.Da
         + nul_problems(df, label)
     )
     return df
-
-
-def _quoted_arg(name: str) -> str:
-    """A sheet name as a shell argument: quoted when it has spaces or quotes."""
-    import shlex
-
-    return shlex.quote(name)
 
 
 # A mapping to this target keeps the column as it is, uninterpreted, and says so on purpose
