@@ -179,6 +179,17 @@ def test_move_cost_keeps_owners(engine):
     assert owners == {"a1": ["R1"], "a2": ["R2"], "a3": ["R1"], "a4": ["R2"]}
 
 
+def test_move_cost(engine):
+    """The tier instance needs one move, which the plan pays for at ``move_cost``; without
+    the family moves are free: the plan costs nothing, however many accounts it moves."""
+    rows = [acc(f"a{i}", 1, "R1") for i in range(1, 5)] + [acc("a5", 3, "R2"), acc("a6", 3, "R2")]
+    inp = make_input(rows, TWO_REPS, "continuity.move_cost=7")
+    _, moved, report = solve_pool(inp, engine)
+    assert moved == 1 and report.objective == pytest.approx(7)
+    _, _, report = solve_pool(inp, engine, drop={"move_cost"})
+    assert report.objective == pytest.approx(0)
+
+
 def test_families_move_whole(engine):
     """
         R1: p (T1) + child c (T1), a3 (T1), a4 (T1)      R2: nothing
