@@ -95,3 +95,23 @@ def test_hard_team_band_explained(method):
         "accounts where the band allows 3-5 (fair share 4.0)." in text
     )
     assert "Widen balance.team_band to +-50 %, or set balance.hard_bands = false." in text
+
+
+@pytest.mark.parametrize("method", ["exact", "aggregate"])
+def test_soft_bands_are_not_named_as_a_cause(method):
+    """R1 owns six Tier 1 accounts but may hold 5 (max_accounts), and no rep may lose any
+    (max_moves_per_rep = 0): the two caps conflict. The bands are soft (the default), so the
+    plan could bend them at a price whatever happens: they are not why there is no plan, and
+    the message names only the caps, never "set balance.hard_bands = false" (it is already)."""
+    rows = [acc(f"a{i}", 1, "R1") for i in range(6)]
+    reps = [{"rep_id": "R1", "region": "West", "max_accounts": 5}, {"rep_id": "R2", "region": "West"}]
+    inp = make_input(rows, reps, "continuity.max_moves_per_rep=0", f"solver.method={method}")
+    with pytest.raises(InfeasiblePlanError) as e:
+        solve_input(inp)
+    text = str(e.value)
+    assert text.startswith("No plan for West keeps every hard rule:"), text
+    assert "band" not in text and "hard_bands" not in text, text
+    assert (
+        "R1 would have to lose 1 accounts, but continuity.max_moves_per_rep is 0" in text
+        or "R1 may hold at most 5 accounts (max_accounts in the roster), but the plan needs 6" in text
+    ), text

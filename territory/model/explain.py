@@ -49,7 +49,10 @@ def explain_bends(
             f"({sol.report.describe(cfg.solver.time_limit)}); check the locks and eligibility."
         ]
     view = Solution(b, sol.x)
-    owner: dict[tuple[str, str], Family] = {(f.name, _measure_of(f)): f for f in fams}
+    # Bands are soft unless ``balance.hard_bands``: the plan may bend them at a price anyway,
+    # so a band the elastic solve bends is no cause of the conflict and is not named.
+    causes = [f for f in fams if f.hard or cfg.balance.hard_bands]
+    owner: dict[tuple[str, str], Family] = {(f.name, _measure_of(f)): f for f in causes}
     sentences: list[str] = []
     notes: dict[str, Any] = {}
     for blk in b.m.col_blocks:
@@ -61,7 +64,7 @@ def explain_bends(
             fam = owner.get((blk.family, str(info.get("measure", ""))))
             if fam is not None:
                 sentences += fam.explain(info, float(vals[k]), view, notes)
-    for f in fams:
+    for f in causes:
         sentences += f.summarize(notes, cfg)
     return sentences
 
