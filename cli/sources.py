@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from territory.io.crm import NO_PRESET, PRESETS
+from territory.io.crm import NO_PRESET, PRESET_TITLES_TEXT, PRESETS
 
 
 def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,7 +31,7 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         "--preset",
         type=click.Choice([*PRESETS, NO_PRESET], case_sensitive=False),
         default=None,
-        help="Read ACCOUNTS as a Salesforce or HubSpot export, as exported; "
+        help=f"Read ACCOUNTS as a {PRESET_TITLES_TEXT} export, as exported; "
         "owner_changes.csv then comes out in that CRM's bulk-update form. Without it a "
         "clear export gets its preset (said in one line); 'none' reads the columns as they are.",
     )(fn)

@@ -24,7 +24,13 @@ else:  # pragma: no cover - 3.10 fallback
     import tomli as tomllib
 
 from .errors import ConfigError
-from .io.crm import OWNER_LAYOUT_VALUES, PRESET_SETTING_VALUES
+from .io.crm import (
+    OWNER_LAYOUT_VALUES,
+    OWNER_LAYOUTS_TEXT,
+    OWNER_VALUE_AUTO_TEXT,
+    PRESET_NAMES_TEXT,
+    PRESET_SETTING_VALUES,
+)
 
 # The CRM presets the settings accept come from the preset registry (territory.io.crm).
 if typing.TYPE_CHECKING:
@@ -349,7 +355,7 @@ class InputsConfig:
     )
     preset: PresetSetting = setting(
         "",
-        "CRM export preset: 'salesforce' or 'hubspot' maps the export's headers onto the "
+        f"CRM export preset: {PRESET_NAMES_TEXT} maps the export's headers onto the "
         "canonical columns (case-insensitive), strips report footer lines, accepts 15- and "
         "18-character Salesforce ids, and writes owner_changes.csv in that CRM's bulk-update "
         "form. Empty: a file that is clearly one CRM's export gets that preset (said in one "
@@ -411,14 +417,13 @@ class OutputsConfig:
     books: bool = setting(False, "Also render the PDF books into <dir>/books ('territory run').")
     owner_changes: OwnerLayoutSetting = setting(
         "auto",
-        "Header layout of owner_changes.csv: 'canonical' (account_id,owner_id), 'salesforce' "
-        "(Id,OwnerId), 'hubspot' (Record ID,Company owner); 'auto' follows inputs.preset.",
+        f"Header layout of owner_changes.csv: 'canonical' (account_id,owner_id), "
+        f"{OWNER_LAYOUTS_TEXT}; 'auto' follows inputs.preset.",
     )
     owner_value: Literal["auto", "id", "email", "name"] = setting(
         "auto",
         "What owner_changes.csv puts in the owner column: the rep's 'id', 'email' or 'name' "
-        "from the roster; 'auto' is the email for HubSpot (its import matches owners by "
-        "email) and the id otherwise.",
+        f"from the roster; 'auto' is {OWNER_VALUE_AUTO_TEXT}.",
     )
     # The guard before the CRM (issue 12): a mass owner change is withheld unless allowed.
     max_owner_change_share: float = setting(

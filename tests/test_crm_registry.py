@@ -172,3 +172,15 @@ def test_a_new_crm_preset_is_one_module(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     out = territory("settings")
     assert "'pipedrive'" in out.stdout
+    # the help texts name it too, not only the lists of allowed values
+    # (they read "'salesforce' or 'hubspot'" whatever the registry held)
+    described = {
+        key: " ".join(out.stdout.split(f"\n{key} = ")[1].split("allowed:")[0].split())
+        for key in ("inputs.preset", "outputs.owner_changes")
+    }
+    assert "'salesforce', 'hubspot' or 'pipedrive' maps" in described["inputs.preset"], described
+    assert "'pipedrive' (Organization - ID,Organization - Owner)" in described["outputs.owner_changes"], (
+        described
+    )
+    out = territory("plan", "--help")
+    assert "Salesforce, HubSpot or Pipedrive export" in " ".join(out.stdout.split()), out.stdout

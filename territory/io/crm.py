@@ -345,6 +345,28 @@ PRESET_SETTING_VALUES = ("", *PRESETS, NO_PRESET)
 OWNER_LAYOUT_VALUES = ("auto", CANONICAL_LAYOUT, *PRESETS)
 
 
+def _listed(words: list[str], last: str) -> str:
+    """'a', 'a or b', 'a, b or c' (``last``: "or", "and")."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
+# The help texts that name the presets (settings, --preset), so that a new preset shows in them.
+PRESET_NAMES_TEXT = _listed([f"'{name}'" for name in PRESETS], "or")  # 'salesforce' or 'hubspot'
+PRESET_TITLES_TEXT = _listed([p.title for p in PRESETS.values()], "or")  # Salesforce or HubSpot
+OWNER_LAYOUTS_TEXT = ", ".join(f"'{p.name}' ({','.join(p.update_headers)})" for p in PRESETS.values())
+OWNER_VALUE_AUTO_TEXT = _listed(  # the email for HubSpot (its import matches ...) and the id otherwise
+    [
+        *(
+            f"the {p.update_owner_value} for {p.title} (its import matches owners by {p.update_owner_value})"
+            for p in PRESETS.values()
+            if p.update_owner_value != "id"
+        ),
+        "the id otherwise",
+    ],
+    "and",
+)
+
+
 def preset_aliases(base: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """``base`` (canonical column -> header spellings) with every preset's ``aliases`` added."""
     out = {canon: tuple(spellings) for canon, spellings in base.items()}
