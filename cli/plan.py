@@ -164,6 +164,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
     lines += format_continuity(result)
     lines.append("")
     if o.baseline is not None:
+        from territory.plan_result import measure_label
+
         b = o.baseline
         # The baseline gives the unowned accounts an owner too; its number, like the plan's
         # "from another owner", counts the accounts it takes away from someone.
@@ -172,6 +174,11 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
             f"Spreadsheet-style baseline: {b.accounts_moved:,} {what}largest gap in % of fair share: "
             + ", ".join(f"Tier {t} {_pct(b.max_tier_deviation[t])}" for t in ("1", "2", "3"))
             + f", potential {_pct(b.max_potential_deviation)}"
+            + "".join(
+                f", {measure_label(n)} {_pct(m.max_deviation)}"
+                for n, m in (b.measures or {}).items()
+                if n != "potential"
+            )
             + (")." if o.first_owners else ".")
         )
     if result.geography:

@@ -32,6 +32,7 @@ from .model.units import measures_of
 from .plan_result import (
     PLAN_FORMAT,
     BalanceMetrics,
+    BaselineMeasure,
     BaselineMetrics,
     FileEntry,
     MeasureOverall,
@@ -776,7 +777,9 @@ def solve_input(
         metrics["no_product_fit"] = len(inp.extras.get("no_fit", ()))
     if "product" not in accounts.columns:
         prev_text = accounts["previous_owner_id"]  # prev as a text column (owner_id is the new owner now)
-        metrics["baseline"] = _baseline_metrics(accounts, reps, cfg, tier, potential, prev_text, arrays)
+        metrics["baseline"] = _baseline_metrics(
+            accounts, reps, cfg, tier, potential, prev_text, arrays, measure_values, solved.balanced
+        )
     # The plan was checked against every rule (territory.model.verify): the bands it bends.
     warnings = list(inp.warnings) + [
         Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
@@ -850,11 +853,13 @@ def _baseline_metrics(
     potential: np.ndarray,
     prev_owner: pd.Series,
     arrays: dict[str, Any],
+    measure_values: np.ndarray,
+    balanced: list[bool],
 ) -> dict[str, Any]:
     """The spreadsheet-style greedy baseline on the same input, measured with the same code.
 
     ``prev_owner``: today's owner of every account, as text (``accounts["owner_id"]`` may
-    already hold the plan's)."""
+    already hold the plan's); ``measure_values``: (accounts, measures) as the plan's."""
     from .baseline import greedy_owner_positions
 
     # Same eligibility as the plan (families by their top parent's region), today's owners;
@@ -870,7 +875,7 @@ def _baseline_metrics(
     stats = book_stats(tier, potential, pos, len(reps))
     prev = prev_owner.to_numpy(dtype=object)
     moved = (reps["rep_id"].astype(str).to_numpy(dtype=object)[pos] != prev) & (prev != "")
-    return {
+    out = {
         "accounts_moved": int(moved.sum()),
         **balance_metrics(
             stats,
@@ -882,6 +887,15 @@ def _baseline_metrics(
             arrays["pot_hi"],
         ),
     }
+    names = list(arrays["measures"])
+    if len(names) > 1:  # (potential alone: the figures above are all there is)
+        totals = measure_totals(measure_values, pos, len(reps))
+        every = measure_metrics(
+            names, totals, totals, arrays["fair_value"], arrays["value_lo"], arrays["value_hi"], balanced
+        )
+        keep = ("max_deviation", "cv", "reps_outside_band")
+        out["measures"] = {n: {k: m[k] for k in keep if k in m} for n, m in every.items()}
+    return out
 
 
 def plan(
@@ -1089,7 +1103,16 @@ def _overall_record(metrics: Mapping[str, Any]) -> Overall:
             "measures": {k: MeasureOverall(**v) for k, v in measures.items()}
             if measures is not None
             else None,
-            "baseline": BaselineMetrics(**baseline) if baseline is not None else None,
+            "baseline": BaselineMetrics(
+                **{
+                    **baseline,
+                    "measures": {k: BaselineMeasure(**v) for k, v in baseline["measures"].items()}
+                    if baseline.get("measures") is not None
+                    else None,
+                }
+            )
+            if baseline is not None
+            else None,
         }
     )
 

@@ -132,6 +132,15 @@ class BalanceMetrics:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BaselineMeasure:
+    """One balance measure in the baseline's books."""
+
+    max_deviation: float | None = info("largest |value - fair| / fair over the reps")
+    cv: float = info("coefficient of variation of value / fair over the reps")
+    reps_outside_band: int | None = info("reps outside their band (balanced measures only)", omit_none=True)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BaselineMetrics:
     """The spreadsheet-style greedy baseline on the same input, measured the same way."""
 
@@ -143,6 +152,13 @@ class BaselineMetrics:
     )
     accounts_outside_tier_bands: int | None = info("accounts outside the tier bands", omit_none=True)
     reps_outside_potential_band: int | None = info("reps outside the potential band", omit_none=True)
+    measures: Mapping[str, BaselineMeasure] | None = info(
+        "with more than one measure in balance.measures: per measure (potential first), its balance "
+        "in the baseline's books",
+        default=None,
+        omit_none=True,
+        since="the baseline's measures",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

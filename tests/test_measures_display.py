@@ -186,3 +186,28 @@ def test_workbooks_list_every_measure(plan3: tuple[Path, str]) -> None:
     head, first = list(team.iter_rows(values_only=True, max_row=2))
     assert head[-6:] == ("ARR", "Fair ARR", "ARR gap", "Pipeline", "Fair Pipeline", "Pipeline gap")
     assert first[0] == rep.rep_id and first[-6] == arr.value
+
+
+def test_the_baseline_is_measured_on_every_measure(plan3: tuple[Path, str]) -> None:
+    """The spreadsheet-style baseline's balance is given for every measure, as the plan's is:
+    summary.json, the terminal line and the plan summary book (they gave potential only)."""
+    out, output = plan3
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    base = summary["overall"]["baseline"]
+    assert list(base["measures"]) == ["potential", "arr", "pipeline"]
+    assert base["measures"]["potential"]["max_deviation"] == base["max_potential_deviation"]
+    for m in base["measures"].values():
+        assert set(m) == {"max_deviation", "cv", "reps_outside_band"}
+    arr, pipe = (base["measures"][k]["max_deviation"] for k in ("arr", "pipeline"))
+    line = next(x for x in output.splitlines() if x.startswith("Spreadsheet-style baseline:"))
+    assert line.endswith(
+        f", potential {100 * base['max_potential_deviation']:.1f}%, ARR {100 * arr:.1f}%, "
+        f"Pipeline {100 * pipe:.1f}%."
+    ), line
+    plan = load_plan_dir(out)
+    text = " ".join(pdf_text(render_checked(build_plan_summary(plan))).split())
+    assert re.search(
+        r"The greedy baseline's largest gap in % of fair share: Tier 1 [\d.]+ %, Tier 2 [\d.]+ %, "
+        r"Tier 3 [\d.]+ %, potential [\d.]+ %, ARR [\d.]+ %, Pipeline [\d.]+ %\.",
+        text,
+    ), text

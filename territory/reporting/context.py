@@ -1193,6 +1193,9 @@ class OverallInfo:
         "Baseline's worst tier deviation."
     )
     baseline_potential_deviation: float | None = doc("Baseline's worst potential deviation.")
+    baseline_measures: tuple[tuple[str, float | None], ...] = doc(
+        "Baseline's worst deviation of each measure after potential, as (label, deviation)."
+    )
 
 
 @dataclass(frozen=True)
@@ -1349,6 +1352,8 @@ def build_plan_summary(
     plan: PlanDir, *, generated_on: dt.date | None = None, page_size: str = "letter"
 ) -> PlanSummaryContext:
     """The context for the sales-ops plan summary."""
+    from ..plan_result import measure_label
+
     result = plan.result
     solver, overall, team = result.solver, result.overall, result.team_average
     band = _num(_balance_config(plan).get("tier_band"))
@@ -1441,6 +1446,11 @@ def build_plan_summary(
             baseline_potential_deviation=_num(baseline.max_potential_deviation)
             if baseline is not None
             else None,
+            baseline_measures=tuple(
+                (measure_label(n), _num(m.max_deviation))
+                for n, m in (baseline.measures or {} if baseline is not None else {}).items()
+                if n != "potential"
+            ),
         ),
         team_average_accounts=_num(team.accounts),
         team_average_tiers=tiers3(team.tier_counts),
