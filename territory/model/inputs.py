@@ -1,8 +1,9 @@
 """What the model reads about the accounts and the roster: one typed object of arrays.
 
-The pipeline builds a ``ModelInput`` from its frames (``territory.pipeline.model_input``, the
-one place that knows their helper columns) and hands it to ``territory.model.solve_pools``;
-the model reads nothing else.
+The pipeline builds a ``ModelInput`` from its frames (``territory.pipeline.model_input`` reads
+their helper columns, such as ``_lock_to`` and ``_unit_region``, which the locks, lock rules,
+product ICPs and requests modules also write and read: they are not typed yet, issue 14 item 3)
+and hands it to ``territory.model.solve_pools``; the model reads nothing else.
 """
 
 from __future__ import annotations
