@@ -144,7 +144,7 @@ def test_puerto_rico_is_in_no_census_region() -> None:
     assert got == ["Northeast", ""]
     assert len(problems) == 1
     p = problems[0]
-    assert p.message == "1 account matches no region rule (country 'Puerto Rico'; row 3)"
+    assert p.message == "1 account matches no region rule (country 'Puerto Rico')"
     assert p.row == 3
     assert "Puerto Rico, the other territories and addresses outside the US need a rule of your own" in p.hint
 
@@ -238,7 +238,7 @@ def test_unmatched_accounts_are_grouped_with_counts_and_rows(tmp_path: Path) -> 
         postal_code=["75001", "", "75002", ""],
     )
     assert [p.message for p in problems] == [
-        "1 account matches no region rule (country 'Canada', state 'ON'; row 5)",
+        "1 account matches no region rule (country 'Canada', state 'ON')",
         "2 accounts match no region rule (country 'US', state 'TX', postal codes '75001', '75002'; rows 2, 4)",
     ]
     assert all(p.severity == "error" for p in problems)
@@ -336,7 +336,8 @@ def test_roster_region_no_rule_gives_is_an_error() -> None:
             "r.csv",
             3,
             "Pacific Northwest",
-            "region 'Pacific Northwest' is not given by any region rule, so this rep would get no accounts",
+            # R2 also covers every region ('*'): it does not go without accounts
+            "region 'Pacific Northwest' is not given by any region rule, so no account is in it (rep R2)",
         )
     ]
     assert "Northeast, Midwest" in (errors[0].hint or "") or "Midwest" in (errors[0].hint or "")
@@ -391,7 +392,10 @@ def test_plan_without_region_or_rules_still_names_the_problem(tmp_path: Path) ->
         ],
     )
     assert r.exit_code == 2
-    assert "region 'Northeast' is not given by any region rule, so this rep would get no accounts" in r.output
+    assert (
+        "row 2, column 'region': region 'Northeast' is not given by any region rule, so reps R01, R02, "
+        "R03 would get no accounts (rows 2, 3, 4) (value: 'Northeast')"
+    ) in r.output
 
 
 # --------------------------------------------------------------------------- properties

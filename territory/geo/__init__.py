@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, rows_note
 
 if TYPE_CHECKING:
     from ..config import PlanConfig
@@ -146,7 +146,7 @@ def _county_disagreements(given: np.ndarray, found: np.ndarray, rows: np.ndarray
             file,
             f"{n:,} account{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} a county_fips other "
             f"than the county of {'their' if n != 1 else 'its'} address ('{given[first]}' where the address "
-            f"is in '{found[first]}'); the county_fips column is used",
+            f"is in '{found[first]}'); the county_fips column is used" + rows_note(rows[differ]),
             row=int(rows[first]),
             column="county_fips",
             value=str(given[first]),
