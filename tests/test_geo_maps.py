@@ -273,3 +273,38 @@ def test_labels_are_one_text_and_circles_are_curves_not_arcs() -> None:
     circles = re.search(r'<path d="([^"]*)" fill="#0072B2"', svg)
     assert circles is not None and "a" not in circles.group(1) and circles.group(1).count("c") == 1
     assert "a" not in re.search(r'd="([^"]*)"', maps.glyph(SERIES[0])).group(1)  # type: ignore[union-attr]
+
+
+def test_a_zoomed_map_holds_the_whole_territory_and_says_what_is_in_an_inset(tmp_path: Path) -> None:
+    """With territories of whole units, the rep's map was zoomed to the rep's accounts, so
+    the part of the territory without accounts was cut off at the map's edge (the example's
+    R07: Florida shown, its 50 Georgia counties half out of the frame); and the units in
+    Alaska were shaded nowhere without a word."""
+    import json
+
+    d = plan_with_coordinates(tmp_path / "plan")
+    a = pd.read_csv(d / "assignments.csv", dtype=str, keep_default_na=False)
+    mine = a["owner_id"] == "R03"
+    a.loc[mine, ["country", "state", "city", "latitude", "longitude"]] = [
+        "US",
+        "OR",
+        "Portland",
+        "45.52",
+        "-122.68",
+    ]
+    a.to_csv(d / "assignments.csv", index=False, lineterminator="\n")
+    summary = json.loads((d / "summary.json").read_text())
+    summary["geography"] = {"territories": {"units": "state"}}
+    (d / "summary.json").write_text(json.dumps(summary))
+    owners = {"WA": "R03", "OR": "R03", "ID": "R03", "MT": "R03", "ND": "R03", "AK": "R03", "CA": "R01"}
+    pd.DataFrame({"unit_id": list(owners), "owner_id": list(owners.values())}).to_csv(
+        d / "territories.csv", index=False
+    )
+    fig = rep_map(load_plan_dir(d), "R03")
+    assert fig is not None
+    x, y, w, h = (float(v) for v in re.search(r'viewBox="([^"]+)"', str(fig.svg)).group(1).split())  # type: ignore[union-attr]
+    for state in ("WA", "OR", "ID", "MT", "ND"):
+        x0, y0, x1, y1 = maps.unit_bounds("state", state)
+        assert x <= x0 and x1 <= x + w and y <= y0 and y1 <= y + h, state
+    assert fig.caption.endswith(" 29 shaded counties, in Alaska, are not on this map.")
+    assert fig.on_map == int(mine.sum())

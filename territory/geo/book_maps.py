@@ -150,24 +150,49 @@ def warm(plan: PlanDir) -> None:
 
 
 def _view(
-    p: _Points, mask: np.ndarray, zoom: bool
+    p: _Points, mask: np.ndarray, zoom: bool, level: str = "county", area: Sequence[str] = ()
 ) -> tuple[tuple[float, float, float, float], np.ndarray, frozenset[str] | None]:
     """The view and which of the points it draws.
 
-    Zoomed (rep and team maps): around the points in the lower 48, and the few in Alaska,
-    Hawaii or Puerto Rico are listed under the map rather than shrinking the map to the whole
-    country; only when every point is in one inset does the view go there. Not zoomed (the
-    plan summary): the whole country with its insets.
+    Zoomed (rep and team maps): around the points in the lower 48 and the units of ``area``
+    there (a territory of whole units: the map holds all of it, not only the part with
+    accounts), and the few points in Alaska, Hawaii or Puerto Rico are listed under the map
+    rather than shrinking the map to the whole country; only when every point (or, without
+    points, every unit) is in one inset does the view go there. Not zoomed (the plan
+    summary): the whole country with its insets.
     """
     on = mask & np.isfinite(p.x)
-    frames = set(p.frame[on].tolist())
+    known = maps.unit_id_set(level) if len(area) else frozenset()
+    unit_frames = {u: maps.state_frame(maps.unit_state(level, u)) for u in area if u in known}
+    frames = set(p.frame[on].tolist()) or set(unit_frames.values())
     aspect = MAP_WIDTH_PT / MAP_HEIGHT_PT
     if not zoom or not frames:
         return maps.national_view(), on, None
     main = "L48" if "L48" in frames else sorted(frames)[0]
     drawn = on & (p.frame == main)
+    boxes = [maps.unit_bounds(level, u) for u, f in unit_frames.items() if f == main]
+    xs = np.concatenate([p.x[drawn], [b[0] for b in boxes], [b[2] for b in boxes]])
+    ys = np.concatenate([p.y[drawn], [b[1] for b in boxes], [b[3] for b in boxes]])
     min_km = 700.0 if main == "L48" else 400.0
-    return maps.fit_view(p.x[drawn], p.y[drawn], aspect, min_km=min_km), drawn, frozenset({main})
+    return maps.fit_view(xs, ys, aspect, min_km=min_km), drawn, frozenset({main})
+
+
+FRAME_NAMES = {"L48": "the lower 48", "AK": "Alaska", "HI": "Hawaii", "PR": "Puerto Rico"}
+
+
+def _area_off_map(level: str, area: Sequence[str], frames: frozenset[str] | None) -> str:
+    """' 29 of its counties, in Alaska, are not on this map.' for the units of a zoomed map's
+    territory outside its frame ('' when every unit is drawn)."""
+    if frames is None:
+        return ""
+    off = [maps.state_frame(maps.unit_state(level, u)) for u in area]
+    off = [f for f in off if f not in frames]
+    if not off:
+        return ""
+    where = [FRAME_NAMES[f] for f in sorted(set(off), key=list(FRAME_NAMES).index)]
+    places = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+    word = UNIT_WORDS[level][0 if len(off) == 1 else 1]
+    return f" {len(off):,} shaded {word}, in {places}, {'is' if len(off) == 1 else 'are'} not on this map."
 
 
 def _off_map(p: _Points, mask: np.ndarray, drawn: np.ndarray) -> tuple[tuple[str, ...], int]:
@@ -197,9 +222,11 @@ def _figure(
     *,
     zoom: bool = True,
     level: str = "county",
+    area: Sequence[str] = (),
 ) -> MapFigure:
-    """``fill`` shades units of ``level`` ('county' or 'zip3')."""
-    view, drawn, frames = _view(p, mask, zoom)
+    """``fill`` shades units of ``level`` ('county' or 'zip3'); ``area``: the units of the
+    territories drawn (plans of whole units), which a zoomed map shows whole."""
+    view, drawn, frames = _view(p, mask, zoom, level, area)
     svg = maps.render_map(
         p.x[drawn],
         p.y[drawn],
@@ -218,7 +245,7 @@ def _figure(
     return MapFigure(
         title=title,
         svg=Markup(svg),
-        caption=caption.format(on_map=f"{on_map:,}"),
+        caption=caption.format(on_map=f"{on_map:,}") + _area_off_map(level, area, frames),
         legend=_legend(series, idx[mask]),
         on_map=on_map,
         accounts=int(mask.sum()),
@@ -291,6 +318,7 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
         caption,
         "Map of the accounts in this book",
         level=level,
+        area=counties if terr is not None else (),
     )
 
 
@@ -336,7 +364,17 @@ def _group_map(
         )
     )
     return _figure(
-        title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title, zoom=zoom, level=level
+        title,
+        p,
+        mask,
+        series,
+        np.where(idx >= 0, idx, 0),
+        fill,
+        caption,
+        title,
+        zoom=zoom,
+        level=level,
+        area=sorted(fill) if unit_group is not None else (),
     )
 
 
