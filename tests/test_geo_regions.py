@@ -571,3 +571,25 @@ def test_whatif_takes_region_rules_from_its_config(tmp_path: Path) -> None:
     for d in ("baseline", "scenario"):
         summary = json.loads((tmp_path / "w" / d / "summary.json").read_text(encoding="utf-8"))
         assert summary["geography"]["regions"]["accounts_by_region"]["South"] == 350
+
+
+def test_the_rules_files_in_the_docs_load(tmp_path: Path) -> None:
+    """docs/geography.md's CSV example had rows with fewer cells than its header (no trailing
+    comma for the note), so a user who copied it was refused: 'row has 4 fields but the header
+    has 5'. Every CSV and TOML block of the guide loads, and the CSV example's rules say what
+    the guide says they do."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "geography.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(csv|toml)\n(.*?)```", text, flags=re.S)
+    rule_blocks = [(kind, body) for kind, body in blocks if "region" in body and "[inputs]" not in body]
+    assert [kind for kind, _ in rule_blocks] == ["csv", "toml"]
+    for n, (kind, body) in enumerate(rule_blocks):
+        load_rules(write(tmp_path, f"rules{n}.{kind}", body))
+    got, problems = regions_of(
+        str(tmp_path / "rules0.csv"),
+        country=["US", "US", "US", "Canada", "France"],
+        state=["CA", "NY", "OR", "ON", ""],
+        postal_code=["94105", "10001", "97201", "K1A 0B1", "75001"],
+    )
+    assert got == ["Bay Area", "NYC", "West", "Canada", "International"]
