@@ -308,3 +308,46 @@ def test_a_zoomed_map_holds_the_whole_territory_and_says_what_is_in_an_inset(tmp
         assert x <= x0 and x1 <= x + w and y <= y0 and y1 <= y + h, state
     assert fig.caption.endswith(" 29 shaded counties, in Alaska, are not on this map.")
     assert fig.on_map == int(mine.sum())
+
+
+def test_touching_territories_never_share_a_colour() -> None:
+    """Colours went by rep order, so the 8th rep took the 1st rep's colour wherever it was:
+    in the example's plan summary R02 (Middle Atlantic) and R09 (South Atlantic) touch at
+    Pennsylvania's border and were both orange, one area without a line between them."""
+    from territory.geo.book_maps import neighbour_styles
+    from territory.geo.units import counties
+
+    by_state: dict[str, list[str]] = {}
+    for fips, c in counties().items():
+        by_state.setdefault(c.state, []).append(fips)
+    # 9 reps; rep 0 (PA) and rep 7 (MD) touch, as do rep 1 (NY) and rep 8 (NJ)
+    states = ["PA", "NY", "TX", "CA", "WA", "FL", "ME", "MD", "NJ"]
+    shaded = {f: g for g, st in enumerate(states) for f in by_state[st]}
+    plain = [maps.series_style(i) for i in range(9)]
+    assert plain[0][0] == plain[7][0] and plain[1][0] == plain[8][0]  # what the map drew
+    styles = neighbour_styles(9, shaded, "county")
+    assert styles[0][0] != styles[7][0] and styles[1][0] != styles[8][0]
+    touching = {(0, 1), (0, 7), (0, 8), (1, 8)}  # PA-NY, PA-MD, PA-NJ, NY-NJ
+    for a, b in touching:
+        assert styles[a][0] != styles[b][0], (a, b)
+    assert len(set(styles)) == 9  # every rep still has a style of its own
+    # seven reps or fewer, or neighbours already apart: the palette order is kept
+    assert neighbour_styles(7, {f: g for f, g in shaded.items() if g < 7}, "county") == plain[:7]
+    assert neighbour_styles(9, {f: g for f, g in shaded.items() if g not in (7, 8)}, "county") == plain
+
+
+def test_touching_territories_avoid_colours_whose_tints_are_close() -> None:
+    """Blue and sky blue shade to nearly the same light blue: two touching territories in them
+    read as one (the example's R07 in Florida and R10 next door, once recoloured)."""
+    from territory.geo.book_maps import TWIN_COLOURS, neighbour_styles
+    from territory.geo.units import counties
+
+    by_state: dict[str, list[str]] = {}
+    for fips, c in counties().items():
+        by_state.setdefault(c.state, []).append(fips)
+    # rep 0 (GA) touches rep 4 (FL): blue next to sky blue in the palette order
+    states = ["GA", "TX", "WA", "ME", "FL"]
+    shaded = {f: g for g, st in enumerate(states) for f in by_state[st]}
+    colours = [maps.PALETTE.index(c) for c, _shape in neighbour_styles(5, shaded, "county")]
+    assert (min(colours[0], colours[4]), max(colours[0], colours[4])) not in TWIN_COLOURS
+    assert colours[0] != colours[4] and len(set(colours)) == 5

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -338,20 +339,22 @@ def _group_map(
     unit -> group), by the group whose territory it is."""
     order = {k: i for i, (k, _label) in enumerate(labels)}
     idx = np.array([order.get(k, -1) for k in keys.tolist()], dtype=np.int64)
-    series = [maps.Series(label, *maps.series_style(i)) for i, (_k, label) in enumerate(labels)]
     on = mask & np.isfinite(p.x) & (idx >= 0) & (p.county != "")
-    fill: dict[str, str] = {}
     level = "county" if unit_group is None else unit_group[0]
+    shaded: dict[str, int] = {}  # unit -> the group it is shaded for
     if unit_group is not None:
         for unit, g in sorted(unit_group[1].items()):
             if g in order:
-                fill[unit] = maps.tint(series[order[g]].colour, 0.7)
+                shaded[unit] = order[g]
     elif on.any():
         tab = pd.DataFrame({"county": p.county[on], "g": idx[on]})
         counts = tab.groupby(["county", "g"]).size().reset_index(name="n")
         counts = counts.sort_values(["county", "n", "g"], ascending=[True, False, True])
         for county, g in counts.drop_duplicates("county")[["county", "g"]].itertuples(index=False):
-            fill[str(county)] = maps.tint(series[int(g)].colour, 0.7)
+            shaded[str(county)] = int(g)
+    styles = neighbour_styles(len(labels), shaded, level)
+    series = [maps.Series(label, *styles[i]) for i, (_k, label) in enumerate(labels)]
+    fill = {unit: maps.tint(series[g].colour, 0.7) for unit, g in shaded.items()}
     capped = len(labels) > maps.MAX_DISTINCT
     caption = (
         f"{{on_map}} of {int(mask.sum()):,} accounts on the map; each "
@@ -376,6 +379,72 @@ def _group_map(
         level=level,
         area=sorted(fill) if unit_group is not None else (),
     )
+
+
+# Palette colours whose light tints (the shaded areas) are close: blue and sky blue, orange and
+# vermillion, orange and yellow. Touching areas avoid them where the palette allows.
+TWIN_COLOURS = frozenset({(0, 4), (1, 5), (1, 6)})
+
+
+@cache
+def _neighbour_pairs(level: str) -> tuple[tuple[str, str], ...]:
+    if level == "zip3":
+        from .units import zip3_areas
+
+        return zip3_areas().adjacency
+    from .units import county_adjacency
+
+    return county_adjacency()
+
+
+def neighbour_styles(n: int, shaded: Mapping[str, int], level: str) -> list[tuple[str, str]]:
+    """Colour and marker shape of ``n`` groups (reps or teams) whose areas are ``shaded``
+    (unit -> group), so that two groups whose areas touch never share a colour: a shade is
+    one even-odd outline per colour, so two touching areas of one colour would read as one,
+    with no line between them (in order, the 8th rep takes the 1st rep's colour, and the
+    example's R02 and R09 touch at Pennsylvania's border).
+
+    The plain order (``maps.series_style``) is kept when it keeps neighbours apart (no shared
+    colour, no two colours whose tints are close, ``TWIN_COLOURS``). Else groups are coloured
+    most-neighbours first, each with a colour its neighbours do not use: the one close to
+    fewest of its neighbours' colours, then the one fewest groups have so far, then palette
+    order; a colour's groups then take the shapes in turn. Falls back to the plain order when the palette cannot keep every pair of
+    neighbours apart and every style distinct."""
+    plain = [maps.series_style(i) for i in range(n)]
+    if n <= 1 or not shaded:
+        return plain
+    nb: list[set[int]] = [set() for _ in range(n)]
+    for a, b in _neighbour_pairs(level):
+        ga, gb = shaded.get(a), shaded.get(b)
+        if ga is not None and gb is not None and ga != gb:
+            nb[ga].add(gb)
+            nb[gb].add(ga)
+    k = len(maps.PALETTE)
+
+    def alike(c: int, d: int) -> bool:  # one colour, or two whose tints are close
+        return c == d or (min(c, d), max(c, d)) in TWIN_COLOURS
+
+    if not any(alike(g % k, h % k) for g in range(n) for h in nb[g]):
+        return plain  # the plain order keeps every pair of neighbours apart already
+    colour = [-1] * n
+    used = [0] * k
+    for g in sorted(range(n), key=lambda g: (-len(nb[g]), g)):
+        taken = {colour[h] for h in nb[g]}
+        free = [c for c in range(k) if c not in taken]
+        if not free:
+            return plain
+        c = min(free, key=lambda c: (sum(alike(c, colour[h]) for h in nb[g] if colour[h] >= 0), used[c], c))
+        colour[g] = c
+        used[c] += 1
+    styles = []
+    seen = [0] * k
+    for g in range(n):
+        c = colour[g]
+        styles.append((maps.PALETTE[c], maps.SHAPES[seen[c] % len(maps.SHAPES)]))
+        seen[c] += 1
+    if n <= maps.MAX_DISTINCT and len(set(styles)) < n:
+        return plain
+    return styles
 
 
 def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:
