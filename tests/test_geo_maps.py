@@ -351,3 +351,33 @@ def test_touching_territories_avoid_colours_whose_tints_are_close() -> None:
     colours = [maps.PALETTE.index(c) for c, _shape in neighbour_styles(5, shaded, "county")]
     assert (min(colours[0], colours[4]), max(colours[0], colours[4])) not in TWIN_COLOURS
     assert colours[0] != colours[4] and len(set(colours)) == 5
+
+
+def test_a_rep_with_many_accounts_in_the_insets_gets_the_whole_country(tmp_path: Path) -> None:
+    """Half of a rep's accounts in Alaska: the map was zoomed to the ones in Seattle and
+    listed the others under it, so much of the book was not on its map."""
+    d = plan_with_coordinates(tmp_path / "plan")
+    a = pd.read_csv(d / "assignments.csv", dtype=str, keep_default_na=False)
+    mine = np.flatnonzero((a["owner_id"] == "R03").to_numpy())
+    assert len(mine) >= 4
+    seattle, juneau = ["WA", "Seattle", "47.61", "-122.33"], ["AK", "Juneau", "58.30", "-134.42"]
+    cols = ["state", "city", "latitude", "longitude"]
+    a.loc[mine, ["country", *cols]] = ["US", *seattle]
+
+    def view(in_alaska: int):  # type: ignore[no-untyped-def]
+        a.loc[mine, cols] = seattle
+        a.loc[mine[:in_alaska], cols] = juneau
+        a.to_csv(d / "assignments.csv", index=False, lineterminator="\n")
+        fig = rep_map(load_plan_dir(d), "R03")
+        assert fig is not None
+        box = [float(v) for v in re.search(r'viewBox="([^"]+)"', str(fig.svg)).group(1).split()]  # type: ignore[union-attr]
+        return fig, box
+
+    x0, y0, x1, y1 = maps.national_view()
+    fig, box = view(len(mine) // 2)
+    assert fig.off_map == () and fig.on_map == len(mine)
+    assert box == pytest.approx([x0, y0, x1 - x0, y1 - y0], abs=0.1)
+    # one account in Alaska: still zoomed to the lower 48, that one listed
+    fig, box = view(1)
+    assert fig.on_map == len(mine) - 1 and len(fig.off_map) == 1 and "Juneau, AK" in fig.off_map[0]
+    assert box[2] < (x1 - x0) / 2

@@ -37,6 +37,9 @@ REP_AREA = maps.tint("#0072B2", 0.82)
 OFF_MAP_SHOWN = 12
 MAP_WIDTH_PT = 500.0
 MAP_HEIGHT_PT = 330.0
+# A zoomed map leaves out the accounts in Alaska, Hawaii and Puerto Rico (listed under it)
+# only while they are one account, or at most this share of the map's accounts.
+OUTSIDE_FEW = 0.1
 
 
 def _doc(help: str, **kw: Any) -> Any:
@@ -157,8 +160,9 @@ def _view(
 
     Zoomed (rep and team maps): around the points in the lower 48 and the units of ``area``
     there (a territory of whole units: the map holds all of it, not only the part with
-    accounts), and the few points in Alaska, Hawaii or Puerto Rico are listed under the map
-    rather than shrinking the map to the whole country; only when every point (or, without
+    accounts), and the few points in Alaska, Hawaii or Puerto Rico (one, or at most ``OUTSIDE_FEW``
+    of them; more, and the map is the whole country with its insets) are listed under the
+    map rather than shrinking the map to the whole country; only when every point (or, without
     points, every unit) is in one inset does the view go there. Not zoomed (the plan
     summary): the whole country with its insets.
     """
@@ -167,7 +171,11 @@ def _view(
     unit_frames = {u: maps.state_frame(maps.unit_state(level, u)) for u in area if u in known}
     frames = set(p.frame[on].tolist()) or set(unit_frames.values())
     aspect = MAP_WIDTH_PT / MAP_HEIGHT_PT
-    if not zoom or not frames:
+    # more than a few accounts in the insets: the whole country with its insets, not a
+    # zoomed lower 48 with most of the book listed under it
+    outside = int((on & (p.frame != "L48")).sum())
+    many_outside = outside > 1 and outside > OUTSIDE_FEW * int(on.sum())
+    if not zoom or not frames or ("L48" in frames and len(frames) > 1 and many_outside):
         return maps.national_view(), on, None
     main = "L48" if "L48" in frames else sorted(frames)[0]
     drawn = on & (p.frame == main)
