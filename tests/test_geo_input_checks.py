@@ -307,3 +307,22 @@ def test_a_territory_joined_only_by_an_added_link_is_said(tmp_path: Path) -> Non
     terr = json.loads((tmp_path / "out" / "summary.json").read_text())["geography"]["territories"]
     assert terr["added_links"] == [["CA", "FL"], ["FL", "NY"]]
     assert terr["links_inside_territories"] == [["FL", "NY", "R2"]]
+
+
+def test_links_inside_territories_name_each_rep_once() -> None:
+    """The example's terminal read 'R15 across 15001-15009, R15 across 15003-15005, R15 across
+    15003-15007, R15 across 02016-15007, R15 across 02130-53055': one rep, said five times."""
+    from territory.geo import linked_pieces
+
+    links = [
+        ["15001", "15009", "R15"],
+        ["15003", "15005", "R15"],
+        ["02130", "53055", "R15"],
+        ["FL", "NY", "R2"],
+    ]
+    assert linked_pieces(links) == (
+        " (counting 4 links between units that share no border, each to its nearest unit: R15 across "
+        "15001-15009, 15003-15005 and 02130-53055; R2 across FL-NY; see geography.territories.added_links)"
+    )
+    many = [[f"{k:02d}", f"{k + 1:02d}", "R1"] for k in range(7)]
+    assert "R1 across 00-01, 01-02, 02-03, 03-04, 04-05 and 2 more;" in linked_pieces(many)
