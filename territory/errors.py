@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    Rows = Sequence[int] | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,19 @@ class OutputError(TerritoryError):
 def more_problems(file: str, n: int, what: str, **fields: Any) -> Problem:
     """The "... and N more <what>" entry that stands for ``n`` problems left out of a list."""
     return Problem(file, f"... and {n:,} more {what}", count=n, **fields)
+
+
+def rows_text(rows: Rows, limit: int = 8) -> str:
+    """'row 4', or 'rows 4, 9, 12 and 3 more' (the first ``limit`` rows, then a count)."""
+    shown = ", ".join(str(int(r)) for r in list(rows)[:limit])
+    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
+    return f"row{'s' if len(rows) != 1 else ''} {shown}{more}"
+
+
+def rows_note(rows: Rows, limit: int = 8) -> str:
+    """' (rows 4, 9 and 3 more)' for a problem about several rows, '' for one: a problem's
+    location names its first row, so a single row is not said twice."""
+    return f" ({rows_text(rows, limit)})" if len(rows) > 1 else ""
 
 
 # At most this many problems are printed; the rest are counted in the closing line.

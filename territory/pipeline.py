@@ -350,7 +350,10 @@ def load_input(
     if raw_a is not None:
         from .lockrules import rule_columns  # the columns lock rules read are read as they are
 
-        accounts, p = parse_accounts(raw_a, a_label, rule_columns(config, account_columns))
+        # with geo.locate the geography says how it read ZIPs that lost their zeros (once)
+        accounts, p = parse_accounts(
+            raw_a, a_label, rule_columns(config, account_columns), zip_zeros=not config.geo.locate
+        )
         if icp is not None:
             from .icp import choose_tier_source
 

@@ -86,3 +86,28 @@ def test_type_bound_equals_class_bound_and_stays_below_the_optimum(tmp_path: Pat
         exact = solve_pool_exact(pool, units, cfg)[2]
         assert exact.status == "optimal"
         assert by_type.bound <= exact.objective + 1e-6, (over, by_type.bound, exact.objective)
+
+
+def test_a_pool_of_mixed_owner_classes_only_gets_its_bound(tmp_path: Path) -> None:
+    """Every class of the pool is a family whose accounts have different owners: the type LP
+    has no gain pair, and splitting its flows back into classes indexed an empty array
+    (IndexError: 'index -1 is out of bounds'). The example with --geo-units state crashed so
+    (a Middle Atlantic pool of three states, each with accounts of both reps)."""
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,name,region,tier,potential,owner_id,parent_id\n"
+        "P1,a,East,1,100,R1,\nC1,b,East,2,100,R2,P1\nP2,c,East,1,100,R2,\nC2,d,East,3,100,R1,P2\n"
+        "P3,e,East,2,100,R1,\nC3,f,East,2,100,R2,P3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "roster.csv").write_text("rep_id,name,region\nR1,Ann,East\nR2,Bo,East\n", encoding="utf-8")
+    cfg = PlanConfig()
+    fams = active_families(cfg)
+    units, pools = _pools(tmp_path, cfg)
+    (pool,) = pools
+    items = classes(pool)
+    assert (items.owner == -2).all()
+    by_type = count_bound(items, cfg, fams, 30)
+    class_model = build_model(items, cfg, families=fams, measures="none", integer=False)
+    add_turnover_cuts(class_model, fams)
+    assert by_type.bound == pytest.approx(solve_class(class_model, cfg, 30).bound, rel=1e-9, abs=1e-6)
+    assert counts_add_up(build_model(items, cfg, families=fams, measures="none"), by_type.y)

@@ -91,11 +91,19 @@ def test_postal_code_then_city() -> None:
 def test_zip_in_another_state_is_not_used() -> None:
     p, _ = place(country=["US", "US"], state=["CA", "CT"], postal_code=["10001", "6103"], city=["", ""])
     assert p.placed_by.tolist() == ["", "postal code"]
-    msgs = [q.message for q in p.problems]
-    assert (
-        "1 account has a postal code that belongs to another state than their state column; "
-        "the postal code was not used (row 2)"
-    ) in msgs or any("belongs to another state" in m and "(row 2)" in m for m in msgs)
+    assert [(q.message, q.row) for q in p.problems] == [
+        (
+            "1 account has a postal code that belongs to another state than their state column; "
+            "the postal code was not used",
+            2,
+        ),
+        (
+            "1 US postal code had lost leading zeros; read with the zeros back (e.g. '6103' as "
+            "'06103'), and it matches the account's state",
+            3,
+        ),
+    ]
+    assert p.reason.tolist() == ["postal code of another state than the state column", ""]
 
 
 def test_coordinates_first_and_bad_coordinates_fall_back() -> None:
@@ -116,17 +124,24 @@ def test_coordinates_first_and_bad_coordinates_fall_back() -> None:
         "postal code",
     ]
     assert p.county.tolist()[0] == "48113"
-    msgs = sorted(q.message for q in p.problems)
-    assert msgs == sorted(
+    # each warning is about one row, which its location names: the message does not repeat it
+    got = sorted((q.message, q.row) for q in p.problems)
+    assert got == sorted(
         [
-            "1 account has latitude and longitude the wrong way round (e.g. a US address at "
-            "latitude -100); they were not used (row 3)",
-            "1 account has latitude and longitude 0, 0 (a placeholder, not a place) (row 4)",
-            "1 account has coordinates out of range (latitude -90..90, longitude -180..180) (row 5)",
-            "1 account has a US address but coordinates outside the US (a lost minus sign?); they "
-            "were not used (row 6)",
-            "1 account has a latitude or longitude that is not a number (row 7)",
-            "1 account has only one of latitude and longitude (row 8)",
+            (
+                "1 account has latitude and longitude the wrong way round (e.g. a US address at "
+                "latitude -100); they were not used",
+                3,
+            ),
+            ("1 account has latitude and longitude 0, 0 (a placeholder, not a place)", 4),
+            ("1 account has coordinates out of range (latitude -90..90, longitude -180..180)", 5),
+            (
+                "1 account has a US address but coordinates outside the US (a lost minus sign?); they "
+                "were not used",
+                6,
+            ),
+            ("1 account has a latitude or longitude that is not a number", 7),
+            ("1 account has only one of latitude and longitude", 8),
         ]
     )
     assert all(q.severity == "warning" for q in p.problems)

@@ -174,9 +174,9 @@ def test_summary_is_the_same_for_a_relative_and_an_absolute_path(tmp_path: Path)
     assert first == second
 
 
-def test_both_lost_zero_warnings_count_the_same_zips(tmp_path: Path) -> None:
-    """'7102.0' (Excel) lost its zero as '2134' did: the loader counted 1 where the geography
-    counted 2, and its hint said "'7102.0' is probably '7102.0'"."""
+def test_zips_that_lost_their_zeros_are_said_once(tmp_path: Path) -> None:
+    """'7102.0' (Excel) and '2134' lost their zeros: one warning, listing the rows; the loader
+    said it too ("2 US postal code(s) have fewer than 5 digits"), on the same row, twice over."""
     r = plan(
         tmp_path,
         "account_id,name,country,state,postal_code,owner_id,potential,tier\n"
@@ -184,12 +184,102 @@ def test_both_lost_zero_warnings_count_the_same_zips(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     out = r.output.replace(str(tmp_path) + os.sep, "")
+    assert "fewer than 5 digits" not in out
+    assert out.count("lost leading zeros") == 1
     assert (
-        "Warning: 2 US postal code(s) have fewer than 5 digits (a NJ ZIP starts with 0); they probably "
-        "lost a leading zero when the file passed through a spreadsheet (accounts.csv, row 2). Hint: "
-        "'7102.0' is probably '07102';" in out
+        "Warning: 2 US postal codes had lost leading zeros; read with the zeros back (e.g. '7102.0' as "
+        "'07102'), and each matches the account's state (rows 2, 3) (accounts.csv, row 2)." in out
     )
-    assert "Warning: 2 US postal codes had lost leading zeros; read with the zeros back" in out
+
+
+def test_zips_that_lost_their_zeros_and_are_not_used_are_said(tmp_path: Path) -> None:
+    """'7102' read as 07102 is in New Jersey, not California: it is not used, and the account
+    was listed as 'postal code not found' (the ZIP is found, in another state)."""
+    r = plan(
+        tmp_path,
+        "account_id,name,country,state,postal_code,owner_id,potential,tier\n"
+        "A1,a,US,CA,7102,R3,100,1\nA2,b,US,MA,2134,R1,100,1\nA3,c,US,CA,10001,R3,100,1\n",
+    )
+    assert r.exit_code == 0, r.output
+    out = r.output.replace(str(tmp_path) + os.sep, "")
+    assert (
+        "Warning: 2 US postal codes had lost leading zeros; read with the zeros back (e.g. '7102' as "
+        "'07102'); 1 of them not used: 1 then in another state than the account's state column (row 2) "
+        "(rows 2, 3) (accounts.csv, row 2)." in out
+    )
+    assert (
+        "1 of 3 accounts placed on the map: 1 by postal code; 2 not placed (postal code of another "
+        "state than the state column): rows 2, 4." in out
+    )
+
+
+def test_a_bad_county_code_on_several_rows_is_one_problem(tmp_path: Path) -> None:
+    """A code copied down a column is one thing to fix: one line with its rows, not a line per
+    row that repeats the same value."""
+    r = plan(
+        tmp_path,
+        "account_id,name,country,state,county_fips,owner_id,potential,tier\n"
+        "A1,a,US,NY,Kings,R1,100,1\nA2,b,US,NY,99999,R1,100,1\nA3,c,US,NY,Kings,R1,100,1\n"
+        "A4,d,US,NY,Kings,R1,100,1\n",
+    )
+    assert r.exit_code == 2, r.output
+    assert r.output.count("is not a US county FIPS code") == 2
+    assert (
+        "  - row 2, column 'county_fips': 'Kings' is not a US county FIPS code, so the county of 3 "
+        "accounts is unknown (rows 2, 4, 5) (value: 'Kings')\n" in r.output
+    )
+    assert (
+        "  - row 3, column 'county_fips': '99999' is not a US county FIPS code, so the account's county "
+        in (r.output)
+    )
+    assert r.output.endswith("2 problems found in the input.\n")
+
+
+def test_warnings_about_several_rows_list_them_and_one_row_is_said_once(tmp_path: Path) -> None:
+    """Each warning says its rows once: a single row only as its location (it read '(row 2)
+    (accounts.csv, row 2)'), several rows listed (the county warnings named the first only)."""
+    r = plan(
+        tmp_path,
+        "account_id,name,country,state,postal_code,county_fips,latitude,longitude,owner_id,potential,tier\n"
+        "A1,a,US,CA,94103,06001,,,R3,100,1\nA2,b,US,CA,94103,6001,,,R3,100,2\n"
+        "A3,c,US,NY,10001,36061,0,0,R1,100,1\n",
+    )
+    assert r.exit_code == 0, r.output
+    out = r.output.replace(str(tmp_path) + os.sep, "")
+    assert (
+        "Warning: 1 account has latitude and longitude 0, 0 (a placeholder, not a place) (accounts.csv, "
+        "row 4)." in out
+    )
+    assert (
+        "Warning: 2 accounts have a county_fips other than the county of their address ('06001' where "
+        "the address is in '06075'); the county_fips column is used (rows 2, 3) (accounts.csv, row 2)." in out
+    )
+    assert (
+        "Warning: 1 county FIPS code had lost its leading zero; read with the zero back (e.g. '6001' as "
+        "'06001') (accounts.csv, row 3)." in out
+    )
+
+
+def test_a_roster_region_no_rule_gives_is_one_problem_with_its_reps(tmp_path: Path) -> None:
+    """'Southeast' on three reps was three lines; and R4, who also covers West, was told it
+    'would get no accounts'."""
+    r = plan(
+        tmp_path,
+        "account_id,name,country,state,owner_id,potential,tier\nA1,a,US,NY,R1,100,1\nA2,b,US,CA,R3,100,1\n",
+        roster="rep_id,name,region\nR1,Ann,Northeast\nR2,Bo,Southeast\nR3,Cy,West\nR4,Di,Southeast;West\n"
+        "R5,Ed,southeast\nR6,Fay,Pacific\n",
+    )
+    assert r.exit_code == 2, r.output
+    out = r.output.replace(str(tmp_path) + os.sep, "")
+    assert (
+        "  - row 3, column 'region': region 'Southeast' is not given by any region rule, so no account is "
+        "in it (reps R2, R4, R5; R2, R5 would get no accounts) (rows 3, 5, 6) (value: 'Southeast')\n" in out
+    )
+    assert (
+        "  - row 7, column 'region': region 'Pacific' is not given by any region rule, so rep R6 would get "
+        "no accounts (value: 'Pacific')\n" in out
+    )
+    assert out.endswith("2 problems found in the input.\n")
 
 
 def test_a_territory_joined_only_by_an_added_link_is_said(tmp_path: Path) -> None:
@@ -217,3 +307,22 @@ def test_a_territory_joined_only_by_an_added_link_is_said(tmp_path: Path) -> Non
     terr = json.loads((tmp_path / "out" / "summary.json").read_text())["geography"]["territories"]
     assert terr["added_links"] == [["CA", "FL"], ["FL", "NY"]]
     assert terr["links_inside_territories"] == [["FL", "NY", "R2"]]
+
+
+def test_links_inside_territories_name_each_rep_once() -> None:
+    """The example's terminal read 'R15 across 15001-15009, R15 across 15003-15005, R15 across
+    15003-15007, R15 across 02016-15007, R15 across 02130-53055': one rep, said five times."""
+    from territory.geo import linked_pieces
+
+    links = [
+        ["15001", "15009", "R15"],
+        ["15003", "15005", "R15"],
+        ["02130", "53055", "R15"],
+        ["FL", "NY", "R2"],
+    ]
+    assert linked_pieces(links) == (
+        " (counting 4 links between units that share no border, each to its nearest unit: R15 across "
+        "15001-15009, 15003-15005 and 02130-53055; R2 across FL-NY; see geography.territories.added_links)"
+    )
+    many = [[f"{k:02d}", f"{k + 1:02d}", "R1"] for k in range(7)]
+    assert "R1 across 00-01, 01-02, 02-03, 03-04, 04-05 and 2 more;" in linked_pieces(many)

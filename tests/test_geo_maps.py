@@ -273,3 +273,111 @@ def test_labels_are_one_text_and_circles_are_curves_not_arcs() -> None:
     circles = re.search(r'<path d="([^"]*)" fill="#0072B2"', svg)
     assert circles is not None and "a" not in circles.group(1) and circles.group(1).count("c") == 1
     assert "a" not in re.search(r'd="([^"]*)"', maps.glyph(SERIES[0])).group(1)  # type: ignore[union-attr]
+
+
+def test_a_zoomed_map_holds_the_whole_territory_and_says_what_is_in_an_inset(tmp_path: Path) -> None:
+    """With territories of whole units, the rep's map was zoomed to the rep's accounts, so
+    the part of the territory without accounts was cut off at the map's edge (the example's
+    R07: Florida shown, its 50 Georgia counties half out of the frame); and the units in
+    Alaska were shaded nowhere without a word."""
+    import json
+
+    d = plan_with_coordinates(tmp_path / "plan")
+    a = pd.read_csv(d / "assignments.csv", dtype=str, keep_default_na=False)
+    mine = a["owner_id"] == "R03"
+    a.loc[mine, ["country", "state", "city", "latitude", "longitude"]] = [
+        "US",
+        "OR",
+        "Portland",
+        "45.52",
+        "-122.68",
+    ]
+    a.to_csv(d / "assignments.csv", index=False, lineterminator="\n")
+    summary = json.loads((d / "summary.json").read_text())
+    summary["geography"] = {"territories": {"units": "state"}}
+    (d / "summary.json").write_text(json.dumps(summary))
+    owners = {"WA": "R03", "OR": "R03", "ID": "R03", "MT": "R03", "ND": "R03", "AK": "R03", "CA": "R01"}
+    pd.DataFrame({"unit_id": list(owners), "owner_id": list(owners.values())}).to_csv(
+        d / "territories.csv", index=False
+    )
+    fig = rep_map(load_plan_dir(d), "R03")
+    assert fig is not None
+    x, y, w, h = (float(v) for v in re.search(r'viewBox="([^"]+)"', str(fig.svg)).group(1).split())  # type: ignore[union-attr]
+    for state in ("WA", "OR", "ID", "MT", "ND"):
+        x0, y0, x1, y1 = maps.unit_bounds("state", state)
+        assert x <= x0 and x1 <= x + w and y <= y0 and y1 <= y + h, state
+    assert fig.caption.endswith(" 29 shaded counties, in Alaska, are not on this map.")
+    assert fig.on_map == int(mine.sum())
+
+
+def test_touching_territories_never_share_a_colour() -> None:
+    """Colours went by rep order, so the 8th rep took the 1st rep's colour wherever it was:
+    in the example's plan summary R02 (Middle Atlantic) and R09 (South Atlantic) touch at
+    Pennsylvania's border and were both orange, one area without a line between them."""
+    from territory.geo.book_maps import neighbour_styles
+    from territory.geo.units import counties
+
+    by_state: dict[str, list[str]] = {}
+    for fips, c in counties().items():
+        by_state.setdefault(c.state, []).append(fips)
+    # 9 reps; rep 0 (PA) and rep 7 (MD) touch, as do rep 1 (NY) and rep 8 (NJ)
+    states = ["PA", "NY", "TX", "CA", "WA", "FL", "ME", "MD", "NJ"]
+    shaded = {f: g for g, st in enumerate(states) for f in by_state[st]}
+    plain = [maps.series_style(i) for i in range(9)]
+    assert plain[0][0] == plain[7][0] and plain[1][0] == plain[8][0]  # what the map drew
+    styles = neighbour_styles(9, shaded, "county")
+    assert styles[0][0] != styles[7][0] and styles[1][0] != styles[8][0]
+    touching = {(0, 1), (0, 7), (0, 8), (1, 8)}  # PA-NY, PA-MD, PA-NJ, NY-NJ
+    for a, b in touching:
+        assert styles[a][0] != styles[b][0], (a, b)
+    assert len(set(styles)) == 9  # every rep still has a style of its own
+    # seven reps or fewer, or neighbours already apart: the palette order is kept
+    assert neighbour_styles(7, {f: g for f, g in shaded.items() if g < 7}, "county") == plain[:7]
+    assert neighbour_styles(9, {f: g for f, g in shaded.items() if g not in (7, 8)}, "county") == plain
+
+
+def test_touching_territories_avoid_colours_whose_tints_are_close() -> None:
+    """Blue and sky blue shade to nearly the same light blue: two touching territories in them
+    read as one (the example's R07 in Florida and R10 next door, once recoloured)."""
+    from territory.geo.book_maps import TWIN_COLOURS, neighbour_styles
+    from territory.geo.units import counties
+
+    by_state: dict[str, list[str]] = {}
+    for fips, c in counties().items():
+        by_state.setdefault(c.state, []).append(fips)
+    # rep 0 (GA) touches rep 4 (FL): blue next to sky blue in the palette order
+    states = ["GA", "TX", "WA", "ME", "FL"]
+    shaded = {f: g for g, st in enumerate(states) for f in by_state[st]}
+    colours = [maps.PALETTE.index(c) for c, _shape in neighbour_styles(5, shaded, "county")]
+    assert (min(colours[0], colours[4]), max(colours[0], colours[4])) not in TWIN_COLOURS
+    assert colours[0] != colours[4] and len(set(colours)) == 5
+
+
+def test_a_rep_with_many_accounts_in_the_insets_gets_the_whole_country(tmp_path: Path) -> None:
+    """Half of a rep's accounts in Alaska: the map was zoomed to the ones in Seattle and
+    listed the others under it, so much of the book was not on its map."""
+    d = plan_with_coordinates(tmp_path / "plan")
+    a = pd.read_csv(d / "assignments.csv", dtype=str, keep_default_na=False)
+    mine = np.flatnonzero((a["owner_id"] == "R03").to_numpy())
+    assert len(mine) >= 4
+    seattle, juneau = ["WA", "Seattle", "47.61", "-122.33"], ["AK", "Juneau", "58.30", "-134.42"]
+    cols = ["state", "city", "latitude", "longitude"]
+    a.loc[mine, ["country", *cols]] = ["US", *seattle]
+
+    def view(in_alaska: int):  # type: ignore[no-untyped-def]
+        a.loc[mine, cols] = seattle
+        a.loc[mine[:in_alaska], cols] = juneau
+        a.to_csv(d / "assignments.csv", index=False, lineterminator="\n")
+        fig = rep_map(load_plan_dir(d), "R03")
+        assert fig is not None
+        box = [float(v) for v in re.search(r'viewBox="([^"]+)"', str(fig.svg)).group(1).split()]  # type: ignore[union-attr]
+        return fig, box
+
+    x0, y0, x1, y1 = maps.national_view()
+    fig, box = view(len(mine) // 2)
+    assert fig.off_map == () and fig.on_map == len(mine)
+    assert box == pytest.approx([x0, y0, x1 - x0, y1 - y0], abs=0.1)
+    # one account in Alaska: still zoomed to the lower 48, that one listed
+    fig, box = view(1)
+    assert fig.on_map == len(mine) - 1 and len(fig.off_map) == 1 and "Juneau, AK" in fig.off_map[0]
+    assert box[2] < (x1 - x0) / 2

@@ -144,7 +144,7 @@ def test_puerto_rico_is_in_no_census_region() -> None:
     assert got == ["Northeast", ""]
     assert len(problems) == 1
     p = problems[0]
-    assert p.message == "1 account matches no region rule (country 'Puerto Rico'; row 3)"
+    assert p.message == "1 account matches no region rule (country 'Puerto Rico')"
     assert p.row == 3
     assert "Puerto Rico, the other territories and addresses outside the US need a rule of your own" in p.hint
 
@@ -238,7 +238,7 @@ def test_unmatched_accounts_are_grouped_with_counts_and_rows(tmp_path: Path) -> 
         postal_code=["75001", "", "75002", ""],
     )
     assert [p.message for p in problems] == [
-        "1 account matches no region rule (country 'Canada', state 'ON'; row 5)",
+        "1 account matches no region rule (country 'Canada', state 'ON')",
         "2 accounts match no region rule (country 'US', state 'TX', postal codes '75001', '75002'; rows 2, 4)",
     ]
     assert all(p.severity == "error" for p in problems)
@@ -336,7 +336,8 @@ def test_roster_region_no_rule_gives_is_an_error() -> None:
             "r.csv",
             3,
             "Pacific Northwest",
-            "region 'Pacific Northwest' is not given by any region rule, so this rep would get no accounts",
+            # R2 also covers every region ('*'): it does not go without accounts
+            "region 'Pacific Northwest' is not given by any region rule, so no account is in it (rep R2)",
         )
     ]
     assert "Northeast, Midwest" in (errors[0].hint or "") or "Midwest" in (errors[0].hint or "")
@@ -391,7 +392,10 @@ def test_plan_without_region_or_rules_still_names_the_problem(tmp_path: Path) ->
         ],
     )
     assert r.exit_code == 2
-    assert "region 'Northeast' is not given by any region rule, so this rep would get no accounts" in r.output
+    assert (
+        "row 2, column 'region': region 'Northeast' is not given by any region rule, so reps R01, R02, "
+        "R03 would get no accounts (rows 2, 3, 4) (value: 'Northeast')"
+    ) in r.output
 
 
 # --------------------------------------------------------------------------- properties
@@ -567,3 +571,25 @@ def test_whatif_takes_region_rules_from_its_config(tmp_path: Path) -> None:
     for d in ("baseline", "scenario"):
         summary = json.loads((tmp_path / "w" / d / "summary.json").read_text(encoding="utf-8"))
         assert summary["geography"]["regions"]["accounts_by_region"]["South"] == 350
+
+
+def test_the_rules_files_in_the_docs_load(tmp_path: Path) -> None:
+    """docs/geography.md's CSV example had rows with fewer cells than its header (no trailing
+    comma for the note), so a user who copied it was refused: 'row has 4 fields but the header
+    has 5'. Every CSV and TOML block of the guide loads, and the CSV example's rules say what
+    the guide says they do."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "geography.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(csv|toml)\n(.*?)```", text, flags=re.S)
+    rule_blocks = [(kind, body) for kind, body in blocks if "region" in body and "[inputs]" not in body]
+    assert [kind for kind, _ in rule_blocks] == ["csv", "toml"]
+    for n, (kind, body) in enumerate(rule_blocks):
+        load_rules(write(tmp_path, f"rules{n}.{kind}", body))
+    got, problems = regions_of(
+        str(tmp_path / "rules0.csv"),
+        country=["US", "US", "US", "Canada", "France"],
+        state=["CA", "NY", "OR", "ON", ""],
+        postal_code=["94105", "10001", "97201", "K1A 0B1", "75001"],
+    )
+    assert got == ["Bay Area", "NYC", "West", "Canada", "International"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, rows_note
 
 if TYPE_CHECKING:
     from ..config import PlanConfig
@@ -146,7 +146,7 @@ def _county_disagreements(given: np.ndarray, found: np.ndarray, rows: np.ndarray
             file,
             f"{n:,} account{'s' if n != 1 else ''} {'have' if n != 1 else 'has'} a county_fips other "
             f"than the county of {'their' if n != 1 else 'its'} address ('{given[first]}' where the address "
-            f"is in '{found[first]}'); the county_fips column is used",
+            f"is in '{found[first]}'); the county_fips column is used" + rows_note(rows[differ]),
             row=int(rows[first]),
             column="county_fips",
             value=str(given[first]),
@@ -209,14 +209,23 @@ def coverage_lines(geography: dict[str, Any]) -> list[str]:
 
 def linked_pieces(links: list) -> str:
     """How territories are one piece across units that share no border (an island, or units
-    with no covered unit between them), or '' when none is."""
+    with no covered unit between them), or '' when none is. Each rep is named once, with its
+    links ('R15 across 15001-15009, 15003-15005 and 02130-53055')."""
     if not links:
         return ""
-    shown = ", ".join(f"{rep} across {a}-{b}" for a, b, rep in links[:5])
-    more = f" and {len(links) - 5} more" if len(links) > 5 else ""
+    by_rep: dict[str, list[str]] = {}
+    for a, b, rep in links:
+        by_rep.setdefault(str(rep), []).append(f"{a}-{b}")
+    parts = []
+    for rep, pairs in list(by_rep.items())[:5]:
+        shown = pairs[:5] + ([f"{len(pairs) - 5} more"] if len(pairs) > 5 else [])
+        parts.append(
+            f"{rep} across " + (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0])
+        )
+    more = f"; and {len(by_rep) - 5} more reps" if len(by_rep) > 5 else ""
     return (
         f" (counting {len(links):,} link{'s' if len(links) != 1 else ''} between units that share no "
-        f"border, each to its nearest unit: {shown}{more}; see geography.territories.added_links)"
+        f"border, each to its nearest unit: {'; '.join(parts)}{more}; see geography.territories.added_links)"
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +37,9 @@ REP_AREA = maps.tint("#0072B2", 0.82)
 OFF_MAP_SHOWN = 12
 MAP_WIDTH_PT = 500.0
 MAP_HEIGHT_PT = 330.0
+# A zoomed map leaves out the accounts in Alaska, Hawaii and Puerto Rico (listed under it)
+# only while they are one account, or at most this share of the map's accounts.
+OUTSIDE_FEW = 0.1
 
 
 def _doc(help: str, **kw: Any) -> Any:
@@ -150,24 +154,54 @@ def warm(plan: PlanDir) -> None:
 
 
 def _view(
-    p: _Points, mask: np.ndarray, zoom: bool
+    p: _Points, mask: np.ndarray, zoom: bool, level: str = "county", area: Sequence[str] = ()
 ) -> tuple[tuple[float, float, float, float], np.ndarray, frozenset[str] | None]:
     """The view and which of the points it draws.
 
-    Zoomed (rep and team maps): around the points in the lower 48, and the few in Alaska,
-    Hawaii or Puerto Rico are listed under the map rather than shrinking the map to the whole
-    country; only when every point is in one inset does the view go there. Not zoomed (the
-    plan summary): the whole country with its insets.
+    Zoomed (rep and team maps): around the points in the lower 48 and the units of ``area``
+    there (a territory of whole units: the map holds all of it, not only the part with
+    accounts), and the few points in Alaska, Hawaii or Puerto Rico (one, or at most ``OUTSIDE_FEW``
+    of them; more, and the map is the whole country with its insets) are listed under the
+    map rather than shrinking the map to the whole country; only when every point (or, without
+    points, every unit) is in one inset does the view go there. Not zoomed (the plan
+    summary): the whole country with its insets.
     """
     on = mask & np.isfinite(p.x)
-    frames = set(p.frame[on].tolist())
+    known = maps.unit_id_set(level) if len(area) else frozenset()
+    unit_frames = {u: maps.state_frame(maps.unit_state(level, u)) for u in area if u in known}
+    frames = set(p.frame[on].tolist()) or set(unit_frames.values())
     aspect = MAP_WIDTH_PT / MAP_HEIGHT_PT
-    if not zoom or not frames:
+    # more than a few accounts in the insets: the whole country with its insets, not a
+    # zoomed lower 48 with most of the book listed under it
+    outside = int((on & (p.frame != "L48")).sum())
+    many_outside = outside > 1 and outside > OUTSIDE_FEW * int(on.sum())
+    if not zoom or not frames or ("L48" in frames and len(frames) > 1 and many_outside):
         return maps.national_view(), on, None
     main = "L48" if "L48" in frames else sorted(frames)[0]
     drawn = on & (p.frame == main)
+    boxes = [maps.unit_bounds(level, u) for u, f in unit_frames.items() if f == main]
+    xs = np.concatenate([p.x[drawn], [b[0] for b in boxes], [b[2] for b in boxes]])
+    ys = np.concatenate([p.y[drawn], [b[1] for b in boxes], [b[3] for b in boxes]])
     min_km = 700.0 if main == "L48" else 400.0
-    return maps.fit_view(p.x[drawn], p.y[drawn], aspect, min_km=min_km), drawn, frozenset({main})
+    return maps.fit_view(xs, ys, aspect, min_km=min_km), drawn, frozenset({main})
+
+
+FRAME_NAMES = {"L48": "the lower 48", "AK": "Alaska", "HI": "Hawaii", "PR": "Puerto Rico"}
+
+
+def _area_off_map(level: str, area: Sequence[str], frames: frozenset[str] | None) -> str:
+    """' 29 of its counties, in Alaska, are not on this map.' for the units of a zoomed map's
+    territory outside its frame ('' when every unit is drawn)."""
+    if frames is None:
+        return ""
+    off = [maps.state_frame(maps.unit_state(level, u)) for u in area]
+    off = [f for f in off if f not in frames]
+    if not off:
+        return ""
+    where = [FRAME_NAMES[f] for f in sorted(set(off), key=list(FRAME_NAMES).index)]
+    places = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+    word = UNIT_WORDS[level][0 if len(off) == 1 else 1]
+    return f" {len(off):,} shaded {word}, in {places}, {'is' if len(off) == 1 else 'are'} not on this map."
 
 
 def _off_map(p: _Points, mask: np.ndarray, drawn: np.ndarray) -> tuple[tuple[str, ...], int]:
@@ -197,9 +231,11 @@ def _figure(
     *,
     zoom: bool = True,
     level: str = "county",
+    area: Sequence[str] = (),
 ) -> MapFigure:
-    """``fill`` shades units of ``level`` ('county' or 'zip3')."""
-    view, drawn, frames = _view(p, mask, zoom)
+    """``fill`` shades units of ``level`` ('county' or 'zip3'); ``area``: the units of the
+    territories drawn (plans of whole units), which a zoomed map shows whole."""
+    view, drawn, frames = _view(p, mask, zoom, level, area)
     svg = maps.render_map(
         p.x[drawn],
         p.y[drawn],
@@ -218,7 +254,7 @@ def _figure(
     return MapFigure(
         title=title,
         svg=Markup(svg),
-        caption=caption.format(on_map=f"{on_map:,}"),
+        caption=caption.format(on_map=f"{on_map:,}") + _area_off_map(level, area, frames),
         legend=_legend(series, idx[mask]),
         on_map=on_map,
         accounts=int(mask.sum()),
@@ -291,6 +327,7 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
         caption,
         "Map of the accounts in this book",
         level=level,
+        area=counties if terr is not None else (),
     )
 
 
@@ -310,20 +347,22 @@ def _group_map(
     unit -> group), by the group whose territory it is."""
     order = {k: i for i, (k, _label) in enumerate(labels)}
     idx = np.array([order.get(k, -1) for k in keys.tolist()], dtype=np.int64)
-    series = [maps.Series(label, *maps.series_style(i)) for i, (_k, label) in enumerate(labels)]
     on = mask & np.isfinite(p.x) & (idx >= 0) & (p.county != "")
-    fill: dict[str, str] = {}
     level = "county" if unit_group is None else unit_group[0]
+    shaded: dict[str, int] = {}  # unit -> the group it is shaded for
     if unit_group is not None:
         for unit, g in sorted(unit_group[1].items()):
             if g in order:
-                fill[unit] = maps.tint(series[order[g]].colour, 0.7)
+                shaded[unit] = order[g]
     elif on.any():
         tab = pd.DataFrame({"county": p.county[on], "g": idx[on]})
         counts = tab.groupby(["county", "g"]).size().reset_index(name="n")
         counts = counts.sort_values(["county", "n", "g"], ascending=[True, False, True])
         for county, g in counts.drop_duplicates("county")[["county", "g"]].itertuples(index=False):
-            fill[str(county)] = maps.tint(series[int(g)].colour, 0.7)
+            shaded[str(county)] = int(g)
+    styles = neighbour_styles(len(labels), shaded, level)
+    series = [maps.Series(label, *styles[i]) for i, (_k, label) in enumerate(labels)]
+    fill = {unit: maps.tint(series[g].colour, 0.7) for unit, g in shaded.items()}
     capped = len(labels) > maps.MAX_DISTINCT
     caption = (
         f"{{on_map}} of {int(mask.sum()):,} accounts on the map; each "
@@ -336,8 +375,84 @@ def _group_map(
         )
     )
     return _figure(
-        title, p, mask, series, np.where(idx >= 0, idx, 0), fill, caption, title, zoom=zoom, level=level
+        title,
+        p,
+        mask,
+        series,
+        np.where(idx >= 0, idx, 0),
+        fill,
+        caption,
+        title,
+        zoom=zoom,
+        level=level,
+        area=sorted(fill) if unit_group is not None else (),
     )
+
+
+# Palette colours whose light tints (the shaded areas) are close: blue and sky blue, orange and
+# vermillion, orange and yellow. Touching areas avoid them where the palette allows.
+TWIN_COLOURS = frozenset({(0, 4), (1, 5), (1, 6)})
+
+
+@cache
+def _neighbour_pairs(level: str) -> tuple[tuple[str, str], ...]:
+    if level == "zip3":
+        from .units import zip3_areas
+
+        return zip3_areas().adjacency
+    from .units import county_adjacency
+
+    return county_adjacency()
+
+
+def neighbour_styles(n: int, shaded: Mapping[str, int], level: str) -> list[tuple[str, str]]:
+    """Colour and marker shape of ``n`` groups (reps or teams) whose areas are ``shaded``
+    (unit -> group), so that two groups whose areas touch never share a colour: a shade is
+    one even-odd outline per colour, so two touching areas of one colour would read as one,
+    with no line between them (in order, the 8th rep takes the 1st rep's colour, and the
+    example's R02 and R09 touch at Pennsylvania's border).
+
+    The plain order (``maps.series_style``) is kept when it keeps neighbours apart (no shared
+    colour, no two colours whose tints are close, ``TWIN_COLOURS``). Else groups are coloured
+    most-neighbours first, each with a colour its neighbours do not use: the one close to
+    fewest of its neighbours' colours, then the one fewest groups have so far, then palette
+    order; a colour's groups then take the shapes in turn. Falls back to the plain order when the palette cannot keep every pair of
+    neighbours apart and every style distinct."""
+    plain = [maps.series_style(i) for i in range(n)]
+    if n <= 1 or not shaded:
+        return plain
+    nb: list[set[int]] = [set() for _ in range(n)]
+    for a, b in _neighbour_pairs(level):
+        ga, gb = shaded.get(a), shaded.get(b)
+        if ga is not None and gb is not None and ga != gb:
+            nb[ga].add(gb)
+            nb[gb].add(ga)
+    k = len(maps.PALETTE)
+
+    def alike(c: int, d: int) -> bool:  # one colour, or two whose tints are close
+        return c == d or (min(c, d), max(c, d)) in TWIN_COLOURS
+
+    if not any(alike(g % k, h % k) for g in range(n) for h in nb[g]):
+        return plain  # the plain order keeps every pair of neighbours apart already
+    colour = [-1] * n
+    used = [0] * k
+    for g in sorted(range(n), key=lambda g: (-len(nb[g]), g)):
+        taken = {colour[h] for h in nb[g]}
+        free = [c for c in range(k) if c not in taken]
+        if not free:
+            return plain
+        c = min(free, key=lambda c: (sum(alike(c, colour[h]) for h in nb[g] if colour[h] >= 0), used[c], c))
+        colour[g] = c
+        used[c] += 1
+    styles = []
+    seen = [0] * k
+    for g in range(n):
+        c = colour[g]
+        styles.append((maps.PALETTE[c], maps.SHAPES[seen[c] % len(maps.SHAPES)]))
+        seen[c] += 1
+    if n <= maps.MAX_DISTINCT and len(set(styles)) < n:
+        return plain
+    return styles
 
 
 def team_map(plan: PlanDir, rep_ids: Sequence[str]) -> MapFigure | None:

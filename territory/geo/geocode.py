@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem, more_problems
+from ..errors import Problem, more_problems, rows_note, rows_text
 from .address import Addresses
 from .places import _plain, city_key, group_codes
 from .projection import project
@@ -337,25 +337,32 @@ def read_county_column(series: pd.Series, rows: np.ndarray, file: str) -> tuple[
     known = counties()
     bad = (~empty & ~fips.isin(list(known))).to_numpy()
     problems: list[Problem] = []
-    for i in np.flatnonzero(bad)[:20]:
-        value = str(series.iat[int(i)])
+    # one problem per distinct bad code, with its rows (a code copied down a column is one fix)
+    at = np.flatnonzero(bad)
+    codes, values = pd.factorize(series.astype(str).to_numpy(dtype=object)[at])
+    for k, value in enumerate(values[:20].tolist()):
+        hit = rows[at[codes == k]]
+        n = len(hit)
         problems.append(
             Problem(
                 file,
-                f"'{value}' is not a US county FIPS code, so the account's county is unknown",
-                row=int(rows[i]),
+                f"'{value}' is not a US county FIPS code, so the "
+                + ("account's county is unknown" if n == 1 else f"county of {n:,} accounts is unknown")
+                + rows_note(hit),
+                row=int(hit[0]),
                 column="county_fips",
                 value=value,
                 hint="give the county's 5-digit FIPS code (state 2 digits + county 3, e.g. '06037' "
                 "for Los Angeles County, CA), or leave the cell empty to place the account by its address",
             )
         )
-    if bad.sum() > 20:
+    if len(values) > 20:
+        rest = int(np.isin(codes, np.arange(20, len(values))).sum())
         problems.append(
             more_problems(
                 file,
-                int(bad.sum()) - 20,
-                "county_fips values that are not US county FIPS codes",
+                len(values) - 20,
+                f"county_fips values that are not US county FIPS codes (on {rest:,} rows)",
                 column="county_fips",
                 hint="give 5-digit county FIPS codes, or leave the cells empty",
             )
@@ -368,7 +375,8 @@ def read_county_column(series: pd.Series, rows: np.ndarray, file: str) -> tuple[
             Problem(
                 file,
                 f"{n:,} county FIPS code{'s' if n != 1 else ''} had lost {'their' if n != 1 else 'its'} "
-                f"leading zero; read with the zero back (e.g. '{text.iat[first]}' as '{fips.iat[first]}')",
+                f"leading zero; read with the zero back (e.g. '{text.iat[first]}' as '{fips.iat[first]}')"
+                + rows_note(rows[restored]),
                 row=int(rows[first]),
                 column="county_fips",
                 value=str(series.iat[first]),
@@ -397,11 +405,6 @@ class Placement:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _rows_text(rows: np.ndarray, limit: int = 8) -> str:
-    shown = ", ".join(str(int(r)) for r in rows[:limit])
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
-
-
 def _warn(
     file: str, mask: np.ndarray, rows: np.ndarray, message: str, hint: str, column: str, values: np.ndarray
 ) -> list[Problem]:
@@ -412,8 +415,8 @@ def _warn(
     return [
         Problem(
             file,
-            f"{n} account{'s' if n != 1 else ''} {message.format(has='has' if n == 1 else 'have')} "
-            f"(row{'s' if n != 1 else ''} {_rows_text(rows[idx])})",
+            f"{n:,} account{'s' if n != 1 else ''} {message.format(has='has' if n == 1 else 'have')}"
+            + rows_note(rows[idx]),
             row=int(rows[idx[0]]),
             column=column,
             value=str(values[idx[0]]),
@@ -421,6 +424,41 @@ def _warn(
             hint=hint,
         )
     ]
+
+
+def _lost_zeros(
+    file: str, addr: Addresses, rows: np.ndarray, other_state: np.ndarray, unconfirmed: np.ndarray, used: int
+) -> Problem:
+    """One warning for every US ZIP that lost its leading zeros: how it was read, and which of
+    them were not used (read so, they lie in another state than the account's, or the account
+    has no state to confirm them)."""
+    lost = np.flatnonzero(addr.zip_restored)
+    n, first = len(lost), int(lost[0])
+    message = (
+        f"{n:,} US postal code{'s' if n != 1 else ''} had lost leading zeros; read with the zeros back "
+        f"(e.g. '{addr.postal_text[first]}' as '{addr.zip5[first]}')"
+    )
+    groups = (
+        (addr.zip_restored & other_state, "then in another state than the account's state column"),
+        (addr.zip_restored & unconfirmed, "without a state column to confirm them"),
+    )
+    k = sum(int(mask.sum()) for mask, _what in groups)
+    if k:
+        message += f"; {k:,} of them not used: " + ", ".join(
+            f"{int(mask.sum()):,} {what} ({rows_text(rows[mask])})" for mask, what in groups if mask.any()
+        )
+    elif used == n:
+        message += f", and {'it matches' if n == 1 else 'each matches'} the account's state"
+    message += rows_note(rows[lost])
+    return Problem(
+        file,
+        message,
+        row=int(rows[first]),
+        column="postal_code",
+        value=str(addr.postal_text[first]),
+        severity="warning",
+        hint="format the column as Text before saving in a spreadsheet, or export straight from the CRM",
+    )
 
 
 def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, file: str) -> Placement:
@@ -521,6 +559,8 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
     need_city = (placed_by == "") & addr.us & (addr.city_key != "") & (addr.state != "")
     table: ZipTable | None = None
     restored_used = 0
+    other_state = np.zeros(n, dtype=bool)  # a ZIP of another state than the state column
+    unconfirmed = np.zeros(n, dtype=bool)  # a ZIP read with its zeros back, and no state to confirm it
     if need_zip.any() or need_city.any():
         table = zip_table()
     if table is not None and need_zip.any():
@@ -545,6 +585,8 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         lat[hit], lon[hit], county[hit] = u_lat[use], u_lon[use], u_county[use]
         placed_by[hit] = "postal code"
         restored_used = int((use & restored).sum())
+        other_state[idx[mismatch & ~unlocated]] = True
+        unconfirmed[idx[restored & found & ~unlocated & ~use & ~mismatch]] = True
         full_mismatch = np.zeros(n, dtype=bool)
         full_mismatch[idx[mismatch & ~restored]] = True
         problems += _warn(
@@ -571,22 +613,9 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         lon[hit] = np.array([r[1] if r else np.nan for r in cinfo], dtype=float)[codes][found]
         county[hit] = np.array([r[2] if r else "" for r in cinfo], dtype=object)[codes][found]
         placed_by[hit] = "city"
-    if restored_used:
-        first = np.flatnonzero((placed_by == "postal code") & addr.zip_restored)
-        problems.append(
-            Problem(
-                file,
-                f"{restored_used} US postal code{'s' if restored_used != 1 else ''} had lost "
-                "leading zeros; read with the zeros back (e.g. "
-                f"'{addr.postal_text[first[0]]}' as '{addr.zip5[first[0]]}'), and each matches the account's state",
-                row=int(rows[first[0]]),
-                column="postal_code",
-                value=str(addr.postal_text[first[0]]),
-                severity="warning",
-                hint="format the column as Text before saving in a spreadsheet",
-            )
-        )
-    reason = _reasons(placed_by, addr, accounts, no_location)
+    if addr.zip_restored.any():
+        problems.append(_lost_zeros(file, addr, rows, other_state, unconfirmed, restored_used))
+    reason = _reasons(placed_by, addr, no_location, other_state, unconfirmed)
     return Placement(
         latitude=lat,
         longitude=lon,
@@ -600,7 +629,11 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
 
 
 def _reasons(
-    placed_by: np.ndarray, addr: Addresses, accounts: pd.DataFrame, no_location: np.ndarray
+    placed_by: np.ndarray,
+    addr: Addresses,
+    no_location: np.ndarray,
+    other_state: np.ndarray,
+    unconfirmed: np.ndarray,
 ) -> np.ndarray:
     out = np.full(len(placed_by), "", dtype=object)
     todo = placed_by == ""
@@ -613,6 +646,8 @@ def _reasons(
     for reason, fits in (
         ("military mail or special-use address (APO/FPO/DPO): no place on the map", no_location[at]),
         ("city not found", has_city & has_state & addr.us[at]),
+        ("postal code of another state than the state column", other_state[at]),
+        ("postal code that lost its leading zeros, with no state to confirm it", unconfirmed[at]),
         ("postal code not found", addr.zip5[at] != ""),
         ("city without a state", has_city & ~has_state),
         ("postal code not read as a US ZIP", addr.postal[at] != ""),
@@ -662,9 +697,9 @@ def coverage_sentence(cov: dict[str, Any]) -> str:
     if parts:
         text += ": " + ", ".join(parts)
     if cov["not_placed"]:
-        rows = [r for g in cov["not_placed_reasons"] for r in g["rows"]]
-        shown = ", ".join(map(str, sorted(rows)[:10]))
-        more = " ..." if cov["not_placed"] > 10 else ""
+        listed = sorted(r for g in cov["not_placed_reasons"] for r in g["rows"])[:10]
+        rest = cov["not_placed"] - len(listed)
+        shown = rows_text(listed, 10) + (f" and {rest:,} more" if rest > 0 else "")
         groups = cov["not_placed_reasons"]
         if len(groups) == 1:
             why = groups[0]["reason"]
@@ -672,7 +707,7 @@ def coverage_sentence(cov: dict[str, Any]) -> str:
             why = "; ".join(f"{g['accounts']:,} {g['reason']}" for g in groups[:3])
             if len(groups) > 3:
                 why += f"; {sum(g['accounts'] for g in groups[3:]):,} for other reasons"
-        text += f"; {cov['not_placed']:,} not placed ({why}): rows {shown}{more}"
+        text += f"; {cov['not_placed']:,} not placed ({why}): {shown}"
     return text + "."
 
 

@@ -150,6 +150,12 @@ def unit_ids(level: str) -> list[str]:
     return sorted(shapes().table(level))
 
 
+@cache
+def unit_id_set(level: str) -> frozenset[str]:
+    """The units of ``level`` that have an outline."""
+    return frozenset(shapes().table(level))
+
+
 @lru_cache(maxsize=1)
 def national_view() -> tuple[float, float, float, float]:
     """The whole map (lower 48 and the insets) in kilometres, with a small margin."""
@@ -194,7 +200,8 @@ def _county_states() -> dict[str, str]:
     return {fips: c.state for fips, c in counties().items()}
 
 
-def _unit_state(level: str, uid: str) -> str:
+def unit_state(level: str, uid: str) -> str:
+    """The state (USPS code) a state, county or ZIP3 area is in ('' if unknown)."""
     if level == "state":
         return uid
     if level == "zip3":
@@ -354,7 +361,7 @@ def render_map(
         for uid, colour in sorted((fills or {}).items()):
             if not _HEX.fullmatch(colour):
                 raise ValueError(f"not a #rrggbb colour: {colour!r}")
-            code = _unit_state(level, uid)
+            code = unit_state(level, uid)
             if uid in known and code in in_view and _overlaps(unit_bounds(level, uid), view):
                 by_colour.setdefault(colour.lower(), []).append(uid)
         for colour, uids in sorted(by_colour.items()):

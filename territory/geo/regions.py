@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, more_problems, rows_note, rows_text
 from .address import Addresses
 from .places import TERRITORY_COUNTRIES, US, _plain, country_code, group_codes, postal_key, state_code
 from .units import states
@@ -509,10 +509,8 @@ def _unmatched(
         out.append(
             Problem(
                 file,
-                f"{len(g)} account{'s match' if len(g) != 1 else ' matches'} no region rule ({shown}; "
-                + ("rows " if len(g) != 1 else "row ")
-                + ", ".join(map(str, row_list[:8]))
-                + (" ..." if len(row_list) > 8 else "")
+                f"{len(g):,} account{'s match' if len(g) != 1 else ' matches'} no region rule ({shown}"
+                + (f"; {rows_text(row_list)}" if len(row_list) > 1 else "")
                 + ")",
                 row=int(row_list[0]),
                 column="state" if state else "country",
@@ -522,7 +520,7 @@ def _unmatched(
         )
     n_groups = groups.ngroups
     if n_groups > 20:
-        out.append(Problem(file, f"... and {n_groups - 20} more address groups match no region rule"))
+        out.append(more_problems(file, n_groups - 20, "address groups that match no region rule"))
     return out
 
 
@@ -532,24 +530,54 @@ def check_roster_regions(rules: RuleSet, reps: pd.DataFrame, roster_file: str) -
     from ..io.validation import region_key
 
     produced = {region_key(r) for r in rules.regions}
-    out: list[Problem] = []
     rows = spreadsheet_rows(reps)
+    ids = reps["rep_id"].astype(str).tolist() if "rep_id" in reps.columns else [""] * len(reps)
+    # one problem per region name, with the reps and rows that give it (a roster often
+    # repeats a region down the column)
+    missing: dict[str, list[int]] = {}
+    spelt: dict[str, str] = {}
     for i, cell in enumerate(reps["region"].astype(str)):
         for part in rep_regions(cell):
-            if part != "*" and region_key(part) not in produced:
-                out.append(
-                    Problem(
-                        roster_file,
-                        f"region '{part}' is not given by any region rule, so this rep would get no accounts",
-                        row=int(rows[i]),
-                        column="region",
-                        value=part,
-                        hint=f"the rules in {rules.name} give: "
-                        + ", ".join(rules.regions[:12])
-                        + (" ..." if len(rules.regions) > 12 else ""),
-                    )
+            key = region_key(part)
+            if part != "*" and key not in produced:
+                at = missing.setdefault(key, [])
+                spelt.setdefault(key, part)
+                if i not in at:
+                    at.append(i)
+
+    def given(i: int) -> bool:  # the rep covers some region the rules give (or every one)
+        return any(q == "*" or region_key(q) in produced for q in rep_regions(str(reps["region"].iat[i])))
+
+    out: list[Problem] = []
+    for key, at in missing.items():
+        part = spelt[key]
+        who = [ids[i] or f"row {int(rows[i])}" for i in at]
+        idle = [ids[i] or f"row {int(rows[i])}" for i in at if not given(i)]
+        out.append(
+            Problem(
+                roster_file,
+                f"region '{part}' is not given by any region rule, so "
+                + (
+                    f"{'rep' if len(who) == 1 else 'reps'} {_names(who)} would get no accounts"
+                    if idle == who
+                    else f"no account is in it ({'rep' if len(who) == 1 else 'reps'} {_names(who)}"
+                    + (f"; {_names(idle)} would get no accounts" if idle else "")
+                    + ")"
                 )
+                + rows_note([int(rows[i]) for i in at]),
+                row=int(rows[at[0]]),
+                column="region",
+                value=part,
+                hint=f"the rules in {rules.name} give: "
+                + ", ".join(rules.regions[:12])
+                + (" ..." if len(rules.regions) > 12 else ""),
+            )
+        )
     return out
+
+
+def _names(items: list[str], limit: int = 8) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
 
 
 def describe(rules: RuleSet, result: RegionResult) -> dict[str, Any]:

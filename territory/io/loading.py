@@ -1500,8 +1500,13 @@ def parse_accounts(
     raw: pd.DataFrame,
     file: str,
     mapping: Mapping[str, str] | None = None,
+    *,
+    zip_zeros: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn a raw text table into the canonical accounts frame, collecting every problem.
+
+    ``zip_zeros=False`` leaves ZIP codes that lost their leading zeros to the geography, which
+    reads them with the zeros back and says so once (``geo.locate``).
 
     The frame keeps a ``_row`` column: each account's row number as a spreadsheet shows it.
     Balance measures besides potential are read later, by
@@ -1611,7 +1616,8 @@ def parse_accounts(
         if col in df.columns:
             problems += _id_text_problems(file, df, col)
     problems += _case_twins(file, df, "account_id", "account")
-    problems += _postal_warnings(file, df)
+    if zip_zeros:
+        problems += _postal_warnings(file, df)
     if "region" not in df.columns:
         df["region"] = ""
     if "owner_id" not in df.columns:

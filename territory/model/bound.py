@@ -206,6 +206,8 @@ def to_classes(items: Items, types: Items, type_of: np.ndarray, sol: ClassLP) ->
     supply[items.owner == -2] = 0.0
     sc = np.argsort(type_of, kind="stable")
     gi = np.flatnonzero(gain)
+    if not gi.size or not sc.size:  # nothing to ship (every class mixed-owner, or no class)
+        return dataclasses.replace(sol, y=y, rc=rc, received=np.zeros((sol.received.shape[0], K)))
     demand = np.maximum(sol.y[gi], 0.0)
     S = np.cumsum(supply[sc])
     D = np.cumsum(demand)
