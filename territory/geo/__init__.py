@@ -125,11 +125,11 @@ def apply_geography(
         problems += placement.problems
         if given_county is not None:
             problems += _county_disagreements(given_county, placement.county, rows, accounts_file)
-            placement.county = np.where(given_county != "", given_county, placement.county)
+            placement.keep_given_county(given_county)
         out["latitude"] = np.round(placement.latitude, 5)
         out["longitude"] = np.round(placement.longitude, 5)
-        out["county_fips"] = placement.county
-        out["placed_by"] = placement.placed_by
+        out["county_fips"] = placement.county_column(out.index)
+        out["placed_by"] = placement.placed_by_column(out.index)
         summary["placement"] = coverage(placement, rows)
     return GeoResult(out, problems, summary, rules_file)
 
