@@ -358,3 +358,10 @@ def test_given_county_replaces_the_found_one() -> None:
     assert p.county.tolist() == ["25025", "36047", "25017"]
     assert p.county_column(pd.RangeIndex(3)).tolist() == ["25025", "36047", "25017"]
     assert coverage(p, np.arange(3) + 2)["with_county"] == 3
+
+
+def test_zip_lookup_finds_each_zip_of_the_table_and_no_other() -> None:
+    z = _zip_columns()
+    codes = list(z.position)
+    asked = np.array([codes[5], "99999", "", codes[0], "0213", codes[-1], codes[5]], dtype=object)
+    assert z.lookup(asked).tolist() == [5, -1, -1, 0, -1, len(codes) - 1, 5]

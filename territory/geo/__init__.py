@@ -50,6 +50,7 @@ def apply_geography(
     Never raises for data problems, a bad rules file included: they come back as
     ``Problem``s for the loader to report with the rest.
     """
+    from ..io.frames import copy_frame
     from ..io.loading import spreadsheet_rows
     from .address import read_addresses
 
@@ -62,7 +63,7 @@ def apply_geography(
     if not spec and not (geo.locate and _address_columns(accounts)) and not has_county:
         return GeoResult(accounts, problems)
     addr = read_addresses(accounts)
-    out = accounts.copy()
+    out = copy_frame(accounts)
     rules_file = None
     rules = None
     if spec:

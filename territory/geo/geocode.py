@@ -281,6 +281,16 @@ class _ZipColumns:
     county: np.ndarray
     source: str
 
+    def lookup(self, zips: np.ndarray) -> np.ndarray:
+        """The entry of each of ``zips`` (text), -1 for a ZIP not in the table (one hash
+        lookup each, in Arrow)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        keys = pa.array(list(self.position), type=pa.string())
+        at = pc.index_in(pa.array(zips.tolist(), type=pa.string()), value_set=keys)
+        return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
 
 @lru_cache(maxsize=1)
 def _zip_columns() -> _ZipColumns:
@@ -491,8 +501,25 @@ def _rows_text(rows: np.ndarray, limit: int = 8) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
+@dataclass(frozen=True)
+class _TakeAt:
+    """``values[codes]`` one item at a time, without building the whole array."""
+
+    values: np.ndarray
+    codes: np.ndarray
+
+    def __getitem__(self, i: int) -> Any:
+        return self.values[self.codes[i]]
+
+
 def _warn(
-    file: str, mask: np.ndarray, rows: np.ndarray, message: str, hint: str, column: str, values: np.ndarray
+    file: str,
+    mask: np.ndarray,
+    rows: np.ndarray,
+    message: str,
+    hint: str,
+    column: str,
+    values: np.ndarray | _TakeAt,
 ) -> list[Problem]:
     idx = np.flatnonzero(mask)
     if not len(idx):
@@ -621,7 +648,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         z = _zip_columns()
         source = z.source
         # one lookup per distinct ZIP (-1: not in the table), then whole-array operations
-        at_value = np.array([z.position.get(v, -1) for v in addr.zip_values.tolist()], dtype=np.int64)
+        at_value = z.lookup(addr.zip_values)
         idx = np.flatnonzero(need_zip)
         at = at_value[addr.zip_at[idx]]
         found = at >= 0
@@ -656,7 +683,7 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
             "postal code was not used",
             "check the state and the postal code in the CRM",
             "postal_code",
-            addr.postal_text,
+            _TakeAt(addr.postal_text_values, addr.postal_at),
         )
     need_city = (how == 0) & addr.us & addr.has_city & addr.has_state
     if need_city.any():
