@@ -22,6 +22,7 @@ from .balance import balance_metrics, book_stats, measure_metrics, measure_total
 from .config import PlanConfig, config_to_dict
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
 from .hierarchy import family_roots
+from .io.frames import copy_frame
 from .io.loading import parse_accounts, parse_roster, read_table
 from .io.validation import check_inputs
 from .io.writing import FileRecord, write_csv, write_json
@@ -137,7 +138,7 @@ def prepare_input(
     if errors:
         raise InputError(problems)
     warnings = [p for p in problems if p.severity != "error"]
-    accounts = accounts.copy()
+    accounts = copy_frame(accounts)
     accounts["family_id"] = families
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.

@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from territory.geo.address import read_addresses
 from territory.geo.geocode import (
+    _zip_columns,
     build_zip_table,
     county_at,
     county_fips,
@@ -238,3 +241,142 @@ def test_military_mail_zips_are_not_placed_at_0_0() -> None:
     )
     z3 = zip3_centroids()
     assert "090" not in z3 and all((lat, lon) != (0, 0) for lat, lon, _s, _n in z3.values())
+
+
+# --------------------------------------------------------------------------- one lookup per distinct value
+
+# Cells as CRM exports write them: blanks, mixed case, names and codes, ZIP+4, lost leading
+# zeros, Excel's '.0', ZIPs in another state, military mail, other countries' codes.
+_COUNTRIES = ["", "US", "usa", "United States", "ca", "Canada", "PR", "Puerto Rico", "DE", "gu", " us "]
+_STATES = [
+    "",
+    "MA",
+    "ma",
+    "Massachusetts",
+    "NY",
+    "new york",
+    "CA",
+    "calif.",
+    "PR",
+    "AE",
+    "Ontario",
+    "BY",
+    "MO",
+]
+_POSTALS = [
+    "",
+    "02134",
+    "2134",
+    "02134-1234",
+    "021341234",
+    "2134.0",
+    "10001",
+    "10001 0001",
+    "601",
+    "00601",
+    "501",
+    "09001",
+    "94105",
+    "99999",
+    "K1A 0B1",
+    "80331",
+    "abc",
+    "1234",
+]
+_CITIES = [
+    "",
+    "Boston",
+    "BOSTON",
+    "boston, ma",
+    "St. Louis",
+    "Saint Louis",
+    "New York",
+    "APO",
+    "Nowhere",
+    "San Juan",
+]
+_COORDS = ["", "40.75", "-73.99", "0", "abc", "34,05", "-118.25", "200"]
+
+
+# (state, city) pairs the city table knows, in several counties, spelt as CRMs do
+_KNOWN_CITIES = [
+    ("MA", "Boston"),
+    ("ma", "boston, ma"),
+    ("NY", "New York"),
+    ("MO", "St. Louis"),
+    ("MO", "Saint Louis"),
+    ("CA", "Los Angeles"),
+    ("california", "san francisco"),
+    ("PR", "San Juan"),
+    ("TX", "Houston"),
+    ("AE", "APO"),
+]
+_ANY = st.tuples(*(st.sampled_from(v) for v in (_COUNTRIES, _STATES, _POSTALS, _CITIES, _COORDS, _COORDS)))
+_IN_A_KNOWN_CITY = st.builds(
+    lambda country, sc, postal, lat, lon: (country, sc[0], postal, sc[1], lat, lon),
+    st.sampled_from(["", "US", "usa"]),
+    st.sampled_from(_KNOWN_CITIES),
+    st.sampled_from(["", "99999", "abc", "2134", "10001"]),
+    st.sampled_from(_COORDS),
+    st.sampled_from(_COORDS),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(_ANY, _IN_A_KNOWN_CITY), min_size=1, max_size=12), st.booleans(), st.booleans())
+def test_accounts_placed_together_as_each_alone(
+    rows: list[tuple[str, ...]], city: bool, coords: bool
+) -> None:
+    # Addresses are read and placed once per distinct value and spread over the accounts by
+    # codes: each account must end where it would on its own.
+    cols = ["country", "state", "postal_code", "city", "latitude", "longitude"]
+    keep = [c for c in cols if (city or c != "city") and (coords or c not in ("latitude", "longitude"))]
+    df = pd.DataFrame(rows, columns=cols)[keep]
+    df.insert(0, "account_id", [f"A{i}" for i in range(len(df))])
+    together = place_accounts(df, read_addresses(df), np.arange(len(df)) + 2, "accounts.csv")
+    fields = ("country", "state", "zip5", "postal", "postal_text", "city_key", "state_text", "country_text")
+    addr = read_addresses(df)
+    for i in range(len(df)):
+        one = df.iloc[[i]].reset_index(drop=True)
+        alone = place_accounts(one, read_addresses(one), np.array([i + 2]), "accounts.csv")
+        got = (together.placed_by[i], together.county[i], together.reason[i])
+        assert got == (alone.placed_by[0], alone.county[0], alone.reason[0]), df.iloc[i].tolist()
+        np.testing.assert_array_equal(
+            [together.latitude[i], together.longitude[i]], [alone.latitude[0], alone.longitude[0]]
+        )
+        one_addr = read_addresses(one)
+        assert [getattr(addr, f)[i] for f in fields] == [getattr(one_addr, f)[0] for f in fields]
+        assert bool(addr.us[i]) == bool(one_addr.us[0])
+    cov = coverage(together, np.arange(len(df)) + 2)
+    assert cov["placed"] == int((together.placed_by != "").sum())
+    assert cov["with_county"] == int((together.county != "").sum())
+    assert sum(g["accounts"] for g in cov["not_placed_reasons"]) == cov["not_placed"]
+
+
+def test_zip_columns_are_the_zip_table() -> None:
+    # geocoding reads the packaged ZIP file straight into arrays; zip_table() reads it as a dict
+    z = _zip_columns()
+    table = zip_table()
+    assert z.source == table.source
+    assert list(z.position) == list(table.zips)
+    got = list(zip(z.lat.tolist(), z.lon.tolist(), z.state.tolist(), z.county.tolist()))
+    assert got[:-1] == list(table.zips.values())
+    assert got[-1][2:] == ("", "") and np.isnan(got[-1][0])
+
+
+def test_given_county_replaces_the_found_one() -> None:
+    p, _ = place(
+        country=["US", "US", "US"], state=["MA", "NY", "MA"], postal_code=["02134", "10001", "99999"]
+    )
+    assert p.county.tolist() == ["25025", "36061", ""]
+    p.keep_given_county(np.array(["", "36047", "25017"], dtype=object))
+    assert p.county.tolist() == ["25025", "36047", "25017"]
+    assert p.county_column(pd.RangeIndex(3)).tolist() == ["25025", "36047", "25017"]
+    assert coverage(p, np.arange(3) + 2)["with_county"] == 3
+
+
+def test_zip_lookup_finds_each_zip_of_the_table_and_no_other() -> None:
+    z = _zip_columns()
+    codes = list(z.position)
+    asked = np.array([codes[5], "99999", "", codes[0], "0213", codes[-1], codes[5]], dtype=object)
+    assert z.lookup(asked).tolist() == [5, -1, -1, 0, -1, len(codes) - 1, 5]

@@ -14,12 +14,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import territory
 from territory.errors import ConfigError, InputError
 from territory.io.presets import (
     account_mapping,
     owner_update_frame,
+    resolve_owner_ids,
     salesforce_id18,
     strip_report_footer,
 )
@@ -314,3 +317,39 @@ def test_unknown_mapping_target_names_the_key() -> None:
     assert "columns.accounts: header 'Region__c' is mapped to 'regoin', which is not a column" in str(e.value)
     with pytest.raises(ConfigError):
         territory.load_config(overrides=["inputs.preset=dynamics"])
+
+
+_REPS = pd.DataFrame(
+    {
+        "rep_id": ["R1", "R2", "R3", "R4"],
+        "name": ["Dev Andersen", "Zoë Martin", "Ana Jensen", "Ana Jensen"],
+        "email": ["dev@example.com", "zoe@example.com", "ana.j@example.com", "ana.k@example.com"],
+    }
+)
+_OWNER_REFS = [
+    "R1",
+    "Dev Andersen",
+    "DEV  ANDERSEN",
+    "dev\u00a0andersen ",
+    "Zoë Martin",
+    "Zoe\u0308 martin",  # the same letter as macOS writes it (e + combining diaeresis)
+    "Zoe Martin",
+    "Ana Jensen",  # two reps: left as it is
+    "ana.k@example.com",
+    "DEV@EXAMPLE.COM",
+    "nobody",
+    "",
+]
+
+
+def test_owner_names_and_emails_resolve_to_rep_ids() -> None:
+    got = resolve_owner_ids(pd.Series(_OWNER_REFS), _REPS).tolist()
+    assert got == ["R1", "R1", "R1", "R1", "R2", "R2", "Zoe Martin", "Ana Jensen", "R4", "R1", "nobody", ""]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(_OWNER_REFS), min_size=1, max_size=15))
+def test_owner_references_resolve_together_as_each_alone(refs: list[str]) -> None:
+    # the distinct references are looked up in one pass: each must resolve as it does alone
+    together = resolve_owner_ids(pd.Series(refs), _REPS).tolist()
+    assert together == [resolve_owner_ids(pd.Series([r]), _REPS).iat[0] for r in refs]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from territory.io.loading import _parse_number_cells, parse_number, parse_tier
-from territory.io.textops import grouped_amounts, isin, matches, plain_decimals, whole_numbers
+from territory.io.textops import grouped_amounts, isin, matches, plain_decimals, utf8_view, whole_numbers
 
 NUMBERISH = st.text(alphabet=st.sampled_from(list("0123456789.,+-eE $%kKmM()\u00a0٣")), max_size=18)
 
@@ -83,3 +84,17 @@ def test_tier_as_hubspot_writes_its_internal_values() -> None:
     tier, bad, empty = parse_tier(pd.Series(["tier_1", "TIER_2", "Tier-3", "tier 1", "tier_4"], dtype="str"))
     assert tier.tolist()[:4] == [1, 2, 3, 1]
     assert bad.tolist() == [False, False, False, False, True] and not empty.any()
+
+
+@settings(deadline=None)
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=20), st.integers(0, 25), st.integers(1, 4))
+def test_utf8_view_reads_each_cell_of_a_chunked_or_sliced_column(
+    cells: list[str], start: int, chunks: int
+) -> None:
+    # a column of one chunk is read in place (no copy), a sliced one from its offset
+    whole = pa.array(cells, type=pa.large_string()).slice(min(start, len(cells)))
+    cut = [whole.slice(k * len(whole) // chunks, len(whole) // chunks + 1) for k in range(chunks)]
+    for column in (whole, pa.chunked_array([whole]), pa.chunked_array(cut[:1]), pa.chunked_array(cut)):
+        bounds, raw = utf8_view(column)
+        got = [raw[a:b].tobytes().decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:])]
+        assert got == column.to_pylist()

@@ -50,6 +50,7 @@ def apply_geography(
     Never raises for data problems, a bad rules file included: they come back as
     ``Problem``s for the loader to report with the rest.
     """
+    from ..io.frames import copy_frame
     from ..io.loading import spreadsheet_rows
     from .address import read_addresses
 
@@ -62,7 +63,7 @@ def apply_geography(
     if not spec and not (geo.locate and _address_columns(accounts)) and not has_county:
         return GeoResult(accounts, problems)
     addr = read_addresses(accounts)
-    out = accounts.copy()
+    out = copy_frame(accounts)
     rules_file = None
     rules = None
     if spec:
@@ -125,11 +126,11 @@ def apply_geography(
         problems += placement.problems
         if given_county is not None:
             problems += _county_disagreements(given_county, placement.county, rows, accounts_file)
-            placement.county = np.where(given_county != "", given_county, placement.county)
+            placement.keep_given_county(given_county)
         out["latitude"] = np.round(placement.latitude, 5)
         out["longitude"] = np.round(placement.longitude, 5)
-        out["county_fips"] = placement.county
-        out["placed_by"] = placement.placed_by
+        out["county_fips"] = placement.county_column(out.index)
+        out["placed_by"] = placement.placed_by_column(out.index)
         summary["placement"] = coverage(placement, rows)
     return GeoResult(out, problems, summary, rules_file)
 

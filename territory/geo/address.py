@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,19 +27,83 @@ from .places import (
 
 @dataclass(frozen=True)
 class Addresses:
-    """Normalised address fields, one entry per account row."""
+    """Normalised address fields of the accounts.
 
-    country: np.ndarray  # 'US', 'CA', ... ('' when unknown)
-    state: np.ndarray  # US state code, or the upper-cased text for other countries
-    state_text: np.ndarray  # the state cell as written
+    Each field is kept as a code per account into a short list of distinct values (a million
+    accounts have a few hundred countries and states and at most ~100,000 postal codes); the
+    per-account text arrays below are built from them on first use, and geocoding works on
+    the codes alone.
+    """
+
     us: np.ndarray  # bool: a US address (50 states, DC, territories, military mail)
-    zip5: np.ndarray  # 5-digit ZIP for US addresses ('' if none)
     zip_restored: np.ndarray  # bool: leading zeros were added back ('2134' -> '02134')
-    postal: np.ndarray  # postal key for any country (upper case, no spaces)
-    postal_text: np.ndarray  # the postal code as written
-    city_key: np.ndarray  # matching key of the city (state and ZIP typed into it removed)
-    city_text: np.ndarray
-    country_text: np.ndarray
+    country_at: np.ndarray  # code per account into country_values
+    country_values: np.ndarray  # 'US', 'CA', ... ('' when unknown)
+    state_id: np.ndarray  # code per account into state_values (equal codes: equal states)
+    state_values: np.ndarray  # US state code, or the upper-cased text for other countries
+    zip_at: np.ndarray  # code per account into zip_values
+    zip_values: np.ndarray  # 5-digit ZIP for US addresses ('' if none)
+    postal_at: np.ndarray  # code per account into postal_values and postal_text_values
+    postal_values: np.ndarray  # postal key for any country (upper case, no spaces)
+    postal_text_values: np.ndarray  # the postal code as written
+    state_text_at: np.ndarray  # code per account into state_text_values
+    state_text_values: np.ndarray  # the state cell as written
+    country_text_at: np.ndarray  # code per account into country_text_values
+    country_text_values: np.ndarray
+    city_at: np.ndarray  # code per account into city_values
+    city_values: np.ndarray  # matching key of the city (state and ZIP typed into it removed)
+    city_column: pd.Series | None  # the city cells as written (None: no city column)
+
+    @cached_property
+    def country(self) -> np.ndarray:
+        return self.country_values[self.country_at]
+
+    @cached_property
+    def state(self) -> np.ndarray:
+        return self.state_values[self.state_id]
+
+    @cached_property
+    def state_text(self) -> np.ndarray:
+        return self.state_text_values[self.state_text_at]
+
+    @cached_property
+    def country_text(self) -> np.ndarray:
+        return self.country_text_values[self.country_text_at]
+
+    @cached_property
+    def zip5(self) -> np.ndarray:
+        return self.zip_values[self.zip_at]
+
+    @cached_property
+    def postal(self) -> np.ndarray:
+        return self.postal_values[self.postal_at]
+
+    @cached_property
+    def postal_text(self) -> np.ndarray:
+        return self.postal_text_values[self.postal_at]
+
+    @cached_property
+    def city_key(self) -> np.ndarray:
+        return self.city_values[self.city_at]
+
+    @cached_property
+    def city_text(self) -> np.ndarray:
+        if self.city_column is None:
+            return np.full(len(self.us), "", dtype=object)
+        return self.city_column.to_numpy(dtype=object)
+
+    @cached_property
+    def has_zip(self) -> np.ndarray:
+        """Per account: a US address with a 5-digit ZIP."""
+        return (self.zip_values != "")[self.zip_at]
+
+    @cached_property
+    def has_state(self) -> np.ndarray:
+        return (self.state_values != "")[self.state_id]
+
+    @cached_property
+    def has_city(self) -> np.ndarray:
+        return (self.city_values != "")[self.city_at]
 
 
 def _col(accounts: pd.DataFrame, name: str) -> pd.Series:
@@ -51,11 +116,9 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     country_text = _col(accounts, "country")
     state_text = _col(accounts, "state")
     postal_text = _col(accounts, "postal_code")
-    city_text = _col(accounts, "city")
-    # Every rule below is worked out once per distinct value (a million accounts have a few
-    # hundred countries and states and at most ~100,000 postal codes), then spread over the
-    # rows by their codes: text is compared per value, rows only as integers and booleans, and
-    # each text column is built by one take from its distinct values (not per row).
+    # Every rule below is worked out once per distinct value, then spread over the rows by
+    # their codes: text is compared per value, rows only as integers and booleans, and a
+    # text column per row is built (by one take from its distinct values) only when asked for.
     c_codes, c_uniques = pd.factorize(country_text, sort=False)
     u_country = _each(c_uniques, country_code)
     st_codes, st_uniques = pd.factorize(state_text, sort=False)
@@ -77,29 +140,39 @@ def read_addresses(accounts: pd.DataFrame) -> Addresses:
     # state: the US state code; the country's code for a territory; else the text upper-cased
     states = np.concatenate([u_state, _each(st_uniques, lambda t: " ".join(t.upper().split())), u_country])
     state_at = np.where(us, np.where(from_country, 2 * n_st + c_codes, st_codes), n_st + st_codes)
-    city_arr = city_text.to_numpy(dtype=object)
+    # one code per distinct state text, so that rows compare states as integers
+    s_codes, s_values = pd.factorize(states, sort=False)
+    state_id = s_codes[state_at]
+    state_values = np.asarray(s_values, dtype=object)
     if "city" in accounts.columns:
-        state = states[state_at]
-        codes, first = group_codes(city_arr, state)
-        keys = np.array([city_key(clean_city(city_arr[i], state[i])) for i in first], dtype=object)
-        ckey = keys[codes] if len(codes) else np.zeros(0, dtype=object)
+        city_column = _col(accounts, "city")
+        city_arr = city_column.to_numpy(dtype=object)
+        city_at, first = group_codes(city_arr, state_values[state_id])
+        keys = [city_key(clean_city(city_arr[i], state_values[state_id[i]])) for i in first]
+        city_values = np.array(keys + [""], dtype=object)[:-1]
     else:
-        ckey = np.full(len(accounts), "", dtype=object)
+        city_column = None
+        city_at, city_values = np.zeros(len(accounts), dtype=np.int64), np.array([""], dtype=object)
     # territories (country 'Puerto Rico', 'PR', ...) are US addresses with that state code
-    countries = np.append(u_country, US).astype(object)
-    zips = np.append(u_zip, "").astype(object)
     return Addresses(
-        country=countries[np.where(us, n_c, c_codes)],
-        state=states[state_at],
-        state_text=np.asarray(st_uniques, dtype=object)[st_codes],
         us=us.astype(bool),
-        zip5=zips[np.where(us, pc_codes, n_pc)],
         zip_restored=restored & us,
-        postal=u_postal[pc_codes],
-        postal_text=u_pc[pc_codes],
-        city_key=ckey,
-        city_text=city_arr,
-        country_text=np.asarray(c_uniques, dtype=object)[c_codes],
+        country_at=np.where(us, n_c, c_codes),
+        country_values=np.append(u_country, US).astype(object),
+        state_id=state_id,
+        state_values=state_values,
+        zip_at=np.where(us, pc_codes, n_pc),
+        zip_values=np.append(u_zip, "").astype(object),
+        postal_at=pc_codes,
+        postal_values=u_postal,
+        postal_text_values=u_pc,
+        state_text_at=st_codes,
+        state_text_values=np.asarray(st_uniques, dtype=object),
+        country_text_at=c_codes,
+        country_text_values=np.asarray(c_uniques, dtype=object),
+        city_at=city_at,
+        city_values=city_values,
+        city_column=city_column,
     )
 
 

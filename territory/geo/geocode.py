@@ -272,25 +272,65 @@ def build_zip_table() -> ZipTable:
 @dataclass(frozen=True)
 class _ZipColumns:
     """The ZIP table as arrays, for looking up a million accounts at once; each array has one
-    entry more than ``index``, the one for a ZIP that is not in the table."""
+    entry more than ``position``, the one for a ZIP that is not in the table."""
 
-    index: pd.Index
+    position: dict[str, int]  # ZIP -> its entry
     lat: np.ndarray
     lon: np.ndarray
     state: np.ndarray
     county: np.ndarray
+    source: str
+
+    def lookup(self, zips: np.ndarray) -> np.ndarray:
+        """The entry of each of ``zips`` (text), -1 for a ZIP not in the table (one hash
+        lookup each, in Arrow)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        keys = pa.array(list(self.position), type=pa.string())
+        at = pc.index_in(pa.array(zips.tolist(), type=pa.string()), value_set=keys)
+        return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 @lru_cache(maxsize=1)
 def _zip_columns() -> _ZipColumns:
-    zips = zip_table().zips
-    rows = list(zips.values()) + [(np.nan, np.nan, "", "")]
+    """The packaged ZIP file read straight into arrays by pyarrow (about 0.02 s; through
+    ``zip_table()``, which also reads the cities, 0.3 s). ``tests/test_geo_geocode.py`` checks
+    that the two agree."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from .units import _read_text
+
+    text = _read_text(ZIP_TABLE_FILES[0])
+    source, _, body = text.partition("\n")
+    names = ["zip", "latitude", "longitude", "state", "county"]
+    table = pacsv.read_csv(
+        pa.py_buffer(body.encode("utf-8")),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(
+            column_types={
+                "zip": pa.string(),
+                "latitude": pa.float64(),
+                "longitude": pa.float64(),
+                "state": pa.string(),
+                "county": pa.string(),
+            },
+            strings_can_be_null=False,
+        ),
+    )
+    codes = table["zip"].to_pylist()
+
+    def column(name: str, last: Any, dtype: Any) -> np.ndarray:
+        return np.array(table[name].to_pylist() + [last], dtype=dtype)
+
     return _ZipColumns(
-        pd.Index(list(zips), dtype=object),
-        np.array([r[0] for r in rows], dtype=float),
-        np.array([r[1] for r in rows], dtype=float),
-        np.array([r[2] for r in rows], dtype=object),
-        np.array([r[3] for r in rows], dtype=object),
+        {code: i for i, code in enumerate(codes)},
+        column("latitude", np.nan, float),
+        column("longitude", np.nan, float),
+        column("state", "", object),
+        column("county", "", object),
+        source.removeprefix("# "),
     )
 
 
@@ -390,23 +430,101 @@ def read_county_column(series: pd.Series, rows: np.ndarray, file: str) -> tuple[
 # --------------------------------------------------------------------------- placing
 
 
+# Why an account is not placed, in the order the first that fits wins (code 0: it is placed).
+REASONS = (
+    "",
+    "outside the US (offline data covers US addresses only)",
+    "military mail or special-use address (APO/FPO/DPO): no place on the map",
+    "city not found",
+    "postal code of another state than the state column",
+    "postal code that lost its leading zeros, with no state to confirm it",
+    "postal code not found",
+    "city without a state",
+    "postal code not read as a US ZIP",
+    "no address",
+)
+_HOW = np.array(("", *PLACED_BY), dtype=object)  # placed_by by code (0: not placed)
+_REASONS = np.array(REASONS, dtype=object)
+
+
 @dataclass
 class Placement:
-    """Where each account is, how it was found, and what went wrong, per row."""
+    """Where each account is, how it was found, and what went wrong, per row.
+
+    The text per row (``county``, ``placed_by``, ``reason``) is kept as codes into short
+    lists of values, and spelt out when asked for."""
 
     latitude: np.ndarray
     longitude: np.ndarray
-    county: np.ndarray
-    placed_by: np.ndarray  # 'coordinates', 'postal code', 'city' or ''
-    reason: np.ndarray  # why an account is not placed ('' when placed)
+    county_code: np.ndarray  # per row, into county_values
+    county_values: np.ndarray  # FIPS codes ('' first: no county)
+    how: np.ndarray  # per row, 0 (not placed) or 1 + the index in PLACED_BY
+    reason_code: np.ndarray  # per row, into REASONS (0 when placed)
     problems: list[Problem]
     restored_zips: int = 0
     source: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def county(self) -> np.ndarray:
+        return self.county_values[self.county_code]
+
+    @property
+    def placed_by(self) -> np.ndarray:  # 'coordinates', 'postal code', 'city' or ''
+        return _HOW[self.how]
+
+    @property
+    def reason(self) -> np.ndarray:  # why an account is not placed ('' when placed)
+        return _REASONS[self.reason_code]
+
+    def keep_given_county(self, given: np.ndarray) -> None:
+        """Each row's county from ``given`` (the file's own county column) where it has one."""
+        has = given != ""
+        codes, values = pd.factorize(given[has], sort=False)
+        self.county_code = self.county_code.copy()
+        self.county_code[has] = len(self.county_values) + codes
+        self.county_values = np.concatenate([self.county_values, np.asarray(values, dtype=object)])
+
+    def county_column(self, index: pd.Index) -> pd.Series:
+        """``county`` as a text column (what a frame makes of the array) on ``index``."""
+        return text_column(self.county_values, self.county_code, index)
+
+    def placed_by_column(self, index: pd.Index) -> pd.Series:
+        return text_column(_HOW, self.how, index)
+
+
+def text_column(values: np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values[codes]`` as the text column a frame makes of that array, built by one take in
+    Arrow from the few distinct values (a million Python strings converted one by one cost
+    0.1-0.3 s a column)."""
+    dtype = pd.Series(np.array([""], dtype=object)).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        taken = pa.array(values.tolist(), type=pa.large_string()).take(pa.array(codes, type=pa.int64()))
+        return pd.Series(pd.array(taken, dtype=dtype), index=index)
+    return pd.Series(values[codes], index=index)
+
+
+@dataclass(frozen=True)
+class _TakeAt:
+    """``values[codes]`` one item at a time, without building the whole array."""
+
+    values: np.ndarray
+    codes: np.ndarray
+
+    def __getitem__(self, i: int) -> Any:
+        return self.values[self.codes[i]]
+
 
 def _warn(
-    file: str, mask: np.ndarray, rows: np.ndarray, message: str, hint: str, column: str, values: np.ndarray
+    file: str,
+    mask: np.ndarray,
+    rows: np.ndarray,
+    message: str,
+    hint: str,
+    column: str,
+    values: np.ndarray | _TakeAt,
 ) -> list[Problem]:
     idx = np.flatnonzero(mask)
     if not len(idx):
@@ -462,12 +580,17 @@ def _lost_zeros(
 
 
 def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, file: str) -> Placement:
-    """Geocode every account offline (see the module docstring for the order)."""
+    """Geocode every account offline (see the module docstring for the order).
+
+    Every lookup is made once per distinct ZIP or (state, city); the accounts take the answer
+    by their codes (``Addresses``), so no text is compared or hashed per account."""
     n = len(accounts)
     lat = np.full(n, np.nan)
     lon = np.full(n, np.nan)
-    county = np.full(n, "", dtype=object)
-    placed_by = np.full(n, "", dtype=object)
+    how = np.zeros(n, dtype=np.int8)  # 0, or 1 + the index in PLACED_BY
+    county_code = np.zeros(n, dtype=np.int64)
+    county_parts: list[np.ndarray] = [np.array([""], dtype=object)]  # the values county_code points into
+    offset = 1
     no_location = np.zeros(n, dtype=bool)  # a ZIP the table lists without a place
     problems: list[Problem] = []
 
@@ -500,8 +623,11 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         off_us = cand & addr.us & (where == "")
         good = cand & ~off_us
         lat[good], lon[good] = la[good], lo[good]
-        county[good] = where[good]
-        placed_by[good] = "coordinates"
+        codes, values = pd.factorize(where[good], sort=False)
+        county_code[good] = offset + codes
+        county_parts.append(np.asarray(values, dtype=object))
+        offset += len(values)
+        how[good] = 1 + PLACED_BY.index("coordinates")
         c = "latitude"
         hint_fallback = "placed by postal code or city instead where possible; fix the coordinates in the CRM"
         problems += _warn(
@@ -555,35 +681,39 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         )
 
     # 2. postal code, 3. city and state
-    need_zip = (placed_by == "") & (addr.zip5 != "")
-    need_city = (placed_by == "") & addr.us & (addr.city_key != "") & (addr.state != "")
-    table: ZipTable | None = None
+    need_zip = (how == 0) & addr.has_zip
+    source = ""
     restored_used = 0
     other_state = np.zeros(n, dtype=bool)  # a ZIP of another state than the state column
     unconfirmed = np.zeros(n, dtype=bool)  # a ZIP read with its zeros back, and no state to confirm it
-    if need_zip.any() or need_city.any():
-        table = zip_table()
-    if table is not None and need_zip.any():
-        # one lookup per distinct ZIP, then whole-array operations (a million rows in ~1 s)
-        idx = np.flatnonzero(need_zip)
-        codes, uniq = pd.factorize(addr.zip5[idx])
+    if need_zip.any():
         z = _zip_columns()
-        at = z.index.get_indexer(uniq)
-        found = (at >= 0)[codes]
-        row = np.where(at >= 0, at, len(z.index))[codes]  # (the last entry: not found)
-        u_lat, u_lon, u_state, u_county = z.lat[row], z.lon[row], z.state[row], z.county[row]
-        state_now = addr.state[idx]
+        source = z.source
+        # one lookup per distinct ZIP (-1: not in the table), then whole-array operations
+        at_value = z.lookup(addr.zip_values)
+        idx = np.flatnonzero(need_zip)
+        at = at_value[addr.zip_at[idx]]
+        found = at >= 0
+        row = np.where(found, at, len(z.position))  # (the last entry: not found)
+        u_lat, u_lon = z.lat[row], z.lon[row]
+        # states compared as codes: the ZIP's state as the account's state code (-1: none has it)
+        z_state = pd.Index(addr.state_values).get_indexer(z.state)
+        state_now = addr.state_id[idx]
+        same_state = state_now == z_state[row]
         restored = addr.zip_restored[idx]
         # a ZIP in another state is not trusted; a ZIP whose zeros were put back must be
         # confirmed by the account's state
-        mismatch = found & (state_now != "") & (state_now != u_state)
+        mismatch = found & addr.has_state[idx] & ~same_state
         # military mail (AE, AA, AP) and some special-use ZIPs are listed at 0, 0: no place
         unlocated = found & (u_lat == 0) & (u_lon == 0)
-        use = found & ~unlocated & ~mismatch & (~restored | (state_now == u_state))
+        use = found & ~unlocated & ~mismatch & (~restored | same_state)
         no_location[idx[unlocated]] = True
         hit = idx[use]
-        lat[hit], lon[hit], county[hit] = u_lat[use], u_lon[use], u_county[use]
-        placed_by[hit] = "postal code"
+        lat[hit], lon[hit] = u_lat[use], u_lon[use]
+        county_code[hit] = offset + row[use]
+        county_parts.append(z.county)
+        offset += len(z.county)
+        how[hit] = 1 + PLACED_BY.index("postal code")
         restored_used = int((use & restored).sum())
         other_state[idx[mismatch & ~unlocated]] = True
         unconfirmed[idx[restored & found & ~unlocated & ~use & ~mismatch]] = True
@@ -597,13 +727,19 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
             "postal code was not used",
             "check the state and the postal code in the CRM",
             "postal_code",
-            addr.postal_text,
+            _TakeAt(addr.postal_text_values, addr.postal_at),
         )
-        need_city = (placed_by == "") & addr.us & (addr.city_key != "") & (addr.state != "")
-    if table is not None and need_city.any():
+    need_city = (how == 0) & addr.us & addr.has_city & addr.has_state
+    if need_city.any():
+        table = zip_table()
+        source = table.source
         idx = np.flatnonzero(need_city)
-        codes, first = group_codes(addr.state[idx], addr.city_key[idx])
-        cinfo = [table.cities.get((addr.state[idx[i]], addr.city_key[idx[i]])) for i in first]
+        codes, first = group_codes(addr.state_id[idx], addr.city_at[idx])
+        state_values, city_values = addr.state_values, addr.city_values
+        cinfo = [
+            table.cities.get((state_values[addr.state_id[idx[i]]], city_values[addr.city_at[idx[i]]]))
+            for i in first
+        ]
         nowhere = np.array([r is not None and r[0] == 0 and r[1] == 0 for r in cinfo], dtype=bool)
         no_location[idx[nowhere[codes]]] = True  # APO/FPO/DPO: listed at 0, 0
         cinfo = [None if gone else r for r, gone in zip(cinfo, nowhere.tolist())]
@@ -611,77 +747,80 @@ def place_accounts(accounts: pd.DataFrame, addr: Addresses, rows: np.ndarray, fi
         hit = idx[found]
         lat[hit] = np.array([r[0] if r else np.nan for r in cinfo], dtype=float)[codes][found]
         lon[hit] = np.array([r[1] if r else np.nan for r in cinfo], dtype=float)[codes][found]
-        county[hit] = np.array([r[2] if r else "" for r in cinfo], dtype=object)[codes][found]
-        placed_by[hit] = "city"
+        county_code[hit] = offset + codes[found]
+        county_parts.append(np.array([r[2] if r else "" for r in cinfo] + [""], dtype=object)[:-1])
+        how[hit] = 1 + PLACED_BY.index("city")
     if addr.zip_restored.any():
         problems.append(_lost_zeros(file, addr, rows, other_state, unconfirmed, restored_used))
-    reason = _reasons(placed_by, addr, no_location, other_state, unconfirmed)
     return Placement(
         latitude=lat,
         longitude=lon,
-        county=county,
-        placed_by=placed_by,
-        reason=reason,
+        county_code=county_code,
+        county_values=np.concatenate(county_parts),
+        how=how,
+        reason_code=_reasons(how, addr, no_location, other_state, unconfirmed),
         problems=problems,
         restored_zips=restored_used,
-        source=table.source if table is not None else "",
+        source=source,
     )
 
 
 def _reasons(
-    placed_by: np.ndarray,
+    how: np.ndarray,
     addr: Addresses,
     no_location: np.ndarray,
     other_state: np.ndarray,
     unconfirmed: np.ndarray,
 ) -> np.ndarray:
-    out = np.full(len(placed_by), "", dtype=object)
-    todo = placed_by == ""
-    non_us = todo & ~addr.us & (addr.country != "")
-    out[non_us] = "outside the US (offline data covers US addresses only)"
+    """The REASONS code of each account (0 for the placed ones)."""
+    out = np.zeros(len(how), dtype=np.int8)
+    todo = how == 0
+    non_us = todo & ~addr.us & (addr.country_values != "")[addr.country_at]
+    out[non_us] = REASONS.index("outside the US (offline data covers US addresses only)")
     at = np.flatnonzero(todo & ~non_us)  # the rows left; the first reason that fits wins
     left = np.ones(len(at), dtype=bool)
-    has_city = addr.city_key[at] != ""
-    has_state = addr.state[at] != ""
+    has_city = addr.has_city[at]
+    has_state = addr.has_state[at]
     for reason, fits in (
         ("military mail or special-use address (APO/FPO/DPO): no place on the map", no_location[at]),
         ("city not found", has_city & has_state & addr.us[at]),
         ("postal code of another state than the state column", other_state[at]),
         ("postal code that lost its leading zeros, with no state to confirm it", unconfirmed[at]),
-        ("postal code not found", addr.zip5[at] != ""),
+        ("postal code not found", addr.has_zip[at]),
         ("city without a state", has_city & ~has_state),
-        ("postal code not read as a US ZIP", addr.postal[at] != ""),
+        ("postal code not read as a US ZIP", (addr.postal_values != "")[addr.postal_at[at]]),
         ("no address", True),
     ):
         hit = left & fits
-        out[at[hit]] = reason
+        out[at[hit]] = REASONS.index(reason)
         left &= ~hit
     return out
 
 
 def coverage(p: Placement, rows: np.ndarray) -> dict[str, Any]:
     """The summary.json record of how many accounts were placed, and how."""
-    n = len(p.placed_by)
-    # one pass over the million labels, then counts per distinct label
-    codes, labels = pd.factorize(p.placed_by, sort=False)
-    count = dict(zip(labels.tolist(), np.bincount(codes, minlength=len(labels)).tolist()))
-    placed = n - int(count.get("", 0))
+    n = len(p.how)
+    count = np.bincount(p.how, minlength=len(_HOW))  # counts per code, not per text
+    placed = n - int(count[0])
     reasons: list[dict[str, Any]] = []
     if placed < n:
-        todo = p.placed_by == ""
-        r_codes, r_labels = pd.factorize(p.reason[todo], sort=False)
-        r_rows = np.asarray(rows)[todo]
-        for k, reason in enumerate(r_labels.tolist()):
-            members = r_rows[r_codes == k]
+        r_count = np.bincount(p.reason_code, minlength=len(REASONS))
+        rows = np.asarray(rows)
+        for code in np.flatnonzero(r_count[1:]) + 1:
+            members = np.flatnonzero(p.reason_code == code)[:20]
             reasons.append(
-                {"reason": str(reason), "accounts": len(members), "rows": [int(r) for r in members[:20]]}
+                {
+                    "reason": REASONS[code],
+                    "accounts": int(r_count[code]),
+                    "rows": [int(r) for r in rows[members]],
+                }
             )
         reasons.sort(key=lambda r: (-int(r["accounts"]), str(r["reason"])))
     return {
         "accounts": n,
         "placed": placed,
-        "by": {k.replace(" ", "_"): int(count.get(k, 0)) for k in PLACED_BY},
-        "with_county": int((p.county != "").sum()),
+        "by": {k.replace(" ", "_"): int(count[1 + i]) for i, k in enumerate(PLACED_BY)},
+        "with_county": int((p.county_values != "")[p.county_code].sum()),
         "not_placed": n - placed,
         "not_placed_reasons": reasons,
         "leading_zeros_restored": p.restored_zips,

@@ -23,6 +23,7 @@ from ..errors import InputError, Problem, more_problems
 from . import sheets
 from .crm import footer_patterns, header_key, preset_aliases
 from .fast_csv import MAX_COLUMNS, read_well_formed, sniff_delimiter
+from .frames import copy_frame
 from .numbers import ACCOUNT_NUMBERS, parse_number_columns
 from .sheets import (
     ReadLimits,
@@ -832,7 +833,7 @@ def canonicalise_headers(
             continue
         claimed[target] = h
         rename.append(target)
-    out = df.copy()
+    out = copy_frame(df)
     out.columns = rename
     out.attrs["ignored"] = ignored
     out.attrs["conflicts"] = conflicts

@@ -34,6 +34,7 @@ from ..errors import ConfigError, Problem
 from .crm import CANONICAL_LAYOUT, CANONICAL_UPDATE_HEADERS, NO_PRESET, CrmPreset
 from .crm import PRESETS as CRM_PRESETS
 from .crm import salesforce_id18 as salesforce_id18  # (re-exported: its home was here)
+from .frames import copy_frame
 from .loading import ACCOUNT_COLUMNS, IGNORE, REP_COLUMNS, _key, report_footer_rows, spreadsheet_rows
 from .sheets import ReadLimits
 from .textops import isin
@@ -269,22 +270,25 @@ def _resolve(
         _unique_lookup(_same_text(extra.astype(str)), known) for extra in (names, emails) if extra is not None
     ]
 
-    def lookup(v: str) -> str | None:
+    def lookup(v: str, text: str) -> str | None:
         for id_key, table in by_id:
             key = id_key(v)
             hit = table.get(key) if key is not None else None
             if hit is not None:
                 return hit
         for table in by_text:
-            hit = table.get(_same_text(pd.Series([v])).iat[0])
+            hit = table.get(text)
             if hit is not None:
                 return hit
         return None
 
-    # Once per distinct value (a departed owner's thousands of accounts are one lookup).
+    # Once per distinct value (a departed owner's thousands of accounts are one lookup), and
+    # the values' texts as compared in one pass (one by one: ~2 ms each through pandas).
     at = np.flatnonzero(unresolved)
     codes, uniques = pd.factorize(values.iloc[at], sort=False)
-    hits = [lookup(str(v)) for v in uniques]
+    given_values = [str(v) for v in uniques]
+    texts = _same_text(pd.Series(given_values)).tolist()
+    hits = [lookup(v, text) for v, text in zip(given_values, texts)]
     found = np.array([h is not None for h in hits], dtype=bool)[codes]
     if found.any():
         new = np.array([h or "" for h in hits], dtype=object)[codes]
@@ -306,7 +310,7 @@ def resolve_references(accounts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFra
     account name. Values that match nothing (or several) are left as they are, so validation
     reports them.
     """
-    out = accounts.copy()
+    out = copy_frame(accounts)
     if "owner_id" in out.columns and "rep_id" in reps.columns:
         out["owner_id"] = _resolve(out["owner_id"], reps["rep_id"], reps.get("name"), reps.get("email"))
     if "parent_id" in out.columns and "account_id" in out.columns:

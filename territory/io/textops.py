@@ -180,7 +180,7 @@ def utf8_view(text) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped
     import pyarrow as pa
 
     if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
+        text = text.chunk(0) if text.num_chunks == 1 else text.combine_chunks()  # (one chunk: no copy)
     _validity, offsets, data = text.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
