@@ -199,6 +199,7 @@ def capacity(
 
     import territory
     from territory.capacity import plan_capacity, write_capacity
+    from territory.config import settings_record
     from territory.io.staging import check_output_folder
 
     if target_workload is not None and target_accounts is not None:
@@ -225,6 +226,7 @@ def capacity(
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )
+    inp.extras["settings"] = settings_record(config_path, overrides)  # capacity.json: which won
     with StageBars(quiet) as bars:
         result = plan_capacity(
             inp,

@@ -176,8 +176,10 @@ def whatif(
     import os
 
     import territory
+    from territory.config import settings_record
     from territory.io.staging import check_output_folder
     from territory.scenarios import (
+        SETTINGS_GIVEN,
         load_scenarios,
         parse_scenario,
         read_once,
@@ -223,6 +225,9 @@ def whatif(
         requests_path=requests_path,
         **source_kwargs(preset, sheet, table, query),
     )
+    # summary.json: which settings won; a scenario adds its own set= steps (apply_scenario)
+    inp.extras["settings"] = settings_record(config_path, overrides)
+    inp.extras[SETTINGS_GIVEN] = (config_path, tuple(overrides))
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
     with StageBars(quiet) as bars:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .assignment import Plan
-from .config import CAPACITY, apply_override, check_number
+from .config import CAPACITY, apply_override, check_number, settings_record
 from .errors import ConfigError, InputError, Problem
 from .pipeline import PlanInput, prepare_input
 from .progress import SCENARIOS, Progress
@@ -117,6 +117,9 @@ class UseRequests:
 
 
 NO_REQUESTS = "none"
+# PlanInput.extras key: (settings file, command-line settings) of the run, for each scenario's
+# summary.json ``settings`` record
+SETTINGS_GIVEN = "settings_given"
 
 Transform = AddRep | RemoveRep | SetCapacity | Lock | Unlock | SetSetting | UseRequests
 
@@ -515,6 +518,10 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         raise scenario_input_error(scenario, e) from None
     for key, value in (getattr(inp, "extras", {}) or {}).items():
         out.extras.setdefault(key, value)  # what prepare_input made for the scenario wins
+    own = [t.item for t in scenario.transforms if isinstance(t, SetSetting)]
+    if own:  # summary.json: the run's settings, then the scenario's own
+        path, overrides = inp.extras.get(SETTINGS_GIVEN, (None, ()))
+        out.extras["settings"] = settings_record(path, overrides, scenario=own)
     out.seconds = inp.seconds
     if scenario.transforms:
         _scenario_requests(out, scenario, labels.get("accounts", "accounts"))

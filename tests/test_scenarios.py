@@ -344,3 +344,44 @@ def test_add_rep_takes_a_name_written_last_name_first() -> None:
     assert parse_add_rep("Ana Ortiz,West") == AddRep("Ana Ortiz", "West", 1.0)
     with pytest.raises(territory.ConfigError, match="expected"):
         parse_add_rep("Ana")
+
+
+def test_whatif_summaries_record_where_the_settings_came_from(tmp_path: Path) -> None:
+    """Every plan folder whatif writes says, as plan's does, which settings file and which
+    command-line settings it used; a scenario's own set= steps are listed under 'scenario'."""
+    import hashlib
+
+    a, r = write_inputs(tmp_path / "in")
+    toml = tmp_path / "plan.toml"
+    toml.write_text("[balance]\ntier_band = 0.3\n", encoding="utf-8")
+    out = tmp_path / "wi"
+    result = CliRunner().invoke(
+        cli,
+        ["whatif", str(a), str(r), "--out", str(out), "--config", str(toml), "--time-limit", "30", "-j", "1"]
+        + ["--scenario", "tight: set=balance.tier_band=0.05", "--scenario", "west+1: add-rep=Ana,West,1"],
+    )
+    assert result.exit_code == 0, result.output
+    base = {
+        "file": "plan.toml",
+        "sha256": hashlib.sha256(toml.read_bytes()).hexdigest(),
+        "command_line": {"solver.time_limit": {"value": 30}},
+    }
+    read = lambda name: json.loads((out / name / "summary.json").read_text(encoding="utf-8"))  # noqa: E731
+    assert read("baseline")["settings"] == base
+    assert read("west+1")["settings"] == base
+    tight = read("tight")
+    assert tight["settings"] == {
+        **base,
+        "scenario": {"balance.tier_band": {"value": 0.05, "file_value": 0.3}},
+    }
+    assert tight["config"]["balance"]["tier_band"] == 0.05
+
+
+def test_whatif_without_settings_records_only_a_scenario_s_own() -> None:
+    """No settings file and no --set: the baseline has no record, a scenario's set= has one."""
+    from territory.config import settings_record
+
+    assert settings_record(None, []) is None
+    assert settings_record(None, [], scenario=["balance.tier_band=0.05"]) == {
+        "scenario": {"balance.tier_band": {"value": 0.05}}
+    }
