@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from territory.errors import RenderError
 from territory.reporting import build_manager_rollup, build_rep_book, load_plan_dir, render_html
 from territory.reporting.books import plan_book_jobs
-from territory.reporting.render import AssetFetcher, clip, html_to_pdf, make_environment
+from territory.reporting.render import AssetFetcher, clip, html_to_pdf, isolate_bidi, make_environment
 
 PASSWD = Path("/etc/passwd")
 LONG = "W" * 10_000
@@ -192,7 +192,38 @@ def test_any_name_is_escaped(hostile_plan, name):
     row = dataclasses.replace(section.rows[0], name=name)
     ctx = dataclasses.replace(ctx, sections=(dataclasses.replace(section, rows=(row,)),) + ctx.sections[1:])
     html = render_html(ctx, _ENV)
-    assert str(markupsafe.escape(clip(name))) in html
+    assert str(markupsafe.escape(isolate_bidi(clip(name)))) in html
 
 
 _ENV = make_environment()
+
+
+def _bidi_plan(dest: Path):
+    """The small plan with R01's first account named with a right-to-left override (U+202E,
+    the trick that shows 'exe.fdp' as 'pdf.exe') and an Arabic industry."""
+    d = copy_fixture(dest)
+    path = d / "assignments.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    first = next(r for r in rows if r["owner_id"] == "R01")
+    first.update(name="Evil\u202eexe.fdp Corp", industry="\u0628\u0631\u0645\u062c\u064a\u0627\u062a")
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return load_plan_dir(d), first
+
+
+def test_bidi_controls_in_crm_text_cannot_reorder_the_book(tmp_path):
+    """A right-to-left override in a name reversed the text after it on the line (the potential
+    '10,296' printed as '692,01'); an Arabic industry pulled the employee count to its left.
+    Direction controls from the CRM are dropped and right-to-left text is isolated (U+2068 ...
+    U+2069), so every number keeps its place and reads as written."""
+    plan, first = _bidi_plan(tmp_path)
+    html = render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON), _ENV)
+    assert "\u202e" not in html
+    assert "Evilexe.fdp Corp" in html
+    assert "\u2068\u0628\u0631\u0645\u062c\u064a\u0627\u062a\u2069" in html
+    pdf = render_checked(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
+    text = pdf_text(pdf)
+    assert "Evilexe.fdp Corp" in text and "proC" not in text
