@@ -227,3 +227,43 @@ def test_bidi_controls_in_crm_text_cannot_reorder_the_book(tmp_path):
     pdf = render_checked(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
     text = pdf_text(pdf)
     assert "Evilexe.fdp Corp" in text and "proC" not in text
+
+
+def test_a_long_name_not_on_the_map_stays_on_the_page(hostile_plan):
+    """A 2,000-letter account name listed under 'Not on this map' ran off the right edge of the
+    page (shortened to 140 characters, but one word with nowhere to break); it wraps now."""
+    import dataclasses
+
+    import weasyprint
+    from markupsafe import Markup
+    from weasyprint.formatting_structure import boxes
+
+    from territory.geo.book_maps import MapFigure
+
+    figure = MapFigure(
+        title="Your territory on the map",
+        svg=Markup('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'),
+        caption="0 of 1 accounts on the map.",
+        legend=(),
+        on_map=0,
+        accounts=1,
+        off_map=("A" * 2000 + " (Tokyo, JP)",),
+        off_map_more=0,
+    )
+    ctx = dataclasses.replace(build_rep_book(hostile_plan, "R02", generated_on=GENERATED_ON), geo_map=figure)
+    document = weasyprint.HTML(string=render_html(ctx, _ENV), url_fetcher=AssetFetcher().weasyprint_fetcher())
+    over = []
+    for page in document.render().pages:
+        right = page.width - page._page_box.margin_right
+
+        def walk(box):
+            yield box
+            for child in getattr(box, "children", ()):
+                yield from walk(child)
+
+        over += [
+            b.text[:20]
+            for b in walk(page._page_box)
+            if isinstance(b, boxes.TextBox) and b.position_x + b.width > right + 0.01
+        ]
+    assert over == []
