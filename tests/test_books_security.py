@@ -267,3 +267,19 @@ def test_a_long_name_not_on_the_map_stays_on_the_page(hostile_plan):
             if isinstance(b, boxes.TextBox) and b.position_x + b.width > right + 0.01
         ]
     assert over == []
+
+
+def test_a_manager_named_in_another_script_gets_a_file_named_after_the_team(tmp_path):
+    """Managers named 'مدير', 'מנהל' and '经理' all had no ASCII letters and got
+    manager-manager.pdf, manager-manager-2.pdf and manager-manager-3.pdf: nobody could tell whose
+    was whose. Such a roll-up is named after the first rep of its team."""
+    d = copy_fixture(tmp_path)
+    summary = json.loads((d / "summary.json").read_text())
+    names = ["\u0645\u062f\u064a\u0631", "\u05de\u05e0\u05d4\u05dc", "\u7ecf\u7406"]
+    for rep, manager in zip(summary["reps"], names):
+        rep["manager"] = manager
+    (d / "summary.json").write_text(json.dumps(summary))
+    plan = load_plan_dir(d)
+    files = {j.key: j.filename for j in plan_book_jobs(plan) if j.kind == "manager"}
+    first = {m: next(r.rep_id for r in plan.reps if r.manager == m) for m in names}
+    assert [files[m] for m in names] == [f"manager-team-{first[m]}.pdf" for m in names]

@@ -26,6 +26,7 @@ from ..plan_result import Rep
 from ..progress import BOOKS, Progress, reporter
 from ..workers import process_pool
 from .context import (
+    NO_MANAGER,
     PlanDir,
     build_manager_rollup,
     build_plan_summary,
@@ -242,7 +243,10 @@ def plan_book_jobs(
     names = plan.rep_names
     stems = _unique([rep_book_stem(r, names.get(r, "")) for r in chosen])
     mgrs = managers_of(plan) if managers else []
-    mstems = _unique([f"manager-{manager_slug(m)}" for m in mgrs])
+    first_rep: dict[str, str] = {}
+    for r in plan.reps:
+        first_rep.setdefault(r.manager.strip() or NO_MANAGER, r.rep_id)
+    mstems = _unique([f"manager-{manager_slug(m, first_rep.get(m, ''))}" for m in mgrs])
     for fmt in (f for f in FORMATS if f in formats):
         jobs += [BookJob("rep", r, f"{s}.{fmt}") for r, s in zip(chosen, stems)]
         jobs += [BookJob("manager", m, f"{s}.{fmt}") for m, s in zip(mgrs, mstems)]

@@ -234,11 +234,17 @@ def name_slug(text: str, limit: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
 
 
-def manager_slug(manager: str) -> str:
-    """A filename-safe slug for a manager name (``manager-<slug>.pdf``)."""
+def manager_slug(manager: str, first_rep: str = "") -> str:
+    """A filename-safe slug for a manager name (``manager-<slug>.pdf``). A name without ASCII
+    letters or digits ('经理') is ``team-<first_rep>``, so each such roll-up says whose it is."""
     slug = name_slug(manager, 60)
     if not slug or manager == NO_MANAGER:
-        slug = "no-manager" if manager in ("", NO_MANAGER) else "manager"
+        if manager in ("", NO_MANAGER):
+            slug = "no-manager"
+        else:
+            from .render import safe_filename
+
+            slug = f"team-{safe_filename(first_rep)}" if first_rep else "manager"
     return slug
 
 
