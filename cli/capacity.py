@@ -20,7 +20,7 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width
+from .text import column_width, pad
 
 BY_WORD = {"region": "Region", "manager": "Team", "product": "Product"}
 
@@ -57,7 +57,7 @@ def format_capacity(c: Any) -> str:
     for n in c.needs:
         change = n.needed_reps - n.fte
         lines.append(
-            f"{n.group:<{gw}}  {n.accounts:>8,}  {n.workload:>9,.0f}  {f'{n.reps} ({n.fte:g})':>10}  "
+            f"{pad(n.group, gw)}  {n.accounts:>8,}  {n.workload:>9,.0f}  {f'{n.reps} ({n.fte:g})':>10}  "
             f"{_num(n.per_fte):>17}  {n.needed_fte:>10.2f}  {n.needed_reps:>16}  "
             + (f"{change:+g}" if change else "0")
         )
@@ -87,7 +87,7 @@ def format_capacity(c: Any) -> str:
         fte = "-" if r.fte is None or math.isnan(r.fte) else f"{r.reps} ({r.fte:g})"
         status = r.status + (f": {r.note}" if r.note else "")
         lines.append(
-            f"{name:<{gw}}  {change:>6}  {fte:>10}  {who:<{ww}}  {_num(r.per_fte):>8}  "
+            f"{pad(name, gw)}  {change:>6}  {fte:>10}  {pad(who, ww)}  {_num(r.per_fte):>8}  "
             f"{_num(r.busiest_per_fte):>8}  {_num(r.accounts_moved, ','):>6}  {_pct(r.max_tier_deviation):>8}  "
             f"{_pct(r.max_potential_deviation):>13}  {_num(r.accounts_outside_tier_bands, ','):>13}  {status}"
         )
