@@ -113,6 +113,15 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
         ("x: set=columns.accounts.Region=region", "so a scenario cannot change columns.accounts.Region"),
         ("x: set=geo.locate=false", "so a scenario cannot change geo.locate"),
         ("x: set=tiering.source=icp", "so a scenario cannot change tiering.source"),
+        # A rep removed by an earlier step is on the roster: the message said it was not.
+        (
+            "x: remove-rep=R1; remove-rep=R1",
+            "scenario 'x': remove-rep=R1: rep 'R1' is already removed by an earlier step of this scenario",
+        ),
+        (
+            "x: remove-rep=R1; capacity=R1=0.5",
+            "scenario 'x': capacity=R1=0.5: rep 'R1' is already removed by an earlier step of this scenario",
+        ),
     ],
 )
 def test_bad_scenarios_fail_before_any_solve(
@@ -385,3 +394,26 @@ def test_whatif_without_settings_records_only_a_scenario_s_own() -> None:
     assert settings_record(None, [], scenario=["balance.tier_band=0.05"]) == {
         "scenario": {"balance.tier_band": {"value": 0.05}}
     }
+
+
+def test_a_new_rep_id_given_twice_says_so(inp: territory.pipeline.PlanInput) -> None:
+    """Two add_rep tables with rep_id R99: the second was said to be 'already on the roster'."""
+    twice = Scenario("x", (AddRep("Ana", "West", 1.0, "R99"), AddRep("Bo", "West", 1.0, "R99")))
+    with pytest.raises(ConfigError) as e:
+        apply_scenario(inp, twice)
+    assert str(e.value) == (
+        "scenario 'x': add-rep Bo: rep id 'R99' is already taken by an earlier add-rep; give each new rep its own id"
+    )
+    with pytest.raises(ConfigError) as e:
+        apply_scenario(inp, Scenario("x", (AddRep("Ana", "West", 1.0, "R1"),)))
+    assert "rep id 'R1' is already on the roster; give each new rep its own id" in str(e.value)
+
+
+def test_add_rep_with_an_id_on_the_command_line_says_how_to_give_one() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_scenario("x: add-rep=Ana,West,1,R01")
+    assert str(e.value) == (
+        "scenario 'x': add-rep 'Ana,West,1,R01': 'R01' is not a number; expected \"Name,region,capacity\" "
+        'with the capacity last, e.g. "Ana Ortiz,West,1" (a new rep\'s id is given in a scenarios file: '
+        "add_rep = [{ name = ..., region = ..., rep_id = ... }])"
+    )
