@@ -201,6 +201,7 @@ def capacity(
     from territory.capacity import plan_capacity, write_capacity
     from territory.config import settings_record
     from territory.io.staging import check_output_folder
+    from territory.runner import files_read
 
     if target_workload is not None and target_accounts is not None:
         raise click.UsageError("give --target-workload or --target-accounts, not both")
@@ -221,7 +222,7 @@ def capacity(
         opportunities = cfg.locks.opportunities or None
     else:
         cfg = territory.load_config(config_path, overrides)
-    protect = (accounts, roster, icp_path, config_path, opportunities, cfg.inputs.icp or None)
+    protect = (accounts, roster, icp_path, config_path, opportunities, *files_read(cfg))
     check_output_folder(out_dir, protect)  # before any work
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)

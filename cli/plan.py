@@ -527,7 +527,7 @@ def plan(
     import territory
     from territory.config import settings_record
     from territory.io.staging import check_output_file, check_output_folder
-    from territory.runner import plan_to_folder
+    from territory.runner import files_read, plan_to_folder
     from territory.sweep import parse_caps
 
     # Every option is checked before anything is read, solved or written.
@@ -549,6 +549,8 @@ def plan(
             )
         overrides.append(f"geo.units={geo_units}")
     cfg = territory.load_config(config_path, overrides)
+    protect += files_read(cfg)  # last quarter's plan, region rules...: also from --config or --set
+    check_output_folder(out_dir, protect)
     inp = territory.load_input(
         accounts,
         roster,

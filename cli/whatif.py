@@ -178,6 +178,7 @@ def whatif(
     import territory
     from territory.config import settings_record
     from territory.io.staging import check_output_folder
+    from territory.runner import files_read
     from territory.scenarios import (
         SETTINGS_GIVEN,
         load_scenarios,
@@ -197,6 +198,8 @@ def whatif(
     overrides += [s for s in scenario_settings if read_once(s)]
     scenario_settings = tuple(s for s in scenario_settings if not read_once(s))
     cfg = territory.load_config(config_path, overrides)
+    protect += files_read(cfg)  # last quarter's plan, region rules...: also from --config or --set
+    check_output_folder(out_dir, protect)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:
         scenarios += load_scenarios(scenarios_file)
