@@ -137,12 +137,18 @@ _RIGHT_TO_LEFT = re.compile(
 )
 
 
+def without_direction_controls(text: str) -> str:
+    """``text`` without bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+    U+2066-U+2069): from CRM data they would reorder the text and numbers after them."""
+    return _BIDI_CONTROLS.sub("", text)
+
+
 def isolate_bidi(value: Any) -> Any:
     """Every ``{{ value }}`` of a template: text without direction controls, right-to-left
     text isolated; anything else (numbers, already-safe markup) as it is."""
     if not isinstance(value, str) or hasattr(value, "__html__"):
         return value
-    text = _BIDI_CONTROLS.sub("", value)
+    text = without_direction_controls(value)
     return f"\u2068{text}\u2069" if _RIGHT_TO_LEFT.search(text) else text
 
 
