@@ -29,6 +29,11 @@ def _num(x: float | None, fmt: str = ",.1f") -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
 
 
+def _target(x: float) -> str:
+    """The target per full rep: one decimal, or as given below 1 (0.25 is not '0.2')."""
+    return f"{x:,.1f}" if abs(x) >= 1 else f"{x:.3g}"
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1%}"
 
@@ -39,12 +44,10 @@ def format_capacity(c: Any) -> str:
     if c.measure == "workload":
         w = c.weights
         unit = "workload"
-        what = (
-            f"{c.target:,.1f} workload (Tier 1 = {w[0]:g}, Tier 2 = {w[1]:g}, Tier 3 = {w[2]:g} per account)"
-        )
+        what = f"{_target(c.target)} workload (Tier 1 = {w[0]:g}, Tier 2 = {w[1]:g}, Tier 3 = {w[2]:g} per account)"
     else:
         unit = "accounts"
-        what = f"{c.target:,.1f} accounts"
+        what = f"{_target(c.target)} accounts"
     source = "today's average" if c.target_from == "today's average" else c.target_from
     lines = [f"Headcount by {c.by}: a full rep (capacity 1.0) should carry {what}; from {source}.", ""]
     names = [n.group for n in c.needs]

@@ -310,3 +310,19 @@ def test_capacity_json_records_where_the_settings_came_from(tmp_path: Path) -> N
         "command_line": {"balance.tier_band": {"value": 0.2, "file_value": 0.3}},
     }
     assert list(summary).index("settings") == list(summary).index("config") + 1
+
+
+def test_a_small_target_is_shown_as_given(tmp_path: Path) -> None:
+    """--target-accounts 0.25 was printed as 'should carry 0.2 accounts' (one decimal)."""
+    accounts(tmp_path)
+    write(tmp_path / "roster.csv", ROSTER)
+    args = [
+        "capacity",
+        str(tmp_path / "accounts.csv"),
+        str(tmp_path / "roster.csv"),
+        "--out",
+        str(tmp_path / "c"),
+    ]
+    res = CliRunner().invoke(cli, [*args, "--target-accounts", "0.25"])
+    assert res.exit_code == 0, res.output
+    assert "a full rep (capacity 1.0) should carry 0.25 accounts; from --target-accounts." in res.output
