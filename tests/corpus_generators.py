@@ -494,6 +494,20 @@ def plan_folders_two_kinds(tmp: Path) -> None:
     )
 
 
+def previous_plan_replaced(tmp: Path) -> None:
+    """q2 planned with --previous q1; then q1 planned again, from a roster without its last rep."""
+    import territory
+
+    q1 = _plan(tmp, "q1")
+    cfg = territory.load_config(None, [f"continuity.previous={q1}"])
+    territory.write_plan(
+        territory.plan(tmp / "in" / "accounts.csv", tmp / "in" / "roster.csv", cfg), tmp / "q2"
+    )
+    roster = tmp / "in" / "roster_3.csv"
+    roster.write_text("".join((tmp / "in" / "roster.csv").read_text().splitlines(True)[:-1]))
+    _plan(tmp, "q1", roster)
+
+
 def summary_nested_deep(tmp: Path) -> None:
     (_plan(tmp) / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
 
@@ -580,6 +594,7 @@ SETUPS = {
         plan_folder_legacy_truncated,
         plan_folder_legacy_swapped,
         plan_folders_two_kinds,
+        previous_plan_replaced,
         summary_nested_deep,
         summary_not_utf8,
         icp_is_a_fifo,
