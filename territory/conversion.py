@@ -850,7 +850,9 @@ def _parse_dates(
     nonempty = text.ne("") & ~text.str.lower().isin(["nan", "nat", "none"])
     if date_format:
         try:
-            out = pd.to_datetime(written.where(nonempty), errors="coerce", format=date_format, utc=True)
+            # the offset is dropped from the values (the day as written), so from the format too
+            fmt = re.sub(r"\s*%[zZ]", "", date_format)
+            out = pd.to_datetime(written.where(nonempty), errors="coerce", format=fmt, utc=True)
         except ValueError as e:
             raise ConfigError(
                 f"--date-format {date_format!r}: {e}; use strftime codes such as %d/%m/%Y"

@@ -565,3 +565,14 @@ def test_time_zone_aware_timestamps_keep_their_local_day() -> None:
     parsed, notes = parse_dates(stamps)
     assert notes == []
     assert [ts.date() for ts in parsed] == [date(2026, 3, 31), date(2026, 4, 1)]
+
+
+def test_a_date_format_with_an_offset_reads_the_day_as_written() -> None:
+    """--date-format with %z: the offset is dropped from the format as from the values."""
+    from territory.conversion import parse_dates
+
+    values = pd.Series(["2026-03-31T23:00:00-0500", "2026-04-01T01:00:00+0200", "31/03/2026 23:00 -05:00"])
+    parsed, notes = parse_dates(values[:2], "%Y-%m-%dT%H:%M:%S%z")
+    assert notes == [] and [ts.date() for ts in parsed] == [date(2026, 3, 31), date(2026, 4, 1)]
+    parsed, notes = parse_dates(values[2:], "%d/%m/%Y %H:%M %z")
+    assert notes == [] and [ts.date() for ts in parsed] == [date(2026, 3, 31)]
