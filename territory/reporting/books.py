@@ -31,6 +31,7 @@ from .context import (
     build_manager_rollup,
     build_plan_summary,
     build_rep_book,
+    fingerprint_on_disk,
     load_plan_dir,
     manager_slug,
     managers_of,
@@ -386,6 +387,12 @@ def render_books(
     from .render import make_environment
 
     env = make_environment(templates_dir) if pdf else None  # fail early on a bad --templates dir
+    if _in_another_plan(plan, out):  # an --out naming another plan's folder: exit 2
+        raise OutputError(
+            f"{out} is in the folder of another plan ({out.parent}), so the books of the plan in "
+            f"{plan.path} would not match the plan beside them; write them elsewhere, e.g. "
+            f"{plan.path / 'books'}"
+        )
     args = (plan, todo, out, n_workers, notes)
     kw: dict[str, Any] = dict(
         page_size=page_size,
@@ -403,6 +410,13 @@ def render_books(
     except OSError as e:
         raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     return _render(*args, **kw)
+
+
+def _in_another_plan(plan: PlanDir, out: Path) -> bool:
+    """Whether ``out`` lies in a plan folder (books/ beside a summary.json) that holds another
+    plan than ``plan``: its books there would not match the plan beside them."""
+    home = out.parent
+    return (home / "summary.json").is_file() and fingerprint_on_disk(home) != plan.fingerprint
 
 
 def _books_only(out: Path) -> bool:
@@ -447,6 +461,11 @@ def _render_set(
             result = _render(plan, todo, stage.path, n_workers, notes, **kw)
             if not result.ok:
                 raise _SetFailed
+            if _in_another_plan(plan, out):  # `territory plan` replaced the folder meanwhile
+                raise RenderError(
+                    f"the plan in {plan.path} was replaced while its books were rendered (by another "
+                    f"territory run), so they were not written; run `territory books {plan.path}` again"
+                )
     except _SetFailed:
         assert result is not None
         # Name the books as the user knows them, not by the temporary folder they were in.
