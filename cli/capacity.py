@@ -20,13 +20,18 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width
+from .text import column_width, pad
 
 BY_WORD = {"region": "Region", "manager": "Team", "product": "Product"}
 
 
 def _num(x: float | None, fmt: str = ",.1f") -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
+
+
+def _target(x: float) -> str:
+    """The target per full rep: one decimal, or as given below 1 (0.25 is not '0.2')."""
+    return f"{x:,.1f}" if abs(x) >= 1 else f"{x:.3g}"
 
 
 def _pct(x: float | None) -> str:
@@ -39,12 +44,10 @@ def format_capacity(c: Any) -> str:
     if c.measure == "workload":
         w = c.weights
         unit = "workload"
-        what = (
-            f"{c.target:,.1f} workload (Tier 1 = {w[0]:g}, Tier 2 = {w[1]:g}, Tier 3 = {w[2]:g} per account)"
-        )
+        what = f"{_target(c.target)} workload (Tier 1 = {w[0]:g}, Tier 2 = {w[1]:g}, Tier 3 = {w[2]:g} per account)"
     else:
         unit = "accounts"
-        what = f"{c.target:,.1f} accounts"
+        what = f"{_target(c.target)} accounts"
     source = "today's average" if c.target_from == "today's average" else c.target_from
     lines = [f"Headcount by {c.by}: a full rep (capacity 1.0) should carry {what}; from {source}.", ""]
     names = [n.group for n in c.needs]
@@ -57,7 +60,7 @@ def format_capacity(c: Any) -> str:
     for n in c.needs:
         change = n.needed_reps - n.fte
         lines.append(
-            f"{n.group:<{gw}}  {n.accounts:>8,}  {n.workload:>9,.0f}  {f'{n.reps} ({n.fte:g})':>10}  "
+            f"{pad(n.group, gw)}  {n.accounts:>8,}  {n.workload:>9,.0f}  {f'{n.reps} ({n.fte:g})':>10}  "
             f"{_num(n.per_fte):>17}  {n.needed_fte:>10.2f}  {n.needed_reps:>16}  "
             + (f"{change:+g}" if change else "0")
         )
@@ -87,7 +90,7 @@ def format_capacity(c: Any) -> str:
         fte = "-" if r.fte is None or math.isnan(r.fte) else f"{r.reps} ({r.fte:g})"
         status = r.status + (f": {r.note}" if r.note else "")
         lines.append(
-            f"{name:<{gw}}  {change:>6}  {fte:>10}  {who:<{ww}}  {_num(r.per_fte):>8}  "
+            f"{pad(name, gw)}  {change:>6}  {fte:>10}  {pad(who, ww)}  {_num(r.per_fte):>8}  "
             f"{_num(r.busiest_per_fte):>8}  {_num(r.accounts_moved, ','):>6}  {_pct(r.max_tier_deviation):>8}  "
             f"{_pct(r.max_potential_deviation):>13}  {_num(r.accounts_outside_tier_bands, ','):>13}  {status}"
         )
@@ -199,7 +202,9 @@ def capacity(
 
     import territory
     from territory.capacity import plan_capacity, write_capacity
+    from territory.config import settings_record
     from territory.io.staging import check_output_folder
+    from territory.runner import files_read
 
     if target_workload is not None and target_accounts is not None:
         raise click.UsageError("give --target-workload or --target-accounts, not both")
@@ -220,11 +225,12 @@ def capacity(
         opportunities = cfg.locks.opportunities or None
     else:
         cfg = territory.load_config(config_path, overrides)
-    protect = (accounts, roster, icp_path, config_path, opportunities, cfg.inputs.icp or None)
+    protect = (accounts, roster, icp_path, config_path, opportunities, *files_read(cfg))
     check_output_folder(out_dir, protect)  # before any work
     inp = territory.load_input(
         accounts, roster, cfg, icp_path=icp_path, **source_kwargs(preset, sheet, table, query)
     )
+    inp.extras["settings"] = settings_record(config_path, overrides)  # capacity.json: which won
     with StageBars(quiet) as bars:
         result = plan_capacity(
             inp,

@@ -9,7 +9,7 @@ import click
 
 from .errors import report_errors
 from .options import CONTEXT_SETTINGS
-from .text import column_width, one_line, rep_label
+from .text import column_width, one_line, pad, rep_label
 
 SHARE_KEYS = {
     "owner_changes_share",
@@ -47,7 +47,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     lines = [f"{'':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)]
     lines.append("-" * len(lines[0]))
     for key, label, values in cmp.plan_rows():
-        lines.append(f"{label:<{first_w}}" + "".join(f"{_cell(key, v):>{width}}" for v in values))
+        lines.append(pad(label, first_w) + "".join(f"{_cell(key, v):>{width}}" for v in values))
     lines += format_request_changes(cmp)
     notes = getattr(cmp, "notes", [])  # any comparison-like object
     if notes:
@@ -71,7 +71,7 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
                 elif i and base_acc is None:
                     text += " (new)"
                 cells.append(text)
-            lines.append(f"{label:<{first_w}}" + "".join(f" {c:>{width - 1}}" for c in cells))
+            lines.append(pad(label, first_w) + "".join(f" {c:>{width - 1}}" for c in cells))
     return "\n".join(lines)
 
 

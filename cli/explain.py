@@ -35,7 +35,8 @@ def _input_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, .
     metavar="LABEL=FILE",
     callback=_input_pairs,
     help="Read this input of the plan from FILE instead of where summary.json says it was "
-    "(labels: accounts, roster, icp, locks, requests, opportunities, region_rules). Repeatable.",
+    "(labels: accounts, roster, icp, locks, requests, opportunities, region_rules; previous=DIR "
+    "for the previous plan's folder). Repeatable.",
 )
 @click.option(
     "--product",

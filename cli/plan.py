@@ -21,7 +21,7 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width, one_line, rep_label
+from .text import column_width, one_line, pad, rep_label
 
 if TYPE_CHECKING:
     from territory.plan_result import PlanSummary
@@ -60,7 +60,7 @@ def format_gaps(reps: Any) -> list[str]:
         f"{'':<{lw}} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
     ]
     for measure, a, b in zip(labels, left, right):
-        lines.append(f"{measure:<{lw}} {a:<{w}}   {b}".rstrip())
+        lines.append(f"{measure:<{lw}} {pad(a, w)}   {b}".rstrip())
     if not any(before):
         lines.append("(no rep on the roster owns accounts today)")
     return lines
@@ -90,7 +90,7 @@ def format_rep_table(result: Any, labels: list[str], name_w: int) -> list[str]:
                 text, outside = text + " !", True
             devs.append(f"{text:>{w}}  ")
         lines.append(
-            f"{label:<{name_w}} {r.accounts:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
+            f"{pad(label, name_w)} {r.accounts:>8}  {cells[0]:>11}  {cells[1]:>11}  {cells[2]:>11}  "
             + "".join(devs)
             + f"{r.moves_in:>3}/{r.moves_out:<3}".rstrip()
         )
@@ -534,7 +534,7 @@ def plan(
     import territory
     from territory.config import settings_record
     from territory.io.staging import check_output_file, check_output_folder
-    from territory.runner import plan_to_folder
+    from territory.runner import files_read, plan_to_folder
     from territory.sweep import parse_caps
 
     # Every option is checked before anything is read, solved or written.
@@ -556,6 +556,8 @@ def plan(
             )
         overrides.append(f"geo.units={geo_units}")
     cfg = territory.load_config(config_path, overrides)
+    protect += files_read(cfg)  # last quarter's plan, region rules...: also from --config or --set
+    check_output_folder(out_dir, protect)
     inp = territory.load_input(
         accounts,
         roster,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 NAME_KEEP = 20  # a rep's name is never cut shorter than this
@@ -35,6 +36,27 @@ def rep_label(rep_id: str, name: str, suffix: str = "", limit: int = LABEL_LIMIT
     return f"{rep_id} {name[: room - 1]}\u2026{suffix}" if room < len(name) else text
 
 
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: two for a wide character (CJK, most emoji), none for a
+    combining accent or a zero-width character, one for the rest."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in ("W", "F")
+        else 1
+        for c in text
+    )
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``f"{text:<{width}}"`` counts
+    characters, so a name in Chinese pushed its row's numbers out of their columns)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def column_width(labels: Sequence[str], header: str, minimum: int = 0) -> int:
-    """Width of a text column: the widest label or the header, at least ``minimum``."""
-    return max([minimum, len(header), *(len(x) for x in labels)])
+    """Width of a text column in terminal columns: the widest label or the header, at least ``minimum``."""
+    return max([minimum, display_width(header), *(display_width(x) for x in labels)])

@@ -176,8 +176,11 @@ def whatif(
     import os
 
     import territory
+    from territory.config import settings_record
     from territory.io.staging import check_output_folder
+    from territory.runner import files_read
     from territory.scenarios import (
+        SETTINGS_GIVEN,
         load_scenarios,
         parse_scenario,
         read_once,
@@ -195,6 +198,8 @@ def whatif(
     overrides += [s for s in scenario_settings if read_once(s)]
     scenario_settings = tuple(s for s in scenario_settings if not read_once(s))
     cfg = territory.load_config(config_path, overrides)
+    protect += files_read(cfg)  # last quarter's plan, region rules...: also from --config or --set
+    check_output_folder(out_dir, protect)
     scenarios = [parse_scenario(s) for s in specs]
     if scenarios_file:
         scenarios += load_scenarios(scenarios_file)
@@ -223,6 +228,9 @@ def whatif(
         requests_path=requests_path,
         **source_kwargs(preset, sheet, table, query),
     )
+    # summary.json: which settings won; a scenario adds its own set= steps (apply_scenario)
+    inp.extras["settings"] = settings_record(config_path, overrides)
+    inp.extras[SETTINGS_GIVEN] = (config_path, tuple(overrides))
     n = len(scenarios) + 1
     jobs = jobs or min(n, os.cpu_count() or 1)
     with StageBars(quiet) as bars:

@@ -462,6 +462,7 @@ def capacity_dict(c: Capacity, inp: PlanInput) -> dict[str, Any]:
     from .config import config_to_dict
 
     rows = capacity_frame(c).to_dict("records")  # NaN and <NA> are written as null
+    settings = inp.extras.get("settings")  # where the settings came from, as in summary.json
     return {
         "format": "territory-capacity/1",
         "territory_version": __version__,
@@ -474,6 +475,7 @@ def capacity_dict(c: Capacity, inp: PlanInput) -> dict[str, Any]:
             f.label: {"file": Path(f.path).name, "sha256": f.sha256, "rows": f.rows} for f in inp.inputs
         },
         "config": config_to_dict(inp.config),
+        **({"settings": settings} if settings is not None else {}),
         "needs": [dataclasses.asdict(n) for n in c.needs],
         "plans": rows,
         "warnings": c.warnings,

@@ -178,6 +178,16 @@ def _plain(v: Any) -> Any:
     return v
 
 
+PER_PRODUCT = "an owner per account and product (product ICPs)"
+PER_ACCOUNT = "one owner per account"
+
+
+def owner_keys(assignments: pd.DataFrame) -> list[str]:
+    """The columns naming one owner's row of assignments.csv: the account, and with product
+    ICPs also the product (an account has an owner per product)."""
+    return ["account_id", "product"] if "product" in assignments.columns else ["account_id"]
+
+
 def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     o = info.result.overall
     tiers = o.max_tier_deviation
@@ -200,15 +210,19 @@ def _overall(info: PlanDirInfo, first: PlanDirInfo) -> dict[str, Any]:
     row["max_tier_deviation"] = max(vals) if vals else None
     for t in TIERS:
         row[f"max_tier_deviation_{t}"] = tiers.get(t)
-    a = info.assignments.set_index("account_id")["owner_id"]
-    b = first.assignments.set_index("account_id")["owner_id"]
+    keys = owner_keys(info.assignments)
+    a = info.assignments.set_index(keys)["owner_id"]
+    b = first.assignments.set_index(owner_keys(first.assignments))["owner_id"]
     common = a.index.intersection(b.index)
-    # Plans with no account in common (exports with other ids) cannot be compared this way.
+    # Plans with no account in common (exports with other ids), or of which one has an owner
+    # per product and the other not, cannot be compared this way.
+    same_kind = keys == owner_keys(first.assignments)
     row["changed_vs_first"] = (
-        int((a.loc[common] != b.loc[common]).sum()) if len(common) or not len(a) else None
+        int((a.loc[common] != b.loc[common]).sum()) if same_kind and (len(common) or not len(a)) else None
     )
-    row["accounts_not_in_first"] = int(len(a.index.difference(b.index)))
-    row["first_accounts_missing"] = int(len(b.index.difference(a.index)))
+    ids, first_ids = pd.Index(info.assignments["account_id"]), pd.Index(first.assignments["account_id"])
+    row["accounts_not_in_first"] = int(len(ids.difference(first_ids)))
+    row["first_accounts_missing"] = int(len(first_ids.difference(ids)))
     asked = info.result.requests
     row["requests"] = asked.get("requests") if asked else None
     row["requests_honoured"] = asked.get("honoured") if asked else None
@@ -251,6 +265,14 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
                     f"{gone:,} of {labels[0]} not in {lab}; 'Owner differs from first plan' counts the "
                     f"{common:,} accounts in both, and the balance figures are each plan's own accounts."
                 )
+    kind = {1: PER_ACCOUNT, 2: PER_PRODUCT}
+    first_kind = kind[len(owner_keys(infos[0].assignments))]
+    for lab, info in zip(labels[1:], infos[1:]):
+        if kind[len(owner_keys(info.assignments))] != first_kind:
+            notes.append(
+                f"{lab} gives {kind[len(owner_keys(info.assignments))]} and {labels[0]} {first_kind}: "
+                "'Owner differs from first plan' is not counted for it."
+            )
     overall = overall.reindex([k for k, _ in rows])
     rep_metrics = REP_METRICS + tuple(
         f"{n}{suffix}" for n in measures if n != "potential" for suffix in ("", "_fair_share", "_deviation")
@@ -399,8 +421,22 @@ def diff_plans(old: str | Path, new: str | Path) -> pd.DataFrame:
     from OLD's owner; otherwise ``change_reason`` says why the plans differ.
     """
     old_dir, new_dir = read_plan_dirs([old, new])
-    by_product = "product" in old_dir.assignments.columns and "product" in new_dir.assignments.columns
-    keys = ["account_id", "product"] if by_product else ["account_id"]
+    keys = owner_keys(old_dir.assignments)
+    if keys != owner_keys(new_dir.assignments):
+        with_products, without = (old, new) if len(keys) == 2 else (new, old)
+        raise InputError(
+            [
+                Problem(
+                    str(with_products),
+                    f"the plan gives {PER_PRODUCT}, and {without} {PER_ACCOUNT}, so their owners cannot be "
+                    "compared account by account",
+                    hint="compare two plans made the same way: both with product ICPs (--icp with a "
+                    "roster that has a product column) or both without",
+                )
+            ],
+            summary=f"cannot compare the plans in {old} and {new}",
+        )
+    by_product = len(keys) == 2
     a = old_dir.assignments.set_index(keys)
     b = new_dir.assignments.set_index(keys)
     inputs_differ = _inputs_differ(old_dir.result, new_dir.result)

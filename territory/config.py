@@ -791,36 +791,41 @@ def load_config(
     return cfg
 
 
-def settings_record(path: str | Path | None, overrides: Iterable[str]) -> dict[str, Any] | None:
+def settings_record(
+    path: str | Path | None, overrides: Iterable[str], *, scenario: Iterable[str] = ()
+) -> dict[str, Any] | None:
     """Where the settings came from, for summary.json ``settings``: the settings file (name and
     SHA-256) and each command-line setting with the value used and, when the file set the same
-    key, the file's value it replaced (the command line wins). None when neither was given."""
+    key, the file's value it replaced (the command line wins). A what-if scenario's own settings
+    (``scenario``, applied last) are listed the same way under ``scenario``. None when nothing
+    was given."""
     from .io.safe_read import read_toml_setting
 
     file_data: Mapping[str, Any] = read_toml_setting(path, "config file") if path is not None else {}
-    given: dict[str, str] = {}
-    for item in overrides:
-        key, raw = _split_override(item)
-        given[key] = raw  # the last one wins, as load_config applies them
-    if path is None and not given:
+    overrides, scenario = list(overrides), list(scenario)
+    if path is None and not overrides and not scenario:
         return None
-    final = config_to_dict(load_config(path, overrides))
+    used_by = {"command_line": config_to_dict(load_config(path, overrides))}
+    if scenario:
+        used_by["scenario"] = config_to_dict(load_config(path, overrides + scenario))
     out: dict[str, Any] = {}
     if path is not None:
         import hashlib
 
         out["file"] = Path(path).name
         out["sha256"] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    line: dict[str, Any] = {}
-    for key in given:
-        used = _dotted(final, key)
-        entry: dict[str, Any] = {"value": given[key] if used is _ABSENT else used}
-        in_file = _dotted(file_data, key)
-        if in_file is not _ABSENT:
-            entry["file_value"] = in_file
-        line[key] = entry
-    if line:
-        out["command_line"] = line
+    for label, items in (("command_line", overrides), ("scenario", scenario)):
+        given = dict(_split_override(item) for item in items)  # the last one wins, as applied
+        line: dict[str, Any] = {}
+        for key in given:
+            used = _dotted(used_by[label], key)
+            entry: dict[str, Any] = {"value": given[key] if used is _ABSENT else used}
+            in_file = _dotted(file_data, key)
+            if in_file is not _ABSENT:
+                entry["file_value"] = in_file
+            line[key] = entry
+        if line:
+            out[label] = line
     return out
 
 

@@ -58,6 +58,14 @@ def read_moves(path: str | Path, *, what: str = PREVIOUS_SETTING) -> tuple[Path,
     return folder.path, out
 
 
+def previous_fingerprint(path: str | Path) -> str:
+    """SHA-256 of a plan folder's assignments.csv: what a plan records of the previous plan it
+    was made with, so solving it again (explain) can tell when that folder was replaced."""
+    from .pipeline import sha256_file
+
+    return sha256_file(Path(path) / "assignments.csv")
+
+
 def previous_moves(
     path: str | Path, account_ids: pd.Series
 ) -> tuple[np.ndarray, list[Problem], dict[str, Any]]:
@@ -91,6 +99,7 @@ def previous_moves(
         )
     info = {
         "previous": root.name,
+        "previous_sha256": previous_fingerprint(root),
         "moved_in_previous": int(prev["moved"].sum()),
         "not_in_previous": new,
         "only_in_previous": gone,

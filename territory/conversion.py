@@ -14,8 +14,8 @@ days, ``Nw`` is 7*N days, ``Nm`` is N calendar months and ``Ny`` is N calendar y
 (``pandas.DateOffset``, so 6m before 2017-12-27 is 2017-06-27 and the window starts
 2017-06-28); a bare number is days. A window is at most 100 years.
 
-Dates: ISO dates (with or without a time and a UTC offset; mixed offsets are converted to
-UTC), numeric day/month dates when the column shows which comes first (a value above 12),
+Dates: ISO dates (with or without a time and a UTC offset; the day is the one written, not
+the UTC day), numeric day/month dates when the column shows which comes first (a value above 12),
 and dates with month names. A column of numeric dates where every value reads both ways
 (03/04/2024) is refused unless ``date_format`` says which.
 """
@@ -810,6 +810,11 @@ def _no_match_problem(
     )
 
 
+# A UTC offset after a time of day ("T23:00:00-05:00", "11:00 PM -0500", "23:59:59Z"): dropped, so
+# the day is the one written. A bare date has no time, so "2026-03-31" keeps its "-31".
+_OFFSET = re.compile(
+    r"(?<=\d:\d\d)((?::\d\d(?:\.\d+)?)?(?:\s*[AaPp][Mm])?)\s*(?:Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)$"
+)
 _DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b")
 
 
@@ -822,7 +827,8 @@ def parse_dates(
 ) -> tuple[pd.Series, list[str]]:
     """Dates (midnight, no time zone) and notes about the values that were left out.
 
-    ISO dates with mixed UTC offsets are converted to UTC first. Numeric dates such as
+    A date with a time and a UTC offset is the day as written (the local day the CRM shows:
+    ``2026-03-31T23:00:00-05:00`` is March 31, not April 1 in UTC). Numeric dates such as
     03/04/2024 are day-first or month-first as the column shows (a value above 12 in the
     first or second place); when no value tells, or the column shows both, ``InputError``
     asks for ``date_format``. Dates before 1900 or after 2199 are left out as placeholders.
@@ -837,23 +843,26 @@ def _parse_dates(
     series: pd.Series, date_format: str | None, file: str, column: str
 ) -> tuple[pd.Series, list[str]]:
     if pd.api.types.is_datetime64_any_dtype(series):
-        out = series.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        out = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series  # the local day
         return _sane(out.dt.normalize(), series.astype("str"), column)
     text = series.astype("str").fillna("").str.strip()
+    written = text.str.replace(_OFFSET, r"\1", regex=True)  # the day as written, not the UTC day
     nonempty = text.ne("") & ~text.str.lower().isin(["nan", "nat", "none"])
     if date_format:
         try:
-            out = pd.to_datetime(text.where(nonempty), errors="coerce", format=date_format, utc=True)
+            # the offset is dropped from the values (the day as written), so from the format too
+            fmt = re.sub(r"\s*%[zZ]", "", date_format)
+            out = pd.to_datetime(written.where(nonempty), errors="coerce", format=fmt, utc=True)
         except ValueError as e:
             raise ConfigError(
                 f"--date-format {date_format!r}: {e}; use strftime codes such as %d/%m/%Y"
             ) from None
     else:
-        out = _to_utc(pd.to_datetime(text.where(nonempty), errors="coerce", format="ISO8601", utc=True))
+        out = _to_utc(pd.to_datetime(written.where(nonempty), errors="coerce", format="ISO8601", utc=True))
         rest = out.isna() & nonempty
         if rest.any():
             out = out.copy()
-            out[rest] = _parse_other(text[rest], file, column)
+            out[rest] = _parse_other(written[rest], file, column)
     out = _to_utc(out).dt.tz_localize(None).dt.normalize()
     notes: list[str] = []
     empty = ~nonempty

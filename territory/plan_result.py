@@ -372,7 +372,8 @@ class PlanSummary:
         "where the settings came from, when a settings file or the command line set any: "
         "'file' (its name) and 'sha256', and 'command_line' (each setting given on the command "
         "line: its 'value' as used and, when the file set it too, the 'file_value' it replaced; the "
-        "command line wins)",
+        "command line wins), and for a what-if scenario with set= steps, 'scenario' (each such "
+        "setting, listed the same way; the scenario's value wins)",
         omit_none=True,
     )
     files: Mapping[str, FileEntry] | None = info(

@@ -1269,6 +1269,42 @@ def plan_inputs(
     return paths, problems
 
 
+def _previous_problems(folder: Any, recorded: str, given: str) -> list[Problem]:
+    """The previous plan (continuity.previous) a plan was made with, or ``given`` instead,
+    checked against the fingerprint of it the plan records (summary.json ``continuity``)."""
+    from .continuity import previous_fingerprint
+
+    hint = (
+        "pass --input previous=DIR naming the plan folder the plan was made from, or make the plan "
+        "again (`territory plan ...`) and ask that plan"
+    )
+    if given and not recorded:
+        return [
+            Problem(
+                "--input",
+                "the plan was made without a previous plan",
+                value=f"previous={given}",
+                hint="leave it out",
+            )
+        ]
+    fingerprint = (folder.result.continuity or {}).get("previous_sha256")
+    path = given or recorded
+    if not fingerprint or not path:
+        return []  # no previous plan, or a plan written before the fingerprint was recorded
+    if not (Path(path) / "assignments.csv").is_file():
+        return [Problem(path, "the previous plan (continuity.previous) is not there any more", hint=hint)]
+    if previous_fingerprint(path) != fingerprint:
+        return [
+            Problem(
+                path,
+                "the previous plan (continuity.previous) has changed since the plan was made (its "
+                "assignments.csv checksum differs from the one the plan records)",
+                hint=hint,
+            )
+        ]
+    return []
+
+
 def _plan_keys(frame: pd.DataFrame) -> list[str]:
     """(account, product) keys of a plan's rows, as text."""
     from .products import ROW_SEP
@@ -1340,10 +1376,15 @@ def explain_request(
         )
     if problems:
         raise InputError(problems, summary="cannot answer the question")
-    paths, problems = plan_inputs(folder, inputs)
+    given = dict(inputs or {})
+    previous = given.pop("previous", "")
+    paths, problems = plan_inputs(folder, given)
+    cfg = _plan_config(folder.result.config, where)
+    problems += _previous_problems(folder, cfg.continuity.previous, previous)
     if problems:
         raise InputError(problems, summary=f"cannot solve the plan in {plan_dir} again")
-    cfg = _plan_config(folder.result.config, where)
+    if previous:
+        cfg = dc.replace(cfg, continuity=dc.replace(cfg.continuity, previous=previous))
     lock_info = folder.result.lock_rules or {}
     locks_cfg = cfg.locks
     if not locks_cfg.as_of and lock_info.get("as_of"):  # the day the plan's date rules counted from

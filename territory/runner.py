@@ -81,6 +81,23 @@ def _with_paths(cfg: PlanConfig, base: Path) -> PlanConfig:
     return dataclasses.replace(cfg, inputs=inputs, outputs=outputs, locks=locks, continuity=continuity)
 
 
+def files_read(cfg: PlanConfig) -> tuple[str, ...]:
+    """The files and folders the settings name that a run reads (inputs, ICP, requests, region
+    rules, opportunities, last quarter's plan, the review page's previous plan): an output
+    folder must not hold or be any of them, or the run would replace what it reads."""
+    named = (
+        cfg.inputs.accounts,
+        cfg.inputs.roster,
+        cfg.inputs.icp,
+        cfg.inputs.requests,
+        "" if is_builtin(cfg.inputs.region_rules) else cfg.inputs.region_rules,
+        cfg.locks.opportunities,
+        cfg.continuity.previous,
+        cfg.outputs.report_previous,
+    )
+    return tuple(p for p in named if p)
+
+
 def load_plan_file(
     path: str | Path,
     overrides: Sequence[str] = (),
@@ -259,14 +276,7 @@ def run_plan_file(
 
     t0 = time.perf_counter()
     cfg = load_plan_file(path, overrides)
-    inputs = (
-        path,
-        cfg.inputs.accounts,
-        cfg.inputs.roster,
-        cfg.inputs.icp or None,
-        cfg.locks.opportunities or None,
-        cfg.inputs.requests or None,
-    )
+    inputs = (path, *files_read(cfg))
     check_output_folder(cfg.outputs.dir, inputs)  # before any work
     if cfg.outputs.report and cfg.outputs.report_previous:
         from .io.plandir import read_plan_folder

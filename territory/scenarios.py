@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .assignment import Plan
-from .config import CAPACITY, apply_override, check_number
+from .config import CAPACITY, apply_override, check_number, settings_record
 from .errors import ConfigError, InputError, Problem
 from .pipeline import PlanInput, prepare_input
 from .progress import SCENARIOS, Progress
@@ -117,6 +117,9 @@ class UseRequests:
 
 
 NO_REQUESTS = "none"
+# PlanInput.extras key: (settings file, command-line settings) of the run, for each scenario's
+# summary.json ``settings`` record
+SETTINGS_GIVEN = "settings_given"
 
 Transform = AddRep | RemoveRep | SetCapacity | Lock | Unlock | SetSetting | UseRequests
 
@@ -165,7 +168,13 @@ def parse_add_rep(text: str) -> AddRep:
             f'add-rep {text!r}: expected "Name,region,capacity", e.g. '
             '"Ana Ortiz,West,1" (capacity 1.0 = full rep, 0.5 = ramping)'
         )
-    cap = _number(parts[2], f"add-rep {text!r}") if len(parts) == 3 and parts[2] else 1.0
+    try:
+        cap = _number(parts[2], f"add-rep {text!r}") if len(parts) == 3 and parts[2] else 1.0
+    except ConfigError as e:  # 'Ana,West,1,R01': a rep id cannot be given here
+        raise ConfigError(
+            f'{e}; expected "Name,region,capacity" with the capacity last, e.g. "Ana Ortiz,West,1" '
+            "(a new rep's id is given in a scenarios file: add_rep = [{ name = ..., region = ..., rep_id = ... }])"
+        ) from None
     return AddRep(parts[0], parts[1], cap)
 
 
@@ -456,13 +465,24 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
             # for plan): a list such as 'West|East', '*', and a did-you-mean for a typo.
             rid = t.rep_id or _new_rep_id(set(rep_ids))
             if rid in set(rep_ids):
-                raise ConfigError(f"{where}: add-rep {t.name}: rep id {rid!r} is already on the roster")
+                said = (
+                    "on the roster"
+                    if rid in set(inp.reps["rep_id"].astype(str))
+                    else "taken by an earlier add-rep"
+                )
+                raise ConfigError(
+                    f"{where}: add-rep {t.name}: rep id {rid!r} is already {said}; give each new rep its own id"
+                )
             row = {c: (np.nan if pd.api.types.is_numeric_dtype(reps[c]) else "") for c in reps.columns}
             row.update(rep_id=rid, name=t.name, region=t.region, capacity=float(t.capacity))
             row.update({c: getattr(t, c) for c in ("manager", "product", "segment") if getattr(t, c)})
             reps = pd.concat([reps, pd.DataFrame([row])], ignore_index=True)
         elif isinstance(t, (RemoveRep, SetCapacity)):
             hit = rep_ids.eq(t.rep_id)
+            if not hit.any() and t.rep_id in set(inp.reps["rep_id"].astype(str)):
+                raise ConfigError(
+                    f"{where}: {t.text()}: rep {t.rep_id!r} is already removed by an earlier step of this scenario"
+                )
             if not hit.any():
                 raise ConfigError(
                     f"{where}: {t.text()}: no rep {t.rep_id!r} on the roster; reps: "
@@ -515,6 +535,10 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
         raise scenario_input_error(scenario, e) from None
     for key, value in (getattr(inp, "extras", {}) or {}).items():
         out.extras.setdefault(key, value)  # what prepare_input made for the scenario wins
+    own = [t.item for t in scenario.transforms if isinstance(t, SetSetting)]
+    if own:  # summary.json: the run's settings, then the scenario's own
+        path, overrides = inp.extras.get(SETTINGS_GIVEN, (None, ()))
+        out.extras["settings"] = settings_record(path, overrides, scenario=own)
     out.seconds = inp.seconds
     if scenario.transforms:
         _scenario_requests(out, scenario, labels.get("accounts", "accounts"))

@@ -467,6 +467,47 @@ def plan_folder_legacy_swapped(tmp: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
 
+def plan_folders_two_kinds(tmp: Path) -> None:
+    """plan: one owner per account; products: an owner per account and product (product ICPs,
+    every account fits both products, R01/R03 carry 'core' and R02/R04 'insights')."""
+    import territory
+
+    _plan(tmp)
+    icp = tmp / "in" / "icp.toml"
+    icp.write_text(
+        "".join(
+            f'[[product]]\nname = "{name}"\n[product.thresholds]\ntier1 = 10\ntier2 = 5\n'
+            '[[product.criteria]]\ncolumn = "region"\nin = ["West", "East"]\npoints = 10\n'
+            for name in ("core", "insights")
+        ),
+        encoding="utf-8",
+    )
+    lines = (tmp / "in" / "roster.csv").read_text().splitlines()
+    products = [lines[0] + ",product"] + [
+        f"{line},{'core' if i % 2 else 'insights'}" for i, line in enumerate(lines[1:], 1)
+    ]
+    roster = tmp / "in" / "roster_products.csv"
+    roster.write_text("\n".join(products) + "\n")
+    cfg = territory.load_config(None, ["tiering.source=icp"])
+    territory.write_plan(
+        territory.plan(tmp / "in" / "accounts.csv", roster, cfg, icp_path=icp), tmp / "products"
+    )
+
+
+def previous_plan_replaced(tmp: Path) -> None:
+    """q2 planned with --previous q1; then q1 planned again, from a roster without its last rep."""
+    import territory
+
+    q1 = _plan(tmp, "q1")
+    cfg = territory.load_config(None, [f"continuity.previous={q1}"])
+    territory.write_plan(
+        territory.plan(tmp / "in" / "accounts.csv", tmp / "in" / "roster.csv", cfg), tmp / "q2"
+    )
+    roster = tmp / "in" / "roster_3.csv"
+    roster.write_text("".join((tmp / "in" / "roster.csv").read_text().splitlines(True)[:-1]))
+    _plan(tmp, "q1", roster)
+
+
 def summary_nested_deep(tmp: Path) -> None:
     (_plan(tmp) / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
 
@@ -552,6 +593,8 @@ SETUPS = {
         plan_folder_mixed,
         plan_folder_legacy_truncated,
         plan_folder_legacy_swapped,
+        plan_folders_two_kinds,
+        previous_plan_replaced,
         summary_nested_deep,
         summary_not_utf8,
         icp_is_a_fifo,

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from territory.errors import RenderError
 from territory.reporting import build_manager_rollup, build_rep_book, load_plan_dir, render_html
 from territory.reporting.books import plan_book_jobs
-from territory.reporting.render import AssetFetcher, clip, html_to_pdf, make_environment
+from territory.reporting.render import AssetFetcher, clip, html_to_pdf, isolate_bidi, make_environment
 
 PASSWD = Path("/etc/passwd")
 LONG = "W" * 10_000
@@ -192,7 +192,94 @@ def test_any_name_is_escaped(hostile_plan, name):
     row = dataclasses.replace(section.rows[0], name=name)
     ctx = dataclasses.replace(ctx, sections=(dataclasses.replace(section, rows=(row,)),) + ctx.sections[1:])
     html = render_html(ctx, _ENV)
-    assert str(markupsafe.escape(clip(name))) in html
+    assert str(markupsafe.escape(isolate_bidi(clip(name)))) in html
 
 
 _ENV = make_environment()
+
+
+def _bidi_plan(dest: Path):
+    """The small plan with R01's first account named with a right-to-left override (U+202E,
+    the trick that shows 'exe.fdp' as 'pdf.exe') and an Arabic industry."""
+    d = copy_fixture(dest)
+    path = d / "assignments.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    first = next(r for r in rows if r["owner_id"] == "R01")
+    first.update(name="Evil\u202eexe.fdp Corp", industry="\u0628\u0631\u0645\u062c\u064a\u0627\u062a")
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return load_plan_dir(d), first
+
+
+def test_bidi_controls_in_crm_text_cannot_reorder_the_book(tmp_path):
+    """A right-to-left override in a name reversed the text after it on the line (the potential
+    '10,296' printed as '692,01'); an Arabic industry pulled the employee count to its left.
+    Direction controls from the CRM are dropped and right-to-left text is isolated (U+2068 ...
+    U+2069), so every number keeps its place and reads as written."""
+    plan, first = _bidi_plan(tmp_path)
+    html = render_html(build_rep_book(plan, "R01", generated_on=GENERATED_ON), _ENV)
+    assert "\u202e" not in html
+    assert "Evilexe.fdp Corp" in html
+    assert "\u2068\u0628\u0631\u0645\u062c\u064a\u0627\u062a\u2069" in html
+    pdf = render_checked(build_rep_book(plan, "R01", generated_on=GENERATED_ON))
+    text = pdf_text(pdf)
+    assert "Evilexe.fdp Corp" in text and "proC" not in text
+
+
+def test_a_long_name_not_on_the_map_stays_on_the_page(hostile_plan):
+    """A 2,000-letter account name listed under 'Not on this map' ran off the right edge of the
+    page (shortened to 140 characters, but one word with nowhere to break); it wraps now."""
+    import dataclasses
+
+    import weasyprint
+    from markupsafe import Markup
+    from weasyprint.formatting_structure import boxes
+
+    from territory.geo.book_maps import MapFigure
+
+    figure = MapFigure(
+        title="Your territory on the map",
+        svg=Markup('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'),
+        caption="0 of 1 accounts on the map.",
+        legend=(),
+        on_map=0,
+        accounts=1,
+        off_map=("A" * 2000 + " (Tokyo, JP)",),
+        off_map_more=0,
+    )
+    ctx = dataclasses.replace(build_rep_book(hostile_plan, "R02", generated_on=GENERATED_ON), geo_map=figure)
+    document = weasyprint.HTML(string=render_html(ctx, _ENV), url_fetcher=AssetFetcher().weasyprint_fetcher())
+    over = []
+    for page in document.render().pages:
+        right = page.width - page._page_box.margin_right
+
+        def walk(box):
+            yield box
+            for child in getattr(box, "children", ()):
+                yield from walk(child)
+
+        over += [
+            b.text[:20]
+            for b in walk(page._page_box)
+            if isinstance(b, boxes.TextBox) and b.position_x + b.width > right + 0.01
+        ]
+    assert over == []
+
+
+def test_a_manager_named_in_another_script_gets_a_file_named_after_the_team(tmp_path):
+    """Managers named 'مدير', 'מנהל' and '经理' all had no ASCII letters and got
+    manager-manager.pdf, manager-manager-2.pdf and manager-manager-3.pdf: nobody could tell whose
+    was whose. Such a roll-up is named after the first rep of its team."""
+    d = copy_fixture(tmp_path)
+    summary = json.loads((d / "summary.json").read_text())
+    names = ["\u0645\u062f\u064a\u0631", "\u05de\u05e0\u05d4\u05dc", "\u7ecf\u7406"]
+    for rep, manager in zip(summary["reps"], names):
+        rep["manager"] = manager
+    (d / "summary.json").write_text(json.dumps(summary))
+    plan = load_plan_dir(d)
+    files = {j.key: j.filename for j in plan_book_jobs(plan) if j.kind == "manager"}
+    first = {m: next(r.rep_id for r in plan.reps if r.manager == m) for m in names}
+    assert [files[m] for m in names] == [f"manager-team-{first[m]}.pdf" for m in names]

@@ -287,3 +287,42 @@ def test_cli_reads_the_inputs_and_target_from_a_plan_file(tmp_path: Path) -> Non
         f"Error: {tmp_path / 'bare.toml'}: setting 'inputs.accounts' is required for 'territory capacity'; "
         'e.g. [inputs] accounts = "accounts.csv"\n'
     )
+
+
+def test_capacity_json_records_where_the_settings_came_from(tmp_path: Path) -> None:
+    """capacity.json says which settings file and command-line settings were used, as summary.json does."""
+    import hashlib
+
+    accounts(tmp_path)
+    write(tmp_path / "roster.csv", ROSTER)
+    toml = tmp_path / "plan.toml"
+    toml.write_text("[balance]\ntier_band = 0.3\n", encoding="utf-8")
+    out = tmp_path / "cap"
+    args = ["capacity", str(tmp_path / "accounts.csv"), str(tmp_path / "roster.csv"), "--out", str(out)]
+    res = CliRunner().invoke(
+        cli, [*args, "--config", str(toml), "--set", "balance.tier_band=0.2", "--target-workload", "10", "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "capacity.json").read_text(encoding="utf-8"))
+    assert summary["settings"] == {
+        "file": "plan.toml",
+        "sha256": hashlib.sha256(toml.read_bytes()).hexdigest(),
+        "command_line": {"balance.tier_band": {"value": 0.2, "file_value": 0.3}},
+    }
+    assert list(summary).index("settings") == list(summary).index("config") + 1
+
+
+def test_a_small_target_is_shown_as_given(tmp_path: Path) -> None:
+    """--target-accounts 0.25 was printed as 'should carry 0.2 accounts' (one decimal)."""
+    accounts(tmp_path)
+    write(tmp_path / "roster.csv", ROSTER)
+    args = [
+        "capacity",
+        str(tmp_path / "accounts.csv"),
+        str(tmp_path / "roster.csv"),
+        "--out",
+        str(tmp_path / "c"),
+    ]
+    res = CliRunner().invoke(cli, [*args, "--target-accounts", "0.25"])
+    assert res.exit_code == 0, res.output
+    assert "a full rep (capacity 1.0) should carry 0.25 accounts; from --target-accounts." in res.output

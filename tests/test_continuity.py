@@ -4,6 +4,7 @@ summary counts accounts moved twice in a row, and ``territory diff`` chains seve
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -103,6 +104,7 @@ def test_second_quarter_reports_accounts_moved_twice(tmp_path):
     s = json.loads((q2 / "summary.json").read_text(encoding="utf-8"))
     assert s["continuity"] == {
         "previous": "q1",
+        "previous_sha256": hashlib.sha256((q1 / "assignments.csv").read_bytes()).hexdigest(),
         "moved_in_previous": 1,
         "not_in_previous": 1,
         "only_in_previous": 1,

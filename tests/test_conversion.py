@@ -402,7 +402,7 @@ def test_student_t_quantiles() -> None:
 # --------------------------------------------------------------------------- dates (issue 13)
 
 
-def test_mixed_time_zone_offsets_are_converted_to_utc() -> None:
+def test_mixed_time_zone_offsets_give_the_days_as_written() -> None:
     opps = pd.DataFrame(
         {
             "account_id": ["A1", "A3", "A5"],
@@ -410,7 +410,7 @@ def test_mixed_time_zone_offsets_are_converted_to_utc() -> None:
         }
     )
     r = conversion_by_tier(ACCOUNTS, opps)
-    assert r.as_of == pd.Timestamp("2024-04-01")  # 23:30 at UTC-5 is 04:30 UTC the next day
+    assert r.as_of == pd.Timestamp("2024-03-31")  # 23:30 at UTC-5 is March 31 where it was written
     assert [t.converted for t in r.products[0].tiers] == [1, 1, 1]
 
 
@@ -531,3 +531,48 @@ def test_numeric_dates_read_back_exactly(days: list[date], day_first: bool) -> N
     parsed, notes = parse_dates(pd.Series([d.strftime(fmt) for d in days]))
     assert notes == []
     assert [ts.date() for ts in parsed] == days
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-03-31T23:00:00-05:00",
+        "2026-03-31 23:00:00-0500",
+        "2026-03-31T23:30:00.000+00:00",
+        "2026-03-31T00:30:00+09:00",
+        "2026-03-31T23:59:59Z",
+        "March 31, 2026 11:00 PM -05:00",
+        "2026-03-31",
+    ],
+)
+def test_a_date_with_a_utc_offset_is_the_day_as_written(written: str) -> None:
+    """The day is the one the CRM shows: '2026-03-31T23:00:00-05:00' is March 31, not April 1 in UTC."""
+    from territory.conversion import parse_dates
+
+    other = "2026-04-01T01:00:00+02:00"  # a second offset in the column: still the day written
+    parsed, notes = parse_dates(pd.Series([written, other]))
+    assert notes == []
+    assert [ts.date() for ts in parsed] == [date(2026, 3, 31), date(2026, 4, 1)]
+
+
+def test_time_zone_aware_timestamps_keep_their_local_day() -> None:
+    """A Parquet column of zone-aware timestamps gives the day in that zone, not the UTC day."""
+    from territory.conversion import parse_dates
+
+    stamps = pd.Series(
+        pd.to_datetime(["2026-03-31 23:00", "2026-04-01 00:30"]).tz_localize("America/Chicago")
+    )
+    parsed, notes = parse_dates(stamps)
+    assert notes == []
+    assert [ts.date() for ts in parsed] == [date(2026, 3, 31), date(2026, 4, 1)]
+
+
+def test_a_date_format_with_an_offset_reads_the_day_as_written() -> None:
+    """--date-format with %z: the offset is dropped from the format as from the values."""
+    from territory.conversion import parse_dates
+
+    values = pd.Series(["2026-03-31T23:00:00-0500", "2026-04-01T01:00:00+0200", "31/03/2026 23:00 -05:00"])
+    parsed, notes = parse_dates(values[:2], "%Y-%m-%dT%H:%M:%S%z")
+    assert notes == [] and [ts.date() for ts in parsed] == [date(2026, 3, 31), date(2026, 4, 1)]
+    parsed, notes = parse_dates(values[2:], "%d/%m/%Y %H:%M %z")
+    assert notes == [] and [ts.date() for ts in parsed] == [date(2026, 3, 31)]

@@ -24,6 +24,7 @@ from territory.errors import ConfigError, RenderError
 from territory.io.staging import foreign_entries
 from territory.reporting import build_manager_rollup, load_plan_dir
 from territory.reporting.context import managers_of
+from territory.reporting.render import without_direction_controls
 from territory.reporting.review import json_for_html, render_review, review_data, write_review
 from territory_cli.main import cli
 
@@ -66,7 +67,16 @@ def embedded(html: str) -> dict:
 def test_json_for_html_cannot_leave_its_script_element(text):
     out = json_for_html({"name": text, "list": [text, 1.5, None]})
     assert not set(out) & {"<", ">", "&", "\u2028", "\u2029"}
-    assert json.loads(out) == {"name": text, "list": [text, 1.5, None]}
+    shown = without_direction_controls(text)
+    assert json.loads(out) == {"name": shown, "list": [shown, 1.5, None]}
+
+
+def test_json_for_html_drops_direction_controls():
+    """A right-to-left override in a rep's name reversed the count the map legend shows after
+    it in the browser ('Evil (31)' read as 'Evil )13('); the page's data has none."""
+    out = json_for_html({"name": "Evil\u202eexe.fdp", "rtl": "\u2067\u05e9\u05dc\u05d5\u05dd\u2069"})
+    assert not set(out) & {"\u202e", "\u2067", "\u2069"}
+    assert json.loads(out) == {"name": "Evilexe.fdp", "rtl": "\u05e9\u05dc\u05d5\u05dd"}
 
 
 def test_plan_text_is_only_in_the_json_block(hostile):
@@ -79,7 +89,8 @@ def test_plan_text_is_only_in_the_json_block(hostile):
         assert text[:12] not in outside
     assert "<" not in block.group(1) and "\u2028" not in block.group(1)
     data = embedded(html)
-    assert set(HOSTILE_NAMES.values()) <= {row[1] for row in data["accounts"]["rows"]}
+    shown = {without_direction_controls(n) for n in HOSTILE_NAMES.values()}  # '\u202eevil.exe\u202c ...'
+    assert shown <= {row[1] for row in data["accounts"]["rows"]}
     assert data["people"][0]["name"] == HOSTILE_REP_NAME
     assert data["plan"]["name"] == hostile.name
 

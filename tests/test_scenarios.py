@@ -113,6 +113,15 @@ def test_add_rep_ids_are_generated_in_order(inp: territory.pipeline.PlanInput) -
         ("x: set=columns.accounts.Region=region", "so a scenario cannot change columns.accounts.Region"),
         ("x: set=geo.locate=false", "so a scenario cannot change geo.locate"),
         ("x: set=tiering.source=icp", "so a scenario cannot change tiering.source"),
+        # A rep removed by an earlier step is on the roster: the message said it was not.
+        (
+            "x: remove-rep=R1; remove-rep=R1",
+            "scenario 'x': remove-rep=R1: rep 'R1' is already removed by an earlier step of this scenario",
+        ),
+        (
+            "x: remove-rep=R1; capacity=R1=0.5",
+            "scenario 'x': capacity=R1=0.5: rep 'R1' is already removed by an earlier step of this scenario",
+        ),
     ],
 )
 def test_bad_scenarios_fail_before_any_solve(
@@ -344,3 +353,67 @@ def test_add_rep_takes_a_name_written_last_name_first() -> None:
     assert parse_add_rep("Ana Ortiz,West") == AddRep("Ana Ortiz", "West", 1.0)
     with pytest.raises(territory.ConfigError, match="expected"):
         parse_add_rep("Ana")
+
+
+def test_whatif_summaries_record_where_the_settings_came_from(tmp_path: Path) -> None:
+    """Every plan folder whatif writes says, as plan's does, which settings file and which
+    command-line settings it used; a scenario's own set= steps are listed under 'scenario'."""
+    import hashlib
+
+    a, r = write_inputs(tmp_path / "in")
+    toml = tmp_path / "plan.toml"
+    toml.write_text("[balance]\ntier_band = 0.3\n", encoding="utf-8")
+    out = tmp_path / "wi"
+    result = CliRunner().invoke(
+        cli,
+        ["whatif", str(a), str(r), "--out", str(out), "--config", str(toml), "--time-limit", "30", "-j", "1"]
+        + ["--scenario", "tight: set=balance.tier_band=0.05", "--scenario", "west+1: add-rep=Ana,West,1"],
+    )
+    assert result.exit_code == 0, result.output
+    base = {
+        "file": "plan.toml",
+        "sha256": hashlib.sha256(toml.read_bytes()).hexdigest(),
+        "command_line": {"solver.time_limit": {"value": 30}},
+    }
+    read = lambda name: json.loads((out / name / "summary.json").read_text(encoding="utf-8"))  # noqa: E731
+    assert read("baseline")["settings"] == base
+    assert read("west+1")["settings"] == base
+    tight = read("tight")
+    assert tight["settings"] == {
+        **base,
+        "scenario": {"balance.tier_band": {"value": 0.05, "file_value": 0.3}},
+    }
+    assert tight["config"]["balance"]["tier_band"] == 0.05
+
+
+def test_whatif_without_settings_records_only_a_scenario_s_own() -> None:
+    """No settings file and no --set: the baseline has no record, a scenario's set= has one."""
+    from territory.config import settings_record
+
+    assert settings_record(None, []) is None
+    assert settings_record(None, [], scenario=["balance.tier_band=0.05"]) == {
+        "scenario": {"balance.tier_band": {"value": 0.05}}
+    }
+
+
+def test_a_new_rep_id_given_twice_says_so(inp: territory.pipeline.PlanInput) -> None:
+    """Two add_rep tables with rep_id R99: the second was said to be 'already on the roster'."""
+    twice = Scenario("x", (AddRep("Ana", "West", 1.0, "R99"), AddRep("Bo", "West", 1.0, "R99")))
+    with pytest.raises(ConfigError) as e:
+        apply_scenario(inp, twice)
+    assert str(e.value) == (
+        "scenario 'x': add-rep Bo: rep id 'R99' is already taken by an earlier add-rep; give each new rep its own id"
+    )
+    with pytest.raises(ConfigError) as e:
+        apply_scenario(inp, Scenario("x", (AddRep("Ana", "West", 1.0, "R1"),)))
+    assert "rep id 'R1' is already on the roster; give each new rep its own id" in str(e.value)
+
+
+def test_add_rep_with_an_id_on_the_command_line_says_how_to_give_one() -> None:
+    with pytest.raises(ConfigError) as e:
+        parse_scenario("x: add-rep=Ana,West,1,R01")
+    assert str(e.value) == (
+        "scenario 'x': add-rep 'Ana,West,1,R01': 'R01' is not a number; expected \"Name,region,capacity\" "
+        'with the capacity last, e.g. "Ana Ortiz,West,1" (a new rep\'s id is given in a scenarios file: '
+        "add_rep = [{ name = ..., region = ..., rep_id = ... }])"
+    )

@@ -302,6 +302,8 @@ def rep_map(plan: PlanDir, rep_id: str) -> MapFigure | None:
     p = _points(plan)
     mask = p.owner == rep_id
     terr = territory_units(plan, [rep_id])
+    if terr is None and not mask.any():
+        return None  # no accounts and no territory: nothing to draw
     level = "county"
     if terr is not None:
         level, owners = terr

@@ -26,10 +26,12 @@ from ..plan_result import Rep
 from ..progress import BOOKS, Progress, reporter
 from ..workers import process_pool
 from .context import (
+    NO_MANAGER,
     PlanDir,
     build_manager_rollup,
     build_plan_summary,
     build_rep_book,
+    fingerprint_on_disk,
     load_plan_dir,
     manager_slug,
     managers_of,
@@ -242,7 +244,10 @@ def plan_book_jobs(
     names = plan.rep_names
     stems = _unique([rep_book_stem(r, names.get(r, "")) for r in chosen])
     mgrs = managers_of(plan) if managers else []
-    mstems = _unique([f"manager-{manager_slug(m)}" for m in mgrs])
+    first_rep: dict[str, str] = {}
+    for r in plan.reps:
+        first_rep.setdefault(r.manager.strip() or NO_MANAGER, r.rep_id)
+    mstems = _unique([f"manager-{manager_slug(m, first_rep.get(m, ''))}" for m in mgrs])
     for fmt in (f for f in FORMATS if f in formats):
         jobs += [BookJob("rep", r, f"{s}.{fmt}") for r, s in zip(chosen, stems)]
         jobs += [BookJob("manager", m, f"{s}.{fmt}") for m, s in zip(mgrs, mstems)]
@@ -382,6 +387,12 @@ def render_books(
     from .render import make_environment
 
     env = make_environment(templates_dir) if pdf else None  # fail early on a bad --templates dir
+    if _in_another_plan(plan, out):  # an --out naming another plan's folder: exit 2
+        raise OutputError(
+            f"{out} is in the folder of another plan ({out.parent}), so the books of the plan in "
+            f"{plan.path} would not match the plan beside them; write them elsewhere, e.g. "
+            f"{plan.path / 'books'}"
+        )
     args = (plan, todo, out, n_workers, notes)
     kw: dict[str, Any] = dict(
         page_size=page_size,
@@ -399,6 +410,13 @@ def render_books(
     except OSError as e:
         raise RenderError(f"{out}: cannot create the output directory: {e.strerror}") from e
     return _render(*args, **kw)
+
+
+def _in_another_plan(plan: PlanDir, out: Path) -> bool:
+    """Whether ``out`` lies in a plan folder (books/ beside a summary.json) that holds another
+    plan than ``plan``: its books there would not match the plan beside them."""
+    home = out.parent
+    return (home / "summary.json").is_file() and fingerprint_on_disk(home) != plan.fingerprint
 
 
 def _books_only(out: Path) -> bool:
@@ -443,6 +461,11 @@ def _render_set(
             result = _render(plan, todo, stage.path, n_workers, notes, **kw)
             if not result.ok:
                 raise _SetFailed
+            if _in_another_plan(plan, out):  # `territory plan` replaced the folder meanwhile
+                raise RenderError(
+                    f"the plan in {plan.path} was replaced while its books were rendered (by another "
+                    f"territory run), so they were not written; run `territory books {plan.path}` again"
+                )
     except _SetFailed:
         assert result is not None
         # Name the books as the user knows them, not by the temporary folder they were in.

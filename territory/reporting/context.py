@@ -159,11 +159,6 @@ def load_plan_dir(path: str | Path) -> PlanDir:
     from ..io.plandir import read_plan_folder
 
     f = read_plan_folder(path, REQUIRED_COLUMNS)
-    # The fingerprint identifies the plan content, not the run: the "run" object (timestamps)
-    # is left out so re-rendering the same plan prints the same fingerprint.
-    stable = {k: v for k, v in f.summary.items() if k != "run"}
-    h = hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=True).encode())
-    h.update(f.assignments_bytes)
     frame = f.assignments
     if "product" in frame.columns:
         # Product ICPs: a row without a product is an account that fits no product ICP; it
@@ -174,9 +169,29 @@ def load_plan_dir(path: str | Path) -> PlanDir:
         summary=f.summary,
         assignments=frame,
         icp=f.icp,
-        fingerprint=h.hexdigest()[:12],
+        fingerprint=plan_fingerprint(f.summary, f.assignments_bytes),
         result=f.result,
     )
+
+
+def plan_fingerprint(summary: Mapping[str, Any], assignments: bytes) -> str:
+    """The plan's fingerprint printed on its books: the first 12 hex digits of a hash of
+    summary.json and assignments.csv. It identifies the plan content, not the run: the "run"
+    object (timestamps) is left out so re-rendering the same plan prints the same fingerprint."""
+    stable = {k: v for k, v in summary.items() if k != "run"}
+    h = hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=True).encode())
+    h.update(assignments)
+    return h.hexdigest()[:12]
+
+
+def fingerprint_on_disk(path: str | Path) -> str | None:
+    """The fingerprint of the plan in ``path`` as it is now (None when it cannot be read)."""
+    folder = Path(path)
+    try:
+        summary = json.loads((folder / "summary.json").read_bytes())
+        return plan_fingerprint(summary, (folder / "assignments.csv").read_bytes())
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -234,11 +249,17 @@ def name_slug(text: str, limit: int = 40) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].strip("-")
 
 
-def manager_slug(manager: str) -> str:
-    """A filename-safe slug for a manager name (``manager-<slug>.pdf``)."""
+def manager_slug(manager: str, first_rep: str = "") -> str:
+    """A filename-safe slug for a manager name (``manager-<slug>.pdf``). A name without ASCII
+    letters or digits ('经理') is ``team-<first_rep>``, so each such roll-up says whose it is."""
     slug = name_slug(manager, 60)
     if not slug or manager == NO_MANAGER:
-        slug = "no-manager" if manager in ("", NO_MANAGER) else "manager"
+        if manager in ("", NO_MANAGER):
+            slug = "no-manager"
+        else:
+            from .render import safe_filename
+
+            slug = f"team-{safe_filename(first_rep)}" if first_rep else "manager"
     return slug
 
 

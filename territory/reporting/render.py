@@ -127,6 +127,31 @@ def clip(value: Any, limit: int = NAME_LIMIT) -> str:
     return text[: limit - 1] + "\u2026"
 
 
+# Direction controls (embeddings, overrides, isolates) in CRM text: dropped, as one U+202E in a
+# name reversed the rest of its line ('potential 10,296' printed as '692,01'). Right-to-left
+# text is then isolated (U+2068 ... U+2069), so it cannot pull the neutral text and numbers
+# beside it ('<industry> · 99 employees') to its own side.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_RIGHT_TO_LEFT = re.compile(
+    "[\u0590-\u08ff\u200f\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+
+
+def without_direction_controls(text: str) -> str:
+    """``text`` without bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+    U+2066-U+2069): from CRM data they would reorder the text and numbers after them."""
+    return _BIDI_CONTROLS.sub("", text)
+
+
+def isolate_bidi(value: Any) -> Any:
+    """Every ``{{ value }}`` of a template: text without direction controls, right-to-left
+    text isolated; anything else (numbers, already-safe markup) as it is."""
+    if not isinstance(value, str) or hasattr(value, "__html__"):
+        return value
+    text = without_direction_controls(value)
+    return f"\u2068{text}\u2069" if _RIGHT_TO_LEFT.search(text) else text
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "money": money,
     "money_short": money_short,
@@ -162,6 +187,7 @@ def make_environment(templates_dir: str | Path | None = None) -> jinja2.Environm
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=isolate_bidi,
     )
     env.filters.update(FILTERS)
     return env

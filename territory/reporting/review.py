@@ -453,9 +453,13 @@ def json_for_html(data: Any) -> str:
 
     ``<``, ``>`` and ``&`` become ``\\u003c`` ``\\u003e`` ``\\u0026``; U+2028 and U+2029
     (line terminators in older JavaScript) become escapes too. ``JSON.parse`` gives back
-    the same values.
+    the same values, less their direction controls (an override in a rep's name reversed the
+    account count the map legend shows after it: '(31)' read '(13)').
     """
+    from .render import without_direction_controls
+
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_plain)
+    text = without_direction_controls(text)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
