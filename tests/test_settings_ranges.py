@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import tomllib
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from territory.config import (
@@ -349,11 +349,15 @@ def test_the_shares() -> None:
     key=st.sampled_from([k for k, _tp, _f in _number_fields() if "<name>" not in k]),
     x=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**30), 10**30)),
 )
+@example(key="capacity.changes", x=0)  # a list of any length: its one number, not a bare number
 def test_any_number_is_kept_only_inside_its_range(key: str, x: float) -> None:
     tp, rng = setting_range(key)
     whole = int in {tp, *typing.get_args(tp)}
+    listed = typing.get_origin(tp) is tuple or any(typing.get_origin(a) is tuple for a in typing.get_args(tp))
     if rng.length is not None:
         value: object = [x] * rng.length
+    elif listed:
+        value = [x]  # a list of any length (capacity.changes): one number in it
     else:
         value = x
     try:
