@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .accountstate import AccountState
 from .config import PlanConfig
 from .errors import Problem
 from .io.textops import isin
@@ -52,6 +53,8 @@ class Plan:
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    # the planner's facts about each row of ``accounts`` (territory.accountstate), aligned with it
+    state: AccountState | None = None
 
     @property
     def status(self) -> str:

@@ -916,7 +916,7 @@ def kept_anyway_owners(inp: Any, progress: Progress | None = None) -> np.ndarray
     acc = inp.accounts
     if BY_RULE not in acc.columns or not acc[BY_RULE].to_numpy(dtype=bool).any():
         return None
-    free = PlanInput(without_rule_locks(acc), inp.reps, inp.config, inp.inputs, inp.warnings)
+    free = PlanInput(without_rule_locks(acc), inp.reps, inp.config, inp.inputs, inp.warnings, state=inp.state)
     free.extras.update({k: v for k, v in inp.extras.items() if k != "lock_rules"})
     try:
         plan = solve_input(free, reporter(progress))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .accountstate import AccountState
 from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_texts
 from .balance import balance_metrics, book_stats, measure_metrics, measure_totals
 from .config import PlanConfig, config_to_dict
@@ -75,10 +76,13 @@ class PlanInput:
         inputs: list[InputFile],
         warnings: list[Problem],
         seconds: float = 0.0,
+        state: AccountState | None = None,
     ):
         self.seconds = seconds
         self.extras: dict[str, Any] = {}
         self.accounts = accounts
+        # the planner's facts about each accounts row (territory.accountstate), aligned with it
+        self.state = state if state is not None else AccountState(len(accounts))
         self.reps = reps
         self.config = config
         self.inputs = inputs
@@ -167,15 +171,18 @@ def prepare_input(
                 hint="give the reps their product in the roster's product column, or remove the setting",
             )
         )
+    state = AccountState(len(accounts))
     if config.continuity.previous:  # quarter after quarter: the accounts the last plan moved
         from .continuity import previous_moves
 
         moved_before, prev_warnings, extras["previous"] = previous_moves(
             config.continuity.previous, accounts["account_id"]
         )
-        accounts = accounts.assign(_moved_before=moved_before)
+        state = dataclasses.replace(state, moved_before=moved_before)
         warnings += prev_warnings
-    inp = PlanInput(accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps))
+    inp = PlanInput(
+        accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps), state=state
+    )
     inp.extras.update(extras)
     return inp
 
@@ -490,14 +497,19 @@ def load_input(
 
 
 def model_input(
-    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, geo: GeoSetup | ProductGeo | None = None
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    cfg: PlanConfig,
+    geo: GeoSetup | ProductGeo | None = None,
+    state: AccountState | None = None,
 ) -> ModelInput:
     """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
 
     The one place that reads the frames' helper columns: ``_row_id`` (an account-product row
     with product ICPs), ``_unit_region`` (a family takes its top parent's region),
     ``_lock_to`` (a locks file's rep) and ``_lock_auto`` (a lock held by a rep with product =
-    auto only if it takes the row's product).
+    auto only if it takes the row's product); ``state`` (aligned with ``accounts``) gives the
+    accounts the previous plan moved.
     """
     rep_index = pd.Index(reps["rep_id"].astype(str))
 
@@ -547,9 +559,7 @@ def model_input(
             if products and "product" in reps.columns
             else [""] * len(reps)
         ),
-        moved_before=(
-            accounts["_moved_before"].to_numpy(dtype=bool) if "_moved_before" in accounts.columns else None
-        ),
+        moved_before=state.moved_before if state is not None else None,
         rep_manager=(
             reps["manager"].fillna("").astype(str).str.strip().tolist() if "manager" in reps.columns else None
         ),
@@ -592,13 +602,16 @@ def solve_input(
     timings: dict[str, float] = {"load": inp.seconds}
     t0 = time.perf_counter()
     accounts = inp.accounts.copy()
+    state = inp.state
     reps = inp.reps.reset_index(drop=True)
     geo = None
     if cfg.geo.units != "none":
         from .geo.territories import geo_setup
 
         geo = geo_setup(accounts, reps, cfg.geo.units, cfg.inputs.region_rules)
-    solved = solve_pools(model_input(accounts, reps, cfg, geo), cfg, progress=progress, export_lp=export_lp)
+    solved = solve_pools(
+        model_input(accounts, reps, cfg, geo, state), cfg, progress=progress, export_lp=export_lp
+    )
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
     fair_tier, fair_pot = solved.fair_tier, solved.fair_potential
@@ -707,8 +720,8 @@ def solve_input(
     from .lockrules import rule_reasons  # "kept: renewal on ...", "... to the named successor R12"
 
     reasons = rule_reasons(accounts, reasons, new_ids)
-    if "_moved_before" in accounts.columns:
-        again = moved & accounts["_moved_before"].to_numpy(dtype=bool)
+    if state.moved_before is not None:
+        again = moved & state.moved_before
         reasons = np.where(again, reasons + "; moved in the previous plan too", reasons)
     names = dict(zip(reps["rep_id"], reps["name"]))
     accounts["previous_owner_id"] = accounts["owner_id"].astype(str)
@@ -814,6 +827,7 @@ def solve_input(
         warnings=warnings,
         timings=timings,
         extras=extras,
+        state=state,
     )
 
 
@@ -1183,7 +1197,7 @@ def _unchecked_result(
             p.extras["previous"],
             a["account_id"].astype(str).to_numpy(dtype=object),
             a["moved"].to_numpy(dtype=bool),
-            a["_moved_before"].to_numpy(dtype=bool),
+            p.state.moved_before,
             ~a["previous_owner_id"].astype(str).isin(p.reps["rep_id"].astype(str)).to_numpy(dtype=bool),
             p.config.continuity.repeat_move_weight,
         )

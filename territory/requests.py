@@ -742,7 +742,7 @@ def pinned(inp: Any, requests: Sequence[Request]) -> Any:
     hit = np.array([a in target for a in ids], dtype=bool)
     lock_to[hit] = [target[a] for a in ids[hit]]
     acc["_lock_to"] = lock_to
-    out = PlanInput(acc, inp.reps, inp.config, inp.inputs, inp.warnings, inp.seconds)
+    out = PlanInput(acc, inp.reps, inp.config, inp.inputs, inp.warnings, inp.seconds, inp.state)
     out.extras.update(inp.extras)
     return out
 
@@ -981,7 +981,7 @@ def judge(q: Request, base: Any, plan: Any, planned: str, tier: int, cfg: PlanCo
 def _with_config(inp: Any, cfg: PlanConfig) -> Any:
     from .pipeline import PlanInput
 
-    out = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, inp.seconds)
+    out = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, inp.seconds, inp.state)
     out.extras.update(inp.extras)
     return out
 

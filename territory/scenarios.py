@@ -817,6 +817,7 @@ def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:
         inp.inputs,
         inp.warnings,
         inp.seconds,
+        inp.state,
     )
     new.extras.update(getattr(inp, "extras", {}) or {})
     return new

@@ -24,8 +24,8 @@ def solve_pool(inp, engine, drop=frozenset()):
     dropped; return the owners of each unit, the discretionary moves and the report."""
     solver, method = engine
     cfg = dataclasses.replace(inp.config, solver=dataclasses.replace(inp.config.solver, name=solver))
-    units = build_units(model_input(inp.accounts, inp.reps, cfg), cfg)
-    pools = build_pools(model_input(inp.accounts, inp.reps, cfg), cfg, units)
+    units = build_units(model_input(inp.accounts, inp.reps, cfg, state=inp.state), cfg)
+    pools = build_pools(model_input(inp.accounts, inp.reps, cfg, state=inp.state), cfg, units)
     assert len(pools) == 1
     pool = pools[0]
     items = singletons(pool)
