@@ -18,6 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +27,24 @@ class AccountState:
 
     ``moved_before``: the previous plan moved the row's account (``continuity.previous``);
     None when no previous plan is given.
+    ``unit_region``: with families kept together, the region of the row's top parent -- the
+    region a rep must cover to own the row (the whole family goes to one rep); None otherwise.
     """
 
     rows: int
     moved_before: np.ndarray | None = None
+    unit_region: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray) and len(value) != self.rows:
                 raise ValueError(f"AccountState.{f.name} has {len(value)} rows, the accounts {self.rows}")
+
+    def eligibility_view(self, accounts: pd.DataFrame) -> pd.DataFrame:
+        """``accounts`` as eligibility reads them: each row in its unit's region (the table's
+        own ``region`` stays what the CRM says, for messages and outputs)."""
+        return accounts if self.unit_region is None else accounts.assign(region=self.unit_region)
 
     def take(self, idx: np.ndarray) -> AccountState:
         """The record of the rows at positions ``idx`` (a filter or a new order), as

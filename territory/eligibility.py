@@ -57,8 +57,9 @@ def rep_segments(reps: pd.DataFrame) -> list[frozenset[str] | None]:
 
 
 def _unit_regions(accounts: pd.DataFrame) -> np.ndarray:
-    region = accounts["_unit_region"] if "_unit_region" in accounts.columns else accounts["region"]
-    return region_keys(region)
+    # (families kept together: the caller passes each row in its top parent's region,
+    # territory.accountstate.AccountState.eligibility_view)
+    return region_keys(accounts["region"])
 
 
 def account_keys(accounts: pd.DataFrame, cfg: PlanConfig) -> np.ndarray:

@@ -131,7 +131,7 @@ def prepare_input(
     if account_segments(accounts, config) is not None or any(s is not None for s in rep_segments(reps)):
         keyed = accounts.assign(family_id=families)
         if config.families.mode == "together":
-            keyed["_unit_region"] = keyed["family_id"].map(accounts.set_index("account_id")["region"])
+            keyed["region"] = keyed["family_id"].map(accounts.set_index("account_id")["region"])
         if not [p for p in problems if p.severity == "error" and p.column == "region"]:
             problems += uncovered(keyed, *eligibility(keyed, reps, config), accounts_file)
     from .model.measures import prepare_measures
@@ -144,10 +144,13 @@ def prepare_input(
     warnings = [p for p in problems if p.severity != "error"]
     accounts = copy_frame(accounts)
     accounts["family_id"] = families
+    state = AccountState(len(accounts))
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.
-        accounts["_unit_region"] = pd.Series(accounts["region"].array.take(roots), index=accounts.index)
-    warnings += _locks_outside_cover(accounts, reps, config, accounts_file)
+        state = dataclasses.replace(
+            state, unit_region=np.asarray(accounts["region"].array.take(roots), dtype=object)
+        )
+    warnings += _locks_outside_cover(accounts, reps, config, accounts_file, state)
     warnings += owner_value_problems(reps, config, roster_file)
     extras: dict[str, Any] = {}
     if product_mode(reps):
@@ -155,7 +158,10 @@ def prepare_input(
         problems += product_owner_problems(accounts, reps, config, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
-        accounts, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
+        rows, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
+        # each account-product row carries its account's facts
+        state = state.take(pd.Index(accounts["account_id"]).get_indexer(rows["account_id"]))
+        accounts = rows
         accounts = successor_pins(accounts, reps)
         if config.families.mode == "together":  # per product: a lock holds for its rep's product
             problems = family_lock_conflicts(accounts, reps, accounts["family_id"], accounts_file, locks_file)
@@ -171,7 +177,6 @@ def prepare_input(
                 hint="give the reps their product in the roster's product column, or remove the setting",
             )
         )
-    state = AccountState(len(accounts))
     if config.continuity.previous:  # quarter after quarter: the accounts the last plan moved
         from .continuity import previous_moves
 
@@ -245,7 +250,7 @@ def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset
 
 
 def _locks_outside_cover(
-    accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, file: str
+    accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, file: str, state: AccountState
 ) -> list[Problem]:
     """A lock wins over eligibility, but say so: the rep does not cover the account."""
     from .eligibility import eligibility
@@ -257,7 +262,7 @@ def _locks_outside_cover(
     # Only the locked accounts are looked at (a rep's cover of the regions of the locked
     # accounts is the same whichever other accounts there are).
     at = np.flatnonzero(locked)
-    part = accounts.iloc[at]
+    part = state.eligibility_view(accounts).iloc[at]
     keys, cover_sets = eligibility(part, reps, config)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
     owner = part["owner_id"].map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
@@ -506,10 +511,9 @@ def model_input(
     """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
 
     The one place that reads the frames' helper columns: ``_row_id`` (an account-product row
-    with product ICPs), ``_unit_region`` (a family takes its top parent's region),
-    ``_lock_to`` (a locks file's rep) and ``_lock_auto`` (a lock held by a rep with product =
-    auto only if it takes the row's product); ``state`` (aligned with ``accounts``) gives the
-    accounts the previous plan moved.
+    with product ICPs), ``_lock_to`` (a locks file's rep) and ``_lock_auto`` (a lock held by a
+    rep with product = auto only if it takes the row's product); ``state`` (aligned with
+    ``accounts``) gives the accounts the previous plan moved and a family's region.
     """
     rep_index = pd.Index(reps["rep_id"].astype(str))
 
@@ -528,9 +532,7 @@ def model_input(
     lock_to = rep_of("_lock_to")
     target = np.where(lock_to >= 0, lock_to, owner)
     locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (target >= 0)
-    keyed = (
-        accounts.assign(region=accounts["_unit_region"]) if "_unit_region" in accounts.columns else accounts
-    )
+    keyed = state.eligibility_view(accounts) if state is not None else accounts
     keys, cover = _eligibility_by_combination(keyed, reps, cfg)
     products = "product" in accounts.columns
     return ModelInput(
@@ -649,7 +651,10 @@ def solve_input(
 
     # Reasons, from the books as they were before the plan.
     region = accounts["region"].astype(str).to_numpy(dtype=object)
-    keys, cover_sets = _eligibility_by_combination(accounts, reps, cfg)
+    # (as before the typed record: a family's region counts here only with [segments] rules)
+    keys, cover_sets = _eligibility_by_combination(
+        state.eligibility_view(accounts) if cfg.segments else accounts, reps, cfg
+    )
     prev_eligible = owner_covers(prev_pos, keys, cover_sets)
     tidx = tier - 1
     safe_prev = np.where(prev_pos >= 0, prev_pos, 0)
@@ -795,7 +800,7 @@ def solve_input(
     if "product" not in accounts.columns:
         prev_text = accounts["previous_owner_id"]  # prev as a text column (owner_id is the new owner now)
         metrics["baseline"] = _baseline_metrics(
-            accounts, reps, cfg, tier, potential, prev_text, arrays, measure_values, solved.balanced
+            accounts, reps, cfg, tier, potential, prev_text, arrays, measure_values, solved.balanced, state
         )
     # The plan was checked against every rule (territory.model.verify): the bands it bends.
     warnings = list(inp.warnings) + [
@@ -816,9 +821,7 @@ def solve_input(
         )
         extras["geography"] = {**extras.get("geography", {}), "territories": terr}
     return Plan(
-        accounts=accounts.drop(
-            columns=["_unit_region", "_lock_to", "_lock_row", "_lock_auto"], errors="ignore"
-        ),
+        accounts=accounts.drop(columns=["_lock_to", "_lock_row", "_lock_auto"], errors="ignore"),
         reps=reps_out,
         config=cfg,
         pools=results,
@@ -873,6 +876,7 @@ def _baseline_metrics(
     arrays: dict[str, Any],
     measure_values: np.ndarray,
     balanced: list[bool],
+    state: AccountState,
 ) -> dict[str, Any]:
     """The spreadsheet-style greedy baseline on the same input, measured with the same code.
 
@@ -885,8 +889,8 @@ def _baseline_metrics(
     cols = ["account_id", "region", "tier", "potential", "locked"]
     base_in = accounts[[c for c in cols if c in accounts.columns]]
     base_in = base_in.assign(owner_id=prev_owner)
-    if cfg.families.mode == "together" and "_unit_region" in accounts.columns:
-        base_in = base_in.assign(region=accounts["_unit_region"], family_id=accounts["family_id"])
+    if cfg.families.mode == "together" and state.unit_region is not None:
+        base_in = base_in.assign(region=state.unit_region, family_id=accounts["family_id"])
     pos = greedy_owner_positions(
         base_in, reps, tier_band=cfg.balance.tier_band, min_band_accounts=cfg.balance.tier_band_min_accounts
     )

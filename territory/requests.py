@@ -499,12 +499,10 @@ def _eligible(
     keyed = accounts
     if fam is not None:
         root_region = accounts.set_index("account_id")["region"]
-        keyed = accounts.assign(_unit_region=pd.Series(fam, index=accounts.index).map(root_region))
+        keyed = accounts.assign(region=pd.Series(fam, index=accounts.index).map(root_region))
     keys, cover = eligibility(keyed, reps, cfg)
     rep_pos = {r: k for k, r in enumerate(reps["rep_id"].astype(str))}
-    region = (
-        (keyed["_unit_region"] if "_unit_region" in keyed.columns else keyed["region"]).astype(str).tolist()
-    )
+    region = keyed["region"].astype(str).tolist()
     segs = account_segments(keyed, cfg)
     out = []
     for q in kept:

@@ -453,7 +453,7 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     # With product ICPs inp.accounts holds one row per account and product; start again from
     # the accounts as given, so prepare_input expands them under the scenario's roster.
     given = inp.extras.get("product_source", inp.accounts)
-    accounts = given.drop(columns=["family_id", "_unit_region"], errors="ignore").copy()
+    accounts = given.drop(columns=["family_id"], errors="ignore").copy()
     reps = inp.reps.copy()
     cfg = inp.config
     where = f"scenario {scenario.name!r}"

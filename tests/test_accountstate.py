@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_constraints import acc, rep
 from test_continuity import REPS, previous_plan, rows
 
 from territory.accountstate import AccountState
@@ -34,3 +35,37 @@ def test_the_previous_plans_moves_travel_in_the_record_not_in_a_column(tmp_path)
     plan = solve_input(inp)
     assert plan.state is not None and plan.state.moved_before.tolist() == [True, False, False, False]
     assert "_moved_before" not in plan.accounts.columns
+
+
+def test_a_familys_region_travels_in_the_record_and_decides_eligibility():
+    """c1's top parent p1 is in West: c1 is owned with it by the West rep, though its own row
+    says East (and keeps saying so in the table and the plan)."""
+    accounts = [acc("p1", 1, "R1", region="West"), acc("c1", 1, "R2", region="East", parent_id="p1")]
+    reps = [rep("R1", "West"), rep("R2", "East")]
+    inp = make_input(accounts, reps, "families.mode=together")
+    assert inp.state.unit_region.tolist() == ["West", "West"]
+    assert inp.accounts["region"].tolist() == ["West", "East"]
+    assert [c for c in inp.accounts.columns if c.startswith("_unit")] == []
+    plan = solve_input(inp)
+    assert plan.accounts["owner_id"].tolist() == ["R1", "R1"]
+    assert plan.accounts["region"].tolist() == ["West", "East"]
+
+
+def test_account_product_rows_carry_their_accounts_facts():
+    """Product ICPs: every account-product row takes its account's unit region (take by the
+    row's account), whatever order the rows come in."""
+    accounts = [
+        acc("p1", 1, "R1", region="West", tier_core=1, tier_analytics=2),
+        acc("c1", 1, "R1", region="East", parent_id="p1", tier_core=2, tier_analytics=1),
+        acc("e1", 1, "R2", region="East", tier_core=1, tier_analytics=1),
+    ]
+    reps = [rep("R1", "West|East", product="core"), rep("R2", "West|East", product="analytics")]
+    inp = make_input(
+        [{k: v for k, v in a.items() if k != "tier"} for a in accounts], reps, "families.mode=together"
+    )
+    region_of = {"p1": "West", "c1": "West", "e1": "East"}
+    got = dict(zip(inp.accounts["account_id"] + "/" + inp.accounts["product"], inp.state.unit_region))
+    assert got == {
+        f"{a}/{p}": region_of[a] for a, p in zip(inp.accounts["account_id"], inp.accounts["product"])
+    }
+    assert len(got) == 6 and inp.state.rows == len(inp.accounts)

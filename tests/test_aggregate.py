@@ -71,7 +71,7 @@ def test_deterministic_across_workers(tmp_path: Path) -> None:
     from territory.model import solve_pools
 
     inp, _ = _plan(tmp_path, (3_000, 15, 4), 2, "aggregate")
-    acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
+    acc = inp.state.eligibility_view(inp.accounts)
     reps = inp.reps.reset_index(drop=True)
     one = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=1)
     two = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=2)
@@ -84,7 +84,9 @@ def test_auto_dispatch(tmp_path: Path) -> None:
     from territory.model.units import build_units
 
     inp, _ = _plan(tmp_path, (500, 5, 1), 3, "exact")
-    u = build_units(model_input(inp.accounts, inp.reps.reset_index(drop=True), inp.config), inp.config)
+    u = build_units(
+        model_input(inp.accounts, inp.reps.reset_index(drop=True), inp.config, state=inp.state), inp.config
+    )
     assert u.n_units <= 500 and u.n_pairs <= 500 * 5
 
 
@@ -127,7 +129,7 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     from territory.model.items import singletons
     from territory.model.pools import build_pools
 
-    acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
+    acc = inp.state.eligibility_view(inp.accounts)
     reps = inp.reps.reset_index(drop=True)
     new_owner = plan.accounts.groupby("family_id")["owner_id"].first()
     gained = np.zeros(len(reps))
@@ -295,7 +297,7 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     exact = solve_input(
         load_input(d / "accounts.csv", d / "roster.csv", _cap_cfg("exact", max_potential_moved_share=0.01))
     )
-    acc = inp.accounts.assign(region=inp.accounts["_unit_region"])
+    acc = inp.state.eligibility_view(inp.accounts)
     reps = inp.reps.reset_index(drop=True)
     count_bound = sum(
         solve_class(build_model(classes(p), cfg, measures="none", integer=False), cfg, 30).bound

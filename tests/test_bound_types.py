@@ -57,7 +57,7 @@ def _instance(tmp: Path, seed: int) -> Path:
 
 def _pools(d: Path, cfg: PlanConfig):
     inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
-    mi = model_input(inp.accounts.copy(), inp.reps.reset_index(drop=True), cfg)
+    mi = model_input(inp.accounts.copy(), inp.reps.reset_index(drop=True), cfg, state=inp.state)
     units = build_units(mi, cfg)
     return units, build_pools(mi, cfg, units)
 

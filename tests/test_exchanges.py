@@ -30,7 +30,7 @@ from helpers import make_input  # noqa: E402
 
 def _state(inp, rep_of: dict[str, str]):  # type: ignore[no-untyped-def]
     cfg = inp.config
-    mi = model_input(inp.accounts, inp.reps, cfg)
+    mi = model_input(inp.accounts, inp.reps, cfg, state=inp.state)
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
     rou = np.array([pool.rep_ids.index(rep_of[u]) for u in pool.unit_ids])
@@ -79,7 +79,7 @@ def test_the_polish_keeps_every_rule_and_never_costs_more(case) -> None:
     rows, reps, sets, seed = case
     inp = make_input(rows, reps, *sets)
     cfg = inp.config
-    mi = model_input(inp.accounts, inp.reps, cfg)
+    mi = model_input(inp.accounts, inp.reps, cfg, state=inp.state)
     units = build_units(mi, cfg)
     fams = active_families(cfg)
     rng = np.random.default_rng(seed)

@@ -188,10 +188,10 @@ def test_trackers_agree_with_checks(case) -> None:
     rows, reps, sets, seed = case
     inp = make_input(rows, reps, *sets)
     cfg = inp.config
-    units = build_units(model_input(inp.accounts, inp.reps, cfg), cfg)
+    units = build_units(model_input(inp.accounts, inp.reps, cfg, state=inp.state), cfg)
     fams = active_families(cfg)
     rng = np.random.default_rng(seed)
-    for pool in build_pools(model_input(inp.accounts, inp.reps, cfg), cfg, units):
+    for pool in build_pools(model_input(inp.accounts, inp.reps, cfg, state=inp.state), cfg, units):
         if not pool.n_units:
             continue
         items = classes(pool)
@@ -255,7 +255,7 @@ def test_cap_broken_inside_the_solver_tolerance_is_not_accepted(method: str) -> 
     potential, inside its tolerance: issue 14, item 5); the plan written keeps the cap exactly
     and its bound is a bound for the exact rules."""
     inp = _cap_instance(1e-9, method)
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)[0]
     b = build_model(singletons(pool), inp.config)
     raw, _ = owners_from(b, solve_model(b, inp.config.solver).x)
     assert pool.rep_ids[raw[pool.unit_ids.index("a")]] == "R2"  # the solver's own optimum breaks it
@@ -273,8 +273,8 @@ def test_verify_refuses_a_plan_that_breaks_a_hard_rule() -> None:
     rows = [{"account_id": f"a{i}", "tier": 3, "owner_id": "R1", "region": "West"} for i in range(4)]
     reps = [{"rep_id": "R1", "region": "West", "max_accounts": 2}, {"rep_id": "R2", "region": "West"}]
     inp = make_input(rows, reps)
-    units = build_units(model_input(inp.accounts, inp.reps, inp.config), inp.config)
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config, units)[0]
+    units = build_units(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config, units)[0]
     fams = active_families(inp.config)
     keep_all = np.zeros(pool.n_units, dtype=np.int64)  # everything with R1, who may hold 2
     st_ = PoolState(pool, units, classes(pool), inp.config, keep_all, np.zeros(2, dtype=np.int64))
@@ -340,7 +340,7 @@ def test_scale_method_says_when_it_missed_a_plan_that_exists() -> None:
     rows = [{"account_id": f"a{i}", "tier": 3, "owner_id": "R1", "region": "West"} for i in range(4)]
     reps = [{"rep_id": "R1", "region": "West", "max_accounts": 3}, {"rep_id": "R2", "region": "West"}]
     inp = make_input(rows, reps)
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)[0]
     err = infeasible(
         pool, inp.config, left=["R1 holds 4 accounts, above its max_accounts of 3 in the roster"]
     )

@@ -76,7 +76,9 @@ def seven_states():
 
 def one_pool(inp):
     cfg = inp.config
-    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""))
+    mi = model_input(
+        inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""), state=inp.state
+    )
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
     return pool, units, cfg
@@ -227,7 +229,9 @@ def bench_pools(tmp_path, n_accounts: int, n_reps: int, seed: int, kind: str, di
         frame[frame["region"] == division].to_csv(f, index=False)
     cfg = territory.load_config(None, [f"geo.units={kind}"])
     inp = territory.load_input(acc, ros, cfg)
-    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, kind, ""))
+    mi = model_input(
+        inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, kind, ""), state=inp.state
+    )
     units = build_units(mi, cfg)
     return cfg, units, build_pools(mi, cfg, units)
 

@@ -60,7 +60,7 @@ def test_dropping_contiguity_gives_the_disconnected_plan(method: str) -> None:
     inp = chain(5, 10, 5, 0, f"solver.method={method}")
     cfg = inp.config
     geo = geo_setup(inp.accounts, inp.reps, "state", "")
-    mi = model_input(inp.accounts, inp.reps, cfg, geo)
+    mi = model_input(inp.accounts, inp.reps, cfg, geo, state=inp.state)
     dropped = dataclasses.replace(cfg, geo=dataclasses.replace(cfg.geo, units="none"))
     loose = solve_pools(mi, dropped)
     by_unit = dict(zip(mi.unit_key.tolist(), loose.owner.tolist()))
@@ -118,7 +118,9 @@ def test_the_final_check_finds_a_territory_in_two_pieces() -> None:
 
     inp = chain(5, 10, 5)
     cfg = inp.config
-    mi = model_input(inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""))
+    mi = model_input(
+        inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""), state=inp.state
+    )
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
     r1 = pool.rep_ids.index("R1")

@@ -100,7 +100,7 @@ def test_no_trade_of_two_moved_units_of_one_tier_mix_is_left_for_a_rep_outside_i
     write_instance(*generate((5000, 25, 1), 3, children=0.08, locks=0.02), d)
     cfg = _cfg("aggregate")
     inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
-    mi = model_input(inp.accounts.copy(), inp.reps.reset_index(drop=True), cfg)
+    mi = model_input(inp.accounts.copy(), inp.reps.reset_index(drop=True), cfg, state=inp.state)
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
     rep_of_unit, chosen, _ = scale.solve_pool_scale(pool, units, cfg)

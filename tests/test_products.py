@@ -79,7 +79,7 @@ def test_product_choice_is_needed(solver):
 
     reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 3)]
     inp = make_input(rows_two_products(), reps, solver=solver)
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)[0]
     items = singletons(pool)
 
     def products_per_rep(drop):
@@ -236,7 +236,7 @@ def test_lock_with_auto_rep_needs_its_rows(solver):
         r["locked"] = "true" if r["account_id"] in ("a1", "a2", "a3", "a4", "a5", "a6") else "false"
     reps = [{"rep_id": f"R{i}", "region": "West", "product": "auto"} for i in range(1, 5)]
     inp = make_input(rows, reps, solver=solver)
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)[0]
     items = singletons(pool)
     r1 = pool.rep_ids.index("R1")
     locked_units = np.flatnonzero(items.lock_auto == r1)
@@ -268,7 +268,7 @@ def _choice_lp(inp, drop):
     from territory.model.pools import build_pools
     from territory.pipeline import model_input
 
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)[0]
     items = classes(pool)
     fams = active_families(inp.config, frozenset(drop))
     b = build_model(items, inp.config, families=fams, measures="none", integer=False, links="owned")

@@ -76,8 +76,8 @@ def _traded_pool():
     reps = [{"rep_id": r, "region": "West"} for r in ("R1", "R2", "R3")]
     inp = make_input(rows, reps, *THREE, "balance.tier_band=100%", "balance.tier_band_min_accounts=10")
     cfg = inp.config
-    units = build_units(model_input(inp.accounts, inp.reps, cfg), cfg)
-    pool = build_pools(model_input(inp.accounts, inp.reps, cfg), cfg, units)[0]
+    units = build_units(model_input(inp.accounts, inp.reps, cfg, state=inp.state), cfg)
+    pool = build_pools(model_input(inp.accounts, inp.reps, cfg, state=inp.state), cfg, units)[0]
     rep = {r: k for k, r in enumerate(pool.rep_ids)}
     plan = {"c1": "R1", "c2": "R1", "c3": "R2", "c4": "R2"}
     rou = np.array([rep[plan.get(u, u.split("-")[0])] for u in pool.unit_ids], dtype=np.int64)
@@ -119,7 +119,7 @@ def test_three_measures_by_the_search_alone_end_near_the_bound(
     write_instance(add_measures(acc, seed), roster, tmp_path)
     cfg = load_config(None, [*THREE, "solver.method=aggregate"])
     inp = load_input(tmp_path / "accounts.csv", tmp_path / "roster.csv", cfg)
-    mi = model_input(inp.accounts, inp.reps.reset_index(drop=True), cfg)
+    mi = model_input(inp.accounts, inp.reps.reset_index(drop=True), cfg, state=inp.state)
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
     rou, _, report = scale_mod.solve_pool_scale(pool, units, cfg)
