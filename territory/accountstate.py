@@ -15,6 +15,7 @@ with the same positions (``take``).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,17 @@ class AccountState:
         """``accounts`` as eligibility reads them: each row in its unit's region (the table's
         own ``region`` stays what the CRM says, for messages and outputs)."""
         return accounts if self.unit_region is None else accounts.assign(region=self.unit_region)
+
+    def digest(self) -> bytes:
+        """A fingerprint of every fact (for keys of what a solve depends on)."""
+        h = hashlib.sha256(str(self.rows).encode())
+        for f in dataclasses.fields(self)[1:]:
+            value = getattr(self, f.name)
+            h.update(f.name.encode())
+            if value is not None:
+                h.update(str(value.dtype).encode())
+                h.update(pd.util.hash_array(np.asarray(value)).tobytes())
+        return h.digest()
 
     def take(self, idx: np.ndarray) -> AccountState:
         """The record of the rows at positions ``idx`` (a filter or a new order), as

@@ -69,3 +69,17 @@ def test_account_product_rows_carry_their_accounts_facts():
         f"{a}/{p}": region_of[a] for a, p in zip(inp.accounts["account_id"], inp.accounts["product"])
     }
     assert len(got) == 6 and inp.state.rows == len(inp.accounts)
+
+
+def test_inputs_that_differ_only_in_their_record_do_not_share_a_plan():
+    """Batch solves share one plan between inputs of one key: the record is part of it."""
+    import dataclasses
+
+    from territory.batch import plan_key
+    from territory.pipeline import PlanInput
+
+    inp = make_input(rows("R1"), REPS)
+    again = dataclasses.replace(inp.state, moved_before=np.array([True, False, False, False]))
+    moved = PlanInput(inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, state=again)
+    same = PlanInput(inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, state=inp.state)
+    assert plan_key(moved) != plan_key(inp) == plan_key(same)
