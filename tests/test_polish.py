@@ -132,3 +132,22 @@ def test_the_capped_pool_gives_the_same_files_twice(tmp_path: Path) -> None:
         write_plan(solve_input(inp), tmp_path / out)
     for name in ("assignments.csv", "owner_changes.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_only_a_capped_pool_gets_the_larger_work_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capped: bool
+) -> None:
+    """Without a cap on moves the whole pool's MIP keeps its 30 checkpoints (on the county
+    bench, 10,000-12,000 pairs a pool, more took 70-85 s of CPU a pool)."""
+    limits = []
+    real = polish.Checkpoints
+
+    def counted(h, limit):  # type: ignore[no-untyped-def]
+        limits.append(limit)
+        return real(h, limit)
+
+    monkeypatch.setattr(polish, "Checkpoints", counted)
+    inp = _capped_small(tmp_path, "aggregate") if capped else _families_instance(tmp_path, (1600, 7, 1), 4)[1]
+    solve_input(inp)
+    assert limits == [polish.CAPPED_POLISH_CHECKPOINTS if capped else polish.EXACT_POLISH_CHECKPOINTS]
