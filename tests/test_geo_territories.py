@@ -534,6 +534,8 @@ def test_a_band_bent_by_whole_units_says_so_in_its_hint() -> None:
     bent = [w for w in plan.warnings if "Tier 1 accounts" in w.message and "outside the band" in w.message]
     assert bent, [w.message for w in plan.warnings]
     for w in bent:
-        assert w.hint.startswith("territories of whole states, each one connected piece, leave no better split")
+        assert w.hint.startswith(
+            "territories of whole states, each one connected piece, leave no better split"
+        )
         assert "states without accounts are joined to a neighbour" in w.hint
         assert "locks, families or eligibility" not in w.hint
