@@ -53,7 +53,6 @@ from .updates import OwnerUpdates, owner_updates, owner_value_problems
 
 if TYPE_CHECKING:
     from .geo.territories import GeoSetup, ProductGeo
-    from .model.families.base import Violation
     from .model.solution import PoolResult as SolvedPool
 
 
@@ -787,7 +786,7 @@ def solve_input(
         )
     # The plan was checked against every rule (territory.model.verify): the bands it bends.
     warnings = list(inp.warnings) + [
-        Problem("plan", v.message, severity="warning", hint=_bend_hint(v, cfg)) for v in solved.warnings
+        Problem("plan", v.message, severity="warning", hint=v.hint) for v in solved.warnings
     ]
     warnings += stopped_warning(results, cfg.solver.time_limit)
     timings["total_solve"] = time.perf_counter() - t0
@@ -848,29 +847,6 @@ def stopped_warning(pools: Sequence[SolvedPool], time_limit: float) -> list[Prob
 def _max_rel(actual: np.ndarray, fair: np.ndarray) -> float:
     ok = fair > 0
     return float(np.abs(actual[ok] / fair[ok] - 1).max()) if ok.any() else 0.0
-
-
-# The families whose bands a plan may bend (soft bands), as verify reports them.
-_BAND_FAMILIES = frozenset(
-    {"tier_balance", "measure_balance", "account_balance", "workload_balance", "team_balance"}
-)
-
-
-def _bend_hint(v: Violation, cfg: PlanConfig) -> str:
-    """The hint of a bent rule. With territories of whole units, a band is bent for a reason
-    the family's own hint does not know: units without accounts are joined to a neighbour
-    with accounts before the solve (docs/geography.md, "Known limit")."""
-    if cfg.geo.units == "none" or v.family not in _BAND_FAMILIES:
-        return v.hint
-    from .geo.territories import KIND_PLURAL
-
-    units = KIND_PLURAL.get(cfg.geo.units, cfg.geo.units)
-    return (
-        f"territories of whole {units}, each one connected piece, leave no better split here; "
-        f"{units} without accounts are joined to a neighbour with accounts before the solve, which "
-        "can keep a pool out of balance (docs/geography.md, 'Known limit'). Widen the band, or plan "
-        "without --geo-units"
-    )
 
 
 def _baseline_metrics(
