@@ -43,10 +43,14 @@ def format_comparison(cmp: Any, *, reps: bool = True) -> str:
     width = max(14, *(len(n) + 2 for n in names))
     rep_rows = cmp.rep_rows() if reps else []
     rep_labels = [rep_label(str(rid), str(name or "")) for rid, name, _ in rep_rows]
-    first_w = column_width(rep_labels, "Rep: accounts / Tier 1 (change)", 30) + 1
+    plan_rows = list(cmp.plan_rows())
+    # one first column for both tables, as wide as the longest label of either (a measure's
+    # label, 'Largest gap, Renewals next 2q', pushed its row's numbers out of their columns)
+    labels = rep_labels + [label for _key, label, _values in plan_rows]
+    first_w = column_width(labels, "Rep: accounts / Tier 1 (change)", 30) + 1
     lines = [f"{'':<{first_w}}" + "".join(f"{n:>{width}}" for n in names)]
     lines.append("-" * len(lines[0]))
-    for key, label, values in cmp.plan_rows():
+    for key, label, values in plan_rows:
         lines.append(pad(label, first_w) + "".join(f"{_cell(key, v):>{width}}" for v in values))
     lines += format_request_changes(cmp)
     notes = getattr(cmp, "notes", [])  # any comparison-like object

@@ -130,11 +130,15 @@ def more_problems(file: str, n: int, what: str, **fields: Any) -> Problem:
     return Problem(file, f"... and {n:,} more {what}", count=n, **fields)
 
 
+def some_of(items: Sequence[str], limit: int = 8) -> str:
+    """'a, b, c and 3 more': the first ``limit`` items, then a count of the rest."""
+    more = f" and {len(items) - limit:,} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
 def rows_text(rows: Rows, limit: int = 8) -> str:
     """'row 4', or 'rows 4, 9, 12 and 3 more' (the first ``limit`` rows, then a count)."""
-    shown = ", ".join(str(int(r)) for r in list(rows)[:limit])
-    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
-    return f"row{'s' if len(rows) != 1 else ''} {shown}{more}"
+    return f"row{'s' if len(rows) != 1 else ''} {some_of([str(int(r)) for r in rows], limit)}"
 
 
 def rows_note(rows: Rows, limit: int = 8) -> str:

@@ -93,3 +93,61 @@ def test_the_neighbourhood_mip_frees_only_the_units_its_lp_places_elsewhere(
     assert 0 < free.size < lp.n_items / 4
     assert mip.n_pairs < lp.n_pairs
     assert near.report.objective == 111.0  # the exact optimum (test above: the exact MIP proves it)
+
+
+def _capped_small(tmp: Path, method: str):  # type: ignore[no-untyped-def]
+    """300 accounts x 4 reps, 5 % cap on potential moved; ``auto`` with
+    ``solver.exact_max_pairs = 0`` sends the pool to the scale method."""
+    if not (tmp / "accounts.csv").exists():
+        write_instance(*generate((300, 4, 1), 5), tmp)
+    c = PlanConfig()
+    cfg = dataclasses.replace(
+        c,
+        solver=dataclasses.replace(c.solver, method=method, exact_max_pairs=0),
+        continuity=dataclasses.replace(c.continuity, max_potential_moved_share=0.05),
+    )
+    return load_input(tmp / "accounts.csv", tmp / "roster.csv", cfg)
+
+
+def test_a_small_capped_pool_sent_to_the_scale_method_reaches_the_exact_optimum(tmp_path: Path) -> None:
+    """Issue 14: under a cap on potential moved the whole pool's MIP from the scale plan used
+    to stop in its root's cut rounds (30 checkpoints) and keep the scale plan, 6.2 % above
+    the proven optimum here (293.08 against 275.89)."""
+    (best,) = solve_input(_capped_small(tmp_path, "exact")).pools
+    assert best.report.status == "optimal"
+    plan = solve_input(_capped_small(tmp_path, "auto"))
+    assert plan.extras["method"] == "aggregate"
+    (pool,) = plan.pools
+    assert pool.report.objective <= best.report.objective * 1.01
+    assert pool.report.status == "optimal"
+    assert pool.report.gap <= plan.config.solver.gap
+    assert "exact MIP from the scale plan: optimal" in pool.report.log
+
+
+def test_the_capped_pool_gives_the_same_files_twice(tmp_path: Path) -> None:
+    from territory.pipeline import write_plan
+
+    inp = _capped_small(tmp_path, "auto")
+    for out in ("a", "b"):
+        write_plan(solve_input(inp), tmp_path / out)
+    for name in ("assignments.csv", "owner_changes.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_only_a_capped_pool_gets_the_larger_work_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capped: bool
+) -> None:
+    """Without a cap on moves the whole pool's MIP keeps its 30 checkpoints (on the county
+    bench, 10,000-12,000 pairs a pool, more took 70-85 s of CPU a pool)."""
+    limits = []
+    real = polish.Checkpoints
+
+    def counted(h, limit):  # type: ignore[no-untyped-def]
+        limits.append(limit)
+        return real(h, limit)
+
+    monkeypatch.setattr(polish, "Checkpoints", counted)
+    inp = _capped_small(tmp_path, "aggregate") if capped else _families_instance(tmp_path, (1600, 7, 1), 4)[1]
+    solve_input(inp)
+    assert limits == [polish.CAPPED_POLISH_CHECKPOINTS if capped else polish.EXACT_POLISH_CHECKPOINTS]

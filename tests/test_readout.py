@@ -137,6 +137,24 @@ def test_comparison_table_keeps_long_ids_and_names():
     assert line.startswith(f"{SF_ID} {LONG_NAME} ") and line.endswith("12/3 (+2)")
 
 
+def test_comparison_columns_line_up_under_a_long_measure_label():
+    long = "Largest gap in % of fair share, Renewals next 2q (measure)"
+
+    class Cmp:
+        names = ["baseline", "west+2"]
+
+        def plan_rows(self):
+            return [("accounts", "Accounts", [10, 10]), ("renewals", long, [1234.0, 1500.0])]
+
+        def rep_rows(self):
+            return [("R01", "Ana", {"accounts": [10, 12], "tier_1": [2, 3]})]
+
+    lines = format_comparison(Cmp()).splitlines()
+    rows = [x for x in lines if x.startswith(("Accounts", long, "R01"))]
+    assert len(rows) == 3 and len({len(x) for x in rows}) == 1, rows  # every column ends in one place
+    assert len(lines[0]) == len(rows[0])
+
+
 # --------------------------------------------------------------------------- largest gap
 
 

@@ -552,9 +552,11 @@ def _lost_zeros(
     has no state to confirm them)."""
     lost = np.flatnonzero(addr.zip_restored)
     n, first = len(lost), int(lost[0])
+    # the one value shown, read by its codes (not the per-account text arrays, a million long)
+    shown = addr.postal_text_values[addr.postal_at[first]]
     message = (
         f"{n:,} US postal code{'s' if n != 1 else ''} had lost leading zeros; read with the zeros back "
-        f"(e.g. '{addr.postal_text[first]}' as '{addr.zip5[first]}')"
+        f"(e.g. '{shown}' as '{addr.zip_values[addr.zip_at[first]]}')"
     )
     groups = (
         (addr.zip_restored & other_state, "then in another state than the account's state column"),
@@ -573,7 +575,7 @@ def _lost_zeros(
         message,
         row=int(rows[first]),
         column="postal_code",
-        value=str(addr.postal_text[first]),
+        value=str(shown),
         severity="warning",
         hint="format the column as Text before saving in a spreadsheet, or export straight from the CRM",
     )

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem, more_problems, rows_note, rows_text
+from ..errors import InputError, Problem, more_problems, rows_note, rows_text, some_of
 from .address import Addresses
 from .places import TERRITORY_COUNTRIES, US, _plain, country_code, group_codes, postal_key, state_code
 from .units import states
@@ -558,10 +558,10 @@ def check_roster_regions(rules: RuleSet, reps: pd.DataFrame, roster_file: str) -
                 roster_file,
                 f"region '{part}' is not given by any region rule, so "
                 + (
-                    f"{'rep' if len(who) == 1 else 'reps'} {_names(who)} would get no accounts"
+                    f"{'rep' if len(who) == 1 else 'reps'} {some_of(who)} would get no accounts"
                     if idle == who
-                    else f"no account is in it ({'rep' if len(who) == 1 else 'reps'} {_names(who)}"
-                    + (f"; {_names(idle)} would get no accounts" if idle else "")
+                    else f"no account is in it ({'rep' if len(who) == 1 else 'reps'} {some_of(who)}"
+                    + (f"; {some_of(idle)} would get no accounts" if idle else "")
                     + ")"
                 )
                 + rows_note([int(rows[i]) for i in at]),
@@ -574,10 +574,6 @@ def check_roster_regions(rules: RuleSet, reps: pd.DataFrame, roster_file: str) -
             )
         )
     return out
-
-
-def _names(items: list[str], limit: int = 8) -> str:
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
 
 
 def describe(rules: RuleSet, result: RegionResult) -> dict[str, Any]:

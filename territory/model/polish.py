@@ -3,9 +3,10 @@
 When a pool's scale plan is not proven within ``solver.gap`` and the pool's per-unit model is
 small (at most ``EXACT_POLISH_MAX_PAIRS`` eligible (unit, rep) pairs), the exact MIP is
 solved from the scale plan as its start, for at most ``EXACT_POLISH_NODES`` branch-and-bound
-nodes and ``EXACT_POLISH_CHECKPOINTS`` of HiGHS's checkpoints (limits that do not depend on the
-machine; what is left of the pool's time limit is a safety net only: an answer it stops is
-dropped and the report's status says ``time_limit``). Its plan is kept when it keeps every
+nodes and ``EXACT_POLISH_CHECKPOINTS`` of HiGHS's checkpoints (``CAPPED_POLISH_CHECKPOINTS``
+under a cap on moves; limits that do not depend on the machine; what is left of the pool's
+time limit is a safety net only: an answer it stops is dropped and the report's status says
+``time_limit``). Its plan is kept when it keeps every
 hard rule exactly and costs less; its dual bound is a bound for the full model (the per-unit
 model is the full model), so the pool's bound is the larger of the two. A larger pool left
 above 1 % gets the MIP over a neighbourhood of the scale plan instead: each unit may stay with
@@ -33,6 +34,12 @@ from .verify import check_all, evaluate, pool_state
 EXACT_POLISH_MAX_PAIRS = 60_000  # per-unit pairs of a pool the exact MIP may try
 EXACT_POLISH_NODES = 200  # branch-and-bound nodes: a limit that does not depend on the machine
 EXACT_POLISH_CHECKPOINTS = 30  # ... and HiGHS's search checkpoints (``budget.Checkpoints``)
+# The whole pool's MIP under a cap on moves gets more: there its root alone can take 31-200
+# checkpoints (its cut rounds), and stopped at 30 it kept plans 6-20 % above the optimum
+# (bench/caps.py, 3500x14 seed 1, East: 137.0 against 114.25). Only such pools of at most
+# EXACT_POLISH_MAX_PAIRS pairs get it: L and XL (larger pools) and pools without a cap (the
+# county bench, whose roots took 70-85 s of CPU for 200 nodes) keep the 30.
+CAPPED_POLISH_CHECKPOINTS = 300
 RESTRICTED_MIN_GAP = 0.01  # larger pools: the restricted MIP only above this gap (no cap on moves)
 LP_AGREES = 1e-6  # a unit whose LP value on its plan's rep is at least 1 - this stays there
 
@@ -48,11 +55,13 @@ def polish_exact(
     seconds_left: float,
     neighbourhood: bool = True,
     min_gap: float | None = None,
+    capped: bool = False,
 ) -> tuple[np.ndarray, SolveReport]:
     """The better of the scale plan and the exact MIP started from it (see the module).
     ``neighbourhood=False``: only the whole pool's MIP, never the one over a neighbourhood;
     ``min_gap``: the gap above which a larger pool gets the one over a neighbourhood
-    (``RESTRICTED_MIN_GAP`` unless said)."""
+    (``RESTRICTED_MIN_GAP`` unless said); ``capped``: a cap on moves is active (the whole
+    pool's MIP then gets ``CAPPED_POLISH_CHECKPOINTS``)."""
     import highspy
 
     gap = report.gap
@@ -85,7 +94,7 @@ def polish_exact(
     h.setOptionValue("time_limit", float(seconds_left))
     h.setOptionValue("mip_rel_gap", float(cfg.solver.gap))
     h.setOptionValue("mip_max_nodes", EXACT_POLISH_NODES)
-    work = Checkpoints(h, EXACT_POLISH_CHECKPOINTS)
+    work = Checkpoints(h, CAPPED_POLISH_CHECKPOINTS if whole and capped else EXACT_POLISH_CHECKPOINTS)
     h.setOptionValue("threads", int(cfg.solver.threads))
     h.setOptionValue("random_seed", int(cfg.solver.seed))
     start = np.zeros(b.m.n_cols)

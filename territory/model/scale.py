@@ -135,6 +135,7 @@ def solve_pool_scale(
             budget.left(),
             neighbourhood=single,
             min_gap=cfg.solver.gap if caps_moves(fams) else None,
+            capped=caps_moves(fams),
         )
         budget.note("the exact MIP from the scale plan", report.status == STOPPED_STATUS)
     if budget.stopped:  # the safety net stopped a stage: the plan may depend on the machine

@@ -7,7 +7,7 @@ import numpy as np
 from ...config import PlanConfig
 from ..pools import tier_band
 from ..state import PoolState
-from .base import Build, Family, PairSum, Tracker, Violation, band_excess, band_rows, register
+from .base import Build, Family, PairSum, Tracker, Violation, band_excess, band_hint, band_rows, register
 
 
 def account_bands(fair_total: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +88,7 @@ class _Accounts(PairSum):
                 Violation(
                     self.family.name,
                     f"{rep}: {n} accounts is outside the account band {self.lo[r]}-{self.hi[r]}",
-                    hint="widen balance.account_band",
+                    hint=band_hint(st.cfg, "widen balance.account_band"),
                     hard=bool(st.cfg.balance.hard_bands),
                     rep=rep,
                     amount=float(max(self.lo[r] - n, n - self.hi[r])),

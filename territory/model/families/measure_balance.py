@@ -23,6 +23,7 @@ from .base import (
     Tracker,
     Violation,
     band_excess,
+    band_hint,
     band_rows,
     register,
 )
@@ -166,8 +167,11 @@ class _Measure(PairSum):
                     self.family.key,
                     f"{rep}: {name} {tot:,.0f} is {tot / fair - 1:+.1%} from the fair share "
                     f"{fair:,.0f}, outside the band",
-                    hint="a few large accounts or families may make the band unreachable; widen "
-                    f"balance.measures.{name}.band",
+                    hint=band_hint(
+                        st.cfg,
+                        "a few large accounts or families may make the band unreachable; widen "
+                        f"balance.measures.{name}.band",
+                    ),
                     hard=hard,
                     rep=rep,
                     amount=float(max(lo - tot, tot - hi)),

@@ -19,7 +19,7 @@ from ...config import PlanConfig
 from ..pools import TIERS, Pool, tier_band
 from ..state import PoolState
 from ..units import measures_of
-from .base import Build, Family, Solution, Tracker, Violation, band_excess, band_rows, register
+from .base import Build, Family, Solution, Tracker, Violation, band_excess, band_hint, band_rows, register
 
 
 class TeamShares:
@@ -319,7 +319,10 @@ class _Teams(Tracker):
                     Violation(
                         self.family.name,
                         msg,
-                        hint="locks, families or eligibility leave no better split; widen balance.team_band",
+                        hint=band_hint(
+                            st.cfg,
+                            "locks, families or eligibility leave no better split; widen balance.team_band",
+                        ),
                         hard=hard,
                         rep=st.pool.teams[g // sh.P],
                         amount=float(max(lo - tot, tot - hi)),

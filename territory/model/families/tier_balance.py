@@ -10,7 +10,18 @@ import numpy as np
 from ...config import PlanConfig
 from ..pools import TIERS
 from ..state import PoolState
-from .base import Build, Family, PairSum, Solution, Tracker, Violation, band_excess, band_rows, register
+from .base import (
+    Build,
+    Family,
+    PairSum,
+    Solution,
+    Tracker,
+    Violation,
+    band_excess,
+    band_hint,
+    band_rows,
+    register,
+)
 
 
 @register
@@ -139,8 +150,11 @@ class _Tiers(PairSum):
                     self.family.name,
                     f"{rep}: Tier {TIERS[ti]} accounts {c} is outside the band {lo}-{hi} "
                     f"(fair share {sh.fair_tier[r, ti]:.1f})",
-                    hint="locks, families or eligibility leave no better split; widen "
-                    "balance.tier_band or review the locks",
+                    hint=band_hint(
+                        st.cfg,
+                        "locks, families or eligibility leave no better split; widen "
+                        "balance.tier_band or review the locks",
+                    ),
                     hard=hard,
                     rep=rep,
                     amount=float(max(lo - c, c - hi)),

@@ -6,7 +6,7 @@ import numpy as np
 
 from ...config import PlanConfig
 from ..state import PoolState
-from .base import Build, Family, PairSum, Tracker, Violation, band_rows, register
+from .base import Build, Family, PairSum, Tracker, Violation, band_hint, band_rows, register
 
 
 @register
@@ -102,7 +102,7 @@ class _Workload(PairSum):
                     self.family.name,
                     f"{rep}: workload {self.T[r]:,.1f} is {self.T[r] * self.inv[r] - 1:+.1%} from the "
                     f"fair share {self.fair[r]:,.1f}, outside the band",
-                    hint="widen balance.workload_band",
+                    hint=band_hint(st.cfg, "widen balance.workload_band"),
                     hard=bool(st.cfg.balance.hard_bands),
                     rep=rep,
                     amount=float(ex[r]),
