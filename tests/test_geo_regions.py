@@ -229,6 +229,41 @@ def test_a_rule_an_earlier_rule_shadows_is_named_with_that_rule(tmp_path: Path) 
     ]
 
 
+def test_a_toml_rule_is_named_by_its_place_among_the_rules_not_as_a_row(tmp_path: Path) -> None:
+    """The Nth [[rule]] table is not line N of the file: the warnings said 'row 2' of a TOML
+    file whose line 2 is 'region = ...' of the first rule. And a rule shadowed by a built-in
+    set named that set once per state it holds ('us-census-regions (region 'West'); us-census-
+    regions (region 'West'); ...'); it is one entry with the set's distinct regions now."""
+    rules = write(
+        tmp_path,
+        "rules.toml",
+        '[[rule]]\nregion = "Alaska"\nstate = "AK"\n\n[[rule]]\nuse = "us-census-regions"\n\n'
+        '[[rule]]\nregion = "Elsewhere"\n',
+    )
+    _, problems = regions_of(rules, country=["US", "US", "US"], state=["CA", "OR", "NY"])
+    assert [(p.severity, p.row, p.message) for p in problems] == [
+        ("warning", None, "rule 1 (region 'Alaska') matches no account"),
+        (
+            "warning",
+            None,
+            "rule 3 (region 'Elsewhere') is never used: the 3 accounts it matches are taken first by "
+            "earlier rules: us-census-regions (regions 'West', 'Northeast')",
+        ),
+    ]
+
+
+def test_a_bad_toml_rule_is_named_by_its_place_among_the_rules(tmp_path: Path) -> None:
+    rules = write(
+        tmp_path, "rules.toml", '[[rule]]\nregion = "West"\npostal_code = "9-10"\n[[rule]]\nregion = ""\n'
+    )
+    with pytest.raises(InputError) as e:
+        load_rules(rules)
+    assert [(p.row, p.message) for p in e.value.problems] == [
+        (None, "rule 1: a postal-code range needs two ends of the same length, low to high"),
+        (None, "rule 2: rule has no region"),
+    ]
+
+
 def test_unmatched_accounts_are_grouped_with_counts_and_rows(tmp_path: Path) -> None:
     rules = write(tmp_path, "rules.csv", "region,state\nWest,CA\n")
     _, problems = regions_of(
@@ -278,7 +313,7 @@ def test_toml_rule_errors(tmp_path: Path) -> None:
     assert [p.message for p in e.value.problems] == [
         "rule 1 has an unknown key 'zip'",
         "rule 2: use = 'us-census-states' must name a built-in set and stand alone",
-        "PR is a US territory: its addresses count as US addresses",
+        "rule 3: PR is a US territory: its addresses count as US addresses",
     ]
 
 
@@ -509,7 +544,7 @@ def test_example_region_rules_give_the_example_its_regions(tmp_path: Path) -> No
     assert (
         "Regions from rules (region-rules.toml): Midwest 200, Northeast 200, South 350, West 250." in b.output
     )
-    assert "rule for region 'South' matches no account" in b.output  # the PR/VI rule: no account there
+    assert "rule 1 (region 'South') matches no account" in b.output  # the PR/VI rule: no account there
     assert (tmp_path / "a" / "owner_changes.csv").read_bytes() == (
         tmp_path / "b" / "owner_changes.csv"
     ).read_bytes()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +299,7 @@ def _read_toml_rules(path: Path, label: str, problems: list[Problem]) -> list[Ru
     rules: list[Rule] = []
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            problems.append(Problem(label, f"rule {n} is not a table", row=n))
+            problems.append(Problem(label, f"rule {n} is not a table"))
             continue
         extra = sorted(set(entry) - {"region", "country", "state", "postal_code", "note", "use"})
         if extra:
@@ -307,7 +307,6 @@ def _read_toml_rules(path: Path, label: str, problems: list[Problem]) -> list[Ru
                 Problem(
                     label,
                     f"rule {n} has an unknown key '{extra[0]}'",
-                    row=n,
                     column=extra[0],
                     hint='a rule has region, country, state, postal_code and note (or use = "SET")',
                 )
@@ -320,7 +319,6 @@ def _read_toml_rules(path: Path, label: str, problems: list[Problem]) -> list[Ru
                     Problem(
                         label,
                         f"rule {n}: use = {name!r} must name a built-in set and stand alone",
-                        row=n,
                         column="use",
                         value=name,
                         hint=f"built-in sets: {', '.join(BUILTIN_SETS)}",
@@ -329,7 +327,10 @@ def _read_toml_rules(path: Path, label: str, problems: list[Problem]) -> list[Ru
                 continue
             rules += builtin_rules(name)
             continue
-        r = _rule(entry, label, n, f"rule {n}", problems)
+        # The Nth [[rule]] table is not the file's Nth line: say "rule N", not "row N".
+        mine: list[Problem] = []
+        r = _rule(entry, label, None, f"rule {n}", mine)
+        problems += [replace(p, message=f"rule {n}: {p.message}") for p in mine]
         if r is not None:
             rules.append(r)
     return rules
@@ -432,21 +433,24 @@ def apply_rules(
     counts_per_combo = np.bincount(codes, minlength=len(rep_rows)) if len(rep_rows) else np.zeros(0, np.int64)
     for k, rule in enumerate(rules.rules):
         if k not in used and not rule.builtin:
-            row = int(rule.where.split()[-1]) if rule.where.split()[-1].isdigit() else None
+            # A CSV rule is a row of its file; a TOML rule is the Nth [[rule]] table, not a line.
+            row = int(rule.where.split()[1]) if rule.where.startswith("row ") else None
+            name = f"rule for region '{rule.region}'" if row else f"{rule.where} (region '{rule.region}')"
             # Would it match accounts on its own? Then an earlier rule takes them (first match wins).
             alone = np.ones(len(rep_rows), dtype=bool)
             for f, cond in rule.conditions.items():
                 alone &= cond.mask(field_codes[f][1])[combo[f]]
             if alone.any():
                 n = int(counts_per_combo[alone].sum())
-                takers = [rules.rules[int(j)] for j in np.unique(first[alone])]
-                said = "; ".join(f"{t.where} (region '{t.region}')" for t in takers[:3])
+                first_rules = [rules.rules[int(j)] for j in np.unique(first[alone])]
+                takers = _takers(first_rules)
+                said = "; ".join(takers[:3]) + (f"; and {len(takers) - 3} more" if len(takers) > 3 else "")
                 problems.append(
                     Problem(
                         rules.name,
-                        f"rule for region '{rule.region}' is never used: the {n:,} account"
+                        f"{name} is never used: the {n:,} account"
                         f"{'s' if n != 1 else ''} it matches {'are' if n != 1 else 'is'} taken first by "
-                        f"{'an earlier rule' if len(takers) == 1 else 'earlier rules'}: {said}",
+                        f"{'an earlier rule' if len(first_rules) == 1 else 'earlier rules'}: {said}",
                         row=row,
                         column="region",
                         value=rule.region,
@@ -459,7 +463,7 @@ def apply_rules(
             problems.append(
                 Problem(
                     rules.name,
-                    f"rule for region '{rule.region}' matches no account",
+                    f"{name} matches no account",
                     row=row,
                     column="region",
                     value=rule.region,
@@ -469,6 +473,22 @@ def apply_rules(
             )
     counts = {str(k): int(v) for k, v in pd.Series(regions[idx >= 0]).value_counts().sort_index().items()}
     return RegionResult(regions, idx, problems, counts)
+
+
+def _takers(rules: list[Rule]) -> list[str]:
+    """The rules that take a shadowed rule's accounts, one entry per source: a built-in set's
+    many per-state rules are one entry with its distinct regions ('us-census-regions (regions
+    'South', 'West')'), not the same name once per state."""
+    regions: dict[str, list[str]] = {}
+    for t in rules:
+        got = regions.setdefault(t.where, [])
+        if t.region not in got:
+            got.append(t.region)
+    out = []
+    for where, names in regions.items():
+        quoted = ", ".join(f"'{r}'" for r in names)
+        out.append(f"{where} (region{'s' if len(names) > 1 else ''} {quoted})")
+    return out
 
 
 def _unmatched(
