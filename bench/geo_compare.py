@@ -115,7 +115,7 @@ def load_instance(accounts: Path, roster: Path, time_limit: float | None = None)
     cfg = territory.load_config(None, sets)
     inp = territory.load_input(accounts, roster, cfg)
     acc, reps = inp.accounts, inp.reps.reset_index(drop=True)
-    geo = geo_setup(acc, reps, "county", cfg.inputs.region_rules)
+    geo = geo_setup(acc, reps, "county", cfg.inputs.region_rules, state=inp.state)
     g = geo.graph
     if not geo.follows.all():
         raise SystemExit("every account of the instance should follow its county")

@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         "pot_hi": np.zeros(R),
     }
     band = cfg.balance.measures["potential"].band
-    for p in build_pools(model_input(acc, reps, cfg), cfg):
+    for p in build_pools(model_input(acc, reps, cfg, state=inp.state), cfg):
         sh = p.shares()
         arrays["fair_tier"][p.reps] = sh.fair_tier
         arrays["fair_potential"][p.reps] = sh.fair_value[:, 0]

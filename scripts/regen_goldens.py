@@ -66,7 +66,7 @@ def tiny_lp(out: Path) -> dict[str, str]:
     ]
     reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West", "capacity": 0.5}]
     inp = make_input(rows, reps, "continuity.max_moved_share=0.5")
-    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config), inp.config)[0]
+    pool = build_pools(model_input(inp.accounts, inp.reps, inp.config, state=inp.state), inp.config)[0]
     b = build_model(singletons(pool), inp.config)
     path = out / "tiny.lp"
     b.m.to_pulp().writeLP(str(path))

@@ -1,15 +1,27 @@
 """What the planner knows about each accounts row beyond the CRM's columns.
 
 The accounts table holds what the user gave (and what the plan writes back: owner, reason).
-Facts the planner derives on the way -- the accounts the previous plan moved, and (moving here
-step by step) locks, a family's region, an account-product row's key -- travel in one typed
-record next to the table, never as hidden columns of it: a column can be overwritten by an
-input file that happens to use its name, silently survives into outputs, and says nothing
-about its type.
+Facts the planner derives on the way -- the accounts the previous plan moved, a family's
+region, the locks (a locks file's pin, a named successor, a lock rule's decision) and an
+account-product row's key -- travel in one typed record next to the table, never as hidden
+columns of it: a column can be overwritten by an input file that happens to use its name,
+silently survives into outputs, and says nothing about its type.
 
 ``AccountState`` is aligned with the accounts table's rows: row ``i`` of every array describes
 row ``i`` of the table. Whoever filters or reorders the table filters or reorders the record
-with the same positions (``take``).
+with the same positions (``take``). There is no default record: a caller with no facts says
+so with ``AccountState.empty(n)``.
+
+Who writes each field (docs/architecture.md has the table):
+
+- ``lock_to`` / ``lock_row``: ``pipeline.load_input`` from a locks file (``locks.read_locks``);
+  ``lockrules.successor_pins`` (a leaver's successor), ``requests.pinned`` (an honoured
+  request), ``products.expand_products`` (a pin that cannot hold for a product row).
+- ``lock_src`` / ``lock_why``: ``lockrules.successor_pins`` and ``lockrules.apply_lock_rules``.
+- ``lock_by_rule`` / ``lock_reason`` / ``rule_match``: ``lockrules.apply_lock_rules``.
+- ``lock_auto``: ``products.expand_products`` and ``lockrules.successor_pins``.
+- ``row_id`` / ``family_base`` / ``owner_any``: ``products.expand_products``.
+- ``moved_before`` / ``unit_region``: ``pipeline.prepare_input``.
 """
 
 from __future__ import annotations
@@ -21,26 +33,76 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# The fields every record has (the locks); the others are None when they do not apply.
+_LOCK_DEFAULTS: dict[str, tuple[type, object]] = {
+    "lock_to": (object, ""),
+    "lock_row": (np.int64, 0),
+    "lock_src": (object, ""),
+    "lock_why": (object, ""),
+    "lock_by_rule": (bool, False),
+    "lock_reason": (object, ""),
+    "rule_match": (object, ""),
+    "lock_auto": (object, ""),
+}
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, eq=False)  # (arrays: no element-wise ==; compare digests)
 class AccountState:
     """Per-row planning facts, aligned with an accounts table of ``rows`` rows.
+
+    Locks (every record has them; "" / 0 / False = none):
+
+    ``lock_to``: the rep the row is pinned to whatever the balance (a locks file, a named
+    successor, an honoured request); ``lock_row``: the locks file's row of that pin (0 = not
+    from the file), for messages; ``lock_src``: where the pin came from ("file",
+    "successor"); ``lock_why``: how an error about a family names the pin or lock ("is kept
+    with R01 by lock rule 2 (renewal)"); ``lock_by_rule``: a lock rule set ``locked`` (the
+    row was not locked already); ``lock_reason``: that rule's words for the plan's reason
+    ("kept: renewal on ..."); ``rule_match``: the rules (1-based, ";"-joined) whose test the
+    row meets; ``lock_auto``: with product ICPs, the rep with product = auto who keeps the
+    row exactly when the plan gives them its product.
 
     ``moved_before``: the previous plan moved the row's account (``continuity.previous``);
     None when no previous plan is given.
     ``unit_region``: with families kept together, the region of the row's top parent -- the
     region a rep must cover to own the row (the whole family goes to one rep); None otherwise.
+    ``row_id`` / ``family_base`` / ``owner_any``: with product ICPs (one row per account and
+    product), the row's key ``A1::core``, its account's family (``family_id`` is per product)
+    and the account's ``owner_id`` whatever product that rep carries; None otherwise.
     """
 
     rows: int
+    lock_to: np.ndarray
+    lock_row: np.ndarray
+    lock_src: np.ndarray
+    lock_why: np.ndarray
+    lock_by_rule: np.ndarray
+    lock_reason: np.ndarray
+    rule_match: np.ndarray
+    lock_auto: np.ndarray
     moved_before: np.ndarray | None = None
     unit_region: np.ndarray | None = None
+    row_id: np.ndarray | None = None
+    family_base: np.ndarray | None = None
+    owner_any: np.ndarray | None = None
+
+    @classmethod
+    def empty(cls, rows: int) -> AccountState:
+        """The record of ``rows`` rows about which nothing is known: no locks, no previous
+        plan, no families, no product rows."""
+        return cls(rows, **{k: np.full(rows, v, dtype=t) for k, (t, v) in _LOCK_DEFAULTS.items()})  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray) and len(value) != self.rows:
                 raise ValueError(f"AccountState.{f.name} has {len(value)} rows, the accounts {self.rows}")
+
+    def keys(self, accounts: pd.DataFrame) -> np.ndarray:
+        """Each row's key as text: its ``row_id`` (``A1::core``), else its account id."""
+        if self.row_id is not None:
+            return self.row_id
+        return accounts["account_id"].astype(str).to_numpy(dtype=object)
 
     def eligibility_view(self, accounts: pd.DataFrame) -> pd.DataFrame:
         """``accounts`` as eligibility reads them: each row in its unit's region (the table's

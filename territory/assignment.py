@@ -50,11 +50,11 @@ class Plan:
     pools: list[PoolResult]
     inputs: list[InputFile]
     metrics: dict[str, Any]
+    # the planner's facts about each row of ``accounts`` (territory.accountstate), aligned with it
+    state: AccountState
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
-    # the planner's facts about each row of ``accounts`` (territory.accountstate), aligned with it
-    state: AccountState | None = None
 
     @property
     def status(self) -> str:

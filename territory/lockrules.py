@@ -11,13 +11,13 @@ A rep with a ``successor`` in the roster is leaving: the rep plans no book, and 
 they own go to the successor, pinned as a locks file pins them (see docs/lock-rules.md for
 why a pin rather than a price).
 
-Everything the rules decide is kept in internal columns of the accounts, so a what-if
-scenario (which re-validates the accounts) and the summary see the same facts:
+Everything the rules decide is kept in the accounts' record (``territory.accountstate``),
+so a what-if scenario (which re-validates the accounts) and the summary see the same facts:
 
-- ``_rule_match``: the rules (1-based, ";"-joined) whose test the account meets;
-- ``_lock_by_rule``: the rules set ``locked`` (the account was not locked already);
-- ``_lock_reason``: "kept: renewal on 2027-01-15, within 90 days of 2026-12-03";
-- ``_lock_src`` / ``_lock_why``: where a ``_lock_to`` pin came from ("file" or
+- ``rule_match``: the rules (1-based, ";"-joined) whose test the account meets;
+- ``lock_by_rule``: the rules set ``locked`` (the account was not locked already);
+- ``lock_reason``: "kept: renewal on 2027-01-15, within 90 days of 2026-12-03";
+- ``lock_src`` / ``lock_why``: where a ``lock_to`` pin came from ("file" or
   "successor") and how an error about a family names it.
 """
 
@@ -36,15 +36,11 @@ import pandas as pd
 if TYPE_CHECKING:
     from .progress import Progress
 
+from .accountstate import AccountState
 from .config import LockRule, PlanConfig
 from .errors import ConfigError, InputError, Problem, more_problems
 from .io.loading import FALSE_WORDS, TRUE_WORDS, spreadsheet_rows
 
-RULE_MATCH = "_rule_match"
-BY_RULE = "_lock_by_rule"
-REASON = "_lock_reason"
-SRC = "_lock_src"
-WHY = "_lock_why"
 SUCCEEDS = "_succeeds"  # on the roster: the leavers (";"-joined) whose accounts this rep takes
 SHOWN = 20  # rows listed per kind of problem
 
@@ -166,8 +162,8 @@ def heir_of(reps: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def successor_pins(rows: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
-    """Pin the accounts of leavers to their successor (``_lock_to``), afresh for this roster.
+def successor_pins(rows: pd.DataFrame, reps: pd.DataFrame, state: AccountState) -> AccountState:
+    """Pin the accounts of leavers to their successor (``state.lock_to``), afresh for this roster.
 
     Called on the rows the model plans (accounts, or account-product rows): a pin from an
     earlier roster (a scenario that removes the successor) is cleared first, and a locks
@@ -175,27 +171,17 @@ def successor_pins(rows: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     the product they carry (or may choose, with product = auto).
     """
     heirs = heir_of(reps)
-    had = SRC in rows.columns and rows[SRC].astype(str).eq("successor").any()
+    had = bool((state.lock_src == "successor").any())
     if not heirs and not had:
-        return rows
-    out = rows.copy()
-    n = len(out)
-    lock_to = (
-        out["_lock_to"].astype(str).to_numpy(dtype=object)
-        if "_lock_to" in out.columns
-        else np.full(n, "", dtype=object)
-    )
-    src = (
-        out[SRC].astype(str).to_numpy(dtype=object)
-        if SRC in out.columns
-        else np.where(lock_to != "", "file", "").astype(object)
-    )
-    why = out[WHY].astype(str).to_numpy(dtype=object) if WHY in out.columns else np.full(n, "", dtype=object)
-    auto = out["_lock_auto"].astype(str).to_numpy(dtype=object) if "_lock_auto" in out.columns else None
+        return state
+    out = rows
+    lock_to = state.lock_to.copy()
+    src = np.where((state.lock_src == "") & (lock_to != ""), "file", state.lock_src).astype(object)
+    why = state.lock_why.copy()
+    auto = state.lock_auto.copy()
     stale = src == "successor"
     lock_to[stale], why[stale], src[stale] = "", "", ""
-    if auto is not None:
-        auto[stale & (auto != "")] = ""
+    auto[stale & (auto != "")] = ""
     owner = out["owner_id"].astype(str).to_numpy(dtype=object)
     target = np.array([heirs.get(o, "") for o in owner], dtype=object)
     pin = (target != "") & (lock_to == "")
@@ -204,21 +190,15 @@ def successor_pins(rows: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
         prod = out["product"].astype(str).to_numpy(dtype=object)
         theirs = np.array([carried.get(t, "") for t in target], dtype=object)
         is_auto = np.array([str(c).lower() == "auto" for c in theirs], dtype=bool)
-        if auto is not None:
-            take_auto = pin & is_auto & (auto == "")
-            auto[take_auto] = target[take_auto]
-            src[take_auto] = "successor"
-            why[take_auto] = "goes to " + target[take_auto] + ", the named successor of " + owner[take_auto]
+        take_auto = pin & is_auto & (auto == "")
+        auto[take_auto] = target[take_auto]
+        src[take_auto] = "successor"
+        why[take_auto] = "goes to " + target[take_auto] + ", the named successor of " + owner[take_auto]
         pin &= ~is_auto & (theirs == prod)
     lock_to[pin] = target[pin]
     src[pin] = "successor"
     why[pin] = "goes to " + target[pin] + ", the named successor of " + owner[pin]
-    out["_lock_to"] = lock_to
-    out[SRC] = src
-    out[WHY] = why
-    if auto is not None:
-        out["_lock_auto"] = auto
-    return out
+    return dataclasses.replace(state, lock_to=lock_to, lock_src=src, lock_why=why, lock_auto=auto)
 
 
 def without_successor_warnings(warnings: list[Problem], reps: pd.DataFrame) -> list[Problem]:
@@ -237,9 +217,11 @@ def without_successor_warnings(warnings: list[Problem], reps: pd.DataFrame) -> l
 
 @dataclass
 class RulesApplied:
-    """The accounts with the rules' decisions in their columns, and what to report."""
+    """The accounts (their ``locked`` column) and their record with the rules' decisions,
+    and what to report."""
 
     accounts: pd.DataFrame
+    state: AccountState
     problems: list[Problem] = field(default_factory=list)
     info: dict[str, Any] | None = None  # summary.json's "lock_rules" (without the counts)
     opportunities: tuple[str, str, int] | None = None  # (path, sha256, rows) when read
@@ -666,6 +648,7 @@ def apply_lock_rules(
     reps: pd.DataFrame,
     cfg: PlanConfig,
     file: str,
+    state: AccountState,
     *,
     limits: Any = None,
     today: date | None = None,
@@ -678,7 +661,7 @@ def apply_lock_rules(
     opportunity stages. ``today`` stands in for the day the plan runs (tests).
     """
     rules = cfg.locks.rules
-    out = RulesApplied(accounts)
+    out = RulesApplied(accounts, state)
     stage_rules = [i for i, r in enumerate(rules, 1) if r.stage_at_least]
     if cfg.locks.opportunities and not stage_rules:
         out.problems.append(
@@ -781,11 +764,7 @@ def apply_lock_rules(
     any_match = m.any(axis=1)
     owner = accounts["owner_id"].astype(str).to_numpy(dtype=object)
     on_roster = np.isin(owner, reps["rep_id"].astype(str).to_numpy(dtype=object))
-    lock_to = (
-        accounts["_lock_to"].astype(str).to_numpy(dtype=object)
-        if "_lock_to" in accounts.columns
-        else np.full(n, "", dtype=object)
-    )
+    lock_to = state.lock_to
     given = accounts["locked"].to_numpy(dtype=bool)
     elsewhere = any_match & on_roster & (lock_to != "") & (lock_to != owner)
     keep = any_match & on_roster & (lock_to == "")
@@ -801,15 +780,15 @@ def apply_lock_rules(
             reason[a] = "kept: " + "; ".join(str(details[k][a]) for k in hit)
             why[a] = f"is kept with {owner[a]} by {labels[hit[0]]}"
     acc = accounts.copy()
-    acc[RULE_MATCH] = rule_ids
-    acc[BY_RULE] = by_rule
-    acc[REASON] = reason
     acc["locked"] = given | keep
-    if WHY in acc.columns:
-        prior = acc[WHY].astype(str).to_numpy(dtype=object)
-        acc[WHY] = np.where(prior != "", prior, why)
-    else:
-        acc[WHY] = why
+    prior = state.lock_why
+    out.state = dataclasses.replace(
+        state,
+        rule_match=rule_ids,
+        lock_by_rule=by_rule,
+        lock_reason=reason,
+        lock_why=np.where(prior != "", prior, why).astype(object),
+    )
     if elsewhere.any():
         rows = spreadsheet_rows(accounts)
         at = int(np.flatnonzero(elsewhere)[0])
@@ -840,24 +819,21 @@ def apply_lock_rules(
 # --------------------------------------------------------------------------- after the solve
 
 
-def rule_reasons(rows: pd.DataFrame, reasons: np.ndarray, new: np.ndarray) -> np.ndarray:
+def rule_reasons(rows: pd.DataFrame, state: AccountState, reasons: np.ndarray, new: np.ndarray) -> np.ndarray:
     """Reasons that say which rule kept an account, or that a successor took it.
 
     Replaces the "locked to R05" the plan gives a pinned account (a product suffix such as
     "; core fit Tier 1" stays), and "family follows A1, locked to R05" for its family.
     """
-    has_rule = BY_RULE in rows.columns
-    has_succ = SRC in rows.columns
-    if not has_rule and not has_succ:
+    by_rule = state.lock_by_rule
+    succ = state.lock_src == "successor"
+    if not by_rule.any() and not succ.any():
         return reasons
     out = reasons.copy()
     n = len(rows)
     text = np.full(n, "", dtype=object)
-    if has_rule:
-        by_rule = rows[BY_RULE].to_numpy(dtype=bool)
-        text[by_rule] = rows[REASON].astype(str).to_numpy(dtype=object)[by_rule]
-    if has_succ:
-        succ = rows[SRC].astype(str).to_numpy(dtype=object) == "successor"
+    text[by_rule] = state.lock_reason[by_rule]
+    if succ.any():
         prev = rows["owner_id"].astype(str).to_numpy(dtype=object)
         if "previous_owner_id" in rows.columns:
             prev = rows["previous_owner_id"].astype(str).to_numpy(dtype=object)
@@ -889,18 +865,14 @@ def rule_reasons(rows: pd.DataFrame, reasons: np.ndarray, new: np.ndarray) -> np
     return out
 
 
-def without_rule_locks(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows as they were before the lock rules: locks the rules added are taken off."""
-    if BY_RULE not in rows.columns:
-        return rows
-    by_rule = rows[BY_RULE].to_numpy(dtype=bool)
+def without_rule_locks(rows: pd.DataFrame, state: AccountState) -> tuple[pd.DataFrame, AccountState]:
+    """The rows and their record as they were before the lock rules: locks the rules added
+    are taken off."""
+    by_rule = state.lock_by_rule
     out = rows.assign(locked=rows["locked"].to_numpy(dtype=bool) & ~by_rule)
-    if "_lock_auto" in out.columns:  # product = auto reps: a rule's lock became a conditional pin
-        auto = out["_lock_auto"].astype(str).to_numpy(dtype=object)
-        src = out[SRC].astype(str).to_numpy(dtype=object) if SRC in out.columns else np.full(len(out), "")
-        out["_lock_auto"] = np.where(by_rule & (src != "successor"), "", auto)
-    out[BY_RULE] = False
-    return out
+    # product = auto reps: a rule's lock became a conditional pin
+    auto = np.where(by_rule & (state.lock_src != "successor"), "", state.lock_auto).astype(object)
+    return out, dataclasses.replace(state, lock_auto=auto, lock_by_rule=np.zeros(len(rows), dtype=bool))
 
 
 def kept_anyway_owners(inp: Any, progress: Progress | None = None) -> np.ndarray | None:
@@ -913,10 +885,10 @@ def kept_anyway_owners(inp: Any, progress: Progress | None = None) -> np.ndarray
     from .pipeline import PlanInput, solve_input
     from .progress import reporter
 
-    acc = inp.accounts
-    if BY_RULE not in acc.columns or not acc[BY_RULE].to_numpy(dtype=bool).any():
+    if not inp.state.lock_by_rule.any():
         return None
-    free = PlanInput(without_rule_locks(acc), inp.reps, inp.config, inp.inputs, inp.warnings, state=inp.state)
+    acc, state = without_rule_locks(inp.accounts, inp.state)
+    free = PlanInput(acc, inp.reps, inp.config, inp.inputs, inp.warnings, state=state)
     free.extras.update({k: v for k, v in inp.extras.items() if k != "lock_rules"})
     try:
         plan = solve_input(free, reporter(progress))
@@ -950,8 +922,7 @@ def lock_rules_summary(p: Any) -> dict[str, Any] | None:
     if info:
         out["as_of"] = info["as_of"]
         out["as_of_from"] = info["as_of_from"]
-        cells = a[RULE_MATCH].astype(str) if RULE_MATCH in a.columns else pd.Series("", index=a.index)
-        sets = [frozenset(c.split(";")) - {""} for c in cells.tolist()]
+        sets = [frozenset(c.split(";")) - {""} for c in p.state.rule_match.tolist()]
         rules = []
         for r in info["rules"]:
             k = str(r["rule"])
@@ -987,12 +958,10 @@ def lock_rules_summary(p: Any) -> dict[str, Any] | None:
 
 
 def successor_cover_warnings(
-    accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, file: str
+    accounts: pd.DataFrame, reps: pd.DataFrame, config: PlanConfig, file: str, state: AccountState
 ) -> list[Problem]:
     """A successor's pin wins over eligibility, but say so: the successor does not cover the account."""
-    if SRC not in accounts.columns:
-        return []
-    succ = accounts[SRC].astype(str).to_numpy(dtype=object) == "successor"
+    succ = state.lock_src == "successor"
     if not succ.any():
         return []
     from .eligibility import eligibility
@@ -1000,12 +969,12 @@ def successor_cover_warnings(
 
     keys, cover_sets = eligibility(accounts, reps, config)
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"].astype(str))}
-    target = accounts["_lock_to"].astype(str).map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
+    lock_to = state.lock_to
+    target = pd.Series(lock_to).map(rep_pos).fillna(-1).to_numpy(dtype=np.int64)
     outside = succ & (target >= 0) & ~owner_covers(target, keys, cover_sets)
     if not outside.any():
         return []
     rows = spreadsheet_rows(accounts)
-    lock_to = accounts["_lock_to"].astype(str).to_numpy(dtype=object)
     owner = accounts["owner_id"].astype(str).to_numpy(dtype=object)
     out = []
     for successor in sorted(set(lock_to[outside])):

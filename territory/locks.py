@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .accountstate import AccountState
 from .errors import Problem, more_problems
 from .io.loading import canonicalise_headers, missing_columns_problem, read_table, spreadsheet_rows
 from .io.sheets import ReadLimits
@@ -117,19 +118,17 @@ def read_locks(
     return out, problems
 
 
-def lock_targets(accounts: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
+def lock_targets(accounts: pd.DataFrame, reps: pd.DataFrame, state: AccountState) -> np.ndarray:
     """The rep each account is pinned to ('' = not pinned), as the model reads the locks.
 
-    A locks file (``_lock_to``) names the rep; a ``locked`` account stays with its owner
-    when the owner is on the roster (a lock to a rep who left cannot hold).
+    A pin (``state.lock_to``: a locks file, a successor) names the rep; a ``locked`` account
+    stays with its owner when the owner is on the roster (a lock to a rep who left cannot hold).
     """
     roster = set(reps["rep_id"].astype(str))
     out = np.full(len(accounts), "", dtype=object)
-    by_file = np.zeros(len(accounts), dtype=bool)
-    if "_lock_to" in accounts.columns:
-        lock_to = accounts["_lock_to"].astype(str).to_numpy(dtype=object)
-        by_file = lock_to != ""
-        out[by_file] = lock_to[by_file]
+    lock_to = state.lock_to
+    by_file = lock_to != ""
+    out[by_file] = lock_to[by_file]
     # the owners of the (few) locked accounts, when on the roster
     at = np.flatnonzero(accounts["locked"].to_numpy(dtype=bool) & ~by_file)
     owner = accounts["owner_id"].iloc[at].astype(str).to_numpy(dtype=object)
@@ -139,44 +138,42 @@ def lock_targets(accounts: pd.DataFrame, reps: pd.DataFrame) -> np.ndarray:
 
 
 def family_lock_conflicts(
-    accounts: pd.DataFrame, reps: pd.DataFrame, families: pd.Series, file: str, locks_file: str = ""
+    accounts: pd.DataFrame,
+    reps: pd.DataFrame,
+    families: pd.Series,
+    file: str,
+    state: AccountState,
+    locks_file: str = "",
 ) -> list[Problem]:
     """Accounts of one family pinned to different reps: a family has one owner, so both
     locks cannot hold (the model would keep one and break the other without a word)."""
-    target = lock_targets(accounts, reps)
+    target = lock_targets(accounts, reps, state)
     pinned = np.flatnonzero(target != "")
     if len(pinned) < 2:
         return []
     # Only the pinned rows are looked at (a few percent of the accounts): every array below
     # is of them, indexed by position among the pinned.
     part = accounts.iloc[pinned]
+    facts = state.take(pinned)
     target = target[pinned]
     fam = families.iloc[pinned].astype(str).to_numpy(dtype=object)
     shown = fam
-    if "_family_base" in part.columns:  # product rows: "A001::core" is family A001, product core
-        shown = (part["_family_base"].astype(str) + " (" + part["product"].astype(str) + ")").to_numpy(
-            dtype=object
+    if facts.family_base is not None:  # product rows: "A001::core" is family A001, product core
+        shown = (
+            facts.family_base.astype(str) + " (" + part["product"].astype(str).to_numpy(dtype=object) + ")"
         )
     ids = part["account_id"].astype(str).to_numpy(dtype=object)
     rows = spreadsheet_rows(accounts)[pinned]
-    from_file = (
-        part["_lock_to"].astype(str).to_numpy(dtype=object) != ""
-        if "_lock_to" in part.columns
-        else np.zeros(len(part), dtype=bool)
-    )
+    from_file = facts.lock_to != ""
 
     # Pins that lock rules or successors made say so ("is kept with R01 by lock rule 2 (...)").
-    why = part["_lock_why"].astype(str).to_numpy(dtype=object) if "_lock_why" in part.columns else None
-    lock_rows = (
-        part["_lock_row"].to_numpy(dtype=np.int64)
-        if "_lock_row" in part.columns
-        else np.zeros(len(part), dtype=np.int64)
-    )
+    why = facts.lock_why
+    lock_rows = facts.lock_row
     by_rule = False
 
     def how(i: int) -> str:
         nonlocal by_rule
-        if why is not None and why[i] and (not from_file[i] or why[i].startswith("goes to")):
+        if why[i] and (not from_file[i] or why[i].startswith("goes to")):
             by_rule = by_rule or "lock rule" in why[i]
             return f"{ids[i]} (row {rows[i]}) {why[i]}"
         if from_file[i] and locks_file:

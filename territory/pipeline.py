@@ -76,13 +76,16 @@ class PlanInput:
         inputs: list[InputFile],
         warnings: list[Problem],
         seconds: float = 0.0,
-        state: AccountState | None = None,
+        *,
+        state: AccountState,
     ):
         self.seconds = seconds
         self.extras: dict[str, Any] = {}
         self.accounts = accounts
         # the planner's facts about each accounts row (territory.accountstate), aligned with it
-        self.state = state if state is not None else AccountState(len(accounts))
+        if state.rows != len(accounts):
+            raise ValueError(f"the AccountState has {state.rows} rows, the accounts {len(accounts)}")
+        self.state = state
         self.reps = reps
         self.config = config
         self.inputs = inputs
@@ -97,13 +100,21 @@ def prepare_input(
     reps: pd.DataFrame,
     config: PlanConfig,
     *,
+    state: AccountState,
     accounts_file: str = "accounts",
     roster_file: str = "roster",
     inputs: list[InputFile] | None = None,
     extra_problems: list[Problem] | None = None,
 ) -> PlanInput:
-    """Validate parsed frames together; raise one ``InputError`` listing every problem."""
-    given = accounts
+    """Validate parsed frames together; raise one ``InputError`` listing every problem.
+
+    ``state`` holds the input's facts about each row of ``accounts`` (its locks; see
+    ``territory.accountstate``); the facts derived here (a family's region, the previous
+    plan's moves, product rows) are made afresh."""
+    state = dataclasses.replace(
+        state, moved_before=None, unit_region=None, row_id=None, family_base=None, owner_any=None
+    )
+    given = accounts, state
     problems = list(extra_problems or [])
     if "tier" not in accounts.columns and not product_mode(reps):
         problems.append(
@@ -122,10 +133,10 @@ def prepare_input(
     from .lockrules import successor_cover_warnings, successor_pins, without_successor_warnings
 
     if not product_mode(reps):  # a leaver's accounts go to the successor (product rows: below)
-        accounts = successor_pins(accounts, reps)
-        problems += successor_cover_warnings(accounts, reps, config, accounts_file)
+        state = successor_pins(accounts, reps, state)
+        problems += successor_cover_warnings(accounts, reps, config, accounts_file, state)
     if config.families.mode == "together" and not product_mode(reps):
-        problems += family_lock_conflicts(accounts, reps, families, accounts_file, locks_file)
+        problems += family_lock_conflicts(accounts, reps, families, accounts_file, state, locks_file)
     from .eligibility import account_segments, eligibility, rep_segments, uncovered
 
     if account_segments(accounts, config) is not None or any(s is not None for s in rep_segments(reps)):
@@ -144,7 +155,6 @@ def prepare_input(
     warnings = [p for p in problems if p.severity != "error"]
     accounts = copy_frame(accounts)
     accounts["family_id"] = families
-    state = AccountState(len(accounts))
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.
         state = dataclasses.replace(
@@ -158,13 +168,15 @@ def prepare_input(
         problems += product_owner_problems(accounts, reps, config, accounts_file, roster_file)
         if [p for p in problems if p.severity == "error"]:
             raise InputError(problems)
-        rows, extras, warnings = _product_rows(given, accounts, reps, config, warnings, accounts_file)
-        # each account-product row carries its account's facts
-        state = state.take(pd.Index(accounts["account_id"]).get_indexer(rows["account_id"]))
+        rows, state, extras, warnings = _product_rows(
+            given, accounts, reps, config, state, warnings, accounts_file
+        )
         accounts = rows
-        accounts = successor_pins(accounts, reps)
+        state = successor_pins(accounts, reps, state)
         if config.families.mode == "together":  # per product: a lock holds for its rep's product
-            problems = family_lock_conflicts(accounts, reps, accounts["family_id"], accounts_file, locks_file)
+            problems = family_lock_conflicts(
+                accounts, reps, accounts["family_id"], accounts_file, state, locks_file
+            )
             if problems:
                 raise InputError(problems)
     elif config.outputs.product_owner_fields:
@@ -193,14 +205,16 @@ def prepare_input(
 
 
 def _product_rows(
-    given: pd.DataFrame,
+    given: tuple[pd.DataFrame, AccountState],
     accounts: pd.DataFrame,
     reps: pd.DataFrame,
     config: PlanConfig,
+    state: AccountState,
     warnings: list[Problem],
     accounts_file: str,
-) -> tuple[pd.DataFrame, dict[str, Any], list[Problem]]:
-    """Product ICPs: the rows to plan, the accounts that fit no product, honest warnings."""
+) -> tuple[pd.DataFrame, AccountState, dict[str, Any], list[Problem]]:
+    """Product ICPs: the rows to plan and their record, the accounts that fit no product,
+    honest warnings."""
     from .products import (
         ROLE_PREFIX,
         departed_owner_warnings,
@@ -212,7 +226,7 @@ def _product_rows(
 
     products = planned_products(accounts, reps)
     check_product_owner_fields(config, products)
-    rows = expand_products(accounts, reps, config)
+    rows, row_state = expand_products(accounts, reps, config, state)
     no_fit = no_fit_rows(accounts, reps, config)
     warnings = departed_owner_warnings(warnings, rows, no_fit, reps, config, accounts_file)
     for prod, field_name in sorted(config.outputs.product_owner_fields.items()):
@@ -228,7 +242,14 @@ def _product_rows(
                 )
             )
     # Scenarios re-expand from the accounts as given (see scenarios.apply_scenario).
-    return rows, {"no_fit": no_fit, "product_source": given}, warnings
+    return rows, row_state, {"no_fit": no_fit, "product_source": given}, warnings
+
+
+def given_accounts(inp: PlanInput) -> tuple[pd.DataFrame, AccountState]:
+    """The accounts as given to ``prepare_input`` and their record: with product ICPs the
+    accounts before they became account-product rows, else the plan input's own."""
+    given: tuple[pd.DataFrame, AccountState] | None = inp.extras.get("product_source")
+    return given if given is not None else (inp.accounts, inp.state)
 
 
 def owner_covers(owner: np.ndarray, keys: np.ndarray, cover_sets: list[frozenset[str] | None]) -> np.ndarray:
@@ -393,6 +414,8 @@ def load_input(
 
         geo = apply_geography(accounts, reps, config, a_label, r_label)
         accounts, problems = geo.accounts, problems + geo.problems
+    # what the planner learns about each row on the way (locks, rules), next to the table
+    state = AccountState.empty(len(accounts) if accounts is not None else 0)
     if (
         locks_path is not None
         and accounts is not None
@@ -403,8 +426,13 @@ def load_input(
 
         try:
             lock_to, p = read_locks(locks_path, accounts, reps, limits=opts.limits)
-            accounts["_lock_to"] = lock_to
-            accounts["_lock_row"] = lock_to.attrs["rows"]  # for messages naming the locks file's row
+            pinned = lock_to.to_numpy(dtype=object)
+            state = dataclasses.replace(
+                state,
+                lock_to=pinned,
+                lock_row=np.asarray(lock_to.attrs["rows"], dtype=np.int64),  # for messages naming its row
+                lock_src=np.where(pinned != "", "file", "").astype(object),
+            )
             problems += p
         except InputError as e:
             problems += e.problems + e.warnings
@@ -413,8 +441,8 @@ def load_input(
         from .lockrules import apply_lock_rules  # [[locks.rules]]: keep with the owner
 
         try:
-            rules = apply_lock_rules(accounts, reps, config, a_label, limits=opts.limits)
-            accounts = rules.accounts
+            rules = apply_lock_rules(accounts, reps, config, a_label, state, limits=opts.limits)
+            accounts, state = rules.accounts, rules.state
             problems += rules.problems
         except InputError as e:
             problems += e.problems + e.warnings
@@ -430,7 +458,14 @@ def load_input(
 
         try:
             requests, p = read_requests(
-                requests_path, accounts, reps, config, a_label, limits=opts.limits, problems_so_far=problems
+                requests_path,
+                accounts,
+                state,
+                reps,
+                config,
+                a_label,
+                limits=opts.limits,
+                problems_so_far=problems,
             )
             problems += p
         except InputError as e:
@@ -438,7 +473,7 @@ def load_input(
     if accounts is not None and config.geo.units != "none" and "account_id" in accounts.columns:
         from .geo.territories import unit_problems  # territories of whole geographic units
 
-        problems += unit_problems(accounts, config.geo.units, a_label, config.geo.locate)
+        problems += unit_problems(accounts, state, config.geo.units, a_label, config.geo.locate)
     if any(p.severity == "error" for p in problems) or accounts is None or reps is None:
         raise InputError(problems)
     inputs = [
@@ -472,9 +507,7 @@ def load_input(
                 )
     if locks_path is not None:
         inputs.append(
-            InputFile(
-                "locks", str(locks_path), sha256_file(locks_path), int((accounts["_lock_to"] != "").sum())
-            )
+            InputFile("locks", str(locks_path), sha256_file(locks_path), int((state.lock_to != "").sum()))
         )
     if requests is not None:
         inputs.append(InputFile("requests", requests.file, requests.sha256, len(requests.requests)))
@@ -483,6 +516,7 @@ def load_input(
         accounts,
         reps,
         config,
+        state=state,
         accounts_file=a_label,
         roster_file=r_label,
         inputs=inputs,
@@ -506,33 +540,34 @@ def model_input(
     reps: pd.DataFrame,
     cfg: PlanConfig,
     geo: GeoSetup | ProductGeo | None = None,
-    state: AccountState | None = None,
+    *,
+    state: AccountState,
 ) -> ModelInput:
     """The accounts and the roster as the model reads them (``territory.model.ModelInput``).
 
-    The one place that reads the frames' helper columns: ``_row_id`` (an account-product row
-    with product ICPs), ``_lock_to`` (a locks file's rep) and ``_lock_auto`` (a lock held by a
-    rep with product = auto only if it takes the row's product); ``state`` (aligned with
-    ``accounts``) gives the accounts the previous plan moved and a family's region.
+    ``state`` (aligned with ``accounts``; ``AccountState.empty(n)`` when nothing is known)
+    gives each row's key (an account-product row with product ICPs), its locks (a pinned rep,
+    a lock held by a rep with product = auto only if it takes the row's product), the accounts
+    the previous plan moved and a family's region.
     """
+    if state.rows != len(accounts):
+        raise ValueError(f"the AccountState has {state.rows} rows, the accounts {len(accounts)}")
     rep_index = pd.Index(reps["rep_id"].astype(str))
 
-    def rep_of(col: str) -> np.ndarray:
-        if col not in accounts.columns:
-            return np.full(len(accounts), -1, dtype=np.int64)
+    def rep_of(values: pd.Series | np.ndarray) -> np.ndarray:
         # once per distinct value: a million cells name a thousand reps
-        codes, names = pd.factorize(accounts[col].astype(str))
+        codes, names = pd.factorize(pd.Series(values).astype(str))
         return np.append(rep_index.get_indexer(names), -1).astype(np.int64)[codes]
 
-    row_key = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    row_key = pd.Series(state.keys(accounts), index=accounts.index)
     unit_key = accounts["family_id"] if cfg.families.mode == "together" else row_key
     if geo is not None:  # accounts follow their geographic unit; locked ones stay account-level
         unit_key = pd.Series(np.where(geo.follows, geo.key, unit_key.astype(str)), index=accounts.index)
-    owner = rep_of("owner_id")
-    lock_to = rep_of("_lock_to")
+    owner = rep_of(accounts["owner_id"])
+    lock_to = rep_of(state.lock_to)
     target = np.where(lock_to >= 0, lock_to, owner)
     locked = (accounts["locked"].to_numpy(dtype=bool) | (lock_to >= 0)) & (target >= 0)
-    keyed = state.eligibility_view(accounts) if state is not None else accounts
+    keyed = state.eligibility_view(accounts)
     keys, cover = _eligibility_by_combination(keyed, reps, cfg)
     products = "product" in accounts.columns
     return ModelInput(
@@ -548,7 +583,7 @@ def model_input(
         ),
         owner=owner,
         lock_target=np.where(locked, target, -1),
-        lock_auto=rep_of("_lock_auto"),
+        lock_auto=rep_of(state.lock_auto),
         product=accounts["product"].astype(str).to_numpy(dtype=object) if products else None,
         keys=keys,
         cover=cover,
@@ -561,7 +596,7 @@ def model_input(
             if products and "product" in reps.columns
             else [""] * len(reps)
         ),
-        moved_before=state.moved_before if state is not None else None,
+        moved_before=state.moved_before,
         rep_manager=(
             reps["manager"].fillna("").astype(str).str.strip().tolist() if "manager" in reps.columns else None
         ),
@@ -610,9 +645,9 @@ def solve_input(
     if cfg.geo.units != "none":
         from .geo.territories import geo_setup
 
-        geo = geo_setup(accounts, reps, cfg.geo.units, cfg.inputs.region_rules)
+        geo = geo_setup(accounts, reps, cfg.geo.units, cfg.inputs.region_rules, state=state)
     solved = solve_pools(
-        model_input(accounts, reps, cfg, geo, state), cfg, progress=progress, export_lp=export_lp
+        model_input(accounts, reps, cfg, geo, state=state), cfg, progress=progress, export_lp=export_lp
     )
     timings["solve"] = time.perf_counter() - t0
     new_owner = solved.owner
@@ -661,16 +696,12 @@ def solve_input(
     prev_over_tier = (prev_pos >= 0) & (before.tier_counts[safe_prev, tidx] > tier_hi[safe_prev, tidx])
     prev_over_pot = (prev_pos >= 0) & (before.potential[safe_prev] > pot_hi[safe_prev] + 1e-9)
     new_under = before.tier_counts[new_owner, tidx] < tier_lo[new_owner, tidx]
-    lock_to = (
-        accounts["_lock_to"].astype(str).to_numpy(dtype=object)
-        if "_lock_to" in accounts.columns
-        else np.full(len(accounts), "", dtype=object)
-    )
+    lock_to = state.lock_to
     # The model honours every lock, so a locked account's new owner is its lock target.
     locked = (lock_to != "") | (accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0))
-    if "_lock_auto" in accounts.columns:  # product = auto: the lock held where the rep took the product
-        kept_auto = accounts["_lock_auto"].astype(str).to_numpy(dtype=object) == new_ids
-        locked |= kept_auto
+    # product = auto: the lock held where the rep took the product
+    kept_auto = state.lock_auto == new_ids
+    locked |= kept_auto
     reasons = reason_texts(
         moved=moved,
         prev=prev,
@@ -687,29 +718,18 @@ def solve_input(
     if "product" in accounts.columns:  # product ICPs: say which product fit put the row here
         product = accounts["product"].astype(str).to_numpy(dtype=object)
         fit = product + " fit Tier " + tier.astype(str).astype(object)
-        other = (prev == "") & (accounts["_owner_any"].astype(str).to_numpy(dtype=object) != "")
+        owner_any = np.asarray(state.owner_any, dtype=object)
+        other = (prev == "") & (owner_any != "")
         reasons[other] = (
-            "first owner for "
-            + product[other]
-            + " ("
-            + accounts["_owner_any"].astype(str).to_numpy(dtype=object)[other]
-            + " carries another product)"
+            "first owner for " + product[other] + " (" + owner_any[other] + " carries another product)"
         )
         reasons = reasons + "; " + fit
     if cfg.families.mode == "together":
         # (each column turned into Python strings once: 0.3-0.5 s a column at 10^6 accounts)
         family = accounts["family_id"].astype(str).to_numpy(dtype=object)
         account_ids = accounts["account_id"].astype(str).to_numpy(dtype=object)
-        ids = (
-            accounts["_row_id"].astype(str).to_numpy(dtype=object)
-            if "_row_id" in accounts.columns
-            else account_ids
-        )
-        family_base = (
-            accounts["_family_base"].astype(str).to_numpy(dtype=object)
-            if "_family_base" in accounts.columns
-            else family
-        )
+        ids = state.row_id if state.row_id is not None else account_ids
+        family_base = state.family_base if state.family_base is not None else family
         reasons = family_reasons(
             reasons,
             row_ids=ids,
@@ -724,7 +744,7 @@ def solve_input(
 
     from .lockrules import rule_reasons  # "kept: renewal on ...", "... to the named successor R12"
 
-    reasons = rule_reasons(accounts, reasons, new_ids)
+    reasons = rule_reasons(accounts, state, reasons, new_ids)
     if state.moved_before is not None:
         again = moved & state.moved_before
         reasons = np.where(again, reasons + "; moved in the previous plan too", reasons)
@@ -808,10 +828,7 @@ def solve_input(
     ]
     warnings += stopped_warning(results, cfg.solver.time_limit)
     timings["total_solve"] = time.perf_counter() - t0
-    if "_lock_to" in accounts.columns:
-        accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "")
-    if "_lock_auto" in accounts.columns:
-        accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | kept_auto
+    accounts["locked"] = accounts["locked"].to_numpy(dtype=bool) | (lock_to != "") | kept_auto
     extras = {"arrays": arrays, "lp_files": lp_files, "method": solved.method, **inp.extras}
     if geo is not None:  # geo.units: every unit's owner, each territory checked to be one piece
         from .geo.territories import territories
@@ -821,7 +838,7 @@ def solve_input(
         )
         extras["geography"] = {**extras.get("geography", {}), "territories": terr}
     return Plan(
-        accounts=accounts.drop(columns=["_lock_to", "_lock_row", "_lock_auto"], errors="ignore"),
+        accounts=accounts,
         reps=reps_out,
         config=cfg,
         pools=results,
@@ -943,7 +960,7 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     then = ["reason", "owner_name", "previous_owner_name", "family_id"]
     if "product" in a.columns:  # product ICPs: one row per account and product
         first = first + ["product"]
-        a = a.assign(family_id=a["_family_base"])
+        a = a.assign(family_id=p.state.family_base)
     canonical = [
         "score",
         "industry",
@@ -960,7 +977,7 @@ def assignments_frame(p: Plan) -> pd.DataFrame:
     if "product" in a.columns and len(p.extras.get("no_fit", ())):
         # Every input account is listed: those that fit no product ICP too (products.no_fit).
         names = dict(zip(p.reps["rep_id"], p.reps["name"]))
-        no_fit = p.extras["no_fit"].assign(family_id=p.extras["no_fit"]["_family_base"])
+        no_fit = p.extras["no_fit"].copy()
         no_fit["owner_name"] = no_fit["owner_id"].map(names).fillna("")
         no_fit["previous_owner_name"] = no_fit["previous_owner_id"].map(names).fillna("")
         a = pd.concat([a, no_fit[[c for c in a.columns if c in no_fit.columns]]], ignore_index=True)
@@ -1197,6 +1214,7 @@ def _unchecked_result(
         from .continuity import continuity_summary
 
         a = p.accounts
+        assert p.state.moved_before is not None  # (a previous plan gives every row's moves)
         continuity = continuity_summary(
             p.extras["previous"],
             a["account_id"].astype(str).to_numpy(dtype=object),

@@ -9,9 +9,13 @@ listed (``no_fit_rows``), so every input account appears in assignments.csv.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from .accountstate import AccountState
 from .config import PlanConfig
 from .errors import Problem
 from .io.loading import parse_tier
@@ -77,8 +81,11 @@ def check_products(
     return problems
 
 
-def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> pd.DataFrame:
-    """One row per (account, product it fits), keyed by ``_row_id`` = ``account::product``.
+def expand_products(
+    accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig, state: AccountState
+) -> tuple[pd.DataFrame, AccountState]:
+    """One row per (account, product it fits), and the rows' record: each row carries its
+    account's facts, keyed by ``row_id`` = ``account::product``.
 
     ``tier`` (and ``score``/``why`` when scored) become the product's; the current owner for a
     product is ``owner_id_<product>`` when given, else ``owner_id`` if that rep carries the
@@ -86,9 +93,11 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
     """
     rep_prod = dict(zip(reps["rep_id"], reps["product"].astype(str).str.strip()))
     frames = []
+    facts: list[AccountState] = []
     for prod in planned_products(accounts, reps):
         tier, fits = product_fit(accounts, prod, cfg)
         part = accounts.loc[fits].copy()
+        part_state = state.take(fits)
         part["tier"] = tier[fits].astype("int64").to_numpy()
         for col in ("score", "why"):
             if f"{col}_{prod}" in part.columns:
@@ -105,23 +114,46 @@ def expand_products(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig)
             carried = owner.map(rep_prod)
             keep = carried.isna() | carried.isin([prod, "auto", "AUTO", "Auto"])
             owner = owner.where(keep, "")
-        part["_owner_any"] = part["owner_id"].astype(str)
+        owner_any = part["owner_id"].astype(str).to_numpy(dtype=object)
         part["owner_id"] = owner.to_numpy()
-        _product_locks(part, prod, rep_prod)
+        lock_to, lock_auto = _product_locks(part, part_state.lock_to, prod, rep_prod)
         part["product"] = prod
-        part["_row_id"] = part["account_id"].astype(str) + ROW_SEP + prod
-        part["_family_base"] = part["family_id"]
+        row_id = (part["account_id"].astype(str) + ROW_SEP + prod).to_numpy(dtype=object)
+        family_base = part["family_id"].to_numpy(dtype=object)
         part["family_id"] = part["family_id"].astype(str) + ROW_SEP + prod
         # A family whose parent does not fit the product: members stand on their own.
-        orphan_child = ~part["family_id"].isin(set(part["_row_id"]))
-        part.loc[orphan_child, "family_id"] = part.loc[orphan_child, "_row_id"]
+        orphan_child = ~part["family_id"].isin(set(row_id)).to_numpy()
+        part.loc[orphan_child, "family_id"] = row_id[orphan_child]
         frames.append(part)
-    out = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else accounts.iloc[0:0].assign(product="", _lock_auto="")
-    )
-    return out.sort_values(["account_id", "product"], kind="stable").reset_index(drop=True)
+        facts.append(
+            dataclasses.replace(
+                part_state,
+                lock_to=lock_to,
+                lock_auto=lock_auto,
+                row_id=row_id,
+                family_base=family_base,
+                owner_any=owner_any,
+            )
+        )
+    if not frames:
+        none = state.take(np.zeros(0, dtype=np.int64))
+        empty = np.zeros(0, dtype=object)
+        return accounts.iloc[0:0].assign(product=""), dataclasses.replace(
+            none, row_id=empty, family_base=empty, owner_any=empty
+        )
+    out = pd.concat(frames, ignore_index=True)
+    order = out.sort_values(["account_id", "product"], kind="stable").index.to_numpy()
+    every = facts[0] if len(facts) == 1 else _concat(facts)
+    return out.iloc[order].reset_index(drop=True), every.take(order)
+
+
+def _concat(parts: list[AccountState]) -> AccountState:
+    """One record of the rows of ``parts``, one after the other."""
+    arrays: dict[str, Any] = {}
+    for f in dataclasses.fields(AccountState)[1:]:
+        values = [getattr(p, f.name) for p in parts]
+        arrays[f.name] = None if any(v is None for v in values) else np.concatenate(values)
+    return AccountState(sum(p.rows for p in parts), **arrays)
 
 
 def planned_products(accounts: pd.DataFrame, reps: pd.DataFrame) -> list[str]:
@@ -198,8 +230,6 @@ def no_fit_rows(accounts: pd.DataFrame, reps: pd.DataFrame, cfg: PlanConfig) -> 
     keep = cfg.products.no_fit == "keep"
     out["tier"] = best[~fits_any]
     out["product"] = ""
-    out["_row_id"] = out["account_id"].astype(str)
-    out["_family_base"] = out["family_id"]
     out["previous_owner_id"] = owner
     out["owner_id"] = owner if keep else ""
     out["moved"] = False
@@ -292,24 +322,28 @@ def departed_owner_warnings(
     return out
 
 
-def _product_locks(part: pd.DataFrame, prod: str, rep_prod: dict) -> None:
-    """A lock holds for the product rows its rep carries.
+def _product_locks(
+    part: pd.DataFrame, pins: np.ndarray, prod: str, rep_prod: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """A lock holds for the product rows its rep carries: the rows' pins (``lock_to``) and
+    conditional pins (``lock_auto``); ``part["locked"]`` is updated in place.
 
-    The rep is the one a locks file names (``_lock_to``), else the row's owner for ``prod``.
+    The rep is the one a pin names (``pins``: a locks file), else the row's owner for ``prod``.
     A rep who carries another product cannot keep this row, so the lock does not apply to it;
     a rep with product = auto keeps the row exactly when the plan gives it this product
-    (``_lock_auto`` names the rep; the model ties the row to the rep's product choice).
+    (``lock_auto`` names the rep; the model ties the row to the rep's product choice).
     """
-    lock_to = part["_lock_to"].astype(str) if "_lock_to" in part.columns else pd.Series("", index=part.index)
+    lock_to = pd.Series(pins, index=part.index, dtype=object)
     target = lock_to.where(lock_to != "", part["owner_id"].astype(str))
     lockish = part["locked"].astype(bool) | (lock_to != "")
     carried = target.map(rep_prod).astype(str)
     on_roster = target.isin(rep_prod.keys())
     auto = lockish & on_roster & carried.str.lower().isin(["auto", ""])
     other = lockish & on_roster & ~auto & (carried != prod)
-    part["_lock_auto"] = np.where(auto, target, "")
+    lock_auto = np.where(auto, target, "").astype(object)
     drop = (auto | other).to_numpy()
+    pins = np.asarray(pins, dtype=object).copy()
     if drop.any():
         part.loc[drop, "locked"] = False
-        if "_lock_to" in part.columns:
-            part.loc[drop, "_lock_to"] = ""
+        pins[drop] = ""
+    return pins, lock_auto

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .accountstate import AccountState
 from .config import PlanConfig
 from .errors import InfeasiblePlanError, InputError, Problem, more_problems
 from .progress import REQUESTS, Progress, no_progress
@@ -180,6 +181,7 @@ def did_you_mean(value: str, known: Sequence[str], names: Mapping[str, str] | No
 def read_requests(
     path: str | Path,
     accounts: pd.DataFrame,
+    state: AccountState,
     reps: pd.DataFrame,
     cfg: PlanConfig,
     accounts_file: str,
@@ -245,13 +247,14 @@ def read_requests(
                     "roster's product column",
                 )
             )
-    found, p = check_requests(wanted, accounts, reps, cfg, label, accounts_file, problems_so_far)
+    found, p = check_requests(wanted, accounts, state, reps, cfg, label, accounts_file, problems_so_far)
     return dataclasses.replace(empty, requests=tuple(found)), problems + p
 
 
 def check_requests(
     wanted: Sequence[Request],
     accounts: pd.DataFrame,
+    state: AccountState,
     reps: pd.DataFrame,
     cfg: PlanConfig,
     label: str,
@@ -379,21 +382,13 @@ def check_requests(
         first[q.account_id] = q
         ok.append(q)
     # Locks: a request cannot move an account a lock keeps elsewhere (name both).
-    lock_to = accounts["_lock_to"].astype(str).tolist() if "_lock_to" in accounts.columns else [""] * len(ids)
-    src = accounts["_lock_src"].astype(str).tolist() if "_lock_src" in accounts.columns else [""] * len(ids)
+    lock_to = state.lock_to.tolist()
+    src = state.lock_src.tolist()
     locked = (
         accounts["locked"].to_numpy(dtype=bool) if "locked" in accounts.columns else np.zeros(len(ids), bool)
     )
-    rule = (
-        accounts["_lock_reason"].astype(str).tolist()
-        if "_lock_reason" in accounts.columns
-        else [""] * len(ids)
-    )
-    by_rule = (
-        accounts["_lock_by_rule"].to_numpy(dtype=bool)
-        if "_lock_by_rule" in accounts.columns
-        else np.zeros(len(ids), bool)
-    )
+    rule = state.lock_reason.tolist()
+    by_rule = state.lock_by_rule
     roster = set(rep_ids)
 
     def pin_of(i: int) -> tuple[str, str]:
@@ -538,7 +533,9 @@ def _eligible(
 def check_product_requests(
     wanted: Sequence[Request],
     rows: pd.DataFrame,
+    row_state: AccountState,
     given: pd.DataFrame,
+    given_state: AccountState,
     reps: pd.DataFrame,
     cfg: PlanConfig,
     label: str,
@@ -551,7 +548,8 @@ def check_product_requests(
     owner on the roster). Problems: the checks of ``check_requests`` on the product rows, an
     unknown product, a product the line names that is not the rep's, an account that does not
     fit the product, and a request whose product is ambiguous. ``rows`` are the plan's product
-    rows, ``given`` the accounts as read (their ``tier_<product>`` columns)."""
+    rows, ``given`` the accounts as read (their ``tier_<product>`` columns), each with its
+    record."""
     from .products import ROW_SEP, planned_products
 
     ids = given["account_id"].astype(str).tolist()
@@ -661,12 +659,20 @@ def check_product_requests(
             continue
         out.append(dataclasses.replace(q, product=prod))
     _none, first = check_requests(
-        basic, given, reps, cfg, label, accounts_file, families=given["account_id"].astype(str).tolist()
+        basic,
+        given,
+        given_state,
+        reps,
+        cfg,
+        label,
+        accounts_file,
+        families=given["account_id"].astype(str).tolist(),
     )
-    keyed = rows.assign(account_id=rows["_row_id"].astype(str))
+    keyed = rows.assign(account_id=row_state.keys(rows))
     found, more = check_requests(
         [dataclasses.replace(q, account_id=q.row_key) for q in out],
         keyed,
+        row_state,
         reps,
         cfg,
         label,
@@ -706,11 +712,14 @@ def product_requests(inp: Any) -> list[Problem]:
     rs: RequestSet | None = inp.extras.get("requests")
     if rs is None or "product" not in inp.accounts.columns:
         return []
+    from .pipeline import given_accounts
+
     accounts_file = next((f.path for f in inp.inputs if f.label == "accounts"), "accounts")
     found, problems = check_product_requests(
         rs.requests,
         inp.accounts,
-        inp.extras.get("product_source", inp.accounts),
+        inp.state,
+        *given_accounts(inp),
         inp.reps,
         inp.config,
         rs.file,
@@ -727,20 +736,13 @@ def pinned(inp: Any, requests: Sequence[Request]) -> Any:
     """A copy of the plan input with each request's account pinned to its rep."""
     from .pipeline import PlanInput
 
-    acc = inp.accounts.copy()
-    lock_to = (
-        acc["_lock_to"].astype(str).to_numpy(dtype=object)
-        if "_lock_to" in acc.columns
-        else np.full(len(acc), "", dtype=object)
-    ).copy()
+    lock_to = inp.state.lock_to.copy()
     target = {q.row_key: q.target for q in requests}
-    ids = (
-        (acc["_row_id"] if "_row_id" in acc.columns else acc["account_id"]).astype(str).to_numpy(dtype=object)
-    )
+    ids = inp.state.keys(inp.accounts)
     hit = np.array([a in target for a in ids], dtype=bool)
     lock_to[hit] = [target[a] for a in ids[hit]]
-    acc["_lock_to"] = lock_to
-    out = PlanInput(acc, inp.reps, inp.config, inp.inputs, inp.warnings, inp.seconds, inp.state)
+    state = dataclasses.replace(inp.state, lock_to=lock_to)
+    out = PlanInput(inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, inp.seconds, state=state)
     out.extras.update(inp.extras)
     return out
 
@@ -873,7 +875,7 @@ def price_request(
     from .pipeline import solve_input
 
     solve = solve or (lambda i: solve_input(i))
-    ids = _row_keys(base.accounts)
+    ids = _row_keys(base)
     i = ids.index(q.row_key)
     planned = str(base.accounts["owner_id"].iat[i])
     tier = int(base.accounts["tier"].iat[i])
@@ -931,13 +933,9 @@ def _auto_note(inp: Any, q: Request) -> str:
     )
 
 
-def _row_keys(accounts: pd.DataFrame) -> list[str]:
+def _row_keys(plan: Any) -> list[str]:
     """Each plan row's key: the account id, or ``A1::core`` for an account-product row."""
-    return (
-        (accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"])
-        .astype(str)
-        .tolist()
-    )
+    return list(plan.state.keys(plan.accounts))
 
 
 def _infeasible_text(e: Exception) -> str:
@@ -979,7 +977,7 @@ def judge(q: Request, base: Any, plan: Any, planned: str, tier: int, cfg: PlanCo
 def _with_config(inp: Any, cfg: PlanConfig) -> Any:
     from .pipeline import PlanInput
 
-    out = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, inp.seconds, inp.state)
+    out = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, inp.seconds, state=inp.state)
     out.extras.update(inp.extras)
     return out
 
@@ -1095,16 +1093,12 @@ def _request_reasons(plan: Any, inp: Any, honoured: Sequence[Request]) -> None:
     if not honoured:
         return
     a = plan.accounts
-    ids = _row_keys(a)
+    ids = _row_keys(plan)
     pos = {x: i for i, x in enumerate(ids)}
     reasons = a["reason"].astype(str).to_numpy(dtype=object).copy()
     family = a["family_id"].astype(str).to_numpy(dtype=object) if "family_id" in a.columns else None
     given_locked = inp.accounts["locked"].to_numpy(dtype=bool)
-    given_pin = (
-        inp.accounts["_lock_to"].astype(str).to_numpy(dtype=object) != ""
-        if "_lock_to" in inp.accounts.columns
-        else np.zeros(len(ids), dtype=bool)
-    )
+    given_pin = inp.state.lock_to != ""
     locked = a["locked"].to_numpy(dtype=bool).copy()
     for q in honoured:
         i = pos[q.row_key]
@@ -1337,7 +1331,7 @@ def explain_request(
     import dataclasses as dc
 
     from .io.plandir import read_plan_folder
-    from .pipeline import load_input, solve_input
+    from .pipeline import given_accounts, load_input, solve_input
 
     folder = read_plan_folder(plan_dir)
     where = str(Path(plan_dir) / "summary.json")
@@ -1410,14 +1404,17 @@ def explain_request(
         found, problems = check_product_requests(
             [asked],
             inp.accounts,
-            inp.extras.get("product_source", inp.accounts),
+            inp.state,
+            *given_accounts(inp),
             inp.reps,
             cfg,
             "--to",
             paths["accounts"],
         )
     else:
-        found, problems = check_requests([asked], inp.accounts, inp.reps, cfg, "--to", paths["accounts"])
+        found, problems = check_requests(
+            [asked], inp.accounts, inp.state, inp.reps, cfg, "--to", paths["accounts"]
+        )
     if problems:
         raise InputError(problems, summary=f"{asked.label} cannot go to {rep}")
     asked = found[0]

@@ -29,7 +29,7 @@ import pandas as pd
 from .assignment import Plan
 from .config import CAPACITY, apply_override, check_number, settings_record
 from .errors import ConfigError, InputError, Problem
-from .pipeline import PlanInput, prepare_input
+from .pipeline import PlanInput, given_accounts, prepare_input
 from .progress import SCENARIOS, Progress
 
 BASELINE = "baseline"
@@ -452,7 +452,7 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
     """A new ``PlanInput`` with the scenario's transforms applied and validated again."""
     # With product ICPs inp.accounts holds one row per account and product; start again from
     # the accounts as given, so prepare_input expands them under the scenario's roster.
-    given = inp.extras.get("product_source", inp.accounts)
+    given, given_state = given_accounts(inp)
     accounts = given.drop(columns=["family_id"], errors="ignore").copy()
     reps = inp.reps.copy()
     cfg = inp.config
@@ -527,6 +527,7 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
             accounts,
             reps,
             cfg,
+            state=given_state,
             accounts_file=labels.get("accounts", "accounts"),
             roster_file=labels.get("roster", "roster"),
             inputs=list(inp.inputs),
@@ -570,6 +571,7 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
             own_rs, problems = read_requests(
                 own[0].path,
                 out.accounts,
+                out.state,
                 out.reps,
                 out.config,
                 accounts_file,
@@ -587,7 +589,9 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
     if rs is None:
         return
     wanted = [dataclasses.replace(q, target=q.rep) for q in rs.requests]  # as the file says it
-    kept, problems = check_requests(wanted, out.accounts, out.reps, out.config, rs.file, accounts_file)
+    kept, problems = check_requests(
+        wanted, out.accounts, out.state, out.reps, out.config, rs.file, accounts_file
+    )
     left = {(q.row, q.account_id) for q in kept}  # a line of the file, or an account
     out.extras["requests"] = dataclasses.replace(
         rs, requests=tuple(q for q in rs.requests if (q.row, q.account_id) in left)
@@ -599,7 +603,9 @@ def _scenario_requests(out: PlanInput, scenario: Scenario, accounts_file: str) -
             continue
         p = why.get(q.row) if q.row is not None else None
         if p is None:  # past the problems listed per kind: ask again for this one alone
-            p = check_requests([w], out.accounts, out.reps, out.config, rs.file, accounts_file)[1][0]
+            p = check_requests([w], out.accounts, out.state, out.reps, out.config, rs.file, accounts_file)[1][
+                0
+            ]
         p = _removed_rep(p, scenario)
         said = p.message + (f" ({p.value})" if p.value and p.value not in p.message else "")
         ruled_out.append((q, f"refused in scenario {scenario.name!r}: {said}"))
@@ -817,7 +823,7 @@ def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:
         inp.inputs,
         inp.warnings,
         inp.seconds,
-        inp.state,
+        state=inp.state,
     )
     new.extras.update(getattr(inp, "extras", {}) or {})
     return new

@@ -228,8 +228,8 @@ def _guard_reasons(plan: Plan, a: pd.DataFrame, files: list[UpdateFile]) -> list
     limit = plan.config.outputs.max_owner_change_share
     reasons = []
     had_owner = bool(a["previous_owner_id"].ne("").any())
-    if "_owner_any" in plan.accounts.columns:  # product ICPs: an owner of another product counts
-        had_owner = had_owner or bool(plan.accounts["_owner_any"].astype(str).ne("").any())
+    if plan.state.owner_any is not None:  # product ICPs: an owner of another product counts
+        had_owner = had_owner or bool((plan.state.owner_any != "").any())
     if len(a) and not had_owner:
         reasons.append(
             f"no account has a current owner in the input, so every one of the {len(a):,} "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from territory.accountstate import AccountState
 from territory.config import PlanConfig, load_config
 from territory.io.loading import parse_accounts, parse_roster
 from territory.pipeline import PlanInput, prepare_input
@@ -32,8 +33,20 @@ def frames(accounts: list[dict], reps: list[dict]) -> tuple[pd.DataFrame, pd.Dat
 
 def make_input(accounts: list[dict], reps: list[dict], *settings: str, solver: str = "highs") -> PlanInput:
     cfg = load_config(None, [f"solver.name={solver}", "solver.gap=0", *settings])
-    acc, rep = frames(accounts, reps)
-    return prepare_input(acc, rep, cfg, accounts_file="accounts.csv", roster_file="roster.csv")
+    return parsed_input(*frames(accounts, reps), cfg)
+
+
+def parsed_input(acc: pd.DataFrame, rep: pd.DataFrame, cfg: PlanConfig) -> PlanInput:
+    """The plan input of parsed accounts and roster, about which nothing else is known (no
+    locks file, no lock rules: an empty AccountState)."""
+    return prepare_input(
+        acc,
+        rep,
+        cfg,
+        state=AccountState.empty(len(acc)),
+        accounts_file="accounts.csv",
+        roster_file="roster.csv",
+    )
 
 
 def config(*settings: str) -> PlanConfig:

@@ -73,8 +73,12 @@ def test_deterministic_across_workers(tmp_path: Path) -> None:
     inp, _ = _plan(tmp_path, (3_000, 15, 4), 2, "aggregate")
     acc = inp.state.eligibility_view(inp.accounts)
     reps = inp.reps.reset_index(drop=True)
-    one = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=1)
-    two = solve_pools(model_input(acc, reps, inp.config), inp.config, method="aggregate", workers=2)
+    one = solve_pools(
+        model_input(acc, reps, inp.config, state=inp.state), inp.config, method="aggregate", workers=1
+    )
+    two = solve_pools(
+        model_input(acc, reps, inp.config, state=inp.state), inp.config, method="aggregate", workers=2
+    )
     assert np.array_equal(one.owner, two.owner)
 
 
@@ -136,7 +140,7 @@ def _caps_as_exact_model(inp, plan) -> tuple[np.ndarray, np.ndarray, float]:
     lost = np.zeros(len(reps))
     worst_share = 0.0
     rep_pos = {r: i for i, r in enumerate(reps["rep_id"].astype(str))}
-    for pool in build_pools(model_input(acc, reps, inp.config), inp.config):
+    for pool in build_pools(model_input(acc, reps, inp.config, state=inp.state), inp.config):
         it = singletons(pool)
         chosen = np.array([pool.rep_ids.index(new_owner[u]) for u in pool.unit_ids])
         sel = np.flatnonzero(chosen[it.pair_i] == it.pair_r)
@@ -301,7 +305,7 @@ def test_potential_cap_bound_sees_the_potential_bands(tmp_path: Path) -> None:
     reps = inp.reps.reset_index(drop=True)
     count_bound = sum(
         solve_class(build_model(classes(p), cfg, measures="none", integer=False), cfg, 30).bound
-        for p in build_pools(model_input(acc, reps, cfg), cfg)
+        for p in build_pools(model_input(acc, reps, cfg, state=inp.state), cfg)
     )
     bound, opt = _total(agg, "bound"), _total(exact, "objective")
     assert all(p.report.status == "optimal" for p in exact.pools)

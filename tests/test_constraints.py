@@ -55,7 +55,7 @@ def plan_with(inp, engine):
     solver, method = engine
     cfg = inp.config
     cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, name=solver, method=method))
-    return solve_input(PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings))
+    return solve_input(PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, state=inp.state))
 
 
 def acc(aid, tier, owner, potential=0, region="West", **kw):
@@ -364,7 +364,7 @@ def test_segments_restrict_owners(engine):
             "smb": SegmentRule("employees", None, 1000),
         },
     )
-    inp2 = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg)
+    inp2 = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg, state=inp.state)
     plan = solve_input(inp2)
     owners = plan.assignment()
     assert owners["big1"] != "R1" and owners["big2"] != "R1"

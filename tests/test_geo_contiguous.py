@@ -77,7 +77,11 @@ def seven_states():
 def one_pool(inp):
     cfg = inp.config
     mi = model_input(
-        inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""), state=inp.state
+        inp.accounts,
+        inp.reps,
+        cfg,
+        geo_setup(inp.accounts, inp.reps, "state", "", state=inp.state),
+        state=inp.state,
     )
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
@@ -230,7 +234,11 @@ def bench_pools(tmp_path, n_accounts: int, n_reps: int, seed: int, kind: str, di
     cfg = territory.load_config(None, [f"geo.units={kind}"])
     inp = territory.load_input(acc, ros, cfg)
     mi = model_input(
-        inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, kind, ""), state=inp.state
+        inp.accounts,
+        inp.reps,
+        cfg,
+        geo_setup(inp.accounts, inp.reps, kind, "", state=inp.state),
+        state=inp.state,
     )
     units = build_units(mi, cfg)
     return cfg, units, build_pools(mi, cfg, units)

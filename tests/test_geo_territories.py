@@ -59,7 +59,7 @@ def test_dropping_contiguity_gives_the_disconnected_plan(method: str) -> None:
     not touch); with it, every territory is one piece and each state has one owner."""
     inp = chain(5, 10, 5, 0, f"solver.method={method}")
     cfg = inp.config
-    geo = geo_setup(inp.accounts, inp.reps, "state", "")
+    geo = geo_setup(inp.accounts, inp.reps, "state", "", state=inp.state)
     mi = model_input(inp.accounts, inp.reps, cfg, geo, state=inp.state)
     dropped = dataclasses.replace(cfg, geo=dataclasses.replace(cfg.geo, units="none"))
     loose = solve_pools(mi, dropped)
@@ -119,7 +119,11 @@ def test_the_final_check_finds_a_territory_in_two_pieces() -> None:
     inp = chain(5, 10, 5)
     cfg = inp.config
     mi = model_input(
-        inp.accounts, inp.reps, cfg, geo_setup(inp.accounts, inp.reps, "state", ""), state=inp.state
+        inp.accounts,
+        inp.reps,
+        cfg,
+        geo_setup(inp.accounts, inp.reps, "state", "", state=inp.state),
+        state=inp.state,
     )
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
@@ -508,7 +512,7 @@ def test_a_family_without_its_head_row_follows_its_smallest_unit() -> None:
     a.loc[a["account_id"].isin(["WA0", "CA0"]), "family_id"] = "GONE"
     g = unit_graph("state", {"WA", "OR", "CA"})
     assert g.index()["CA"] < g.index()["WA"]
-    geo = geo_setup(a, inp.reps, "state", "")
+    geo = geo_setup(a, inp.reps, "state", "", state=inp.state)
     key = dict(zip(a["account_id"], geo.key.tolist()))
     assert (key["WA0"], key["CA0"], key["WA1"], key["CA1"]) == ("geo:CA", "geo:CA", "geo:WA", "geo:CA")
 
@@ -519,10 +523,10 @@ def test_a_family_follows_its_heads_unit_with_product_icps() -> None:
     inp = product_chain()
     a = inp.accounts.copy()
     for prod in ("core", "ins"):
-        a.loc[a["_row_id"] == f"CA0::{prod}", "family_id"] = f"OR0::{prod}"
-        a.loc[a["_row_id"] == f"WA0::{prod}", "family_id"] = f"OR0::{prod}"
-    geo = geo_setup(a, inp.reps, "state", "")
-    key = dict(zip(a["_row_id"], geo.key.tolist()))
+        a.loc[inp.state.row_id == f"CA0::{prod}", "family_id"] = f"OR0::{prod}"
+        a.loc[inp.state.row_id == f"WA0::{prod}", "family_id"] = f"OR0::{prod}"
+    geo = geo_setup(a, inp.reps, "state", "", state=inp.state)
+    key = dict(zip(inp.state.row_id, geo.key.tolist()))
     for prod in ("core", "ins"):
         assert key[f"CA0::{prod}"] == key[f"WA0::{prod}"] == key[f"OR0::{prod}"] == key[f"OR1::{prod}"]
         assert key[f"CA1::{prod}"] != key[f"OR0::{prod}"]

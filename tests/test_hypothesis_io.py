@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from territory.io.loading import parse_accounts, read_table
-from territory.pipeline import prepare_input, solve_input
+from territory.pipeline import solve_input
 
-from helpers import config
+from helpers import config, parsed_input
 
 # Names: any unicode except surrogates and NUL (which no CSV can carry).
 names = st.text(
@@ -136,7 +136,7 @@ def test_plan_invariants(inst) -> None:
     rep, p2 = parse_roster(r, "roster.csv")
     assert not [p for p in p1 + p2 if p.severity == "error"]
     cfg = config("solver.gap=0", "solver.time_limit=20")
-    inp = prepare_input(acc, rep, cfg, accounts_file="accounts.csv", roster_file="roster.csv")
+    inp = parsed_input(acc, rep, cfg)
     plan = solve_input(inp)
     out = plan.accounts.set_index("account_id")
     # Every account owned exactly once, by a rep on the roster.

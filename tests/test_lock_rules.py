@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import territory
+from territory.accountstate import AccountState
 from territory.config import load_config
 from territory.errors import ConfigError
 from territory.lockrules import apply_lock_rules, date_noun
@@ -225,13 +226,14 @@ def test_as_of_defaults_to_today_and_says_so(tmp_path: Path) -> None:
     cfg = load_config(None, ['locks.rules=[{column = "renewal_date", within_days = 90}]'])
     accounts, _ = territory.io.loading.parse_accounts(territory.io.loading.read_table(a), str(a))
     reps, _ = territory.io.loading.parse_roster(territory.io.loading.read_table(r), str(r))
-    done = apply_lock_rules(accounts, reps, cfg, str(a), today=date(2026, 12, 1))
+    none = AccountState.empty(len(accounts))
+    done = apply_lock_rules(accounts, reps, cfg, str(a), none, today=date(2026, 12, 1))
     assert done.info is not None
     assert (done.info["as_of"], done.info["as_of_from"]) == ("2026-12-01", "today")
-    assert done.accounts.set_index("account_id").at["E1", "_lock_reason"] == (
+    assert dict(zip(done.accounts["account_id"], done.state.lock_reason))["E1"] == (
         "kept: renewal on 2027-01-15, within 90 days of 2026-12-01"
     )
-    late = apply_lock_rules(accounts, reps, cfg, str(a), today=date(2026, 10, 1))
+    late = apply_lock_rules(accounts, reps, cfg, str(a), none, today=date(2026, 10, 1))
     assert not late.accounts["locked"].any()  # 106 days ahead
     assert [p.message for p in late.problems] == [
         'lock rule 1 (column = "renewal_date", within_days = 90) matches no account: no '
@@ -619,10 +621,10 @@ def test_a_scenario_without_the_successor_frees_the_accounts(tmp_path: Path) -> 
 
     a, r, c = files(tmp_path, roster=successor_roster())
     inp = territory.load_input(a, r, load_config(c))
-    pins = inp.accounts.set_index("account_id")["_lock_to"]
+    pins = pd.Series(inp.state.lock_to, index=inp.accounts["account_id"])
     assert (pins[[f"E{i}" for i in range(1, 7)]] == "R3").all()
     gone = apply_scenario(inp, Scenario("no R3", (RemoveRep("R3"),)))
-    assert (gone.accounts["_lock_to"] == "").all()
+    assert (gone.state.lock_to == "").all()
     p = territory.solve_input(gone)
     assert set(p.accounts.set_index("account_id").loc[[f"E{i}" for i in range(1, 7)], "owner_id"]) == {"R4"}
 
@@ -711,6 +713,6 @@ def test_a_date_window_keeps_exactly_the_days_it_says(offsets: list[int], days: 
     cfg = load_config(
         None, [f'locks.rules=[{{column = "renewal_date", {key} = {days}}}]', "locks.as_of=2026-12-03"]
     )
-    done = apply_lock_rules(accounts, reps, cfg, "accounts.csv")
+    done = apply_lock_rules(accounts, reps, cfg, "accounts.csv", AccountState.empty(len(accounts)))
     expected = [0 <= (-o if past else o) <= days for o in offsets]
     assert done.accounts["locked"].tolist() == expected

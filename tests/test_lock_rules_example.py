@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import territory
 from territory.runner import load_plan_file
@@ -30,11 +31,11 @@ def test_the_example_rules_match_what_the_docs_say() -> None:
     """docs/lock-rules.md: 116, 57, 83 and 45 matched; R08's 49 accounts pinned to R12."""
     cfg = load_plan_file(EXAMPLE / "plan.toml")
     inp = territory.load_input(cfg.inputs.accounts, cfg.inputs.roster, cfg)
-    cells = inp.accounts["_rule_match"].astype(str).str.split(";")
+    cells = pd.Series(inp.state.rule_match).str.split(";")
     matched = [int(cells.map(lambda c, k=k: str(k) in c).sum()) for k in range(1, 5)]
     assert matched == [116, 57, 83, 45]
     assert inp.extras["lock_rules"]["as_of"] == "2026-12-03"
-    pins = inp.accounts["_lock_to"].astype(str).to_numpy()
+    pins = inp.state.lock_to
     assert int((pins == "R12").sum()) == 49
     assert np.array_equal(
         inp.accounts["owner_id"].to_numpy()[pins == "R12"], np.full(49, "R08", dtype=object)

@@ -3,11 +3,14 @@ replace (they exist because those hash every one of a million rows)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from territory.accountstate import AccountState
 from territory.assignment import _reasons_of
 from territory.pipeline import _mapped
 
@@ -95,11 +98,12 @@ def test_model_input_owners_and_locks_are_roster_positions():
             "potential": [1.0, 2.0, 3.0, 4.0, 5.0],
             "owner_id": pd.Series(["R2", "GONE", "", None, "R1"], dtype="str"),
             "locked": [False, False, False, False, True],
-            "_lock_to": pd.Series(["", "R1", "", "", ""], dtype="str"),
             "family_id": ["A1", "A2", "A3", "A4", "A5"],
         }
     )
     reps = pd.DataFrame({"rep_id": ["R1", "R2"], "region": "West", "capacity": 1.0, "max_accounts": np.inf})
-    mi = model_input(accounts, reps, PlanConfig())
+    state = AccountState.empty(5)
+    state = dataclasses.replace(state, lock_to=np.array(["", "R1", "", "", ""], dtype=object))
+    mi = model_input(accounts, reps, PlanConfig(), state=state)
     assert mi.owner.tolist() == [1, -1, -1, -1, 0]
     assert mi.lock_target.tolist() == [-1, 0, -1, -1, 0]

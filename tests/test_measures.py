@@ -113,7 +113,7 @@ def test_a_measure_that_is_not_balanced_has_no_band(tmp_path: Path) -> None:
     )
     from territory.pipeline import prepare_input
 
-    inp = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg)
+    inp = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg, state=inp.state)
     s = summary_dict(solve_input(inp))
     r1 = next(r for r in s["reps"] if r["rep_id"] == "R1")
     assert r1["measures"]["potential"]["band"] is None

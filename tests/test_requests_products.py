@@ -9,6 +9,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -61,7 +62,7 @@ def test_request_prices_the_product_row(files, tmp_path):
     assert o.status == "honoured"
     assert o.reason == "honoured: +1 move, R2 Tier 1 now 3 (band 1-3), R1 Tier 1 now 1 (band 1-3)"
     assert by[("A6", "ins")].reason == "honoured: the plan gives A6 (ins) to R3 anyway; no price"
-    rows = plan.accounts.set_index("_row_id")
+    rows = plan.accounts.set_index(pd.Index(plan.state.row_id))
     assert rows.at["A1::core", "owner_id"] == "R2"
     assert rows.at["A1::core", "reason"] == "requested by Mia Chen: R2 knows them"
     assert rows.at["A1::ins", "owner_id"] == "R3"  # the other product's row is not asked about

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from generate import generate, write_instance  # noqa: E402
 
+from territory.accountstate import AccountState  # noqa: E402
 from territory.config import MeasureConfig, PlanConfig  # noqa: E402
 from territory.model.bound import count_bound  # noqa: E402
 from territory.model.build import build_model  # noqa: E402
@@ -31,8 +32,8 @@ from territory.pipeline import load_input, model_input  # noqa: E402
 from helpers import make_input  # noqa: E402
 
 
-def _pools(accounts, reps, cfg: PlanConfig):  # type: ignore[no-untyped-def]
-    mi = model_input(accounts, reps.reset_index(drop=True), cfg)
+def _pools(accounts, reps, cfg: PlanConfig, state: AccountState):  # type: ignore[no-untyped-def]
+    mi = model_input(accounts, reps.reset_index(drop=True), cfg, state=state)
     units = build_units(mi, cfg)
     return units, build_pools(mi, cfg, units)
 
@@ -81,7 +82,7 @@ def test_a_rep_above_its_potential_band_today_must_give_a_whole_unit_away() -> N
     inp = make_input(rows, roster, "balance.tier_band=90%")
     cfg = inp.config
     fams = active_families(cfg)
-    units, (pool,) = _pools(inp.accounts, inp.reps, cfg)
+    units, (pool,) = _pools(inp.accounts, inp.reps, cfg, inp.state)
     items = classes(pool)
     assert _plain(items, cfg, fams) == pytest.approx(0.0, abs=1e-9)
     assert count_bound(items, cfg, fams, 30).bound == pytest.approx(1.0)
@@ -117,7 +118,7 @@ def test_the_bound_with_cuts_stays_at_or_below_the_exact_optimum(tmp_path: Path,
     d = _families_instance(tmp_path, seed)
     inp = load_input(d / "accounts.csv", d / "roster.csv", c)
     fams = active_families(c)
-    units, pools = _pools(inp.accounts.copy(), inp.reps, c)
+    units, pools = _pools(inp.accounts.copy(), inp.reps, c, inp.state)
     raised = 0
     for pool in pools:
         items = classes(pool)
@@ -144,7 +145,7 @@ def test_the_cuts_hold_on_every_whole_plan_of_a_pool(tmp_path: Path) -> None:
     cfg = PlanConfig()
     inp = load_input(d / "accounts.csv", d / "roster.csv", cfg)
     fams = active_families(cfg)
-    units, pools = _pools(inp.accounts.copy(), inp.reps, cfg)
+    units, pools = _pools(inp.accounts.copy(), inp.reps, cfg, inp.state)
     pool = max(pools, key=lambda p: p.n_reps)
     items = singletons(pool)
     b = build_model(items, cfg, families=fams, measures="none", integer=False)

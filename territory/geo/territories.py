@@ -24,6 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..accountstate import AccountState
     from ..solve import SolveReport
 
 ROW_SEP = "::"  # (territory.products.ROW_SEP: an account-product row's key)
@@ -346,16 +347,15 @@ def unit_key(unit_id: str) -> str:
     return f"geo:{unit_id}"
 
 
-def locked_rows(accounts: pd.DataFrame) -> np.ndarray:
-    """Rows locked to a rep (the ``locked`` flag, a locks file or a lock rule)."""
+def locked_rows(accounts: pd.DataFrame, state: AccountState) -> np.ndarray:
+    """Rows locked to a rep (the ``locked`` flag, a lock rule, or a pin: a locks file, a
+    successor)."""
     locked = (
         accounts["locked"].to_numpy(dtype=bool)
         if "locked" in accounts.columns
         else np.zeros(len(accounts), bool)
     )
-    if "_lock_to" in accounts.columns:
-        locked = locked | accounts["_lock_to"].astype(str).ne("").to_numpy()
-    return locked
+    return locked | (state.lock_to != "")
 
 
 def account_unit_ids(accounts: pd.DataFrame, kind: str) -> np.ndarray:
@@ -452,14 +452,14 @@ def unit_zones(
 
 
 def geo_setup(
-    accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str
+    accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str, *, state: AccountState
 ) -> GeoSetup | ProductGeo:
     """The graph and the units of a plan with ``geo.units = kind`` (accounts already checked:
     every account that follows a unit has one, see ``unit_problems``). With product ICPs
     (a ``product`` column: account-product rows) one setup per product, over its rows and the
     area of its accounts and of its reps' regions (``ProductGeo``)."""
     if "product" not in accounts.columns:
-        return _geo_setup(accounts, reps, kind, region_rules)
+        return _geo_setup(accounts, state, reps, kind, region_rules)
     n = len(accounts)
     prods = accounts["product"].astype(str).to_numpy(dtype=object)
     carried = reps["product"].astype(str).str.strip() if "product" in reps.columns else None
@@ -470,7 +470,9 @@ def geo_setup(
     for prod in sorted(set(prods.tolist())):
         at = np.flatnonzero(prods == prod)
         mine = reps if carried is None else reps[carried.isin([prod, "auto", "AUTO", "Auto"]).to_numpy()]
-        part = dataclasses.replace(_geo_setup(accounts.iloc[at], mine, kind, region_rules), product=prod)
+        part = dataclasses.replace(
+            _geo_setup(accounts.iloc[at], state.take(at), mine, kind, region_rules), product=prod
+        )
         sfx = part.suffix
         part = dataclasses.replace(part, key=np.where(part.key != "", part.key + sfx, "").astype(object))
         parts[prod], rows[prod] = part, at
@@ -479,14 +481,16 @@ def geo_setup(
     return ProductGeo(parts, rows, follows, key)
 
 
-def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rules: str) -> GeoSetup:
+def _geo_setup(
+    accounts: pd.DataFrame, state: AccountState, reps: pd.DataFrame, kind: str, region_rules: str
+) -> GeoSetup:
     """``geo_setup`` for one set of rows (all of them, or one product's)."""
     import pandas as pd
 
     ids, _names, st, *_ = _all_units(kind)
     state_of = dict(zip(ids, st))
     own = account_unit_ids(accounts, kind)
-    locked = locked_rows(accounts)
+    locked = locked_rows(accounts, state)
     if "family_id" in accounts.columns:  # a family with a locked account stays account-level
         fam = accounts["family_id"].astype(str)
         locked = fam.isin(set(fam[locked])).to_numpy()
@@ -497,7 +501,7 @@ def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rul
     )
     g = unit_graph(kind, states)
     row_unit = pd.Index(g.ids).get_indexer(pd.Index(own)).astype(np.int64)
-    unit_of_row = family_units(accounts, row_unit, follows)
+    unit_of_row = family_units(accounts, state, row_unit, follows)
     has = np.zeros(g.n, dtype=bool)
     has[unit_of_row[follows & (unit_of_row >= 0)]] = True
     anchor = attach_empty(g, has, unit_zones(g, accounts, own, state_of, region_rules))
@@ -507,9 +511,11 @@ def _geo_setup(accounts: pd.DataFrame, reps: pd.DataFrame, kind: str, region_rul
     return GeoSetup(g, anchor, row_unit, follows & (unit_of_row >= 0), key)
 
 
-def family_units(accounts: pd.DataFrame, row_unit: np.ndarray, follows: np.ndarray) -> np.ndarray:
-    """The unit each row follows: a family follows one unit, its head's (the row whose id,
-    ``_row_id`` with product ICPs, else ``account_id``, is the family id), else the smallest
+def family_units(
+    accounts: pd.DataFrame, state: AccountState, row_unit: np.ndarray, follows: np.ndarray
+) -> np.ndarray:
+    """The unit each row follows: a family follows one unit, its head's (the row whose key,
+    ``state.row_id`` with product ICPs, else ``account_id``, is the family id), else the smallest
     unit of its members; rows without a family (or whose family has no unit) keep their own
     (``row_unit``, -1 for none). Only rows that ``follows`` and have a unit vote."""
     import pandas as pd
@@ -517,10 +523,10 @@ def family_units(accounts: pd.DataFrame, row_unit: np.ndarray, follows: np.ndarr
     if "family_id" not in accounts.columns:
         return row_unit.copy()
     fam = accounts["family_id"].astype(str)
-    rid = accounts["_row_id"] if "_row_id" in accounts.columns else accounts["account_id"]
+    rid = state.keys(accounts)
     code, names = pd.factorize(fam)
     ok = follows & (row_unit >= 0)
-    head = ok & (rid.astype(str).to_numpy() == fam.to_numpy())
+    head = ok & (rid == fam.to_numpy())
     big = np.iinfo(np.int64).max
     smallest = np.full(len(names), big, dtype=np.int64)
     np.minimum.at(smallest, code[ok], row_unit[ok])
@@ -529,7 +535,7 @@ def family_units(accounts: pd.DataFrame, row_unit: np.ndarray, follows: np.ndarr
     return np.where(chosen[code] != big, chosen[code], row_unit).astype(np.int64)
 
 
-def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) -> list:
+def unit_problems(accounts: pd.DataFrame, state: AccountState, kind: str, file: str, locate: bool) -> list:
     """Input problems of ``geo.units``: accounts that should follow a unit but have none."""
     from ..errors import Problem
     from ..io.loading import spreadsheet_rows
@@ -543,7 +549,7 @@ def unit_problems(accounts: pd.DataFrame, kind: str, file: str, locate: bool) ->
             )
         ]
     own = account_unit_ids(accounts, kind)
-    missing = (own == "") & ~locked_rows(accounts)
+    missing = (own == "") & ~locked_rows(accounts, state)
     if not missing.any():
         return []
     word = KIND_WORDS[kind]

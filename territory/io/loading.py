@@ -1140,9 +1140,9 @@ def _start(
 
 
 # Columns territory adds to the accounts or writes into assignments.csv itself, and the
-# internal bookkeeping columns (all starting with "_"). An input column by one of these
-# names would be overwritten, or would steer the plan (a "_lock_to" column would pin
-# accounts): it is renamed "input_<name>" and kept as an extra column, with a warning.
+# names starting with "_" (the loader's "_row"; a name territory may take for itself). An
+# input column by one of these names would be overwritten, or would be taken for territory's
+# own: it is renamed "input_<name>" and kept as an extra column, with a warning.
 RESERVED_COLUMNS = frozenset(
     {
         "family_id",
