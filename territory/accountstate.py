@@ -22,6 +22,9 @@ Who writes each field (docs/architecture.md has the table):
 - ``lock_auto``: ``products.expand_products`` and ``lockrules.successor_pins``.
 - ``row_id`` / ``family_base`` / ``owner_any``: ``products.expand_products``.
 - ``moved_before`` / ``unit_region``: ``pipeline.prepare_input``.
+- ``source_row``: ``pipeline.load_input`` from the loader's row numbers, then
+  ``pipeline.prepare_input``, which takes them off the table (the loader's ``_row`` column
+  lives only while the files are read and checked).
 """
 
 from __future__ import annotations
@@ -50,6 +53,9 @@ _LOCK_DEFAULTS: dict[str, tuple[type, object]] = {
 class AccountState:
     """Per-row planning facts, aligned with an accounts table of ``rows`` rows.
 
+    ``source_row``: the row of the accounts file the row came from, as a spreadsheet shows it
+    (header = row 1), for messages about a planned row.
+
     Locks (every record has them; "" / 0 / False = none):
 
     ``lock_to``: the rep the row is pinned to whatever the balance (a locks file, a named
@@ -72,6 +78,7 @@ class AccountState:
     """
 
     rows: int
+    source_row: np.ndarray
     lock_to: np.ndarray
     lock_row: np.ndarray
     lock_src: np.ndarray
@@ -90,7 +97,8 @@ class AccountState:
     def empty(cls, rows: int) -> AccountState:
         """The record of ``rows`` rows about which nothing is known: no locks, no previous
         plan, no families, no product rows."""
-        return cls(rows, **{k: np.full(rows, v, dtype=t) for k, (t, v) in _LOCK_DEFAULTS.items()})  # type: ignore[arg-type]
+        locks: dict[str, np.ndarray] = {k: np.full(rows, v, dtype=t) for k, (t, v) in _LOCK_DEFAULTS.items()}
+        return cls(rows, np.arange(rows, dtype=np.int64) + 2, **locks)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

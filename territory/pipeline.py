@@ -24,7 +24,7 @@ from .config import PlanConfig, config_to_dict
 from .errors import ConfigError, InfeasiblePlanError, InputError, Problem, more_problems
 from .hierarchy import family_roots
 from .io.frames import copy_frame
-from .io.loading import parse_accounts, parse_roster, read_table
+from .io.loading import parse_accounts, parse_roster, read_table, spreadsheet_rows
 from .io.validation import check_inputs
 from .io.writing import FileRecord, write_csv, write_json
 from .locks import family_lock_conflicts
@@ -114,6 +114,8 @@ def prepare_input(
     state = dataclasses.replace(
         state, moved_before=None, unit_region=None, row_id=None, family_base=None, owner_any=None
     )
+    if "_row" not in accounts.columns:  # a plan input's accounts again (a scenario): their file rows
+        accounts = accounts.assign(_row=state.source_row)
     given = accounts, state
     problems = list(extra_problems or [])
     if "tier" not in accounts.columns and not product_mode(reps):
@@ -197,6 +199,9 @@ def prepare_input(
         )
         state = dataclasses.replace(state, moved_before=moved_before)
         warnings += prev_warnings
+    # The file rows go into the record: no helper column reaches the model or the outputs.
+    state = dataclasses.replace(state, source_row=spreadsheet_rows(accounts))
+    accounts = accounts.drop(columns=["_row"])
     inp = PlanInput(
         accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps), state=state
     )
@@ -275,7 +280,6 @@ def _locks_outside_cover(
 ) -> list[Problem]:
     """A lock wins over eligibility, but say so: the rep does not cover the account."""
     from .eligibility import eligibility
-    from .io.loading import spreadsheet_rows
 
     locked = accounts["locked"].to_numpy(dtype=bool)
     if not locked.any():
@@ -416,6 +420,8 @@ def load_input(
         accounts, problems = geo.accounts, problems + geo.problems
     # what the planner learns about each row on the way (locks, rules), next to the table
     state = AccountState.empty(len(accounts) if accounts is not None else 0)
+    if accounts is not None:
+        state = dataclasses.replace(state, source_row=spreadsheet_rows(accounts))
     if (
         locks_path is not None
         and accounts is not None

@@ -266,14 +266,12 @@ def check_requests(
 
     ``families``: each row's family when the rows are not the accounts file's (product rows,
     whose families are per product); else families come from ``parent_id``."""
-    from .io.loading import spreadsheet_rows
-
     ids = accounts["account_id"].astype(str).tolist()
     pos = {a: i for i, a in enumerate(ids)}
     rep_ids = reps["rep_id"].astype(str).tolist()
     names = dict(zip(rep_ids, reps["name"].astype(str).tolist())) if "name" in reps.columns else {}
     owner = accounts["owner_id"].astype(str).tolist() if "owner_id" in accounts.columns else [""] * len(ids)
-    acc_rows = spreadsheet_rows(accounts)
+    acc_rows = state.source_row
     kinds: dict[str, list[Problem]] = {}
 
     def add(kind: str, p: Problem) -> None:

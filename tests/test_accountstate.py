@@ -21,7 +21,8 @@ def test_take_keeps_the_record_aligned_with_filtered_and_reordered_rows():
     assert state.take(np.array([3, 0, 2])).moved_before.tolist() == [True, True, False]
     assert state.take(np.array([3, 0, 2])).rows == 3
     assert state.take(np.array([False, True, True, True])).moved_before.tolist() == [False, False, True]
-    assert AccountState.empty(4).take(np.array([1])).digest() == AccountState.empty(1).digest()
+    assert AccountState.empty(4).take(np.array([0])).digest() == AccountState.empty(1).digest()
+    assert AccountState.empty(4).take(np.array([3, 1])).source_row.tolist() == [5, 3]
 
 
 def test_a_record_of_another_length_is_refused():
