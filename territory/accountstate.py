@@ -17,7 +17,8 @@ Who writes each field (docs/architecture.md has the table):
 - ``lock_to`` / ``lock_row``: ``pipeline.load_input`` from a locks file (``locks.read_locks``);
   ``lockrules.successor_pins`` (a leaver's successor), ``requests.pinned`` (an honoured
   request), ``products.expand_products`` (a pin that cannot hold for a product row).
-- ``lock_src`` / ``lock_why``: ``lockrules.successor_pins`` and ``lockrules.apply_lock_rules``.
+- ``lock_src`` / ``lock_why``: ``pipeline.load_input`` (a locks file's pins are "file"),
+  ``lockrules.successor_pins`` and ``lockrules.apply_lock_rules``.
 - ``lock_by_rule`` / ``lock_reason`` / ``rule_match``: ``lockrules.apply_lock_rules``.
 - ``lock_auto``: ``products.expand_products`` and ``lockrules.successor_pins``.
 - ``row_id`` / ``family_base`` / ``owner_any``: ``products.expand_products``.
