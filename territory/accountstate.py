@@ -7,6 +7,9 @@ account-product row's key -- travel in one typed record next to the table, never
 columns of it: a column can be overwritten by an input file that happens to use its name,
 silently survives into outputs, and says nothing about its type.
 
+Its sibling ``RosterState`` holds what the planner knows about each rep beyond the roster's
+columns (the roster file's rows, the successors), by rep id.
+
 ``AccountState`` is aligned with the accounts table's rows: row ``i`` of every array describes
 row ``i`` of the table. Whoever filters or reorders the table filters or reorders the record
 with the same positions (``take``). There is no default record: a caller with no facts says
@@ -141,3 +144,64 @@ class AccountState:
             if isinstance(getattr(self, f.name), np.ndarray)
         }
         return dataclasses.replace(self, rows=len(idx), **arrays)
+
+
+# The roster's helper columns: the loader's row numbers and, from ``lockrules.split_leavers``,
+# the leavers (";"-joined) whose accounts a rep takes. They live only while the files are
+# read and checked; a plan input holds them in its ``RosterState``.
+ROSTER_HELPERS = ("_row", "_succeeds")
+
+
+@dataclass(frozen=True, slots=True)
+class RosterState:
+    """What the planner knows about each rep beyond the roster's columns, by rep id (a what-if
+    scenario adds and removes reps, so the facts follow the id, not a position).
+
+    ``source_row``: the roster file's row of each rep (a rep a scenario adds has none);
+    ``succeeds``: the leavers whose accounts the rep takes, as the roster named successors
+    (``lockrules.split_leavers``; a chain R07 -> R08 -> R12 gives R12 both).
+    """
+
+    source_row: dict[str, int]
+    succeeds: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def empty(cls) -> RosterState:
+        return cls({}, {})
+
+    @classmethod
+    def split(cls, reps: pd.DataFrame) -> tuple[pd.DataFrame, RosterState]:
+        """The roster without the loader's helper columns, and the record of what they said."""
+        ids = reps["rep_id"].astype(str).tolist() if "rep_id" in reps.columns else []
+        rows: dict[str, int] = {}
+        if "_row" in reps.columns:
+            rows = {r: int(x) for r, x in zip(ids, reps["_row"].tolist()) if not pd.isna(x)}
+        succeeds: dict[str, tuple[str, ...]] = {}
+        if "_succeeds" in reps.columns:
+            for r, cell in zip(ids, reps["_succeeds"].astype(str).tolist()):
+                if cell:
+                    succeeds[r] = tuple(cell.split(";"))
+        return reps.drop(columns=[c for c in ROSTER_HELPERS if c in reps.columns]), cls(rows, succeeds)
+
+    def frame(self, reps: pd.DataFrame) -> pd.DataFrame:
+        """``reps`` with the helper columns back, for the checks that read them (their rows
+        in messages, the successors' pins); a rep the record does not know has no row."""
+        if "rep_id" not in reps.columns:
+            return reps
+        ids = reps["rep_id"].astype(str)
+        rows = ids.map(self.source_row)
+        return reps.assign(
+            _row=rows.astype("int64") if rows.notna().all() else rows,
+            _succeeds=[";".join(self.succeeds.get(r, ())) for r in ids.tolist()],
+        )
+
+    def heirs(self, reps: pd.DataFrame) -> dict[str, str]:
+        """Leaver -> the successor on ``reps`` who takes their accounts."""
+        on = set(reps["rep_id"].astype(str))
+        return {lv: r for r, gone in self.succeeds.items() if r in on for lv in gone}
+
+    def digest(self) -> bytes:
+        """A fingerprint of every fact (for keys of what a solve depends on)."""
+        return hashlib.sha256(
+            repr((sorted(self.source_row.items()), sorted(self.succeeds.items()))).encode()
+        ).digest()

@@ -51,7 +51,10 @@ def plan_key(inp: PlanInput) -> str:
         for frame in (inp.accounts, inp.reps):
             h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
             h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-        h.update(inp.state.digest())  # the planner's facts beside the accounts (a previous plan's moves)
+        h.update(
+            inp.state.digest()
+        )  # the planner's facts beside the accounts (locks, a previous plan's moves)
+        h.update(inp.roster.digest())  # and beside the roster (the successors)
     except (TypeError, ValueError):  # a cell pandas cannot hash: this input shares nothing
         return f"unshared-{id(inp)}"
     return h.hexdigest()

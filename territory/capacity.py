@@ -137,10 +137,8 @@ def rep_groups(reps: pd.DataFrame, by: str) -> list[Group]:
 
 def removal_order(inp: PlanInput, group: Group) -> list[str]:
     """The group's reps in the order an "N-1" plan removes them (see the module docstring)."""
-    from .lockrules import heir_of
-
     reps = inp.reps.set_index(inp.reps["rep_id"].astype(str))
-    heirs = heir_of(inp.reps)
+    heirs = inp.roster.heirs(inp.reps)
     owners = inp.accounts.drop_duplicates("account_id")["owner_id"].astype(str).map(lambda o: heirs.get(o, o))
     book = owners.value_counts()
     pos = {r: i for i, r in enumerate(inp.reps["rep_id"].astype(str))}

@@ -888,7 +888,7 @@ def kept_anyway_owners(inp: Any, progress: Progress | None = None) -> np.ndarray
     if not inp.state.lock_by_rule.any():
         return None
     acc, state = without_rule_locks(inp.accounts, inp.state)
-    free = PlanInput(acc, inp.reps, inp.config, inp.inputs, inp.warnings, state=state)
+    free = PlanInput(acc, inp.reps, inp.config, inp.inputs, inp.warnings, state=state, roster=inp.roster)
     free.extras.update({k: v for k, v in inp.extras.items() if k != "lock_rules"})
     try:
         plan = solve_input(free, reporter(progress))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .accountstate import AccountState
+from .accountstate import AccountState, RosterState
 from .assignment import FIXED_COLUMNS, InputFile, Plan, family_reasons, reason_texts
 from .balance import balance_metrics, book_stats, measure_metrics, measure_totals
 from .config import PlanConfig, config_to_dict
@@ -66,7 +66,8 @@ def sha256_file(path: str | Path) -> str:
 
 
 class PlanInput:
-    """Validated accounts and roster, with families resolved and input fingerprints."""
+    """Validated accounts and roster, with families resolved and input fingerprints, and what
+    the planner knows about each accounts row (``state``) and each rep (``roster``)."""
 
     def __init__(
         self,
@@ -78,6 +79,7 @@ class PlanInput:
         seconds: float = 0.0,
         *,
         state: AccountState,
+        roster: RosterState,
     ):
         self.seconds = seconds
         self.extras: dict[str, Any] = {}
@@ -87,6 +89,7 @@ class PlanInput:
             raise ValueError(f"the AccountState has {state.rows} rows, the accounts {len(accounts)}")
         self.state = state
         self.reps = reps
+        self.roster = roster  # the planner's facts about each rep (territory.accountstate), by rep id
         self.config = config
         self.inputs = inputs
         self.warnings = warnings
@@ -101,6 +104,7 @@ def prepare_input(
     config: PlanConfig,
     *,
     state: AccountState,
+    roster: RosterState,
     accounts_file: str = "accounts",
     roster_file: str = "roster",
     inputs: list[InputFile] | None = None,
@@ -110,7 +114,9 @@ def prepare_input(
 
     ``state`` holds the input's facts about each row of ``accounts`` (its locks; see
     ``territory.accountstate``); the facts derived here (a family's region, the previous
-    plan's moves, product rows) are made afresh."""
+    plan's moves, product rows) are made afresh. ``roster`` holds the facts about each rep
+    (``RosterState.split`` takes them off a roster as the loader reads it)."""
+    reps = roster.frame(reps)  # the checks below name the roster's rows and read the successors
     state = dataclasses.replace(
         state, moved_before=None, unit_region=None, row_id=None, family_base=None, owner_any=None
     )
@@ -202,9 +208,9 @@ def prepare_input(
     # The file rows go into the record: no helper column reaches the model or the outputs.
     state = dataclasses.replace(state, source_row=spreadsheet_rows(accounts))
     accounts = accounts.drop(columns=["_row"])
-    inp = PlanInput(
-        accounts, reps, config, inputs or [], without_successor_warnings(warnings, reps), state=state
-    )
+    warnings = without_successor_warnings(warnings, reps)
+    reps, roster = RosterState.split(reps)
+    inp = PlanInput(accounts, reps, config, inputs or [], warnings, state=state, roster=roster)
     inp.extras.update(extras)
     return inp
 
@@ -518,11 +524,13 @@ def load_input(
     if requests is not None:
         inputs.append(InputFile("requests", requests.file, requests.sha256, len(requests.requests)))
         extras["requests"] = requests
+    reps, roster = RosterState.split(reps)
     inp = prepare_input(
         accounts,
         reps,
         config,
         state=state,
+        roster=roster,
         accounts_file=a_label,
         roster_file=r_label,
         inputs=inputs,

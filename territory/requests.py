@@ -740,7 +740,16 @@ def pinned(inp: Any, requests: Sequence[Request]) -> Any:
     hit = np.array([a in target for a in ids], dtype=bool)
     lock_to[hit] = [target[a] for a in ids[hit]]
     state = dataclasses.replace(inp.state, lock_to=lock_to)
-    out = PlanInput(inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, inp.seconds, state=state)
+    out = PlanInput(
+        inp.accounts,
+        inp.reps,
+        inp.config,
+        inp.inputs,
+        inp.warnings,
+        inp.seconds,
+        state=state,
+        roster=inp.roster,
+    )
     out.extras.update(inp.extras)
     return out
 
@@ -975,7 +984,9 @@ def judge(q: Request, base: Any, plan: Any, planned: str, tier: int, cfg: PlanCo
 def _with_config(inp: Any, cfg: PlanConfig) -> Any:
     from .pipeline import PlanInput
 
-    out = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, inp.seconds, state=inp.state)
+    out = PlanInput(
+        inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, inp.seconds, state=inp.state, roster=inp.roster
+    )
     out.extras.update(inp.extras)
     return out
 

@@ -528,6 +528,7 @@ def apply_scenario(inp: PlanInput, scenario: Scenario) -> PlanInput:
             reps,
             cfg,
             state=given_state,
+            roster=inp.roster,
             accounts_file=labels.get("accounts", "accounts"),
             roster_file=labels.get("roster", "roster"),
             inputs=list(inp.inputs),
@@ -824,6 +825,7 @@ def replace_config(inp: PlanInput, **sections: Any) -> PlanInput:
         inp.warnings,
         inp.seconds,
         state=inp.state,
+        roster=inp.roster,
     )
     new.extras.update(getattr(inp, "extras", {}) or {})
     return new

@@ -78,7 +78,9 @@ def sweep_moves(
         cfg = dataclasses.replace(
             inp.config, continuity=dataclasses.replace(inp.config.continuity, max_moved_share=cap)
         )
-        variant = PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, state=inp.state)
+        variant = PlanInput(
+            inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, state=inp.state, roster=inp.roster
+        )
         variant.extras.update(inp.extras)  # the requests, and what else the plan carries
         variants.append(variant)
     todo = [k for k, cap in enumerate(caps) if known is None or cap != own]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from territory.accountstate import AccountState
+from territory.accountstate import AccountState, RosterState
 from territory.config import PlanConfig, load_config
 from territory.io.loading import parse_accounts, parse_roster
 from territory.pipeline import PlanInput, prepare_input
@@ -39,11 +39,13 @@ def make_input(accounts: list[dict], reps: list[dict], *settings: str, solver: s
 def parsed_input(acc: pd.DataFrame, rep: pd.DataFrame, cfg: PlanConfig) -> PlanInput:
     """The plan input of parsed accounts and roster, about which nothing else is known (no
     locks file, no lock rules: an empty AccountState)."""
+    rep, roster = RosterState.split(rep)
     return prepare_input(
         acc,
         rep,
         cfg,
         state=AccountState.empty(len(acc)),
+        roster=roster,
         accounts_file="accounts.csv",
         roster_file="roster.csv",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_constraints import acc, rep
 from test_continuity import REPS, previous_plan, rows
@@ -83,6 +84,30 @@ def test_inputs_that_differ_only_in_their_record_do_not_share_a_plan():
 
     inp = make_input(rows("R1"), REPS)
     again = dataclasses.replace(inp.state, moved_before=np.array([True, False, False, False]))
-    moved = PlanInput(inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, state=again)
-    same = PlanInput(inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, state=inp.state)
+    moved = PlanInput(
+        inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, state=again, roster=inp.roster
+    )
+    same = PlanInput(
+        inp.accounts, inp.reps, inp.config, inp.inputs, inp.warnings, state=inp.state, roster=inp.roster
+    )
     assert plan_key(moved) != plan_key(inp) == plan_key(same)
+
+
+def test_the_rosters_facts_follow_the_rep_id_not_a_position():
+    """The roster's row numbers and successors leave the frame (RosterState.split) and come
+    back by rep id (frame): a scenario's roster, reordered, without the successor and with a
+    new rep, gets each rep's own row and no heir that left."""
+    from territory.accountstate import RosterState
+
+    reps = pd.DataFrame(
+        {"rep_id": ["R1", "R2", "R3"], "region": "West", "_row": [2, 4, 5], "_succeeds": ["", "R9;R8", ""]}
+    )
+    bare, roster = RosterState.split(reps)
+    assert list(bare.columns) == ["rep_id", "region"]
+    assert roster.source_row == {"R1": 2, "R2": 4, "R3": 5}
+    assert roster.heirs(bare) == {"R9": "R2", "R8": "R2"}
+    again = roster.frame(pd.DataFrame({"rep_id": ["R3", "R1", "NEW01"], "region": "West"}))
+    assert again["_row"].tolist()[:2] == [5, 2] and pd.isna(again["_row"].iat[2])
+    assert again["_succeeds"].tolist() == ["", "", ""]
+    assert roster.heirs(again) == {}
+    assert roster.frame(bare)["_row"].dtype == np.int64

@@ -55,7 +55,9 @@ def plan_with(inp, engine):
     solver, method = engine
     cfg = inp.config
     cfg = dataclasses.replace(cfg, solver=dataclasses.replace(cfg.solver, name=solver, method=method))
-    return solve_input(PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, state=inp.state))
+    return solve_input(
+        PlanInput(inp.accounts, inp.reps, cfg, inp.inputs, inp.warnings, state=inp.state, roster=inp.roster)
+    )
 
 
 def acc(aid, tier, owner, potential=0, region="West", **kw):
@@ -364,7 +366,9 @@ def test_segments_restrict_owners(engine):
             "smb": SegmentRule("employees", None, 1000),
         },
     )
-    inp2 = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg, state=inp.state)
+    inp2 = prepare_input(
+        inp.accounts.drop(columns=["family_id"]), inp.reps, cfg, state=inp.state, roster=inp.roster
+    )
     plan = solve_input(inp2)
     owners = plan.assignment()
     assert owners["big1"] != "R1" and owners["big2"] != "R1"

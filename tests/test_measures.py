@@ -113,7 +113,9 @@ def test_a_measure_that_is_not_balanced_has_no_band(tmp_path: Path) -> None:
     )
     from territory.pipeline import prepare_input
 
-    inp = prepare_input(inp.accounts.drop(columns=["family_id"]), inp.reps, cfg, state=inp.state)
+    inp = prepare_input(
+        inp.accounts.drop(columns=["family_id"]), inp.reps, cfg, state=inp.state, roster=inp.roster
+    )
     s = summary_dict(solve_input(inp))
     r1 = next(r for r in s["reps"] if r["rep_id"] == "R1")
     assert r1["measures"]["potential"]["band"] is None

@@ -1,5 +1,6 @@
-"""No hidden '_' column of the accounts reaches the model or the plan writer (issue 14 item 3):
-what the planner knows about each row travels in its AccountState, aligned with the rows.
+"""No hidden '_' column reaches the model or the plan writer (issue 14 item 3): what the
+planner knows about each accounts row travels in its AccountState, aligned with the rows,
+and what it knows about each rep in the RosterState.
 
 The frames are caught where they enter ``territory.pipeline.model_input`` and
 ``territory.pipeline.plan_files`` (which builds every file of the plan folder), on real runs:
@@ -29,9 +30,6 @@ from helpers import make_input
 ROOT = Path(__file__).resolve().parents[1]
 EX = ROOT / "examples"
 LOCK_RULES = EX / "lock-rules"
-# The roster's own helper columns (the loader's row numbers, a successor's leavers): the
-# roster is not the accounts table, and the model reads neither.
-ROSTER_HELPERS = {"_row", "_succeeds"}
 
 
 @pytest.fixture
@@ -62,13 +60,8 @@ def entry_frames(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, list[s
 
 
 def hidden(seen: list[tuple[str, str, list[str]]]) -> list[tuple[str, str, str]]:
-    """Every '_' column caught (the roster's own two aside)."""
-    return [
-        (where, frame, c)
-        for where, frame, cols in seen
-        for c in cols
-        if c.startswith("_") and not (frame == "roster" and c in ROSTER_HELPERS)
-    ]
+    """Every '_' column caught."""
+    return [(where, frame, c) for where, frame, cols in seen for c in cols if c.startswith("_")]
 
 
 def run(*args: str | Path) -> str:
@@ -139,14 +132,16 @@ def test_the_record_is_required_where_it_carries_facts() -> None:
     inp = make_input([{"account_id": "A1", "tier": 1, "owner_id": "R1"}], [{"rep_id": "R1"}])
     with pytest.raises(TypeError, match="state"):
         pipeline.model_input(inp.accounts, inp.reps, inp.config)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="state"):
+    with pytest.raises(TypeError, match="'state', 'roster'|'state' and 'roster'"):
         pipeline.PlanInput(inp.accounts, inp.reps, inp.config, [], [])  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="state"):
+    with pytest.raises(TypeError, match="'state' and 'roster'"):
         pipeline.prepare_input(inp.accounts, inp.reps, inp.config)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="the AccountState has 2 rows, the accounts 1"):
         pipeline.model_input(inp.accounts, inp.reps, inp.config, state=AccountState.empty(2))
     with pytest.raises(ValueError, match="the AccountState has 2 rows, the accounts 1"):
-        pipeline.PlanInput(inp.accounts, inp.reps, inp.config, [], [], state=AccountState.empty(2))
+        pipeline.PlanInput(
+            inp.accounts, inp.reps, inp.config, [], [], state=AccountState.empty(2), roster=inp.roster
+        )
 
 
 def test_take_keeps_every_field_aligned() -> None:
