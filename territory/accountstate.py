@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 # The fields every record has (the locks); the others are None when they do not apply.
 _LOCK_DEFAULTS: dict[str, tuple[type, object]] = {
@@ -92,7 +93,8 @@ class AccountState:
     rule_match: np.ndarray
     lock_auto: np.ndarray
     moved_before: np.ndarray | None = None
-    unit_region: np.ndarray | None = None
+    # (the accounts' own region array, as pandas holds it: a million text cells stay compact)
+    unit_region: np.ndarray | ExtensionArray | None = None
     row_id: np.ndarray | None = None
     family_base: np.ndarray | None = None
     owner_any: np.ndarray | None = None
@@ -100,14 +102,19 @@ class AccountState:
     @classmethod
     def empty(cls, rows: int) -> AccountState:
         """The record of ``rows`` rows about which nothing is known: no locks, no previous
-        plan, no families, no product rows."""
-        locks: dict[str, np.ndarray] = {k: np.full(rows, v, dtype=t) for k, (t, v) in _LOCK_DEFAULTS.items()}
+        plan, no families, no product rows.
+
+        Its lock arrays are read-only views of one value (no memory per row); whoever sets a
+        lock builds a new array (the record is never changed in place)."""
+        locks: dict[str, np.ndarray] = {
+            k: np.broadcast_to(np.array(v, dtype=t), (rows,)) for k, (t, v) in _LOCK_DEFAULTS.items()
+        }
         return cls(rows, np.arange(rows, dtype=np.int64) + 2, **locks)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, np.ndarray) and len(value) != self.rows:
+            if f.name != "rows" and value is not None and len(value) != self.rows:
                 raise ValueError(f"AccountState.{f.name} has {len(value)} rows, the accounts {self.rows}")
 
     def keys(self, accounts: pd.DataFrame) -> np.ndarray:
@@ -140,8 +147,8 @@ class AccountState:
             idx = np.flatnonzero(idx)
         arrays = {
             f.name: getattr(self, f.name)[idx]
-            for f in dataclasses.fields(self)
-            if isinstance(getattr(self, f.name), np.ndarray)
+            for f in dataclasses.fields(self)[1:]
+            if getattr(self, f.name) is not None
         }
         return dataclasses.replace(self, rows=len(idx), **arrays)
 

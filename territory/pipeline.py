@@ -165,9 +165,7 @@ def prepare_input(
     accounts["family_id"] = families
     if config.families.mode == "together":
         # A family is owned as one: its members take the top parent's region for eligibility.
-        state = dataclasses.replace(
-            state, unit_region=np.asarray(accounts["region"].array.take(roots), dtype=object)
-        )
+        state = dataclasses.replace(state, unit_region=accounts["region"].array.take(roots))
     warnings += _locks_outside_cover(accounts, reps, config, accounts_file, state)
     warnings += owner_value_problems(reps, config, roster_file)
     extras: dict[str, Any] = {}

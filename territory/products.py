@@ -152,7 +152,12 @@ def _concat(parts: list[AccountState]) -> AccountState:
     arrays: dict[str, Any] = {}
     for f in dataclasses.fields(AccountState)[1:]:
         values = [getattr(p, f.name) for p in parts]
-        arrays[f.name] = None if any(v is None for v in values) else np.concatenate(values)
+        if any(v is None for v in values):
+            arrays[f.name] = None
+        elif isinstance(values[0], np.ndarray):
+            arrays[f.name] = np.concatenate(values)
+        else:  # a pandas array (a family's region): kept as pandas holds it
+            arrays[f.name] = pd.concat([pd.Series(v) for v in values], ignore_index=True).array
     return AccountState(sum(p.rows for p in parts), **arrays)
 
 

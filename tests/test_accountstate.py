@@ -111,3 +111,14 @@ def test_the_rosters_facts_follow_the_rep_id_not_a_position():
     assert again["_succeeds"].tolist() == ["", "", ""]
     assert roster.heirs(again) == {}
     assert roster.frame(bare)["_row"].dtype == np.int64
+
+
+def test_an_empty_record_costs_no_memory_per_row_and_cannot_be_changed_in_place():
+    """A million accounts without locks carry no million-cell lock arrays (XL's memory), and a
+    record is never changed in place: setting a lock builds a new array."""
+    state = AccountState.empty(1_000_000)
+    for name in ("lock_to", "lock_row", "lock_src", "lock_why", "lock_by_rule", "lock_reason", "rule_match"):
+        value = getattr(state, name)
+        assert value.strides == (0,) and not value.flags.writeable, name
+    with pytest.raises(ValueError, match="read-only"):
+        state.lock_to[0] = "R1"
