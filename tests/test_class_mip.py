@@ -52,6 +52,11 @@ def test_a_capped_pool_the_exact_mip_leaves_short_is_proven_by_the_class_mip(tmp
     assert np.array_equal(first.accounts["owner_id"].to_numpy(), second.accounts["owner_id"].to_numpy())
 
 
+def _no_polish(pool, units, cfg, fams, rep, chosen, report, *a, **k):  # type: ignore[no-untyped-def]
+    """``polish.polish_exact`` left out: the scale plan as it is."""
+    return rep, report
+
+
 def _capped_small(tmp: Path, method: str):  # type: ignore[no-untyped-def]
     """300 accounts x 4 reps, 5 % cap on potential moved (tests/test_polish.py's)."""
     if not (tmp / "accounts.csv").exists():
@@ -67,9 +72,7 @@ def test_the_class_mip_lifts_the_bound_to_the_optimum_without_the_exact_mip(
     (2.1 % short); the class MIP's bound is within 0.1 % of it, and not above it."""
     (best,) = solve_input(_capped_small(tmp_path, "exact")).pools
     assert best.report.status == "optimal"
-    monkeypatch.setattr(
-        scale, "polish_exact", lambda pool, units, cfg, fams, rep, chosen, report, *a, **k: (rep, report)
-    )
+    monkeypatch.setattr(scale, "polish_exact", _no_polish)
     (pool,) = solve_input(_capped_small(tmp_path, "aggregate")).pools
     assert "class MIP over every pair" in pool.report.log
     optimum = best.report.objective
@@ -80,13 +83,16 @@ def test_the_class_mip_lifts_the_bound_to_the_optimum_without_the_exact_mip(
 def test_without_a_cap_on_moves_the_class_mip_is_not_tried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Without a cap the plans and their cost stay as they were (L, bench/gaps.py): a pool
+    left with a gap (here with the per-unit MIP left out) gets no class MIP."""
     calls: list[object] = []
     monkeypatch.setattr(scale, "solve_class_mip_cuts", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(scale, "polish_exact", _no_polish)
     write_instance(*generate((1600, 7, 1), 4, children=0.08, locks=0.02), tmp_path)
     c = PlanConfig()
     cfg = dataclasses.replace(c, solver=dataclasses.replace(c.solver, method="aggregate"))
     (pool,) = solve_input(load_input(tmp_path / "accounts.csv", tmp_path / "roster.csv", cfg)).pools
-    assert pool.report.gap is not None  # a pool that had a gap to close
+    assert pool.report.gap > cfg.solver.gap  # a pool with a gap the class MIP would work on
     assert calls == []
 
 
@@ -122,3 +128,37 @@ def test_the_class_mip_bound_never_exceeds_the_exact_optimum(tmp_path: Path, see
         exact = solve_pool_exact(pool, units, cfg)[2]
         assert exact.status == "optimal"
         assert sol.bound <= exact.objective + 1e-6, (over, sol.bound, exact.objective)
+
+
+def test_reps_with_product_auto_get_no_class_mip_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With products chosen by the scale method the class model has them fixed: a restriction
+    of the full model, whose MIP bound would not be a bound. The pool's report is kept."""
+    from generate import add_products
+
+    from territory.model.budget import Budget
+    from territory.solve import SolveReport
+
+    acc, roster = add_products(*generate((220, 5, 1), 2), 2, auto_share=1.0)
+    write_instance(acc, roster, tmp_path)
+    cfg = _capped(PlanConfig())
+    units, pools = _pools(tmp_path, cfg)
+    (pool,) = [p for p in pools if (p.rep_product < 0).any()][:1]
+    monkeypatch.setattr(scale, "solve_class_mip_cuts", lambda *a, **k: pytest.fail("a restriction's bound"))
+    report = SolveReport("highs", "feasible", 100.0, 90.0, 1.0)
+    rep = np.zeros(pool.n_units, dtype=np.int64)
+    fams = active_families(cfg)
+    out = scale._class_mip_bound(
+        pool,
+        classes(pool),
+        units,
+        cfg,
+        fams,
+        None,
+        Budget(60),
+        np.zeros(pool.n_reps, dtype=np.int64),
+        rep,
+        report,
+    )
+    assert out[0] is rep and out[1] is report
