@@ -50,6 +50,8 @@ def test_a_capped_pool_the_exact_mip_leaves_short_is_proven_by_the_class_mip(tmp
     assert 13.0 * (1 - inp.config.solver.gap) <= pool.report.bound <= 13.0
     assert "class MIP over every pair: 1 solves" in pool.report.log
     assert np.array_equal(first.accounts["owner_id"].to_numpy(), second.accounts["owner_id"].to_numpy())
+    again = second.pools[0].report
+    assert (again.status, again.objective, again.bound) == (pool.report.status, 13.0, pool.report.bound)
 
 
 def _no_polish(pool, units, cfg, fams, rep, chosen, report, *a, **k):  # type: ignore[no-untyped-def]
