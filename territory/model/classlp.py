@@ -14,8 +14,10 @@ solve (perf-notes §3).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,3 +244,62 @@ def counts_add_up(b: Build, y: np.ndarray) -> bool:
     it = b.items
     tot = np.bincount(it.pair_i, weights=y, minlength=it.n_items)
     return bool(np.allclose(tot, it.n, atol=1e-6))
+
+
+def solve_class_mip_cuts(
+    b: Build,
+    cfg: PlanConfig,
+    time_limit: float,
+    *,
+    rounds: int,
+    checkpoints: int,
+    node_limit: int,
+    done: Callable[[ClassLP], bool],
+) -> ClassLP:
+    """``b``'s model (the class model with measure envelopes) as a MIP, with the envelopes'
+    tangents added at each MIP solution and the MIP solved again, until its solution lies on
+    every envelope, ``done`` says so (it gets each round's solution, whose ``bound`` is the
+    best so far) or ``rounds`` solves are spent. Every round's model is a relaxation of the
+    full model (whole counts; tangents valid for every whole plan), so the bound is the
+    largest of the rounds' dual bounds. ``checkpoints`` (HiGHS's, ``budget.Checkpoints``) is
+    shared by all rounds and ``node_limit`` is per round: limits that do not depend on the
+    machine; ``time_limit`` is a safety net (``timed_out``: the caller drops the result)."""
+    import highspy
+
+    from .budget import Checkpoints
+
+    h = b.m.to_highs()
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", int(cfg.solver.seed))
+    h.setOptionValue("time_limit", float(max(time_limit, 0.5)))
+    h.setOptionValue("mip_max_nodes", int(node_limit))
+    h.setOptionValue("mip_rel_gap", float(cfg.solver.gap))
+    work = Checkpoints(h, checkpoints)
+    S = highspy.HighsModelStatus
+    t0 = time.perf_counter()
+    K = len(b.y)
+    out = ClassLP(np.zeros(K), -INF, -INF, "stopped", np.zeros(K), np.zeros((b.q.shape[0], K)), None, 0.0)
+    auto = np.flatnonzero((b.z >= 0).any(axis=1)) if b.z.size else np.zeros(0, dtype=np.int64)
+    for n in range(1, rounds + 1):
+        h.run()
+        st = h.getModelStatus()
+        info = h.getInfo()
+        db = float(info.mip_dual_bound) if st != S.kInfeasible else -INF
+        bound = max(out.bound, db if math.isfinite(db) else -INF)
+        out = dataclasses.replace(out, bound=bound, cut_rounds=n, timed_out=st == S.kTimeLimit)
+        if st == S.kInfeasible or out.timed_out or info.primal_solution_status != 2:
+            out.status = "infeasible" if st == S.kInfeasible else "stopped"
+            break
+        sol = np.asarray(h.getSolution().col_value)
+        out = dataclasses.replace(
+            out,
+            y=sol[b.y],
+            value=float(info.objective_function_value),
+            status="mip" if st == S.kOptimal else "stopped",
+            received=received(b, sol),
+            z=sol[b.z[auto]] if auto.size else None,
+        )
+        if done(out) or work.hit or not _add_cuts(b, h):
+            break
+    out.seconds = time.perf_counter() - t0
+    return out

@@ -67,8 +67,7 @@ def polish_exact(
     gap = report.gap
     if gap is None or gap <= cfg.solver.gap or cfg.solver.name != "highs" or (pool.rep_product < 0).any():
         return rep_of_unit, report
-    n_pairs = int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
-    whole = n_pairs <= EXACT_POLISH_MAX_PAIRS
+    whole = unit_pairs(pool) <= EXACT_POLISH_MAX_PAIRS
     if not whole and (gap <= (RESTRICTED_MIN_GAP if min_gap is None else min_gap) or not neighbourhood):
         return rep_of_unit, report
     items = singletons(pool)
@@ -132,6 +131,11 @@ def polish_exact(
         " (stopped by the time limit: not used)" if timed_out else ""
     )
     return out, SolveReport(report.solver, status, objective, bound, report.seconds + mip.seconds, log)
+
+
+def unit_pairs(pool: Pool) -> int:
+    """Eligible (unit, rep) pairs of the pool's per-unit model."""
+    return int(np.array([len(r) for r in pool.sig_reps], dtype=np.int64)[pool.sig].sum())
 
 
 def _disagreeing(
