@@ -1022,6 +1022,29 @@ def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
 
 
 @dataclass(frozen=True)
+class TeamMeasure:
+    """One balance measure summed over a manager's team."""
+
+    label: str = doc("The measure as a sales-ops person reads it ('ARR').")
+    value: float = doc("The team's total after the plan (the sum of its reps' totals).")
+    fair: float = doc("The sum of the team's reps' fair shares.")
+
+
+def _team_measures(plan: PlanDir, reps: Sequence[Rep]) -> tuple[TeamMeasure, ...]:
+    """Every measure of the plan summed over ``reps`` (potential alone for older plans)."""
+    from ..plan_result import measure_label
+
+    value: dict[str, float] = {}
+    fair: dict[str, float] = {}
+    for r in reps:
+        for name, m in r.measure_items():
+            value[name] = value.get(name, 0.0) + m.value
+            fair[name] = fair.get(name, 0.0) + m.fair
+    names = [n for n in plan.result.measure_names() if n in value]
+    return tuple(TeamMeasure(label=measure_label(n), value=value[n], fair=fair[n]) for n in names)
+
+
+@dataclass(frozen=True)
 class ManagerRollupContext:
     """Everything ``manager_rollup.html`` shows for one manager's team."""
 
@@ -1062,6 +1085,11 @@ class ManagerRollupContext:
     team_bands: tuple[TeamBandLine, ...] = doc(
         "The team's balance against its own band (balance.team_band), per pool, tier and "
         "measure; empty when the plan does not balance teams.",
+        default=(),
+    )
+    team_measures: tuple[TeamMeasure, ...] = doc(
+        "Every balance measure (potential first) summed over the team, against the sum of its "
+        "reps' fair shares.",
         default=(),
     )
 
@@ -1175,6 +1203,7 @@ def build_manager_rollup(
         geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
         **_measures_fields(plan, [line.rep_id for line in lines]),
         team_bands=_team_bands(plan, manager),
+        team_measures=_team_measures(plan, reps),
     )
 
 
@@ -1216,6 +1245,11 @@ class OverallInfo:
     baseline_potential_deviation: float | None = doc("Baseline's worst potential deviation.")
     baseline_measures: tuple[tuple[str, float | None], ...] = doc(
         "Baseline's worst deviation of each measure after potential, as (label, deviation)."
+    )
+    measure_cvs: tuple[tuple[str, float | None], ...] = doc(
+        "Per measure (potential first), the coefficient of variation of each rep's total ÷ fair "
+        "share, as (label, cv); potential alone for plans written before measures.",
+        default=(),
     )
 
 
@@ -1472,6 +1506,9 @@ def build_plan_summary(
                 for n, m in (baseline.measures or {} if baseline is not None else {}).items()
                 if n != "potential"
             ),
+            measure_cvs=tuple((measure_label(n), _num(m.cv)) for n, m in overall.measures.items())
+            if overall.measures
+            else (("Potential", _num(overall.potential_cv)),),
         ),
         team_average_accounts=_num(team.accounts),
         team_average_tiers=tiers3(team.tier_counts),

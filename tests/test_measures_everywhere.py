@@ -1,0 +1,118 @@
+"""Four balance measures (potential, ARR, pipeline, renewals next 2q): every reader shows each
+of them with its own label and units, and every number means what its label says (issue 14.2).
+
+One plan of the example's two regions, shared by the module."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest_books import GENERATED_ON, pdf_text, render_checked
+
+from territory.plan_result import amount_text
+from territory.reporting import build_manager_rollup, build_plan_summary, load_plan_dir
+from territory.reporting.render import pct
+from territory_cli.main import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+REGIONS = ("Northeast", "West")
+MEASURES = ("potential", "arr", "pipeline", "renewals_next_2q")
+LABELS = ("Potential", "ARR", "Pipeline", "Renewals next 2q")
+CONFIG = (
+    "[balance.measures.potential]\nband = 0.1\n[balance.measures.arr]\nband = 0.1\n"
+    "[balance.measures.pipeline]\nband = 0.02\n[balance.measures.renewals_next_2q]\nband = 0.15\n"
+)
+
+
+def write_inputs(folder: Path, columns: dict[str, str] | None = None) -> tuple[Path, Path]:
+    """accounts.csv and roster.csv of the example's two regions, with ARR (from potential),
+    open pipeline on one account in ten and renewals on one in three; ``columns`` renames the
+    measure columns (name -> header)."""
+    names = columns or {}
+    with open(ROOT / "examples" / "accounts.csv", encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["region"] in REGIONS]
+    ids = {r["account_id"] for r in rows}
+    accounts = folder / "accounts.csv"
+    heads = [names.get(m, m) for m in MEASURES[1:]]
+    with open(accounts, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*rows[0], *heads])
+        for i, r in enumerate(rows):
+            pot = int(r["potential"])
+            w.writerow(
+                [
+                    *{**r, "parent_id": r["parent_id"] if r["parent_id"] in ids else ""}.values(),
+                    pot // (5 + i % 7) // 100 * 100,
+                    (i * 7919) % 50 * 1000 if i % 10 == 0 else 0,
+                    (i * 31) % 13 * 250 if i % 3 == 0 else 0,
+                ]
+            )
+    with open(ROOT / "examples" / "roster.csv", encoding="utf-8", newline="") as fh:
+        reps = [r for r in csv.DictReader(fh) if r["region"] in REGIONS]
+    # R03 (Northeast) reports to the West's manager: no team is a whole pool, so a team's
+    # totals differ from its fair shares
+    reps = [{**r, "manager": reps[-1]["manager"]} if r["rep_id"] == "R03" else r for r in reps]
+    roster = folder / "roster.csv"
+    with open(roster, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, list(reps[0]))
+        w.writeheader()
+        w.writerows(reps)
+    return accounts, roster
+
+
+@pytest.fixture(scope="module")
+def plan4(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("measures4")
+    accounts, roster = write_inputs(tmp)
+    (tmp / "plan.toml").write_text(CONFIG, encoding="utf-8")
+    out = tmp / "plan"
+    args = ["plan", str(accounts), str(roster), "--out", str(out), "--config", str(tmp / "plan.toml")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.fixture(scope="module")
+def summary(plan4: tuple[Path, str]) -> dict[str, Any]:
+    return json.loads((plan4[0] / "summary.json").read_text(encoding="utf-8"))
+
+
+def flat(pdf: bytes) -> str:
+    return " ".join(pdf_text(pdf).split())
+
+
+def test_the_plan_summary_gives_every_measures_spread(plan4: tuple[Path, str], summary: dict) -> None:
+    """It said 'Spread of potential ... (coefficient of variation)' alone; the CV of each
+    measure is in summary.json, and each is shown under its own label."""
+    ctx = build_plan_summary(load_plan_dir(plan4[0]), generated_on=GENERATED_ON)
+    cvs = [summary["overall"]["measures"][m]["cv"] for m in MEASURES]
+    assert len(set(cvs)) == 4  # four different numbers, so a mix-up shows
+    text = flat(render_checked(ctx))
+    spread = ", ".join(f"{label} {pct(cv)}" for label, cv in zip(LABELS, cvs))
+    line = (
+        "Spread against fair share across reps (coefficient of variation of each rep's total ÷ "
+        f"fair share): {spread}."
+    )
+    assert " ".join(line.split()) in text
+
+
+def test_the_rollup_gives_the_teams_total_of_every_measure(plan4: tuple[Path, str], summary: dict) -> None:
+    """It said 'Team potential: ... (the team's fair share ...)' alone."""
+    plan = load_plan_dir(plan4[0])
+    manager = summary["reps"][0]["manager"]
+    team = [r for r in summary["reps"] if r["manager"] == manager]
+    text = flat(render_checked(build_manager_rollup(plan, manager, generated_on=GENERATED_ON)))
+    parts = []
+    for name, label in zip(MEASURES, LABELS):
+        value = sum(r["measures"][name]["value"] for r in team)
+        fair = sum(r["measures"][name]["fair"] for r in team)
+        assert round(value) != round(fair)
+        parts.append(f"{label} {amount_text(value)} (fair share {amount_text(fair)})")
+    line = "Team totals against the team's fair share: " + "; ".join(parts) + "."
+    assert " ".join(line.split()) in text
+    assert "Team potential:" not in text
