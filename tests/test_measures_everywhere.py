@@ -116,3 +116,20 @@ def test_the_rollup_gives_the_teams_total_of_every_measure(plan4: tuple[Path, st
     line = "Team totals against the team's fair share: " + "; ".join(parts) + "."
     assert " ".join(line.split()) in text
     assert "Team potential:" not in text
+
+
+def test_compare_gives_every_measures_spread(plan4: tuple[Path, str], summary: dict, tmp_path: Path) -> None:
+    """compare (and whatif, which prints the same table) gave 'Potential CV' alone."""
+    out = tmp_path / "compare.csv"
+    result = CliRunner().invoke(cli, ["compare", str(plan4[0]), str(plan4[0]), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for name, label in zip(MEASURES, LABELS):
+        row = next(line for line in lines if line.startswith(f"{label} CV "))
+        cv = summary["overall"]["measures"][name]["cv"]
+        assert row.split()[-2:] == [f"{cv:.1%}"] * 2, row
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = {r["metric"]: r for r in csv.DictReader(fh) if r["section"] == "plan"}
+    for name in MEASURES:
+        key = "potential_cv" if name == "potential" else f"{name}_cv"
+        assert float(rows[key]["plan"]) == summary["overall"]["measures"][name]["cv"]
