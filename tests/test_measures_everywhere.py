@@ -133,3 +133,27 @@ def test_compare_gives_every_measures_spread(plan4: tuple[Path, str], summary: d
     for name in MEASURES:
         key = "potential_cv" if name == "potential" else f"{name}_cv"
         assert float(rows[key]["plan"]) == summary["overall"]["measures"][name]["cv"]
+
+
+def test_capacity_gives_every_measures_gap(plan4: tuple[Path, str], summary: dict, tmp_path: Path) -> None:
+    """capacity's plans gave each group's worst gap for potential alone ('Potential gap')."""
+    folder = plan4[0].parent
+    out = tmp_path / "cap"
+    args = ["capacity", str(folder / "accounts.csv"), str(folder / "roster.csv"), "--out", str(out)]
+    args += ["--config", str(folder / "plan.toml"), "--set", "capacity.changes=[-1]"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    head = next(
+        line for line in result.output.splitlines() if line.startswith("Region ") and "Change" in line
+    )
+    assert "Potential gap   ARR gap  Pipeline gap  Renewals next 2q gap  Outside bands" in head
+    with open(out / "capacity.csv", encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["change"] == "0"]
+    assert len(rows) == 2
+    for row in rows:  # today's headcount is the plan of the fixture: its reps' worst gaps
+        reps = [r for r in summary["reps"] if r["region"] == row["group"]]
+        for name in MEASURES[1:]:
+            worst = max(abs(r["measures"][name]["deviation"]) for r in reps)
+            assert float(row[f"max_{name}_deviation"]) == pytest.approx(worst, abs=1e-6)
+    saved = json.loads((out / "capacity.json").read_text(encoding="utf-8"))
+    assert "max_renewals_next_2q_deviation" in saved["plans"][0]
