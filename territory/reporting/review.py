@@ -195,9 +195,13 @@ def _numbers(series: pd.Series) -> list[float | None]:
 
 
 def _find_column(frame: pd.DataFrame, name: str) -> str | None:
-    """The assignments column holding a measure (exact name, else ignoring case)."""
-    if name in frame.columns:
-        return name
+    """The assignments column holding a measure (exact name, else as the CSV writer
+    neutralised it, '=x' -> "'=x", else ignoring case)."""
+    from ..io.writing import neutralise_cell
+
+    for header in (name, neutralise_cell(name)):
+        if header in frame.columns:
+            return header
     folded = [c for c in frame.columns if str(c).casefold() == name.casefold()]
     return folded[0] if len(folded) == 1 else None
 
