@@ -66,16 +66,21 @@ def write_inputs(folder: Path, columns: dict[str, str] | None = None) -> tuple[P
     return accounts, roster
 
 
-@pytest.fixture(scope="module")
-def plan4(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    tmp = tmp_path_factory.mktemp("measures4")
-    accounts, roster = write_inputs(tmp)
-    (tmp / "plan.toml").write_text(CONFIG, encoding="utf-8")
+def run_plan(tmp: Path, config: str, columns: dict[str, str] | None = None) -> tuple[Path, str]:
+    """Plan the inputs of ``write_inputs`` in ``tmp`` with the settings ``config``: the plan
+    folder and the terminal's output."""
+    accounts, roster = write_inputs(tmp, columns)
+    (tmp / "plan.toml").write_text(config, encoding="utf-8")
     out = tmp / "plan"
     args = ["plan", str(accounts), str(roster), "--out", str(out), "--config", str(tmp / "plan.toml")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return out, result.output
+
+
+@pytest.fixture(scope="module")
+def plan4(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return run_plan(tmp_path_factory.mktemp("measures4"), CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -173,18 +178,11 @@ RTL_LABEL = "تجديدات الربع القادمxxxxxx…xxxxxxxxxxxxx"
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A plan whose measure columns are named like a formula, like markup and in Arabic with
     a direction override and 90 more characters (the lumpy pipeline: its band cannot hold)."""
-    tmp = tmp_path_factory.mktemp("hostile")
-    columns = dict(zip(MEASURES[1:], (FORMULA, RTL, MARKUP)))
-    accounts, roster = write_inputs(tmp, columns)
     config = "[balance.measures.potential]\nband = 0.1\n"
     for name, band in ((FORMULA, 0.2), (RTL, 0.02), (MARKUP, 0.2)):
         config += f"[balance.measures.{json.dumps(name)}]\nband = {band}\n"
-    (tmp / "plan.toml").write_text(config, encoding="utf-8")
-    out = tmp / "plan"
-    args = ["plan", str(accounts), str(roster), "--out", str(out), "--config", str(tmp / "plan.toml")]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    return out, result.output
+    columns = dict(zip(MEASURES[1:], (FORMULA, RTL, MARKUP)))
+    return run_plan(tmp_path_factory.mktemp("hostile"), config, columns)
 
 
 def test_a_hostile_measure_name_is_inert_in_the_terminal(hostile: tuple[Path, str]) -> None:
