@@ -246,3 +246,45 @@ def test_a_hostile_measure_name_is_neutralised_in_compare_csv(
     with open(out, encoding="utf-8", newline="") as fh:
         cells = [c for row in csv.reader(fh) for c in row]
     assert "'" + FORMULA in cells and not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_the_rep_book_gives_every_measure_alike(plan4: tuple[Path, str], summary: dict) -> None:
+    """Potential had a line of its own, without its band and never red; the other measures
+    had no pool average. Every measure now says the same things."""
+    from territory.reporting import build_rep_book
+
+    plan = load_plan_dir(plan4[0])
+    rep = summary["reps"][0]
+    pool = [r for r in summary["reps"] if r["pool"] == rep["pool"]]
+    text = flat(render_checked(build_rep_book(plan, rep["rep_id"], generated_on=GENERATED_ON, maps=False)))
+    bands = {"potential": "±10 %", "arr": "±10 %", "pipeline": "±2 %", "renewals_next_2q": "±15 %"}
+    for name, label in zip(MEASURES, LABELS):
+        m = rep["measures"][name]
+        avg = sum(r["measures"][name]["value"] for r in pool) / len(pool)
+        outside = not m["band"][0] - 1e-6 <= m["value"] <= m["band"][1] + 1e-6
+        line = (
+            f"{label}: {amount_text(m['value'])} (your fair share {amount_text(m['fair'])}, band {bands[name]}; "
+            f"{rep['pool']} pool average {amount_text(avg)} per rep): {pct(m['deviation'], signed=True)}"
+            + (", outside your band." if outside else ".")
+        )
+        assert " ".join(line.split()) in text
+    assert rep["measures"]["pipeline"]["deviation"] > 0.02  # one line is red
+
+
+def test_a_plan_from_before_measures_gives_potentials_band(tmp_path: Path) -> None:
+    """plan_small was written before balance.measures: its potential band is the setting
+    balance.potential_band, and a rep outside it is said to be."""
+    from conftest_books import copy_fixture
+
+    from territory.reporting import build_rep_book, render_html
+
+    folder = copy_fixture(tmp_path)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary["config"]["balance"]["potential_band"] = 0.03  # R02 is +3.6 % of its fair share
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    plan = load_plan_dir(folder)
+    html = " ".join(render_html(build_rep_book(plan, "R02", maps=False)).split())
+    assert '<li class="outside">Potential: ' in html and "band ±3 %" in html
+    assert "+3.6 %, outside your band.</li>" in html  # (split() took the no-break space)
+    html = " ".join(render_html(build_rep_book(plan, "R01", maps=False)).split())
+    assert "<li>Potential: " in html and "band ±3 %; West pool average" in html

@@ -413,6 +413,9 @@ class MeasureLine:
     before: float | None = doc("The rep's total today.")
     outside: bool = doc("True when the value is outside the rep's band (shown red).")
     sentence: str = doc("'ARR: 1,204,000 (fair share 1,150,000, band ±10 %)'.")
+    pool_average: float | None = doc(
+        "The measure's average per rep in the rep's pool (rep books; None elsewhere).", default=None
+    )
 
 
 @dataclass(frozen=True)
@@ -433,6 +436,11 @@ def measure_lines(plan: PlanDir, rep_id: str) -> tuple[MeasureLine, ...]:
         return ()
     out = []
     for name, m in rep.measure_items():
+        if m.band is None and rep.measures is None and m.fair > 0:
+            # plans written before measures: potential's band is its setting around the fair share
+            older = plan.result.measure_band(name)
+            if older is not None:
+                m = dataclasses.replace(m, band=((1 - older) * m.fair, (1 + older) * m.fair))
         share = plan.result.measure_band(name) if m.band is not None else None
         out.append(
             MeasureLine(
@@ -913,7 +921,19 @@ def build_rep_book(
         sections=_sections(items, has_score),
         leaving=_move_rows(leaving, names, roster),
         geo_map=rep_map(plan, rep_id) if maps else None,
-        measures=measure_lines(plan, rep_id),
+        measures=_with_pool_averages(plan, rep, measure_lines(plan, rep_id)),
+    )
+
+
+def _with_pool_averages(plan: PlanDir, rep: Rep, lines: Sequence[MeasureLine]) -> tuple[MeasureLine, ...]:
+    """``lines`` with each measure's average per rep over the rep's pool (as the tiers have)."""
+    key = _pool_key(plan, rep)
+    peers = [dict(r.measure_items()) for r in plan.reps if _pool_key(plan, r) == key]
+    return tuple(
+        dataclasses.replace(
+            line, pool_average=_mean([p[line.name].value if line.name in p else None for p in peers])
+        )
+        for line in lines
     )
 
 
