@@ -288,3 +288,21 @@ def test_a_plan_from_before_measures_gives_potentials_band(tmp_path: Path) -> No
     assert "+3.6 %, outside your band.</li>" in html  # (split() took the no-break space)
     html = " ".join(render_html(build_rep_book(plan, "R01", maps=False)).split())
     assert "<li>Potential: " in html and "band ±3 %; West pool average" in html
+
+
+def test_the_plan_summary_gives_every_measures_average(plan4: tuple[Path, str], summary: dict) -> None:
+    """'Average per rep over the whole plan' gave potential alone."""
+    text = flat(render_checked(build_plan_summary(load_plan_dir(plan4[0]), generated_on=GENERATED_ON)))
+    averages = summary["team_average"]["measures"]
+    said = ", ".join(f"{label} {amount_text(averages[name])}" for name, label in zip(MEASURES, LABELS))
+    assert f"Tier 3 {summary['team_average']['tier_counts']['3']:.1f}), {said}." in text
+
+
+def test_the_balance_bars_point_to_the_other_measures(plan4: tuple[Path, str]) -> None:
+    """The bars (tiers and potential) said 'no rep has one' red while four reps were outside
+    the pipeline band: the text now says where every measure is."""
+    text = flat(render_checked(build_plan_summary(load_plan_dir(plan4[0]), generated_on=GENERATED_ON)))
+    assert (
+        "Every balance measure (Potential, ARR, Pipeline, Renewals next 2q) against its own band is in "
+        "the table below the bars."
+    ) in text

@@ -1353,6 +1353,11 @@ class PlanSummaryContext:
     rep_measures: tuple[RepMeasures, ...] = doc(
         "Per rep, each measure against fair share and band (a row of the measures table).", default=()
     )
+    team_average_measures: tuple[tuple[str, float | None], ...] = doc(
+        "Per measure (potential first), its average per rep over the whole plan, as (label, "
+        "amount); potential alone for plans written before measures.",
+        default=(),
+    )
 
 
 STRIP_CELL = 60.0  # width of one deviation cell in the balance strip (4 cells: T1 T2 T3 potential)
@@ -1533,6 +1538,9 @@ def build_plan_summary(
         team_average_accounts=_num(team.accounts),
         team_average_tiers=tiers3(team.tier_counts),
         team_average_potential=_num(team.potential),
+        team_average_measures=tuple((measure_label(n), _num(v)) for n, v in team.measures.items())
+        if team.measures
+        else (("Potential", _num(team.potential)),),
         gaps=_gap_lines(plan, plan.reps),
         gaps_before=(
             _gap_lines(plan, plan.reps, before=True) if any(r.before is not None for r in plan.reps) else None
