@@ -388,6 +388,12 @@ def _review_data(
         "facts": _facts(plan, result.overall, result.solver, rep_rows),
         "band_rule": _band_rule(plan),
         "potential_band": potential_band,
+        # every balanced measure's band in words: 'Potential ±10 %, ARR ±15 %'
+        "measure_bands": ", ".join(
+            f"{m.label} ±{pct(band, 0)}"
+            for m in measures
+            if m.kind == "amount" and (band := result.measure_band(m.key)) is not None
+        ),
         "scale": _scale(cells_all, tier_band),
         "measures": [{"key": m.key, "label": m.label, "kind": m.kind} for m in measures],
         "people": people,
