@@ -306,3 +306,28 @@ def test_the_balance_bars_point_to_the_other_measures(plan4: tuple[Path, str]) -
         "Every balance measure (Potential, ARR, Pipeline, Renewals next 2q) against its own band is in "
         "the table below the bars."
     ) in text
+
+
+def test_the_rep_books_accounts_carry_every_measure(plan4: tuple[Path, str]) -> None:
+    """Each account of the book gave its potential only: its ARR, pipeline and renewals (the
+    rep's totals are their sums) were in assignments.csv and nowhere in the book."""
+    from territory.reporting import build_rep_book
+
+    plan = load_plan_dir(plan4[0])
+    rep = plan.result.reps[0]
+    mine = plan.assignments[plan.assignments["owner_id"] == rep.rep_id]
+    text = flat(render_checked(build_rep_book(plan, rep.rep_id, generated_on=GENERATED_ON, maps=False)))
+    assert (
+        "Each entry: name, account id, potential, ARR, Pipeline, Renewals next 2q (where not zero), and "
+        "whether you keep it"
+    ) in text
+    shown = 0
+    for r in mine.to_dict("records"):
+        entry = f"potential {int(r['potential']):,}"
+        for name, label in zip(MEASURES[1:], LABELS[1:]):
+            if float(r[name]):
+                entry += f" · {label} {amount_text(float(r[name]))}"
+        # (a subsidiary listed under a parent of another tier says its own tier first)
+        assert re.search(rf"{r['account_id']}( · Tier \d)? · {re.escape(entry)} · ", text), entry
+        shown += entry.count("·") > 0
+    assert shown > 10

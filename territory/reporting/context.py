@@ -352,6 +352,11 @@ class AccountRow:
     is_new: bool = doc("True when the account is new to this rep.")
     depth: int = doc("0 for a top-level account, 1+ for subsidiaries shown under their parent.")
     locked: bool = doc("True when the account is locked to its owner.")
+    measures: tuple[tuple[str, float], ...] = doc(
+        "The account's amount of each other balance measure (ARR, pipeline, ...) that is not "
+        "zero, as (label, amount).",
+        default=(),
+    )
 
 
 @dataclass(frozen=True)
@@ -727,16 +732,34 @@ def _sort_key(has_score: bool):  # type: ignore[no-untyped-def]
     return key
 
 
+def measure_column(frame: pd.DataFrame, name: str) -> str | None:
+    """The assignments column holding a measure (exact name, else as the CSV writer
+    neutralised it, '=x' -> "'=x", else ignoring case)."""
+    from ..io.writing import neutralise_cell
+
+    for header in (name, neutralise_cell(name)):
+        if header in frame.columns:
+            return header
+    folded = [c for c in frame.columns if str(c).casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
 def _account_rows(
     frame: pd.DataFrame,
     rep_id: str,
     names: Mapping[str, str],
     roster: set[str],
+    measures: Sequence[str] = (),
 ) -> list[tuple[AccountRow, str, str]]:
-    """(row, parent_id, family_id) for each account in the book."""
+    """(row, parent_id, family_id) for each account in the book; ``measures``: the balance
+    measures other than potential, whose amounts each row lists."""
+    from ..plan_result import measure_label
+
     out: list[tuple[AccountRow, str, str]] = []
     has_score = "score" in frame.columns
+    columns = [(measure_label(n), c) for n in measures if (c := measure_column(frame, n)) is not None]
     for rec in frame.to_dict("records"):
+        amounts = ((label, _num(rec.get(c))) for label, c in columns)
         prev = _col(rec, "previous_owner_id")
         if prev == rep_id:
             status, is_new = "kept", False
@@ -761,6 +784,7 @@ def _account_rows(
                     is_new=is_new,
                     depth=0,
                     locked=_truthy(rec.get("locked", "")),
+                    measures=tuple((label, v) for label, v in amounts if v),
                 ),
                 _col(rec, "parent_id"),
                 _col(rec, "family_id"),
@@ -890,7 +914,8 @@ def build_rep_book(
         )
     chart, cw, ch, cb = _tier_chart(tiers)
     has_score = "score" in frame.columns and bool((mine["score"] != "").any()) if len(mine) else False
-    items = _account_rows(mine, rep_id, names, roster)
+    others = [n for n in plan.result.measure_names() if n != "potential"]
+    items = _account_rows(mine, rep_id, names, roster, others)
     leaving = plan.leaving_by_rep.get(rep_id, frame.iloc[0:0])
     info = _rep_info(plan, rep)
     return RepBookContext(

@@ -46,6 +46,7 @@ from .context import (
     _truthy,
     load_plan_dir,
     managers_of,
+    measure_column,
     team_moves,
 )
 from .render import int_commas, money, money_short, num, pct
@@ -194,18 +195,6 @@ def _numbers(series: pd.Series) -> list[float | None]:
     return [_num(v) for v in series.tolist()]
 
 
-def _find_column(frame: pd.DataFrame, name: str) -> str | None:
-    """The assignments column holding a measure (exact name, else as the CSV writer
-    neutralised it, '=x' -> "'=x", else ignoring case)."""
-    from ..io.writing import neutralise_cell
-
-    for header in (name, neutralise_cell(name)):
-        if header in frame.columns:
-            return header
-    folded = [c for c in frame.columns if str(c).casefold() == name.casefold()]
-    return folded[0] if len(folded) == 1 else None
-
-
 def _people(plan: PlanDir, managers: list[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every owner the page names: the roster, then owners who left the team."""
     team = {m: i for i, m in enumerate(managers)}
@@ -238,7 +227,7 @@ def _accounts(
     amount_cols = []
     for m in measures:
         if m.kind == "amount":
-            col = _find_column(a, m.key)
+            col = measure_column(a, m.key)
             if col is not None:
                 amount_cols.append((m.label, col))
     has_score = "score" in a.columns and bool((a["score"] != "").any()) if len(a) else False
