@@ -100,22 +100,29 @@ def measure_metrics(
     balanced: list[bool],
 ) -> dict[str, dict[str, object]]:
     """Per measure: the largest relative deviation from fair share, the CV of the ratio to fair
-    share, reps outside the band (balanced measures), and the largest deviation before."""
+    share, reps outside the band (balanced measures), and the same three for today's books
+    (``before``)."""
     out: dict[str, dict[str, object]] = {}
     for m, name in enumerate(names):
-        ratio = np.where(fair[:, m] > 0, after[:, m] / np.where(fair[:, m] > 0, fair[:, m], 1), np.nan)
-        ratio = ratio[~np.isnan(ratio)]
+        has = fair[:, m] > 0
+
+        def cv(totals: np.ndarray) -> float:
+            ratio = totals[has] / fair[has, m]
+            return float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0
+
+        def outside(totals: np.ndarray) -> int:
+            return int((has & ((totals < lo[:, m]) | (totals > hi[:, m]))).sum())
+
         entry: dict[str, object] = {
             "max_deviation": _nanmax_abs(relative_deviation(after[:, m], fair[:, m])),
-            "cv": float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0,
+            "cv": cv(after[:, m]),
             "balanced": bool(balanced[m]),
             "before_max_deviation": _nanmax_abs(relative_deviation(before[:, m], fair[:, m])),
+            "before_cv": cv(before[:, m]),
         }
         if balanced[m]:
-            has = fair[:, m] > 0
-            entry["reps_outside_band"] = int(
-                (has & ((after[:, m] < lo[:, m]) | (after[:, m] > hi[:, m]))).sum()
-            )
+            entry["reps_outside_band"] = outside(after[:, m])
+            entry["before_reps_outside_band"] = outside(before[:, m])
         out[name] = entry
     return out
 

@@ -118,6 +118,12 @@ class MeasureOverall:
     balanced: bool = info("true when the measure has a band (the model balances it)")
     before_max_deviation: float | None = info("max_deviation of today's books")
     reps_outside_band: int | None = info("reps outside their band (balanced measures only)", omit_none=True)
+    before_cv: float | None = info(
+        "cv of today's books", default=None, omit_none=True, since="today's books per measure"
+    )
+    before_reps_outside_band: int | None = info(
+        "reps_outside_band of today's books", default=None, omit_none=True, since="today's books per measure"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -331,3 +331,25 @@ def test_the_rep_books_accounts_carry_every_measure(plan4: tuple[Path, str]) -> 
         assert re.search(rf"{r['account_id']}( · Tier \d)? · {re.escape(entry)} · ", text), entry
         shown += entry.count("·") > 0
     assert shown > 10
+
+
+def test_summary_json_gives_todays_books_for_every_measure(summary: dict) -> None:
+    """Today's books had a CV and the reps outside the band for potential alone
+    (overall.before); every measure now records them beside its largest gap."""
+    measures = summary["overall"]["measures"]
+    before = summary["overall"]["before"]
+    assert measures["potential"]["before_cv"] == before["potential_cv"]
+    assert measures["potential"]["before_reps_outside_band"] == before["reps_outside_potential_band"]
+    for name in MEASURES:
+        ratios = [r["measures"][name]["before"] / r["measures"][name]["fair"] for r in summary["reps"]]
+        mean = sum(ratios) / len(ratios)
+        cv = (sum((x - mean) ** 2 for x in ratios) / len(ratios)) ** 0.5 / mean
+        assert measures[name]["before_cv"] == pytest.approx(cv, abs=1e-6)
+        outside = sum(
+            not r["measures"][name]["band"][0]
+            <= r["measures"][name]["before"]
+            <= r["measures"][name]["band"][1]
+            for r in summary["reps"]
+        )
+        assert measures[name]["before_reps_outside_band"] == outside
+    assert len({m["before_cv"] for m in measures.values()}) == 4
