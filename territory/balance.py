@@ -104,27 +104,31 @@ def measure_metrics(
     (``before``)."""
     out: dict[str, dict[str, object]] = {}
     for m, name in enumerate(names):
-        has = fair[:, m] > 0
-
-        def cv(totals: np.ndarray) -> float:
-            ratio = totals[has] / fair[has, m]
-            return float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0
-
-        def outside(totals: np.ndarray) -> int:
-            return int((has & ((totals < lo[:, m]) | (totals > hi[:, m]))).sum())
-
+        f, band = fair[:, m], (lo[:, m], hi[:, m])
         entry: dict[str, object] = {
-            "max_deviation": _nanmax_abs(relative_deviation(after[:, m], fair[:, m])),
-            "cv": cv(after[:, m]),
+            "max_deviation": _nanmax_abs(relative_deviation(after[:, m], f)),
+            "cv": _ratio_cv(after[:, m], f),
             "balanced": bool(balanced[m]),
-            "before_max_deviation": _nanmax_abs(relative_deviation(before[:, m], fair[:, m])),
-            "before_cv": cv(before[:, m]),
+            "before_max_deviation": _nanmax_abs(relative_deviation(before[:, m], f)),
+            "before_cv": _ratio_cv(before[:, m], f),
         }
         if balanced[m]:
-            entry["reps_outside_band"] = outside(after[:, m])
-            entry["before_reps_outside_band"] = outside(before[:, m])
+            entry["reps_outside_band"] = _outside(after[:, m], f, band)
+            entry["before_reps_outside_band"] = _outside(before[:, m], f, band)
         out[name] = entry
     return out
+
+
+def _ratio_cv(totals: np.ndarray, fair: np.ndarray) -> float:
+    """The coefficient of variation of total / fair share over the reps with a fair share."""
+    has = fair > 0
+    ratio = totals[has] / fair[has]
+    return float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0
+
+
+def _outside(totals: np.ndarray, fair: np.ndarray, band: tuple[np.ndarray, np.ndarray]) -> int:
+    """Reps with a fair share whose total is outside [low, high]."""
+    return int(((fair > 0) & ((totals < band[0]) | (totals > band[1]))).sum())
 
 
 # --------------------------------------------------------------------------- a written plan's reps
