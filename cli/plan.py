@@ -372,27 +372,37 @@ def format_crm_guard(s: dict[str, Any]) -> str | None:
 def format_sweep(points: list[Any]) -> str:
     """The balance-versus-moves table, one line per move cap (with requests: how many each
     cap honours, then the requests refused at some caps)."""
-    from territory.sweep import cap_label
+    from territory.plan_result import measure_label
+    from territory.sweep import cap_label, sweep_measures
 
     asked = any(p.requests is not None for p in points)
     head = f"{'Requests':>9}  " if asked else ""
+    others = sweep_measures(points)
+    heads = [f"Worst {measure_label(n)} gap" for n in others]
+    widths = [display_width(h) for h in heads]
     lines = [
         "Balance versus moves (forced moves of departed owners not capped):",
         f"{'Move cap':>9}  {'Moved':>7}  {'Share':>6}  {'Worst tier gap':>14}  {'Worst potential gap':>19}  "
-        f"{'Outside bands':>13}  {head}Status",
+        + "".join(f"{rjust(h, w)}  " for h, w in zip(heads, widths))
+        + f"{'Outside bands':>13}  {head}Status",
     ]
     for p in points:
         cap = cap_label(p.cap)
         if p.status == "infeasible":
             cells = f"{'-':>9}  " if asked else ""
             lines.append(
-                f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  {'-':>13}  {cells}infeasible: {p.note}"
+                f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  "
+                + "".join(f"{'-':>{w}}  " for w in widths)
+                + f"{'-':>13}  {cells}infeasible: {p.note}"
             )
             continue
         cells = f"{f'{p.requests_honoured} of {p.requests}':>9}  " if asked else ""
+        gaps = dict(p.measure_deviations)
         lines.append(
             f"{cap:>9}  {p.accounts_moved:>7,}  {p.moved_share:>6.1%}  {p.max_tier_deviation:>14.1%}  "
-            f"{p.max_potential_deviation:>19.1%}  {p.accounts_outside_tier_bands:>13,}  {cells}{p.status}"
+            f"{p.max_potential_deviation:>19.1%}  "
+            + "".join(f"{_pct(gaps.get(n)):>{w}}  " for n, w in zip(others, widths))
+            + f"{p.accounts_outside_tier_bands:>13,}  {cells}{p.status}"
         )
     refused: dict[str, list[str]] = {}
     for p in points:

@@ -83,6 +83,15 @@ def plan4(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return run_plan(tmp_path_factory.mktemp("measures4"), CONFIG)
 
 
+def again(plan4: tuple[Path, str], command: str, out: Path, *extra: str) -> str:
+    """Run ``command`` (plan, capacity) on the fixture's inputs and settings: its output."""
+    folder = plan4[0].parent
+    args = [command, str(folder / "accounts.csv"), str(folder / "roster.csv"), "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--config", str(folder / "plan.toml"), *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.fixture(scope="module")
 def summary(plan4: tuple[Path, str]) -> dict[str, Any]:
     return json.loads((plan4[0] / "summary.json").read_text(encoding="utf-8"))
@@ -143,15 +152,9 @@ def test_compare_gives_every_measures_spread(plan4: tuple[Path, str], summary: d
 
 def test_capacity_gives_every_measures_gap(plan4: tuple[Path, str], summary: dict, tmp_path: Path) -> None:
     """capacity's plans gave each group's worst gap for potential alone ('Potential gap')."""
-    folder = plan4[0].parent
     out = tmp_path / "cap"
-    args = ["capacity", str(folder / "accounts.csv"), str(folder / "roster.csv"), "--out", str(out)]
-    args += ["--config", str(folder / "plan.toml"), "--set", "capacity.changes=[-1]"]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    head = next(
-        line for line in result.output.splitlines() if line.startswith("Region ") and "Change" in line
-    )
+    output = again(plan4, "capacity", out, "--set", "capacity.changes=[-1]")
+    head = next(line for line in output.splitlines() if line.startswith("Region ") and "Change" in line)
     assert "Potential gap   ARR gap  Pipeline gap  Renewals next 2q gap  Outside bands" in head
     with open(out / "capacity.csv", encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["change"] == "0"]
@@ -353,3 +356,24 @@ def test_summary_json_gives_todays_books_for_every_measure(summary: dict) -> Non
         )
         assert measures[name]["before_reps_outside_band"] == outside
     assert len({m["before_cv"] for m in measures.values()}) == 4
+
+
+def test_the_move_sweep_gives_every_measures_gap(
+    plan4: tuple[Path, str], summary: dict, tmp_path: Path
+) -> None:
+    """--sweep-moves gave the worst gap of potential alone at each cap."""
+    out = tmp_path / "plan"
+    lines = again(plan4, "plan", out, "--sweep-moves", "none,20%").splitlines()
+    head = next(line for line in lines if line.lstrip().startswith("Move cap"))
+    assert (
+        "Worst potential gap  Worst ARR gap  Worst Pipeline gap  Worst Renewals next 2q gap  Outside" in head
+    )
+    with open(out / "sweep.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    uncapped = next(r for r in rows if r["cap"] == "none")  # the plan of the fixture
+    for name in MEASURES:
+        key = f"max_{name}_deviation"
+        assert float(uncapped[key]) == pytest.approx(summary["overall"]["measures"][name]["max_deviation"])
+    line = next(line for line in lines if line.split()[:1] == ["none"])
+    gaps = [f"{summary['overall']['measures'][n]['max_deviation']:.1%}" for n in MEASURES]
+    assert line.split()[4:8] == gaps
