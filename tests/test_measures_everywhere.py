@@ -377,3 +377,28 @@ def test_the_move_sweep_gives_every_measures_gap(
     line = next(line for line in lines if line.split()[:1] == ["none"])
     gaps = [f"{summary['overall']['measures'][n]['max_deviation']:.1%}" for n in MEASURES]
     assert line.split()[4:8] == gaps
+
+
+def test_the_workbooks_accounts_carry_every_measure(plan4: tuple[Path, str]) -> None:
+    """The workbooks' account sheets had a Potential column alone."""
+    import io
+
+    import openpyxl
+
+    from territory.reporting.workbooks import manager_workbook, rep_workbook
+
+    plan = load_plan_dir(plan4[0])
+    rep = plan.result.reps[0]
+    by_id = {r["account_id"]: r for r in plan.assignments.to_dict("records")}
+    for data, first in (
+        (rep_workbook(plan, rep.rep_id, generated_on=GENERATED_ON), 0),
+        (manager_workbook(plan, rep.manager, generated_on=GENERATED_ON), 2),
+    ):
+        sheet = openpyxl.load_workbook(io.BytesIO(data))["Accounts"]
+        head, *rows = list(sheet.iter_rows(values_only=True))
+        at = head.index("Potential")
+        assert head[at : at + 5] == ("Potential", *LABELS[1:], "Status")
+        for row in rows:
+            account = by_id[row[first + 1]]
+            assert row[at : at + 4] == tuple(float(account[n]) for n in MEASURES), row
+        assert any(row[at + 2] for row in rows)  # some pipeline
