@@ -201,6 +201,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
 def format_teams(result: PlanSummary) -> list[str]:
     """One line per manager's team when the plan balances teams (``balance.team_band``):
     each tier's count against the team's fair share and band, each measure's gap to fair."""
+    from territory.plan_result import measure_label
+
     teams = result.teams
     if not teams:
         return []
@@ -222,7 +224,7 @@ def format_teams(result: PlanSummary) -> list[str]:
             if t["fair_tier"][k] > 0
         ]
         parts += [
-            f"{name} {m['deviation']:+.1%} vs fair"
+            f"{measure_label(name)} {m['deviation']:+.1%} vs fair"
             for name, m in t["measures"].items()
             if m["deviation"] is not None
         ]

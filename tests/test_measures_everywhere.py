@@ -402,3 +402,19 @@ def test_the_workbooks_accounts_carry_every_measure(plan4: tuple[Path, str]) -> 
             account = by_id[row[first + 1]]
             assert row[at : at + 4] == tuple(float(account[n]) for n in MEASURES), row
         assert any(row[at + 2] for row in rows)  # some pipeline
+
+
+def test_team_balance_names_each_measure_by_its_label(plan4: tuple[Path, str], tmp_path: Path) -> None:
+    """With balance.team_band the terminal's team lines and the roll-up's team balance gave a
+    measure by its column name ('renewals_next_2q'), unlike every other line."""
+    out = tmp_path / "plan"
+    output = again(plan4, "plan", out, "--set", "balance.team_band=0.1")
+    line = next(line for line in output.splitlines() if line.startswith("  Rachel Goldberg (Northeast"))
+    assert re.search(
+        r"Potential [+-][\d.]+% vs fair, ARR [+-][\d.]+% vs fair, Pipeline .*, Renewals next 2q ", line
+    )
+    plan = load_plan_dir(out)
+    ctx = build_manager_rollup(plan, "Rachel Goldberg", generated_on=GENERATED_ON, maps=False)
+    assert [b.what for b in ctx.team_bands][3:] == list(LABELS)
+    text = flat(render_checked(ctx))
+    assert re.search(r"Renewals next 2q [\d,]+ \(fair [\d,]+, band [\d,]+-[\d,]+\)", text)

@@ -1016,7 +1016,7 @@ class TeamBandLine:
     pool: str = doc(
         'The pool (region) the team\'s reps plan in; with product ICPs followed by the product, e.g. "West / core, insights (core)".'
     )
-    what: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or a measure's name.")
+    what: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or a measure's label ('ARR').")
     value: float = doc("The team's count (tiers) or total (measures).")
     fair: float = doc("The team's fair share: team capacity / pool capacity x the pool's total.")
     low: float = doc("The team band's lower end.")
@@ -1029,6 +1029,8 @@ class TeamBandLine:
 
 
 def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
+    from ..plan_result import measure_label
+
     out = []
     for t in plan.result.teams or ():
         if _s(t.get("manager")).strip() != manager:
@@ -1055,7 +1057,7 @@ def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
                 out.append(
                     TeamBandLine(
                         pool=pool,
-                        what=str(name),
+                        what=measure_label(str(name)),
                         value=float(m["value"]),
                         fair=float(m["fair"]),
                         low=float(lo),
