@@ -95,7 +95,7 @@ def test_manager_rollup_shows_the_team_band(tmp_path):
     html = " ".join(render_html(ctx).split())
     assert (
         "Team balance against the team's fair share and band: Tier 1 4 (fair 4, band 3-5); "
-        "potential 400 (fair 400, band 360-440)." in html
+        "Potential 400 (fair 400, band 360-440)." in html
     )
 
 
