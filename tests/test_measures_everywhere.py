@@ -418,3 +418,24 @@ def test_team_balance_names_each_measure_by_its_label(plan4: tuple[Path, str], t
     assert [b.what for b in ctx.team_bands][3:] == list(LABELS)
     text = flat(render_checked(ctx))
     assert re.search(r"Renewals next 2q [\d,]+ \(fair [\d,]+, band [\d,]+-[\d,]+\)", text)
+
+
+def test_moves_carry_every_measure(plan4: tuple[Path, str]) -> None:
+    """The hand-over lists (a rep's accounts leaving, a team's moves) gave each account's
+    potential only."""
+    from territory.reporting import build_rep_book
+
+    plan = load_plan_dir(plan4[0])
+    moved = plan.assignments[plan.assignments["owner_id"] != plan.assignments["previous_owner_id"]]
+    leaving = moved[moved["previous_owner_id"] == "R01"]
+    assert len(leaving) and leaving["renewals_next_2q"].astype(float).any()
+    rep = flat(render_checked(build_rep_book(plan, "R01", generated_on=GENERATED_ON, maps=False)))
+    team = flat(
+        render_checked(build_manager_rollup(plan, "Rachel Goldberg", generated_on=GENERATED_ON, maps=False))
+    )
+    for r in leaving.to_dict("records"):
+        entry = f"{r['account_id']} · Tier {r['tier']} · potential {int(r['potential']):,}"
+        for name, label in zip(MEASURES[1:], LABELS[1:]):
+            if float(r[name]):
+                entry += f" · {label} {amount_text(float(r[name]))}"
+        assert entry + " · to " in rep and entry + " · from " in team, entry

@@ -383,6 +383,10 @@ class MoveRow:
     from_rep: str = doc("Previous owner, 'Name (ID)', or 'unassigned'.")
     to_rep: str = doc("New owner, 'Name (ID)'.")
     reason: str = doc("Why the account moves, from the plan's reason column.")
+    measures: tuple[tuple[str, float], ...] = doc(
+        "The account's amount of each other balance measure that is not zero, as (label, amount).",
+        default=(),
+    )
 
 
 # --------------------------------------------------------------------------- rep book
@@ -744,20 +748,26 @@ def measure_column(frame: pd.DataFrame, name: str) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
+def _measure_columns(plan: PlanDir, frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(label, column of ``frame``) of each balance measure of ``plan`` other than potential."""
+    from ..plan_result import measure_label
+
+    names = [n for n in plan.result.measure_names() if n != "potential"]
+    return [(measure_label(n), c) for n in names if (c := measure_column(frame, n)) is not None]
+
+
 def _account_rows(
     frame: pd.DataFrame,
     rep_id: str,
     names: Mapping[str, str],
     roster: set[str],
-    measures: Sequence[str] = (),
+    plan: PlanDir | None = None,
 ) -> list[tuple[AccountRow, str, str]]:
-    """(row, parent_id, family_id) for each account in the book; ``measures``: the balance
-    measures other than potential, whose amounts each row lists."""
-    from ..plan_result import measure_label
-
+    """(row, parent_id, family_id) for each account in the book, each with its amounts of the
+    other measures of ``plan``."""
     out: list[tuple[AccountRow, str, str]] = []
     has_score = "score" in frame.columns
-    columns = [(measure_label(n), c) for n in measures if (c := measure_column(frame, n)) is not None]
+    columns = _measure_columns(plan, frame) if plan is not None else []
     for rec in frame.to_dict("records"):
         amounts = ((label, _num(rec.get(c))) for label, c in columns)
         prev = _col(rec, "previous_owner_id")
@@ -857,9 +867,14 @@ def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tupl
     return tuple(sections)
 
 
-def _move_rows(frame: pd.DataFrame, names: Mapping[str, str], roster: set[str]) -> tuple[MoveRow, ...]:
+def _move_rows(
+    frame: pd.DataFrame, names: Mapping[str, str], roster: set[str], plan: PlanDir | None = None
+) -> tuple[MoveRow, ...]:
+    """The moves of ``frame``, each with its amounts of the other measures of ``plan``."""
+    columns = _measure_columns(plan, frame) if plan is not None else []
     rows = []
     for rec in frame.to_dict("records"):
+        amounts = ((label, _num(rec.get(c))) for label, c in columns)
         rows.append(
             MoveRow(
                 account_id=_col(rec, "account_id"),
@@ -870,6 +885,7 @@ def _move_rows(frame: pd.DataFrame, names: Mapping[str, str], roster: set[str]) 
                 from_rep=_who(_col(rec, "previous_owner_id"), names, roster),
                 to_rep=_who(_col(rec, "owner_id"), names, roster),
                 reason=_col(rec, "reason"),
+                measures=tuple((label, v) for label, v in amounts if v),
             )
         )
     rows.sort(key=lambda m: (m.tier or 9, -(m.potential or 0.0), m.account_id))
@@ -914,8 +930,7 @@ def build_rep_book(
         )
     chart, cw, ch, cb = _tier_chart(tiers)
     has_score = "score" in frame.columns and bool((mine["score"] != "").any()) if len(mine) else False
-    others = [n for n in plan.result.measure_names() if n != "potential"]
-    items = _account_rows(mine, rep_id, names, roster, others)
+    items = _account_rows(mine, rep_id, names, roster, plan)
     leaving = plan.leaving_by_rep.get(rep_id, frame.iloc[0:0])
     info = _rep_info(plan, rep)
     return RepBookContext(
@@ -944,7 +959,7 @@ def build_rep_book(
         sorted_by="score" if has_score else "potential",
         has_score=has_score,
         sections=_sections(items, has_score),
-        leaving=_move_rows(leaving, names, roster),
+        leaving=_move_rows(leaving, names, roster, plan),
         geo_map=rep_map(plan, rep_id) if maps else None,
         measures=_with_pool_averages(plan, rep, measure_lines(plan, rep_id)),
     )
@@ -1243,9 +1258,9 @@ def build_manager_rollup(
             total(line.fair_tier[2] for line in lines),
         ),
         team_fair_potential=total(line.fair_potential for line in lines),
-        moves_in=_move_rows(joining, names, roster),
-        moves_out=_move_rows(leaving, names, roster),
-        moves_within=_move_rows(within, names, roster),
+        moves_in=_move_rows(joining, names, roster, plan),
+        moves_out=_move_rows(leaving, names, roster, plan),
+        moves_within=_move_rows(within, names, roster, plan),
         gaps=_gap_lines(plan, reps),
         geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
         **_measures_fields(plan, [line.rep_id for line in lines]),
