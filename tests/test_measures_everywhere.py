@@ -439,3 +439,26 @@ def test_moves_carry_every_measure(plan4: tuple[Path, str]) -> None:
             if float(r[name]):
                 entry += f" · {label} {amount_text(float(r[name]))}"
         assert entry + " · to " in rep and entry + " · from " in team, entry
+
+
+def test_a_refused_request_quotes_a_hostile_measure_inertly() -> None:
+    """A request's refusal (requests.csv, explain) named the measure and its setting raw: the
+    override reversed the rest of the line, and the setting was not one plan.toml can hold."""
+    from territory.plan_result import measure_setting
+    from territory.requests import _breach_text
+
+    breach = {
+        "rep_id": "R13",
+        "measure": RTL,
+        "value": 97.5,
+        "fair": 100.0,
+        "outside": 0.005,
+        "direction": "under",
+    }
+    text = _breach_text(breach)
+    assert not REORDERING.search(text)
+    assert (
+        text.startswith("R13's تجديدات الربع القادمxxx") and "0.5% of its fair share under its band" in text
+    )
+    assert measure_setting(RTL) == 'balance.measures."تجديدات الربع القادم\\u202e' + "x" * 90 + '"'
+    assert measure_setting("renewals_next_2q") == "balance.measures.renewals_next_2q"
