@@ -148,6 +148,11 @@ def test_compare_gives_every_measures_spread(plan4: tuple[Path, str], summary: d
     for name in MEASURES:
         key = "potential_cv" if name == "potential" else f"{name}_cv"
         assert float(rows[key]["plan"]) == summary["overall"]["measures"][name]["cv"]
+    with open(out, encoding="utf-8", newline="") as fh:
+        r01 = {r["metric"]: r["plan"] for r in csv.DictReader(fh) if r["rep_id"] == "R01"}
+    for name in MEASURES:  # potential's fair share was the one missing
+        m = summary["reps"][0]["measures"][name]
+        assert float(r01[f"{name}_fair_share"]) == pytest.approx(m["fair"]), name
 
 
 def test_capacity_gives_every_measures_gap(plan4: tuple[Path, str], summary: dict, tmp_path: Path) -> None:
