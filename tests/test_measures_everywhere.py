@@ -467,3 +467,18 @@ def test_a_refused_request_quotes_a_hostile_measure_inertly() -> None:
     )
     assert measure_setting(RTL) == 'balance.measures."تجديدات الربع القادم\\u202e' + "x" * 90 + '"'
     assert measure_setting("renewals_next_2q") == "balance.measures.renewals_next_2q"
+
+
+def test_a_long_measure_label_stays_in_its_cell(hostile: tuple[Path, str]) -> None:
+    """'=HYPERLINK("http://...' has no place to break: it ran over the numbers beside it in
+    the plan summary's largest-gap table and over its neighbour in the measures table's head."""
+    from test_reporting import _cell_overflows
+
+    from territory.reporting import render_html
+
+    plan = load_plan_dir(hostile[0])
+    for ctx in (
+        build_plan_summary(plan, generated_on=GENERATED_ON),
+        build_manager_rollup(plan, plan.result.reps[0].manager, generated_on=GENERATED_ON, maps=False),
+    ):
+        assert _cell_overflows(render_html(ctx), "list") == []
