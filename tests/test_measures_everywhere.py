@@ -482,3 +482,25 @@ def test_a_long_measure_label_stays_in_its_cell(hostile: tuple[Path, str]) -> No
         build_manager_rollup(plan, plan.result.reps[0].manager, generated_on=GENERATED_ON, maps=False),
     ):
         assert _cell_overflows(render_html(ctx), "list") == []
+
+
+def test_the_workbooks_moves_carry_every_measure(plan4: tuple[Path, str]) -> None:
+    """The workbooks' Leaving and Moves sheets had a Potential column alone."""
+    import io
+
+    import openpyxl
+
+    from territory.reporting.workbooks import manager_workbook, rep_workbook
+
+    plan = load_plan_dir(plan4[0])
+    by_id = {r["account_id"]: r for r in plan.assignments.to_dict("records")}
+    for data, name, first in (
+        (rep_workbook(plan, "R01", generated_on=GENERATED_ON), "Leaving", 0),
+        (manager_workbook(plan, "Rachel Goldberg", generated_on=GENERATED_ON), "Moves", 1),
+    ):
+        head, *rows = list(openpyxl.load_workbook(io.BytesIO(data))[name].iter_rows(values_only=True))
+        at = head.index("Potential")
+        assert head[at : at + 5] == ("Potential", *LABELS[1:], "From") and rows
+        for row in rows:
+            account = by_id[row[first]]
+            assert row[at : at + 4] == tuple(float(account[n]) for n in MEASURES), row

@@ -156,8 +156,26 @@ def _account_values(section: str, a: AccountRow, has_score: bool) -> list[Any]:
     ]
 
 
-def _move_values(m: MoveRow) -> list[Any]:
-    return [m.account_id, m.name, m.tier, m.region, m.potential, m.from_rep, m.to_rep, m.reason]
+def _move_values(m: MoveRow, measures: Sequence[str] = ()) -> list[Any]:
+    """A move's cells; ``measures``: the labels of the measure columns after Potential."""
+    amounts = dict(m.measures)
+    return [
+        m.account_id,
+        m.name,
+        m.tier,
+        m.region,
+        m.potential,
+        *(amounts.get(label, 0.0) for label in measures),
+        m.from_rep,
+        m.to_rep,
+        m.reason,
+    ]
+
+
+def _move_columns(measures: Sequence[str]) -> list[Column]:
+    """MOVE_COLUMNS with a column per other balance measure after Potential."""
+    at = [c.header for c in MOVE_COLUMNS].index("Potential") + 1
+    return [*MOVE_COLUMNS[:at], *(Column(label, 14, MONEY) for label in measures), *MOVE_COLUMNS[at:]]
 
 
 def _columns(has_score: bool, extra: Sequence[Column] = (), measures: Sequence[str] = ()) -> list[Column]:
@@ -274,9 +292,9 @@ def rep_workbook(plan: PlanDir, rep_id: str, *, generated_on: dt.date) -> bytes:
     _account_rows(book, accounts, book.has_score, (), others)
     accounts.finish()
     _balance_sheet(wb, book)
-    leaving = _Sheet(wb.create_sheet("Leaving"), MOVE_COLUMNS)
+    leaving = _Sheet(wb.create_sheet("Leaving"), _move_columns(others))
     for m in book.leaving:
-        leaving.add(_move_values(m))
+        leaving.add(_move_values(m, others))
     leaving.finish()
     return workbook_bytes(wb, generated_on)
 
@@ -353,14 +371,14 @@ def manager_workbook(plan: PlanDir, manager: str, *, generated_on: dt.date) -> b
     for book in books:
         _account_rows(book, accounts, has_score, (book.rep.rep_id, book.rep.name), others)
     accounts.finish()
-    moves = _Sheet(wb.create_sheet("Moves"), (Column("Move", 10), *MOVE_COLUMNS))
+    moves = _Sheet(wb.create_sheet("Moves"), (Column("Move", 10), *_move_columns(others)))
     for label, rows in (
         ("joining", rollup.moves_in),
         ("leaving", rollup.moves_out),
         ("within", rollup.moves_within),
     ):
         for m in rows:
-            moves.add([label, *_move_values(m)])
+            moves.add([label, *_move_values(m, others)])
     moves.finish()
     return workbook_bytes(wb, generated_on)
 
