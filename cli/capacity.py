@@ -20,7 +20,7 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width, pad
+from .text import column_width, display_width, pad, rjust
 
 BY_WORD = {"region": "Region", "manager": "Team", "product": "Product"}
 
@@ -67,8 +67,8 @@ def format_capacity(c: Any) -> str:
     lines += [
         "",
         f"Plans with fewer and more reps: {unit} per FTE and of the busiest rep (per FTE); accounts moved "
-        "to or from the group's reps, their worst gap to fair share (a tier's count, potential) and "
-        "accounts outside the tier bands.",
+        "to or from the group's reps, their worst gap to fair share (a tier's count, each balance "
+        "measure) and accounts outside the tier bands.",
         "",
     ]
     whos = []
@@ -76,12 +76,20 @@ def format_capacity(c: Any) -> str:
         who = ", ".join(r.removed) + (" leaves" if len(r.removed) == 1 else " leave" if r.removed else "")
         whos.append(", ".join(r.added) + " hired" if r.added else who)
     ww = column_width(whos, "Leaves / hired")
+    from territory.capacity import measure_names
+    from territory.plan_result import measure_label
+
+    others = measure_names(c)
+    heads = [f"{measure_label(n)} gap" for n in others]
+    widths = [max(8, display_width(h)) for h in heads]
     head = (
         f"{word:<{gw}}  {'Change':>6}  {'Reps (FTE)':>10}  {'Leaves / hired':<{ww}}  {'Per FTE':>8}  "
-        f"{'Busiest':>8}  {'Moved':>6}  {'Tier gap':>8}  {'Potential gap':>13}  {'Outside bands':>13}  Status"
+        f"{'Busiest':>8}  {'Moved':>6}  {'Tier gap':>8}  {'Potential gap':>13}  "
+        + "".join(f"{rjust(h, w)}  " for h, w in zip(heads, widths))
+        + f"{'Outside bands':>13}  Status"
     )
     lines.append(head)
-    lines.append("-" * len(head))
+    lines.append("-" * display_width(head))
     last = None
     for r, who in zip(c.rows, whos):
         name = r.group if r.group != last else ""
@@ -89,10 +97,13 @@ def format_capacity(c: Any) -> str:
         change = "now" if r.change == 0 else f"{r.change:+d}"
         fte = "-" if r.fte is None or math.isnan(r.fte) else f"{r.reps} ({r.fte:g})"
         status = r.status + (f": {r.note}" if r.note else "")
+        gaps = dict(r.measure_deviations)
         lines.append(
             f"{pad(name, gw)}  {change:>6}  {fte:>10}  {pad(who, ww)}  {_num(r.per_fte):>8}  "
             f"{_num(r.busiest_per_fte):>8}  {_num(r.accounts_moved, ','):>6}  {_pct(r.max_tier_deviation):>8}  "
-            f"{_pct(r.max_potential_deviation):>13}  {_num(r.accounts_outside_tier_bands, ','):>13}  {status}"
+            f"{_pct(r.max_potential_deviation):>13}  "
+            + "".join(f"{_pct(gaps.get(n)):>{w}}  " for n, w in zip(others, widths))
+            + f"{_num(r.accounts_outside_tier_bands, ','):>13}  {status}"
         )
     return "\n".join(lines)
 

@@ -28,7 +28,7 @@ SHARE_KEYS = {
 def _cell(key: str, v: Any) -> str:
     if v is None:
         return "-"
-    if (key in SHARE_KEYS or key.endswith("_deviation")) and isinstance(v, (int, float)):
+    if (key in SHARE_KEYS or key.endswith(("_deviation", "_cv"))) and isinstance(v, (int, float)):
         return f"{v:.1%}" if key != "gap" else f"{v:.2%}"
     if isinstance(v, float):
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"

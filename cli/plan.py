@@ -21,7 +21,7 @@ from .options import (
     solver_overrides,
 )
 from .sources import source_kwargs, source_options
-from .text import column_width, one_line, pad, rep_label
+from .text import column_width, display_width, one_line, pad, rep_label, rjust
 
 if TYPE_CHECKING:
     from territory.plan_result import PlanSummary
@@ -50,7 +50,7 @@ def format_gaps(reps: Any) -> list[str]:
     right = [cell(g) for g in before] if any(before) else ["-"] * len(left)
     w = column_width(left, "After the plan")
     labels = gap_labels(reps)
-    lw = max(10, *(len(x) for x in labels))
+    lw = max(10, *(display_width(x) for x in labels))
     units = (
         "potential: in money" if len(labels) == 4 else "potential and the other measures: in their own units"
     )
@@ -60,7 +60,7 @@ def format_gaps(reps: Any) -> list[str]:
         f"{'':<{lw}} {'After the plan':<{w}}   Today's books (reps who own accounts today)",
     ]
     for measure, a, b in zip(labels, left, right):
-        lines.append(f"{measure:<{lw}} {pad(a, w)}   {b}".rstrip())
+        lines.append(f"{pad(measure, lw)} {pad(a, w)}   {b}".rstrip())
     if not any(before):
         lines.append("(no rep on the roster owns accounts today)")
     return lines
@@ -74,10 +74,10 @@ def format_rep_table(result: Any, labels: list[str], name_w: int) -> list[str]:
 
     names = result.measure_names()
     heads = [f"{measure_label(n)} vs fair" for n in names]
-    widths = [max(len(h), 9) for h in heads]
+    widths = [max(display_width(h), 9) for h in heads]
     header = f"{'Rep':<{name_w}} {'Accounts':>8}  {'Tier 1':>11}  {'Tier 2':>11}  {'Tier 3':>11}  "
-    header += "".join(f"{h:>{w}}  " for h, w in zip(heads, widths)) + f"{'In/Out':>7}"
-    lines = [header, "-" * len(header)]
+    header += "".join(f"{rjust(h, w)}  " for h, w in zip(heads, widths)) + f"{'In/Out':>7}"
+    lines = [header, "-" * display_width(header)]
     outside = False
     for label, r in zip(labels, result.reps):
         cells = [f"{r.tier_counts[t]:>4} ({r.fair_tier[t]:>4.1f})" for t in ("1", "2", "3")]
@@ -201,6 +201,8 @@ def format_summary(s: dict[str, Any], out_dir: Path) -> str:
 def format_teams(result: PlanSummary) -> list[str]:
     """One line per manager's team when the plan balances teams (``balance.team_band``):
     each tier's count against the team's fair share and band, each measure's gap to fair."""
+    from territory.plan_result import measure_label
+
     teams = result.teams
     if not teams:
         return []
@@ -222,7 +224,7 @@ def format_teams(result: PlanSummary) -> list[str]:
             if t["fair_tier"][k] > 0
         ]
         parts += [
-            f"{name} {m['deviation']:+.1%} vs fair"
+            f"{measure_label(name)} {m['deviation']:+.1%} vs fair"
             for name, m in t["measures"].items()
             if m["deviation"] is not None
         ]
@@ -372,27 +374,37 @@ def format_crm_guard(s: dict[str, Any]) -> str | None:
 def format_sweep(points: list[Any]) -> str:
     """The balance-versus-moves table, one line per move cap (with requests: how many each
     cap honours, then the requests refused at some caps)."""
-    from territory.sweep import cap_label
+    from territory.plan_result import measure_label
+    from territory.sweep import cap_label, sweep_measures
 
     asked = any(p.requests is not None for p in points)
     head = f"{'Requests':>9}  " if asked else ""
+    others = sweep_measures(points)
+    heads = [f"Worst {measure_label(n)} gap" for n in others]
+    widths = [display_width(h) for h in heads]
     lines = [
         "Balance versus moves (forced moves of departed owners not capped):",
         f"{'Move cap':>9}  {'Moved':>7}  {'Share':>6}  {'Worst tier gap':>14}  {'Worst potential gap':>19}  "
-        f"{'Outside bands':>13}  {head}Status",
+        + "".join(f"{rjust(h, w)}  " for h, w in zip(heads, widths))
+        + f"{'Outside bands':>13}  {head}Status",
     ]
     for p in points:
         cap = cap_label(p.cap)
         if p.status == "infeasible":
             cells = f"{'-':>9}  " if asked else ""
             lines.append(
-                f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  {'-':>13}  {cells}infeasible: {p.note}"
+                f"{cap:>9}  {'-':>7}  {'-':>6}  {'-':>14}  {'-':>19}  "
+                + "".join(f"{'-':>{w}}  " for w in widths)
+                + f"{'-':>13}  {cells}infeasible: {p.note}"
             )
             continue
         cells = f"{f'{p.requests_honoured} of {p.requests}':>9}  " if asked else ""
+        gaps = dict(p.measure_deviations)
         lines.append(
             f"{cap:>9}  {p.accounts_moved:>7,}  {p.moved_share:>6.1%}  {p.max_tier_deviation:>14.1%}  "
-            f"{p.max_potential_deviation:>19.1%}  {p.accounts_outside_tier_bands:>13,}  {cells}{p.status}"
+            f"{p.max_potential_deviation:>19.1%}  "
+            + "".join(f"{_pct(gaps.get(n)):>{w}}  " for n, w in zip(others, widths))
+            + f"{p.accounts_outside_tier_bands:>13,}  {cells}{p.status}"
         )
     refused: dict[str, list[str]] = {}
     for p in points:

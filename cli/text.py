@@ -57,6 +57,11 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+def rjust(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (``pad``'s counterpart)."""
+    return " " * max(0, width - display_width(text)) + text
+
+
 def column_width(labels: Sequence[str], header: str, minimum: int = 0) -> int:
     """Width of a text column in terminal columns: the widest label or the header, at least ``minimum``."""
     return max([minimum, display_width(header), *(display_width(x) for x in labels)])

@@ -81,7 +81,8 @@
       "each side spans \u00b1" + scalePct + " %). "));
     note.appendChild(el("span", "key zone"));
     note.appendChild(document.createTextNode("the rep's own band (for a tier: " + data.band_rule +
-      (isNum(data.potential_band) ? "; for potential: \u00b1" + Math.round(data.potential_band * 100) + " % of the fair share" : "") +
+      (data.measure_bands ? "; for " + data.measure_bands + " of the fair share" :
+        isNum(data.potential_band) ? "; for potential: \u00b1" + Math.round(data.potential_band * 100) + " % of the fair share" : "") +
       ")"));
     note.appendChild(el("span", "key ok"));
     note.appendChild(document.createTextNode("inside the band"));

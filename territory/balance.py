@@ -100,24 +100,35 @@ def measure_metrics(
     balanced: list[bool],
 ) -> dict[str, dict[str, object]]:
     """Per measure: the largest relative deviation from fair share, the CV of the ratio to fair
-    share, reps outside the band (balanced measures), and the largest deviation before."""
+    share, reps outside the band (balanced measures), and the same three for today's books
+    (``before``)."""
     out: dict[str, dict[str, object]] = {}
     for m, name in enumerate(names):
-        ratio = np.where(fair[:, m] > 0, after[:, m] / np.where(fair[:, m] > 0, fair[:, m], 1), np.nan)
-        ratio = ratio[~np.isnan(ratio)]
+        f, band = fair[:, m], (lo[:, m], hi[:, m])
         entry: dict[str, object] = {
-            "max_deviation": _nanmax_abs(relative_deviation(after[:, m], fair[:, m])),
-            "cv": float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0,
+            "max_deviation": _nanmax_abs(relative_deviation(after[:, m], f)),
+            "cv": _ratio_cv(after[:, m], f),
             "balanced": bool(balanced[m]),
-            "before_max_deviation": _nanmax_abs(relative_deviation(before[:, m], fair[:, m])),
+            "before_max_deviation": _nanmax_abs(relative_deviation(before[:, m], f)),
+            "before_cv": _ratio_cv(before[:, m], f),
         }
         if balanced[m]:
-            has = fair[:, m] > 0
-            entry["reps_outside_band"] = int(
-                (has & ((after[:, m] < lo[:, m]) | (after[:, m] > hi[:, m]))).sum()
-            )
+            entry["reps_outside_band"] = _outside(after[:, m], f, band)
+            entry["before_reps_outside_band"] = _outside(before[:, m], f, band)
         out[name] = entry
     return out
+
+
+def _ratio_cv(totals: np.ndarray, fair: np.ndarray) -> float:
+    """The coefficient of variation of total / fair share over the reps with a fair share."""
+    has = fair > 0
+    ratio = totals[has] / fair[has]
+    return float(ratio.std() / ratio.mean()) if ratio.size and ratio.mean() > 0 else 0.0
+
+
+def _outside(totals: np.ndarray, fair: np.ndarray, band: tuple[np.ndarray, np.ndarray]) -> int:
+    """Reps with a fair share whose total is outside [low, high]."""
+    return int(((fair > 0) & ((totals < band[0]) | (totals > band[1]))).sum())
 
 
 # --------------------------------------------------------------------------- a written plan's reps

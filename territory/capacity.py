@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import __version__
 from .assignment import Plan
-from .balance import BookStats, balance_metrics
+from .balance import BookStats, balance_metrics, relative_deviation
 from .config import PlanConfig
 from .errors import ConfigError, InputError, TerritoryError
 from .io.loading import rep_regions
@@ -181,6 +181,8 @@ class Row:
     plan_accounts_moved: int | None = None
     max_tier_deviation: float | None = None
     max_potential_deviation: float | None = None
+    # each other measure of balance.measures: (name, largest gap of a rep to its fair share)
+    measure_deviations: tuple[tuple[str, float | None], ...] = ()
     accounts_outside_tier_bands: int | None = None
     note: str = ""
 
@@ -253,6 +255,10 @@ def _measure(p: Plan, reps: Sequence[str], gone: Sequence[str], measure: str) ->
     touched = mine | a["previous_owner_id"].astype(str).isin([*reps, *gone]).to_numpy()
     tier_dev = m["max_tier_deviation"]
     assert isinstance(tier_dev, dict)
+    gaps = relative_deviation(arr["after_values"][idx], arr["fair_value"][idx])
+    others = tuple(
+        (str(name), _largest(gaps[:, j])) for j, name in enumerate(arr["measures"]) if name != "potential"
+    )
     return {
         "accounts": int(mine.sum()),
         "workload": float(_load(p, "workload")[mine].sum()),
@@ -262,8 +268,15 @@ def _measure(p: Plan, reps: Sequence[str], gone: Sequence[str], measure: str) ->
         "plan_accounts_moved": int(p.metrics["accounts_moved"]),
         "max_tier_deviation": float(max(tier_dev.values())),
         "max_potential_deviation": float(m["max_potential_deviation"]),  # type: ignore[arg-type]
+        "measure_deviations": others,
         "accounts_outside_tier_bands": int(m["accounts_outside_tier_bands"]),  # type: ignore[call-overload]
     }
+
+
+def _largest(gaps: np.ndarray) -> float | None:
+    """The largest |gap| of the reps with a fair share (None when none has one)."""
+    known = np.abs(gaps[~np.isnan(gaps)])
+    return float(known.max()) if known.size else None
 
 
 def _scenario(
@@ -436,12 +449,22 @@ COLUMNS = [
 ]
 
 
+def measure_names(c: Capacity) -> list[str]:
+    """The measures of balance.measures other than potential, in the plans' order."""
+    return list(dict.fromkeys(n for r in c.rows for n, _ in r.measure_deviations))
+
+
 def capacity_frame(c: Capacity) -> pd.DataFrame:
     """capacity.csv: one row per group and headcount, with the group's need on every row."""
     need = {n.group: n for n in c.needs}
     out = []
+    names = measure_names(c)
+    at = COLUMNS.index("max_potential_deviation") + 1
+    columns = COLUMNS[:at] + [f"max_{n}_deviation" for n in names] + COLUMNS[at:]
     for r in c.rows:
         row = dataclasses.asdict(r)
+        gaps = dict(row.pop("measure_deviations"))
+        row.update({f"max_{n}_deviation": gaps.get(n) for n in names})
         row["removed"] = ";".join(r.removed)
         row["added"] = ";".join(r.added)
         row["measure"] = c.measure
@@ -449,7 +472,7 @@ def capacity_frame(c: Capacity) -> pd.DataFrame:
         row["needed_fte"] = need[r.group].needed_fte
         row["needed_reps"] = need[r.group].needed_reps
         out.append(row)
-    frame = pd.DataFrame(out, columns=COLUMNS)
+    frame = pd.DataFrame(out, columns=columns)
     for col in ("accounts", "accounts_moved", "plan_accounts_moved", "accounts_outside_tier_bands"):
         frame[col] = frame[col].astype("Int64")
     return frame

@@ -68,6 +68,7 @@ REP_METRICS = (
     "tier_2",
     "tier_3",
     "potential",
+    "potential_fair_share",
     "potential_deviation",
     "moves_in",
     "moves_out",
@@ -295,6 +296,7 @@ def compare_plans(dirs: Sequence[str | Path], names: Sequence[str] | None = None
                 "tier_2": r.tier_counts.get("2"),
                 "tier_3": r.tier_counts.get("3"),
                 "potential": r.potential,
+                "potential_fair_share": r.fair_potential,
                 "potential_deviation": r.potential_deviation,
                 "moves_in": r.moves_in,
                 "moves_out": r.moves_out,
@@ -343,8 +345,8 @@ def _measure_names(infos: Sequence[PlanDirInfo]) -> list[str]:
 
 
 def _overall_rows(measures: Sequence[str]) -> list[tuple[str, str]]:
-    """OVERALL_ROWS with, after the potential rows, each measure's largest deviation and the
-    reps outside its band."""
+    """OVERALL_ROWS with, after the potential rows, each measure's largest deviation, its CV
+    and the reps outside its band."""
     from .plan_result import measure_label
 
     rows = list(OVERALL_ROWS)
@@ -352,8 +354,9 @@ def _overall_rows(measures: Sequence[str]) -> list[tuple[str, str]]:
     extra: list[tuple[str, str]] = []
     for n in measures:
         label = measure_label(n)
-        if n != "potential":
+        if n != "potential":  # potential's are the rows above
             extra.append((f"max_{n}_deviation", f"Max {label} deviation"))
+            extra.append((f"{n}_cv", f"{label} CV"))
         extra.append((f"{n}_reps_outside_band", f"  reps outside the {label} band"))
     return rows[:at] + extra + rows[at:]
 
@@ -367,12 +370,14 @@ def _measure_overall(info: PlanDirInfo) -> dict[str, Any]:
         if n in recorded:  # as the plan counted them
             if n != "potential":
                 out[f"max_{n}_deviation"] = recorded[n].max_deviation
+                out[f"{n}_cv"] = recorded[n].cv
             out[f"{n}_reps_outside_band"] = recorded[n].reps_outside_band
             continue
         ms = [m for r in info.result.reps for name, m in r.measure_items() if name == n]
         devs = [abs(m.deviation) for m in ms if m.deviation is not None]
-        if n != "potential":
+        if n != "potential":  # (a plan with measures records them: not reached)
             out[f"max_{n}_deviation"] = max(devs) if devs else None
+            out[f"{n}_cv"] = None
         balanced = any(m.band is not None for m in ms)
         out[f"{n}_reps_outside_band"] = sum(m.outside() for m in ms) if balanced else None
     return out

@@ -25,6 +25,8 @@ docs/geography.md) is typed ``Mapping[str, Any]`` and kept as it is.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import sys
 import types
 import typing
@@ -116,6 +118,12 @@ class MeasureOverall:
     balanced: bool = info("true when the measure has a band (the model balances it)")
     before_max_deviation: float | None = info("max_deviation of today's books")
     reps_outside_band: int | None = info("reps outside their band (balanced measures only)", omit_none=True)
+    before_cv: float | None = info(
+        "cv of today's books", default=None, omit_none=True, since="today's books per measure"
+    )
+    before_reps_outside_band: int | None = info(
+        "reps_outside_band of today's books", default=None, omit_none=True, since="today's books per measure"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -433,12 +441,45 @@ class PlanSummary:
 ACRONYMS = frozenset({"arr", "atr", "mrr", "acv", "tcv", "nrr", "grr", "ltv", "cltv", "tam", "sam", "ai"})
 
 
+LABEL_LIMIT = 40  # a measure's label is shortened to this many characters, its end kept
+
+# Line breaks and other control characters (a space instead), and the marks that reorder the
+# text after them (dropped): a measure's column name is shown on every page and table.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_REORDERING = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_name(name: str) -> str:
+    """A measure's column name as messages quote it: on one line, without the marks that
+    reorder the text after them ('arr' stays 'arr')."""
+    return _REORDERING.sub("", _CONTROLS.sub(" ", name))
+
+
+def measure_setting(name: str) -> str:
+    """The setting of a measure as a hint names it: 'balance.measures.arr', or with a key
+    TOML must quote, 'balance.measures."ARR 2026"' (escapes for controls and reordering
+    marks, so the hint shows them instead of obeying them)."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return f"balance.measures.{name}"
+    quoted = json.dumps(name, ensure_ascii=False)
+    return "balance.measures." + _REORDERING.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
 def measure_label(name: str) -> str:
     """A measure's column name as a sales-ops person reads it: 'arr' -> 'ARR',
-    'renewals_next_2q' -> 'Renewals next 2q', 'potential' -> 'Potential'."""
-    words = [w.upper() if w.lower() in ACRONYMS else w for w in name.replace("-", "_").split("_") if w]
-    text = " ".join(words) or name
-    return text[:1].upper() + text[1:]
+    'renewals_next_2q' -> 'Renewals next 2q', 'potential' -> 'Potential'.
+
+    On one line, without direction overrides, and at most ``LABEL_LIMIT`` characters: a
+    longer name keeps its start and its end ('Net revenue retention …ter 2026 Q3'), where
+    names of one family tend to differ."""
+    flat = plain_name(name).strip()
+    words = [w.upper() if w.lower() in ACRONYMS else w for w in flat.replace("-", "_").split("_") if w]
+    text = " ".join(words) or flat or repr(name)
+    text = text[:1].upper() + text[1:]
+    if len(text) <= LABEL_LIMIT:
+        return text
+    tail = LABEL_LIMIT // 3
+    return text[: LABEL_LIMIT - tail - 1].rstrip() + "\u2026" + text[-tail:].lstrip()
 
 
 def amount_text(value: float) -> str:

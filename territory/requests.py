@@ -32,6 +32,7 @@ import pandas as pd
 from .accountstate import AccountState
 from .config import PlanConfig
 from .errors import InfeasiblePlanError, InputError, Problem, more_problems
+from .plan_result import measure_setting, plain_name
 from .progress import REQUESTS, Progress, no_progress
 
 REQUESTS_FILE = "requests.csv"
@@ -814,7 +815,7 @@ def breaches(base: Any, plan: Any) -> tuple[list[dict[str, Any]], dict[str, floa
                 "direction": "over" if p > fair else "under",
             }
         )
-        key = f"balance.measures.{names[m]}.band"
+        key = f"{measure_setting(names[m])}.band"
         needs[key] = max(needs.get(key, 0.0), _ceil_share(abs(p / fair - 1)))
     return out, needs
 
@@ -837,7 +838,7 @@ def _breach_text(b: dict[str, Any]) -> str:
     if not b["measure"].startswith("Tier "):
         dev = b["value"] / b["fair"] - 1 if b["fair"] else 0.0
         return (
-            f"{b['rep_id']}'s {b['measure']} would be {b['outside']:.1%} of its fair share {b['direction']} "
+            f"{b['rep_id']}'s {plain_name(b['measure'])} would be {b['outside']:.1%} of its fair share {b['direction']} "
             f"its band ({dev:+.1%} from fair share)"
         )
     n = b["outside"]

@@ -34,6 +34,8 @@ class SweepPoint:
     requests_honoured: int | None = None
     requests_extra_moves: int | None = None
     requests_refused: str | None = None
+    # each other measure of balance.measures: (name, largest gap of a rep to its fair share)
+    measure_deviations: tuple[tuple[str, float], ...] = ()
 
 
 REQUEST_FIELDS = ("requests", "requests_honoured", "requests_extra_moves", "requests_refused")
@@ -133,16 +135,29 @@ def _point(cap: float | None, plan: Plan | None, error: str) -> SweepPoint:
         accounts_outside_tier_bands=int(m.get("accounts_outside_tier_bands", 0)),
         objective=plan.objective,
         gap=plan.gap,
+        measure_deviations=tuple(
+            (str(n), float(v["max_deviation"])) for n, v in m.get("measures", {}).items() if n != "potential"
+        ),
         **asked,  # type: ignore[arg-type]
     )
+
+
+def sweep_measures(points: list[SweepPoint]) -> list[str]:
+    """The measures of balance.measures other than potential, in the plans' order."""
+    return list(dict.fromkeys(n for p in points for n, _ in p.measure_deviations))
 
 
 def sweep_frame(points: list[SweepPoint]) -> pd.DataFrame:
     """sweep.csv: one row per cap; the request columns only when the plan has requests."""
     rows = [dataclasses.asdict(p) for p in points]
+    names = sweep_measures(points)
     for row in rows:
         row["cap"] = "none" if row["cap"] is None else f"{row['cap']:.4g}"
-    frame = pd.DataFrame(rows)
+        gaps = dict(row.pop("measure_deviations"))
+        row.update({f"max_{n}_deviation": gaps.get(n) for n in names})
+    columns = [f.name for f in dataclasses.fields(SweepPoint) if f.name != "measure_deviations"]
+    at = columns.index("max_potential_deviation") + 1
+    frame = pd.DataFrame(rows, columns=columns[:at] + [f"max_{n}_deviation" for n in names] + columns[at:])
     if all(p.requests is None for p in points):
         frame = frame.drop(columns=list(REQUEST_FIELDS))
     return frame

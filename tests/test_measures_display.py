@@ -109,8 +109,8 @@ def test_books_show_every_measure_red_only_outside_its_band(plan3: tuple[Path, s
     arr = rep.measures["arr"]
     text = pdf_text(render_checked(build_rep_book(plan, rep.rep_id)))
     flat = " ".join(text.split())
-    assert f"ARR: {arr.value:,.0f} (fair share {arr.fair:,.0f}, band ±10 %)" in flat
-    assert "Pipeline: " in flat and "band ±2 %): " in flat and "outside your band" in flat
+    assert f"ARR: {arr.value:,.0f} (your fair share {arr.fair:,.0f}, band ±10 %; " in flat
+    assert "Pipeline: " in flat and "band ±2 %; " in flat and "outside your band" in flat
     ctx = build_rep_book(plan, inside[0].rep_id)
     assert [(m.label, m.outside) for m in ctx.measures] == [
         ("Potential", False),

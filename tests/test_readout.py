@@ -275,7 +275,7 @@ def test_the_moves_lock_rule_team_and_continuity_lines_read_the_typed_plan_resul
     assert format_teams(result) == [
         "Teams sharing a pool (band +-10% around each team's fair share):",
         "  Kenji Watanabe (West, 2 reps): Tier 1 20 (fair 20.0, band 18-22), Tier 2 50 (fair 50.0, band "
-        "45-55), Tier 3 70 (fair 70.0, band 63-77), potential +1.2% vs fair",
+        "45-55), Tier 3 70 (fair 70.0, band 63-77), Potential +1.2% vs fair",
         "  Ana (West, 1 rep): Tier 1 20 (fair 20.0, band 18-22), Tier 2 50 (fair 50.0, band 45-55), "
-        "Tier 3 70 (fair 70.0, band 63-77), potential +1.2% vs fair",
+        "Tier 3 70 (fair 70.0, band 63-77), Potential +1.2% vs fair",
     ]

@@ -303,3 +303,20 @@ def test_hostile_names_stay_text(browser, pages):
     expect(tab.page.locator("#acc-status")).to_contain_text("match")
     assert tab.status() == "1 of 80 accounts match the filters."
     tab.page.close()
+
+
+def test_the_band_note_names_every_measures_band(browser, tmp_path):
+    """The note under the reps' strips gave the band of a tier and of potential only."""
+    from test_measures_everywhere import CONFIG, run_plan
+
+    plan, _ = run_plan(tmp_path, CONFIG)
+    tab = _open(browser, write_review(load_plan_dir(plan), tmp_path / "review.html").path)
+    try:
+        note = tab.page.locator("#balance-note").text_content()
+        assert (
+            "for Potential \u00b110\u00a0%, ARR \u00b110\u00a0%, Pipeline \u00b12\u00a0%, "
+            "Renewals next 2q \u00b115\u00a0% of the fair share)"
+        ) in note
+        tab.quiet()
+    finally:
+        tab.page.close()

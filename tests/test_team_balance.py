@@ -70,7 +70,7 @@ def test_team_band_balances_teams_and_summary_shows_them(tmp_path):
     assert mia["measures"]["potential"]["band"] == [360.0, 440.0]
     assert s["overall"]["accounts_moved"] == 2
     assert "Teams sharing a pool (band +-10% around each team's fair share):" in output
-    assert "  Mia Manager (West, 2 reps): Tier 1 4 (fair 4.0, band 3-5), potential +0.0% vs fair" in output
+    assert "  Mia Manager (West, 2 reps): Tier 1 4 (fair 4.0, band 3-5), Potential +0.0% vs fair" in output
 
 
 def test_without_team_band_no_team_section(tmp_path):
@@ -90,12 +90,12 @@ def test_manager_rollup_shows_the_team_band(tmp_path):
     ctx = build_manager_rollup(folder, "Mia Manager", generated_on=GENERATED_ON, maps=False)
     assert [(b.what, b.value, b.fair, b.low, b.high) for b in ctx.team_bands] == [
         ("Tier 1", 4.0, 4.0, 3, 5),
-        ("potential", 400.0, 400.0, 360.0, 440.0),
+        ("Potential", 400.0, 400.0, 360.0, 440.0),
     ]
     html = " ".join(render_html(ctx).split())
     assert (
         "Team balance against the team's fair share and band: Tier 1 4 (fair 4, band 3-5); "
-        "potential 400 (fair 400, band 360-440)." in html
+        "Potential 400 (fair 400, band 360-440)." in html
     )
 
 

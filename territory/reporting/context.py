@@ -352,6 +352,11 @@ class AccountRow:
     is_new: bool = doc("True when the account is new to this rep.")
     depth: int = doc("0 for a top-level account, 1+ for subsidiaries shown under their parent.")
     locked: bool = doc("True when the account is locked to its owner.")
+    measures: tuple[tuple[str, float], ...] = doc(
+        "The account's amount of each other balance measure (ARR, pipeline, ...) that is not "
+        "zero, as (label, amount).",
+        default=(),
+    )
 
 
 @dataclass(frozen=True)
@@ -378,6 +383,10 @@ class MoveRow:
     from_rep: str = doc("Previous owner, 'Name (ID)', or 'unassigned'.")
     to_rep: str = doc("New owner, 'Name (ID)'.")
     reason: str = doc("Why the account moves, from the plan's reason column.")
+    measures: tuple[tuple[str, float], ...] = doc(
+        "The account's amount of each other balance measure that is not zero, as (label, amount).",
+        default=(),
+    )
 
 
 # --------------------------------------------------------------------------- rep book
@@ -413,6 +422,9 @@ class MeasureLine:
     before: float | None = doc("The rep's total today.")
     outside: bool = doc("True when the value is outside the rep's band (shown red).")
     sentence: str = doc("'ARR: 1,204,000 (fair share 1,150,000, band ±10 %)'.")
+    pool_average: float | None = doc(
+        "The measure's average per rep in the rep's pool (rep books; None elsewhere).", default=None
+    )
 
 
 @dataclass(frozen=True)
@@ -433,6 +445,11 @@ def measure_lines(plan: PlanDir, rep_id: str) -> tuple[MeasureLine, ...]:
         return ()
     out = []
     for name, m in rep.measure_items():
+        if m.band is None and rep.measures is None and m.fair > 0:
+            # plans written before measures: potential's band is its setting around the fair share
+            older = plan.result.measure_band(name)
+            if older is not None:
+                m = dataclasses.replace(m, band=((1 - older) * m.fair, (1 + older) * m.fair))
         share = plan.result.measure_band(name) if m.band is not None else None
         out.append(
             MeasureLine(
@@ -719,16 +736,40 @@ def _sort_key(has_score: bool):  # type: ignore[no-untyped-def]
     return key
 
 
+def measure_column(frame: pd.DataFrame, name: str) -> str | None:
+    """The assignments column holding a measure (exact name, else as the CSV writer
+    neutralised it, '=x' -> "'=x", else ignoring case)."""
+    from ..io.writing import neutralise_cell
+
+    for header in (name, neutralise_cell(name)):
+        if header in frame.columns:
+            return header
+    folded = [c for c in frame.columns if str(c).casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _measure_columns(plan: PlanDir, frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(label, column of ``frame``) of each balance measure of ``plan`` other than potential."""
+    from ..plan_result import measure_label
+
+    names = [n for n in plan.result.measure_names() if n != "potential"]
+    return [(measure_label(n), c) for n in names if (c := measure_column(frame, n)) is not None]
+
+
 def _account_rows(
     frame: pd.DataFrame,
     rep_id: str,
     names: Mapping[str, str],
     roster: set[str],
+    plan: PlanDir | None = None,
 ) -> list[tuple[AccountRow, str, str]]:
-    """(row, parent_id, family_id) for each account in the book."""
+    """(row, parent_id, family_id) for each account in the book, each with its amounts of the
+    other measures of ``plan``."""
     out: list[tuple[AccountRow, str, str]] = []
     has_score = "score" in frame.columns
+    columns = _measure_columns(plan, frame) if plan is not None else []
     for rec in frame.to_dict("records"):
+        amounts = ((label, _num(rec.get(c))) for label, c in columns)
         prev = _col(rec, "previous_owner_id")
         if prev == rep_id:
             status, is_new = "kept", False
@@ -753,6 +794,7 @@ def _account_rows(
                     is_new=is_new,
                     depth=0,
                     locked=_truthy(rec.get("locked", "")),
+                    measures=tuple((label, v) for label, v in amounts if v),
                 ),
                 _col(rec, "parent_id"),
                 _col(rec, "family_id"),
@@ -825,9 +867,14 @@ def _sections(items: list[tuple[AccountRow, str, str]], has_score: bool) -> tupl
     return tuple(sections)
 
 
-def _move_rows(frame: pd.DataFrame, names: Mapping[str, str], roster: set[str]) -> tuple[MoveRow, ...]:
+def _move_rows(
+    frame: pd.DataFrame, names: Mapping[str, str], roster: set[str], plan: PlanDir | None = None
+) -> tuple[MoveRow, ...]:
+    """The moves of ``frame``, each with its amounts of the other measures of ``plan``."""
+    columns = _measure_columns(plan, frame) if plan is not None else []
     rows = []
     for rec in frame.to_dict("records"):
+        amounts = ((label, _num(rec.get(c))) for label, c in columns)
         rows.append(
             MoveRow(
                 account_id=_col(rec, "account_id"),
@@ -838,6 +885,7 @@ def _move_rows(frame: pd.DataFrame, names: Mapping[str, str], roster: set[str]) 
                 from_rep=_who(_col(rec, "previous_owner_id"), names, roster),
                 to_rep=_who(_col(rec, "owner_id"), names, roster),
                 reason=_col(rec, "reason"),
+                measures=tuple((label, v) for label, v in amounts if v),
             )
         )
     rows.sort(key=lambda m: (m.tier or 9, -(m.potential or 0.0), m.account_id))
@@ -882,7 +930,7 @@ def build_rep_book(
         )
     chart, cw, ch, cb = _tier_chart(tiers)
     has_score = "score" in frame.columns and bool((mine["score"] != "").any()) if len(mine) else False
-    items = _account_rows(mine, rep_id, names, roster)
+    items = _account_rows(mine, rep_id, names, roster, plan)
     leaving = plan.leaving_by_rep.get(rep_id, frame.iloc[0:0])
     info = _rep_info(plan, rep)
     return RepBookContext(
@@ -911,9 +959,21 @@ def build_rep_book(
         sorted_by="score" if has_score else "potential",
         has_score=has_score,
         sections=_sections(items, has_score),
-        leaving=_move_rows(leaving, names, roster),
+        leaving=_move_rows(leaving, names, roster, plan),
         geo_map=rep_map(plan, rep_id) if maps else None,
-        measures=measure_lines(plan, rep_id),
+        measures=_with_pool_averages(plan, rep, measure_lines(plan, rep_id)),
+    )
+
+
+def _with_pool_averages(plan: PlanDir, rep: Rep, lines: Sequence[MeasureLine]) -> tuple[MeasureLine, ...]:
+    """``lines`` with each measure's average per rep over the rep's pool (as the tiers have)."""
+    key = _pool_key(plan, rep)
+    peers = [dict(r.measure_items()) for r in plan.reps if _pool_key(plan, r) == key]
+    return tuple(
+        dataclasses.replace(
+            line, pool_average=_mean([p[line.name].value if line.name in p else None for p in peers])
+        )
+        for line in lines
     )
 
 
@@ -971,7 +1031,7 @@ class TeamBandLine:
     pool: str = doc(
         'The pool (region) the team\'s reps plan in; with product ICPs followed by the product, e.g. "West / core, insights (core)".'
     )
-    what: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or a measure's name.")
+    what: str = doc("'Tier 1', 'Tier 2', 'Tier 3' or a measure's label ('ARR').")
     value: float = doc("The team's count (tiers) or total (measures).")
     fair: float = doc("The team's fair share: team capacity / pool capacity x the pool's total.")
     low: float = doc("The team band's lower end.")
@@ -984,6 +1044,8 @@ class TeamBandLine:
 
 
 def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
+    from ..plan_result import measure_label
+
     out = []
     for t in plan.result.teams or ():
         if _s(t.get("manager")).strip() != manager:
@@ -1010,7 +1072,7 @@ def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
                 out.append(
                     TeamBandLine(
                         pool=pool,
-                        what=str(name),
+                        what=measure_label(str(name)),
                         value=float(m["value"]),
                         fair=float(m["fair"]),
                         low=float(lo),
@@ -1019,6 +1081,29 @@ def _team_bands(plan: PlanDir, manager: str) -> tuple[TeamBandLine, ...]:
                     )
                 )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class TeamMeasure:
+    """One balance measure summed over a manager's team."""
+
+    label: str = doc("The measure as a sales-ops person reads it ('ARR').")
+    value: float = doc("The team's total after the plan (the sum of its reps' totals).")
+    fair: float = doc("The sum of the team's reps' fair shares.")
+
+
+def _team_measures(plan: PlanDir, reps: Sequence[Rep]) -> tuple[TeamMeasure, ...]:
+    """Every measure of the plan summed over ``reps`` (potential alone for older plans)."""
+    from ..plan_result import measure_label
+
+    value: dict[str, float] = {}
+    fair: dict[str, float] = {}
+    for r in reps:
+        for name, m in r.measure_items():
+            value[name] = value.get(name, 0.0) + m.value
+            fair[name] = fair.get(name, 0.0) + m.fair
+    names = [n for n in plan.result.measure_names() if n in value]
+    return tuple(TeamMeasure(label=measure_label(n), value=value[n], fair=fair[n]) for n in names)
 
 
 @dataclass(frozen=True)
@@ -1062,6 +1147,11 @@ class ManagerRollupContext:
     team_bands: tuple[TeamBandLine, ...] = doc(
         "The team's balance against its own band (balance.team_band), per pool, tier and "
         "measure; empty when the plan does not balance teams.",
+        default=(),
+    )
+    team_measures: tuple[TeamMeasure, ...] = doc(
+        "Every balance measure (potential first) summed over the team, against the sum of its "
+        "reps' fair shares.",
         default=(),
     )
 
@@ -1168,13 +1258,14 @@ def build_manager_rollup(
             total(line.fair_tier[2] for line in lines),
         ),
         team_fair_potential=total(line.fair_potential for line in lines),
-        moves_in=_move_rows(joining, names, roster),
-        moves_out=_move_rows(leaving, names, roster),
-        moves_within=_move_rows(within, names, roster),
+        moves_in=_move_rows(joining, names, roster, plan),
+        moves_out=_move_rows(leaving, names, roster, plan),
+        moves_within=_move_rows(within, names, roster, plan),
         gaps=_gap_lines(plan, reps),
         geo_map=team_map(plan, [line.rep_id for line in lines]) if maps else None,
         **_measures_fields(plan, [line.rep_id for line in lines]),
         team_bands=_team_bands(plan, manager),
+        team_measures=_team_measures(plan, reps),
     )
 
 
@@ -1216,6 +1307,11 @@ class OverallInfo:
     baseline_potential_deviation: float | None = doc("Baseline's worst potential deviation.")
     baseline_measures: tuple[tuple[str, float | None], ...] = doc(
         "Baseline's worst deviation of each measure after potential, as (label, deviation)."
+    )
+    measure_cvs: tuple[tuple[str, float | None], ...] = doc(
+        "Per measure (potential first), the coefficient of variation of each rep's total ÷ fair "
+        "share, as (label, cv); potential alone for plans written before measures.",
+        default=(),
     )
 
 
@@ -1298,6 +1394,11 @@ class PlanSummaryContext:
     )
     rep_measures: tuple[RepMeasures, ...] = doc(
         "Per rep, each measure against fair share and band (a row of the measures table).", default=()
+    )
+    team_average_measures: tuple[tuple[str, float | None], ...] = doc(
+        "Per measure (potential first), its average per rep over the whole plan, as (label, "
+        "amount); potential alone for plans written before measures.",
+        default=(),
     )
 
 
@@ -1472,10 +1573,16 @@ def build_plan_summary(
                 for n, m in (baseline.measures or {} if baseline is not None else {}).items()
                 if n != "potential"
             ),
+            measure_cvs=tuple((measure_label(n), _num(m.cv)) for n, m in overall.measures.items())
+            if overall.measures
+            else (("Potential", _num(overall.potential_cv)),),
         ),
         team_average_accounts=_num(team.accounts),
         team_average_tiers=tiers3(team.tier_counts),
         team_average_potential=_num(team.potential),
+        team_average_measures=tuple((measure_label(n), _num(v)) for n, v in team.measures.items())
+        if team.measures
+        else (("Potential", _num(team.potential)),),
         gaps=_gap_lines(plan, plan.reps),
         gaps_before=(
             _gap_lines(plan, plan.reps, before=True) if any(r.before is not None for r in plan.reps) else None

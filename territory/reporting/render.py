@@ -75,6 +75,15 @@ def money(value: Any, dash: str = "\u2014") -> str:
     return dash if n is None else f"{n:,.0f}"
 
 
+def amount(value: Any, dash: str = "\u2014") -> str:
+    """A measure's amount in its own units, as the terminal and summary sentences print it:
+    1204000.0 -> '1,204,000', 12.5 -> '12.5'."""
+    from ..plan_result import amount_text
+
+    n = _number(value)
+    return dash if n is None else amount_text(n)
+
+
 def money_short(value: Any, dash: str = "\u2014") -> str:
     """1234567.8 -> '1.23M', 12345 -> '12.3k', 950 -> '950'."""
     n = _number(value)
@@ -155,6 +164,7 @@ def isolate_bidi(value: Any) -> Any:
 FILTERS: dict[str, Callable[..., str]] = {
     "money": money,
     "money_short": money_short,
+    "amount": amount,
     "pct": pct,
     "int_commas": int_commas,
     "num": num,

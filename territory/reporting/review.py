@@ -46,6 +46,7 @@ from .context import (
     _truthy,
     load_plan_dir,
     managers_of,
+    measure_column,
     team_moves,
 )
 from .render import int_commas, money, money_short, num, pct
@@ -194,14 +195,6 @@ def _numbers(series: pd.Series) -> list[float | None]:
     return [_num(v) for v in series.tolist()]
 
 
-def _find_column(frame: pd.DataFrame, name: str) -> str | None:
-    """The assignments column holding a measure (exact name, else ignoring case)."""
-    if name in frame.columns:
-        return name
-    folded = [c for c in frame.columns if str(c).casefold() == name.casefold()]
-    return folded[0] if len(folded) == 1 else None
-
-
 def _people(plan: PlanDir, managers: list[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every owner the page names: the roster, then owners who left the team."""
     team = {m: i for i, m in enumerate(managers)}
@@ -234,7 +227,7 @@ def _accounts(
     amount_cols = []
     for m in measures:
         if m.kind == "amount":
-            col = _find_column(a, m.key)
+            col = measure_column(a, m.key)
             if col is not None:
                 amount_cols.append((m.label, col))
     has_score = "score" in a.columns and bool((a["score"] != "").any()) if len(a) else False
@@ -384,6 +377,12 @@ def _review_data(
         "facts": _facts(plan, result.overall, result.solver, rep_rows),
         "band_rule": _band_rule(plan),
         "potential_band": potential_band,
+        # every balanced measure's band in words: 'Potential ±10 %, ARR ±15 %'
+        "measure_bands": ", ".join(
+            f"{m.label} ±{pct(band, 0)}"
+            for m in measures
+            if m.kind == "amount" and (band := result.measure_band(m.key)) is not None
+        ),
         "scale": _scale(cells_all, tier_band),
         "measures": [{"key": m.key, "label": m.label, "kind": m.kind} for m in measures],
         "people": people,

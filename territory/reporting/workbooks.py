@@ -156,19 +156,61 @@ def _account_values(section: str, a: AccountRow, has_score: bool) -> list[Any]:
     ]
 
 
-def _move_values(m: MoveRow) -> list[Any]:
-    return [m.account_id, m.name, m.tier, m.region, m.potential, m.from_rep, m.to_rep, m.reason]
+def _move_values(m: MoveRow, measures: Sequence[str] = ()) -> list[Any]:
+    """A move's cells; ``measures``: the labels of the measure columns after Potential."""
+    amounts = dict(m.measures)
+    return [
+        m.account_id,
+        m.name,
+        m.tier,
+        m.region,
+        m.potential,
+        *(amounts.get(label, 0.0) for label in measures),
+        m.from_rep,
+        m.to_rep,
+        m.reason,
+    ]
 
 
-def _columns(has_score: bool, extra: Sequence[Column] = ()) -> list[Column]:
-    return [*extra, *(c for c in ACCOUNT_COLUMNS if has_score or c.header != "Score")]
+def _move_columns(measures: Sequence[str]) -> list[Column]:
+    """MOVE_COLUMNS with a column per other balance measure after Potential."""
+    at = [c.header for c in MOVE_COLUMNS].index("Potential") + 1
+    return [*MOVE_COLUMNS[:at], *(Column(label, 14, MONEY) for label in measures), *MOVE_COLUMNS[at:]]
 
 
-def _account_rows(book: RepBookContext, sheet: _Sheet, has_score: bool, prefix: Sequence[Any] = ()) -> None:
-    """The book's accounts in the PDF's order: tier sections, subsidiaries under their parent."""
+def _columns(has_score: bool, extra: Sequence[Column] = (), measures: Sequence[str] = ()) -> list[Column]:
+    """The account sheet's columns; ``measures``: the other balance measures' labels, each a
+    column after Potential."""
+    out = [*extra]
+    for c in ACCOUNT_COLUMNS:
+        if has_score or c.header != "Score":
+            out.append(c)
+        if c.header == "Potential":
+            out += [Column(label, 14, MONEY) for label in measures]
+    return out
+
+
+def _other_measures(book: RepBookContext) -> list[str]:
+    """The labels of the book's balance measures other than potential."""
+    return [m.label for m in book.measures if m.name != "potential"]
+
+
+def _account_rows(
+    book: RepBookContext,
+    sheet: _Sheet,
+    has_score: bool,
+    prefix: Sequence[Any] = (),
+    measures: Sequence[str] = (),
+) -> None:
+    """The book's accounts in the PDF's order: tier sections, subsidiaries under their parent;
+    ``measures``: the labels of the measure columns (0 where the book lists no amount)."""
     for section in book.sections:
         for a in section.rows:
-            sheet.add([*prefix, *_account_values(section.title, a, has_score)], indent=a.depth)
+            values = _account_values(section.title, a, has_score)
+            at = 6 if has_score else 5  # after Potential (see _account_values)
+            amounts = dict(a.measures)
+            values[at:at] = [amounts.get(label, 0.0) for label in measures]
+            sheet.add([*prefix, *values], indent=a.depth)
 
 
 def _workbook() -> Any:
@@ -245,13 +287,14 @@ def rep_workbook(plan: PlanDir, rep_id: str, *, generated_on: dt.date) -> bytes:
     """One rep's workbook: Accounts (the PDF's account list), Balance and Leaving sheets."""
     book = build_rep_book(plan, rep_id, generated_on=generated_on, maps=False)
     wb = _workbook()
-    accounts = _Sheet(wb.create_sheet("Accounts"), _columns(book.has_score))
-    _account_rows(book, accounts, book.has_score)
+    others = _other_measures(book)
+    accounts = _Sheet(wb.create_sheet("Accounts"), _columns(book.has_score, (), others))
+    _account_rows(book, accounts, book.has_score, (), others)
     accounts.finish()
     _balance_sheet(wb, book)
-    leaving = _Sheet(wb.create_sheet("Leaving"), MOVE_COLUMNS)
+    leaving = _Sheet(wb.create_sheet("Leaving"), _move_columns(others))
     for m in book.leaving:
-        leaving.add(_move_values(m))
+        leaving.add(_move_values(m, others))
     leaving.finish()
     return workbook_bytes(wb, generated_on)
 
@@ -321,20 +364,21 @@ def manager_workbook(plan: PlanDir, manager: str, *, generated_on: dt.date) -> b
     team.finish()
     books = [build_rep_book(plan, r.rep_id, generated_on=generated_on, maps=False) for r in rollup.reps]
     has_score = any(b.has_score for b in books)
+    others = _other_measures(books[0]) if books else []
     accounts = _Sheet(
-        wb.create_sheet("Accounts"), _columns(has_score, (Column("Rep ID", 14), Column("Rep", 26)))
+        wb.create_sheet("Accounts"), _columns(has_score, (Column("Rep ID", 14), Column("Rep", 26)), others)
     )
     for book in books:
-        _account_rows(book, accounts, has_score, (book.rep.rep_id, book.rep.name))
+        _account_rows(book, accounts, has_score, (book.rep.rep_id, book.rep.name), others)
     accounts.finish()
-    moves = _Sheet(wb.create_sheet("Moves"), (Column("Move", 10), *MOVE_COLUMNS))
+    moves = _Sheet(wb.create_sheet("Moves"), (Column("Move", 10), *_move_columns(others)))
     for label, rows in (
         ("joining", rollup.moves_in),
         ("leaving", rollup.moves_out),
         ("within", rollup.moves_within),
     ):
         for m in rows:
-            moves.add([label, *_move_values(m)])
+            moves.add([label, *_move_values(m, others)])
     moves.finish()
     return workbook_bytes(wb, generated_on)
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ...config import PlanConfig
+from ...plan_result import measure_label, measure_setting, plain_name
 from ..state import PoolState
 from ..units import measures_of
 from .base import (
@@ -101,11 +102,11 @@ class MeasureBalance(MeasureFamily):
         key = f"band:{self.measure.name}"
         notes[key] = max(notes.get(key, 0.0), need)
         biggest = sol.largest(self.index, r)
-        name = self.measure.name
+        name = measure_label(self.measure.name)
         # (in the class model the rep's largest unit is only known to be at most its class's)
         alone = "alone is" if b.items.kind == "unit" else "alone is at most"
         return [
-            f"{name.capitalize()} band +-{self.measure.band:.0%} cannot hold for {b.pool.rep_ids[r]} in "
+            f"{name} band +-{self.measure.band:.0%} cannot hold for {b.pool.rep_ids[r]} in "
             f"{b.pool.name}: {total:,.0f} against a fair share of {fair:,.0f} ({total / fair - 1:+.1%}); "
             f"its largest account or family {alone} {biggest:,.0f}."
         ]
@@ -115,7 +116,7 @@ class MeasureBalance(MeasureFamily):
         if need <= 0:
             return []
         return [
-            f"Widen balance.measures.{self.measure.name}.band to +-{math.ceil(need * 100)} %, or set "
+            f"Widen {measure_setting(self.measure.name)}.band to +-{math.ceil(need * 100)} %, or set "
             "balance.hard_bands = false."
         ]
 
@@ -161,7 +162,7 @@ class _Measure(PairSum):
                 continue
             fair = float(self.fair[r])
             rep = st.pool.rep_ids[r]
-            name = self.meas.name
+            name = plain_name(self.meas.name)
             out.append(
                 Violation(
                     self.family.key,
@@ -170,7 +171,7 @@ class _Measure(PairSum):
                     hint=band_hint(
                         st.cfg,
                         "a few large accounts or families may make the band unreachable; widen "
-                        f"balance.measures.{name}.band",
+                        f"{measure_setting(self.meas.name)}.band",
                     ),
                     hard=hard,
                     rep=rep,
