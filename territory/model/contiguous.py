@@ -144,7 +144,7 @@ def solve_contiguous(
     rep_of_unit, objective, connected = loose, math.inf, False
     small = pairs_of(pool) <= SMALL_POOL_PAIRS
     if not guide or small:  # the plan without contiguity, mended
-        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen, spread=True)
     if guide:
         rep_of_unit, objective, connected = guided_starts(
             pool,
@@ -158,13 +158,18 @@ def solve_contiguous(
             GUIDE_PRICES if small else GUIDE_PRICES[:1],
         )
     if not connected and objective == math.inf:  # no guided start kept every rule
-        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen, spread=True)
     bound = report.bound
     log = report.log
+    # The loop on the whole model when it is small enough; else, when its units with accounts
+    # are, on the model with each unit without accounts tied to its nearest unit with accounts
+    # (``tied_units``): a restriction, so its plans are plans of the whole model but its
+    # bound is no bound of it, and is not used.
+    tie = None if pairs_of(pool) <= max_pairs else tied_units(pool, units)
     if (
         cfg.solver.name == "highs"
         and any(f.name == "contiguity" for f in fams)
-        and 0 < pairs_of(pool) <= max_pairs
+        and 0 < (pairs_of(pool) if tie is None else pairs_of(pool, pool.size > 0)) <= max_pairs
         and (pool.rep_product >= 0).all()
     ):
 
@@ -180,15 +185,17 @@ def solve_contiguous(
             rep_of_unit,
             objective if connected else math.inf,
             budget,
-            seed_plans=(loose,),
+            seed_plans=(spread_out(pool, units, cfg, fams, loose, chosen),),
             mend=mend,
+            tie=tie,
         )
         if res.rep_of_unit is not None:
             rep_of_unit, objective = res.rep_of_unit, res.objective
-        if res.bound is not None:
+        if res.bound is not None and tie is None:
             bound = res.bound if bound is None else max(bound, res.bound)
         log += (
-            f"\ncontiguity cut loop: {res.rounds} solves, {res.cuts} separator rows, "
+            f"\ncontiguity cut loop{' (units without accounts tied)' if tie is not None else ''}: "
+            f"{res.rounds} solves, {res.cuts} separator rows, "
             f"{res.seconds:.2f} s: {res.note}"
         )
         budget.note("the contiguity cut loop", res.timed_out)
@@ -280,7 +287,7 @@ def _guided(
             break
         if not rep.has_solution or (plan < 0).any():
             break
-        found = _mend(pool, units, cfg, fams, plan, chosen)
+        found = _mend(pool, units, cfg, fams, plan, chosen, spread=True)
         if found[2] and (not best[2] or found[1] < best[1] - 1e-9):
             best = found
         from_plan = best[0]
@@ -288,23 +295,53 @@ def _guided(
 
 
 def _mend(
-    pool: Pool, units: Units, cfg: PlanConfig, fams: list[Family], plan: np.ndarray, chosen: np.ndarray
+    pool: Pool,
+    units: Units,
+    cfg: PlanConfig,
+    fams: list[Family],
+    plan: np.ndarray,
+    chosen: np.ndarray,
+    *,
+    spread: bool = False,
 ) -> tuple[np.ndarray, float, bool]:
     """A plan made connected by the heuristic (``connect``, then the local search with moves
     that keep every territory one piece): (rep per unit, objective, whether it keeps every
-    hard rule, contiguity included)."""
-    from .families.contiguity import boundary_moves, chain_moves, connect
+    hard rule, contiguity included). ``spread``: ``plan`` comes from a model without
+    contiguity, whose units without accounts lie anywhere: each first goes to the rep of
+    its nearest unit with accounts (``spread_empty``)."""
+    from .families.contiguity import boundary_moves, chain_moves, connect, corridor_moves
     from .repair import Objective
     from .search import improve
 
+    start = spread_out(pool, units, cfg, fams, plan, chosen) if spread else plan.copy()
+    best: tuple[np.ndarray, float, bool] | None = None
+    for bridging in (False, True) if (pool.size == 0).any() else (False,):
+        st = pool_state(pool, units, cfg, start.copy(), chosen)
+        obj = Objective(st, fams)
+        connect(obj, bridging)
+        for _ in range(3):  # again while a round finds something: a border move can open a swap
+            if not improve(obj) + boundary_moves(obj) + chain_moves(obj) + corridor_moves(obj):
+                break
+        ok = not any(v.hard for v in check_all(st, fams))
+        found = (st.rep_of_unit, evaluate(st, fams), ok)
+        if best is None or (found[2], -found[1]) > (best[2], -best[1] + 1e-9):
+            best = found
+    assert best is not None
+    return best
+
+
+def spread_out(
+    pool: Pool, units: Units, cfg: PlanConfig, fams: list[Family], plan: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """``plan`` with each geographic unit without accounts given to the rep of its nearest
+    unit with accounts (``contiguity.spread_empty``)."""
+    from .families.contiguity import Pieces, spread_empty
+
+    family = next((f for f in fams if f.name == "contiguity"), None)
+    if family is None:
+        return plan.copy()
     st = pool_state(pool, units, cfg, plan.copy(), chosen)
-    obj = Objective(st, fams)
-    connect(obj)
-    for _ in range(3):  # again while a round finds something: a border move can open a swap
-        if not improve(obj) + boundary_moves(obj) + chain_moves(obj):
-            break
-    ok = not any(v.hard for v in check_all(st, fams))
-    return st.rep_of_unit, evaluate(st, fams), ok
+    return spread_empty(Pieces(family, st), st.items.eligible(), st.item_of_unit, plan)
 
 
 def separators(nb: list[list[int]], owned: list[int] | set[int]) -> list[Cut]:
@@ -343,12 +380,38 @@ def territory_pieces(nb: list[list[int]], geo: np.ndarray, rep_of_unit: np.ndarr
     return [len(bfs_pieces(nb, m)) for m in members]
 
 
-def pairs_of(pool: Pool) -> int:
-    """Eligible (unit, rep) pairs of a pool: the size of its per-unit model."""
+def pairs_of(pool: Pool, which: np.ndarray | None = None) -> int:
+    """Eligible (unit, rep) pairs of a pool (of its units ``which``): the size of its per-unit model."""
     if not pool.n_units:
         return 0
     sizes = np.array([len(r) for r in pool.sig_reps], dtype=np.int64)
-    return int(sizes[pool.sig].sum())
+    return int(sizes[pool.sig if which is None else pool.sig[which]].sum())
+
+
+def tied_units(pool: Pool, units: Units) -> np.ndarray | None:
+    """Per unit of the pool, the unit with accounts that a geographic unit without accounts is
+    tied to in the cut loop's restricted model (the nearest, breadth first from all of them
+    at once in unit order, among those with the same eligible reps), -1 for the others; None
+    when the pool has no unit without accounts."""
+    empty = pool.size == 0
+    if units.nbr_ptr is None or not empty.any():
+        return None
+    glob = pool.units.tolist()
+    local = {g: i for i, g in enumerate(glob)}
+    nb = [[local[v] for v in units.nbrs(g).tolist() if v in local] for g in glob]
+    tie = np.full(pool.n_units, -1, dtype=np.int64)
+    seeds = np.flatnonzero(~empty)
+    root = np.full(pool.n_units, -1, dtype=np.int64)
+    root[seeds] = seeds
+    todo = deque(seeds.tolist())
+    while todo:
+        u = todo.popleft()
+        for v in nb[u]:
+            if root[v] < 0 and pool.sig[v] == pool.sig[u]:
+                root[v] = root[u]
+                todo.append(v)
+    tie[empty] = root[empty]
+    return tie
 
 
 def cut_loop(
@@ -366,13 +429,16 @@ def cut_loop(
     nodes: int = CUT_LOOP_NODES,
     flow_nodes: int = FLOW_NODES,
     stall: int = CUT_LOOP_STALL,
+    tie: np.ndarray | None = None,
 ) -> LoopResult:
     """The per-unit MIP of ``pool`` with contiguity by separator rows (see the module).
 
     ``start`` is a connected plan (local rep per unit) whose objective is
     ``start_objective``; ``seed_plans`` are broken plans whose separator rows are added
     before the first solve (the plan without contiguity); ``mend`` (rep_of_unit ->
-    (connected rep_of_unit, objective)) turns a round's broken plan into a connected one."""
+    (connected rep_of_unit, objective)) turns a round's broken plan into a connected one.
+    ``tie`` (per unit: the unit it must go with, -1 for none) restricts the model: its plans
+    keep every rule, but its bound is only a bound of the restricted model."""
     import highspy
 
     t0 = time.perf_counter()
@@ -385,6 +451,7 @@ def cut_loop(
     items = singletons(pool)
     b = build_model(items, cfg, families=fams)
     col = {(int(i), int(r)): int(c) for i, r, c in zip(items.pair_i, items.pair_r, b.y)}
+    add_ties(b, tie, col, pool.n_reps)
     h = _highs(b, cfg, nodes)
     reps = range(pool.n_reps)
     known: list[Cut] = []
@@ -451,11 +518,15 @@ def cut_loop(
             note = f"the bound stopped rising for {stall} solves with a territory still in pieces"
             break
         n_rows += add(found)
-    if not proven and flow_nodes > 0 and math.isfinite(best_obj) and pairs_of(pool) <= FLOW_MAX_PAIRS:
+    small = pairs_of(pool) if tie is None else pairs_of(pool, tie < 0)
+    if not proven and flow_nodes > 0 and math.isfinite(best_obj) and small <= FLOW_MAX_PAIRS:
         # The closing solve: the flow formulation (every solution connected) with every
         # separator row found, from the best connected plan.
         bf = build_model(items, cfg, families=fams)
-        start_of = add_flow(bf, nb, geo)
+        add_ties(bf, tie, col, pool.n_reps)
+        # tied: the flow runs over the groups (a unit with accounts and the units tied to it,
+        # connected), which is as good and far smaller than over every unit
+        start_of = add_flow(bf, *((nb, geo) if tie is None else grouped(nb, geo, tie)))
         hf = _highs(bf, cfg, flow_nodes)
         _add_rows(hf, separator_rows(known, col, pool.n_reps))
         status = _run(hf, bf, best, budget.left(), start_of)
@@ -481,12 +552,42 @@ def cut_loop(
         best if improved else None,
         best_obj,
         None if bound is None else min(bound, best_obj),
-        proven,
+        proven and tie is None,
         done,
         n_rows,
         time.perf_counter() - t0,
         note,
     )
+
+
+def grouped(nb: list[list[int]], geo: np.ndarray, tie: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
+    """The graph of the groups of ``tie`` (each unit not tied to another, with the units tied
+    to it): a group's neighbours are the groups its units touch; the geographic groups."""
+    root = np.where(tie >= 0, tie, np.arange(len(nb)))
+    out: list[set[int]] = [set() for _ in nb]
+    for u, vs in enumerate(nb):
+        a = int(root[u])
+        out[a].update(int(root[v]) for v in vs if int(root[v]) != a)
+    return [sorted(x) for x in out], geo & (tie < 0)
+
+
+def add_ties(b: Build, tie: np.ndarray | None, col: dict[tuple[int, int], int], n_reps: int) -> None:
+    """Rows ``x[u, r] = x[tie[u], r]`` for every tied unit ``u`` and rep ``r`` (see ``cut_loop``)."""
+    if tie is None:
+        return
+    i: list[int] = []
+    j: list[int] = []
+    v: list[float] = []
+    n = 0
+    for u in np.flatnonzero(tie >= 0).tolist():
+        for r in range(n_reps):
+            if (u, r) in col and (int(tie[u]), r) in col:
+                i += [n, n]
+                j += [col[(u, r)], col[(int(tie[u]), r)]]
+                v += [1.0, -1.0]
+                n += 1
+    if n:
+        b.m.add_rows("contiguity", "tied", n, np.asarray(i), np.asarray(j), np.asarray(v), 0.0, 0.0)
 
 
 def _highs(b: Build, cfg: PlanConfig, nodes: int, heuristics: bool = True) -> Any:
