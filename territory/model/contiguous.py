@@ -161,17 +161,31 @@ def solve_contiguous(
         rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen, spread=True)
     bound = report.bound
     log = report.log
-    # The loop on the whole model when it is small enough; else, when its units with accounts
-    # are, on the model with each unit without accounts tied to its nearest unit with accounts
-    # (``tied_units``): a restriction, so its plans are plans of the whole model but its
-    # bound is no bound of it, and is not used.
-    tie = None if pairs_of(pool) <= max_pairs else tied_units(pool, units)
-    if (
+    loop = (
         cfg.solver.name == "highs"
         and any(f.name == "contiguity" for f in fams)
-        and 0 < (pairs_of(pool) if tie is None else pairs_of(pool, pool.size > 0)) <= max_pairs
         and (pool.rep_product >= 0).all()
-    ):
+    )
+    tie = tied_units(pool, units) if loop and pairs_of(pool) > max_pairs else None
+    if tie is not None and 0 < pairs_of(pool, tie < 0) <= max_pairs:
+        # Too large for the loop, but not once each unit without accounts is tied to its
+        # nearest unit with accounts (the grouped model): a restriction of the pool's model,
+        # so its connected plan is a plan of the pool, mended further unit by unit here, but
+        # its bound is no bound of the pool's model, and is not used.
+        gpool, gunits, keep = grouped_pool(pool, units, tie)
+        grou, _c, grep = solve_contiguous(solve_one, gpool, gunits, cfg, max_pairs=max_pairs, guided=guided)
+        full = np.full(pool.n_units, -1, dtype=np.int64)
+        full[keep] = grou
+        full[tie >= 0] = full[tie[tie >= 0]]
+        found = _mend(pool, units, cfg, fams, full, chosen)
+        if found[2] and (not connected or found[1] < objective - 1e-9):
+            rep_of_unit, objective, connected = found
+        log += (
+            f"\nthe grouped model (each unit without accounts tied to its nearest unit with accounts; "
+            f"its bound not used): {grep.objective}, mended unit by unit {found[1]:.6g}"
+        )
+        budget.note("the grouped model", grep.status == STOPPED_STATUS)
+    elif loop and 0 < pairs_of(pool) <= max_pairs:
 
         def mend(plan: np.ndarray) -> tuple[np.ndarray, float] | None:
             rou, obj, ok = _mend(pool, units, cfg, fams, plan, chosen)
@@ -187,15 +201,13 @@ def solve_contiguous(
             budget,
             seed_plans=(spread_out(pool, units, cfg, fams, loose, chosen),),
             mend=mend,
-            tie=tie,
         )
         if res.rep_of_unit is not None:
             rep_of_unit, objective = res.rep_of_unit, res.objective
-        if res.bound is not None and tie is None:
+        if res.bound is not None:
             bound = res.bound if bound is None else max(bound, res.bound)
         log += (
-            f"\ncontiguity cut loop{' (units without accounts tied)' if tie is not None else ''}: "
-            f"{res.rounds} solves, {res.cuts} separator rows, "
+            f"\ncontiguity cut loop: {res.rounds} solves, {res.cuts} separator rows, "
             f"{res.seconds:.2f} s: {res.note}"
         )
         budget.note("the contiguity cut loop", res.timed_out)
@@ -315,10 +327,14 @@ def _mend(
 
     start = spread_out(pool, units, cfg, fams, plan, chosen) if spread else plan.copy()
     best: tuple[np.ndarray, float, bool] | None = None
+    connected: list[np.ndarray] = []
     for bridging in (False, True) if (pool.size == 0).any() else (False,):
         st = pool_state(pool, units, cfg, start.copy(), chosen)
         obj = Objective(st, fams)
         connect(obj, bridging)
+        if any(np.array_equal(st.rep_of_unit, c) for c in connected):
+            continue  # no bridge taken: the same plan as without
+        connected.append(st.rep_of_unit.copy())
         for _ in range(3):  # again while a round finds something: a border move can open a swap
             if not improve(obj) + boundary_moves(obj) + chain_moves(obj) + corridor_moves(obj):
                 break
@@ -388,6 +404,53 @@ def pairs_of(pool: Pool, which: np.ndarray | None = None) -> int:
     return int(sizes[pool.sig if which is None else pool.sig[which]].sum())
 
 
+def grouped_pool(pool: Pool, units: Units, tie: np.ndarray) -> tuple[Pool, Units, np.ndarray]:
+    """The grouped model of ``pool``: its units not tied to another (``tied_units``), each
+    with the units tied to it, which it touches through them. Returns that pool, the units
+    with the groups' adjacency, and the positions in ``pool`` of the units it keeps."""
+    keep = np.flatnonzero(tie < 0)
+    new = np.full(pool.n_units, -1, dtype=np.int64)
+    new[keep] = np.arange(keep.size)
+    cls = np.searchsorted(pool.class_start, np.arange(pool.n_units), side="right") - 1
+    kc = cls[keep]
+    first = np.flatnonzero(np.r_[True, kc[1:] != kc[:-1]]) if keep.size else np.zeros(0, dtype=np.int64)
+    assert units.nbr_ptr is not None
+    root = np.where(tie >= 0, tie, np.arange(pool.n_units))
+    local = {int(g): i for i, g in enumerate(pool.units.tolist())}
+    lists = [units.nbrs(g).tolist() for g in range(units.n_units)]
+    touch: dict[int, set[int]] = {int(u): set() for u in keep.tolist()}
+    for i, g in enumerate(pool.units.tolist()):
+        a = int(root[i])
+        touch[a].update(int(root[local[v]]) for v in lists[g] if v in local and int(root[local[v]]) != a)
+    for a, bs in touch.items():
+        lists[int(pool.units[a])] = sorted(int(pool.units[b]) for b in bs)
+    gunits = replace(
+        units,
+        nbr_ptr=np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64),
+        nbr_idx=np.asarray([v for x in lists for v in x], dtype=np.int64),
+    )
+    gpool = replace(
+        pool,
+        units=pool.units[keep],
+        unit_ids=[pool.unit_ids[i] for i in keep.tolist()],
+        size=pool.size[keep],
+        comp=pool.comp[keep],
+        value=pool.value[keep],
+        owner=pool.owner[keep],
+        forced=pool.forced[keep],
+        locked=pool.locked[keep],
+        product=pool.product[keep],
+        lock_auto=pool.lock_auto[keep],
+        sig=pool.sig[keep],
+        class_start=np.append(first, keep.size).astype(np.int64),
+        own_u=new[pool.own_u],
+        acc_local_unit=new[pool.acc_local_unit],
+        place=None if pool.place is None else pool.place[keep],
+        anchors=None,
+    )
+    return gpool, gunits, keep
+
+
 def tied_units(pool: Pool, units: Units) -> np.ndarray | None:
     """Per unit of the pool, the unit with accounts that a geographic unit without accounts is
     tied to in the cut loop's restricted model (the nearest, breadth first from all of them
@@ -429,16 +492,13 @@ def cut_loop(
     nodes: int = CUT_LOOP_NODES,
     flow_nodes: int = FLOW_NODES,
     stall: int = CUT_LOOP_STALL,
-    tie: np.ndarray | None = None,
 ) -> LoopResult:
     """The per-unit MIP of ``pool`` with contiguity by separator rows (see the module).
 
     ``start`` is a connected plan (local rep per unit) whose objective is
     ``start_objective``; ``seed_plans`` are broken plans whose separator rows are added
     before the first solve (the plan without contiguity); ``mend`` (rep_of_unit ->
-    (connected rep_of_unit, objective)) turns a round's broken plan into a connected one.
-    ``tie`` (per unit: the unit it must go with, -1 for none) restricts the model: its plans
-    keep every rule, but its bound is only a bound of the restricted model."""
+    (connected rep_of_unit, objective)) turns a round's broken plan into a connected one."""
     import highspy
 
     t0 = time.perf_counter()
@@ -451,7 +511,6 @@ def cut_loop(
     items = singletons(pool)
     b = build_model(items, cfg, families=fams)
     col = {(int(i), int(r)): int(c) for i, r, c in zip(items.pair_i, items.pair_r, b.y)}
-    add_ties(b, tie, col, pool.n_reps)
     h = _highs(b, cfg, nodes)
     reps = range(pool.n_reps)
     known: list[Cut] = []
@@ -518,15 +577,11 @@ def cut_loop(
             note = f"the bound stopped rising for {stall} solves with a territory still in pieces"
             break
         n_rows += add(found)
-    small = pairs_of(pool) if tie is None else pairs_of(pool, tie < 0)
-    if not proven and flow_nodes > 0 and math.isfinite(best_obj) and small <= FLOW_MAX_PAIRS:
+    if not proven and flow_nodes > 0 and math.isfinite(best_obj) and pairs_of(pool) <= FLOW_MAX_PAIRS:
         # The closing solve: the flow formulation (every solution connected) with every
         # separator row found, from the best connected plan.
         bf = build_model(items, cfg, families=fams)
-        add_ties(bf, tie, col, pool.n_reps)
-        # tied: the flow runs over the groups (a unit with accounts and the units tied to it,
-        # connected), which is as good and far smaller than over every unit
-        start_of = add_flow(bf, *((nb, geo) if tie is None else grouped(nb, geo, tie)))
+        start_of = add_flow(bf, nb, geo)
         hf = _highs(bf, cfg, flow_nodes)
         _add_rows(hf, separator_rows(known, col, pool.n_reps))
         status = _run(hf, bf, best, budget.left(), start_of)
@@ -552,42 +607,12 @@ def cut_loop(
         best if improved else None,
         best_obj,
         None if bound is None else min(bound, best_obj),
-        proven and tie is None,
+        proven,
         done,
         n_rows,
         time.perf_counter() - t0,
         note,
     )
-
-
-def grouped(nb: list[list[int]], geo: np.ndarray, tie: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
-    """The graph of the groups of ``tie`` (each unit not tied to another, with the units tied
-    to it): a group's neighbours are the groups its units touch; the geographic groups."""
-    root = np.where(tie >= 0, tie, np.arange(len(nb)))
-    out: list[set[int]] = [set() for _ in nb]
-    for u, vs in enumerate(nb):
-        a = int(root[u])
-        out[a].update(int(root[v]) for v in vs if int(root[v]) != a)
-    return [sorted(x) for x in out], geo & (tie < 0)
-
-
-def add_ties(b: Build, tie: np.ndarray | None, col: dict[tuple[int, int], int], n_reps: int) -> None:
-    """Rows ``x[u, r] = x[tie[u], r]`` for every tied unit ``u`` and rep ``r`` (see ``cut_loop``)."""
-    if tie is None:
-        return
-    i: list[int] = []
-    j: list[int] = []
-    v: list[float] = []
-    n = 0
-    for u in np.flatnonzero(tie >= 0).tolist():
-        for r in range(n_reps):
-            if (u, r) in col and (int(tie[u]), r) in col:
-                i += [n, n]
-                j += [col[(u, r)], col[(int(tie[u]), r)]]
-                v += [1.0, -1.0]
-                n += 1
-    if n:
-        b.m.add_rows("contiguity", "tied", n, np.asarray(i), np.asarray(j), np.asarray(v), 0.0, 0.0)
 
 
 def _highs(b: Build, cfg: PlanConfig, nodes: int, heuristics: bool = True) -> Any:

@@ -484,9 +484,14 @@ def corridor_moves(obj: Any, passes: int = 5, longest: int = 40) -> int:
         return None
 
     for _ in range(passes):
-        cand = np.flatnonzero(tr.geo & ~empty & ~p.locked)
+        # (a unit that touches none of its rep's units without accounts has no corridor)
+        cand = [
+            u
+            for u in np.flatnonzero(tr.geo & ~empty & ~p.locked).tolist()
+            if any(empty[v] and rou[v] == rou[u] for v in tr.nb[u])
+        ]
         us, a, b = [], [], []
-        for u in cand.tolist():
+        for u in cand:
             r1 = int(rou[u])
             for r2 in np.flatnonzero(elig[st.item_of_unit[u]]).tolist():
                 if r2 != r1:
@@ -507,7 +512,7 @@ def corridor_moves(obj: Any, passes: int = 5, longest: int = 40) -> int:
             if int(rou[u]) != r1:
                 continue
             path = path_to(u, r1, r2)
-            if path is None:
+            if not path:  # none, or a plain move (``boundary_moves``)
                 continue
             before = obj.penalty() + BIG * obj.excess()
             for w in (*path, u):
