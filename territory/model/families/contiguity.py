@@ -65,7 +65,7 @@ class Pieces(Tracker):
         self.members: list[set[int]] = [set() for _ in range(st.R)]
         for u in np.flatnonzero(self.geo).tolist():
             self.members[int(st.rep_of_unit[u])].add(u)
-        self.count = [self.count_of(m) for m in self.members]
+        self.count = Counts(self)
 
     def pieces_of(self, nodes: set[int]) -> list[list[int]]:
         return bfs_pieces(self.nb, nodes)
@@ -112,12 +112,17 @@ class Pieces(Tracker):
     def move(self, u: int, r1: int, r2: int) -> None:
         if r1 != r2 and self.geo[u]:
             mx, my = self.members[r1], self.members[r2]
-            # both one piece before and after (the local check): no need to count them again
-            local = self.count[r1] == 1 and self.count[r2] <= 1 and keeps_one_piece(self.nb, mx, my, u)
+            # both one piece before and after (the local check): no need to count them again;
+            # else both are counted when next asked for (a piece moved unit by unit is
+            # counted once, not once per unit)
+            c = self.count
+            local = c.known(r1) == 1 and c.known(r2) in (0, 1) and keeps_one_piece(self.nb, mx, my, u)
             mx.discard(u)
             my.add(u)
-            self.count[r1] = (1 if mx else 0) if local else self.count_of(mx)
-            self.count[r2] = 1 if local else self.count_of(my)
+            if local:
+                c[r1], c[r2] = (1 if mx else 0), 1
+            else:
+                c.forget(r1, r2)
 
     def excess(self) -> float:
         """0: a broken territory is mended by ``connect``, not by giving units back."""
@@ -149,6 +154,39 @@ class Pieces(Tracker):
         g.add_nodes_from(nodes)
         g.add_edges_from((u, v) for u in nodes for v in self.nb[u] if v in nodes and u < v)
         return nx.number_connected_components(g)
+
+
+class Counts:
+    """Each rep's number of pieces, counted when asked for after a move the local check
+    could not settle (``Pieces.move``)."""
+
+    def __init__(self, tr: Pieces):
+        self.tr = tr
+        self.n = [tr.count_of(m) for m in tr.members]
+        self.stale: set[int] = set()
+
+    def __getitem__(self, r: int) -> int:
+        if r in self.stale:
+            self.n[r] = self.tr.count_of(self.tr.members[r])
+            self.stale.discard(r)
+        return self.n[r]
+
+    def __setitem__(self, r: int, value: int) -> None:
+        self.n[r] = value
+        self.stale.discard(r)
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (self[r] for r in range(len(self.n)))
+
+    def known(self, r: int) -> int:
+        """The count when it is known without counting, else -1."""
+        return -1 if r in self.stale else self.n[r]
+
+    def forget(self, *reps: int) -> None:
+        self.stale.update(reps)
 
 
 def _comes_in(nb: list[list[int]], nodes: set[int], u: int, out: int) -> bool:
@@ -316,9 +354,12 @@ def boundary_moves(obj: Any, passes: int = 20) -> int:
     st = obj.st
     elig = st.items.eligible()
     taken = 0
+    # a unit without accounts (geo.units) costs nothing anywhere: moving it alone never
+    # lowers the objective (``corridor_moves`` moves them with a unit that has accounts)
+    mine = np.flatnonzero(tr.geo & (st.pool.size > 0)).tolist()
     for _ in range(passes):
         step = 0
-        for u in np.flatnonzero(tr.geo).tolist():
+        for u in mine:
             r = int(st.rep_of_unit[u])
             cands = sorted({int(st.rep_of_unit[v]) for v in tr.nb[u]} - {r})
             cands = [x for x in cands if elig[st.item_of_unit[u], x]]
