@@ -167,12 +167,13 @@ def solve_contiguous(
         and any(f.name == "contiguity" for f in fams)
         and (pool.rep_product >= 0).all()
     )
-    tie = tied_units(pool, units) if loop and pairs_of(pool) > max_pairs else None
+    tie = tied_units(pool, units) if loop else None
     if tie is not None and 0 < pairs_of(pool, tie < 0) <= max_pairs:
-        # Too large for the loop, but not once each unit without accounts is tied to its
-        # nearest unit with accounts (the grouped model): a restriction of the pool's model,
-        # so its connected plan is a plan of the pool, mended further unit by unit here, but
-        # its bound is no bound of the pool's model, and is not used.
+        # The grouped model (each unit without accounts tied to its nearest unit with
+        # accounts), when small enough for the loop: a restriction of the pool's model, so its
+        # connected plan is a plan of the pool, mended further unit by unit here, but its
+        # bound is no bound of the pool's model, and is not used. (The loop on the whole
+        # model, when it is small enough too, goes on from the best plan.)
         gpool, gunits, keep = grouped_pool(pool, units, tie)
         grou, _c, grep = solve_contiguous(solve_one, gpool, gunits, cfg, max_pairs=max_pairs, guided=guided)
         full = np.full(pool.n_units, -1, dtype=np.int64)
@@ -186,7 +187,7 @@ def solve_contiguous(
             f"its bound not used): {grep.objective}, mended unit by unit {found[1]:.6g}"
         )
         budget.note("the grouped model", grep.status == STOPPED_STATUS)
-    elif loop and 0 < pairs_of(pool) <= max_pairs:
+    if loop and 0 < pairs_of(pool) <= max_pairs:
 
         def mend(plan: np.ndarray) -> tuple[np.ndarray, float] | None:
             rou, obj, ok = _mend(pool, units, cfg, fams, plan, chosen)
@@ -459,17 +460,22 @@ def grouped_pool(pool: Pool, units: Units, tie: np.ndarray) -> tuple[Pool, Units
 
 def tied_units(pool: Pool, units: Units) -> np.ndarray | None:
     """Per unit of the pool, the unit with accounts that a geographic unit without accounts is
-    tied to in the cut loop's restricted model (the nearest, breadth first from all of them
-    at once in unit order, among those with the same eligible reps), -1 for the others; None
+    tied to in the grouped model (the nearest, breadth first from all of them at once in the
+    order of their ids, among those with the same eligible reps), -1 for the others; None
     when the pool has no unit without accounts."""
     empty = pool.size == 0
     if units.nbr_ptr is None or not empty.any():
         return None
     glob = pool.units.tolist()
     local = {g: i for i, g in enumerate(glob)}
-    nb = [[local[v] for v in units.nbrs(g).tolist() if v in local] for g in glob]
+    rank = np.empty(pool.n_units, dtype=np.int64)  # the units' order by id (FIPS, state code)
+    rank[np.argsort(np.asarray(pool.unit_ids, dtype=object), kind="stable")] = np.arange(pool.n_units)
+    nb = [
+        sorted((local[v] for v in units.nbrs(g).tolist() if v in local), key=rank.__getitem__) for g in glob
+    ]
     tie = np.full(pool.n_units, -1, dtype=np.int64)
     seeds = np.flatnonzero(~empty)
+    seeds = seeds[np.argsort(rank[seeds], kind="stable")]
     root = np.full(pool.n_units, -1, dtype=np.int64)
     root[seeds] = seeds
     todo = deque(seeds.tolist())
