@@ -2,11 +2,13 @@
 
 The plan's territories are built from units of a *graph*: the units of the covered area and
 which of them touch. This module gives the graph (``unit_graph``), each account's unit
-(``account_units``), the attachment of units without accounts to a neighbour that has some
-(``attach_empty``: so every unit of the map has an owner and a territory never has a hole),
-and the checks and measures of a finished plan (``pieces``, ``compactness``). The model sees
-only the units that hold accounts, with the adjacency of their attached groups
-(``territory.model.families.contiguity``). See docs/geography.md.
+(``account_units``), the units of the model (``free_units``: those with accounts, and those
+without accounts that a unit with accounts of their region reaches inside the region, each
+eligible to the reps of that unit), the attachment of the few others to a neighbouring unit
+of the model (``attach_empty``: so every unit of the map has an owner and a territory never
+has a hole), and the checks and measures of a finished plan (``pieces``, ``compactness``).
+The contiguity family (``territory.model.families.contiguity``) works on the graph of the
+units of the model. See docs/geography.md.
 """
 
 from __future__ import annotations

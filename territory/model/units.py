@@ -207,8 +207,8 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         ls = np.array([sig_id((int(o),)) for o in np.unique(lo_owners)], dtype=np.int64)
         sig[lu] = ls[np.searchsorted(np.unique(lo_owners), lo_owners)]
     if U > U0:  # units without accounts: the reps (and product) of their ``empty_like``
-        first = {str(k): i for i, k in enumerate(uniq[:U0].tolist())}
-        like = np.array([first[str(k)] for k in np.asarray(mi.empty_like).tolist()], dtype=np.int64)
+        at = {str(k): i for i, k in enumerate(uniq[:U0].tolist())}
+        like = np.array([at[str(k)] for k in np.asarray(mi.empty_like).tolist()], dtype=np.int64)
         sig[U0:] = sig[like]
         prod[U0:] = prod[like]
     sig_reps = [np.asarray(t, dtype=np.int64) for t in sig_list]

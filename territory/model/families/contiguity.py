@@ -1,8 +1,9 @@
 """Contiguity (``geo.units``): each rep's geographic units form one connected piece.
 
-The graph is the units' adjacency (``Units.nbrs``: states, counties or ZIP3 areas, each
-with the units without accounts attached to it, see ``territory.geo.territories``). Units
-that are not geographic (locked accounts, which stay account-level) are not in it.
+The graph is the units' adjacency (``Units.nbrs``: states, counties or ZIP3 areas, those
+without accounts included: they are units of the model with nothing to balance, see
+``territory.geo.territories``). Units that are not geographic (locked accounts, which stay
+account-level) are not in it.
 
 The family writes no rows into the model the methods solve: each method solves the model
 without it, then ``connect`` gives every piece of a territory but its largest to a touching
