@@ -180,3 +180,28 @@ def test_random_mountain_plans_are_connected_and_their_bound_is_valid(accounts) 
     assert one_piece_each(pool, units, rep_of_unit)
     assert report.objective >= optimum - 1e-6
     assert report.bound <= optimum + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(4, 12), st.integers(0, 10_000))
+def test_the_local_swap_check_agrees_with_counting_pieces(n, seed) -> None:
+    """``after_swap`` (a swap checked locally, not by counting every piece of a territory)
+    gives the same answer as counting the pieces after the swap, on random graphs and
+    one-piece territories."""
+    import random
+
+    from territory.geo.territories import bfs_pieces
+    from territory.model.families.contiguity import after_swap
+
+    rng = random.Random(seed)
+    g = nx.gnp_random_graph(n, 0.35, seed=seed)
+    nb = [sorted(g.neighbors(u)) for u in range(n)]
+    nodes = list(range(n))
+    rng.shuffle(nodes)
+    m = set(nodes[: rng.randint(1, n - 1)])
+    if len(bfs_pieces(nb, m)) != 1:
+        return
+    out = rng.choice([-1, *sorted(m)])
+    inn = rng.choice([-1, *sorted(set(range(n)) - m)])
+    after = (m - {out}) | ({inn} if inn >= 0 else set())
+    assert after_swap(nb, m, out, inn) == (len(bfs_pieces(nb, after)) <= 1)

@@ -90,15 +90,11 @@ class Pieces(Tracker):
                 ok[k] = keeps_one_piece(self.nb, self.members[x], self.members[y], u)
                 continue
             v = int(bb[k]) if bb is not None and self.geo[bb[k]] else -1
-            if (
-                self.count[x] == 1
-                and self.count[y] == 1
-                and not (
-                    _comes_in(self.nb, self.members[y], u if self.geo[u] else -1, v)
-                    and _comes_in(self.nb, self.members[x], v, u if self.geo[u] else -1)
+            if self.count[x] == 1 and self.count[y] == 1:  # a swap of two one-piece territories
+                uu = u if self.geo[u] else -1
+                ok[k] = after_swap(self.nb, self.members[x], uu, v) and after_swap(
+                    self.nb, self.members[y], v, uu
                 )
-            ):
-                ok[k] = False  # a unit that comes in touches nothing of what stays: two pieces
                 continue
             mx, my = set(self.members[x]), set(self.members[y])
             if self.geo[u]:
@@ -190,10 +186,33 @@ class Counts:
         self.stale.update(reps)
 
 
-def _comes_in(nb: list[list[int]], nodes: set[int], u: int, out: int) -> bool:
-    """Whether unit ``u`` (-1: none) joining ``nodes`` while ``out`` leaves them touches what
-    stays, or is alone: False is a quick proof that the territory breaks in two."""
-    return u < 0 or len(nodes) == (out in nodes) or any(v in nodes and v != out for v in nb[u])
+def after_swap(nb: list[list[int]], m: set[int], out: int, inn: int) -> bool:
+    """Whether territory ``m`` (one piece) stays one piece, or empty, when unit ``out`` (-1:
+    none) leaves it and unit ``inn`` (-1: none) comes in, checked locally: ``inn`` must
+    touch what stays, and ``out``'s neighbours (``inn`` among them) must still reach each
+    other without it (a search that stops once it has found them all). The same answer as
+    counting the pieces after the swap, without visiting the whole territory."""
+    stays = len(m) - (out in m)
+    if inn >= 0:
+        if not stays:
+            return True
+        if not any(v in m and v != out for v in nb[inn]):
+            return False  # touches nothing of what stays: two pieces
+    if out < 0:
+        return True
+    ends = [v for v in nb[out] if v in m or v == inn]
+    if len(ends) <= 1:
+        return True
+    want = set(ends[1:])
+    seen, todo = {out, ends[0]}, [ends[0]]
+    while todo and want:
+        w = todo.pop()
+        for v in nb[w]:
+            if v not in seen and (v in m or v == inn):
+                seen.add(v)
+                want.discard(v)
+                todo.append(v)
+    return not want
 
 
 def keeps_one_piece(nb: list[list[int]], mx: set[int], my: set[int], u: int) -> bool:
