@@ -124,9 +124,12 @@ def load_instance(accounts: Path, roster: Path, time_limit: float | None = None)
     region = acc["region"].astype(str).to_numpy(dtype=object)
     own_region = np.full(g.n, "", dtype=object)
     own_region[acc_unit] = region  # one state per county, so one region per county
-    unit_region = own_region[np.maximum(geo.anchor, 0)]
-    if (geo.anchor < 0).any():
+    # a county without accounts: the region of the county with accounts whose reps may hold it
+    # (its ``like``, or that of the unit of the model it was joined to)
+    src = np.where(geo.like >= 0, geo.like, geo.like[np.maximum(geo.anchor, 0)])
+    if (geo.anchor < 0).any() or (src < 0).any():
         raise SystemExit("a county joined no group of counties with accounts")
+    unit_region = own_region[src]
     tier = acc["tier"].to_numpy(dtype=np.int64)
     pot = pd.to_numeric(acc["potential"]).to_numpy(dtype=float)
     unit_tiers = np.stack([np.bincount(acc_unit[tier == t], minlength=g.n) for t in (1, 2, 3)], axis=1)

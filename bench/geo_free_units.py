@@ -3,11 +3,12 @@
     python bench/geo_free_units.py /tmp/geo-plan examples/geo/roster.csv
     python bench/geo_free_units.py /tmp/geo-plan examples/geo/roster.csv --region "South Atlantic"
 
-The plan's model sees only the counties with accounts, each with the empty counties that
-``attach_empty`` joined to it beforehand (docs/geography.md): a territory can reach another
-county only through whole groups, accounts included. The issue's problem is freer: every
-county goes to one rep and each territory is one piece, so an empty county may go to any
-rep whose territory it connects.
+Written when the plan's model saw only the counties with accounts, each with the empty
+counties joined to it beforehand: a territory could reach another county only through whole
+groups, accounts included. The issue's problem is freer: every county goes to one rep and
+each territory is one piece, so an empty county may go to any rep whose territory it
+connects. Since the empty counties are units of the model (docs/geography.md), this is a
+check of a plan from outside: on the example's plan it should find no better split.
 
 For each region (the roster's ``region``: one pool per region, as with a built-in Census
 rule set) this reads the plan's territories.csv, takes its territories as the start and

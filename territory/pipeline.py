@@ -614,6 +614,7 @@ def model_input(
         ),
         unit_nbrs=geo.group_nbrs() if geo is not None else None,
         unit_place=geo.places() if geo is not None else None,
+        **(dict(zip(("empty_units", "empty_like"), geo.empty_units())) if geo is not None else {}),
     )
 
 
@@ -846,7 +847,12 @@ def solve_input(
         from .geo.territories import territories
 
         extras["territories"], terr = territories(
-            geo, accounts, new_owner, reps["rep_id"].astype(str).tolist(), [pr.report for pr in results]
+            geo,
+            accounts,
+            new_owner,
+            reps["rep_id"].astype(str).tolist(),
+            [pr.report for pr in results],
+            solved.unit_owners(),
         )
         extras["geography"] = {**extras.get("geography", {}), "territories": terr}
     return Plan(

@@ -534,14 +534,15 @@ def test_a_family_follows_its_heads_unit_with_product_icps() -> None:
 
 def test_a_band_bent_by_whole_units_says_so_in_its_hint() -> None:
     """WA 5 - OR 10 - CA 5 accounts, two reps: one-piece territories of whole states give 5
-    and 15 Tier 1 accounts against a fair 10. The warning's hint names the units and the
-    grouping of units without accounts, not 'locks, families or eligibility' (there are none)."""
+    and 15 Tier 1 accounts against a fair 10. The warning's hint names the units, not 'locks,
+    families or eligibility' (there are none), and no longer a grouping of the units without
+    accounts before the solve (they are units of the model)."""
     plan = solve_input(chain(5, 10, 5))
     bent = [w for w in plan.warnings if "Tier 1 accounts" in w.message and "outside the band" in w.message]
     assert bent, [w.message for w in plan.warnings]
     for w in bent:
         assert w.hint.startswith(
-            "territories of whole states, each one connected piece, leave no better split"
+            "territories of whole states, each one connected piece: the plan found no better split here"
         )
-        assert "states without accounts are joined to a neighbour" in w.hint
+        assert "without accounts are joined" not in w.hint
         assert "locks, families or eligibility" not in w.hint

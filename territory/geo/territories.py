@@ -2,11 +2,13 @@
 
 The plan's territories are built from units of a *graph*: the units of the covered area and
 which of them touch. This module gives the graph (``unit_graph``), each account's unit
-(``account_units``), the attachment of units without accounts to a neighbour that has some
-(``attach_empty``: so every unit of the map has an owner and a territory never has a hole),
-and the checks and measures of a finished plan (``pieces``, ``compactness``). The model sees
-only the units that hold accounts, with the adjacency of their attached groups
-(``territory.model.families.contiguity``). See docs/geography.md.
+(``account_units``), the units of the model (``free_units``: those with accounts, and those
+without accounts that a unit with accounts of their region reaches inside the region, each
+eligible to the reps of that unit), the attachment of the few others to a neighbouring unit
+of the model (``attach_empty``: so every unit of the map has an owner and a territory never
+has a hole), and the checks and measures of a finished plan (``pieces``, ``compactness``).
+The contiguity family (``territory.model.families.contiguity``) works on the graph of the
+units of the model. See docs/geography.md.
 """
 
 from __future__ import annotations
@@ -195,14 +197,37 @@ def join_components(nbrs: list[list[int]], lat: np.ndarray, lon: np.ndarray) -> 
         work[b].append(a)
 
 
+def free_units(g: UnitGraph, has_accounts: np.ndarray, zone: np.ndarray) -> np.ndarray:
+    """For each unit, the unit with accounts of its own region (``zone``) nearest to it in the
+    graph without leaving the region (breadth first from every unit with accounts at once,
+    ties to the smaller unit index); itself for a unit with accounts; -1 for a unit without
+    accounts that no unit with accounts of its region reaches inside the region (or whose
+    region is unknown, ''). A unit with a ``like`` is a unit of the model: units without
+    accounts take the eligibility of their ``like`` (the reps who may hold a unit of that
+    region)."""
+    like = np.full(g.n, -1, dtype=np.int64)
+    seeds = np.flatnonzero(has_accounts).tolist()
+    like[seeds] = seeds
+    todo: deque[int] = deque(seeds)
+    while todo:
+        u = todo.popleft()
+        for v in g.nbrs[u]:
+            if like[v] < 0 and zone[v] != "" and zone[v] == zone[u]:
+                like[v] = like[u]
+                todo.append(v)
+    return like
+
+
 def attach_empty(g: UnitGraph, has_accounts: np.ndarray, zone: np.ndarray | None = None) -> np.ndarray:
-    """The unit with accounts that each unit joins (itself when it has accounts): a
-    breadth-first search from every unit with accounts at once, a unit without accounts
-    joining the first to reach it (ties: the smaller unit index). Each group is connected.
+    """The unit of the model that each unit joins (itself when it is one, ``has_accounts``):
+    a breadth-first search from every unit of the model at once, a unit outside it joining
+    the first to reach it (ties: the smaller unit index). Each group is connected.
 
     With ``zone`` (each unit's region), the search first stays inside each zone, so a unit
     joins a group of its own region (whose reps may hold it); units it cannot reach so
-    then join any neighbour."""
+    then join any neighbour. (Since units without accounts are units of the model
+    (``free_units``), only the units that no unit with accounts of their own region reaches
+    are joined so: a region known to no account, or a unit cut off from its region.)"""
     anchor = np.full(g.n, -1, dtype=np.int64)
     seeds = np.flatnonzero(has_accounts).tolist()
     anchor[seeds] = seeds
@@ -292,15 +317,23 @@ def fmt_km(x: float) -> float | None:
 
 @dataclass(frozen=True)
 class GeoSetup:
-    """The geographic units of one plan: the graph, each unit's anchor (the unit with
-    accounts whose group it joins, -1 when nothing reaches it), and each account row's unit
-    (-1 for an account that stays account-level: locked, or in a locked family)."""
+    """The geographic units of one plan: the graph, each unit's anchor (the unit of the model
+    it is, or joins: see ``free_units`` and ``attach_empty``; -1 when nothing reaches it), and
+    each account row's unit (-1 for an account that stays account-level: locked, or in a
+    locked family).
+
+    Units of the model are the units with accounts and the units without accounts that a
+    unit with accounts of their region reaches inside the region (``like``: the unit with
+    accounts whose eligibility they take); each goes to one rep. The few others (a region no
+    account names, a unit cut off from its region) join the group of a unit of the model."""
 
     graph: UnitGraph
     anchor: np.ndarray  # (G,)
     row_unit: np.ndarray  # (N,) graph index of the account's own unit, -1 when not placed
     follows: np.ndarray  # (N,) bool: the account follows a unit (not locked)
     key: np.ndarray  # (N,) object: the model unit key of rows that follow a unit
+    like: np.ndarray  # (G,) the unit with accounts whose eligibility a unit of the model takes, else -1
+    has: np.ndarray  # (G,) bool: accounts follow the unit
     product: str = ""  # with product ICPs: the product whose rows these are (keys end in ::product)
 
     @property
@@ -323,6 +356,16 @@ class GeoSetup:
             unit_key(ids[a]) + sfx: tuple(sorted(unit_key(ids[b]) + sfx for b in bs)) for a, bs in adj.items()
         }
 
+    def empty_units(self) -> tuple[np.ndarray, np.ndarray]:
+        """The units of the model without accounts: their keys, and the keys of the units with
+        accounts whose eligibility each takes (its ``like``), in unit order."""
+        ids, sfx = self.graph.ids, self.suffix
+        sel = np.flatnonzero((self.anchor == np.arange(self.graph.n)) & ~self.has).tolist()
+        return (
+            np.array([unit_key(ids[u]) + sfx for u in sel], dtype=object),
+            np.array([unit_key(ids[int(self.like[u])]) + sfx for u in sel], dtype=object),
+        )
+
 
 @dataclass(frozen=True)
 class ProductGeo:
@@ -341,6 +384,13 @@ class ProductGeo:
 
     def group_nbrs(self) -> dict[str, tuple[str, ...]]:
         return {k: v for part in self.parts.values() for k, v in part.group_nbrs().items()}
+
+    def empty_units(self) -> tuple[np.ndarray, np.ndarray]:
+        got = [part.empty_units() for part in self.parts.values()]
+        return (
+            np.concatenate([k for k, _ in got]).astype(object),
+            np.concatenate([like for _, like in got]).astype(object),
+        )
 
 
 def unit_key(unit_id: str) -> str:
@@ -425,7 +475,7 @@ def covered_states(unit_states: set[str], region_rules: str, roster_regions: set
 def unit_zones(
     g: UnitGraph, accounts: pd.DataFrame, own: np.ndarray, state_of: dict[str, str], region_rules: str
 ) -> np.ndarray:
-    """Each unit's region for ``attach_empty``: a built-in Census set's region or division
+    """Each unit's region for ``free_units`` and ``attach_empty``: a built-in Census set's region or division
     of its state; else the region of the accounts in its state when they all have one
     ('' when they differ or the state has none)."""
     from . import units
@@ -504,11 +554,13 @@ def _geo_setup(
     unit_of_row = family_units(accounts, state, row_unit, follows)
     has = np.zeros(g.n, dtype=bool)
     has[unit_of_row[follows & (unit_of_row >= 0)]] = True
-    anchor = attach_empty(g, has, unit_zones(g, accounts, own, state_of, region_rules))
+    zone = unit_zones(g, accounts, own, state_of, region_rules)
+    like = free_units(g, has, zone)
+    anchor = attach_empty(g, like >= 0, zone)
     key = np.full(len(accounts), "", dtype=object)
     sel = np.flatnonzero(follows & (unit_of_row >= 0))
     key[sel] = np.array([unit_key(u) for u in g.ids], dtype=object)[unit_of_row[sel]]
-    return GeoSetup(g, anchor, row_unit, follows & (unit_of_row >= 0), key)
+    return GeoSetup(g, anchor, row_unit, follows & (unit_of_row >= 0), key, like, has)
 
 
 def family_units(
@@ -593,22 +645,24 @@ def territories(
     new_owner: np.ndarray,
     rep_ids: list[str],
     reports: list[SolveReport] | None = None,
+    unit_owner: dict[str, int] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """territories.csv (one row per unit: its owner, the accounts that follow it, their
     tiers and potential) and summary.json's ``geography.territories``, with the bounds of
-    the pools' ``reports`` with and without contiguity. Raises
+    the pools' ``reports`` with and without contiguity. ``unit_owner`` (model unit key -> rep
+    index) gives the owners of the units of the model without accounts. Raises
     ``InfeasiblePlanError`` if a unit has no owner or a territory is not one piece.
 
     With product ICPs: one row per unit and product (a ``product`` column after ``state``),
     and the summary per product (``products``) with every rep's compactness and units."""
     if isinstance(geo, GeoSetup):
-        return _territories(geo, accounts, new_owner, rep_ids, reports)
+        return _territories(geo, accounts, new_owner, rep_ids, reports, unit_owner)
     import pandas as pd
 
     frames, per = [], {}
     for prod, part in geo.parts.items():
         at = geo.rows[prod]
-        frame, summary = _territories(part, accounts.iloc[at], new_owner[at], rep_ids)
+        frame, summary = _territories(part, accounts.iloc[at], new_owner[at], rep_ids, None, unit_owner)
         frame.insert(3, "product", prod)
         frames.append(frame)
         held = set(np.unique(new_owner[at]).tolist())
@@ -636,6 +690,7 @@ def _territories(
     new_owner: np.ndarray,
     rep_ids: list[str],
     reports: list[SolveReport] | None = None,
+    unit_owner: dict[str, int] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """``territories`` for one set of rows (all of them, or one product's)."""
     import pandas as pd
@@ -649,6 +704,9 @@ def _territories(
     key_unit = np.array([pos[k[4 : len(k) - cut]] for k in geo.key[rows].tolist()], dtype=np.int64)
     owner_of_anchor = np.full(g.n, -1, dtype=np.int64)
     owner_of_anchor[key_unit] = new_owner[rows]
+    keys, _like = geo.empty_units()
+    empty = [pos[k[4 : len(k) - cut]] for k in keys.tolist()]
+    owner_of_anchor[empty] = [(unit_owner or {}).get(k, -1) for k in keys.tolist()]
     owner = np.where(geo.anchor >= 0, owner_of_anchor[np.maximum(geo.anchor, 0)], -1)
     tier = accounts["tier"].to_numpy(dtype=np.int64)[rows]
     pot = pd.to_numeric(accounts["potential"], errors="coerce").fillna(0.0).to_numpy(dtype=float)[rows]

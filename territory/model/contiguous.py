@@ -81,6 +81,7 @@ FLOW_NODES = 20  # the closing solve of the flow formulation: branch-and-bound n
 ENDS = 1  # separator rows per pair of pieces: for the first units of the piece
 GUIDE_PRICES = (0.1, 1.0)  # the guided starts: compactness prices per 100 km (a move costs 1)
 GUIDE_ROUNDS = 2  # ... guided solves per price, each from the centres of the best plan so far
+BRIDGE_SHARE = 0.1  # units without accounts of a pool from which ``_mend`` also tries bridging
 SMALL_POOL_PAIRS = 2_000  # pools this small: every price, and the plan without contiguity mended
 # too; larger ones the first price alone (each round there costs seconds)
 
@@ -144,7 +145,7 @@ def solve_contiguous(
     rep_of_unit, objective, connected = loose, math.inf, False
     small = pairs_of(pool) <= SMALL_POOL_PAIRS
     if not guide or small:  # the plan without contiguity, mended
-        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen, spread=True)
     if guide:
         rep_of_unit, objective, connected = guided_starts(
             pool,
@@ -158,15 +159,35 @@ def solve_contiguous(
             GUIDE_PRICES if small else GUIDE_PRICES[:1],
         )
     if not connected and objective == math.inf:  # no guided start kept every rule
-        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen)
+        rep_of_unit, objective, connected = _mend(pool, units, cfg, fams, loose, chosen, spread=True)
     bound = report.bound
     log = report.log
-    if (
+    loop = (
         cfg.solver.name == "highs"
         and any(f.name == "contiguity" for f in fams)
-        and 0 < pairs_of(pool) <= max_pairs
         and (pool.rep_product >= 0).all()
-    ):
+    )
+    tie = tied_units(pool, units) if loop else None
+    if tie is not None and 0 < pairs_of(pool, tie < 0) <= max_pairs:
+        # The grouped model (each unit without accounts tied to its nearest unit with
+        # accounts), when small enough for the loop: a restriction of the pool's model, so its
+        # connected plan is a plan of the pool, mended further unit by unit here, but its
+        # bound is no bound of the pool's model, and is not used. (The loop on the whole
+        # model, when it is small enough too, goes on from the best plan.)
+        gpool, gunits, keep = grouped_pool(pool, units, tie)
+        grou, _c, grep = solve_contiguous(solve_one, gpool, gunits, cfg, max_pairs=max_pairs, guided=guided)
+        full = np.full(pool.n_units, -1, dtype=np.int64)
+        full[keep] = grou
+        full[tie >= 0] = full[tie[tie >= 0]]
+        found = _mend(pool, units, cfg, fams, full, chosen)
+        if found[2] and (not connected or found[1] < objective - 1e-9):
+            rep_of_unit, objective, connected = found
+        log += (
+            f"\nthe grouped model (each unit without accounts tied to its nearest unit with accounts; "
+            f"its bound not used): {grep.objective}, mended unit by unit {found[1]:.6g}"
+        )
+        budget.note("the grouped model", grep.status == STOPPED_STATUS)
+    if loop and 0 < pairs_of(pool) <= max_pairs:
 
         def mend(plan: np.ndarray) -> tuple[np.ndarray, float] | None:
             rou, obj, ok = _mend(pool, units, cfg, fams, plan, chosen)
@@ -180,7 +201,7 @@ def solve_contiguous(
             rep_of_unit,
             objective if connected else math.inf,
             budget,
-            seed_plans=(loose,),
+            seed_plans=(spread_out(pool, units, cfg, fams, loose, chosen),),
             mend=mend,
         )
         if res.rep_of_unit is not None:
@@ -280,7 +301,7 @@ def _guided(
             break
         if not rep.has_solution or (plan < 0).any():
             break
-        found = _mend(pool, units, cfg, fams, plan, chosen)
+        found = _mend(pool, units, cfg, fams, plan, chosen, spread=True)
         if found[2] and (not best[2] or found[1] < best[1] - 1e-9):
             best = found
         from_plan = best[0]
@@ -288,23 +309,62 @@ def _guided(
 
 
 def _mend(
-    pool: Pool, units: Units, cfg: PlanConfig, fams: list[Family], plan: np.ndarray, chosen: np.ndarray
+    pool: Pool,
+    units: Units,
+    cfg: PlanConfig,
+    fams: list[Family],
+    plan: np.ndarray,
+    chosen: np.ndarray,
+    *,
+    spread: bool = False,
 ) -> tuple[np.ndarray, float, bool]:
     """A plan made connected by the heuristic (``connect``, then the local search with moves
     that keep every territory one piece): (rep per unit, objective, whether it keeps every
-    hard rule, contiguity included)."""
-    from .families.contiguity import boundary_moves, chain_moves, connect
+    hard rule, contiguity included). ``spread``: ``plan`` comes from a model without
+    contiguity, whose units without accounts lie anywhere: each first goes to the rep of
+    its nearest unit with accounts (``spread_empty``)."""
+    from .families.contiguity import boundary_moves, chain_moves, connect, corridor_moves
     from .repair import Objective
     from .search import improve
 
+    start = spread_out(pool, units, cfg, fams, plan, chosen) if spread else plan.copy()
+    best: tuple[np.ndarray, float, bool] | None = None
+    connected: list[np.ndarray] = []
+    # with many units without accounts, ``connect`` also tries joining pieces through them
+    # (``bridge``); either may end better (on the example's West South Central 4 against 230,
+    # on Pacific 180 against 6,309), so both are searched from; with few (the county
+    # benchmark: 7 of 588 in South Atlantic) the second search would double the cost for little
+    many = (pool.size == 0).sum() >= BRIDGE_SHARE * pool.n_units
+    for bridging in (False, True) if many else (False,):
+        st = pool_state(pool, units, cfg, start.copy(), chosen)
+        obj = Objective(st, fams)
+        connect(obj, bridging)
+        if any(np.array_equal(st.rep_of_unit, c) for c in connected):
+            continue  # no bridge taken: the same plan as without
+        connected.append(st.rep_of_unit.copy())
+        for _ in range(3):  # again while a round finds something: a border move can open a swap
+            if not improve(obj) + boundary_moves(obj) + chain_moves(obj) + corridor_moves(obj):
+                break
+        ok = not any(v.hard for v in check_all(st, fams))
+        found = (st.rep_of_unit, evaluate(st, fams), ok)
+        if best is None or (found[2], -found[1]) > (best[2], -best[1] + 1e-9):
+            best = found
+    assert best is not None
+    return best
+
+
+def spread_out(
+    pool: Pool, units: Units, cfg: PlanConfig, fams: list[Family], plan: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """``plan`` with each geographic unit without accounts given to the rep of its nearest
+    unit with accounts (``contiguity.spread_empty``)."""
+    from .families.contiguity import Pieces, spread_empty
+
+    family = next((f for f in fams if f.name == "contiguity"), None)
+    if family is None:
+        return plan.copy()
     st = pool_state(pool, units, cfg, plan.copy(), chosen)
-    obj = Objective(st, fams)
-    connect(obj)
-    for _ in range(3):  # again while a round finds something: a border move can open a swap
-        if not improve(obj) + boundary_moves(obj) + chain_moves(obj):
-            break
-    ok = not any(v.hard for v in check_all(st, fams))
-    return st.rep_of_unit, evaluate(st, fams), ok
+    return spread_empty(Pieces(family, st), st.items.eligible(), st.item_of_unit, plan)
 
 
 def separators(nb: list[list[int]], owned: list[int] | set[int]) -> list[Cut]:
@@ -343,12 +403,90 @@ def territory_pieces(nb: list[list[int]], geo: np.ndarray, rep_of_unit: np.ndarr
     return [len(bfs_pieces(nb, m)) for m in members]
 
 
-def pairs_of(pool: Pool) -> int:
-    """Eligible (unit, rep) pairs of a pool: the size of its per-unit model."""
+def pairs_of(pool: Pool, which: np.ndarray | None = None) -> int:
+    """Eligible (unit, rep) pairs of a pool (of its units ``which``): the size of its per-unit model."""
     if not pool.n_units:
         return 0
     sizes = np.array([len(r) for r in pool.sig_reps], dtype=np.int64)
-    return int(sizes[pool.sig].sum())
+    return int(sizes[pool.sig if which is None else pool.sig[which]].sum())
+
+
+def grouped_pool(pool: Pool, units: Units, tie: np.ndarray) -> tuple[Pool, Units, np.ndarray]:
+    """The grouped model of ``pool``: its units not tied to another (``tied_units``), each
+    with the units tied to it, which it touches through them. Returns that pool, the units
+    with the groups' adjacency, and the positions in ``pool`` of the units it keeps."""
+    keep = np.flatnonzero(tie < 0)
+    new = np.full(pool.n_units, -1, dtype=np.int64)
+    new[keep] = np.arange(keep.size)
+    cls = np.searchsorted(pool.class_start, np.arange(pool.n_units), side="right") - 1
+    kc = cls[keep]
+    first = np.flatnonzero(np.r_[True, kc[1:] != kc[:-1]]) if keep.size else np.zeros(0, dtype=np.int64)
+    assert units.nbr_ptr is not None
+    root = np.where(tie >= 0, tie, np.arange(pool.n_units))
+    local = {int(g): i for i, g in enumerate(pool.units.tolist())}
+    lists = [units.nbrs(g).tolist() for g in range(units.n_units)]
+    touch: dict[int, set[int]] = {int(u): set() for u in keep.tolist()}
+    for i, g in enumerate(pool.units.tolist()):
+        a = int(root[i])
+        touch[a].update(int(root[local[v]]) for v in lists[g] if v in local and int(root[local[v]]) != a)
+    for a, bs in touch.items():
+        lists[int(pool.units[a])] = sorted(int(pool.units[b]) for b in bs)
+    gunits = replace(
+        units,
+        nbr_ptr=np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64),
+        nbr_idx=np.asarray([v for x in lists for v in x], dtype=np.int64),
+    )
+    gpool = replace(
+        pool,
+        units=pool.units[keep],
+        unit_ids=[pool.unit_ids[i] for i in keep.tolist()],
+        size=pool.size[keep],
+        comp=pool.comp[keep],
+        value=pool.value[keep],
+        owner=pool.owner[keep],
+        forced=pool.forced[keep],
+        locked=pool.locked[keep],
+        product=pool.product[keep],
+        lock_auto=pool.lock_auto[keep],
+        sig=pool.sig[keep],
+        class_start=np.append(first, keep.size).astype(np.int64),
+        own_u=new[pool.own_u],
+        acc_local_unit=new[pool.acc_local_unit],
+        place=None if pool.place is None else pool.place[keep],
+        anchors=None,
+    )
+    return gpool, gunits, keep
+
+
+def tied_units(pool: Pool, units: Units) -> np.ndarray | None:
+    """Per unit of the pool, the unit with accounts that a geographic unit without accounts is
+    tied to in the grouped model (the nearest, breadth first from all of them at once in the
+    order of their ids, among those with the same eligible reps), -1 for the others; None
+    when the pool has no unit without accounts."""
+    empty = pool.size == 0
+    if units.nbr_ptr is None or not empty.any():
+        return None
+    glob = pool.units.tolist()
+    local = {g: i for i, g in enumerate(glob)}
+    rank = np.empty(pool.n_units, dtype=np.int64)  # the units' order by id (FIPS, state code)
+    rank[np.argsort(np.asarray(pool.unit_ids, dtype=object), kind="stable")] = np.arange(pool.n_units)
+    nb = [
+        sorted((local[v] for v in units.nbrs(g).tolist() if v in local), key=rank.__getitem__) for g in glob
+    ]
+    tie = np.full(pool.n_units, -1, dtype=np.int64)
+    seeds = np.flatnonzero(~empty)
+    seeds = seeds[np.argsort(rank[seeds], kind="stable")]
+    root = np.full(pool.n_units, -1, dtype=np.int64)
+    root[seeds] = seeds
+    todo = deque(seeds.tolist())
+    while todo:
+        u = todo.popleft()
+        for v in nb[u]:
+            if root[v] < 0 and pool.sig[v] == pool.sig[u]:
+                root[v] = root[u]
+                todo.append(v)
+    tie[empty] = root[empty]
+    return tie
 
 
 def cut_loop(

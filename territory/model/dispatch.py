@@ -56,7 +56,12 @@ def solve_pools(
     """Solve every pool with the method ``cfg.solver.method`` asks for (or ``method``), then
     verify the plan. ``export_lp`` writes each pool's per-unit model in LP format first."""
     units = build_units(mi, cfg)
-    method = method or choose_method(cfg, units.n_pairs, units.n_units, export_lp is not None)
+    # (units without accounts, geo.units, are free columns of one row each that presolve
+    # takes out: the size that chooses the method is that of the units with accounts)
+    sized = units.size > 0
+    lens = np.array([len(s) for s in units.sig_reps], dtype=np.int64)
+    pairs = int(lens[units.sig[sized]].sum()) if sized.any() else 0
+    method = method or choose_method(cfg, pairs, int(sized.sum()), export_lp is not None)
     pools = build_pools(mi, cfg, units)
     out = SolvedPools.empty(mi.n_accounts, mi.n_reps, [m.name for m in units.measures])
     out.method = method

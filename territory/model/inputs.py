@@ -38,6 +38,10 @@ class ModelInput:
     # geo.units: unit key -> the keys of the units it touches (the contiguity family's graph)
     unit_nbrs: dict[str, tuple[str, ...]] | None = None
     unit_place: dict[str, tuple[float, float]] | None = None  # unit key -> (latitude, longitude)
+    # geo.units: units of the model that no row follows (units without accounts), by key, and
+    # the key of the unit with accounts whose eligibility and product each takes
+    empty_units: np.ndarray | None = None  # (E,) object
+    empty_like: np.ndarray | None = None  # (E,) object
 
     @property
     def n_accounts(self) -> int:

@@ -393,7 +393,8 @@ def exchanges(obj: Objective, own: np.ndarray, moved: np.ndarray, elig: np.ndarr
     movable = (p.owner != -2) & ~p.locked
     o = own[moved]
     # 1. units the owner received: every one of them, for every moved unit of that owner
-    recv = np.flatnonzero(movable & (rou != own))
+    # (units without accounts, geo.units, have no owner today and nothing to give back)
+    recv = np.flatnonzero(movable & (rou != own) & (p.size > 0))
     recv = recv[np.argsort(rou[recv], kind="stable")]
     lo = np.searchsorted(rou[recv], o, side="left")
     n = np.searchsorted(rou[recv], o, side="right") - lo

@@ -57,6 +57,13 @@ class SolvedPools:
     # per pool (in ``pools`` order): the local rep of each unit and the product of each rep
     plans: list[tuple[Pool, np.ndarray, np.ndarray]] = field(default_factory=list)
 
+    def unit_owners(self) -> dict[str, int]:
+        """Unit key -> its owner (rep index), for every unit of every pool (units without
+        accounts included: ``geo.units``)."""
+        return {
+            u: int(pool.reps[r]) for pool, rou, _ in self.plans for u, r in zip(pool.unit_ids, rou.tolist())
+        }
+
     @classmethod
     def empty(cls, n_accounts: int, n_reps: int, measures: list[str] | None = None) -> SolvedPools:
         M = len(measures or ["potential"])

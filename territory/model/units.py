@@ -101,9 +101,16 @@ def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
-    """Units, their eligibility signatures and today's owners, vectorised (numpy group-bys)."""
+    """Units, their eligibility signatures and today's owners, vectorised (numpy group-bys).
+
+    With ``geo.units``, the units without accounts (``ModelInput.empty_units``) come after the
+    units of the rows: no accounts, no owner today, the eligibility and product of their
+    ``empty_like``."""
     measures = measures_of(cfg)
     acc_unit, uniq = sorted_codes(mi.unit_key)
+    U0 = len(uniq)  # units that rows follow; the units without accounts come after them
+    if mi.empty_units is not None and len(mi.empty_units):
+        uniq = np.concatenate([uniq, np.asarray(mi.empty_units, dtype=object)])
     U = len(uniq)
     tiers = np.asarray(mi.tier, dtype=np.int64)
     values = mi.values
@@ -123,6 +130,7 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
     np.minimum.at(omin, acc_unit, owner_pos)
     np.maximum.at(omax, acc_unit, owner_pos)
     owner = np.where(omin == omax, omin, -2)
+    owner[U0:] = -1  # a unit without accounts has no owner today
     # Locked units: the target of the first locked member.
     locked = np.zeros(U, dtype=bool)
     lock_owner = np.full(U, -1, dtype=np.int64)
@@ -182,7 +190,7 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
 
     key_sig = np.array([sig_id(elig_of([str(k)])) for k in kuniq], dtype=np.int64)
     sig = key_sig[np.where(kmin == kmax, kmin, 0)] if U else np.zeros(0, dtype=np.int64)
-    mixed_keys = np.flatnonzero(kmin != kmax)
+    mixed_keys = np.flatnonzero(kmin[:U0] != kmax[:U0])
     if mixed_keys.size:  # families spanning keys (rare): one Python pass over them only
         rows = np.flatnonzero(np.isin(acc_unit, mixed_keys))
         by_unit: dict[int, set[str]] = {}
@@ -198,6 +206,11 @@ def build_units(mi: ModelInput, cfg: PlanConfig) -> Units:
         lo_owners = lock_owner[lu]
         ls = np.array([sig_id((int(o),)) for o in np.unique(lo_owners)], dtype=np.int64)
         sig[lu] = ls[np.searchsorted(np.unique(lo_owners), lo_owners)]
+    if U > U0:  # units without accounts: the reps (and product) of their ``empty_like``
+        at = {str(k): i for i, k in enumerate(uniq[:U0].tolist())}
+        like = np.array([at[str(k)] for k in np.asarray(mi.empty_like).tolist()], dtype=np.int64)
+        sig[U0:] = sig[like]
+        prod[U0:] = prod[like]
     sig_reps = [np.asarray(t, dtype=np.int64) for t in sig_list]
     sig_len = np.array([len(t) for t in sig_list], dtype=np.int64)
     n_pairs = int(sig_len[sig].sum()) if U else 0

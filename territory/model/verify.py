@@ -51,12 +51,13 @@ def verify(solved: SolvedPools, units: Units, cfg: PlanConfig) -> list[Violation
     fams = active_families(cfg)
     hard: list[Violation] = []
     soft: list[Violation] = []
-    for pool, _rou, chosen in solved.plans:
+    for pool, plan, chosen in solved.plans:
         owners = solved.owner[pool.acc_rows]
         pos = np.searchsorted(pool.reps, owners)
         pos = np.minimum(pos, len(pool.reps) - 1)
         local = np.where(pool.reps[pos] == owners, pos, -1)
-        rep_of_unit = np.full(pool.n_units, -1, dtype=np.int64)
+        # units without accounts (geo.units) keep the plan's owner; the others their accounts'
+        rep_of_unit = np.asarray(plan, dtype=np.int64).copy()
         rep_of_unit[pool.acc_local_unit] = local
         split = local != rep_of_unit[pool.acc_local_unit]
         for u in np.unique(pool.acc_local_unit[split])[:20].tolist():

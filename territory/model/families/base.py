@@ -43,19 +43,17 @@ class Violation:
 
 def band_hint(cfg: PlanConfig, hint: str) -> str:
     """The hint of a bent band: the family's own ``hint``, or, with territories of whole units
-    (geo.units), the reason it does not know: whole units in one piece, and units without
-    accounts joined to a neighbour with accounts before the solve (docs/geography.md, "Known
-    limit")."""
+    (geo.units), the reason it does not know: whole units in one piece, as the plan found
+    them (docs/geography.md, "How contiguity is kept")."""
     if cfg.geo.units == "none":
         return hint
     from ...geo.territories import KIND_PLURAL
 
     units = KIND_PLURAL.get(cfg.geo.units, cfg.geo.units)
     return (
-        f"territories of whole {units}, each one connected piece, leave no better split here; "
-        f"{units} without accounts are joined to a neighbour with accounts before the solve, which "
-        "can keep a pool out of balance (docs/geography.md, 'Known limit'). Widen the band, or plan "
-        "without --geo-units"
+        f"territories of whole {units}, each one connected piece: the plan found no better split "
+        "here (docs/geography.md, 'How contiguity is kept'). Widen the band, or plan without "
+        "--geo-units"
     )
 
 

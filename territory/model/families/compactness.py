@@ -32,7 +32,8 @@ def distance_cost(p: Pool) -> np.ndarray:
     lat, lon = p.place[:, 0], p.place[:, 1]
     pot = p.value[:, 0] if p.value.shape[1] else np.zeros(U)
     w = pot if pot.sum() > 0 else p.size.astype(float)
-    w = w / max(float(w.mean()), 1e-12)
+    sized = p.size > 0  # the mean unit is a unit with accounts (geo.units: not the empty ones)
+    w = w / max(float(w[sized].mean()) if sized.any() else 0.0, 1e-12)
     geo = ~np.isnan(lat)
     if p.anchors is not None:  # the guided starts' centres (``territory.model.contiguous``)
         for r in np.flatnonzero(~np.isnan(p.anchors[:, 0])).tolist():

@@ -1,8 +1,9 @@
 """Contiguity (``geo.units``): each rep's geographic units form one connected piece.
 
-The graph is the units' adjacency (``Units.nbrs``: states, counties or ZIP3 areas, each
-with the units without accounts attached to it, see ``territory.geo.territories``). Units
-that are not geographic (locked accounts, which stay account-level) are not in it.
+The graph is the units' adjacency (``Units.nbrs``: states, counties or ZIP3 areas, those
+without accounts included: they are units of the model with nothing to balance, see
+``territory.geo.territories``). Units that are not geographic (locked accounts, which stay
+account-level) are not in it.
 
 The family writes no rows into the model the methods solve: each method solves the model
 without it, then ``connect`` gives every piece of a territory but its largest to a touching
@@ -65,7 +66,7 @@ class Pieces(Tracker):
         self.members: list[set[int]] = [set() for _ in range(st.R)]
         for u in np.flatnonzero(self.geo).tolist():
             self.members[int(st.rep_of_unit[u])].add(u)
-        self.count = [self.count_of(m) for m in self.members]
+        self.count = Counts(self)
 
     def pieces_of(self, nodes: set[int]) -> list[list[int]]:
         return bfs_pieces(self.nb, nodes)
@@ -89,15 +90,11 @@ class Pieces(Tracker):
                 ok[k] = keeps_one_piece(self.nb, self.members[x], self.members[y], u)
                 continue
             v = int(bb[k]) if bb is not None and self.geo[bb[k]] else -1
-            if (
-                self.count[x] == 1
-                and self.count[y] == 1
-                and not (
-                    _comes_in(self.nb, self.members[y], u if self.geo[u] else -1, v)
-                    and _comes_in(self.nb, self.members[x], v, u if self.geo[u] else -1)
+            if self.count[x] == 1 and self.count[y] == 1:  # a swap of two one-piece territories
+                uu = u if self.geo[u] else -1
+                ok[k] = after_swap(self.nb, self.members[x], uu, v) and after_swap(
+                    self.nb, self.members[y], v, uu
                 )
-            ):
-                ok[k] = False  # a unit that comes in touches nothing of what stays: two pieces
                 continue
             mx, my = set(self.members[x]), set(self.members[y])
             if self.geo[u]:
@@ -112,12 +109,17 @@ class Pieces(Tracker):
     def move(self, u: int, r1: int, r2: int) -> None:
         if r1 != r2 and self.geo[u]:
             mx, my = self.members[r1], self.members[r2]
-            # both one piece before and after (the local check): no need to count them again
-            local = self.count[r1] == 1 and self.count[r2] <= 1 and keeps_one_piece(self.nb, mx, my, u)
+            # both one piece before and after (the local check): no need to count them again;
+            # else both are counted when next asked for (a piece moved unit by unit is
+            # counted once, not once per unit)
+            c = self.count
+            local = c.known(r1) == 1 and c.known(r2) in (0, 1) and keeps_one_piece(self.nb, mx, my, u)
             mx.discard(u)
             my.add(u)
-            self.count[r1] = (1 if mx else 0) if local else self.count_of(mx)
-            self.count[r2] = 1 if local else self.count_of(my)
+            if local:
+                c[r1], c[r2] = (1 if mx else 0), 1
+            else:
+                c.forget(r1, r2)
 
     def excess(self) -> float:
         """0: a broken territory is mended by ``connect``, not by giving units back."""
@@ -151,10 +153,66 @@ class Pieces(Tracker):
         return nx.number_connected_components(g)
 
 
-def _comes_in(nb: list[list[int]], nodes: set[int], u: int, out: int) -> bool:
-    """Whether unit ``u`` (-1: none) joining ``nodes`` while ``out`` leaves them touches what
-    stays, or is alone: False is a quick proof that the territory breaks in two."""
-    return u < 0 or len(nodes) == (out in nodes) or any(v in nodes and v != out for v in nb[u])
+class Counts:
+    """Each rep's number of pieces, counted when asked for after a move the local check
+    could not settle (``Pieces.move``)."""
+
+    def __init__(self, tr: Pieces):
+        self.tr = tr
+        self.n = [tr.count_of(m) for m in tr.members]
+        self.stale: set[int] = set()
+
+    def __getitem__(self, r: int) -> int:
+        if r in self.stale:
+            self.n[r] = self.tr.count_of(self.tr.members[r])
+            self.stale.discard(r)
+        return self.n[r]
+
+    def __setitem__(self, r: int, value: int) -> None:
+        self.n[r] = value
+        self.stale.discard(r)
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (self[r] for r in range(len(self.n)))
+
+    def known(self, r: int) -> int:
+        """The count when it is known without counting, else -1."""
+        return -1 if r in self.stale else self.n[r]
+
+    def forget(self, *reps: int) -> None:
+        self.stale.update(reps)
+
+
+def after_swap(nb: list[list[int]], m: set[int], out: int, inn: int) -> bool:
+    """Whether territory ``m`` (one piece) stays one piece, or empty, when unit ``out`` (-1:
+    none) leaves it and unit ``inn`` (-1: none) comes in, checked locally: ``inn`` must
+    touch what stays, and ``out``'s neighbours (``inn`` among them) must still reach each
+    other without it (a search that stops once it has found them all). The same answer as
+    counting the pieces after the swap, without visiting the whole territory."""
+    stays = len(m) - (out in m)
+    if inn >= 0:
+        if not stays:
+            return True
+        if not any(v in m and v != out for v in nb[inn]):
+            return False  # touches nothing of what stays: two pieces
+    if out < 0:
+        return True
+    ends = [v for v in nb[out] if v in m or v == inn]
+    if len(ends) <= 1:
+        return True
+    want = set(ends[1:])
+    seen, todo = {out, ends[0]}, [ends[0]]
+    while todo and want:
+        w = todo.pop()
+        for v in nb[w]:
+            if v not in seen and (v in m or v == inn):
+                seen.add(v)
+                want.discard(v)
+                todo.append(v)
+    return not want
 
 
 def keeps_one_piece(nb: list[list[int]], mx: set[int], my: set[int], u: int) -> bool:
@@ -181,11 +239,12 @@ def keeps_one_piece(nb: list[list[int]], mx: set[int], my: set[int], u: int) -> 
     return not want
 
 
-def connect(obj: Any) -> int:
+def connect(obj: Any, bridging: bool = False) -> int:
     """Give every piece of a territory but its largest (accounts, then potential) to a rep
     whose territory touches it and who may hold all of it, the one that raises the
     objective least; repeat until every territory is one piece or no piece can move.
-    Returns the number of pieces moved."""
+    ``bridging``: first join a territory's pieces through units without accounts where
+    that costs nothing (``bridge``). Returns the number of pieces moved."""
     tr = obj.find("contiguity")
     if tr is None:
         return 0
@@ -196,6 +255,8 @@ def connect(obj: Any) -> int:
     for _round in range(50):
         changed = False
         for r in range(st.R):
+            if bridging:
+                changed |= bridge(obj, tr, r) > 0
             comps = tr.pieces_of(tr.members[r])
             if len(comps) <= 1:
                 continue
@@ -229,6 +290,80 @@ def connect(obj: Any) -> int:
     return moved
 
 
+def bridge(obj: Any, tr: Pieces, r: int) -> int:
+    """Join the pieces of rep ``r``'s territory through units without accounts: for each
+    piece but the largest (accounts), the shortest path of units without accounts that
+    ``r`` may hold, each of whose owners stays one piece without it, from the piece to the
+    rest of the territory; taken when no territory ends in more pieces and the objective
+    does not go up (units without accounts cost nothing). ``connect`` tries this before it
+    hands a piece with accounts to a neighbour at a loss. Returns the paths taken."""
+    from collections import deque
+
+    st = obj.st
+    p = st.pool
+    empty = tr.geo & (p.size == 0)
+    if not empty.any():
+        return 0
+    elig = st.items.eligible()
+    rou = st.rep_of_unit
+    taken = 0
+    for _ in range(len(tr.members[r])):
+        comps = tr.pieces_of(tr.members[r])
+        if len(comps) <= 1:
+            break
+        sizes = [int(p.size[c].sum()) for c in comps]
+        main = max(range(len(comps)), key=lambda i: (sizes[i], -min(comps[i])))
+        done = False
+        for i in sorted(range(len(comps)), key=lambda i: (-sizes[i], min(comps[i]))):
+            if i == main:
+                continue
+            inside = set(comps[i])
+            prev: dict[int, int] = {u: -1 for u in comps[i]}
+            todo = deque(comps[i])
+            path: list[int] | None = None
+            while todo and path is None:
+                w = todo.popleft()
+                for v in tr.nb[w]:
+                    if v in prev:
+                        continue
+                    if v in tr.members[r] and v not in inside:  # another piece reached
+                        path = []
+                        while w not in inside:
+                            path.append(w)
+                            w = prev[w]
+                        break
+                    o = int(rou[v])
+                    if (
+                        empty[v]
+                        and o != r
+                        and elig[st.item_of_unit[v], r]
+                        and keeps_one_piece(tr.nb, tr.members[o], set(), v)
+                    ):
+                        prev[v] = w
+                        todo.append(v)
+            if not path:
+                continue
+            was = [int(rou[v]) for v in path]
+            owners = set(was)
+            before = {o: tr.count[o] for o in owners | {r}}
+            cost = obj.penalty() + BIG * obj.excess()
+            for v in path:
+                obj.move(v, r)
+            if (
+                tr.count[r] < before[r]
+                and all(tr.count[o] <= before[o] for o in owners)
+                and obj.penalty() + BIG * obj.excess() <= cost + 1e-9
+            ):
+                taken += 1
+                done = True
+                break
+            for v, o in zip(reversed(path), reversed(was)):
+                obj.move(v, o)
+        if not done:
+            break
+    return taken
+
+
 def boundary_moves(obj: Any, passes: int = 20) -> int:
     """Local search on the territories' borders: a unit goes to a touching rep when every
     family allows it (contiguity included: both territories stay one piece) and the objective
@@ -239,9 +374,12 @@ def boundary_moves(obj: Any, passes: int = 20) -> int:
     st = obj.st
     elig = st.items.eligible()
     taken = 0
+    # a unit without accounts (geo.units) costs nothing anywhere: moving it alone never
+    # lowers the objective (``corridor_moves`` moves them with a unit that has accounts)
+    mine = np.flatnonzero(tr.geo & (st.pool.size > 0)).tolist()
     for _ in range(passes):
         step = 0
-        for u in np.flatnonzero(tr.geo).tolist():
+        for u in mine:
             r = int(st.rep_of_unit[u])
             cands = sorted({int(st.rep_of_unit[v]) for v in tr.nb[u]} - {r})
             cands = [x for x in cands if elig[st.item_of_unit[u], x]]
@@ -334,5 +472,118 @@ def chain_moves(obj: Any, depth: int = 3, passes: int = 10) -> int:
             found += bool(chain)
         taken += found
         if not found:
+            break
+    return taken
+
+
+def spread_empty(tr: Pieces, elig: np.ndarray, item_of_unit: np.ndarray, plan: np.ndarray) -> np.ndarray:
+    """``plan`` (local rep per unit) with every geographic unit without accounts given to the
+    rep of the nearest unit with accounts (breadth first from all of them at once, in unit
+    order), when that rep may hold it; a unit no such rep reaches keeps its rep. A plan
+    without contiguity leaves those units anywhere (they cost nothing); this is the start
+    the grouped model made of the same owners (each unit without accounts with its nearest
+    unit with accounts), from which ``connect`` and the local search go on unit by unit."""
+    from collections import deque
+
+    p = tr.st.pool
+    empty = tr.geo & (p.size == 0)
+    got = np.full(p.n_units, -1, dtype=np.int64)
+    seeds = np.flatnonzero(tr.geo & ~empty)
+    got[seeds] = plan[seeds]
+    todo = deque(seeds.tolist())
+    while todo:
+        u = todo.popleft()
+        r = int(got[u])
+        for v in tr.nb[u]:
+            if got[v] < 0 and empty[v] and elig[item_of_unit[v], r]:
+                got[v] = r
+                todo.append(v)
+    return np.where(empty & (got >= 0), got, plan)
+
+
+def corridor_moves(obj: Any, passes: int = 5, longest: int = 40) -> int:
+    """Moves through units without accounts: a unit with accounts goes from rep r1 to a rep
+    r2 whose territory it does not touch, together with the shortest path of r1's units
+    without accounts that joins it to r2's territory, when the objective goes down, every
+    family allows it and both territories stay one piece. Units without accounts cost
+    nothing, so a single move of one never lowers the objective and the other moves leave
+    them where they are; this lets a territory grow through them to the accounts it needs
+    (the Florida rep of the example reaching Georgia's accounts through empty counties).
+    The most promising moves first (the change of objective of the unit alone, without
+    contiguity). Returns the moves taken."""
+    from collections import deque
+
+    tr = obj.find("contiguity")
+    if tr is None:
+        return 0
+    st = obj.st
+    p = st.pool
+    empty = tr.geo & (p.size == 0)
+    if not empty.any():
+        return 0
+    elig = st.items.eligible()
+    others = [t for t in obj.trackers if t is not tr]
+    rou = st.rep_of_unit
+    taken = 0
+
+    def path_to(u: int, r1: int, r2: int) -> list[int] | None:
+        """r1's units without accounts from r2's border to ``u`` (nearest r2 first), or None."""
+        prev = {u: -1}
+        todo = deque([u])
+        while todo:
+            w = todo.popleft()
+            if any(rou[v] == r2 for v in tr.nb[w]):
+                out = []
+                while w != u:
+                    out.append(w)
+                    w = prev[w]
+                return out if len(out) <= longest else None
+            for v in tr.nb[w]:
+                if v not in prev and empty[v] and rou[v] == r1 and elig[st.item_of_unit[v], r2]:
+                    prev[v] = w
+                    todo.append(v)
+        return None
+
+    for _ in range(passes):
+        # (a unit that touches none of its rep's units without accounts has no corridor)
+        cand = [
+            u
+            for u in np.flatnonzero(tr.geo & ~empty & ~p.locked).tolist()
+            if any(empty[v] and rou[v] == rou[u] for v in tr.nb[u])
+        ]
+        us, a, b = [], [], []
+        for u in cand:
+            r1 = int(rou[u])
+            for r2 in np.flatnonzero(elig[st.item_of_unit[u]]).tolist():
+                if r2 != r1:
+                    us.append(u)
+                    a.append(r1)
+                    b.append(r2)
+        if not us:
+            return taken
+        ua, ra, rb = np.asarray(us), np.asarray(a), np.asarray(b)
+        dpen, ok = np.zeros(ua.size), np.ones(ua.size, dtype=bool)
+        for t in others:
+            d, o = t.delta(ua, ra, rb)
+            dpen, ok = dpen + d, ok & o
+        good = np.flatnonzero(ok & (dpen < -1e-9))
+        step = 0
+        for k in good[np.argsort(dpen[good], kind="stable")].tolist():
+            u, r1, r2 = int(ua[k]), int(ra[k]), int(rb[k])
+            if int(rou[u]) != r1:
+                continue
+            path = path_to(u, r1, r2)
+            if not path:  # none, or a plain move (``boundary_moves``)
+                continue
+            before = obj.penalty() + BIG * obj.excess()
+            for w in (*path, u):
+                obj.move(w, r2)
+            if tr.count[r1] <= 1 and tr.count[r2] == 1 and obj.penalty() + BIG * obj.excess() < before - 1e-9:
+                step += 1
+                continue
+            for w in (u, *reversed(path)):
+                obj.move(w, r1)
+        taken += step
+        if not step:
             break
     return taken
