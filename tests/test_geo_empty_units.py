@@ -59,8 +59,8 @@ def mountain(accounts: list[tuple[str, int, str]], n_reps: int = 2, *sets: str):
 
 def setup(inp):
     cfg = inp.config
-    geo = geo_setup(inp.accounts, inp.reps, "state", RULES)
-    mi = model_input(inp.accounts, inp.reps, cfg, geo)
+    geo = geo_setup(inp.accounts, inp.reps, "state", RULES, state=inp.state)
+    mi = model_input(inp.accounts, inp.reps, cfg, geo, state=inp.state)
     units = build_units(mi, cfg)
     (pool,) = build_pools(mi, cfg, units)
     return geo, mi, units, pool, cfg
