@@ -128,28 +128,45 @@ def eligibility(
 
 
 def uncovered(
-    accounts: pd.DataFrame, keys: np.ndarray, covers: list[frozenset[str] | None], file: str
+    accounts: pd.DataFrame,
+    keys: np.ndarray,
+    covers: list[frozenset[str] | None],
+    file: str,
+    rows: np.ndarray | None = None,
 ) -> list[Problem]:
-    """Accounts whose key (region, segment, product) no rep covers, grouped by key."""
+    """Accounts whose key (region, segment, product) no rep covers, grouped by key; ``rows``
+    are the file's row numbers (default: the frame's index + 2). With product rows (one per
+    account and product it fits) the count is of accounts, and the hint names the product."""
     if any(c is None for c in covers):
         return []
     allowed = frozenset().union(*[c for c in covers if c is not None])
-    k = pd.Series(keys, index=accounts.index)
-    missing = k[~k.isin(allowed)]
+    file_rows = rows if rows is not None else accounts.index.to_numpy() + 2
+    k = pd.Series(keys)
+    miss = ~k.isin(allowed).to_numpy()
     out = []
-    for key, count in missing.value_counts().sort_index().items():
-        first = int(missing.index[missing == key][0])
+    for key in sorted(set(k[miss].tolist())):
+        at = np.flatnonzero(miss & (k.to_numpy() == key))
+        count = len(at)
         parts = str(key).split(SEP)
+        if "region" in accounts.columns:  # the key is normalised ('northeast'): say it as written
+            parts[0] = str(accounts["region"].iloc[at[0]]).strip() or parts[0]
         what = f"region '{parts[0]}'" + (f", segment '{parts[1]}'" if len(parts) > 1 and parts[1] else "")
-        if len(parts) > 2:
-            what += f", product '{parts[2]}'"
+        hint = (
+            "give a rep that region/segment (roster 'segment' column, several as 'smb;mid'), or change "
+            "the [segments] rules"
+        )
+        if len(parts) > 2 and parts[2]:
+            what += f" that fit product '{parts[2]}'"
+            hint = (
+                f"give a rep of region '{parts[0]}' the product '{parts[2]}' (or 'auto') in the roster's "
+                f"product column, or add '{parts[0]}' to the region list of a rep who carries '{parts[2]}'"
+            )
         out.append(
             Problem(
                 file,
                 f"{count} account{'s' if count != 1 else ''} in {what}, which no rep covers",
-                row=first + 2,
-                hint="give a rep that region/segment (roster 'segment' column, several as "
-                "'smb;mid'), or change the [segments] rules",
+                row=int(file_rows[at[0]]),
+                hint=hint,
             )
         )
     return out

@@ -178,6 +178,13 @@ def prepare_input(
             given, accounts, reps, config, state, warnings, accounts_file
         )
         accounts = rows
+        # A product no rep of a region carries (its only rep removed in a scenario, say): said
+        # here, by product, instead of rows the model cannot give to anyone.
+        problems = uncovered(
+            rows, *eligibility(rows, reps, config), accounts_file, rows=rows["_row"].to_numpy()
+        )
+        if problems:
+            raise InputError(problems + warnings)
         state = successor_pins(accounts, reps, state)
         if config.families.mode == "together":  # per product: a lock holds for its rep's product
             problems = family_lock_conflicts(
