@@ -860,6 +860,7 @@ def solve_input(
             reps["rep_id"].astype(str).tolist(),
             [pr.report for pr in results],
             solved.unit_owners(),
+            list(cfg.balance.measures),
         )
         extras["geography"] = {**extras.get("geography", {}), "territories": terr}
     return Plan(

@@ -546,3 +546,34 @@ def test_a_band_bent_by_whole_units_says_so_in_its_hint() -> None:
         )
         assert "without accounts are joined" not in w.hint
         assert "locks, families or eligibility" not in w.hint
+
+
+def test_territories_csv_sums_every_balanced_measure_per_unit(tmp_path) -> None:
+    """With balance.measures arr and pipeline, territories.csv had potential only: each unit's
+    sum of every balanced measure is a column after potential."""
+    from territory.pipeline import write_plan
+
+    rows = [
+        {
+            "account_id": f"{state}{i}",
+            "region": "West",
+            "tier": 1,
+            "potential": 100,
+            "arr": (i + 1) * 10,
+            "pipeline": 7.5,
+            "owner_id": owner,
+            "county_fips": COUNTY[state],
+            "locked": "true" if state == "CA" and i < 2 else "false",
+        }
+        for state, n, owner in (("WA", 5, "R1"), ("OR", 10, "R2"), ("CA", 5, "R1"))
+        for i in range(n)
+    ]
+    reps = [{"rep_id": "R1", "region": "West"}, {"rep_id": "R2", "region": "West"}]
+    measures = ("balance.measures.arr.band=0.5", "balance.measures.pipeline.band=0.5")
+    plan = solve_input(make_input(rows, reps, "geo.units=state", *measures))
+    write_plan(plan, tmp_path / "plan")
+    text = (tmp_path / "plan" / "territories.csv").read_text(encoding="utf-8").splitlines()
+    assert text[0] == "unit_id,unit_name,state,owner_id,accounts,tier_1,tier_2,tier_3,potential,arr,pipeline"
+    rows = {line.split(",")[0]: line.split(",")[-2:] for line in text[1:]}
+    assert rows["CA"] == ["120", "22.5"]  # CA2..CA4 follow the unit (CA0, CA1 locked): 30+40+50
+    assert rows["OR"] == ["550", "75"]

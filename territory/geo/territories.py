@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -646,9 +646,10 @@ def territories(
     rep_ids: list[str],
     reports: list[SolveReport] | None = None,
     unit_owner: dict[str, int] | None = None,
+    measures: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict]:
     """territories.csv (one row per unit: its owner, the accounts that follow it, their
-    tiers and potential) and summary.json's ``geography.territories``, with the bounds of
+    tiers, potential and the sum of every other balanced ``measures`` column) and summary.json's ``geography.territories``, with the bounds of
     the pools' ``reports`` with and without contiguity. ``unit_owner`` (model unit key -> rep
     index) gives the owners of the units of the model without accounts. Raises
     ``InfeasiblePlanError`` if a unit has no owner or a territory is not one piece.
@@ -656,13 +657,15 @@ def territories(
     With product ICPs: one row per unit and product (a ``product`` column after ``state``),
     and the summary per product (``products``) with every rep's compactness and units."""
     if isinstance(geo, GeoSetup):
-        return _territories(geo, accounts, new_owner, rep_ids, reports, unit_owner)
+        return _territories(geo, accounts, new_owner, rep_ids, reports, unit_owner, measures)
     import pandas as pd
 
     frames, per = [], {}
     for prod, part in geo.parts.items():
         at = geo.rows[prod]
-        frame, summary = _territories(part, accounts.iloc[at], new_owner[at], rep_ids, None, unit_owner)
+        frame, summary = _territories(
+            part, accounts.iloc[at], new_owner[at], rep_ids, None, unit_owner, measures
+        )
         frame.insert(3, "product", prod)
         frames.append(frame)
         held = set(np.unique(new_owner[at]).tolist())
@@ -691,6 +694,7 @@ def _territories(
     rep_ids: list[str],
     reports: list[SolveReport] | None = None,
     unit_owner: dict[str, int] | None = None,
+    measures: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict]:
     """``territories`` for one set of rows (all of them, or one product's)."""
     import pandas as pd
@@ -743,6 +747,12 @@ def _territories(
             "potential": np.round(potential, 2),
         }
     )
+    for name in measures:  # every other balanced measure, summed like potential
+        if name == "potential" or name not in accounts.columns:
+            continue
+        vals = pd.to_numeric(accounts[name], errors="coerce").fillna(0.0).to_numpy(dtype=float)[rows]
+        col = name if name not in frame.columns else f"{name}_total"
+        frame[col] = np.round(np.bincount(key_unit, weights=vals, minlength=g.n), 2)
     comp = compactness(g, owner, potential, len(rep_ids))
     units_per_rep = np.bincount(owner, minlength=len(rep_ids))
     summary = {
