@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,10 +112,13 @@ def reason_texts(
     prev_over_tier: np.ndarray,
     prev_over_potential: np.ndarray,
     new_under_tier: np.ndarray,
+    prev_over_measures: Sequence[tuple[str, np.ndarray]] = (),
 ) -> np.ndarray:
     """Plain-words reason for every account's owner (vectorised over accounts).
 
     The first rule that applies wins; each text is built only for the rows it applies to.
+    ``prev_over_measures``: per other balanced measure, its label and the accounts whose
+    previous owner held more of it than their band and that carry some of it.
     """
     n = len(moved)
     out = np.full(n, "kept with current owner", dtype=object)
@@ -130,6 +134,10 @@ def reason_texts(
         ),
         (prev_over_tier, lambda i: "moved to restore " + tier_s[i] + " balance, from " + prev[i]),
         (prev_over_potential, lambda i: "moved to balance potential, from " + prev[i]),
+        *[
+            (over, lambda i, label=label: "moved to balance " + label + ", from " + prev[i])
+            for label, over in prev_over_measures
+        ],
         (new_under_tier, lambda i: "moved to fill " + new[i] + "'s " + tier_s[i] + " share, from " + prev[i]),
         (np.ones(n, dtype=bool), lambda i: "moved to balance the books, from " + prev[i]),
     ]

@@ -716,6 +716,18 @@ def solve_input(
     prev_over_tier = (prev_pos >= 0) & (before.tier_counts[safe_prev, tidx] > tier_hi[safe_prev, tidx])
     prev_over_pot = (prev_pos >= 0) & (before.potential[safe_prev] > pot_hi[safe_prev] + 1e-9)
     new_under = before.tier_counts[new_owner, tidx] < tier_lo[new_owner, tidx]
+    from .plan_result import measure_label
+
+    prev_over_measures = [  # each other measure: its previous owner above its band, and it carries some
+        (
+            measure_label(m),
+            (prev_pos >= 0)
+            & (before_values[safe_prev, k] > solved.value_hi[safe_prev, k] + 1e-9)
+            & (measure_values[:, k] > 0),
+        )
+        for k, m in enumerate(solved.measures)
+        if m != "potential"
+    ]
     lock_to = state.lock_to
     # The model honours every lock, so a locked account's new owner is its lock target.
     locked = (lock_to != "") | (accounts["locked"].to_numpy(dtype=bool) & (prev_pos >= 0))
@@ -734,6 +746,7 @@ def solve_input(
         prev_over_tier=prev_over_tier,
         prev_over_potential=prev_over_pot,
         new_under_tier=new_under,
+        prev_over_measures=prev_over_measures,
     )
     if "product" in accounts.columns:  # product ICPs: say which product fit put the row here
         product = accounts["product"].astype(str).to_numpy(dtype=object)

@@ -504,3 +504,26 @@ def test_the_workbooks_moves_carry_every_measure(plan4: tuple[Path, str]) -> Non
         for row in rows:
             account = by_id[row[first]]
             assert row[at : at + 4] == tuple(float(account[n]) for n in MEASURES), row
+
+
+def test_a_move_made_for_a_measure_says_which(plan4: tuple[Path, str]) -> None:
+    """A move away from a rep above their ARR (or pipeline, renewals) band read 'moved to
+    balance the books'; only potential had a reason of its own. Each such move now names its
+    measure, and only when the previous owner was above that band and the account carries
+    some of it."""
+    out = plan4[0]
+    with open(out / "assignments.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    before = {r["rep_id"]: r for r in summary["reps"]}
+    said = [
+        r for r in rows if re.match(r"moved to balance (ARR|Pipeline|Renewals next 2q), from ", r["reason"])
+    ]
+    assert said, sorted({r["reason"].split(",")[0] for r in rows})
+    for r in said:
+        label = r["reason"][len("moved to balance ") :].split(", from ")[0]
+        m = MEASURES[LABELS.index(label)]
+        assert float(r[m] or 0) > 0
+        assert r["reason"].endswith(", from " + r["previous_owner_id"])
+        held = before[r["previous_owner_id"]]["measures"][m]
+        assert held["before"] > held["band"][1]
