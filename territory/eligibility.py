@@ -141,11 +141,13 @@ def uncovered(
         return []
     allowed = frozenset().union(*[c for c in covers if c is not None])
     file_rows = rows if rows is not None else accounts.index.to_numpy() + 2
-    k = pd.Series(keys)
-    miss = ~k.isin(allowed).to_numpy()
+    missed = np.flatnonzero(~pd.Series(keys).isin(allowed).to_numpy())
+    by_key: dict[str, list[int]] = {}  # one pass over the missing rows, not one per key
+    for i, key in zip(missed.tolist(), np.asarray(keys, dtype=object)[missed].tolist()):
+        by_key.setdefault(str(key), []).append(i)
     out = []
-    for key in sorted(set(k[miss].tolist())):
-        at = np.flatnonzero(miss & (k.to_numpy() == key))
+    for key in sorted(by_key):
+        at = by_key[key]
         count = len(at)
         parts = str(key).split(SEP)
         if "region" in accounts.columns:  # the key is normalised ('northeast'): say it as written
