@@ -63,6 +63,7 @@ class Pieces(Tracker):
             )
             for i, g in enumerate(glob.tolist()):
                 self.nb[i] = [local[v] for v in units.nbrs(g).tolist() if v in local]
+        self.empty = self.geo & (p.size == 0)  # geographic units without accounts
         self.members: list[set[int]] = [set() for _ in range(st.R)]
         for u in np.flatnonzero(self.geo).tolist():
             self.members[int(st.rep_of_unit[u])].add(u)
@@ -301,7 +302,7 @@ def bridge(obj: Any, tr: Pieces, r: int) -> int:
 
     st = obj.st
     p = st.pool
-    empty = tr.geo & (p.size == 0)
+    empty = tr.empty
     if not empty.any():
         return 0
     elig = st.items.eligible()
@@ -486,7 +487,7 @@ def spread_empty(tr: Pieces, elig: np.ndarray, item_of_unit: np.ndarray, plan: n
     from collections import deque
 
     p = tr.st.pool
-    empty = tr.geo & (p.size == 0)
+    empty = tr.empty
     got = np.full(p.n_units, -1, dtype=np.int64)
     seeds = np.flatnonzero(tr.geo & ~empty)
     got[seeds] = plan[seeds]
@@ -518,7 +519,7 @@ def corridor_moves(obj: Any, passes: int = 5, longest: int = 40) -> int:
         return 0
     st = obj.st
     p = st.pool
-    empty = tr.geo & (p.size == 0)
+    empty = tr.empty
     if not empty.any():
         return 0
     elig = st.items.eligible()
